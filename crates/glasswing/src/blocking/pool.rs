@@ -1,0 +1,242 @@
+//! The pool's threads and queue: one mutex around a FIFO queue and the thread counts, one condvar that
+//! idle threads wait on. Blocking work is slow by nature, so a lock per spawn costs nothing that
+//! matters; what matters is that a burst of spawns starts threads only when no idle one is left.
+
+use crate::scheduler::{self, Callback};
+use crate::task::UnownedTask;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Owned by the `Runtime`; shutting it down waits for running blocking work.
+pub(crate) struct BlockingPool {
+    spawner: Spawner,
+}
+
+#[derive(Clone)]
+pub(crate) struct Spawner {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct PoolConfig {
+    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) on_thread_start: Option<Callback>,
+    pub(crate) on_thread_stop: Option<Callback>,
+}
+
+struct Inner {
+    shared: Mutex<Shared>,
+    /// Idle threads wait here for work.
+    work_available: Condvar,
+    /// `shutdown` waits here for the last thread to exit.
+    all_exited: Condvar,
+    config: PoolConfig,
+}
+
+struct Shared {
+    queue: VecDeque<UnownedTask>,
+    num_threads: usize,
+    num_idle: usize,
+    /// Wakeups sent to idle threads and not yet taken: a woken thread takes one, so a spurious wakeup
+    /// is never mistaken for work.
+    num_notify: usize,
+    shutdown: bool,
+    threads: HashMap<usize, thread::JoinHandle<()>>,
+    next_thread_id: usize,
+}
+
+fn lock(mutex: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    // Tasks run outside the lock and the pool's own code does not panic under it.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: PoolConfig) -> BlockingPool {
+        BlockingPool {
+            spawner: Spawner {
+                inner: Arc::new(Inner {
+                    shared: Mutex::new(Shared {
+                        queue: VecDeque::new(),
+                        num_threads: 0,
+                        num_idle: 0,
+                        num_notify: 0,
+                        shutdown: false,
+                        threads: HashMap::new(),
+                        next_thread_id: 0,
+                    }),
+                    work_available: Condvar::new(),
+                    all_exited: Condvar::new(),
+                    config,
+                }),
+            },
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> &Spawner {
+        &self.spawner
+    }
+
+    /// Stops accepting work, cancels queued work, and waits up to `timeout` (forever if `None`) for
+    /// running work to finish. Threads still running after that are left to finish on their own.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &self.spawner.inner;
+        let mut shared = lock(&inner.shared);
+        if shared.shutdown && shared.num_threads == 0 {
+            return;
+        }
+        shared.shutdown = true;
+        inner.work_available.notify_all();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while shared.num_threads > 0 {
+            match deadline {
+                None => shared = inner.all_exited.wait(shared).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    shared = inner
+                        .all_exited
+                        .wait_timeout(shared, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+        let threads = std::mem::take(&mut shared.threads);
+        let all_exited = shared.num_threads == 0;
+        drop(shared);
+        if all_exited {
+            // Each thread has left its loop; joining only reaps it.
+            for (_, handle) in threads {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl Spawner {
+    /// Queues a task; starts a thread if none is idle and the cap allows. After shutdown the task is
+    /// cancelled right away.
+    pub(crate) fn spawn_task(&self, task: UnownedTask, rt: &scheduler::Handle) {
+        let mut shared = lock(&self.inner.shared);
+        if shared.shutdown {
+            drop(shared);
+            task.shutdown();
+            return;
+        }
+        shared.queue.push_back(task);
+        if shared.num_idle > 0 {
+            shared.num_idle -= 1;
+            shared.num_notify += 1;
+            drop(shared);
+            self.inner.work_available.notify_one();
+            return;
+        }
+        if shared.num_threads >= self.inner.config.max_threads {
+            // The queue is drained by the busy threads as they finish.
+            return;
+        }
+        let id = shared.next_thread_id;
+        shared.next_thread_id += 1;
+        match self.start_thread(id, rt) {
+            Ok(handle) => {
+                shared.num_threads += 1;
+                shared.threads.insert(id, handle);
+            }
+            Err(err) => {
+                // Out of threads: the work stays queued for an existing thread if there is one.
+                if shared.num_threads == 0 {
+                    let task = shared.queue.pop_back().expect("just pushed");
+                    drop(shared);
+                    task.shutdown();
+                    panic!("glasswing: failed to start a blocking pool thread: {err}");
+                }
+            }
+        }
+    }
+
+    fn start_thread(&self, id: usize, rt: &scheduler::Handle) -> io::Result<thread::JoinHandle<()>> {
+        let config = &self.inner.config;
+        let mut builder = thread::Builder::new().name((config.thread_name)());
+        if let Some(size) = config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let inner = self.inner.clone();
+        let rt = rt.clone();
+        builder.spawn(move || {
+            let _current = crate::runtime::context::set_current(&rt);
+            drop(rt);
+            if let Some(f) = &inner.config.on_thread_start {
+                f();
+            }
+            inner.run(id);
+            if let Some(f) = &inner.config.on_thread_stop {
+                f();
+            }
+        })
+    }
+
+}
+
+impl Inner {
+    fn run(&self, id: usize) {
+        let mut shared = lock(&self.shared);
+        'work: loop {
+            while let Some(task) = shared.queue.pop_front() {
+                drop(shared);
+                task.run();
+                shared = lock(&self.shared);
+            }
+            if shared.shutdown {
+                break 'work;
+            }
+            shared.num_idle += 1;
+            loop {
+                let (guard, res) = self
+                    .work_available
+                    .wait_timeout(shared, self.config.keep_alive)
+                    .unwrap_or_else(|e| e.into_inner());
+                shared = guard;
+                if shared.num_notify > 0 {
+                    // The spawner already took us off the idle count.
+                    shared.num_notify -= 1;
+                    continue 'work;
+                }
+                if shared.shutdown {
+                    shared.num_idle -= 1;
+                    break 'work;
+                }
+                if res.timed_out() {
+                    shared.num_idle -= 1;
+                    // Nobody will join an idle-exited thread: detach it.
+                    shared.threads.remove(&id);
+                    break 'work;
+                }
+            }
+        }
+        if shared.shutdown {
+            // Work queued but not started when the runtime shut down is cancelled, not run.
+            while let Some(task) = shared.queue.pop_front() {
+                drop(shared);
+                task.shutdown();
+                shared = lock(&self.shared);
+            }
+        }
+        shared.num_threads -= 1;
+        if shared.num_threads == 0 {
+            self.all_exited.notify_all();
+        }
+    }
+}

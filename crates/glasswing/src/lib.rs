@@ -1,0 +1,28 @@
+//! Glasswing: an async runtime you can see inside.
+//!
+//! The API is shaped like Tokio's, so moving a program over is mostly a matter of renaming imports:
+//!
+//! ```
+//! #[glasswing::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let handle = glasswing::spawn(async { "hello from a task" });
+//!     println!("{}", handle.await.unwrap());
+//! }
+//! ```
+//!
+//! The crate is organised by the parts of a runtime, one folder each: `task` (the task allocation,
+//! its state machine and wakers), `runtime` (builder, handle, thread-local context), `scheduler`
+//! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool). docs/ explains
+//! each against its code.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+mod blocking;
+pub(crate) mod loom;
+pub mod runtime;
+pub(crate) mod scheduler;
+pub mod task;
+
+pub use glasswing_macros::{main, test};
+pub use task::spawn;

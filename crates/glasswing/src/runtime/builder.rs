@@ -1,0 +1,239 @@
+//! `Builder`: the one place a runtime is configured. Bad values fail at the call that sets them, with
+//! a message that names the setting, rather than later at `build()`.
+
+use super::Runtime;
+use crate::blocking::{BlockingPool, PoolConfig};
+use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// The I/O and time drivers are always on: there is nothing to enable.
+///
+/// ```
+/// let rt = glasswing::runtime::Builder::new_multi_thread()
+///     .worker_threads(4)
+///     .thread_name("my-app-worker")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    thread_stack_size: Option<usize>,
+    max_blocking_threads: usize,
+    keep_alive: Duration,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    global_queue_interval: Option<u32>,
+    event_interval: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Builder {
+    /// A runtime whose tasks all run on the thread that calls `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    /// A work-stealing runtime with one worker thread per core by default.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            thread_name: Arc::new(|| "glasswing-runtime-worker".to_string()),
+            thread_stack_size: None,
+            max_blocking_threads: 512,
+            keep_alive: Duration::from_secs(10),
+            on_thread_start: None,
+            on_thread_stop: None,
+            global_queue_interval: None,
+            event_interval: 61,
+        }
+    }
+
+    /// Number of worker threads (multi-thread runtime). Defaults to the number of cores, or the
+    /// `GLASSWING_WORKER_THREADS` environment variable.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        assert!(n > 0, "worker_threads must be at least 1 (a runtime with no worker could never run a task)");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name of the runtime's threads (workers and blocking pool).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        self.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// Names threads with a function, e.g. to number them.
+    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of the runtime's threads, in bytes.
+    ///
+    /// # Panics
+    /// If `size` is 0.
+    #[track_caller]
+    pub fn thread_stack_size(&mut self, size: usize) -> &mut Self {
+        assert!(size > 0, "thread_stack_size must be greater than 0");
+        self.thread_stack_size = Some(size);
+        self
+    }
+
+    /// Most threads the blocking pool may start (default 512). Work beyond that waits in a queue.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        assert!(n > 0, "max_blocking_threads must be at least 1 (spawn_blocking work could never run)");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = duration;
+        self
+    }
+
+    /// Runs `f` on each runtime thread when it starts.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread before it stops.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Ticks between two checks of the global queue. By default the multi-thread scheduler tunes it
+    /// to about 200 µs of polling; the current-thread scheduler uses 31.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Self {
+        assert!(n > 0, "global_queue_interval must be at least 1");
+        self.global_queue_interval = Some(n);
+        self
+    }
+
+    /// Ticks between two looks at events outside the run queues (default 61).
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    #[track_caller]
+    pub fn event_interval(&mut self, n: u32) -> &mut Self {
+        assert!(n > 0, "event_interval must be at least 1");
+        self.event_interval = n;
+        self
+    }
+
+    /// Starts the runtime's threads.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let config = Config {
+            global_queue_interval: self.global_queue_interval,
+            event_interval: self.event_interval,
+        };
+        let pool = BlockingPool::new(PoolConfig {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.keep_alive,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+        });
+        match self.kind {
+            Kind::CurrentThread => {
+                let handle = current_thread::Handle::new(pool.spawner().clone(), config);
+                Ok(Runtime::new_from_parts(scheduler::Handle::CurrentThread(handle), pool, Vec::new()))
+            }
+            Kind::MultiThread => {
+                let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
+                let (handle, launch) = multi_thread::create(workers, pool.spawner().clone(), config);
+                let rt_handle = scheduler::Handle::MultiThread(handle.clone());
+                let mut threads = Vec::with_capacity(workers);
+                for (index, main) in launch.into_workers().into_iter().enumerate() {
+                    let mut builder = std::thread::Builder::new().name((self.thread_name)());
+                    if let Some(size) = self.thread_stack_size {
+                        builder = builder.stack_size(size);
+                    }
+                    let on_start = self.on_thread_start.clone();
+                    let on_stop = self.on_thread_stop.clone();
+                    let spawned = builder.spawn(move || {
+                        if let Some(f) = &on_start {
+                            f();
+                        }
+                        main();
+                        if let Some(f) = &on_stop {
+                            f();
+                        }
+                    });
+                    match spawned {
+                        Ok(thread) => threads.push(thread),
+                        Err(err) => {
+                            // Workers that never started must still be counted out, or shutdown would
+                            // wait for them forever. Their queues are empty.
+                            for _ in index..workers {
+                                handle.worker_exited();
+                            }
+                            drop(Runtime::new_from_parts(rt_handle, pool, threads));
+                            return Err(io::Error::new(
+                                err.kind(),
+                                format!("glasswing: failed to start worker thread: {err}"),
+                            ));
+                        }
+                    }
+                }
+                Ok(Runtime::new_from_parts(rt_handle, pool, threads))
+            }
+        }
+    }
+}
+
+fn default_worker_threads() -> usize {
+    if let Ok(value) = std::env::var("GLASSWING_WORKER_THREADS") {
+        match value.parse::<usize>() {
+            Ok(n) if n > 0 => return n,
+            _ => panic!("GLASSWING_WORKER_THREADS must be a positive integer, got {value:?}"),
+        }
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .finish_non_exhaustive()
+    }
+}
+

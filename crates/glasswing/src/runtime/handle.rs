@@ -1,0 +1,145 @@
+//! `Handle`: a cheap, clonable reference to a runtime, for spawning onto it from any thread.
+
+use super::{context, park};
+use crate::scheduler;
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// A reference to a runtime; clone it freely and send it to other threads.
+///
+/// It stays valid after the runtime is dropped: tasks spawned through it then are cancelled at once
+/// (their `JoinHandle` reports cancellation), without a panic.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+/// Returned by [`Handle::try_current`] outside of a runtime.
+#[derive(Debug)]
+pub struct TryCurrentError(());
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no glasswing runtime is running on this thread")
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+/// Keeps a runtime current on this thread until dropped; see [`Handle::enter`].
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _guard: context::SetCurrentGuard,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// The runtime this thread belongs to.
+    ///
+    /// # Panics
+    /// Outside of a runtime; see [`try_current`](Self::try_current).
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::current_for("Handle::current()")
+    }
+
+    #[track_caller]
+    pub(crate) fn current_for(what: &str) -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(_) => no_runtime(what),
+        }
+    }
+
+    /// The runtime this thread belongs to, or an error outside of one.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(|h| h.cloned())
+            .map(|inner| Handle { inner })
+            .ok_or(TryCurrentError(()))
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _guard: context::set_current(&self.inner),
+            _handle: PhantomData,
+        }
+    }
+
+    /// Spawns a task on this runtime; see [`crate::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future, None)
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future, name)
+    }
+
+    /// Runs a blocking function on this runtime's blocking pool.
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f, None)
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn_blocking_named<F, R>(&self, f: F, name: Option<&str>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f, name)
+    }
+
+    /// Runs a future to completion on this thread, which must not be a runtime thread.
+    ///
+    /// Tasks it spawns run on the runtime. On a current-thread runtime they run only while some
+    /// thread is inside `Runtime::block_on`.
+    ///
+    /// # Panics
+    /// On a thread that is running a runtime: use `.await` there.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        context::enter_runtime(&self.inner, "Handle::block_on", || park::block_on(future))
+    }
+}
+
+#[track_caller]
+fn no_runtime(what: &str) -> ! {
+    panic!(
+        "glasswing: `{what}` needs a running glasswing runtime, but this thread has none. Call it from \
+         inside a task or `Runtime::block_on`, enter a runtime with `Runtime::enter()`, or spawn from \
+         another thread with `runtime.handle().spawn(..)`."
+    )
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flavor = match &self.inner {
+            scheduler::Handle::CurrentThread(_) => "current_thread",
+            scheduler::Handle::MultiThread(_) => "multi_thread",
+        };
+        f.debug_struct("Handle").field("flavor", &flavor).finish()
+    }
+}

@@ -1,0 +1,13 @@
+//! The runtime: a scheduler, a blocking pool (and, in later parts, the I/O and time drivers) bundled
+//! behind `Runtime`, configured by `Builder`, and reachable from any thread through `Handle`.
+
+mod builder;
+pub(crate) mod context;
+mod handle;
+pub(crate) mod park;
+#[allow(clippy::module_inception)]
+mod runtime;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use runtime::Runtime;

@@ -1,0 +1,147 @@
+//! `Runtime`: owns the scheduler's threads and the blocking pool, and shuts them down when dropped.
+
+use super::{context, park, Builder, Handle};
+use crate::blocking::BlockingPool;
+use crate::scheduler;
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// An async runtime: a scheduler with its worker threads, a blocking pool, and (in later parts) the
+/// I/O and time drivers.
+///
+/// Dropping it cancels every task — each future is dropped exactly once — and waits for the worker
+/// threads and for running blocking work to finish. [`shutdown_timeout`](Self::shutdown_timeout)
+/// bounds that wait.
+///
+/// ```
+/// let rt = glasswing::runtime::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = glasswing::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    blocking_pool: BlockingPool,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with default settings (one worker per core).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    pub(crate) fn new_from_parts(
+        handle: scheduler::Handle,
+        blocking_pool: BlockingPool,
+        workers: Vec<thread::JoinHandle<()>>,
+    ) -> Runtime {
+        Runtime {
+            handle: Handle { inner: handle },
+            blocking_pool,
+            workers,
+        }
+    }
+
+    /// Runs a future to completion on the current thread, and returns its output.
+    ///
+    /// On a current-thread runtime this thread also runs the spawned tasks while it waits; on a
+    /// multi-thread runtime they run on the workers.
+    ///
+    /// # Panics
+    /// When called from a thread that is already running a runtime (inside a task, or inside another
+    /// `block_on`): use `.await` there instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        context::enter_runtime(&self.handle.inner, "Runtime::block_on", || match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => h.block_on(future),
+            scheduler::Handle::MultiThread(_) => park::block_on(future),
+        })
+    }
+
+    /// Spawns a task on this runtime; see [`crate::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking function on this runtime's blocking pool; see [`crate::task::spawn_blocking`].
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime, usable from any thread.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime the current one on this thread until the guard drops, so that
+    /// `glasswing::spawn` works outside of `block_on`.
+    pub fn enter(&self) -> super::EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `timeout` for workers and blocking work to finish. Tasks stuck in a
+    /// poll, or blocking work that does not finish in time, are left to finish on their own threads.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for anything; equivalent to `shutdown_timeout(Duration::ZERO)`.
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => h.shutdown(),
+            scheduler::Handle::MultiThread(h) => {
+                h.shutdown();
+                // Waiting for workers from one of them would wait for ourselves.
+                let timeout = if context::is_runtime_entered() {
+                    Some(Duration::ZERO)
+                } else {
+                    remaining()
+                };
+                if h.wait_for_workers(timeout) {
+                    for worker in self.workers.drain(..) {
+                        let _ = worker.join();
+                    }
+                } else {
+                    // Detach the stuck workers; they finish their shutdown when their poll returns.
+                    self.workers.clear();
+                }
+            }
+        }
+        self.blocking_pool.shutdown(remaining());
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("handle", &self.handle).finish()
+    }
+}

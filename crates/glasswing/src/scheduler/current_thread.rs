@@ -1,0 +1,264 @@
+//! The current-thread scheduler: all tasks run on the thread that calls `Runtime::block_on`.
+//!
+//! One FIFO run queue that only the driving thread touches, plus a locked injection queue for wakes
+//! from other threads. Whoever holds the *core* (the run queue) drives the scheduler; a second thread
+//! calling `block_on` at the same time polls its own future and waits for the core to come free.
+//!
+//! The loop alternates between the `block_on` future (polled only when its waker fired) and up to
+//! `event_interval` tasks; every `global_queue_interval` ticks the injection queue goes first, so
+//! remote wakes cannot be starved by local ones. A task that yields goes to the back of the queue, so
+//! a task looping on `yield_now` lets every other task run once per iteration.
+
+use crate::blocking;
+use crate::runtime::context;
+use crate::runtime::park::{Parker, Unparker};
+use crate::scheduler::{self, coop, Config};
+use crate::task::core::Meta;
+use crate::task::list::OwnedTasks;
+use crate::task::{JoinHandle, Notified, Schedule, Task};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Wake, Waker};
+
+/// Fairness default when the builder sets none; Tokio's value for this scheduler.
+const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 31;
+
+pub(crate) struct Handle {
+    pub(crate) owned: OwnedTasks,
+    /// `None` once shut down.
+    inject: Mutex<Option<VecDeque<Notified>>>,
+    inject_len: AtomicUsize,
+    /// The `block_on` future's waker fired.
+    woken: AtomicBool,
+    /// Wakes the driving thread.
+    unpark: Unparker,
+    /// Parks the driving thread; used only by the core's holder.
+    park: Parker,
+    core: Mutex<Option<Box<Core>>>,
+    /// Threads waiting in `block_on` for the core.
+    core_waiters: Mutex<Vec<Unparker>>,
+    pub(crate) blocking: blocking::Spawner,
+    pub(crate) config: Config,
+}
+
+struct Core {
+    tasks: VecDeque<Notified>,
+    tick: u32,
+}
+
+/// The scheduler state the driving thread installs in its thread-local context.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    /// Borrowed only briefly, never across a poll.
+    core: RefCell<Option<Box<Core>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Handle {
+    pub(crate) fn new(blocking: blocking::Spawner, config: Config) -> Arc<Handle> {
+        let park = Parker::new();
+        Arc::new(Handle {
+            owned: OwnedTasks::new(1),
+            inject: Mutex::new(Some(VecDeque::new())),
+            inject_len: AtomicUsize::new(0),
+            woken: AtomicBool::new(false),
+            unpark: park.unparker(),
+            park,
+            core: Mutex::new(Some(Box::new(Core {
+                tasks: VecDeque::with_capacity(64),
+                tick: 0,
+            }))),
+            core_waiters: Mutex::new(Vec::new()),
+            blocking,
+            config,
+        })
+    }
+
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, meta: Meta) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = self.owned.bind(future, self.clone(), meta);
+        if let Some(notified) = notified {
+            self.schedule(notified);
+        }
+        join
+    }
+
+    /// Runs `future` to completion, driving the scheduler while it waits if no other thread does.
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        loop {
+            let core = lock(&self.core).take();
+            if let Some(core) = core {
+                return self.drive(core, future.as_mut());
+            }
+            // Another thread drives the tasks. Poll our own future here, and try again for the core
+            // whenever it is released.
+            let parker = Parker::new();
+            let waker = parker.unparker().into_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            lock(&self.core_waiters).push(parker.unparker());
+            if lock(&self.core).is_none() {
+                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut cx)) {
+                    return out;
+                }
+                parker.park();
+            }
+        }
+    }
+
+    fn drive<F: Future>(self: &Arc<Self>, core: Box<Core>, mut future: std::pin::Pin<&mut F>) -> F::Output {
+        let cx = scheduler::Context::CurrentThread(Context {
+            handle: self.clone(),
+            core: RefCell::new(Some(core)),
+        });
+        let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
+        // Put the core back however we leave (including a panic in the future), and let waiting
+        // threads have it.
+        struct GiveBack<'a>(&'a Context);
+        impl Drop for GiveBack<'_> {
+            fn drop(&mut self) {
+                if let Some(core) = self.0.core.borrow_mut().take() {
+                    *lock(&self.0.handle.core) = Some(core);
+                }
+                for waiter in lock(&self.0.handle.core_waiters).drain(..) {
+                    waiter.unpark();
+                }
+            }
+        }
+        let _give_back = GiveBack(ct);
+        let waker = Waker::from(self.clone());
+        let mut task_cx = std::task::Context::from_waker(&waker);
+        let global_queue_interval = self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
+        self.woken.store(true, Ordering::Release);
+        context::set_scheduler(&cx, || 'outer: loop {
+            if self.woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
+                    return out;
+                }
+            }
+            for _ in 0..self.config.event_interval {
+                let task = {
+                    let mut core = ct.core.borrow_mut();
+                    let core = core.as_mut().expect("the core is held while driving");
+                    core.tick = core.tick.wrapping_add(1);
+                    if core.tick % global_queue_interval == 0 {
+                        self.pop_remote().or_else(|| core.tasks.pop_front())
+                    } else {
+                        core.tasks.pop_front().or_else(|| self.pop_remote())
+                    }
+                };
+                match task {
+                    Some(task) => coop::budget(|| task.run()),
+                    None => {
+                        if !self.woken.load(Ordering::Acquire) {
+                            self.park.park();
+                        }
+                        continue 'outer;
+                    }
+                }
+            }
+        })
+    }
+
+    fn pop_remote(&self) -> Option<Notified> {
+        if self.inject_len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let task = lock(&self.inject).as_mut()?.pop_front();
+        if task.is_some() {
+            self.inject_len.fetch_sub(1, Ordering::Release);
+        }
+        task
+    }
+
+    fn push_remote(&self, task: Notified) {
+        let mut inject = lock(&self.inject);
+        match inject.as_mut() {
+            Some(queue) => {
+                queue.push_back(task);
+                self.inject_len.fetch_add(1, Ordering::Release);
+                drop(inject);
+                self.unpark.unpark();
+            }
+            // Shut down: the task was cancelled; drop its queue reference (outside the lock, since
+            // that may run user code).
+            None => {
+                drop(inject);
+                drop(task);
+            }
+        }
+    }
+
+    /// Cancels every task and empties the queues; the runtime's drop calls it. Needs the core.
+    pub(crate) fn shutdown(self: &Arc<Self>) {
+        let core = lock(&self.core).take();
+        let cx = scheduler::Context::CurrentThread(Context {
+            handle: self.clone(),
+            core: RefCell::new(core),
+        });
+        let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
+        context::set_scheduler(&cx, || {
+            self.owned.close_and_shutdown_all(0);
+            // Dropping a queue entry may run user code that wakes other tasks: keep draining.
+            loop {
+                let task = ct.core.borrow_mut().as_mut().and_then(|core| core.tasks.pop_front());
+                match task {
+                    Some(task) => drop(task),
+                    None => break,
+                }
+            }
+            let remote = lock(&self.inject).take();
+            self.inject_len.store(0, Ordering::Release);
+            drop(remote);
+        });
+        // The core stays out: the runtime is gone, and new tasks are cancelled at spawn.
+        ct.core.borrow_mut().take();
+    }
+}
+
+impl Wake for Handle {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    /// The `block_on` future's waker.
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.unpark.unpark();
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(&cx.handle, self) {
+                    if let Ok(mut core) = cx.core.try_borrow_mut() {
+                        match core.as_mut() {
+                            Some(core) => core.tasks.push_back(task),
+                            None => {
+                                drop(core);
+                                drop(task);
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+            self.push_remote(task);
+        });
+    }
+}

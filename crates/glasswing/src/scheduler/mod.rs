@@ -1,0 +1,104 @@
+//! The two schedulers and what they share.
+//!
+//! - `current_thread`: every task runs on the thread that calls `Runtime::block_on`;
+//! - `multi_thread`: a pool of workers with per-worker queues and work stealing;
+//! - `coop`: the per-poll budget both of them apply.
+//!
+//! Both hand out the same task type; `Handle` is the runtime-agnostic face the rest of the crate
+//! talks to (spawn, spawn_blocking, shutdown). docs/scheduler.md explains the algorithms.
+
+pub(crate) mod coop;
+pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
+
+use crate::blocking;
+use crate::task::core::Meta;
+use crate::task::{Id, JoinHandle};
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+
+/// A shared reference to one runtime's scheduler.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The scheduler state a thread holds while it drives a runtime.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
+}
+
+/// Callback run on each runtime thread when it starts or stops.
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
+/// Settings both schedulers read.
+pub(crate) struct Config {
+    /// Ticks between checks of the global queue; `None` lets the multi-thread scheduler tune it.
+    pub(crate) global_queue_interval: Option<u32>,
+    /// Ticks between looks at the outside world (shutdown flag; later the I/O and time drivers).
+    pub(crate) event_interval: u32,
+}
+
+impl Handle {
+    #[track_caller]
+    pub(crate) fn spawn<F>(&self, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let meta = Meta {
+            id: Id::next(),
+            name: name.map(Into::into),
+            spawned_at: Location::caller(),
+        };
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, meta),
+        }
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F, name: Option<&str>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let meta = Meta {
+            id: Id::next(),
+            name: name.map(Into::into),
+            spawned_at: Location::caller(),
+        };
+        self.blocking_spawner().spawn_blocking(f, meta, self)
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking,
+            Handle::MultiThread(h) => &h.blocking,
+        }
+    }
+
+
+}
+
+/// A small, fast, non-cryptographic random number generator (xorshift64*), one per worker: picks the
+/// first victim when stealing, so that searching workers spread out.
+pub(crate) struct FastRand(u64);
+
+impl FastRand {
+    pub(crate) fn new(seed: u64) -> FastRand {
+        FastRand(seed | 1)
+    }
+
+    /// A number in `0..n`.
+    pub(crate) fn below(&mut self, n: u32) -> u32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let r = (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32;
+        ((r as u64 * n as u64) >> 32) as u32
+    }
+}

@@ -1,0 +1,160 @@
+//! The global injection queue: tasks woken or spawned from outside the workers, and the overflow of
+//! full local rings.
+//!
+//! An intrusive singly linked list through each task header's `queue_next`, under one mutex, with its
+//! length mirrored in an atomic so that workers can see "nothing there" without locking. A batch push
+//! links the batch first and takes the lock once. Once closed (shutdown), pushed tasks are dropped.
+
+use super::queue::Overflow;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::task::core::Header;
+use crate::task::{Notified, RawTask};
+use std::ptr::NonNull;
+
+pub(crate) struct Inject {
+    synced: Mutex<Synced>,
+    len: AtomicUsize,
+}
+
+struct Synced {
+    head: Option<NonNull<Header>>,
+    tail: Option<NonNull<Header>>,
+    closed: bool,
+}
+
+// SAFETY: the pointers are followed only under the mutex, and each task in the list is owned by the
+// list (it holds the task's `Notified` reference).
+unsafe impl Send for Synced {}
+
+fn set_next(task: NonNull<Header>, next: Option<NonNull<Header>>) {
+    // SAFETY: `task` is a live header whose `Notified` the caller owns (or the list owns, under the
+    // lock): the queue link belongs to the owner of the `Notified`.
+    unsafe { task.as_ref() }.queue_next.with_mut(|p| unsafe { *p = next });
+}
+
+fn take_next(task: NonNull<Header>) -> Option<NonNull<Header>> {
+    // SAFETY: as for `set_next`.
+    unsafe { task.as_ref() }.queue_next.with_mut(|p| unsafe { (*p).take() })
+}
+
+impl Inject {
+    pub(crate) fn new() -> Inject {
+        Inject {
+            synced: Mutex::new(Synced {
+                head: None,
+                tail: None,
+                closed: false,
+            }),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Closes the queue; returns false if it was already closed.
+    pub(crate) fn close(&self) -> bool {
+        let mut synced = self.synced.lock();
+        !std::mem::replace(&mut synced.closed, true)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.synced.lock().closed
+    }
+
+    pub(crate) fn pop(&self) -> Option<Notified> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut synced = self.synced.lock();
+        let head = synced.head?;
+        synced.head = take_next(head);
+        if synced.head.is_none() {
+            synced.tail = None;
+        }
+        self.len.fetch_sub(1, Ordering::Release);
+        drop(synced);
+        // SAFETY: the list owned this `Notified` reference and gives it to the caller.
+        Some(unsafe { Notified::from_raw(RawTask::from_raw(head)) })
+    }
+
+    /// Pops up to `n` tasks under one lock, handing each to `f` (which must not touch this queue).
+    pub(crate) fn pop_batch(&self, n: usize, mut f: impl FnMut(Notified)) {
+        if n == 0 || self.is_empty() {
+            return;
+        }
+        let mut synced = self.synced.lock();
+        let mut popped = 0;
+        while popped < n {
+            let Some(head) = synced.head else { break };
+            synced.head = take_next(head);
+            popped += 1;
+            // SAFETY: as in `pop`.
+            f(unsafe { Notified::from_raw(RawTask::from_raw(head)) });
+        }
+        if synced.head.is_none() {
+            synced.tail = None;
+        }
+        self.len.fetch_sub(popped, Ordering::Release);
+    }
+
+    /// Links `tasks` into a chain outside the lock, then appends it. Returns the chain back if closed.
+    fn push_chain(&self, head: NonNull<Header>, tail: NonNull<Header>, count: usize) {
+        let mut synced = self.synced.lock();
+        if synced.closed {
+            drop(synced);
+            // Shutdown already cancelled these tasks; only their queue references are left to drop.
+            let mut next = Some(head);
+            while let Some(task) = next {
+                next = take_next(task);
+                // SAFETY: the chain owns each task's `Notified` reference.
+                drop(unsafe { Notified::from_raw(RawTask::from_raw(task)) });
+            }
+            return;
+        }
+        match synced.tail {
+            Some(old_tail) => set_next(old_tail, Some(head)),
+            None => synced.head = Some(head),
+        }
+        synced.tail = Some(tail);
+        self.len.fetch_add(count, Ordering::Release);
+    }
+}
+
+impl Overflow<Notified> for Inject {
+    fn push(&self, task: Notified) {
+        let ptr = task.into_raw().header_ptr();
+        set_next(ptr, None);
+        self.push_chain(ptr, ptr, 1);
+    }
+
+    fn push_batch(&self, mut tasks: impl Iterator<Item = Notified>) {
+        let Some(first) = tasks.next() else { return };
+        let head = first.into_raw().header_ptr();
+        set_next(head, None);
+        let mut tail = head;
+        let mut count = 1;
+        for task in tasks {
+            let ptr = task.into_raw().header_ptr();
+            set_next(ptr, None);
+            set_next(tail, Some(ptr));
+            tail = ptr;
+            count += 1;
+        }
+        self.push_chain(head, tail, count);
+    }
+}
+
+impl Drop for Inject {
+    fn drop(&mut self) {
+        while let Some(task) = self.pop() {
+            drop(task);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The work-stealing multi-thread scheduler. The algorithm is told at the top of `worker.rs`; this file
+//! holds the state the workers share (`Handle`) and the two ways work enters it: `spawn` and wakes.
+
+mod idle;
+mod inject;
+pub(crate) mod queue;
+mod worker;
+
+pub(crate) use worker::{create, Context};
+
+use crate::blocking;
+use crate::runtime::context;
+use crate::runtime::park::Unparker;
+use crate::scheduler::{self, Config};
+use crate::task::core::Meta;
+use crate::task::list::OwnedTasks;
+use crate::task::{JoinHandle, Notified, Schedule, Task};
+use idle::Idle;
+use inject::Inject;
+use queue::Overflow;
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// What all workers of one runtime share.
+pub(crate) struct Handle {
+    remotes: Box<[Remote]>,
+    inject: Inject,
+    idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) blocking: blocking::Spawner,
+    pub(crate) config: Config,
+    /// Worker threads that have not finished shutting down.
+    workers_alive: Mutex<usize>,
+    workers_done: Condvar,
+}
+
+/// What other threads may touch of one worker: its ring (to steal) and its parker (to wake it).
+struct Remote {
+    steal: queue::Steal<Notified>,
+    unpark: Unparker,
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, meta: Meta) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = self.owned.bind(future, self.clone(), meta);
+        if let Some(notified) = notified {
+            self.schedule_task(notified, false);
+        }
+        join
+    }
+
+    /// Puts a task where it will run soonest without hurting fairness: on this thread's worker if the
+    /// wake comes from one of our workers (its LIFO slot, unless it is a yield), else the global queue.
+    fn schedule_task(&self, task: Notified, is_yield: bool) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if std::ptr::eq(cx.handle(), self) {
+                    if let Some(task) = cx.schedule_local(task, is_yield) {
+                        self.push_remote(task);
+                    }
+                    return;
+                }
+            }
+            self.push_remote(task);
+        });
+    }
+
+    fn push_remote(&self, task: Notified) {
+        self.inject.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes one parked worker, unless one is already searching (it will find the work).
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// The last searcher parks: make sure no work was left behind in the meantime.
+    fn notify_if_work_pending(&self) {
+        if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
+            self.notify_parked();
+        }
+    }
+
+    /// Starts shutdown: closes the global queue and wakes every worker so that it notices.
+    pub(crate) fn shutdown(&self) {
+        if self.inject.close() {
+            for remote in self.remotes.iter() {
+                remote.unpark.unpark();
+            }
+        }
+    }
+
+    /// Waits until every worker finished its shutdown, up to `timeout`. Returns false on timeout.
+    pub(crate) fn wait_for_workers(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut alive = self.workers_alive.lock().unwrap_or_else(|e| e.into_inner());
+        while *alive > 0 {
+            alive = match deadline {
+                None => self.workers_done.wait(alive).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    self.workers_done
+                        .wait_timeout(alive, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+        true
+    }
+
+    /// A worker finished its shutdown. The last one empties the global queue: its entries hold task
+    /// references, and the tasks hold this handle, so leaving them would leak both.
+    pub(crate) fn worker_exited(&self) {
+        let mut alive = self.workers_alive.lock().unwrap_or_else(|e| e.into_inner());
+        *alive -= 1;
+        if *alive == 0 {
+            while let Some(task) = self.inject.pop() {
+                drop(task);
+            }
+            self.workers_done.notify_all();
+        }
+    }
+
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+}
+
+impl Overflow<Notified> for Handle {
+    fn push(&self, task: Notified) {
+        self.inject.push(task);
+    }
+
+    fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
+        self.inject.push_batch(tasks);
+    }
+}

@@ -1,0 +1,419 @@
+//! The worker loop of the multi-thread scheduler.
+//!
+//! # Queues
+//!
+//! Each worker owns a bounded ring of 256 tasks (`queue.rs`) and a LIFO slot; all workers share one
+//! global injection queue (`inject.rs`).
+//!
+//! - A task woken or spawned *by a task running on this worker* goes to the LIFO slot, displacing the
+//!   previous occupant to the back of the ring. Message passing (A sends to B and waits) then runs B
+//!   next, while A's data is still in cache. The slot is not stealable, and after
+//!   `MAX_LIFO_POLLS_PER_TICK` LIFO polls in a row it is bypassed for the rest of the tick, so two tasks
+//!   waking each other cannot starve the ring.
+//! - A task that woke itself (`yield_now`, or the coop budget running out) goes to the back of the ring.
+//! - Wakes from any other thread go to the injection queue, and wake a parked worker.
+//! - A full ring moves half of itself to the injection queue in one batch.
+//!
+//! # Finding work
+//!
+//! Each iteration (a *tick*) takes, in order: every `global_queue_interval` ticks the injection queue
+//! first (fairness: otherwise a busy worker would never look at it); the LIFO slot; the ring; a batch
+//! from the injection queue (its fair share: queue length / workers). With nothing found the worker
+//! becomes a *searcher*, if fewer than half the workers already are, and steals half of another
+//! worker's ring, starting at a random victim. The interval is tuned so that about
+//! `TARGET_GLOBAL_QUEUE_INTERVAL` passes between checks, from the measured mean poll time.
+//!
+//! # Parking
+//!
+//! A worker that found nothing parks (`idle.rs`). New work wakes one parked worker, and only when no
+//! worker is searching: a searcher would find the work anyway. When a searcher finds work it stops
+//! searching, and if it was the last searcher it wakes another worker to take over the search; when
+//! the last searcher gives up and parks it checks every queue one last time. Work is therefore never
+//! stranded, and a burst of work wakes workers one at a time instead of as a herd.
+//!
+//! # Shutdown
+//!
+//! `Handle::shutdown` closes the injection queue and unparks everyone. Each worker notices (at its
+//! next maintenance or park), cancels tasks through the owned-tasks list (all workers share that work),
+//! drops what is left in its ring and LIFO slot, and exits; the last one drains the injection queue.
+
+use super::queue::{self, CAPACITY};
+use super::{Handle, Remote};
+use crate::runtime::context;
+use crate::runtime::park::Parker;
+use crate::scheduler::{self, coop, FastRand};
+use crate::task::list::OwnedTasks;
+use crate::task::Notified;
+use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::idle::Idle;
+use super::inject::Inject;
+
+/// Two tasks waking each other through the LIFO slot get three polls in a row, then the ring's turn.
+const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// Time to spend on local work between two looks at the global queue. Tokio's value: short enough
+/// that remote spawns see little latency, long enough that the global lock is rarely contended.
+const TARGET_GLOBAL_QUEUE_INTERVAL: Duration = Duration::from_micros(200);
+
+/// Bounds of the tuned interval, in ticks.
+const MIN_GLOBAL_QUEUE_INTERVAL: u32 = 2;
+const MAX_GLOBAL_QUEUE_INTERVAL: u32 = 127;
+
+/// Weight of the newest batch in the mean poll time.
+const POLL_TIME_EWMA_ALPHA: f64 = 0.1;
+
+/// One worker's private state; only its own thread touches it.
+struct Core {
+    index: usize,
+    tick: u32,
+    lifo_slot: Option<Notified>,
+    lifo_enabled: bool,
+    run_queue: queue::Local<Notified>,
+    is_searching: bool,
+    is_shutdown: bool,
+    rand: FastRand,
+    global_queue_interval: u32,
+    /// For tuning `global_queue_interval`: the current batch of polls and when it started.
+    batch_start: Instant,
+    batch_polls: u32,
+    mean_poll_time_ns: f64,
+}
+
+/// The scheduler state a worker thread installs in its thread-local context.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    park: Parker,
+    /// Borrowed only briefly, never across a poll or a park: a wake from the running task (or from the
+    /// parked driver, later) must be able to reach the ring.
+    core: RefCell<Core>,
+}
+
+/// Workers built but not yet started.
+pub(crate) struct Launch {
+    workers: Vec<(Core, Parker)>,
+    handle: Arc<Handle>,
+}
+
+pub(crate) fn create(
+    num_workers: usize,
+    blocking: crate::blocking::Spawner,
+    config: scheduler::Config,
+) -> (Arc<Handle>, Launch) {
+    let mut remotes = Vec::with_capacity(num_workers);
+    let mut workers = Vec::with_capacity(num_workers);
+    for index in 0..num_workers {
+        let (steal, run_queue) = queue::local();
+        let park = Parker::new();
+        remotes.push(Remote {
+            steal,
+            unpark: park.unparker(),
+        });
+        let core = Core {
+            index,
+            tick: 0,
+            lifo_slot: None,
+            lifo_enabled: true,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            rand: FastRand::new(seed(index)),
+            global_queue_interval: config.global_queue_interval.unwrap_or(61),
+            batch_start: Instant::now(),
+            batch_polls: 0,
+            mean_poll_time_ns: 0.0,
+        };
+        workers.push((core, park));
+    }
+    let handle = Arc::new(Handle {
+        remotes: remotes.into_boxed_slice(),
+        inject: Inject::new(),
+        idle: Idle::new(num_workers),
+        owned: OwnedTasks::new(num_workers),
+        blocking,
+        config,
+        workers_alive: Mutex::new(num_workers),
+        workers_done: Condvar::new(),
+    });
+    (handle.clone(), Launch { workers, handle })
+}
+
+fn seed(index: usize) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(index);
+    h.finish()
+}
+
+/// How to start one worker thread; the runtime builder supplies the thread.
+pub(crate) type WorkerMain = Box<dyn FnOnce() + Send>;
+
+impl Launch {
+    /// One closure per worker, to be run on its own thread.
+    pub(crate) fn into_workers(self) -> Vec<WorkerMain> {
+        let Launch { workers, handle } = self;
+        workers
+            .into_iter()
+            .map(|(core, park)| {
+                let handle = handle.clone();
+                Box::new(move || run(handle, core, park)) as WorkerMain
+            })
+            .collect()
+    }
+}
+
+fn run(handle: Arc<Handle>, core: Core, park: Parker) {
+    let rt = scheduler::Handle::MultiThread(handle.clone());
+    let index = core.index;
+    let cx = scheduler::Context::MultiThread(Context {
+        handle,
+        park,
+        core: RefCell::new(core),
+    });
+    let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
+    context::enter_runtime(&rt, "worker", || {
+        context::set_scheduler(&cx, || {
+            worker.run();
+            worker.shutdown(index);
+        })
+    });
+    worker.handle.worker_exited();
+}
+
+impl Context {
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    fn run(&self) {
+        loop {
+            let task = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                if core.tick % self.handle.config.event_interval == 0 {
+                    core.maintenance(&self.handle);
+                }
+                if core.is_shutdown {
+                    return;
+                }
+                core.next_task(&self.handle).or_else(|| core.steal_work(&self.handle))
+            };
+            match task {
+                Some(task) => self.run_task(task),
+                None => {
+                    self.park();
+                    if self.core.borrow().is_shutdown {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_task(&self, task: Notified) {
+        {
+            let mut core = self.core.borrow_mut();
+            core.batch_polls += 1;
+            if core.is_searching {
+                core.is_searching = false;
+                if self.handle.idle.transition_worker_from_searching() {
+                    // We were the last searcher: hand the search over, there may be more work.
+                    self.handle.notify_parked();
+                }
+            }
+        }
+        coop::budget(|| {
+            task.run();
+            // Tasks that the one above woke run next, under the same budget.
+            let mut lifo_polls = 0;
+            loop {
+                let task = {
+                    let mut core = self.core.borrow_mut();
+                    let Some(task) = core.lifo_slot.take() else { break };
+                    if !coop::has_budget_remaining() {
+                        core.run_queue.push_back_or_overflow(task, &*self.handle);
+                        break;
+                    }
+                    lifo_polls += 1;
+                    if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                        core.lifo_enabled = false;
+                    }
+                    core.batch_polls += 1;
+                    task
+                };
+                task.run();
+            }
+        });
+        self.core.borrow_mut().lifo_enabled = true;
+    }
+
+    /// Called by `Handle::schedule_task` on this worker's thread. Returns the task back if the core is
+    /// busy (borrowed), so the caller sends it to the global queue.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
+        if core.is_shutdown {
+            // The worker is draining its queues: nobody would run it. Its future is cancelled through
+            // the owned-tasks list; only this reference is left to drop.
+            drop(core);
+            drop(task);
+            return None;
+        }
+        let should_notify = if is_yield || !core.lifo_enabled {
+            core.run_queue.push_back_or_overflow(task, &*self.handle);
+            true
+        } else {
+            // The previous LIFO task, if any, becomes stealable: worth waking a worker for.
+            match core.lifo_slot.replace(task) {
+                Some(prev) => {
+                    core.run_queue.push_back_or_overflow(prev, &*self.handle);
+                    true
+                }
+                None => false,
+            }
+        };
+        drop(core);
+        if should_notify {
+            self.handle.notify_parked();
+        }
+        None
+    }
+
+    fn park(&self) {
+        {
+            let mut core = self.core.borrow_mut();
+            if !core.transition_to_parked(&self.handle) {
+                return;
+            }
+        }
+        loop {
+            self.park.park();
+            let mut core = self.core.borrow_mut();
+            if self.handle.inject.is_closed() {
+                core.is_shutdown = true;
+                return;
+            }
+            if core.transition_from_parked(&self.handle) {
+                core.batch_start = Instant::now();
+                core.batch_polls = 0;
+                return;
+            }
+        }
+    }
+
+    /// Cancels tasks and empties this worker's queues.
+    fn shutdown(&self, index: usize) {
+        self.core.borrow_mut().is_shutdown = true;
+        self.handle.owned.close_and_shutdown_all(index);
+        loop {
+            let task = {
+                let mut core = self.core.borrow_mut();
+                core.lifo_slot.take().or_else(|| core.run_queue.pop())
+            };
+            match task {
+                // Dropping it may run user code (an output's drop) that wakes other tasks: they land
+                // here and are dropped in turn.
+                Some(task) => drop(task),
+                None => break,
+            }
+        }
+    }
+}
+
+impl Core {
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
+        if self.tick % self.global_queue_interval == 0 {
+            return handle.inject.pop().or_else(|| self.next_local_task());
+        }
+        if let Some(task) = self.next_local_task() {
+            return Some(task);
+        }
+        if handle.inject.is_empty() {
+            return None;
+        }
+        // Take a fair share of the global queue into the ring, so the next ticks need no lock.
+        let cap = self.run_queue.remaining_slots().min(CAPACITY / 2);
+        let n = (handle.inject.len() / handle.remotes.len() + 1).min(cap);
+        let mut first = None;
+        let run_queue = &mut self.run_queue;
+        handle.inject.pop_batch(n, |task| match first {
+            None => first = Some(task),
+            Some(_) => run_queue.push_back(std::iter::once(task)),
+        });
+        first
+    }
+
+    fn next_local_task(&mut self) -> Option<Notified> {
+        self.lifo_slot.take().or_else(|| self.run_queue.pop())
+    }
+
+    fn steal_work(&mut self, handle: &Handle) -> Option<Notified> {
+        if !self.is_searching {
+            if !handle.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let n = handle.remotes.len();
+        let start = self.rand.below(n as u32) as usize;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        // Nothing to steal: the global queue is the last resort.
+        handle.inject.pop()
+    }
+
+    /// Every `event_interval` ticks: notice shutdown, retune the global queue interval.
+    fn maintenance(&mut self, handle: &Handle) {
+        if !self.is_shutdown {
+            self.is_shutdown = handle.inject.is_closed();
+        }
+        if handle.config.global_queue_interval.is_none() && self.batch_polls > 0 {
+            let now = Instant::now();
+            let mean = (now - self.batch_start).as_nanos() as f64 / self.batch_polls as f64;
+            self.mean_poll_time_ns = if self.mean_poll_time_ns == 0.0 {
+                mean
+            } else {
+                POLL_TIME_EWMA_ALPHA * mean + (1.0 - POLL_TIME_EWMA_ALPHA) * self.mean_poll_time_ns
+            };
+            let ticks = TARGET_GLOBAL_QUEUE_INTERVAL.as_nanos() as f64 / self.mean_poll_time_ns.max(1.0);
+            self.global_queue_interval = (ticks as u32).clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
+            self.batch_start = now;
+            self.batch_polls = 0;
+        }
+    }
+
+    fn transition_to_parked(&mut self, handle: &Handle) -> bool {
+        if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
+            return false;
+        }
+        let was_last_searcher = handle.idle.transition_worker_to_parked(self.index, self.is_searching);
+        self.is_searching = false;
+        if was_last_searcher {
+            handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// After a wakeup: true if the worker should run (it was picked, or has work of its own).
+    fn transition_from_parked(&mut self, handle: &Handle) -> bool {
+        if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
+            self.is_searching = !handle.idle.unpark_worker_by_id(self.index);
+            return true;
+        }
+        if handle.idle.is_parked(self.index) {
+            return false;
+        }
+        // `worker_to_notify` picked us and counted us as searching.
+        self.is_searching = true;
+        true
+    }
+}
+

@@ -1,0 +1,189 @@
+//! The task's single heap allocation and its three parts.
+//!
+//! ```text
+//! Cell<F, S>  (#[repr(C)], one allocation per task)
+//! +--------------------------------------------------------------+
+//! | Header   state word | vtable | id | queue link | owned links |  read through untyped pointers
+//! |          name | spawn location | diagnostics                  |
+//! +--------------------------------------------------------------+
+//! | Core     scheduler S | Stage<F>: the future, then its output  |  touched only by the poller
+//! +--------------------------------------------------------------+
+//! | Trailer  join waker                                           |  shared by JoinHandle and completer
+//! +--------------------------------------------------------------+
+//! ```
+//!
+//! The header comes first so that a `NonNull<Header>` is also a pointer to the whole cell: the run
+//! queues, the owned-tasks list and the wakers hold only that pointer and reach the typed parts through
+//! the vtable, which is monomorphised once per future type.
+
+use super::state::State;
+use super::{Id, Vtable};
+use crate::loom::cell::UnsafeCell;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+/// Links of the intrusive doubly linked list of owned tasks; guarded by that list's shard lock.
+#[derive(Default)]
+pub(crate) struct Pointers {
+    pub(crate) prev: Option<NonNull<Header>>,
+    pub(crate) next: Option<NonNull<Header>>,
+}
+
+/// The untyped part of a task: everything the runtime needs without knowing the future's type.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    /// Link of the intrusive injection queue; owned by whoever holds the task's `Notified`.
+    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) owned: UnsafeCell<Pointers>,
+    pub(crate) id: Id,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+/// The future while it runs, then its output until the `JoinHandle` takes it.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(super::Result<F::Output>),
+    Consumed,
+}
+
+#[repr(C)]
+pub(crate) struct Core<F: Future, S> {
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+}
+
+#[repr(C)]
+pub(crate) struct Trailer {
+    /// The `JoinHandle`'s waker; who may touch it is decided by the JOIN_WAKER bit (see `state.rs`).
+    pub(crate) waker: UnsafeCell<Option<Waker>>,
+}
+
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) core: Core<F, S>,
+    pub(crate) trailer: Trailer,
+}
+
+/// What a task is called and where it came from; kept in the header for diagnostics and errors.
+pub(crate) struct Meta {
+    pub(crate) id: Id,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+impl<F: Future, S: 'static> Cell<F, S> {
+    /// Allocates the task; the result is its only pointer.
+    pub(crate) fn new(future: F, scheduler: S, meta: Meta, vtable: &'static Vtable) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                queue_next: UnsafeCell::new(None),
+                vtable,
+                owned: UnsafeCell::new(Pointers::default()),
+                id: meta.id,
+                name: meta.name,
+                spawned_at: meta.spawned_at,
+            },
+            core: Core {
+                scheduler,
+                stage: UnsafeCell::new(Stage::Running(future)),
+            },
+            trailer: Trailer {
+                waker: UnsafeCell::new(None),
+            },
+        });
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+impl<F: Future, S> Core<F, S> {
+    /// Polls the future; when it is ready, drops it right away so that its drop happens before anyone
+    /// can observe completion.
+    ///
+    /// # Safety
+    /// The caller has the RUNNING bit (exclusive access to the stage) and the stage is `Running`.
+    pub(crate) unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let res = self.stage.with_mut(|ptr| {
+            // SAFETY: RUNNING gives this thread exclusive access to the stage, and the future is never
+            // moved out of the cell while it is `Running`: the cell is pinned for its whole life.
+            match unsafe { &mut *ptr } {
+                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+                _ => unreachable!("a task was polled after it completed"),
+            }
+        });
+        if res.is_ready() {
+            // SAFETY: still under the caller's RUNNING bit.
+            unsafe { self.drop_future_or_output() };
+        }
+        res
+    }
+
+    /// # Safety
+    /// The caller has exclusive access to the stage: the RUNNING bit, or COMPLETE with JOIN_INTEREST
+    /// being theirs to give up.
+    pub(crate) unsafe fn drop_future_or_output(&self) {
+        // SAFETY: exclusive access per the caller's contract.
+        unsafe { self.set_stage(Stage::Consumed) }
+    }
+
+    /// # Safety
+    /// As for `drop_future_or_output`.
+    pub(crate) unsafe fn store_output(&self, output: super::Result<F::Output>) {
+        // SAFETY: exclusive access per the caller's contract.
+        unsafe { self.set_stage(Stage::Finished(output)) }
+    }
+
+    /// # Safety
+    /// The task is COMPLETE and the caller is the `JoinHandle`, which owns the output.
+    pub(crate) unsafe fn take_output(&self) -> super::Result<F::Output> {
+        self.stage.with_mut(|ptr| {
+            // SAFETY: exclusive access per the caller's contract.
+            match std::mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
+                Stage::Finished(output) => output,
+                _ => panic!("JoinHandle polled after it returned the task's output"),
+            }
+        })
+    }
+
+    unsafe fn set_stage(&self, stage: Stage<F>) {
+        // SAFETY: the caller has exclusive access; the old stage is dropped in place here, and a panic
+        // in that drop leaves the new stage already written.
+        self.stage.with_mut(|ptr| unsafe { *ptr = stage })
+    }
+}
+
+impl Trailer {
+    /// # Safety
+    /// The caller owns the waker slot (see JOIN_WAKER in `state.rs`).
+    pub(crate) unsafe fn set_waker(&self, waker: Option<Waker>) {
+        // SAFETY: exclusive access per the caller's contract.
+        self.waker.with_mut(|ptr| unsafe { *ptr = waker });
+    }
+
+    /// # Safety
+    /// The slot is readable: JOIN_WAKER is set, or the caller owns it.
+    pub(crate) unsafe fn will_wake(&self, waker: &Waker) -> bool {
+        // SAFETY: shared read access per the caller's contract.
+        self.waker.with(|ptr| match unsafe { &*ptr } {
+            Some(stored) => stored.will_wake(waker),
+            None => false,
+        })
+    }
+
+    /// # Safety
+    /// As for `will_wake`.
+    pub(crate) unsafe fn wake_join(&self) {
+        // SAFETY: shared read access per the caller's contract.
+        self.waker.with(|ptr| match unsafe { &*ptr } {
+            Some(waker) => waker.wake_by_ref(),
+            None => panic!("JOIN_WAKER set without a waker"),
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! `JoinError`: why a task produced no output — it was cancelled, or it panicked — and which task that
+//! was, so the message alone is enough to find it.
+
+use super::Id;
+use std::any::Any;
+use std::fmt;
+use std::panic::Location;
+
+/// The task failed to complete: it was cancelled (aborted, or its runtime shut down) or it panicked.
+pub struct JoinError {
+    repr: Repr,
+    id: Id,
+    spawned_at: &'static Location<'static>,
+    name: Option<Box<str>>,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    pub(crate) fn new_cancelled(id: Id, spawned_at: &'static Location<'static>, name: Option<&str>) -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+            id,
+            spawned_at,
+            name: name.map(Into::into),
+        }
+    }
+
+    pub(crate) fn new_panic(
+        id: Id,
+        spawned_at: &'static Location<'static>,
+        name: Option<&str>,
+        payload: Box<dyn Any + Send + 'static>,
+    ) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(payload),
+            id,
+            spawned_at,
+            name: name.map(Into::into),
+        }
+    }
+
+    /// The task was cancelled: aborted, or dropped by its runtime's shutdown.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, to resume the panic with [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    /// If the task was cancelled; see [`try_into_panic`](Self::try_into_panic).
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("JoinError::into_panic() called on a cancelled task; check is_panic() first")
+    }
+
+    /// The panic payload, or the error back if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(payload) => payload
+                .downcast_ref::<&'static str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            Repr::Cancelled => None,
+        }
+    }
+
+    fn fmt_task(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " ({name:?})")?;
+        }
+        write!(f, " spawned at {}", self.spawned_at)
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_task(f)?;
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, " was cancelled"),
+            (Repr::Panic(_), Some(msg)) => write!(f, " panicked with message {msg:?}"),
+            (Repr::Panic(_), None) => write!(f, " panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Panic(_) => write!(f, "JoinError::Panic({}, {:?}, ..)", self.id, self.panic_message()),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(err: JoinError) -> std::io::Error {
+        std::io::Error::other(err.to_string())
+    }
+}

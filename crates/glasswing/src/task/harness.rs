@@ -1,0 +1,272 @@
+//! The typed operations behind the vtable: polling, completing, cancelling, joining and freeing a
+//! `Cell<F, S>`. Each function follows the state machine in `state.rs`: it first wins a transition, and
+//! only then touches the part of the cell that the transition gave it.
+
+use super::core::{Cell, Core, Header, Trailer};
+use super::raw::{Notified, RawTask, Task};
+use super::state::{TransitionToIdle, TransitionToRunning};
+use super::{waker, JoinError, Schedule};
+use crate::runtime::context;
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+struct Harness<F: Future, S: 'static> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+impl<F: Future, S: Schedule> Harness<F, S> {
+    /// # Safety
+    /// `ptr` is the header of a live `Cell<F, S>`.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the cell is alive while the harness is used (the caller holds a reference).
+        unsafe { &self.cell.as_ref().header }
+    }
+
+    fn core(&self) -> &Core<F, S> {
+        // SAFETY: as above.
+        unsafe { &self.cell.as_ref().core }
+    }
+
+    fn trailer(&self) -> &Trailer {
+        // SAFETY: as above.
+        unsafe { &self.cell.as_ref().trailer }
+    }
+
+    fn raw(&self) -> RawTask {
+        // SAFETY: the cell is alive.
+        unsafe { RawTask::from_raw(self.cell.cast()) }
+    }
+
+    fn poll(self) {
+        match self.header().state.transition_to_running() {
+            TransitionToRunning::Success => {}
+            TransitionToRunning::Cancelled => return self.cancel_and_complete(),
+            TransitionToRunning::Failed => return,
+            TransitionToRunning::Dealloc => return self.dealloc(),
+        }
+        let header_ptr = self.cell.cast::<Header>();
+        // SAFETY: this poll holds a reference for as long as the borrowed waker is used.
+        let waker = unsafe { waker::borrowed(header_ptr) };
+        let mut cx = Context::from_waker(&waker);
+        let id = self.header().id;
+        let res = context::with_current_task_id(id, || {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                unsafe { self.core().poll(&mut cx) }
+            }))
+        });
+        match res {
+            Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
+                TransitionToIdle::Ok => {}
+                TransitionToIdle::OkNotified => {
+                    // SAFETY: the transition added the reference this `Notified` owns.
+                    let notified = unsafe { Notified::from_raw(self.raw()) };
+                    self.core().scheduler.yield_now(notified);
+                    self.raw().drop_reference();
+                }
+                TransitionToIdle::OkDealloc => self.dealloc(),
+                TransitionToIdle::Cancelled => self.cancel_and_complete(),
+            },
+            Ok(Poll::Ready(output)) => {
+                // SAFETY: still RUNNING; the future was dropped by `Core::poll`.
+                unsafe { self.core().store_output(Ok(output)) };
+                self.complete();
+            }
+            Err(payload) => {
+                // The future panicked mid-poll: drop it (a second panic from its drop is swallowed,
+                // the first one is what the user wants to see).
+                let _ = context::with_current_task_id(id, || {
+                    panic::catch_unwind(AssertUnwindSafe(|| {
+                        // SAFETY: still RUNNING.
+                        unsafe { self.core().drop_future_or_output() }
+                    }))
+                });
+                // SAFETY: still RUNNING.
+                unsafe { self.core().store_output(Err(JoinError::panic(self.header(), payload))) };
+                self.complete();
+            }
+        }
+    }
+
+    /// Drops the future (the caller won RUNNING with CANCELLED set) and completes with "cancelled".
+    fn cancel_and_complete(self) {
+        let id = self.header().id;
+        let res = context::with_current_task_id(id, || {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the caller holds RUNNING.
+                unsafe { self.core().drop_future_or_output() }
+            }))
+        });
+        let err = match res {
+            Ok(()) => JoinError::cancelled(self.header()),
+            Err(payload) => JoinError::panic(self.header(), payload),
+        };
+        // SAFETY: the caller holds RUNNING.
+        unsafe { self.core().store_output(Err(err)) };
+        self.complete();
+    }
+
+    /// The output is stored: publish it, wake the joiner, leave the owned list, release references.
+    fn complete(self) {
+        let snapshot = self.header().state.transition_to_complete();
+        // A panic here can only come from user code (a waker or an output's drop); it must not keep the
+        // task from releasing its references.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+            if !snapshot.is_join_interested() {
+                // Nobody will read the output: drop it here, on the runtime thread.
+                // SAFETY: COMPLETE without JOIN_INTEREST leaves the output to the completer.
+                unsafe { self.core().drop_future_or_output() };
+            } else if snapshot.is_join_waker_set() {
+                // SAFETY: JOIN_WAKER is set and COMPLETE is now set, so the slot is frozen for reading.
+                unsafe { self.trailer().wake_join() };
+                let after = self.header().state.unset_join_waker_after_complete();
+                if !after.is_join_interested() {
+                    // The JoinHandle went away while we were waking it and left the waker to us.
+                    // SAFETY: JOIN_WAKER is clear and JOIN_INTEREST is gone: nobody else reads it.
+                    unsafe { self.trailer().set_waker(None) };
+                }
+            }
+        }));
+        // SAFETY: the list's reference, if the scheduler still had the task, is handed back to us.
+        let task = std::mem::ManuallyDrop::new(unsafe { Task::from_raw(self.raw()) });
+        let released = self.core().scheduler.release(&task).map(Task::into_raw);
+        let count = if released.is_some() { 2 } else { 1 };
+        if self.header().state.transition_to_terminal(count) {
+            self.dealloc();
+        }
+    }
+
+    fn dealloc(self) {
+        // SAFETY: the last reference is gone, so nothing else points at the cell; it was made by
+        // `Box::new` in `Cell::new`. Dropping it drops whatever stage is left and the join waker.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
+
+    fn schedule(self) {
+        // SAFETY: the caller hands over one reference for the `Notified`.
+        let notified = unsafe { Notified::from_raw(self.raw()) };
+        self.core().scheduler.schedule(notified);
+    }
+
+    fn shutdown(self) {
+        if !self.header().state.transition_to_shutdown() {
+            // Someone is polling it: they will see CANCELLED. Our reference goes.
+            self.raw().drop_reference();
+            return;
+        }
+        self.cancel_and_complete();
+    }
+
+    fn try_read_output(self, dst: &mut Poll<super::Result<F::Output>>, waker: &Waker) {
+        if can_read_output(self.header(), self.trailer(), waker) {
+            // SAFETY: COMPLETE with JOIN_INTEREST: the output is the JoinHandle's.
+            *dst = Poll::Ready(unsafe { self.core().take_output() });
+        }
+    }
+
+    fn drop_join_handle_slow(self) {
+        let (drop_output, drop_waker) = self.header().state.transition_to_join_handle_dropped();
+        if drop_output {
+            // The output may be a panic payload or a user type with a panicking drop; the user gave up
+            // on it by dropping the handle.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: COMPLETE, and JOIN_INTEREST was ours until the transition above.
+                unsafe { self.core().drop_future_or_output() }
+            }));
+        }
+        if drop_waker {
+            // SAFETY: JOIN_WAKER is clear: the slot is ours.
+            unsafe { self.trailer().set_waker(None) };
+        }
+        self.raw().drop_reference();
+    }
+}
+
+/// The JoinHandle's half of the waker protocol. Returns true when the output can be taken.
+fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
+    let snapshot = header.state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    let res = if snapshot.is_join_waker_set() {
+        // SAFETY: JOIN_WAKER is set: the slot is readable.
+        if unsafe { trailer.will_wake(waker) } {
+            return false;
+        }
+        // Take the slot back before writing a different waker into it.
+        header
+            .state
+            .unset_join_waker()
+            .and_then(|_| set_join_waker(header, trailer, waker.clone()))
+    } else {
+        set_join_waker(header, trailer, waker.clone())
+    };
+    match res {
+        Ok(_) => false,
+        Err(snapshot) => {
+            debug_assert!(snapshot.is_complete());
+            true
+        }
+    }
+}
+
+fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<(), super::state::Snapshot> {
+    // SAFETY: JOIN_WAKER is clear and JOIN_INTEREST is set: only the JoinHandle touches the slot.
+    unsafe { trailer.set_waker(Some(waker)) };
+    header.state.set_join_waker().map(|_| ()).inspect_err(|_| {
+        // Completed meanwhile: the completer will not read the slot; the waker is ours to drop.
+        // SAFETY: as above.
+        unsafe { trailer.set_waker(None) };
+    })
+}
+
+impl JoinError {
+    fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError::new_panic(header.id, header.spawned_at, header.name.as_deref(), payload)
+    }
+
+    fn cancelled(header: &Header) -> JoinError {
+        JoinError::new_cancelled(header.id, header.spawned_at, header.name.as_deref())
+    }
+}
+
+// The vtable entries: thin untyped shims.
+
+pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable is only installed on a `Cell<F, S>`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll()
+}
+
+pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.schedule()
+}
+
+pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.dealloc()
+}
+
+pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: the JoinHandle<F::Output> passes a pointer to its own `Poll<Result<F::Output>>`.
+    let dst = unsafe { &mut *(dst as *mut Poll<super::Result<F::Output>>) };
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.try_read_output(dst, waker)
+}
+
+pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle_slow()
+}
+
+pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown()
+}

@@ -1,0 +1,46 @@
+//! Task ids: unique for the life of the process, so a report or a log line can name a task without
+//! ambiguity even after it finished.
+
+use std::fmt;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An opaque id that is unique among all tasks spawned in this process.
+///
+/// Get the current task's with [`task::id()`](crate::task::id) or a handle's with
+/// [`JoinHandle::id`](crate::task::JoinHandle::id).
+#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
+pub struct Id(pub(crate) NonZeroU64);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        Id(NonZeroU64::new(id).expect("task ids exhausted"))
+    }
+
+    /// The id as a number, for logs and exports.
+    pub fn as_u64(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of the task being polled on this thread.
+///
+/// # Panics
+/// Outside of a task. Use [`try_id`] to get an `Option` instead.
+#[track_caller]
+pub fn id() -> Id {
+    try_id().expect("glasswing::task::id() called outside of a task; use task::try_id() to get an Option")
+}
+
+/// The id of the task being polled on this thread, or `None` outside of a task.
+pub fn try_id() -> Option<Id> {
+    crate::runtime::context::current_task_id()
+}

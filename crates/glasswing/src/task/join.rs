@@ -1,0 +1,150 @@
+//! `JoinHandle` and `AbortHandle`: the two ways to hold on to a spawned task from outside it.
+//!
+//! A `JoinHandle` owns one reference plus the JOIN_INTEREST flag, which makes it the owner of the
+//! output; dropping it detaches the task (it keeps running). An `AbortHandle` owns a reference and can
+//! only cancel.
+
+use super::raw::RawTask;
+use super::{Id, JoinError};
+use crate::scheduler::coop;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// An owned permission to await a task's output; a `Future` of `Result<T, JoinError>`.
+///
+/// Dropping a `JoinHandle` detaches the task: it keeps running and its output is dropped.
+/// Awaiting it counts against the coop budget.
+pub struct JoinHandle<T> {
+    raw: RawTask,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle gives access to `T` only by moving it out, so it may move between threads when `T`
+// may; the handle itself holds a pointer to a task that is shared across threads by design.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: no method gives shared access to `T`.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// # Safety
+    /// The caller transfers one of the task's references, with JOIN_INTEREST, to the handle; `T` is the
+    /// task's output type.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> JoinHandle<T> {
+        JoinHandle {
+            raw,
+            _output: PhantomData,
+        }
+    }
+
+    /// Cancels the task. If it has not completed, its future is dropped at its next scheduling point
+    /// (right away if it is idle) and awaiting this handle gives a cancelled `JoinError`. Aborting a
+    /// finished task does nothing: its output stays available.
+    pub fn abort(&self) {
+        self.raw.remote_abort();
+    }
+
+    /// Whether the task has finished (completed, panicked or been cancelled). Never blocks.
+    pub fn is_finished(&self) -> bool {
+        self.raw.header().state.load().is_complete()
+    }
+
+    /// A handle that can abort the task without owning its output.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.raw.ref_inc();
+        AbortHandle { raw: self.raw }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.raw.header().id
+    }
+}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// Polls for the output without charging the coop budget; for wrappers that charge it themselves.
+    pub(crate) fn poll_unconstrained(&mut self, waker: &std::task::Waker) -> Poll<Result<T, JoinError>> {
+        let mut out = Poll::Pending;
+        // SAFETY: `out` is a `Poll<Result<T>>` and `T` is the task's output type.
+        unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), waker) };
+        out
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let restore = std::task::ready!(coop::poll_proceed(cx));
+        let out = self.get_mut().poll_unconstrained(cx.waker());
+        if out.is_ready() {
+            restore.made_progress();
+        }
+        out
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if self.raw.header().state.drop_join_handle_fast().is_ok() {
+            return;
+        }
+        self.raw.drop_join_handle_slow();
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("id", &self.id()).finish()
+    }
+}
+
+/// An owned permission to abort a task, without access to its output.
+///
+/// Dropping it does nothing to the task.
+pub struct AbortHandle {
+    raw: RawTask,
+}
+
+impl AbortHandle {
+    /// Cancels the task; see [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.raw.remote_abort();
+    }
+
+    /// Whether the task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.raw.header().state.load().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.raw.header().id
+    }
+}
+
+impl Drop for AbortHandle {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl Clone for AbortHandle {
+    fn clone(&self) -> AbortHandle {
+        self.raw.ref_inc();
+        AbortHandle { raw: self.raw }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
+    }
+}

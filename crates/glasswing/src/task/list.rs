@@ -1,0 +1,156 @@
+//! `OwnedTasks`: every live task of one runtime, so that shutdown can find and cancel each of them.
+//!
+//! An intrusive doubly linked list (the links live in each task's header, so adding a task allocates
+//! nothing), split into shards by task id so that workers spawning and completing tasks at the same
+//! time rarely contend on one lock. Once closed, the list accepts no task: a spawn that races with
+//! shutdown cancels its task instead of leaking it.
+
+use super::core::{Header, Meta};
+use super::raw::{Notified, RawTask, Task};
+use super::{JoinHandle, Schedule};
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::Mutex;
+use std::future::Future;
+use std::ptr::NonNull;
+
+pub(crate) struct OwnedTasks {
+    shards: Box<[Mutex<Shard>]>,
+    mask: usize,
+    closed: AtomicBool,
+}
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+}
+
+// SAFETY: the raw pointers in a shard are only followed under that shard's lock, and tasks are shared
+// across threads by design.
+unsafe impl Send for Shard {}
+
+impl OwnedTasks {
+    /// `concurrency` is about how many threads spawn at once; shards are a power of two above it.
+    pub(crate) fn new(concurrency: usize) -> OwnedTasks {
+        let n = (concurrency * 4).next_power_of_two().clamp(1, 256);
+        OwnedTasks {
+            shards: (0..n).map(|_| Mutex::new(Shard { head: None })).collect(),
+            mask: n - 1,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Creates a task owned by this list. Returns its JoinHandle and, unless the list is closed (then
+    /// the task was cancelled on the spot), the `Notified` that must be scheduled.
+    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S, meta: Meta) -> (JoinHandle<F::Output>, Option<Notified>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let raw = RawTask::new(future, scheduler, meta);
+        // SAFETY: the three initial references go to the list, the `Notified` and the JoinHandle.
+        let (task, notified, join) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw)) };
+        let mut shard = self.shard(raw.header()).lock();
+        // Checked under the shard lock: `close_and_shutdown_all` sets it before draining each shard.
+        if self.closed.load(Ordering::Acquire) {
+            drop(shard);
+            drop(notified);
+            task.shutdown();
+            return (join, None);
+        }
+        shard.push_front(task);
+        drop(shard);
+        (join, Some(notified))
+    }
+
+    /// Removes a completed task; returns the list's reference if the task was still in it.
+    pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
+        self.shard(task.header()).lock().remove(task.raw())
+    }
+
+    /// Closes the list and cancels every task in it. Safe to call from several threads at once; each
+    /// task is shut down exactly once because it is popped under its shard's lock.
+    pub(crate) fn close_and_shutdown_all(&self, start: usize) {
+        self.closed.store(true, Ordering::Release);
+        for i in 0..self.shards.len() {
+            let shard = &self.shards[(start + i) & self.mask];
+            loop {
+                let task = shard.lock().pop_front();
+                match task {
+                    Some(task) => {
+                        task.shutdown();
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+
+
+
+
+    fn shard(&self, header: &Header) -> &Mutex<Shard> {
+        &self.shards[header.id.as_u64() as usize & self.mask]
+    }
+}
+
+impl Shard {
+    fn push_front(&mut self, task: Task) {
+        let ptr = task.into_raw().header_ptr();
+        // SAFETY: the task is not in any list (it was just created) and we hold the shard lock, which
+        // guards the links of every task in this shard.
+        unsafe {
+            links(ptr).with_mut(|p| {
+                (*p).prev = None;
+                (*p).next = self.head;
+            });
+            if let Some(head) = self.head {
+                links(head).with_mut(|p| (*p).prev = Some(ptr));
+            }
+        }
+        self.head = Some(ptr);
+    }
+
+    fn pop_front(&mut self) -> Option<Task> {
+        let head = self.head?;
+        // SAFETY: `head` is in this list, so it is live (the list holds a reference) and its links are
+        // guarded by our lock.
+        self.unlink(head);
+        // SAFETY: the list's reference is handed to the caller.
+        Some(unsafe { Task::from_raw(RawTask::from_raw(head)) })
+    }
+
+    fn remove(&mut self, raw: RawTask) -> Option<Task> {
+        let ptr = raw.header_ptr();
+        // SAFETY: the caller holds a reference, so the header is live; its links belong to this shard
+        // (shards are chosen by id) and we hold the lock.
+        let prev = unsafe { links(ptr).with(|p| (*p).prev) };
+        if prev.is_none() && self.head != Some(ptr) {
+            // Not in the list: shutdown already popped it.
+            return None;
+        }
+        self.unlink(ptr);
+        // SAFETY: the list's reference is handed to the caller.
+        Some(unsafe { Task::from_raw(raw) })
+    }
+
+    fn unlink(&mut self, ptr: NonNull<Header>) {
+        // SAFETY: `ptr` and its neighbours are in this list, so they are live, and we hold the lock.
+        unsafe {
+            let (prev, next) = links(ptr).with_mut(|p| ((*p).prev.take(), (*p).next.take()));
+            match prev {
+                Some(prev) => links(prev).with_mut(|p| (*p).next = next),
+                None => self.head = next,
+            }
+            if let Some(next) = next {
+                links(next).with_mut(|p| (*p).prev = prev);
+            }
+        }
+    }
+}
+
+/// # Safety
+/// `ptr` is a live task header.
+unsafe fn links(ptr: NonNull<Header>) -> &'static crate::loom::cell::UnsafeCell<super::core::Pointers> {
+    // SAFETY: per the caller's contract; the 'static lifetime never outlives the caller's use.
+    unsafe { &(*ptr.as_ptr()).owned }
+}

@@ -1,0 +1,81 @@
+//! Tasks: a spawned future, in one heap allocation, that a scheduler polls until it completes.
+//!
+//! - `state.rs`: the atomic state word, each flag documented where it is defined;
+//! - `core.rs`: the allocation's layout (header, future-or-output, join waker);
+//! - `raw.rs`: untyped handles (`RawTask`, `Task`, `Notified`) that queues hold;
+//! - `harness.rs`: poll, complete, cancel, join, free — each behind one state transition;
+//! - `waker.rs`: the `Waker` vtable, one reference per clone, never an allocation;
+//! - `join.rs`, `join_set.rs`, `error.rs`, `id.rs`, `builder.rs`: the public API.
+//!
+//! docs/tasks-and-wakers.md explains the design with diagrams.
+
+mod builder;
+pub(crate) mod core;
+mod error;
+mod harness;
+mod id;
+mod join;
+mod join_set;
+pub(crate) mod list;
+pub(crate) mod raw;
+pub(crate) mod state;
+pub(crate) mod waker;
+mod yield_now;
+
+pub use builder::Builder;
+pub use error::JoinError;
+pub use id::{id, try_id, Id};
+pub use join::{AbortHandle, JoinHandle};
+pub use join_set::JoinSet;
+pub use yield_now::yield_now;
+
+pub(crate) use raw::{Notified, RawTask, Task, UnownedTask, Vtable};
+
+/// What a task yields: its output, or why there is none.
+pub(crate) type Result<T> = std::result::Result<T, JoinError>;
+
+/// The scheduler a task belongs to; stored inside the task, reached from its wakers.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// The task completed: take it out of the owned list, returning the list's reference if it was
+    /// still there.
+    fn release(&self, task: &Task) -> Option<Task>;
+
+    /// A wake: put the task in a run queue.
+    fn schedule(&self, task: Notified);
+
+    /// The task woke itself during its poll (e.g. `yield_now`): run others first.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+}
+
+/// Spawns a future onto the current runtime and returns a handle to its output.
+///
+/// The task starts running right away in the background, whether or not the handle is awaited.
+///
+/// # Panics
+/// Outside of a runtime: call it from a task, inside `Runtime::block_on`, or after
+/// `Handle::enter`; from other threads use `Handle::spawn`.
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    crate::runtime::Handle::current_for("glasswing::spawn").spawn(future)
+}
+
+/// Runs a blocking function on the runtime's blocking thread pool and returns a handle to its result.
+///
+/// Use it for work that would stall a worker: file I/O, CPU-heavy loops, blocking C libraries.
+///
+/// # Panics
+/// Outside of a runtime, as [`spawn`].
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    crate::runtime::Handle::current_for("glasswing::task::spawn_blocking").spawn_blocking(f)
+}

@@ -1,0 +1,73 @@
+//! The `Waker` of a task: the task pointer itself plus one static vtable, so cloning, waking and dropping
+//! a waker never allocate — each is one atomic operation on the state word (plus the schedule call).
+//!
+//! Every `Waker` clone owns one reference to the task, which keeps the allocation alive for as long as
+//! anybody could still wake it.
+
+use super::core::Header;
+use super::raw::RawTask;
+use super::state::TransitionToNotified;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::task::{RawWaker, RawWakerVTable, Waker};
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+/// A waker lent to a poll: it borrows the poller's reference instead of owning one.
+pub(crate) struct WakerRef {
+    waker: ManuallyDrop<Waker>,
+}
+
+impl Deref for WakerRef {
+    type Target = Waker;
+    fn deref(&self) -> &Waker {
+        &self.waker
+    }
+}
+
+/// # Safety
+/// The caller keeps a reference to the task for as long as the result is used.
+pub(crate) unsafe fn borrowed(header: NonNull<Header>) -> WakerRef {
+    // SAFETY: the vtable functions below are sound for any live task header, and `ManuallyDrop` keeps
+    // this waker from releasing a reference it does not own.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(header.as_ptr() as *const (), &VTABLE)) };
+    WakerRef {
+        waker: ManuallyDrop::new(waker),
+    }
+}
+
+
+fn raw(ptr: *const ()) -> RawTask {
+    // SAFETY: wakers are only made by `borrowed` (or cloned from one), from a live task header; the
+    // waker's reference (or the poller's) keeps it live.
+    unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
+}
+
+unsafe fn clone(ptr: *const ()) -> RawWaker {
+    raw(ptr).ref_inc();
+    RawWaker::new(ptr, &VTABLE)
+}
+
+unsafe fn wake(ptr: *const ()) {
+    let task = raw(ptr);
+    match task.header().state.transition_to_notified_by_val() {
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Submit => {
+            task.schedule();
+            task.drop_reference();
+        }
+        TransitionToNotified::Dealloc => task.dealloc(),
+    }
+}
+
+unsafe fn wake_by_ref(ptr: *const ()) {
+    let task = raw(ptr);
+    if task.header().state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
+        task.schedule();
+    }
+}
+
+unsafe fn drop_waker(ptr: *const ()) {
+    raw(ptr).drop_reference();
+}

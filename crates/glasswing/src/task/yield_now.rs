@@ -1,0 +1,34 @@
+//! `yield_now`: give other tasks a turn.
+
+use crate::scheduler::coop;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Yields once to the scheduler: the task is woken at once and goes to the back of the run queue, so
+/// every task that was ready runs before it continues.
+///
+/// It counts against the coop budget like any other leaf.
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        coop::consume_one();
+        // A wake during our own poll only marks the task; the scheduler requeues it at the back once
+        // this poll returns (see `Schedule::yield_now`).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
