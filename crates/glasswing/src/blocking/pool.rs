@@ -187,7 +187,6 @@ impl Spawner {
             }
         })
     }
-
 }
 
 impl Inner {

@@ -156,10 +156,8 @@ impl Builder {
 
     /// Starts the runtime's threads.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let config = Config {
-            global_queue_interval: self.global_queue_interval,
-            event_interval: self.event_interval,
-        };
+        let config =
+            Config { global_queue_interval: self.global_queue_interval, event_interval: self.event_interval };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
@@ -236,4 +234,3 @@ impl fmt::Debug for Builder {
             .finish_non_exhaustive()
     }
 }
-

@@ -102,9 +102,7 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
 /// Runs `f` with the scheduler this thread drives, if any.
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
     let mut f = Some(f);
-    CONTEXT
-        .try_with(|cx| cx.scheduler.with(f.take().unwrap()))
-        .unwrap_or_else(|_| (f.take().unwrap())(None))
+    CONTEXT.try_with(|cx| cx.scheduler.with(f.take().unwrap())).unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
 pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
@@ -138,9 +136,7 @@ struct Scoped<T> {
 
 impl<T> Scoped<T> {
     const fn new() -> Scoped<T> {
-        Scoped {
-            inner: Cell::new(std::ptr::null()),
-        }
+        Scoped { inner: Cell::new(std::ptr::null()) }
     }
 
     fn set<R>(&self, value: &T, f: impl FnOnce() -> R) -> R {

@@ -61,17 +61,12 @@ impl Handle {
 
     /// The runtime this thread belongs to, or an error outside of one.
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|h| h.cloned())
-            .map(|inner| Handle { inner })
-            .ok_or(TryCurrentError(()))
+        context::with_current(|h| h.cloned()).map(|inner| Handle { inner }).ok_or(TryCurrentError(()))
     }
 
     /// Makes this runtime current on this thread until the guard drops.
     pub fn enter(&self) -> EnterGuard<'_> {
-        EnterGuard {
-            _guard: context::set_current(&self.inner),
-            _handle: PhantomData,
-        }
+        EnterGuard { _guard: context::set_current(&self.inner), _handle: PhantomData }
     }
 
     /// Spawns a task on this runtime; see [`crate::spawn`].

@@ -6,7 +6,9 @@
 //! current-thread scheduler and `block_on` all park through this one type.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::sync::{Condvar, Mutex};
+// `std`'s `Arc` even under loom: `Wake` takes `self: std::sync::Arc<Self>`.
+use std::sync::Arc;
 use std::task::Wake;
 use std::time::Duration;
 
@@ -43,16 +45,13 @@ impl Parker {
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
-        Unparker {
-            inner: self.inner.clone(),
-        }
+        Unparker { inner: self.inner.clone() }
     }
 
     /// Sleeps until unparked (returns at once if an unpark is pending).
     pub(crate) fn park(&self) {
         self.inner.park(None);
     }
-
 }
 
 impl Inner {
@@ -168,7 +167,9 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     PARKER.with(|(parker, waker)| {
         let mut cx = std::task::Context::from_waker(waker);
         loop {
-            if let std::task::Poll::Ready(out) = crate::scheduler::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            if let std::task::Poll::Ready(out) =
+                crate::scheduler::coop::budget(|| future.as_mut().poll(&mut cx))
+            {
                 return out;
             }
             parker.park();

@@ -42,11 +42,7 @@ impl Runtime {
         blocking_pool: BlockingPool,
         workers: Vec<thread::JoinHandle<()>>,
     ) -> Runtime {
-        Runtime {
-            handle: Handle { inner: handle },
-            blocking_pool,
-            workers,
-        }
+        Runtime { handle: Handle { inner: handle }, blocking_pool, workers }
     }
 
     /// Runs a future to completion on the current thread, and returns its output.
@@ -115,11 +111,7 @@ impl Runtime {
             scheduler::Handle::MultiThread(h) => {
                 h.shutdown();
                 // Waiting for workers from one of them would wait for ourselves.
-                let timeout = if context::is_runtime_entered() {
-                    Some(Duration::ZERO)
-                } else {
-                    remaining()
-                };
+                let timeout = if context::is_runtime_entered() { Some(Duration::ZERO) } else { remaining() };
                 if h.wait_for_workers(timeout) {
                     for worker in self.workers.drain(..) {
                         let _ = worker.join();

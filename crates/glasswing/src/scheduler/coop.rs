@@ -121,7 +121,9 @@ mod tests {
         let mut cx = Context::from_waker(Waker::noop());
         budget(|| {
             for _ in 0..1000 {
-                let Poll::Ready(restore) = poll_proceed(&mut cx) else { panic!("budget spent by pending leaves") };
+                let Poll::Ready(restore) = poll_proceed(&mut cx) else {
+                    panic!("budget spent by pending leaves")
+                };
                 drop(restore);
             }
         });

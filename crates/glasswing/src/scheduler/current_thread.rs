@@ -6,8 +6,9 @@
 //!
 //! The loop alternates between the `block_on` future (polled only when its waker fired) and up to
 //! `event_interval` tasks; every `global_queue_interval` ticks the injection queue goes first, so
-//! remote wakes cannot be starved by local ones. A task that yields goes to the back of the queue, so
-//! a task looping on `yield_now` lets every other task run once per iteration.
+//! remote wakes cannot be starved by local ones. A task that yields is deferred until the queue is
+//! empty (or the interval ends), so a task looping on `yield_now` lets every other task run once per
+//! iteration, and the `block_on` future and remote wakes get their turn too.
 
 use crate::blocking;
 use crate::runtime::context;
@@ -46,7 +47,20 @@ pub(crate) struct Handle {
 
 struct Core {
     tasks: VecDeque<Notified>,
+    /// Tasks that yielded, run after everything else that is ready.
+    deferred: Vec<Notified>,
     tick: u32,
+}
+
+impl Core {
+    /// Moves yielded tasks back into the queue. Returns false if there were none.
+    fn wake_deferred(&mut self) -> bool {
+        if self.deferred.is_empty() {
+            return false;
+        }
+        self.tasks.extend(self.deferred.drain(..));
+        true
+    }
 }
 
 /// The scheduler state the driving thread installs in its thread-local context.
@@ -72,6 +86,7 @@ impl Handle {
             park,
             core: Mutex::new(Some(Box::new(Core {
                 tasks: VecDeque::with_capacity(64),
+                deferred: Vec::new(),
                 tick: 0,
             }))),
             core_waiters: Mutex::new(Vec::new()),
@@ -137,7 +152,8 @@ impl Handle {
         let _give_back = GiveBack(ct);
         let waker = Waker::from(self.clone());
         let mut task_cx = std::task::Context::from_waker(&waker);
-        let global_queue_interval = self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
+        let global_queue_interval =
+            self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         self.woken.store(true, Ordering::Release);
         context::set_scheduler(&cx, || 'outer: loop {
             if self.woken.swap(false, Ordering::AcqRel) {
@@ -159,13 +175,15 @@ impl Handle {
                 match task {
                     Some(task) => coop::budget(|| task.run()),
                     None => {
-                        if !self.woken.load(Ordering::Acquire) {
+                        let had_deferred = ct.with_core(Core::wake_deferred);
+                        if !had_deferred && !self.woken.load(Ordering::Acquire) {
                             self.park.park();
                         }
                         continue 'outer;
                     }
                 }
             }
+            ct.with_core(Core::wake_deferred);
         })
     }
 
@@ -201,16 +219,18 @@ impl Handle {
     /// Cancels every task and empties the queues; the runtime's drop calls it. Needs the core.
     pub(crate) fn shutdown(self: &Arc<Self>) {
         let core = lock(&self.core).take();
-        let cx = scheduler::Context::CurrentThread(Context {
-            handle: self.clone(),
-            core: RefCell::new(core),
-        });
+        let cx =
+            scheduler::Context::CurrentThread(Context { handle: self.clone(), core: RefCell::new(core) });
         let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
         context::set_scheduler(&cx, || {
             self.owned.close_and_shutdown_all(0);
             // Dropping a queue entry may run user code that wakes other tasks: keep draining.
             loop {
-                let task = ct.core.borrow_mut().as_mut().and_then(|core| core.tasks.pop_front());
+                let task = ct
+                    .core
+                    .borrow_mut()
+                    .as_mut()
+                    .and_then(|core| core.tasks.pop_front().or_else(|| core.deferred.pop()));
                 match task {
                     Some(task) => drop(task),
                     None => break,
@@ -222,6 +242,43 @@ impl Handle {
         });
         // The core stays out: the runtime is gone, and new tasks are cancelled at spawn.
         ct.core.borrow_mut().take();
+    }
+}
+
+impl Context {
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        f(self.core.borrow_mut().as_mut().expect("the core is held while driving"))
+    }
+
+    /// Puts a task on this thread's queue; gives it back if the core is busy elsewhere on the stack.
+    fn push_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
+        match core.as_mut() {
+            Some(core) if is_yield => core.deferred.push(task),
+            Some(core) => core.tasks.push_back(task),
+            None => {
+                // Shut down: the task was cancelled; only this queue reference is left.
+                drop(core);
+                drop(task);
+            }
+        }
+        None
+    }
+}
+
+impl Handle {
+    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(&cx.handle, self) {
+                    if let Some(task) = cx.push_local(task, is_yield) {
+                        self.push_remote(task);
+                    }
+                    return;
+                }
+            }
+            self.push_remote(task);
+        });
     }
 }
 
@@ -243,22 +300,10 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified) {
-        context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
-                if Arc::ptr_eq(&cx.handle, self) {
-                    if let Ok(mut core) = cx.core.try_borrow_mut() {
-                        match core.as_mut() {
-                            Some(core) => core.tasks.push_back(task),
-                            None => {
-                                drop(core);
-                                drop(task);
-                            }
-                        }
-                        return;
-                    }
-                }
-            }
-            self.push_remote(task);
-        });
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
     }
 }

@@ -49,11 +49,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = Meta {
-            id: Id::next(),
-            name: name.map(Into::into),
-            spawned_at: Location::caller(),
-        };
+        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at: Location::caller() };
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
             Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, meta),
@@ -66,11 +62,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let meta = Meta {
-            id: Id::next(),
-            name: name.map(Into::into),
-            spawned_at: Location::caller(),
-        };
+        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at: Location::caller() };
         self.blocking_spawner().spawn_blocking(f, meta, self)
     }
 
@@ -80,8 +72,6 @@ impl Handle {
             Handle::MultiThread(h) => &h.blocking,
         }
     }
-
-
 }
 
 /// A small, fast, non-cryptographic random number generator (xorshift64*), one per worker: picks the

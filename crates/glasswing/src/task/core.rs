@@ -80,7 +80,7 @@ pub(crate) struct Meta {
 
 impl<F: Future, S: 'static> Cell<F, S> {
     /// Allocates the task; the result is its only pointer.
-    pub(crate) fn new(future: F, scheduler: S, meta: Meta, vtable: &'static Vtable) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, scheduler: S, meta: Meta, vtable: &'static Vtable) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
@@ -91,13 +91,8 @@ impl<F: Future, S: 'static> Cell<F, S> {
                 name: meta.name,
                 spawned_at: meta.spawned_at,
             },
-            core: Core {
-                scheduler,
-                stage: UnsafeCell::new(Stage::Running(future)),
-            },
-            trailer: Trailer {
-                waker: UnsafeCell::new(None),
-            },
+            core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
+            trailer: Trailer { waker: UnsafeCell::new(None) },
         });
         NonNull::from(Box::leak(cell)).cast()
     }

@@ -7,7 +7,12 @@ use std::fmt;
 use std::panic::Location;
 
 /// The task failed to complete: it was cancelled (aborted, or its runtime shut down) or it panicked.
-pub struct JoinError {
+///
+/// One pointer wide: it sits inside every task's output slot, so a small error keeps small tasks
+/// small; the allocation happens only on the rare failure path.
+pub struct JoinError(Box<Inner>);
+
+struct Inner {
     repr: Repr,
     id: Id,
     spawned_at: &'static Location<'static>,
@@ -20,13 +25,12 @@ enum Repr {
 }
 
 impl JoinError {
-    pub(crate) fn new_cancelled(id: Id, spawned_at: &'static Location<'static>, name: Option<&str>) -> JoinError {
-        JoinError {
-            repr: Repr::Cancelled,
-            id,
-            spawned_at,
-            name: name.map(Into::into),
-        }
+    pub(crate) fn new_cancelled(
+        id: Id,
+        spawned_at: &'static Location<'static>,
+        name: Option<&str>,
+    ) -> JoinError {
+        JoinError(Box::new(Inner { repr: Repr::Cancelled, id, spawned_at, name: name.map(Into::into) }))
     }
 
     pub(crate) fn new_panic(
@@ -35,22 +39,17 @@ impl JoinError {
         name: Option<&str>,
         payload: Box<dyn Any + Send + 'static>,
     ) -> JoinError {
-        JoinError {
-            repr: Repr::Panic(payload),
-            id,
-            spawned_at,
-            name: name.map(Into::into),
-        }
+        JoinError(Box::new(Inner { repr: Repr::Panic(payload), id, spawned_at, name: name.map(Into::into) }))
     }
 
     /// The task was cancelled: aborted, or dropped by its runtime's shutdown.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.0.repr, Repr::Cancelled)
     }
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.0.repr, Repr::Panic(_))
     }
 
     /// The panic payload, to resume the panic with [`std::panic::resume_unwind`].
@@ -64,20 +63,23 @@ impl JoinError {
     }
 
     /// The panic payload, or the error back if the task was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic(payload) => Ok(payload),
+    pub fn try_into_panic(mut self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.0.repr {
+            Repr::Panic(_) => match std::mem::replace(&mut self.0.repr, Repr::Cancelled) {
+                Repr::Panic(payload) => Ok(payload),
+                Repr::Cancelled => unreachable!(),
+            },
             Repr::Cancelled => Err(self),
         }
     }
 
     /// The id of the task that failed.
     pub fn id(&self) -> Id {
-        self.id
+        self.0.id
     }
 
     fn panic_message(&self) -> Option<&str> {
-        match &self.repr {
+        match &self.0.repr {
             Repr::Panic(payload) => payload
                 .downcast_ref::<&'static str>()
                 .copied()
@@ -87,18 +89,18 @@ impl JoinError {
     }
 
     fn fmt_task(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {}", self.id)?;
-        if let Some(name) = &self.name {
+        write!(f, "task {}", self.0.id)?;
+        if let Some(name) = &self.0.name {
             write!(f, " ({name:?})")?;
         }
-        write!(f, " spawned at {}", self.spawned_at)
+        write!(f, " spawned at {}", self.0.spawned_at)
     }
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_task(f)?;
-        match (&self.repr, self.panic_message()) {
+        match (&self.0.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, " was cancelled"),
             (Repr::Panic(_), Some(msg)) => write!(f, " panicked with message {msg:?}"),
             (Repr::Panic(_), None) => write!(f, " panicked"),
@@ -108,9 +110,9 @@ impl fmt::Display for JoinError {
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
-            Repr::Panic(_) => write!(f, "JoinError::Panic({}, {:?}, ..)", self.id, self.panic_message()),
+        match &self.0.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.0.id),
+            Repr::Panic(_) => write!(f, "JoinError::Panic({}, {:?}, ..)", self.0.id, self.panic_message()),
         }
     }
 }

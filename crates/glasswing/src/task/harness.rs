@@ -145,7 +145,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     fn dealloc(self) {
         // SAFETY: the last reference is gone, so nothing else points at the cell; it was made by
-        // `Box::new` in `Cell::new`. Dropping it drops whatever stage is left and the join waker.
+        // `Box::new` in `Cell::allocate`. Dropping it drops whatever stage is left and the join waker.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
     }
 
@@ -201,10 +201,7 @@ fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
             return false;
         }
         // Take the slot back before writing a different waker into it.
-        header
-            .state
-            .unset_join_waker()
-            .and_then(|_| set_join_waker(header, trailer, waker.clone()))
+        header.state.unset_join_waker().and_then(|_| set_join_waker(header, trailer, waker.clone()))
     } else {
         set_join_waker(header, trailer, waker.clone())
     };
@@ -254,7 +251,11 @@ pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     unsafe { Harness::<F, S>::from_raw(ptr) }.dealloc()
 }
 
-pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+pub(super) unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
     // SAFETY: the JoinHandle<F::Output> passes a pointer to its own `Poll<Result<F::Output>>`.
     let dst = unsafe { &mut *(dst as *mut Poll<super::Result<F::Output>>) };
     // SAFETY: as above.

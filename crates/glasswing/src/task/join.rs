@@ -36,10 +36,7 @@ impl<T> JoinHandle<T> {
     /// The caller transfers one of the task's references, with JOIN_INTEREST, to the handle; `T` is the
     /// task's output type.
     pub(crate) unsafe fn from_raw(raw: RawTask) -> JoinHandle<T> {
-        JoinHandle {
-            raw,
-            _output: PhantomData,
-        }
+        JoinHandle { raw, _output: PhantomData }
     }
 
     /// Cancels the task. If it has not completed, its future is dropped at its next scheduling point

@@ -65,12 +65,7 @@ impl<T> Default for JoinSet<T> {
 
 impl<T> JoinSet<T> {
     pub fn new() -> JoinSet<T> {
-        JoinSet {
-            slots: Vec::new(),
-            free: Vec::new(),
-            len: 0,
-            ready: Arc::default(),
-        }
+        JoinSet { slots: Vec::new(), free: Vec::new(), len: 0, ready: Arc::default() }
     }
 
     /// Tasks in the set (running, or finished but not yet joined).
@@ -133,11 +128,7 @@ impl<T: Send + 'static> JoinSet<T> {
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let slot = self.free.pop().unwrap_or(self.slots.len());
-        let waker = Arc::new(EntryWaker {
-            slot,
-            queued: AtomicBool::new(false),
-            ready: self.ready.clone(),
-        });
+        let waker = Arc::new(EntryWaker { slot, queued: AtomicBool::new(false), ready: self.ready.clone() });
         // Queue the new entry once so that its first poll registers its waker.
         waker.wake_by_ref();
         let entry = Some(Entry { handle, waker });

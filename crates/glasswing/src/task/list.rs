@@ -40,7 +40,12 @@ impl OwnedTasks {
 
     /// Creates a task owned by this list. Returns its JoinHandle and, unless the list is closed (then
     /// the task was cancelled on the spot), the `Notified` that must be scheduled.
-    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S, meta: Meta) -> (JoinHandle<F::Output>, Option<Notified>)
+    pub(crate) fn bind<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        meta: Meta,
+    ) -> (JoinHandle<F::Output>, Option<Notified>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -48,7 +53,8 @@ impl OwnedTasks {
     {
         let raw = RawTask::new(future, scheduler, meta);
         // SAFETY: the three initial references go to the list, the `Notified` and the JoinHandle.
-        let (task, notified, join) = unsafe { (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw)) };
+        let (task, notified, join) =
+            unsafe { (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw)) };
         let mut shard = self.shard(raw.header()).lock();
         // Checked under the shard lock: `close_and_shutdown_all` sets it before draining each shard.
         if self.closed.load(Ordering::Acquire) {
@@ -84,9 +90,6 @@ impl OwnedTasks {
             }
         }
     }
-
-
-
 
     fn shard(&self, header: &Header) -> &Mutex<Shard> {
         &self.shards[header.id.as_u64() as usize & self.mask]

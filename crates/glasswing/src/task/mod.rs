@@ -22,6 +22,11 @@ pub(crate) mod state;
 pub(crate) mod waker;
 mod yield_now;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
 pub use builder::Builder;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};

@@ -47,9 +47,7 @@ unsafe impl Sync for RawTask {}
 
 impl RawTask {
     pub(crate) fn new<F: Future, S: Schedule>(future: F, scheduler: S, meta: Meta) -> RawTask {
-        RawTask {
-            ptr: Cell::new(future, scheduler, meta, vtable::<F, S>()),
-        }
+        RawTask { ptr: Cell::allocate(future, scheduler, meta, vtable::<F, S>()) }
     }
 
     /// # Safety
@@ -170,7 +168,6 @@ impl Drop for Task {
     }
 }
 
-
 impl Notified {
     /// Polls the task, consuming this wake.
     pub(crate) fn run(self) {
@@ -190,14 +187,17 @@ impl Notified {
 }
 
 impl UnownedTask {
-    pub(crate) fn new<F: Future, S: Schedule>(future: F, scheduler: S, meta: Meta) -> (UnownedTask, JoinHandle<F::Output>) {
+    pub(crate) fn new<F: Future, S: Schedule>(
+        future: F,
+        scheduler: S,
+        meta: Meta,
+    ) -> (UnownedTask, JoinHandle<F::Output>) {
         let raw = RawTask::new(future, scheduler, meta);
         // Of the three initial references, the JoinHandle takes one and this value the other two.
         // SAFETY: the JoinHandle gets its own reference.
         let join = unsafe { JoinHandle::from_raw(raw) };
         (UnownedTask { raw }, join)
     }
-
 
     /// Runs the task to completion or to its first `Pending`, then releases both references.
     pub(crate) fn run(self) {

@@ -41,7 +41,7 @@ const REF_SHIFT: usize = 6;
 const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A new task is referenced by the owned-tasks list, its first `Notified` and its `JoinHandle`.
-const INITIAL: usize = 3 * REF_ONE | NOTIFIED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
 
 pub(crate) struct State(AtomicUsize);
 
@@ -268,10 +268,12 @@ impl State {
     /// task completed meanwhile (then the completer may be reading it).
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.update(|curr| {
-            debug_assert!(curr.is_join_interested() && curr.is_join_waker_set());
+            debug_assert!(curr.is_join_interested());
             if curr.is_complete() {
+                // The completer may have cleared JOIN_WAKER already, after waking the old waker.
                 return (Err(curr), None);
             }
+            debug_assert!(curr.is_join_waker_set());
             let next = Snapshot(curr.0 & !JOIN_WAKER);
             (Ok(next), Some(next))
         })

@@ -32,11 +32,8 @@ pub(crate) unsafe fn borrowed(header: NonNull<Header>) -> WakerRef {
     // SAFETY: the vtable functions below are sound for any live task header, and `ManuallyDrop` keeps
     // this waker from releasing a reference it does not own.
     let waker = unsafe { Waker::from_raw(RawWaker::new(header.as_ptr() as *const (), &VTABLE)) };
-    WakerRef {
-        waker: ManuallyDrop::new(waker),
-    }
+    WakerRef { waker: ManuallyDrop::new(waker) }
 }
-
 
 fn raw(ptr: *const ()) -> RawTask {
     // SAFETY: wakers are only made by `borrowed` (or cloned from one), from a live task header; the

@@ -55,7 +55,11 @@ impl Idle {
     }
 
     fn notify_should_wakeup(&self) -> bool {
-        let state = self.state.load(SeqCst);
+        // A read-modify-write, not a load: it orders the caller's earlier push (to a ring or the
+        // injection queue) before this read, pairing with the parking worker's decrement followed by
+        // its read of the queues. With plain loads both sides could miss each other and the work
+        // would wait for an unrelated wakeup.
+        let state = self.state.fetch_add(0, SeqCst);
         num_searching(state) == 0 && num_unparked(state) < self.num_workers
     }
 
@@ -102,5 +106,4 @@ impl Idle {
     pub(crate) fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)
     }
-
 }

@@ -41,17 +41,13 @@ fn take_next(task: NonNull<Header>) -> Option<NonNull<Header>> {
 impl Inject {
     pub(crate) fn new() -> Inject {
         Inject {
-            synced: Mutex::new(Synced {
-                head: None,
-                tail: None,
-                closed: false,
-            }),
+            synced: Mutex::new(Synced { head: None, tail: None, closed: false }),
             len: AtomicUsize::new(0),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Ordering::Acquire)
+        self.len.load(Ordering::SeqCst)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -123,7 +119,7 @@ impl Inject {
             None => synced.head = Some(head),
         }
         synced.tail = Some(tail);
-        self.len.fetch_add(count, Ordering::Release);
+        self.len.fetch_add(count, Ordering::SeqCst);
     }
 }
 

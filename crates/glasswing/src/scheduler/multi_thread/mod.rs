@@ -3,6 +3,8 @@
 
 mod idle;
 mod inject;
+#[cfg(all(test, loom))]
+mod loom_queue;
 pub(crate) mod queue;
 mod worker;
 
@@ -110,10 +112,7 @@ impl Handle {
                     if now >= deadline {
                         return false;
                     }
-                    self.workers_done
-                        .wait_timeout(alive, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
+                    self.workers_done.wait_timeout(alive, deadline - now).unwrap_or_else(|e| e.into_inner()).0
                 }
             };
         }
@@ -132,7 +131,6 @@ impl Handle {
             self.workers_done.notify_all();
         }
     }
-
 }
 
 impl Schedule for Arc<Handle> {

@@ -64,11 +64,7 @@ fn pack(steal: u32, real: u32) -> u64 {
 
 pub(crate) fn local<T: 'static>() -> (Steal<T>, Local<T>) {
     let buffer = (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect();
-    let inner = Arc::new(Inner {
-        head: AtomicU64::new(0),
-        tail: AtomicU32::new(0),
-        buffer,
-    });
+    let inner = Arc::new(Inner { head: AtomicU64::new(0), tail: AtomicU32::new(0), buffer });
     (Steal(inner.clone()), Local { inner })
 }
 
@@ -166,11 +162,7 @@ impl<T> Local<T> {
             }
             let next_real = real.wrapping_add(1);
             // If no steal is in progress, both halves move together.
-            let next = if steal == real {
-                pack(next_real, next_real)
-            } else {
-                pack(steal, next_real)
-            };
+            let next = if steal == real { pack(next_real, next_real) } else { pack(steal, next_real) };
             match self.inner.head.compare_exchange(head, next, AcqRel, Acquire) {
                 Ok(_) => break real & MASK,
                 Err(actual) => head = actual,
@@ -195,7 +187,6 @@ impl<T> Steal<T> {
         let (_, real) = unpack(self.0.head.load(Acquire));
         self.0.tail.load(Acquire) == real
     }
-
 
     /// Steals half of this queue into `dst`, returning one of the stolen tasks to run right away.
     pub(crate) fn steal_into(&self, dst: &mut Local<T>) -> Option<T> {

@@ -10,7 +10,11 @@
 //!   next, while A's data is still in cache. The slot is not stealable, and after
 //!   `MAX_LIFO_POLLS_PER_TICK` LIFO polls in a row it is bypassed for the rest of the tick, so two tasks
 //!   waking each other cannot starve the ring.
-//! - A task that woke itself (`yield_now`, or the coop budget running out) goes to the back of the ring.
+//! - A task that woke itself (`yield_now`, or the coop budget running out) is *deferred*: it waits in a
+//!   side list until the worker has nothing else to run (no local, global or stealable task), or until
+//!   the next maintenance. A yield thus lets everything else run first, including work arriving from
+//!   other threads; if it went straight back to the ring, a few busy yielding tasks would keep the
+//!   ring non-empty forever and remote spawns would trickle in one per global-queue check.
 //! - Wakes from any other thread go to the injection queue, and wake a parked worker.
 //! - A full ring moves half of itself to the injection queue in one batch.
 //!
@@ -72,6 +76,8 @@ struct Core {
     lifo_slot: Option<Notified>,
     lifo_enabled: bool,
     run_queue: queue::Local<Notified>,
+    /// Tasks that yielded; see "Queues" above.
+    deferred: Vec<Notified>,
     is_searching: bool,
     is_shutdown: bool,
     rand: FastRand,
@@ -107,16 +113,14 @@ pub(crate) fn create(
     for index in 0..num_workers {
         let (steal, run_queue) = queue::local();
         let park = Parker::new();
-        remotes.push(Remote {
-            steal,
-            unpark: park.unparker(),
-        });
+        remotes.push(Remote { steal, unpark: park.unparker() });
         let core = Core {
             index,
             tick: 0,
             lifo_slot: None,
             lifo_enabled: true,
             run_queue,
+            deferred: Vec::new(),
             is_searching: false,
             is_shutdown: false,
             rand: FastRand::new(seed(index)),
@@ -167,11 +171,7 @@ impl Launch {
 fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     let rt = scheduler::Handle::MultiThread(handle.clone());
     let index = core.index;
-    let cx = scheduler::Context::MultiThread(Context {
-        handle,
-        park,
-        core: RefCell::new(core),
-    });
+    let cx = scheduler::Context::MultiThread(Context { handle, park, core: RefCell::new(core) });
     let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
@@ -198,7 +198,11 @@ impl Context {
                 if core.is_shutdown {
                     return;
                 }
-                core.next_task(&self.handle).or_else(|| core.steal_work(&self.handle))
+                let task = core.next_task(&self.handle).or_else(|| core.steal_work(&self.handle));
+                if task.is_none() && core.wake_deferred(&self.handle) {
+                    continue;
+                }
+                task
             };
             match task {
                 Some(task) => self.run_task(task),
@@ -260,7 +264,11 @@ impl Context {
             drop(task);
             return None;
         }
-        let should_notify = if is_yield || !core.lifo_enabled {
+        if is_yield {
+            core.deferred.push(task);
+            return None;
+        }
+        let should_notify = if !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &*self.handle);
             true
         } else {
@@ -309,7 +317,7 @@ impl Context {
         loop {
             let task = {
                 let mut core = self.core.borrow_mut();
-                core.lifo_slot.take().or_else(|| core.run_queue.pop())
+                core.lifo_slot.take().or_else(|| core.run_queue.pop()).or_else(|| core.deferred.pop())
             };
             match task {
                 // Dropping it may run user code (an output's drop) that wakes other tasks: they land
@@ -370,8 +378,26 @@ impl Core {
         handle.inject.pop()
     }
 
-    /// Every `event_interval` ticks: notice shutdown, retune the global queue interval.
+    /// Moves the tasks that yielded back into the ring. Returns false if there were none.
+    fn wake_deferred(&mut self, handle: &Handle) -> bool {
+        if self.deferred.is_empty() {
+            return false;
+        }
+        let many = self.deferred.len() > 1;
+        for task in self.deferred.drain(..) {
+            self.run_queue.push_back_or_overflow(task, handle);
+        }
+        if many {
+            // More than this worker can run at once: let a parked one steal some.
+            handle.notify_parked();
+        }
+        true
+    }
+
+    /// Every `event_interval` ticks: notice shutdown, requeue yielded tasks, retune the global queue
+    /// interval.
     fn maintenance(&mut self, handle: &Handle) {
+        self.wake_deferred(handle);
         if !self.is_shutdown {
             self.is_shutdown = handle.inject.is_closed();
         }
@@ -384,7 +410,8 @@ impl Core {
                 POLL_TIME_EWMA_ALPHA * mean + (1.0 - POLL_TIME_EWMA_ALPHA) * self.mean_poll_time_ns
             };
             let ticks = TARGET_GLOBAL_QUEUE_INTERVAL.as_nanos() as f64 / self.mean_poll_time_ns.max(1.0);
-            self.global_queue_interval = (ticks as u32).clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
+            self.global_queue_interval =
+                (ticks as u32).clamp(MIN_GLOBAL_QUEUE_INTERVAL, MAX_GLOBAL_QUEUE_INTERVAL);
             self.batch_start = now;
             self.batch_polls = 0;
         }
@@ -416,4 +443,3 @@ impl Core {
         true
     }
 }
-

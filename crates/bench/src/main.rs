@@ -1,0 +1,476 @@
+//! Glasswing's side-by-side benchmark suite: glasswing vs tokio vs smol.
+//!
+//! What it measures: the wall time of Tokio's own scheduler benchmark shapes
+//! (`spawn_many_local`, `spawn_many_remote_idle`, `spawn_many_remote_busy`, `ping_pong`,
+//! `yield_many`, `chained_spawn`; see [`workloads`]) on the multi-thread (`mt/`) and
+//! current-thread (`ct/`) flavour of each runtime, and the heap bytes each runtime spends
+//! per spawned idle task ([`mem`]). For each workload it prints the median, p10 and p90
+//! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
+//! than Tokio).
+//!
+//! Why one process, interleaved: the machines we measure on are shared and noisy, and
+//! noise drifts over seconds to minutes (other tenants, frequency scaling, thermal state).
+//! Running the runtimes in separate processes or one after another lets that drift land
+//! on one runtime and not the others. Here all three runtimes are built side by side (once
+//! per workload, outside the timed region, and reused across iterations, as Tokio's benches
+//! do) and iterations go round-robin — glasswing, tokio, smol, glasswing, tokio, smol, … —
+//! so every runtime samples the same noise, and medians of paired samples compare fairly.
+//! The runtime that goes first rotates every round, because position matters: in an A/A
+//! test (two copies of the same runtime) a fixed order showed ~10% bias from whichever
+//! runtime ran just before (allocator and cache state it leaves behind).
+//! This is also why the suite uses plain `Instant` instead of criterion, which can't
+//! interleave. Each workload is written once, generic over the [`rt::Rt`] trait, with
+//! static dispatch and the same kind of wrapper for every runtime.
+//!
+//! Usage: `cargo run --release -p glasswing-bench -- [--iters N] [--filter SUBSTR]
+//! [--workers N] [--markdown]`.
+
+mod mem;
+mod rt;
+mod workloads;
+
+use std::fmt::Write as _;
+use std::process;
+use std::sync::{Mutex, Once};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rt::{Flavor, Glasswing, Rt, Smol, Tokio};
+use workloads::{
+    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, Workload, YieldMany,
+};
+
+#[global_allocator]
+static GLOBAL: mem::CountingAlloc = mem::CountingAlloc;
+
+/// Names of the runtimes, in the order they run and are reported.
+const RUNTIMES: [&str; 3] = [Glasswing::NAME, Tokio::NAME, Smol::NAME];
+/// Index of Tokio in `RUNTIMES`, the baseline of every ratio.
+const TOKIO: usize = 1;
+/// Untimed iterations per runtime before the timed ones.
+const WARMUP: usize = 2;
+/// Minimum timed iterations, even past the per-workload time budget.
+const MIN_ITERS: usize = 5;
+/// Pause between two runs so the previous runtime's workers can park before the next
+/// runtime's clock starts.
+const SETTLE: Duration = Duration::from_millis(1);
+/// Rounds of the memory measurement (a fresh runtime each).
+const MEM_ROUNDS: usize = 3;
+
+struct Config {
+    iters: usize,
+    filter: Option<String>,
+    workers: usize,
+    markdown: bool,
+    budget: Duration,
+    hang: Duration,
+}
+
+const USAGE: &str = "\
+usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
+                       [--budget SECS] [--hang-timeout SECS]
+
+  --iters N           timed iterations per runtime and workload (default 90)
+  --filter SUBSTR     only run workloads whose label contains SUBSTR
+                      (labels: mt/<name>, ct/<name>, mem/mt/idle_task, mem/ct/idle_task)
+  --workers N         multi-thread worker count (default: available cores)
+  --markdown          print the results as markdown tables (progress goes to stderr)
+  --budget SECS       soft time limit per workload; stops early (after at least 5
+                      iterations) when exceeded (default 15)
+  --hang-timeout SECS abort the process if one iteration runs longer (default 30)";
+
+fn parse_args(cores: usize) -> Config {
+    let mut cfg = Config {
+        iters: 90,
+        filter: None,
+        workers: cores,
+        markdown: false,
+        budget: Duration::from_secs(15),
+        hang: Duration::from_secs(30),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next().unwrap_or_else(|| {
+                eprintln!("{name} needs a value\n\n{USAGE}");
+                process::exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--iters" => cfg.iters = parse_num(&value("--iters")).max(1),
+            "--filter" => cfg.filter = Some(value("--filter")),
+            "--workers" => cfg.workers = parse_num(&value("--workers")).max(1),
+            "--markdown" => cfg.markdown = true,
+            "--budget" => cfg.budget = Duration::from_secs(parse_num(&value("--budget")) as u64),
+            "--hang-timeout" => cfg.hang = Duration::from_secs(parse_num(&value("--hang-timeout")) as u64),
+            // `cargo bench` passes --bench; accept and ignore it.
+            "--bench" => {}
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                process::exit(0)
+            }
+            other => {
+                eprintln!("unknown argument {other:?}\n\n{USAGE}");
+                process::exit(2)
+            }
+        }
+    }
+    cfg
+}
+
+fn parse_num(s: &str) -> usize {
+    s.parse().unwrap_or_else(|_| {
+        eprintln!("not a number: {s:?}\n\n{USAGE}");
+        process::exit(2)
+    })
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// Hang watchdog: a runtime that deadlocks should fail the run loudly, not stall it.
+
+static RUNNING: Mutex<Option<(String, &'static str, Instant)>> = Mutex::new(None);
+
+fn start_watchdog(limit: Duration) {
+    thread::Builder::new()
+        .name("bench-watchdog".into())
+        .spawn(move || loop {
+            thread::sleep(Duration::from_millis(500));
+            if let Some((label, rt, since)) = &*RUNNING.lock().unwrap() {
+                if since.elapsed() > limit {
+                    eprintln!(
+                        "\nglasswing-bench: {label} on {rt} has run for over {}s; \
+                         assuming a hang and aborting",
+                        limit.as_secs()
+                    );
+                    process::exit(3);
+                }
+            }
+        })
+        .expect("spawn watchdog");
+}
+
+fn watched<T>(label: &str, rt: &'static str, f: impl FnOnce() -> T) -> T {
+    *RUNNING.lock().unwrap() = Some((label.to_string(), rt, Instant::now()));
+    let out = f();
+    *RUNNING.lock().unwrap() = None;
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Timing workloads
+
+struct Stats {
+    median: f64,
+    p10: f64,
+    p90: f64,
+}
+
+impl Stats {
+    fn of(samples: &[Duration]) -> Stats {
+        let mut s: Vec<f64> = samples.iter().map(Duration::as_secs_f64).collect();
+        s.sort_by(f64::total_cmp);
+        let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+        let median =
+            if s.len() % 2 == 1 { s[s.len() / 2] } else { (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0 };
+        Stats { median, p10: at(0.1), p90: at(0.9) }
+    }
+}
+
+struct Row {
+    label: String,
+    iters: usize,
+    stats: [Stats; 3],
+}
+
+fn run_one<R: Rt, W: Workload>(label: &str, w: &W, rt: &R) -> Duration {
+    let d = watched(label, R::NAME, || w.run(rt));
+    thread::sleep(SETTLE);
+    d
+}
+
+fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
+    let prefix = match flavor {
+        Flavor::MultiThread(_) => "mt",
+        Flavor::CurrentThread => "ct",
+    };
+    let label = format!("{prefix}/{}", w.name());
+    if !selected(cfg, &label) {
+        return None;
+    }
+    progress(cfg, &label);
+
+    let gw = watched(&label, Glasswing::NAME, || Glasswing::build(flavor));
+    let tk = Tokio::build(flavor);
+    let sm = Smol::build(flavor);
+
+    for _ in 0..WARMUP {
+        run_one(&label, w, &gw);
+        run_one(&label, w, &tk);
+        run_one(&label, w, &sm);
+    }
+    let mut samples: [Vec<Duration>; 3] = Default::default();
+    let started = Instant::now();
+    for i in 0..cfg.iters {
+        // Round-robin, with the starting runtime rotating every round so each runtime
+        // runs equally often first, second and third (see the module docs).
+        for k in 0..3 {
+            match (i + k) % 3 {
+                0 => samples[0].push(run_one(&label, w, &gw)),
+                1 => samples[1].push(run_one(&label, w, &tk)),
+                _ => samples[2].push(run_one(&label, w, &sm)),
+            }
+        }
+        if i + 1 >= MIN_ITERS && started.elapsed() > cfg.budget {
+            break;
+        }
+    }
+    watched(&label, Glasswing::NAME, || drop(gw));
+    drop(tk);
+    drop(sm);
+
+    let row = Row { label, iters: samples[0].len(), stats: samples.map(|s| Stats::of(&s)) };
+    if !cfg.markdown {
+        print_row(cfg, &row);
+    }
+    Some(row)
+}
+
+fn selected(cfg: &Config, label: &str) -> bool {
+    cfg.filter.as_deref().is_none_or(|f| label.contains(f))
+}
+
+fn progress(cfg: &Config, label: &str) {
+    if cfg.markdown {
+        eprintln!("running {label} ...");
+    }
+}
+
+fn fmt_time(secs: f64) -> String {
+    if secs >= 1.0 {
+        format!("{secs:.3} s")
+    } else if secs >= 1e-3 {
+        format!("{:.3} ms", secs * 1e3)
+    } else {
+        format!("{:.1} µs", secs * 1e6)
+    }
+}
+
+fn ratio(row: &Row, i: usize) -> f64 {
+    row.stats[i].median / row.stats[TOKIO].median
+}
+
+fn print_row(cfg: &Config, row: &Row) {
+    static HEADER: Once = Once::new();
+    HEADER.call_once(|| {
+        println!(
+            "\n{:<28} {:<10} {:>11} {:>11} {:>11} {:>9}",
+            "workload", "runtime", "median", "p10", "p90", "vs tokio"
+        );
+    });
+    let short =
+        if row.iters < cfg.iters { format!("  (budget hit: {} iters)", row.iters) } else { String::new() };
+    for (i, name) in RUNTIMES.iter().enumerate() {
+        let s = &row.stats[i];
+        println!(
+            "{:<28} {:<10} {:>11} {:>11} {:>11} {:>8.2}x{}",
+            if i == 0 { row.label.as_str() } else { "" },
+            name,
+            fmt_time(s.median),
+            fmt_time(s.p10),
+            fmt_time(s.p90),
+            ratio(row, i),
+            if i == 0 { short.as_str() } else { "" },
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory
+
+struct MemRow {
+    label: String,
+    results: [mem::IdleTaskMem; 3],
+}
+
+fn mem_one<R: Rt>(label: &str, flavor: Flavor) -> mem::IdleTaskMem {
+    watched(label, R::NAME, || {
+        let rt = R::build(flavor);
+        let m = mem::idle_task_mem(&rt);
+        drop(rt);
+        m
+    })
+}
+
+fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
+    let label = match flavor {
+        Flavor::MultiThread(_) => "mem/mt/idle_task",
+        Flavor::CurrentThread => "mem/ct/idle_task",
+    }
+    .to_string();
+    if !selected(cfg, &label) {
+        return None;
+    }
+    progress(cfg, &label);
+    let mut rounds: [Vec<mem::IdleTaskMem>; 3] = Default::default();
+    for _ in 0..MEM_ROUNDS {
+        rounds[0].push(mem_one::<Glasswing>(&label, flavor));
+        rounds[1].push(mem_one::<Tokio>(&label, flavor));
+        rounds[2].push(mem_one::<Smol>(&label, flavor));
+    }
+    // Median round by bytes per task.
+    let results = rounds.map(|mut r| {
+        r.sort_by(|a, b| a.bytes_per_task.total_cmp(&b.bytes_per_task));
+        r[r.len() / 2]
+    });
+    let row = MemRow { label, results };
+    if !cfg.markdown {
+        static HEADER: Once = Once::new();
+        HEADER.call_once(|| {
+            println!(
+                "\n{:<28} {:<10} {:>16} {:>18} {:>9}",
+                "memory (10,000 idle tasks)", "runtime", "heap", "allocator calls", "vs tokio"
+            );
+        });
+        for (i, name) in RUNTIMES.iter().enumerate() {
+            let m = &row.results[i];
+            println!(
+                "{:<28} {:<10} {:>9.0} B/task {:>8.2} allocs/task {:>8.2}x",
+                if i == 0 { row.label.as_str() } else { "" },
+                name,
+                m.bytes_per_task,
+                m.allocs_per_task,
+                m.bytes_per_task / row.results[TOKIO].bytes_per_task,
+            );
+        }
+    }
+    Some(row)
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn main() {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let cfg = parse_args(cores);
+    let mt = Flavor::MultiThread(cfg.workers);
+    let ct = Flavor::CurrentThread;
+    start_watchdog(cfg.hang);
+
+    let mut header = String::new();
+    let md = cfg.markdown;
+    let bullet = if md { "- " } else { "" };
+    let _ = writeln!(header, "{bullet}machine: {cores} cores (available_parallelism), CPU: {}", cpu_model());
+    let _ = writeln!(
+        header,
+        "{bullet}multi-thread workers: {} (smol: {} executor threads, and the bench thread \
+         also runs tasks while in block_on)",
+        cfg.workers, cfg.workers
+    );
+    let _ = writeln!(
+        header,
+        "{bullet}up to {} timed iterations per runtime (+{WARMUP} warm-up), interleaved \
+         round-robin in one process (glasswing → tokio → smol, first runtime rotating each \
+         round); times are wall time per iteration; ratio = median / tokio median \
+         (< 1.00 is faster than tokio)",
+        cfg.iters
+    );
+    let _ = writeln!(
+        header,
+        "{bullet}a counting global allocator is installed for the memory rows; outside its \
+         window it costs every runtime one relaxed load per allocation"
+    );
+    if !md {
+        println!("glasswing-bench: glasswing vs tokio vs smol\n");
+        print!("{header}");
+    }
+
+    let suite_start = Instant::now();
+    let busy = SpawnManyRemoteBusy { busy_tasks: 2 * cfg.workers };
+    let rows: Vec<Row> = [
+        bench(&cfg, mt, &SpawnManyLocal),
+        bench(&cfg, mt, &SpawnManyRemoteIdle),
+        bench(&cfg, mt, &busy),
+        bench(&cfg, mt, &PingPong),
+        bench(&cfg, mt, &YieldMany),
+        bench(&cfg, mt, &ChainedSpawn),
+        bench(&cfg, ct, &SpawnManyLocal),
+        bench(&cfg, ct, &SpawnManyRemoteIdle),
+        bench(&cfg, ct, &PingPong),
+        bench(&cfg, ct, &YieldMany),
+        bench(&cfg, ct, &ChainedSpawn),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+
+    let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
+
+    if md {
+        print_markdown(&cfg, &header, &rows, &mem_rows);
+    } else {
+        println!("\ntotal: {:.1} s", suite_start.elapsed().as_secs_f64());
+    }
+}
+
+fn print_markdown(cfg: &Config, header: &str, rows: &[Row], mem_rows: &[MemRow]) {
+    print!("{header}");
+    if !rows.is_empty() {
+        println!("\nMedian wall time per iteration (p10–p90 in parentheses):\n");
+        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | iters |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for row in rows {
+            let cell = |i: usize| {
+                let s = &row.stats[i];
+                format!("{} ({}–{})", fmt_time(s.median), fmt_time(s.p10), fmt_time(s.p90))
+            };
+            let iters =
+                if row.iters < cfg.iters { format!("{} (budget)", row.iters) } else { row.iters.to_string() };
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
+                row.label,
+                cell(0),
+                cell(1),
+                cell(2),
+                ratio(row, 0),
+                ratio(row, 2),
+                iters
+            );
+        }
+    }
+    if !mem_rows.is_empty() {
+        println!(
+            "\nHeap per spawned idle task ({} tasks, each polled once, median of {MEM_ROUNDS} \
+             runs; bytes / allocator calls):\n",
+            mem::NUM_IDLE
+        );
+        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        for row in mem_rows {
+            let cell = |i: usize| {
+                let m = &row.results[i];
+                format!("{:.0} B / {:.2}", m.bytes_per_task, m.allocs_per_task)
+            };
+            let tokio = row.results[TOKIO].bytes_per_task;
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} |",
+                row.label,
+                cell(0),
+                cell(1),
+                cell(2),
+                row.results[0].bytes_per_task / tokio,
+                row.results[2].bytes_per_task / tokio
+            );
+        }
+    }
+}

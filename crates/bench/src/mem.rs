@@ -1,0 +1,129 @@
+//! Memory per idle task, measured with a counting global allocator.
+//!
+//! The allocator wraps `std::alloc::System`. It only counts while a measurement window is
+//! open; outside it, each allocation pays one relaxed load of a flag (the same for every
+//! runtime). Inside the window it adds each allocation's size to, and subtracts each
+//! free's size from, one counter, so the counter's change over the window is exactly the
+//! change in live heap bytes (a block freed in the window counts even if it was allocated
+//! before it).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+
+use crate::rt::Rt;
+
+/// Idle tasks spawned per measurement.
+pub const NUM_IDLE: usize = 10_000;
+/// Idle tasks are spawned in batches of this many.
+const BATCH: usize = 100;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+/// `System`, plus live-byte and allocation counts while a window is open.
+pub struct CountingAlloc;
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Result of one idle-task measurement.
+#[derive(Clone, Copy, Debug)]
+pub struct IdleTaskMem {
+    /// Live heap bytes added per idle task.
+    pub bytes_per_task: f64,
+    /// Allocator calls per spawned task.
+    pub allocs_per_task: f64,
+}
+
+/// Counter for "this idle task has been polled once"; a static so the task's future
+/// captures nothing.
+static POLLED: AtomicUsize = AtomicUsize::new(0);
+
+/// Spawns `NUM_IDLE` tasks (from inside the runtime) that each park forever on a future
+/// holding nothing, waits until all have been polled once, and reports the live-heap
+/// delta and allocator calls per task. The caller drops the runtime afterwards, which
+/// frees the tasks.
+pub fn idle_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
+    // Warm-up outside the window: spawn and finish one batch of trivial tasks so one-time
+    // setup (thread-locals, first-use initialisation, run queues sized for a batch) is not
+    // counted. It is deliberately small: side tables that grow with the number of live
+    // tasks (slabs, registries) are part of the per-task cost and must grow in the window.
+    let mut handles: Vec<R::Join<()>> = Vec::with_capacity(NUM_IDLE);
+    rt.block_on(async {
+        for _ in 0..BATCH {
+            handles.push(R::spawn(async {}));
+        }
+        for h in handles.drain(..) {
+            h.await;
+        }
+    });
+
+    // Spawn in batches, waiting for each batch to be polled, the way idle connections
+    // arrive over time; spawning all 10,000 at once would also count run-queue capacity
+    // grown to hold 10,000 runnable tasks, which is a transient, not a per-task cost.
+    POLLED.store(0, Ordering::SeqCst);
+    let live0 = LIVE.load(Ordering::SeqCst);
+    let allocs0 = ALLOCS.load(Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    rt.block_on(async {
+        for batch in 1..=NUM_IDLE / BATCH {
+            for _ in 0..BATCH {
+                handles.push(R::spawn(async {
+                    POLLED.fetch_add(1, Ordering::Relaxed);
+                    std::future::pending::<()>().await
+                }));
+            }
+            while POLLED.load(Ordering::Acquire) < batch * BATCH {
+                R::yield_now().await;
+            }
+        }
+    });
+    COUNTING.store(false, Ordering::SeqCst);
+    let live = LIVE.load(Ordering::SeqCst) - live0;
+    let allocs = ALLOCS.load(Ordering::SeqCst) - allocs0;
+    // Drop the handles outside the window (detaches on glasswing/tokio, cancels on smol);
+    // the runtime's drop frees whatever is left.
+    drop(handles);
+    IdleTaskMem {
+        bytes_per_task: live as f64 / NUM_IDLE as f64,
+        allocs_per_task: allocs as f64 / NUM_IDLE as f64,
+    }
+}

@@ -1,0 +1,332 @@
+//! The small runtime abstraction every workload is written against, and its three
+//! implementations.
+//!
+//! Every method is statically dispatched (no boxing, no `dyn`), and each runtime goes
+//! through the same kind of wrapper: a newtype around its native join handle and a direct
+//! call to its native `spawn`. Spawning from inside a task uses the runtime's ambient
+//! context the way its users do: `glasswing::spawn` / `tokio::spawn` read a thread-local
+//! runtime context, and for smol we keep the executor in a thread-local too (set on each
+//! executor thread, and on the bench thread for the duration of `block_on`), so no runtime
+//! pays for an `Arc` clone per spawn that the others don't.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread;
+
+use async_executor::Executor;
+use futures::channel::oneshot;
+
+/// Which scheduler flavour to build.
+#[derive(Clone, Copy, Debug)]
+pub enum Flavor {
+    /// Multi-thread scheduler with this many worker threads.
+    MultiThread(usize),
+    /// Current-thread scheduler, driven by `block_on` on the bench thread.
+    CurrentThread,
+}
+
+/// An async runtime, as seen by the workloads.
+pub trait Rt {
+    /// Name printed in reports.
+    const NAME: &'static str;
+
+    /// Join handle for a spawned task; resolves to the task's output.
+    type Join<T: Send + 'static>: Future<Output = T> + Send + 'static;
+
+    /// Builds the runtime. Never timed.
+    fn build(flavor: Flavor) -> Self;
+
+    /// Runs `f` to completion on the bench thread, driving the runtime if it needs it.
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+
+    /// Spawns from outside the runtime (the bench thread, not inside `block_on`).
+    fn spawn_remote<F>(&self, f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Spawns from inside the runtime (a task, or the `block_on` future).
+    fn spawn<F>(f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Lets the task run on without anyone awaiting it.
+    fn detach<T: Send + 'static>(join: Self::Join<T>);
+
+    /// `spawn` + `detach`.
+    #[inline]
+    fn spawn_detached<F>(f: F)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Self::detach(Self::spawn(f));
+    }
+
+    /// The runtime's own `yield_now`.
+    fn yield_now() -> impl Future<Output = ()> + Send;
+}
+
+// ---------------------------------------------------------------------------------------
+// glasswing
+
+/// Glasswing, built with `glasswing::runtime::Builder`.
+pub struct Glasswing {
+    rt: glasswing::runtime::Runtime,
+}
+
+/// Glasswing's `JoinHandle`, unwrapping the `JoinError`.
+pub struct GlasswingJoin<T>(glasswing::task::JoinHandle<T>);
+
+impl<T> Future for GlasswingJoin<T> {
+    type Output = T;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Ready(res) => Poll::Ready(res.expect("glasswing task failed")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Rt for Glasswing {
+    const NAME: &'static str = "glasswing";
+    type Join<T: Send + 'static> = GlasswingJoin<T>;
+
+    fn build(flavor: Flavor) -> Self {
+        let rt = match flavor {
+            Flavor::MultiThread(n) => glasswing::runtime::Builder::new_multi_thread()
+                .worker_threads(n)
+                .build()
+                .expect("build glasswing runtime"),
+            Flavor::CurrentThread => {
+                glasswing::runtime::Builder::new_current_thread().build().expect("build glasswing runtime")
+            }
+        };
+        Glasswing { rt }
+    }
+
+    #[inline]
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    #[inline]
+    fn spawn_remote<F>(&self, f: F) -> GlasswingJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        GlasswingJoin(self.rt.spawn(f))
+    }
+
+    #[inline]
+    fn spawn<F>(f: F) -> GlasswingJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        GlasswingJoin(glasswing::spawn(f))
+    }
+
+    #[inline]
+    fn detach<T: Send + 'static>(join: GlasswingJoin<T>) {
+        drop(join);
+    }
+
+    #[inline]
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        glasswing::task::yield_now()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// tokio
+
+/// Tokio, built with `tokio::runtime::Builder` and `enable_all()` (glasswing's I/O and
+/// time drivers are always on, so tokio gets its drivers too).
+pub struct Tokio {
+    rt: tokio::runtime::Runtime,
+}
+
+/// Tokio's `JoinHandle`, unwrapping the `JoinError`.
+pub struct TokioJoin<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Future for TokioJoin<T> {
+    type Output = T;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Ready(res) => Poll::Ready(res.expect("tokio task failed")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Rt for Tokio {
+    const NAME: &'static str = "tokio";
+    type Join<T: Send + 'static> = TokioJoin<T>;
+
+    fn build(flavor: Flavor) -> Self {
+        let rt = match flavor {
+            Flavor::MultiThread(n) => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(n)
+                .enable_all()
+                .build()
+                .expect("build tokio runtime"),
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("build tokio runtime"),
+        };
+        Tokio { rt }
+    }
+
+    #[inline]
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    #[inline]
+    fn spawn_remote<F>(&self, f: F) -> TokioJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        TokioJoin(self.rt.spawn(f))
+    }
+
+    #[inline]
+    fn spawn<F>(f: F) -> TokioJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        TokioJoin(tokio::spawn(f))
+    }
+
+    #[inline]
+    fn detach<T: Send + 'static>(join: TokioJoin<T>) {
+        drop(join);
+    }
+
+    #[inline]
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// smol
+
+thread_local! {
+    /// The smol executor this thread is running, if any (smol's own `smol::spawn` uses a
+    /// global static; a thread-local keeps several executors apart in one process).
+    static SMOL_CURRENT: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Sets `SMOL_CURRENT` for a scope and restores the previous value on drop.
+struct SmolEnter(Option<Arc<Executor<'static>>>);
+
+impl SmolEnter {
+    fn new(ex: &Arc<Executor<'static>>) -> Self {
+        SmolEnter(SMOL_CURRENT.with(|c| c.replace(Some(ex.clone()))))
+    }
+}
+
+impl Drop for SmolEnter {
+    fn drop(&mut self) {
+        let prev = self.0.take();
+        SMOL_CURRENT.with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+/// smol: an `async_executor::Executor`. Multi-thread: `n` threads each run
+/// `future::block_on(ex.run(shutdown))`, and the bench thread's `block_on` also runs tasks
+/// (`future::block_on(ex.run(f))`), as smol applications usually do. Current-thread: no
+/// extra threads; the bench thread's `block_on` drives the executor.
+pub struct Smol {
+    ex: Arc<Executor<'static>>,
+    shutdown: Vec<oneshot::Sender<()>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Rt for Smol {
+    const NAME: &'static str = "smol";
+    type Join<T: Send + 'static> = async_executor::Task<T>;
+
+    fn build(flavor: Flavor) -> Self {
+        let ex = Arc::new(Executor::new());
+        let mut shutdown = Vec::new();
+        let mut threads = Vec::new();
+        if let Flavor::MultiThread(n) = flavor {
+            for i in 0..n {
+                let (tx, rx) = oneshot::channel::<()>();
+                let ex = ex.clone();
+                let t = thread::Builder::new()
+                    .name(format!("smol-worker-{i}"))
+                    .spawn(move || {
+                        let _enter = SmolEnter::new(&ex);
+                        futures_lite::future::block_on(ex.run(async move {
+                            let _ = rx.await;
+                        }));
+                    })
+                    .expect("spawn smol thread");
+                shutdown.push(tx);
+                threads.push(t);
+            }
+        }
+        Smol { ex, shutdown, threads }
+    }
+
+    #[inline]
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        let _enter = SmolEnter::new(&self.ex);
+        futures_lite::future::block_on(self.ex.run(f))
+    }
+
+    #[inline]
+    fn spawn_remote<F>(&self, f: F) -> async_executor::Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.ex.spawn(f)
+    }
+
+    #[inline]
+    fn spawn<F>(f: F) -> async_executor::Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SMOL_CURRENT.with(|c| c.borrow().as_ref().expect("smol spawn outside of the executor").spawn(f))
+    }
+
+    #[inline]
+    fn detach<T: Send + 'static>(join: async_executor::Task<T>) {
+        join.detach();
+    }
+
+    #[inline]
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        futures_lite::future::yield_now()
+    }
+}
+
+impl Drop for Smol {
+    fn drop(&mut self) {
+        // Dropping the senders resolves every executor thread's shutdown future.
+        self.shutdown.clear();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        // The executor itself drops (and cancels whatever is left) with the last Arc.
+    }
+}

@@ -1,0 +1,264 @@
+//! The workloads, each written once and generic over [`Rt`]. Shapes and parameters follow
+//! Tokio's own scheduler benches (`benches/rt_multi_threaded.rs`, `rt_current_thread.rs`).
+//!
+//! Each `run` does its setup, times only the workload itself with `Instant`, and tears
+//! down (e.g. stops background tasks) after the clock stops.
+
+use std::future::{poll_fn, Future};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use futures::channel::oneshot;
+use futures::task::AtomicWaker;
+
+use crate::rt::Rt;
+
+/// Tasks spawned by the `spawn_many_*` workloads.
+pub const NUM_SPAWN: usize = 10_000;
+/// Request/response pairs in `ping_pong`.
+pub const NUM_PINGS: usize = 1_000;
+/// Tasks in `yield_many`.
+pub const YIELD_TASKS: usize = 200;
+/// Yields per task in `yield_many`.
+pub const NUM_YIELD: usize = 1_000;
+/// Length of the `chained_spawn` chain.
+pub const CHAIN_LEN: usize = 1_000;
+/// Busy spin per loop of the background tasks in `spawn_many_remote_busy`.
+pub const STALL: Duration = Duration::from_micros(10);
+
+/// One benchmark workload.
+pub trait Workload {
+    /// Name without the `mt/` / `ct/` prefix.
+    fn name(&self) -> &'static str;
+    /// Runs one iteration on `rt` and returns the time of its timed region.
+    fn run<R: Rt>(&self, rt: &R) -> Duration;
+}
+
+/// A runtime-agnostic completion signal: `n` calls to `done_one` wake the waiter.
+/// (Tokio's benches use an `AtomicUsize` plus a blocking `std::sync::mpsc`; a blocking
+/// receive would deadlock the current-thread runtimes, so this wakes an async waiter.)
+pub struct Countdown {
+    rem: AtomicUsize,
+    waker: AtomicWaker,
+}
+
+impl Countdown {
+    pub fn new(n: usize) -> Arc<Self> {
+        Arc::new(Countdown { rem: AtomicUsize::new(n), waker: AtomicWaker::new() })
+    }
+
+    #[inline]
+    pub fn done_one(&self) {
+        if self.rem.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.waker.wake();
+        }
+    }
+
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            if self.rem.load(Ordering::Acquire) == 0 {
+                return Poll::Ready(());
+            }
+            self.waker.register(cx.waker());
+            if self.rem.load(Ordering::Acquire) == 0 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// Spawn 10,000 trivial tasks from inside the runtime; wait for all of them.
+pub struct SpawnManyLocal;
+
+impl Workload for SpawnManyLocal {
+    fn name(&self) -> &'static str {
+        "spawn_many_local"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let done = Countdown::new(NUM_SPAWN);
+        let start = Instant::now();
+        rt.block_on(async {
+            for _ in 0..NUM_SPAWN {
+                let done = done.clone();
+                R::spawn_detached(async move {
+                    done.done_one();
+                });
+            }
+            done.wait().await;
+        });
+        start.elapsed()
+    }
+}
+
+/// Spawn 10,000 trivial tasks from the bench thread, then await their join handles.
+pub struct SpawnManyRemoteIdle;
+
+impl Workload for SpawnManyRemoteIdle {
+    fn name(&self) -> &'static str {
+        "spawn_many_remote_idle"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let mut handles = Vec::with_capacity(NUM_SPAWN);
+        let start = Instant::now();
+        spawn_remote_and_join(rt, &mut handles);
+        start.elapsed()
+    }
+}
+
+fn spawn_remote_and_join<R: Rt>(rt: &R, handles: &mut Vec<R::Join<()>>) {
+    for _ in 0..NUM_SPAWN {
+        handles.push(rt.spawn_remote(async {}));
+    }
+    rt.block_on(async {
+        for handle in handles.drain(..) {
+            handle.await;
+        }
+    });
+}
+
+/// `spawn_many_remote_idle` while `2 × workers` background tasks loop
+/// `yield_now().await` + a 10 µs busy spin. The background tasks are started (and seen
+/// running) before the clock starts and stopped after it stops, so they never run while
+/// another runtime is being measured.
+pub struct SpawnManyRemoteBusy {
+    pub busy_tasks: usize,
+}
+
+impl Workload for SpawnManyRemoteBusy {
+    fn name(&self) -> &'static str {
+        "spawn_many_remote_busy"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let running = Arc::new(AtomicBool::new(true));
+        let started = Countdown::new(self.busy_tasks);
+        let busy: Vec<_> = (0..self.busy_tasks)
+            .map(|_| {
+                let running = running.clone();
+                let started = started.clone();
+                rt.spawn_remote(async move {
+                    started.done_one();
+                    while running.load(Ordering::Relaxed) {
+                        R::yield_now().await;
+                        stall();
+                    }
+                })
+            })
+            .collect();
+        rt.block_on(started.wait());
+
+        let mut handles = Vec::with_capacity(NUM_SPAWN);
+        let start = Instant::now();
+        spawn_remote_and_join(rt, &mut handles);
+        let elapsed = start.elapsed();
+
+        running.store(false, Ordering::Relaxed);
+        rt.block_on(async {
+            for handle in busy {
+                handle.await;
+            }
+        });
+        elapsed
+    }
+}
+
+fn stall() {
+    let now = Instant::now();
+    while now.elapsed() < STALL {
+        std::hint::spin_loop();
+    }
+}
+
+/// 1,000 request/response pairs: a task spawns 1,000 tasks, each of which spawns a peer
+/// and exchanges a ping and a pong with it over two `futures::channel::oneshot`s.
+pub struct PingPong;
+
+impl Workload for PingPong {
+    fn name(&self) -> &'static str {
+        "ping_pong"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let done = Countdown::new(NUM_PINGS);
+        let start = Instant::now();
+        rt.block_on(async {
+            let all = done.clone();
+            R::spawn_detached(async move {
+                for _ in 0..NUM_PINGS {
+                    let done = all.clone();
+                    R::spawn_detached(async move {
+                        let (tx1, rx1) = oneshot::channel::<()>();
+                        let (tx2, rx2) = oneshot::channel::<()>();
+                        R::spawn_detached(async move {
+                            rx1.await.unwrap();
+                            tx2.send(()).unwrap();
+                        });
+                        tx1.send(()).unwrap();
+                        rx2.await.unwrap();
+                        done.done_one();
+                    });
+                }
+            });
+            done.wait().await;
+        });
+        start.elapsed()
+    }
+}
+
+/// 200 tasks (spawned from the bench thread) each yield 1,000 times.
+pub struct YieldMany;
+
+impl Workload for YieldMany {
+    fn name(&self) -> &'static str {
+        "yield_many"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let done = Countdown::new(YIELD_TASKS);
+        let start = Instant::now();
+        for _ in 0..YIELD_TASKS {
+            let done = done.clone();
+            R::detach(rt.spawn_remote(async move {
+                for _ in 0..NUM_YIELD {
+                    R::yield_now().await;
+                }
+                done.done_one();
+            }));
+        }
+        rt.block_on(done.wait());
+        start.elapsed()
+    }
+}
+
+/// A chain of 1,000 tasks, each spawning the next; the last one signals completion.
+pub struct ChainedSpawn;
+
+impl Workload for ChainedSpawn {
+    fn name(&self) -> &'static str {
+        "chained_spawn"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        fn link<R: Rt>(done: oneshot::Sender<()>, n: usize) {
+            if n == 0 {
+                done.send(()).unwrap();
+            } else {
+                R::spawn_detached(async move { link::<R>(done, n - 1) });
+            }
+        }
+
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let start = Instant::now();
+        rt.block_on(async {
+            R::spawn_detached(async move { link::<R>(done_tx, CHAIN_LEN) });
+            done_rx.await.unwrap();
+        });
+        start.elapsed()
+    }
+}

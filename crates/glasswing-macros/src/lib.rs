@@ -1,0 +1,99 @@
+//! `#[glasswing::main]` and `#[glasswing::test]`: run an `async fn` to completion
+//! on a fresh Glasswing runtime.
+//!
+//! Rust has no async entry point, so `main` and `#[test]` functions must be
+//! ordinary functions. These attributes turn
+//!
+//! ```text
+//! #[glasswing::main(flavor = "multi_thread", worker_threads = 4)]
+//! async fn main() -> Result<(), Error> { body }
+//! ```
+//!
+//! into (roughly)
+//!
+//! ```text
+//! fn main() -> Result<(), Error> {
+//!     let body = async move { let out: Result<(), Error> = { body }; return out; };
+//!     ::glasswing::runtime::Builder::new_multi_thread()
+//!         .worker_threads(4)
+//!         .build()
+//!         .expect("failed to build the glasswing runtime")
+//!         .block_on(body)
+//! }
+//! ```
+//!
+//! They are shaped after `tokio::main` and `tokio::test` on purpose — same
+//! argument names, same defaults, same expansion through the public
+//! `runtime::Builder` — so moving a program from Tokio is a rename of the
+//! attribute path and nothing else. Going through the public builder (rather
+//! than some hidden entry point) also means the macros can never do anything a
+//! user could not write by hand.
+//!
+//! The split: `config` reads the attribute's arguments, `expand` reads the
+//! function and writes the result. Both report every mistake they find with a
+//! span on the offending token, and still expand the function as best they can
+//! so that one typo in an argument does not bury the real error under
+//! "`main` function not found" and friends.
+
+mod config;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Runs an `async fn` on a Glasswing runtime built for the call.
+///
+/// Most often put on `main`, but it works on any function (arguments included,
+/// except on `main` itself): the function becomes a plain `fn` that builds a
+/// runtime, blocks the calling thread until the body is done, and drops the
+/// runtime before returning.
+///
+/// Arguments (all optional):
+/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`;
+/// - `worker_threads = N`: how many workers the multi-thread runtime starts
+///   (a positive integer literal; only with `multi_thread`);
+/// - `crate = "path"`: where to find the glasswing crate when it is renamed or
+///   re-exported (default `::glasswing`).
+///
+/// ```
+/// #[glasswing::main]
+/// async fn main() {
+///     let answer = glasswing::spawn(async { 42 }).await.unwrap();
+///     assert_eq!(answer, 42);
+/// }
+/// ```
+///
+/// ```
+/// #[glasswing::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = "7".parse()?;
+///     assert_eq!(n, 7);
+///     Ok(())
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into(), config::Kind::Main).into()
+}
+
+/// Marks an `async fn` as a test, run on a Glasswing runtime built for the
+/// test.
+///
+/// Takes the same arguments as [`macro@main`], but defaults to
+/// `flavor = "current_thread"`: a test is usually small, and one thread makes
+/// its interleavings repeatable.
+///
+/// ```no_run
+/// #[glasswing::test]
+/// async fn spawned_tasks_finish() {
+///     assert_eq!(glasswing::spawn(async { 1 }).await.unwrap(), 1);
+/// }
+///
+/// #[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {
+///     assert_eq!(glasswing::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into(), config::Kind::Test).into()
+}

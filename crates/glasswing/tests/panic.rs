@@ -1,0 +1,83 @@
+//! A panicking task never takes the runtime down: the panic comes back through its JoinHandle.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn panics_come_back_as_join_errors_and_the_runtime_keeps_working() {
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            for i in 0..100 {
+                let h = glasswing::spawn(async move {
+                    if i % 2 == 0 {
+                        panic!("task {i} failed");
+                    }
+                    i
+                });
+                match h.await {
+                    Ok(v) => assert_eq!(v % 2, 1, "{flavor}"),
+                    Err(err) => {
+                        assert!(err.is_panic() && !err.is_cancelled(), "{flavor}");
+                        let payload = err.into_panic();
+                        let msg = payload.downcast_ref::<String>().unwrap();
+                        assert_eq!(msg, &format!("task {i} failed"));
+                    }
+                }
+            }
+            assert_eq!(glasswing::spawn(async { 1 }).await.unwrap(), 1, "{flavor}: still alive");
+        });
+    }
+}
+
+#[test]
+fn panic_in_a_detached_task_is_contained() {
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            drop(glasswing::spawn(async { panic!("nobody is listening") }));
+            glasswing::task::yield_now().await;
+            assert_eq!(glasswing::spawn(async { 2 }).await.unwrap(), 2, "{flavor}");
+        });
+    }
+}
+
+#[test]
+fn panic_in_a_futures_drop_during_abort_is_reported() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop failed");
+        }
+    }
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            let (started_tx, started_rx) = futures::channel::oneshot::channel();
+            let h = glasswing::spawn(async move {
+                let _p = PanicOnDrop;
+                started_tx.send(()).unwrap();
+                std::future::pending::<()>().await;
+            });
+            started_rx.await.unwrap();
+            h.abort();
+            let err = h.await.unwrap_err();
+            assert!(err.is_panic(), "{flavor}: a panic while cancelling is a panic, not a cancellation");
+        });
+    }
+}
+
+#[test]
+fn join_error_display_says_what_happened_and_where() {
+    let rt = current_thread();
+    rt.block_on(async {
+        let err = glasswing::spawn(async { panic!("bad input") }).await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(&format!("task {} spawned at ", err.id())), "{msg}");
+        assert!(msg.contains("panic.rs:"), "{msg}");
+        assert!(msg.ends_with("panicked with message \"bad input\""), "{msg}");
+
+        let h = glasswing::spawn(std::future::pending::<()>());
+        h.abort();
+        let err = h.await.unwrap_err();
+        assert!(err.to_string().ends_with("was cancelled"), "{err}");
+    });
+}

@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests: drop counters and runtimes of both flavors.
+
+#![allow(dead_code)]
+
+use glasswing::runtime::{Builder, Runtime};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Counts how many values it handed out were dropped; a value dropped twice is counted twice, so
+/// "created == dropped" proves exactly-once.
+#[derive(Clone, Default)]
+pub struct DropCounter {
+    created: Arc<AtomicUsize>,
+    dropped: Arc<AtomicUsize>,
+}
+
+pub struct Tracked {
+    dropped: Arc<AtomicUsize>,
+    armed: bool,
+}
+
+impl DropCounter {
+    pub fn new() -> DropCounter {
+        DropCounter::default()
+    }
+
+    pub fn track(&self) -> Tracked {
+        self.created.fetch_add(1, Ordering::SeqCst);
+        Tracked { dropped: self.dropped.clone(), armed: true }
+    }
+
+    pub fn created(&self) -> usize {
+        self.created.load(Ordering::SeqCst)
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::SeqCst)
+    }
+
+    /// Every tracked value was dropped exactly once.
+    pub fn assert_all_dropped_once(&self) {
+        assert_eq!(
+            self.dropped(),
+            self.created(),
+            "created {} values, dropped {}",
+            self.created(),
+            self.dropped()
+        );
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        assert!(self.armed, "dropped twice");
+        self.armed = false;
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub fn current_thread() -> Runtime {
+    Builder::new_current_thread().build().unwrap()
+}
+
+pub fn multi_thread() -> Runtime {
+    Builder::new_multi_thread().worker_threads(2).build().unwrap()
+}
+
+/// Both flavors, for tests that must hold on each.
+pub fn runtimes() -> Vec<(&'static str, Runtime)> {
+    vec![("current_thread", current_thread()), ("multi_thread", multi_thread())]
+}

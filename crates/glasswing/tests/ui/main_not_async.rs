@@ -1,0 +1,2 @@
+#[glasswing::main]
+fn main() {}

@@ -1,0 +1,4 @@
+#[glasswing::main]
+async fn main(n: u32) {
+    let _ = n;
+}

@@ -1,0 +1,4 @@
+#[glasswing::main]
+struct Main;
+
+fn main() {}

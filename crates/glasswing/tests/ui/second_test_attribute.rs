@@ -1,0 +1,5 @@
+#[glasswing::test]
+#[test]
+async fn twice() {}
+
+fn main() {}

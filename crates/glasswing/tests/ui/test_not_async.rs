@@ -1,0 +1,4 @@
+#[glasswing::test]
+fn not_async() {}
+
+fn main() {}
