@@ -102,8 +102,10 @@ fn wakers_outliving_the_runtime_are_harmless() {
         });
         drop(rt);
         waker.wake_by_ref();
-        waker.clone().wake();
+        let clone = waker.clone();
         drop(waker);
+        // The clone is now the last reference this test holds: waking it by value releases it.
+        clone.wake();
     }
 }
 

@@ -86,7 +86,9 @@ impl BlockingPool {
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.spawner.inner;
         let mut shared = lock(&inner.shared);
-        if shared.shutdown && shared.num_threads == 0 {
+        if shared.shutdown {
+            // Already shut down (by `shutdown_timeout`, then again by the drop): waiting again
+            // would ignore the timeout the first call was given.
             return;
         }
         shared.shutdown = true;
@@ -193,7 +195,9 @@ impl Inner {
     fn run(&self, id: usize) {
         let mut shared = lock(&self.shared);
         'work: loop {
-            while let Some(task) = shared.queue.pop_front() {
+            // Checked before each task: work still queued when shutdown starts is cancelled below.
+            while !shared.shutdown {
+                let Some(task) = shared.queue.pop_front() else { break };
                 drop(shared);
                 task.run();
                 shared = lock(&self.shared);

@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 /// ```
 pub struct Runtime {
     handle: Handle,
+    /// Set by the first shutdown, so that the drop after `shutdown_timeout` does not wait again.
+    is_shut_down: bool,
     blocking_pool: BlockingPool,
     workers: Vec<thread::JoinHandle<()>>,
 }
@@ -42,7 +44,7 @@ impl Runtime {
         blocking_pool: BlockingPool,
         workers: Vec<thread::JoinHandle<()>>,
     ) -> Runtime {
-        Runtime { handle: Handle { inner: handle }, blocking_pool, workers }
+        Runtime { handle: Handle { inner: handle }, is_shut_down: false, blocking_pool, workers }
     }
 
     /// Runs a future to completion on the current thread, and returns its output.
@@ -104,6 +106,9 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.is_shut_down, true) {
+            return;
+        }
         let deadline = timeout.map(|t| Instant::now() + t);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match &self.handle.inner {
