@@ -76,7 +76,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future, None)
+        self.inner.spawn(future, None, std::panic::Location::caller())
     }
 
     #[track_caller]
@@ -85,7 +85,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future, name)
+        self.inner.spawn(future, name, std::panic::Location::caller())
     }
 
     /// Runs a blocking function on this runtime's blocking pool.
@@ -121,7 +121,7 @@ impl Handle {
 }
 
 #[track_caller]
-fn no_runtime(what: &str) -> ! {
+pub(crate) fn no_runtime(what: &str) -> ! {
     panic!(
         "glasswing: `{what}` needs a running glasswing runtime, but this thread has none. Call it from \
          inside a task or `Runtime::block_on`, enter a runtime with `Runtime::enter()`, or spawn from \

@@ -9,5 +9,6 @@ pub(crate) mod park;
 mod runtime;
 
 pub use builder::Builder;
+pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use runtime::Runtime;

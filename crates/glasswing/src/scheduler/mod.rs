@@ -43,13 +43,17 @@ pub(crate) struct Config {
 }
 
 impl Handle {
-    #[track_caller]
-    pub(crate) fn spawn<F>(&self, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<&str>,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at: Location::caller() };
+        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at };
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
             Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, meta),

@@ -33,6 +33,10 @@ pub(crate) struct Pointers {
 }
 
 /// The untyped part of a task: everything the runtime needs without knowing the future's type.
+///
+/// Per-task diagnostics (poll counts and times, wake counts, histograms: issue 4/5) belong here too,
+/// written only by the thread that holds RUNNING and read racily by snapshots, so that adding them
+/// changes neither the allocation scheme nor any transition.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,

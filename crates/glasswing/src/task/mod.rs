@@ -67,7 +67,12 @@ where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    crate::runtime::Handle::current_for("glasswing::spawn").spawn(future)
+    // Borrow the thread's handle instead of cloning it: no reference-count traffic per spawn.
+    let spawned_at = std::panic::Location::caller();
+    match crate::runtime::context::with_current(|h| h.map(|h| h.spawn(future, None, spawned_at))) {
+        Some(join) => join,
+        None => crate::runtime::no_runtime("glasswing::spawn"),
+    }
 }
 
 /// Runs a blocking function on the runtime's blocking thread pool and returns a handle to its result.
