@@ -4,29 +4,15 @@
 //! how many closures run at once and queued work starts in FIFO order, named blocking tasks, and
 //! shutdown: running work is waited for, queued work is cancelled.
 
+mod support;
+
 use glasswing::runtime::{Builder, Handle, Runtime};
 use glasswing::task::{self, JoinHandle};
-use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
-
-fn multi_thread(workers: usize) -> Runtime {
-    Builder::new_multi_thread().worker_threads(workers).build().unwrap()
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread().build().unwrap()
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .expect("panic payload is a string")
-}
+use support::{current_thread, multi_thread_with, panic_message};
 
 /// Spins (yielding the thread) until the runtime behind `handle` has started shutting down: from then
 /// on, a task spawned through the handle is cancelled on the spot. Called from a blocking closure.
@@ -46,7 +32,7 @@ fn wait_for_scheduler_shutdown(handle: &Handle) {
 
 #[test]
 fn returns_the_closure_value_multi_thread() {
-    let rt = multi_thread(2);
+    let rt = multi_thread_with(2);
     let out = rt.block_on(async { task::spawn_blocking(|| 40 + 2).await.unwrap() });
     assert_eq!(out, 42);
 }
@@ -60,7 +46,7 @@ fn returns_the_closure_value_current_thread() {
 
 #[test]
 fn runtime_spawn_blocking_from_outside_the_runtime() {
-    let rt = multi_thread(1);
+    let rt = multi_thread_with(1);
     let handle = rt.spawn_blocking(|| 7);
     let via_handle = rt.handle().spawn_blocking(|| 8);
     assert_eq!(rt.block_on(handle).unwrap(), 7);
@@ -113,7 +99,7 @@ fn handle_usable_inside_blocking(rt: &Runtime) {
 
 #[test]
 fn handle_current_and_block_on_inside_blocking_multi_thread() {
-    handle_usable_inside_blocking(&multi_thread(2));
+    handle_usable_inside_blocking(&multi_thread_with(2));
 }
 
 #[test]
@@ -125,7 +111,7 @@ fn handle_current_and_block_on_inside_blocking_current_thread() {
 
 #[test]
 fn panic_becomes_a_join_error_with_the_payload() {
-    let rt = multi_thread(1);
+    let rt = multi_thread_with(1);
     let err = rt
         .block_on(async { task::spawn_blocking(|| -> u32 { std::panic::panic_any("blocking boom") }).await })
         .unwrap_err();
@@ -242,7 +228,7 @@ fn queued_jobs_start_in_fifo_order() {
 
 #[test]
 fn named_blocking_task() {
-    let rt = multi_thread(1);
+    let rt = multi_thread_with(1);
     let (out, err) = rt.block_on(async {
         let out = task::Builder::new().name("named-blocking").spawn_blocking(|| 11).unwrap().await.unwrap();
         let err = task::Builder::new()
@@ -282,7 +268,7 @@ fn drop_waits_for_running_job(rt: Runtime) {
 
 #[test]
 fn runtime_drop_waits_for_a_running_blocking_job_multi_thread() {
-    drop_waits_for_running_job(multi_thread(2));
+    drop_waits_for_running_job(multi_thread_with(2));
 }
 
 #[test]
@@ -376,7 +362,7 @@ fn queued_jobs_are_cancelled_by_runtime_drop() {
 
 #[test]
 fn spawn_blocking_after_shutdown_is_cancelled() {
-    let rt = multi_thread(1);
+    let rt = multi_thread_with(1);
     let handle = rt.handle().clone();
     drop(rt);
     let ran = Arc::new(AtomicBool::new(false));

@@ -4,21 +4,15 @@
 //! `block_on` thread, `Runtime::new` works, `Handle::try_current` tells whether a runtime is current,
 //! and misuse (`spawn` outside a runtime, `block_on` inside a task) panics with an explanation.
 
+mod support;
+
 use glasswing::runtime::{Builder, Handle, Runtime};
 use glasswing::task;
-use std::any::Any;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::thread;
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .expect("panic payload is a string")
-}
+use support::panic_message;
 
 #[test]
 #[should_panic(expected = "worker_threads must be at least 1")]

@@ -4,22 +4,16 @@
 //! runtime, panics surface as `JoinError::is_panic`, `shutdown` empties the set, and a set of 10,000
 //! tasks works on the multi-thread runtime.
 
+mod support;
+
 use futures::channel::oneshot;
 use glasswing::runtime::Builder;
 use glasswing::task::{self, JoinSet};
-use std::any::Any;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .expect("panic payload is a string")
-}
+use support::panic_message;
 
 /// Sends on its channel when dropped: tells the test that a task's future was dropped.
 struct DropSignal(Option<oneshot::Sender<()>>);

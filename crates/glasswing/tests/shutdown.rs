@@ -6,8 +6,10 @@
 //! Shutdowns that might not return run on a helper thread, so a regression fails the test (after a
 //! generous 10 s bound) instead of hanging it.
 
+mod support;
+
 use futures::channel::oneshot;
-use glasswing::runtime::{Builder, Runtime};
+use glasswing::runtime::Runtime;
 use glasswing::task::{self, JoinHandle};
 use std::future::Future;
 use std::pin::Pin;
@@ -16,17 +18,10 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
+use support::{current_thread, multi_thread_with};
 
 /// Generous bound for "returns promptly": only a shutdown that hangs exceeds it.
 const BOUND: Duration = Duration::from_secs(10);
-
-fn multi_thread(workers: usize) -> Runtime {
-    Builder::new_multi_thread().worker_threads(workers).build().unwrap()
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread().build().unwrap()
-}
 
 /// Runs `shutdown` on a helper thread and reports whether it returned within `BOUND`. Afterwards
 /// `release` runs in any case, so that whatever is stuck can finish and the helper can be joined.
@@ -70,7 +65,7 @@ fn spawn_stuck_blocking(rt: &Runtime) -> (JoinHandle<&'static str>, mpsc::Sender
 
 #[test]
 fn shutdown_timeout_returns_while_a_task_is_stuck_in_poll() {
-    let rt = multi_thread(2);
+    let rt = multi_thread_with(2);
     let (task, release) = spawn_stuck_task(&rt);
     let returned = returns_within_bound(
         move || rt.shutdown_timeout(Duration::from_millis(100)),
@@ -83,7 +78,7 @@ fn shutdown_timeout_returns_while_a_task_is_stuck_in_poll() {
 
 #[test]
 fn shutdown_timeout_returns_while_a_blocking_job_is_stuck_multi_thread() {
-    let rt = multi_thread(1);
+    let rt = multi_thread_with(1);
     let (job, release) = spawn_stuck_blocking(&rt);
     let returned = returns_within_bound(
         move || rt.shutdown_timeout(Duration::from_millis(100)),
@@ -108,7 +103,7 @@ fn shutdown_timeout_returns_while_a_blocking_job_is_stuck_current_thread() {
 
 #[test]
 fn shutdown_background_returns_while_work_is_stuck() {
-    let rt = multi_thread(2);
+    let rt = multi_thread_with(2);
     let (task, release_task) = spawn_stuck_task(&rt);
     let (job, release_job) = spawn_stuck_blocking(&rt);
     let returned = returns_within_bound(
@@ -125,7 +120,7 @@ fn shutdown_background_returns_while_work_is_stuck() {
 
 #[test]
 fn shutdown_timeout_with_nothing_running_returns() {
-    let rt = multi_thread(2);
+    let rt = multi_thread_with(2);
     let finished = rt.spawn(async { 1 });
     let pending = rt.spawn(std::future::pending::<u32>());
     assert_eq!(rt.block_on(finished).unwrap(), 1);
@@ -162,7 +157,7 @@ fn kept_handle_spawns_cancelled_tasks(rt: Runtime, shut_down: impl FnOnce(Runtim
 
 #[test]
 fn kept_handle_after_drop_multi_thread() {
-    kept_handle_spawns_cancelled_tasks(multi_thread(2), drop);
+    kept_handle_spawns_cancelled_tasks(multi_thread_with(2), drop);
 }
 
 #[test]
@@ -172,7 +167,7 @@ fn kept_handle_after_drop_current_thread() {
 
 #[test]
 fn kept_handle_after_shutdown_background() {
-    kept_handle_spawns_cancelled_tasks(multi_thread(2), Runtime::shutdown_background);
+    kept_handle_spawns_cancelled_tasks(multi_thread_with(2), Runtime::shutdown_background);
 }
 
 #[test]
@@ -206,7 +201,7 @@ fn killed_tasks_resolve_as_cancelled(rt: Runtime) {
 
 #[test]
 fn tasks_killed_by_drop_are_cancelled_multi_thread() {
-    killed_tasks_resolve_as_cancelled(multi_thread(2));
+    killed_tasks_resolve_as_cancelled(multi_thread_with(2));
 }
 
 #[test]
@@ -241,7 +236,7 @@ fn finished_outputs_survive_drop(rt: Runtime) {
 
 #[test]
 fn finished_outputs_survive_drop_multi_thread() {
-    finished_outputs_survive_drop(multi_thread(2));
+    finished_outputs_survive_drop(multi_thread_with(2));
 }
 
 #[test]
@@ -304,12 +299,12 @@ fn drop_drops_every_future_once(rt: Runtime, keep_join_handles: bool) {
 
 #[test]
 fn drop_with_10_000_pending_tasks_multi_thread() {
-    drop_drops_every_future_once(multi_thread(2), true);
+    drop_drops_every_future_once(multi_thread_with(2), true);
 }
 
 #[test]
 fn drop_with_10_000_pending_detached_tasks_multi_thread() {
-    drop_drops_every_future_once(multi_thread(2), false);
+    drop_drops_every_future_once(multi_thread_with(2), false);
 }
 
 #[test]

@@ -62,7 +62,20 @@ pub fn current_thread() -> Runtime {
 }
 
 pub fn multi_thread() -> Runtime {
-    Builder::new_multi_thread().worker_threads(2).build().unwrap()
+    multi_thread_with(2)
+}
+
+pub fn multi_thread_with(workers: usize) -> Runtime {
+    Builder::new_multi_thread().worker_threads(workers).build().unwrap()
+}
+
+/// The message of a panic payload (`panic!("literal")` or `panic!("{formatted}")`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .expect("panic payload is a string")
 }
 
 /// Both flavors, for tests that must hold on each.
