@@ -18,6 +18,8 @@ struct Context {
     runtime_entered: Cell<bool>,
     current_task_id: Cell<Option<Id>>,
     budget: Cell<Budget>,
+    /// The task being polled yielded on purpose (see `Schedule::reschedule`); consumed after the poll.
+    yielded: Cell<bool>,
 }
 
 thread_local! {
@@ -28,6 +30,7 @@ thread_local! {
             runtime_entered: Cell::new(false),
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
+            yielded: Cell::new(false),
         }
     };
 }
@@ -119,6 +122,16 @@ pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
 
 pub(crate) fn current_task_id() -> Option<Id> {
     CONTEXT.try_with(|cx| cx.current_task_id.get()).unwrap_or(None)
+}
+
+/// The running task gives way on purpose: its scheduler runs everything else before it.
+pub(crate) fn set_yielded() {
+    let _ = CONTEXT.try_with(|cx| cx.yielded.set(true));
+}
+
+/// Whether the poll that just ended yielded on purpose; resets the flag.
+pub(crate) fn take_yielded() -> bool {
+    CONTEXT.try_with(|cx| cx.yielded.replace(false)).unwrap_or(false)
 }
 
 pub(crate) fn budget() -> Budget {

@@ -13,7 +13,7 @@
 use crate::blocking;
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
-use crate::scheduler::{self, coop, Config};
+use crate::scheduler::{self, coop, Config, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified, Schedule, Task};
@@ -251,10 +251,11 @@ impl Context {
     }
 
     /// Puts a task on this thread's queue; gives it back if the core is busy elsewhere on the stack.
-    fn push_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+    fn push_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
         match core.as_mut() {
-            Some(core) if is_yield => core.deferred.push(task),
+            Some(core) if placement == Placement::Deferred => core.deferred.push(task),
+            // One FIFO queue: "next" and "back" are the same place here.
             Some(core) => core.tasks.push_back(task),
             None => {
                 // Shut down: the task was cancelled; only this queue reference is left.
@@ -267,11 +268,11 @@ impl Context {
 }
 
 impl Handle {
-    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
+    fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {
         context::with_scheduler(|cx| {
             if let Some(scheduler::Context::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(&cx.handle, self) {
-                    if let Some(task) = cx.push_local(task, is_yield) {
+                    if let Some(task) = cx.push_local(task, placement) {
                         self.push_remote(task);
                     }
                     return;
@@ -300,10 +301,10 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified) {
-        self.schedule_task(task, false);
+        self.schedule_task(task, Placement::Next);
     }
 
-    fn yield_now(&self, task: Notified) {
-        self.schedule_task(task, true);
+    fn reschedule(&self, task: Notified, yielded: bool) {
+        self.schedule_task(task, Placement::rescheduled(yielded));
     }
 }

@@ -31,6 +31,27 @@ pub(crate) enum Context {
     MultiThread(multi_thread::Context),
 }
 
+/// Where a woken task goes when the wake comes from the thread that runs its scheduler.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Placement {
+    /// Woken by another task: run it next (multi-thread: the LIFO slot).
+    Next,
+    /// Woken while it was running, by someone else: the back of the run queue.
+    Back,
+    /// It yielded: after everything else that is ready.
+    Deferred,
+}
+
+impl Placement {
+    pub(crate) fn rescheduled(yielded: bool) -> Placement {
+        if yielded {
+            Placement::Deferred
+        } else {
+            Placement::Back
+        }
+    }
+}
+
 /// Callback run on each runtime thread when it starts or stops.
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 

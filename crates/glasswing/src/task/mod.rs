@@ -48,8 +48,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// A wake: put the task in a run queue.
     fn schedule(&self, task: Notified);
 
-    /// The task woke itself during its poll (e.g. `yield_now`): run others first.
-    fn yield_now(&self, task: Notified) {
+    /// The task was woken while it was being polled and must run again. `yielded` is true when it
+    /// gave way on purpose (`yield_now`, coop budget spent): run everything else first. Otherwise
+    /// something else woke it meanwhile: the back of the run queue is its place.
+    fn reschedule(&self, task: Notified, yielded: bool) {
+        let _ = yielded;
         self.schedule(task);
     }
 }

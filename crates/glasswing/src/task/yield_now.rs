@@ -26,8 +26,9 @@ impl Future for YieldNow {
         }
         self.yielded = true;
         coop::consume_one();
-        // A wake during our own poll only marks the task; the scheduler requeues it at the back once
-        // this poll returns (see `Schedule::yield_now`).
+        // A wake during our own poll only marks the task; once this poll returns, the scheduler sees
+        // the yield and runs everything else that is ready first (see `Schedule::reschedule`).
+        crate::runtime::context::set_yielded();
         cx.waker().wake_by_ref();
         Poll::Pending
     }

@@ -13,7 +13,7 @@ pub(crate) use worker::{create, Context};
 use crate::blocking;
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
-use crate::scheduler::{self, Config};
+use crate::scheduler::{self, Config, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified, Schedule, Task};
@@ -51,18 +51,18 @@ impl Handle {
     {
         let (join, notified) = self.owned.bind(future, self.clone(), meta);
         if let Some(notified) = notified {
-            self.schedule_task(notified, false);
+            self.schedule_task(notified, Placement::Next);
         }
         join
     }
 
     /// Puts a task where it will run soonest without hurting fairness: on this thread's worker if the
-    /// wake comes from one of our workers (its LIFO slot, unless it is a yield), else the global queue.
-    fn schedule_task(&self, task: Notified, is_yield: bool) {
+    /// wake comes from one of our workers (see `Placement`), else the global queue.
+    fn schedule_task(&self, task: Notified, placement: Placement) {
         context::with_scheduler(|cx| {
             if let Some(scheduler::Context::MultiThread(cx)) = cx {
                 if std::ptr::eq(cx.handle(), self) {
-                    if let Some(task) = cx.schedule_local(task, is_yield) {
+                    if let Some(task) = cx.schedule_local(task, placement) {
                         self.push_remote(task);
                     }
                     return;
@@ -139,11 +139,11 @@ impl Schedule for Arc<Handle> {
     }
 
     fn schedule(&self, task: Notified) {
-        self.schedule_task(task, false);
+        self.schedule_task(task, Placement::Next);
     }
 
-    fn yield_now(&self, task: Notified) {
-        self.schedule_task(task, true);
+    fn reschedule(&self, task: Notified, yielded: bool) {
+        self.schedule_task(task, Placement::rescheduled(yielded));
     }
 }
 

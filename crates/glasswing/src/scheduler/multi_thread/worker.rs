@@ -10,7 +10,8 @@
 //!   next, while A's data is still in cache. The slot is not stealable, and after
 //!   `MAX_LIFO_POLLS_PER_TICK` LIFO polls in a row it is bypassed for the rest of the tick, so two tasks
 //!   waking each other cannot starve the ring.
-//! - A task that woke itself (`yield_now`, or the coop budget running out) is *deferred*: it waits in a
+//! - A task woken during its own poll by someone else goes to the back of the ring.
+//! - A task that yielded (`yield_now`, or the coop budget running out) is *deferred*: it waits in a
 //!   side list until the worker has nothing else to run (no local, global or stealable task), or until
 //!   the next maintenance. A yield thus lets everything else run first, including work arriving from
 //!   other threads; if it went straight back to the ring, a few busy yielding tasks would keep the
@@ -45,7 +46,7 @@ use super::queue::{self, CAPACITY};
 use super::{Handle, Remote};
 use crate::runtime::context;
 use crate::runtime::park::Parker;
-use crate::scheduler::{self, coop, FastRand};
+use crate::scheduler::{self, coop, FastRand, Placement};
 use crate::task::list::OwnedTasks;
 use crate::task::Notified;
 use std::cell::RefCell;
@@ -255,7 +256,7 @@ impl Context {
 
     /// Called by `Handle::schedule_task` on this worker's thread. Returns the task back if the core is
     /// busy (borrowed), so the caller sends it to the global queue.
-    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+    pub(crate) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
         if core.is_shutdown {
             // The worker is draining its queues: nobody would run it. Its future is cancelled through
@@ -264,11 +265,11 @@ impl Context {
             drop(task);
             return None;
         }
-        if is_yield {
+        if placement == Placement::Deferred {
             core.deferred.push(task);
             return None;
         }
-        let should_notify = if !core.lifo_enabled {
+        let should_notify = if placement == Placement::Back || !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &*self.handle);
             true
         } else {
