@@ -6,7 +6,7 @@
 //! links the batch first and takes the lock once. Once closed (shutdown), pushed tasks are dropped.
 
 use super::queue::Overflow;
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use crate::task::core::Header;
 use crate::task::{Notified, RawTask};
@@ -15,6 +15,8 @@ use std::ptr::NonNull;
 pub(crate) struct Inject {
     synced: Mutex<Synced>,
     len: AtomicUsize,
+    /// Mirrors `Synced::closed` for lock-free reads; the locked copy is what pushes obey.
+    closed: AtomicBool,
 }
 
 struct Synced {
@@ -43,6 +45,7 @@ impl Inject {
         Inject {
             synced: Mutex::new(Synced { head: None, tail: None, closed: false }),
             len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
         }
     }
 
@@ -57,11 +60,12 @@ impl Inject {
     /// Closes the queue; returns false if it was already closed.
     pub(crate) fn close(&self) -> bool {
         let mut synced = self.synced.lock();
+        self.closed.store(true, Ordering::Release);
         !std::mem::replace(&mut synced.closed, true)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.synced.lock().closed
+        self.closed.load(Ordering::Acquire)
     }
 
     pub(crate) fn pop(&self) -> Option<Notified> {

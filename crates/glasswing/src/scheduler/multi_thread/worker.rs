@@ -174,13 +174,20 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     let index = core.index;
     let cx = scheduler::Context::MultiThread(Context { handle, park, core: RefCell::new(core) });
     let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
+    // Counted out however the thread ends, or the runtime's shutdown would wait for it forever.
+    struct Exited<'a>(&'a Handle);
+    impl Drop for Exited<'_> {
+        fn drop(&mut self) {
+            self.0.worker_exited();
+        }
+    }
+    let _exited = Exited(&worker.handle);
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
             worker.run();
             worker.shutdown(index);
         })
     });
-    worker.handle.worker_exited();
 }
 
 impl Context {
