@@ -167,9 +167,10 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     PARKER.with(|(parker, waker)| {
         let mut cx = std::task::Context::from_waker(waker);
         loop {
-            if let std::task::Poll::Ready(out) =
-                crate::scheduler::coop::budget(|| future.as_mut().poll(&mut cx))
-            {
+            let res = crate::scheduler::coop::budget(|| future.as_mut().poll(&mut cx));
+            // Not a task: a yield there means nothing to any scheduler.
+            super::context::take_yielded();
+            if let std::task::Poll::Ready(out) = res {
                 return out;
             }
             parker.park();

@@ -1,10 +1,12 @@
-//! Cooperative scheduling budget: each task poll may make progress on at most `INITIAL` leaf operations
-//! (a JoinHandle that is ready, a yield; later timers and sockets), after which every leaf answers
-//! `Pending` and wakes the task, so it goes back to the run queue.
+//! Cooperative scheduling budget: each scheduling turn may make progress on at most `INITIAL` leaf
+//! operations (a JoinHandle that is ready, a yield; later timers and sockets), after which every leaf
+//! answers `Pending` and defers the task, so it goes back to the scheduler. A turn is one task poll,
+//! plus, on the multi-thread scheduler, the LIFO polls it triggers (so that two tasks passing messages
+//! through the LIFO slot cannot keep a worker forever).
 //!
 //! Without it a task whose every await is immediately ready (a socket with lots of buffered data, a
 //! channel that is always full) would never return to the scheduler and starve all others on its worker.
-//! The budget is thread-local and set by the scheduler around each poll; outside a poll it is
+//! The budget is thread-local and set by the scheduler around each turn; outside one it is
 //! unconstrained.
 
 use crate::runtime::context;

@@ -157,7 +157,10 @@ impl Handle {
         self.woken.store(true, Ordering::Release);
         context::set_scheduler(&cx, || 'outer: loop {
             if self.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
+                let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
+                // Not a task: a yield there means nothing to the scheduler.
+                context::take_yielded();
+                if let Poll::Ready(out) = res {
                     return out;
                 }
             }

@@ -59,7 +59,8 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 pub(crate) struct Config {
     /// Ticks between checks of the global queue; `None` lets the multi-thread scheduler tune it.
     pub(crate) global_queue_interval: Option<u32>,
-    /// Ticks between looks at the outside world (shutdown flag; later the I/O and time drivers).
+    /// Ticks between looks at the outside world: on the multi-thread scheduler the shutdown flag and
+    /// yielded tasks, on the current-thread one the `block_on` future; later the I/O and time drivers.
     pub(crate) event_interval: u32,
 }
 

@@ -62,17 +62,15 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 unsafe { self.core().poll(&mut cx) }
             }))
         });
-        if !matches!(res, Ok(Poll::Pending)) {
-            // A yield in a poll that then completed (say, inside a `select!`) must not carry over.
-            context::take_yielded();
-        }
+        // Consumed after every poll, whatever its outcome, so it never carries over to the next one.
+        let yielded = context::take_yielded();
         match res {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
                     // SAFETY: the transition added the reference this `Notified` owns.
                     let notified = unsafe { Notified::from_raw(self.raw()) };
-                    self.core().scheduler.reschedule(notified, context::take_yielded());
+                    self.core().scheduler.reschedule(notified, yielded);
                     self.raw().drop_reference();
                 }
                 TransitionToIdle::OkDealloc => self.dealloc(),

@@ -3,7 +3,7 @@
 //! Waking workers is expensive (a syscall each) and waking too many makes them fight over the same few
 //! tasks, so new work wakes at most one parked worker, and only when no worker is already searching: a
 //! searcher will find the work, and the last searcher to find some wakes the next (see `worker.rs`).
-//! At most half the workers search at once.
+//! At most half the workers (rounded up) search at once.
 //!
 //! `state` packs the number of searching workers (low bits) and of unparked workers (high bits) into one
 //! atomic, read on every notify; the list of sleepers sits behind a mutex taken only to park or wake.
@@ -73,7 +73,8 @@ impl Idle {
         is_searching && num_searching(prev) == 1
     }
 
-    /// A worker wants to steal. Refused when half the workers already search.
+    /// A worker wants to steal. Refused when half the workers (rounded up) already search; a worker
+    /// woken by `worker_to_notify` searches regardless.
     pub(crate) fn transition_worker_to_searching(&self) -> bool {
         let state = self.state.load(SeqCst);
         if 2 * num_searching(state) >= self.num_workers {

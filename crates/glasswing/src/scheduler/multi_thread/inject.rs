@@ -104,12 +104,13 @@ impl Inject {
         self.len.fetch_sub(popped, Ordering::Release);
     }
 
-    /// Links `tasks` into a chain outside the lock, then appends it. Returns the chain back if closed.
+    /// Appends a chain linked by the caller; once the queue is closed, drops it instead.
     fn push_chain(&self, head: NonNull<Header>, tail: NonNull<Header>, count: usize) {
         let mut synced = self.synced.lock();
         if synced.closed {
             drop(synced);
-            // Shutdown already cancelled these tasks; only their queue references are left to drop.
+            // Shutdown has begun: the owned-tasks list cancels these tasks (now or shortly); only
+            // their queue references are ours to drop.
             let mut next = Some(head);
             while let Some(task) = next {
                 next = take_next(task);
