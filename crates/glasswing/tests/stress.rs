@@ -1,0 +1,169 @@
+//! Stress: many tasks waking each other across workers and threads. A lost wakeup shows up as a hang,
+//! so each scenario runs under a watchdog that fails the test (instead of hanging CI) if it does not
+//! finish in a generous bound.
+
+mod support;
+
+use futures::channel::{mpsc, oneshot};
+use futures::{SinkExt, StreamExt};
+use glasswing::runtime::Builder;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs `f` on its own thread and fails if it has not returned after `bound`.
+fn within(bound: Duration, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(bound) {
+        Ok(()) => worker.join().unwrap(),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            // The scenario panicked: surface its panic.
+            worker.join().unwrap();
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("scenario still running after {bound:?}: a wakeup was probably lost")
+        }
+    }
+}
+
+#[test]
+fn ping_pong_pairs_across_more_workers_than_cores() {
+    within(Duration::from_secs(120), || {
+        for _round in 0..5 {
+            let rt = Builder::new_multi_thread().worker_threads(4).build().unwrap();
+            let total = rt.block_on(async {
+                let mut pairs = Vec::new();
+                for _ in 0..200 {
+                    let (mut a_tx, mut a_rx) = mpsc::channel::<u32>(1);
+                    let (mut b_tx, mut b_rx) = mpsc::channel::<u32>(1);
+                    let ping = glasswing::spawn(async move {
+                        let mut sum = 0;
+                        for i in 0..100 {
+                            a_tx.send(i).await.unwrap();
+                            sum += b_rx.next().await.unwrap();
+                            if i % 7 == 0 {
+                                glasswing::task::yield_now().await;
+                            }
+                        }
+                        sum
+                    });
+                    let pong = glasswing::spawn(async move {
+                        while let Some(v) = a_rx.next().await {
+                            if b_tx.send(v * 2).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    pairs.push((ping, pong));
+                }
+                let mut total = 0u64;
+                for (ping, pong) in pairs {
+                    total += u64::from(ping.await.unwrap());
+                    pong.await.unwrap();
+                }
+                total
+            });
+            assert_eq!(total, 200 * (0..100u64).map(|i| i * 2).sum::<u64>());
+        }
+    });
+}
+
+#[test]
+fn wakes_from_many_foreign_threads_while_workers_park_and_unpark() {
+    within(Duration::from_secs(120), || {
+        let rt = Arc::new(Builder::new_multi_thread().worker_threads(3).build().unwrap());
+        for _round in 0..20 {
+            let mut senders = Vec::new();
+            let mut handles = Vec::new();
+            for _ in 0..64 {
+                let (tx, rx) = oneshot::channel::<u32>();
+                senders.push(tx);
+                handles.push(rt.spawn(async move { rx.await.unwrap() + 1 }));
+            }
+            // Senders fire from four plain threads, racing the workers going to sleep.
+            let chunks: Vec<Vec<_>> = {
+                let mut chunks = vec![Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+                for (i, tx) in senders.into_iter().enumerate() {
+                    chunks[i % 4].push((i as u32, tx));
+                }
+                chunks
+            };
+            let threads: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    std::thread::spawn(move || {
+                        for (i, tx) in chunk {
+                            tx.send(i).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            let sum: u32 = rt.block_on(async {
+                let mut sum = 0;
+                for h in handles {
+                    sum += h.await.unwrap();
+                }
+                sum
+            });
+            for t in threads {
+                t.join().unwrap();
+            }
+            assert_eq!(sum, (0..64u32).map(|i| i + 1).sum::<u32>());
+        }
+    });
+}
+
+#[test]
+fn bursts_of_remote_spawns_overflowing_local_queues() {
+    within(Duration::from_secs(120), || {
+        let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        for _round in 0..10 {
+            // Each of 4 tasks spawns 1,000 children from inside a worker: the rings overflow into
+            // the global queue and idle workers steal.
+            let total = rt.block_on(async {
+                let parents: Vec<_> = (0..4u64)
+                    .map(|p| {
+                        glasswing::spawn(async move {
+                            let children: Vec<_> =
+                                (0..1000u64).map(|c| glasswing::spawn(async move { p * 1000 + c })).collect();
+                            let mut sum = 0;
+                            for c in children {
+                                sum += c.await.unwrap();
+                            }
+                            sum
+                        })
+                    })
+                    .collect();
+                let mut total = 0;
+                for p in parents {
+                    total += p.await.unwrap();
+                }
+                total
+            });
+            assert_eq!(total, (0..4000u64).sum::<u64>());
+        }
+    });
+}
+
+#[test]
+fn two_threads_block_on_one_current_thread_runtime() {
+    within(Duration::from_secs(60), || {
+        let rt = Arc::new(support::current_thread());
+        for _ in 0..50 {
+            let (tx, rx) = oneshot::channel::<u32>();
+            let rt2 = rt.clone();
+            // Whichever thread holds the core drives the tasks; the other waits on its own future.
+            let other = std::thread::spawn(move || rt2.block_on(async { rx.await.unwrap() }));
+            let value = rt.block_on(async move {
+                let v = glasswing::spawn(async { 21 }).await.unwrap();
+                tx.send(v * 2).unwrap();
+                v
+            });
+            assert_eq!(value, 21);
+            assert_eq!(other.join().unwrap(), 42);
+        }
+    });
+}
