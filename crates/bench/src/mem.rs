@@ -24,6 +24,8 @@ static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 /// `System`, plus live-byte and allocation counts while a window is open.
 pub struct CountingAlloc;
 
+// SAFETY: every method forwards its arguments unchanged to `System` and returns what `System`
+// returns, so `System`'s guarantees are ours; the bookkeeping around it only touches atomics.
 unsafe impl GlobalAlloc for CountingAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

@@ -237,6 +237,10 @@ impl JoinError {
 }
 
 // The vtable entries: thin untyped shims.
+//
+// # Safety
+// Each is reached only through the vtable that `RawTask::new` installed on a `Cell<F, S>` of these very
+// types, with a header pointer the caller keeps alive by holding a reference to the task.
 
 pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the vtable is only installed on a `Cell<F, S>`.
