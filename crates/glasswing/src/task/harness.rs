@@ -118,24 +118,28 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// The output is stored: publish it, wake the joiner, leave the owned list, release references.
     fn complete(self) {
         let snapshot = self.header().state.transition_to_complete();
-        // A panic here can only come from user code (a waker or an output's drop); it must not keep the
-        // task from releasing its references.
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-            if !snapshot.is_join_interested() {
-                // Nobody will read the output: drop it here, on the runtime thread.
+        // Panics here can only come from user code (an output's drop, a waker); each is contained on
+        // its own so that the handshake below always finishes and the references are released.
+        if !snapshot.is_join_interested() {
+            // Nobody will read the output: drop it here, on the runtime thread.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: COMPLETE without JOIN_INTEREST leaves the output to the completer.
-                unsafe { self.core().drop_future_or_output() };
-            } else if snapshot.is_join_waker_set() {
+                unsafe { self.core().drop_future_or_output() }
+            }));
+        } else if snapshot.is_join_waker_set() {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: JOIN_WAKER is set and COMPLETE is now set, so the slot is frozen for reading.
-                unsafe { self.trailer().wake_join() };
-                let after = self.header().state.unset_join_waker_after_complete();
-                if !after.is_join_interested() {
-                    // The JoinHandle went away while we were waking it and left the waker to us.
+                unsafe { self.trailer().wake_join() }
+            }));
+            let after = self.header().state.unset_join_waker_after_complete();
+            if !after.is_join_interested() {
+                // The JoinHandle went away while we were waking it and left the waker to us.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                     // SAFETY: JOIN_WAKER is clear and JOIN_INTEREST is gone: nobody else reads it.
-                    unsafe { self.trailer().set_waker(None) };
-                }
+                    unsafe { self.trailer().set_waker(None) }
+                }));
             }
-        }));
+        }
         // SAFETY: the list's reference, if the scheduler still had the task, is handed back to us.
         let task = std::mem::ManuallyDrop::new(unsafe { Task::from_raw(self.raw()) });
         let released = self.core().scheduler.release(&task).map(Task::into_raw);
