@@ -49,20 +49,16 @@ pub(crate) enum Flavor {
 pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     pub(crate) worker_threads: Option<usize>,
+    /// Build the runtime with its clock paused (current-thread only, as paused time needs every task
+    /// on one thread).
+    pub(crate) start_paused: Option<bool>,
     /// The path the generated code uses to reach the runtime.
     pub(crate) krate: Path,
 }
 
 /// The arguments we accept, in the order we list them in errors.
 ///
-/// `start_paused = bool` (build the runtime with time paused, for tests of
-/// timers) belongs here once `time` lands: add it to this list, give `Config`
-/// a field, add an arm to `parse`'s `match` next to `worker_threads`, check it
-/// against the flavor in `parse` the way `worker_threads` is, and emit
-/// `.start_paused(..)` in `expand::runtime_builder`. Until then it is an
-/// unknown argument like any other, so nobody believes their test runs on
-/// paused time when it does not.
-const ACCEPTED: &[&str] = &["flavor", "worker_threads", "crate"];
+const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "crate"];
 
 /// One `name = value` (or a bare `name`, which is always an error, but one we
 /// want to report by name rather than as "expected `=`").
@@ -88,8 +84,12 @@ impl Parse for Arg {
 /// Reads the attribute's arguments. Returns a usable config in every case,
 /// plus the errors found, if any.
 pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error>) {
-    let mut config =
-        Config { flavor: kind.default_flavor(), worker_threads: None, krate: syn::parse_quote!(::glasswing) };
+    let mut config = Config {
+        flavor: kind.default_flavor(),
+        worker_threads: None,
+        start_paused: None,
+        krate: syn::parse_quote!(::glasswing),
+    };
     let mut errors = Errors::default();
 
     let args = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args) {
@@ -99,6 +99,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
 
     let mut flavor: Option<(Flavor, Span)> = None;
     let mut worker_threads: Option<(usize, Span)> = None;
+    let mut start_paused: Option<(bool, Span)> = None;
     let mut krate: Option<Path> = None;
     let mut seen: Vec<String> = Vec::new();
 
@@ -121,6 +122,9 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
         let parsed = match key.as_str() {
             "flavor" => parse_flavor(&value).map(|f| flavor = Some((f, name.span()))),
             "worker_threads" => parse_worker_threads(&value).map(|n| worker_threads = Some((n, name.span()))),
+            "start_paused" => {
+                parse_bool(&value, "start_paused").map(|b| start_paused = Some((b, name.span())))
+            }
             "crate" => parse_crate(&value).map(|p| krate = Some(p)),
             _ => unreachable!("every name in ACCEPTED has an arm"),
         };
@@ -157,6 +161,17 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
         }
     }
 
+    if let Some((paused, span)) = start_paused {
+        match config.flavor {
+            Flavor::CurrentThread => config.start_paused = Some(paused),
+            Flavor::MultiThread => errors.push(
+                span,
+                "`start_paused` needs the `current_thread` flavor: paused time requires every task to run \
+                 on one thread",
+            ),
+        }
+    }
+
     (config, errors.into_inner())
 }
 
@@ -169,6 +184,7 @@ fn example(key: &str) -> &'static str {
     match key {
         "flavor" => "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`",
         "worker_threads" => "`worker_threads = 4`",
+        "start_paused" => "`start_paused = true`",
         "crate" => "`crate = \"path::to::glasswing\"`",
         _ => unreachable!("every name in ACCEPTED has an example"),
     }
@@ -205,6 +221,16 @@ fn parse_worker_threads(value: &Expr) -> syn::Result<usize> {
         Err(e) => {
             Err(syn::Error::new(int.span(), format!("`worker_threads` does not fit in a `usize`: {e}")))
         }
+    }
+}
+
+fn parse_bool(value: &Expr, key: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) => Ok(b.value),
+        _ => Err(syn::Error::new_spanned(
+            value,
+            format!("`{key}` takes `true` or `false`, as in {}", example(key)),
+        )),
     }
 }
 

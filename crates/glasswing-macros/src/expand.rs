@@ -189,7 +189,9 @@ fn runtime_builder(config: &Config) -> TokenStream {
     if let Some(n) = config.worker_threads {
         builder.extend(quote! { .worker_threads(#n) });
     }
-    // `start_paused` goes here, once `config` accepts it.
+    if let Some(paused) = config.start_paused {
+        builder.extend(quote! { .start_paused(#paused) });
+    }
     builder
 }
 

@@ -51,6 +51,9 @@ use proc_macro::TokenStream;
 /// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`;
 /// - `worker_threads = N`: how many workers the multi-thread runtime starts
 ///   (a positive integer literal; only with `multi_thread`);
+/// - `start_paused = true`: the runtime's clock starts paused, so timers fire
+///   as soon as every task waits on one (only with `current_thread`; see
+///   `glasswing::time::pause`);
 /// - `crate = "path"`: where to find the glasswing crate when it is renamed or
 ///   re-exported (default `::glasswing`).
 ///
@@ -91,6 +94,11 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
 /// async fn on_two_workers() {
 ///     assert_eq!(glasswing::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+///
+/// #[glasswing::test(start_paused = true)]
+/// async fn an_hour_passes_at_once() {
+///     glasswing::time::sleep(std::time::Duration::from_secs(3600)).await;
 /// }
 /// ```
 #[proc_macro_attribute]

@@ -12,8 +12,8 @@
 //!
 //! The crate is organised by the parts of a runtime, one folder each: `task` (the task allocation,
 //! its state machine and wakers), `runtime` (builder, handle, thread-local context), `scheduler`
-//! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool). docs/ explains
-//! each against its code.
+//! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
+//! timer wheel, sleeps, timeouts, intervals, paused time). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
@@ -23,6 +23,7 @@ pub(crate) mod loom;
 pub mod runtime;
 pub(crate) mod scheduler;
 pub mod task;
+pub mod time;
 
 pub use glasswing_macros::{main, test};
 pub use task::spawn;

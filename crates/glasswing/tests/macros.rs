@@ -147,3 +147,17 @@ fn main_macro_can_run_twice() {
     assert_eq!(run(), 7);
     assert_eq!(run(), 7);
 }
+
+#[glasswing::test(start_paused = true)]
+async fn start_paused_runs_an_hour_of_timers_at_once() {
+    let start = glasswing::time::Instant::now();
+    glasswing::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert!(start.elapsed() >= std::time::Duration::from_secs(3600));
+}
+
+#[glasswing::test(flavor = "current_thread", start_paused = false)]
+async fn start_paused_false_keeps_real_time() {
+    let start = glasswing::time::Instant::now();
+    glasswing::time::sleep(std::time::Duration::from_millis(1)).await;
+    assert!(start.elapsed() < std::time::Duration::from_secs(3600));
+}

@@ -32,6 +32,7 @@ pub struct Builder {
     on_thread_stop: Option<Callback>,
     global_queue_interval: Option<u32>,
     event_interval: u32,
+    start_paused: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +64,7 @@ impl Builder {
             on_thread_stop: None,
             global_queue_interval: None,
             event_interval: 61,
+            start_paused: false,
         }
     }
 
@@ -154,10 +156,28 @@ impl Builder {
         self
     }
 
+    /// Starts with the clock paused, for deterministic tests of time: it moves only through
+    /// `time::advance`, or jumps to the next timer when every task is waiting. Current-thread
+    /// runtimes only; `build` fails on a multi-thread one.
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
     /// Starts the runtime's threads.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let config =
-            Config { global_queue_interval: self.global_queue_interval, event_interval: self.event_interval };
+        if self.start_paused && self.kind == Kind::MultiThread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "glasswing: start_paused(true) needs Builder::new_current_thread(): paused time requires \
+                 every task to run on one thread",
+            ));
+        }
+        let config = Config {
+            global_queue_interval: self.global_queue_interval,
+            event_interval: self.event_interval,
+            start_paused: self.start_paused,
+        };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,

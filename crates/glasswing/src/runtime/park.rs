@@ -52,6 +52,19 @@ impl Parker {
     pub(crate) fn park(&self) {
         self.inner.park(None);
     }
+
+    /// Sleeps until unparked or `timeout` passes (the time driver's next deadline).
+    pub(crate) fn park_timeout(&self, timeout: std::time::Duration) {
+        self.inner.park(Some(timeout));
+    }
+
+    /// Parks as the time driver says: until woken, or at most until the next timer.
+    pub(crate) fn park_for(&self, timeout: Option<std::time::Duration>) {
+        match timeout {
+            None => self.park(),
+            Some(timeout) => self.park_timeout(timeout),
+        }
+    }
 }
 
 impl Inner {

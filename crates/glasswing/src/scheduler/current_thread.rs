@@ -17,6 +17,8 @@ use crate::scheduler::{self, coop, Config, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::time::driver::TimeHandle;
+use crate::time::Clock;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -43,6 +45,7 @@ pub(crate) struct Handle {
     core_waiters: Mutex<Vec<Unparker>>,
     pub(crate) blocking: blocking::Spawner,
     pub(crate) config: Config,
+    pub(crate) time: Arc<TimeHandle>,
 }
 
 struct Core {
@@ -83,6 +86,7 @@ impl Handle {
             inject_len: AtomicUsize::new(0),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
+            time: Arc::new(TimeHandle::new(Clock::new(config.start_paused), Box::new([park.unparker()]))),
             park,
             core: Mutex::new(Some(Box::new(Core {
                 tasks: VecDeque::with_capacity(64),
@@ -180,13 +184,17 @@ impl Handle {
                     None => {
                         let had_deferred = ct.with_core(Core::wake_deferred);
                         if !had_deferred && !self.woken.load(Ordering::Acquire) {
-                            self.park.park();
+                            // Sleep until woken or until the next timer; then fire what is due.
+                            let token = self.time.before_park(0);
+                            self.park.park_for(token.timeout);
+                            self.time.after_park(token);
                         }
                         continue 'outer;
                     }
                 }
             }
             ct.with_core(Core::wake_deferred);
+            self.time.process();
         })
     }
 
@@ -242,6 +250,7 @@ impl Handle {
             let remote = lock(&self.inject).take();
             self.inject_len.store(0, Ordering::Release);
             drop(remote);
+            self.time.shutdown();
         });
         // The core stays out: the runtime is gone, and new tasks are cancelled at spawn.
         ct.core.borrow_mut().take();

@@ -62,6 +62,8 @@ pub(crate) struct Config {
     /// Ticks between looks at the outside world: on the multi-thread scheduler the shutdown flag and
     /// yielded tasks, on the current-thread one the `block_on` future; later the I/O and time drivers.
     pub(crate) event_interval: u32,
+    /// Start with the clock paused (current-thread only; see `time::pause`).
+    pub(crate) start_paused: bool,
 }
 
 impl Handle {
@@ -90,6 +92,13 @@ impl Handle {
     {
         let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at: Location::caller() };
         self.blocking_spawner().spawn_blocking(f, meta, self)
+    }
+
+    pub(crate) fn time(&self) -> &Arc<crate::time::driver::TimeHandle> {
+        match self {
+            Handle::CurrentThread(h) => &h.time,
+            Handle::MultiThread(h) => &h.time,
+        }
     }
 
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {

@@ -17,6 +17,7 @@ use crate::scheduler::{self, Config, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::time::driver::TimeHandle;
 use idle::Idle;
 use inject::Inject;
 use queue::Overflow;
@@ -32,6 +33,7 @@ pub(crate) struct Handle {
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: blocking::Spawner,
     pub(crate) config: Config,
+    pub(crate) time: Arc<TimeHandle>,
     /// Worker threads that have not finished shutting down.
     workers_alive: Mutex<usize>,
     workers_done: Condvar,
@@ -128,6 +130,7 @@ impl Handle {
             while let Some(task) = self.inject.pop() {
                 drop(task);
             }
+            self.time.shutdown();
             self.workers_done.notify_all();
         }
     }

@@ -49,6 +49,8 @@ use crate::runtime::park::Parker;
 use crate::scheduler::{self, coop, FastRand, Placement};
 use crate::task::list::OwnedTasks;
 use crate::task::Notified;
+use crate::time::driver::TimeHandle;
+use crate::time::Clock;
 use std::cell::RefCell;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -132,7 +134,10 @@ pub(crate) fn create(
         };
         workers.push((core, park));
     }
+    let unparkers: Box<[_]> = remotes.iter().map(|r| r.unpark.clone()).collect();
+    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers));
     let handle = Arc::new(Handle {
+        time,
         remotes: remotes.into_boxed_slice(),
         inject: Inject::new(),
         idle: Idle::new(num_workers),
@@ -197,12 +202,18 @@ impl Context {
 
     fn run(&self) {
         loop {
-            let task = {
+            let maintenance = {
                 let mut core = self.core.borrow_mut();
                 core.tick = core.tick.wrapping_add(1);
-                if core.tick % self.handle.config.event_interval == 0 {
-                    core.maintenance(&self.handle);
-                }
+                core.tick % self.handle.config.event_interval == 0
+            };
+            if maintenance {
+                // Outside the borrow: the tasks that timers wake land in this worker's queues.
+                self.handle.time.process();
+                self.core.borrow_mut().maintenance(&self.handle);
+            }
+            let task = {
+                let mut core = self.core.borrow_mut();
                 if core.is_shutdown {
                     return;
                 }
@@ -303,8 +314,13 @@ impl Context {
                 return;
             }
         }
+        let index = self.core.borrow().index;
         loop {
-            self.park.park();
+            // At most one parked worker sleeps until the next timer; the others until woken.
+            let token = self.handle.time.before_park(index);
+            self.park.park_for(token.timeout);
+            // Timers fired here wake their tasks onto this worker's own queues.
+            self.handle.time.after_park(token);
             let mut core = self.core.borrow_mut();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
@@ -402,8 +418,8 @@ impl Core {
         true
     }
 
-    /// Every `event_interval` ticks: notice shutdown, requeue yielded tasks, retune the global queue
-    /// interval.
+    /// Every `event_interval` ticks (after firing due timers): notice shutdown, requeue yielded tasks,
+    /// retune the global queue interval.
     fn maintenance(&mut self, handle: &Handle) {
         self.wake_deferred(handle);
         if !self.is_shutdown {

@@ -1,0 +1,113 @@
+//! Each runtime's clock: real time, or — for tests — time that stands still until told to move.
+//!
+//! Paused time belongs to one runtime, not the process, so tests running in parallel each get their
+//! own. While paused, the clock moves only through `advance`, or by itself when the runtime has
+//! nothing to do but wait for a timer: then it jumps straight to that timer, so a test of a one-hour
+//! timeout finishes at once and still sees an hour pass.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub(crate) struct Clock {
+    /// Tick 0 of the runtime's timer wheel.
+    start: Instant,
+    /// `Some(now)` while paused.
+    paused: Mutex<Option<Instant>>,
+}
+
+impl Clock {
+    pub(crate) fn new(start_paused: bool) -> Clock {
+        let start = Instant::now();
+        Clock { start, paused: Mutex::new(start_paused.then_some(start)) }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        match *self.lock() {
+            Some(frozen) => frozen,
+            None => Instant::now(),
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    /// # Panics
+    /// If already paused.
+    #[track_caller]
+    pub(crate) fn pause(&self) {
+        let mut paused = self.lock();
+        assert!(paused.is_none(), "time::pause() called while time is already paused");
+        *paused = Some(Instant::now());
+    }
+
+    /// # Panics
+    /// If not paused.
+    #[track_caller]
+    pub(crate) fn resume(&self) {
+        let mut paused = self.lock();
+        assert!(paused.is_some(), "time::resume() called while time is not paused");
+        *paused = None;
+    }
+
+    /// Moves paused time forward.
+    ///
+    /// # Panics
+    /// If not paused.
+    #[track_caller]
+    pub(crate) fn advance(&self, by: Duration) {
+        let mut paused = self.lock();
+        let frozen = paused.as_mut().expect("time::advance() requires paused time: call time::pause() first");
+        *frozen += by;
+    }
+
+    /// Moves paused time forward to `to`, if that is later; does nothing when not paused.
+    pub(crate) fn advance_to(&self, to: Instant) {
+        if let Some(frozen) = self.lock().as_mut() {
+            if to > *frozen {
+                *frozen = to;
+            }
+        }
+    }
+
+    /// Milliseconds since the start, rounded down: the wheel's "now".
+    pub(crate) fn now_ticks(&self) -> u64 {
+        self.ticks_floor(self.now())
+    }
+
+    fn ticks_floor(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.start).as_millis().min(u64::MAX as u128) as u64
+    }
+
+    /// The tick of a deadline, rounded up, so that a timer never fires before its deadline.
+    pub(crate) fn deadline_to_tick(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.start);
+        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
+        ms.min(u64::MAX as u128) as u64
+    }
+
+    pub(crate) fn tick_to_instant(&self, tick: u64) -> Instant {
+        self.start + Duration::from_millis(tick)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.paused.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_and_now_rounds_down() {
+        let clock = Clock::new(true);
+        let start = clock.now();
+        assert_eq!(clock.deadline_to_tick(start + Duration::from_micros(1)), 1);
+        assert_eq!(clock.deadline_to_tick(start + Duration::from_millis(5)), 5);
+        clock.advance(Duration::from_micros(4_999));
+        assert_eq!(clock.now_ticks(), 4);
+        clock.advance(Duration::from_micros(1));
+        assert_eq!(clock.now_ticks(), 5);
+    }
+}

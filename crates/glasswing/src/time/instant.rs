@@ -1,0 +1,113 @@
+//! `Instant`: a point in time as the current runtime's clock sees it (which, with paused time, is
+//! not the wall clock).
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::time::Duration;
+
+/// A measurement of the runtime's clock, like `std::time::Instant` but aware of paused time: inside a
+/// runtime whose time is paused, `Instant::now()` is the paused time.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant {
+    std: std::time::Instant,
+}
+
+impl Instant {
+    /// The current runtime's time, or the wall clock outside any runtime.
+    pub fn now() -> Instant {
+        let std = crate::runtime::context::with_current(|h| h.map(|h| h.time().clock.now()))
+            .unwrap_or_else(std::time::Instant::now);
+        Instant { std }
+    }
+
+    pub fn from_std(std: std::time::Instant) -> Instant {
+        Instant { std }
+    }
+
+    pub fn into_std(self) -> std::time::Instant {
+        self.std
+    }
+
+    /// Time from `earlier` to `self`, zero if `earlier` is later.
+    pub fn duration_since(&self, earlier: Instant) -> Duration {
+        self.std.saturating_duration_since(earlier.std)
+    }
+
+    pub fn saturating_duration_since(&self, earlier: Instant) -> Duration {
+        self.duration_since(earlier)
+    }
+
+    pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
+        self.std.checked_duration_since(earlier.std)
+    }
+
+    /// Time since this instant, by the runtime's clock.
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().duration_since(*self)
+    }
+
+    pub fn checked_add(&self, duration: Duration) -> Option<Instant> {
+        self.std.checked_add(duration).map(Instant::from_std)
+    }
+
+    pub fn checked_sub(&self, duration: Duration) -> Option<Instant> {
+        self.std.checked_sub(duration).map(Instant::from_std)
+    }
+
+    /// An instant so far ahead that no timer reaches it; used to clamp overflowing deadlines.
+    pub(crate) fn far_future() -> Instant {
+        // About 30 years: past the wheel's horizon, far from overflowing any platform's Instant.
+        Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+    }
+}
+
+impl From<std::time::Instant> for Instant {
+    fn from(std: std::time::Instant) -> Instant {
+        Instant { std }
+    }
+}
+
+impl From<Instant> for std::time::Instant {
+    fn from(i: Instant) -> std::time::Instant {
+        i.std
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, rhs: Duration) -> Instant {
+        Instant { std: self.std + rhs }
+    }
+}
+
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, rhs: Duration) {
+        self.std += rhs;
+    }
+}
+
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    fn sub(self, rhs: Duration) -> Instant {
+        Instant { std: self.std - rhs }
+    }
+}
+
+impl SubAssign<Duration> for Instant {
+    fn sub_assign(&mut self, rhs: Duration) {
+        self.std -= rhs;
+    }
+}
+
+impl Sub<Instant> for Instant {
+    type Output = Duration;
+    fn sub(self, rhs: Instant) -> Duration {
+        self.duration_since(rhs)
+    }
+}
+
+impl fmt::Debug for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.std.fmt(f)
+    }
+}

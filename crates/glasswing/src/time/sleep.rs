@@ -1,0 +1,142 @@
+//! `Sleep`: a future that completes at a deadline.
+//!
+//! It touches the timer wheel only once polled: creating a `Sleep` and dropping it unpolled (the
+//! common fate of a `timeout` whose future finished at once) costs no lock and no wheel work. The
+//! wheel entry lives in the driver's slab, not inside the future, so `Sleep` is `Unpin` and can be
+//! moved freely, even after it was polled.
+
+use super::driver::TimeHandle;
+use super::wheel::TimerKey;
+use super::Instant;
+use crate::scheduler::coop;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// Waits until `duration` has passed.
+///
+/// The wait is at least `duration`, rounded up to the timer wheel's 1 ms resolution. A duration too
+/// large to represent is clamped to the wheel's horizon (about two years), never a panic.
+///
+/// ```
+/// # glasswing::runtime::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// glasswing::time::sleep(Duration::from_millis(10)).await;
+/// # });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now().checked_add(duration).unwrap_or_else(Instant::far_future);
+    Sleep::new(deadline)
+}
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// Future returned by [`sleep`] and [`sleep_until`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    state: State,
+}
+
+enum State {
+    /// Not polled since creation or the last `reset`.
+    Unregistered,
+    Registered {
+        handle: Arc<TimeHandle>,
+        key: TimerKey,
+    },
+    /// The deadline had passed when it was first polled.
+    Elapsed,
+}
+
+impl Sleep {
+    pub(crate) fn new(deadline: Instant) -> Sleep {
+        Sleep { deadline, state: State::Unregistered }
+    }
+
+    /// The instant at which this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has been reached (and, once polled, the timer fired).
+    pub fn is_elapsed(&self) -> bool {
+        match &self.state {
+            State::Unregistered => self.deadline <= Instant::now(),
+            State::Registered { handle, key } => handle.is_fired(*key),
+            State::Elapsed => true,
+        }
+    }
+
+    /// Moves the deadline, earlier or later; a completed `Sleep` becomes pending again. Reuses its
+    /// wheel entry: no allocation, one lock.
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        match &this.state {
+            State::Registered { handle, key } => {
+                let tick = handle.clock.deadline_to_tick(deadline.into_std());
+                // An `Err` means the new deadline already passed: the entry is marked fired.
+                let _ = handle.reset(*key, tick);
+            }
+            State::Unregistered | State::Elapsed => this.state = State::Unregistered,
+        }
+    }
+
+    /// Registers with the current runtime's wheel; returns true if the deadline already passed.
+    fn register(&mut self, waker: &Waker) -> bool {
+        let handle = crate::runtime::context::with_current(|h| h.map(|h| h.time().clone()))
+            .unwrap_or_else(|| crate::runtime::no_runtime("time::Sleep::poll"));
+        let tick = handle.clock.deadline_to_tick(self.deadline.into_std());
+        match handle.insert(tick, waker) {
+            Ok(key) => {
+                self.state = State::Registered { handle, key };
+                false
+            }
+            Err(_) => {
+                self.state = State::Elapsed;
+                true
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let restore = std::task::ready!(coop::poll_proceed(cx));
+        let this = self.get_mut();
+        let fired = match &this.state {
+            State::Unregistered => this.register(cx.waker()),
+            State::Registered { handle, key } => handle.poll_fired(*key, cx.waker()),
+            State::Elapsed => true,
+        };
+        if fired {
+            restore.made_progress();
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Registered { handle, key } = &self.state {
+            handle.remove(*key);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep").field("deadline", &self.deadline).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,1082 @@
+//! The hierarchical timer wheel: every pending `sleep` of a runtime, kept so that registering,
+//! cancelling and finding the next timer to fire are all O(1), however many timers there are.
+//!
+//! Time is counted in ticks of 1 ms from the moment the driver started (`u64`, so it never wraps in
+//! practice). The wheel is a plain single-threaded value; the time driver keeps it behind a mutex and
+//! calls [`Wheel::advance`] with the current tick, then wakes the returned wakers outside the lock.
+//!
+//! # Levels
+//!
+//! Six levels of 64 slots each. A slot of level `L` covers `64^L` ticks, so the whole of level `L`
+//! covers `64^(L+1)` ticks, which is exactly one slot of level `L + 1`:
+//!
+//! ```text
+//!  level 5  [ 0 ][ 1 ][ 2 ] ....................................... [ 63 ]   slot = 64^5 ticks (~12.4 days)
+//!             |
+//!             '-- one level-5 slot is the whole of level 4 --------------.
+//!  level 4  [ 0 ][ 1 ] ............................................ [ 63 ]   slot = 64^4 ticks (~4.7 hours)
+//!   ...
+//!  level 1  [ 0 ][ 1 ][ 2 ] ....................................... [ 63 ]   slot = 64 ticks
+//!             |
+//!             '-- one level-1 slot is the whole of level 0 --------------.
+//!  level 0  [ 0 ][ 1 ][ 2 ] ....................................... [ 63 ]   slot = 1 tick
+//!                      ^ elapsed & 63
+//! ```
+//!
+//! A deadline is filed by comparing it with `elapsed` (the last tick processed): the most significant
+//! bit where the two differ picks the level (bits 0-5 → level 0, bits 6-11 → level 1, ...) and the six
+//! bits of the deadline at that level pick the slot. Two consequences make the structure work:
+//!
+//! - An entry in level `L` shares all bits above level `L` with `elapsed`: it lies in the *current*
+//!   level-`(L + 1)` slot, in a later level-`L` slot than `elapsed`. So everything in level `L` expires
+//!   before everything in level `L + 1`, and the earliest timer is always in the lowest non-empty level.
+//! - When time reaches the start of an occupied slot of level `L > 0`, its entries now differ from
+//!   `elapsed` only in lower bits: they are re-filed ("cascade") into a lower level. Each timer cascades
+//!   at most five times in its life, whatever its duration.
+//!
+//! The top level has no level above it, so deadlines are clamped to at most [`Wheel::MAX_DURATION`]
+//! ticks ahead, less than one full turn of level 5. A deadline past the next multiple of `64^6` then
+//! lands in a level-5 slot at or "behind" the current one, and is read as one turn later: level 5 is a
+//! ring.
+//!
+//! # Lists and bitmasks
+//!
+//! Timers live in a slab (`Vec<Entry>` plus a free list) and are named by a [`TimerKey`]: the slab index
+//! and a generation that is bumped every time the entry is freed, so a key that outlived its timer can
+//! never touch the next timer that reuses the index. Each slot is a doubly linked list threaded through
+//! the entries themselves (`prev`/`next` slab indices), so inserting is a push at the head and
+//! cancelling is an unlink by index, with no allocation and no search. Each level also keeps a `u64`
+//! with one bit per non-empty slot, so finding the next occupied slot is a rotate and a
+//! `trailing_zeros`, never a walk over timers or over empty slots.
+//!
+//! # Advancing
+//!
+//! [`Wheel::advance`] repeatedly takes the earliest occupied slot whose start is `<= now`, moves its
+//! whole list to a "processing" list and sets `elapsed` to the slot's start; each entry of that list is
+//! then either fired (its deadline has passed) or re-filed relative to the new `elapsed`. The
+//! processing list is what lets `advance` stop halfway through a slot of ten thousand timers when the
+//! caller's waker buffer is full, and resume on the next call without losing or reordering anything.
+//!
+//! No `unsafe` anywhere: indices instead of pointers make the lists plain data, so Miri and loom have
+//! nothing to say about it.
+
+use std::fmt;
+use std::task::Waker;
+
+/// Bits of a deadline consumed per level. 64 slots because the occupancy of a level then fits one
+/// `u64`, and `rotate_right` + `trailing_zeros` find the next occupied slot in a couple of instructions.
+const LEVEL_BITS: u32 = 6;
+
+/// Slots per level.
+const SLOTS: usize = 1 << LEVEL_BITS;
+
+/// Masks a value down to a slot number.
+const SLOT_MASK: u64 = SLOTS as u64 - 1;
+
+/// Six levels reach `64^6` ms, about 2.2 years: longer than any sleep worth keeping exact, while each
+/// timer still cascades at most five times.
+const LEVELS: usize = 6;
+
+/// Marks the end of an intrusive list (and of the free list). A slab index can never reach it because
+/// `alloc` refuses to grow the slab that far.
+const NIL: u32 = u32::MAX;
+
+/// The list id of the processing list, just after the `LEVELS * SLOTS` slot lists, so a single `u16`
+/// in the entry says which list to unlink it from.
+const PROCESSING: u16 = (LEVELS * SLOTS) as u16;
+
+/// Slot lists plus the processing list.
+const LISTS: usize = LEVELS * SLOTS + 1;
+
+/// Names one timer. `Copy` and small so the `Sleep` future can hold it without borrowing the wheel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    index: u32,
+    generation: u32,
+}
+
+/// Why a deadline was not registered.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum InsertError {
+    /// The deadline is not after `elapsed`: the timer would be due already, and the caller treats it as
+    /// fired rather than paying for a registration that the next `advance` would undo.
+    Elapsed,
+}
+
+/// Where an entry of the slab is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// On the free list; its key's generation is stale.
+    Free,
+    /// Deadline reached (or reset to a past deadline); the waker has been handed out. Kept allocated
+    /// until the owner removes it, so `is_fired` has something to read.
+    Fired,
+    /// Linked into list `list`: `level * SLOTS + slot`, or `PROCESSING`. Storing the list id (rather
+    /// than recomputing it from the deadline) is what makes unlinking independent of `elapsed`.
+    Pending { list: u16 },
+}
+
+/// One timer. Its size is the memory cost of a pending timer: 40 bytes on 64-bit targets (a `Waker` is
+/// two words, the rest is the deadline and four `u32`-sized fields).
+#[derive(Debug)]
+struct Entry {
+    /// The tick at which the timer fires, already clamped to `elapsed + MAX_DURATION`.
+    deadline: u64,
+    /// `None` once fired: the waker moves out to the caller, which drops the task reference as soon as
+    /// the wake is done rather than when the `Sleep` is dropped.
+    waker: Option<Waker>,
+    /// Neighbours in the entry's list; `next` doubles as the free-list link of a free entry.
+    prev: u32,
+    next: u32,
+    /// Bumped on free; a key matches only while its generation equals this one.
+    generation: u32,
+    state: State,
+}
+
+/// The timer wheel. See the module documentation.
+pub(crate) struct Wheel {
+    /// The last tick processed. Every pending deadline is after it.
+    elapsed: u64,
+    /// Heads of the `LEVELS * SLOTS` slot lists, then the processing list.
+    heads: [u32; LISTS],
+    /// One bit per non-empty slot, per level.
+    occupied: [u64; LEVELS],
+    slab: Vec<Entry>,
+    /// Head of the list of free slab entries, linked through `Entry::next`.
+    free: u32,
+    /// Pending timers (linked in some list), so `len` is O(1).
+    pending: usize,
+}
+
+impl Wheel {
+    /// The furthest ahead of `elapsed` a deadline may be, in ticks: one less than a full turn of the top
+    /// level, so a clamped deadline can never land in the very slot that is being processed now.
+    pub(crate) const MAX_DURATION: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
+
+    pub(crate) fn new() -> Wheel {
+        Wheel {
+            elapsed: 0,
+            heads: [NIL; LISTS],
+            occupied: [0; LEVELS],
+            slab: Vec::new(),
+            free: NIL,
+            pending: 0,
+        }
+    }
+
+    /// Ticks processed so far.
+    pub(crate) fn elapsed(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// Pending (not fired) timers.
+    pub(crate) fn len(&self) -> usize {
+        self.pending
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending == 0
+    }
+
+    /// Registers a timer firing at tick `deadline`.
+    ///
+    /// A deadline at or before `elapsed` is refused with `Err(Elapsed)` (nothing is allocated; the caller
+    /// treats the timer as fired). A deadline beyond `elapsed + MAX_DURATION` is clamped to it: the
+    /// timer fires then, and its owner is expected to re-register for the remainder.
+    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Result<TimerKey, InsertError> {
+        if deadline <= self.elapsed {
+            return Err(InsertError::Elapsed);
+        }
+        let deadline = self.clamp(deadline);
+        let index = self.alloc(deadline, waker);
+        self.link(index, deadline);
+        self.pending += 1;
+        Ok(TimerKey { index, generation: self.slab[index as usize].generation })
+    }
+
+    /// Moves a pending or fired timer to a new deadline; it is pending again afterwards. A fired timer
+    /// has no waker left, so its owner must call [`set_waker`](Self::set_waker) before it can be woken,
+    /// which a `Sleep` does anyway on its next poll.
+    ///
+    /// A new deadline at or before `elapsed` marks the timer fired (its waker is dropped, still
+    /// allocated) and returns `Err(Elapsed)`.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is stale: its owner removed the timer, so resetting it is a bug in the owner.
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), InsertError> {
+        let index = self.live(key).expect("reset of a removed timer");
+        if let State::Pending { .. } = self.slab[index as usize].state {
+            self.unlink(index);
+            self.pending -= 1;
+        }
+        let entry = &mut self.slab[index as usize];
+        if deadline <= self.elapsed {
+            entry.deadline = deadline;
+            entry.state = State::Fired;
+            entry.waker = None;
+            return Err(InsertError::Elapsed);
+        }
+        let deadline = self.clamp(deadline);
+        self.slab[index as usize].deadline = deadline;
+        self.link(index, deadline);
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Stores `waker` for a pending timer unless the stored one already wakes the same task, so a
+    /// `Sleep` polled again by the same task costs no clone. Ignored for a fired timer (there is nothing
+    /// left to wake it for) and for a stale key.
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
+        let Some(index) = self.live(key) else { return };
+        let entry = &mut self.slab[index as usize];
+        if entry.state == State::Fired {
+            return;
+        }
+        match &mut entry.waker {
+            Some(stored) if stored.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Whether the timer has fired. A stale key reads as fired: its timer is not pending any more.
+    pub(crate) fn is_fired(&self, key: TimerKey) -> bool {
+        match self.live(key) {
+            Some(index) => self.slab[index as usize].state == State::Fired,
+            None => true,
+        }
+    }
+
+    /// The timer's deadline, as clamped when it was registered.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is stale.
+    pub(crate) fn deadline(&self, key: TimerKey) -> u64 {
+        let index = self.live(key).expect("deadline of a removed timer");
+        self.slab[index as usize].deadline
+    }
+
+    /// Frees the timer, pending or fired; its index is reused by a later insert, under a new generation.
+    /// A stale key is ignored, so an owner whose timer was already freed (say, by shutdown) can still
+    /// call this from its `Drop` unconditionally.
+    pub(crate) fn remove(&mut self, key: TimerKey) {
+        let Some(index) = self.live(key) else { return };
+        if let State::Pending { .. } = self.slab[index as usize].state {
+            self.unlink(index);
+            self.pending -= 1;
+        }
+        let free = self.free;
+        let entry = &mut self.slab[index as usize];
+        entry.state = State::Free;
+        entry.waker = None;
+        entry.generation = entry.generation.wrapping_add(1);
+        entry.prev = NIL;
+        entry.next = free;
+        self.free = index;
+    }
+
+    /// The tick at which `advance` next has work to do: the deadline of the earliest timer if it is in
+    /// level 0, otherwise the start of the slot it must cascade from (never later than its deadline).
+    /// Returns `elapsed` itself while a previous `advance` stopped at its waker limit with work left, and
+    /// `None` when no timer is pending, so the driver can park without a timeout.
+    pub(crate) fn next_expiration(&self) -> Option<u64> {
+        if self.heads[PROCESSING as usize] != NIL {
+            return Some(self.elapsed);
+        }
+        self.next_slot().map(|(_, start)| start)
+    }
+
+    /// The level of the earliest occupied slot, and the tick at which it starts. The lowest non-empty
+    /// level holds the earliest slot (see the module documentation), so the first level with any bit set
+    /// decides.
+    fn next_slot(&self) -> Option<(usize, u64)> {
+        (0..LEVELS).find_map(|level| Some((level, self.next_expiration_in(level)?)))
+    }
+
+    /// The start tick of the first occupied slot of `level` after `elapsed`.
+    fn next_expiration_in(&self, level: usize) -> Option<u64> {
+        let occupied = self.occupied[level];
+        if occupied == 0 {
+            return None;
+        }
+        let shift = LEVEL_BITS * level as u32;
+        // Rotating puts the slot `elapsed` is in at bit 0, so `trailing_zeros` is the distance in
+        // slots to the next occupied one, counted with wrap-around.
+        let now_slot = ((self.elapsed >> shift) & SLOT_MASK) as u32;
+        let distance = occupied.rotate_right(now_slot).trailing_zeros();
+        let slot = u64::from((now_slot + distance) % SLOTS as u32);
+
+        let level_range = 1u64 << (shift + LEVEL_BITS);
+        let level_start = self.elapsed & !(level_range - 1);
+        let mut start = level_start + (slot << shift);
+        if start <= self.elapsed {
+            // Only the top level wraps: its entries may belong to the next turn of the ring (see the
+            // module documentation). Below it, an entry is always in a later slot of this turn.
+            debug_assert_eq!(level, LEVELS - 1, "a lower level holds a slot that is not ahead");
+            start += level_range;
+        }
+        Some(start)
+    }
+
+    /// Processes time up to tick `now`: every pending timer with deadline `<= now` is marked fired and
+    /// its waker moved into `wakers`; timers of higher levels whose slot is reached cascade down.
+    ///
+    /// Returns `true` once `elapsed() == now`. Returns `false`, with `elapsed()` somewhere before `now`,
+    /// as soon as `wakers.len()` reaches `limit` with work left: the caller wakes the batch outside its
+    /// lock and calls again (the wakers already in `wakers` count against `limit`, so it should be
+    /// emptied between calls). A `now` before `elapsed()` is read as `elapsed()`.
+    pub(crate) fn advance(&mut self, now: u64, wakers: &mut Vec<Waker>, limit: usize) -> bool {
+        let now = now.max(self.elapsed);
+        loop {
+            // Finish the slot taken last, first: its entries are the earliest in the wheel.
+            while self.heads[PROCESSING as usize] != NIL {
+                if wakers.len() >= limit {
+                    return false;
+                }
+                let index = self.heads[PROCESSING as usize];
+                self.unlink(index);
+                let entry = &mut self.slab[index as usize];
+                if entry.deadline <= now {
+                    entry.state = State::Fired;
+                    self.pending -= 1;
+                    // No waker: reset from fired and not polled since. Fired all the same, so the next
+                    // poll sees it.
+                    if let Some(waker) = entry.waker.take() {
+                        wakers.push(waker);
+                    }
+                } else {
+                    let deadline = entry.deadline;
+                    self.link(index, deadline);
+                }
+            }
+
+            let Some((level, start)) = self.next_slot() else { break };
+            if start > now {
+                break;
+            }
+            // Move the whole slot to the processing list in one go: relabelling each entry is needed
+            // anyway so that `remove` and `reset` unlink from the right list while it waits there.
+            let slot = ((start >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
+            let list = level * SLOTS + slot;
+            let head = std::mem::replace(&mut self.heads[list], NIL);
+            self.occupied[level] &= !(1 << slot);
+            let mut cursor = head;
+            while cursor != NIL {
+                let entry = &mut self.slab[cursor as usize];
+                entry.state = State::Pending { list: PROCESSING };
+                cursor = entry.next;
+            }
+            self.heads[PROCESSING as usize] = head;
+            self.elapsed = start;
+        }
+        self.elapsed = now;
+        true
+    }
+
+    /// Fires every pending timer, pushing all their wakers, for shutdown: each task waiting on a timer
+    /// is woken and sees the runtime going away instead of sleeping forever. `elapsed` is unchanged.
+    pub(crate) fn drain(&mut self, wakers: &mut Vec<Waker>) {
+        for list in 0..LISTS {
+            let mut cursor = std::mem::replace(&mut self.heads[list], NIL);
+            while cursor != NIL {
+                let entry = &mut self.slab[cursor as usize];
+                cursor = entry.next;
+                entry.state = State::Fired;
+                entry.prev = NIL;
+                entry.next = NIL;
+                if let Some(waker) = entry.waker.take() {
+                    wakers.push(waker);
+                }
+            }
+        }
+        self.occupied = [0; LEVELS];
+        self.pending = 0;
+    }
+
+    fn clamp(&self, deadline: u64) -> u64 {
+        deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION))
+    }
+
+    /// The slab index of a live (pending or fired) entry named by `key`.
+    fn live(&self, key: TimerKey) -> Option<u32> {
+        let entry = self.slab.get(key.index as usize)?;
+        (entry.generation == key.generation && entry.state != State::Free).then_some(key.index)
+    }
+
+    /// Takes a free entry, or grows the slab. The new entry is not linked anywhere yet.
+    fn alloc(&mut self, deadline: u64, waker: Waker) -> u32 {
+        if self.free != NIL {
+            let index = self.free;
+            let entry = &mut self.slab[index as usize];
+            self.free = entry.next;
+            entry.deadline = deadline;
+            entry.waker = Some(waker);
+            return index;
+        }
+        let index = u32::try_from(self.slab.len()).ok().filter(|&i| i != NIL).expect("too many timers");
+        self.slab.push(Entry {
+            deadline,
+            waker: Some(waker),
+            prev: NIL,
+            next: NIL,
+            generation: 0,
+            state: State::Free,
+        });
+        index
+    }
+
+    /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`.
+    fn link(&mut self, index: u32, deadline: u64) {
+        debug_assert!(deadline > self.elapsed);
+        let level = level_for(self.elapsed, deadline);
+        let slot = ((deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
+        let list = level * SLOTS + slot;
+        let old_head = self.heads[list];
+        if old_head != NIL {
+            self.slab[old_head as usize].prev = index;
+        }
+        let entry = &mut self.slab[index as usize];
+        entry.prev = NIL;
+        entry.next = old_head;
+        entry.state = State::Pending { list: list as u16 };
+        self.heads[list] = index;
+        self.occupied[level] |= 1 << slot;
+    }
+
+    /// Takes entry `index` out of its list, clearing the slot's occupied bit if the list empties. The
+    /// caller sets the new state.
+    fn unlink(&mut self, index: u32) {
+        let entry = &self.slab[index as usize];
+        let State::Pending { list } = entry.state else { unreachable!("unlink of an entry in no list") };
+        let (prev, next) = (entry.prev, entry.next);
+        if prev == NIL {
+            self.heads[list as usize] = next;
+        } else {
+            self.slab[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.slab[next as usize].prev = prev;
+        }
+        if next == NIL && prev == NIL && list != PROCESSING {
+            let (level, slot) = (list as usize / SLOTS, list as usize % SLOTS);
+            self.occupied[level] &= !(1 << slot);
+        }
+        let entry = &mut self.slab[index as usize];
+        entry.prev = NIL;
+        entry.next = NIL;
+    }
+}
+
+/// The level for `deadline` as seen from `elapsed`: the level whose bits hold the most significant
+/// difference between the two. Differences above the top level (a deadline in the next turn of the
+/// ring) go to the top level.
+fn level_for(elapsed: u64, deadline: u64) -> usize {
+    // `| SLOT_MASK` makes the result at least 5 so `leading_zeros` never sees zero and level 0 falls out.
+    let masked = (elapsed ^ deadline) | SLOT_MASK;
+    let significant = 63 - masked.leading_zeros() as usize;
+    (significant / LEVEL_BITS as usize).min(LEVELS - 1)
+}
+
+impl fmt::Debug for Wheel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wheel")
+            .field("elapsed", &self.elapsed)
+            .field("pending", &self.pending)
+            .field("allocated", &self.slab.len())
+            .field("next_expiration", &self.next_expiration())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// A waker that counts its wakes, so a test can see exactly which timers fired.
+    struct Counter(AtomicUsize);
+
+    impl Counter {
+        fn get(&self) -> usize {
+            self.0.load(Ordering::Relaxed)
+        }
+    }
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        (counter, waker)
+    }
+
+    /// Advances with no batching limit and wakes what fired; returns how many fired.
+    fn advance_all(wheel: &mut Wheel, now: u64) -> usize {
+        let mut wakers = Vec::new();
+        assert!(wheel.advance(now, &mut wakers, usize::MAX));
+        assert_eq!(wheel.elapsed(), now.max(wheel.elapsed()));
+        let fired = wakers.len();
+        wakers.into_iter().for_each(Waker::wake);
+        fired
+    }
+
+    /// `next_expiration` recomputed by walking every entry instead of reading the bitmasks: the start of
+    /// the slot each pending entry sits in, computed from its deadline alone.
+    fn brute_next_expiration(wheel: &Wheel) -> Option<u64> {
+        wheel
+            .slab
+            .iter()
+            .filter_map(|entry| match entry.state {
+                State::Pending { list: PROCESSING } => Some(wheel.elapsed),
+                State::Pending { list } => {
+                    let slot_range = 1u64 << (LEVEL_BITS * (list as u32 / SLOTS as u32));
+                    Some(entry.deadline & !(slot_range - 1))
+                }
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Walks every list: links agree both ways, occupied bits match non-empty lists, every entry is in
+    /// the list its deadline calls for, and the pending count is right.
+    fn check_invariants(wheel: &Wheel) {
+        let mut linked = 0;
+        for list in 0..LISTS {
+            let mut prev = NIL;
+            let mut cursor = wheel.heads[list];
+            while cursor != NIL {
+                let entry = &wheel.slab[cursor as usize];
+                assert_eq!(entry.prev, prev);
+                assert_eq!(entry.state, State::Pending { list: list as u16 });
+                if list != PROCESSING as usize {
+                    assert!(entry.deadline > wheel.elapsed);
+                    let level = level_for(wheel.elapsed, entry.deadline);
+                    let slot = (entry.deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK;
+                    assert_eq!(list, level * SLOTS + slot as usize, "entry filed in the wrong slot");
+                }
+                linked += 1;
+                prev = cursor;
+                cursor = entry.next;
+            }
+            if list != PROCESSING as usize {
+                let bit = wheel.occupied[list / SLOTS] & (1 << (list % SLOTS)) != 0;
+                assert_eq!(bit, wheel.heads[list] != NIL, "occupied bit of list {list}");
+            }
+        }
+        assert_eq!(linked, wheel.len());
+        let pending = wheel.slab.iter().filter(|e| matches!(e.state, State::Pending { .. })).count();
+        assert_eq!(pending, linked);
+        assert_eq!(wheel.next_expiration(), brute_next_expiration(wheel));
+    }
+
+    /// xorshift64: deterministic, dependency-free randomness.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Deadlines on and around every level boundary.
+    const EDGES: &[u64] = &[
+        1,
+        2,
+        63,
+        64,
+        65,
+        127,
+        128,
+        4095,
+        4096,
+        4097,
+        262_143,
+        262_144,
+        262_145,
+        (1 << 24) - 1,
+        1 << 24,
+        (1 << 30) - 1,
+        1 << 30,
+        (1 << 30) + 1,
+        Wheel::MAX_DURATION - 1,
+        Wheel::MAX_DURATION,
+    ];
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn entry_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
+    }
+
+    #[test]
+    fn new_wheel_is_empty() {
+        let mut wheel = Wheel::new();
+        assert_eq!(wheel.elapsed(), 0);
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_expiration(), None);
+        // With nothing pending, time jumps straight to `now`.
+        assert_eq!(advance_all(&mut wheel, 1 << 40), 0);
+        assert_eq!(wheel.elapsed(), 1 << 40);
+        let (_, waker) = counter();
+        assert_eq!(wheel.insert(1 << 40, waker), Err(InsertError::Elapsed));
+        assert!(wheel.slab.is_empty(), "a refused insert allocates nothing");
+    }
+
+    #[test]
+    fn fires_exactly_at_deadline() {
+        // From a start on a block boundary and from one in the middle of every level.
+        for start in [0, 12_345, (1 << 36) - 3] {
+            for &offset in EDGES {
+                let mut wheel = Wheel::new();
+                advance_all(&mut wheel, start);
+                let (count, waker) = counter();
+                let key = wheel.insert(start + offset, waker).unwrap();
+                assert_eq!(wheel.deadline(key), start + offset);
+                check_invariants(&wheel);
+                let next = wheel.next_expiration().unwrap();
+                assert!(next > start && next <= start + offset);
+
+                assert_eq!(advance_all(&mut wheel, start + offset - 1), 0, "early: {start} + {offset}");
+                check_invariants(&wheel);
+                assert!(!wheel.is_fired(key));
+                assert_eq!(wheel.len(), 1);
+
+                assert_eq!(advance_all(&mut wheel, start + offset), 1, "late: {start} + {offset}");
+                assert!(wheel.is_fired(key));
+                assert_eq!(count.get(), 1);
+                assert!(wheel.is_empty());
+                assert_eq!(wheel.next_expiration(), None);
+                check_invariants(&wheel);
+            }
+        }
+    }
+
+    #[test]
+    fn fires_in_deadline_order_stepping_by_next_expiration() {
+        let mut wheel = Wheel::new();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut deadlines: Vec<u64> = EDGES.to_vec();
+        for _ in 0..200 {
+            let level = rng.below(6);
+            deadlines.push(1 + rng.below(1 << (6 * (level + 1))));
+        }
+        let keys: Vec<_> = deadlines
+            .iter()
+            .map(|&d| {
+                let key = wheel.insert(d, counter().1).unwrap();
+                (key, wheel.deadline(key))
+            })
+            .collect();
+        let mut fired_at = Vec::new();
+        while let Some(next) = wheel.next_expiration() {
+            assert!(next > wheel.elapsed());
+            let mut wakers = Vec::new();
+            assert!(wheel.advance(next, &mut wakers, usize::MAX));
+            check_invariants(&wheel);
+            for &(key, deadline) in &keys {
+                if wheel.is_fired(key) && !fired_at.iter().any(|&(k, _)| k == key) {
+                    // Stepping only to the ticks `next_expiration` names, nothing fires late.
+                    assert_eq!(deadline, next);
+                    fired_at.push((key, next));
+                }
+            }
+            assert_eq!(wakers.len(), fired_at.iter().filter(|&&(_, at)| at == next).count());
+        }
+        assert_eq!(fired_at.len(), keys.len());
+        assert!(fired_at.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn same_tick_burst_fires_in_one_call() {
+        let n = if cfg!(miri) { 1_000 } else { 10_000 };
+        let mut wheel = Wheel::new();
+        let (count, waker) = counter();
+        // 100 is in level 1, so the whole burst also cascades through the processing list.
+        for _ in 0..n {
+            wheel.insert(100, waker.clone()).unwrap();
+        }
+        assert_eq!(wheel.len(), n);
+        assert_eq!(wheel.next_expiration(), Some(64));
+        assert_eq!(advance_all(&mut wheel, 99), 0);
+        assert_eq!(wheel.next_expiration(), Some(100));
+        assert_eq!(advance_all(&mut wheel, 100), n);
+        assert_eq!(count.get(), n);
+        assert!(wheel.is_empty());
+        check_invariants(&wheel);
+    }
+
+    #[test]
+    fn same_tick_burst_respects_limit() {
+        let n: usize = if cfg!(miri) { 1_000 } else { 10_000 };
+        let limit = 256;
+        let mut wheel = Wheel::new();
+        let counters: Vec<_> = (0..n).map(|_| counter()).collect();
+        let keys: Vec<_> = counters.iter().map(|(_, w)| wheel.insert(100, w.clone()).unwrap()).collect();
+        // A timer due after the burst but before `now` must not be lost by the batching.
+        let (late, late_waker) = counter();
+        wheel.insert(150, late_waker).unwrap();
+
+        let mut calls = 0;
+        let mut removed = None;
+        let mut wakers = Vec::new();
+        loop {
+            calls += 1;
+            let done = wheel.advance(200, &mut wakers, limit);
+            assert!(wakers.len() <= limit);
+            check_invariants(&wheel);
+            wakers.drain(..).for_each(Waker::wake);
+            if done {
+                break;
+            }
+            assert!(wheel.elapsed() <= 100);
+            // The caller is told to come back now, not at some later tick.
+            assert_eq!(wheel.next_expiration(), Some(wheel.elapsed()));
+            // A timer still waiting in the interrupted slot can be cancelled.
+            if removed.is_none() {
+                let i = (0..n).rev().find(|&i| !wheel.is_fired(keys[i])).unwrap();
+                wheel.remove(keys[i]);
+                removed = Some(i);
+            }
+        }
+        let removed = removed.unwrap();
+        assert_eq!(calls, (n - 1 + 1).div_ceil(limit));
+        assert_eq!(wheel.elapsed(), 200);
+        for (i, (count, _)) in counters.iter().enumerate() {
+            assert_eq!(count.get(), usize::from(i != removed), "timer {i}");
+        }
+        assert_eq!(late.get(), 1);
+        assert!(wheel.is_empty());
+    }
+
+    #[test]
+    fn removed_timer_never_fires_and_its_slot_is_reused() {
+        let mut wheel = Wheel::new();
+        let (a_count, a_waker) = counter();
+        let (b_count, b_waker) = counter();
+        let a = wheel.insert(10, a_waker).unwrap();
+        wheel.remove(a);
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_expiration(), None);
+
+        let b = wheel.insert(10, b_waker).unwrap();
+        assert_eq!(b.index, a.index, "the freed entry is reused");
+        assert_ne!(b, a);
+        // The stale key touches nothing of the new timer.
+        wheel.remove(a);
+        wheel.set_waker(a, &counter().1);
+        assert!(wheel.is_fired(a));
+        assert_eq!(wheel.len(), 1);
+        check_invariants(&wheel);
+
+        assert_eq!(advance_all(&mut wheel, 10), 1);
+        assert_eq!((a_count.get(), b_count.get()), (0, 1));
+        // A fired timer is freed by `remove` too.
+        wheel.remove(b);
+        assert_eq!(wheel.free, b.index);
+        assert_eq!(wheel.slab.len(), 1);
+    }
+
+    #[test]
+    fn remove_clears_the_slot_bit() {
+        let mut wheel = Wheel::new();
+        let keys: Vec<_> = EDGES.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+        for key in keys {
+            wheel.remove(key);
+            check_invariants(&wheel);
+        }
+        assert_eq!(wheel.occupied, [0; LEVELS]);
+        assert_eq!(wheel.next_expiration(), None);
+    }
+
+    #[test]
+    fn reset_earlier_and_later() {
+        let mut wheel = Wheel::new();
+        let (count, waker) = counter();
+
+        // Earlier: from level 1 to level 0.
+        let key = wheel.insert(1000, waker.clone()).unwrap();
+        wheel.reset(key, 10).unwrap();
+        check_invariants(&wheel);
+        assert_eq!(wheel.next_expiration(), Some(10));
+        assert_eq!(advance_all(&mut wheel, 10), 1);
+        assert_eq!(count.get(), 1);
+
+        // From fired to later: pending again, woken once a waker is set.
+        wheel.reset(key, 5000).unwrap();
+        assert!(!wheel.is_fired(key));
+        assert_eq!(wheel.len(), 1);
+        wheel.set_waker(key, &waker);
+        // Later again while pending.
+        wheel.reset(key, 70_000).unwrap();
+        assert_eq!(wheel.deadline(key), 70_000);
+        check_invariants(&wheel);
+        assert_eq!(advance_all(&mut wheel, 69_999), 0);
+        assert_eq!(advance_all(&mut wheel, 70_000), 1);
+        assert_eq!(count.get(), 2);
+
+        // Into the past: fired at once, and nothing is pushed.
+        wheel.reset(key, 80_000).unwrap();
+        assert_eq!(wheel.reset(key, 70_000), Err(InsertError::Elapsed));
+        assert!(wheel.is_fired(key));
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_expiration(), None);
+        assert_eq!(advance_all(&mut wheel, 100_000), 0);
+
+        // Reset from fired without a new waker: it still fires, silently.
+        wheel.reset(key, 100_001).unwrap();
+        assert_eq!(advance_all(&mut wheel, 100_001), 0);
+        assert!(wheel.is_fired(key));
+        assert_eq!(count.get(), 2);
+    }
+
+    #[test]
+    fn set_waker_keeps_a_waker_that_wakes_the_same_task() {
+        let mut wheel = Wheel::new();
+        let (first, first_waker) = counter();
+        let (second, second_waker) = counter();
+        let key = wheel.insert(5, first_waker.clone()).unwrap();
+        wheel.set_waker(key, &first_waker);
+        wheel.set_waker(key, &second_waker);
+        advance_all(&mut wheel, 5);
+        assert_eq!((first.get(), second.get()), (0, 1));
+        // Fired: a new waker is not stored (there is nothing to wake it for).
+        wheel.set_waker(key, &first_waker);
+        assert!(wheel.slab[key.index as usize].waker.is_none());
+    }
+
+    #[test]
+    fn deadlines_beyond_max_duration_are_clamped() {
+        for start in [0, 777, (1 << 36) - 1, 5 << 36] {
+            let mut wheel = Wheel::new();
+            advance_all(&mut wheel, start);
+            let (count, waker) = counter();
+            let key = wheel.insert(u64::MAX, waker.clone()).unwrap();
+            let max = start + Wheel::MAX_DURATION;
+            assert_eq!(wheel.deadline(key), max);
+            let other = wheel.insert(start + (1 << 40), waker).unwrap();
+            assert_eq!(wheel.deadline(other), max);
+            wheel.reset(other, start + Wheel::MAX_DURATION + 1).unwrap();
+            assert_eq!(wheel.deadline(other), max);
+            check_invariants(&wheel);
+            assert_eq!(advance_all(&mut wheel, max - 1), 0);
+            assert_eq!(advance_all(&mut wheel, max), 2);
+            assert_eq!(count.get(), 2);
+        }
+    }
+
+    #[test]
+    fn top_level_wraps_around() {
+        // Just before a turn of level 5: deadlines after the turn land in slots "behind" `elapsed`.
+        let start = (3 << 36) - 100;
+        let mut wheel = Wheel::new();
+        advance_all(&mut wheel, start);
+        let deadlines =
+            [start + 50, 3 << 36, (3 << 36) + 5, (3 << 36) + (1 << 30) + 7, start + Wheel::MAX_DURATION];
+        let keys: Vec<_> = deadlines.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+        check_invariants(&wheel);
+        for (key, &deadline) in keys.iter().zip(&deadlines) {
+            assert_eq!(advance_all(&mut wheel, deadline - 1), 0);
+            check_invariants(&wheel);
+            assert_eq!(advance_all(&mut wheel, deadline), 1);
+            assert!(wheel.is_fired(*key));
+        }
+    }
+
+    #[test]
+    fn drain_fires_everything() {
+        let mut wheel = Wheel::new();
+        let (count, waker) = counter();
+        let keys: Vec<_> = EDGES.iter().map(|&d| wheel.insert(d, waker.clone()).unwrap()).collect();
+        // Leave part of a slot in the processing list too.
+        for _ in 0..10 {
+            wheel.insert(64, waker.clone()).unwrap();
+        }
+        let mut wakers = Vec::new();
+        assert!(!wheel.advance(64, &mut wakers, 3));
+        wakers.clear();
+
+        wheel.drain(&mut wakers);
+        assert_eq!(wakers.len(), EDGES.len() + 10 - 3 - 3);
+        wakers.into_iter().for_each(Waker::wake);
+        assert!(keys.iter().all(|&k| wheel.is_fired(k)));
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_expiration(), None);
+        check_invariants(&wheel);
+        assert_eq!(count.get(), EDGES.len() + 10 - 6);
+    }
+
+    #[test]
+    fn next_expiration_matches_brute_force() {
+        let mut rng = Rng(42);
+        let mut wheel = Wheel::new();
+        let mut keys = Vec::new();
+        let rounds = if cfg!(miri) { 200 } else { 5_000 };
+        for _ in 0..rounds {
+            match rng.below(4) {
+                0 | 1 => {
+                    let level = rng.below(6) as u32;
+                    let offset = 1 + rng.below(1 << (6 * (level + 1)));
+                    keys.push(wheel.insert(wheel.elapsed() + offset, counter().1).unwrap());
+                }
+                2 if !keys.is_empty() => {
+                    let key = keys.swap_remove(rng.below(keys.len() as u64) as usize);
+                    wheel.remove(key);
+                }
+                _ => {
+                    let level = rng.below(4);
+                    let now = wheel.elapsed() + rng.below(1 << (6 * (level + 1)));
+                    advance_all(&mut wheel, now);
+                }
+            }
+            assert_eq!(wheel.next_expiration(), brute_next_expiration(&wheel));
+        }
+    }
+
+    /// One timer of the reference model.
+    struct Model {
+        key: TimerKey,
+        deadline: u64,
+        fired: bool,
+        wakes: usize,
+        count: Arc<Counter>,
+        waker: Waker,
+    }
+
+    fn random_offset(rng: &mut Rng) -> u64 {
+        match rng.below(10) {
+            0..=3 => rng.below(70),
+            4 | 5 => rng.below(5_000),
+            6 | 7 => rng.below(300_000),
+            8 => rng.below(1 << 31),
+            // Past `MAX_DURATION` about half the time: clamped.
+            _ => rng.below(1 << 37),
+        }
+    }
+
+    fn random_operations(seed: u64, start: u64) {
+        let ops = if cfg!(miri) { 600 } else { 20_000 };
+        let mut rng = Rng(seed);
+        let mut wheel = Wheel::new();
+        advance_all(&mut wheel, start);
+        let mut model: Vec<Model> = Vec::new();
+        let mut wakers = Vec::new();
+
+        for _ in 0..ops {
+            let elapsed = wheel.elapsed();
+            match rng.below(20) {
+                // insert
+                0..=6 => {
+                    let deadline = elapsed + random_offset(&mut rng);
+                    let (count, waker) = counter();
+                    match wheel.insert(deadline, waker.clone()) {
+                        Ok(key) => {
+                            let deadline = deadline.min(elapsed + Wheel::MAX_DURATION);
+                            assert!(deadline > elapsed);
+                            model.push(Model { key, deadline, fired: false, wakes: 0, count, waker });
+                        }
+                        Err(InsertError::Elapsed) => assert!(deadline <= elapsed),
+                    }
+                }
+                // remove
+                7..=9 if !model.is_empty() => {
+                    let timer = model.swap_remove(rng.below(model.len() as u64) as usize);
+                    wheel.remove(timer.key);
+                    assert!(wheel.is_fired(timer.key), "a removed key reads as fired");
+                }
+                // reset, then re-register the waker as a poll would
+                10..=12 if !model.is_empty() => {
+                    let i = rng.below(model.len() as u64) as usize;
+                    let timer = &mut model[i];
+                    let deadline = (elapsed + random_offset(&mut rng)).saturating_sub(rng.below(3) * 40);
+                    match wheel.reset(timer.key, deadline) {
+                        Ok(()) => {
+                            assert!(deadline > elapsed);
+                            timer.deadline = deadline.min(elapsed + Wheel::MAX_DURATION);
+                            timer.fired = false;
+                            wheel.set_waker(timer.key, &timer.waker);
+                        }
+                        Err(InsertError::Elapsed) => {
+                            assert!(deadline <= elapsed);
+                            timer.deadline = deadline;
+                            timer.fired = true;
+                        }
+                    }
+                }
+                // advance, by a random step or to exactly the next expiration, sometimes in small batches
+                _ => {
+                    let now = match rng.below(4) {
+                        0 => wheel.next_expiration().unwrap_or(elapsed),
+                        1 => elapsed + rng.below(64),
+                        _ => elapsed + random_offset(&mut rng) / 4,
+                    };
+                    let limit = if rng.below(3) == 0 { 1 + rng.below(8) as usize } else { usize::MAX };
+                    let mut pushed = 0;
+                    while !wheel.advance(now, &mut wakers, limit) {
+                        assert!(wheel.elapsed() <= now);
+                        assert!(wakers.len() <= limit);
+                        check_invariants(&wheel);
+                        pushed += wakers.len();
+                        wakers.drain(..).for_each(Waker::wake);
+                    }
+                    pushed += wakers.len();
+                    wakers.drain(..).for_each(Waker::wake);
+                    assert_eq!(wheel.elapsed(), now);
+
+                    let mut newly_fired = 0;
+                    for timer in model.iter_mut().filter(|t| !t.fired && t.deadline <= now) {
+                        timer.fired = true;
+                        timer.wakes += 1;
+                        newly_fired += 1;
+                    }
+                    assert_eq!(pushed, newly_fired);
+                    for timer in &model {
+                        assert_eq!(timer.count.get(), timer.wakes, "woken at the wrong advance");
+                        assert_eq!(wheel.is_fired(timer.key), timer.fired);
+                    }
+                }
+            }
+
+            check_invariants(&wheel);
+            let pending: Vec<u64> = model.iter().filter(|t| !t.fired).map(|t| t.deadline).collect();
+            assert_eq!(wheel.len(), pending.len());
+            match (wheel.next_expiration(), pending.iter().min()) {
+                (None, None) => {}
+                (Some(next), Some(&earliest)) => assert!(wheel.elapsed() < next && next <= earliest),
+                other => panic!("next_expiration disagrees with the model: {other:?}"),
+            }
+            for timer in &model {
+                assert_eq!(wheel.deadline(timer.key), timer.deadline);
+            }
+        }
+    }
+
+    #[test]
+    fn random_operations_match_model() {
+        random_operations(0x2545_f491_4f6c_dd1d, 0);
+    }
+
+    #[test]
+    fn random_operations_match_model_across_top_level_turn() {
+        random_operations(0xdead_beef_cafe_f00d, (1 << 36) - 1_000_000);
+    }
+}

@@ -1,0 +1,334 @@
+//! Time as a user sees it: sleeps fire in order and never early, dropped sleeps never fire, resets,
+//! timeouts, intervals and their missed-tick behaviors, paused time that jumps, timers from other
+//! threads, bursts of timers in one millisecond, and shutdown with timers pending.
+
+mod support;
+
+use glasswing::runtime::Builder;
+use glasswing::time::{self, Instant, MissedTickBehavior};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use support::*;
+
+fn paused() -> glasswing::runtime::Runtime {
+    Builder::new_current_thread().start_paused(true).build().unwrap()
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn sleeps_complete_in_deadline_order_and_never_early() {
+    let rt = paused();
+    let order = rt.block_on(async {
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for ms in [50u64, 10, 30, 20, 40, 1, 1000, 64, 65, 4096] {
+            let order = order.clone();
+            handles.push(glasswing::spawn(async move {
+                time::sleep(MS * ms as u32).await;
+                assert!(Instant::now() - start >= MS * ms as u32, "a sleep of {ms} ms ended early");
+                order.lock().unwrap().push(ms);
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        Arc::try_unwrap(order).unwrap().into_inner().unwrap()
+    });
+    assert_eq!(order, vec![1, 10, 20, 30, 40, 50, 64, 65, 1000, 4096]);
+}
+
+#[test]
+fn a_one_hour_timeout_runs_at_once_under_paused_time() {
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let res = time::timeout(Duration::from_secs(3600), std::future::pending::<()>()).await;
+        assert!(res.is_err());
+        assert!(
+            Instant::now() - start >= Duration::from_secs(3600),
+            "the paused clock jumped to the deadline"
+        );
+    });
+}
+
+#[test]
+fn timeout_ok_elapsed_and_zero() {
+    let rt = paused();
+    rt.block_on(async {
+        assert_eq!(time::timeout(Duration::ZERO, async { 5 }).await, Ok(5), "the future is polled first");
+        assert_eq!(time::timeout(MS * 10, async { 6 }).await, Ok(6));
+        let err = time::timeout(MS * 10, time::sleep(MS * 20)).await.unwrap_err();
+        assert_eq!(err.to_string(), "deadline has elapsed");
+        let t = time::timeout(MS * 10, std::future::ready(8));
+        assert_eq!(t.get_ref().clone().await, 8);
+        assert_eq!(t.into_inner().await, 8);
+    });
+}
+
+/// Polls the inner future once, drops it, and counts its own polls.
+struct PollOnceThenDrop<F> {
+    inner: Option<Pin<Box<F>>>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl<F: Future> Future for PollOnceThenDrop<F> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        if let Some(mut inner) = self.inner.take() {
+            assert!(inner.as_mut().poll(cx).is_pending());
+        }
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_dropped_sleep_never_fires() {
+    let rt = paused();
+    rt.block_on(async {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let task = glasswing::spawn(PollOnceThenDrop {
+            inner: Some(Box::pin(time::sleep(MS * 10))),
+            polls: polls.clone(),
+        });
+        glasswing::task::yield_now().await;
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        time::advance(MS * 100).await;
+        assert_eq!(polls.load(Ordering::SeqCst), 1, "the dropped sleep woke its task");
+        task.abort();
+    });
+}
+
+#[test]
+fn reset_earlier_and_later() {
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut sleep = time::sleep(MS * 100);
+        // Poll once so the reset moves a registered timer.
+        assert!(futures::poll!(&mut sleep).is_pending());
+        Pin::new(&mut sleep).reset(start + MS * 10);
+        (&mut sleep).await;
+        assert_eq!(Instant::now() - start, MS * 10);
+        assert!(sleep.is_elapsed());
+        Pin::new(&mut sleep).reset(start + MS * 50);
+        assert!(!sleep.is_elapsed());
+        (&mut sleep).await;
+        assert_eq!(Instant::now() - start, MS * 50);
+        assert_eq!(sleep.deadline(), start + MS * 50);
+    });
+}
+
+#[test]
+fn interval_ticks_return_their_scheduled_instants() {
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut interval = time::interval(MS * 10);
+        assert_eq!(interval.period(), MS * 10);
+        for i in 0..5u32 {
+            assert_eq!(interval.tick().await, start + MS * 10 * i);
+        }
+    });
+}
+
+/// Ticks 0, then stalls for 35 ms (3.5 periods) and returns the next three tick instants.
+fn after_stall(behavior: MissedTickBehavior) -> Vec<Duration> {
+    let rt = paused();
+    rt.block_on(async move {
+        let start = Instant::now();
+        let mut interval = time::interval(MS * 10);
+        interval.set_missed_tick_behavior(behavior);
+        interval.tick().await;
+        time::advance(MS * 35).await;
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            seen.push(interval.tick().await - start);
+        }
+        seen
+    })
+}
+
+#[test]
+fn missed_ticks_burst() {
+    assert_eq!(after_stall(MissedTickBehavior::Burst), vec![MS * 10, MS * 20, MS * 30]);
+}
+
+#[test]
+fn missed_ticks_delay() {
+    // The late tick fires at once (scheduled 10 ms), then the schedule restarts from 35 ms.
+    assert_eq!(after_stall(MissedTickBehavior::Delay), vec![MS * 10, MS * 45, MS * 55]);
+}
+
+#[test]
+fn missed_ticks_skip() {
+    // The late tick fires at once, then the schedule resumes at its next multiple after 35 ms.
+    assert_eq!(after_stall(MissedTickBehavior::Skip), vec![MS * 10, MS * 40, MS * 50]);
+}
+
+#[test]
+fn one_hundred_thousand_concurrent_sleeps() {
+    let rt = paused();
+    let fired = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let handles: Vec<_> = (0..100_000u32)
+            .map(|i| {
+                let fired = fired.clone();
+                glasswing::spawn(async move {
+                    time::sleep(MS * (1 + i % 5000)).await;
+                    fired.fetch_add(1, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(fired.load(Ordering::Relaxed), 100_000);
+}
+
+#[test]
+fn thousands_of_timers_in_the_same_millisecond() {
+    for (flavor, rt) in runtimes() {
+        let fired = Arc::new(AtomicUsize::new(0));
+        rt.block_on(async {
+            let deadline = Instant::now() + MS * 20;
+            let handles: Vec<_> = (0..5000)
+                .map(|_| {
+                    let fired = fired.clone();
+                    glasswing::spawn(async move {
+                        time::sleep_until(deadline).await;
+                        assert!(Instant::now() >= deadline);
+                        fired.fetch_add(1, Ordering::Relaxed);
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+        assert_eq!(fired.load(Ordering::Relaxed), 5000, "{flavor}");
+    }
+}
+
+#[test]
+fn deadlines_beyond_the_wheel_are_clamped_not_panics() {
+    let rt = paused();
+    rt.block_on(async {
+        let res = time::timeout(Duration::from_secs(3600), time::sleep(Duration::MAX)).await;
+        assert!(res.is_err(), "a sleep of Duration::MAX is pending for at least an hour");
+        let far = time::sleep(Duration::from_secs(86_400 * 365 * 10));
+        let res = time::timeout(Duration::from_secs(86_400), far).await;
+        assert!(res.is_err());
+    });
+}
+
+#[test]
+fn timers_set_from_foreign_threads_wake_parked_workers() {
+    // Real time: the workers are parked with no timers when another thread sets one; that thread's
+    // earlier deadline must wake the worker holding the driver, or the sleep would never end.
+    let rt = multi_thread();
+    for _ in 0..5 {
+        let handle = rt.handle().clone();
+        let done = std::thread::spawn(move || {
+            handle.block_on(async {
+                let start = Instant::now();
+                time::sleep(MS * 5).await;
+                Instant::now() - start
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(done >= MS * 5);
+    }
+}
+
+#[test]
+fn shutdown_with_pending_timers_drops_them() {
+    for (flavor, rt) in runtimes() {
+        let counter = DropCounter::new();
+        rt.block_on(async {
+            for _ in 0..1000 {
+                let guard = counter.track();
+                glasswing::spawn(async move {
+                    let _guard = guard;
+                    time::sleep(Duration::from_secs(3600)).await;
+                });
+            }
+            glasswing::task::yield_now().await;
+        });
+        drop(rt);
+        counter.assert_all_dropped_once();
+        assert_eq!(counter.created(), 1000, "{flavor}");
+    }
+}
+
+#[test]
+fn timers_count_against_the_coop_budget() {
+    let rt = paused();
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let spins = rt.block_on(async move {
+        let looper = glasswing::spawn(async move {
+            let mut n = 0u64;
+            // Every sleep here is already elapsed: without the budget this loop never yields.
+            while !f.load(Ordering::SeqCst) {
+                time::sleep(Duration::ZERO).await;
+                n += 1;
+            }
+            n
+        });
+        let f = flag.clone();
+        glasswing::spawn(async move { f.store(true, Ordering::SeqCst) });
+        looper.await.unwrap()
+    });
+    assert!(spins >= 1);
+}
+
+#[test]
+fn paused_time_belongs_to_one_runtime() {
+    let paused_rt = paused();
+    let real_rt = current_thread();
+    paused_rt.block_on(async {
+        let before = Instant::now();
+        time::advance(Duration::from_secs(60)).await;
+        assert!(Instant::now() - before >= Duration::from_secs(60));
+    });
+    real_rt.block_on(async {
+        let before = Instant::now();
+        time::sleep(MS).await;
+        let took = Instant::now() - before;
+        assert!(took < Duration::from_secs(60), "the other runtime's clock is real: {took:?}");
+    });
+}
+
+#[test]
+fn pause_and_resume_inside_a_test() {
+    current_thread().block_on(async {
+        time::pause();
+        let before = Instant::now();
+        time::advance(Duration::from_secs(5)).await;
+        assert_eq!(Instant::now() - before, Duration::from_secs(5));
+        time::resume();
+        time::sleep(MS).await;
+    });
+}
+
+#[test]
+#[should_panic(expected = "needs a current_thread runtime")]
+fn pause_on_multi_thread_explains_itself() {
+    multi_thread().block_on(async { time::pause() });
+}
+
+#[test]
+fn start_paused_on_multi_thread_is_a_build_error() {
+    let err = Builder::new_multi_thread().start_paused(true).build().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("new_current_thread"));
+}
