@@ -2,9 +2,10 @@
 //!
 //! What it measures: the wall time of Tokio's own scheduler benchmark shapes
 //! (`spawn_many_local`, `spawn_many_remote_idle`, `spawn_many_remote_busy`, `ping_pong`,
-//! `yield_many`, `chained_spawn`; see [`workloads`]) on the multi-thread (`mt/`) and
-//! current-thread (`ct/`) flavour of each runtime, and the heap bytes each runtime spends
-//! per spawned idle task ([`mem`]). For each workload it prints the median, p10 and p90
+//! `yield_many`, `chained_spawn`; see [`workloads`]) and of two timer workloads
+//! (`timer_fire`, `timer_cancel`) on the multi-thread (`mt/`) and current-thread (`ct/`)
+//! flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
+//! and per pending timer ([`mem`]). For each workload it prints the median, p10 and p90
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
 //!
@@ -37,7 +38,8 @@ use std::time::{Duration, Instant};
 
 use rt::{Flavor, Glasswing, Rt, Smol, Tokio};
 use workloads::{
-    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, Workload, YieldMany,
+    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TimerCancel, TimerFire,
+    Workload, YieldMany,
 };
 
 #[global_allocator]
@@ -72,11 +74,13 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
 
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
-                      (labels: mt/<name>, ct/<name>, mem/mt/idle_task, mem/ct/idle_task)
+                      (labels: mt/<name>, ct/<name>, mem/mt/idle_task, mem/ct/idle_task,
+                      mem/mt/pending_timer, mem/ct/pending_timer)
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
   --budget SECS       soft time limit per workload; stops early (after at least 5
-                      iterations) when exceeded (default 15)
+                      iterations) when exceeded (default 15); timer_fire and
+                      timer_cancel also stop at 20 iterations
   --hang-timeout SECS abort the process if one iteration runs longer (default 30)";
 
 fn parse_args(cores: usize) -> Config {
@@ -191,6 +195,8 @@ impl Stats {
 struct Row {
     label: String,
     iters: usize,
+    /// Iterations asked for: `--iters`, or less where the workload caps it.
+    planned: usize,
     stats: [Stats; 3],
 }
 
@@ -221,8 +227,9 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
         run_one(&label, w, &sm);
     }
     let mut samples: [Vec<Duration>; 3] = Default::default();
+    let planned = w.max_iters().map_or(cfg.iters, |max| cfg.iters.min(max));
     let started = Instant::now();
-    for i in 0..cfg.iters {
+    for i in 0..planned {
         // Round-robin, with the starting runtime rotating every round so each runtime
         // runs equally often first, second and third (see the module docs).
         for k in 0..3 {
@@ -240,7 +247,7 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
     drop(tk);
     drop(sm);
 
-    let row = Row { label, iters: samples[0].len(), stats: samples.map(|s| Stats::of(&s)) };
+    let row = Row { label, iters: samples[0].len(), planned, stats: samples.map(|s| Stats::of(&s)) };
     if !cfg.markdown {
         print_row(cfg, &row);
     }
@@ -279,8 +286,13 @@ fn print_row(cfg: &Config, row: &Row) {
             "workload", "runtime", "median", "p10", "p90", "vs tokio"
         );
     });
-    let short =
-        if row.iters < cfg.iters { format!("  (budget hit: {} iters)", row.iters) } else { String::new() };
+    let short = if row.iters < row.planned {
+        format!("  (budget hit: {} iters)", row.iters)
+    } else if row.planned < cfg.iters {
+        format!("  ({} iters: workload cap)", row.iters)
+    } else {
+        String::new()
+    };
     for (i, name) in RUNTIMES.iter().enumerate() {
         let s = &row.stats[i];
         println!(
@@ -358,6 +370,99 @@ fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
     Some(row)
 }
 
+struct TimerMemRow {
+    label: String,
+    results: [mem::TimerMem; 3],
+}
+
+fn timer_mem_one<R: Rt>(label: &str, flavor: Flavor) -> mem::TimerMem {
+    watched(label, R::NAME, || {
+        let rt = R::build(flavor);
+        let m = mem::pending_timer_mem(&rt);
+        drop(rt);
+        m
+    })
+}
+
+fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
+    let label = match flavor {
+        Flavor::MultiThread(_) => "mem/mt/pending_timer",
+        Flavor::CurrentThread => "mem/ct/pending_timer",
+    }
+    .to_string();
+    if !selected(cfg, &label) {
+        return None;
+    }
+    progress(cfg, &label);
+    let mut rounds: [Vec<mem::TimerMem>; 3] = Default::default();
+    for _ in 0..MEM_ROUNDS {
+        rounds[0].push(timer_mem_one::<Glasswing>(&label, flavor));
+        rounds[1].push(timer_mem_one::<Tokio>(&label, flavor));
+        rounds[2].push(timer_mem_one::<Smol>(&label, flavor));
+    }
+    // Median round by bytes per timer.
+    let results = rounds.map(|mut r| {
+        r.sort_by(|a, b| a.bytes_per_timer.total_cmp(&b.bytes_per_timer));
+        r[r.len() / 2]
+    });
+    let row = TimerMemRow { label, results };
+    if !cfg.markdown {
+        static HEADER: Once = Once::new();
+        HEADER.call_once(|| {
+            println!(
+                "\n{:<28} {:<10} {:>17} {:>24} {:>17} {:>9}",
+                "memory (100,000 timers)",
+                "runtime",
+                "heap, boxed",
+                "= runtime heap + size_of",
+                "allocator calls",
+                "vs tokio"
+            );
+        });
+        for (i, name) in RUNTIMES.iter().enumerate() {
+            let m = &row.results[i];
+            println!(
+                "{:<28} {:<10} {:>9.0} B/timer {:>15.0} B + {:>4} B {:>7.2} allocs/timer {:>8.2}x",
+                if i == 0 { row.label.as_str() } else { "" },
+                name,
+                m.bytes_per_timer,
+                no_neg_zero(m.runtime_bytes_per_timer),
+                m.future_size,
+                m.runtime_allocs_per_timer,
+                m.bytes_per_timer / row.results[TOKIO].bytes_per_timer,
+            );
+        }
+    }
+    Some(row)
+}
+
+/// Rounds to whole bytes, printing a tiny negative delta (a few bytes freed in the window,
+/// over 100,000 timers) as `0`, not `-0`.
+fn no_neg_zero(bytes: f64) -> f64 {
+    // -0.0 + 0.0 is +0.0.
+    bytes.round() + 0.0
+}
+
+// The timer-memory texts say "100,000".
+const _: () = assert!(mem::NUM_PENDING_TIMERS == 100_000);
+
+/// What the timer-memory rows count, printed under them.
+fn timer_mem_note(bullet: &str) -> String {
+    format!(
+        "{bullet}pending timer: a 60 s sleep (glasswing::time::Sleep, tokio::time::Sleep, \
+         async_io::Timer), Box::pin'ned, polled once inside the runtime so it registers with \
+         the timer driver, and held; 100,000 per runtime, median of {MEM_ROUNDS} runs (a fresh \
+         runtime each; smol's timers all live in async-io's one global reactor). Bytes per \
+         timer = live-heap delta / 100,000, the box included; it splits into the runtime-side \
+         heap (wheel slab, reactor map, ...: the delta minus the boxes, each exactly size_of \
+         the future) + size_of the sleep future. Allocator calls exclude the box's one and \
+         include short-lived ones (async-io's reactor thread rebuilds part of its timer \
+         BTreeMap each time it wakes). A runtime whose timer entry is intrusive (stored \
+         inside the future, as tokio's) shows ~0 runtime-side bytes: its whole cost is \
+         size_of, paid wherever the future lives (a task's allocation, a box)."
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 
 fn main() {
@@ -390,6 +495,14 @@ fn main() {
         "{bullet}a counting global allocator is installed for the memory rows; outside its \
          window it costs every runtime one relaxed load per allocation"
     );
+    let _ = writeln!(
+        header,
+        "{bullet}timers: glasswing::time and tokio::time (tokio built with enable_all); smol: \
+         async_io::Timer, whose reactor is driven by async-io's own \"async-io\" thread (our \
+         smol threads use futures_lite's block_on, not async_io::block_on), so on smol a \
+         fired timer's wake crosses a thread even on ct; smol's timeout is a two-field \
+         struct (future + Timer) shaped like the other two"
+    );
     if !md {
         println!("glasswing-bench: glasswing vs tokio vs smol\n");
         print!("{header}");
@@ -404,26 +517,42 @@ fn main() {
         bench(&cfg, mt, &PingPong),
         bench(&cfg, mt, &YieldMany),
         bench(&cfg, mt, &ChainedSpawn),
+        bench(&cfg, mt, &TimerFire),
+        bench(&cfg, mt, &TimerCancel),
         bench(&cfg, ct, &SpawnManyLocal),
         bench(&cfg, ct, &SpawnManyRemoteIdle),
         bench(&cfg, ct, &PingPong),
         bench(&cfg, ct, &YieldMany),
         bench(&cfg, ct, &ChainedSpawn),
+        bench(&cfg, ct, &TimerFire),
+        bench(&cfg, ct, &TimerCancel),
     ]
     .into_iter()
     .flatten()
     .collect();
 
     let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
+    let timer_mem_rows: Vec<TimerMemRow> =
+        [bench_timer_mem(&cfg, mt), bench_timer_mem(&cfg, ct)].into_iter().flatten().collect();
 
     if md {
-        print_markdown(&cfg, &header, &rows, &mem_rows);
+        print_markdown(&cfg, &header, &rows, &mem_rows, &timer_mem_rows);
+        eprintln!("total: {:.1} s", suite_start.elapsed().as_secs_f64());
     } else {
+        if !timer_mem_rows.is_empty() {
+            println!("\n{}", timer_mem_note(""));
+        }
         println!("\ntotal: {:.1} s", suite_start.elapsed().as_secs_f64());
     }
 }
 
-fn print_markdown(cfg: &Config, header: &str, rows: &[Row], mem_rows: &[MemRow]) {
+fn print_markdown(
+    cfg: &Config,
+    header: &str,
+    rows: &[Row],
+    mem_rows: &[MemRow],
+    timer_mem_rows: &[TimerMemRow],
+) {
     print!("{header}");
     if !rows.is_empty() {
         println!("\nMedian wall time per iteration (p10–p90 in parentheses):\n");
@@ -434,8 +563,13 @@ fn print_markdown(cfg: &Config, header: &str, rows: &[Row], mem_rows: &[MemRow])
                 let s = &row.stats[i];
                 format!("{} ({}–{})", fmt_time(s.median), fmt_time(s.p10), fmt_time(s.p90))
             };
-            let iters =
-                if row.iters < cfg.iters { format!("{} (budget)", row.iters) } else { row.iters.to_string() };
+            let iters = if row.iters < row.planned {
+                format!("{} (budget)", row.iters)
+            } else if row.planned < cfg.iters {
+                format!("{} (cap)", row.iters)
+            } else {
+                row.iters.to_string()
+            };
             println!(
                 "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
                 row.label,
@@ -472,5 +606,37 @@ fn print_markdown(cfg: &Config, header: &str, rows: &[Row], mem_rows: &[MemRow])
                 row.results[2].bytes_per_task / tokio
             );
         }
+    }
+    if !timer_mem_rows.is_empty() {
+        println!(
+            "\nHeap per pending timer (100,000 timers; bytes per timer with its boxed sleep \
+             future = runtime-side bytes + size_of the sleep future / runtime-side allocator \
+             calls per timer):\n"
+        );
+        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        for row in timer_mem_rows {
+            let cell = |i: usize| {
+                let m = &row.results[i];
+                format!(
+                    "{:.0} B = {:.0} + {} B / {:.2}",
+                    m.bytes_per_timer,
+                    no_neg_zero(m.runtime_bytes_per_timer),
+                    m.future_size,
+                    m.runtime_allocs_per_timer
+                )
+            };
+            let tokio = row.results[TOKIO].bytes_per_timer;
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} |",
+                row.label,
+                cell(0),
+                cell(1),
+                cell(2),
+                row.results[0].bytes_per_timer / tokio,
+                row.results[2].bytes_per_timer / tokio
+            );
+        }
+        println!("\n{}", timer_mem_note("- "));
     }
 }

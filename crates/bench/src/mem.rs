@@ -1,4 +1,4 @@
-//! Memory per idle task, measured with a counting global allocator.
+//! Memory per idle task and per pending timer, measured with a counting global allocator.
 //!
 //! The allocator wraps `std::alloc::System`. It only counts while a measurement window is
 //! open; outside it, each allocation pays one relaxed load of a flag (the same for every
@@ -9,13 +9,20 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
 
 use crate::rt::Rt;
+use crate::workloads::poll_once;
 
 /// Idle tasks spawned per measurement.
 pub const NUM_IDLE: usize = 10_000;
 /// Idle tasks are spawned in batches of this many.
 const BATCH: usize = 100;
+/// Pending timers held per timer measurement.
+pub const NUM_PENDING_TIMERS: usize = 100_000;
+/// Duration of the held timers: none fires during the measurement.
+const TIMER_HOLD: Duration = Duration::from_secs(60);
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -127,5 +134,72 @@ pub fn idle_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
     IdleTaskMem {
         bytes_per_task: live as f64 / NUM_IDLE as f64,
         allocs_per_task: allocs as f64 / NUM_IDLE as f64,
+    }
+}
+
+/// Result of one pending-timer measurement.
+#[derive(Clone, Copy, Debug)]
+pub struct TimerMem {
+    /// Heap bytes per pending timer when its sleep future is boxed:
+    /// `runtime_bytes_per_timer + future_size`.
+    pub bytes_per_timer: f64,
+    /// Of which the runtime's own heap per timer (wheel slab, reactor map, ...): the live
+    /// heap delta minus the boxes.
+    pub runtime_bytes_per_timer: f64,
+    /// Allocator calls per timer, the box not counted.
+    pub runtime_allocs_per_timer: f64,
+    /// `size_of` the runtime's sleep future (glasswing's `Sleep`, tokio's `Sleep`,
+    /// async-io's `Timer`).
+    pub future_size: usize,
+}
+
+/// Creates `NUM_PENDING_TIMERS` 60 s sleeps inside the runtime (in the `block_on` future),
+/// each `Box::pin`ned (tokio's `Sleep` is `!Unpin`; the others are boxed too, so all three
+/// are measured the same way), polled once so it registers with the timer driver, and kept
+/// in a `Vec` allocated before the window. Reports the live-heap delta per timer, with and
+/// without the boxes (each box is exactly `size_of` the future and one allocator call).
+/// The timers are dropped (cancelled) after the window.
+pub fn pending_timer_mem<R: Rt>(rt: &R) -> TimerMem {
+    let mut held = Vec::with_capacity(NUM_PENDING_TIMERS);
+    // Warm-up outside the window: one small batch of timers registered and cancelled, so
+    // the driver's one-time setup (and async-io's global reactor and its thread) is not
+    // counted, then one short sleep that fires: async-io applies cancellations lazily, on
+    // its reactor thread, and this makes it apply the earlier ones before the window opens.
+    rt.block_on(async {
+        for _ in 0..BATCH {
+            let mut sleep = Box::pin(R::sleep(TIMER_HOLD));
+            assert!(poll_once(sleep.as_mut()).await, "a 60 s sleep completed");
+            held.push(sleep);
+        }
+        held.clear();
+        R::sleep(Duration::from_millis(1)).await;
+    });
+
+    let live0 = LIVE.load(Ordering::SeqCst);
+    let allocs0 = ALLOCS.load(Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    rt.block_on(async {
+        for _ in 0..NUM_PENDING_TIMERS {
+            let mut sleep = Box::pin(R::sleep(TIMER_HOLD));
+            assert!(poll_once(sleep.as_mut()).await, "a 60 s sleep completed");
+            held.push(sleep);
+        }
+    });
+    // async-io queues registrations for its reactor thread (up to 1,000 at a time) and
+    // wakes it; give it time to move the last ones into its timer map.
+    thread::sleep(Duration::from_millis(20));
+    COUNTING.store(false, Ordering::SeqCst);
+    let live = LIVE.load(Ordering::SeqCst) - live0;
+    let allocs = ALLOCS.load(Ordering::SeqCst) - allocs0;
+
+    let future_size = std::mem::size_of_val(&*held[0]);
+    drop(held);
+    let n = NUM_PENDING_TIMERS as f64;
+    let runtime_bytes_per_timer = (live as f64 - (NUM_PENDING_TIMERS * future_size) as f64) / n;
+    TimerMem {
+        bytes_per_timer: runtime_bytes_per_timer + future_size as f64,
+        runtime_bytes_per_timer,
+        runtime_allocs_per_timer: (allocs as f64 - n) / n,
+        future_size,
     }
 }

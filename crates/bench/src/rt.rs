@@ -8,6 +8,14 @@
 //! runtime context, and for smol we keep the executor in a thread-local too (set on each
 //! executor thread, and on the bench thread for the duration of `block_on`), so no runtime
 //! pays for an `Arc` clone per spawn that the others don't.
+//!
+//! Timers are each runtime's native ones: `glasswing::time::{sleep, timeout}`,
+//! `tokio::time::{sleep, timeout}`, and for smol `async_io::Timer` (smol's own timer type).
+//! smol has no `timeout` future; [`SmolTimeout`] is the same two-field shape as glasswing's
+//! and tokio's (poll the inner future, then the timer). Our smol threads run
+//! `futures_lite::future::block_on`, not `async_io::block_on`, so async-io's own background
+//! thread ("async-io") drives its reactor and fires the timers; `smol::block_on` would let
+//! a blocked thread drive the reactor itself.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,6 +23,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread;
+use std::time::Duration;
 
 use async_executor::Executor;
 use futures::channel::oneshot;
@@ -69,6 +78,13 @@ pub trait Rt {
 
     /// The runtime's own `yield_now`.
     fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// The runtime's own sleep future for `duration` (created now, registered with the
+    /// timer driver on first poll). Must be created and polled inside the runtime.
+    fn sleep(duration: Duration) -> impl Future + Send + 'static;
+
+    /// The runtime's own timeout: `future`, raced against a deadline `duration` from now.
+    fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -142,6 +158,16 @@ impl Rt for Glasswing {
     #[inline]
     fn yield_now() -> impl Future<Output = ()> + Send {
         glasswing::task::yield_now()
+    }
+
+    #[inline]
+    fn sleep(duration: Duration) -> impl Future + Send + 'static {
+        glasswing::time::sleep(duration)
+    }
+
+    #[inline]
+    fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
+        glasswing::time::timeout(duration, future)
     }
 }
 
@@ -219,6 +245,16 @@ impl Rt for Tokio {
     #[inline]
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
+    }
+
+    #[inline]
+    fn sleep(duration: Duration) -> impl Future + Send + 'static {
+        tokio::time::sleep(duration)
+    }
+
+    #[inline]
+    fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
+        tokio::time::timeout(duration, future)
     }
 }
 
@@ -317,6 +353,36 @@ impl Rt for Smol {
     #[inline]
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
+    }
+
+    #[inline]
+    fn sleep(duration: Duration) -> impl Future + Send + 'static {
+        async_io::Timer::after(duration)
+    }
+
+    #[inline]
+    fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
+        SmolTimeout { value: future, timer: async_io::Timer::after(duration) }
+    }
+}
+
+/// `timeout` for smol, shaped like glasswing's and tokio's `Timeout`: the inner future
+/// and a timer side by side; each poll polls the future first, then the timer.
+/// Resolves to `None` on timeout.
+pub struct SmolTimeout<F> {
+    value: F,
+    timer: async_io::Timer,
+}
+
+impl<F: Future + Unpin> Future for SmolTimeout<F> {
+    type Output = Option<F::Output>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
+        if let Poll::Ready(out) = Pin::new(&mut self.value).poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        Pin::new(&mut self.timer).poll(cx).map(|_| None)
     }
 }
 

@@ -3,8 +3,13 @@
 //!
 //! Each `run` does its setup, times only the workload itself with `Instant`, and tears
 //! down (e.g. stops background tasks) after the clock stops.
+//!
+//! The timer workloads (`timer_fire`, `timer_cancel`) have no Tokio bench to copy; they
+//! measure the two fates of a timer: firing (many sleeps, all awaited) and being cancelled
+//! before it fires (a `timeout` whose future is still pending when it is dropped).
 
-use std::future::{poll_fn, Future};
+use std::future::{pending, poll_fn, Future};
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -27,6 +32,14 @@ pub const NUM_YIELD: usize = 1_000;
 pub const CHAIN_LEN: usize = 1_000;
 /// Busy spin per loop of the background tasks in `spawn_many_remote_busy`.
 pub const STALL: Duration = Duration::from_micros(10);
+/// Sleeping tasks in `timer_fire`.
+pub const NUM_TIMERS: usize = 100_000;
+/// `timer_fire` sleeps last 1..=`MAX_SLEEP_MS` ms.
+pub const MAX_SLEEP_MS: u64 = 50;
+/// Timeouts registered and cancelled in `timer_cancel`.
+pub const NUM_CANCEL: usize = 1_000_000;
+/// Deadline of the `timer_cancel` timeouts: far enough that none ever fires.
+pub const CANCEL_AFTER: Duration = Duration::from_secs(60);
 
 /// One benchmark workload.
 pub trait Workload {
@@ -34,6 +47,11 @@ pub trait Workload {
     fn name(&self) -> &'static str;
     /// Runs one iteration on `rt` and returns the time of its timed region.
     fn run<R: Rt>(&self, rt: &R) -> Duration;
+    /// Cap on timed iterations for workloads whose iterations are long by nature (on top of
+    /// `--iters` and the time budget).
+    fn max_iters(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A runtime-agnostic completion signal: `n` calls to `done_one` wake the waiter.
@@ -261,4 +279,71 @@ impl Workload for ChainedSpawn {
         });
         start.elapsed()
     }
+}
+
+/// 100,000 tasks, spawned from inside the runtime, each sleep 1 to 50 ms (`1 + i % 50`, so
+/// every deadline gets 2,000 timers) and then signal; waits for all of them. The floor is
+/// the 50 ms of the longest sleep; what is measured on top is spawning, registering
+/// 100,000 timers, firing them (in 50 batches) and running the woken tasks.
+pub struct TimerFire;
+
+impl Workload for TimerFire {
+    fn name(&self) -> &'static str {
+        "timer_fire"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let done = Countdown::new(NUM_TIMERS);
+        let start = Instant::now();
+        rt.block_on(async {
+            for i in 0..NUM_TIMERS {
+                let done = done.clone();
+                let ms = 1 + i as u64 % MAX_SLEEP_MS;
+                R::spawn_detached(async move {
+                    R::sleep(Duration::from_millis(ms)).await;
+                    done.done_one();
+                });
+            }
+            done.wait().await;
+        });
+        start.elapsed()
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        // ≥ 50 ms an iteration, three runtimes a round: 20 rounds is ~4-5 s per flavour.
+        Some(20)
+    }
+}
+
+/// 1,000,000 times, inside one task: create `timeout(60 s, pending())`, poll it once (so
+/// its timer registers with the driver), drop it (so the timer is cancelled). None fires.
+pub struct TimerCancel;
+
+impl Workload for TimerCancel {
+    fn name(&self) -> &'static str {
+        "timer_cancel"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let start = Instant::now();
+        rt.block_on(async {
+            for _ in 0..NUM_CANCEL {
+                let pending = poll_once(R::timeout(CANCEL_AFTER, pending::<()>())).await;
+                assert!(pending, "a 60 s timeout of a pending future completed");
+            }
+        });
+        start.elapsed()
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        // ~0.1-0.8 s an iteration; the 15 s budget usually stops it first.
+        Some(20)
+    }
+}
+
+/// Polls `future` exactly once, with the calling task's waker, then drops it. Returns
+/// whether it was pending.
+pub async fn poll_once<F: Future>(future: F) -> bool {
+    let mut future = pin!(future);
+    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx).is_pending())).await
 }

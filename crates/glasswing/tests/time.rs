@@ -332,3 +332,21 @@ fn start_paused_on_multi_thread_is_a_build_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("new_current_thread"));
 }
+
+#[test]
+fn paused_time_waits_for_blocking_work_instead_of_jumping() {
+    let rt = paused();
+    rt.block_on(async {
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        // The blocking job finishes only after the main task released it, from a plain thread that
+        // waits for the runtime to be idle (parked) first: if paused time jumped while the job was
+        // in flight, the timeout would fire.
+        let job = glasswing::task::spawn_blocking(move || {
+            release_rx.recv().unwrap();
+            7
+        });
+        std::thread::spawn(move || release_tx.send(()).unwrap());
+        let res = time::timeout(Duration::from_secs(1), job).await;
+        assert_eq!(res.expect("timed out while blocking work was in flight").unwrap(), 7);
+    });
+}

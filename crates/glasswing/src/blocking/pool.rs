@@ -6,6 +6,7 @@ use crate::scheduler::{self, Callback};
 use crate::task::UnownedTask;
 use std::collections::{HashMap, VecDeque};
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -35,6 +36,9 @@ struct Inner {
     work_available: Condvar,
     /// `shutdown` waits here for the last thread to exit.
     all_exited: Condvar,
+    /// Tasks queued or running. Paused time must not jump ahead while blocking work is in flight: its
+    /// result may be what a timed-out future is waiting for.
+    in_flight: AtomicUsize,
     config: PoolConfig,
 }
 
@@ -71,6 +75,7 @@ impl BlockingPool {
                     }),
                     work_available: Condvar::new(),
                     all_exited: Condvar::new(),
+                    in_flight: AtomicUsize::new(0),
                     config,
                 }),
             },
@@ -139,6 +144,7 @@ impl Spawner {
             return;
         }
         shared.queue.push_back(task);
+        self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
         if shared.num_idle > 0 {
             shared.num_idle -= 1;
             shared.num_notify += 1;
@@ -163,10 +169,16 @@ impl Spawner {
                     let task = shared.queue.pop_back().expect("just pushed");
                     drop(shared);
                     task.shutdown();
+                    self.inner.task_done();
                     panic!("glasswing: failed to start a blocking pool thread: {err}");
                 }
             }
         }
+    }
+
+    /// Whether blocking work is queued or running.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.inner.in_flight.load(Ordering::Acquire) > 0
     }
 
     fn start_thread(&self, id: usize, rt: &scheduler::Handle) -> io::Result<thread::JoinHandle<()>> {
@@ -192,6 +204,17 @@ impl Spawner {
 }
 
 impl Inner {
+    fn task_done(&self) {
+        if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The runtime may be parked waiting for this before letting paused time jump: tell it.
+            crate::runtime::context::with_current(|rt| {
+                if let Some(rt) = rt {
+                    rt.blocking_idle();
+                }
+            });
+        }
+    }
+
     fn run(&self, id: usize) {
         let mut shared = lock(&self.shared);
         'work: loop {
@@ -200,6 +223,7 @@ impl Inner {
                 let Some(task) = shared.queue.pop_front() else { break };
                 drop(shared);
                 task.run();
+                self.task_done();
                 shared = lock(&self.shared);
             }
             if shared.shutdown {
@@ -234,6 +258,7 @@ impl Inner {
             while let Some(task) = shared.queue.pop_front() {
                 drop(shared);
                 task.shutdown();
+                self.task_done();
                 shared = lock(&self.shared);
             }
         }

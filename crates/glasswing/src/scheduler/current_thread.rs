@@ -185,7 +185,7 @@ impl Handle {
                         let had_deferred = ct.with_core(Core::wake_deferred);
                         if !had_deferred && !self.woken.load(Ordering::Acquire) {
                             // Sleep until woken or until the next timer; then fire what is due.
-                            let token = self.time.before_park(0);
+                            let token = self.time.before_park(0, !self.blocking.is_busy());
                             self.park.park_for(token.timeout);
                             self.time.after_park(token);
                         }
@@ -196,6 +196,10 @@ impl Handle {
             ct.with_core(Core::wake_deferred);
             self.time.process();
         })
+    }
+
+    pub(crate) fn unpark_driver(&self) {
+        self.unpark.unpark();
     }
 
     fn pop_remote(&self) -> Option<Notified> {

@@ -101,6 +101,14 @@ impl Handle {
         }
     }
 
+    /// The blocking pool ran out of work: a current-thread runtime with paused time may now let its
+    /// clock jump, so wake its driver to reconsider.
+    pub(crate) fn blocking_idle(&self) {
+        if let Handle::CurrentThread(h) = self {
+            h.unpark_driver();
+        }
+    }
+
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking,

@@ -153,8 +153,10 @@ impl TimeHandle {
     }
 
     /// Called by a thread about to park. Returns how long it may sleep: `None` for "until woken".
-    /// The thread holding the token (or taking it now) gets the time until the next deadline.
-    pub(crate) fn before_park(&self, index: usize) -> ParkToken {
+    /// The thread holding the token (or taking it now) gets the time until the next deadline. With
+    /// paused time and `may_auto_advance` (nothing else can make progress), the clock jumps to that
+    /// deadline instead of sleeping.
+    pub(crate) fn before_park(&self, index: usize, may_auto_advance: bool) -> ParkToken {
         let owns = self.owner.compare_exchange(NO_OWNER, index, Ordering::AcqRel, Ordering::Acquire).is_ok();
         if !owns {
             return ParkToken { owns: false, timeout: None };
@@ -167,6 +169,10 @@ impl TimeHandle {
         inner.wake_at = next;
         drop(inner);
         if self.clock.is_paused() {
+            if !may_auto_advance {
+                // Blocking work is in flight; its completion wakes us to reconsider.
+                return ParkToken { owns: true, timeout: None };
+            }
             // Nothing else to do but wait for this timer: jump there instead of sleeping.
             self.clock.advance_to(self.clock.tick_to_instant(next));
             return ParkToken { owns: true, timeout: Some(Duration::ZERO) };

@@ -170,10 +170,14 @@ impl Wheel {
     }
 
     /// Pending (not fired) timers.
+    // Not needed by the driver yet; kept for diagnostics (timer counts) and the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
         self.pending
     }
 
+    // Not needed by the driver yet; kept for diagnostics (timer counts) and the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn is_empty(&self) -> bool {
         self.pending == 0
     }
@@ -252,6 +256,8 @@ impl Wheel {
     /// # Panics
     ///
     /// If `key` is stale.
+    // Not needed by the driver yet; kept for diagnostics (what a sleeping task waits for) and the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn deadline(&self, key: TimerKey) -> u64 {
         let index = self.live(key).expect("deadline of a removed timer");
         self.slab[index as usize].deadline
@@ -301,11 +307,14 @@ impl Wheel {
             return None;
         }
         let shift = LEVEL_BITS * level as u32;
-        // Rotating puts the slot `elapsed` is in at bit 0, so `trailing_zeros` is the distance in
-        // slots to the next occupied one, counted with wrap-around.
-        let now_slot = ((self.elapsed >> shift) & SLOT_MASK) as u32;
-        let distance = occupied.rotate_right(now_slot).trailing_zeros();
-        let slot = u64::from((now_slot + distance) % SLOTS as u32);
+        // Rotating puts the slot after the one `elapsed` is in at bit 0, so `trailing_zeros` is the
+        // distance to the next occupied slot, counted with wrap-around. The search starts *after*
+        // `elapsed`'s slot because that slot, if occupied at all, holds the latest entries: below the
+        // top level it is always empty (an entry there would differ from `elapsed` only in lower bits),
+        // and in the top level it holds deadlines one full turn ahead.
+        let first = ((self.elapsed >> shift) + 1) & SLOT_MASK;
+        let distance = u64::from(occupied.rotate_right(first as u32).trailing_zeros());
+        let slot = (first + distance) & SLOT_MASK;
 
         let level_range = 1u64 << (shift + LEVEL_BITS);
         let level_start = self.elapsed & !(level_range - 1);
@@ -676,34 +685,33 @@ mod tests {
         let mut wheel = Wheel::new();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut deadlines: Vec<u64> = EDGES.to_vec();
-        for _ in 0..200 {
+        let extra = if cfg!(miri) { 20 } else { 200 };
+        for _ in 0..extra {
             let level = rng.below(6);
             deadlines.push(1 + rng.below(1 << (6 * (level + 1))));
         }
-        let keys: Vec<_> = deadlines
-            .iter()
-            .map(|&d| {
-                let key = wheel.insert(d, counter().1).unwrap();
-                (key, wheel.deadline(key))
-            })
-            .collect();
-        let mut fired_at = Vec::new();
+        let keys: Vec<_> = deadlines.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+        let mut fired_at: Vec<Option<u64>> = vec![None; keys.len()];
+        let mut last = 0;
         while let Some(next) = wheel.next_expiration() {
             assert!(next > wheel.elapsed());
             let mut wakers = Vec::new();
             assert!(wheel.advance(next, &mut wakers, usize::MAX));
             check_invariants(&wheel);
-            for &(key, deadline) in &keys {
-                if wheel.is_fired(key) && !fired_at.iter().any(|&(k, _)| k == key) {
+            let mut fired_now = 0;
+            for (i, &key) in keys.iter().enumerate() {
+                if fired_at[i].is_none() && wheel.is_fired(key) {
                     // Stepping only to the ticks `next_expiration` names, nothing fires late.
-                    assert_eq!(deadline, next);
-                    fired_at.push((key, next));
+                    assert_eq!(wheel.deadline(key), next);
+                    fired_at[i] = Some(next);
+                    fired_now += 1;
                 }
             }
-            assert_eq!(wakers.len(), fired_at.iter().filter(|&&(_, at)| at == next).count());
+            assert_eq!(wakers.len(), fired_now);
+            assert!(next > last);
+            last = next;
         }
-        assert_eq!(fired_at.len(), keys.len());
-        assert!(fired_at.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert!(fired_at.iter().all(Option::is_some));
     }
 
     #[test]
@@ -912,17 +920,20 @@ mod tests {
             wheel.insert(64, waker.clone()).unwrap();
         }
         let mut wakers = Vec::new();
+        // Fires 1, 2 and 63, then stops with the slot at 64 in the processing list.
         assert!(!wheel.advance(64, &mut wakers, 3));
+        assert_eq!(wakers.len(), 3);
         wakers.clear();
+        assert!(wheel.heads[PROCESSING as usize] != NIL);
 
         wheel.drain(&mut wakers);
-        assert_eq!(wakers.len(), EDGES.len() + 10 - 3 - 3);
+        assert_eq!(wakers.len(), EDGES.len() + 10 - 3);
         wakers.into_iter().for_each(Waker::wake);
         assert!(keys.iter().all(|&k| wheel.is_fired(k)));
         assert!(wheel.is_empty());
         assert_eq!(wheel.next_expiration(), None);
         check_invariants(&wheel);
-        assert_eq!(count.get(), EDGES.len() + 10 - 6);
+        assert_eq!(count.get(), EDGES.len() + 10 - 3);
     }
 
     #[test]

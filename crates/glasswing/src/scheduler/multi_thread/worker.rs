@@ -317,7 +317,7 @@ impl Context {
         let index = self.core.borrow().index;
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
-            let token = self.handle.time.before_park(index);
+            let token = self.handle.time.before_park(index, false);
             self.park.park_for(token.timeout);
             // Timers fired here wake their tasks onto this worker's own queues.
             self.handle.time.after_park(token);
