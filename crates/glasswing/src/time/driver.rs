@@ -38,6 +38,9 @@ pub(crate) struct TimeHandle {
     /// Earliest pending expiration, mirrored out of the lock so busy workers can check for due timers
     /// with one load. `u64::MAX` when none.
     next_expiration: AtomicU64,
+    /// Every timer with a deadline at or before this tick has fired: a woken `Sleep` checks this
+    /// instead of taking the lock. Updated only once an `advance` has fully completed.
+    fired_through: AtomicU64,
     is_shutdown: std::sync::atomic::AtomicBool,
 }
 
@@ -55,6 +58,7 @@ impl TimeHandle {
             owner: AtomicUsize::new(NO_OWNER),
             unparkers,
             next_expiration: AtomicU64::new(u64::MAX),
+            fired_through: AtomicU64::new(0),
             is_shutdown: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -103,8 +107,13 @@ impl TimeHandle {
         }
     }
 
-    /// Whether the timer fired; if not, makes sure it will wake `waker`.
-    pub(crate) fn poll_fired(&self, key: TimerKey, waker: &Waker) -> bool {
+    /// Whether the timer (due at `tick`) fired; if not, makes sure it will wake `waker`. A timer
+    /// whose tick has been fully processed is known fired without locking: that is the common case
+    /// of a `Sleep` polled because it was woken.
+    pub(crate) fn poll_fired(&self, key: TimerKey, tick: u64, waker: &Waker) -> bool {
+        if tick <= self.fired_through.load(Ordering::Acquire) {
+            return true;
+        }
         let mut inner = self.lock();
         if inner.wheel.is_fired(key) {
             return true;
@@ -140,6 +149,10 @@ impl TimeHandle {
                 let now = now.max(inner.wheel.elapsed());
                 let done = inner.wheel.advance(now, &mut wakers, WAKE_BATCH);
                 self.publish_next(&inner);
+                if done {
+                    // Published before the wakes below, so every woken `Sleep` takes the fast path.
+                    self.fired_through.fetch_max(now, Ordering::Release);
+                }
                 done
             };
             // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.

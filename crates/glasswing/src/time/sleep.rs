@@ -47,10 +47,8 @@ pub struct Sleep {
 enum State {
     /// Not polled since creation or the last `reset`.
     Unregistered,
-    Registered {
-        handle: Arc<TimeHandle>,
-        key: TimerKey,
-    },
+    /// `tick` is the deadline in the wheel's ticks (before any clamping), for the lock-free check.
+    Registered { handle: Arc<TimeHandle>, key: TimerKey, tick: u64 },
     /// The deadline had passed when it was first polled.
     Elapsed,
 }
@@ -69,7 +67,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Unregistered => self.deadline <= Instant::now(),
-            State::Registered { handle, key } => handle.is_fired(*key),
+            State::Registered { handle, key, .. } => handle.is_fired(*key),
             State::Elapsed => true,
         }
     }
@@ -79,11 +77,11 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.deadline = deadline;
-        match &this.state {
-            State::Registered { handle, key } => {
-                let tick = handle.clock.deadline_to_tick(deadline.into_std());
+        match &mut this.state {
+            State::Registered { handle, key, tick } => {
+                *tick = handle.clock.deadline_to_tick(deadline.into_std());
                 // An `Err` means the new deadline already passed: the entry is marked fired.
-                let _ = handle.reset(*key, tick);
+                let _ = handle.reset(*key, *tick);
             }
             State::Unregistered | State::Elapsed => this.state = State::Unregistered,
         }
@@ -96,7 +94,7 @@ impl Sleep {
         let tick = handle.clock.deadline_to_tick(self.deadline.into_std());
         match handle.insert(tick, waker) {
             Ok(key) => {
-                self.state = State::Registered { handle, key };
+                self.state = State::Registered { handle, key, tick };
                 false
             }
             Err(_) => {
@@ -115,7 +113,7 @@ impl Future for Sleep {
         let this = self.get_mut();
         let fired = match &this.state {
             State::Unregistered => this.register(cx.waker()),
-            State::Registered { handle, key } => handle.poll_fired(*key, cx.waker()),
+            State::Registered { handle, key, tick } => handle.poll_fired(*key, *tick, cx.waker()),
             State::Elapsed => true,
         };
         if fired {
@@ -129,7 +127,7 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered { handle, key } = &self.state {
+        if let State::Registered { handle, key, .. } = &self.state {
             handle.remove(*key);
         }
     }
