@@ -316,7 +316,10 @@ fn pause_and_resume_inside_a_test() {
         time::advance(Duration::from_secs(5)).await;
         assert_eq!(Instant::now() - before, Duration::from_secs(5));
         time::resume();
+        assert!(Instant::now() - before >= Duration::from_secs(5), "time goes on from where it stood");
+        let slept_from = Instant::now();
         time::sleep(MS).await;
+        assert!(Instant::now() - slept_from >= MS);
     });
 }
 
@@ -338,9 +341,9 @@ fn paused_time_waits_for_blocking_work_instead_of_jumping() {
     let rt = paused();
     rt.block_on(async {
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-        // The blocking job finishes only after the main task released it, from a plain thread that
-        // waits for the runtime to be idle (parked) first: if paused time jumped while the job was
-        // in flight, the timeout would fire.
+        // The blocking job finishes only once a plain thread releases it, at a moment the runtime does
+        // not control; meanwhile the runtime has nothing to run but a one-second timeout. If paused
+        // time jumped while the job was in flight, the timeout would fire.
         let job = glasswing::task::spawn_blocking(move || {
             release_rx.recv().unwrap();
             7

@@ -5,7 +5,7 @@
 //! nothing to do but wait for a timer: then it jumps straight to that timer, so a test of a one-hour
 //! timeout finishes at once and still sees an hour pass.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,9 @@ pub(crate) struct Clock {
     paused: Mutex<Option<Instant>>,
     /// Mirrors `paused.is_some()`, so that reading a running clock takes no lock.
     is_paused: AtomicBool,
+    /// Nanoseconds this clock runs ahead of the system clock (negative: behind). Set on `resume`, so
+    /// time continues from where paused time left it instead of jumping back.
+    offset_nanos: AtomicI64,
 }
 
 impl Clock {
@@ -25,16 +28,27 @@ impl Clock {
             start,
             paused: Mutex::new(start_paused.then_some(start)),
             is_paused: AtomicBool::new(start_paused),
+            offset_nanos: AtomicI64::new(0),
         }
     }
 
     pub(crate) fn now(&self) -> Instant {
         if !self.is_paused.load(Ordering::Acquire) {
-            return Instant::now();
+            return self.running_now();
         }
         match *self.lock() {
             Some(frozen) => frozen,
             None => Instant::now(),
+        }
+    }
+
+    fn running_now(&self) -> Instant {
+        let real = Instant::now();
+        let offset = self.offset_nanos.load(Ordering::Acquire);
+        if offset >= 0 {
+            real + Duration::from_nanos(offset as u64)
+        } else {
+            real.checked_sub(Duration::from_nanos(offset.unsigned_abs())).unwrap_or(real)
         }
     }
 
@@ -48,7 +62,7 @@ impl Clock {
     pub(crate) fn pause(&self) {
         let mut paused = self.lock();
         assert!(paused.is_none(), "time::pause() called while time is already paused");
-        *paused = Some(Instant::now());
+        *paused = Some(self.running_now());
         self.is_paused.store(true, Ordering::Release);
     }
 
@@ -57,8 +71,13 @@ impl Clock {
     #[track_caller]
     pub(crate) fn resume(&self) {
         let mut paused = self.lock();
-        assert!(paused.is_some(), "time::resume() called while time is not paused");
-        *paused = None;
+        let frozen = paused.take().expect("time::resume() called while time is not paused");
+        let real = Instant::now();
+        let offset = match frozen.checked_duration_since(real) {
+            Some(ahead) => ahead.as_nanos() as i64,
+            None => -(real.duration_since(frozen).as_nanos() as i64),
+        };
+        self.offset_nanos.store(offset, Ordering::Release);
         self.is_paused.store(false, Ordering::Release);
     }
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 const NO_OWNER: usize = usize::MAX;
 
 /// Wakers fired per lock acquisition: bounds the time the lock is held when thousands of timers
-/// expire in the same millisecond, and the stack buffer that carries them out of the lock.
+/// expire in the same millisecond, and the buffer that carries them out of the lock.
 const WAKE_BATCH: usize = 64;
 
 pub(crate) struct TimeHandle {
@@ -150,7 +150,8 @@ impl TimeHandle {
                 let done = inner.wheel.advance(now, &mut wakers, WAKE_BATCH);
                 self.publish_next(&inner);
                 if done {
-                    // Published before the wakes below, so every woken `Sleep` takes the fast path.
+                    // Published before the last batch's wakes, so those `Sleep`s take the fast path (earlier
+                    // batches, woken before the advance finished, take the lock once).
                     self.fired_through.fetch_max(now, Ordering::Release);
                 }
                 done

@@ -386,8 +386,9 @@ impl Wheel {
         true
     }
 
-    /// Fires every pending timer, pushing all their wakers, for shutdown: each task waiting on a timer
-    /// is woken and sees the runtime going away instead of sleeping forever. `elapsed` is unchanged.
+    /// Fires every pending timer, pushing all their wakers, for shutdown: the caller decides whether
+    /// to wake them or only release them (the driver releases them: their tasks are being cancelled).
+    /// `elapsed` is unchanged.
     pub(crate) fn drain(&mut self, wakers: &mut Vec<Waker>) {
         for list in 0..LISTS {
             let mut cursor = std::mem::replace(&mut self.heads[list], NIL);

@@ -455,8 +455,8 @@ impl Core {
 
     /// After a wakeup: true if the worker should run (it was picked, or has work of its own).
     fn transition_from_parked(&mut self, handle: &Handle) -> bool {
-        // Only the worker's own thread fills its queues. Today that never happens while it is parked;
-        // once a worker parks in the I/O driver, the wakes the driver dispatches land here.
+        // Only the worker's own thread fills its queues: while parked, that is the timers it fired in
+        // `after_park` (and, later, the I/O events its driver dispatches).
         if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
             self.is_searching = !handle.idle.unpark_worker_by_id(self.index);
             return true;
