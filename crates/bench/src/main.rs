@@ -316,12 +316,56 @@ struct MemRow {
     results: [mem::IdleTaskMem; 3],
 }
 
-fn mem_one<R: Rt>(label: &str, flavor: Flavor) -> mem::IdleTaskMem {
+/// One memory measurement, taken the same way on every runtime.
+trait MemMeasure {
+    type Out: Copy;
+    fn measure<R: Rt>(rt: &R) -> Self::Out;
+    /// The figure the median round is chosen by.
+    fn bytes(out: &Self::Out) -> f64;
+}
+
+struct IdleTask;
+impl MemMeasure for IdleTask {
+    type Out = mem::IdleTaskMem;
+    fn measure<R: Rt>(rt: &R) -> mem::IdleTaskMem {
+        mem::idle_task_mem(rt)
+    }
+    fn bytes(out: &mem::IdleTaskMem) -> f64 {
+        out.bytes_per_task
+    }
+}
+
+struct PendingTimer;
+impl MemMeasure for PendingTimer {
+    type Out = mem::TimerMem;
+    fn measure<R: Rt>(rt: &R) -> mem::TimerMem {
+        mem::pending_timer_mem(rt)
+    }
+    fn bytes(out: &mem::TimerMem) -> f64 {
+        out.bytes_per_timer
+    }
+}
+
+fn mem_one<M: MemMeasure, R: Rt>(label: &str, flavor: Flavor) -> M::Out {
     watched(label, R::NAME, || {
         let rt = R::build(flavor);
-        let m = mem::idle_task_mem(&rt);
+        let m = M::measure(&rt);
         drop(rt);
         m
+    })
+}
+
+/// `MEM_ROUNDS` rounds, interleaved across runtimes; the median round of each, by bytes.
+fn mem_rounds<M: MemMeasure>(label: &str, flavor: Flavor) -> [M::Out; 3] {
+    let mut rounds: [Vec<M::Out>; 3] = Default::default();
+    for _ in 0..MEM_ROUNDS {
+        rounds[0].push(mem_one::<M, Glasswing>(label, flavor));
+        rounds[1].push(mem_one::<M, Tokio>(label, flavor));
+        rounds[2].push(mem_one::<M, Smol>(label, flavor));
+    }
+    rounds.map(|mut r| {
+        r.sort_by(|a, b| M::bytes(a).total_cmp(&M::bytes(b)));
+        r[r.len() / 2]
     })
 }
 
@@ -335,17 +379,7 @@ fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
         return None;
     }
     progress(cfg, &label);
-    let mut rounds: [Vec<mem::IdleTaskMem>; 3] = Default::default();
-    for _ in 0..MEM_ROUNDS {
-        rounds[0].push(mem_one::<Glasswing>(&label, flavor));
-        rounds[1].push(mem_one::<Tokio>(&label, flavor));
-        rounds[2].push(mem_one::<Smol>(&label, flavor));
-    }
-    // Median round by bytes per task.
-    let results = rounds.map(|mut r| {
-        r.sort_by(|a, b| a.bytes_per_task.total_cmp(&b.bytes_per_task));
-        r[r.len() / 2]
-    });
+    let results = mem_rounds::<IdleTask>(&label, flavor);
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -375,15 +409,6 @@ struct TimerMemRow {
     results: [mem::TimerMem; 3],
 }
 
-fn timer_mem_one<R: Rt>(label: &str, flavor: Flavor) -> mem::TimerMem {
-    watched(label, R::NAME, || {
-        let rt = R::build(flavor);
-        let m = mem::pending_timer_mem(&rt);
-        drop(rt);
-        m
-    })
-}
-
 fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
     let label = match flavor {
         Flavor::MultiThread(_) => "mem/mt/pending_timer",
@@ -394,17 +419,7 @@ fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
         return None;
     }
     progress(cfg, &label);
-    let mut rounds: [Vec<mem::TimerMem>; 3] = Default::default();
-    for _ in 0..MEM_ROUNDS {
-        rounds[0].push(timer_mem_one::<Glasswing>(&label, flavor));
-        rounds[1].push(timer_mem_one::<Tokio>(&label, flavor));
-        rounds[2].push(timer_mem_one::<Smol>(&label, flavor));
-    }
-    // Median round by bytes per timer.
-    let results = rounds.map(|mut r| {
-        r.sort_by(|a, b| a.bytes_per_timer.total_cmp(&b.bytes_per_timer));
-        r[r.len() / 2]
-    });
+    let results = mem_rounds::<PendingTimer>(&label, flavor);
     let row = TimerMemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();

@@ -151,6 +151,8 @@ impl<F: Future, S> Core<F, S> {
         })
     }
 
+    /// # Safety
+    /// The caller has exclusive access to the stage (see `drop_future_or_output`).
     unsafe fn set_stage(&self, stage: Stage<F>) {
         // SAFETY: the caller has exclusive access; the old stage is dropped in place here, and a panic
         // in that drop leaves the new stage already written.

@@ -41,6 +41,10 @@ fn raw(ptr: *const ()) -> RawTask {
     unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
 }
 
+// The vtable functions. # Safety: `std` calls them only with the data pointer of a waker built on
+// `VTABLE`, which is always a live task header that the waker (or the poll lending it) holds a
+// reference to.
+
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     raw(ptr).ref_inc();
     RawWaker::new(ptr, &VTABLE)
