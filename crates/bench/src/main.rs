@@ -355,31 +355,33 @@ fn mem_one<M: MemMeasure, R: Rt>(label: &str, flavor: Flavor) -> M::Out {
     })
 }
 
-/// `MEM_ROUNDS` rounds, interleaved across runtimes; the median round of each, by bytes.
-fn mem_rounds<M: MemMeasure>(label: &str, flavor: Flavor) -> [M::Out; 3] {
-    let mut rounds: [Vec<M::Out>; 3] = Default::default();
-    for _ in 0..MEM_ROUNDS {
-        rounds[0].push(mem_one::<M, Glasswing>(label, flavor));
-        rounds[1].push(mem_one::<M, Tokio>(label, flavor));
-        rounds[2].push(mem_one::<M, Smol>(label, flavor));
-    }
-    rounds.map(|mut r| {
-        r.sort_by(|a, b| M::bytes(a).total_cmp(&M::bytes(b)));
-        r[r.len() / 2]
-    })
-}
-
-fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
-    let label = match flavor {
-        Flavor::MultiThread(_) => "mem/mt/idle_task",
-        Flavor::CurrentThread => "mem/ct/idle_task",
-    }
-    .to_string();
+/// The row `mem/{mt,ct}/<name>`, if selected: `MEM_ROUNDS` rounds interleaved across runtimes, and
+/// the median round of each by bytes.
+fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option<(String, [M::Out; 3])> {
+    let prefix = match flavor {
+        Flavor::MultiThread(_) => "mt",
+        Flavor::CurrentThread => "ct",
+    };
+    let label = format!("mem/{prefix}/{name}");
     if !selected(cfg, &label) {
         return None;
     }
     progress(cfg, &label);
-    let results = mem_rounds::<IdleTask>(&label, flavor);
+    let mut rounds: [Vec<M::Out>; 3] = Default::default();
+    for _ in 0..MEM_ROUNDS {
+        rounds[0].push(mem_one::<M, Glasswing>(&label, flavor));
+        rounds[1].push(mem_one::<M, Tokio>(&label, flavor));
+        rounds[2].push(mem_one::<M, Smol>(&label, flavor));
+    }
+    let results = rounds.map(|mut r| {
+        r.sort_by(|a, b| M::bytes(a).total_cmp(&M::bytes(b)));
+        r[r.len() / 2]
+    });
+    Some((label, results))
+}
+
+fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
+    let (label, results) = mem_rounds::<IdleTask>(cfg, flavor, "idle_task")?;
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -410,16 +412,7 @@ struct TimerMemRow {
 }
 
 fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
-    let label = match flavor {
-        Flavor::MultiThread(_) => "mem/mt/pending_timer",
-        Flavor::CurrentThread => "mem/ct/pending_timer",
-    }
-    .to_string();
-    if !selected(cfg, &label) {
-        return None;
-    }
-    progress(cfg, &label);
-    let results = mem_rounds::<PendingTimer>(&label, flavor);
+    let (label, results) = mem_rounds::<PendingTimer>(cfg, flavor, "pending_timer")?;
     let row = TimerMemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
