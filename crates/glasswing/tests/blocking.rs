@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
-use support::{current_thread, multi_thread_with, panic_message};
+use support::{current_thread, multi_thread_with, panic_message, returns_within_bound};
 
 /// Spins (yielding the thread) until the runtime behind `handle` has started shutting down: from then
 /// on, a task spawned through the handle is cancelled on the spot. Called from a blocking closure.
@@ -310,14 +310,10 @@ fn queued_jobs_are_cancelled_by_shutdown_timeout() {
     // `first` cannot finish before it is released, so the shutdown times out with `queued` still
     // queued. It runs on another thread so that a shutdown that fails to return fails the test instead
     // of hanging it.
-    let (returned_tx, returned_rx) = mpsc::channel::<()>();
-    let shutdown = thread::spawn(move || {
-        rt.shutdown_timeout(Duration::from_millis(10));
-        returned_tx.send(()).unwrap();
-    });
-    let returned = returned_rx.recv_timeout(Duration::from_secs(10)).is_ok();
-    release_tx.send(()).unwrap();
-    shutdown.join().unwrap();
+    let returned = returns_within_bound(
+        move || rt.shutdown_timeout(Duration::from_millis(10)),
+        move || release_tx.send(()).unwrap(),
+    );
     assert!(returned, "shutdown_timeout(10ms) did not return within 10 s while a blocking job was running");
     assert_queued_job_cancelled(QueuedBehindBusyThread { first, queued, queued_ran });
 }

@@ -18,24 +18,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
-use support::{current_thread, multi_thread_with};
-
-/// Generous bound for "returns promptly": only a shutdown that hangs exceeds it.
-const BOUND: Duration = Duration::from_secs(10);
-
-/// Runs `shutdown` on a helper thread and reports whether it returned within `BOUND`. Afterwards
-/// `release` runs in any case, so that whatever is stuck can finish and the helper can be joined.
-fn returns_within_bound(shutdown: impl FnOnce() + Send + 'static, release: impl FnOnce()) -> bool {
-    let (done_tx, done_rx) = mpsc::channel::<()>();
-    let helper = thread::spawn(move || {
-        shutdown();
-        let _ = done_tx.send(());
-    });
-    let returned = done_rx.recv_timeout(BOUND).is_ok();
-    release();
-    helper.join().unwrap();
-    returned
-}
+use support::{current_thread, multi_thread_with, returns_within_bound, BOUND};
 
 /// A task stuck in one long synchronous poll until `release` sends.
 fn spawn_stuck_task(rt: &Runtime) -> (JoinHandle<&'static str>, mpsc::Sender<()>) {
@@ -63,42 +46,36 @@ fn spawn_stuck_blocking(rt: &Runtime) -> (JoinHandle<&'static str>, mpsc::Sender
     (job, release_tx)
 }
 
-#[test]
-fn shutdown_timeout_returns_while_a_task_is_stuck_in_poll() {
-    let rt = multi_thread_with(2);
-    let (task, release) = spawn_stuck_task(&rt);
+/// `shutdown_timeout(100ms)` returns while the work `stuck` started cannot finish; released
+/// afterwards, that work still completes with its value (a poll or a job that was running is never
+/// cut short).
+fn assert_shutdown_timeout_returns(
+    rt: Runtime,
+    stuck: fn(&Runtime) -> (JoinHandle<&'static str>, mpsc::Sender<()>),
+    what: &str,
+) {
+    let (handle, release) = stuck(&rt);
     let returned = returns_within_bound(
         move || rt.shutdown_timeout(Duration::from_millis(100)),
         move || release.send(()).unwrap(),
     );
-    assert!(returned, "shutdown_timeout(100ms) did not return within {BOUND:?} while a task was stuck");
-    // Its poll completed after the shutdown: the output is kept.
-    assert_eq!(futures::executor::block_on(task).unwrap(), "released");
+    assert!(returned, "shutdown_timeout(100ms) did not return within {BOUND:?} while {what}");
+    assert_eq!(futures::executor::block_on(handle).unwrap(), "released");
+}
+
+#[test]
+fn shutdown_timeout_returns_while_a_task_is_stuck_in_poll() {
+    assert_shutdown_timeout_returns(multi_thread_with(2), spawn_stuck_task, "a task was stuck");
 }
 
 #[test]
 fn shutdown_timeout_returns_while_a_blocking_job_is_stuck_multi_thread() {
-    let rt = multi_thread_with(1);
-    let (job, release) = spawn_stuck_blocking(&rt);
-    let returned = returns_within_bound(
-        move || rt.shutdown_timeout(Duration::from_millis(100)),
-        move || release.send(()).unwrap(),
-    );
-    assert!(returned, "shutdown_timeout(100ms) did not return within {BOUND:?} while a blocking job ran");
-    // It was running: it finishes with its value.
-    assert_eq!(futures::executor::block_on(job).unwrap(), "released");
+    assert_shutdown_timeout_returns(multi_thread_with(1), spawn_stuck_blocking, "a blocking job ran");
 }
 
 #[test]
 fn shutdown_timeout_returns_while_a_blocking_job_is_stuck_current_thread() {
-    let rt = current_thread();
-    let (job, release) = spawn_stuck_blocking(&rt);
-    let returned = returns_within_bound(
-        move || rt.shutdown_timeout(Duration::from_millis(100)),
-        move || release.send(()).unwrap(),
-    );
-    assert!(returned, "shutdown_timeout(100ms) did not return within {BOUND:?} while a blocking job ran");
-    assert_eq!(futures::executor::block_on(job).unwrap(), "released");
+    assert_shutdown_timeout_returns(current_thread(), spawn_stuck_blocking, "a blocking job ran");
 }
 
 #[test]

@@ -82,3 +82,21 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 pub fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![("current_thread", current_thread()), ("multi_thread", multi_thread())]
 }
+
+/// Generous bound for "returns promptly": only a call that hangs exceeds it.
+pub const BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `shutdown` on a helper thread and reports whether it returned within `BOUND`. Afterwards
+/// `release` runs in any case, so that whatever is stuck can finish and the helper can be joined: a
+/// regression fails the test instead of hanging it.
+pub fn returns_within_bound(shutdown: impl FnOnce() + Send + 'static, release: impl FnOnce()) -> bool {
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let helper = std::thread::spawn(move || {
+        shutdown();
+        let _ = done_tx.send(());
+    });
+    let returned = done_rx.recv_timeout(BOUND).is_ok();
+    release();
+    helper.join().unwrap();
+    returned
+}
