@@ -114,6 +114,8 @@ impl Handle {
     /// Runs `future` to completion, driving the scheduler while it waits if no other thread does.
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
         let mut future = std::pin::pin!(future);
+        // Made only if another thread holds the core, then reused for every wait.
+        let mut waiter: Option<(Parker, Waker)> = None;
         loop {
             let core = lock(&self.core).take();
             if let Some(core) = core {
@@ -121,12 +123,18 @@ impl Handle {
             }
             // Another thread drives the tasks. Poll our own future here, and try again for the core
             // whenever it is released.
-            let parker = Parker::new();
-            let waker = parker.unparker().into_waker();
-            let mut cx = std::task::Context::from_waker(&waker);
+            let (parker, waker) = waiter.get_or_insert_with(|| {
+                let parker = Parker::new();
+                let waker = parker.unparker().into_waker();
+                (parker, waker)
+            });
+            let mut cx = std::task::Context::from_waker(waker);
             lock(&self.core_waiters).push(parker.unparker());
             if lock(&self.core).is_none() {
-                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut cx)) {
+                let res = coop::budget(|| future.as_mut().poll(&mut cx));
+                // Not a task: a yield there means nothing to the scheduler.
+                context::take_yielded();
+                if let Poll::Ready(out) = res {
                     return out;
                 }
                 parker.park();

@@ -69,19 +69,9 @@ impl Inject {
     }
 
     pub(crate) fn pop(&self) -> Option<Notified> {
-        if self.is_empty() {
-            return None;
-        }
-        let mut synced = self.synced.lock();
-        let head = synced.head?;
-        synced.head = take_next(head);
-        if synced.head.is_none() {
-            synced.tail = None;
-        }
-        self.len.fetch_sub(1, Ordering::Release);
-        drop(synced);
-        // SAFETY: the list owned this `Notified` reference and gives it to the caller.
-        Some(unsafe { Notified::from_raw(RawTask::from_raw(head)) })
+        let mut popped = None;
+        self.pop_batch(1, |task| popped = Some(task));
+        popped
     }
 
     /// Pops up to `n` tasks under one lock, handing each to `f` (which must not touch this queue).
@@ -95,7 +85,7 @@ impl Inject {
             let Some(head) = synced.head else { break };
             synced.head = take_next(head);
             popped += 1;
-            // SAFETY: as in `pop`.
+            // SAFETY: the list owned this `Notified` reference and gives it to the caller.
             f(unsafe { Notified::from_raw(RawTask::from_raw(head)) });
         }
         if synced.head.is_none() {
