@@ -86,12 +86,25 @@ impl TimeHandle {
         Ok(key)
     }
 
-    /// Moves a timer to a new deadline; `Err` means it already passed.
-    pub(crate) fn reset(&self, key: TimerKey, deadline: u64) -> Result<(), InsertError> {
+    /// Moves the timer registered for `tick` to `deadline`. `false`: it is no longer registered (it
+    /// fired, or `deadline` already passed) and its owner must register anew to be woken.
+    pub(crate) fn reset(&self, key: TimerKey, tick: u64, deadline: u64) -> bool {
+        if self.known_fired(tick) {
+            return false;
+        }
         let mut inner = self.lock();
-        inner.wheel.reset(key, deadline)?;
+        if !inner.wheel.reset(key, deadline) {
+            self.publish_next(&inner);
+            return false;
+        }
         self.after_change(&mut inner, deadline);
-        Ok(())
+        true
+    }
+
+    /// Whether a timer registered for `tick` has certainly fired, and so been freed: every advance
+    /// through `tick` has completed. Lock-free; `false` means "take the lock and look".
+    fn known_fired(&self, tick: u64) -> bool {
+        tick <= self.fired_through.load(Ordering::Acquire)
     }
 
     /// A new deadline exists: if it is earlier than what the token holder sleeps until, wake it so
@@ -111,7 +124,7 @@ impl TimeHandle {
     /// whose tick has been fully processed is known fired without locking: that is the common case
     /// of a `Sleep` polled because it was woken.
     pub(crate) fn poll_fired(&self, key: TimerKey, tick: u64, waker: &Waker) -> bool {
-        if tick <= self.fired_through.load(Ordering::Acquire) {
+        if self.known_fired(tick) {
             return true;
         }
         let mut inner = self.lock();
@@ -122,11 +135,16 @@ impl TimeHandle {
         false
     }
 
-    pub(crate) fn is_fired(&self, key: TimerKey) -> bool {
-        self.lock().wheel.is_fired(key)
+    pub(crate) fn is_fired(&self, key: TimerKey, tick: u64) -> bool {
+        self.known_fired(tick) || self.lock().wheel.is_fired(key)
     }
 
-    pub(crate) fn remove(&self, key: TimerKey) {
+    /// Cancels the timer registered for `tick`. A timer that fired was freed as it fired, so dropping a
+    /// `Sleep` that completed costs no lock.
+    pub(crate) fn remove(&self, key: TimerKey, tick: u64) {
+        if self.known_fired(tick) {
+            return;
+        }
         let mut inner = self.lock();
         inner.wheel.remove(key);
         self.publish_next(&inner);

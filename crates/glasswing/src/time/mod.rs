@@ -2,6 +2,7 @@
 //! deterministic tests.
 //!
 //! - `wheel.rs`: the wheel itself, a single-threaded data structure (6 levels of 64 slots, 1 ms);
+//! - `free_slots.rs`: which entries of the wheel's slab are free, lowest first;
 //! - `driver.rs`: the runtime's wheel behind a lock, and how parked threads sleep until a deadline;
 //! - `clock.rs`: the runtime's clock, real or paused;
 //! - `sleep.rs`, `timeout.rs`, `interval.rs`, `instant.rs`, `error.rs`: the public API.
@@ -11,6 +12,7 @@
 mod clock;
 pub(crate) mod driver;
 pub mod error;
+mod free_slots;
 mod instant;
 mod interval;
 mod sleep;

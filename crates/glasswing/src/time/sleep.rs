@@ -67,24 +67,24 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Unregistered => self.deadline <= Instant::now(),
-            State::Registered { handle, key, .. } => handle.is_fired(*key),
+            State::Registered { handle, key, tick } => handle.is_fired(*key, *tick),
             State::Elapsed => true,
         }
     }
 
-    /// Moves the deadline, earlier or later; a completed `Sleep` becomes pending again. Reuses its
-    /// wheel entry: no allocation, one lock.
+    /// Moves the deadline, earlier or later; a completed `Sleep` becomes pending again. A pending one
+    /// keeps its wheel entry (one lock); a completed one registers again when next polled.
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.deadline = deadline;
-        match &mut this.state {
-            State::Registered { handle, key, tick } => {
-                *tick = handle.clock.deadline_to_tick(deadline.into_std());
-                // An `Err` means the new deadline already passed: the entry is marked fired.
-                let _ = handle.reset(*key, *tick);
+        if let State::Registered { handle, key, tick } = &mut this.state {
+            let new_tick = handle.clock.deadline_to_tick(deadline.into_std());
+            if handle.reset(*key, *tick, new_tick) {
+                *tick = new_tick;
+                return;
             }
-            State::Unregistered | State::Elapsed => this.state = State::Unregistered,
         }
+        this.state = State::Unregistered;
     }
 
     /// Registers with the current runtime's wheel; returns true if the deadline already passed.
@@ -127,8 +127,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered { handle, key, .. } = &self.state {
-            handle.remove(*key);
+        if let State::Registered { handle, key, tick } = &self.state {
+            handle.remove(*key, *tick);
         }
     }
 }

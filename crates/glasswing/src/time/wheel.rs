@@ -42,13 +42,16 @@
 //!
 //! # Lists and bitmasks
 //!
-//! Timers live in a slab (`Vec<Entry>` plus a free list) and are named by a [`TimerKey`]: the slab index
-//! and a generation that is bumped every time the entry is freed, so a key that outlived its timer can
-//! never touch the next timer that reuses the index. Each slot is a doubly linked list threaded through
-//! the entries themselves (`prev`/`next` slab indices), so inserting is a push at the head and
-//! cancelling is an unlink by index, with no allocation and no search. Each level also keeps a `u64`
-//! with one bit per non-empty slot, so finding the next occupied slot is a rotate and a
-//! `trailing_zeros`, never a walk over timers or over empty slots.
+//! Timers live in a slab (`Vec<Entry>`, its free entries handed out lowest first by [`FreeSlots`])
+//! and are named by a [`TimerKey`]: the slab index and a generation that is bumped every time the
+//! entry is freed, so a key that outlived its timer can never touch the next timer that reuses the
+//! index. An entry is freed as soon as its timer fires (or is removed): a key is *live* exactly while
+//! its timer is pending, so "has it fired?" is "is the key stale?", and a fired timer costs its owner
+//! no second visit to the wheel. Each slot is a doubly linked list threaded through the entries
+//! themselves (`prev`/`next` slab indices), so inserting is a push at the head and cancelling is an
+//! unlink by index, with no allocation and no search. Each level also keeps a `u64` with one bit per
+//! non-empty slot, so finding the next occupied slot is a rotate and a `trailing_zeros`, never a walk
+//! over timers or over empty slots.
 //!
 //! # Advancing
 //!
@@ -61,6 +64,7 @@
 //! No `unsafe` anywhere: indices instead of pointers make the lists plain data, so Miri and loom have
 //! nothing to say about it.
 
+use super::free_slots::FreeSlots;
 use std::fmt;
 use std::task::Waker;
 
@@ -78,8 +82,8 @@ const SLOT_MASK: u64 = SLOTS as u64 - 1;
 /// timer still cascades at most five times.
 const LEVELS: usize = 6;
 
-/// Marks the end of an intrusive list (and of the free list). A slab index can never reach it because
-/// `alloc` refuses to grow the slab that far.
+/// Marks the end of an intrusive list. A slab index can never reach it because `alloc` refuses to grow
+/// the slab that far.
 const NIL: u32 = u32::MAX;
 
 /// The list id of the processing list, just after the `LEVELS * SLOTS` slot lists, so a single `u16`
@@ -107,11 +111,8 @@ pub(crate) enum InsertError {
 /// Where an entry of the slab is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
-    /// On the free list; its key's generation is stale.
+    /// In `Wheel::free`; every key naming it is stale.
     Free,
-    /// Deadline reached (or reset to a past deadline); the waker has been handed out. Kept allocated
-    /// until the owner removes it, so `is_fired` has something to read.
-    Fired,
     /// Linked into list `list`: `level * SLOTS + slot`, or `PROCESSING`. Storing the list id (rather
     /// than recomputing it from the deadline) is what makes unlinking independent of `elapsed`.
     Pending { list: u16 },
@@ -123,10 +124,10 @@ enum State {
 struct Entry {
     /// The tick at which the timer fires, already clamped to `elapsed + MAX_DURATION`.
     deadline: u64,
-    /// `None` once fired: the waker moves out to the caller, which drops the task reference as soon as
-    /// the wake is done rather than when the `Sleep` is dropped.
+    /// `None` while free: a fired timer's waker moves out to the caller, which drops the task reference
+    /// as soon as the wake is done rather than when the `Sleep` is dropped.
     waker: Option<Waker>,
-    /// Neighbours in the entry's list; `next` doubles as the free-list link of a free entry.
+    /// Neighbours in the entry's list.
     prev: u32,
     next: u32,
     /// Bumped on free; a key matches only while its generation equals this one.
@@ -142,9 +143,14 @@ pub(crate) struct Wheel {
     heads: [u32; LISTS],
     /// One bit per non-empty slot, per level.
     occupied: [u64; LEVELS],
+    /// Every entry is pending or free; the last one is never free (freed entries at the end are
+    /// dropped), so the slab is as long as the highest pending index, not the highest ever used.
     slab: Vec<Entry>,
-    /// Head of the list of free slab entries, linked through `Entry::next`.
-    free: u32,
+    /// The free entries of `slab`, lowest first: see [`FreeSlots`].
+    free: FreeSlots,
+    /// The generation a newly pushed entry starts at: the highest generation of any entry dropped off
+    /// the end, so a key naming a dropped entry stays stale when its index is pushed again.
+    generation_floor: u32,
     /// Pending timers (linked in some list), so `len` is O(1).
     pending: usize,
 }
@@ -161,7 +167,8 @@ impl Wheel {
             heads: [NIL; LISTS],
             occupied: [0; LEVELS],
             slab: Vec::new(),
-            free: NIL,
+            free: FreeSlots::new(),
+            generation_floor: 0,
             pending: 0,
         }
     }
@@ -171,7 +178,7 @@ impl Wheel {
         self.elapsed
     }
 
-    /// Pending (not fired) timers.
+    /// Pending timers.
     // Not needed by the driver yet; kept for diagnostics (timer counts) and the tests.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
@@ -200,57 +207,39 @@ impl Wheel {
         Ok(TimerKey { index, generation: self.slab[index as usize].generation })
     }
 
-    /// Moves a pending or fired timer to a new deadline; it is pending again afterwards. A fired timer
-    /// has no waker left, so its owner must call [`set_waker`](Self::set_waker) before it can be woken,
-    /// which a `Sleep` does anyway on its next poll.
-    ///
-    /// A new deadline at or before `elapsed` marks the timer fired (its waker is dropped, still
-    /// allocated) and returns `Err(Elapsed)`.
-    ///
-    /// # Panics
-    ///
-    /// If `key` is stale: its owner removed the timer, so resetting it is a bug in the owner.
-    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> Result<(), InsertError> {
-        let index = self.live(key).expect("reset of a removed timer");
-        if let State::Pending { .. } = self.slab[index as usize].state {
-            self.unlink(index);
-            self.pending -= 1;
-        }
-        let entry = &mut self.slab[index as usize];
+    /// Moves a pending timer to a new deadline, keeping its entry and waker. Returns `false`, and leaves
+    /// the wheel unchanged, when `key` is stale (the timer fired or was removed); returns `false` after
+    /// freeing the entry when the new deadline is at or before `elapsed`. Either way the timer is no
+    /// longer in the wheel and its owner registers anew if it still wants waking.
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> bool {
+        let Some(index) = self.live(key) else { return false };
+        self.unlink(index);
         if deadline <= self.elapsed {
-            entry.deadline = deadline;
-            entry.state = State::Fired;
-            entry.waker = None;
-            return Err(InsertError::Elapsed);
+            self.pending -= 1;
+            self.release(index);
+            return false;
         }
         let deadline = self.clamp(deadline);
         self.slab[index as usize].deadline = deadline;
         self.link(index, deadline);
-        self.pending += 1;
-        Ok(())
+        true
     }
 
     /// Stores `waker` for a pending timer unless the stored one already wakes the same task, so a
-    /// `Sleep` polled again by the same task costs no clone. Ignored for a fired timer (there is nothing
-    /// left to wake it for) and for a stale key.
+    /// `Sleep` polled again by the same task costs no clone. Ignored for a stale key (the timer fired:
+    /// there is nothing left to wake it for).
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
         let Some(index) = self.live(key) else { return };
-        let entry = &mut self.slab[index as usize];
-        if entry.state == State::Fired {
-            return;
-        }
-        match &mut entry.waker {
+        match &mut self.slab[index as usize].waker {
             Some(stored) if stored.will_wake(waker) => {}
             slot => *slot = Some(waker.clone()),
         }
     }
 
-    /// Whether the timer has fired. A stale key reads as fired: its timer is not pending any more.
+    /// Whether the timer has fired: its key is stale. A removed timer reads as fired too; it is not
+    /// pending any more.
     pub(crate) fn is_fired(&self, key: TimerKey) -> bool {
-        match self.live(key) {
-            Some(index) => self.slab[index as usize].state == State::Fired,
-            None => true,
-        }
+        self.live(key).is_none()
     }
 
     /// The timer's deadline, as clamped when it was registered.
@@ -265,23 +254,14 @@ impl Wheel {
         self.slab[index as usize].deadline
     }
 
-    /// Frees the timer, pending or fired; its index is reused by a later insert, under a new generation.
-    /// A stale key is ignored, so an owner whose timer was already freed (say, by shutdown) can still
-    /// call this from its `Drop` unconditionally.
+    /// Cancels a pending timer and frees its entry, to be reused by a later insert under a new
+    /// generation. A stale key is ignored: the timer already fired (or shutdown drained it), so an owner
+    /// can call this from its `Drop` unconditionally.
     pub(crate) fn remove(&mut self, key: TimerKey) {
         let Some(index) = self.live(key) else { return };
-        if let State::Pending { .. } = self.slab[index as usize].state {
-            self.unlink(index);
-            self.pending -= 1;
-        }
-        let free = self.free;
-        let entry = &mut self.slab[index as usize];
-        entry.state = State::Free;
-        entry.waker = None;
-        entry.generation = entry.generation.wrapping_add(1);
-        entry.prev = NIL;
-        entry.next = free;
-        self.free = index;
+        self.unlink(index);
+        self.pending -= 1;
+        self.release(index);
     }
 
     /// The tick at which `advance` next has work to do: the deadline of the earliest timer if it is in
@@ -349,13 +329,8 @@ impl Wheel {
                 self.unlink(index);
                 let entry = &mut self.slab[index as usize];
                 if entry.deadline <= now {
-                    entry.state = State::Fired;
                     self.pending -= 1;
-                    // No waker: reset from fired and not polled since. Fired all the same, so the next
-                    // poll sees it.
-                    if let Some(waker) = entry.waker.take() {
-                        wakers.push(waker);
-                    }
+                    wakers.extend(self.release(index));
                 } else {
                     let deadline = entry.deadline;
                     self.link(index, deadline);
@@ -388,41 +363,34 @@ impl Wheel {
 
     /// Fires every pending timer, pushing all their wakers, for shutdown: the caller decides whether
     /// to wake them or only release them (the driver releases them: their tasks are being cancelled).
-    /// `elapsed` is unchanged.
+    /// Every key goes stale and the slab is emptied; `elapsed` is unchanged.
     pub(crate) fn drain(&mut self, wakers: &mut Vec<Waker>) {
         for list in 0..LISTS {
-            let mut cursor = std::mem::replace(&mut self.heads[list], NIL);
-            while cursor != NIL {
-                let entry = &mut self.slab[cursor as usize];
-                cursor = entry.next;
-                entry.state = State::Fired;
-                entry.prev = NIL;
-                entry.next = NIL;
-                if let Some(waker) = entry.waker.take() {
-                    wakers.push(waker);
-                }
+            while self.heads[list] != NIL {
+                let index = self.heads[list];
+                self.unlink(index);
+                self.pending -= 1;
+                wakers.extend(self.release(index));
             }
         }
-        self.occupied = [0; LEVELS];
-        self.pending = 0;
+        debug_assert!(self.slab.is_empty() && self.pending == 0);
     }
 
     fn clamp(&self, deadline: u64) -> u64 {
         deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION))
     }
 
-    /// The slab index of a live (pending or fired) entry named by `key`.
+    /// The slab index of the pending entry named by `key`.
     fn live(&self, key: TimerKey) -> Option<u32> {
         let entry = self.slab.get(key.index as usize)?;
         (entry.generation == key.generation && entry.state != State::Free).then_some(key.index)
     }
 
-    /// Takes a free entry, or grows the slab. The new entry is not linked anywhere yet.
+    /// Takes the lowest free entry, or grows the slab. The new entry is not linked anywhere yet.
     fn alloc(&mut self, deadline: u64, waker: Waker) -> u32 {
-        if self.free != NIL {
-            let index = self.free;
+        if let Some(index) = self.free.lowest() {
+            self.free.remove(index);
             let entry = &mut self.slab[index as usize];
-            self.free = entry.next;
             entry.deadline = deadline;
             entry.waker = Some(waker);
             return index;
@@ -433,10 +401,40 @@ impl Wheel {
             waker: Some(waker),
             prev: NIL,
             next: NIL,
-            generation: 0,
+            generation: self.generation_floor,
             state: State::Free,
         });
         index
+    }
+
+    /// Frees an unlinked entry, returning its waker: every key naming it goes stale. Free entries at the
+    /// end of the slab are dropped off it, and its spare capacity is given back once three quarters of it
+    /// is unused, so the memory held follows the timers pending now, not the most there ever were.
+    fn release(&mut self, index: u32) -> Option<Waker> {
+        let last = index as usize + 1 == self.slab.len();
+        let entry = &mut self.slab[index as usize];
+        let waker = entry.waker.take();
+        entry.state = State::Free;
+        entry.generation = entry.generation.wrapping_add(1);
+        if !last {
+            self.free.insert(index);
+        } else {
+            // The last entry (the only one, for a runtime with one timer at a time): drop it and the free
+            // ones below it, without a trip through the free set.
+            self.generation_floor = self.generation_floor.max(entry.generation);
+            self.slab.pop();
+            while let Some(last) = self.slab.last().filter(|e| e.state == State::Free) {
+                self.generation_floor = self.generation_floor.max(last.generation);
+                self.free.remove(self.slab.len() as u32 - 1);
+                self.slab.pop();
+            }
+        }
+        const KEEP: usize = 1024;
+        let capacity = self.slab.capacity();
+        if capacity > KEEP && self.slab.len() <= capacity / 4 {
+            self.slab.shrink_to((capacity / 2).max(KEEP));
+        }
+        waker
     }
 
     /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`.
@@ -496,7 +494,7 @@ impl fmt::Debug for Wheel {
         f.debug_struct("Wheel")
             .field("elapsed", &self.elapsed)
             .field("pending", &self.pending)
-            .field("allocated", &self.slab.len())
+            .field("slab_len", &self.slab.len())
             .field("next_expiration", &self.next_expiration())
             .finish()
     }
@@ -591,6 +589,14 @@ mod tests {
         let pending = wheel.slab.iter().filter(|e| matches!(e.state, State::Pending { .. })).count();
         assert_eq!(pending, linked);
         assert_eq!(wheel.next_expiration(), brute_next_expiration(wheel));
+        // Free entries: exactly those in the free set, none at the end, none holding a waker.
+        for (index, entry) in wheel.slab.iter().enumerate() {
+            let free = entry.state == State::Free;
+            assert_eq!(wheel.free.contains(index as u32), free, "free set at {index}");
+            assert_eq!(entry.waker.is_none(), free, "waker of entry {index}");
+        }
+        assert!(wheel.slab.last().is_none_or(|e| e.state != State::Free), "a free entry at the end");
+        assert!(wheel.free.lowest().is_none_or(|i| (i as usize) < wheel.slab.len()));
     }
 
     /// xorshift64: deterministic, dependency-free randomness.
@@ -695,6 +701,9 @@ mod tests {
             deadlines.push(1 + rng.below(1 << (6 * (level + 1))));
         }
         let keys: Vec<_> = deadlines.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+        for (&key, &deadline) in keys.iter().zip(&deadlines) {
+            assert_eq!(wheel.deadline(key), deadline);
+        }
         let mut fired_at: Vec<Option<u64>> = vec![None; keys.len()];
         let mut last = 0;
         while let Some(next) = wheel.next_expiration() {
@@ -706,7 +715,7 @@ mod tests {
             for (i, &key) in keys.iter().enumerate() {
                 if fired_at[i].is_none() && wheel.is_fired(key) {
                     // Stepping only to the ticks `next_expiration` names, nothing fires late.
-                    assert_eq!(wheel.deadline(key), next);
+                    assert_eq!(deadlines[i], next);
                     fired_at[i] = Some(next);
                     fired_now += 1;
                 }
@@ -802,10 +811,49 @@ mod tests {
 
         assert_eq!(advance_all(&mut wheel, 10), 1);
         assert_eq!((a_count.get(), b_count.get()), (0, 1));
-        // A fired timer is freed by `remove` too.
+        // Firing freed the entry: the key is stale, and removing it is a no-op.
+        assert!(wheel.is_fired(b));
+        assert!(wheel.slab.is_empty());
         wheel.remove(b);
-        assert_eq!(wheel.free, b.index);
-        assert_eq!(wheel.slab.len(), 1);
+        check_invariants(&wheel);
+        let c = wheel.insert(20, counter().1).unwrap();
+        assert_eq!(c.index, b.index);
+        assert!(c != a && c != b, "an index pushed again after dropping off the end gets a new generation");
+        assert!(wheel.is_fired(a) && wheel.is_fired(b) && !wheel.is_fired(c));
+    }
+
+    #[test]
+    fn lowest_free_entry_is_reused_first_and_the_slab_shrinks() {
+        let mut wheel = Wheel::new();
+        let keys: Vec<_> = (0..10).map(|i| wheel.insert(100 + i, counter().1).unwrap()).collect();
+        // Free 7, 2 and 5, in that order: the next inserts take 2, 5, 7, then grow the slab.
+        for i in [7, 2, 5] {
+            wheel.remove(keys[i]);
+        }
+        check_invariants(&wheel);
+        let reused: Vec<u32> = (0..4).map(|_| wheel.insert(50, counter().1).unwrap().index).collect();
+        assert_eq!(reused, [2, 5, 7, 10]);
+        assert_eq!(wheel.slab.len(), 11);
+        // Freeing from the end drops entries off the slab, through every free one below.
+        wheel.remove(keys[8]);
+        wheel.remove(keys[9]);
+        assert_eq!(wheel.slab.len(), 11);
+        assert_eq!(advance_all(&mut wheel, 50), 4);
+        check_invariants(&wheel);
+        // Keys 0, 1, 3, 4 and 6 are still pending at 100..=106; nothing above index 6 is left.
+        assert_eq!(wheel.slab.len(), 7);
+        assert_eq!(wheel.len(), 5);
+
+        // A burst grows the slab's capacity; once it has fired, the capacity is given back.
+        let mut big = Wheel::new();
+        for i in 0..100_000u64 {
+            big.insert(1 + i % 50, counter().1).unwrap();
+        }
+        assert!(big.slab.capacity() >= 100_000);
+        advance_all(&mut big, 50);
+        assert!(big.slab.is_empty());
+        assert!(big.slab.capacity() <= 1024, "capacity {} after every timer fired", big.slab.capacity());
+        assert!(big.free.lowest().is_none());
     }
 
     #[test]
@@ -827,38 +875,33 @@ mod tests {
 
         // Earlier: from level 1 to level 0.
         let key = wheel.insert(1000, waker.clone()).unwrap();
-        wheel.reset(key, 10).unwrap();
+        assert!(wheel.reset(key, 10));
         check_invariants(&wheel);
         assert_eq!(wheel.next_expiration(), Some(10));
-        assert_eq!(advance_all(&mut wheel, 10), 1);
-        assert_eq!(count.get(), 1);
-
-        // From fired to later: pending again, woken once a waker is set.
-        wheel.reset(key, 5000).unwrap();
-        assert!(!wheel.is_fired(key));
-        assert_eq!(wheel.len(), 1);
-        wheel.set_waker(key, &waker);
-        // Later again while pending.
-        wheel.reset(key, 70_000).unwrap();
+        // Later, then later again, keeping the same entry and waker.
+        assert!(wheel.reset(key, 5000));
+        assert!(wheel.reset(key, 70_000));
         assert_eq!(wheel.deadline(key), 70_000);
+        assert_eq!(wheel.len(), 1);
         check_invariants(&wheel);
         assert_eq!(advance_all(&mut wheel, 69_999), 0);
         assert_eq!(advance_all(&mut wheel, 70_000), 1);
-        assert_eq!(count.get(), 2);
+        assert_eq!(count.get(), 1);
 
-        // Into the past: fired at once, and nothing is pushed.
-        wheel.reset(key, 80_000).unwrap();
-        assert_eq!(wheel.reset(key, 70_000), Err(InsertError::Elapsed));
-        assert!(wheel.is_fired(key));
+        // Fired: the key is stale, so a reset refuses and changes nothing; the owner registers anew.
+        assert!(!wheel.reset(key, 80_000));
         assert!(wheel.is_empty());
         assert_eq!(wheel.next_expiration(), None);
-        assert_eq!(advance_all(&mut wheel, 100_000), 0);
 
-        // Reset from fired without a new waker: it still fires, silently.
-        wheel.reset(key, 100_001).unwrap();
-        assert_eq!(advance_all(&mut wheel, 100_001), 0);
+        // Into the past while pending: freed at once, and nothing is woken.
+        let key = wheel.insert(80_000, waker).unwrap();
+        assert!(!wheel.reset(key, 70_000));
         assert!(wheel.is_fired(key));
-        assert_eq!(count.get(), 2);
+        assert!(wheel.is_empty());
+        assert!(wheel.slab.is_empty());
+        assert_eq!(wheel.next_expiration(), None);
+        assert_eq!(advance_all(&mut wheel, 100_000), 0);
+        assert_eq!(count.get(), 1);
     }
 
     #[test]
@@ -873,7 +916,8 @@ mod tests {
         assert_eq!((first.get(), second.get()), (0, 1));
         // Fired: a new waker is not stored (there is nothing to wake it for).
         wheel.set_waker(key, &first_waker);
-        assert!(wheel.slab[key.index as usize].waker.is_none());
+        assert!(wheel.slab.is_empty());
+        assert_eq!(Arc::strong_count(&first), 2, "only the test's own waker holds the counter");
     }
 
     #[test]
@@ -887,7 +931,7 @@ mod tests {
             assert_eq!(wheel.deadline(key), max);
             let other = wheel.insert(start + (1 << 40), waker).unwrap();
             assert_eq!(wheel.deadline(other), max);
-            wheel.reset(other, start + Wheel::MAX_DURATION + 1).unwrap();
+            assert!(wheel.reset(other, start + Wheel::MAX_DURATION + 1));
             assert_eq!(wheel.deadline(other), max);
             check_invariants(&wheel);
             assert_eq!(advance_all(&mut wheel, max - 1), 0);
@@ -935,9 +979,11 @@ mod tests {
         wakers.into_iter().for_each(Waker::wake);
         assert!(keys.iter().all(|&k| wheel.is_fired(k)));
         assert!(wheel.is_empty());
+        assert!(wheel.slab.is_empty(), "drain frees every entry");
         assert_eq!(wheel.next_expiration(), None);
         check_invariants(&wheel);
         assert_eq!(count.get(), EDGES.len() + 10 - 3);
+        assert_eq!(Arc::strong_count(&count), 2, "no waker is left in the wheel");
     }
 
     #[test]
@@ -1018,23 +1064,23 @@ mod tests {
                     wheel.remove(timer.key);
                     assert!(wheel.is_fired(timer.key), "a removed key reads as fired");
                 }
-                // reset, then re-register the waker as a poll would
+                // reset; a timer that is not in the wheel any more registers anew, as a `Sleep` would
                 10..=12 if !model.is_empty() => {
                     let i = rng.below(model.len() as u64) as usize;
                     let timer = &mut model[i];
                     let deadline = (elapsed + random_offset(&mut rng)).saturating_sub(rng.below(3) * 40);
-                    match wheel.reset(timer.key, deadline) {
-                        Ok(()) => {
-                            assert!(deadline > elapsed);
-                            timer.deadline = deadline.min(elapsed + Wheel::MAX_DURATION);
-                            timer.fired = false;
-                            wheel.set_waker(timer.key, &timer.waker);
+                    let clamped = deadline.min(elapsed + Wheel::MAX_DURATION);
+                    if timer.fired {
+                        assert!(!wheel.reset(timer.key, deadline), "reset of a fired timer");
+                        if let Ok(key) = wheel.insert(deadline, timer.waker.clone()) {
+                            (timer.key, timer.deadline, timer.fired) = (key, clamped, false);
                         }
-                        Err(InsertError::Elapsed) => {
-                            assert!(deadline <= elapsed);
-                            timer.deadline = deadline;
-                            timer.fired = true;
-                        }
+                    } else if wheel.reset(timer.key, deadline) {
+                        assert!(deadline > elapsed);
+                        timer.deadline = clamped;
+                    } else {
+                        assert!(deadline <= elapsed);
+                        timer.fired = true;
                     }
                 }
                 // advance, by a random step or to exactly the next expiration, sometimes in small batches
@@ -1079,7 +1125,7 @@ mod tests {
                 (Some(next), Some(&earliest)) => assert!(wheel.elapsed() < next && next <= earliest),
                 other => panic!("next_expiration disagrees with the model: {other:?}"),
             }
-            for timer in &model {
+            for timer in model.iter().filter(|t| !t.fired) {
                 assert_eq!(wheel.deadline(timer.key), timer.deadline);
             }
         }
