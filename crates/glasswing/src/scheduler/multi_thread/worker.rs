@@ -51,7 +51,7 @@ use crate::task::list::OwnedTasks;
 use crate::task::Notified;
 use crate::time::driver::TimeHandle;
 use crate::time::Clock;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -98,6 +98,11 @@ pub(crate) struct Context {
     /// Borrowed only briefly, never across a poll or a park: a wake from the running task (or from the
     /// parked driver, later) must be able to reach the ring.
     core: RefCell<Core>,
+    /// `Some` while this worker fires timers: the tasks they wake land in its queues without a
+    /// notification each (thousands can expire in one millisecond, and each notification is a
+    /// read-modify-write on the shared idle state, sometimes a futex wake); `Some(true)` records that
+    /// one is owed, sent once the batch is done. Tokio defers its driver's wakes the same way.
+    batched_wakes: Cell<Option<bool>>,
 }
 
 /// Workers built but not yet started.
@@ -177,7 +182,12 @@ impl Launch {
 fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     let rt = scheduler::Handle::MultiThread(handle.clone());
     let index = core.index;
-    let cx = scheduler::Context::MultiThread(Context { handle, park, core: RefCell::new(core) });
+    let cx = scheduler::Context::MultiThread(Context {
+        handle,
+        park,
+        core: RefCell::new(core),
+        batched_wakes: Cell::new(None),
+    });
     let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
     // Counted out however the thread ends, or the runtime's shutdown would wait for it forever.
     struct Exited<'a>(&'a Handle);
@@ -209,7 +219,9 @@ impl Context {
             };
             if maintenance {
                 // Outside the borrow: the tasks that timers wake land in this worker's queues.
-                self.handle.time.process();
+                if self.batch_wakes(|| self.handle.time.process()) {
+                    self.handle.notify_parked();
+                }
                 self.core.borrow_mut().maintenance(&self.handle);
             }
             let task = {
@@ -302,9 +314,19 @@ impl Context {
         };
         drop(core);
         if should_notify {
-            self.handle.notify_parked();
+            match self.batched_wakes.get() {
+                Some(_) => self.batched_wakes.set(Some(true)),
+                None => self.handle.notify_parked(),
+            }
         }
         None
+    }
+
+    /// Runs `fire` (which fires timers) with notifications batched; returns whether one is owed.
+    fn batch_wakes(&self, fire: impl FnOnce()) -> bool {
+        self.batched_wakes.set(Some(false));
+        fire();
+        self.batched_wakes.take() == Some(true)
     }
 
     fn park(&self) {
@@ -320,7 +342,7 @@ impl Context {
             let token = self.handle.time.before_park(index, false);
             self.park.park_for(token.timeout);
             // Timers fired here wake their tasks onto this worker's own queues.
-            self.handle.time.after_park(token);
+            let notify = self.batch_wakes(|| self.handle.time.after_park(token));
             let mut core = self.core.borrow_mut();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
@@ -329,6 +351,11 @@ impl Context {
             if core.transition_from_parked(&self.handle) {
                 core.batch_start = Instant::now();
                 core.batch_polls = 0;
+                drop(core);
+                // Only now: while still counted as parked, this worker could have been the one notified.
+                if notify {
+                    self.handle.notify_parked();
+                }
                 return;
             }
         }
