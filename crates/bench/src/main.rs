@@ -38,8 +38,8 @@ use std::time::{Duration, Instant};
 
 use rt::{Flavor, Glasswing, Rt, Smol, Tokio};
 use workloads::{
-    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TimerCancel, TimerFire,
-    Workload, YieldMany,
+    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TimerCancel,
+    TimerCancelContended, TimerFire, Workload, YieldMany,
 };
 
 #[global_allocator]
@@ -527,6 +527,7 @@ fn main() {
         bench(&cfg, mt, &ChainedSpawn),
         bench(&cfg, mt, &TimerFire),
         bench(&cfg, mt, &TimerCancel),
+        bench(&cfg, mt, &TimerCancelContended),
         bench(&cfg, ct, &SpawnManyLocal),
         bench(&cfg, ct, &SpawnManyRemoteIdle),
         bench(&cfg, ct, &PingPong),

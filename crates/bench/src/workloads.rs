@@ -341,6 +341,43 @@ impl Workload for TimerCancel {
     }
 }
 
+/// Tasks sharing the `timer_cancel_contended` timeouts.
+pub const CONTENDED_TASKS: usize = 4;
+
+/// `timer_cancel` split over [`CONTENDED_TASKS`] tasks that run at the same time, so that on
+/// the multi-thread flavour every worker registers and cancels timers at once: what a timer
+/// driver behind one lock pays for contention (DESIGN §4; tokio-rs/tokio#6504).
+pub struct TimerCancelContended;
+
+impl Workload for TimerCancelContended {
+    fn name(&self) -> &'static str {
+        "timer_cancel_contended"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let done = Countdown::new(CONTENDED_TASKS);
+        let start = Instant::now();
+        rt.block_on(async {
+            for _ in 0..CONTENDED_TASKS {
+                let done = done.clone();
+                R::spawn_detached(async move {
+                    for _ in 0..NUM_CANCEL / CONTENDED_TASKS {
+                        let pending = poll_once(R::timeout(CANCEL_AFTER, pending::<()>())).await;
+                        assert!(pending, "a 60 s timeout of a pending future completed");
+                    }
+                    done.done_one();
+                });
+            }
+            done.wait().await;
+        });
+        start.elapsed()
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        Some(20)
+    }
+}
+
 /// Polls `future` exactly once, with the calling task's waker, then drops it. Returns
 /// whether it was pending.
 pub async fn poll_once<F: Future>(future: F) -> bool {

@@ -167,3 +167,32 @@ fn two_threads_block_on_one_current_thread_runtime() {
         }
     });
 }
+
+#[test]
+fn short_sleeps_on_every_wheel_wake_a_driver_parked_until_a_far_deadline() {
+    // One worker holds the driver token, parked until an hour-long sleep; every round registers a 1 ms
+    // sleep in some other wheel (a worker's, or the shared one from a foreign thread) while the workers
+    // park and unpark. If the holder and the registering thread ever missed each other, that sleep
+    // would wait for the hour and the watchdog would fail the test.
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new_multi_thread().worker_threads(4).build().unwrap();
+        let far = rt.spawn(glasswing::time::sleep(Duration::from_secs(3600)));
+        for round in 0..300 {
+            if round % 3 == 0 {
+                // Foreign thread: the shared wheel.
+                rt.block_on(glasswing::time::sleep(Duration::from_millis(1)));
+            } else {
+                // A worker's wheel: whichever worker the task lands on.
+                let tasks: Vec<_> = (0..round % 4 + 1)
+                    .map(|_| rt.spawn(glasswing::time::sleep(Duration::from_millis(1))))
+                    .collect();
+                rt.block_on(async {
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
+                });
+            }
+        }
+        far.abort();
+    });
+}

@@ -86,7 +86,7 @@ impl Handle {
             inject_len: AtomicUsize::new(0),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
-            time: Arc::new(TimeHandle::new(Clock::new(config.start_paused), Box::new([park.unparker()]))),
+            time: Arc::new(TimeHandle::new(Clock::new(config.start_paused), Box::new([park.unparker()]), 0)),
             park,
             core: Mutex::new(Some(Box::new(Core {
                 tasks: VecDeque::with_capacity(64),

@@ -31,6 +31,14 @@ pub(crate) enum Context {
     MultiThread(multi_thread::Context),
 }
 
+/// The index of the multi-thread worker this thread is, if it is one (of any runtime).
+pub(crate) fn current_worker_index() -> Option<usize> {
+    crate::runtime::context::with_scheduler(|cx| match cx {
+        Some(Context::MultiThread(worker)) => Some(worker.index()),
+        _ => None,
+    })
+}
+
 /// Where a woken task goes when the wake comes from the thread that runs its scheduler.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Placement {

@@ -1,22 +1,34 @@
-//! The time driver: one timer wheel per runtime behind a mutex, and the rules by which parked
+//! The time driver: the runtime's timer wheels, one per worker, and the rules by which parked
 //! threads sleep until the next deadline.
 //!
-//! One wheel under a lock, not one per worker: a timer is usually set on one worker and cancelled
-//! (or fires) on another, and per-worker wheels would turn each of those into cross-thread messages.
-//! The critical sections are a few dozen instructions (an O(1) insert or unlink), and Tokio reverted
-//! its sharded wheel after measuring contention on the shards instead. See docs/time.md.
+//! **One wheel per worker, each behind its own lock.** A timer is registered in the wheel of the
+//! worker whose task polls it first (threads that are not workers share one more wheel); cancelling,
+//! resetting and polling it later go to that same wheel, from whatever thread. Any thread that fires
+//! timers fires those of every wheel that has some due, so a worker stuck in a long poll does not hold
+//! its timers back. A single wheel under one lock was measured first: with four tasks on two workers
+//! doing nothing but register and cancel timeouts (`mt/timer_cancel_contended`), one wheel took three
+//! times as long as the same million timeouts in one task, nearly all of it in the contended lock and
+//! the wheel's cache lines moving between cores. A task usually cancels its timeouts on the worker
+//! that registered them, so per-worker wheels keep each lock and its lines on one core. Tokio sharded
+//! its wheel (tokio-rs/tokio#6534) and reverted it (#7226) because its driver then locked every shard
+//! on each park and each timer pass; here every wheel mirrors its earliest deadline in an atomic, so
+//! finding due timers and the next deadline reads those atomics and locks only a wheel that has work.
+//! See docs/time.md.
 //!
 //! **Who sleeps until the next timer.** At most one parked thread at a time holds the *driver token*
-//! and parks with a timeout at the next deadline; the others park without one, so a deadline wakes
-//! one thread, not all. Busy workers fire due timers at their maintenance ticks. A timer registered
-//! with a deadline earlier than the one the token holder sleeps until unparks that holder: the
-//! earliest deadline and the holder are read under the wheel's lock, so the two cannot miss each
-//! other.
+//! and parks with a timeout at the earliest deadline of all wheels; the others park without one, so a
+//! deadline wakes one thread, not all. Busy workers fire due timers at their maintenance ticks. A
+//! timer registered with a deadline earlier than the one the token holder sleeps until unparks that
+//! holder. The two sides follow a store-then-load handshake on sequentially consistent atomics (the
+//! registering thread publishes its wheel's earliest deadline, then reads `wake_at`; the holder
+//! publishes `wake_at`, then reads every wheel's earliest deadline), so at least one of them sees the
+//! other and the new deadline is never slept through.
 
 use super::clock::Clock;
 use super::wheel::{InsertError, TimerKey, Wheel};
 use crate::runtime::park::Unparker;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crossbeam_utils::CachePadded;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::Duration;
@@ -24,164 +36,177 @@ use std::time::Duration;
 /// No thread holds the token.
 const NO_OWNER: usize = usize::MAX;
 
-/// Wakers fired per lock acquisition: bounds the time the lock is held when thousands of timers
-/// expire in the same millisecond, and the buffer that carries them out of the lock.
+/// Wakers fired per lock acquisition: bounds the time a wheel's lock is held when thousands of
+/// timers expire in the same millisecond, and the buffer that carries them out of the lock.
 const WAKE_BATCH: usize = 64;
 
 pub(crate) struct TimeHandle {
     pub(crate) clock: Clock,
-    inner: Mutex<Inner>,
+    /// One wheel per worker, then the one shared by every other thread.
+    shards: Box<[CachePadded<Shard>]>,
     /// Index (into `unparkers`) of the thread holding the driver token, or `NO_OWNER`.
     owner: AtomicUsize,
+    /// The tick the token holder sleeps until (`u64::MAX`: no timeout, or nobody parked with it).
+    wake_at: AtomicU64,
     /// The threads that may hold the token: the workers, or the current-thread driver.
     unparkers: Box<[Unparker]>,
-    /// Earliest pending expiration, mirrored out of the lock so busy workers can check for due timers
-    /// with one load. `u64::MAX` when none.
-    next_expiration: AtomicU64,
-    /// Every timer with a deadline at or before this tick has fired: a woken `Sleep` checks this
-    /// instead of taking the lock. Updated only once an `advance` has fully completed.
-    fired_through: AtomicU64,
-    is_shutdown: std::sync::atomic::AtomicBool,
+    is_shutdown: AtomicBool,
 }
 
-struct Inner {
-    wheel: Wheel,
-    /// The tick the token holder sleeps until (`u64::MAX`: no timeout, or nobody parked with it).
-    wake_at: u64,
+/// One wheel, with what other threads may read of it without its lock.
+struct Shard {
+    wheel: Mutex<Wheel>,
+    /// The wheel's next expiration, mirrored out of the lock so that finding due timers and the
+    /// earliest deadline is a load per wheel. `u64::MAX` when none.
+    next_expiration: AtomicU64,
+    /// Every timer of this wheel with a deadline at or before this tick has fired: a woken `Sleep`
+    /// checks this instead of taking the lock. Updated only once an `advance` has fully completed.
+    fired_through: AtomicU64,
+}
+
+/// Where a registered timer lives: its wheel, and its key in that wheel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimerEntry {
+    shard: u32,
+    key: TimerKey,
 }
 
 impl TimeHandle {
-    pub(crate) fn new(clock: Clock, unparkers: Box<[Unparker]>) -> TimeHandle {
+    /// `workers` wheels for the workers, plus one for every other thread (a current-thread runtime
+    /// passes 0 and gets that one).
+    pub(crate) fn new(clock: Clock, unparkers: Box<[Unparker]>, workers: usize) -> TimeHandle {
+        let shard = || {
+            CachePadded::new(Shard {
+                wheel: Mutex::new(Wheel::new()),
+                next_expiration: AtomicU64::new(u64::MAX),
+                fired_through: AtomicU64::new(0),
+            })
+        };
         TimeHandle {
             clock,
-            inner: Mutex::new(Inner { wheel: Wheel::new(), wake_at: u64::MAX }),
+            shards: (0..=workers).map(|_| shard()).collect(),
             owner: AtomicUsize::new(NO_OWNER),
+            wake_at: AtomicU64::new(u64::MAX),
             unparkers,
-            next_expiration: AtomicU64::new(u64::MAX),
-            fired_through: AtomicU64::new(0),
-            is_shutdown: std::sync::atomic::AtomicBool::new(false),
+            is_shutdown: AtomicBool::new(false),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// The wheel for timers registered on this thread: its worker's, or the shared one.
+    fn local_shard(&self) -> usize {
+        let shared = self.shards.len() - 1;
+        if shared == 0 {
+            return 0;
+        }
+        // A worker of another runtime (one entered from inside a task) has an index that means nothing
+        // here; any wheel is correct, the bound only keeps it in range.
+        crate::scheduler::current_worker_index().filter(|&index| index < shared).unwrap_or(shared)
     }
 
-    fn publish_next(&self, inner: &Inner) {
-        let next = inner.wheel.next_expiration().unwrap_or(u64::MAX);
-        self.next_expiration.store(next, Ordering::Release);
+    fn shard(&self, entry: TimerEntry) -> &Shard {
+        &self.shards[entry.shard as usize]
     }
 
     /// Registers a timer; `Err` means its deadline already passed (treat it as fired).
-    pub(crate) fn insert(&self, deadline: u64, waker: &Waker) -> Result<TimerKey, InsertError> {
+    pub(crate) fn insert(&self, deadline: u64, waker: &Waker) -> Result<TimerEntry, InsertError> {
         if self.is_shutdown.load(Ordering::Acquire) {
             panic!(
                 "glasswing: a timer was polled after its runtime shut down; futures using timers must \
                  run inside a live runtime"
             );
         }
-        let mut inner = self.lock();
-        let key = inner.wheel.insert(deadline, waker.clone())?;
-        self.after_change(&mut inner, deadline);
-        Ok(key)
+        let index = self.local_shard();
+        let shard = &self.shards[index];
+        let mut wheel = shard.lock();
+        let key = wheel.insert(deadline, waker.clone())?;
+        let lowered = shard.publish_next(&wheel);
+        drop(wheel);
+        if lowered {
+            self.after_change(deadline);
+        }
+        Ok(TimerEntry { shard: index as u32, key })
     }
 
     /// Moves the timer registered for `tick` to `deadline`. `false`: it is no longer registered (it
     /// fired, or `deadline` already passed) and its owner must register anew to be woken.
-    pub(crate) fn reset(&self, key: TimerKey, tick: u64, deadline: u64) -> bool {
-        if self.known_fired(tick) {
+    pub(crate) fn reset(&self, entry: TimerEntry, tick: u64, deadline: u64) -> bool {
+        let shard = self.shard(entry);
+        if shard.known_fired(tick) {
             return false;
         }
-        let mut inner = self.lock();
-        if !inner.wheel.reset(key, deadline) {
-            self.publish_next(&inner);
-            return false;
+        let mut wheel = shard.lock();
+        let still_registered = wheel.reset(entry.key, deadline);
+        let lowered = shard.publish_next(&wheel);
+        drop(wheel);
+        if lowered {
+            self.after_change(deadline);
         }
-        self.after_change(&mut inner, deadline);
-        true
+        still_registered
     }
 
-    /// Whether a timer registered for `tick` has certainly fired, and so been freed: every advance
-    /// through `tick` has completed. Lock-free; `false` means "take the lock and look".
-    fn known_fired(&self, tick: u64) -> bool {
-        tick <= self.fired_through.load(Ordering::Acquire)
-    }
-
-    /// A new deadline exists: if it is earlier than what the token holder sleeps until, wake it so
-    /// that it sleeps again with the right timeout.
-    fn after_change(&self, inner: &mut Inner, deadline: u64) {
-        self.publish_next(inner);
-        if deadline < inner.wake_at {
-            let owner = self.owner.load(Ordering::Acquire);
-            if owner != NO_OWNER {
-                inner.wake_at = deadline;
-                self.unparkers[owner].unpark();
-            }
+    /// A wheel's earliest deadline moved earlier, to `deadline`: if that is earlier than what the token
+    /// holder sleeps until, wake the holder so that it sleeps again with the right timeout. Called
+    /// after the wheel's `next_expiration` was published (see the module documentation for the
+    /// handshake). A change that leaves a wheel's earliest deadline where it was, or later, needs no
+    /// call: the holder sleeps until that deadline at the latest already.
+    fn after_change(&self, deadline: u64) {
+        if deadline >= self.wake_at.load(Ordering::SeqCst) {
+            return;
+        }
+        let owner = self.owner.load(Ordering::SeqCst);
+        if owner != NO_OWNER {
+            self.wake_at.fetch_min(deadline, Ordering::SeqCst);
+            self.unparkers[owner].unpark();
         }
     }
 
     /// Whether the timer (due at `tick`) fired; if not, makes sure it will wake `waker`. A timer
     /// whose tick has been fully processed is known fired without locking: that is the common case
     /// of a `Sleep` polled because it was woken.
-    pub(crate) fn poll_fired(&self, key: TimerKey, tick: u64, waker: &Waker) -> bool {
-        if self.known_fired(tick) {
+    pub(crate) fn poll_fired(&self, entry: TimerEntry, tick: u64, waker: &Waker) -> bool {
+        let shard = self.shard(entry);
+        if shard.known_fired(tick) {
             return true;
         }
-        let mut inner = self.lock();
-        if inner.wheel.is_fired(key) {
+        let mut wheel = shard.lock();
+        if wheel.is_fired(entry.key) {
             return true;
         }
-        inner.wheel.set_waker(key, waker);
+        wheel.set_waker(entry.key, waker);
         false
     }
 
-    pub(crate) fn is_fired(&self, key: TimerKey, tick: u64) -> bool {
-        self.known_fired(tick) || self.lock().wheel.is_fired(key)
+    pub(crate) fn is_fired(&self, entry: TimerEntry, tick: u64) -> bool {
+        let shard = self.shard(entry);
+        shard.known_fired(tick) || shard.lock().is_fired(entry.key)
     }
 
     /// Cancels the timer registered for `tick`. A timer that fired was freed as it fired, so dropping a
     /// `Sleep` that completed costs no lock.
-    pub(crate) fn remove(&self, key: TimerKey, tick: u64) {
-        if self.known_fired(tick) {
+    pub(crate) fn remove(&self, entry: TimerEntry, tick: u64) {
+        let shard = self.shard(entry);
+        if shard.known_fired(tick) {
             return;
         }
-        let mut inner = self.lock();
-        inner.wheel.remove(key);
-        self.publish_next(&inner);
+        let mut wheel = shard.lock();
+        wheel.remove(entry.key);
+        shard.publish_next(&wheel);
     }
 
-    /// Fires every timer that is due. Cheap when none is: one atomic load and a clock read.
+    /// Fires every timer that is due, in every wheel. Cheap when none is: a clock read and one atomic
+    /// load per wheel.
     pub(crate) fn process(&self) {
         let now = self.clock.now_ticks();
-        if self.next_expiration.load(Ordering::Acquire) > now {
-            return;
+        for shard in self.shards.iter() {
+            if shard.next_expiration.load(Ordering::Acquire) <= now {
+                shard.process_at(now);
+            }
         }
-        self.process_at(now);
     }
 
-    fn process_at(&self, now: u64) {
-        let mut wakers = Vec::with_capacity(WAKE_BATCH);
-        loop {
-            let done = {
-                let mut inner = self.lock();
-                let now = now.max(inner.wheel.elapsed());
-                let done = inner.wheel.advance(now, &mut wakers, WAKE_BATCH);
-                self.publish_next(&inner);
-                if done {
-                    // Published before the last batch's wakes, so those `Sleep`s take the fast path (earlier
-                    // batches, woken before the advance finished, take the lock once).
-                    self.fired_through.fetch_max(now, Ordering::Release);
-                }
-                done
-            };
-            // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.
-            for waker in wakers.drain(..) {
-                waker.wake();
-            }
-            if done {
-                return;
-            }
-        }
+    /// The earliest pending deadline over all wheels (`u64::MAX`: none).
+    fn next_expiration(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.next_expiration.load(Ordering::SeqCst)).min().unwrap_or(u64::MAX)
     }
 
     /// Called by a thread about to park. Returns how long it may sleep: `None` for "until woken".
@@ -193,13 +218,20 @@ impl TimeHandle {
         if !owns {
             return ParkToken { owns: false, timeout: None };
         }
-        let mut inner = self.lock();
-        let Some(next) = inner.wheel.next_expiration() else {
-            inner.wake_at = u64::MAX;
+        // Publish what we sleep until, then look again: a timer registered meanwhile either shows up
+        // in the second look, or its thread sees our `wake_at` and unparks us.
+        let mut next = self.next_expiration();
+        loop {
+            self.wake_at.store(next, Ordering::SeqCst);
+            let again = self.next_expiration();
+            if again >= next {
+                break;
+            }
+            next = again;
+        }
+        if next == u64::MAX {
             return ParkToken { owns: true, timeout: None };
-        };
-        inner.wake_at = next;
-        drop(inner);
+        }
         if self.clock.is_paused() {
             if !may_auto_advance {
                 // Blocking work is in flight; its completion wakes us to reconsider.
@@ -217,7 +249,7 @@ impl TimeHandle {
     /// After the park: gives the token back and fires what is due.
     pub(crate) fn after_park(&self, token: ParkToken) {
         if token.owns {
-            self.lock().wake_at = u64::MAX;
+            self.wake_at.store(u64::MAX, Ordering::SeqCst);
             self.owner.store(NO_OWNER, Ordering::Release);
         }
         self.process();
@@ -228,12 +260,65 @@ impl TimeHandle {
     pub(crate) fn shutdown(&self) {
         self.is_shutdown.store(true, Ordering::Release);
         let mut wakers = Vec::new();
-        {
-            let mut inner = self.lock();
-            inner.wheel.drain(&mut wakers);
-            self.publish_next(&inner);
+        for shard in self.shards.iter() {
+            let mut wheel = shard.lock();
+            wheel.drain(&mut wakers);
+            shard.publish_next(&wheel);
         }
         drop(wakers);
+    }
+}
+
+impl Shard {
+    fn lock(&self) -> MutexGuard<'_, Wheel> {
+        self.wheel.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Mirrors the wheel's next expiration; called under the wheel's lock, so this thread is the only
+    /// writer. Returns whether it moved earlier: only then can a parked token holder need waking, and
+    /// only then does the store need to be sequentially consistent (one side of the handshake).
+    fn publish_next(&self, wheel: &Wheel) -> bool {
+        let next = wheel.next_expiration().unwrap_or(u64::MAX);
+        let previous = self.next_expiration.load(Ordering::Relaxed);
+        if next < previous {
+            self.next_expiration.store(next, Ordering::SeqCst);
+            return true;
+        }
+        if next != previous {
+            self.next_expiration.store(next, Ordering::Release);
+        }
+        false
+    }
+
+    /// Whether a timer registered for `tick` has certainly fired, and so been freed: every advance
+    /// through `tick` has completed. Lock-free; `false` means "take the lock and look".
+    fn known_fired(&self, tick: u64) -> bool {
+        tick <= self.fired_through.load(Ordering::Acquire)
+    }
+
+    fn process_at(&self, now: u64) {
+        let mut wakers = Vec::with_capacity(WAKE_BATCH);
+        loop {
+            let done = {
+                let mut wheel = self.lock();
+                let now = now.max(wheel.elapsed());
+                let done = wheel.advance(now, &mut wakers, WAKE_BATCH);
+                self.publish_next(&wheel);
+                if done {
+                    // Published before the last batch's wakes, so those `Sleep`s take the fast path (earlier
+                    // batches, woken before the advance finished, take the lock once).
+                    self.fired_through.fetch_max(now, Ordering::Release);
+                }
+                done
+            };
+            // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.
+            for waker in wakers.drain(..) {
+                waker.wake();
+            }
+            if done {
+                return;
+            }
+        }
     }
 }
 

@@ -5,8 +5,7 @@
 //! wheel entry lives in the driver's slab, not inside the future, so `Sleep` is `Unpin` and can be
 //! moved freely, even after it was polled.
 
-use super::driver::TimeHandle;
-use super::wheel::TimerKey;
+use super::driver::{TimeHandle, TimerEntry};
 use super::Instant;
 use crate::scheduler::coop;
 use std::fmt;
@@ -48,7 +47,7 @@ enum State {
     /// Not polled since creation or the last `reset`.
     Unregistered,
     /// `tick` is the deadline in the wheel's ticks (before any clamping), for the lock-free check.
-    Registered { handle: Arc<TimeHandle>, key: TimerKey, tick: u64 },
+    Registered { handle: Arc<TimeHandle>, entry: TimerEntry, tick: u64 },
     /// The deadline had passed when it was first polled.
     Elapsed,
 }
@@ -67,7 +66,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Unregistered => self.deadline <= Instant::now(),
-            State::Registered { handle, key, tick } => handle.is_fired(*key, *tick),
+            State::Registered { handle, entry, tick } => handle.is_fired(*entry, *tick),
             State::Elapsed => true,
         }
     }
@@ -77,9 +76,9 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.deadline = deadline;
-        if let State::Registered { handle, key, tick } = &mut this.state {
+        if let State::Registered { handle, entry, tick } = &mut this.state {
             let new_tick = handle.clock.deadline_to_tick(deadline.into_std());
-            if handle.reset(*key, *tick, new_tick) {
+            if handle.reset(*entry, *tick, new_tick) {
                 *tick = new_tick;
                 return;
             }
@@ -93,8 +92,8 @@ impl Sleep {
             .unwrap_or_else(|| crate::runtime::no_runtime("time::Sleep::poll"));
         let tick = handle.clock.deadline_to_tick(self.deadline.into_std());
         match handle.insert(tick, waker) {
-            Ok(key) => {
-                self.state = State::Registered { handle, key, tick };
+            Ok(entry) => {
+                self.state = State::Registered { handle, entry, tick };
                 false
             }
             Err(_) => {
@@ -113,7 +112,7 @@ impl Future for Sleep {
         let this = self.get_mut();
         let fired = match &this.state {
             State::Unregistered => this.register(cx.waker()),
-            State::Registered { handle, key, tick } => handle.poll_fired(*key, *tick, cx.waker()),
+            State::Registered { handle, entry, tick } => handle.poll_fired(*entry, *tick, cx.waker()),
             State::Elapsed => true,
         };
         if fired {
@@ -127,8 +126,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered { handle, key, tick } = &self.state {
-            handle.remove(*key, *tick);
+        if let State::Registered { handle, entry, tick } = &self.state {
+            handle.remove(*entry, *tick);
         }
     }
 }

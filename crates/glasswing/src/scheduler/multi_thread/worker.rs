@@ -94,6 +94,8 @@ struct Core {
 /// The scheduler state a worker thread installs in its thread-local context.
 pub(crate) struct Context {
     handle: Arc<Handle>,
+    /// This worker's index, fixed for its life (also in `Core`, which is not always borrowable).
+    index: usize,
     park: Parker,
     /// Borrowed only briefly, never across a poll or a park: a wake from the running task (or from the
     /// parked driver, later) must be able to reach the ring.
@@ -140,7 +142,7 @@ pub(crate) fn create(
         workers.push((core, park));
     }
     let unparkers: Box<[_]> = remotes.iter().map(|r| r.unpark.clone()).collect();
-    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers));
+    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers));
     let handle = Arc::new(Handle {
         time,
         remotes: remotes.into_boxed_slice(),
@@ -184,6 +186,7 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     let index = core.index;
     let cx = scheduler::Context::MultiThread(Context {
         handle,
+        index,
         park,
         core: RefCell::new(core),
         batched_wakes: Cell::new(None),
@@ -208,6 +211,10 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
 impl Context {
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
     }
 
     fn run(&self) {
