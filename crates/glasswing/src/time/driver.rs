@@ -41,7 +41,10 @@ const NO_OWNER: usize = usize::MAX;
 const WAKE_BATCH: usize = 64;
 
 pub(crate) struct TimeHandle {
-    pub(crate) clock: Clock,
+    /// Read on every `Instant::now()` and timer registration. Padded to a cache line of its own, which
+    /// also gives the `Arc` counts in front of this struct their own line: every `Sleep` holds a clone,
+    /// and its increments and decrements from every worker must not evict the clock's line.
+    pub(crate) clock: CachePadded<Clock>,
     /// One wheel per worker, then the one shared by every other thread.
     shards: Box<[CachePadded<Shard>]>,
     /// Index (into `unparkers`) of the thread holding the driver token, or `NO_OWNER`.
@@ -83,7 +86,7 @@ impl TimeHandle {
             })
         };
         TimeHandle {
-            clock,
+            clock: CachePadded::new(clock),
             shards: (0..=workers).map(|_| shard()).collect(),
             owner: AtomicUsize::new(NO_OWNER),
             wake_at: AtomicU64::new(u64::MAX),
