@@ -2,9 +2,9 @@
 //!
 //! What it measures: the wall time of Tokio's own scheduler benchmark shapes
 //! (`spawn_many_local`, `spawn_many_remote_idle`, `spawn_many_remote_busy`, `ping_pong`,
-//! `yield_many`, `chained_spawn`; see [`workloads`]) and of two timer workloads
-//! (`timer_fire`, `timer_cancel`) on the multi-thread (`mt/`) and current-thread (`ct/`)
-//! flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
+//! `yield_many`, `chained_spawn`; see [`workloads`]) and of the timer workloads
+//! (`timer_fire`, `timer_cancel`, and on `mt/` only `timer_cancel_contended`) on the
+//! multi-thread (`mt/`) and current-thread (`ct/`) flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
 //! and per pending timer ([`mem`]). For each workload it prints the median, p10 and p90
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
@@ -79,8 +79,8 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
   --budget SECS       soft time limit per workload; stops early (after at least 5
-                      iterations) when exceeded (default 15); timer_fire and
-                      timer_cancel also stop at 20 iterations
+                      iterations) when exceeded (default 15); the timer
+                      workloads also stop at 20 iterations
   --hang-timeout SECS abort the process if one iteration runs longer (default 30)";
 
 fn parse_args(cores: usize) -> Config {

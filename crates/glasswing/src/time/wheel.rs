@@ -845,11 +845,12 @@ mod tests {
         assert_eq!(wheel.len(), 5);
 
         // A burst grows the slab's capacity; once it has fired, the capacity is given back.
+        let burst = if cfg!(miri) { 5_000 } else { 100_000 };
         let mut big = Wheel::new();
-        for i in 0..100_000u64 {
+        for i in 0..burst {
             big.insert(1 + i % 50, counter().1).unwrap();
         }
-        assert!(big.slab.capacity() >= 100_000);
+        assert!(big.slab.capacity() >= burst as usize);
         advance_all(&mut big, 50);
         assert!(big.slab.is_empty());
         assert!(big.slab.capacity() <= 1024, "capacity {} after every timer fired", big.slab.capacity());
