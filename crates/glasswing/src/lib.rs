@@ -13,13 +13,16 @@
 //! The crate is organised by the parts of a runtime, one folder each: `task` (the task allocation,
 //! its state machine and wakers), `runtime` (builder, handle, thread-local context), `scheduler`
 //! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
-//! timer wheel, sleeps, timeouts, intervals, paused time). docs/ explains each against its code.
+//! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio and the
+//! futures-io traits), `net` (TCP, UDP and Unix sockets). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 mod blocking;
+pub mod io;
 pub(crate) mod loom;
+pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
 pub mod task;

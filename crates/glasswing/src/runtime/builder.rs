@@ -3,6 +3,7 @@
 
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
+use crate::io::driver::IoHandle;
 use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
 use std::fmt;
 use std::io;
@@ -186,14 +187,15 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         });
+        let io = Arc::new(IoHandle::new()?);
         match self.kind {
             Kind::CurrentThread => {
-                let handle = current_thread::Handle::new(pool.spawner().clone(), config);
+                let handle = current_thread::Handle::new(pool.spawner().clone(), config, io);
                 Ok(Runtime::new_from_parts(scheduler::Handle::CurrentThread(handle), pool, Vec::new()))
             }
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
-                let (handle, launch) = multi_thread::create(workers, pool.spawner().clone(), config);
+                let (handle, launch) = multi_thread::create(workers, pool.spawner().clone(), config, io);
                 let rt_handle = scheduler::Handle::MultiThread(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
                 for (index, main) in launch.into_workers().into_iter().enumerate() {

@@ -4,10 +4,15 @@
 //! arrives before `park` is remembered, so no wakeup is ever lost, and the uncontended paths (unpark of
 //! a running thread, park with a pending notification) touch only the atomic. Workers, the
 //! current-thread scheduler and `block_on` all park through this one type.
+//!
+//! A runtime's parkers also know its I/O driver: the thread holding the driver token parks *in* it
+//! (`park_in_driver`, state `PARKED_DRIVER`), and `unpark` then wakes it through the driver's mio
+//! `Waker` instead of the condvar.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Condvar, Mutex};
 // `std`'s `Arc` even under loom: `Wake` takes `self: std::sync::Arc<Self>`.
+use crate::io::driver::IoHandle;
 use std::sync::Arc;
 use std::task::Wake;
 use std::time::Duration;
@@ -15,6 +20,7 @@ use std::time::Duration;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+const PARKED_DRIVER: usize = 3;
 
 /// The parking side; one per thread that parks.
 pub(crate) struct Parker {
@@ -31,15 +37,23 @@ pub(crate) struct Inner {
     state: AtomicUsize,
     lock: Mutex<()>,
     condvar: Condvar,
+    /// The runtime's I/O driver, for threads that may park in it.
+    io: Option<Arc<IoHandle>>,
 }
 
 impl Parker {
     pub(crate) fn new() -> Parker {
+        Parker::with_io(None)
+    }
+
+    /// A parker for a runtime thread that may park in the I/O driver.
+    pub(crate) fn with_io(io: Option<Arc<IoHandle>>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 lock: Mutex::new(()),
                 condvar: Condvar::new(),
+                io,
             }),
         }
     }
@@ -64,6 +78,31 @@ impl Parker {
             None => self.park(),
             Some(timeout) => self.park_timeout(timeout),
         }
+    }
+
+    /// Parks in the I/O driver (the caller holds the driver token): until an I/O event, an unpark, or
+    /// `timeout`. The events found wake their tasks before this returns. Even with a notification
+    /// pending the driver is polled once, without waiting, so a thread that is woken often still
+    /// sees I/O.
+    pub(crate) fn park_in_driver(&self, timeout: Option<Duration>) {
+        let io = self.inner.io.as_ref().expect("park_in_driver on a parker without an I/O driver");
+        if self.inner.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            io.turn(Some(Duration::ZERO));
+            return;
+        }
+        match self.inner.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.inner.state.swap(EMPTY, SeqCst);
+                io.turn(Some(Duration::ZERO));
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        // An unpark from here on sees PARKED_DRIVER and wakes the poll; one that lands before the poll
+        // starts leaves the eventfd readable, so the poll returns at once.
+        io.turn(timeout);
+        self.inner.state.swap(EMPTY, SeqCst);
     }
 }
 
@@ -105,6 +144,7 @@ impl Inner {
     fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
+            PARKED_DRIVER => self.io.as_ref().expect("parked in a driver it does not have").unpark(),
             PARKED => {
                 // Take the lock so that the notify cannot slip in between the parker's state change
                 // and its wait.

@@ -11,6 +11,7 @@
 //! iteration, and the `block_on` future and remote wakes get their turn too.
 
 use crate::blocking;
+use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
 use crate::scheduler::{self, coop, Config, Placement};
@@ -46,6 +47,7 @@ pub(crate) struct Handle {
     pub(crate) blocking: blocking::Spawner,
     pub(crate) config: Config,
     pub(crate) time: Arc<TimeHandle>,
+    pub(crate) io: Arc<IoHandle>,
 }
 
 struct Core {
@@ -78,8 +80,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Handle {
-    pub(crate) fn new(blocking: blocking::Spawner, config: Config) -> Arc<Handle> {
-        let park = Parker::new();
+    pub(crate) fn new(blocking: blocking::Spawner, config: Config, io: Arc<IoHandle>) -> Arc<Handle> {
+        let park = Parker::with_io(Some(io.clone()));
         Arc::new(Handle {
             owned: OwnedTasks::new(1),
             inject: Mutex::new(Some(VecDeque::new())),
@@ -87,6 +89,7 @@ impl Handle {
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
             time: Arc::new(TimeHandle::new(Clock::new(config.start_paused), Box::new([park.unparker()]), 0)),
+            io,
             park,
             core: Mutex::new(Some(Box::new(Core {
                 tasks: VecDeque::with_capacity(64),
@@ -194,7 +197,12 @@ impl Handle {
                         if !had_deferred && !self.woken.load(Ordering::Acquire) {
                             // Sleep until woken or until the next timer; then fire what is due.
                             let token = self.time.before_park(0, !self.blocking.is_busy());
-                            self.park.park_for(token.timeout);
+                            // The core's holder always gets the token: it is the only thread to park here.
+                            if token.owns() {
+                                self.park.park_in_driver(token.timeout);
+                            } else {
+                                self.park.park_for(token.timeout);
+                            }
                             self.time.after_park(token);
                         }
                         continue 'outer;
@@ -203,6 +211,7 @@ impl Handle {
             }
             ct.with_core(Core::wake_deferred);
             self.time.process();
+            self.io.poll_now();
         })
     }
 
@@ -263,6 +272,7 @@ impl Handle {
             self.inject_len.store(0, Ordering::Release);
             drop(remote);
             self.time.shutdown();
+            self.io.shutdown();
         });
         // The core stays out: the runtime is gone, and new tasks are cancelled at spawn.
         ct.core.borrow_mut().take();

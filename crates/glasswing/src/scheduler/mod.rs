@@ -109,6 +109,13 @@ impl Handle {
         }
     }
 
+    pub(crate) fn io(&self) -> &Arc<crate::io::driver::IoHandle> {
+        match self {
+            Handle::CurrentThread(h) => &h.io,
+            Handle::MultiThread(h) => &h.io,
+        }
+    }
+
     /// The blocking pool ran out of work: a current-thread runtime with paused time may now let its
     /// clock jump, so wake its driver to reconsider.
     pub(crate) fn blocking_idle(&self) {

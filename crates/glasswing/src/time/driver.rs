@@ -331,3 +331,10 @@ pub(crate) struct ParkToken {
     owns: bool,
     pub(crate) timeout: Option<Duration>,
 }
+
+impl ParkToken {
+    /// Whether this thread holds the driver token, and so parks in the I/O driver.
+    pub(crate) fn owns(&self) -> bool {
+        self.owns
+    }
+}

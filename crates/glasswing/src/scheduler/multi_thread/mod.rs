@@ -11,6 +11,7 @@ mod worker;
 pub(crate) use worker::{create, Context};
 
 use crate::blocking;
+use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
 use crate::scheduler::{self, Config, Placement};
@@ -34,6 +35,7 @@ pub(crate) struct Handle {
     pub(crate) blocking: blocking::Spawner,
     pub(crate) config: Config,
     pub(crate) time: Arc<TimeHandle>,
+    pub(crate) io: Arc<IoHandle>,
     /// Worker threads that have not finished shutting down.
     workers_alive: Mutex<usize>,
     workers_done: Condvar,
@@ -131,6 +133,7 @@ impl Handle {
                 drop(task);
             }
             self.time.shutdown();
+            self.io.shutdown();
             self.workers_done.notify_all();
         }
     }

@@ -44,6 +44,7 @@
 
 use super::queue::{self, CAPACITY};
 use super::{Handle, Remote};
+use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::Parker;
 use crate::scheduler::{self, coop, FastRand, Placement};
@@ -117,12 +118,13 @@ pub(crate) fn create(
     num_workers: usize,
     blocking: crate::blocking::Spawner,
     config: scheduler::Config,
+    io: Arc<IoHandle>,
 ) -> (Arc<Handle>, Launch) {
     let mut remotes = Vec::with_capacity(num_workers);
     let mut workers = Vec::with_capacity(num_workers);
     for index in 0..num_workers {
         let (steal, run_queue) = queue::local();
-        let park = Parker::new();
+        let park = Parker::with_io(Some(io.clone()));
         remotes.push(Remote { steal, unpark: park.unparker() });
         let core = Core {
             index,
@@ -145,6 +147,7 @@ pub(crate) fn create(
     let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers));
     let handle = Arc::new(Handle {
         time,
+        io,
         remotes: remotes.into_boxed_slice(),
         inject: Inject::new(),
         idle: Idle::new(num_workers),
@@ -226,7 +229,11 @@ impl Context {
             };
             if maintenance {
                 // Outside the borrow: the tasks that timers wake land in this worker's queues.
-                if self.batch_wakes(|| self.handle.time.process()) {
+                let fire = || {
+                    self.handle.time.process();
+                    self.handle.io.poll_now();
+                };
+                if self.batch_wakes(fire) {
                     self.handle.notify_parked();
                 }
                 self.core.borrow_mut().maintenance(&self.handle);
@@ -347,7 +354,12 @@ impl Context {
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
             let token = self.handle.time.before_park(index, false);
-            self.park.park_for(token.timeout);
+            // The token holder sleeps in the I/O driver, the others on their condvars.
+            if token.owns() {
+                self.park.park_in_driver(token.timeout);
+            } else {
+                self.park.park_for(token.timeout);
+            }
             // Timers fired here wake their tasks onto this worker's own queues.
             let notify = self.batch_wakes(|| self.handle.time.after_park(token));
             let mut core = self.core.borrow_mut();

@@ -1,0 +1,277 @@
+//! The I/O driver (the reactor): one `mio::Poll` per runtime, the resources registered with it, and
+//! how a parked thread sleeps in it.
+//!
+//! **Registration.** Each resource is registered once, for reading and writing, edge-triggered (mio's
+//! only mode). Its `ScheduledIo` lives in a slab; the mio token is the slab index with a generation in
+//! the high bits. Deregistering removes the slab entry and bumps the generation, so an event that the
+//! kernel reported for the old resource, and that the driver is dispatching at the same moment, finds
+//! either the old entry (harmless: nobody waits on it any more) or no entry with that generation
+//! (ignored). It can never reach a new resource that reused the index.
+//!
+//! **Who polls.** The thread that holds the time driver's token (see `time/driver.rs`) parks *in* the
+//! reactor: `epoll_wait` with the timeout to the next timer, instead of a condvar. Other parked threads
+//! sleep on their condvars. Unparking the thread in the reactor writes to mio's `Waker` (an eventfd on
+//! Linux). Busy workers poll with a zero timeout at their maintenance ticks, if no one else is polling
+//! (`try_lock`), so I/O events are not left waiting while every worker is busy. Events are dispatched
+//! in one pass: the slab lock is taken once, each event's readiness is recorded and its wakers
+//! collected, and the wakes happen after every lock is released.
+
+use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::task::Waker;
+use std::time::Duration;
+
+/// The token of mio's `Waker`; resource tokens are slab index + generation, which never reach it.
+const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+
+/// Events read per `epoll_wait`.
+const EVENTS: usize = 1024;
+
+/// Slab indices use the low 32 bits of a token, generations the next 31 (the top bit stays clear so
+/// no token equals `WAKE_TOKEN`).
+const INDEX_BITS: u32 = 32;
+const GENERATION_MASK: usize = (1 << 31) - 1;
+
+pub(crate) struct IoHandle {
+    registry: mio::Registry,
+    waker: mio::Waker,
+    /// The poller and its event buffer; locked by whoever polls (the parked token holder, or a busy
+    /// worker's zero-timeout poll).
+    poll: Mutex<Poller>,
+    registrations: Mutex<Registrations>,
+    is_shutdown: AtomicBool,
+}
+
+struct Poller {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+#[derive(Default)]
+struct Registrations {
+    entries: Vec<Slot>,
+    free: Vec<u32>,
+    /// Registered resources, so `len` is O(1) (diagnostics, tests).
+    live: usize,
+}
+
+struct Slot {
+    generation: usize,
+    io: Option<Arc<ScheduledIo>>,
+}
+
+impl std::fmt::Debug for IoHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IoHandle").finish_non_exhaustive()
+    }
+}
+
+impl IoHandle {
+    pub(crate) fn new() -> io::Result<IoHandle> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
+        Ok(IoHandle {
+            registry,
+            waker,
+            poll: Mutex::new(Poller { poll, events: mio::Events::with_capacity(EVENTS) }),
+            registrations: Mutex::new(Registrations::default()),
+            is_shutdown: AtomicBool::new(false),
+        })
+    }
+
+    /// Registers `source` for reading and writing. The returned token deregisters it.
+    pub(crate) fn register(
+        &self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<(Arc<ScheduledIo>, mio::Token)> {
+        if self.is_shutdown.load(Ordering::Acquire) {
+            return Err(shutdown_error());
+        }
+        let io = Arc::new(ScheduledIo::new());
+        let token = {
+            let mut regs = lock(&self.registrations);
+            let index = match regs.free.pop() {
+                Some(index) => index,
+                None => {
+                    regs.entries.push(Slot { generation: 0, io: None });
+                    u32::try_from(regs.entries.len() - 1).expect("too many I/O resources")
+                }
+            };
+            let slot = &mut regs.entries[index as usize];
+            slot.io = Some(io.clone());
+            let token = mio::Token(index as usize | (slot.generation << INDEX_BITS));
+            regs.live += 1;
+            token
+        };
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        if let Err(e) = self.registry.register(source, token, interest) {
+            self.release(token);
+            return Err(e);
+        }
+        Ok((io, token))
+    }
+
+    /// Deregisters `source` and frees its token. An event for it already read by the poller is
+    /// dropped at dispatch (see the module documentation).
+    pub(crate) fn deregister(
+        &self,
+        source: &mut impl mio::event::Source,
+        token: mio::Token,
+    ) -> io::Result<()> {
+        let result = self.registry.deregister(source);
+        self.release(token);
+        result
+    }
+
+    fn release(&self, token: mio::Token) {
+        let index = token.0 & u32::MAX as usize;
+        let mut regs = lock(&self.registrations);
+        let slot = &mut regs.entries[index];
+        if slot.io.take().is_some() {
+            slot.generation = (slot.generation + 1) & GENERATION_MASK;
+            regs.free.push(index as u32);
+            regs.live -= 1;
+        }
+    }
+
+    /// Registered resources right now.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn registered(&self) -> usize {
+        lock(&self.registrations).live
+    }
+
+    /// Wakes the thread parked in `turn`, if any; if none is, the next `turn` returns at once.
+    pub(crate) fn unpark(&self) {
+        // Fails only if the eventfd is full, which means a wakeup is pending anyway.
+        let _ = self.waker.wake();
+    }
+
+    /// Polls for events, up to `timeout` (`None`: until one arrives or `unpark`), and wakes the tasks
+    /// they concern. For the thread parking with the driver token.
+    pub(crate) fn turn(&self, timeout: Option<Duration>) {
+        let mut poller = lock(&self.poll);
+        let wakers = self.poll_and_collect(&mut poller, timeout);
+        drop(poller);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// A zero-timeout poll for a busy thread; skipped if another thread is polling.
+    pub(crate) fn poll_now(&self) {
+        let mut poller = match self.poll.try_lock() {
+            Ok(poller) => poller,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        let wakers = self.poll_and_collect(&mut poller, Some(Duration::ZERO));
+        drop(poller);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// One `epoll_wait`, then every event's readiness recorded; returns the wakers to wake.
+    fn poll_and_collect(&self, poller: &mut Poller, timeout: Option<Duration>) -> Vec<Waker> {
+        let Poller { poll, events } = poller;
+        let mut wakers: Vec<Waker> = Vec::new();
+        if let Err(e) = poll.poll(events, timeout) {
+            // Interrupted by a signal: a spurious wakeup, as the caller allows. Anything else would mean
+            // the epoll instance itself is broken.
+            assert_eq!(e.kind(), io::ErrorKind::Interrupted, "glasswing: the I/O driver failed to poll: {e}");
+            return wakers;
+        }
+        {
+            let regs = lock(&self.registrations);
+            for event in events.iter() {
+                let token = event.token();
+                if token == WAKE_TOKEN {
+                    continue;
+                }
+                let index = token.0 & u32::MAX as usize;
+                let generation = token.0 >> INDEX_BITS;
+                let Some(slot) = regs.entries.get(index) else { continue };
+                if slot.generation != generation {
+                    continue;
+                }
+                if let Some(io) = &slot.io {
+                    io.set_readiness(Ready::from_event(event), &mut wakers);
+                }
+            }
+        }
+        wakers
+    }
+
+    /// Runtime shutdown: every resource's waiters wake and get an error, and new registrations fail.
+    /// (A waiter may be a task of this runtime, being cancelled, whose wake is then a no-op, or a
+    /// future some other executor polls, which must not wait forever.)
+    pub(crate) fn shutdown(&self) {
+        self.is_shutdown.store(true, Ordering::Release);
+        let mut wakers = Vec::new();
+        {
+            let regs = lock(&self.registrations);
+            for io in regs.entries.iter().filter_map(|slot| slot.io.as_ref()) {
+                io.shutdown(&mut wakers);
+            }
+        }
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::{Context, Poll, Wake};
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_reused_slot_gets_a_new_generation_and_old_events_are_dropped() {
+        let driver = IoHandle::new().unwrap();
+        let mut first = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (old_io, old_token) = driver.register(&mut first).unwrap();
+        assert_eq!(driver.registered(), 1);
+        driver.deregister(&mut first, old_token).unwrap();
+        assert_eq!(driver.registered(), 0);
+
+        let mut second = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (new_io, new_token) = driver.register(&mut second).unwrap();
+        assert_eq!(new_token.0 & u32::MAX as usize, old_token.0 & u32::MAX as usize, "the slot is reused");
+        assert_ne!(new_token, old_token);
+
+        // The new socket is writable at once: its event reaches it, and only it.
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let _ = old_io.poll_ready(&mut cx, super::super::Interest::WRITABLE);
+        driver.turn(Some(Duration::from_secs(5)));
+        assert!(matches!(new_io.poll_ready(&mut cx, super::super::Interest::WRITABLE), Poll::Ready(Ok(_))));
+        assert!(old_io.poll_ready(&mut cx, super::super::Interest::WRITABLE).is_pending());
+        assert_eq!(count.0.load(Ordering::SeqCst), 0, "an event for the freed token reached its old owner");
+        driver.deregister(&mut second, new_token).unwrap();
+    }
+
+    #[test]
+    fn unpark_ends_a_turn_and_shutdown_fails_registration() {
+        let driver = Arc::new(IoHandle::new().unwrap());
+        let waker = {
+            let driver = driver.clone();
+            std::thread::spawn(move || driver.unpark())
+        };
+        // No timeout: only the unpark (before or during the poll) can end it.
+        driver.turn(None);
+        waker.join().unwrap();
+        driver.shutdown();
+        let mut socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert!(driver.register(&mut socket).is_err());
+    }
+}

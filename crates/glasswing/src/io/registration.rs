@@ -1,0 +1,97 @@
+//! `PollEvented`: a non-blocking mio source registered with the current runtime's reactor, with the
+//! loop every async read and write runs: wait for readiness, try the operation, and on `WouldBlock`
+//! clear the readiness seen (by its tick) and wait again.
+
+use super::driver::IoHandle;
+use super::scheduled_io::{Interest, ReadyEvent, ScheduledIo};
+use crate::scheduler::coop;
+use std::io;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    /// `None` only after `into_inner`.
+    source: Option<E>,
+    io: Arc<ScheduledIo>,
+    token: mio::Token,
+    driver: Arc<IoHandle>,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `source` with the current runtime's reactor.
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message that says so.
+    #[track_caller]
+    pub(crate) fn new(mut source: E) -> io::Result<PollEvented<E>> {
+        let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()))
+            .unwrap_or_else(|| crate::runtime::no_runtime("registering an I/O resource"));
+        let (io, token) = driver.register(&mut source)?;
+        Ok(PollEvented { source: Some(source), io, token, driver })
+    }
+
+    pub(crate) fn get_ref(&self) -> &E {
+        self.source.as_ref().expect("source taken")
+    }
+
+    /// Waits until the reactor has seen readiness for `interest`. Counts against the coop budget.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let restore = ready!(coop::poll_proceed(cx));
+        let event = ready!(self.io.poll_ready(cx, interest))?;
+        restore.made_progress();
+        Poll::Ready(Ok(event))
+    }
+
+    /// Runs `op` once readiness for `interest` has been seen, until it stops saying `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = ready!(self.poll_ready(cx, interest))?;
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// `op` once, if readiness for `interest` has been seen; `WouldBlock` otherwise (and after
+    /// clearing the readiness when `op` itself would block). Never waits.
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        op: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = match self.io.ready_now(interest) {
+            Some(event) => event?,
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+        };
+        let result = op(self.get_ref());
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.clear_readiness(event);
+        }
+        result
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut source) = self.source.take() {
+            // Errors here mean the fd is already gone from epoll (closed elsewhere); nothing to undo.
+            let _ = self.driver.deregister(&mut source, self.token);
+        }
+    }
+}
+
+impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.source.fmt(f)
+    }
+}
