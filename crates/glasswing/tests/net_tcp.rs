@@ -185,7 +185,9 @@ fn split_halves_and_reunite() {
             let other = TcpStream::connect(addr).await.unwrap();
             let (other_read, other_write) = other.into_split();
             // Halves of different streams come back, both of them.
-            let glasswing::net::ReuniteError(read, other_write) = read.reunite(other_write).unwrap_err();
+            let err: glasswing::net::ReuniteError = read.reunite(other_write).unwrap_err();
+            assert!(err.to_string().contains("not from the same stream"));
+            let (read, other_write) = (err.0, err.1);
             let mut whole = read.reunite(write).unwrap();
             drop((other_read, other_write));
             whole.write_all(b"again").await.unwrap();

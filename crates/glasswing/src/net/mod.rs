@@ -8,7 +8,18 @@
 //! and `AsyncWrite`, whose `poll_close` shuts down only the write side.
 
 mod addr;
-mod tcp;
+pub(crate) mod split;
+pub mod tcp;
+mod udp;
+#[cfg(unix)]
+pub mod unix;
 
 pub use addr::ToSocketAddrs;
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf};
+pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+fn no_addresses() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, "could not resolve to any address")
+}

@@ -1,12 +1,12 @@
 //! TCP: `TcpListener` and `TcpStream`, with borrowed (`split`) and owned (`into_split`) halves.
 
 use super::addr::{resolve, ToSocketAddrs};
+use super::split::{self, stream_io, Stream};
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A TCP socket server, listening for connections.
@@ -26,7 +26,7 @@ impl TcpListener {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(no_addresses))
+        Err(last.unwrap_or_else(super::no_addresses))
     }
 
     /// Waits for a connection and returns it with the peer's address.
@@ -97,7 +97,7 @@ impl TcpStream {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(no_addresses))
+        Err(last.unwrap_or_else(super::no_addresses))
     }
 
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
@@ -157,11 +157,6 @@ impl TcpStream {
         self.io.get_ref().set_ttl(ttl)
     }
 
-    /// Shuts down the read side, the write side or both (what `close` does is `Shutdown::Write`).
-    pub fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
     /// Waits until the socket may be readable (data, EOF or an error). A following `try_read` can
     /// still say `WouldBlock`: readiness can be stale.
     pub async fn readable(&self) -> io::Result<()> {
@@ -196,25 +191,26 @@ impl TcpStream {
 
     /// Borrowed halves: reading and writing from two futures of the same task (or `select!`).
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (ReadHalf(self), WriteHalf(self))
+        (split::ReadHalf(self), split::WriteHalf(self))
     }
 
     /// Owned halves, to read in one task and write in another. Dropping the write half shuts down the
     /// write side, as in Tokio.
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        let shared = Arc::new(self);
-        (OwnedReadHalf(shared.clone()), OwnedWriteHalf { stream: shared, shutdown_on_drop: true })
+        split::into_split(self)
     }
+}
 
-    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+impl Stream for TcpStream {
+    fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Interest::READABLE, |mut s| s.read(buf))
     }
 
-    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write(buf))
     }
 
-    fn poll_write_vectored_priv(
+    fn poll_write_vectored_shared(
         &self,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
@@ -222,11 +218,11 @@ impl TcpStream {
         self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write_vectored(bufs))
     }
 
-    fn shutdown_write(&self) -> Poll<io::Result<()>> {
+    fn shutdown_write(&self) -> io::Result<()> {
         match self.io.get_ref().shutdown(Shutdown::Write) {
             // Already disconnected: the write side is as closed as it gets.
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            result => Poll::Ready(result),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
         }
     }
 }
@@ -240,136 +236,16 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-/// The futures-io traits for a stream, for the stream itself, a reference to it, and every half: all
-/// read through one `&TcpStream`.
-macro_rules! stream_io {
-    ($ty:ty, $this:ident => $stream:expr) => {
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_read_priv(cx, buf)
-            }
-        }
+stream_io!([] TcpStream, this => &*this);
+stream_io!(['a] &'a TcpStream, this => *this);
 
-        impl AsyncWrite for $ty {
-            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                // Nothing is buffered here; the kernel sends what was written.
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                $stream.shutdown_write()
-            }
-        }
-    };
-}
-
-stream_io!(TcpStream, this => this);
-stream_io!(&TcpStream, this => *this);
-stream_io!(ReadHalf<'_>, this => this.0);
-stream_io!(WriteHalf<'_>, this => this.0);
-stream_io!(OwnedReadHalf, this => this.0);
-stream_io!(OwnedWriteHalf, this => this.stream);
-
-/// The reading half of `TcpStream::split` (it can write too: both halves are views of one stream).
-#[derive(Debug)]
-pub struct ReadHalf<'a>(&'a TcpStream);
-
-/// The writing half of `TcpStream::split`.
-#[derive(Debug)]
-pub struct WriteHalf<'a>(&'a TcpStream);
-
-/// The reading half of `TcpStream::into_split`.
-#[derive(Debug)]
-pub struct OwnedReadHalf(Arc<TcpStream>);
-
-/// The writing half of `TcpStream::into_split`; dropping it shuts down the write side.
-#[derive(Debug)]
-pub struct OwnedWriteHalf {
-    stream: Arc<TcpStream>,
-    shutdown_on_drop: bool,
-}
-
-impl OwnedReadHalf {
-    /// Puts the stream back together with its own write half.
-    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-        reunite(self, other)
-    }
-
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.0.peer_addr()
-    }
-
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-}
-
-impl OwnedWriteHalf {
-    /// Puts the stream back together with its own read half.
-    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
-        reunite(other, self)
-    }
-
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
-    }
-
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.local_addr()
-    }
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            let _ = self.stream.shutdown_write();
-        }
-    }
-}
-
-fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-    if !Arc::ptr_eq(&read.0, &write.stream) {
-        return Err(ReuniteError(read, write));
-    }
-    write.shutdown_on_drop = false;
-    let stream = write.stream.clone();
-    drop(write);
-    drop(read);
-    Ok(Arc::try_unwrap(stream).expect("both halves were just dropped"))
-}
-
-/// `reunite` was given halves of two different streams; both come back.
-#[derive(Debug)]
-pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
-
-impl fmt::Display for ReuniteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves that are not from the same TcpStream")
-    }
-}
-
-impl std::error::Error for ReuniteError {}
-
-fn no_addresses() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "could not resolve to any address")
-}
+/// The reading half of [`TcpStream::split`].
+pub type ReadHalf<'a> = split::ReadHalf<'a, TcpStream>;
+/// The writing half of [`TcpStream::split`].
+pub type WriteHalf<'a> = split::WriteHalf<'a, TcpStream>;
+/// The reading half of [`TcpStream::into_split`].
+pub type OwnedReadHalf = split::OwnedReadHalf<TcpStream>;
+/// The writing half of [`TcpStream::into_split`]; dropping it shuts down the write side.
+pub type OwnedWriteHalf = split::OwnedWriteHalf<TcpStream>;
+/// Halves of two different `TcpStream`s given to `reunite`.
+pub type ReuniteError = split::ReuniteError<TcpStream>;

@@ -1,0 +1,159 @@
+//! Halves of a byte stream (TCP or Unix): borrowed ones from `split`, owned ones from `into_split`.
+//!
+//! One set of generic types serves every stream type; `net::tcp` and `net::unix` name them for their
+//! stream (`tcp::OwnedReadHalf` is `OwnedReadHalf<TcpStream>`). Both halves read and write through one
+//! shared `&Stream`, which is sound because the reactor keeps separate reader and writer wakers.
+
+use crate::io::{AsyncRead, AsyncWrite};
+use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// What a stream offers its halves: polling through a shared reference. Public only in name (the module
+/// is private), so it bounds the public half types without being implementable outside.
+pub trait Stream {
+    fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    fn poll_write_vectored_shared(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+    /// Shuts down the write side; already-disconnected counts as done.
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`.
+macro_rules! stream_io {
+    ([$($generics:tt)*] $ty:ty, $this:ident => $stream:expr) => {
+        impl<$($generics)*> AsyncRead for $ty {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_read_shared($stream, cx, buf)
+            }
+        }
+
+        impl<$($generics)*> AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Nothing is buffered here; the kernel sends what was written.
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            }
+        }
+    };
+}
+pub(crate) use stream_io;
+
+stream_io!(['a, S: Stream] ReadHalf<'a, S>, this => this.0);
+stream_io!(['a, S: Stream] WriteHalf<'a, S>, this => this.0);
+stream_io!([S: Stream] OwnedReadHalf<S>, this => &*this.0);
+stream_io!([S: Stream] OwnedWriteHalf<S>, this => &*this.stream);
+
+/// The reading half of `split` (it can write too: both halves are views of one stream).
+#[derive(Debug)]
+pub struct ReadHalf<'a, S>(pub(crate) &'a S);
+
+/// The writing half of `split`.
+#[derive(Debug)]
+pub struct WriteHalf<'a, S>(pub(crate) &'a S);
+
+/// The reading half of `into_split`.
+#[derive(Debug)]
+pub struct OwnedReadHalf<S>(Arc<S>);
+
+/// The writing half of `into_split`; dropping it shuts down the write side, as in Tokio.
+pub struct OwnedWriteHalf<S: Stream> {
+    stream: Arc<S>,
+    shutdown_on_drop: bool,
+}
+
+pub(crate) fn into_split<S: Stream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
+    let shared = Arc::new(stream);
+    (OwnedReadHalf(shared.clone()), OwnedWriteHalf { stream: shared, shutdown_on_drop: true })
+}
+
+impl<S: Stream> OwnedReadHalf<S> {
+    /// Puts the stream back together with its own write half.
+    pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+        reunite(self, other)
+    }
+
+    /// The stream both halves share (for its addresses and options).
+    pub fn as_ref(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S: Stream> OwnedWriteHalf<S> {
+    /// Puts the stream back together with its own read half.
+    pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
+        reunite(other, self)
+    }
+
+    /// The stream both halves share (for its addresses and options).
+    pub fn as_ref(&self) -> &S {
+        &self.stream
+    }
+}
+
+impl<S: Stream> Drop for OwnedWriteHalf<S> {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            let _ = self.stream.shutdown_write();
+        }
+    }
+}
+
+impl<S: Stream + fmt::Debug> fmt::Debug for OwnedWriteHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OwnedWriteHalf").field(&self.stream).finish()
+    }
+}
+
+fn reunite<S: Stream>(read: OwnedReadHalf<S>, mut write: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
+    if !Arc::ptr_eq(&read.0, &write.stream) {
+        return Err(ReuniteError(read, write));
+    }
+    write.shutdown_on_drop = false;
+    let stream = write.stream.clone();
+    drop(write);
+    drop(read);
+    Ok(Arc::try_unwrap(stream).ok().expect("both halves were just dropped"))
+}
+
+/// `reunite` was given halves of two different streams; both come back.
+pub struct ReuniteError<S: Stream>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>);
+
+impl<S: Stream + fmt::Debug> fmt::Debug for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ReuniteError").field(&self.0).field(&self.1).finish()
+    }
+}
+
+impl<S: Stream> fmt::Display for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same stream")
+    }
+}
+
+impl<S: Stream + fmt::Debug> std::error::Error for ReuniteError<S> {}
