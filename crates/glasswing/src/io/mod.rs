@@ -2,7 +2,8 @@
 //!
 //! - `driver.rs`: the reactor (one `mio::Poll` per runtime), registration, and parking in it;
 //! - `scheduled_io.rs`: one registered resource's readiness and waiters;
-//! - `registration.rs`: `PollEvented`, which turns a non-blocking mio source into poll-based I/O.
+//! - `registration.rs`: `PollEvented`, which turns a non-blocking mio source into poll-based I/O;
+//! - `async_fd.rs`: `AsyncFd`, readiness for any file descriptor.
 //!
 //! The traits are the `futures-io` ones (`AsyncRead`, `AsyncWrite`, ...), with extension traits
 //! (`ext.rs`) and `copy`, `split` and the buffered adapters from `futures-util`, so any futures-io
@@ -10,6 +11,8 @@
 //! against futures-io. docs/io.md explains
 //! the reactor against its code.
 
+#[cfg(unix)]
+mod async_fd;
 pub(crate) mod driver;
 mod ext;
 mod registration;
@@ -18,6 +21,8 @@ mod scheduled_io;
 pub(crate) use registration::PollEvented;
 pub use scheduled_io::{Interest, Ready};
 
+#[cfg(unix)]
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
 pub use ext::{split, AsyncReadExt, AsyncWriteExt};
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{copy, BufReader, BufWriter, Copy, ReadHalf, WriteHalf};
