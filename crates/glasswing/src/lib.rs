@@ -25,6 +25,8 @@ pub(crate) mod loom;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
+#[cfg(unix)]
+pub mod signal;
 pub mod task;
 pub mod time;
 
