@@ -20,6 +20,8 @@
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 mod blocking;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;

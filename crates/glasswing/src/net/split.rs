@@ -25,7 +25,9 @@ pub trait Stream {
     fn shutdown_write(&self) -> io::Result<()>;
 }
 
-/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`.
+/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`, and with the
+/// `tokio-io` feature Tokio's `AsyncRead`/`AsyncWrite` too (`poll_shutdown` = `poll_close`: the write
+/// side only).
 macro_rules! stream_io {
     ([$($generics:tt)*] $ty:ty, $this:ident => $stream:expr) => {
         impl<$($generics)*> AsyncRead for $ty {
@@ -56,6 +58,54 @@ macro_rules! stream_io {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            }
+        }
+
+        #[cfg(feature = "tokio-io")]
+        impl<$($generics)*> tokio::io::AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                let n = std::task::ready!($crate::net::split::Stream::poll_read_shared(
+                    $stream,
+                    cx,
+                    buf.initialize_unfilled()
+                ))?;
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+        }
+
+        #[cfg(feature = "tokio-io")]
+        impl<$($generics)*> tokio::io::AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
                 Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
             }

@@ -1,0 +1,129 @@
+//! hyper 1.x on glasswing (feature `hyper`): the runtime pieces hyper asks its user for.
+//!
+//! - [`GlasswingExecutor`]: `hyper::rt::Executor`, spawning hyper's background futures (HTTP/2
+//!   connection tasks) as glasswing tasks;
+//! - [`GlasswingTimer`]: `hyper::rt::Timer`, with glasswing's `Sleep` as `hyper::rt::Sleep`;
+//! - [`GlasswingIo`]: `hyper::rt::Read` and `Write` for any futures-io stream (`TcpStream`,
+//!   `UnixStream`, their halves, TLS streams built on futures-io).
+//!
+//! They mirror hyper-util's `TokioExecutor`, `TokioTimer` and `TokioIo`, so hyper's examples carry
+//! over by renaming; examples/hello_http.rs serves HTTP with them.
+
+use crate::io::{AsyncRead, AsyncWrite};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Spawns hyper's background futures on the current glasswing runtime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GlasswingExecutor;
+
+impl<F> ::hyper::rt::Executor<F> for GlasswingExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        drop(crate::spawn(future));
+    }
+}
+
+/// hyper's timer (header read timeouts, HTTP/2 keep-alive) on glasswing's timer wheel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GlasswingTimer;
+
+impl ::hyper::rt::Timer for GlasswingTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+        Box::pin(crate::time::sleep(duration))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+        Box::pin(crate::time::sleep_until(deadline.into()))
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn ::hyper::rt::Sleep>>, new_deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<crate::time::Sleep>() {
+            Some(ours) => ours.reset(new_deadline.into()),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
+    }
+}
+
+impl ::hyper::rt::Sleep for crate::time::Sleep {}
+
+/// A futures-io stream seen through hyper's `Read` and `Write`.
+#[derive(Debug)]
+pub struct GlasswingIo<T> {
+    inner: T,
+}
+
+impl<T> GlasswingIo<T> {
+    pub fn new(inner: T) -> GlasswingIo<T> {
+        GlasswingIo { inner }
+    }
+
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: AsyncRead + Unpin> ::hyper::rt::Read for GlasswingIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: ::hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        // futures-io reads into initialized memory: zero the cursor's unfilled part first.
+        let unfilled = zeroed_unfilled(&mut buf);
+        let n = std::task::ready!(Pin::new(&mut self.get_mut().inner).poll_read(cx, unfilled))?;
+        // SAFETY: `unfilled` is the cursor's own memory, fully initialized above, and the reader wrote
+        // `n <= unfilled.len()` bytes of it.
+        unsafe { buf.advance(n) };
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The unfilled part of hyper's read cursor as an initialized `&mut [u8]` (zeroed).
+fn zeroed_unfilled<'a>(buf: &'a mut ::hyper::rt::ReadBufCursor<'_>) -> &'a mut [u8] {
+    // SAFETY: `as_mut` hands out possibly uninitialized bytes; each is written (with zero) before the
+    // slice is reinterpreted as initialized, and nothing is read from it before that.
+    unsafe {
+        let uninit = buf.as_mut();
+        for byte in uninit.iter_mut() {
+            byte.write(0);
+        }
+        &mut *(uninit as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
+    }
+}
+
+impl<T: AsyncWrite + Unpin> ::hyper::rt::Write for GlasswingIo<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_close(cx)
+    }
+}
