@@ -258,3 +258,28 @@ fn io_outside_a_runtime_says_what_to_do() {
     let message = support::panic_message(&*err).to_owned();
     assert!(message.contains("runtime"), "{message}");
 }
+
+#[test]
+fn readiness_waits_count_against_the_coop_budget() {
+    // A socket that is always writable: without the budget, a loop of `writable().await` never yields
+    // and the task that sets the flag never runs on the one thread of a current-thread runtime.
+    let rt = support::current_thread();
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spins = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let f = flag.clone();
+        let looper = glasswing::spawn(async move {
+            let mut n = 0u64;
+            while !f.load(std::sync::atomic::Ordering::SeqCst) {
+                stream.writable().await.unwrap();
+                n += 1;
+            }
+            n
+        });
+        let f = flag.clone();
+        glasswing::spawn(async move { f.store(true, std::sync::atomic::Ordering::SeqCst) });
+        looper.await.unwrap()
+    });
+    assert!(spins >= 1);
+}
