@@ -299,3 +299,69 @@ mod tests {
         ));
     }
 }
+
+/// Loom models of the two races in this file: a task registering its waker while the reactor records
+/// an event (the wakeup must not be lost), and a `WouldBlock` clearing readiness while a new event
+/// arrives (the new event must survive).
+///
+/// ```text
+/// RUSTFLAGS="--cfg loom" cargo test -p glasswing --release --lib --target-dir target/loom -- loom
+/// ```
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::task::Wake;
+
+    struct Flag(AtomicBool);
+
+    impl Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn loom_event_during_waiter_registration_is_never_lost() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let reactor = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    let mut wakers = Vec::new();
+                    io.set_readiness(Ready::READABLE, &mut wakers);
+                    wakers.into_iter().for_each(Waker::wake);
+                })
+            };
+            let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+            let waker = Waker::from(flag.clone());
+            let ready_now = io.poll_ready(&mut Context::from_waker(&waker), Interest::READABLE).is_ready();
+            reactor.join().unwrap();
+            // Either the poll saw the event, or the event found the waker.
+            assert!(ready_now || flag.0.load(Ordering::SeqCst), "the wakeup was lost");
+        });
+    }
+
+    #[test]
+    fn loom_would_block_never_clears_a_concurrent_event() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let mut wakers = Vec::new();
+            io.set_readiness(Ready::READABLE, &mut wakers);
+            let seen = io.ready_now(Interest::READABLE).unwrap().unwrap();
+            let reactor = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    let mut wakers = Vec::new();
+                    io.set_readiness(Ready::READABLE, &mut wakers);
+                })
+            };
+            // The read that followed `seen` hit WouldBlock.
+            io.clear_readiness(seen);
+            reactor.join().unwrap();
+            assert!(io.ready_now(Interest::READABLE).is_some(), "the newer event was cleared");
+        });
+    }
+}
