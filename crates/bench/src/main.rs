@@ -3,8 +3,9 @@
 //! What it measures: the wall time of Tokio's own scheduler benchmark shapes
 //! (`spawn_many_local`, `spawn_many_remote_idle`, `spawn_many_remote_busy`, `ping_pong`,
 //! `yield_many`, `chained_spawn`; see [`workloads`]) and of the timer workloads
-//! (`timer_fire`, `timer_cancel`, and on `mt/` only `timer_cancel_contended`) on the
-//! multi-thread (`mt/`) and current-thread (`ct/`) flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
+//! (`timer_fire`, `timer_cancel`, and on `mt/` only `timer_cancel_contended`) and of the
+//! loopback TCP workload `tcp_echo` on the multi-thread (`mt/`) and current-thread (`ct/`)
+//! flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
 //! and per pending timer ([`mem`]). For each workload it prints the median, p10 and p90
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
@@ -38,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use rt::{Flavor, Glasswing, Rt, Smol, Tokio};
 use workloads::{
-    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TimerCancel,
+    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TcpEcho, TimerCancel,
     TimerCancelContended, TimerFire, Workload, YieldMany,
 };
 
@@ -80,7 +81,7 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --markdown          print the results as markdown tables (progress goes to stderr)
   --budget SECS       soft time limit per workload; stops early (after at least 5
                       iterations) when exceeded (default 15); the timer
-                      workloads also stop at 20 iterations
+                      workloads and tcp_echo also stop at 20 iterations
   --hang-timeout SECS abort the process if one iteration runs longer (default 30)";
 
 fn parse_args(cores: usize) -> Config {
@@ -511,6 +512,17 @@ fn main() {
          fired timer's wake crosses a thread even on ct; smol's timeout is a two-field \
          struct (future + Timer) shaped like the other two"
     );
+    let _ = writeln!(
+        header,
+        "{bullet}tcp_echo: {} connections x {} round trips of {} bytes on 127.0.0.1, \
+         TCP_NODELAY on both ends; glasswing::net, tokio::net, and for smol \
+         async_io::Async<std::net::TcpStream> (socket readiness from async-io's reactor, \
+         driven by its \"async-io\" thread as for timers); listener bound per iteration \
+         before the clock starts, connects included in the time",
+        workloads::ECHO_CONNS,
+        workloads::ECHO_ROUNDS,
+        workloads::ECHO_MSG
+    );
     if !md {
         println!("glasswing-bench: glasswing vs tokio vs smol\n");
         print!("{header}");
@@ -528,6 +540,7 @@ fn main() {
         bench(&cfg, mt, &TimerFire),
         bench(&cfg, mt, &TimerCancel),
         bench(&cfg, mt, &TimerCancelContended),
+        bench(&cfg, mt, &TcpEcho),
         bench(&cfg, ct, &SpawnManyLocal),
         bench(&cfg, ct, &SpawnManyRemoteIdle),
         bench(&cfg, ct, &PingPong),
@@ -535,6 +548,7 @@ fn main() {
         bench(&cfg, ct, &ChainedSpawn),
         bench(&cfg, ct, &TimerFire),
         bench(&cfg, ct, &TimerCancel),
+        bench(&cfg, ct, &TcpEcho),
     ]
     .into_iter()
     .flatten()

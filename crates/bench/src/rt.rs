@@ -16,9 +16,18 @@
 //! `futures_lite::future::block_on`, not `async_io::block_on`, so async-io's own background
 //! thread ("async-io") drives its reactor and fires the timers; `smol::block_on` would let
 //! a blocked thread drive the reactor itself.
+//!
+//! TCP is each runtime's native too: `glasswing::net` with `glasswing::io::{AsyncReadExt,
+//! AsyncWriteExt}`, `tokio::net` with `tokio::io::{AsyncReadExt, AsyncWriteExt}`, and for
+//! smol `async_io::Async<std::net::TcpListener>` / `Async<std::net::TcpStream>` (what
+//! `smol::net` wraps) with `futures_lite::{AsyncReadExt, AsyncWriteExt}`. Each method is
+//! one direct call to the native API. As with timers, smol's socket readiness comes from
+//! async-io's reactor, driven by the "async-io" thread.
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -85,6 +94,44 @@ pub trait Rt {
 
     /// The runtime's own timeout: `future`, raced against a deadline `duration` from now.
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send;
+
+    /// The runtime's own TCP listener.
+    type TcpListener: Send + 'static;
+
+    /// The runtime's own TCP stream.
+    type TcpStream: Send + 'static;
+
+    /// Binds a listener to `addr` and listens. Must be polled inside the runtime (glasswing's
+    /// and tokio's register the socket with the runtime's I/O driver).
+    fn tcp_bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpListener>> + Send;
+
+    /// The listener's local address (with the port picked when bound to port 0).
+    fn tcp_local_addr(listener: &Self::TcpListener) -> io::Result<SocketAddr>;
+
+    /// Accepts one connection: the stream and the peer's address.
+    fn tcp_accept(
+        listener: &Self::TcpListener,
+    ) -> impl Future<Output = io::Result<(Self::TcpStream, SocketAddr)>> + Send + '_;
+
+    /// Connects to `addr`. Must be polled inside the runtime, as `tcp_bind`.
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
+
+    /// Sets `TCP_NODELAY` on `stream`.
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()>;
+
+    /// The runtime's own `read_exact`: fills `buf` from `stream`, or fails (`UnexpectedEof`
+    /// at end of stream). Its `Ok` value is whatever the native one returns (tokio: the
+    /// length; glasswing, smol: `()`).
+    fn read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<impl Sized>> + Send + 'a;
+
+    /// The runtime's own `write_all`: writes all of `buf` to `stream`.
+    fn write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -168,6 +215,52 @@ impl Rt for Glasswing {
     #[inline]
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
         glasswing::time::timeout(duration, future)
+    }
+
+    type TcpListener = glasswing::net::TcpListener;
+    type TcpStream = glasswing::net::TcpStream;
+
+    #[inline]
+    fn tcp_bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpListener>> + Send {
+        glasswing::net::TcpListener::bind(addr)
+    }
+
+    #[inline]
+    fn tcp_local_addr(listener: &Self::TcpListener) -> io::Result<SocketAddr> {
+        listener.local_addr()
+    }
+
+    #[inline]
+    fn tcp_accept(
+        listener: &Self::TcpListener,
+    ) -> impl Future<Output = io::Result<(Self::TcpStream, SocketAddr)>> + Send + '_ {
+        listener.accept()
+    }
+
+    #[inline]
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        glasswing::net::TcpStream::connect(addr)
+    }
+
+    #[inline]
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
+        stream.set_nodelay(nodelay)
+    }
+
+    #[inline]
+    fn read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<impl Sized>> + Send + 'a {
+        glasswing::io::AsyncReadExt::read_exact(stream, buf)
+    }
+
+    #[inline]
+    fn write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        glasswing::io::AsyncWriteExt::write_all(stream, buf)
     }
 }
 
@@ -255,6 +348,52 @@ impl Rt for Tokio {
     #[inline]
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
         tokio::time::timeout(duration, future)
+    }
+
+    type TcpListener = tokio::net::TcpListener;
+    type TcpStream = tokio::net::TcpStream;
+
+    #[inline]
+    fn tcp_bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpListener>> + Send {
+        tokio::net::TcpListener::bind(addr)
+    }
+
+    #[inline]
+    fn tcp_local_addr(listener: &Self::TcpListener) -> io::Result<SocketAddr> {
+        listener.local_addr()
+    }
+
+    #[inline]
+    fn tcp_accept(
+        listener: &Self::TcpListener,
+    ) -> impl Future<Output = io::Result<(Self::TcpStream, SocketAddr)>> + Send + '_ {
+        listener.accept()
+    }
+
+    #[inline]
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        tokio::net::TcpStream::connect(addr)
+    }
+
+    #[inline]
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
+        stream.set_nodelay(nodelay)
+    }
+
+    #[inline]
+    fn read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<impl Sized>> + Send + 'a {
+        tokio::io::AsyncReadExt::read_exact(stream, buf)
+    }
+
+    #[inline]
+    fn write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        tokio::io::AsyncWriteExt::write_all(stream, buf)
     }
 }
 
@@ -363,6 +502,53 @@ impl Rt for Smol {
     #[inline]
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
         SmolTimeout { value: future, timer: async_io::Timer::after(duration) }
+    }
+
+    type TcpListener = async_io::Async<std::net::TcpListener>;
+    type TcpStream = async_io::Async<std::net::TcpStream>;
+
+    /// `Async::<TcpListener>::bind` is synchronous; `ready` gives it the trait's shape.
+    #[inline]
+    fn tcp_bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpListener>> + Send {
+        std::future::ready(async_io::Async::<std::net::TcpListener>::bind(addr))
+    }
+
+    #[inline]
+    fn tcp_local_addr(listener: &Self::TcpListener) -> io::Result<SocketAddr> {
+        listener.get_ref().local_addr()
+    }
+
+    #[inline]
+    fn tcp_accept(
+        listener: &Self::TcpListener,
+    ) -> impl Future<Output = io::Result<(Self::TcpStream, SocketAddr)>> + Send + '_ {
+        listener.accept()
+    }
+
+    #[inline]
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        async_io::Async::<std::net::TcpStream>::connect(addr)
+    }
+
+    #[inline]
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
+        stream.get_ref().set_nodelay(nodelay)
+    }
+
+    #[inline]
+    fn read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<impl Sized>> + Send + 'a {
+        futures_lite::AsyncReadExt::read_exact(stream, buf)
+    }
+
+    #[inline]
+    fn write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        futures_lite::AsyncWriteExt::write_all(stream, buf)
     }
 }
 

@@ -7,8 +7,13 @@
 //! The timer workloads (`timer_fire`, `timer_cancel`) have no Tokio bench to copy; they
 //! measure the two fates of a timer: firing (many sleeps, all awaited) and being cancelled
 //! before it fires (a `timeout` whose future is still pending when it is dropped).
+//!
+//! `tcp_echo` is the networking workload: many small request/response round trips on
+//! loopback TCP, so what it measures is each runtime's I/O driver (readiness, wakeups) and
+//! scheduler under I/O, with the kernel's loopback cost the same for all three.
 
 use std::future::{pending, poll_fn, Future};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -40,6 +45,12 @@ pub const MAX_SLEEP_MS: u64 = 50;
 pub const NUM_CANCEL: usize = 1_000_000;
 /// Deadline of the `timer_cancel` timeouts: far enough that none ever fires.
 pub const CANCEL_AFTER: Duration = Duration::from_secs(60);
+/// Connections in `tcp_echo`.
+pub const ECHO_CONNS: usize = 64;
+/// Round trips per connection in `tcp_echo`.
+pub const ECHO_ROUNDS: usize = 2_000;
+/// Bytes per message in `tcp_echo`.
+pub const ECHO_MSG: usize = 100;
 
 /// One benchmark workload.
 pub trait Workload {
@@ -374,6 +385,96 @@ impl Workload for TimerCancelContended {
     }
 
     fn max_iters(&self) -> Option<usize> {
+        Some(20)
+    }
+}
+
+/// 64 connections × 2,000 round trips of 100 bytes on loopback. A server task accepts 64
+/// connections and spawns a task per connection that 2,000 times reads exactly 100 bytes
+/// and writes them back; 64 client tasks each connect and 2,000 times write 100 bytes and
+/// read exactly 100 bytes back, checking the first byte (the round) and the last (the
+/// client). `TCP_NODELAY` is set on both ends. All tasks are spawned from inside the
+/// runtime, and the iteration ends when every client and every connection task is done.
+///
+/// The listener is bound to `127.0.0.1:0` once per iteration, before the clock starts
+/// (binding is not what this measures, and a fresh listener per iteration keeps no socket
+/// or registration alive across iterations or runtimes); it moves into the server task and
+/// closes once all 64 connections are accepted. Timed: everything else, connects and
+/// accepts included.
+pub struct TcpEcho;
+
+impl Workload for TcpEcho {
+    fn name(&self) -> &'static str {
+        "tcp_echo"
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let listener =
+            rt.block_on(R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).expect("tcp_echo: bind");
+        let addr = R::tcp_local_addr(&listener).expect("tcp_echo: local_addr");
+
+        let start = Instant::now();
+        let (served, echoed) = rt.block_on(async move {
+            // Server: a task that accepts; a task per connection that echoes.
+            let server = R::spawn(async move {
+                let mut conns = Vec::with_capacity(ECHO_CONNS);
+                for _ in 0..ECHO_CONNS {
+                    let (mut stream, _) = R::tcp_accept(&listener).await.expect("tcp_echo: accept");
+                    R::tcp_set_nodelay(&stream, true).expect("tcp_echo: server set_nodelay");
+                    conns.push(R::spawn(async move {
+                        let mut buf = [0u8; ECHO_MSG];
+                        for _ in 0..ECHO_ROUNDS {
+                            R::read_exact(&mut stream, &mut buf).await.expect("tcp_echo: server read");
+                            R::write_all(&mut stream, &buf).await.expect("tcp_echo: server write");
+                        }
+                        ECHO_ROUNDS
+                    }));
+                }
+                drop(listener);
+                let mut served = 0;
+                for conn in conns {
+                    served += conn.await;
+                }
+                served
+            });
+            // Clients: the first byte of each message is the round, the others the client.
+            let clients: Vec<_> = (0..ECHO_CONNS)
+                .map(|id| {
+                    R::spawn(async move {
+                        let mut stream = R::tcp_connect(addr).await.expect("tcp_echo: connect");
+                        R::tcp_set_nodelay(&stream, true).expect("tcp_echo: client set_nodelay");
+                        let mut out = [id as u8; ECHO_MSG];
+                        let mut back = [0u8; ECHO_MSG];
+                        for round in 0..ECHO_ROUNDS {
+                            out[0] = round as u8;
+                            R::write_all(&mut stream, &out).await.expect("tcp_echo: client write");
+                            R::read_exact(&mut stream, &mut back).await.expect("tcp_echo: client read");
+                            assert!(
+                                back[0] == out[0] && back[ECHO_MSG - 1] == out[ECHO_MSG - 1],
+                                "tcp_echo: client {id} round {round}: the echo is not what was sent"
+                            );
+                        }
+                        ECHO_ROUNDS
+                    })
+                })
+                .collect();
+            let mut echoed = 0;
+            for client in clients {
+                echoed += client.await;
+            }
+            (server.await, echoed)
+        });
+        let elapsed = start.elapsed();
+
+        // Same work on every runtime: every round trip of every connection, on both ends.
+        assert_eq!(served, ECHO_CONNS * ECHO_ROUNDS, "tcp_echo: server round trips");
+        assert_eq!(echoed, ECHO_CONNS * ECHO_ROUNDS, "tcp_echo: client round trips");
+        elapsed
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        // 128,000 round trips (each a write and a read on both ends) an iteration, three
+        // runtimes a round.
         Some(20)
     }
 }
