@@ -1,11 +1,12 @@
 //! HTTP on glasswing with hyper 1.x: `cargo run --release --example hello_http`, then
 //! `curl http://127.0.0.1:3000/`. Set `ADDR` to listen elsewhere.
 //!
-//! Each connection is a glasswing task serving HTTP/1.1 (keep-alive included); `GlasswingIo` adapts
-//! the socket to hyper's I/O traits and `GlasswingTimer` gives hyper its timeouts.
+//! Each connection is a glasswing task serving HTTP/1.1 (keep-alive included). With the `hyper`
+//! feature, glasswing's `TcpStream` implements hyper's I/O traits itself (reading straight into
+//! hyper's buffer), and `GlasswingTimer` gives hyper its timeouts.
 
 use bytes::Bytes;
-use glasswing::hyper::{GlasswingIo, GlasswingTimer};
+use glasswing::hyper::GlasswingTimer;
 use glasswing::net::TcpListener;
 use http_body_util::Full;
 use hyper::{Request, Response};
@@ -26,7 +27,7 @@ async fn main() -> std::io::Result<()> {
         glasswing::spawn(async move {
             let served = hyper::server::conn::http1::Builder::new()
                 .timer(GlasswingTimer)
-                .serve_connection(GlasswingIo::new(stream), hyper::service::service_fn(hello))
+                .serve_connection(stream, hyper::service::service_fn(hello))
                 .await;
             if let Err(e) = served {
                 eprintln!("connection error: {e}");

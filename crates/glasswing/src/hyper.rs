@@ -3,8 +3,10 @@
 //! - [`GlasswingExecutor`]: `hyper::rt::Executor`, spawning hyper's background futures (HTTP/2
 //!   connection tasks) as glasswing tasks;
 //! - [`GlasswingTimer`]: `hyper::rt::Timer`, with glasswing's `Sleep` as `hyper::rt::Sleep`;
-//! - [`GlasswingIo`]: `hyper::rt::Read` and `Write` for any futures-io stream (`TcpStream`,
-//!   `UnixStream`, their halves, TLS streams built on futures-io).
+//! - `hyper::rt::Read` and `Write` on glasswing's own streams (`TcpStream`, `UnixStream`, their
+//!   halves; see `net/split.rs`), reading straight into hyper's uninitialized buffer;
+//! - [`GlasswingIo`]: the same for any other futures-io stream (a TLS stream built on futures-io, say),
+//!   which has to zero hyper's buffer before each read.
 //!
 //! They mirror hyper-util's `TokioExecutor`, `TokioTimer` and `TokioIo`, so hyper's examples carry
 //! over by renaming; examples/hello_http.rs serves HTTP with them.

@@ -5,11 +5,12 @@
 //! counts the signal in an atomic and writes one byte to a process-wide socket pair. Each `ctrl_c()`
 //! future registers a duplicate of the read end with its runtime's reactor, so a Ctrl-C wakes it like
 //! any socket event, in whichever runtime it waits. It completes once the count has moved past what
-//! it was when the future was created; any waiter drains the pipe, and the count, not the bytes, says
-//! who was signalled.
+//! it was at the future's first poll; any waiter drains the pipe, and the count, not the bytes, says
+//! who was signalled (checked on every poll, before waiting, so a byte drained by another waiter
+//! between our first look at the count and our registration cannot strand us).
 //!
-//! As with Tokio, once `ctrl_c()` has been called the process no longer exits on Ctrl-C by itself:
-//! the program decides what Ctrl-C means.
+//! As with Tokio, once a `ctrl_c()` future has been polled the process no longer exits on Ctrl-C by
+//! itself: the program decides what Ctrl-C means.
 
 use crate::io::{Interest, PollEvented};
 use std::io::{self, Read};
@@ -54,7 +55,8 @@ fn on_sigint() {
     }
 }
 
-/// Completes when the process receives SIGINT (Ctrl-C) after this call.
+/// Completes when the process receives SIGINT (Ctrl-C) after the future's first poll (which installs
+/// the handler).
 ///
 /// # Errors
 /// If the handler cannot be installed, or the runtime is shutting down.
@@ -66,6 +68,9 @@ pub async fn ctrl_c() -> io::Result<()> {
     let seen = RECEIVED.load(Ordering::SeqCst);
     let reader = PollEvented::new(mio::net::UnixStream::from_std(globals.read.try_clone()?))?;
     std::future::poll_fn(|cx| {
+        if RECEIVED.load(Ordering::SeqCst) > seen {
+            return std::task::Poll::Ready(Ok(()));
+        }
         reader.poll_io(cx, Interest::READABLE, |mut stream| {
             // Drain whatever is there; other waiters learn from the count, not the bytes.
             let mut buf = [0u8; 64];

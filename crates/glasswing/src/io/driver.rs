@@ -29,10 +29,11 @@ const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 /// Events read per `epoll_wait`.
 const EVENTS: usize = 1024;
 
-/// Slab indices use the low 32 bits of a token, generations the next 31 (the top bit stays clear so
-/// no token equals `WAKE_TOKEN`).
-const INDEX_BITS: u32 = 32;
-const GENERATION_MASK: usize = (1 << 31) - 1;
+/// Slab indices use the low bits of a token (32 on 64-bit targets, 24 on 32-bit ones), generations the
+/// rest but the top bit, which stays clear so that no token equals `WAKE_TOKEN`.
+const INDEX_BITS: u32 = if usize::BITS >= 64 { 32 } else { 24 };
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+const GENERATION_MASK: usize = (1 << (usize::BITS - INDEX_BITS - 1)) - 1;
 
 pub(crate) struct IoHandle {
     registry: mio::Registry,
@@ -41,8 +42,8 @@ pub(crate) struct IoHandle {
     /// worker's zero-timeout poll).
     poll: Mutex<Poller>,
     registrations: Mutex<Registrations>,
-    /// `Registrations::live`, readable without the lock: a busy thread's zero-timeout poll is skipped
-    /// while nothing is registered (a syscall every maintenance tick would cost a runtime that does no
+    /// How many resources are registered, readable without a lock: a busy thread's zero-timeout poll
+    /// is skipped while nothing is registered (a syscall every maintenance tick would cost a runtime that does no
     /// I/O several percent on message-passing workloads).
     registered: AtomicUsize,
     is_shutdown: AtomicBool,
@@ -90,17 +91,22 @@ impl IoHandle {
         &self,
         source: &mut impl mio::event::Source,
     ) -> io::Result<(Arc<ScheduledIo>, mio::Token)> {
-        if self.is_shutdown.load(Ordering::Acquire) {
-            return Err(shutdown_error());
-        }
         let io = Arc::new(ScheduledIo::new());
         let token = {
             let mut regs = lock(&self.registrations);
+            // Checked under the lock that `shutdown` takes after setting the flag: either this sees the
+            // flag, or shutdown sees this registration and marks it.
+            if self.is_shutdown.load(Ordering::Acquire) {
+                return Err(shutdown_error());
+            }
             let index = match regs.free.pop() {
                 Some(index) => index,
                 None => {
                     regs.entries.push(Slot { generation: 0, io: None });
-                    u32::try_from(regs.entries.len() - 1).expect("too many I/O resources")
+                    u32::try_from(regs.entries.len() - 1)
+                        .ok()
+                        .filter(|&i| (i as usize) <= INDEX_MASK)
+                        .expect("too many I/O resources")
                 }
             };
             let slot = &mut regs.entries[index as usize];
@@ -130,7 +136,7 @@ impl IoHandle {
     }
 
     fn release(&self, token: mio::Token) {
-        let index = token.0 & u32::MAX as usize;
+        let index = token.0 & INDEX_MASK;
         let mut regs = lock(&self.registrations);
         let slot = &mut regs.entries[index];
         if slot.io.take().is_some() {
@@ -148,7 +154,8 @@ impl IoHandle {
 
     /// Wakes the thread parked in `turn`, if any; if none is, the next `turn` returns at once.
     pub(crate) fn unpark(&self) {
-        // Fails only if the eventfd is full, which means a wakeup is pending anyway.
+        // mio resets a full eventfd itself; an error here would mean the waker's fd is gone, and then
+        // there is no poll left to wake.
         let _ = self.waker.wake();
     }
 
@@ -194,7 +201,7 @@ impl IoHandle {
                 if token == WAKE_TOKEN {
                     continue;
                 }
-                let index = token.0 & u32::MAX as usize;
+                let index = token.0 & INDEX_MASK;
                 let generation = token.0 >> INDEX_BITS;
                 let Some(slot) = regs.entries.get(index) else { continue };
                 if slot.generation != generation {
@@ -252,7 +259,7 @@ mod tests {
 
         let mut second = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (new_io, new_token) = driver.register(&mut second).unwrap();
-        assert_eq!(new_token.0 & u32::MAX as usize, old_token.0 & u32::MAX as usize, "the slot is reused");
+        assert_eq!(new_token.0 & INDEX_MASK, old_token.0 & INDEX_MASK, "the slot is reused");
         assert_ne!(new_token, old_token);
 
         // The new socket is writable at once: its event reaches it, and only it.

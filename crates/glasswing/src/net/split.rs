@@ -15,6 +15,13 @@ use std::task::{Context, Poll};
 /// is private), so it bounds the public half types without being implementable outside.
 pub trait Stream {
     fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    /// Reads into memory that may be uninitialized (Tokio's and hyper's read buffers), so they need
+    /// no zeroing first; returns how many bytes at the front are now initialized.
+    fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>>;
     fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     fn poll_write_vectored_shared(
         &self,
@@ -25,9 +32,10 @@ pub trait Stream {
     fn shutdown_write(&self) -> io::Result<()>;
 }
 
-/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`, and with the
-/// `tokio-io` feature Tokio's `AsyncRead`/`AsyncWrite` too (`poll_shutdown` = `poll_close`: the write
-/// side only).
+/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`; with the
+/// `tokio-io` feature Tokio's `AsyncRead`/`AsyncWrite` too, and with `hyper` hyper's `Read`/`Write`
+/// (`poll_shutdown` = `poll_close`: the write side only). Tokio's and hyper's reads go straight into
+/// their uninitialized buffers.
 macro_rules! stream_io {
     ([$($generics:tt)*] $ty:ty, $this:ident => $stream:expr) => {
         impl<$($generics)*> AsyncRead for $ty {
@@ -71,11 +79,11 @@ macro_rules! stream_io {
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
-                let n = std::task::ready!($crate::net::split::Stream::poll_read_shared(
-                    $stream,
-                    cx,
-                    buf.initialize_unfilled()
-                ))?;
+                // SAFETY: `poll_read_uninit` only writes to this memory, never reads it or de-initializes it.
+                let unfilled = unsafe { buf.unfilled_mut() };
+                let n = std::task::ready!($crate::net::split::Stream::poll_read_uninit($stream, cx, unfilled))?;
+                // SAFETY: the reader initialized the first `n` bytes of the unfilled part.
+                unsafe { buf.assume_init(n) };
                 buf.advance(n);
                 Poll::Ready(Ok(()))
             }
@@ -110,7 +118,71 @@ macro_rules! stream_io {
                 Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
             }
         }
+
+        #[cfg(feature = "hyper")]
+        impl<$($generics)*> ::hyper::rt::Read for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                mut buf: ::hyper::rt::ReadBufCursor<'_>,
+            ) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                // SAFETY: `poll_read_uninit` only writes to this memory, never reads it or de-initializes it.
+                let unfilled = unsafe { buf.as_mut() };
+                let n = std::task::ready!($crate::net::split::Stream::poll_read_uninit($stream, cx, unfilled))?;
+                // SAFETY: the reader initialized the first `n` bytes of the cursor's memory.
+                unsafe { buf.advance(n) };
+                Poll::Ready(Ok(()))
+            }
+        }
+
+        #[cfg(feature = "hyper")]
+        impl<$($generics)*> ::hyper::rt::Write for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            }
+        }
     };
+}
+
+/// `read(2)` into memory that may be uninitialized. Returns how many bytes at the front of `buf` the
+/// kernel wrote.
+#[cfg(unix)]
+pub(crate) fn read_uninit(
+    fd: std::os::unix::io::RawFd,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the duration of the call, and read(2)
+    // only writes to it; whether it was initialized does not matter to the kernel.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
 }
 pub(crate) use stream_io;
 

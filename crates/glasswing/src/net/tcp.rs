@@ -6,6 +6,8 @@ use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+#[cfg(unix)]
+use std::os::unix::io::AsRawFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -203,11 +205,30 @@ impl TcpStream {
 
 impl Stream for TcpStream {
     fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::READABLE, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io.poll_transfer(cx, Interest::READABLE, len, |mut s| s.read(buf))
+    }
+
+    fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        #[cfg(unix)]
+        {
+            let len = buf.len();
+            self.io.poll_transfer(cx, Interest::READABLE, len, |s| split::read_uninit(s.as_raw_fd(), buf))
+        }
+        #[cfg(not(unix))]
+        {
+            // Zeroed first, then read through the safe path.
+            let buf = std::mem::MaybeUninit::fill(buf, 0);
+            self.poll_read_shared(cx, buf)
+        }
     }
 
     fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write(buf))
+        self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored_shared(

@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 /// A UDP socket. Unconnected, it sends to and receives from any peer (`send_to`, `recv_from`);
-/// after `connect`, `send` and `recv` talk to that one peer. Any number of tasks may use it through
-/// a shared reference, though two receiving at once take turns being woken.
+/// after `connect`, `send` and `recv` talk to that one peer. Any number of tasks may send through a
+/// shared reference; receive from one task at a time (the reactor keeps one waker per direction, so
+/// a second task waiting to receive at the same moment can miss its wakeup: see docs/io.md).
 pub struct UdpSocket {
     io: PollEvented<mio::net::UdpSocket>,
 }

@@ -1,13 +1,15 @@
 //! Unix-domain sockets: `UnixListener`, `UnixStream` (with halves) and `UnixDatagram`.
 //!
 //! As in Tokio, `UnixListener::bind` is not async (a path needs no resolution) while
-//! `UnixStream::connect` is (a connect to a busy listener may have to wait).
+//! `UnixStream::connect` is, for symmetry with TCP: on Linux a Unix connect completes or fails at once
+//! (a full backlog fails with `WouldBlock`, as with Tokio).
 
 use super::split::{self, stream_io, Stream};
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
+use std::os::unix::io::AsRawFd;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
@@ -136,11 +138,21 @@ impl UnixStream {
 
 impl Stream for UnixStream {
     fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::READABLE, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io.poll_transfer(cx, Interest::READABLE, len, |mut s| s.read(buf))
+    }
+
+    fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.io.poll_transfer(cx, Interest::READABLE, len, |s| split::read_uninit(s.as_raw_fd(), buf))
     }
 
     fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write(buf))
+        self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored_shared(

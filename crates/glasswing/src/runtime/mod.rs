@@ -1,4 +1,4 @@
-//! The runtime: a scheduler, a blocking pool (and, in later parts, the I/O and time drivers) bundled
+//! The runtime: a scheduler, a blocking pool, and the I/O and time drivers, bundled
 //! behind `Runtime`, configured by `Builder`, and reachable from any thread through `Handle`.
 
 mod builder;

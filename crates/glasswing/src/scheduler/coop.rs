@@ -1,5 +1,5 @@
 //! Cooperative scheduling budget: each scheduling turn may make progress on at most `INITIAL` leaf
-//! operations (a JoinHandle that is ready, a yield; later timers and sockets), after which every leaf
+//! operations (a JoinHandle that is ready, a yield, a timer, a socket's readiness), after which every leaf
 //! answers `Pending` and defers the task, so it goes back to the scheduler. A turn is one task poll,
 //! plus, on the multi-thread scheduler, the LIFO polls it triggers (so that two tasks passing messages
 //! through the LIFO slot cannot keep a worker forever).

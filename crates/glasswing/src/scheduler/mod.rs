@@ -68,7 +68,7 @@ pub(crate) struct Config {
     /// Ticks between checks of the global queue; `None` lets the multi-thread scheduler tune it.
     pub(crate) global_queue_interval: Option<u32>,
     /// Ticks between looks at the outside world: on the multi-thread scheduler the shutdown flag and
-    /// yielded tasks, on the current-thread one the `block_on` future; later the I/O and time drivers.
+    /// yielded tasks, on the current-thread one the `block_on` future; on both, due timers and I/O events.
     pub(crate) event_interval: u32,
     /// Start with the clock paused (current-thread only; see `time::pause`).
     pub(crate) start_paused: bool,

@@ -98,8 +98,8 @@ pub(crate) struct Context {
     /// This worker's index, fixed for its life (also in `Core`, which is not always borrowable).
     index: usize,
     park: Parker,
-    /// Borrowed only briefly, never across a poll or a park: a wake from the running task (or from the
-    /// parked driver, later) must be able to reach the ring.
+    /// Borrowed only briefly, never across a poll or a park: a wake from the running task, or from the
+    /// drivers while this thread fires timers or dispatches I/O events, must be able to reach the ring.
     core: RefCell<Core>,
     /// `Some` while this worker fires timers: the tasks they wake land in its queues without a
     /// notification each (thousands can expire in one millisecond, and each notification is a
@@ -336,7 +336,8 @@ impl Context {
         None
     }
 
-    /// Runs `fire` (which fires timers) with notifications batched; returns whether one is owed.
+    /// Runs `fire` (which fires timers or dispatches I/O events) with notifications batched; returns
+    /// whether one is owed.
     fn batch_wakes(&self, fire: impl FnOnce()) -> bool {
         self.batched_wakes.set(Some(false));
         fire();
@@ -354,14 +355,16 @@ impl Context {
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
             let token = self.handle.time.before_park(index, false);
-            // The token holder sleeps in the I/O driver, the others on their condvars.
-            if token.owns() {
-                self.park.park_in_driver(token.timeout);
-            } else {
-                self.park.park_for(token.timeout);
-            }
-            // Timers fired here wake their tasks onto this worker's own queues.
-            let notify = self.batch_wakes(|| self.handle.time.after_park(token));
+            // The token holder sleeps in the I/O driver, the others on their condvars. The tasks that
+            // I/O events and timers wake land on this worker's queues, announced once afterwards.
+            let notify = self.batch_wakes(|| {
+                if token.owns() {
+                    self.park.park_in_driver(token.timeout);
+                } else {
+                    self.park.park_for(token.timeout);
+                }
+                self.handle.time.after_park(token);
+            });
             let mut core = self.core.borrow_mut();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
@@ -501,8 +504,8 @@ impl Core {
 
     /// After a wakeup: true if the worker should run (it was picked, or has work of its own).
     fn transition_from_parked(&mut self, handle: &Handle) -> bool {
-        // Only the worker's own thread fills its queues: while parked, that is the timers it fired in
-        // `after_park` (and, later, the I/O events its driver dispatches).
+        // Only the worker's own thread fills its queues: while parked, that is the I/O events it
+        // dispatched in the reactor and the timers it fired in `after_park`.
         if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
             self.is_searching = !handle.idle.unpark_worker_by_id(self.index);
             return true;
