@@ -168,6 +168,103 @@ macro_rules! stream_io {
     };
 }
 
+/// What TCP and Unix streams share, for a type `$ty { io: PollEvented<mio stream> }`: the readiness
+/// methods, `split`/`into_split`, the `Stream` impl the halves use, and the io traits (`stream_io!`)
+/// on the stream and on `&stream`.
+macro_rules! byte_stream {
+    ($ty:ident) => {
+        impl $ty {
+            /// Waits until the socket may be readable (data, EOF or an error). A following `try_read`
+            /// can still say `WouldBlock`: readiness can be stale.
+            pub async fn readable(&self) -> io::Result<()> {
+                self.ready(Interest::READABLE).await.map(drop)
+            }
+
+            /// Waits until the socket may be writable.
+            pub async fn writable(&self) -> io::Result<()> {
+                self.ready(Interest::WRITABLE).await.map(drop)
+            }
+
+            /// Waits for readiness in one direction and returns what was seen.
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                let event = std::future::poll_fn(|cx| self.io.poll_ready(cx, interest)).await?;
+                Ok(event.ready)
+            }
+
+            /// Reads what is there without waiting; `WouldBlock` if nothing is. Pairs with `readable`.
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.io.try_io(Interest::READABLE, |mut s| std::io::Read::read(&mut s, buf))
+            }
+
+            /// Writes what fits without waiting; `WouldBlock` if nothing does. Pairs with `writable`.
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write(&mut s, buf))
+            }
+
+            /// Borrowed halves: reading and writing from two futures of the same task (or `select!`).
+            pub fn split(&mut self) -> (split::ReadHalf<'_, $ty>, split::WriteHalf<'_, $ty>) {
+                (split::ReadHalf(self), split::WriteHalf(self))
+            }
+
+            /// Owned halves, to read in one task and write in another. Dropping the write half shuts
+            /// down the write side, as in Tokio.
+            pub fn into_split(self) -> (split::OwnedReadHalf<$ty>, split::OwnedWriteHalf<$ty>) {
+                split::into_split(self)
+            }
+        }
+
+        impl split::Stream for $ty {
+            fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                let len = buf.len();
+                self.io.poll_transfer(cx, Interest::READABLE, len, |mut s| std::io::Read::read(&mut s, buf))
+            }
+
+            fn poll_read_uninit(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> Poll<io::Result<usize>> {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::io::AsRawFd;
+                    let len = buf.len();
+                    self.io.poll_transfer(cx, Interest::READABLE, len, |s| split::read_uninit(s.as_raw_fd(), buf))
+                }
+                #[cfg(not(unix))]
+                {
+                    // Zeroed first, then read through the safe path.
+                    let buf = std::mem::MaybeUninit::fill(buf, 0);
+                    split::Stream::poll_read_shared(self, cx, buf)
+                }
+            }
+
+            fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |mut s| std::io::Write::write(&mut s, buf))
+            }
+
+            fn poll_write_vectored_shared(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.io.poll_io(cx, Interest::WRITABLE, |mut s| std::io::Write::write_vectored(&mut s, bufs))
+            }
+
+            fn shutdown_write(&self) -> io::Result<()> {
+                match self.io.get_ref().shutdown(std::net::Shutdown::Write) {
+                    // Already disconnected: the write side is as closed as it gets.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+                    result => result,
+                }
+            }
+        }
+
+        split::stream_io!([] $ty, this => &*this);
+        split::stream_io!(['a] &'a $ty, this => *this);
+    };
+}
+pub(crate) use byte_stream;
+
 /// `read(2)` into memory that may be uninitialized. Returns how many bytes at the front of `buf` the
 /// kernel wrote.
 #[cfg(unix)]

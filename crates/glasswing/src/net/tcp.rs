@@ -1,13 +1,11 @@
 //! TCP: `TcpListener` and `TcpStream`, with borrowed (`split`) and owned (`into_split`) halves.
 
 use super::addr::{resolve, ToSocketAddrs};
-use super::split::{self, stream_io, Stream};
+use super::split;
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
-#[cfg(unix)]
-use std::os::unix::io::AsRawFd;
+use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -159,94 +157,13 @@ impl TcpStream {
         self.io.get_ref().set_ttl(ttl)
     }
 
-    /// Waits until the socket may be readable (data, EOF or an error). A following `try_read` can
-    /// still say `WouldBlock`: readiness can be stale.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until the socket may be writable.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Waits for readiness in one direction and returns what was seen.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = std::future::poll_fn(|cx| self.io.poll_ready(cx, interest)).await?;
-        Ok(event.ready)
-    }
-
-    /// Reads what is there without waiting; `WouldBlock` if nothing is. Pairs with `readable`.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |mut s| s.read(buf))
-    }
-
-    /// Writes what fits without waiting; `WouldBlock` if nothing does. Pairs with `writable`.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |mut s| s.write(buf))
-    }
-
     /// Reads without consuming (`MSG_PEEK`).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::READABLE, |s| s.peek(buf))).await
     }
-
-    /// Borrowed halves: reading and writing from two futures of the same task (or `select!`).
-    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (split::ReadHalf(self), split::WriteHalf(self))
-    }
-
-    /// Owned halves, to read in one task and write in another. Dropping the write half shuts down the
-    /// write side, as in Tokio.
-    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        split::into_split(self)
-    }
 }
 
-impl Stream for TcpStream {
-    fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io.poll_transfer(cx, Interest::READABLE, len, |mut s| s.read(buf))
-    }
-
-    fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        #[cfg(unix)]
-        {
-            let len = buf.len();
-            self.io.poll_transfer(cx, Interest::READABLE, len, |s| split::read_uninit(s.as_raw_fd(), buf))
-        }
-        #[cfg(not(unix))]
-        {
-            // Zeroed first, then read through the safe path.
-            let buf = std::mem::MaybeUninit::fill(buf, 0);
-            self.poll_read_shared(cx, buf)
-        }
-    }
-
-    fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |mut s| s.write(buf))
-    }
-
-    fn poll_write_vectored_shared(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write_vectored(bufs))
-    }
-
-    fn shutdown_write(&self) -> io::Result<()> {
-        match self.io.get_ref().shutdown(Shutdown::Write) {
-            // Already disconnected: the write side is as closed as it gets.
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            result => result,
-        }
-    }
-}
+split::byte_stream!(TcpStream);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -256,9 +173,6 @@ impl fmt::Debug for TcpStream {
             .finish()
     }
 }
-
-stream_io!([] TcpStream, this => &*this);
-stream_io!(['a] &'a TcpStream, this => *this);
 
 /// The reading half of [`TcpStream::split`].
 pub type ReadHalf<'a> = split::ReadHalf<'a, TcpStream>;

@@ -4,12 +4,10 @@
 //! `UnixStream::connect` is, for symmetry with TCP: on Linux a Unix connect completes or fails at once
 //! (a full backlog fails with `WouldBlock`, as with Tokio).
 
-use super::split::{self, stream_io, Stream};
+use super::split;
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::Shutdown;
-use std::os::unix::io::AsRawFd;
+use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
@@ -102,77 +100,9 @@ impl UnixStream {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
-
-    /// Waits for readiness in one direction and returns what was seen.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = std::future::poll_fn(|cx| self.io.poll_ready(cx, interest)).await?;
-        Ok(event.ready)
-    }
-
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |mut s| s.read(buf))
-    }
-
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |mut s| s.write(buf))
-    }
-
-    /// Borrowed halves.
-    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (split::ReadHalf(self), split::WriteHalf(self))
-    }
-
-    /// Owned halves; dropping the write half shuts down the write side.
-    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        split::into_split(self)
-    }
 }
 
-impl Stream for UnixStream {
-    fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io.poll_transfer(cx, Interest::READABLE, len, |mut s| s.read(buf))
-    }
-
-    fn poll_read_uninit(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.io.poll_transfer(cx, Interest::READABLE, len, |s| split::read_uninit(s.as_raw_fd(), buf))
-    }
-
-    fn poll_write_shared(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |mut s| s.write(buf))
-    }
-
-    fn poll_write_vectored_shared(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::WRITABLE, |mut s| s.write_vectored(bufs))
-    }
-
-    fn shutdown_write(&self) -> io::Result<()> {
-        match self.io.get_ref().shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            result => result,
-        }
-    }
-}
-
-stream_io!([] UnixStream, this => &*this);
-stream_io!(['a] &'a UnixStream, this => *this);
+split::byte_stream!(UnixStream);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
