@@ -184,15 +184,22 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<std::io::Result<ReadyEvent>> {
-        debug_assert!(interest.is_readable() != interest.is_writable(), "one direction at a time");
         if let Some(ready) = self.ready_now(interest) {
             return Poll::Ready(ready);
         }
         let mut waiters = self.waiters.lock();
-        let slot = if interest.is_readable() { &mut waiters.reader } else { &mut waiters.writer };
-        match slot {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
+        let waiters = &mut *waiters;
+        // Both slots for a wait on both directions (`ready(READABLE.add(WRITABLE))`).
+        for (wanted, slot) in
+            [(interest.is_readable(), &mut waiters.reader), (interest.is_writable(), &mut waiters.writer)]
+        {
+            if !wanted {
+                continue;
+            }
+            match slot {
+                Some(stored) if stored.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
         }
         // Checked again under the lock that `set_readiness` takes before it takes the wakers.
         match self.ready_now(interest) {
@@ -282,6 +289,20 @@ mod tests {
         };
         io.clear_readiness(ev);
         assert!(io.poll_ready(&mut Context::from_waker(&reader), Interest::READABLE).is_ready());
+    }
+
+    #[test]
+    fn a_wait_on_both_directions_wakes_on_either() {
+        let io = ScheduledIo::new();
+        let (count, waker) = counter();
+        let both = Interest::READABLE.add(Interest::WRITABLE);
+        assert!(io.poll_ready(&mut Context::from_waker(&waker), both).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::WRITABLE, &mut wakers);
+        wakers.drain(..).for_each(Waker::wake);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        let Poll::Ready(Ok(event)) = io.poll_ready(&mut Context::from_waker(&waker), both) else { panic!() };
+        assert!(event.ready.is_writable() && !event.ready.is_readable());
     }
 
     #[test]
