@@ -30,6 +30,25 @@ pub(crate) mod sealed {
 
 use sealed::{Resolve, Sealed};
 
+/// Resolves `addr`, then tries `op` on each address in order until one succeeds (what `bind` and
+/// `connect` do with a name that resolves to several addresses); otherwise the last error.
+pub(crate) async fn first_ok<T, F>(
+    addr: impl ToSocketAddrs,
+    mut op: impl FnMut(SocketAddr) -> F,
+) -> io::Result<T>
+where
+    F: std::future::Future<Output = io::Result<T>>,
+{
+    let mut last = None;
+    for addr in resolve(addr).await? {
+        match op(addr).await {
+            Ok(value) => return Ok(value),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(super::no_addresses))
+}
+
 /// Resolves `addr`; host names are looked up on the blocking pool.
 pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
     match addr.to_addrs() {

@@ -1,6 +1,6 @@
 //! TCP: `TcpListener` and `TcpStream`, with borrowed (`split`) and owned (`into_split`) halves.
 
-use super::addr::{resolve, ToSocketAddrs};
+use super::addr::{first_ok, ToSocketAddrs};
 use super::split;
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
@@ -18,15 +18,12 @@ impl TcpListener {
     /// Binds to `addr` (trying each address it resolves to, in order) and starts listening.
     /// `SO_REUSEADDR` is set, as by Tokio and mio, so a server restarts on its port at once.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for addr in resolve(addr).await? {
-            match mio::net::TcpListener::bind(addr).and_then(|l| Ok(TcpListener { io: PollEvented::new(l)? }))
-            {
-                Ok(listener) => return Ok(listener),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(super::no_addresses))
+        first_ok(addr, |addr| {
+            std::future::ready(
+                mio::net::TcpListener::bind(addr).and_then(|l| Ok(TcpListener { io: PollEvented::new(l)? })),
+            )
+        })
+        .await
     }
 
     /// Waits for a connection and returns it with the peer's address.
@@ -90,14 +87,7 @@ impl TcpStream {
     /// Connects to `addr`, trying each address it resolves to until one accepts. A refused connection
     /// fails with `io::ErrorKind::ConnectionRefused`.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last = None;
-        for addr in resolve(addr).await? {
-            match TcpStream::connect_one(addr).await {
-                Ok(stream) => return Ok(stream),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(super::no_addresses))
+        first_ok(addr, TcpStream::connect_one).await
     }
 
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {

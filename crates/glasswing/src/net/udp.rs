@@ -1,6 +1,6 @@
 //! UDP: `UdpSocket`.
 
-use super::addr::{resolve, ToSocketAddrs};
+use super::addr::{first_ok, resolve, ToSocketAddrs};
 use crate::io::{Interest, PollEvented, Ready};
 use std::fmt;
 use std::io;
@@ -18,14 +18,12 @@ pub struct UdpSocket {
 impl UdpSocket {
     /// Binds to `addr` (each address it resolves to, in order, until one works).
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let mut last = None;
-        for addr in resolve(addr).await? {
-            match mio::net::UdpSocket::bind(addr).and_then(|s| Ok(UdpSocket { io: PollEvented::new(s)? })) {
-                Ok(socket) => return Ok(socket),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(super::no_addresses))
+        first_ok(addr, |addr| {
+            std::future::ready(
+                mio::net::UdpSocket::bind(addr).and_then(|s| Ok(UdpSocket { io: PollEvented::new(s)? })),
+            )
+        })
+        .await
     }
 
     /// Wraps a socket from the standard library, which is switched to non-blocking mode.
@@ -40,14 +38,7 @@ impl UdpSocket {
 
     /// Sets the default peer for `send` and `recv`, and filters what `recv` receives to it.
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let mut last = None;
-        for addr in resolve(addr).await? {
-            match self.io.get_ref().connect(addr) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(super::no_addresses))
+        first_ok(addr, |addr| std::future::ready(self.io.get_ref().connect(addr))).await
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
