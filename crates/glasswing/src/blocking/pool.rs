@@ -176,6 +176,12 @@ impl Spawner {
         }
     }
 
+    /// Threads in the pool, how many of them are idle, and tasks waiting for a thread.
+    pub(crate) fn metrics(&self) -> (usize, usize, usize) {
+        let shared = lock(&self.inner.shared);
+        (shared.num_threads, shared.num_idle, shared.queue.len())
+    }
+
     /// Whether blocking work is queued or running.
     pub(crate) fn is_busy(&self) -> bool {
         self.inner.in_flight.load(Ordering::Acquire) > 0

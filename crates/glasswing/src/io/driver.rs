@@ -18,7 +18,7 @@
 
 use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::task::Waker;
 use std::time::Duration;
@@ -47,6 +47,8 @@ pub(crate) struct IoHandle {
     /// I/O several percent on message-passing workloads).
     registered: AtomicUsize,
     is_shutdown: AtomicBool,
+    /// Readiness events dispatched so far (diagnostics; one add per poll of the driver).
+    events: AtomicU64,
 }
 
 struct Poller {
@@ -83,6 +85,7 @@ impl IoHandle {
             registrations: Mutex::new(Registrations::default()),
             registered: AtomicUsize::new(0),
             is_shutdown: AtomicBool::new(false),
+            events: AtomicU64::new(0),
         })
     }
 
@@ -194,6 +197,10 @@ impl IoHandle {
             assert_eq!(e.kind(), io::ErrorKind::Interrupted, "glasswing: the I/O driver failed to poll: {e}");
             return wakers;
         }
+        let dispatched = events.iter().filter(|e| e.token() != WAKE_TOKEN).count();
+        if dispatched > 0 {
+            self.events.fetch_add(dispatched as u64, Ordering::Relaxed);
+        }
         {
             let regs = lock(&self.registrations);
             for event in events.iter() {
@@ -213,6 +220,11 @@ impl IoHandle {
             }
         }
         wakers
+    }
+
+    /// Readiness events dispatched so far.
+    pub(crate) fn events_total(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
     }
 
     /// Runtime shutdown: every resource's waiters wake and get an error, and new registrations fail.

@@ -3,6 +3,7 @@
 
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
+use crate::diag::{DiagConfig, RuntimeDiag};
 use crate::io::driver::IoHandle;
 use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
 use std::fmt;
@@ -34,6 +35,7 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     start_paused: bool,
+    diag: DiagConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +68,7 @@ impl Builder {
             global_queue_interval: None,
             event_interval: 61,
             start_paused: false,
+            diag: DiagConfig::default(),
         }
     }
 
@@ -165,6 +168,42 @@ impl Builder {
         self
     }
 
+    /// Diagnostics (task and worker figures, the long-poll watchdog, lints; see
+    /// [`Handle::diagnostics`](super::Handle::diagnostics)). On by default; `false` removes their
+    /// cost (two clock reads per poll) and the watchdog thread.
+    pub fn diagnostics(&mut self, enabled: bool) -> &mut Self {
+        self.diag.enabled = enabled;
+        self
+    }
+
+    /// A poll that runs longer than this is reported while it runs, with the worker's stack
+    /// (default 10 ms).
+    ///
+    /// # Panics
+    /// If `threshold` is zero.
+    #[track_caller]
+    pub fn long_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
+        assert!(!threshold.is_zero(), "long_poll_threshold must be above zero (every poll would be long)");
+        self.diag.long_poll_threshold = threshold;
+        self
+    }
+
+    /// A task idle for longer than this is reported as stalled (default 10 s).
+    pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Self {
+        self.diag.stall_threshold = threshold;
+        self
+    }
+
+    /// Called on the watchdog thread for each long poll: once when it is detected (still running,
+    /// with the worker's stack), and once when it ends (`finished`, with its total duration).
+    pub fn on_long_poll<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn(&crate::diag::LongPoll) + Send + Sync + 'static,
+    {
+        self.diag.on_long_poll = Some(Arc::new(f));
+        self
+    }
+
     /// Starts the runtime's threads.
     pub fn build(&mut self) -> io::Result<Runtime> {
         if self.start_paused && self.kind == Kind::MultiThread {
@@ -174,10 +213,15 @@ impl Builder {
                  every task to run on one thread",
             ));
         }
+        let workers = match self.kind {
+            Kind::CurrentThread => 1,
+            Kind::MultiThread => self.worker_threads.unwrap_or_else(default_worker_threads),
+        };
         let config = Config {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             start_paused: self.start_paused,
+            diag: RuntimeDiag::new(self.diag.clone(), workers),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
@@ -194,7 +238,6 @@ impl Builder {
                 Ok(Runtime::new_from_parts(scheduler::Handle::CurrentThread(handle), pool, Vec::new()))
             }
             Kind::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
                 let (handle, launch) = multi_thread::create(workers, pool.spawner().clone(), config, io);
                 let rt_handle = scheduler::Handle::MultiThread(handle.clone());
                 let mut threads = Vec::with_capacity(workers);

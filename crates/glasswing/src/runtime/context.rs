@@ -4,6 +4,9 @@
 //! One `thread_local!` with a const initializer holds all of it, so a `spawn` or a wake from inside a
 //! task costs one TLS access and no allocation.
 
+use crate::diag::clock::Ticks;
+use crate::diag::task_stats::WakeKind;
+use crate::diag::worker::WorkerStats;
 use crate::scheduler::{self, coop::Budget};
 use crate::task::Id;
 use std::cell::{Cell, RefCell};
@@ -20,6 +23,8 @@ struct Context {
     budget: Cell<Budget>,
     /// The task being polled yielded on purpose (see `Schedule::reschedule`); consumed after the poll.
     yielded: Cell<bool>,
+    /// The diagnostics figures of the worker this thread is, if it is one (and diagnostics are on).
+    worker_stats: Scoped<WorkerStats>,
 }
 
 thread_local! {
@@ -31,6 +36,7 @@ thread_local! {
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
             yielded: Cell::new(false),
+            worker_stats: Scoped::new(),
         }
     };
 }
@@ -122,6 +128,65 @@ pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
 
 pub(crate) fn current_task_id() -> Option<Id> {
     CONTEXT.try_with(|cx| cx.current_task_id.get()).unwrap_or(None)
+}
+
+/// Runs `f` with `stats` as this thread's worker figures (a worker's loop, a current-thread
+/// `block_on`).
+pub(crate) fn set_worker_stats<R>(stats: &WorkerStats, f: impl FnOnce() -> R) -> R {
+    CONTEXT.with(|cx| cx.worker_stats.set(stats, f))
+}
+
+/// A task's poll starts on this thread: tells the worker's watchdog slot. Returns the worker's
+/// index, if this thread is a worker.
+#[inline]
+pub(crate) fn poll_started(
+    task: Id,
+    location: &'static std::panic::Location<'static>,
+    now: Ticks,
+) -> Option<usize> {
+    CONTEXT
+        .try_with(|cx| {
+            cx.worker_stats.with(|w| {
+                w.map(|w| {
+                    w.poll_started(task, location, now);
+                    w.index
+                })
+            })
+        })
+        .unwrap_or(None)
+}
+
+/// The poll that `poll_started` announced ended, after `busy_ns`.
+#[inline]
+pub(crate) fn poll_ended(busy_ns: u64) {
+    let _ = CONTEXT.try_with(|cx| cx.worker_stats.with(|w| w.map(|w| w.poll_ended(busy_ns))));
+}
+
+/// Counts a poll that the coop budget made yield.
+pub(crate) fn count_forced_yield() {
+    let _ = CONTEXT
+        .try_with(|cx| cx.worker_stats.with(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields))));
+}
+
+/// Counts a metric of this thread's worker, if it is one.
+pub(crate) fn with_worker_stats(f: impl FnOnce(&WorkerStats)) {
+    let _ = CONTEXT.try_with(|cx| cx.worker_stats.with(|w| w.map(f)));
+}
+
+/// How a wake of task `id` relates to the poll running on this thread.
+pub(crate) fn wake_kind(id: Id) -> WakeKind {
+    CONTEXT
+        .try_with(|cx| match cx.current_task_id.get() {
+            Some(current) if current == id => {
+                if cx.yielded.get() {
+                    WakeKind::Yield
+                } else {
+                    WakeKind::SelfWake
+                }
+            }
+            _ => WakeKind::Other,
+        })
+        .unwrap_or(WakeKind::Other)
 }
 
 /// The running task gives way on purpose: its scheduler runs everything else before it.

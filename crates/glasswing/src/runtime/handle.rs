@@ -42,6 +42,12 @@ impl fmt::Debug for EnterGuard<'_> {
 }
 
 impl Handle {
+    /// The runtime's built-in diagnostics: [`snapshot`](crate::diag::Diagnostics::snapshot) of every
+    /// task, worker and runtime figure, long polls, lints.
+    pub fn diagnostics(&self) -> crate::diag::Diagnostics {
+        crate::diag::Diagnostics { handle: self.inner.clone() }
+    }
+
     /// The runtime this thread belongs to.
     ///
     /// # Panics

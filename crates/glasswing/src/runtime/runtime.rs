@@ -2,6 +2,7 @@
 
 use super::{context, park, Builder, Handle};
 use crate::blocking::BlockingPool;
+use crate::diag::watchdog::{self, WatchdogHandle};
 use crate::scheduler;
 use crate::task::JoinHandle;
 use std::fmt;
@@ -31,6 +32,8 @@ pub struct Runtime {
     is_shut_down: bool,
     blocking_pool: BlockingPool,
     workers: Vec<thread::JoinHandle<()>>,
+    /// The diagnostics watchdog thread (none with diagnostics off).
+    watchdog: Option<WatchdogHandle>,
 }
 
 impl Runtime {
@@ -44,7 +47,8 @@ impl Runtime {
         blocking_pool: BlockingPool,
         workers: Vec<thread::JoinHandle<()>>,
     ) -> Runtime {
-        Runtime { handle: Handle { inner: handle }, is_shut_down: false, blocking_pool, workers }
+        let watchdog = watchdog::start(&handle);
+        Runtime { handle: Handle { inner: handle }, is_shut_down: false, blocking_pool, workers, watchdog }
     }
 
     /// Runs a future to completion on the current thread, and returns its output.
@@ -111,6 +115,9 @@ impl Runtime {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
+        }
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => h.shutdown(),
             scheduler::Handle::MultiThread(h) => {

@@ -62,6 +62,7 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     let budget = context::budget();
     match budget.0 {
         Some(0) => {
+            context::count_forced_yield();
             context::set_yielded();
             cx.waker().wake_by_ref();
             Poll::Pending

@@ -11,6 +11,7 @@
 //! iteration, and the `block_on` future and remote wakes get their turn too.
 
 use crate::blocking;
+use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
@@ -170,49 +171,72 @@ impl Handle {
         let global_queue_interval =
             self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         self.woken.store(true, Ordering::Release);
-        context::set_scheduler(&cx, || 'outer: loop {
-            if self.woken.swap(false, Ordering::AcqRel) {
-                let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
-                // Not a task: a yield there means nothing to the scheduler.
-                context::take_yielded();
-                if let Poll::Ready(out) = res {
-                    return out;
-                }
+        // This thread is the runtime's one worker while it drives.
+        let stats = &self.config.diag.workers[0];
+        stats.register_thread();
+        struct Leaving<'a>(&'a WorkerStats);
+        impl Drop for Leaving<'_> {
+            fn drop(&mut self) {
+                self.0.thread_exiting();
             }
-            for _ in 0..self.config.event_interval {
-                let task = {
-                    let mut core = ct.core.borrow_mut();
-                    let core = core.as_mut().expect("the core is held while driving");
-                    core.tick = core.tick.wrapping_add(1);
-                    if core.tick % global_queue_interval == 0 {
-                        self.pop_remote().or_else(|| core.tasks.pop_front())
-                    } else {
-                        core.tasks.pop_front().or_else(|| self.pop_remote())
+        }
+        let _leaving = Leaving(stats);
+        context::set_worker_stats(stats, || {
+            context::set_scheduler(&cx, || 'outer: loop {
+                if self.woken.swap(false, Ordering::AcqRel) {
+                    let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
+                    // Not a task: a yield there means nothing to the scheduler.
+                    context::take_yielded();
+                    if let Poll::Ready(out) = res {
+                        return out;
                     }
-                };
-                match task {
-                    Some(task) => coop::budget(|| task.run()),
-                    None => {
-                        let had_deferred = ct.with_core(Core::wake_deferred);
-                        if !had_deferred && !self.woken.load(Ordering::Acquire) {
-                            // Sleep until woken or until the next timer; then fire what is due.
-                            let token = self.time.before_park(0, !self.blocking.is_busy());
-                            // The core's holder always gets the token: it is the only thread to park here.
-                            if token.owns() {
-                                self.park.park_in_driver(token.timeout);
-                            } else {
-                                self.park.park_for(token.timeout);
+                }
+                for _ in 0..self.config.event_interval {
+                    let task = {
+                        let mut core = ct.core.borrow_mut();
+                        let core = core.as_mut().expect("the core is held while driving");
+                        core.tick = core.tick.wrapping_add(1);
+                        let task = if core.tick % global_queue_interval == 0 {
+                            self.pop_remote().or_else(|| core.tasks.pop_front())
+                        } else {
+                            core.tasks.pop_front().or_else(|| self.pop_remote())
+                        };
+                        stats.local_queue_depth.store(core.tasks.len() as u64, Ordering::Relaxed);
+                        task
+                    };
+                    match task {
+                        Some(task) => coop::budget(|| task.run()),
+                        None => {
+                            let had_deferred = ct.with_core(Core::wake_deferred);
+                            if !had_deferred && !self.woken.load(Ordering::Acquire) {
+                                // Sleep until woken or until the next timer; then fire what is due.
+                                WorkerStats::count(&stats.parks);
+                                let token = self.time.before_park(0, !self.blocking.is_busy());
+                                // The core's holder always gets the token: it is the only thread to park here.
+                                if token.owns() {
+                                    self.park.park_in_driver(token.timeout);
+                                } else {
+                                    self.park.park_for(token.timeout);
+                                }
+                                self.time.after_park(token);
                             }
-                            self.time.after_park(token);
+                            continue 'outer;
                         }
-                        continue 'outer;
                     }
                 }
-            }
-            ct.with_core(Core::wake_deferred);
-            self.time.process();
-            self.io.poll_now();
+                ct.with_core(Core::wake_deferred);
+                self.time.process();
+                self.io.poll_now();
+            })
         })
+    }
+
+    pub(crate) fn local_queue_depth(&self) -> usize {
+        self.config.diag.workers[0].local_queue_depth.load(Ordering::Relaxed) as usize
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject_len.load(Ordering::Relaxed)
     }
 
     pub(crate) fn unpark_driver(&self) {

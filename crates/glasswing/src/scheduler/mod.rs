@@ -12,17 +12,34 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use crate::blocking;
+use crate::diag::RuntimeDiag;
 use crate::task::core::Meta;
+use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// A shared reference to one runtime's scheduler.
 #[derive(Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
     MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// A `Handle` that does not keep the runtime alive.
+pub(crate) enum WeakHandle {
+    CurrentThread(Weak<current_thread::Handle>),
+    MultiThread(Weak<multi_thread::Handle>),
+}
+
+impl WeakHandle {
+    pub(crate) fn upgrade(&self) -> Option<Handle> {
+        match self {
+            WeakHandle::CurrentThread(h) => h.upgrade().map(Handle::CurrentThread),
+            WeakHandle::MultiThread(h) => h.upgrade().map(Handle::MultiThread),
+        }
+    }
 }
 
 /// The scheduler state a thread holds while it drives a runtime.
@@ -72,6 +89,8 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     /// Start with the clock paused (current-thread only; see `time::pause`).
     pub(crate) start_paused: bool,
+    /// The runtime's diagnostics: settings, per-worker figures, reports.
+    pub(crate) diag: Arc<RuntimeDiag>,
 }
 
 impl Handle {
@@ -85,7 +104,15 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at };
+        let diag = self.diag();
+        diag.task_spawned();
+        let meta = Meta {
+            id: Id::next(),
+            name: name.map(Into::into),
+            spawned_at,
+            parent: crate::runtime::context::current_task_id(),
+            diagnostics: diag.enabled(),
+        };
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
             Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, meta),
@@ -98,7 +125,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let meta = Meta { id: Id::next(), name: name.map(Into::into), spawned_at: Location::caller() };
+        let meta = Meta::plain(name.map(Into::into), Location::caller());
         self.blocking_spawner().spawn_blocking(f, meta, self)
     }
 
@@ -121,6 +148,44 @@ impl Handle {
     pub(crate) fn blocking_idle(&self) {
         if let Handle::CurrentThread(h) = self {
             h.unpark_driver();
+        }
+    }
+
+    pub(crate) fn diag(&self) -> &Arc<RuntimeDiag> {
+        match self {
+            Handle::CurrentThread(h) => &h.config.diag,
+            Handle::MultiThread(h) => &h.config.diag,
+        }
+    }
+
+    pub(crate) fn owned(&self) -> &OwnedTasks {
+        match self {
+            Handle::CurrentThread(h) => &h.owned,
+            Handle::MultiThread(h) => &h.owned,
+        }
+    }
+
+    /// Tasks waiting in worker `index`'s own queue.
+    pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.local_queue_depth(),
+            Handle::MultiThread(h) => h.local_queue_depth(index),
+        }
+    }
+
+    /// Tasks waiting in the queue for tasks woken from outside the workers.
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.global_queue_depth(),
+            Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    /// A reference that does not keep the runtime alive (for its watchdog thread).
+    pub(crate) fn downgrade(&self) -> WeakHandle {
+        match self {
+            Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),
+            Handle::MultiThread(h) => WeakHandle::MultiThread(Arc::downgrade(h)),
         }
     }
 

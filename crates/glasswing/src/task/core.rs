@@ -18,11 +18,13 @@
 
 use super::state::State;
 use super::{Id, Vtable};
+use crate::diag::task_stats::TaskStats;
 use crate::loom::cell::UnsafeCell;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 /// Links of the intrusive doubly linked list of owned tasks; guarded by that list's shard lock.
@@ -34,9 +36,9 @@ pub(crate) struct Pointers {
 
 /// The untyped part of a task: everything the runtime needs without knowing the future's type.
 ///
-/// Per-task diagnostics (poll counts and times, wake counts, histograms: issue 4/5) belong here too,
-/// written only by the thread that holds RUNNING and read racily by snapshots, so that adding them
-/// changes neither the allocation scheme nor any transition.
+/// The per-task diagnostics record (`diag::task_stats`) lives here too: written by the thread that
+/// holds RUNNING (and by wakers, for wake counts), read racily by snapshots, so that it changes
+/// neither the allocation scheme nor any transition.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
@@ -45,8 +47,9 @@ pub(crate) struct Header {
     pub(crate) vtable: &'static Vtable,
     pub(crate) owned: UnsafeCell<Pointers>,
     pub(crate) id: Id,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Arc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) stats: TaskStats,
 }
 
 /// The future while it runs, then its output until the `JoinHandle` takes it.
@@ -78,8 +81,19 @@ pub(crate) struct Cell<F: Future, S> {
 /// What a task is called and where it came from; kept in the header for diagnostics and errors.
 pub(crate) struct Meta {
     pub(crate) id: Id,
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Arc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The task that spawned it, if any.
+    pub(crate) parent: Option<Id>,
+    /// Whether to keep the diagnostics record (the runtime's `diagnostics` setting).
+    pub(crate) diagnostics: bool,
+}
+
+impl Meta {
+    /// A task without diagnostics (blocking work, tests).
+    pub(crate) fn plain(name: Option<Arc<str>>, spawned_at: &'static Location<'static>) -> Meta {
+        Meta { id: Id::next(), name, spawned_at, parent: None, diagnostics: false }
+    }
 }
 
 impl<F: Future, S: 'static> Cell<F, S> {
@@ -94,6 +108,7 @@ impl<F: Future, S: 'static> Cell<F, S> {
                 id: meta.id,
                 name: meta.name,
                 spawned_at: meta.spawned_at,
+                stats: TaskStats::new(meta.diagnostics, meta.parent),
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
             trailer: Trailer { waker: UnsafeCell::new(None) },

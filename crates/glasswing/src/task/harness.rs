@@ -6,6 +6,7 @@ use super::core::{Cell, Core, Header, Trailer};
 use super::raw::{Notified, RawTask, Task};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
+use crate::diag::clock;
 use crate::runtime::context;
 use std::any::Any;
 use std::future::Future;
@@ -55,12 +56,26 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // SAFETY: this poll holds a reference for as long as the borrowed waker is used.
         let waker = unsafe { waker::borrowed(header_ptr) };
         let mut cx = Context::from_waker(&waker);
-        let id = self.header().id;
+        let header = self.header();
+        let id = header.id;
+        // Diagnostics: the poll's two clock reads, and the worker's watchdog slot.
+        let started = header.stats.is_enabled().then(|| {
+            let now = clock::now();
+            let worker = context::poll_started(id, header.spawned_at, now);
+            header.stats.poll_started(now, worker);
+            now
+        });
         let res = context::with_current_task_id(id, || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: the RUNNING bit won above gives exclusive access to the future.
                 unsafe { self.core().poll(&mut cx) }
             }))
+        });
+        let ended = started.map(|start| {
+            let end = clock::now();
+            context::poll_ended(clock::nanos_between(start, end));
+            header.stats.poll_ended(start, end);
+            end
         });
         // Consumed after every poll, whatever its outcome, so it never carries over to the next one.
         let yielded = context::take_yielded();
@@ -68,6 +83,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
+                    if let Some(end) = ended {
+                        // Woken during the poll: scheduled from its end. Still ours until rescheduled.
+                        header.stats.rescheduled(end);
+                    }
                     // SAFETY: the transition added the reference this `Notified` owns.
                     let notified = unsafe { Notified::from_raw(self.raw()) };
                     self.core().scheduler.reschedule(notified, yielded);

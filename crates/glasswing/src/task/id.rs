@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// Get the current task's with [`task::id()`](crate::task::id) or a handle's with
 /// [`JoinHandle::id`](crate::task::JoinHandle::id).
-#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd)]
+#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, Ord, PartialOrd, serde::Serialize)]
+#[serde(transparent)]
 pub struct Id(pub(crate) NonZeroU64);
 
 impl Id {
@@ -17,6 +18,11 @@ impl Id {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         Id(NonZeroU64::new(id).expect("task ids exhausted"))
+    }
+
+    /// The inverse of `as_u64` for a number read back from a diagnostics slot (0 reads as 1).
+    pub(crate) fn from_u64(n: u64) -> Id {
+        Id(NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN))
     }
 
     /// The id as a number, for logs and exports.

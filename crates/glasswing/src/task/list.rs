@@ -7,25 +7,43 @@
 //! between cores (`OwnedTasks::remove` was 8% of a 2-worker `timer_fire` profile, nearly all of it
 //! the unlock). Once closed, the list accepts no task: a spawn that races with
 //! shutdown cancels its task instead of leaking it.
+//!
+//! The list is also where diagnostics find tasks: a snapshot walks each shard under its lock, and a
+//! task leaving the list on completion leaves a copy of its diagnostics record in its shard's
+//! bounded ring of finished tasks (under the lock `remove` takes anyway), kept for
+//! `FINISHED_KEPT_FOR` at most.
 
 use super::core::{Header, Meta};
 use super::raw::{Notified, RawTask, Task};
+use super::Id;
 use super::{JoinHandle, Schedule};
+use crate::diag::clock;
+use crate::diag::snapshot::{FinishedRead, TaskRead, TaskReadOwned};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr::NonNull;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) struct OwnedTasks {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
     mask: usize,
     closed: AtomicBool,
+    finished_cap: usize,
 }
 
 struct Shard {
     head: Option<NonNull<Header>>,
+    /// Records of recently finished tasks, oldest first, at most `finished_cap`.
+    finished: VecDeque<FinishedRead>,
 }
+
+/// How many finished tasks' records the whole list keeps, and for how long.
+const FINISHED_KEPT: usize = 1024;
+const FINISHED_KEPT_FOR: Duration = Duration::from_secs(60);
 
 // SAFETY: the raw pointers in a shard are only followed under that shard's lock, and tasks are shared
 // across threads by design.
@@ -36,9 +54,12 @@ impl OwnedTasks {
     pub(crate) fn new(concurrency: usize) -> OwnedTasks {
         let n = (concurrency * 4).next_power_of_two().clamp(1, 256);
         OwnedTasks {
-            shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard { head: None }))).collect(),
+            shards: (0..n)
+                .map(|_| CachePadded::new(Mutex::new(Shard { head: None, finished: VecDeque::new() })))
+                .collect(),
             mask: n - 1,
             closed: AtomicBool::new(false),
+            finished_cap: (FINISHED_KEPT / n).max(8),
         }
     }
 
@@ -74,7 +95,82 @@ impl OwnedTasks {
 
     /// Removes a completed task; returns the list's reference if the task was still in it.
     pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
-        self.shard(task.header()).lock().remove(task.raw())
+        let header = task.header();
+        if !header.stats.is_enabled() {
+            return self.shard(header).lock().remove(task.raw());
+        }
+        let finished = FinishedRead {
+            task: TaskReadOwned {
+                id: header.id,
+                name: header.name.clone(),
+                spawned_at: header.spawned_at,
+                stats: header.stats.read(),
+            },
+            completed_at: clock::now(),
+        };
+        let mut shard = self.shard(header).lock();
+        if shard.finished.len() >= self.finished_cap {
+            shard.finished.pop_front();
+        }
+        shard.finished.push_back(finished);
+        shard.remove(task.raw())
+    }
+
+    /// Calls `f` with a racy read of every live task, one shard lock at a time.
+    pub(crate) fn for_each_task(&self, mut f: impl FnMut(TaskRead)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(ptr) = next {
+                // SAFETY: tasks in the list are live (the list holds a reference) and their links are
+                // guarded by the shard lock we hold.
+                let header = unsafe { ptr.as_ref() };
+                f(TaskRead {
+                    id: header.id,
+                    name: header.name.clone(),
+                    spawned_at: header.spawned_at,
+                    state: header.state.load(),
+                    stats: header.stats.read(),
+                });
+                // SAFETY: as above.
+                next = unsafe { links(ptr).with(|p| (*p).next) };
+            }
+        }
+    }
+
+    /// The records of tasks that finished within `FINISHED_KEPT_FOR` before `now`; older ones are
+    /// dropped on the way.
+    pub(crate) fn finished_tasks(&self, now: clock::Ticks) -> Vec<FinishedRead> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            while shard
+                .finished
+                .front()
+                .is_some_and(|f| clock::duration_between(f.completed_at, now) > FINISHED_KEPT_FOR)
+            {
+                shard.finished.pop_front();
+            }
+            out.extend(shard.finished.iter().cloned());
+        }
+        out.sort_by_key(|f| f.completed_at);
+        out
+    }
+
+    /// The name of the live task `id`, if it is in the list and has one.
+    pub(crate) fn task_name(&self, id: Id) -> Option<Arc<str>> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        let mut next = shard.head;
+        while let Some(ptr) = next {
+            // SAFETY: as in `for_each_task`.
+            let header = unsafe { ptr.as_ref() };
+            if header.id == id {
+                return header.name.clone();
+            }
+            // SAFETY: as above.
+            next = unsafe { links(ptr).with(|p| (*p).next) };
+        }
+        None
     }
 
     /// Closes the list and cancels every task in it. Safe to call from several threads at once; each

@@ -28,7 +28,7 @@
 
 use super::core::Meta;
 use super::list::OwnedTasks;
-use super::{Id, JoinError, JoinHandle, Notified, Schedule, Task};
+use super::{JoinError, JoinHandle, Notified, Schedule, Task};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
 use loom::sync::Arc;
@@ -164,7 +164,7 @@ impl Env {
 
     fn spawn(&self, step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static) -> JoinHandle<Output> {
         let future = TestFuture { step: Box::new(step), counters: self.counters.clone() };
-        let meta = Meta { id: Id::next(), name: None, spawned_at: Location::caller() };
+        let meta = Meta::plain(None, Location::caller());
         let (join, notified) = self.scheduler.owned.bind(future, self.scheduler.clone(), meta);
         self.scheduler.queue.lock().push_back(notified.expect("the list is open"));
         join
@@ -476,7 +476,7 @@ fn loom_spawn_races_shutdown() {
         let scheduler = env.scheduler.clone();
         let other = thread::spawn(move || scheduler.owned.close_and_shutdown_all(0));
         let future = TestFuture { step: Box::new(|_| Poll::Pending), counters: env.counters.clone() };
-        let meta = Meta { id: Id::next(), name: None, spawned_at: Location::caller() };
+        let meta = Meta::plain(None, Location::caller());
         let (mut join, notified) = env.scheduler.owned.bind(future, env.scheduler.clone(), meta);
         if let Some(notified) = notified {
             notified.run();

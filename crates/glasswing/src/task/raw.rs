@@ -110,6 +110,16 @@ impl RawTask {
         }
     }
 
+    pub(crate) fn waker_ref_inc(self) {
+        self.header().state.waker_ref_inc();
+    }
+
+    pub(crate) fn drop_waker_reference(self) {
+        if self.header().state.waker_ref_dec() {
+            self.dealloc();
+        }
+    }
+
     /// `abort()` from any thread.
     pub(crate) fn remote_abort(self) {
         if self.header().state.transition_to_notified_and_cancel() {

@@ -2,13 +2,20 @@
 //! a single compare-and-swap and no two parties can disagree about who owns the future.
 //!
 //! ```text
-//!  63 ................................ 6   5          4          3             2         1         0
-//! [        reference count            ][CANCELLED][JOIN_WAKER][JOIN_INTEREST][NOTIFIED][COMPLETE][RUNNING]
+//!  63 ............ 35 34 ............. 6   5          4          3             2         1         0
+//! [  waker refs     ][   other refs     ][CANCELLED][JOIN_WAKER][JOIN_INTEREST][NOTIFIED][COMPLETE][RUNNING]
 //! ```
 //!
-//! The reference count counts every handle that keeps the allocation alive: the runtime's list of owned
-//! tasks, the `JoinHandle`, each `AbortHandle`, each `Waker` clone, and the run-queue entry (`Notified`)
-//! while the task is scheduled or being polled. The allocation is freed when it reaches zero.
+//! The two reference counts together count every handle that keeps the allocation alive; it is freed
+//! when both reach zero. *Waker refs* are the `Waker` clones. *Other refs* are the runtime's list of
+//! owned tasks, the `JoinHandle`, each `AbortHandle`, and the run-queue entry (`Notified`) while the
+//! task is scheduled or being polled.
+//!
+//! Wakers get a count of their own because it answers, in one load, whether anybody can still wake
+//! the task: a task that is idle (not running, not notified, not complete) with no waker ref is
+//! stuck for good, and diagnostics report it as a lost waker, exactly. A clone, a drop and a wake
+//! stay one atomic operation each, as with a single count. (On 64-bit targets each count has 29
+//! bits; on 32-bit ones 13, and a count that would overflow aborts the process.)
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use std::fmt;
@@ -37,8 +44,13 @@ const JOIN_WAKER: usize = 0b01_0000;
 /// The task was aborted or the runtime is shutting down: the next poll drops the future instead.
 const CANCELLED: usize = 0b10_0000;
 
-const REF_SHIFT: usize = 6;
+const REF_SHIFT: u32 = 6;
+/// Width of each of the two reference counts.
+const REF_BITS: u32 = (usize::BITS - REF_SHIFT) / 2;
 const REF_ONE: usize = 1 << REF_SHIFT;
+const REF_MAX: usize = (1 << REF_BITS) - 1;
+const WAKER_SHIFT: u32 = REF_SHIFT + REF_BITS;
+const WAKER_ONE: usize = 1 << WAKER_SHIFT;
 
 /// A new task is referenced by the owned-tasks list, its first `Notified` and its `JoinHandle`.
 const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
@@ -175,18 +187,19 @@ impl State {
         prev.ref_count() == count
     }
 
-    /// A wake that consumes the waker's reference.
+    /// A wake that consumes the waker's reference. On `Submit` the waker's reference is still held
+    /// and released by the caller (`State::waker_ref_dec`) after scheduling.
     pub(crate) fn transition_to_notified_by_val(&self) -> TransitionToNotified {
         self.update(|curr| {
             let mut next = curr;
             let action = if curr.is_running() {
                 // The poller will see NOTIFIED and reschedule; it does not need our reference.
                 next.0 |= NOTIFIED;
-                next.ref_dec();
+                next.waker_ref_dec();
                 debug_assert!(next.ref_count() > 0, "a running task holds a reference");
                 TransitionToNotified::DoNothing
             } else if curr.is_complete() || curr.is_notified() {
-                next.ref_dec();
+                next.waker_ref_dec();
                 if next.ref_count() == 0 {
                     TransitionToNotified::Dealloc
                 } else {
@@ -311,17 +324,33 @@ impl State {
     }
 
     pub(crate) fn ref_inc(&self) {
-        let prev = self.0.fetch_add(REF_ONE, Relaxed);
-        // A count this high means references are being leaked: abort rather than wrap around.
-        if prev > isize::MAX as usize {
+        let prev = Snapshot(self.0.fetch_add(REF_ONE, Relaxed));
+        // A count this high means references are being leaked: abort rather than carry into the
+        // waker count.
+        if prev.other_ref_count() >= REF_MAX - 1 {
             std::process::abort();
         }
     }
 
-    /// Returns true if this was the last reference.
+    /// Releases one of the other refs. Returns true if this was the last reference of either kind.
     pub(crate) fn ref_dec(&self) -> bool {
         let prev = Snapshot(self.0.fetch_sub(REF_ONE, AcqRel));
-        assert!(prev.ref_count() >= 1, "task reference count underflow");
+        assert!(prev.other_ref_count() >= 1, "task reference count underflow");
+        prev.ref_count() == 1
+    }
+
+    /// A `Waker` was cloned.
+    pub(crate) fn waker_ref_inc(&self) {
+        let prev = Snapshot(self.0.fetch_add(WAKER_ONE, Relaxed));
+        if prev.waker_count() >= REF_MAX - 1 {
+            std::process::abort();
+        }
+    }
+
+    /// A `Waker` was dropped. Returns true if this was the last reference of either kind.
+    pub(crate) fn waker_ref_dec(&self) -> bool {
+        let prev = Snapshot(self.0.fetch_sub(WAKER_ONE, AcqRel));
+        assert!(prev.waker_count() >= 1, "task waker count underflow");
         prev.ref_count() == 1
     }
 }
@@ -349,15 +378,32 @@ impl Snapshot {
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    /// All references: wakers and the others.
     pub(crate) fn ref_count(self) -> usize {
-        self.0 >> REF_SHIFT
+        self.other_ref_count() + self.waker_count()
+    }
+    fn other_ref_count(self) -> usize {
+        (self.0 >> REF_SHIFT) & REF_MAX
+    }
+    /// Live `Waker` clones (a waker lent to a poll is not one).
+    pub(crate) fn waker_count(self) -> usize {
+        self.0 >> WAKER_SHIFT
+    }
+    /// Nobody can ever wake this task again: it is waiting (not running, not scheduled, not complete)
+    /// and no `Waker` is alive. (An abort can still end it.)
+    pub(crate) fn is_lost(self) -> bool {
+        self.0 & (RUNNING | COMPLETE | NOTIFIED) == 0 && self.waker_count() == 0
     }
     fn ref_inc(&mut self) {
         self.0 += REF_ONE;
     }
     fn ref_dec(&mut self) {
-        assert!(self.ref_count() > 0, "task reference count underflow");
+        assert!(self.other_ref_count() > 0, "task reference count underflow");
         self.0 -= REF_ONE;
+    }
+    fn waker_ref_dec(&mut self) {
+        assert!(self.waker_count() > 0, "task waker count underflow");
+        self.0 -= WAKER_ONE;
     }
 }
 
@@ -370,7 +416,8 @@ impl fmt::Debug for Snapshot {
             .field("join_interest", &self.is_join_interested())
             .field("join_waker", &self.is_join_waker_set())
             .field("cancelled", &self.is_cancelled())
-            .field("refs", &self.ref_count())
+            .field("refs", &self.other_ref_count())
+            .field("wakers", &self.waker_count())
             .finish()
     }
 }

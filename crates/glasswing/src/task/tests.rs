@@ -17,7 +17,7 @@
 
 use super::core::Meta;
 use super::list::OwnedTasks;
-use super::{Id, JoinError, JoinHandle, Notified, Schedule, Task};
+use super::{JoinError, JoinHandle, Notified, Schedule, Task};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
@@ -152,7 +152,7 @@ impl Env {
     /// Spawns a task whose future runs `step` on each poll; its first `Notified` goes to the queue.
     fn spawn(&self, step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static) -> JoinHandle<Output> {
         let future = TestFuture { step: Box::new(step), counters: self.counters.clone() };
-        let meta = Meta { id: Id::next(), name: Some("test".into()), spawned_at: Location::caller() };
+        let meta = Meta::plain(Some("test".into()), Location::caller());
         let (join, notified) = self.scheduler.owned.bind(future, self.scheduler.clone(), meta);
         self.scheduler.queue.lock().unwrap().push_back(notified.expect("the list is open"));
         join
@@ -544,7 +544,7 @@ fn shutdown_cancels_idle_and_queued_tasks() {
 
     // A spawn after shutdown cancels its task on the spot.
     let future = TestFuture { step: Box::new(|_| Poll::Ready(0)), counters: env.counters.clone() };
-    let meta = Meta { id: Id::next(), name: None, spawned_at: Location::caller() };
+    let meta = Meta::plain(None, Location::caller());
     let (mut late, notified) = env.scheduler.owned.bind(future, env.scheduler.clone(), meta);
     assert!(notified.is_none());
     assert!(join_ready(&mut late).unwrap_err().is_cancelled());

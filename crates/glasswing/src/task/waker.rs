@@ -2,11 +2,13 @@
 //! a waker never allocate — each is one atomic operation on the state word (plus the schedule call).
 //!
 //! Every `Waker` clone owns one reference to the task, which keeps the allocation alive for as long as
-//! anybody could still wake it.
+//! anybody could still wake it. Waker references have a count of their own in the state word, so
+//! diagnostics can tell a task that nobody can wake any more (see `state.rs`).
 
 use super::core::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
+use crate::runtime::context;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::NonNull;
@@ -46,17 +48,24 @@ fn raw(ptr: *const ()) -> RawTask {
 // reference to.
 
 unsafe fn clone(ptr: *const ()) -> RawWaker {
-    raw(ptr).ref_inc();
+    raw(ptr).waker_ref_inc();
     RawWaker::new(ptr, &VTABLE)
 }
 
 unsafe fn wake(ptr: *const ()) {
     let task = raw(ptr);
+    // Counted before the transition: once it consumed our reference the task may be freed.
+    let diagnostics = count_wake(task);
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
+            // We won the transition that schedules the task and still hold our reference: nobody
+            // else touches `scheduled_at` until the task is polled.
+            if diagnostics {
+                task.header().stats.scheduled_by_wake();
+            }
             task.schedule();
-            task.drop_reference();
+            task.drop_waker_reference();
         }
         TransitionToNotified::Dealloc => task.dealloc(),
     }
@@ -64,11 +73,25 @@ unsafe fn wake(ptr: *const ()) {
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     let task = raw(ptr);
+    let diagnostics = count_wake(task);
     if task.header().state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
+        if diagnostics {
+            task.header().stats.scheduled_by_wake();
+        }
         task.schedule();
     }
 }
 
+/// Counts a wake in the task's diagnostics record; returns whether diagnostics are on for it.
+fn count_wake(task: RawTask) -> bool {
+    let header = task.header();
+    if !header.stats.is_enabled() {
+        return false;
+    }
+    header.stats.woken(context::wake_kind(header.id));
+    true
+}
+
 unsafe fn drop_waker(ptr: *const ()) {
-    raw(ptr).drop_reference();
+    raw(ptr).drop_waker_reference();
 }

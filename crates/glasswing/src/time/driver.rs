@@ -65,6 +65,8 @@ struct Shard {
     /// Every timer of this wheel with a deadline at or before this tick has fired: a woken `Sleep`
     /// checks this instead of taking the lock. Updated only once an `advance` has fully completed.
     fired_through: AtomicU64,
+    /// Timers this wheel fired so far (diagnostics; one add per batch).
+    fired: AtomicU64,
 }
 
 /// Where a registered timer lives: its wheel, and its key in that wheel.
@@ -83,6 +85,7 @@ impl TimeHandle {
                 wheel: Mutex::new(Wheel::new()),
                 next_expiration: AtomicU64::new(u64::MAX),
                 fired_through: AtomicU64::new(0),
+                fired: AtomicU64::new(0),
             })
         };
         TimeHandle {
@@ -198,6 +201,11 @@ impl TimeHandle {
 
     /// Fires every timer that is due, in every wheel. Cheap when none is: a clock read and one atomic
     /// load per wheel.
+    /// Timers fired so far, on every wheel.
+    pub(crate) fn fired_total(&self) -> u64 {
+        self.shards.iter().map(|s| s.fired.load(Ordering::Relaxed)).sum()
+    }
+
     pub(crate) fn process(&self) {
         let now = self.clock.now_ticks();
         for shard in self.shards.iter() {
@@ -314,6 +322,9 @@ impl Shard {
                 }
                 done
             };
+            if !wakers.is_empty() {
+                self.fired.fetch_add(wakers.len() as u64, Ordering::Relaxed);
+            }
             // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.
             for waker in wakers.drain(..) {
                 waker.wake();

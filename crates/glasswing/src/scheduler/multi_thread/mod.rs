@@ -11,6 +11,7 @@ mod worker;
 pub(crate) use worker::{create, Context};
 
 use crate::blocking;
+use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
@@ -79,6 +80,14 @@ impl Handle {
     fn push_remote(&self, task: Notified) {
         self.inject.push(task);
         self.notify_parked();
+    }
+
+    pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
+        self.remotes.get(index).map_or(0, |r| r.steal.len())
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
     }
 
     /// Wakes one parked worker, unless one is already searching (it will find the work).
@@ -159,6 +168,8 @@ impl Overflow<Notified> for Handle {
     }
 
     fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
+        // A full ring spills half of itself here: that is an overflow of this thread's worker.
+        context::with_worker_stats(|w| WorkerStats::count(&w.overflows));
         self.inject.push_batch(tasks);
     }
 }

@@ -183,6 +183,12 @@ impl<T> Drop for Local<T> {
 }
 
 impl<T> Steal<T> {
+    /// Tasks in the ring, read from another thread (a snapshot: may be stale by the time it returns).
+    pub(crate) fn len(&self) -> usize {
+        let (steal, _) = unpack(self.0.head.load(Acquire));
+        self.0.tail.load(Acquire).wrapping_sub(steal) as usize
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         let (_, real) = unpack(self.0.head.load(Acquire));
         self.0.tail.load(Acquire) == real

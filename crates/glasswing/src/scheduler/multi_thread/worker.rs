@@ -44,6 +44,8 @@
 
 use super::queue::{self, CAPACITY};
 use super::{Handle, Remote};
+use crate::diag::task_stats::add;
+use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::Parker;
@@ -203,10 +205,21 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
         }
     }
     let _exited = Exited(&worker.handle);
+    let stats = &worker.handle.config.diag.workers[index];
+    stats.register_thread();
+    struct Leaving<'a>(&'a WorkerStats);
+    impl Drop for Leaving<'_> {
+        fn drop(&mut self) {
+            self.0.thread_exiting();
+        }
+    }
+    let _leaving = Leaving(stats);
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
-            worker.run();
-            worker.shutdown(index);
+            context::set_worker_stats(stats, || {
+                worker.run();
+                worker.shutdown(index);
+            })
         })
     });
 }
@@ -286,6 +299,7 @@ impl Context {
                         break;
                     }
                     lifo_polls += 1;
+                    WorkerStats::count(&self.stats().lifo_hits);
                     if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
                         core.lifo_enabled = false;
                     }
@@ -352,6 +366,7 @@ impl Context {
             }
         }
         let index = self.core.borrow().index;
+        WorkerStats::count(&self.stats().parks);
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
             let token = self.handle.time.before_park(index, false);
@@ -380,7 +395,12 @@ impl Context {
                 }
                 return;
             }
+            WorkerStats::count(&self.stats().noop_unparks);
         }
+    }
+
+    fn stats(&self) -> &WorkerStats {
+        &self.handle.config.diag.workers[self.index]
     }
 
     /// Cancels tasks and empties this worker's queues.
@@ -443,7 +463,11 @@ impl Core {
             if victim == self.index {
                 continue;
             }
+            let before = self.run_queue.len();
             if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                let stats = &handle.config.diag.workers[self.index];
+                WorkerStats::count(&stats.steal_operations);
+                add(&stats.stolen_tasks, (self.run_queue.len() - before + 1) as u64);
                 return Some(task);
             }
         }

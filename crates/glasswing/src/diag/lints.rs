@@ -1,0 +1,248 @@
+//! The lints, each defined exactly, and the text report.
+//!
+//! - **Lost waker**: the task is idle (not running, not scheduled, not complete) and no `Waker`
+//!   clone of it is alive. Nothing can ever wake it again. The runtime owns the waker count (a
+//!   field of the task's state word), so this has no false positives: a waker kept anywhere (a
+//!   timer, a socket, a channel, a `Mutex<Option<Waker>>`, a future's own field for `will_wake`)
+//!   is counted.
+//! - **Self-wake storm**: at least 100 wakes, and most of them came from the task's own poll through
+//!   its own waker (a busy loop through `wake_by_ref`; `yield_now` is counted apart, as a yield).
+//! - **Stalled**: idle for longer than `Builder::stall_threshold` (10 s by default). Not a bug by
+//!   itself (a server's accept loop waits for as long as nobody connects), so it is a hint.
+//! - **Long poll**: one poll ran longer than `Builder::long_poll_threshold`; see `watchdog.rs`.
+
+use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
+use super::{DiagConfig, LongPoll};
+use crate::task::Id;
+use serde::Serialize;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Wakes a task must have had before its self-wake share means anything.
+const SELF_WAKE_MIN_WAKES: u64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    LongPoll,
+    LostWaker,
+    SelfWakeStorm,
+    Stalled,
+}
+
+/// One diagnosis about one task.
+#[derive(Clone, Debug, Serialize)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub task: Id,
+    pub task_name: Option<String>,
+    /// Where the task was spawned, `file:line:column`.
+    pub location: String,
+    /// For a long poll: how long it ran (or has run so far).
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub duration: Option<Duration>,
+    /// One line a person reads.
+    pub message: String,
+}
+
+impl Warning {
+    fn for_task(
+        kind: WarningKind,
+        task: &TaskSnapshot,
+        duration: Option<Duration>,
+        message: String,
+    ) -> Warning {
+        Warning {
+            kind,
+            task: task.id,
+            task_name: task.name.clone(),
+            location: task.location.clone(),
+            duration,
+            message,
+        }
+    }
+
+    pub(crate) fn lost_waker(task: &TaskSnapshot) -> Warning {
+        let message = format!(
+            "lost waker: task {} ({}) is waiting but no Waker for it is alive, so nothing can ever wake \
+             it; the future it awaits returned Pending without storing cx.waker() (polled {} times, idle {})",
+            task.id,
+            task.label(),
+            task.polls,
+            fmt_duration(task.idle_for.unwrap_or_default()),
+        );
+        Warning::for_task(WarningKind::LostWaker, task, None, message)
+    }
+
+    pub(crate) fn self_wake_storm(task: &TaskSnapshot) -> Warning {
+        let message = format!(
+            "self-wake storm: task {} ({}) woke itself {} of its {} wakes: it busy-waits through its own \
+             waker instead of waiting for an event",
+            task.id,
+            task.label(),
+            task.self_wakes,
+            task.wakes,
+        );
+        Warning::for_task(WarningKind::SelfWakeStorm, task, None, message)
+    }
+
+    pub(crate) fn stalled(task: &TaskSnapshot) -> Warning {
+        let idle = task.idle_for.unwrap_or_default();
+        let message = format!(
+            "stalled: task {} ({}) has been idle for {}, waiting with {} waker(s) alive{}",
+            task.id,
+            task.label(),
+            fmt_duration(idle),
+            task.wakers,
+            match task.last_wake {
+                Some(ago) => format!("; last woken {} ago", fmt_duration(ago)),
+                None => "; never woken".to_string(),
+            },
+        );
+        Warning::for_task(WarningKind::Stalled, task, Some(idle), message)
+    }
+
+    pub(crate) fn long_poll(poll: &LongPoll) -> Warning {
+        Warning {
+            kind: WarningKind::LongPoll,
+            task: poll.task,
+            task_name: poll.task_name.clone(),
+            location: poll.location.clone(),
+            duration: Some(poll.duration),
+            message: poll.summary(),
+        }
+    }
+
+    /// Sends the warning to `tracing` (feature `tracing`).
+    pub(crate) fn emit(&self) {
+        #[cfg(feature = "tracing")]
+        tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.as_u64(), location = %self.location, "{}", self.message);
+    }
+}
+
+/// The lints that are true of `tasks` now. `lost` lists the tasks whose state word said "lost" at
+/// the instant it was read.
+pub(crate) fn check(tasks: &[TaskSnapshot], lost: &[Id], config: &DiagConfig) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for task in tasks.iter().filter(|t| t.state != TaskState::Done) {
+        if lost.contains(&task.id) {
+            warnings.push(Warning::lost_waker(task));
+        } else if task.idle_for.is_some_and(|idle| idle >= config.stall_threshold) {
+            warnings.push(Warning::stalled(task));
+        }
+        if is_self_wake_storm(task) {
+            warnings.push(Warning::self_wake_storm(task));
+        }
+    }
+    warnings
+}
+
+pub(crate) fn is_self_wake_storm(task: &TaskSnapshot) -> bool {
+    task.wakes >= SELF_WAKE_MIN_WAKES && task.self_wakes * 2 > task.wakes
+}
+
+pub(crate) fn report(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    let rt = &snapshot.runtime;
+    let _ = writeln!(
+        out,
+        "glasswing diagnostics: {} worker(s), {} task(s) alive, {} spawned, {} I/O events, {} timers fired",
+        rt.workers, rt.alive_tasks, rt.spawned_tasks, rt.io_events, rt.timers_fired
+    );
+    if !snapshot.enabled {
+        out.push_str("(diagnostics are off: Builder::diagnostics(false))\n");
+        return out;
+    }
+    if snapshot.warnings.is_empty() {
+        out.push_str("\nno warnings\n");
+    } else {
+        let _ = writeln!(out, "\nwarnings ({}):", snapshot.warnings.len());
+        for w in &snapshot.warnings {
+            let _ = writeln!(out, "  - {}", w.message);
+        }
+        for poll in snapshot.long_polls.iter().filter(|p| !p.stack.is_empty()) {
+            let _ = writeln!(
+                out,
+                "\n  stack of task {} during its {} poll:",
+                poll.task,
+                fmt_duration(poll.duration)
+            );
+            for frame in poll.stack.iter().take(12) {
+                let _ = writeln!(out, "      {frame}");
+            }
+        }
+    }
+    let mut busiest: Vec<&TaskSnapshot> = snapshot.tasks.iter().filter(|t| t.polls > 0).collect();
+    busiest.sort_by_key(|t| std::cmp::Reverse(t.busy));
+    let _ = writeln!(out, "\nbusiest tasks:");
+    let _ = writeln!(
+        out,
+        "  {:>6}  {:<9}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  task",
+        "id", "state", "polls", "busy", "p50 poll", "p99 poll", "max poll", "sched max"
+    );
+    for t in busiest.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {:>6}  {:<9}  {:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {}",
+            t.id,
+            format!("{:?}", t.state).to_lowercase(),
+            t.polls,
+            fmt_duration(t.busy),
+            t.poll_p50().map_or("-".into(), fmt_duration),
+            t.poll_p99().map_or("-".into(), fmt_duration),
+            fmt_duration(t.max_poll),
+            fmt_duration(t.max_scheduled),
+            t.label(),
+        );
+    }
+    let _ = writeln!(out, "\nworkers:");
+    for w in &snapshot.workers {
+        let _ = writeln!(
+            out,
+            "  #{} {}: {} polls, busy {}, {} parks ({} found no work), {} steals ({} tasks), {} LIFO hits, \
+             {} overflows, queue {}{}",
+            w.index,
+            w.thread_name.as_deref().unwrap_or("?"),
+            w.polls,
+            fmt_duration(w.busy),
+            w.parks,
+            w.noop_unparks,
+            w.steal_operations,
+            w.stolen_tasks,
+            w.lifo_hits,
+            w.overflows,
+            w.local_queue_depth,
+            match (w.polling, w.polling_for) {
+                (Some(id), Some(d)) => format!(", polling task {id} for {}", fmt_duration(d)),
+                _ => String::new(),
+            },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nruntime: global queue {}, blocking threads {} ({} idle), blocking queue {}, budget-forced yields {}",
+        rt.global_queue_depth, rt.blocking_threads, rt.idle_blocking_threads, rt.blocking_queue_depth, rt.budget_forced_yields
+    );
+    out
+}
+
+/// `1.2ms`, `340µs`, `12s`: three significant digits at most.
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    if value >= 100.0 {
+        format!("{value:.0}{unit}")
+    } else if value >= 10.0 {
+        format!("{value:.1}{unit}")
+    } else {
+        format!("{value:.2}{unit}")
+    }
+}

@@ -1,0 +1,155 @@
+//! Diagnostics, built in and on by default: what every task and worker is doing, measured by the
+//! runtime itself, with no cfg flag and no annotation in user code.
+//!
+//! - `clock.rs`: the cheap clock every figure is measured with;
+//! - `task_stats.rs`: the per-task record, in the task's own allocation;
+//! - `histogram.rs`: fixed-size log-scale histograms (poll time, scheduled time);
+//! - `worker.rs`: per-worker figures and the "now polling" slot;
+//! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
+//!   worker's stack (`stack.rs`), and the lints below as they become true;
+//! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
+//! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns.
+//!
+//! The cost budget (docs/diagnostics.md has the measurements): per poll, two clock reads and a
+//! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
+//! Everything kept is bounded: fixed-size records and rings.
+
+pub(crate) mod clock;
+mod histogram;
+mod lints;
+pub(crate) mod snapshot;
+#[cfg(all(target_os = "linux", not(miri)))]
+mod stack;
+pub(crate) mod task_stats;
+pub(crate) mod watchdog;
+pub(crate) mod worker;
+
+pub use histogram::HistogramSnapshot;
+pub use lints::{Warning, WarningKind};
+pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
+pub use watchdog::{LongPoll, StackFrame};
+
+use crate::loom::sync::Mutex;
+use crossbeam_utils::CachePadded;
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+use worker::WorkerStats;
+
+/// How many long-poll reports and warnings a runtime keeps (the oldest go first).
+const REPORT_RING: usize = 256;
+
+/// A callback for each long poll, as it is detected (and once more when it ends).
+pub(crate) type LongPollCallback = Arc<dyn Fn(&LongPoll) + Send + Sync>;
+
+/// Diagnostics settings, from `runtime::Builder`.
+#[derive(Clone)]
+pub(crate) struct DiagConfig {
+    pub(crate) enabled: bool,
+    pub(crate) long_poll_threshold: Duration,
+    pub(crate) stall_threshold: Duration,
+    pub(crate) on_long_poll: Option<LongPollCallback>,
+}
+
+impl Default for DiagConfig {
+    fn default() -> DiagConfig {
+        DiagConfig {
+            enabled: true,
+            long_poll_threshold: Duration::from_millis(10),
+            stall_threshold: Duration::from_secs(10),
+            on_long_poll: None,
+        }
+    }
+}
+
+/// One runtime's diagnostics state, shared by its workers, its watchdog and its handles.
+pub(crate) struct RuntimeDiag {
+    pub(crate) config: DiagConfig,
+    pub(crate) workers: Box<[CachePadded<WorkerStats>]>,
+    pub(crate) spawned: AtomicU64,
+    /// Long polls, newest last; an entry is updated in place when its poll ends.
+    pub(crate) long_polls: Mutex<VecDeque<LongPoll>>,
+    /// Warnings the watchdog raised, newest last.
+    pub(crate) warnings: Mutex<VecDeque<Warning>>,
+}
+
+impl RuntimeDiag {
+    pub(crate) fn new(config: DiagConfig, workers: usize) -> Arc<RuntimeDiag> {
+        if config.enabled {
+            clock::init();
+        }
+        let workers =
+            (0..workers).map(|i| CachePadded::new(WorkerStats::new(i, config.long_poll_threshold))).collect();
+        Arc::new(RuntimeDiag {
+            config,
+            workers,
+            spawned: AtomicU64::new(0),
+            long_polls: Mutex::new(VecDeque::new()),
+            warnings: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.config.enabled
+    }
+
+    pub(crate) fn task_spawned(&self) {
+        if self.config.enabled {
+            self.spawned.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn push_warning(&self, warning: Warning) {
+        warning.emit();
+        push_bounded(&mut self.warnings.lock(), warning);
+    }
+}
+
+pub(crate) fn push_bounded<T>(ring: &mut VecDeque<T>, item: T) {
+    if ring.len() == REPORT_RING {
+        ring.pop_front();
+    }
+    ring.push_back(item);
+}
+
+/// A runtime's diagnostics: [`Handle::diagnostics`](crate::runtime::Handle::diagnostics).
+///
+/// ```
+/// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async {
+///     glasswing::spawn(async { glasswing::time::sleep(std::time::Duration::from_secs(60)).await });
+///     glasswing::task::yield_now().await;
+/// });
+/// let snapshot = rt.handle().diagnostics().snapshot();
+/// assert!(snapshot.tasks.iter().any(|t| t.state == glasswing::diag::TaskState::Idle));
+/// println!("{}", snapshot.report());
+/// ```
+#[derive(Clone)]
+pub struct Diagnostics {
+    pub(crate) handle: crate::scheduler::Handle,
+}
+
+impl Diagnostics {
+    /// Reads every task, worker and runtime figure, without stopping any worker.
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot::take(&self.handle)
+    }
+
+    /// Whether diagnostics are on (`runtime::Builder::diagnostics`).
+    pub fn is_enabled(&self) -> bool {
+        self.handle.diag().enabled()
+    }
+
+    /// The long polls seen so far (the last 256), oldest first.
+    pub fn long_polls(&self) -> Vec<LongPoll> {
+        self.handle.diag().long_polls.lock().iter().cloned().collect()
+    }
+}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Diagnostics").field("enabled", &self.is_enabled()).finish()
+    }
+}

@@ -1,0 +1,352 @@
+//! `Snapshot`: every task, worker and runtime figure at one moment, read without stopping anything.
+//!
+//! Tasks are found through the runtime's owned-tasks list, one shard lock at a time (a spawn or a
+//! completion in that shard waits for the copy of a few records; workers never do). Each record is
+//! read racily: a task may be one poll further along in one figure than in another, never torn.
+
+use super::clock::{self, Ticks};
+use super::histogram::HistogramSnapshot;
+use super::lints::{self, Warning};
+use super::task_stats::TaskStatsRead;
+use super::LongPoll;
+use crate::scheduler;
+use crate::task::state::Snapshot as StateWord;
+use crate::task::Id;
+use serde::{Serialize, Serializer};
+use std::panic::Location;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Everything diagnostics know about a runtime at one moment. `serde::Serialize`s to JSON with
+/// [`to_json`](Self::to_json) (durations in nanoseconds); [`report`](Self::report) is for people.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    /// Wall-clock time of the snapshot (JSON: milliseconds since the Unix epoch).
+    #[serde(serialize_with = "unix_millis")]
+    pub taken_at: SystemTime,
+    /// Whether diagnostics were on; if not, task and worker figures are all zero.
+    pub enabled: bool,
+    /// The live tasks, then the recently finished ones (`state == Done`).
+    pub tasks: Vec<TaskSnapshot>,
+    pub workers: Vec<WorkerSnapshot>,
+    pub runtime: RuntimeSnapshot,
+    /// Lost wakers, self-wake storms and stalled tasks true now, and the recent long polls.
+    pub warnings: Vec<Warning>,
+    /// The long polls seen lately (the last 256), oldest first.
+    pub long_polls: Vec<LongPoll>,
+}
+
+/// Where a task is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// Waiting to be woken.
+    Idle,
+    /// Woken, waiting in a run queue for a worker.
+    Scheduled,
+    /// Being polled now.
+    Running,
+    /// Completed, cancelled or panicked.
+    Done,
+}
+
+/// One task's record. Durations serialize as nanoseconds.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskSnapshot {
+    pub id: Id,
+    pub name: Option<String>,
+    /// `file:line:column` of the `spawn` call.
+    pub location: String,
+    /// The task that spawned this one, if a task did.
+    pub parent: Option<Id>,
+    pub state: TaskState,
+    /// Since it was spawned (for a finished task: how long it lived).
+    #[serde(serialize_with = "serialize_nanos")]
+    pub age: Duration,
+    /// From spawn to the start of its first poll (`None` before that).
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub first_poll_delay: Option<Duration>,
+    pub polls: u64,
+    /// Total time spent in polls.
+    #[serde(serialize_with = "serialize_nanos")]
+    pub busy: Duration,
+    /// Total time spent scheduled: from the wake to the start of the poll it caused.
+    #[serde(serialize_with = "serialize_nanos")]
+    pub scheduled: Duration,
+    #[serde(serialize_with = "serialize_nanos")]
+    pub max_scheduled: Duration,
+    /// Age minus busy and scheduled time: time spent waiting to be woken.
+    #[serde(serialize_with = "serialize_nanos")]
+    pub idle: Duration,
+    /// How long it has been idle now (`None` unless `state == Idle`).
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub idle_for: Option<Duration>,
+    /// How long the poll running now has run (`None` unless `state == Running`).
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub running_for: Option<Duration>,
+    pub wakes: u64,
+    /// Wakes from its own poll through its waker (not counting yields).
+    pub self_wakes: u64,
+    /// `yield_now`s and coop-budget yields.
+    pub yields: u64,
+    /// `Waker` clones alive now. Zero while idle means nothing can wake it: a lost waker.
+    pub wakers: usize,
+    /// How long ago it was last woken.
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub last_wake: Option<Duration>,
+    /// The worker that polled it last (`None` if never polled by a worker).
+    pub last_worker: Option<usize>,
+    #[serde(serialize_with = "serialize_nanos")]
+    pub max_poll: Duration,
+    pub poll_times: HistogramSnapshot,
+    pub scheduled_times: HistogramSnapshot,
+}
+
+impl TaskSnapshot {
+    /// Median poll time (upper bound of its histogram bucket).
+    pub fn poll_p50(&self) -> Option<Duration> {
+        self.poll_times.quantile(0.5, self.max_poll)
+    }
+
+    /// 99th-percentile poll time (upper bound of its histogram bucket).
+    pub fn poll_p99(&self) -> Option<Duration> {
+        self.poll_times.quantile(0.99, self.max_poll)
+    }
+
+    /// The name if it has one, else where it was spawned.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.location)
+    }
+}
+
+/// One worker's figures. The current-thread runtime has one worker: the `block_on` thread.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkerSnapshot {
+    pub index: usize,
+    pub thread_name: Option<String>,
+    pub polls: u64,
+    #[serde(serialize_with = "serialize_nanos")]
+    pub busy: Duration,
+    pub parks: u64,
+    /// Times it was unparked, found no work and parked again.
+    pub noop_unparks: u64,
+    /// Steal attempts that took something, and the tasks they took.
+    pub steal_operations: u64,
+    pub stolen_tasks: u64,
+    /// Times its local queue was full and half of it moved to the global queue.
+    pub overflows: u64,
+    /// Tasks run from the LIFO slot (woken by the task before them).
+    pub lifo_hits: u64,
+    /// Polls forced to yield because the coop budget ran out.
+    pub budget_forced_yields: u64,
+    pub local_queue_depth: usize,
+    /// The task it is polling now, and for how long.
+    pub polling: Option<Id>,
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub polling_for: Option<Duration>,
+}
+
+/// Runtime-wide figures.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuntimeSnapshot {
+    pub workers: usize,
+    pub alive_tasks: usize,
+    pub spawned_tasks: u64,
+    pub global_queue_depth: usize,
+    pub blocking_threads: usize,
+    pub idle_blocking_threads: usize,
+    pub blocking_queue_depth: usize,
+    pub budget_forced_yields: u64,
+    pub io_events: u64,
+    pub timers_fired: u64,
+}
+
+/// What the owned-tasks list hands out about one live task.
+pub(crate) struct TaskRead {
+    pub(crate) id: Id,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) state: StateWord,
+    pub(crate) stats: TaskStatsRead,
+}
+
+/// A finished task's record, kept for a while after it completed.
+#[derive(Clone)]
+pub(crate) struct FinishedRead {
+    pub(crate) task: TaskReadOwned,
+    pub(crate) completed_at: Ticks,
+}
+
+/// `TaskRead` without the state word (a finished task has no live state).
+#[derive(Clone)]
+pub(crate) struct TaskReadOwned {
+    pub(crate) id: Id,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) stats: TaskStatsRead,
+}
+
+pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
+    let diag = handle.diag();
+    let now = clock::now();
+    let taken_at = SystemTime::now();
+    let mut tasks = Vec::new();
+    let mut lost = Vec::new();
+    handle.owned().for_each_task(|read| {
+        if read.state.is_lost() {
+            lost.push(read.id);
+        }
+        tasks.push(task_snapshot(
+            &TaskReadOwned { id: read.id, name: read.name, spawned_at: read.spawned_at, stats: read.stats },
+            state_of(read.state),
+            read.state.waker_count(),
+            now,
+            None,
+        ));
+    });
+    let alive_tasks = tasks.len();
+    for finished in handle.owned().finished_tasks(now) {
+        tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
+    }
+    let workers: Vec<WorkerSnapshot> = diag
+        .workers
+        .iter()
+        .enumerate()
+        .map(|(index, w)| {
+            let active = w.active_poll();
+            WorkerSnapshot {
+                index,
+                thread_name: w.thread_name(),
+                polls: w.polls.load(Relaxed),
+                busy: Duration::from_nanos(w.busy_ns.load(Relaxed)),
+                parks: w.parks.load(Relaxed),
+                noop_unparks: w.noop_unparks.load(Relaxed),
+                steal_operations: w.steal_operations.load(Relaxed),
+                stolen_tasks: w.stolen_tasks.load(Relaxed),
+                overflows: w.overflows.load(Relaxed),
+                lifo_hits: w.lifo_hits.load(Relaxed),
+                budget_forced_yields: w.budget_forced_yields.load(Relaxed),
+                local_queue_depth: handle.local_queue_depth(index),
+                polling: active.map(|a| a.task),
+                polling_for: active.map(|a| clock::duration_between(a.since, now)),
+            }
+        })
+        .collect();
+    let (blocking_threads, idle_blocking_threads, blocking_queue_depth) = handle.blocking_spawner().metrics();
+    let runtime = RuntimeSnapshot {
+        workers: workers.len(),
+        alive_tasks,
+        spawned_tasks: diag.spawned.load(Relaxed),
+        global_queue_depth: handle.global_queue_depth(),
+        blocking_threads,
+        idle_blocking_threads,
+        blocking_queue_depth,
+        budget_forced_yields: workers.iter().map(|w| w.budget_forced_yields).sum(),
+        io_events: handle.io().events_total(),
+        timers_fired: handle.time().fired_total(),
+    };
+    let long_polls: Vec<LongPoll> = diag.long_polls.lock().iter().cloned().collect();
+    let mut warnings = Vec::new();
+    if diag.enabled() {
+        warnings = lints::check(&tasks, &lost, &diag.config);
+        warnings.extend(long_polls.iter().map(Warning::long_poll));
+    }
+    Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls }
+}
+
+fn state_of(state: StateWord) -> TaskState {
+    if state.is_complete() {
+        TaskState::Done
+    } else if state.is_running() {
+        TaskState::Running
+    } else if state.is_notified() {
+        TaskState::Scheduled
+    } else {
+        TaskState::Idle
+    }
+}
+
+fn task_snapshot(
+    read: &TaskReadOwned,
+    state: TaskState,
+    wakers: usize,
+    now: Ticks,
+    completed_at: Option<Ticks>,
+) -> TaskSnapshot {
+    let s = &read.stats;
+    let end = completed_at.unwrap_or(now);
+    let age = clock::duration_between(s.created_at, end);
+    let busy = Duration::from_nanos(s.busy_ns);
+    let scheduled = Duration::from_nanos(s.scheduled_ns);
+    let idle_for = match (state, s.poll_ended_at) {
+        (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
+        _ => None,
+    };
+    let running_for = match (state, s.poll_started_at) {
+        (TaskState::Running, Some(started)) => Some(clock::duration_between(started, now)),
+        _ => None,
+    };
+    TaskSnapshot {
+        id: read.id,
+        name: read.name.as_deref().map(str::to_owned),
+        location: format_location(read.spawned_at),
+        parent: s.parent,
+        state,
+        age,
+        first_poll_delay: s.first_poll_at.map(|t| clock::duration_between(s.created_at, t)),
+        polls: s.polls,
+        busy,
+        scheduled,
+        max_scheduled: Duration::from_nanos(s.max_scheduled_ns),
+        idle: age.saturating_sub(busy).saturating_sub(scheduled),
+        idle_for,
+        running_for,
+        wakes: s.wakes,
+        self_wakes: s.self_wakes,
+        yields: s.yields,
+        wakers,
+        last_wake: s.last_wake_at.map(|t| clock::duration_between(t, now)),
+        last_worker: s.last_worker,
+        max_poll: Duration::from_nanos(s.max_poll_ns),
+        poll_times: s.poll_times,
+        scheduled_times: s.scheduled_times,
+    }
+}
+
+pub(crate) fn format_location(location: &Location<'_>) -> String {
+    format!("{}:{}:{}", location.file(), location.line(), location.column())
+}
+
+impl Snapshot {
+    /// The snapshot as JSON (durations in nanoseconds, `taken_at` in milliseconds since the epoch).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a snapshot always serializes")
+    }
+
+    /// A report for people: warnings first, then the busiest tasks with their poll-time
+    /// percentiles, then the workers.
+    pub fn report(&self) -> String {
+        super::lints::report(self)
+    }
+
+    /// The task with this id, if the snapshot has it.
+    pub fn task(&self, id: Id) -> Option<&TaskSnapshot> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+}
+
+pub(crate) fn serialize_nanos<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_nanos().min(u128::from(u64::MAX)) as u64)
+}
+
+pub(crate) fn serialize_opt_nanos<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => serialize_nanos(d, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn unix_millis<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+}

@@ -1,0 +1,205 @@
+//! The per-task record: counters and times that live in the task's own allocation (its header).
+//!
+//! Who writes what decides the shape. The poll figures (polls, busy time, scheduled time, the two
+//! histograms, the last worker) are written only by the thread that holds the task's RUNNING bit, so
+//! they are plain loads and stores of relaxed atomics: no locked instruction, no lock, no allocation
+//! on the poll path. Wakes come from any thread, so their counters are `fetch_add`s, on the wake path
+//! only. Snapshots read everything racily: a figure may be one poll behind another, never torn.
+//!
+//! Clock reads: two per poll (start, end). A wake reads the clock only when it is the one that
+//! schedules an idle task (that is when its scheduled time starts); a wake during the task's own
+//! poll is timed by the end of that poll.
+
+use super::clock::{self, Ticks};
+use super::histogram::Histogram;
+use crate::task::Id;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+const NO_WORKER: u32 = u32::MAX;
+
+pub(crate) struct TaskStats {
+    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing below is written.
+    enabled: bool,
+    pub(crate) parent: Option<Id>,
+    pub(crate) created_at: Ticks,
+    /// 0 until the first poll starts.
+    first_poll_at: AtomicU64,
+    /// Start of the current (or last) poll.
+    poll_started_at: AtomicU64,
+    /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
+    poll_ended_at: AtomicU64,
+    /// When the pending wake scheduled the task; read and cleared by the next poll.
+    scheduled_at: AtomicU64,
+    polls: AtomicU64,
+    busy_ns: AtomicU64,
+    max_poll_ns: AtomicU64,
+    scheduled_ns: AtomicU64,
+    max_scheduled_ns: AtomicU64,
+    wakes: AtomicU64,
+    self_wakes: AtomicU64,
+    yields: AtomicU64,
+    /// 0 = never woken.
+    last_wake_at: AtomicU64,
+    last_worker: AtomicU32,
+    poll_times: Histogram,
+    scheduled_times: Histogram,
+}
+
+/// How a wake relates to the task it wakes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum WakeKind {
+    /// From another task, a timer, the reactor or a thread outside the runtime.
+    Other,
+    /// From the task's own poll, through its waker (`wake_by_ref` in a loop: a busy wait).
+    SelfWake,
+    /// From the task's own poll, giving way on purpose (`yield_now`, a spent coop budget).
+    Yield,
+}
+
+impl TaskStats {
+    pub(crate) fn new(enabled: bool, parent: Option<Id>) -> TaskStats {
+        let created_at = if enabled { clock::now() } else { 0 };
+        TaskStats {
+            enabled,
+            parent,
+            created_at,
+            first_poll_at: AtomicU64::new(0),
+            poll_started_at: AtomicU64::new(0),
+            poll_ended_at: AtomicU64::new(0),
+            // Spawning schedules the task.
+            scheduled_at: AtomicU64::new(created_at),
+            polls: AtomicU64::new(0),
+            busy_ns: AtomicU64::new(0),
+            max_poll_ns: AtomicU64::new(0),
+            scheduled_ns: AtomicU64::new(0),
+            max_scheduled_ns: AtomicU64::new(0),
+            wakes: AtomicU64::new(0),
+            self_wakes: AtomicU64::new(0),
+            yields: AtomicU64::new(0),
+            last_wake_at: AtomicU64::new(0),
+            last_worker: AtomicU32::new(NO_WORKER),
+            poll_times: Histogram::new(),
+            scheduled_times: Histogram::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// A poll starts at `now` on `worker` (if a worker runs it). Caller holds RUNNING.
+    pub(crate) fn poll_started(&self, now: Ticks, worker: Option<usize>) {
+        if self.first_poll_at.load(Relaxed) == 0 {
+            self.first_poll_at.store(now, Relaxed);
+        }
+        let scheduled_at = self.scheduled_at.load(Relaxed);
+        if scheduled_at != 0 {
+            let ns = clock::nanos_between(scheduled_at, now);
+            add(&self.scheduled_ns, ns);
+            raise(&self.max_scheduled_ns, ns);
+            self.scheduled_times.record(ns);
+            self.scheduled_at.store(0, Relaxed);
+        }
+        self.poll_started_at.store(now, Relaxed);
+        self.last_worker.store(worker.map_or(NO_WORKER, |w| w as u32), Relaxed);
+    }
+
+    /// The poll that started at `start` ended at `end`. Caller holds RUNNING.
+    pub(crate) fn poll_ended(&self, start: Ticks, end: Ticks) {
+        let ns = clock::nanos_between(start, end);
+        add(&self.polls, 1);
+        add(&self.busy_ns, ns);
+        raise(&self.max_poll_ns, ns);
+        self.poll_times.record(ns);
+        self.poll_ended_at.store(end, Relaxed);
+    }
+
+    /// The task was woken during the poll that ended at `end`, and is scheduled again from then.
+    /// Caller still owns the task's only `Notified`.
+    pub(crate) fn rescheduled(&self, end: Ticks) {
+        self.scheduled_at.store(end, Relaxed);
+        self.last_wake_at.store(end, Relaxed);
+    }
+
+    /// A wake, of whatever kind (counted even when the task was already scheduled).
+    pub(crate) fn woken(&self, kind: WakeKind) {
+        self.wakes.fetch_add(1, Relaxed);
+        match kind {
+            WakeKind::Other => {}
+            WakeKind::SelfWake => {
+                self.self_wakes.fetch_add(1, Relaxed);
+            }
+            WakeKind::Yield => {
+                self.yields.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// The wake just counted scheduled the idle task: its scheduled time starts now. The caller won
+    /// that transition, so it alone writes `scheduled_at` until the next poll reads it.
+    pub(crate) fn scheduled_by_wake(&self) {
+        let now = clock::now();
+        self.scheduled_at.store(now, Relaxed);
+        self.last_wake_at.store(now, Relaxed);
+    }
+
+    pub(crate) fn read(&self) -> TaskStatsRead {
+        let ticks = |a: &AtomicU64| Some(a.load(Relaxed)).filter(|&t| t != 0);
+        TaskStatsRead {
+            parent: self.parent,
+            created_at: self.created_at,
+            first_poll_at: ticks(&self.first_poll_at),
+            poll_started_at: ticks(&self.poll_started_at),
+            poll_ended_at: ticks(&self.poll_ended_at),
+            last_wake_at: ticks(&self.last_wake_at),
+            polls: self.polls.load(Relaxed),
+            busy_ns: self.busy_ns.load(Relaxed),
+            max_poll_ns: self.max_poll_ns.load(Relaxed),
+            scheduled_ns: self.scheduled_ns.load(Relaxed),
+            max_scheduled_ns: self.max_scheduled_ns.load(Relaxed),
+            wakes: self.wakes.load(Relaxed),
+            self_wakes: self.self_wakes.load(Relaxed),
+            yields: self.yields.load(Relaxed),
+            last_worker: Some(self.last_worker.load(Relaxed)).filter(|&w| w != NO_WORKER).map(|w| w as usize),
+            poll_times: self.poll_times.snapshot(),
+            scheduled_times: self.scheduled_times.snapshot(),
+        }
+    }
+}
+
+/// One racy read of a task's record, in raw ticks; `snapshot.rs` turns it into durations.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskStatsRead {
+    pub(crate) parent: Option<Id>,
+    pub(crate) created_at: Ticks,
+    pub(crate) first_poll_at: Option<Ticks>,
+    pub(crate) poll_started_at: Option<Ticks>,
+    pub(crate) poll_ended_at: Option<Ticks>,
+    pub(crate) last_wake_at: Option<Ticks>,
+    pub(crate) polls: u64,
+    pub(crate) busy_ns: u64,
+    pub(crate) max_poll_ns: u64,
+    pub(crate) scheduled_ns: u64,
+    pub(crate) max_scheduled_ns: u64,
+    pub(crate) wakes: u64,
+    pub(crate) self_wakes: u64,
+    pub(crate) yields: u64,
+    pub(crate) last_worker: Option<usize>,
+    pub(crate) poll_times: super::HistogramSnapshot,
+    pub(crate) scheduled_times: super::HistogramSnapshot,
+}
+
+/// `a += n` for a counter only one thread writes.
+#[inline]
+pub(crate) fn add(a: &AtomicU64, n: u64) {
+    a.store(a.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+/// `a = max(a, n)` for a value only one thread writes.
+#[inline]
+pub(crate) fn raise(a: &AtomicU64, n: u64) {
+    if n > a.load(Relaxed) {
+        a.store(n, Relaxed);
+    }
+}

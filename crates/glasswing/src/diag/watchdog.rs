@@ -1,0 +1,303 @@
+//! The watchdog: one thread per runtime that watches every worker's "now polling" slot and reports a
+//! poll that runs longer than `Builder::long_poll_threshold` while it still runs, with the worker's
+//! stack captured at that moment (Linux; `stack.rs`). When the poll ends, its report gets the total
+//! duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each new one
+//! once.
+//!
+//! It looks every half threshold (5 ms by default), so a long poll is caught between one and one and
+//! a half thresholds into it. A poll that was long but ended between two looks is still reported,
+//! from the duration the worker recorded at its end, without a stack. Each look reads two atomics
+//! per worker, so when no poll is long the watchdog costs a few microseconds of one thread every few
+//! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
+
+use super::clock::{self, Ticks};
+use super::lints::Warning;
+use super::snapshot::{format_location, serialize_nanos, TaskState};
+use super::{push_bounded, RuntimeDiag, WarningKind};
+use crate::task::Id;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+const LINT_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a worker may take to answer the stack-capture signal.
+const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// One poll that ran longer than the threshold.
+#[derive(Clone, Debug, Serialize)]
+pub struct LongPoll {
+    pub task: Id,
+    pub task_name: Option<String>,
+    /// Where the task was spawned, `file:line:column`.
+    pub location: String,
+    pub worker: usize,
+    pub worker_thread: Option<String>,
+    /// How long it had run when reported; once `finished`, its total.
+    #[serde(serialize_with = "serialize_nanos")]
+    pub duration: Duration,
+    /// False while the poll still runs.
+    pub finished: bool,
+    /// The worker's stack when the watchdog caught the poll running, innermost frame first (empty
+    /// where stacks cannot be captured, or when the poll ended before the watchdog looked).
+    pub stack: Vec<StackFrame>,
+}
+
+/// One frame of a captured stack.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StackFrame {
+    pub function: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl fmt::Display for StackFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.function.as_deref().unwrap_or("<unknown>"))?;
+        if let (Some(file), Some(line)) = (&self.file, self.line) {
+            write!(f, " at {file}:{line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl LongPoll {
+    /// The innermost frame of the stack that is in the program's own code (not in std, the runtime
+    /// or a dependency from the registry): where the poll was blocking.
+    pub fn blocking_frame(&self) -> Option<&StackFrame> {
+        self.stack.iter().find(|f| {
+            let (Some(function), Some(file)) = (&f.function, &f.file) else { return false };
+            // A Rust path (C library frames have none), outside the toolchain and the registry.
+            function.contains("::")
+                && !file.contains("/rustc/")
+                && !file.contains("/.cargo/registry/")
+                && !["glasswing::", "std::", "core::", "alloc::", "<"].iter().any(|p| function.starts_with(p))
+        })
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "long poll: task {} ({}) {} {} on worker {}{}",
+            self.task,
+            self.task_name.as_deref().unwrap_or(&self.location),
+            if self.finished { "blocked its worker for" } else { "has been blocking its worker for" },
+            super::lints::fmt_duration(self.duration),
+            self.worker,
+            match self.blocking_frame() {
+                Some(frame) => format!(", in {frame}"),
+                None => String::new(),
+            },
+        )
+    }
+}
+
+/// Stops the watchdog thread when the runtime shuts down.
+pub(crate) struct WatchdogHandle {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WatchdogHandle {
+    pub(crate) fn stop(&mut self) {
+        *self.stop.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.stop.1.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WatchdogHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts the watchdog of a runtime. It holds the scheduler weakly so it never keeps it alive.
+pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle> {
+    let diag = handle.diag().clone();
+    if !diag.enabled() {
+        return None;
+    }
+    let stop = Arc::new((Mutex::new(false), Condvar::new()));
+    let weak = handle.downgrade();
+    let stop2 = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("glasswing-watchdog".into())
+        .spawn(move || run(diag, weak, stop2))
+        .ok()?;
+    Some(WatchdogHandle { stop, thread: Some(thread) })
+}
+
+struct Watching {
+    /// Per worker: the poll reported as long while it runs (its sequence number and start).
+    open: HashMap<usize, (u64, Ticks)>,
+    /// Per worker: the last "ended long" sequence handled.
+    ended_seen: Vec<u64>,
+    /// Lint warnings already raised, by task and kind.
+    warned: HashSet<(Id, WarningKind)>,
+}
+
+fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, stop: Arc<(Mutex<bool>, Condvar)>) {
+    let threshold = diag.config.long_poll_threshold;
+    let tick = (threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(50));
+    let threshold_ns = threshold.as_nanos() as u64;
+    let mut w =
+        Watching { open: HashMap::new(), ended_seen: vec![0; diag.workers.len()], warned: HashSet::new() };
+    let mut since_lints = Duration::ZERO;
+    loop {
+        {
+            let stopped = stop.0.lock().unwrap_or_else(|e| e.into_inner());
+            let (stopped, _) =
+                stop.1.wait_timeout_while(stopped, tick, |s| !*s).unwrap_or_else(|e| e.into_inner());
+            if *stopped {
+                return;
+            }
+        }
+        let Some(handle) = handle.upgrade() else { return };
+        look_at_workers(&diag, &handle, &mut w, threshold_ns);
+        since_lints += tick;
+        if since_lints >= LINT_INTERVAL {
+            since_lints = Duration::ZERO;
+            check_lints(&diag, &handle, &mut w);
+        }
+    }
+}
+
+fn look_at_workers(
+    diag: &RuntimeDiag,
+    handle: &crate::scheduler::Handle,
+    w: &mut Watching,
+    threshold_ns: u64,
+) {
+    let now = clock::now();
+    for (index, worker) in diag.workers.iter().enumerate() {
+        // A long poll that ended: complete its report, or report it now if we never saw it running.
+        let (ended_seq, ended_ns) = worker.last_long_poll();
+        if ended_seq != 0 && ended_seq != w.ended_seen[index] {
+            w.ended_seen[index] = ended_seq;
+            let duration = Duration::from_nanos(ended_ns);
+            match w.open.get(&index) {
+                Some(&(seq, _)) if seq == ended_seq => {
+                    w.open.remove(&index);
+                    finish_report(diag, index, duration);
+                }
+                _ => {
+                    if let Some((task, location)) = worker.last_long_poll_task() {
+                        let report =
+                            new_report(diag, handle, index, task, location, duration, true, Vec::new());
+                        publish(diag, report);
+                    }
+                }
+            }
+        }
+        if let Some(&(seq, _)) = w.open.get(&index) {
+            if worker.active_poll().map_or(true, |a| a.seq != seq) {
+                // Ended, and its end record will arrive (or was overwritten by a newer long poll).
+                if worker.last_long_poll().0 != seq {
+                    w.open.remove(&index);
+                }
+            }
+            continue;
+        }
+        let Some(active) = worker.active_poll() else { continue };
+        let ran = clock::nanos_between(active.since, now);
+        if ran < threshold_ns {
+            continue;
+        }
+        let ips = capture_stack(worker);
+        let ran = Duration::from_nanos(clock::nanos_between(active.since, clock::now()));
+        let mut report =
+            new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        // Symbolizing reads debug info (the first time, for up to a second): only now, after
+        // everything that must be read while the poll runs.
+        report.stack = symbolize(&ips);
+        publish(diag, report);
+        w.open.insert(index, (active.seq, active.since));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_report(
+    diag: &RuntimeDiag,
+    handle: &crate::scheduler::Handle,
+    worker: usize,
+    task: Id,
+    location: &'static std::panic::Location<'static>,
+    duration: Duration,
+    finished: bool,
+    stack: Vec<StackFrame>,
+) -> LongPoll {
+    LongPoll {
+        task,
+        task_name: handle.owned().task_name(task).map(|n| n.to_string()),
+        location: format_location(location),
+        worker,
+        worker_thread: diag.workers[worker].thread_name(),
+        duration,
+        finished,
+        stack,
+    }
+}
+
+fn publish(diag: &RuntimeDiag, report: LongPoll) {
+    if let Some(callback) = &diag.config.on_long_poll {
+        callback(&report);
+    }
+    Warning::long_poll(&report).emit();
+    push_bounded(&mut diag.long_polls.lock(), report);
+}
+
+fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration) {
+    let finished = {
+        let mut polls = diag.long_polls.lock();
+        let Some(report) = polls.iter_mut().rev().find(|p| p.worker == worker && !p.finished) else { return };
+        report.duration = duration;
+        report.finished = true;
+        report.clone()
+    };
+    if let Some(callback) = &diag.config.on_long_poll {
+        callback(&finished);
+    }
+    Warning::long_poll(&finished).emit();
+}
+
+/// The instruction pointers of the worker's stack now (empty if it cannot be captured).
+#[cfg(all(target_os = "linux", not(miri)))]
+fn capture_stack(worker: &super::worker::WorkerStats) -> Vec<usize> {
+    // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
+    let guard = worker.lock_thread();
+    let Some(thread) = guard.as_ref() else { return Vec::new() };
+    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT).unwrap_or_default()
+}
+
+#[cfg(all(target_os = "linux", not(miri)))]
+fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
+    super::stack::symbolize(ips)
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn capture_stack(_worker: &super::worker::WorkerStats) -> Vec<usize> {
+    let _ = CAPTURE_TIMEOUT;
+    Vec::new()
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn symbolize(_ips: &[usize]) -> Vec<StackFrame> {
+    Vec::new()
+}
+
+fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
+    let snapshot = super::snapshot::take(handle);
+    let alive: HashSet<Id> =
+        snapshot.tasks.iter().filter(|t| t.state != TaskState::Done).map(|t| t.id).collect();
+    w.warned.retain(|(id, _)| alive.contains(id));
+    for warning in snapshot.warnings.into_iter().filter(|w| w.kind != WarningKind::LongPoll) {
+        if w.warned.insert((warning.task, warning.kind)) {
+            diag.push_warning(warning);
+        }
+    }
+}
+
+pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;

@@ -1,0 +1,160 @@
+//! Per-worker figures, and the worker's "now polling" slot that the watchdog watches.
+//!
+//! One `WorkerStats` per worker thread (the `block_on` thread of a current-thread runtime is worker
+//! 0), each on its own cache line. Only that worker writes it, with plain loads and stores of relaxed
+//! atomics; snapshots and the watchdog read it racily.
+//!
+//! The active-poll slot is a small seqlock: `poll_seq` is odd while a poll runs. The watchdog reads
+//! the sequence, then the task and start time, then the sequence again; if both reads match and are
+//! odd, it saw one poll, consistently, and the sequence number names that poll so it is reported
+//! once.
+
+use super::clock::Ticks;
+use super::task_stats::add;
+use crate::task::Id;
+use std::panic::Location;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+pub(crate) struct WorkerStats {
+    pub(crate) index: usize,
+    /// The long-poll threshold, in nanoseconds.
+    long_poll_ns: u64,
+    poll_seq: AtomicU64,
+    active_task: AtomicU64,
+    active_since: AtomicU64,
+    active_location: AtomicPtr<Location<'static>>,
+    pub(crate) polls: AtomicU64,
+    pub(crate) busy_ns: AtomicU64,
+    pub(crate) parks: AtomicU64,
+    /// Unparks after which the worker found nothing to do and parked again.
+    pub(crate) noop_unparks: AtomicU64,
+    pub(crate) steal_operations: AtomicU64,
+    pub(crate) stolen_tasks: AtomicU64,
+    pub(crate) overflows: AtomicU64,
+    pub(crate) lifo_hits: AtomicU64,
+    /// The current-thread scheduler's queue length, stored by its thread (the multi-thread
+    /// scheduler's rings can be read from outside).
+    pub(crate) local_queue_depth: AtomicU64,
+    /// Polls that ran out of coop budget and were made to yield.
+    pub(crate) budget_forced_yields: AtomicU64,
+    /// The last poll that ran past the long-poll threshold, recorded at its end: sequence number
+    /// (written last), duration, task, spawn location.
+    long_seq: AtomicU64,
+    long_ns: AtomicU64,
+    long_task: AtomicU64,
+    long_location: AtomicPtr<Location<'static>>,
+    /// The thread running the worker loop now (a current-thread runtime's changes with each
+    /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
+    /// to leave, so a signal never targets a thread that is gone.
+    pub(crate) thread: Mutex<Option<WorkerThread>>,
+}
+
+/// The OS thread behind a worker.
+pub(crate) struct WorkerThread {
+    pub(crate) name: Option<String>,
+    #[cfg(unix)]
+    pub(crate) pthread: libc::pthread_t,
+}
+
+/// One poll that is running, as the watchdog sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ActivePoll {
+    pub(crate) seq: u64,
+    pub(crate) task: Id,
+    pub(crate) since: Ticks,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl WorkerStats {
+    pub(crate) fn new(index: usize, long_poll_threshold: std::time::Duration) -> WorkerStats {
+        WorkerStats { index, long_poll_ns: long_poll_threshold.as_nanos() as u64, ..Default::default() }
+    }
+
+    /// Records that the calling thread runs this worker now, until `thread_exiting`.
+    pub(crate) fn register_thread(&self) {
+        *self.lock_thread() = Some(WorkerThread {
+            name: std::thread::current().name().map(str::to_owned),
+            // SAFETY: pthread_self has no preconditions.
+            #[cfg(unix)]
+            pthread: unsafe { libc::pthread_self() },
+        });
+    }
+
+    pub(crate) fn lock_thread(&self) -> MutexGuard<'_, Option<WorkerThread>> {
+        self.thread.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn thread_name(&self) -> Option<String> {
+        self.lock_thread().as_ref().and_then(|t| t.name.clone())
+    }
+
+    #[inline]
+    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, now: Ticks) {
+        self.active_task.store(task.as_u64(), Relaxed);
+        self.active_since.store(now, Relaxed);
+        self.active_location.store(location as *const _ as *mut _, Relaxed);
+        // Release: whoever sees the odd sequence sees the fields above.
+        self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
+    }
+
+    /// The worker thread leaves its loop: from now on nobody may signal it.
+    pub(crate) fn thread_exiting(&self) {
+        *self.lock_thread() = None;
+    }
+
+    /// The poll that `poll_started` announced ended after `busy_ns`.
+    #[inline]
+    pub(crate) fn poll_ended(&self, busy_ns: u64) {
+        let long_ns = self.long_poll_ns;
+        let seq = self.poll_seq.load(Relaxed);
+        self.poll_seq.store(seq + 1, Release);
+        add(&self.polls, 1);
+        add(&self.busy_ns, busy_ns);
+        if busy_ns >= long_ns {
+            self.long_ns.store(busy_ns, Relaxed);
+            self.long_task.store(self.active_task.load(Relaxed), Relaxed);
+            self.long_location.store(self.active_location.load(Relaxed), Relaxed);
+            self.long_seq.store(seq, Release);
+        }
+    }
+
+    /// The last long poll that ended: its sequence number (0 if none yet) and duration.
+    pub(crate) fn last_long_poll(&self) -> (u64, u64) {
+        let seq = self.long_seq.load(Acquire);
+        (seq, self.long_ns.load(Relaxed))
+    }
+
+    /// The task and spawn location of the last long poll that ended.
+    pub(crate) fn last_long_poll_task(&self) -> Option<(Id, &'static Location<'static>)> {
+        let location = self.long_location.load(Acquire);
+        if location.is_null() {
+            return None;
+        }
+        // SAFETY: only `&'static Location`s are stored in the slot.
+        Some((Id::from_u64(self.long_task.load(Relaxed)), unsafe { &*location }))
+    }
+
+    /// The poll running on this worker right now, if any.
+    pub(crate) fn active_poll(&self) -> Option<ActivePoll> {
+        let seq = self.poll_seq.load(Acquire);
+        if seq % 2 == 0 {
+            return None;
+        }
+        let task = self.active_task.load(Relaxed);
+        let since = self.active_since.load(Relaxed);
+        let location = self.active_location.load(Relaxed);
+        std::sync::atomic::fence(Acquire);
+        if self.poll_seq.load(Relaxed) != seq || location.is_null() {
+            return None;
+        }
+        // SAFETY: only `&'static Location`s are stored in the slot.
+        let location = unsafe { &*location };
+        Some(ActivePoll { seq, task: Id::from_u64(task), since, location })
+    }
+
+    pub(crate) fn count(counter: &AtomicU64) {
+        add(counter, 1);
+    }
+}

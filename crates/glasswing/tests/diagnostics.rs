@@ -1,0 +1,242 @@
+//! Diagnostics as a user meets them: snapshots, the lints, the long-poll watchdog, the report.
+
+use glasswing::diag::{TaskState, WarningKind};
+use glasswing::runtime::{Builder, Runtime};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+fn multi_thread() -> Runtime {
+    Builder::new_multi_thread().worker_threads(2).build().unwrap()
+}
+
+/// A future that returns Pending and drops its waker: the bug the lost-waker lint exists for.
+struct ForgetsWaker;
+impl Future for ForgetsWaker {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+/// Keeps its waker behind a Mutex, as hand-written leaf futures do.
+struct StoresWaker(Arc<Mutex<Option<Waker>>>);
+impl Future for StoresWaker {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.0.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Keeps the waker of its first poll, replacing it only when `will_wake` says it must.
+struct KeepsWakerAcrossPolls(Option<Waker>);
+impl Future for KeepsWakerAcrossPolls {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match &self.0 {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => self.0 = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// Wakes itself through its own waker `n` times, then waits on `rx` forever.
+struct BusyThenWait {
+    left: u32,
+    rx: futures::channel::oneshot::Receiver<()>,
+}
+impl Future for BusyThenWait {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.left > 0 {
+            self.left -= 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.rx).poll(cx).map(|_| ())
+    }
+}
+
+/// Waits until every task the snapshot lists has been polled at least once and none is scheduled or
+/// running, by polling snapshots from outside (each snapshot is a real read; the loop ends as soon
+/// as the runtime has settled, with a bound so a bug fails the test instead of hanging it).
+fn settled(rt: &Runtime, tasks: usize) -> glasswing::diag::Snapshot {
+    for _ in 0..10_000 {
+        let s = rt.handle().diagnostics().snapshot();
+        let live: Vec<_> = s.tasks.iter().filter(|t| t.state != TaskState::Done).collect();
+        if live.len() >= tasks && live.iter().all(|t| t.state == TaskState::Idle && t.polls > 0) {
+            return s;
+        }
+        std::thread::yield_now();
+    }
+    panic!("the runtime never settled: {}", rt.handle().diagnostics().snapshot().report());
+}
+
+#[test]
+fn lost_waker_is_reported_for_a_future_that_drops_its_waker_and_for_nothing_else() {
+    for rt in [multi_thread(), Builder::new_current_thread().build().unwrap()] {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        let (_keep_tx, keep_rx) = futures::channel::oneshot::channel::<()>();
+        let slot = Arc::new(Mutex::new(None));
+        let (lost, waiting) = rt.block_on(async {
+            let lost = glasswing::task::Builder::new().name("forgets").spawn(ForgetsWaker).unwrap();
+            let sleeper = glasswing::spawn(glasswing::time::sleep(Duration::from_secs(3600)));
+            let listener = glasswing::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let socket = glasswing::spawn(async move {
+                let _ = listener.accept().await;
+            });
+            let stuck = glasswing::spawn(async move {
+                let _ = keep_rx.await;
+            });
+            let joiner = glasswing::spawn(async move {
+                let _ = stuck.await;
+            });
+            let channel = glasswing::spawn(async move {
+                let _ = rx.await;
+            });
+            let mutexed = glasswing::spawn(StoresWaker(slot.clone()));
+            let kept = glasswing::spawn(KeepsWakerAcrossPolls(None));
+            let waiting = [sleeper.id(), socket.id(), joiner.id(), channel.id(), mutexed.id(), kept.id()];
+            // A current-thread runtime runs its tasks only inside block_on: give each its first poll.
+            for _ in 0..20 {
+                glasswing::task::yield_now().await;
+            }
+            (lost.id(), waiting)
+        });
+        let snapshot = settled(&rt, 8);
+        let lost_warnings: Vec<_> =
+            snapshot.warnings.iter().filter(|w| w.kind == WarningKind::LostWaker).collect();
+        assert_eq!(lost_warnings.len(), 1, "{}", snapshot.report());
+        assert_eq!(lost_warnings[0].task, lost);
+        assert_eq!(lost_warnings[0].task_name.as_deref(), Some("forgets"));
+        assert!(lost_warnings[0].location.contains("tests/diagnostics.rs"), "{}", lost_warnings[0].location);
+        for id in waiting {
+            let task = snapshot.task(id).unwrap();
+            assert_eq!(task.state, TaskState::Idle);
+            assert!(task.wakers > 0, "task {id} holds no waker: {task:?}");
+        }
+        assert_eq!(snapshot.task(lost).unwrap().wakers, 0);
+        drop(tx);
+    }
+}
+
+#[test]
+fn snapshot_records_polls_wakes_parents_and_finished_tasks() {
+    let rt = multi_thread();
+    let (parent, child) = rt.block_on(async {
+        let parent = glasswing::spawn(async {
+            let child = glasswing::task::Builder::new()
+                .name("child")
+                .spawn(async {
+                    for _ in 0..10 {
+                        glasswing::task::yield_now().await;
+                    }
+                    7
+                })
+                .unwrap();
+            let id = child.id();
+            assert_eq!(child.await.unwrap(), 7);
+            (glasswing::task::id(), id)
+        });
+        parent.await.unwrap()
+    });
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let child = snapshot.task(child).expect("a finished task is kept");
+    assert_eq!(child.state, TaskState::Done);
+    assert_eq!(child.parent, Some(parent));
+    assert_eq!(child.name.as_deref(), Some("child"));
+    assert_eq!(child.polls, 11);
+    assert_eq!(child.yields, 10);
+    assert_eq!(child.self_wakes, 0);
+    assert_eq!(child.poll_times.total(), 11);
+    assert_eq!(child.scheduled_times.total(), 11, "spawn and every yield scheduled it");
+    assert!(child.first_poll_delay.is_some());
+    assert!(child.busy <= child.age);
+    assert!(snapshot.runtime.spawned_tasks >= 2);
+    let polls: u64 = snapshot.workers.iter().map(|w| w.polls).sum();
+    assert!(polls >= 12, "{polls}");
+    assert!(snapshot.workers.iter().all(|w| w.thread_name.is_some()));
+
+    let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
+    assert!(json["tasks"].as_array().unwrap().iter().any(|t| t["name"] == "child" && t["state"] == "done"));
+    assert_eq!(json["workers"].as_array().unwrap().len(), 2);
+    assert!(json["runtime"]["spawned_tasks"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn self_wake_storm_and_stall_are_reported() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .stall_threshold(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let (_tx, rx) = futures::channel::oneshot::channel::<()>();
+    let busy = rt.block_on(async { glasswing::spawn(BusyThenWait { left: 150, rx }).id() });
+    let snapshot = settled(&rt, 1);
+    let task = snapshot.task(busy).unwrap();
+    assert_eq!(task.self_wakes, 150);
+    assert!(snapshot.warnings.iter().any(|w| w.kind == WarningKind::SelfWakeStorm && w.task == busy));
+    // Being idle for longer than the threshold is what "stalled" means: let that time pass.
+    std::thread::sleep(Duration::from_millis(60));
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let stalled =
+        snapshot.warnings.iter().find(|w| w.kind == WarningKind::Stalled && w.task == busy).unwrap();
+    assert!(stalled.duration.unwrap() >= Duration::from_millis(50));
+    assert!(stalled.message.contains("1 waker(s) alive"), "{}", stalled.message);
+}
+
+#[inline(never)]
+fn blocks_the_worker() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[test]
+fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it_ends() {
+    let (tx, rx) = mpsc::channel();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .long_poll_threshold(Duration::from_millis(20))
+        .on_long_poll(move |poll| {
+            let _ = tx.send(poll.clone());
+        })
+        .build()
+        .unwrap();
+    let task = {
+        let _guard = rt.enter();
+        glasswing::task::Builder::new().name("blocker").spawn(async { blocks_the_worker() }).unwrap()
+    };
+    let id = task.id();
+    let running = rx.recv_timeout(Duration::from_secs(10)).expect("the watchdog reports the poll");
+    assert_eq!(running.task, id);
+    assert!(!running.finished, "reported while it still runs");
+    assert!(running.duration >= Duration::from_millis(20));
+    assert_eq!(running.task_name.as_deref(), Some("blocker"));
+    if cfg!(target_os = "linux") {
+        let frame =
+            running.blocking_frame().unwrap_or_else(|| panic!("no frame of ours in {:#?}", running.stack));
+        assert!(frame.function.as_deref().unwrap().contains("blocks_the_worker"), "{frame}");
+        assert!(frame.file.as_deref().unwrap().ends_with("tests/diagnostics.rs"), "{frame}");
+    }
+    let ended = rx.recv_timeout(Duration::from_secs(10)).expect("and reports its end");
+    assert!(ended.finished && ended.task == id);
+    assert!(ended.duration >= Duration::from_millis(300), "{:?}", ended.duration);
+    rt.block_on(task).unwrap();
+    let snapshot = rt.handle().diagnostics().snapshot();
+    assert!(snapshot.warnings.iter().any(|w| w.kind == WarningKind::LongPoll && w.task == id));
+    assert!(snapshot.report().contains("blocks_the_worker"), "{}", snapshot.report());
+}
+
+#[test]
+fn diagnostics_off_records_nothing() {
+    let rt = Builder::new_multi_thread().worker_threads(1).diagnostics(false).build().unwrap();
+    rt.block_on(async { glasswing::spawn(async { glasswing::task::yield_now().await }).await.unwrap() });
+    let snapshot = rt.handle().diagnostics().snapshot();
+    assert!(!snapshot.enabled && !rt.handle().diagnostics().is_enabled());
+    assert!(snapshot.warnings.is_empty());
+    assert_eq!(snapshot.workers[0].polls, 0);
+    assert!(snapshot.report().contains("diagnostics are off"));
+}
