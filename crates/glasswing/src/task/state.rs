@@ -452,4 +452,24 @@ mod tests {
         assert!(!state.transition_to_notified_and_cancel());
         assert_eq!(state.transition_to_running(), TransitionToRunning::Cancelled);
     }
+
+    #[test]
+    fn wakers_have_their_own_count_and_an_idle_task_without_one_is_lost() {
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        state.waker_ref_inc();
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        let s = state.load();
+        assert_eq!((s.waker_count(), s.ref_count()), (1, 3));
+        assert!(!s.is_lost());
+        // The only waker is woken by value: the task is scheduled, not lost.
+        assert_eq!(state.transition_to_notified_by_val(), TransitionToNotified::Submit);
+        assert!(!state.waker_ref_dec());
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        // Pending again with no waker kept anywhere: nothing can wake it.
+        let s = state.load();
+        assert_eq!(s.waker_count(), 0);
+        assert!(s.is_lost());
+    }
 }
