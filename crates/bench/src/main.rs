@@ -10,12 +10,16 @@
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
 //!
+//! Glasswing runs twice: as shipped (diagnostics on) and with `Builder::diagnostics(false)`
+//! (`gw-diag-off`), so every workload also reports what diagnostics cost ("diag cost": the
+//! median with them on over the median with them off, minus one).
+//!
 //! Why one process, interleaved: the machines we measure on are shared and noisy, and
 //! noise drifts over seconds to minutes (other tenants, frequency scaling, thermal state).
 //! Running the runtimes in separate processes or one after another lets that drift land
-//! on one runtime and not the others. Here all three runtimes are built side by side (once
+//! on one runtime and not the others. Here all the runtimes are built side by side (once
 //! per workload, outside the timed region, and reused across iterations, as Tokio's benches
-//! do) and iterations go round-robin — glasswing, tokio, smol, glasswing, tokio, smol, … —
+//! do) and iterations go round-robin — glasswing, tokio, smol, glasswing-off, glasswing, … —
 //! so every runtime samples the same noise, and medians of paired samples compare fairly.
 //! The runtime that goes first rotates every round, because position matters: in an A/A
 //! test (two copies of the same runtime) a fixed order showed ~10% bias from whichever
@@ -37,7 +41,7 @@ use std::sync::{Mutex, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rt::{Flavor, Glasswing, Rt, Smol, Tokio};
+use rt::{Flavor, Glasswing, GlasswingOff, Rt, Smol, Tokio};
 use workloads::{
     ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TcpEcho, TimerCancel,
     TimerCancelContended, TimerFire, Workload, YieldMany,
@@ -46,8 +50,13 @@ use workloads::{
 #[global_allocator]
 static GLOBAL: mem::CountingAlloc = mem::CountingAlloc;
 
-/// Names of the runtimes, in the order they run and are reported.
-const RUNTIMES: [&str; 3] = [Glasswing::NAME, Tokio::NAME, Smol::NAME];
+/// How many runtimes run side by side.
+const N: usize = 4;
+/// Names of the runtimes, in the order they are reported: glasswing as shipped, the two peers, and
+/// glasswing with its diagnostics off (to measure what they cost).
+const RUNTIMES: [&str; N] = [Glasswing::NAME, Tokio::NAME, Smol::NAME, GlasswingOff::NAME];
+/// Index of glasswing with diagnostics off in `RUNTIMES`.
+const DIAG_OFF: usize = 3;
 /// Index of Tokio in `RUNTIMES`, the baseline of every ratio.
 const TOKIO: usize = 1;
 /// Untimed iterations per runtime before the timed ones.
@@ -198,7 +207,7 @@ struct Row {
     iters: usize,
     /// Iterations asked for: `--iters`, or less where the workload caps it.
     planned: usize,
-    stats: [Stats; 3],
+    stats: [Stats; N],
 }
 
 fn run_one<R: Rt, W: Workload>(label: &str, w: &W, rt: &R) -> Duration {
@@ -221,23 +230,26 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
     let gw = watched(&label, Glasswing::NAME, || Glasswing::build(flavor));
     let tk = Tokio::build(flavor);
     let sm = Smol::build(flavor);
+    let off = watched(&label, GlasswingOff::NAME, || GlasswingOff::build(flavor));
 
     for _ in 0..WARMUP {
         run_one(&label, w, &gw);
         run_one(&label, w, &tk);
         run_one(&label, w, &sm);
+        run_one(&label, w, &off);
     }
-    let mut samples: [Vec<Duration>; 3] = Default::default();
+    let mut samples: [Vec<Duration>; N] = Default::default();
     let planned = w.max_iters().map_or(cfg.iters, |max| cfg.iters.min(max));
     let started = Instant::now();
     for i in 0..planned {
         // Round-robin, with the starting runtime rotating every round so each runtime
-        // runs equally often first, second and third (see the module docs).
-        for k in 0..3 {
-            match (i + k) % 3 {
+        // runs equally often in each position (see the module docs).
+        for k in 0..N {
+            match (i + k) % N {
                 0 => samples[0].push(run_one(&label, w, &gw)),
                 1 => samples[1].push(run_one(&label, w, &tk)),
-                _ => samples[2].push(run_one(&label, w, &sm)),
+                2 => samples[2].push(run_one(&label, w, &sm)),
+                _ => samples[DIAG_OFF].push(run_one(&label, w, &off)),
             }
         }
         if i + 1 >= MIN_ITERS && started.elapsed() > cfg.budget {
@@ -247,6 +259,7 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
     watched(&label, Glasswing::NAME, || drop(gw));
     drop(tk);
     drop(sm);
+    watched(&label, GlasswingOff::NAME, || drop(off));
 
     let row = Row { label, iters: samples[0].len(), planned, stats: samples.map(|s| Stats::of(&s)) };
     if !cfg.markdown {
@@ -279,11 +292,17 @@ fn ratio(row: &Row, i: usize) -> f64 {
     row.stats[i].median / row.stats[TOKIO].median
 }
 
+/// What diagnostics cost on this workload: glasswing's median with them on over with them off,
+/// minus one (0.03 = 3% slower with diagnostics).
+fn diag_overhead(row: &Row) -> f64 {
+    row.stats[0].median / row.stats[DIAG_OFF].median - 1.0
+}
+
 fn print_row(cfg: &Config, row: &Row) {
     static HEADER: Once = Once::new();
     HEADER.call_once(|| {
         println!(
-            "\n{:<28} {:<10} {:>11} {:>11} {:>11} {:>9}",
+            "\n{:<28} {:<12} {:>11} {:>11} {:>11} {:>9}",
             "workload", "runtime", "median", "p10", "p90", "vs tokio"
         );
     });
@@ -297,7 +316,7 @@ fn print_row(cfg: &Config, row: &Row) {
     for (i, name) in RUNTIMES.iter().enumerate() {
         let s = &row.stats[i];
         println!(
-            "{:<28} {:<10} {:>11} {:>11} {:>11} {:>8.2}x{}",
+            "{:<28} {:<12} {:>11} {:>11} {:>11} {:>8.2}x{}",
             if i == 0 { row.label.as_str() } else { "" },
             name,
             fmt_time(s.median),
@@ -307,6 +326,7 @@ fn print_row(cfg: &Config, row: &Row) {
             if i == 0 { short.as_str() } else { "" },
         );
     }
+    println!("{:<28} {:<12} {:>+10.1}%", "", "diag cost", diag_overhead(row) * 100.0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -314,7 +334,7 @@ fn print_row(cfg: &Config, row: &Row) {
 
 struct MemRow {
     label: String,
-    results: [mem::IdleTaskMem; 3],
+    results: [mem::IdleTaskMem; N],
 }
 
 /// One memory measurement, taken the same way on every runtime.
@@ -358,7 +378,7 @@ fn mem_one<M: MemMeasure, R: Rt>(label: &str, flavor: Flavor) -> M::Out {
 
 /// The row `mem/{mt,ct}/<name>`, if selected: `MEM_ROUNDS` rounds interleaved across runtimes, and
 /// the median round of each by bytes.
-fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option<(String, [M::Out; 3])> {
+fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option<(String, [M::Out; N])> {
     let prefix = match flavor {
         Flavor::MultiThread(_) => "mt",
         Flavor::CurrentThread => "ct",
@@ -368,11 +388,12 @@ fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option
         return None;
     }
     progress(cfg, &label);
-    let mut rounds: [Vec<M::Out>; 3] = Default::default();
+    let mut rounds: [Vec<M::Out>; N] = Default::default();
     for _ in 0..MEM_ROUNDS {
         rounds[0].push(mem_one::<M, Glasswing>(&label, flavor));
         rounds[1].push(mem_one::<M, Tokio>(&label, flavor));
         rounds[2].push(mem_one::<M, Smol>(&label, flavor));
+        rounds[DIAG_OFF].push(mem_one::<M, GlasswingOff>(&label, flavor));
     }
     let results = rounds.map(|mut r| {
         r.sort_by(|a, b| M::bytes(a).total_cmp(&M::bytes(b)));
@@ -388,14 +409,14 @@ fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
         static HEADER: Once = Once::new();
         HEADER.call_once(|| {
             println!(
-                "\n{:<28} {:<10} {:>16} {:>18} {:>9}",
+                "\n{:<28} {:<12} {:>16} {:>18} {:>9}",
                 "memory (10,000 idle tasks)", "runtime", "heap", "allocator calls", "vs tokio"
             );
         });
         for (i, name) in RUNTIMES.iter().enumerate() {
             let m = &row.results[i];
             println!(
-                "{:<28} {:<10} {:>9.0} B/task {:>8.2} allocs/task {:>8.2}x",
+                "{:<28} {:<12} {:>9.0} B/task {:>8.2} allocs/task {:>8.2}x",
                 if i == 0 { row.label.as_str() } else { "" },
                 name,
                 m.bytes_per_task,
@@ -409,7 +430,7 @@ fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
 
 struct TimerMemRow {
     label: String,
-    results: [mem::TimerMem; 3],
+    results: [mem::TimerMem; N],
 }
 
 fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
@@ -419,7 +440,7 @@ fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
         static HEADER: Once = Once::new();
         HEADER.call_once(|| {
             println!(
-                "\n{:<28} {:<10} {:>17} {:>24} {:>17} {:>9}",
+                "\n{:<28} {:<12} {:>17} {:>24} {:>17} {:>9}",
                 "memory (100,000 timers)",
                 "runtime",
                 "heap, boxed",
@@ -431,7 +452,7 @@ fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
         for (i, name) in RUNTIMES.iter().enumerate() {
             let m = &row.results[i];
             println!(
-                "{:<28} {:<10} {:>9.0} B/timer {:>15.0} B + {:>4} B {:>7.2} allocs/timer {:>8.2}x",
+                "{:<28} {:<12} {:>9.0} B/timer {:>15.0} B + {:>4} B {:>7.2} allocs/timer {:>8.2}x",
                 if i == 0 { row.label.as_str() } else { "" },
                 name,
                 m.bytes_per_timer,
@@ -494,9 +515,10 @@ fn main() {
     let _ = writeln!(
         header,
         "{bullet}up to {} timed iterations per runtime (+{WARMUP} warm-up), interleaved \
-         round-robin in one process (glasswing → tokio → smol, first runtime rotating each \
-         round); times are wall time per iteration; ratio = median / tokio median \
-         (< 1.00 is faster than tokio)",
+         round-robin in one process (glasswing → tokio → smol → gw-diag-off, first runtime \
+         rotating each round); times are wall time per iteration; ratio = median / tokio median \
+         (< 1.00 is faster than tokio); gw-diag-off is glasswing with Builder::diagnostics(false), \
+         and diag cost = glasswing median / gw-diag-off median - 1",
         cfg.iters
     );
     let _ = writeln!(
@@ -579,8 +601,10 @@ fn print_markdown(
     print!("{header}");
     if !rows.is_empty() {
         println!("\nMedian wall time per iteration (p10–p90 in parentheses):\n");
-        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | iters |");
-        println!("|---|---:|---:|---:|---:|---:|---:|");
+        println!(
+            "| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | glasswing, diagnostics off | diagnostics cost | iters |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for row in rows {
             let cell = |i: usize| {
                 let s = &row.stats[i];
@@ -594,13 +618,15 @@ fn print_markdown(
                 row.iters.to_string()
             };
             println!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {} | {:+.1}% | {} |",
                 row.label,
                 cell(0),
                 cell(1),
                 cell(2),
                 ratio(row, 0),
                 ratio(row, 2),
+                cell(DIAG_OFF),
+                diag_overhead(row) * 100.0,
                 iters
             );
         }
@@ -611,8 +637,8 @@ fn print_markdown(
              runs; bytes / allocator calls):\n",
             mem::NUM_IDLE
         );
-        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio |");
-        println!("|---|---:|---:|---:|---:|---:|");
+        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | glasswing, diagnostics off |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
         for row in mem_rows {
             let cell = |i: usize| {
                 let m = &row.results[i];
@@ -620,13 +646,14 @@ fn print_markdown(
             };
             let tokio = row.results[TOKIO].bytes_per_task;
             println!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} |",
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
                 row.label,
                 cell(0),
                 cell(1),
                 cell(2),
                 row.results[0].bytes_per_task / tokio,
-                row.results[2].bytes_per_task / tokio
+                row.results[2].bytes_per_task / tokio,
+                cell(DIAG_OFF)
             );
         }
     }

@@ -137,10 +137,16 @@ pub trait Rt {
 // ---------------------------------------------------------------------------------------
 // glasswing
 
-/// Glasswing, built with `glasswing::runtime::Builder`.
-pub struct Glasswing {
+/// Glasswing, built with `glasswing::runtime::Builder`, with its diagnostics on (`DIAG`, the
+/// default every user gets) or off: the suite runs both to measure what diagnostics cost.
+pub struct GlasswingRt<const DIAG: bool> {
     rt: glasswing::runtime::Runtime,
 }
+
+/// Glasswing as shipped: diagnostics on.
+pub type Glasswing = GlasswingRt<true>;
+/// Glasswing with `Builder::diagnostics(false)`.
+pub type GlasswingOff = GlasswingRt<false>;
 
 /// Glasswing's `JoinHandle`, unwrapping the `JoinError`.
 pub struct GlasswingJoin<T>(glasswing::task::JoinHandle<T>);
@@ -157,21 +163,21 @@ impl<T> Future for GlasswingJoin<T> {
     }
 }
 
-impl Rt for Glasswing {
-    const NAME: &'static str = "glasswing";
+impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
+    const NAME: &'static str = if DIAG { "glasswing" } else { "gw-diag-off" };
     type Join<T: Send + 'static> = GlasswingJoin<T>;
 
     fn build(flavor: Flavor) -> Self {
-        let rt = match flavor {
-            Flavor::MultiThread(n) => glasswing::runtime::Builder::new_multi_thread()
-                .worker_threads(n)
-                .build()
-                .expect("build glasswing runtime"),
-            Flavor::CurrentThread => {
-                glasswing::runtime::Builder::new_current_thread().build().expect("build glasswing runtime")
+        let mut builder = match flavor {
+            Flavor::MultiThread(n) => {
+                let mut b = glasswing::runtime::Builder::new_multi_thread();
+                b.worker_threads(n);
+                b
             }
+            Flavor::CurrentThread => glasswing::runtime::Builder::new_current_thread(),
         };
-        Glasswing { rt }
+        let rt = builder.diagnostics(DIAG).build().expect("build glasswing runtime");
+        GlasswingRt { rt }
     }
 
     #[inline]

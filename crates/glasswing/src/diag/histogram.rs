@@ -26,6 +26,7 @@ impl Histogram {
         Histogram { counts: [const { AtomicU32::new(0) }; BUCKETS] }
     }
 
+    #[inline]
     pub(crate) fn bucket(nanos: u64) -> usize {
         let bits = u64::BITS - nanos.leading_zeros();
         (bits.saturating_sub(FIRST_SHIFT) as usize).min(BUCKETS - 1)

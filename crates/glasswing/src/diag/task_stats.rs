@@ -6,9 +6,12 @@
 //! on the poll path. Wakes come from any thread, so their counters are `fetch_add`s, on the wake path
 //! only. Snapshots read everything racily: a figure may be one poll behind another, never torn.
 //!
-//! Clock reads: two per poll (start, end). A wake reads the clock only when it is the one that
-//! schedules an idle task (that is when its scheduled time starts); a wake during the task's own
-//! poll is timed by the end of that poll.
+//! Clock reads: at most two per poll (start, end), and one when a worker goes straight from one
+//! poll to the next (the end of one is the start of the other; see `worker.rs`). A wake reads
+//! the clock only when it is the one that schedules an idle task and does not come from a poll on
+//! a worker; one from another task's poll is timed at the start of that poll (so a task's
+//! scheduled time may include the part of the waking poll before the wake), and one during the
+//! task's own poll is timed by the end of that poll.
 
 use super::clock::{self, Ticks};
 use super::histogram::Histogram;
@@ -17,30 +20,35 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 const NO_WORKER: u32 = u32::MAX;
 
+/// `repr(C)` with the fields every poll writes first: they share one or two cache lines with the
+/// task header's state word (see `task/core.rs`), and the rarely written ones come after.
+#[repr(C)]
 pub(crate) struct TaskStats {
-    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing below is written.
-    enabled: bool,
-    pub(crate) parent: Option<Id>,
-    pub(crate) created_at: Ticks,
-    /// 0 until the first poll starts.
-    first_poll_at: AtomicU64,
+    /// When the pending wake scheduled the task; read and cleared by the next poll.
+    scheduled_at: AtomicU64,
     /// Start of the current (or last) poll.
     poll_started_at: AtomicU64,
     /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
     poll_ended_at: AtomicU64,
-    /// When the pending wake scheduled the task; read and cleared by the next poll.
-    scheduled_at: AtomicU64,
     polls: AtomicU64,
     busy_ns: AtomicU64,
     max_poll_ns: AtomicU64,
     scheduled_ns: AtomicU64,
     max_scheduled_ns: AtomicU64,
-    wakes: AtomicU64,
+    last_worker: AtomicU32,
+    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing here is written.
+    enabled: bool,
+    pub(crate) parent: Option<Id>,
+    pub(crate) created_at: Ticks,
+    /// 0 until the first poll starts.
+    first_poll_at: AtomicU64,
+    /// Wakes from anywhere but the task's own poll (any thread: `fetch_add`).
+    other_wakes: AtomicU64,
+    /// Wakes from the task's own poll: written only by its poller.
     self_wakes: AtomicU64,
     yields: AtomicU64,
     /// 0 = never woken.
     last_wake_at: AtomicU64,
-    last_worker: AtomicU32,
     poll_times: Histogram,
     scheduled_times: Histogram,
 }
@@ -73,7 +81,7 @@ impl TaskStats {
             max_poll_ns: AtomicU64::new(0),
             scheduled_ns: AtomicU64::new(0),
             max_scheduled_ns: AtomicU64::new(0),
-            wakes: AtomicU64::new(0),
+            other_wakes: AtomicU64::new(0),
             self_wakes: AtomicU64::new(0),
             yields: AtomicU64::new(0),
             last_wake_at: AtomicU64::new(0),
@@ -89,8 +97,9 @@ impl TaskStats {
     }
 
     /// A poll starts at `now` on `worker` (if a worker runs it). Caller holds RUNNING.
+    #[inline]
     pub(crate) fn poll_started(&self, now: Ticks, worker: Option<usize>) {
-        if self.first_poll_at.load(Relaxed) == 0 {
+        if self.polls.load(Relaxed) == 0 {
             self.first_poll_at.store(now, Relaxed);
         }
         let scheduled_at = self.scheduled_at.load(Relaxed);
@@ -105,9 +114,9 @@ impl TaskStats {
         self.last_worker.store(worker.map_or(NO_WORKER, |w| w as u32), Relaxed);
     }
 
-    /// The poll that started at `start` ended at `end`. Caller holds RUNNING.
-    pub(crate) fn poll_ended(&self, start: Ticks, end: Ticks) {
-        let ns = clock::nanos_between(start, end);
+    /// The poll ended at `end`, after `ns`. Caller holds RUNNING.
+    #[inline]
+    pub(crate) fn poll_ended(&self, ns: u64, end: Ticks) {
         add(&self.polls, 1);
         add(&self.busy_ns, ns);
         raise(&self.max_poll_ns, ns);
@@ -122,26 +131,25 @@ impl TaskStats {
         self.last_wake_at.store(end, Relaxed);
     }
 
-    /// A wake, of whatever kind (counted even when the task was already scheduled).
+    /// A wake, of whatever kind (counted even when the task was already scheduled). Self-wakes and
+    /// yields come from the task's own poll, whose thread alone writes their counters.
     pub(crate) fn woken(&self, kind: WakeKind) {
-        self.wakes.fetch_add(1, Relaxed);
         match kind {
-            WakeKind::Other => {}
-            WakeKind::SelfWake => {
-                self.self_wakes.fetch_add(1, Relaxed);
+            WakeKind::Other => {
+                self.other_wakes.fetch_add(1, Relaxed);
             }
-            WakeKind::Yield => {
-                self.yields.fetch_add(1, Relaxed);
-            }
+            WakeKind::SelfWake => add(&self.self_wakes, 1),
+            WakeKind::Yield => add(&self.yields, 1),
         }
     }
 
-    /// The wake just counted scheduled the idle task: its scheduled time starts now. The caller won
+    /// The wake just counted scheduled the idle task: its scheduled time starts `at` (the start of
+    /// the poll the wake came from, if it came from one on a worker; else now). The caller won
     /// that transition, so it alone writes `scheduled_at` until the next poll reads it.
-    pub(crate) fn scheduled_by_wake(&self) {
-        let now = clock::now();
-        self.scheduled_at.store(now, Relaxed);
-        self.last_wake_at.store(now, Relaxed);
+    pub(crate) fn scheduled_by_wake(&self, at: Option<Ticks>) {
+        let at = at.unwrap_or_else(clock::now);
+        self.scheduled_at.store(at, Relaxed);
+        self.last_wake_at.store(at, Relaxed);
     }
 
     pub(crate) fn read(&self) -> TaskStatsRead {
@@ -158,7 +166,7 @@ impl TaskStats {
             max_poll_ns: self.max_poll_ns.load(Relaxed),
             scheduled_ns: self.scheduled_ns.load(Relaxed),
             max_scheduled_ns: self.max_scheduled_ns.load(Relaxed),
-            wakes: self.wakes.load(Relaxed),
+            wakes: self.other_wakes.load(Relaxed) + self.self_wakes.load(Relaxed) + self.yields.load(Relaxed),
             self_wakes: self.self_wakes.load(Relaxed),
             yields: self.yields.load(Relaxed),
             last_worker: Some(self.last_worker.load(Relaxed)).filter(|&w| w != NO_WORKER).map(|w| w as usize),

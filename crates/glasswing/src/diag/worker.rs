@@ -21,6 +21,9 @@ pub(crate) struct WorkerStats {
     pub(crate) index: usize,
     /// The long-poll threshold, in nanoseconds.
     long_poll_ns: u64,
+    /// The end of the last poll while the worker has done nothing else since: the next poll starts
+    /// then, with no clock read of its own. 0 once the worker parks or does other work.
+    clock: AtomicU64,
     poll_seq: AtomicU64,
     active_task: AtomicU64,
     active_since: AtomicU64,
@@ -90,6 +93,29 @@ impl WorkerStats {
         self.lock_thread().as_ref().and_then(|t| t.name.clone())
     }
 
+    /// The time a poll starting now starts at: the end of the previous one if the worker went
+    /// straight from it to this one, else a clock reading.
+    #[inline]
+    pub(crate) fn poll_clock(&self) -> Ticks {
+        match self.clock.load(Relaxed) {
+            0 => super::clock::now(),
+            t => t,
+        }
+    }
+
+    /// The worker does something other than polling (parks, fires timers, polls I/O): the next
+    /// poll reads the clock itself.
+    #[inline]
+    pub(crate) fn clock_stale(&self) {
+        self.clock.store(0, Relaxed);
+    }
+
+    /// The start of the poll running on this worker (its own thread asks), if one runs.
+    #[inline]
+    pub(crate) fn current_poll_start(&self) -> Option<Ticks> {
+        (self.poll_seq.load(Relaxed) % 2 == 1).then(|| self.active_since.load(Relaxed))
+    }
+
     #[inline]
     pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, now: Ticks) {
         self.active_task.store(task.as_u64(), Relaxed);
@@ -104,10 +130,11 @@ impl WorkerStats {
         *self.lock_thread() = None;
     }
 
-    /// The poll that `poll_started` announced ended after `busy_ns`.
+    /// The poll that `poll_started` announced ended at `end`, after `busy_ns`.
     #[inline]
-    pub(crate) fn poll_ended(&self, busy_ns: u64) {
+    pub(crate) fn poll_ended(&self, busy_ns: u64, end: Ticks) {
         let long_ns = self.long_poll_ns;
+        self.clock.store(end, Relaxed);
         let seq = self.poll_seq.load(Relaxed);
         self.poll_seq.store(seq + 1, Release);
         add(&self.polls, 1);

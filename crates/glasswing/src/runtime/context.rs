@@ -136,57 +136,40 @@ pub(crate) fn set_worker_stats<R>(stats: &WorkerStats, f: impl FnOnce() -> R) ->
     CONTEXT.with(|cx| cx.worker_stats.set(stats, f))
 }
 
-/// A task's poll starts on this thread: tells the worker's watchdog slot. Returns the worker's
-/// index, if this thread is a worker.
-#[inline]
-pub(crate) fn poll_started(
-    task: Id,
-    location: &'static std::panic::Location<'static>,
-    now: Ticks,
-) -> Option<usize> {
-    CONTEXT
-        .try_with(|cx| {
-            cx.worker_stats.with(|w| {
-                w.map(|w| {
-                    w.poll_started(task, location, now);
-                    w.index
-                })
-            })
-        })
-        .unwrap_or(None)
-}
-
-/// The poll that `poll_started` announced ended, after `busy_ns`.
-#[inline]
-pub(crate) fn poll_ended(busy_ns: u64) {
-    let _ = CONTEXT.try_with(|cx| cx.worker_stats.with(|w| w.map(|w| w.poll_ended(busy_ns))));
-}
-
 /// Counts a poll that the coop budget made yield.
 pub(crate) fn count_forced_yield() {
     let _ = CONTEXT
         .try_with(|cx| cx.worker_stats.with(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields))));
 }
 
-/// Counts a metric of this thread's worker, if it is one.
-pub(crate) fn with_worker_stats(f: impl FnOnce(&WorkerStats)) {
-    let _ = CONTEXT.try_with(|cx| cx.worker_stats.with(|w| w.map(f)));
+/// Runs `f` with this thread's worker figures, if it is a worker (one TLS access for a whole
+/// poll's worth of recording).
+#[inline]
+pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) -> R {
+    let mut f = Some(f);
+    CONTEXT
+        .try_with(|cx| cx.worker_stats.with(|w| (f.take().unwrap())(w)))
+        .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
-/// How a wake of task `id` relates to the poll running on this thread.
-pub(crate) fn wake_kind(id: Id) -> WakeKind {
+/// How a wake of task `id` relates to the poll running on this thread, and when that poll started
+/// if this thread is a worker in a poll (the wake is timed by it instead of a clock read).
+pub(crate) fn wake_info(id: Id) -> (WakeKind, Option<Ticks>) {
     CONTEXT
-        .try_with(|cx| match cx.current_task_id.get() {
-            Some(current) if current == id => {
-                if cx.yielded.get() {
-                    WakeKind::Yield
-                } else {
-                    WakeKind::SelfWake
+        .try_with(|cx| {
+            let kind = match cx.current_task_id.get() {
+                Some(current) if current == id => {
+                    if cx.yielded.get() {
+                        WakeKind::Yield
+                    } else {
+                        WakeKind::SelfWake
+                    }
                 }
-            }
-            _ => WakeKind::Other,
+                _ => WakeKind::Other,
+            };
+            (kind, cx.worker_stats.with(|w| w.and_then(WorkerStats::current_poll_start)))
         })
-        .unwrap_or(WakeKind::Other)
+        .unwrap_or((WakeKind::Other, None))
 }
 
 /// The running task gives way on purpose: its scheduler runs everything else before it.

@@ -183,6 +183,8 @@ impl Handle {
         let _leaving = Leaving(stats);
         context::set_worker_stats(stats, || {
             context::set_scheduler(&cx, || 'outer: loop {
+                // Here after parking, firing timers or polling I/O: the next poll reads the clock.
+                stats.clock_stale();
                 if self.woken.swap(false, Ordering::AcqRel) {
                     let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
                     // Not a task: a yield there means nothing to the scheduler.

@@ -3,8 +3,8 @@
 //! ```text
 //! Cell<F, S>  (#[repr(C)], one allocation per task)
 //! +--------------------------------------------------------------+
-//! | Header   state word | vtable | id | queue link | owned links |  read through untyped pointers
-//! |          name | spawn location | diagnostics                  |
+//! | Header   state word | queue link | vtable | id | spawn location |  read through untyped pointers
+//! |          diagnostics record | owned links | name              |
 //! +--------------------------------------------------------------+
 //! | Core     scheduler S | Stage<F>: the future, then its output  |  touched only by the poller
 //! +--------------------------------------------------------------+
@@ -39,17 +39,20 @@ pub(crate) struct Pointers {
 /// The per-task diagnostics record (`diag::task_stats`) lives here too: written by the thread that
 /// holds RUNNING (and by wakers, for wake counts), read racily by snapshots, so that it changes
 /// neither the allocation scheme nor any transition.
+///
+/// Field order is cache-line order: what every poll reads or writes (state, vtable, id, spawn
+/// location, the hot part of the stats) first, the owned-list links and the name after.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
     /// Link of the intrusive injection queue; owned by whoever holds the task's `Notified`.
     pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) vtable: &'static Vtable,
-    pub(crate) owned: UnsafeCell<Pointers>,
     pub(crate) id: Id,
-    pub(crate) name: Option<Arc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) stats: TaskStats,
+    pub(crate) owned: UnsafeCell<Pointers>,
+    pub(crate) name: Option<Arc<str>>,
 }
 
 /// The future while it runs, then its output until the `JoinHandle` takes it.
@@ -104,11 +107,11 @@ impl<F: Future, S: 'static> Cell<F, S> {
                 state: State::new(),
                 queue_next: UnsafeCell::new(None),
                 vtable,
-                owned: UnsafeCell::new(Pointers::default()),
                 id: meta.id,
-                name: meta.name,
                 spawned_at: meta.spawned_at,
                 stats: TaskStats::new(meta.diagnostics, meta.parent),
+                owned: UnsafeCell::new(Pointers::default()),
+                name: meta.name,
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
             trailer: Trailer { waker: UnsafeCell::new(None) },

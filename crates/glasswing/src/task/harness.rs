@@ -7,6 +7,7 @@ use super::raw::{Notified, RawTask, Task};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
+use crate::diag::worker::WorkerStats;
 use crate::runtime::context;
 use std::any::Any;
 use std::future::Future;
@@ -58,25 +59,34 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let mut cx = Context::from_waker(&waker);
         let header = self.header();
         let id = header.id;
-        // Diagnostics: the poll's two clock reads, and the worker's watchdog slot.
-        let started = header.stats.is_enabled().then(|| {
-            let now = clock::now();
-            let worker = context::poll_started(id, header.spawned_at, now);
-            header.stats.poll_started(now, worker);
-            now
-        });
-        let res = context::with_current_task_id(id, || {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                unsafe { self.core().poll(&mut cx) }
-            }))
-        });
-        let ended = started.map(|start| {
-            let end = clock::now();
-            context::poll_ended(clock::nanos_between(start, end));
-            header.stats.poll_ended(start, end);
-            end
-        });
+        let mut poll_future = || {
+            context::with_current_task_id(id, || {
+                panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                    unsafe { self.core().poll(&mut cx) }
+                }))
+            })
+        };
+        let (res, ended) = if header.stats.is_enabled() {
+            // Diagnostics: at most two clock reads, the worker's figures and its watchdog slot.
+            context::with_worker_stats(|worker| {
+                let start = worker.map_or_else(clock::now, WorkerStats::poll_clock);
+                if let Some(w) = worker {
+                    w.poll_started(id, header.spawned_at, start);
+                }
+                header.stats.poll_started(start, worker.map(|w| w.index));
+                let res = poll_future();
+                let end = clock::now();
+                let busy_ns = clock::nanos_between(start, end);
+                if let Some(w) = worker {
+                    w.poll_ended(busy_ns, end);
+                }
+                header.stats.poll_ended(busy_ns, end);
+                (res, Some(end))
+            })
+        } else {
+            (poll_future(), None)
+        };
         // Consumed after every poll, whatever its outcome, so it never carries over to the next one.
         let yielded = context::take_yielded();
         match res {

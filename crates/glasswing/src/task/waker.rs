@@ -8,6 +8,7 @@
 use super::core::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
+use crate::diag::clock::Ticks;
 use crate::runtime::context;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -55,14 +56,14 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake(ptr: *const ()) {
     let task = raw(ptr);
     // Counted before the transition: once it consumed our reference the task may be freed.
-    let diagnostics = count_wake(task);
+    let at = count_wake(task);
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
             // We won the transition that schedules the task and still hold our reference: nobody
             // else touches `scheduled_at` until the task is polled.
-            if diagnostics {
-                task.header().stats.scheduled_by_wake();
+            if let Some(at) = at {
+                task.header().stats.scheduled_by_wake(at);
             }
             task.schedule();
             task.drop_waker_reference();
@@ -73,23 +74,25 @@ unsafe fn wake(ptr: *const ()) {
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     let task = raw(ptr);
-    let diagnostics = count_wake(task);
+    let at = count_wake(task);
     if task.header().state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
-        if diagnostics {
-            task.header().stats.scheduled_by_wake();
+        if let Some(at) = at {
+            task.header().stats.scheduled_by_wake(at);
         }
         task.schedule();
     }
 }
 
-/// Counts a wake in the task's diagnostics record; returns whether diagnostics are on for it.
-fn count_wake(task: RawTask) -> bool {
+/// Counts a wake in the task's diagnostics record. `None` if diagnostics are off for it; else the
+/// start of the poll the wake comes from, if it comes from one on a worker.
+fn count_wake(task: RawTask) -> Option<Option<Ticks>> {
     let header = task.header();
     if !header.stats.is_enabled() {
-        return false;
+        return None;
     }
-    header.stats.woken(context::wake_kind(header.id));
-    true
+    let (kind, at) = context::wake_info(header.id);
+    header.stats.woken(kind);
+    Some(at)
 }
 
 unsafe fn drop_waker(ptr: *const ()) {

@@ -169,7 +169,7 @@ impl Overflow<Notified> for Handle {
 
     fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
         // A full ring spills half of itself here: that is an overflow of this thread's worker.
-        context::with_worker_stats(|w| WorkerStats::count(&w.overflows));
+        context::with_worker_stats(|w| w.map(|w| WorkerStats::count(&w.overflows)));
         self.inject.push_batch(tasks);
     }
 }
