@@ -2,7 +2,8 @@
 //!
 //! Run it with `cargo run --release --example demo`. Each scheduler runs the same program: a fan-out
 //! of CPU work through a `JoinSet`, a pipeline of tasks passing messages, a `spawn_blocking` job, a
-//! task that panics (and is caught), and a stuck task that gets aborted.
+//! task that panics (and is caught), and a stuck task that gets aborted. Each run ends with the
+//! runtime's own diagnostics report.
 
 use futures::channel::{mpsc, oneshot};
 use futures::{SinkExt, StreamExt};
@@ -139,6 +140,12 @@ fn run(label: &str, rt: Runtime) {
         println!("    {thread:<28} {polls:>4} task steps");
     }
     println!("  total {:.1} ms\n", elapsed.as_secs_f64() * 1e3);
+    // What the runtime saw, measured by itself (no setup: diagnostics are on by default).
+    println!("  what the runtime's diagnostics saw:");
+    for line in rt.handle().diagnostics().snapshot().report().lines() {
+        println!("  | {line}");
+    }
+    println!();
     drop(rt);
 }
 

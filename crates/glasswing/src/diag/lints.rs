@@ -64,10 +64,9 @@ impl Warning {
 
     pub(crate) fn lost_waker(task: &TaskSnapshot) -> Warning {
         let message = format!(
-            "lost waker: task {} ({}) is waiting but no Waker for it is alive, so nothing can ever wake \
-             it; the future it awaits returned Pending without storing cx.waker() (polled {} times, idle {})",
-            task.id,
-            task.label(),
+            "lost waker: {} is waiting but no Waker for it is alive, so nothing can ever wake it; the \
+             future it awaits returned Pending without storing cx.waker() (polled {} times, idle {})",
+            who(task),
             task.polls,
             fmt_duration(task.idle_for.unwrap_or_default()),
         );
@@ -76,10 +75,9 @@ impl Warning {
 
     pub(crate) fn self_wake_storm(task: &TaskSnapshot) -> Warning {
         let message = format!(
-            "self-wake storm: task {} ({}) woke itself {} of its {} wakes: it busy-waits through its own \
-             waker instead of waiting for an event",
-            task.id,
-            task.label(),
+            "self-wake storm: {} woke itself {} of its {} wakes: it busy-waits through its own waker \
+             instead of waiting for an event",
+            who(task),
             task.self_wakes,
             task.wakes,
         );
@@ -89,9 +87,8 @@ impl Warning {
     pub(crate) fn stalled(task: &TaskSnapshot) -> Warning {
         let idle = task.idle_for.unwrap_or_default();
         let message = format!(
-            "stalled: task {} ({}) has been idle for {}, waiting with {} waker(s) alive{}",
-            task.id,
-            task.label(),
+            "stalled: {} has been idle for {}, waiting with {} waker(s) alive{}",
+            who(task),
             fmt_duration(idle),
             task.wakers,
             match task.last_wake {
@@ -117,6 +114,14 @@ impl Warning {
     pub(crate) fn emit(&self) {
         #[cfg(feature = "tracing")]
         tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.as_u64(), location = %self.location, "{}", self.message);
+    }
+}
+
+/// `task 7 "name" (spawned at file:line:col)`, or without the name if it has none.
+fn who(task: &TaskSnapshot) -> String {
+    match &task.name {
+        Some(name) => format!("task {} \"{name}\" (spawned at {})", task.id, task.location),
+        None => format!("task {} (spawned at {})", task.id, task.location),
     }
 }
 
@@ -167,7 +172,12 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
                 poll.task,
                 fmt_duration(poll.duration)
             );
-            for frame in poll.stack.iter().take(12) {
+            // Down to where the runtime called the task: the frames below are the same for every poll.
+            for frame in poll
+                .stack
+                .iter()
+                .take_while(|f| !f.function.as_deref().is_some_and(|n| n.starts_with("glasswing::")))
+            {
                 let _ = writeln!(out, "      {frame}");
             }
         }

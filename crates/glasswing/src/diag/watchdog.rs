@@ -92,6 +92,14 @@ impl LongPoll {
     }
 }
 
+/// One line: the task, how long it blocked its worker, and where (the innermost frame of the
+/// program's own code in the captured stack).
+impl fmt::Display for LongPoll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
 /// Stops the watchdog thread when the runtime shuts down.
 pub(crate) struct WatchdogHandle {
     stop: Arc<(Mutex<bool>, Condvar)>,
