@@ -22,7 +22,7 @@ async fn checksum(data: &[u8]) -> u64 {
     let deadline = Instant::now() + Duration::from_millis(200);
     let mut sum = 0u64;
     while Instant::now() < deadline {
-        sum = data.iter().fold(sum, |acc, &b| acc.rotate_left(5) ^ u64::from(b));
+        sum = data.iter().fold(sum, |acc, &b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
     }
     sum
 }

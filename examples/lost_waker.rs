@@ -7,7 +7,7 @@
 //!
 //! `cargo run --example lost_waker`
 
-use glasswing::diag::WarningKind;
+use glasswing::diag::TaskState;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,18 +47,22 @@ async fn main() {
     };
     // A healthy neighbour, waiting on a timer: it holds a waker, so it is not reported.
     let _sleeper = glasswing::spawn(glasswing::time::sleep(Duration::from_secs(3600)));
-    // The flag is set, but nobody tells the waiting task.
-    flag.store(true, Ordering::Release);
 
+    // Once both tasks have run and wait, set the flag. Nobody tells the waiting task.
     let diagnostics = glasswing::runtime::Handle::current().diagnostics();
     let deadline = Instant::now() + Duration::from_secs(5);
-    let snapshot = loop {
+    while Instant::now() < deadline {
         let snapshot = diagnostics.snapshot();
-        if snapshot.warnings.iter().any(|w| w.kind == WarningKind::LostWaker) || Instant::now() > deadline {
-            break snapshot;
+        if snapshot.tasks.len() == 2
+            && snapshot.tasks.iter().all(|t| t.state == TaskState::Idle && t.polls > 0)
+        {
+            break;
         }
-        glasswing::time::sleep(Duration::from_millis(10)).await;
-    };
+        glasswing::task::yield_now().await;
+    }
+    flag.store(true, Ordering::Release);
+
+    let snapshot = diagnostics.snapshot();
     println!("{}", snapshot.report());
     waiter.abort();
 }
