@@ -240,3 +240,44 @@ fn diagnostics_off_records_nothing() {
     assert_eq!(snapshot.workers[0].polls, 0);
     assert!(snapshot.report().contains("diagnostics are off"));
 }
+
+#[test]
+fn the_watchdog_raises_a_lost_waker_once_without_being_asked() {
+    let rt = multi_thread();
+    let lost = rt.block_on(async { glasswing::spawn(ForgetsWaker).id() });
+    settled(&rt, 1);
+    // The watchdog checks the lints every second; give it a bounded while to do so.
+    let diagnostics = rt.handle().diagnostics();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while diagnostics.warnings().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let raised = diagnostics.warnings();
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!((raised[0].kind, raised[0].task), (WarningKind::LostWaker, lost));
+    // Raised once per task: two more checks later it is still the only one.
+    std::thread::sleep(Duration::from_millis(2_100));
+    assert_eq!(diagnostics.warnings().len(), 1);
+}
+
+#[test]
+fn worker_figures_count_polls_and_spawns() {
+    let rt = multi_thread();
+    rt.block_on(async {
+        // One task spawns many from a worker; every poll is counted on the worker that ran it.
+        glasswing::spawn(async {
+            let tasks: Vec<_> = (0..1_000).map(|_| glasswing::spawn(glasswing::task::yield_now())).collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+        .await
+        .unwrap();
+    });
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let polls: u64 = snapshot.workers.iter().map(|w| w.polls).sum();
+    assert!(polls >= 2_001, "{polls}");
+    assert!(snapshot.runtime.spawned_tasks >= 1_001);
+    let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
+    assert!(json["workers"][0]["polls"].as_u64().is_some());
+}

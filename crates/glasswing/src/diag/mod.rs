@@ -139,6 +139,14 @@ impl Diagnostics {
         self.handle.diag().enabled()
     }
 
+    /// Every lint warning the watchdog raised so far (the last 256), oldest first. The watchdog
+    /// checks the lints every second and raises each once per task; unlike
+    /// `snapshot().warnings`, which says what is true now, this keeps warnings about tasks that
+    /// have finished since.
+    pub fn warnings(&self) -> Vec<Warning> {
+        self.handle.diag().warnings.lock().iter().cloned().collect()
+    }
+
     /// The long polls seen so far (the last 256), oldest first.
     pub fn long_polls(&self) -> Vec<LongPoll> {
         self.handle.diag().long_polls.lock().iter().cloned().collect()
