@@ -15,11 +15,12 @@ use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
 use super::{DiagConfig, LongPoll};
 use crate::task::Id;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fmt::Write;
 use std::time::Duration;
 
 /// Wakes a task must have had before its self-wake share means anything.
-const SELF_WAKE_MIN_WAKES: u64 = 100;
+pub(crate) const SELF_WAKE_MIN_WAKES: u64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -127,19 +128,24 @@ fn who(task: &TaskSnapshot) -> String {
 
 /// The lints that are true of `tasks` now. `lost` lists the tasks whose state word said "lost" at
 /// the instant it was read.
-pub(crate) fn check(tasks: &[TaskSnapshot], lost: &[Id], config: &DiagConfig) -> Vec<Warning> {
+pub(crate) fn check(tasks: &[TaskSnapshot], lost: &HashSet<Id>, config: &DiagConfig) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for task in tasks.iter().filter(|t| t.state != TaskState::Done) {
-        if lost.contains(&task.id) {
-            warnings.push(Warning::lost_waker(task));
-        } else if task.idle_for.is_some_and(|idle| idle >= config.stall_threshold) {
-            warnings.push(Warning::stalled(task));
-        }
-        if is_self_wake_storm(task) {
-            warnings.push(Warning::self_wake_storm(task));
-        }
+        warnings_for(task, lost.contains(&task.id), config, &mut warnings);
     }
     warnings
+}
+
+/// The lints true of one live task.
+pub(crate) fn warnings_for(task: &TaskSnapshot, lost: bool, config: &DiagConfig, out: &mut Vec<Warning>) {
+    if lost {
+        out.push(Warning::lost_waker(task));
+    } else if task.idle_for.is_some_and(|idle| idle >= config.stall_threshold) {
+        out.push(Warning::stalled(task));
+    }
+    if is_self_wake_storm(task) {
+        out.push(Warning::self_wake_storm(task));
+    }
 }
 
 pub(crate) fn is_self_wake_storm(task: &TaskSnapshot) -> bool {

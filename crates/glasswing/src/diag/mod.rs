@@ -73,6 +73,8 @@ pub(crate) struct RuntimeDiag {
     pub(crate) long_polls: Mutex<VecDeque<LongPoll>>,
     /// Warnings the watchdog raised, newest last.
     pub(crate) warnings: Mutex<VecDeque<Warning>>,
+    /// Wakes the watchdog (shutdown, or a worker unparking while it dozes).
+    pub(crate) alarm: watchdog::Alarm,
 }
 
 impl RuntimeDiag {
@@ -88,6 +90,7 @@ impl RuntimeDiag {
             spawned: AtomicU64::new(0),
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
+            alarm: watchdog::Alarm::default(),
         })
     }
 

@@ -13,6 +13,7 @@ use crate::scheduler;
 use crate::task::state::Snapshot as StateWord;
 use crate::task::Id;
 use serde::{Serialize, Serializer};
+use std::collections::HashSet;
 use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -192,10 +193,10 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     let now = clock::now();
     let taken_at = SystemTime::now();
     let mut tasks = Vec::new();
-    let mut lost = Vec::new();
+    let mut lost = HashSet::new();
     handle.owned().for_each_task(|read| {
         if read.state.is_lost() {
-            lost.push(read.id);
+            lost.insert(read.id);
         }
         tasks.push(task_snapshot(
             &TaskReadOwned { id: read.id, name: read.name, spawned_at: read.spawned_at, stats: read.stats },
@@ -253,6 +254,35 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
         warnings.extend(long_polls.iter().map(Warning::long_poll));
     }
     Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls }
+}
+
+/// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a
+/// lint (reading every record, but formatting none of the others), and the ids of the live tasks.
+pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id>) {
+    let config = &handle.diag().config;
+    let stall_ns = config.stall_threshold.as_nanos() as u64;
+    let now = clock::now();
+    let mut warnings = Vec::new();
+    let mut alive = HashSet::new();
+    handle.owned().for_each_task(|read| {
+        alive.insert(read.id);
+        let s = &read.stats;
+        let lost = read.state.is_lost();
+        let idle = state_of(read.state) == TaskState::Idle;
+        let stalled = idle && s.poll_ended_at.is_some_and(|t| clock::nanos_between(t, now) >= stall_ns);
+        let storm = s.wakes >= lints::SELF_WAKE_MIN_WAKES && s.self_wakes * 2 > s.wakes;
+        if lost || stalled || storm {
+            let owned = TaskReadOwned {
+                id: read.id,
+                name: read.name,
+                spawned_at: read.spawned_at,
+                stats: read.stats,
+            };
+            let task = task_snapshot(&owned, state_of(read.state), read.state.waker_count(), now, None);
+            lints::warnings_for(&task, lost, config, &mut warnings);
+        }
+    });
+    (warnings, alive)
 }
 
 fn state_of(state: StateWord) -> TaskState {

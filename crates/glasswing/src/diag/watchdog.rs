@@ -12,16 +12,20 @@
 
 use super::clock::{self, Ticks};
 use super::lints::Warning;
-use super::snapshot::{format_location, serialize_nanos, TaskState};
+use super::snapshot::{format_location, serialize_nanos};
 use super::{push_bounded, RuntimeDiag, WarningKind};
 use crate::task::Id;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
+/// After this long with no poll on any worker, the watchdog dozes (see `Alarm`).
+const DOZE_AFTER: Duration = Duration::from_millis(200);
+const DOZE_TICK: Duration = Duration::from_millis(100);
 /// How long a worker may take to answer the stack-capture signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -100,16 +104,67 @@ impl fmt::Display for LongPoll {
     }
 }
 
+/// How the watchdog sleeps between looks, and who wakes it: shutdown, or a worker that unparks
+/// while the watchdog dozes.
+///
+/// While every worker sits idle the watchdog has nothing to watch, so after `DOZE_AFTER` it looks
+/// only every `DOZE_TICK` (10 wakeups a second instead of 200). A worker that unparks then wakes it
+/// (one relaxed load per unpark when it is awake, nothing per poll). A poll that starts while the
+/// watchdog dozes without any unpark before it (a worker that never parked) is still caught, up to
+/// one `DOZE_TICK` late.
+#[derive(Default)]
+pub(crate) struct Alarm {
+    state: Mutex<AlarmState>,
+    condvar: Condvar,
+    dozing: AtomicBool,
+}
+
+#[derive(Default)]
+struct AlarmState {
+    stop: bool,
+    kicked: bool,
+}
+
+impl Alarm {
+    fn lock(&self) -> std::sync::MutexGuard<'_, AlarmState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sleeps up to `timeout`; returns true if the runtime is shutting down.
+    fn sleep(&self, timeout: Duration) -> bool {
+        let state = self.lock();
+        let (mut state, _) = self
+            .condvar
+            .wait_timeout_while(state, timeout, |s| !s.stop && !s.kicked)
+            .unwrap_or_else(|e| e.into_inner());
+        state.kicked = false;
+        state.stop
+    }
+
+    /// A worker unparked: wake the watchdog if it dozes.
+    #[inline]
+    pub(crate) fn worker_unparked(&self) {
+        if self.dozing.load(Relaxed) && self.dozing.swap(false, Relaxed) {
+            self.lock().kicked = true;
+            self.condvar.notify_one();
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.condvar.notify_one();
+    }
+}
+
 /// Stops the watchdog thread when the runtime shuts down.
 pub(crate) struct WatchdogHandle {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    diag: Arc<RuntimeDiag>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl WatchdogHandle {
     pub(crate) fn stop(&mut self) {
-        *self.stop.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.stop.1.notify_all();
+        self.diag.alarm.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -128,14 +183,13 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
     if !diag.enabled() {
         return None;
     }
-    let stop = Arc::new((Mutex::new(false), Condvar::new()));
     let weak = handle.downgrade();
-    let stop2 = stop.clone();
+    let for_thread = diag.clone();
     let thread = std::thread::Builder::new()
         .name("glasswing-watchdog".into())
-        .spawn(move || run(diag, weak, stop2))
+        .spawn(move || run(for_thread, weak))
         .ok()?;
-    Some(WatchdogHandle { stop, thread: Some(thread) })
+    Some(WatchdogHandle { diag, thread: Some(thread) })
 }
 
 struct Watching {
@@ -143,29 +197,39 @@ struct Watching {
     open: HashMap<usize, (u64, Ticks)>,
     /// Per worker: the last "ended long" sequence handled.
     ended_seen: Vec<u64>,
+    /// Per worker: its poll sequence number at the last look.
+    seen_seq: Vec<u64>,
     /// Lint warnings already raised, by task and kind.
     warned: HashSet<(Id, WarningKind)>,
 }
 
-fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, stop: Arc<(Mutex<bool>, Condvar)>) {
+fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
     let threshold = diag.config.long_poll_threshold;
     let tick = (threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(50));
     let threshold_ns = threshold.as_nanos() as u64;
-    let mut w =
-        Watching { open: HashMap::new(), ended_seen: vec![0; diag.workers.len()], warned: HashSet::new() };
+    let mut w = Watching {
+        open: HashMap::new(),
+        ended_seen: vec![0; diag.workers.len()],
+        seen_seq: vec![0; diag.workers.len()],
+        warned: HashSet::new(),
+    };
     let mut since_lints = Duration::ZERO;
+    let mut idle_for = Duration::ZERO;
     loop {
-        {
-            let stopped = stop.0.lock().unwrap_or_else(|e| e.into_inner());
-            let (stopped, _) =
-                stop.1.wait_timeout_while(stopped, tick, |s| !*s).unwrap_or_else(|e| e.into_inner());
-            if *stopped {
-                return;
-            }
+        let doze = idle_for >= DOZE_AFTER;
+        let sleep = if doze { DOZE_TICK.max(tick) } else { tick };
+        if doze {
+            diag.alarm.dozing.store(true, Relaxed);
+        }
+        let stopped = diag.alarm.sleep(sleep);
+        diag.alarm.dozing.store(false, Relaxed);
+        if stopped {
+            return;
         }
         let Some(handle) = handle.upgrade() else { return };
-        look_at_workers(&diag, &handle, &mut w, threshold_ns);
-        since_lints += tick;
+        let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
+        idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
+        since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
             check_lints(&diag, &handle, &mut w);
@@ -173,14 +237,21 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, stop: Arc<(Mutex<bool>, Co
     }
 }
 
+/// One look at every worker. Returns whether any was polling, or had polled since the last look.
 fn look_at_workers(
     diag: &RuntimeDiag,
     handle: &crate::scheduler::Handle,
     w: &mut Watching,
     threshold_ns: u64,
-) {
+) -> bool {
     let now = clock::now();
+    let mut busy = false;
     for (index, worker) in diag.workers.iter().enumerate() {
+        let seq = worker.poll_seq();
+        if seq != w.seen_seq[index] || seq % 2 == 1 {
+            busy = true;
+            w.seen_seq[index] = seq;
+        }
         // A long poll that ended: complete its report, or report it now if we never saw it running.
         let (ended_seq, ended_ns) = worker.last_long_poll();
         if ended_seq != 0 && ended_seq != w.ended_seen[index] {
@@ -224,6 +295,7 @@ fn look_at_workers(
         publish(diag, report);
         w.open.insert(index, (active.seq, active.since));
     }
+    busy
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -297,11 +369,9 @@ fn symbolize(_ips: &[usize]) -> Vec<StackFrame> {
 }
 
 fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
-    let snapshot = super::snapshot::take(handle);
-    let alive: HashSet<Id> =
-        snapshot.tasks.iter().filter(|t| t.state != TaskState::Done).map(|t| t.id).collect();
+    let (warnings, alive) = super::snapshot::lint_scan(handle);
     w.warned.retain(|(id, _)| alive.contains(id));
-    for warning in snapshot.warnings.into_iter().filter(|w| w.kind != WarningKind::LongPoll) {
+    for warning in warnings {
         if w.warned.insert((warning.task, warning.kind)) {
             diag.push_warning(warning);
         }

@@ -163,6 +163,11 @@ impl WorkerStats {
         Some((Id::from_u64(self.long_task.load(Relaxed)), unsafe { &*location }))
     }
 
+    /// The poll sequence number: odd while a poll runs, and it moves with every poll.
+    pub(crate) fn poll_seq(&self) -> u64 {
+        self.poll_seq.load(Acquire)
+    }
+
     /// The poll running on this worker right now, if any.
     pub(crate) fn active_poll(&self) -> Option<ActivePoll> {
         let seq = self.poll_seq.load(Acquire);

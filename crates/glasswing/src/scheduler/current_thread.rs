@@ -221,6 +221,7 @@ impl Handle {
                                     self.park.park_for(token.timeout);
                                 }
                                 self.time.after_park(token);
+                                self.config.diag.alarm.worker_unparked();
                             }
                             continue 'outer;
                         }

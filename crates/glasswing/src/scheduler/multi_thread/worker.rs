@@ -388,6 +388,7 @@ impl Context {
                 return;
             }
             if core.transition_from_parked(&self.handle) {
+                self.handle.config.diag.alarm.worker_unparked();
                 core.batch_start = Instant::now();
                 core.batch_polls = 0;
                 drop(core);
