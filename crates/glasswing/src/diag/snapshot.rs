@@ -69,10 +69,14 @@ pub struct TaskSnapshot {
     #[serde(serialize_with = "serialize_opt_nanos")]
     pub first_poll_delay: Option<Duration>,
     pub polls: u64,
-    /// Total time spent in polls.
+    /// Polls whose time was measured: all of them, unless the worker that ran it was sampling
+    /// because its polls were very short (see docs/diagnostics.md). The histograms hold these.
+    pub timed_polls: u64,
+    /// Total time spent in polls (the measured ones' mean times `polls`).
     #[serde(serialize_with = "serialize_nanos")]
     pub busy: Duration,
-    /// Total time spent scheduled: from the wake to the start of the poll it caused.
+    /// Total time spent scheduled: from the wake to the start of the poll it caused (the measured
+    /// ones' mean times `polls`).
     #[serde(serialize_with = "serialize_nanos")]
     pub scheduled: Duration,
     #[serde(serialize_with = "serialize_nanos")]
@@ -220,7 +224,11 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
                 index,
                 thread_name: w.thread_name(),
                 polls: w.polls.load(Relaxed),
-                busy: Duration::from_nanos(w.busy_ns.load(Relaxed)),
+                busy: Duration::from_nanos(scale(
+                    w.busy_ns.load(Relaxed),
+                    w.polls.load(Relaxed),
+                    w.timed_polls.load(Relaxed),
+                )),
                 parks: w.parks.load(Relaxed),
                 noop_unparks: w.noop_unparks.load(Relaxed),
                 steal_operations: w.steal_operations.load(Relaxed),
@@ -230,7 +238,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
                 budget_forced_yields: w.budget_forced_yields.load(Relaxed),
                 local_queue_depth: handle.local_queue_depth(index),
                 polling: active.map(|a| a.task),
-                polling_for: active.map(|a| clock::duration_between(a.since, now)),
+                polling_for: active.filter(|a| a.since != 0).map(|a| clock::duration_between(a.since, now)),
             }
         })
         .collect();
@@ -307,8 +315,9 @@ fn task_snapshot(
     let s = &read.stats;
     let end = completed_at.unwrap_or(now);
     let age = clock::duration_between(s.created_at, end);
-    let busy = Duration::from_nanos(s.busy_ns);
-    let scheduled = Duration::from_nanos(s.scheduled_ns);
+    // Measured totals scaled up to every poll (exact while every poll is timed: see worker.rs).
+    let busy = Duration::from_nanos(scale(s.busy_ns, s.polls, s.timed_polls));
+    let scheduled = Duration::from_nanos(scale(s.scheduled_ns, s.polls, s.scheduled_samples));
     let idle_for = match (state, s.poll_ended_at) {
         (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
         _ => None,
@@ -326,6 +335,7 @@ fn task_snapshot(
         age,
         first_poll_delay: s.first_poll_at.map(|t| clock::duration_between(s.created_at, t)),
         polls: s.polls,
+        timed_polls: s.timed_polls,
         busy,
         scheduled,
         max_scheduled: Duration::from_nanos(s.max_scheduled_ns),
@@ -342,6 +352,14 @@ fn task_snapshot(
         poll_times: s.poll_times,
         scheduled_times: s.scheduled_times,
     }
+}
+
+/// `total` measured over `measured` of `count` events, scaled to all of them.
+fn scale(total: u64, count: u64, measured: u64) -> u64 {
+    if measured == 0 || measured >= count {
+        return total;
+    }
+    (u128::from(total) * u128::from(count) / u128::from(measured)) as u64
 }
 
 pub(crate) fn format_location(location: &Location<'_>) -> String {

@@ -6,8 +6,10 @@
 //! on the poll path. Wakes come from any thread, so their counters are `fetch_add`s, on the wake path
 //! only. Snapshots read everything racily: a figure may be one poll behind another, never torn.
 //!
-//! Clock reads: at most two per poll (start, end), and one when a worker goes straight from one
-//! poll to the next (the end of one is the start of the other; see `worker.rs`). A wake reads
+//! Clock reads: at most two per timed poll (start, end), and one when a worker goes straight from
+//! one poll to the next (the end of one is the start of the other); none for a poll the worker does
+//! not time (`worker.rs` says which). Busy and scheduled time are then the mean of the measured
+//! ones times the count: exact while every poll is timed. A wake reads
 //! the clock only when it is the one that schedules an idle task and does not come from a poll on
 //! a worker; one from another task's poll is timed at the start of that poll (so a task's
 //! scheduled time may include the part of the waking poll before the wake), and one during the
@@ -31,8 +33,13 @@ pub(crate) struct TaskStats {
     /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
     poll_ended_at: AtomicU64,
     polls: AtomicU64,
+    /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`), and their
+    /// total time.
+    timed_polls: AtomicU64,
     busy_ns: AtomicU64,
     max_poll_ns: AtomicU64,
+    /// Scheduled times measured (a wake stamped, and the poll it caused timed), and their total.
+    scheduled_samples: AtomicU64,
     scheduled_ns: AtomicU64,
     max_scheduled_ns: AtomicU64,
     last_worker: AtomicU32,
@@ -77,6 +84,8 @@ impl TaskStats {
             // Spawning schedules the task.
             scheduled_at: AtomicU64::new(created_at),
             polls: AtomicU64::new(0),
+            timed_polls: AtomicU64::new(0),
+            scheduled_samples: AtomicU64::new(0),
             busy_ns: AtomicU64::new(0),
             max_poll_ns: AtomicU64::new(0),
             scheduled_ns: AtomicU64::new(0),
@@ -96,7 +105,7 @@ impl TaskStats {
         self.enabled
     }
 
-    /// A poll starts at `now` on `worker` (if a worker runs it). Caller holds RUNNING.
+    /// A timed poll starts at `now` on `worker` (if a worker runs it). Caller holds RUNNING.
     #[inline]
     pub(crate) fn poll_started(&self, now: Ticks, worker: Option<usize>) {
         if self.polls.load(Relaxed) == 0 {
@@ -105,6 +114,7 @@ impl TaskStats {
         let scheduled_at = self.scheduled_at.load(Relaxed);
         if scheduled_at != 0 {
             let ns = clock::nanos_between(scheduled_at, now);
+            add(&self.scheduled_samples, 1);
             add(&self.scheduled_ns, ns);
             raise(&self.max_scheduled_ns, ns);
             self.scheduled_times.record(ns);
@@ -114,14 +124,36 @@ impl TaskStats {
         self.last_worker.store(worker.map_or(NO_WORKER, |w| w as u32), Relaxed);
     }
 
-    /// The poll ended at `end`, after `ns`. Caller holds RUNNING.
+    /// An untimed poll starts on `worker`; `recent` is a recent time there (0 if none), close
+    /// enough for when it was first polled. Caller holds RUNNING.
+    #[inline]
+    pub(crate) fn untimed_poll_started(&self, recent: Ticks, worker: usize) {
+        if self.polls.load(Relaxed) == 0 {
+            self.first_poll_at.store(recent.max(self.created_at), Relaxed);
+        }
+        if self.scheduled_at.load(Relaxed) != 0 {
+            self.scheduled_at.store(0, Relaxed);
+        }
+        self.poll_started_at.store(0, Relaxed);
+        self.last_worker.store(worker as u32, Relaxed);
+    }
+
+    /// The timed poll ended at `end`, after `ns`. Caller holds RUNNING.
     #[inline]
     pub(crate) fn poll_ended(&self, ns: u64, end: Ticks) {
         add(&self.polls, 1);
+        add(&self.timed_polls, 1);
         add(&self.busy_ns, ns);
         raise(&self.max_poll_ns, ns);
         self.poll_times.record(ns);
         self.poll_ended_at.store(end, Relaxed);
+    }
+
+    /// The untimed poll ended; `recent` stands for the time. Caller holds RUNNING.
+    #[inline]
+    pub(crate) fn untimed_poll_ended(&self, recent: Ticks) {
+        add(&self.polls, 1);
+        self.poll_ended_at.store(recent.max(self.created_at), Relaxed);
     }
 
     /// The task was woken during the poll that ended at `end`, and is scheduled again from then.
@@ -143,13 +175,18 @@ impl TaskStats {
         }
     }
 
-    /// The wake just counted scheduled the idle task: its scheduled time starts `at` (the start of
-    /// the poll the wake came from, if it came from one on a worker; else now). The caller won
+    /// The wake just counted scheduled the idle task: its scheduled time starts `at` (see
+    /// `task/waker.rs::count_wake`), or goes unmeasured. The caller won
     /// that transition, so it alone writes `scheduled_at` until the next poll reads it.
     pub(crate) fn scheduled_by_wake(&self, at: Option<Ticks>) {
-        let at = at.unwrap_or_else(clock::now);
-        self.scheduled_at.store(at, Relaxed);
-        self.last_wake_at.store(at, Relaxed);
+        match at {
+            Some(at) => {
+                self.scheduled_at.store(at, Relaxed);
+                self.last_wake_at.store(at, Relaxed);
+            }
+            // From a poll its worker does not time: this scheduled time goes unmeasured.
+            None => self.scheduled_at.store(0, Relaxed),
+        }
     }
 
     pub(crate) fn read(&self) -> TaskStatsRead {
@@ -162,6 +199,8 @@ impl TaskStats {
             poll_ended_at: ticks(&self.poll_ended_at),
             last_wake_at: ticks(&self.last_wake_at),
             polls: self.polls.load(Relaxed),
+            timed_polls: self.timed_polls.load(Relaxed),
+            scheduled_samples: self.scheduled_samples.load(Relaxed),
             busy_ns: self.busy_ns.load(Relaxed),
             max_poll_ns: self.max_poll_ns.load(Relaxed),
             scheduled_ns: self.scheduled_ns.load(Relaxed),
@@ -186,6 +225,8 @@ pub(crate) struct TaskStatsRead {
     pub(crate) poll_ended_at: Option<Ticks>,
     pub(crate) last_wake_at: Option<Ticks>,
     pub(crate) polls: u64,
+    pub(crate) timed_polls: u64,
+    pub(crate) scheduled_samples: u64,
     pub(crate) busy_ns: u64,
     pub(crate) max_poll_ns: u64,
     pub(crate) scheduled_ns: u64,

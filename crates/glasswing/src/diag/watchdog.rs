@@ -5,7 +5,8 @@
 //! once.
 //!
 //! It looks every half threshold (5 ms by default), so a long poll is caught between one and one and
-//! a half thresholds into it. A poll that was long but ended between two looks is still reported,
+//! a half thresholds into it. (A poll its worker does not time, see `worker.rs`, has no start time:
+//! it counts from when the watchdog first saw it, so it is caught up to one look later.) A poll that was long but ended between two looks is still reported,
 //! from the duration the worker recorded at its end, without a stack. Each look reads two atomics
 //! per worker, so when no poll is long the watchdog costs a few microseconds of one thread every few
 //! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
@@ -199,6 +200,8 @@ struct Watching {
     ended_seen: Vec<u64>,
     /// Per worker: its poll sequence number at the last look.
     seen_seq: Vec<u64>,
+    /// Per worker: an untimed poll seen running, and when it was first seen.
+    first_seen: Vec<(u64, Ticks)>,
     /// Lint warnings already raised, by task and kind.
     warned: HashSet<(Id, WarningKind)>,
 }
@@ -211,6 +214,7 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
         open: HashMap::new(),
         ended_seen: vec![0; diag.workers.len()],
         seen_seq: vec![0; diag.workers.len()],
+        first_seen: vec![(0, 0); diag.workers.len()],
         warned: HashSet::new(),
     };
     let mut since_lints = Duration::ZERO;
@@ -281,19 +285,31 @@ fn look_at_workers(
             continue;
         }
         let Some(active) = worker.active_poll() else { continue };
-        let ran = clock::nanos_between(active.since, now);
-        if ran < threshold_ns {
+        // An untimed poll (see worker.rs) has no start: it started at the latest when first seen.
+        let since = if active.since != 0 {
+            active.since
+        } else if w.first_seen[index].0 == active.seq {
+            w.first_seen[index].1
+        } else {
+            w.first_seen[index] = (active.seq, now);
+            now
+        };
+        if clock::nanos_between(since, now) < threshold_ns {
             continue;
         }
+        if active.since == 0 {
+            // So that the poll reads the clock when it ends, for its duration.
+            worker.flag_long_poll(active.seq, since);
+        }
         let ips = capture_stack(worker);
-        let ran = Duration::from_nanos(clock::nanos_between(active.since, clock::now()));
+        let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         let mut report =
             new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
         // Symbolizing reads debug info (the first time, for up to a second): only now, after
         // everything that must be read while the poll runs.
         report.stack = symbolize(&ips);
         publish(diag, report);
-        w.open.insert(index, (active.seq, active.since));
+        w.open.insert(index, (active.seq, since));
     }
     busy
 }

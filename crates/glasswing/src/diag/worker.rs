@@ -4,6 +4,13 @@
 //! 0), each on its own cache line. Only that worker writes it, with plain loads and stores of relaxed
 //! atomics; snapshots and the watchdog read it racily.
 //!
+//! **Which polls are timed.** Timing a poll costs a clock read and a few dozen instructions: nothing
+//! next to a poll that does real work, a lot next to one that does almost nothing (a yield-loop
+//! poll takes 60-80 ns in all). So each worker watches the mean of the polls it times. While it is
+//! above `SHORT_POLL_NS` every poll is timed; below it, one poll in `SAMPLE_EVERY`, and the sampled
+//! one stands for the others in busy times (weighted) and histograms (a sample). Counts (polls,
+//! wakes) are always exact, and a long poll is caught by the watchdog either way.
+//!
 //! The active-poll slot is a small seqlock: `poll_seq` is odd while a poll runs. The watchdog reads
 //! the sequence, then the task and start time, then the sequence again; if both reads match and are
 //! odd, it saw one poll, consistently, and the sequence number names that poll so it is reported
@@ -13,14 +20,35 @@ use super::clock::Ticks;
 use super::task_stats::add;
 use crate::task::Id;
 use std::panic::Location;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
+
+/// Below this mean poll time a worker times a sample of its polls.
+const SHORT_POLL_NS: u64 = 2_000;
+/// One timed poll in this many, while polls are short.
+const SAMPLE_EVERY: u32 = 16;
+/// Timed polls between two decisions on sampling.
+const MODE_WINDOW: u64 = 64;
 
 #[derive(Default)]
 pub(crate) struct WorkerStats {
     pub(crate) index: usize,
     /// The long-poll threshold, in nanoseconds.
     long_poll_ns: u64,
+    /// Polls to go before the next timed one (0 or 1: time the next).
+    countdown: AtomicU32,
+    /// 1 (time every poll) or `SAMPLE_EVERY`.
+    sample_every: AtomicU32,
+    /// Timed polls (count, total ns) since the last sampling decision.
+    window_polls: AtomicU64,
+    window_ns: AtomicU64,
+    /// A recent time on this worker (the end of its last timed poll, or its last unpark), for the
+    /// figures that need no precision (when an untimed poll started or ended).
+    recent: AtomicU64,
+    /// The watchdog reported the running poll with this sequence number as long, having first seen
+    /// it at `flagged_since`: an untimed poll reads the clock at its end to report its duration.
+    flagged_seq: AtomicU64,
+    flagged_since: AtomicU64,
     /// The end of the last poll while the worker has done nothing else since: the next poll starts
     /// then, with no clock read of its own. 0 once the worker parks or does other work.
     clock: AtomicU64,
@@ -29,6 +57,8 @@ pub(crate) struct WorkerStats {
     active_since: AtomicU64,
     active_location: AtomicPtr<Location<'static>>,
     pub(crate) polls: AtomicU64,
+    /// Polls timed, and their total time: busy time is their mean times `polls`.
+    pub(crate) timed_polls: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
     pub(crate) parks: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
@@ -61,7 +91,18 @@ pub(crate) struct WorkerThread {
     pub(crate) pthread: libc::pthread_t,
 }
 
-/// One poll that is running, as the watchdog sees it.
+/// What a wake from this thread knows about the poll it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CurrentPoll {
+    /// Not in a poll (or not a worker).
+    None,
+    /// In a poll that is not timed.
+    Untimed,
+    /// In a timed poll that started then.
+    Timed(Ticks),
+}
+
+/// One poll that is running, as the watchdog sees it (`since` is 0 for an untimed poll).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ActivePoll {
     pub(crate) seq: u64,
@@ -72,7 +113,41 @@ pub(crate) struct ActivePoll {
 
 impl WorkerStats {
     pub(crate) fn new(index: usize, long_poll_threshold: std::time::Duration) -> WorkerStats {
-        WorkerStats { index, long_poll_ns: long_poll_threshold.as_nanos() as u64, ..Default::default() }
+        WorkerStats {
+            index,
+            long_poll_ns: long_poll_threshold.as_nanos() as u64,
+            sample_every: AtomicU32::new(1),
+            ..Default::default()
+        }
+    }
+
+    /// Whether to time the poll about to start.
+    #[inline]
+    pub(crate) fn time_next_poll(&self) -> bool {
+        let left = self.countdown.load(Relaxed);
+        if left > 1 {
+            self.countdown.store(left - 1, Relaxed);
+            return false;
+        }
+        self.countdown.store(self.sample_every.load(Relaxed), Relaxed);
+        true
+    }
+
+    /// A recent time on this worker (see `recent`); 0 if none yet.
+    #[inline]
+    pub(crate) fn recent(&self) -> Ticks {
+        self.recent.load(Relaxed)
+    }
+
+    /// The worker unparked: a fresh `recent`.
+    pub(crate) fn unparked(&self) {
+        self.recent.store(super::clock::now(), Relaxed);
+    }
+
+    /// The watchdog reports the running poll `seq`, first seen at `since`, as long.
+    pub(crate) fn flag_long_poll(&self, seq: u64, since: Ticks) {
+        self.flagged_since.store(since, Relaxed);
+        self.flagged_seq.store(seq, Release);
     }
 
     /// Records that the calling thread runs this worker now, until `thread_exiting`.
@@ -110,12 +185,19 @@ impl WorkerStats {
         self.clock.store(0, Relaxed);
     }
 
-    /// The start of the poll running on this worker (its own thread asks), if one runs.
+    /// Whether this worker (its own thread asks) is in a poll, and if it is timed, its start.
     #[inline]
-    pub(crate) fn current_poll_start(&self) -> Option<Ticks> {
-        (self.poll_seq.load(Relaxed) % 2 == 1).then(|| self.active_since.load(Relaxed))
+    pub(crate) fn current_poll(&self) -> CurrentPoll {
+        if self.poll_seq.load(Relaxed) % 2 == 0 {
+            return CurrentPoll::None;
+        }
+        match self.active_since.load(Relaxed) {
+            0 => CurrentPoll::Untimed,
+            since => CurrentPoll::Timed(since),
+        }
     }
 
+    /// A poll starts: `now` if it is timed, else 0.
     #[inline]
     pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, now: Ticks) {
         self.active_task.store(task.as_u64(), Relaxed);
@@ -130,21 +212,55 @@ impl WorkerStats {
         *self.lock_thread() = None;
     }
 
-    /// The poll that `poll_started` announced ended at `end`, after `busy_ns`.
+    /// The timed poll that `poll_started` announced ended at `end`, after `busy_ns`.
     #[inline]
-    pub(crate) fn poll_ended(&self, busy_ns: u64, end: Ticks) {
-        let long_ns = self.long_poll_ns;
+    pub(crate) fn timed_poll_ended(&self, busy_ns: u64, end: Ticks) {
         self.clock.store(end, Relaxed);
+        self.recent.store(end, Relaxed);
         let seq = self.poll_seq.load(Relaxed);
         self.poll_seq.store(seq + 1, Release);
         add(&self.polls, 1);
+        add(&self.timed_polls, 1);
         add(&self.busy_ns, busy_ns);
-        if busy_ns >= long_ns {
-            self.long_ns.store(busy_ns, Relaxed);
-            self.long_task.store(self.active_task.load(Relaxed), Relaxed);
-            self.long_location.store(self.active_location.load(Relaxed), Relaxed);
-            self.long_seq.store(seq, Release);
+        if busy_ns >= self.long_poll_ns {
+            self.record_long_poll(seq, busy_ns);
         }
+        // Decide, every `MODE_WINDOW` timed polls, whether to sample.
+        let n = self.window_polls.load(Relaxed) + 1;
+        let total = self.window_ns.load(Relaxed) + busy_ns;
+        if n < MODE_WINDOW {
+            self.window_polls.store(n, Relaxed);
+            self.window_ns.store(total, Relaxed);
+        } else {
+            let short = total / n < SHORT_POLL_NS;
+            self.sample_every.store(if short { SAMPLE_EVERY } else { 1 }, Relaxed);
+            self.window_polls.store(0, Relaxed);
+            self.window_ns.store(0, Relaxed);
+        }
+    }
+
+    /// The untimed poll that `poll_started` announced ended.
+    #[inline]
+    pub(crate) fn untimed_poll_ended(&self) {
+        // The next poll cannot start at an end nobody read.
+        self.clock.store(0, Relaxed);
+        let seq = self.poll_seq.load(Relaxed);
+        self.poll_seq.store(seq + 1, Release);
+        add(&self.polls, 1);
+        if self.flagged_seq.load(Acquire) == seq {
+            // The watchdog caught this poll running long: it gets its duration after all.
+            let end = super::clock::now();
+            self.recent.store(end, Relaxed);
+            self.record_long_poll(seq, super::clock::nanos_between(self.flagged_since.load(Relaxed), end));
+        }
+    }
+
+    #[cold]
+    fn record_long_poll(&self, seq: u64, ns: u64) {
+        self.long_ns.store(ns, Relaxed);
+        self.long_task.store(self.active_task.load(Relaxed), Relaxed);
+        self.long_location.store(self.active_location.load(Relaxed), Relaxed);
+        self.long_seq.store(seq, Release);
     }
 
     /// The last long poll that ended: its sequence number (0 if none yet) and duration.

@@ -4,9 +4,8 @@
 //! One `thread_local!` with a const initializer holds all of it, so a `spawn` or a wake from inside a
 //! task costs one TLS access and no allocation.
 
-use crate::diag::clock::Ticks;
 use crate::diag::task_stats::WakeKind;
-use crate::diag::worker::WorkerStats;
+use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
 use crate::task::Id;
 use std::cell::{Cell, RefCell};
@@ -152,9 +151,9 @@ pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) ->
         .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
-/// How a wake of task `id` relates to the poll running on this thread, and when that poll started
-/// if this thread is a worker in a poll (the wake is timed by it instead of a clock read).
-pub(crate) fn wake_info(id: Id) -> (WakeKind, Option<Ticks>) {
+/// How a wake of task `id` relates to the poll running on this thread, and what that poll is (if
+/// this thread is a worker in a poll, the wake is timed by it instead of a clock read).
+pub(crate) fn wake_info(id: Id) -> (WakeKind, CurrentPoll) {
     CONTEXT
         .try_with(|cx| {
             let kind = match cx.current_task_id.get() {
@@ -167,9 +166,9 @@ pub(crate) fn wake_info(id: Id) -> (WakeKind, Option<Ticks>) {
                 }
                 _ => WakeKind::Other,
             };
-            (kind, cx.worker_stats.with(|w| w.and_then(WorkerStats::current_poll_start)))
+            (kind, cx.worker_stats.with(|w| w.map_or(CurrentPoll::None, WorkerStats::current_poll)))
         })
-        .unwrap_or((WakeKind::Other, None))
+        .unwrap_or((WakeKind::Other, CurrentPoll::None))
 }
 
 /// The running task gives way on purpose: its scheduler runs everything else before it.

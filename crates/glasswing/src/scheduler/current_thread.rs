@@ -222,6 +222,7 @@ impl Handle {
                                 }
                                 self.time.after_park(token);
                                 self.config.diag.alarm.worker_unparked();
+                                stats.unparked();
                             }
                             continue 'outer;
                         }

@@ -68,21 +68,32 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             })
         };
         let (res, ended) = if header.stats.is_enabled() {
-            // Diagnostics: at most two clock reads, the worker's figures and its watchdog slot.
-            context::with_worker_stats(|worker| {
-                let start = worker.map_or_else(clock::now, WorkerStats::poll_clock);
-                if let Some(w) = worker {
-                    w.poll_started(id, header.spawned_at, start);
+            // Diagnostics: the worker's figures and its watchdog slot, and unless the worker samples
+            // (see `diag/worker.rs`), the poll's time, with at most two clock reads.
+            context::with_worker_stats(|worker| match worker {
+                Some(w) if !w.time_next_poll() => {
+                    w.poll_started(id, header.spawned_at, 0);
+                    header.stats.untimed_poll_started(w.recent(), w.index);
+                    let res = poll_future();
+                    w.untimed_poll_ended();
+                    header.stats.untimed_poll_ended(w.recent());
+                    (res, None)
                 }
-                header.stats.poll_started(start, worker.map(|w| w.index));
-                let res = poll_future();
-                let end = clock::now();
-                let busy_ns = clock::nanos_between(start, end);
-                if let Some(w) = worker {
-                    w.poll_ended(busy_ns, end);
+                _ => {
+                    let start = worker.map_or_else(clock::now, WorkerStats::poll_clock);
+                    if let Some(w) = worker {
+                        w.poll_started(id, header.spawned_at, start);
+                    }
+                    header.stats.poll_started(start, worker.map(|w| w.index));
+                    let res = poll_future();
+                    let end = clock::now();
+                    let busy_ns = clock::nanos_between(start, end);
+                    if let Some(w) = worker {
+                        w.timed_poll_ended(busy_ns, end);
+                    }
+                    header.stats.poll_ended(busy_ns, end);
+                    (res, Some(end))
                 }
-                header.stats.poll_ended(busy_ns, end);
-                (res, Some(end))
             })
         } else {
             (poll_future(), None)

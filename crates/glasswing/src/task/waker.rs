@@ -8,7 +8,8 @@
 use super::core::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
-use crate::diag::clock::Ticks;
+use crate::diag::clock::{self, Ticks};
+use crate::diag::worker::CurrentPoll;
 use crate::runtime::context;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -83,16 +84,21 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     }
 }
 
-/// Counts a wake in the task's diagnostics record. `None` if diagnostics are off for it; else the
-/// start of the poll the wake comes from, if it comes from one on a worker.
+/// Counts a wake in the task's diagnostics record. `None` if diagnostics are off for it; else when
+/// the wake happened, if it is to be timed: the start of the timed poll it comes from, now (a wake
+/// from outside any poll), or not at all (`Some(None)`: from a poll its worker does not time).
 fn count_wake(task: RawTask) -> Option<Option<Ticks>> {
     let header = task.header();
     if !header.stats.is_enabled() {
         return None;
     }
-    let (kind, at) = context::wake_info(header.id);
+    let (kind, poll) = context::wake_info(header.id);
     header.stats.woken(kind);
-    Some(at)
+    Some(match poll {
+        CurrentPoll::None => Some(clock::now()),
+        CurrentPoll::Timed(since) => Some(since),
+        CurrentPoll::Untimed => None,
+    })
 }
 
 unsafe fn drop_waker(ptr: *const ()) {

@@ -389,6 +389,7 @@ impl Context {
             }
             if core.transition_from_parked(&self.handle) {
                 self.handle.config.diag.alarm.worker_unparked();
+                self.stats().unparked();
                 core.batch_start = Instant::now();
                 core.batch_polls = 0;
                 drop(core);
