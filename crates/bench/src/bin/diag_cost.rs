@@ -1,7 +1,9 @@
-//! Per-poll cost of diagnostics, in isolation: a current-thread runtime, 200 tasks yielding 1,000
-//! times each, with diagnostics on or off (`diag_cost on|off [rounds]`). Meant for
-//! `valgrind --tool=callgrind`, whose instruction counts are repeatable where wall time on a
-//! shared machine is not; it also prints ns per poll.
+//! The cost of diagnostics, in isolation, on a current-thread runtime with diagnostics on or off
+//! (`diag_cost on|off [rounds] [yield|spawn]`): `yield` (the default) has 200 tasks yield 1,000
+//! times each (the per-poll cost); `spawn` runs a chain of 100,000 tasks, each spawning the next and
+//! finishing (the per-task cost: spawn, one poll, completion). Meant for `valgrind --tool=callgrind`, whose
+//! instruction counts are repeatable where wall time on a shared machine is not; it also prints
+//! ns per poll.
 
 use std::time::Instant;
 
@@ -16,7 +18,25 @@ fn main() {
         }
     };
     let rounds: usize = args.next().map_or(5, |r| r.parse().expect("rounds: a number"));
+    let spawn = match args.next().as_deref() {
+        None | Some("yield") => false,
+        Some("spawn") => true,
+        Some(other) => panic!("yield or spawn, not {other}"),
+    };
     let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(on).build().unwrap();
+    if spawn {
+        for _ in 0..rounds {
+            let start = Instant::now();
+            let (tx, rx) = futures::channel::oneshot::channel();
+            rt.block_on(async move {
+                glasswing::spawn(chain(100_000, tx));
+                rx.await.unwrap();
+            });
+            let per = start.elapsed().as_nanos() as f64 / 100_000.0;
+            println!("diagnostics {}: {per:.1} ns per task", if on { "on" } else { "off" });
+        }
+        return;
+    }
     for _ in 0..rounds {
         let start = Instant::now();
         rt.block_on(async {
@@ -40,4 +60,18 @@ fn main() {
             start.elapsed().as_nanos() as f64 / polls
         );
     }
+}
+
+/// A chain of `n` tasks, each spawning the next and finishing (Tokio's `chained_spawn` shape).
+fn chain(
+    n: u32,
+    done: futures::channel::oneshot::Sender<()>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        if n == 0 {
+            let _ = done.send(());
+        } else {
+            glasswing::spawn(chain(n - 1, done));
+        }
+    })
 }

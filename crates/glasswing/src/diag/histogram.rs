@@ -47,7 +47,7 @@ impl Histogram {
 }
 
 /// A copy of a histogram's counts.
-#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct HistogramSnapshot {
     /// `counts[0]` counts durations under 1.024 µs; `counts[i]` those in `[2^(9+i), 2^(10+i))` ns;
     /// the last one everything from 268 ms up.

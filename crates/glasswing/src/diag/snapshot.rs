@@ -28,7 +28,8 @@ pub struct Snapshot {
     pub taken_at: SystemTime,
     /// Whether diagnostics were on; if not, task and worker figures are all zero.
     pub enabled: bool,
-    /// The live tasks, then the recently finished ones (`state == Done`).
+    /// The live tasks, then the recently finished ones (`state == Done`; their records keep every
+    /// figure but the two histograms, so p50/p99 are not known for them, only the max).
     pub tasks: Vec<TaskSnapshot>,
     pub workers: Vec<WorkerSnapshot>,
     pub runtime: RuntimeSnapshot,
@@ -104,7 +105,9 @@ pub struct TaskSnapshot {
     pub last_worker: Option<usize>,
     #[serde(serialize_with = "serialize_nanos")]
     pub max_poll: Duration,
+    /// Poll times of the timed polls (empty for a finished task: see `Snapshot::tasks`).
     pub poll_times: HistogramSnapshot,
+    /// Scheduled times measured (empty for a finished task).
     pub scheduled_times: HistogramSnapshot,
 }
 
@@ -174,6 +177,7 @@ pub(crate) struct TaskRead {
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) state: StateWord,
     pub(crate) stats: TaskStatsRead,
+    pub(crate) histograms: [HistogramSnapshot; 2],
 }
 
 /// A finished task's record, kept for a while after it completed.
@@ -208,11 +212,20 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
             read.state.waker_count(),
             now,
             None,
+            read.histograms,
         ));
     });
     let alive_tasks = tasks.len();
     for finished in handle.owned().finished_tasks(now) {
-        tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
+        let no_histograms = [HistogramSnapshot::default(); 2];
+        tasks.push(task_snapshot(
+            &finished.task,
+            TaskState::Done,
+            0,
+            now,
+            Some(finished.completed_at),
+            no_histograms,
+        ));
     }
     let workers: Vec<WorkerSnapshot> = diag
         .workers
@@ -286,7 +299,14 @@ pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id
                 spawned_at: read.spawned_at,
                 stats: read.stats,
             };
-            let task = task_snapshot(&owned, state_of(read.state), read.state.waker_count(), now, None);
+            let task = task_snapshot(
+                &owned,
+                state_of(read.state),
+                read.state.waker_count(),
+                now,
+                None,
+                read.histograms,
+            );
             lints::warnings_for(&task, lost, config, &mut warnings);
         }
     });
@@ -311,6 +331,7 @@ fn task_snapshot(
     wakers: usize,
     now: Ticks,
     completed_at: Option<Ticks>,
+    histograms: [HistogramSnapshot; 2],
 ) -> TaskSnapshot {
     let s = &read.stats;
     let end = completed_at.unwrap_or(now);
@@ -349,8 +370,8 @@ fn task_snapshot(
         last_wake: s.last_wake_at.map(|t| clock::duration_between(t, now)),
         last_worker: s.last_worker,
         max_poll: Duration::from_nanos(s.max_poll_ns),
-        poll_times: s.poll_times,
-        scheduled_times: s.scheduled_times,
+        poll_times: histograms[0],
+        scheduled_times: histograms[1],
     }
 }
 

@@ -209,13 +209,20 @@ impl TaskStats {
             self_wakes: self.self_wakes.load(Relaxed),
             yields: self.yields.load(Relaxed),
             last_worker: Some(self.last_worker.load(Relaxed)).filter(|&w| w != NO_WORKER).map(|w| w as usize),
-            poll_times: self.poll_times.snapshot(),
-            scheduled_times: self.scheduled_times.snapshot(),
         }
     }
 }
 
-/// One racy read of a task's record, in raw ticks; `snapshot.rs` turns it into durations.
+impl TaskStats {
+    /// The poll-time and scheduled-time histograms (read apart from the rest: a finished task's
+    /// kept record leaves them out, to keep completing a task cheap).
+    pub(crate) fn histograms(&self) -> [super::HistogramSnapshot; 2] {
+        [self.poll_times.snapshot(), self.scheduled_times.snapshot()]
+    }
+}
+
+/// One racy read of a task's record (but its histograms), in raw ticks; `snapshot.rs` turns it
+/// into durations.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskStatsRead {
     pub(crate) parent: Option<Id>,
@@ -235,8 +242,6 @@ pub(crate) struct TaskStatsRead {
     pub(crate) self_wakes: u64,
     pub(crate) yields: u64,
     pub(crate) last_worker: Option<usize>,
-    pub(crate) poll_times: super::HistogramSnapshot,
-    pub(crate) scheduled_times: super::HistogramSnapshot,
 }
 
 /// `a += n` for a counter only one thread writes.

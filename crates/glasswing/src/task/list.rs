@@ -22,7 +22,6 @@ use crate::diag::snapshot::{FinishedRead, TaskRead, TaskReadOwned};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -37,8 +36,29 @@ pub(crate) struct OwnedTasks {
 
 struct Shard {
     head: Option<NonNull<Header>>,
-    /// Records of recently finished tasks, oldest first, at most `finished_cap`.
-    finished: VecDeque<FinishedRead>,
+    /// Records of recently finished tasks, at most `finished_cap`.
+    finished: FinishedRing,
+}
+
+/// A shard's finished-task records: a ring that overwrites its oldest slot in place once full (a
+/// `VecDeque`'s `pop_front` + `push_back` moved the whole record twice, on every completion).
+/// Records older than `FINISHED_KEPT_FOR` stay until overwritten but are never handed out.
+#[derive(Default)]
+struct FinishedRing {
+    slots: Vec<FinishedRead>,
+    /// The slot the next record overwrites, once the ring is full.
+    next: usize,
+}
+
+impl FinishedRing {
+    fn push(&mut self, record: FinishedRead, cap: usize) {
+        if self.slots.len() < cap {
+            self.slots.push(record);
+        } else {
+            self.slots[self.next] = record;
+            self.next = (self.next + 1) % cap;
+        }
+    }
 }
 
 /// How many finished tasks' records the whole list keeps, and for how long.
@@ -55,7 +75,9 @@ impl OwnedTasks {
         let n = (concurrency * 4).next_power_of_two().clamp(1, 256);
         OwnedTasks {
             shards: (0..n)
-                .map(|_| CachePadded::new(Mutex::new(Shard { head: None, finished: VecDeque::new() })))
+                .map(|_| {
+                    CachePadded::new(Mutex::new(Shard { head: None, finished: FinishedRing::default() }))
+                })
                 .collect(),
             mask: n - 1,
             closed: AtomicBool::new(false),
@@ -109,10 +131,7 @@ impl OwnedTasks {
             completed_at: clock::now(),
         };
         let mut shard = self.shard(header).lock();
-        if shard.finished.len() >= self.finished_cap {
-            shard.finished.pop_front();
-        }
-        shard.finished.push_back(finished);
+        shard.finished.push(finished, self.finished_cap);
         shard.remove(task.raw())
     }
 
@@ -131,6 +150,7 @@ impl OwnedTasks {
                     spawned_at: header.spawned_at,
                     state: header.state.load(),
                     stats: header.stats.read(),
+                    histograms: header.stats.histograms(),
                 });
                 // SAFETY: as above.
                 next = unsafe { links(ptr).with(|p| (*p).next) };
@@ -138,20 +158,14 @@ impl OwnedTasks {
         }
     }
 
-    /// The records of tasks that finished within `FINISHED_KEPT_FOR` before `now`; older ones are
-    /// dropped on the way.
+    /// The records of tasks that finished within `FINISHED_KEPT_FOR` before `now`, oldest first.
     pub(crate) fn finished_tasks(&self, now: clock::Ticks) -> Vec<FinishedRead> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock();
-            while shard
-                .finished
-                .front()
-                .is_some_and(|f| clock::duration_between(f.completed_at, now) > FINISHED_KEPT_FOR)
-            {
-                shard.finished.pop_front();
-            }
-            out.extend(shard.finished.iter().cloned());
+            let shard = shard.lock();
+            let recent =
+                |f: &&FinishedRead| clock::duration_between(f.completed_at, now) <= FINISHED_KEPT_FOR;
+            out.extend(shard.finished.slots.iter().filter(recent).cloned());
         }
         out.sort_by_key(|f| f.completed_at);
         out
