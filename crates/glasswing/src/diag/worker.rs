@@ -84,6 +84,16 @@ pub(crate) struct WorkerStats {
     pub(crate) thread: Mutex<Option<WorkerThread>>,
 }
 
+/// The calling thread runs a worker while this lives; dropping it says the thread left, and from
+/// then on nobody may signal it.
+pub(crate) struct RunningThread<'a>(&'a WorkerStats);
+
+impl Drop for RunningThread<'_> {
+    fn drop(&mut self) {
+        *self.0.lock_thread() = None;
+    }
+}
+
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
@@ -150,14 +160,17 @@ impl WorkerStats {
         self.flagged_seq.store(seq, Release);
     }
 
-    /// Records that the calling thread runs this worker now, until `thread_exiting`.
-    pub(crate) fn register_thread(&self) {
+    /// Records that the calling thread runs this worker, until the returned guard is dropped
+    /// (however the thread leaves the loop, a panic included).
+    #[must_use = "the thread counts as this worker's only while the guard lives"]
+    pub(crate) fn register_thread(&self) -> RunningThread<'_> {
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
             #[cfg(unix)]
             pthread: unsafe { libc::pthread_self() },
         });
+        RunningThread(self)
     }
 
     pub(crate) fn lock_thread(&self) -> MutexGuard<'_, Option<WorkerThread>> {
@@ -205,11 +218,6 @@ impl WorkerStats {
         self.active_location.store(location as *const _ as *mut _, Relaxed);
         // Release: whoever sees the odd sequence sees the fields above.
         self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
-    }
-
-    /// The worker thread leaves its loop: from now on nobody may signal it.
-    pub(crate) fn thread_exiting(&self) {
-        *self.lock_thread() = None;
     }
 
     /// The timed poll that `poll_started` announced ended at `end`, after `busy_ns`.
@@ -304,5 +312,31 @@ impl WorkerStats {
 
     pub(crate) fn count(counter: &AtomicU64) {
         add(counter, 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn timed_in_next(stats: &WorkerStats, polls: usize) -> usize {
+        (0..polls).filter(|_| stats.time_next_poll()).count()
+    }
+
+    #[test]
+    fn a_worker_samples_while_its_polls_are_short_and_times_all_once_they_are_long() {
+        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        assert_eq!(timed_in_next(&stats, 10), 10, "every poll is timed at first");
+        for _ in 0..MODE_WINDOW {
+            stats.timed_poll_ended(100, 1);
+        }
+        assert_eq!(timed_in_next(&stats, 16 * 10), 10, "short polls: one in 16 is timed");
+        for _ in 0..MODE_WINDOW {
+            stats.timed_poll_ended(50_000, 1);
+        }
+        // The countdown running when the mode changed finishes first.
+        timed_in_next(&stats, 16);
+        assert_eq!(timed_in_next(&stats, 10), 10, "long polls: every one is timed again");
     }
 }

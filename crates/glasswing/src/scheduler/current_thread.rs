@@ -173,14 +173,7 @@ impl Handle {
         self.woken.store(true, Ordering::Release);
         // This thread is the runtime's one worker while it drives.
         let stats = &self.config.diag.workers[0];
-        stats.register_thread();
-        struct Leaving<'a>(&'a WorkerStats);
-        impl Drop for Leaving<'_> {
-            fn drop(&mut self) {
-                self.0.thread_exiting();
-            }
-        }
-        let _leaving = Leaving(stats);
+        let _running = stats.register_thread();
         context::set_worker_stats(stats, || {
             context::set_scheduler(&cx, || 'outer: loop {
                 // Here after parking, firing timers or polling I/O: the next poll reads the clock.

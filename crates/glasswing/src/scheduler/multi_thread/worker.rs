@@ -206,14 +206,7 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     }
     let _exited = Exited(&worker.handle);
     let stats = &worker.handle.config.diag.workers[index];
-    stats.register_thread();
-    struct Leaving<'a>(&'a WorkerStats);
-    impl Drop for Leaving<'_> {
-        fn drop(&mut self) {
-            self.0.thread_exiting();
-        }
-    }
-    let _leaving = Leaving(stats);
+    let _running = stats.register_thread();
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
             context::set_worker_stats(stats, || {
