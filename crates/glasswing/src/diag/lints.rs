@@ -218,7 +218,7 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
             "  #{} {}: {} polls, busy {}, {} parks ({} found no work), {} steals ({} tasks), {} LIFO hits, \
              {} overflows, queue {}{}",
             w.index,
-            w.thread_name.as_deref().unwrap_or("?"),
+            w.thread_name.as_deref().unwrap_or("(no thread drives it now)"),
             w.polls,
             fmt_duration(w.busy),
             w.parks,
