@@ -15,12 +15,11 @@ use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
 use super::{DiagConfig, LongPoll};
 use crate::task::Id;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::time::Duration;
 
 /// Wakes a task must have had before its self-wake share means anything.
-pub(crate) const SELF_WAKE_MIN_WAKES: u64 = 100;
+const SELF_WAKE_MIN_WAKES: u64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,30 +125,39 @@ fn who(task: &TaskSnapshot) -> String {
     }
 }
 
-/// The lints that are true of `tasks` now. `lost` lists the tasks whose state word said "lost" at
-/// the instant it was read.
-pub(crate) fn check(tasks: &[TaskSnapshot], lost: &HashSet<Id>, config: &DiagConfig) -> Vec<Warning> {
+/// The lints that are true of `tasks` now.
+pub(crate) fn check(tasks: &[TaskSnapshot], config: &DiagConfig) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    for task in tasks.iter().filter(|t| t.state != TaskState::Done) {
-        warnings_for(task, lost.contains(&task.id), config, &mut warnings);
+    for task in tasks {
+        warnings_for(task, config, &mut warnings);
     }
     warnings
 }
 
-/// The lints true of one live task.
-pub(crate) fn warnings_for(task: &TaskSnapshot, lost: bool, config: &DiagConfig, out: &mut Vec<Warning>) {
-    if lost {
+/// The lints true of one task (none for a finished one).
+pub(crate) fn warnings_for(task: &TaskSnapshot, config: &DiagConfig, out: &mut Vec<Warning>) {
+    if is_lost(task) {
         out.push(Warning::lost_waker(task));
-    } else if task.idle_for.is_some_and(|idle| idle >= config.stall_threshold) {
+    } else if is_stalled(task.idle_for, config) {
         out.push(Warning::stalled(task));
     }
-    if is_self_wake_storm(task) {
+    if task.state != TaskState::Done && is_self_wake_storm(task.wakes, task.self_wakes) {
         out.push(Warning::self_wake_storm(task));
     }
 }
 
-pub(crate) fn is_self_wake_storm(task: &TaskSnapshot) -> bool {
-    task.wakes >= SELF_WAKE_MIN_WAKES && task.self_wakes * 2 > task.wakes
+/// Waiting, with no `Waker` alive: the state and the waker count come from one load of the task's
+/// state word (`state::Snapshot::is_lost`).
+fn is_lost(task: &TaskSnapshot) -> bool {
+    task.state == TaskState::Idle && task.wakers == 0
+}
+
+pub(crate) fn is_stalled(idle_for: Option<Duration>, config: &DiagConfig) -> bool {
+    idle_for.is_some_and(|idle| idle >= config.stall_threshold)
+}
+
+pub(crate) fn is_self_wake_storm(wakes: u64, self_wakes: u64) -> bool {
+    wakes >= SELF_WAKE_MIN_WAKES && self_wakes * 2 > wakes
 }
 
 pub(crate) fn report(snapshot: &Snapshot) -> String {

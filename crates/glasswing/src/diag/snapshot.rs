@@ -170,30 +170,27 @@ pub struct RuntimeSnapshot {
     pub timers_fired: u64,
 }
 
-/// What the owned-tasks list hands out about one live task.
-pub(crate) struct TaskRead {
+/// A task's identity and a racy read of its record (`OwnedTasks::record`).
+#[derive(Clone)]
+pub(crate) struct TaskRecord {
     pub(crate) id: Id,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) state: StateWord,
     pub(crate) stats: TaskStatsRead,
+}
+
+/// What the owned-tasks list hands out about one live task: its record, state word and histograms.
+pub(crate) struct TaskRead {
+    pub(crate) record: TaskRecord,
+    pub(crate) state: StateWord,
     pub(crate) histograms: [HistogramSnapshot; 2],
 }
 
 /// A finished task's record, kept for a while after it completed.
 #[derive(Clone)]
 pub(crate) struct FinishedRead {
-    pub(crate) task: TaskReadOwned,
+    pub(crate) task: TaskRecord,
     pub(crate) completed_at: Ticks,
-}
-
-/// `TaskRead` without the state word (a finished task has no live state).
-#[derive(Clone)]
-pub(crate) struct TaskReadOwned {
-    pub(crate) id: Id,
-    pub(crate) name: Option<Arc<str>>,
-    pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) stats: TaskStatsRead,
 }
 
 pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
@@ -201,20 +198,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     let now = clock::now();
     let taken_at = SystemTime::now();
     let mut tasks = Vec::new();
-    let mut lost = HashSet::new();
-    handle.owned().for_each_task(|read| {
-        if read.state.is_lost() {
-            lost.insert(read.id);
-        }
-        tasks.push(task_snapshot(
-            &TaskReadOwned { id: read.id, name: read.name, spawned_at: read.spawned_at, stats: read.stats },
-            state_of(read.state),
-            read.state.waker_count(),
-            now,
-            None,
-            read.histograms,
-        ));
-    });
+    handle.owned().for_each_task(|read| tasks.push(live_task_snapshot(read, now)));
     let alive_tasks = tasks.len();
     for finished in handle.owned().finished_tasks(now) {
         let no_histograms = [HistogramSnapshot::default(); 2];
@@ -271,7 +255,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     let long_polls: Vec<LongPoll> = diag.long_polls.lock().iter().cloned().collect();
     let mut warnings = Vec::new();
     if diag.enabled() {
-        warnings = lints::check(&tasks, &lost, &diag.config);
+        warnings = lints::check(&tasks, &diag.config);
         warnings.extend(long_polls.iter().map(Warning::long_poll));
     }
     Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls }
@@ -281,36 +265,33 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
 /// lint (reading every record, but formatting none of the others), and the ids of the live tasks.
 pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id>) {
     let config = &handle.diag().config;
-    let stall_ns = config.stall_threshold.as_nanos() as u64;
     let now = clock::now();
     let mut warnings = Vec::new();
     let mut alive = HashSet::new();
     handle.owned().for_each_task(|read| {
-        alive.insert(read.id);
-        let s = &read.stats;
-        let lost = read.state.is_lost();
-        let idle = state_of(read.state) == TaskState::Idle;
-        let stalled = idle && s.poll_ended_at.is_some_and(|t| clock::nanos_between(t, now) >= stall_ns);
-        let storm = s.wakes >= lints::SELF_WAKE_MIN_WAKES && s.self_wakes * 2 > s.wakes;
-        if lost || stalled || storm {
-            let owned = TaskReadOwned {
-                id: read.id,
-                name: read.name,
-                spawned_at: read.spawned_at,
-                stats: read.stats,
-            };
-            let task = task_snapshot(
-                &owned,
-                state_of(read.state),
-                read.state.waker_count(),
-                now,
-                None,
-                read.histograms,
-            );
-            lints::warnings_for(&task, lost, config, &mut warnings);
+        alive.insert(read.record.id);
+        let s = &read.record.stats;
+        let idle_for = idle_for(state_of(read.state), s, now);
+        let may_trip = read.state.is_lost()
+            || lints::is_stalled(idle_for, config)
+            || lints::is_self_wake_storm(s.wakes, s.self_wakes);
+        if may_trip {
+            lints::warnings_for(&live_task_snapshot(read, now), config, &mut warnings);
         }
     });
     (warnings, alive)
+}
+
+fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
+    task_snapshot(&read.record, state_of(read.state), read.state.waker_count(), now, None, read.histograms)
+}
+
+/// How long the task has been idle, if it is.
+fn idle_for(state: TaskState, stats: &TaskStatsRead, now: Ticks) -> Option<Duration> {
+    match (state, stats.poll_ended_at) {
+        (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
+        _ => None,
+    }
 }
 
 fn state_of(state: StateWord) -> TaskState {
@@ -326,7 +307,7 @@ fn state_of(state: StateWord) -> TaskState {
 }
 
 fn task_snapshot(
-    read: &TaskReadOwned,
+    read: &TaskRecord,
     state: TaskState,
     wakers: usize,
     now: Ticks,
@@ -339,10 +320,7 @@ fn task_snapshot(
     // Measured totals scaled up to every poll (exact while every poll is timed: see worker.rs).
     let busy = Duration::from_nanos(scale(s.busy_ns, s.polls, s.timed_polls));
     let scheduled = Duration::from_nanos(scale(s.scheduled_ns, s.polls, s.scheduled_samples));
-    let idle_for = match (state, s.poll_ended_at) {
-        (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
-        _ => None,
-    };
+    let idle_for = idle_for(state, s, now);
     let running_for = match (state, s.poll_started_at) {
         (TaskState::Running, Some(started)) => Some(clock::duration_between(started, now)),
         _ => None,

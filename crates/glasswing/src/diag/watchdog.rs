@@ -338,11 +338,16 @@ fn new_report(
 }
 
 fn publish(diag: &RuntimeDiag, report: LongPoll) {
-    if let Some(callback) = &diag.config.on_long_poll {
-        callback(&report);
-    }
-    Warning::long_poll(&report).emit();
+    announce(diag, &report);
     push_bounded(&mut diag.long_polls.lock(), report);
+}
+
+/// Hands a long poll's report (new, or finished) to the program's callback and to `tracing`.
+fn announce(diag: &RuntimeDiag, report: &LongPoll) {
+    if let Some(callback) = &diag.config.on_long_poll {
+        callback(report);
+    }
+    Warning::long_poll(report).emit();
 }
 
 fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration) {
@@ -353,10 +358,7 @@ fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration) {
         report.finished = true;
         report.clone()
     };
-    if let Some(callback) = &diag.config.on_long_poll {
-        callback(&finished);
-    }
-    Warning::long_poll(&finished).emit();
+    announce(diag, &finished);
 }
 
 /// The instruction pointers of the worker's stack now (empty if it cannot be captured).

@@ -18,7 +18,7 @@ use super::raw::{Notified, RawTask, Task};
 use super::Id;
 use super::{JoinHandle, Schedule};
 use crate::diag::clock;
-use crate::diag::snapshot::{FinishedRead, TaskRead, TaskReadOwned};
+use crate::diag::snapshot::{FinishedRead, TaskRead, TaskRecord};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
@@ -121,15 +121,7 @@ impl OwnedTasks {
         if !header.stats.is_enabled() {
             return self.shard(header).lock().remove(task.raw());
         }
-        let finished = FinishedRead {
-            task: TaskReadOwned {
-                id: header.id,
-                name: header.name.clone(),
-                spawned_at: header.spawned_at,
-                stats: header.stats.read(),
-            },
-            completed_at: clock::now(),
-        };
+        let finished = FinishedRead { task: record(header), completed_at: clock::now() };
         let mut shard = self.shard(header).lock();
         shard.finished.push(finished, self.finished_cap);
         shard.remove(task.raw())
@@ -145,11 +137,8 @@ impl OwnedTasks {
                 // guarded by the shard lock we hold.
                 let header = unsafe { ptr.as_ref() };
                 f(TaskRead {
-                    id: header.id,
-                    name: header.name.clone(),
-                    spawned_at: header.spawned_at,
+                    record: record(header),
                     state: header.state.load(),
-                    stats: header.stats.read(),
                     histograms: header.stats.histograms(),
                 });
                 // SAFETY: as above.
@@ -262,6 +251,16 @@ impl Shard {
                 links(next).with_mut(|p| (*p).prev = prev);
             }
         }
+    }
+}
+
+/// A task's identity and a racy read of its diagnostics record.
+fn record(header: &Header) -> TaskRecord {
+    TaskRecord {
+        id: header.id,
+        name: header.name.clone(),
+        spawned_at: header.spawned_at,
+        stats: header.stats.read(),
     }
 }
 
