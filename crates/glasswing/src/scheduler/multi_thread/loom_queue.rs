@@ -54,7 +54,7 @@ fn spawn_thief(victim: queue::Steal<usize>, rounds: usize) -> thread::JoinHandle
         let (_, mut mine) = queue::local();
         let mut got = Vec::new();
         for _ in 0..rounds {
-            if let Some(first) = victim.steal_into(&mut mine) {
+            if let Some((first, _)) = victim.steal_into(&mut mine) {
                 got.push(first);
                 drain(&mut mine, &mut got);
             }

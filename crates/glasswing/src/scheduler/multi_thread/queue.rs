@@ -194,19 +194,21 @@ impl<T> Steal<T> {
         self.0.tail.load(Acquire) == real
     }
 
-    /// Steals half of this queue into `dst`, returning one of the stolen tasks to run right away.
-    pub(crate) fn steal_into(&self, dst: &mut Local<T>) -> Option<T> {
+    /// Steals half of this queue into `dst`, returning one of the stolen tasks to run right away and
+    /// how many were stolen in all. (The thief cannot work the count out from its own length: other
+    /// thieves may take from its ring meanwhile.)
+    pub(crate) fn steal_into(&self, dst: &mut Local<T>) -> Option<(T, u32)> {
         let dst_tail = dst.inner.tail.load(Relaxed);
         let (dst_steal, _) = unpack(dst.inner.head.load(Acquire));
         if dst_tail.wrapping_sub(dst_steal) > CAPACITY as u32 / 2 {
             // The thief's own ring is more than half full: it has work, it should not steal.
             return None;
         }
-        let mut n = self.steal_into_inner(dst, dst_tail);
-        if n == 0 {
+        let stolen = self.steal_into_inner(dst, dst_tail);
+        if stolen == 0 {
             return None;
         }
-        n -= 1;
+        let n = stolen - 1;
         let ret_idx = (dst_tail.wrapping_add(n) & MASK) as usize;
         // SAFETY: `steal_into_inner` wrote this slot of our own ring; tail has not moved past it, so
         // nobody else can see it.
@@ -214,7 +216,7 @@ impl<T> Steal<T> {
         if n > 0 {
             dst.inner.tail.store(dst_tail.wrapping_add(n), Release);
         }
-        Some(ret)
+        Some((ret, stolen))
     }
 
     fn steal_into_inner(&self, dst: &mut Local<T>, dst_tail: u32) -> u32 {
@@ -319,7 +321,8 @@ mod tests {
         for i in 0..100 {
             victim.push_back_or_overflow(i, &sink);
         }
-        let first = steal.steal_into(&mut thief).expect("stole");
+        let (first, stolen) = steal.steal_into(&mut thief).expect("stole");
+        assert_eq!(stolen, 50);
         assert_eq!(first, 49, "the last stolen task is returned to run at once");
         assert_eq!(thief.len(), 49);
         assert_eq!(victim.len(), 50);
@@ -340,7 +343,7 @@ mod tests {
                     let mut misses = 0;
                     while misses < if cfg!(miri) { 200 } else { 10_000 } {
                         match steal.steal_into(&mut mine) {
-                            Some(t) => {
+                            Some((t, _)) => {
                                 got.push(t);
                                 got.extend(std::iter::from_fn(|| mine.pop()));
                                 misses = 0;

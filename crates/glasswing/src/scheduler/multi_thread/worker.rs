@@ -460,11 +460,10 @@ impl Core {
             if victim == self.index {
                 continue;
             }
-            let before = self.run_queue.len();
-            if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
+            if let Some((task, stolen)) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
                 let stats = &handle.config.diag.workers[self.index];
                 WorkerStats::count(&stats.steal_operations);
-                add(&stats.stolen_tasks, (self.run_queue.len() - before + 1) as u64);
+                add(&stats.stolen_tasks, u64::from(stolen));
                 return Some(task);
             }
         }
