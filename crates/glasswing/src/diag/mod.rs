@@ -68,7 +68,8 @@ impl Default for DiagConfig {
 pub(crate) struct RuntimeDiag {
     pub(crate) config: DiagConfig,
     pub(crate) workers: Box<[CachePadded<WorkerStats>]>,
-    pub(crate) spawned: AtomicU64,
+    /// Tasks spawned from threads that are not workers (each worker counts its own).
+    spawned_outside_workers: AtomicU64,
     /// Long polls, newest last; an entry is updated in place when its poll ends.
     pub(crate) long_polls: Mutex<VecDeque<LongPoll>>,
     /// Warnings the watchdog raised, newest last.
@@ -87,7 +88,7 @@ impl RuntimeDiag {
         Arc::new(RuntimeDiag {
             config,
             workers,
-            spawned: AtomicU64::new(0),
+            spawned_outside_workers: AtomicU64::new(0),
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
             alarm: watchdog::Alarm::default(),
@@ -98,10 +99,14 @@ impl RuntimeDiag {
         self.config.enabled
     }
 
-    pub(crate) fn task_spawned(&self) {
-        if self.config.enabled {
-            self.spawned.fetch_add(1, Relaxed);
-        }
+    pub(crate) fn task_spawned_outside_workers(&self) {
+        self.spawned_outside_workers.fetch_add(1, Relaxed);
+    }
+
+    /// Tasks spawned so far (with diagnostics on).
+    pub(crate) fn spawned(&self) -> u64 {
+        let by_workers: u64 = self.workers.iter().map(|w| w.spawned.load(Relaxed)).sum();
+        by_workers + self.spawned_outside_workers.load(Relaxed)
     }
 
     pub(crate) fn push_warning(&self, warning: Warning) {

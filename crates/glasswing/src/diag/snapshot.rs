@@ -220,10 +220,10 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
             WorkerSnapshot {
                 index,
                 thread_name: w.thread_name(),
-                polls: w.polls.load(Relaxed),
+                polls: w.polls(),
                 busy: Duration::from_nanos(scale(
                     w.busy_ns.load(Relaxed),
-                    w.polls.load(Relaxed),
+                    w.polls(),
                     w.timed_polls.load(Relaxed),
                 )),
                 parks: w.parks.load(Relaxed),
@@ -239,11 +239,19 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
             }
         })
         .collect();
+    for w in &workers {
+        let Some((id, running_for)) = w.polling.zip(w.polling_for) else { continue };
+        if let Some(task) =
+            tasks[..alive_tasks].iter_mut().find(|t| t.id == id && t.state == TaskState::Running)
+        {
+            task.running_for = Some(running_for);
+        }
+    }
     let (blocking_threads, idle_blocking_threads, blocking_queue_depth) = handle.blocking_spawner().metrics();
     let runtime = RuntimeSnapshot {
         workers: workers.len(),
         alive_tasks,
-        spawned_tasks: diag.spawned.load(Relaxed),
+        spawned_tasks: diag.spawned(),
         global_queue_depth: handle.global_queue_depth(),
         blocking_threads,
         idle_blocking_threads,
@@ -321,10 +329,6 @@ fn task_snapshot(
     let busy = Duration::from_nanos(scale(s.busy_ns, s.polls, s.timed_polls));
     let scheduled = Duration::from_nanos(scale(s.scheduled_ns, s.polls, s.scheduled_samples));
     let idle_for = idle_for(state, s, now);
-    let running_for = match (state, s.poll_started_at) {
-        (TaskState::Running, Some(started)) => Some(clock::duration_between(started, now)),
-        _ => None,
-    };
     TaskSnapshot {
         id: read.id,
         name: read.name.as_deref().map(str::to_owned),
@@ -340,7 +344,8 @@ fn task_snapshot(
         max_scheduled: Duration::from_nanos(s.max_scheduled_ns),
         idle: age.saturating_sub(busy).saturating_sub(scheduled),
         idle_for,
-        running_for,
+        // Filled in from the workers' active-poll slots (see `take`).
+        running_for: None,
         wakes: s.wakes,
         self_wakes: s.self_wakes,
         yields: s.yields,

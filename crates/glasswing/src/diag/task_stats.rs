@@ -8,7 +8,8 @@
 //!
 //! Clock reads: at most two per timed poll (start, end), and one when a worker goes straight from
 //! one poll to the next (the end of one is the start of the other); none for a poll the worker does
-//! not time (`worker.rs` says which). Busy and scheduled time are then the mean of the measured
+//! not time (`worker.rs` says which), nor for a spawn or a completion on a worker, which take a
+//! time the worker already has (`context::spawning`, `context::recent_time`). Busy and scheduled time are then the mean of the measured
 //! ones times the count: exact while every poll is timed. A wake reads
 //! the clock only when it is the one that schedules an idle task and does not come from a poll on
 //! a worker; one from another task's poll is timed at the start of that poll (so a task's
@@ -28,8 +29,6 @@ const NO_WORKER: u32 = u32::MAX;
 pub(crate) struct TaskStats {
     /// When the pending wake scheduled the task; read and cleared by the next poll.
     scheduled_at: AtomicU64,
-    /// Start of the current (or last) poll.
-    poll_started_at: AtomicU64,
     /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
     poll_ended_at: AtomicU64,
     polls: AtomicU64,
@@ -72,14 +71,13 @@ pub(crate) enum WakeKind {
 }
 
 impl TaskStats {
-    pub(crate) fn new(enabled: bool, parent: Option<Id>) -> TaskStats {
-        let created_at = if enabled { clock::now() } else { 0 };
+    /// The record of a task created at `created_at` (see `context::spawning`), by `parent`.
+    pub(crate) fn new(enabled: bool, parent: Option<Id>, created_at: Ticks) -> TaskStats {
         TaskStats {
             enabled,
             parent,
             created_at,
             first_poll_at: AtomicU64::new(0),
-            poll_started_at: AtomicU64::new(0),
             poll_ended_at: AtomicU64::new(0),
             // Spawning schedules the task.
             scheduled_at: AtomicU64::new(created_at),
@@ -105,55 +103,47 @@ impl TaskStats {
         self.enabled
     }
 
-    /// A timed poll starts at `now` on `worker` (if a worker runs it). Caller holds RUNNING.
+    /// A poll starts on `worker` (if a worker runs it): at `start` if it is timed, else (0) at about
+    /// `recent`, a recent time on that worker. Caller holds RUNNING.
     #[inline]
-    pub(crate) fn poll_started(&self, now: Ticks, worker: Option<usize>) {
-        if self.polls.load(Relaxed) == 0 {
-            self.first_poll_at.store(now, Relaxed);
+    pub(crate) fn poll_started(&self, start: Ticks, recent: Ticks, worker: Option<usize>) {
+        let polls = self.polls.load(Relaxed);
+        self.polls.store(polls + 1, Relaxed);
+        if polls == 0 {
+            let at = if start != 0 { start } else { recent.max(self.created_at) };
+            self.first_poll_at.store(at, Relaxed);
         }
         let scheduled_at = self.scheduled_at.load(Relaxed);
         if scheduled_at != 0 {
-            let ns = clock::nanos_between(scheduled_at, now);
-            add(&self.scheduled_samples, 1);
-            add(&self.scheduled_ns, ns);
-            raise(&self.max_scheduled_ns, ns);
-            self.scheduled_times.record(ns);
             self.scheduled_at.store(0, Relaxed);
+            if start != 0 {
+                self.scheduled_for(clock::nanos_between(scheduled_at, start));
+            }
         }
-        self.poll_started_at.store(now, Relaxed);
         self.last_worker.store(worker.map_or(NO_WORKER, |w| w as u32), Relaxed);
     }
 
-    /// An untimed poll starts on `worker`; `recent` is a recent time there (0 if none), close
-    /// enough for when it was first polled. Caller holds RUNNING.
-    #[inline]
-    pub(crate) fn untimed_poll_started(&self, recent: Ticks, worker: usize) {
-        if self.polls.load(Relaxed) == 0 {
-            self.first_poll_at.store(recent.max(self.created_at), Relaxed);
-        }
-        if self.scheduled_at.load(Relaxed) != 0 {
-            self.scheduled_at.store(0, Relaxed);
-        }
-        self.poll_started_at.store(0, Relaxed);
-        self.last_worker.store(worker as u32, Relaxed);
+    fn scheduled_for(&self, ns: u64) {
+        add(&self.scheduled_samples, 1);
+        add(&self.scheduled_ns, ns);
+        raise(&self.max_scheduled_ns, ns);
+        self.scheduled_times.record(ns);
     }
 
-    /// The timed poll ended at `end`, after `ns`. Caller holds RUNNING.
+    /// The poll that `poll_started` announced ended: at `end` if it was timed (from `start`), else
+    /// (0) at about `recent`. Caller holds RUNNING.
     #[inline]
-    pub(crate) fn poll_ended(&self, ns: u64, end: Ticks) {
-        add(&self.polls, 1);
+    pub(crate) fn poll_ended(&self, start: Ticks, end: Ticks, recent: Ticks) {
+        if end == 0 {
+            self.poll_ended_at.store(recent.max(self.created_at), Relaxed);
+            return;
+        }
+        let ns = clock::nanos_between(start, end);
         add(&self.timed_polls, 1);
         add(&self.busy_ns, ns);
         raise(&self.max_poll_ns, ns);
         self.poll_times.record(ns);
         self.poll_ended_at.store(end, Relaxed);
-    }
-
-    /// The untimed poll ended; `recent` stands for the time. Caller holds RUNNING.
-    #[inline]
-    pub(crate) fn untimed_poll_ended(&self, recent: Ticks) {
-        add(&self.polls, 1);
-        self.poll_ended_at.store(recent.max(self.created_at), Relaxed);
     }
 
     /// The task was woken during the poll that ended at `end`, and is scheduled again from then.
@@ -176,7 +166,7 @@ impl TaskStats {
     }
 
     /// The wake just counted scheduled the idle task: its scheduled time starts `at` (see
-    /// `task/waker.rs::count_wake`), or goes unmeasured. The caller won
+    /// `context::wake_time`), or goes unmeasured. The caller won
     /// that transition, so it alone writes `scheduled_at` until the next poll reads it.
     pub(crate) fn scheduled_by_wake(&self, at: Option<Ticks>) {
         match at {
@@ -189,13 +179,19 @@ impl TaskStats {
         }
     }
 
+    /// `read`, into a record that exists already (no copy of the whole record).
+    #[inline]
+    pub(crate) fn read_into(&self, out: &mut TaskStatsRead) {
+        *out = self.read();
+    }
+
+    #[inline]
     pub(crate) fn read(&self) -> TaskStatsRead {
         let ticks = |a: &AtomicU64| Some(a.load(Relaxed)).filter(|&t| t != 0);
         TaskStatsRead {
             parent: self.parent,
             created_at: self.created_at,
             first_poll_at: ticks(&self.first_poll_at),
-            poll_started_at: ticks(&self.poll_started_at),
             poll_ended_at: ticks(&self.poll_ended_at),
             last_wake_at: ticks(&self.last_wake_at),
             polls: self.polls.load(Relaxed),
@@ -228,7 +224,6 @@ pub(crate) struct TaskStatsRead {
     pub(crate) parent: Option<Id>,
     pub(crate) created_at: Ticks,
     pub(crate) first_poll_at: Option<Ticks>,
-    pub(crate) poll_started_at: Option<Ticks>,
     pub(crate) poll_ended_at: Option<Ticks>,
     pub(crate) last_wake_at: Option<Ticks>,
     pub(crate) polls: u64,

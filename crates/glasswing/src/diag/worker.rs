@@ -7,14 +7,16 @@
 //! **Which polls are timed.** Timing a poll costs a clock read and a few dozen instructions: nothing
 //! next to a poll that does real work, a lot next to one that does almost nothing (a yield-loop
 //! poll takes 60-80 ns in all). So each worker watches the mean of the polls it times. While it is
-//! above `SHORT_POLL_NS` every poll is timed; below it, one poll in `SAMPLE_EVERY`, and the sampled
-//! one stands for the others in busy times (weighted) and histograms (a sample). Counts (polls,
-//! wakes) are always exact, and a long poll is caught by the watchdog either way.
+//! above `SHORT_POLL_NS` every poll is timed; below it, one poll in `SAMPLE_EVERY` on average, and the
+//! sampled one stands for the others in busy times (weighted) and histograms (a sample). The gap
+//! between two timed polls is random (uniform over 1..2×`SAMPLE_EVERY`), so that tasks taking turns
+//! in a fixed cycle (16 tasks yielding in a ring, say) are each sampled, not always the same one.
+//! Counts (polls, wakes) are always exact, and a long poll is caught by the watchdog either way.
 //!
 //! The active-poll slot is a small seqlock: `poll_seq` is odd while a poll runs. The watchdog reads
 //! the sequence, then the task and start time, then the sequence again; if both reads match and are
 //! odd, it saw one poll, consistently, and the sequence number names that poll so it is reported
-//! once.
+//! once. It moves by two per poll, so it is the worker's poll count as well.
 
 use super::clock::Ticks;
 use super::task_stats::add;
@@ -39,6 +41,8 @@ pub(crate) struct WorkerStats {
     countdown: AtomicU32,
     /// 1 (time every poll) or `SAMPLE_EVERY`.
     sample_every: AtomicU32,
+    /// State of the xorshift generator that draws the gaps between sampled polls (never 0).
+    rng: AtomicU32,
     /// Timed polls (count, total ns) since the last sampling decision.
     window_polls: AtomicU64,
     window_ns: AtomicU64,
@@ -56,10 +60,11 @@ pub(crate) struct WorkerStats {
     active_task: AtomicU64,
     active_since: AtomicU64,
     active_location: AtomicPtr<Location<'static>>,
-    pub(crate) polls: AtomicU64,
-    /// Polls timed, and their total time: busy time is their mean times `polls`.
+    /// Polls timed, and their total time: busy time is their mean times `polls()`.
     pub(crate) timed_polls: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
+    /// Tasks spawned from this worker's thread.
+    pub(crate) spawned: AtomicU64,
     pub(crate) parks: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,
@@ -127,20 +132,48 @@ impl WorkerStats {
             index,
             long_poll_ns: long_poll_threshold.as_nanos() as u64,
             sample_every: AtomicU32::new(1),
+            countdown: AtomicU32::new(1),
+            rng: AtomicU32::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
             ..Default::default()
         }
     }
 
     /// Whether to time the poll about to start.
     #[inline]
-    pub(crate) fn time_next_poll(&self) -> bool {
+    fn time_next_poll(&self) -> bool {
         let left = self.countdown.load(Relaxed);
         if left > 1 {
             self.countdown.store(left - 1, Relaxed);
             return false;
         }
-        self.countdown.store(self.sample_every.load(Relaxed), Relaxed);
+        self.countdown.store(self.next_gap(), Relaxed);
         true
+    }
+
+    /// Polls until the next timed one: 1 while every poll is timed, else uniform over
+    /// 1..2×`SAMPLE_EVERY` (mean `SAMPLE_EVERY`).
+    fn next_gap(&self) -> u32 {
+        let every = self.sample_every.load(Relaxed);
+        if every == 1 {
+            return 1;
+        }
+        let mut x = self.rng.load(Relaxed);
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.store(x, Relaxed);
+        1 + x % (2 * every - 1)
+    }
+
+    /// Polls this worker has started.
+    pub(crate) fn polls(&self) -> u64 {
+        self.poll_seq.load(Relaxed).div_ceil(2)
+    }
+
+    /// Counts a task spawned from this worker's thread.
+    #[inline]
+    pub(crate) fn task_spawned(&self) {
+        add(&self.spawned, 1);
     }
 
     /// A recent time on this worker (see `recent`); 0 if none yet.
@@ -184,7 +217,7 @@ impl WorkerStats {
     /// The time a poll starting now starts at: the end of the previous one if the worker went
     /// straight from it to this one, else a clock reading.
     #[inline]
-    pub(crate) fn poll_clock(&self) -> Ticks {
+    fn poll_clock(&self) -> Ticks {
         match self.clock.load(Relaxed) {
             0 => super::clock::now(),
             t => t,
@@ -210,24 +243,43 @@ impl WorkerStats {
         }
     }
 
-    /// A poll starts: `now` if it is timed, else 0.
+    /// A poll of `task` starts: announces it in the active-poll slot, and decides whether to time it.
+    /// Returns its start time if it is timed, else 0.
     #[inline]
-    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, now: Ticks) {
+    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>) -> Ticks {
+        let start = if self.time_next_poll() { self.poll_clock() } else { 0 };
         self.active_task.store(task.as_u64(), Relaxed);
-        self.active_since.store(now, Relaxed);
+        self.active_since.store(start, Relaxed);
         self.active_location.store(location as *const _ as *mut _, Relaxed);
         // Release: whoever sees the odd sequence sees the fields above.
         self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
+        start
     }
 
-    /// The timed poll that `poll_started` announced ended at `end`, after `busy_ns`.
+    /// The poll that `poll_started` announced, which returned `start`, ended. Returns its end time
+    /// if it was timed, else 0.
     #[inline]
-    pub(crate) fn timed_poll_ended(&self, busy_ns: u64, end: Ticks) {
-        self.clock.store(end, Relaxed);
-        self.recent.store(end, Relaxed);
+    pub(crate) fn poll_ended(&self, start: Ticks) -> Ticks {
+        if start == 0 {
+            // The next poll cannot start at an end nobody read.
+            self.clock.store(0, Relaxed);
+            let seq = self.poll_seq.load(Relaxed);
+            self.poll_seq.store(seq + 1, Release);
+            if self.flagged_seq.load(Acquire) == seq {
+                self.flagged_poll_ended(seq);
+            }
+            return 0;
+        }
+        let end = super::clock::now();
         let seq = self.poll_seq.load(Relaxed);
         self.poll_seq.store(seq + 1, Release);
-        add(&self.polls, 1);
+        self.timed_poll_ended(seq, super::clock::nanos_between(start, end), end);
+        end
+    }
+
+    fn timed_poll_ended(&self, seq: u64, busy_ns: u64, end: Ticks) {
+        self.clock.store(end, Relaxed);
+        self.recent.store(end, Relaxed);
         add(&self.timed_polls, 1);
         add(&self.busy_ns, busy_ns);
         if busy_ns >= self.long_poll_ns {
@@ -247,20 +299,12 @@ impl WorkerStats {
         }
     }
 
-    /// The untimed poll that `poll_started` announced ended.
-    #[inline]
-    pub(crate) fn untimed_poll_ended(&self) {
-        // The next poll cannot start at an end nobody read.
-        self.clock.store(0, Relaxed);
-        let seq = self.poll_seq.load(Relaxed);
-        self.poll_seq.store(seq + 1, Release);
-        add(&self.polls, 1);
-        if self.flagged_seq.load(Acquire) == seq {
-            // The watchdog caught this poll running long: it gets its duration after all.
-            let end = super::clock::now();
-            self.recent.store(end, Relaxed);
-            self.record_long_poll(seq, super::clock::nanos_between(self.flagged_since.load(Relaxed), end));
-        }
+    /// The watchdog caught this untimed poll running long: it gets its duration after all.
+    #[cold]
+    fn flagged_poll_ended(&self, seq: u64) {
+        let end = super::clock::now();
+        self.recent.store(end, Relaxed);
+        self.record_long_poll(seq, super::clock::nanos_between(self.flagged_since.load(Relaxed), end));
     }
 
     #[cold]
@@ -324,19 +368,36 @@ mod tests {
         (0..polls).filter(|_| stats.time_next_poll()).count()
     }
 
+    fn end_timed_polls(stats: &WorkerStats, n: u64, busy_ns: u64) {
+        for seq in 0..n {
+            stats.timed_poll_ended(2 * seq + 1, busy_ns, 1);
+        }
+    }
+
     #[test]
     fn a_worker_samples_while_its_polls_are_short_and_times_all_once_they_are_long() {
         let stats = WorkerStats::new(0, Duration::from_millis(10));
         assert_eq!(timed_in_next(&stats, 10), 10, "every poll is timed at first");
-        for _ in 0..MODE_WINDOW {
-            stats.timed_poll_ended(100, 1);
-        }
-        assert_eq!(timed_in_next(&stats, 16 * 10), 10, "short polls: one in 16 is timed");
-        for _ in 0..MODE_WINDOW {
-            stats.timed_poll_ended(50_000, 1);
-        }
-        // The countdown running when the mode changed finishes first.
-        timed_in_next(&stats, 16);
+        end_timed_polls(&stats, MODE_WINDOW, 100);
+        let timed = timed_in_next(&stats, 16 * 1000);
+        assert!((800..1200).contains(&timed), "short polls: about one in 16 is timed, not {timed}");
+        end_timed_polls(&stats, MODE_WINDOW, 50_000);
+        // The gap drawn while the mode changed runs out first.
+        timed_in_next(&stats, 2 * SAMPLE_EVERY as usize);
         assert_eq!(timed_in_next(&stats, 10), 10, "long polls: every one is timed again");
+    }
+
+    #[test]
+    fn sampled_polls_do_not_lock_onto_a_cycle_of_tasks() {
+        // 16 tasks taking turns: with a fixed gap of 16 the same task would be timed every time.
+        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        end_timed_polls(&stats, MODE_WINDOW, 100);
+        let mut timed_per_task = [0u32; 16];
+        for poll in 0..16 * 1000 {
+            if stats.time_next_poll() {
+                timed_per_task[poll % 16] += 1;
+            }
+        }
+        assert!(timed_per_task.iter().all(|&n| n > 20), "every task is sampled: {timed_per_task:?}");
     }
 }

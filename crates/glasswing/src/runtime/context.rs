@@ -1,9 +1,12 @@
 //! The thread-local runtime context: which runtime this thread belongs to, which scheduler (if any)
 //! it is driving right now, the id of the task being polled, and the task's coop budget.
 //!
-//! One `thread_local!` with a const initializer holds all of it, so a `spawn` or a wake from inside a
-//! task costs one TLS access and no allocation.
+//! Two `thread_local!`s with const initializers. `CURRENT` holds the runtime handle, the one value
+//! with a destructor. `CONTEXT` holds everything the poll and wake paths touch, all `Copy`, so it has
+//! no destructor to register and an access is a plain thread-relative load: a `spawn`, a wake or a
+//! poll from inside a task costs one such access and no allocation.
 
+use crate::diag::clock::{self, Ticks};
 use crate::diag::task_stats::WakeKind;
 use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
@@ -11,8 +14,6 @@ use crate::task::Id;
 use std::cell::{Cell, RefCell};
 
 struct Context {
-    /// The runtime `Handle::current()` returns: set by `Handle::enter`, `block_on`, worker threads.
-    handle: RefCell<Option<scheduler::Handle>>,
     /// The scheduler this thread drives at the moment, if any (a worker, or a current-thread
     /// `block_on`): lets a wake from this thread go to the local run queue.
     scheduler: Scoped<scheduler::Context>,
@@ -27,9 +28,11 @@ struct Context {
 }
 
 thread_local! {
+    /// The runtime `Handle::current()` returns: set by `Handle::enter`, `block_on`, worker threads.
+    static CURRENT: RefCell<Option<scheduler::Handle>> = const { RefCell::new(None) };
+
     static CONTEXT: Context = const {
         Context {
-            handle: RefCell::new(None),
             scheduler: Scoped::new(),
             runtime_entered: Cell::new(false),
             current_task_id: Cell::new(None),
@@ -44,8 +47,8 @@ thread_local! {
 /// being torn down).
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
     let mut f = Some(f);
-    CONTEXT
-        .try_with(|cx| match cx.handle.try_borrow() {
+    CURRENT
+        .try_with(|current| match current.try_borrow() {
             Ok(handle) => (f.take().unwrap())(handle.as_ref()),
             Err(_) => (f.take().unwrap())(None),
         })
@@ -54,7 +57,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
 
 /// Makes `handle` the current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
-    let prev = CONTEXT.with(|cx| cx.handle.borrow_mut().replace(handle.clone()));
+    let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));
     SetCurrentGuard { prev: Some(prev) }
 }
 
@@ -66,7 +69,7 @@ pub(crate) struct SetCurrentGuard {
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
         let prev = self.prev.take().unwrap();
-        let _ = CONTEXT.try_with(|cx| *cx.handle.borrow_mut() = prev);
+        let _ = CURRENT.try_with(|current| *current.borrow_mut() = prev);
     }
 }
 
@@ -88,7 +91,7 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, what: &str, f: impl F
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.runtime_entered.set(false));
+            CONTEXT.with(|cx| cx.runtime_entered.set(false));
         }
     }
     CONTEXT.with(|cx| cx.runtime_entered.set(true));
@@ -99,7 +102,7 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, what: &str, f: impl F
 
 /// Whether this thread is driving a runtime right now.
 pub(crate) fn is_runtime_entered() -> bool {
-    CONTEXT.try_with(|cx| cx.runtime_entered.get()).unwrap_or(false)
+    CONTEXT.with(|cx| cx.runtime_entered.get())
 }
 
 /// Runs `f` with `scheduler` installed as the one this thread drives.
@@ -109,24 +112,34 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
 
 /// Runs `f` with the scheduler this thread drives, if any.
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    let mut f = Some(f);
-    CONTEXT.try_with(|cx| cx.scheduler.with(f.take().unwrap())).unwrap_or_else(|_| (f.take().unwrap())(None))
+    CONTEXT.with(|cx| cx.scheduler.with(f))
 }
 
-pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
-    struct Reset(Option<Id>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.current_task_id.set(self.0));
+/// Runs `f`, one poll of task `id`, as this thread's current task, and hands it this thread's worker
+/// figures if it is a worker. Returns `f`'s result and whether the poll yielded on purpose (see
+/// `set_yielded`). One TLS access serves the whole poll.
+#[inline]
+pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, bool) {
+    CONTEXT.with(|cx| {
+        struct Reset<'a>(&'a Context, Option<Id>);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.current_task_id.set(self.1);
+            }
         }
-    }
-    let prev = CONTEXT.try_with(|cx| cx.current_task_id.replace(Some(id))).unwrap_or(None);
-    let _reset = Reset(prev);
-    f()
+        let _reset = Reset(cx, cx.current_task_id.replace(Some(id)));
+        let res = cx.worker_stats.with(f);
+        (res, cx.yielded.replace(false))
+    })
+}
+
+/// Runs `f` with task `id` as this thread's current task (dropping a task's future, outside a poll).
+pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
+    enter_poll(id, |_| f()).0
 }
 
 pub(crate) fn current_task_id() -> Option<Id> {
-    CONTEXT.try_with(|cx| cx.current_task_id.get()).unwrap_or(None)
+    CONTEXT.with(|cx| cx.current_task_id.get())
 }
 
 /// Runs `f` with `stats` as this thread's worker figures (a worker's loop, a current-thread
@@ -135,58 +148,95 @@ pub(crate) fn set_worker_stats<R>(stats: &WorkerStats, f: impl FnOnce() -> R) ->
     CONTEXT.with(|cx| cx.worker_stats.set(stats, f))
 }
 
+/// Runs `f` with this thread's worker figures, if it is a worker.
+pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) -> R {
+    CONTEXT.with(|cx| cx.worker_stats.with(f))
+}
+
+/// What a spawn from this thread knows for the new task's record: its parent (the task being
+/// polled, if any), and, with diagnostics on, its creation time (else 0). The time is the start of
+/// the timed poll that spawns (as for wakes: see `wake_time`), a worker's recent time during a poll
+/// it does not time, or a clock reading. Counts the spawn on this thread's worker, if it is one;
+/// the third value is false when the caller must count it elsewhere.
+pub(crate) fn spawning(diagnostics: bool) -> (Option<Id>, Ticks, bool) {
+    CONTEXT.with(|cx| {
+        let parent = cx.current_task_id.get();
+        if !diagnostics {
+            return (parent, 0, true);
+        }
+        cx.worker_stats.with(|w| match w {
+            Some(w) => {
+                w.task_spawned();
+                let at = match w.current_poll() {
+                    CurrentPoll::Timed(since) => since,
+                    CurrentPoll::Untimed if w.recent() != 0 => w.recent(),
+                    _ => clock::now(),
+                };
+                (parent, at, true)
+            }
+            None => (parent, clock::now(), false),
+        })
+    })
+}
+
+/// How a wake of task `id` relates to the poll running on this thread.
+#[inline]
+pub(crate) fn wake_kind(id: Id) -> WakeKind {
+    CONTEXT.with(|cx| match cx.current_task_id.get() {
+        Some(current) if current == id => {
+            if cx.yielded.get() {
+                WakeKind::Yield
+            } else {
+                WakeKind::SelfWake
+            }
+        }
+        _ => WakeKind::Other,
+    })
+}
+
+/// When a wake that schedules an idle task happened, for its scheduled time: the start of the timed
+/// poll it comes from (a worker in a poll stands in for the clock), now for a wake from outside any
+/// poll, or `None`, unmeasured, from a poll its worker does not time.
+pub(crate) fn wake_time() -> Option<Ticks> {
+    match CONTEXT.with(|cx| cx.worker_stats.with(|w| w.map_or(CurrentPoll::None, WorkerStats::current_poll)))
+    {
+        CurrentPoll::None => Some(clock::now()),
+        CurrentPoll::Timed(since) => Some(since),
+        CurrentPoll::Untimed => None,
+    }
+}
+
+/// A time close to now, for figures that need no precision: this worker's recent time if it is
+/// one and has one (see `WorkerStats::recent`), else a clock reading.
+pub(crate) fn recent_time() -> Ticks {
+    match CONTEXT.with(|cx| cx.worker_stats.with(|w| w.map_or(0, WorkerStats::recent))) {
+        0 => clock::now(),
+        t => t,
+    }
+}
+
 /// Counts a poll that the coop budget made yield.
 pub(crate) fn count_forced_yield() {
-    let _ = CONTEXT
-        .try_with(|cx| cx.worker_stats.with(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields))));
-}
-
-/// Runs `f` with this thread's worker figures, if it is a worker (one TLS access for a whole
-/// poll's worth of recording).
-#[inline]
-pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) -> R {
-    let mut f = Some(f);
-    CONTEXT
-        .try_with(|cx| cx.worker_stats.with(|w| (f.take().unwrap())(w)))
-        .unwrap_or_else(|_| (f.take().unwrap())(None))
-}
-
-/// How a wake of task `id` relates to the poll running on this thread, and what that poll is (if
-/// this thread is a worker in a poll, the wake is timed by it instead of a clock read).
-pub(crate) fn wake_info(id: Id) -> (WakeKind, CurrentPoll) {
-    CONTEXT
-        .try_with(|cx| {
-            let kind = match cx.current_task_id.get() {
-                Some(current) if current == id => {
-                    if cx.yielded.get() {
-                        WakeKind::Yield
-                    } else {
-                        WakeKind::SelfWake
-                    }
-                }
-                _ => WakeKind::Other,
-            };
-            (kind, cx.worker_stats.with(|w| w.map_or(CurrentPoll::None, WorkerStats::current_poll)))
-        })
-        .unwrap_or((WakeKind::Other, CurrentPoll::None))
+    with_worker_stats(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields)));
 }
 
 /// The running task gives way on purpose: its scheduler runs everything else before it.
 pub(crate) fn set_yielded() {
-    let _ = CONTEXT.try_with(|cx| cx.yielded.set(true));
+    CONTEXT.with(|cx| cx.yielded.set(true));
 }
 
-/// Whether the poll that just ended yielded on purpose; resets the flag.
+/// Whether the poll that just ended yielded on purpose; resets the flag. For what polls futures
+/// that are not tasks (a `block_on`'s), where a yield means nothing to any scheduler.
 pub(crate) fn take_yielded() -> bool {
-    CONTEXT.try_with(|cx| cx.yielded.replace(false)).unwrap_or(false)
+    CONTEXT.with(|cx| cx.yielded.replace(false))
 }
 
 pub(crate) fn budget() -> Budget {
-    CONTEXT.try_with(|cx| cx.budget.get()).unwrap_or(Budget::unconstrained())
+    CONTEXT.with(|cx| cx.budget.get())
 }
 
 pub(crate) fn set_budget(budget: Budget) {
-    let _ = CONTEXT.try_with(|cx| cx.budget.set(budget));
+    CONTEXT.with(|cx| cx.budget.set(budget));
 }
 
 /// A thread-local pointer to a value on some stack frame, valid while `set`'s closure runs.

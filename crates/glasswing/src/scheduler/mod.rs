@@ -105,12 +105,16 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let diag = self.diag();
-        diag.task_spawned();
+        let (parent, created_at, counted) = crate::runtime::context::spawning(diag.enabled());
+        if !counted {
+            diag.task_spawned_outside_workers();
+        }
         let meta = Meta {
             id: Id::next(),
             name: name.map(Into::into),
             spawned_at,
-            parent: crate::runtime::context::current_task_id(),
+            parent,
+            created_at,
             diagnostics: diag.enabled(),
         };
         match self {

@@ -20,6 +20,7 @@ use super::state::State;
 use super::{Id, Vtable};
 use crate::diag::task_stats::TaskStats;
 use crate::loom::cell::UnsafeCell;
+use std::alloc::{self, Layout};
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -88,6 +89,8 @@ pub(crate) struct Meta {
     pub(crate) spawned_at: &'static Location<'static>,
     /// The task that spawned it, if any.
     pub(crate) parent: Option<Id>,
+    /// When it was created, for its diagnostics record (see `context::spawning`).
+    pub(crate) created_at: crate::diag::clock::Ticks,
     /// Whether to keep the diagnostics record (the runtime's `diagnostics` setting).
     pub(crate) diagnostics: bool,
 }
@@ -95,28 +98,39 @@ pub(crate) struct Meta {
 impl Meta {
     /// A task without diagnostics (blocking work, tests).
     pub(crate) fn plain(name: Option<Arc<str>>, spawned_at: &'static Location<'static>) -> Meta {
-        Meta { id: Id::next(), name, spawned_at, parent: None, diagnostics: false }
+        Meta { id: Id::next(), name, spawned_at, parent: None, created_at: 0, diagnostics: false }
     }
 }
 
 impl<F: Future, S: 'static> Cell<F, S> {
     /// Allocates the task; the result is its only pointer.
     pub(crate) fn allocate(future: F, scheduler: S, meta: Meta, vtable: &'static Vtable) -> NonNull<Header> {
-        let cell = Box::new(Cell {
+        // Allocated first and written after: `Box::new` builds the cell on the stack before it
+        // allocates, then copies it, record and future, to the heap (twice, as profiled).
+        let layout = Layout::new::<Cell<F, S>>();
+        // SAFETY: the layout is not zero-sized (the header alone is not).
+        let Some(cell) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<Cell<F, S>>()) else {
+            alloc::handle_alloc_error(layout)
+        };
+        let value = Cell {
             header: Header {
                 state: State::new(),
                 queue_next: UnsafeCell::new(None),
                 vtable,
                 id: meta.id,
                 spawned_at: meta.spawned_at,
-                stats: TaskStats::new(meta.diagnostics, meta.parent),
+                stats: TaskStats::new(meta.diagnostics, meta.parent, meta.created_at),
                 owned: UnsafeCell::new(Pointers::default()),
                 name: meta.name,
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
             trailer: Trailer { waker: UnsafeCell::new(None) },
-        });
-        NonNull::from(Box::leak(cell)).cast()
+        };
+        // SAFETY: `cell` is a fresh allocation with the layout of a `Cell<F, S>`; writing one there
+        // initializes it. It is freed as a `Box` (`harness::dealloc`), which allocating with the
+        // global allocator and `Layout::new` allows.
+        unsafe { cell.as_ptr().write(value) };
+        cell.cast()
     }
 }
 

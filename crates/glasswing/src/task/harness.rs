@@ -7,7 +7,6 @@ use super::raw::{Notified, RawTask, Task};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
-use crate::diag::worker::WorkerStats;
 use crate::runtime::context;
 use std::any::Any;
 use std::future::Future;
@@ -58,55 +57,47 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let waker = unsafe { waker::borrowed(header_ptr) };
         let mut cx = Context::from_waker(&waker);
         let header = self.header();
-        let id = header.id;
+        let stats = &header.stats;
         let mut poll_future = || {
-            context::with_current_task_id(id, || {
-                panic::catch_unwind(AssertUnwindSafe(|| {
-                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                    unsafe { self.core().poll(&mut cx) }
-                }))
-            })
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                unsafe { self.core().poll(&mut cx) }
+            }))
         };
-        let (res, ended) = if header.stats.is_enabled() {
-            // Diagnostics: the worker's figures and its watchdog slot, and unless the worker samples
+        // `ended`: when the poll ended, if it was timed (else 0). `yielded` is consumed after every
+        // poll, whatever its outcome, so it never carries over to the next one.
+        let ((res, ended), yielded) = context::enter_poll(header.id, |worker| {
+            if !stats.is_enabled() {
+                return (poll_future(), 0);
+            }
+            // Diagnostics: the worker's watchdog slot and figures, and unless the worker samples
             // (see `diag/worker.rs`), the poll's time, with at most two clock reads.
-            context::with_worker_stats(|worker| match worker {
-                Some(w) if !w.time_next_poll() => {
-                    w.poll_started(id, header.spawned_at, 0);
-                    header.stats.untimed_poll_started(w.recent(), w.index);
+            match worker {
+                Some(w) => {
+                    let start = w.poll_started(header.id, header.spawned_at);
+                    stats.poll_started(start, w.recent(), Some(w.index));
                     let res = poll_future();
-                    w.untimed_poll_ended();
-                    header.stats.untimed_poll_ended(w.recent());
-                    (res, None)
+                    let end = w.poll_ended(start);
+                    stats.poll_ended(start, end, w.recent());
+                    (res, end)
                 }
-                _ => {
-                    let start = worker.map_or_else(clock::now, WorkerStats::poll_clock);
-                    if let Some(w) = worker {
-                        w.poll_started(id, header.spawned_at, start);
-                    }
-                    header.stats.poll_started(start, worker.map(|w| w.index));
+                None => {
+                    let start = clock::now();
+                    stats.poll_started(start, start, None);
                     let res = poll_future();
                     let end = clock::now();
-                    let busy_ns = clock::nanos_between(start, end);
-                    if let Some(w) = worker {
-                        w.timed_poll_ended(busy_ns, end);
-                    }
-                    header.stats.poll_ended(busy_ns, end);
-                    (res, Some(end))
+                    stats.poll_ended(start, end, end);
+                    (res, end)
                 }
-            })
-        } else {
-            (poll_future(), None)
-        };
-        // Consumed after every poll, whatever its outcome, so it never carries over to the next one.
-        let yielded = context::take_yielded();
+            }
+        });
         match res {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
-                    if let Some(end) = ended {
+                    if ended != 0 {
                         // Woken during the poll: scheduled from its end. Still ours until rescheduled.
-                        header.stats.rescheduled(end);
+                        stats.rescheduled(ended);
                     }
                     // SAFETY: the transition added the reference this `Notified` owns.
                     let notified = unsafe { Notified::from_raw(self.raw()) };
@@ -124,7 +115,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Err(payload) => {
                 // The future panicked mid-poll: drop it (a second panic from its drop is swallowed,
                 // the first one is what the user wants to see).
-                let _ = context::with_current_task_id(id, || {
+                let _ = context::with_current_task_id(header.id, || {
                     panic::catch_unwind(AssertUnwindSafe(|| {
                         // SAFETY: still RUNNING.
                         unsafe { self.core().drop_future_or_output() }
@@ -191,7 +182,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     fn dealloc(self) {
         // SAFETY: the last reference is gone, so nothing else points at the cell; it was made by
-        // `Box::new` in `Cell::allocate`. Dropping it drops whatever stage is left and the join waker.
+        // `Cell::allocate` with the layout a `Box` uses. Dropping it drops whatever stage is left and
+        // the join waker.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
     }
 

@@ -8,8 +8,6 @@
 use super::core::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
-use crate::diag::clock::{self, Ticks};
-use crate::diag::worker::CurrentPoll;
 use crate::runtime::context;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -57,14 +55,14 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake(ptr: *const ()) {
     let task = raw(ptr);
     // Counted before the transition: once it consumed our reference the task may be freed.
-    let at = count_wake(task);
+    let counted = count_wake(task);
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
             // We won the transition that schedules the task and still hold our reference: nobody
             // else touches `scheduled_at` until the task is polled.
-            if let Some(at) = at {
-                task.header().stats.scheduled_by_wake(at);
+            if counted {
+                task.header().stats.scheduled_by_wake(context::wake_time());
             }
             task.schedule();
             task.drop_waker_reference();
@@ -75,30 +73,26 @@ unsafe fn wake(ptr: *const ()) {
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     let task = raw(ptr);
-    let at = count_wake(task);
+    let counted = count_wake(task);
     if task.header().state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
-        if let Some(at) = at {
-            task.header().stats.scheduled_by_wake(at);
+        if counted {
+            task.header().stats.scheduled_by_wake(context::wake_time());
         }
         task.schedule();
     }
 }
 
-/// Counts a wake in the task's diagnostics record. `None` if diagnostics are off for it; else when
-/// the wake happened, if it is to be timed: the start of the timed poll it comes from, now (a wake
-/// from outside any poll), or not at all (`Some(None)`: from a poll its worker does not time).
-fn count_wake(task: RawTask) -> Option<Option<Ticks>> {
+/// Counts a wake in the task's diagnostics record; false if diagnostics are off for it. A wake that
+/// goes on to schedule the task is then stamped with `context::wake_time`: only those need a time,
+/// and never a self-wake or a yield (the task is running, so they schedule nothing).
+#[inline]
+fn count_wake(task: RawTask) -> bool {
     let header = task.header();
     if !header.stats.is_enabled() {
-        return None;
+        return false;
     }
-    let (kind, poll) = context::wake_info(header.id);
-    header.stats.woken(kind);
-    Some(match poll {
-        CurrentPoll::None => Some(clock::now()),
-        CurrentPoll::Timed(since) => Some(since),
-        CurrentPoll::Untimed => None,
-    })
+    header.stats.woken(context::wake_kind(header.id));
+    true
 }
 
 unsafe fn drop_waker(ptr: *const ()) {
