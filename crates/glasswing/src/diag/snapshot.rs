@@ -282,7 +282,7 @@ pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id
         let idle_for = idle_for(state_of(read.state), s, now);
         let may_trip = read.state.is_lost()
             || lints::is_stalled(idle_for, config)
-            || lints::is_self_wake_storm(s.wakes, s.self_wakes);
+            || lints::is_self_wake_storm(s.wakes(), s.self_wakes);
         if may_trip {
             lints::warnings_for(&live_task_snapshot(read, now), config, &mut warnings);
         }
@@ -296,7 +296,7 @@ fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
 
 /// How long the task has been idle, if it is.
 fn idle_for(state: TaskState, stats: &TaskStatsRead, now: Ticks) -> Option<Duration> {
-    match (state, stats.poll_ended_at) {
+    match (state, stats.poll_ended_at()) {
         (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
         _ => None,
     }
@@ -336,7 +336,7 @@ fn task_snapshot(
         parent: s.parent,
         state,
         age,
-        first_poll_delay: s.first_poll_at.map(|t| clock::duration_between(s.created_at, t)),
+        first_poll_delay: s.first_poll_at().map(|t| clock::duration_between(s.created_at, t)),
         polls: s.polls,
         timed_polls: s.timed_polls,
         busy,
@@ -346,12 +346,12 @@ fn task_snapshot(
         idle_for,
         // Filled in from the workers' active-poll slots (see `take`).
         running_for: None,
-        wakes: s.wakes,
+        wakes: s.wakes(),
         self_wakes: s.self_wakes,
         yields: s.yields,
         wakers,
-        last_wake: s.last_wake_at.map(|t| clock::duration_between(t, now)),
-        last_worker: s.last_worker,
+        last_wake: s.last_wake_at().map(|t| clock::duration_between(t, now)),
+        last_worker: s.last_worker(),
         max_poll: Duration::from_nanos(s.max_poll_ns),
         poll_times: histograms[0],
         scheduled_times: histograms[1],

@@ -23,38 +23,40 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 const NO_WORKER: u32 = u32::MAX;
 
-/// `repr(C)` with the fields every poll writes first: they share one or two cache lines with the
-/// task header's state word (see `task/core.rs`), and the rarely written ones come after.
+/// `repr(C)`, in the order the poll path touches the fields: an untimed poll (most polls, when they
+/// are short) touches the first 24 bytes, which share the cache line of the task header's state
+/// word (see `task/core.rs`), and the first line after them, where wakes are counted too. A timed
+/// poll goes on into the next one; the rest is written once or read by snapshots.
 #[repr(C)]
 pub(crate) struct TaskStats {
+    polls: AtomicU64,
     /// When the pending wake scheduled the task; read and cleared by the next poll.
     scheduled_at: AtomicU64,
+    last_worker: AtomicU32,
+    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing here is written.
+    enabled: bool,
     /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
     poll_ended_at: AtomicU64,
-    polls: AtomicU64,
+    /// Wakes from the task's own poll: written only by its poller.
+    yields: AtomicU64,
+    self_wakes: AtomicU64,
+    /// Wakes from anywhere but the task's own poll (any thread: `fetch_add`).
+    other_wakes: AtomicU64,
     /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`), and their
     /// total time.
     timed_polls: AtomicU64,
     busy_ns: AtomicU64,
     max_poll_ns: AtomicU64,
+    /// 0 until the first poll starts.
+    first_poll_at: AtomicU64,
     /// Scheduled times measured (a wake stamped, and the poll it caused timed), and their total.
     scheduled_samples: AtomicU64,
     scheduled_ns: AtomicU64,
     max_scheduled_ns: AtomicU64,
-    last_worker: AtomicU32,
-    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing here is written.
-    enabled: bool,
-    pub(crate) parent: Option<Id>,
-    pub(crate) created_at: Ticks,
-    /// 0 until the first poll starts.
-    first_poll_at: AtomicU64,
-    /// Wakes from anywhere but the task's own poll (any thread: `fetch_add`).
-    other_wakes: AtomicU64,
-    /// Wakes from the task's own poll: written only by its poller.
-    self_wakes: AtomicU64,
-    yields: AtomicU64,
     /// 0 = never woken.
     last_wake_at: AtomicU64,
+    pub(crate) parent: Option<Id>,
+    pub(crate) created_at: Ticks,
     poll_times: Histogram,
     scheduled_times: Histogram,
 }
@@ -135,7 +137,8 @@ impl TaskStats {
     #[inline]
     pub(crate) fn poll_ended(&self, start: Ticks, end: Ticks, recent: Ticks) {
         if end == 0 {
-            self.poll_ended_at.store(recent.max(self.created_at), Relaxed);
+            // `read` makes up for a `recent` older than the task.
+            self.poll_ended_at.store(recent, Relaxed);
             return;
         }
         let ns = clock::nanos_between(start, end);
@@ -185,15 +188,16 @@ impl TaskStats {
         *out = self.read();
     }
 
+    /// One racy read, field by field, as they are: a completion copies this into the finished
+    /// ring, so it converts nothing (`TaskStatsRead`'s methods do, when a snapshot asks).
     #[inline]
     pub(crate) fn read(&self) -> TaskStatsRead {
-        let ticks = |a: &AtomicU64| Some(a.load(Relaxed)).filter(|&t| t != 0);
         TaskStatsRead {
             parent: self.parent,
             created_at: self.created_at,
-            first_poll_at: ticks(&self.first_poll_at),
-            poll_ended_at: ticks(&self.poll_ended_at),
-            last_wake_at: ticks(&self.last_wake_at),
+            first_poll_at: self.first_poll_at.load(Relaxed),
+            poll_ended_at: self.poll_ended_at.load(Relaxed),
+            last_wake_at: self.last_wake_at.load(Relaxed),
             polls: self.polls.load(Relaxed),
             timed_polls: self.timed_polls.load(Relaxed),
             scheduled_samples: self.scheduled_samples.load(Relaxed),
@@ -201,10 +205,10 @@ impl TaskStats {
             max_poll_ns: self.max_poll_ns.load(Relaxed),
             scheduled_ns: self.scheduled_ns.load(Relaxed),
             max_scheduled_ns: self.max_scheduled_ns.load(Relaxed),
-            wakes: self.other_wakes.load(Relaxed) + self.self_wakes.load(Relaxed) + self.yields.load(Relaxed),
+            other_wakes: self.other_wakes.load(Relaxed),
             self_wakes: self.self_wakes.load(Relaxed),
             yields: self.yields.load(Relaxed),
-            last_worker: Some(self.last_worker.load(Relaxed)).filter(|&w| w != NO_WORKER).map(|w| w as usize),
+            last_worker: self.last_worker.load(Relaxed),
         }
     }
 }
@@ -217,15 +221,15 @@ impl TaskStats {
     }
 }
 
-/// One racy read of a task's record (but its histograms), in raw ticks; `snapshot.rs` turns it
-/// into durations.
+/// One racy read of a task's record (but its histograms), in raw ticks, 0 for a time that has not
+/// happened yet; `snapshot.rs` turns it into durations.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskStatsRead {
     pub(crate) parent: Option<Id>,
     pub(crate) created_at: Ticks,
-    pub(crate) first_poll_at: Option<Ticks>,
-    pub(crate) poll_ended_at: Option<Ticks>,
-    pub(crate) last_wake_at: Option<Ticks>,
+    first_poll_at: Ticks,
+    poll_ended_at: Ticks,
+    last_wake_at: Ticks,
     pub(crate) polls: u64,
     pub(crate) timed_polls: u64,
     pub(crate) scheduled_samples: u64,
@@ -233,10 +237,34 @@ pub(crate) struct TaskStatsRead {
     pub(crate) max_poll_ns: u64,
     pub(crate) scheduled_ns: u64,
     pub(crate) max_scheduled_ns: u64,
-    pub(crate) wakes: u64,
+    other_wakes: u64,
     pub(crate) self_wakes: u64,
     pub(crate) yields: u64,
-    pub(crate) last_worker: Option<usize>,
+    last_worker: u32,
+}
+
+impl TaskStatsRead {
+    pub(crate) fn first_poll_at(&self) -> Option<Ticks> {
+        Some(self.first_poll_at).filter(|&t| t != 0)
+    }
+
+    /// An untimed poll's end is a worker's recent time, which may be older than the task itself.
+    pub(crate) fn poll_ended_at(&self) -> Option<Ticks> {
+        Some(self.poll_ended_at).filter(|&t| t != 0).map(|t| t.max(self.created_at))
+    }
+
+    pub(crate) fn last_wake_at(&self) -> Option<Ticks> {
+        Some(self.last_wake_at).filter(|&t| t != 0)
+    }
+
+    /// Every wake: from elsewhere, self-wakes and yields.
+    pub(crate) fn wakes(&self) -> u64 {
+        self.other_wakes + self.self_wakes + self.yields
+    }
+
+    pub(crate) fn last_worker(&self) -> Option<usize> {
+        Some(self.last_worker).filter(|&w| w != NO_WORKER).map(|w| w as usize)
+    }
 }
 
 /// `a += n` for a counter only one thread writes.

@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard};
 /// Below this mean poll time a worker times a sample of its polls.
 const SHORT_POLL_NS: u64 = 2_000;
 /// One timed poll in this many, while polls are short.
-const SAMPLE_EVERY: u32 = 16;
+const SAMPLE_EVERY: u32 = 64;
 /// Timed polls between two decisions on sampling.
 const MODE_WINDOW: u64 = 64;
 
@@ -53,8 +53,9 @@ pub(crate) struct WorkerStats {
     /// it at `flagged_since`: an untimed poll reads the clock at its end to report its duration.
     flagged_seq: AtomicU64,
     flagged_since: AtomicU64,
-    /// The end of the last poll while the worker has done nothing else since: the next poll starts
-    /// then, with no clock read of its own. 0 once the worker parks or does other work.
+    /// The end of the last timed poll while the worker has done nothing else since: while every
+    /// poll is timed, the next one starts then, with no clock read of its own. 0 once the worker
+    /// parks or does other work.
     clock: AtomicU64,
     poll_seq: AtomicU64,
     active_task: AtomicU64,
@@ -215,12 +216,13 @@ impl WorkerStats {
     }
 
     /// The time a poll starting now starts at: the end of the previous one if the worker went
-    /// straight from it to this one, else a clock reading.
+    /// straight from it to this one, else a clock reading. Only while every poll is timed: when the
+    /// worker samples, the poll before was most likely not timed and left no end.
     #[inline]
     fn poll_clock(&self) -> Ticks {
         match self.clock.load(Relaxed) {
-            0 => super::clock::now(),
-            t => t,
+            t if t != 0 && self.sample_every.load(Relaxed) == 1 => t,
+            _ => super::clock::now(),
         }
     }
 
@@ -248,8 +250,11 @@ impl WorkerStats {
     #[inline]
     pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>) -> Ticks {
         let start = if self.time_next_poll() { self.poll_clock() } else { 0 };
+        if start != 0 {
+            // Reset to 0 when the poll ends: an untimed poll finds it so.
+            self.active_since.store(start, Relaxed);
+        }
         self.active_task.store(task.as_u64(), Relaxed);
-        self.active_since.store(start, Relaxed);
         self.active_location.store(location as *const _ as *mut _, Relaxed);
         // Release: whoever sees the odd sequence sees the fields above.
         self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
@@ -261,8 +266,6 @@ impl WorkerStats {
     #[inline]
     pub(crate) fn poll_ended(&self, start: Ticks) -> Ticks {
         if start == 0 {
-            // The next poll cannot start at an end nobody read.
-            self.clock.store(0, Relaxed);
             let seq = self.poll_seq.load(Relaxed);
             self.poll_seq.store(seq + 1, Release);
             if self.flagged_seq.load(Acquire) == seq {
@@ -278,6 +281,7 @@ impl WorkerStats {
     }
 
     fn timed_poll_ended(&self, seq: u64, busy_ns: u64, end: Ticks) {
+        self.active_since.store(0, Relaxed);
         self.clock.store(end, Relaxed);
         self.recent.store(end, Relaxed);
         add(&self.timed_polls, 1);
@@ -294,6 +298,11 @@ impl WorkerStats {
         } else {
             let short = total / n < SHORT_POLL_NS;
             self.sample_every.store(if short { SAMPLE_EVERY } else { 1 }, Relaxed);
+            if !short {
+                // Time every poll from the next one on (not once the gap drawn before runs out),
+                // so that `poll_clock` never finds an end an untimed poll left stale.
+                self.countdown.store(1, Relaxed);
+            }
             self.window_polls.store(0, Relaxed);
             self.window_ns.store(0, Relaxed);
         }
@@ -379,8 +388,11 @@ mod tests {
         let stats = WorkerStats::new(0, Duration::from_millis(10));
         assert_eq!(timed_in_next(&stats, 10), 10, "every poll is timed at first");
         end_timed_polls(&stats, MODE_WINDOW, 100);
-        let timed = timed_in_next(&stats, 16 * 1000);
-        assert!((800..1200).contains(&timed), "short polls: about one in 16 is timed, not {timed}");
+        let timed = timed_in_next(&stats, SAMPLE_EVERY as usize * 1000);
+        assert!(
+            (800..1200).contains(&timed),
+            "short polls: about one in {SAMPLE_EVERY} is timed, not {timed}"
+        );
         end_timed_polls(&stats, MODE_WINDOW, 50_000);
         // The gap drawn while the mode changed runs out first.
         timed_in_next(&stats, 2 * SAMPLE_EVERY as usize);
@@ -393,11 +405,11 @@ mod tests {
         let stats = WorkerStats::new(0, Duration::from_millis(10));
         end_timed_polls(&stats, MODE_WINDOW, 100);
         let mut timed_per_task = [0u32; 16];
-        for poll in 0..16 * 1000 {
+        for poll in 0..SAMPLE_EVERY as usize * 1000 {
             if stats.time_next_poll() {
                 timed_per_task[poll % 16] += 1;
             }
         }
-        assert!(timed_per_task.iter().all(|&n| n > 20), "every task is sampled: {timed_per_task:?}");
+        assert!(timed_per_task.iter().all(|&n| n > 30), "every task is sampled: {timed_per_task:?}");
     }
 }

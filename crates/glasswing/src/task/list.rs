@@ -60,7 +60,8 @@ impl FinishedRing {
             return;
         }
         let slot = &mut self.slots[self.next];
-        self.next = (self.next + 1) % cap;
+        // Not `% cap`: a division, on every completion.
+        self.next = if self.next + 1 == cap { 0 } else { self.next + 1 };
         slot.task.id = header.id;
         slot.task.name.clone_from(&header.name);
         slot.task.spawned_at = header.spawned_at;
