@@ -287,3 +287,61 @@ fn worker_figures_count_polls_and_spawns() {
     let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
     assert!(json["workers"][0]["polls"].as_u64().is_some());
 }
+
+/// First poll: another thread wakes it while the poll still runs. Second: hands its waker out
+/// through `slot` and waits. Third: done.
+struct WokenFromOutside {
+    polls: u32,
+    slot: Arc<Mutex<Option<Waker>>>,
+}
+impl Future for WokenFromOutside {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls += 1;
+        match self.polls {
+            1 => {
+                let waker = cx.waker().clone();
+                std::thread::scope(|s| {
+                    s.spawn(move || waker.wake());
+                });
+                Poll::Pending
+            }
+            2 => {
+                *self.slot.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            _ => Poll::Ready(()),
+        }
+    }
+}
+
+#[test]
+fn wakes_are_counted_once_each_where_they_have_an_effect() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let slot = Arc::new(Mutex::new(None));
+    let id = rt.block_on(async {
+        let task = glasswing::spawn(WokenFromOutside { polls: 0, slot: slot.clone() });
+        let id = task.id();
+        let waker = loop {
+            if let Some(waker) = slot.lock().unwrap().take() {
+                break waker;
+            }
+            glasswing::task::yield_now().await;
+        };
+        // One thread drives this runtime, and it is here: the task cannot run between these. The
+        // first wake schedules it; the other two find it scheduled already and change nothing.
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        waker.wake();
+        task.await.unwrap();
+        id
+    });
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let task = snapshot.task(id).unwrap();
+    assert_eq!(task.polls, 3);
+    assert_eq!(
+        (task.wakes, task.self_wakes, task.yields),
+        (2, 0, 0),
+        "the wake while it ran, and the first of three"
+    );
+}

@@ -91,6 +91,9 @@ pub struct TaskSnapshot {
     /// How long the poll running now has run (`None` unless `state == Running`).
     #[serde(serialize_with = "serialize_opt_nanos")]
     pub running_for: Option<Duration>,
+    /// Wakes that had an effect: each that scheduled it while idle, one per poll during which
+    /// other threads or tasks woke it, and its own self-wakes and yields. A wake that finds the
+    /// task scheduled already changes nothing and is not counted.
     pub wakes: u64,
     /// Wakes from its own poll through its waker (not counting yields).
     pub self_wakes: u64,

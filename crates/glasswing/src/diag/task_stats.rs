@@ -40,7 +40,8 @@ pub(crate) struct TaskStats {
     /// Wakes from the task's own poll: written only by its poller.
     yields: AtomicU64,
     self_wakes: AtomicU64,
-    /// Wakes from anywhere but the task's own poll (any thread: `fetch_add`).
+    /// Wakes from anywhere but the task's own poll that had an effect: one that scheduled the idle
+    /// task, or woke it while it ran (counted by its poller, once per poll). See `task/waker.rs`.
     other_wakes: AtomicU64,
     /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`), and their
     /// total time.
@@ -59,17 +60,6 @@ pub(crate) struct TaskStats {
     pub(crate) created_at: Ticks,
     poll_times: Histogram,
     scheduled_times: Histogram,
-}
-
-/// How a wake relates to the task it wakes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum WakeKind {
-    /// From another task, a timer, the reactor or a thread outside the runtime.
-    Other,
-    /// From the task's own poll, through its waker (`wake_by_ref` in a loop: a busy wait).
-    SelfWake,
-    /// From the task's own poll, giving way on purpose (`yield_now`, a spent coop budget).
-    Yield,
 }
 
 impl TaskStats {
@@ -156,22 +146,24 @@ impl TaskStats {
         self.last_wake_at.store(end, Relaxed);
     }
 
-    /// A wake, of whatever kind (counted even when the task was already scheduled). Self-wakes and
-    /// yields come from the task's own poll, whose thread alone writes their counters.
-    pub(crate) fn woken(&self, kind: WakeKind) {
-        match kind {
-            WakeKind::Other => {
-                self.other_wakes.fetch_add(1, Relaxed);
-            }
-            WakeKind::SelfWake => add(&self.self_wakes, 1),
-            WakeKind::Yield => add(&self.yields, 1),
-        }
+    /// The task woke itself during its poll, by yielding or not. Caller: the poller's thread.
+    #[inline]
+    pub(crate) fn woke_self(&self, yielded: bool) {
+        add(if yielded { &self.yields } else { &self.self_wakes }, 1);
     }
 
-    /// The wake just counted scheduled the idle task: its scheduled time starts `at` (see
-    /// `context::wake_time`), or goes unmeasured. The caller won
-    /// that transition, so it alone writes `scheduled_at` until the next poll reads it.
+    /// Another thread woke the task during the poll that just ended (it was not its own wake).
+    /// Caller holds RUNNING.
+    pub(crate) fn woken_during_poll(&self) {
+        add(&self.other_wakes, 1);
+    }
+
+    /// A wake scheduled the idle task: its scheduled time starts `at` (see `context::wake_time`), or
+    /// goes unmeasured. The caller won that transition, so it alone writes here until the poll it
+    /// caused (which happens after, through the run queue); the wake before it happened before that
+    /// transition, through the state word.
     pub(crate) fn scheduled_by_wake(&self, at: Option<Ticks>) {
+        add(&self.other_wakes, 1);
         match at {
             Some(at) => {
                 self.scheduled_at.store(at, Relaxed);

@@ -7,7 +7,6 @@
 //! poll from inside a task costs one such access and no allocation.
 
 use crate::diag::clock::{self, Ticks};
-use crate::diag::task_stats::WakeKind;
 use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
 use crate::task::Id;
@@ -23,6 +22,8 @@ struct Context {
     budget: Cell<Budget>,
     /// The task being polled yielded on purpose (see `Schedule::reschedule`); consumed after the poll.
     yielded: Cell<bool>,
+    /// The task being polled woke itself (not a yield): with diagnostics on, consumed after the poll.
+    woke_self: Cell<bool>,
     /// The diagnostics figures of the worker this thread is, if it is one (and diagnostics are on).
     worker_stats: Scoped<WorkerStats>,
 }
@@ -38,6 +39,7 @@ thread_local! {
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
             yielded: Cell::new(false),
+            woke_self: Cell::new(false),
             worker_stats: Scoped::new(),
         }
     };
@@ -115,11 +117,20 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
     CONTEXT.with(|cx| cx.scheduler.with(f))
 }
 
+/// What a poll did to itself, besides its result.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PollWakes {
+    /// It yielded on purpose (see `set_yielded`).
+    pub(crate) yielded: bool,
+    /// It woke itself, other than by yielding (seen only with diagnostics on: see `self_wake`).
+    pub(crate) woke_self: bool,
+}
+
 /// Runs `f`, one poll of task `id`, as this thread's current task, and hands it this thread's worker
-/// figures if it is a worker. Returns `f`'s result and whether the poll yielded on purpose (see
-/// `set_yielded`). One TLS access serves the whole poll.
+/// figures if it is a worker. Returns `f`'s result and how the poll woke itself. One TLS access
+/// serves the whole poll.
 #[inline]
-pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, bool) {
+pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, PollWakes) {
     CONTEXT.with(|cx| {
         struct Reset<'a>(&'a Context, Option<Id>);
         impl Drop for Reset<'_> {
@@ -129,7 +140,7 @@ pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -
         }
         let _reset = Reset(cx, cx.current_task_id.replace(Some(id)));
         let res = cx.worker_stats.with(f);
-        (res, cx.yielded.replace(false))
+        (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
     })
 }
 
@@ -179,18 +190,20 @@ pub(crate) fn spawning(diagnostics: bool) -> (Option<Id>, Ticks, bool) {
     })
 }
 
-/// How a wake of task `id` relates to the poll running on this thread.
+/// A wake of task `id` that did not schedule it: if this thread is polling `id`, it is the task's
+/// own, and this says whether it is a yield (`Some(true)`) or a self-wake (`Some(false)`, remembered
+/// for `enter_poll`'s caller); `None` if the wake came from anywhere else.
 #[inline]
-pub(crate) fn wake_kind(id: Id) -> WakeKind {
-    CONTEXT.with(|cx| match cx.current_task_id.get() {
-        Some(current) if current == id => {
-            if cx.yielded.get() {
-                WakeKind::Yield
-            } else {
-                WakeKind::SelfWake
-            }
+pub(crate) fn self_wake(id: Id) -> Option<bool> {
+    CONTEXT.with(|cx| {
+        if cx.current_task_id.get() != Some(id) {
+            return None;
         }
-        _ => WakeKind::Other,
+        let yielded = cx.yielded.get();
+        if !yielded {
+            cx.woke_self.set(true);
+        }
+        Some(yielded)
     })
 }
 

@@ -64,9 +64,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 unsafe { self.core().poll(&mut cx) }
             }))
         };
-        // `ended`: when the poll ended, if it was timed (else 0). `yielded` is consumed after every
+        // `ended`: when the poll ended, if it was timed (else 0). `wakes` is consumed after every
         // poll, whatever its outcome, so it never carries over to the next one.
-        let ((res, ended), yielded) = context::enter_poll(header.id, |worker| {
+        let ((res, ended), wakes) = context::enter_poll(header.id, |worker| {
             if !stats.is_enabled() {
                 return (poll_future(), 0);
             }
@@ -95,13 +95,17 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
+                    if stats.is_enabled() && !wakes.yielded && !wakes.woke_self {
+                        // Woken by someone else while it ran (see `task/waker.rs`).
+                        stats.woken_during_poll();
+                    }
                     if ended != 0 {
                         // Woken during the poll: scheduled from its end. Still ours until rescheduled.
                         stats.rescheduled(ended);
                     }
                     // SAFETY: the transition added the reference this `Notified` owns.
                     let notified = unsafe { Notified::from_raw(self.raw()) };
-                    self.core().scheduler.reschedule(notified, yielded);
+                    self.core().scheduler.reschedule(notified, wakes.yielded);
                     self.raw().drop_reference();
                 }
                 TransitionToIdle::OkDealloc => self.dealloc(),

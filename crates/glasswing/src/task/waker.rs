@@ -54,15 +54,20 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 
 unsafe fn wake(ptr: *const ()) {
     let task = raw(ptr);
-    // Counted before the transition: once it consumed our reference the task may be freed.
-    let counted = count_wake(task);
-    match task.header().state.transition_to_notified_by_val() {
-        TransitionToNotified::DoNothing => {}
+    let header = task.header();
+    // Read before the transition: once it consumed our reference the task may be freed.
+    let (id, diagnostics) = (header.id, header.stats.is_enabled());
+    match header.state.transition_to_notified_by_val() {
+        TransitionToNotified::DoNothing => {
+            if diagnostics {
+                count_self_wake(task, id);
+            }
+        }
         TransitionToNotified::Submit => {
             // We won the transition that schedules the task and still hold our reference: nobody
-            // else touches `scheduled_at` until the task is polled.
-            if counted {
-                task.header().stats.scheduled_by_wake(context::wake_time());
+            // else touches the wake figures until the task is polled.
+            if diagnostics {
+                header.stats.scheduled_by_wake(context::wake_time());
             }
             task.schedule();
             task.drop_waker_reference();
@@ -73,26 +78,33 @@ unsafe fn wake(ptr: *const ()) {
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     let task = raw(ptr);
-    let counted = count_wake(task);
-    if task.header().state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
-        if counted {
-            task.header().stats.scheduled_by_wake(context::wake_time());
+    let header = task.header();
+    match header.state.transition_to_notified_by_ref() {
+        TransitionToNotified::Submit => {
+            if header.stats.is_enabled() {
+                header.stats.scheduled_by_wake(context::wake_time());
+            }
+            task.schedule();
         }
-        task.schedule();
+        _ => {
+            if header.stats.is_enabled() {
+                count_self_wake(task, header.id);
+            }
+        }
     }
 }
 
-/// Counts a wake in the task's diagnostics record; false if diagnostics are off for it. A wake that
-/// goes on to schedule the task is then stamped with `context::wake_time`: only those need a time,
-/// and never a self-wake or a yield (the task is running, so they schedule nothing).
+/// A wake that did not schedule the task: counted if it is the task's own (a self-wake or a yield,
+/// from its poll on this thread). A wake from elsewhere that finds the task running is counted by
+/// its poller (`harness.rs`), and one that finds it already scheduled changes nothing and is not
+/// counted. So every wake figure has a single writer at a time, and none needs a locked instruction.
 #[inline]
-fn count_wake(task: RawTask) -> bool {
-    let header = task.header();
-    if !header.stats.is_enabled() {
-        return false;
+fn count_self_wake(task: RawTask, id: super::Id) {
+    // `self_wake` looks only at this thread: the task is touched only if this thread is polling it,
+    // and then that poll's reference keeps it alive (a wake by value may have dropped ours).
+    if let Some(yielded) = context::self_wake(id) {
+        task.header().stats.woke_self(yielded);
     }
-    header.stats.woken(context::wake_kind(header.id));
-    true
 }
 
 unsafe fn drop_waker(ptr: *const ()) {
