@@ -1,20 +1,22 @@
 //! The per-task record: counters and times that live in the task's own allocation (its header).
 //!
-//! Who writes what decides the shape. The poll figures (polls, busy time, scheduled time, the two
-//! histograms, the last worker) are written only by the thread that holds the task's RUNNING bit, so
-//! they are plain loads and stores of relaxed atomics: no locked instruction, no lock, no allocation
-//! on the poll path. Wakes come from any thread, so their counters are `fetch_add`s, on the wake path
-//! only. Snapshots read everything racily: a figure may be one poll behind another, never torn.
+//! Who writes what decides the shape: every field has one writer at a time, so all are plain loads
+//! and stores of relaxed atomics (no locked instruction, no lock, no allocation). The poll figures
+//! (polls, busy time, scheduled time, the two histograms, the last worker) and the task's own wakes
+//! are written by the thread that holds the task's RUNNING bit. A wake from elsewhere is counted by
+//! the thread that won the transition scheduling the idle task, or, if it found the task running, by
+//! the poller afterwards (`task/waker.rs`). Snapshots read everything racily: a figure may be one
+//! poll behind another, never torn.
 //!
-//! Clock reads: at most two per timed poll (start, end), and one when a worker goes straight from
-//! one poll to the next (the end of one is the start of the other); none for a poll the worker does
-//! not time (`worker.rs` says which), nor for a spawn or a completion on a worker, which take a
-//! time the worker already has (`context::spawning`, `context::recent_time`). Busy and scheduled time are then the mean of the measured
-//! ones times the count: exact while every poll is timed. A wake reads
-//! the clock only when it is the one that schedules an idle task and does not come from a poll on
-//! a worker; one from another task's poll is timed at the start of that poll (so a task's
-//! scheduled time may include the part of the waking poll before the wake), and one during the
-//! task's own poll is timed by the end of that poll.
+//! Clock reads: at most two per timed poll (start, end), and one while a worker times every poll and
+//! goes straight from one to the next (the end of one is the start of the other); none for a poll
+//! the worker does not time (`worker.rs` says which), nor for a spawn or a completion on a worker,
+//! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy and
+//! scheduled time are the mean of the measured ones times the count: exact while every poll is
+//! timed. A wake reads the clock only when it schedules an idle task from outside any poll on a
+//! worker; one from another task's poll is timed at the start of that poll (so a task's scheduled
+//! time may include the part of the waking poll before the wake), and one during the task's own
+//! poll is timed by the end of that poll.
 
 use super::clock::{self, Ticks};
 use super::histogram::Histogram;
