@@ -412,4 +412,31 @@ mod tests {
         }
         assert!(timed_per_task.iter().all(|&n| n > 30), "every task is sampled: {timed_per_task:?}");
     }
+
+    #[test]
+    fn an_untimed_poll_the_watchdog_flags_gets_its_duration_when_it_ends() {
+        super::super::clock::init();
+        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        end_timed_polls(&stats, MODE_WINDOW, 100);
+        let task = Id::from_u64(7);
+        let location = Location::caller();
+        // Polls until one is untimed (the worker samples now).
+        loop {
+            let start = stats.poll_started(task, location);
+            if start == 0 {
+                break;
+            }
+            stats.poll_ended(start);
+        }
+        let active = stats.active_poll().expect("a poll is running");
+        assert_eq!((active.task, active.since), (task, 0), "untimed: no start time of its own");
+        // What the watchdog does when the poll has run past the threshold since it first saw it.
+        let first_seen = super::super::clock::now();
+        stats.flag_long_poll(active.seq, first_seen);
+        assert_eq!(stats.last_long_poll().0, 0, "nothing is recorded while it runs");
+        assert_eq!(stats.poll_ended(0), 0);
+        assert_eq!(stats.last_long_poll().0, active.seq, "recorded when it ends, as that poll");
+        assert_eq!(stats.last_long_poll_task(), Some((task, location)));
+        assert!(stats.recent() >= first_seen, "the end was read from the clock");
+    }
 }
