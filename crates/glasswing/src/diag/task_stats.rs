@@ -176,12 +176,6 @@ impl TaskStats {
         }
     }
 
-    /// `read`, into a record that exists already (no copy of the whole record).
-    #[inline]
-    pub(crate) fn read_into(&self, out: &mut TaskStatsRead) {
-        *out = self.read();
-    }
-
     /// One racy read, field by field, as they are: a completion copies this into the finished
     /// ring, so it converts nothing (`TaskStatsRead`'s methods do, when a snapshot asks).
     #[inline]

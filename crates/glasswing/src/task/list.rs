@@ -65,7 +65,7 @@ impl FinishedRing {
         slot.task.id = header.id;
         slot.task.name.clone_from(&header.name);
         slot.task.spawned_at = header.spawned_at;
-        header.stats.read_into(&mut slot.task.stats);
+        slot.task.stats = header.stats.read();
         slot.completed_at = completed_at;
     }
 }
