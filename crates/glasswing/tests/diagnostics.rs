@@ -162,7 +162,8 @@ fn snapshot_records_polls_wakes_parents_and_finished_tasks() {
     assert!(snapshot.runtime.spawned_tasks >= 2);
     let polls: u64 = snapshot.workers.iter().map(|w| w.polls).sum();
     assert!(polls >= 12, "{polls}");
-    assert!(snapshot.workers.iter().all(|w| w.thread_name.is_some()));
+    // A worker that has polled has registered its thread (one may not have started yet).
+    assert!(snapshot.workers.iter().filter(|w| w.polls > 0).all(|w| w.thread_name.is_some()));
 
     let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
     assert!(json["tasks"].as_array().unwrap().iter().any(|t| t["name"] == "child" && t["state"] == "done"));

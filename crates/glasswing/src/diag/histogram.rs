@@ -7,9 +7,14 @@
 //! which a factor-of-two bucket answers. Percentiles are read as the upper bound of the bucket they
 //! fall in, so they err high by at most a factor of two; the exact maximum is kept beside it by the
 //! caller.
+//!
+//! Counts are 16 bits, to keep the two in a task at 80 bytes. When one would overflow, every bucket
+//! is halved: the shape stays (and with it the quantiles), and from then on the counts are relative,
+//! older durations weighing half as much as newer ones after each halving. A task's exact number of
+//! measured polls is kept beside the histogram.
 
 use serde::Serialize;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::time::Duration;
 
 pub(crate) const BUCKETS: usize = 20;
@@ -18,12 +23,12 @@ const FIRST_SHIFT: u32 = 10;
 
 /// Written by one thread at a time (the one polling the task or running the worker), read racily.
 pub(crate) struct Histogram {
-    counts: [AtomicU32; BUCKETS],
+    counts: [AtomicU16; BUCKETS],
 }
 
 impl Histogram {
     pub(crate) const fn new() -> Histogram {
-        Histogram { counts: [const { AtomicU32::new(0) }; BUCKETS] }
+        Histogram { counts: [const { AtomicU16::new(0) }; BUCKETS] }
     }
 
     #[inline]
@@ -33,16 +38,27 @@ impl Histogram {
     }
 
     /// Records one duration. Only one thread records at a time, so a plain load and store suffice
-    /// (no locked instruction on the poll path); a count saturates instead of wrapping.
+    /// (no locked instruction on the poll path).
     #[inline]
     pub(crate) fn record(&self, nanos: u64) {
         let slot = &self.counts[Self::bucket(nanos)];
-        let n = slot.load(Relaxed);
-        slot.store(n.saturating_add(1), Relaxed);
+        let mut n = slot.load(Relaxed);
+        if n == u16::MAX {
+            self.halve();
+            n = slot.load(Relaxed);
+        }
+        slot.store(n + 1, Relaxed);
+    }
+
+    #[cold]
+    fn halve(&self) {
+        for count in &self.counts {
+            count.store(count.load(Relaxed) / 2, Relaxed);
+        }
     }
 
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
-        HistogramSnapshot { counts: std::array::from_fn(|i| self.counts[i].load(Relaxed)) }
+        HistogramSnapshot { counts: std::array::from_fn(|i| u32::from(self.counts[i].load(Relaxed))) }
     }
 }
 
@@ -50,7 +66,8 @@ impl Histogram {
 #[derive(Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct HistogramSnapshot {
     /// `counts[0]` counts durations under 1.024 µs; `counts[i]` those in `[2^(9+i), 2^(10+i))` ns;
-    /// the last one everything from 268 ms up.
+    /// the last one everything from 268 ms up. Relative once a bucket has reached 65,535: then all
+    /// were halved (see the module's doc).
     pub counts: [u32; BUCKETS],
 }
 
@@ -120,5 +137,24 @@ mod tests {
         assert_eq!(s.quantile(0.99, max), Some(Duration::from_nanos(4096)));
         assert_eq!(s.quantile(1.0, max), Some(max));
         assert_eq!(Histogram::new().snapshot().quantile(0.5, max), None);
+    }
+
+    #[test]
+    fn a_full_bucket_halves_them_all_and_keeps_the_shape() {
+        let h = Histogram::new();
+        for _ in 0..u16::MAX {
+            h.record(500);
+        }
+        for _ in 0..1000 {
+            h.record(3_000);
+        }
+        assert_eq!(h.snapshot().counts[0], u32::from(u16::MAX));
+        h.record(500);
+        let s = h.snapshot();
+        assert_eq!(s.counts[0], u32::from(u16::MAX / 2) + 1);
+        assert_eq!(s.counts[2], 500);
+        let max = Duration::from_micros(3);
+        assert_eq!(s.quantile(0.5, max), Some(Duration::from_nanos(1024)));
+        assert_eq!(s.quantile(0.999, max), Some(max));
     }
 }

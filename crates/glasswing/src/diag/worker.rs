@@ -19,7 +19,7 @@
 //! once. It moves by two per poll, so it is the worker's poll count as well.
 
 use super::clock::Ticks;
-use super::task_stats::add;
+use super::task_stats::{add, TimedBlocks};
 use crate::task::Id;
 use std::panic::Location;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
@@ -88,6 +88,8 @@ pub(crate) struct WorkerStats {
     /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
     /// to leave, so a signal never targets a thread that is gone.
     pub(crate) thread: Mutex<Option<WorkerThread>>,
+    /// Spare blocks for the measured figures of the tasks this worker polls (see `task_stats.rs`).
+    pub(crate) timed_blocks: TimedBlocks,
 }
 
 /// The calling thread runs a worker while this lives; dropping it says the thread left, and from
@@ -204,6 +206,7 @@ impl WorkerStats {
             #[cfg(unix)]
             pthread: unsafe { libc::pthread_self() },
         });
+        self.timed_blocks.refill();
         RunningThread(self)
     }
 
@@ -227,10 +230,11 @@ impl WorkerStats {
     }
 
     /// The worker does something other than polling (parks, fires timers, polls I/O): the next
-    /// poll reads the clock itself.
-    #[inline]
-    pub(crate) fn clock_stale(&self) {
+    /// poll reads the clock itself, and this is the time to get the blocks its polls may need
+    /// (allocating in a poll is off budget). Its own thread.
+    pub(crate) fn between_polls(&self) {
         self.clock.store(0, Relaxed);
+        self.timed_blocks.refill();
     }
 
     /// Whether this worker (its own thread asks) is in a poll, and if it is timed, its start.

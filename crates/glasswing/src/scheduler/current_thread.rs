@@ -177,7 +177,7 @@ impl Handle {
         context::set_worker_stats(stats, || {
             context::set_scheduler(&cx, || 'outer: loop {
                 // Here after parking, firing timers or polling I/O: the next poll reads the clock.
-                stats.clock_stale();
+                stats.between_polls();
                 if self.woken.swap(false, Ordering::AcqRel) {
                     let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
                     // Not a task: a yield there means nothing to the scheduler.

@@ -75,10 +75,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             match worker {
                 Some(w) => {
                     let start = w.poll_started(header.id, header.spawned_at);
-                    stats.poll_started(start, w.recent(), Some(w.index));
+                    stats.poll_started(start, w.recent(), Some(w));
                     let res = poll_future();
                     let end = w.poll_ended(start);
-                    stats.poll_ended(start, end, w.recent());
+                    stats.poll_ended(start, end, w.recent(), Some(w));
                     (res, end)
                 }
                 None => {
@@ -86,7 +86,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     stats.poll_started(start, start, None);
                     let res = poll_future();
                     let end = clock::now();
-                    stats.poll_ended(start, end, end);
+                    stats.poll_ended(start, end, end, None);
                     (res, end)
                 }
             }

@@ -243,7 +243,7 @@ impl Context {
                     self.handle.notify_parked();
                 }
                 self.core.borrow_mut().maintenance(&self.handle);
-                self.stats().clock_stale();
+                self.stats().between_polls();
             }
             let task = {
                 let mut core = self.core.borrow_mut();
@@ -361,7 +361,7 @@ impl Context {
         }
         let index = self.core.borrow().index;
         WorkerStats::count(&self.stats().parks);
-        self.stats().clock_stale();
+        self.stats().between_polls();
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
             let token = self.handle.time.before_park(index, false);
