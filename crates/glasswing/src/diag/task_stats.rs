@@ -145,15 +145,22 @@ impl TaskStats {
         let scheduled_at = self.scheduled_at.load(Relaxed);
         if scheduled_at != 0 {
             self.scheduled_at.store(0, Relaxed);
-            if let Some(t) = if start != 0 { self.timed_mut(worker) } else { None } {
-                let ns = clock::nanos_between(scheduled_at, start);
-                add(&t.scheduled_samples, 1);
-                add(&t.scheduled_ns, ns);
-                raise(&t.max_scheduled_ns, ns);
-                t.scheduled_times.record(ns);
+            if start != 0 {
+                self.scheduled_for(clock::nanos_between(scheduled_at, start), worker);
             }
         }
         self.last_worker.store(worker.map_or(NO_WORKER, |w| w.index as u32), Relaxed);
+    }
+
+    /// Out of line, so that the untimed poll's path stays small enough to inline.
+    #[inline(never)]
+    fn scheduled_for(&self, ns: u64, worker: Option<&WorkerStats>) {
+        if let Some(t) = self.timed_mut(worker) {
+            add(&t.scheduled_samples, 1);
+            add(&t.scheduled_ns, ns);
+            raise(&t.max_scheduled_ns, ns);
+            t.scheduled_times.record(ns);
+        }
     }
 
     /// The poll that `poll_started` announced (on `worker`) ended: at `end` if it was timed (from
@@ -165,6 +172,12 @@ impl TaskStats {
             self.poll_ended_at.store(recent, Relaxed);
             return;
         }
+        self.timed_poll_ended(start, end, worker);
+    }
+
+    /// Out of line, as `scheduled_for`.
+    #[inline(never)]
+    fn timed_poll_ended(&self, start: Ticks, end: Ticks, worker: Option<&WorkerStats>) {
         if let Some(t) = self.timed_mut(worker) {
             let ns = clock::nanos_between(start, end);
             add(&t.timed_polls, 1);
