@@ -37,7 +37,7 @@ const NO_WORKER: u32 = u32::MAX;
 /// which the task gets at its first measured poll, from the polling worker's `TimedBlocks`: a
 /// worker that samples measures few polls, so most short-lived tasks never need one. Inline, they
 /// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
-/// a quarter longer, from the memory alone.
+/// a fifth longer, from the memory alone.
 #[repr(C)]
 pub(crate) struct TaskStats {
     polls: AtomicU64,
