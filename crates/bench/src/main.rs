@@ -12,7 +12,9 @@
 //!
 //! Glasswing runs twice: as shipped (diagnostics on) and with `Builder::diagnostics(false)`
 //! (`gw-diag-off`), so every workload also reports what diagnostics cost ("diag cost": the
-//! median with them on over the median with them off, minus one).
+//! median, over rounds, of the time with them on over the time with them off in the same round,
+//! minus one). Paired by round, the two share that round's noise; the ratio of the two medians
+//! swung by ±15% between runs of one build against itself, on a noisy afternoon.
 //!
 //! Why one process, interleaved: the machines we measure on are shared and noisy, and
 //! noise drifts over seconds to minutes (other tenants, frequency scaling, thermal state).
@@ -208,6 +210,8 @@ struct Row {
     /// Iterations asked for: `--iters`, or less where the workload caps it.
     planned: usize,
     stats: [Stats; N],
+    /// See `diag_overhead`.
+    diag_cost: f64,
 }
 
 fn run_one<R: Rt, W: Workload>(label: &str, w: &W, rt: &R) -> Duration {
@@ -261,7 +265,9 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
     drop(sm);
     watched(&label, GlasswingOff::NAME, || drop(off));
 
-    let row = Row { label, iters: samples[0].len(), planned, stats: samples.map(|s| Stats::of(&s)) };
+    let diag_cost = paired_overhead(&samples[0], &samples[DIAG_OFF]);
+    let row =
+        Row { label, iters: samples[0].len(), planned, stats: samples.map(|s| Stats::of(&s)), diag_cost };
     if !cfg.markdown {
         print_row(cfg, &row);
     }
@@ -292,10 +298,19 @@ fn ratio(row: &Row, i: usize) -> f64 {
     row.stats[i].median / row.stats[TOKIO].median
 }
 
-/// What diagnostics cost on this workload: glasswing's median with them on over with them off,
-/// minus one (0.03 = 3% slower with diagnostics).
+/// What diagnostics cost on this workload (0.03 = 3% slower with diagnostics).
 fn diag_overhead(row: &Row) -> f64 {
-    row.stats[0].median / row.stats[DIAG_OFF].median - 1.0
+    row.diag_cost
+}
+
+/// The median over rounds of `on[i] / off[i]`, minus one: sample `i` of each was taken in the same
+/// round, a few milliseconds apart.
+fn paired_overhead(on: &[Duration], off: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = on.iter().zip(off).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    let median = if n % 2 == 1 { ratios[n / 2] } else { (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0 };
+    median - 1.0
 }
 
 fn print_row(cfg: &Config, row: &Row) {
@@ -518,7 +533,7 @@ fn main() {
          round-robin in one process (glasswing → tokio → smol → gw-diag-off, first runtime \
          rotating each round); times are wall time per iteration; ratio = median / tokio median \
          (< 1.00 is faster than tokio); gw-diag-off is glasswing with Builder::diagnostics(false), \
-         and diag cost = glasswing median / gw-diag-off median - 1",
+         and diag cost = the median over rounds of glasswing / gw-diag-off in the same round, - 1",
         cfg.iters
     );
     let _ = writeln!(
