@@ -154,9 +154,11 @@ fn snapshot_records_polls_wakes_parents_and_finished_tasks() {
     assert_eq!(child.self_wakes, 0);
     // Few polls: every one was timed (a worker samples only after 64 short ones).
     assert_eq!(child.timed_polls, 11);
-    // A finished task's kept record has no histograms; its max poll time is kept.
-    assert_eq!(child.poll_times.total(), 0);
+    // A finished task's kept record has its histograms too: p50 and p99 of its poll times.
+    assert_eq!(child.poll_times.total(), 11);
     assert!(child.max_poll > Duration::ZERO && child.max_poll <= child.busy);
+    assert!(child.poll_p50().unwrap() <= child.poll_p99().unwrap());
+    assert!(child.poll_p99().unwrap() <= child.max_poll);
     assert!(child.first_poll_delay.is_some());
     assert!(child.busy <= child.age);
     assert!(snapshot.runtime.spawned_tasks >= 2);

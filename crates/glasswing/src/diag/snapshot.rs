@@ -7,7 +7,7 @@
 use super::clock::{self, Ticks};
 use super::histogram::HistogramSnapshot;
 use super::lints::{self, Warning};
-use super::task_stats::TaskStatsRead;
+use super::task_stats::{TaskStatsRead, TimedRead};
 use super::LongPoll;
 use crate::scheduler;
 use crate::task::state::Snapshot as StateWord;
@@ -28,8 +28,7 @@ pub struct Snapshot {
     pub taken_at: SystemTime,
     /// Whether diagnostics were on; if not, task and worker figures are all zero.
     pub enabled: bool,
-    /// The live tasks, then the recently finished ones (`state == Done`; their records keep every
-    /// figure but the two histograms, so p50/p99 are not known for them, only the max).
+    /// The live tasks, then the recently finished ones (`state == Done`), with every figure.
     pub tasks: Vec<TaskSnapshot>,
     pub workers: Vec<WorkerSnapshot>,
     pub runtime: RuntimeSnapshot,
@@ -108,9 +107,9 @@ pub struct TaskSnapshot {
     pub last_worker: Option<usize>,
     #[serde(serialize_with = "serialize_nanos")]
     pub max_poll: Duration,
-    /// Poll times of the timed polls (empty for a finished task: see `Snapshot::tasks`).
+    /// Poll times of the timed polls.
     pub poll_times: HistogramSnapshot,
-    /// Scheduled times measured (empty for a finished task).
+    /// Scheduled times measured.
     pub scheduled_times: HistogramSnapshot,
 }
 
@@ -173,24 +172,22 @@ pub struct RuntimeSnapshot {
     pub timers_fired: u64,
 }
 
-/// A task's identity and a racy read of its record (`OwnedTasks::record`).
-#[derive(Clone)]
+/// A task's identity and a racy read of its record.
 pub(crate) struct TaskRecord {
     pub(crate) id: Id,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) stats: TaskStatsRead,
+    pub(crate) timed: TimedRead,
 }
 
-/// What the owned-tasks list hands out about one live task: its record, state word and histograms.
+/// What the owned-tasks list hands out about one live task: its record and state word.
 pub(crate) struct TaskRead {
     pub(crate) record: TaskRecord,
     pub(crate) state: StateWord,
-    pub(crate) histograms: [HistogramSnapshot; 2],
 }
 
 /// A finished task's record, kept for a while after it completed.
-#[derive(Clone)]
 pub(crate) struct FinishedRead {
     pub(crate) task: TaskRecord,
     pub(crate) completed_at: Ticks,
@@ -204,15 +201,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     handle.owned().for_each_task(|read| tasks.push(live_task_snapshot(read, now)));
     let alive_tasks = tasks.len();
     for finished in handle.owned().finished_tasks(now) {
-        let no_histograms = [HistogramSnapshot::default(); 2];
-        tasks.push(task_snapshot(
-            &finished.task,
-            TaskState::Done,
-            0,
-            now,
-            Some(finished.completed_at),
-            no_histograms,
-        ));
+        tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
     }
     let workers: Vec<WorkerSnapshot> = diag
         .workers
@@ -294,7 +283,7 @@ pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id
 }
 
 fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
-    task_snapshot(&read.record, state_of(read.state), read.state.waker_count(), now, None, read.histograms)
+    task_snapshot(&read.record, state_of(read.state), read.state.waker_count(), now, None)
 }
 
 /// How long the task has been idle, if it is.
@@ -323,14 +312,13 @@ fn task_snapshot(
     wakers: usize,
     now: Ticks,
     completed_at: Option<Ticks>,
-    histograms: [HistogramSnapshot; 2],
 ) -> TaskSnapshot {
-    let s = &read.stats;
+    let (s, t) = (&read.stats, &read.timed);
     let end = completed_at.unwrap_or(now);
     let age = clock::duration_between(s.created_at, end);
     // Measured totals scaled up to every poll (exact while every poll is timed: see worker.rs).
-    let busy = Duration::from_nanos(scale(s.busy_ns, s.polls, s.timed_polls));
-    let scheduled = Duration::from_nanos(scale(s.scheduled_ns, s.polls, s.scheduled_samples));
+    let busy = Duration::from_nanos(scale(t.busy_ns, s.polls, t.timed_polls));
+    let scheduled = Duration::from_nanos(scale(t.scheduled_ns, s.polls, t.scheduled_samples));
     let idle_for = idle_for(state, s, now);
     TaskSnapshot {
         id: read.id,
@@ -341,10 +329,10 @@ fn task_snapshot(
         age,
         first_poll_delay: s.first_poll_at().map(|t| clock::duration_between(s.created_at, t)),
         polls: s.polls,
-        timed_polls: s.timed_polls,
+        timed_polls: t.timed_polls,
         busy,
         scheduled,
-        max_scheduled: Duration::from_nanos(s.max_scheduled_ns),
+        max_scheduled: Duration::from_nanos(t.max_scheduled_ns),
         idle: age.saturating_sub(busy).saturating_sub(scheduled),
         idle_for,
         // Filled in from the workers' active-poll slots (see `take`).
@@ -355,9 +343,9 @@ fn task_snapshot(
         wakers,
         last_wake: s.last_wake_at().map(|t| clock::duration_between(t, now)),
         last_worker: s.last_worker(),
-        max_poll: Duration::from_nanos(s.max_poll_ns),
-        poll_times: histograms[0],
-        scheduled_times: histograms[1],
+        max_poll: Duration::from_nanos(t.max_poll_ns),
+        poll_times: t.poll_times,
+        scheduled_times: t.scheduled_times,
     }
 }
 

@@ -19,7 +19,7 @@
 //! poll is timed by the end of that poll.
 
 use super::clock::{self, Ticks};
-use super::histogram::Histogram;
+use super::histogram::{Histogram, HistogramSnapshot};
 use super::worker::WorkerStats;
 use crate::task::Id;
 use std::ptr;
@@ -223,13 +223,11 @@ impl TaskStats {
         }
     }
 
-    /// One racy read, field by field, as they are: a completion copies this into the finished
-    /// ring, so it converts nothing (`TaskStatsRead`'s methods do, when a snapshot asks).
+    /// One racy read, field by field, as they are, of all but the measured figures: a completion
+    /// copies this into the finished ring, so it converts nothing (`TaskStatsRead`'s methods do,
+    /// when a snapshot asks).
     #[inline]
     pub(crate) fn read(&self) -> TaskStatsRead {
-        let load = |a: &AtomicU64| a.load(Relaxed);
-        let t = self.timed();
-        let timed = |f: fn(&Timed) -> &AtomicU64| t.map_or(0, |t| load(f(t)));
         TaskStatsRead {
             parent: self.parent,
             created_at: self.created_at,
@@ -237,26 +235,31 @@ impl TaskStats {
             poll_ended_at: self.poll_ended_at.load(Relaxed),
             last_wake_at: self.last_wake_at.load(Relaxed),
             polls: self.polls.load(Relaxed),
-            timed_polls: timed(|t| &t.timed_polls),
-            scheduled_samples: timed(|t| &t.scheduled_samples),
-            busy_ns: timed(|t| &t.busy_ns),
-            max_poll_ns: timed(|t| &t.max_poll_ns),
-            scheduled_ns: timed(|t| &t.scheduled_ns),
-            max_scheduled_ns: timed(|t| &t.max_scheduled_ns),
             other_wakes: self.other_wakes.load(Relaxed),
             self_wakes: self.self_wakes.load(Relaxed),
             yields: self.yields.load(Relaxed),
             last_worker: self.last_worker.load(Relaxed),
         }
     }
-}
 
-impl TaskStats {
-    /// The poll-time and scheduled-time histograms (read apart from the rest: a finished task's
-    /// kept record leaves them out, to keep completing a task cheap).
-    pub(crate) fn histograms(&self) -> [super::HistogramSnapshot; 2] {
-        self.timed()
-            .map_or_else(Default::default, |t| [t.poll_times.snapshot(), t.scheduled_times.snapshot()])
+    /// The measured figures and histograms (all zero if nothing was measured yet).
+    pub(crate) fn read_timed(&self) -> TimedRead {
+        self.timed().map(Timed::read).unwrap_or_default()
+    }
+
+    /// Hands the measured figures over, for the finished-task ring to keep.
+    ///
+    /// # Safety
+    /// The task is complete (no poll will write them again) and the caller holds the lock that every
+    /// reader of a live task's record holds (its owned-list shard's), so nobody reads them either.
+    pub(crate) unsafe fn take_timed(&self) -> Option<Box<Timed>> {
+        let block = self.timed.load(Relaxed);
+        if block.is_null() {
+            return None;
+        }
+        self.timed.store(ptr::null_mut(), Relaxed);
+        // SAFETY: the block came from `Box::into_raw` and this record owned it; now the caller does.
+        Some(unsafe { Box::from_raw(block) })
     }
 }
 
@@ -272,6 +275,21 @@ impl Drop for TaskStats {
 }
 
 impl Timed {
+    /// One racy read of the figures.
+    pub(crate) fn read(&self) -> TimedRead {
+        let load = |a: &AtomicU64| a.load(Relaxed);
+        TimedRead {
+            timed_polls: load(&self.timed_polls),
+            busy_ns: load(&self.busy_ns),
+            max_poll_ns: load(&self.max_poll_ns),
+            scheduled_samples: load(&self.scheduled_samples),
+            scheduled_ns: load(&self.scheduled_ns),
+            max_scheduled_ns: load(&self.max_scheduled_ns),
+            poll_times: self.poll_times.snapshot(),
+            scheduled_times: self.scheduled_times.snapshot(),
+        }
+    }
+
     const fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
@@ -338,8 +356,8 @@ impl Drop for TimedBlocks {
     }
 }
 
-/// One racy read of a task's record (but its histograms), in raw ticks, 0 for a time that has not
-/// happened yet; `snapshot.rs` turns it into durations.
+/// One racy read of a task's record but its measured figures, in raw ticks, 0 for a time that has
+/// not happened yet; `snapshot.rs` turns it into durations.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskStatsRead {
     pub(crate) parent: Option<Id>,
@@ -348,16 +366,23 @@ pub(crate) struct TaskStatsRead {
     poll_ended_at: Ticks,
     last_wake_at: Ticks,
     pub(crate) polls: u64,
-    pub(crate) timed_polls: u64,
-    pub(crate) scheduled_samples: u64,
-    pub(crate) busy_ns: u64,
-    pub(crate) max_poll_ns: u64,
-    pub(crate) scheduled_ns: u64,
-    pub(crate) max_scheduled_ns: u64,
     other_wakes: u64,
     pub(crate) self_wakes: u64,
     pub(crate) yields: u64,
     last_worker: u32,
+}
+
+/// One racy read of a task's measured figures.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct TimedRead {
+    pub(crate) timed_polls: u64,
+    pub(crate) busy_ns: u64,
+    pub(crate) max_poll_ns: u64,
+    pub(crate) scheduled_samples: u64,
+    pub(crate) scheduled_ns: u64,
+    pub(crate) max_scheduled_ns: u64,
+    pub(crate) poll_times: HistogramSnapshot,
+    pub(crate) scheduled_times: HistogramSnapshot,
 }
 
 impl TaskStatsRead {
@@ -409,28 +434,33 @@ mod tests {
         let worker = WorkerStats::new(1, std::time::Duration::from_millis(10));
         stats.poll_started(0, 150, Some(&worker));
         stats.poll_ended(0, 0, 160, Some(&worker));
-        let read = stats.read();
-        assert_eq!((read.polls, read.timed_polls, read.scheduled_samples), (1, 0, 0));
-        assert_eq!(stats.histograms(), [Default::default(); 2]);
+        let (read, timed) = (stats.read(), stats.read_timed());
+        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_samples), (1, 0, 0));
+        assert_eq!(timed.poll_times.total() + timed.scheduled_times.total(), 0);
         assert!(stats.timed().is_none(), "nothing measured, no block taken");
 
         // A measured poll finds the worker without a spare block: the measurement is dropped.
         stats.scheduled_by_wake(Some(170));
         stats.poll_started(180, 180, Some(&worker));
         stats.poll_ended(180, 190, 190, Some(&worker));
-        assert_eq!((stats.read().polls, stats.read().timed_polls), (2, 0));
+        assert_eq!((stats.read().polls, stats.read_timed().timed_polls), (2, 0));
 
         // A wake stamped at 200 and a timed poll from 300 to 400 (ticks), with spares.
         worker.timed_blocks.refill();
         stats.scheduled_by_wake(Some(200));
         stats.poll_started(300, 300, Some(&worker));
         stats.poll_ended(300, 400, 400, Some(&worker));
-        let read = stats.read();
-        assert_eq!((read.polls, read.timed_polls, read.scheduled_samples), (3, 1, 1));
-        assert_eq!(read.busy_ns, clock::nanos_between(300, 400));
-        assert_eq!(read.max_scheduled_ns, clock::nanos_between(200, 300));
-        let [polls, scheduled] = stats.histograms();
-        assert_eq!((polls.total(), scheduled.total()), (1, 1));
+        let (read, timed) = (stats.read(), stats.read_timed());
+        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_samples), (3, 1, 1));
+        assert_eq!(timed.busy_ns, clock::nanos_between(300, 400));
+        assert_eq!(timed.max_scheduled_ns, clock::nanos_between(200, 300));
+        assert_eq!((timed.poll_times.total(), timed.scheduled_times.total()), (1, 1));
         assert_eq!(read.last_worker(), Some(1));
+
+        // A completion hands the block over; the record no longer has (or frees) it.
+        // SAFETY: no poll or reader runs in this test but this thread.
+        let block = unsafe { stats.take_timed() }.expect("the block");
+        assert_eq!(block.read().timed_polls, 1);
+        assert!(stats.timed().is_none());
     }
 }

@@ -19,6 +19,7 @@ use super::Id;
 use super::{JoinHandle, Schedule};
 use crate::diag::clock;
 use crate::diag::snapshot::{FinishedRead, TaskRead, TaskRecord};
+use crate::diag::task_stats::{TaskStatsRead, Timed};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
@@ -45,28 +46,68 @@ struct Shard {
 /// Records older than `FINISHED_KEPT_FOR` stay until overwritten but are never handed out.
 #[derive(Default)]
 struct FinishedRing {
-    slots: Vec<FinishedRead>,
+    slots: Vec<FinishedSlot>,
     /// The slot the next record overwrites, once the ring is full.
     next: usize,
+}
+
+/// A finished task's record as kept: its figures copied, and its block of measured figures
+/// (histograms included) taken over rather than copied (`TaskStats::take_timed`).
+struct FinishedSlot {
+    id: Id,
+    name: Option<Arc<str>>,
+    spawned_at: &'static std::panic::Location<'static>,
+    stats: TaskStatsRead,
+    timed: Option<Box<Timed>>,
+    completed_at: clock::Ticks,
 }
 
 impl FinishedRing {
     /// Keeps the record of `header`'s task, which completed at `completed_at`, writing it straight
     /// into its slot once the ring is full (built elsewhere and moved in, the record was copied
-    /// three times per completion).
-    fn push(&mut self, header: &Header, completed_at: clock::Ticks, cap: usize) {
+    /// three times per completion). Returns the block of the record it overwrote, for the caller to
+    /// free once it has let go of the shard lock.
+    ///
+    /// # Safety
+    /// As for `TaskStats::take_timed`: the task is complete and the caller holds its shard's lock.
+    unsafe fn push(&mut self, header: &Header, completed_at: clock::Ticks, cap: usize) -> Option<Box<Timed>> {
+        // SAFETY: per this function's contract.
+        let timed = unsafe { header.stats.take_timed() };
         if self.slots.len() < cap {
-            self.slots.push(FinishedRead { task: record(header), completed_at });
-            return;
+            self.slots.push(FinishedSlot {
+                id: header.id,
+                name: header.name.clone(),
+                spawned_at: header.spawned_at,
+                stats: header.stats.read(),
+                timed,
+                completed_at,
+            });
+            return None;
         }
         let slot = &mut self.slots[self.next];
         // Not `% cap`: a division, on every completion.
         self.next = if self.next + 1 == cap { 0 } else { self.next + 1 };
-        slot.task.id = header.id;
-        slot.task.name.clone_from(&header.name);
-        slot.task.spawned_at = header.spawned_at;
-        slot.task.stats = header.stats.read();
+        slot.id = header.id;
+        slot.name.clone_from(&header.name);
+        slot.spawned_at = header.spawned_at;
+        slot.stats = header.stats.read();
         slot.completed_at = completed_at;
+        std::mem::replace(&mut slot.timed, timed)
+    }
+}
+
+impl FinishedSlot {
+    fn read(&self) -> FinishedRead {
+        FinishedRead {
+            task: TaskRecord {
+                id: self.id,
+                name: self.name.clone(),
+                spawned_at: self.spawned_at,
+                stats: self.stats,
+                timed: self.timed.as_deref().map(Timed::read).unwrap_or_default(),
+            },
+            completed_at: self.completed_at,
+        }
     }
 }
 
@@ -127,7 +168,8 @@ impl OwnedTasks {
         (join, Some(notified))
     }
 
-    /// Removes a completed task; returns the list's reference if the task was still in it.
+    /// Removes a completed task (`Harness::complete` releasing it: no poll will follow); returns the
+    /// list's reference if the task was still in it.
     pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
         let header = task.header();
         if !header.stats.is_enabled() {
@@ -136,8 +178,12 @@ impl OwnedTasks {
         // Read before the lock: the time needs no precision, and this thread's worker knows a recent one.
         let completed_at = crate::runtime::context::recent_time();
         let mut shard = self.shard(header).lock();
-        shard.finished.push(header, completed_at, self.finished_cap);
-        shard.remove(task.raw())
+        // SAFETY: the task is complete (see above) and we hold its shard's lock.
+        let overwritten = unsafe { shard.finished.push(header, completed_at, self.finished_cap) };
+        let task = shard.remove(task.raw());
+        drop(shard);
+        drop(overwritten);
+        task
     }
 
     /// Calls `f` with a racy read of every live task, one shard lock at a time.
@@ -149,11 +195,7 @@ impl OwnedTasks {
                 // SAFETY: tasks in the list are live (the list holds a reference) and their links are
                 // guarded by the shard lock we hold.
                 let header = unsafe { ptr.as_ref() };
-                f(TaskRead {
-                    record: record(header),
-                    state: header.state.load(),
-                    histograms: header.stats.histograms(),
-                });
+                f(TaskRead { record: record(header), state: header.state.load() });
                 // SAFETY: as above.
                 next = unsafe { links(ptr).with(|p| (*p).next) };
             }
@@ -166,8 +208,8 @@ impl OwnedTasks {
         for shard in self.shards.iter() {
             let shard = shard.lock();
             let recent =
-                |f: &&FinishedRead| clock::duration_between(f.completed_at, now) <= FINISHED_KEPT_FOR;
-            out.extend(shard.finished.slots.iter().filter(recent).cloned());
+                |f: &&FinishedSlot| clock::duration_between(f.completed_at, now) <= FINISHED_KEPT_FOR;
+            out.extend(shard.finished.slots.iter().filter(recent).map(FinishedSlot::read));
         }
         out.sort_by_key(|f| f.completed_at);
         out
@@ -267,13 +309,14 @@ impl Shard {
     }
 }
 
-/// A task's identity and a racy read of its diagnostics record.
+/// A live task's identity and a racy read of its diagnostics record. Caller holds its shard's lock.
 fn record(header: &Header) -> TaskRecord {
     TaskRecord {
         id: header.id,
         name: header.name.clone(),
         spawned_at: header.spawned_at,
         stats: header.stats.read(),
+        timed: header.stats.read_timed(),
     }
 }
 
