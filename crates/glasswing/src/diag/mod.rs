@@ -33,7 +33,6 @@ use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 use worker::WorkerStats;
@@ -68,8 +67,6 @@ impl Default for DiagConfig {
 pub(crate) struct RuntimeDiag {
     pub(crate) config: DiagConfig,
     pub(crate) workers: Box<[CachePadded<WorkerStats>]>,
-    /// Tasks spawned from threads that are not workers (each worker counts its own).
-    spawned_outside_workers: AtomicU64,
     /// Long polls, newest last; an entry is updated in place when its poll ends.
     pub(crate) long_polls: Mutex<VecDeque<LongPoll>>,
     /// Warnings the watchdog raised, newest last.
@@ -88,7 +85,6 @@ impl RuntimeDiag {
         Arc::new(RuntimeDiag {
             config,
             workers,
-            spawned_outside_workers: AtomicU64::new(0),
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
             alarm: watchdog::Alarm::default(),
@@ -97,16 +93,6 @@ impl RuntimeDiag {
 
     pub(crate) fn enabled(&self) -> bool {
         self.config.enabled
-    }
-
-    pub(crate) fn task_spawned_outside_workers(&self) {
-        self.spawned_outside_workers.fetch_add(1, Relaxed);
-    }
-
-    /// Tasks spawned so far (with diagnostics on).
-    pub(crate) fn spawned(&self) -> u64 {
-        let by_workers: u64 = self.workers.iter().map(|w| w.spawned.load(Relaxed)).sum();
-        by_workers + self.spawned_outside_workers.load(Relaxed)
     }
 
     pub(crate) fn push_warning(&self, warning: Warning) {

@@ -243,7 +243,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     let runtime = RuntimeSnapshot {
         workers: workers.len(),
         alive_tasks,
-        spawned_tasks: diag.spawned(),
+        spawned_tasks: handle.owned().spawned(),
         global_queue_depth: handle.global_queue_depth(),
         blocking_threads,
         idle_blocking_threads,

@@ -64,8 +64,6 @@ pub(crate) struct WorkerStats {
     /// Polls timed, and their total time: busy time is their mean times `polls()`.
     pub(crate) timed_polls: AtomicU64,
     pub(crate) busy_ns: AtomicU64,
-    /// Tasks spawned from this worker's thread.
-    pub(crate) spawned: AtomicU64,
     pub(crate) parks: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,
@@ -171,12 +169,6 @@ impl WorkerStats {
     /// Polls this worker has started.
     pub(crate) fn polls(&self) -> u64 {
         self.poll_seq.load(Relaxed).div_ceil(2)
-    }
-
-    /// Counts a task spawned from this worker's thread.
-    #[inline]
-    pub(crate) fn task_spawned(&self) {
-        add(&self.spawned, 1);
     }
 
     /// A recent time on this worker (see `recent`); 0 if none yet.

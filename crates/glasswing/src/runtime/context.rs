@@ -167,26 +167,19 @@ pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) ->
 /// What a spawn from this thread knows for the new task's record: its parent (the task being
 /// polled, if any), and, with diagnostics on, its creation time (else 0). The time is the start of
 /// the timed poll that spawns (as for wakes: see `wake_time`), a worker's recent time during a poll
-/// it does not time, or a clock reading. Counts the spawn on this thread's worker, if it is one;
-/// the third value is false when the caller must count it elsewhere.
-pub(crate) fn spawning(diagnostics: bool) -> (Option<Id>, Ticks, bool) {
+/// it does not time, or a clock reading.
+pub(crate) fn spawning(diagnostics: bool) -> (Option<Id>, Ticks) {
     CONTEXT.with(|cx| {
         let parent = cx.current_task_id.get();
         if !diagnostics {
-            return (parent, 0, true);
+            return (parent, 0);
         }
-        cx.worker_stats.with(|w| match w {
-            Some(w) => {
-                w.task_spawned();
-                let at = match w.current_poll() {
-                    CurrentPoll::Timed(since) => since,
-                    CurrentPoll::Untimed if w.recent() != 0 => w.recent(),
-                    _ => clock::now(),
-                };
-                (parent, at, true)
-            }
-            None => (parent, clock::now(), false),
-        })
+        let at = cx.worker_stats.with(|w| match w.map(|w| (w.current_poll(), w.recent())) {
+            Some((CurrentPoll::Timed(since), _)) => since,
+            Some((CurrentPoll::Untimed, recent)) if recent != 0 => recent,
+            _ => clock::now(),
+        });
+        (parent, at)
     })
 }
 

@@ -105,10 +105,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let diag = self.diag();
-        let (parent, created_at, counted) = crate::runtime::context::spawning(diag.enabled());
-        if !counted {
-            diag.task_spawned_outside_workers();
-        }
+        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled());
         let meta = Meta {
             id: Id::next(),
             name: name.map(Into::into),

@@ -37,6 +37,8 @@ pub(crate) struct OwnedTasks {
 
 struct Shard {
     head: Option<NonNull<Header>>,
+    /// Tasks created in this shard so far: counted here, under the lock a spawn takes anyway.
+    spawned: u64,
     /// Records of recently finished tasks, at most `finished_cap`.
     finished: FinishedRing,
 }
@@ -129,7 +131,11 @@ impl OwnedTasks {
         OwnedTasks {
             shards: (0..n)
                 .map(|_| {
-                    CachePadded::new(Mutex::new(Shard { head: None, finished: FinishedRing::default() }))
+                    CachePadded::new(Mutex::new(Shard {
+                        head: None,
+                        spawned: 0,
+                        finished: FinishedRing::default(),
+                    }))
                 })
                 .collect(),
             mask: n - 1,
@@ -156,6 +162,7 @@ impl OwnedTasks {
         let (task, notified, join) =
             unsafe { (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw)) };
         let mut shard = self.shard(raw.header()).lock();
+        shard.spawned += 1;
         // Checked under the shard lock: `close_and_shutdown_all` sets it before draining each shard.
         if self.closed.load(Ordering::Acquire) {
             drop(shard);
@@ -200,6 +207,11 @@ impl OwnedTasks {
                 next = unsafe { links(ptr).with(|p| (*p).next) };
             }
         }
+    }
+
+    /// Tasks spawned so far, one shard lock at a time.
+    pub(crate) fn spawned(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.lock().spawned).sum()
     }
 
     /// The records of tasks that finished within `FINISHED_KEPT_FOR` before `now`, oldest first.
