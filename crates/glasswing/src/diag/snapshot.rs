@@ -288,7 +288,7 @@ fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
 
 /// How long the task has been idle, if it is.
 fn idle_for(state: TaskState, stats: &TaskStatsRead, now: Ticks) -> Option<Duration> {
-    match (state, stats.poll_ended_at()) {
+    match (state, stats.idle_since()) {
         (TaskState::Idle, Some(ended)) => Some(clock::duration_between(ended, now)),
         _ => None,
     }

@@ -24,45 +24,88 @@ use super::worker::WorkerStats;
 use crate::task::Id;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+    AtomicPtr, AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
 
-const NO_WORKER: u32 = u32::MAX;
+/// The poll word: `[last worker: 16 bits][enabled: 1 bit][polls: 47 bits]`, so that an untimed
+/// poll counts itself and names its worker with one store, and the hot half fits its 32 bytes.
+const POLLS: u64 = (1 << 47) - 1;
+const ENABLED: u64 = 1 << 47;
+const WORKER_SHIFT: u32 = 48;
+const NO_WORKER: u64 = 0xFFFF;
 
-/// `repr(C)`, in the order the poll path touches the fields: an untimed poll (most polls, when they
-/// are short) touches the first 24 bytes, which share the cache line of the task header's state
-/// word (see `task/core.rs`), and the next line, where wakes are counted too.
+/// The hot half of the record, in the task header (`task/core.rs`), on the cache line of the state
+/// word: all that an untimed poll writes, and what a wake writes, so that neither touches another
+/// line of the task (the future comes right after the header).
+#[repr(C)]
+pub(crate) struct StatsHead {
+    /// See `POLLS`. The enabled bit is set at spawn from the runtime's `diagnostics` setting; when
+    /// it is clear nothing in the record is written.
+    poll_word: AtomicU64,
+    /// When the task's present phase began: while it is scheduled, when the wake scheduled it (0:
+    /// not measured), read by the poll that wake causes; once it is idle, when its last poll ended
+    /// (0: never).
+    since: AtomicU64,
+    /// Wakes from anywhere but the task's own poll that had an effect: one that scheduled the idle
+    /// task, or woke it while it ran (counted by its poller, once per poll). See `task/waker.rs`.
+    other_wakes: AtomicU64,
+    /// Wakes from the task's own poll that yield (`yield_now`, coop budget): written by its poller.
+    yields: AtomicU64,
+}
+
+/// The rest of the record, in the task's trailer: written once, or rarely.
 ///
 /// The measured figures (`Timed`, 128 bytes with the two histograms) live in a block of their own,
 /// which the task gets at its first measured poll, from the polling worker's `TimedBlocks`: a
 /// worker that samples measures few polls, so most short-lived tasks never need one. Inline, they
 /// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
 /// a fifth longer, from the memory alone.
-#[repr(C)]
-pub(crate) struct TaskStats {
-    polls: AtomicU64,
-    /// When the pending wake scheduled the task; read and cleared by the next poll.
-    scheduled_at: AtomicU64,
-    last_worker: AtomicU32,
-    /// Set at spawn from the runtime's `diagnostics` setting; when false nothing here is written.
-    enabled: bool,
-    /// End of the last poll: the task has been idle since (unless scheduled or running). 0 = never.
-    poll_ended_at: AtomicU64,
-    /// Wakes from the task's own poll: written only by its poller.
-    yields: AtomicU64,
+pub(crate) struct StatsTail {
+    /// Other wakes from the task's own poll: written by its poller.
     self_wakes: AtomicU64,
-    /// Wakes from anywhere but the task's own poll that had an effect: one that scheduled the idle
-    /// task, or woke it while it ran (counted by its poller, once per poll). See `task/waker.rs`.
-    other_wakes: AtomicU64,
     /// 0 until the first poll starts.
     first_poll_at: AtomicU64,
-    /// 0 = never woken.
+    /// 0 = never woken (by a wake whose time was measured).
     last_wake_at: AtomicU64,
-    pub(crate) parent: Option<Id>,
-    pub(crate) created_at: Ticks,
+    parent: Option<Id>,
+    created_at: Ticks,
     /// Null until the first measured poll or scheduled time; then a block this record owns, set
     /// once by the poller (Release) and freed with the record.
     timed: AtomicPtr<Timed>,
+}
+
+/// The two halves of a task's record, for a task `created_at` (see `context::spawning`) by `parent`.
+pub(crate) fn record(enabled: bool, parent: Option<Id>, created_at: Ticks) -> (StatsHead, StatsTail) {
+    let head = StatsHead {
+        poll_word: AtomicU64::new(NO_WORKER << WORKER_SHIFT | if enabled { ENABLED } else { 0 }),
+        // Spawning schedules the task.
+        since: AtomicU64::new(created_at),
+        other_wakes: AtomicU64::new(0),
+        yields: AtomicU64::new(0),
+    };
+    let tail = StatsTail {
+        self_wakes: AtomicU64::new(0),
+        first_poll_at: AtomicU64::new(0),
+        last_wake_at: AtomicU64::new(0),
+        parent,
+        created_at,
+        timed: AtomicPtr::new(ptr::null_mut()),
+    };
+    (head, tail)
+}
+
+impl StatsHead {
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.poll_word.load(Relaxed) & ENABLED != 0
+    }
+}
+
+/// A task's record: its two halves (`Header::stats`).
+#[derive(Clone, Copy)]
+pub(crate) struct TaskStats<'a> {
+    head: &'a StatsHead,
+    tail: &'a StatsTail,
 }
 
 /// The figures of the measured polls and scheduled times of one task.
@@ -80,45 +123,29 @@ pub(crate) struct Timed {
     scheduled_times: Histogram,
 }
 
-impl TaskStats {
-    /// The record of a task created at `created_at` (see `context::spawning`), by `parent`.
-    pub(crate) fn new(enabled: bool, parent: Option<Id>, created_at: Ticks) -> TaskStats {
-        TaskStats {
-            polls: AtomicU64::new(0),
-            // Spawning schedules the task.
-            scheduled_at: AtomicU64::new(created_at),
-            last_worker: AtomicU32::new(NO_WORKER),
-            enabled,
-            poll_ended_at: AtomicU64::new(0),
-            yields: AtomicU64::new(0),
-            self_wakes: AtomicU64::new(0),
-            other_wakes: AtomicU64::new(0),
-            first_poll_at: AtomicU64::new(0),
-            last_wake_at: AtomicU64::new(0),
-            parent,
-            created_at,
-            timed: AtomicPtr::new(ptr::null_mut()),
-        }
+impl<'a> TaskStats<'a> {
+    pub(crate) fn new(head: &'a StatsHead, tail: &'a StatsTail) -> TaskStats<'a> {
+        TaskStats { head, tail }
     }
 
     #[inline]
     pub(crate) fn is_enabled(&self) -> bool {
-        self.enabled
+        self.head.is_enabled()
     }
 
     /// The measured figures, with a block taken from `worker` on first use (or allocated, for a
     /// poll outside any worker); `None` if the worker has no block left (this measurement is
     /// dropped: one sample less). Caller holds RUNNING.
     #[inline]
-    fn timed_mut(&self, worker: Option<&WorkerStats>) -> Option<&Timed> {
-        let mut block = self.timed.load(Relaxed);
+    fn timed_mut(&self, worker: Option<&WorkerStats>) -> Option<&'a Timed> {
+        let mut block = self.tail.timed.load(Relaxed);
         if block.is_null() {
             block = match worker {
                 Some(w) => w.timed_blocks.take()?,
                 None => Box::into_raw(Box::new(Timed::new())),
             };
             // Release: a snapshot that sees the pointer sees the block's zeroed figures.
-            self.timed.store(block, Release);
+            self.tail.timed.store(block, Release);
         }
         // SAFETY: a non-null `timed` points to a live block that this record owns until it drops;
         // it is only ever accessed through shared references.
@@ -126,8 +153,8 @@ impl TaskStats {
     }
 
     /// The measured figures, if any were measured yet. Any thread.
-    fn timed(&self) -> Option<&Timed> {
-        let block = self.timed.load(Acquire);
+    fn timed(&self) -> Option<&'a Timed> {
+        let block = self.tail.timed.load(Acquire);
         // SAFETY: as in `timed_mut`; Acquire pairs with the Release that published the block.
         (!block.is_null()).then(|| unsafe { &*block })
     }
@@ -136,20 +163,19 @@ impl TaskStats {
     /// `recent`, a recent time on that worker. Caller holds RUNNING.
     #[inline]
     pub(crate) fn poll_started(&self, start: Ticks, recent: Ticks, worker: Option<&WorkerStats>) {
-        let polls = self.polls.load(Relaxed);
-        self.polls.store(polls + 1, Relaxed);
+        let polls = self.head.poll_word.load(Relaxed) & POLLS;
+        let worker_bits = worker.map_or(NO_WORKER, |w| (w.index as u64).min(NO_WORKER - 1));
+        self.head.poll_word.store(worker_bits << WORKER_SHIFT | ENABLED | (polls + 1) & POLLS, Relaxed);
         if polls == 0 {
-            let at = if start != 0 { start } else { recent.max(self.created_at) };
-            self.first_poll_at.store(at, Relaxed);
+            let at = if start != 0 { start } else { recent.max(self.tail.created_at) };
+            self.tail.first_poll_at.store(at, Relaxed);
         }
-        let scheduled_at = self.scheduled_at.load(Relaxed);
-        if scheduled_at != 0 {
-            self.scheduled_at.store(0, Relaxed);
-            if start != 0 {
+        if start != 0 {
+            let scheduled_at = self.head.since.load(Relaxed);
+            if scheduled_at != 0 {
                 self.scheduled_for(clock::nanos_between(scheduled_at, start), worker);
             }
         }
-        self.last_worker.store(worker.map_or(NO_WORKER, |w| w.index as u32), Relaxed);
     }
 
     /// Out of line, so that the untimed poll's path stays small enough to inline.
@@ -169,7 +195,7 @@ impl TaskStats {
     pub(crate) fn poll_ended(&self, start: Ticks, end: Ticks, recent: Ticks, worker: Option<&WorkerStats>) {
         if end == 0 {
             // `read` makes up for a `recent` older than the task.
-            self.poll_ended_at.store(recent, Relaxed);
+            self.head.since.store(recent, Relaxed);
             return;
         }
         self.timed_poll_ended(start, end, worker);
@@ -185,26 +211,30 @@ impl TaskStats {
             raise(&t.max_poll_ns, ns);
             t.poll_times.record(ns);
         }
-        self.poll_ended_at.store(end, Relaxed);
+        self.head.since.store(end, Relaxed);
     }
 
-    /// The task was woken during the poll that ended at `end`, and is scheduled again from then.
-    /// Caller still owns the task's only `Notified`.
+    /// The task was woken during the poll that ended at `end` (0 if that poll was not timed: then
+    /// this scheduled time goes unmeasured), and is scheduled again from then. Caller still owns
+    /// the task's only `Notified`.
+    #[inline]
     pub(crate) fn rescheduled(&self, end: Ticks) {
-        self.scheduled_at.store(end, Relaxed);
-        self.last_wake_at.store(end, Relaxed);
+        self.head.since.store(end, Relaxed);
+        if end != 0 {
+            self.tail.last_wake_at.store(end, Relaxed);
+        }
     }
 
     /// The task woke itself during its poll, by yielding or not. Caller: the poller's thread.
     #[inline]
     pub(crate) fn woke_self(&self, yielded: bool) {
-        add(if yielded { &self.yields } else { &self.self_wakes }, 1);
+        add(if yielded { &self.head.yields } else { &self.tail.self_wakes }, 1);
     }
 
     /// Another thread woke the task during the poll that just ended (it was not its own wake).
     /// Caller holds RUNNING.
     pub(crate) fn woken_during_poll(&self) {
-        add(&self.other_wakes, 1);
+        add(&self.head.other_wakes, 1);
     }
 
     /// A wake scheduled the idle task: its scheduled time starts `at` (see `context::wake_time`), or
@@ -212,14 +242,14 @@ impl TaskStats {
     /// caused (which happens after, through the run queue); the wake before it happened before that
     /// transition, through the state word.
     pub(crate) fn scheduled_by_wake(&self, at: Option<Ticks>) {
-        add(&self.other_wakes, 1);
+        add(&self.head.other_wakes, 1);
         match at {
             Some(at) => {
-                self.scheduled_at.store(at, Relaxed);
-                self.last_wake_at.store(at, Relaxed);
+                self.head.since.store(at, Relaxed);
+                self.tail.last_wake_at.store(at, Relaxed);
             }
             // From a poll its worker does not time: this scheduled time goes unmeasured.
-            None => self.scheduled_at.store(0, Relaxed),
+            None => self.head.since.store(0, Relaxed),
         }
     }
 
@@ -228,17 +258,19 @@ impl TaskStats {
     /// when a snapshot asks).
     #[inline]
     pub(crate) fn read(&self) -> TaskStatsRead {
+        let (head, tail) = (self.head, self.tail);
+        let word = head.poll_word.load(Relaxed);
         TaskStatsRead {
-            parent: self.parent,
-            created_at: self.created_at,
-            first_poll_at: self.first_poll_at.load(Relaxed),
-            poll_ended_at: self.poll_ended_at.load(Relaxed),
-            last_wake_at: self.last_wake_at.load(Relaxed),
-            polls: self.polls.load(Relaxed),
-            other_wakes: self.other_wakes.load(Relaxed),
-            self_wakes: self.self_wakes.load(Relaxed),
-            yields: self.yields.load(Relaxed),
-            last_worker: self.last_worker.load(Relaxed),
+            parent: tail.parent,
+            created_at: tail.created_at,
+            first_poll_at: tail.first_poll_at.load(Relaxed),
+            since: head.since.load(Relaxed),
+            last_wake_at: tail.last_wake_at.load(Relaxed),
+            polls: word & POLLS,
+            other_wakes: head.other_wakes.load(Relaxed),
+            self_wakes: tail.self_wakes.load(Relaxed),
+            yields: head.yields.load(Relaxed),
+            last_worker: (word >> WORKER_SHIFT) as u16,
         }
     }
 
@@ -253,17 +285,17 @@ impl TaskStats {
     /// The task is complete (no poll will write them again) and the caller holds the lock that every
     /// reader of a live task's record holds (its owned-list shard's), so nobody reads them either.
     pub(crate) unsafe fn take_timed(&self) -> Option<Box<Timed>> {
-        let block = self.timed.load(Relaxed);
+        let block = self.tail.timed.load(Relaxed);
         if block.is_null() {
             return None;
         }
-        self.timed.store(ptr::null_mut(), Relaxed);
+        self.tail.timed.store(ptr::null_mut(), Relaxed);
         // SAFETY: the block came from `Box::into_raw` and this record owned it; now the caller does.
         Some(unsafe { Box::from_raw(block) })
     }
 }
 
-impl Drop for TaskStats {
+impl Drop for StatsTail {
     fn drop(&mut self) {
         let block = *self.timed.get_mut();
         if !block.is_null() {
@@ -363,13 +395,14 @@ pub(crate) struct TaskStatsRead {
     pub(crate) parent: Option<Id>,
     pub(crate) created_at: Ticks,
     first_poll_at: Ticks,
-    poll_ended_at: Ticks,
+    /// `StatsHead::since`.
+    since: Ticks,
     last_wake_at: Ticks,
     pub(crate) polls: u64,
     other_wakes: u64,
     pub(crate) self_wakes: u64,
     pub(crate) yields: u64,
-    last_worker: u32,
+    last_worker: u16,
 }
 
 /// One racy read of a task's measured figures.
@@ -390,9 +423,11 @@ impl TaskStatsRead {
         Some(self.first_poll_at).filter(|&t| t != 0)
     }
 
-    /// An untimed poll's end is a worker's recent time, which may be older than the task itself.
-    pub(crate) fn poll_ended_at(&self) -> Option<Ticks> {
-        Some(self.poll_ended_at).filter(|&t| t != 0).map(|t| t.max(self.created_at))
+    /// When the last poll ended, for a task that is idle (for one scheduled or running, the result
+    /// means nothing). An untimed poll's end is a worker's recent time, which may be older than the
+    /// task itself.
+    pub(crate) fn idle_since(&self) -> Option<Ticks> {
+        Some(self.since).filter(|&t| t != 0).map(|t| t.max(self.created_at))
     }
 
     pub(crate) fn last_wake_at(&self) -> Option<Ticks> {
@@ -405,7 +440,7 @@ impl TaskStatsRead {
     }
 
     pub(crate) fn last_worker(&self) -> Option<usize> {
-        Some(self.last_worker).filter(|&w| w != NO_WORKER).map(|w| w as usize)
+        Some(self.last_worker).filter(|&w| u64::from(w) != NO_WORKER).map(usize::from)
     }
 }
 
@@ -429,7 +464,8 @@ mod tests {
 
     #[test]
     fn measured_figures_start_at_the_first_measured_poll() {
-        let stats = TaskStats::new(true, None, 100);
+        let (head, tail) = record(true, None, 100);
+        let stats = TaskStats::new(&head, &tail);
         // An untimed poll (start 0) writes nothing measured.
         let worker = WorkerStats::new(1, std::time::Duration::from_millis(10));
         stats.poll_started(0, 150, Some(&worker));

@@ -3,22 +3,27 @@
 //! ```text
 //! Cell<F, S>  (#[repr(C)], one allocation per task)
 //! +--------------------------------------------------------------+
-//! | Header   state word | queue link | vtable | id | spawn location |  read through untyped pointers
-//! |          diagnostics record | owned links | name              |
+//! | Header   state word | vtable | id | spawn location |           |  what every poll and wake touches:
+//! |          the hot half of the diagnostics record               |  64 bytes
 //! +--------------------------------------------------------------+
 //! | Core     scheduler S | Stage<F>: the future, then its output  |  touched only by the poller
 //! +--------------------------------------------------------------+
-//! | Trailer  join waker                                           |  shared by JoinHandle and completer
+//! | Trailer  owned-list links | queue link | name |               |  touched at spawn, completion,
+//! |          the rest of the diagnostics record | join waker      |  through the global queue, by snapshots
 //! +--------------------------------------------------------------+
 //! ```
 //!
 //! The header comes first so that a `NonNull<Header>` is also a pointer to the whole cell: the run
 //! queues, the owned-tasks list and the wakers hold only that pointer and reach the typed parts through
-//! the vtable, which is monomorphised once per future type.
+//! the vtable, which is monomorphised once per future type (the trailer through the offset it
+//! records). The header holds only what a poll or a wake touches, so that the future comes right
+//! after it: a poll of a small task touches two cache lines or three, not four. With the list links,
+//! the name and the whole record in the header, 200 tasks yielding in turn no longer fitted in the
+//! L1 cache and took 16% longer than on Tokio (whose task is 128 bytes, laid out the same way).
 
 use super::state::State;
 use super::{Id, Vtable};
-use crate::diag::task_stats::TaskStats;
+use crate::diag::task_stats::{self, StatsHead, StatsTail, TaskStats};
 use crate::loom::cell::UnsafeCell;
 use std::alloc::{self, Layout};
 use std::future::Future;
@@ -35,25 +40,17 @@ pub(crate) struct Pointers {
     pub(crate) next: Option<NonNull<Header>>,
 }
 
-/// The untyped part of a task: everything the runtime needs without knowing the future's type.
-///
-/// The per-task diagnostics record (`diag::task_stats`) lives here too: written by the thread that
-/// holds RUNNING (and by wakers, for wake counts), read racily by snapshots, so that it changes
-/// neither the allocation scheme nor any transition.
-///
-/// Field order is cache-line order: what every poll reads or writes (state, vtable, id, spawn
-/// location, the hot part of the stats) first, the owned-list links and the name after.
+/// The part of a task that every poll and every wake touches, and that needs no knowledge of the
+/// future's type. The hot half of the per-task diagnostics record (`diag::task_stats`) lives here:
+/// written by the thread that holds RUNNING (and by wakers, for wake counts), read racily by
+/// snapshots, so that it changes neither the allocation scheme nor any transition.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
-    /// Link of the intrusive injection queue; owned by whoever holds the task's `Notified`.
-    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: Id,
     pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) stats: TaskStats,
-    pub(crate) owned: UnsafeCell<Pointers>,
-    pub(crate) name: Option<Arc<str>>,
+    pub(crate) stats: StatsHead,
 }
 
 /// The future while it runs, then its output until the `JoinHandle` takes it.
@@ -69,8 +66,17 @@ pub(crate) struct Core<F: Future, S> {
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
 
+/// The part of a task that its polls do not touch. Reached from a header pointer through
+/// `Vtable::trailer_offset` (see `Header::trailer`).
 #[repr(C)]
 pub(crate) struct Trailer {
+    /// Links of the owned-tasks list; guarded by that list's shard lock.
+    pub(crate) owned: UnsafeCell<Pointers>,
+    /// Link of the intrusive injection queue; owned by whoever holds the task's `Notified`.
+    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) name: Option<Arc<str>>,
+    /// The rest of the diagnostics record.
+    pub(crate) stats: StatsTail,
     /// The `JoinHandle`'s waker; who may touch it is decided by the JOIN_WAKER bit (see `state.rs`).
     pub(crate) waker: UnsafeCell<Option<Waker>>,
 }
@@ -102,7 +108,31 @@ impl Meta {
     }
 }
 
+impl Header {
+    /// The task's trailer.
+    ///
+    /// # Safety
+    /// `ptr` points at a live task's header (and carries the whole cell's provenance, as every
+    /// header pointer the runtime keeps does).
+    pub(crate) unsafe fn trailer<'a>(ptr: NonNull<Header>) -> &'a Trailer {
+        // SAFETY: the vtable was made for this cell's type and records where its trailer is.
+        unsafe { &*ptr.as_ptr().cast::<u8>().add(ptr.as_ref().vtable.trailer_offset).cast::<Trailer>() }
+    }
+
+    /// The task's diagnostics record, both halves.
+    ///
+    /// # Safety
+    /// As for `trailer`.
+    pub(crate) unsafe fn stats<'a>(ptr: NonNull<Header>) -> TaskStats<'a> {
+        // SAFETY: per the caller's contract.
+        unsafe { TaskStats::new(&(*ptr.as_ptr()).stats, &Header::trailer(ptr).stats) }
+    }
+}
+
 impl<F: Future, S: 'static> Cell<F, S> {
+    /// Where the trailer is, from the start of the cell (and so of its header).
+    pub(crate) const TRAILER_OFFSET: usize = std::mem::offset_of!(Cell<F, S>, trailer);
+
     /// Allocates the task; the result is its only pointer.
     pub(crate) fn allocate(future: F, scheduler: S, meta: Meta, vtable: &'static Vtable) -> NonNull<Header> {
         // Allocated first and written after: `Box::new` builds the cell on the stack before it
@@ -112,19 +142,23 @@ impl<F: Future, S: 'static> Cell<F, S> {
         let Some(cell) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<Cell<F, S>>()) else {
             alloc::handle_alloc_error(layout)
         };
+        let (head, tail) = task_stats::record(meta.diagnostics, meta.parent, meta.created_at);
         let value = Cell {
             header: Header {
                 state: State::new(),
-                queue_next: UnsafeCell::new(None),
                 vtable,
                 id: meta.id,
                 spawned_at: meta.spawned_at,
-                stats: TaskStats::new(meta.diagnostics, meta.parent, meta.created_at),
-                owned: UnsafeCell::new(Pointers::default()),
-                name: meta.name,
+                stats: head,
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
-            trailer: Trailer { waker: UnsafeCell::new(None) },
+            trailer: Trailer {
+                owned: UnsafeCell::new(Pointers::default()),
+                queue_next: UnsafeCell::new(None),
+                name: meta.name,
+                stats: tail,
+                waker: UnsafeCell::new(None),
+            },
         };
         // SAFETY: `cell` is a fresh allocation with the layout of a `Cell<F, S>`; writing one there
         // initializes it. It is freed as a `Box` (`harness::dealloc`), which allocating with the
@@ -218,5 +252,17 @@ impl Trailer {
             Some(waker) => waker.wake_by_ref(),
             None => panic!("JOIN_WAKER set without a waker"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Header;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_header_is_one_cache_line() {
+        // What a poll or a wake touches, and nothing else: the future follows it.
+        assert_eq!(std::mem::size_of::<Header>(), 64);
     }
 }

@@ -7,6 +7,7 @@ use super::raw::{Notified, RawTask, Task};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
+use crate::diag::task_stats::TaskStats;
 use crate::runtime::context;
 use std::any::Any;
 use std::future::Future;
@@ -40,6 +41,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { &self.cell.as_ref().trailer }
     }
 
+    fn stats(&self) -> TaskStats<'_> {
+        TaskStats::new(&self.header().stats, &self.trailer().stats)
+    }
+
     fn raw(&self) -> RawTask {
         // SAFETY: the cell is alive.
         unsafe { RawTask::from_raw(self.cell.cast()) }
@@ -57,7 +62,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let waker = unsafe { waker::borrowed(header_ptr) };
         let mut cx = Context::from_waker(&waker);
         let header = self.header();
-        let stats = &header.stats;
+        let stats = self.stats();
         let mut poll_future = || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: the RUNNING bit won above gives exclusive access to the future.
@@ -126,7 +131,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     }))
                 });
                 // SAFETY: still RUNNING.
-                unsafe { self.core().store_output(Err(JoinError::panic(self.header(), payload))) };
+                unsafe {
+                    self.core().store_output(Err(JoinError::panic(self.header(), self.trailer(), payload)))
+                };
                 self.complete();
             }
         }
@@ -142,8 +149,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             }))
         });
         let err = match res {
-            Ok(()) => JoinError::cancelled(self.header()),
-            Err(payload) => JoinError::panic(self.header(), payload),
+            Ok(()) => JoinError::cancelled(self.header(), self.trailer()),
+            Err(payload) => JoinError::panic(self.header(), self.trailer(), payload),
         };
         // SAFETY: the caller holds RUNNING.
         unsafe { self.core().store_output(Err(err)) };
@@ -267,12 +274,12 @@ fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<()
 }
 
 impl JoinError {
-    fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError::new_panic(header.id, header.spawned_at, header.name.as_deref(), payload)
+    fn panic(header: &Header, trailer: &Trailer, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError::new_panic(header.id, header.spawned_at, trailer.name.as_deref(), payload)
     }
 
-    fn cancelled(header: &Header) -> JoinError {
-        JoinError::new_cancelled(header.id, header.spawned_at, header.name.as_deref())
+    fn cancelled(header: &Header, trailer: &Trailer) -> JoinError {
+        JoinError::new_cancelled(header.id, header.spawned_at, trailer.name.as_deref())
     }
 }
 

@@ -1,6 +1,6 @@
 //! `OwnedTasks`: every live task of one runtime, so that shutdown can find and cancel each of them.
 //!
-//! An intrusive doubly linked list (the links live in each task's header, so adding a task allocates
+//! An intrusive doubly linked list (the links live in each task's trailer, so adding a task allocates
 //! nothing), split into shards by task id so that workers spawning and completing tasks at the same
 //! time rarely contend on one lock. Each shard has a cache line to itself: unpadded, four 16-byte
 //! shards shared a line, and a thread spawning while workers completed tasks kept moving that line
@@ -65,22 +65,23 @@ struct FinishedSlot {
 }
 
 impl FinishedRing {
-    /// Keeps the record of `header`'s task, which completed at `completed_at`, writing it straight
+    /// Keeps the record of `task`, which completed at `completed_at`, writing it straight
     /// into its slot once the ring is full (built elsewhere and moved in, the record was copied
     /// three times per completion). Returns the block of the record it overwrote, for the caller to
     /// free once it has let go of the shard lock.
     ///
     /// # Safety
     /// As for `TaskStats::take_timed`: the task is complete and the caller holds its shard's lock.
-    unsafe fn push(&mut self, header: &Header, completed_at: clock::Ticks, cap: usize) -> Option<Box<Timed>> {
+    unsafe fn push(&mut self, task: RawTask, completed_at: clock::Ticks, cap: usize) -> Option<Box<Timed>> {
+        let (header, trailer, stats) = (task.header(), task.trailer(), task.stats());
         // SAFETY: per this function's contract.
-        let timed = unsafe { header.stats.take_timed() };
+        let timed = unsafe { stats.take_timed() };
         if self.slots.len() < cap {
             self.slots.push(FinishedSlot {
                 id: header.id,
-                name: header.name.clone(),
+                name: trailer.name.clone(),
                 spawned_at: header.spawned_at,
-                stats: header.stats.read(),
+                stats: stats.read(),
                 timed,
                 completed_at,
             });
@@ -90,9 +91,9 @@ impl FinishedRing {
         // Not `% cap`: a division, on every completion.
         self.next = if self.next + 1 == cap { 0 } else { self.next + 1 };
         slot.id = header.id;
-        slot.name.clone_from(&header.name);
+        slot.name.clone_from(&trailer.name);
         slot.spawned_at = header.spawned_at;
-        slot.stats = header.stats.read();
+        slot.stats = stats.read();
         slot.completed_at = completed_at;
         std::mem::replace(&mut slot.timed, timed)
     }
@@ -186,7 +187,7 @@ impl OwnedTasks {
         let completed_at = crate::runtime::context::recent_time();
         let mut shard = self.shard(header).lock();
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
-        let overwritten = unsafe { shard.finished.push(header, completed_at, self.finished_cap) };
+        let overwritten = unsafe { shard.finished.push(task.raw(), completed_at, self.finished_cap) };
         let task = shard.remove(task.raw());
         drop(shard);
         drop(overwritten);
@@ -201,8 +202,8 @@ impl OwnedTasks {
             while let Some(ptr) = next {
                 // SAFETY: tasks in the list are live (the list holds a reference) and their links are
                 // guarded by the shard lock we hold.
-                let header = unsafe { ptr.as_ref() };
-                f(TaskRead { record: record(header), state: header.state.load() });
+                let task = unsafe { RawTask::from_raw(ptr) };
+                f(TaskRead { record: record(task), state: task.header().state.load() });
                 // SAFETY: as above.
                 next = unsafe { links(ptr).with(|p| (*p).next) };
             }
@@ -233,9 +234,9 @@ impl OwnedTasks {
         let mut next = shard.head;
         while let Some(ptr) = next {
             // SAFETY: as in `for_each_task`.
-            let header = unsafe { ptr.as_ref() };
-            if header.id == id {
-                return header.name.clone();
+            let task = unsafe { RawTask::from_raw(ptr) };
+            if task.header().id == id {
+                return task.trailer().name.clone();
             }
             // SAFETY: as above.
             next = unsafe { links(ptr).with(|p| (*p).next) };
@@ -322,13 +323,14 @@ impl Shard {
 }
 
 /// A live task's identity and a racy read of its diagnostics record. Caller holds its shard's lock.
-fn record(header: &Header) -> TaskRecord {
+fn record(task: RawTask) -> TaskRecord {
+    let stats = task.stats();
     TaskRecord {
-        id: header.id,
-        name: header.name.clone(),
-        spawned_at: header.spawned_at,
-        stats: header.stats.read(),
-        timed: header.stats.read_timed(),
+        id: task.header().id,
+        name: task.trailer().name.clone(),
+        spawned_at: task.header().spawned_at,
+        stats: stats.read(),
+        timed: stats.read_timed(),
     }
 }
 
@@ -336,5 +338,5 @@ fn record(header: &Header) -> TaskRecord {
 /// `ptr` is a live task header.
 unsafe fn links(ptr: NonNull<Header>) -> &'static crate::loom::cell::UnsafeCell<super::core::Pointers> {
     // SAFETY: per the caller's contract; the 'static lifetime never outlives the caller's use.
-    unsafe { &(*ptr.as_ptr()).owned }
+    unsafe { &Header::trailer(ptr).owned }
 }

@@ -4,9 +4,10 @@
 //! Everything the scheduler does with a task goes through the vtable, so queues and lists hold one
 //! pointer per task and never know the future's type.
 
-use super::core::{Cell, Header, Meta};
+use super::core::{Cell, Header, Meta, Trailer};
 use super::harness;
 use super::{JoinHandle, Schedule};
+use crate::diag::task_stats::TaskStats;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;
@@ -20,6 +21,8 @@ pub(crate) struct Vtable {
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Where the trailer is, from the start of the cell (`Header::trailer`).
+    pub(crate) trailer_offset: usize,
 }
 
 fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -30,6 +33,7 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         try_read_output: harness::try_read_output::<F, S>,
         drop_join_handle_slow: harness::drop_join_handle_slow::<F, S>,
         shutdown: harness::shutdown::<F, S>,
+        trailer_offset: Cell::<F, S>::TRAILER_OFFSET,
     }
 }
 
@@ -64,6 +68,16 @@ impl RawTask {
         // SAFETY: a RawTask is only made from a live task, and it is used only while some reference
         // keeps that task alive.
         unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn trailer(&self) -> &Trailer {
+        // SAFETY: as above; the pointer came from the allocation, with the whole cell's provenance.
+        unsafe { Header::trailer(self.ptr) }
+    }
+
+    pub(crate) fn stats(&self) -> TaskStats<'_> {
+        // SAFETY: as above.
+        unsafe { Header::stats(self.ptr) }
     }
 
     /// Polls the task; consumes the `Notified` reference.

@@ -67,7 +67,7 @@ unsafe fn wake(ptr: *const ()) {
             // We won the transition that schedules the task and still hold our reference: nobody
             // else touches the wake figures until the task is polled.
             if diagnostics {
-                header.stats.scheduled_by_wake(context::wake_time());
+                task.stats().scheduled_by_wake(context::wake_time());
             }
             task.schedule();
             task.drop_waker_reference();
@@ -82,7 +82,7 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     match header.state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => {
             if header.stats.is_enabled() {
-                header.stats.scheduled_by_wake(context::wake_time());
+                task.stats().scheduled_by_wake(context::wake_time());
             }
             task.schedule();
         }
@@ -103,7 +103,7 @@ fn count_self_wake(task: RawTask, id: super::Id) {
     // `self_wake` looks only at this thread: the task is touched only if this thread is polling it,
     // and then that poll's reference keeps it alive (a wake by value may have dropped ours).
     if let Some(yielded) = context::self_wake(id) {
-        task.header().stats.woke_self(yielded);
+        task.stats().woke_self(yielded);
     }
 }
 

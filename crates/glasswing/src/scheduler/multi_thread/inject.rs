@@ -32,12 +32,12 @@ unsafe impl Send for Synced {}
 fn set_next(task: NonNull<Header>, next: Option<NonNull<Header>>) {
     // SAFETY: `task` is a live header whose `Notified` the caller owns (or the list owns, under the
     // lock): the queue link belongs to the owner of the `Notified`.
-    unsafe { task.as_ref() }.queue_next.with_mut(|p| unsafe { *p = next });
+    unsafe { Header::trailer(task) }.queue_next.with_mut(|p| unsafe { *p = next });
 }
 
 fn take_next(task: NonNull<Header>) -> Option<NonNull<Header>> {
     // SAFETY: as for `set_next`.
-    unsafe { task.as_ref() }.queue_next.with_mut(|p| unsafe { (*p).take() })
+    unsafe { Header::trailer(task) }.queue_next.with_mut(|p| unsafe { (*p).take() })
 }
 
 impl Inject {
