@@ -34,6 +34,11 @@ const ENABLED: u64 = 1 << 47;
 const WORKER_SHIFT: u32 = 48;
 const NO_WORKER: u64 = 0xFFFF;
 
+/// The bits of the poll word that a poll on worker `index` sets: the worker and the enabled flag.
+pub(crate) fn poll_word_tag(index: usize) -> u64 {
+    (index as u64).min(NO_WORKER - 1) << WORKER_SHIFT | ENABLED
+}
+
 /// The hot half of the record, in the task header (`task/core.rs`), on the cache line of the state
 /// word: all that an untimed poll writes, and what a wake writes, so that neither touches another
 /// line of the task (the future comes right after the header).
@@ -164,8 +169,8 @@ impl<'a> TaskStats<'a> {
     #[inline]
     pub(crate) fn poll_started(&self, start: Ticks, recent: Ticks, worker: Option<&WorkerStats>) {
         let polls = self.head.poll_word.load(Relaxed) & POLLS;
-        let worker_bits = worker.map_or(NO_WORKER, |w| (w.index as u64).min(NO_WORKER - 1));
-        self.head.poll_word.store(worker_bits << WORKER_SHIFT | ENABLED | (polls + 1) & POLLS, Relaxed);
+        let tag = worker.map_or(NO_WORKER << WORKER_SHIFT | ENABLED, |w| w.poll_word_tag);
+        self.head.poll_word.store(tag | (polls + 1) & POLLS, Relaxed);
         if polls == 0 {
             let at = if start != 0 { start } else { recent.max(self.tail.created_at) };
             self.tail.first_poll_at.store(at, Relaxed);
@@ -493,10 +498,20 @@ mod tests {
         assert_eq!((timed.poll_times.total(), timed.scheduled_times.total()), (1, 1));
         assert_eq!(read.last_worker(), Some(1));
 
+        // Woken during an untimed poll: that scheduled time is not measured (the poll's end is only
+        // known roughly), so the next timed poll adds no sample.
+        stats.poll_started(0, 450, Some(&worker));
+        stats.poll_ended(0, 0, 460, Some(&worker));
+        stats.rescheduled(0);
+        stats.poll_started(900, 900, Some(&worker));
+        stats.poll_ended(900, 950, 950, Some(&worker));
+        let timed = stats.read_timed();
+        assert_eq!((timed.timed_polls, timed.scheduled_samples), (2, 1));
+
         // A completion hands the block over; the record no longer has (or frees) it.
         // SAFETY: no poll or reader runs in this test but this thread.
         let block = unsafe { stats.take_timed() }.expect("the block");
-        assert_eq!(block.read().timed_polls, 1);
+        assert_eq!(block.read().timed_polls, 2);
         assert!(stats.timed().is_none());
     }
 }

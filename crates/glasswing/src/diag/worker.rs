@@ -34,7 +34,8 @@ const MODE_WINDOW: u64 = 64;
 
 #[derive(Default)]
 pub(crate) struct WorkerStats {
-    pub(crate) index: usize,
+    /// `task_stats::poll_word_tag` of this worker's index, computed once.
+    pub(crate) poll_word_tag: u64,
     /// The long-poll threshold, in nanoseconds.
     long_poll_ns: u64,
     /// Polls to go before the next timed one (0 or 1: time the next).
@@ -130,7 +131,7 @@ pub(crate) struct ActivePoll {
 impl WorkerStats {
     pub(crate) fn new(index: usize, long_poll_threshold: std::time::Duration) -> WorkerStats {
         WorkerStats {
-            index,
+            poll_word_tag: super::task_stats::poll_word_tag(index),
             long_poll_ns: long_poll_threshold.as_nanos() as u64,
             sample_every: AtomicU32::new(1),
             countdown: AtomicU32::new(1),

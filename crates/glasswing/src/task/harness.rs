@@ -63,6 +63,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let mut cx = Context::from_waker(&waker);
         let header = self.header();
         let stats = self.stats();
+        // Read once: the record's poll word, which holds the flag, changes during the poll.
+        let diagnostics = stats.is_enabled();
         let mut poll_future = || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: the RUNNING bit won above gives exclusive access to the future.
@@ -72,7 +74,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // `ended`: when the poll ended, if it was timed (else 0). `wakes` is consumed after every
         // poll, whatever its outcome, so it never carries over to the next one.
         let ((res, ended), wakes) = context::enter_poll(header.id, |worker| {
-            if !stats.is_enabled() {
+            if !diagnostics {
                 return (poll_future(), 0);
             }
             // Diagnostics: the worker's watchdog slot and figures, and unless the worker samples
@@ -100,12 +102,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
-                    if stats.is_enabled() && !wakes.yielded && !wakes.woke_self {
-                        // Woken by someone else while it ran (see `task/waker.rs`).
-                        stats.woken_during_poll();
-                    }
-                    if ended != 0 {
-                        // Woken during the poll: scheduled from its end. Still ours until rescheduled.
+                    if diagnostics {
+                        if !wakes.yielded && !wakes.woke_self {
+                            // Woken by someone else while it ran (see `task/waker.rs`).
+                            stats.woken_during_poll();
+                        }
+                        // Woken during the poll: scheduled from its end, if it was timed (else
+                        // unmeasured). Still ours until rescheduled.
                         stats.rescheduled(ended);
                     }
                     // SAFETY: the transition added the reference this `Notified` owns.
