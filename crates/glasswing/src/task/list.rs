@@ -203,7 +203,10 @@ impl OwnedTasks {
                 // SAFETY: tasks in the list are live (the list holds a reference) and their links are
                 // guarded by the shard lock we hold.
                 let task = unsafe { RawTask::from_raw(ptr) };
-                f(TaskRead { record: record(task), state: task.header().state.load() });
+                // The state word first (Acquire): a task seen idle after a poll is seen with that
+                // poll's figures, which its poller wrote before the transition to idle.
+                let state = task.header().state.load();
+                f(TaskRead { record: record(task), state });
                 // SAFETY: as above.
                 next = unsafe { links(ptr).with(|p| (*p).next) };
             }
