@@ -198,9 +198,17 @@ impl Stats {
         let mut s: Vec<f64> = samples.iter().map(Duration::as_secs_f64).collect();
         s.sort_by(f64::total_cmp);
         let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
-        let median =
-            if s.len() % 2 == 1 { s[s.len() / 2] } else { (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0 };
-        Stats { median, p10: at(0.1), p90: at(0.9) }
+        Stats { median: median(&s), p10: at(0.1), p90: at(0.9) }
+    }
+}
+
+/// The median of sorted, non-empty `s`.
+fn median(s: &[f64]) -> f64 {
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
     }
 }
 
@@ -210,7 +218,7 @@ struct Row {
     /// Iterations asked for: `--iters`, or less where the workload caps it.
     planned: usize,
     stats: [Stats; N],
-    /// See `diag_overhead`.
+    /// What diagnostics cost on this workload (0.03 = 3% slower with them): see `paired_overhead`.
     diag_cost: f64,
 }
 
@@ -298,19 +306,12 @@ fn ratio(row: &Row, i: usize) -> f64 {
     row.stats[i].median / row.stats[TOKIO].median
 }
 
-/// What diagnostics cost on this workload (0.03 = 3% slower with diagnostics).
-fn diag_overhead(row: &Row) -> f64 {
-    row.diag_cost
-}
-
 /// The median over rounds of `on[i] / off[i]`, minus one: sample `i` of each was taken in the same
 /// round, a few milliseconds apart.
 fn paired_overhead(on: &[Duration], off: &[Duration]) -> f64 {
     let mut ratios: Vec<f64> = on.iter().zip(off).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
     ratios.sort_by(f64::total_cmp);
-    let n = ratios.len();
-    let median = if n % 2 == 1 { ratios[n / 2] } else { (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0 };
-    median - 1.0
+    median(&ratios) - 1.0
 }
 
 fn print_row(cfg: &Config, row: &Row) {
@@ -341,7 +342,7 @@ fn print_row(cfg: &Config, row: &Row) {
             if i == 0 { short.as_str() } else { "" },
         );
     }
-    println!("{:<28} {:<12} {:>+10.1}%", "", "diag cost", diag_overhead(row) * 100.0);
+    println!("{:<28} {:<12} {:>+10.1}%", "", "diag cost", row.diag_cost * 100.0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -641,7 +642,7 @@ fn print_markdown(
                 ratio(row, 0),
                 ratio(row, 2),
                 cell(DIAG_OFF),
-                diag_overhead(row) * 100.0,
+                row.diag_cost * 100.0,
                 iters
             );
         }

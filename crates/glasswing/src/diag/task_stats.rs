@@ -152,15 +152,18 @@ impl<'a> TaskStats<'a> {
             // Release: a snapshot that sees the pointer sees the block's zeroed figures.
             self.tail.timed.store(block, Release);
         }
-        // SAFETY: a non-null `timed` points to a live block that this record owns until it drops;
-        // it is only ever accessed through shared references.
+        // SAFETY: a non-null `timed` points to a live block that this record owns until it drops or
+        // `take_timed` hands it over, which happens only once the task is complete, so never while
+        // its poller (our caller) runs; the block is only ever accessed through shared references.
         Some(unsafe { &*block })
     }
 
-    /// The measured figures, if any were measured yet. Any thread.
+    /// The measured figures, if any were measured yet. Caller: the task's poller, or a reader that
+    /// holds the task's owned-list shard lock (the lock `take_timed`'s caller holds).
     fn timed(&self) -> Option<&'a Timed> {
         let block = self.tail.timed.load(Acquire);
-        // SAFETY: as in `timed_mut`; Acquire pairs with the Release that published the block.
+        // SAFETY: as in `timed_mut`, and the caller holds off `take_timed` (see above); Acquire
+        // pairs with the Release that published the block.
         (!block.is_null()).then(|| unsafe { &*block })
     }
 
@@ -279,7 +282,8 @@ impl<'a> TaskStats<'a> {
         }
     }
 
-    /// The measured figures and histograms (all zero if nothing was measured yet).
+    /// The measured figures and histograms (all zero if nothing was measured yet). Caller: as for
+    /// `timed`.
     pub(crate) fn read_timed(&self) -> TimedRead {
         self.timed().map(Timed::read).unwrap_or_default()
     }
