@@ -140,9 +140,9 @@ impl WorkerStats {
         }
     }
 
-    /// Whether to time the poll about to start.
+    /// Whether to time the poll about to start (then its start is `poll_clock()`).
     #[inline]
-    fn time_next_poll(&self) -> bool {
+    pub(crate) fn time_next_poll(&self) -> bool {
         let left = self.countdown.load(Relaxed);
         if left > 1 {
             self.countdown.store(left - 1, Relaxed);
@@ -215,7 +215,7 @@ impl WorkerStats {
     /// straight from it to this one, else a clock reading. Only while every poll is timed: when the
     /// worker samples, the poll before was most likely not timed and left no end.
     #[inline]
-    fn poll_clock(&self) -> Ticks {
+    pub(crate) fn poll_clock(&self) -> Ticks {
         match self.clock.load(Relaxed) {
             t if t != 0 && self.sample_every.load(Relaxed) == 1 => t,
             _ => super::clock::now(),
@@ -242,11 +242,10 @@ impl WorkerStats {
         }
     }
 
-    /// A poll of `task` starts: announces it in the active-poll slot, and decides whether to time it.
-    /// Returns its start time if it is timed, else 0.
-    #[inline]
-    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>) -> Ticks {
-        let start = if self.time_next_poll() { self.poll_clock() } else { 0 };
+    /// A poll of `task` starts, timed from `start` or (0) untimed: announces it in the active-poll
+    /// slot.
+    #[inline(always)]
+    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, start: Ticks) {
         if start != 0 {
             // Reset to 0 when the poll ends: an untimed poll finds it so.
             self.active_since.store(start, Relaxed);
@@ -255,12 +254,11 @@ impl WorkerStats {
         self.active_location.store(location as *const _ as *mut _, Relaxed);
         // Release: whoever sees the odd sequence sees the fields above.
         self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
-        start
     }
 
-    /// The poll that `poll_started` announced, which returned `start`, ended. Returns its end time
-    /// if it was timed, else 0.
-    #[inline]
+    /// The poll that `poll_started` announced from `start` ended. Returns its end time if it was
+    /// timed, else 0.
+    #[inline(always)]
     pub(crate) fn poll_ended(&self, start: Ticks) -> Ticks {
         let seq = self.poll_seq.load(Relaxed);
         self.poll_seq.store(seq + 1, Release);
@@ -415,13 +413,12 @@ mod tests {
         let task = Id::from_u64(7);
         let location = Location::caller();
         // Polls until one is untimed (the worker samples now).
-        loop {
-            let start = stats.poll_started(task, location);
-            if start == 0 {
-                break;
-            }
+        while stats.time_next_poll() {
+            let start = stats.poll_clock();
+            stats.poll_started(task, location, start);
             stats.poll_ended(start);
         }
+        stats.poll_started(task, location, 0);
         let active = stats.active_poll().expect("a poll is running");
         assert_eq!((active.task, active.since), (task, 0), "untimed: no start time of its own");
         // What the watchdog does when the poll has run past the threshold since it first saw it.

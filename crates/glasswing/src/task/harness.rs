@@ -8,6 +8,7 @@ use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
 use crate::diag::task_stats::TaskStats;
+use crate::diag::worker::WorkerStats;
 use crate::runtime::context;
 use std::any::Any;
 use std::future::Future;
@@ -78,24 +79,19 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 return (poll_future(), 0);
             }
             // Diagnostics: the worker's watchdog slot and figures, and unless the worker samples
-            // (see `diag/worker.rs`), the poll's time, with at most two clock reads.
+            // (see `diag/worker.rs`), the poll's time, with at most two clock reads. The untimed
+            // poll, the common one, has a path of its own with no branch on the start time.
             match worker {
+                Some(w) if w.time_next_poll() => timed_poll(header, stats, Some(w), &mut poll_future),
                 Some(w) => {
-                    let start = w.poll_started(header.id, header.spawned_at);
-                    stats.poll_started(start, w.recent(), Some(w));
+                    w.poll_started(header.id, header.spawned_at, 0);
+                    stats.poll_started(0, w.recent(), Some(w));
                     let res = poll_future();
-                    let end = w.poll_ended(start);
-                    stats.poll_ended(start, end, w.recent(), Some(w));
-                    (res, end)
+                    w.poll_ended(0);
+                    stats.poll_ended(0, 0, w.recent(), Some(w));
+                    (res, 0)
                 }
-                None => {
-                    let start = clock::now();
-                    stats.poll_started(start, start, None);
-                    let res = poll_future();
-                    let end = clock::now();
-                    stats.poll_ended(start, end, end, None);
-                    (res, end)
-                }
+                None => timed_poll(header, stats, None, &mut poll_future),
             }
         });
         match res {
@@ -238,6 +234,36 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             unsafe { self.trailer().set_waker(None) };
         }
         self.raw().drop_reference();
+    }
+}
+
+/// One poll, timed: on `worker` (which chose to time it), or on a thread that is no worker. Out of
+/// line, so that the untimed path stays small.
+#[inline(never)]
+fn timed_poll<R>(
+    header: &Header,
+    stats: TaskStats<'_>,
+    worker: Option<&WorkerStats>,
+    poll: &mut dyn FnMut() -> R,
+) -> (R, clock::Ticks) {
+    match worker {
+        Some(w) => {
+            let start = w.poll_clock();
+            w.poll_started(header.id, header.spawned_at, start);
+            stats.poll_started(start, w.recent(), Some(w));
+            let res = poll();
+            let end = w.poll_ended(start);
+            stats.poll_ended(start, end, w.recent(), Some(w));
+            (res, end)
+        }
+        None => {
+            let start = clock::now();
+            stats.poll_started(start, start, None);
+            let res = poll();
+            let end = clock::now();
+            stats.poll_ended(start, end, end, None);
+            (res, end)
+        }
     }
 }
 
