@@ -162,6 +162,7 @@ fn snapshot_records_polls_wakes_parents_and_finished_tasks() {
     assert!(child.first_poll_delay.is_some());
     assert!(child.busy <= child.age);
     assert!(snapshot.runtime.spawned_tasks >= 2);
+    assert_eq!(snapshot.runtime.finished_tasks_not_kept, 0, "few tasks finish: every one is kept");
     let polls: u64 = snapshot.workers.iter().map(|w| w.polls).sum();
     assert!(polls >= 12, "{polls}");
     // A worker that has polled has registered its thread (one may not have started yet).

@@ -244,8 +244,14 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
     }
     let _ = writeln!(
         out,
-        "\nruntime: global queue {}, blocking threads {} ({} idle), blocking queue {}, budget-forced yields {}",
-        rt.global_queue_depth, rt.blocking_threads, rt.idle_blocking_threads, rt.blocking_queue_depth, rt.budget_forced_yields
+        "\nruntime: global queue {}, blocking threads {} ({} idle), blocking queue {}, budget-forced yields {}, \
+         finished tasks not kept {}",
+        rt.global_queue_depth,
+        rt.blocking_threads,
+        rt.idle_blocking_threads,
+        rt.blocking_queue_depth,
+        rt.budget_forced_yields,
+        rt.finished_tasks_not_kept
     );
     out
 }

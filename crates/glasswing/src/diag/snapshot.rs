@@ -163,6 +163,9 @@ pub struct RuntimeSnapshot {
     pub workers: usize,
     pub alive_tasks: usize,
     pub spawned_tasks: u64,
+    /// Finished tasks whose records were not kept: short-lived ones (done in their first poll, no
+    /// name) sampled out while tasks finished faster than the finished-task records turn over.
+    pub finished_tasks_not_kept: u64,
     pub global_queue_depth: usize,
     pub blocking_threads: usize,
     pub idle_blocking_threads: usize,
@@ -244,6 +247,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
         workers: workers.len(),
         alive_tasks,
         spawned_tasks: handle.owned().spawned(),
+        finished_tasks_not_kept: handle.owned().finished_not_kept(),
         global_queue_depth: handle.global_queue_depth(),
         blocking_threads,
         idle_blocking_threads,

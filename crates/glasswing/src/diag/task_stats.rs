@@ -138,6 +138,12 @@ impl<'a> TaskStats<'a> {
         self.head.is_enabled()
     }
 
+    /// Polls so far (started ones).
+    #[inline]
+    pub(crate) fn polls(&self) -> u64 {
+        self.head.poll_word.load(Relaxed) & POLLS
+    }
+
     /// The measured figures, with a block taken from `worker` on first use (or allocated, for a
     /// poll outside any worker); `None` if the worker has no block left (this measurement is
     /// dropped: one sample less). Caller holds RUNNING.

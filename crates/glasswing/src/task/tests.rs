@@ -18,6 +18,7 @@
 use super::core::Meta;
 use super::list::OwnedTasks;
 use super::{JoinError, JoinHandle, Notified, Schedule, Task};
+use crate::diag::clock;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
@@ -25,6 +26,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 /// The smallest scheduler: a FIFO of `Notified` plus the list of owned tasks.
 struct TestScheduler {
@@ -139,10 +141,14 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
+        Env::with_owned(OwnedTasks::new(1))
+    }
+
+    fn with_owned(owned: OwnedTasks) -> Env {
         Env {
             scheduler: Arc::new(TestScheduler {
                 queue: Mutex::new(VecDeque::new()),
-                owned: OwnedTasks::new(1),
+                owned,
                 scheduled: AtomicUsize::new(0),
             }),
             counters: Arc::default(),
@@ -151,8 +157,15 @@ impl Env {
 
     /// Spawns a task whose future runs `step` on each poll; its first `Notified` goes to the queue.
     fn spawn(&self, step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static) -> JoinHandle<Output> {
+        self.spawn_with(Meta::plain(Some("test".into()), Location::caller()), step)
+    }
+
+    fn spawn_with(
+        &self,
+        meta: Meta,
+        step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static,
+    ) -> JoinHandle<Output> {
         let future = TestFuture { step: Box::new(step), counters: self.counters.clone() };
-        let meta = Meta::plain(Some("test".into()), Location::caller());
         let (join, notified) = self.scheduler.owned.bind(future, self.scheduler.clone(), meta);
         self.scheduler.queue.lock().unwrap().push_back(notified.expect("the list is open"));
         join
@@ -600,5 +613,54 @@ fn wake_from_another_thread_while_polling() {
         assert_eq!(join_ready(&mut join).unwrap().value, 11);
         drop((join, slot));
         env.finish(1, 1);
+    }
+}
+
+/// With diagnostics on, a finished task leaves its record in its shard's ring. While the rings turn
+/// over fast, unnamed tasks done in their first poll are sampled (one in 16 kept, the others only
+/// counted); a named task and one polled more than once are always kept, and when the rings turn
+/// over slowly every task is.
+#[test]
+fn finished_short_lived_tasks_are_sampled_only_while_the_ring_turns_over_fast() {
+    const SHORT_LIVED: usize = 400;
+    for busy in [false, true] {
+        // One shard, with a ring of 256, so that the counts are exact.
+        let mut owned = OwnedTasks::new(0);
+        owned.set_busy_turnover(if busy { Duration::MAX } else { Duration::ZERO });
+        let env = Env::with_owned(owned);
+        let meta = |name: Option<&str>| Meta {
+            diagnostics: true,
+            ..Meta::plain(name.map(Into::into), Location::caller())
+        };
+        let mut joins: Vec<_> =
+            (0..SHORT_LIVED).map(|i| env.spawn_with(meta(None), move |_| Poll::Ready(i as u32))).collect();
+        env.run_all();
+        // Finished last, with every ring full.
+        joins.push(env.spawn_with(meta(Some("named")), |_| Poll::Ready(0)));
+        let mut woke = false;
+        joins.push(env.spawn_with(meta(None), move |cx| {
+            if woke {
+                return Poll::Ready(0);
+            }
+            woke = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }));
+        env.run_all();
+        let ids: Vec<_> = joins[SHORT_LIVED..].iter().map(JoinHandle::id).collect();
+
+        let owned = &env.scheduler.owned;
+        let kept: Vec<_> = owned.finished_tasks(clock::now()).iter().map(|f| f.task.id).collect();
+        let not_kept = owned.finished_not_kept() as usize;
+        assert_eq!(kept.len(), 256, "busy: {busy}: the rings are full");
+        assert!(
+            ids.iter().all(|id| kept.contains(id)),
+            "busy: {busy}: the named and the twice-polled task are kept"
+        );
+        // Busy: the first 256 filled the ring, then 144 finished with it full, and 9 of those (every
+        // 16th) were kept.
+        assert_eq!(not_kept, if busy { 144 - 9 } else { 0 });
+        drop(joins);
+        env.finish(SHORT_LIVED + 2, SHORT_LIVED + 2);
     }
 }
