@@ -131,17 +131,22 @@ pub(crate) struct PollWakes {
 /// serves the whole poll.
 #[inline]
 pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, PollWakes) {
-    CONTEXT.with(|cx| {
-        struct Reset<'a>(&'a Context, Option<Id>);
-        impl Drop for Reset<'_> {
-            fn drop(&mut self) {
-                self.0.current_task_id.set(self.1);
-            }
+    // The poll runs in a function of its own: inlined into this closure, it made `with` too big to
+    // inline, and `with` then reached the thread-local through an indirect call, on every poll.
+    CONTEXT.with(|cx| poll_in(cx, id, f))
+}
+
+#[inline(never)]
+fn poll_in<R>(cx: &Context, id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, PollWakes) {
+    struct Reset<'a>(&'a Context, Option<Id>);
+    impl Drop for Reset<'_> {
+        fn drop(&mut self) {
+            self.0.current_task_id.set(self.1);
         }
-        let _reset = Reset(cx, cx.current_task_id.replace(Some(id)));
-        let res = cx.worker_stats.with(f);
-        (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
-    })
+    }
+    let _reset = Reset(cx, cx.current_task_id.replace(Some(id)));
+    let res = cx.worker_stats.with(f);
+    (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
 }
 
 /// Runs `f` with task `id` as this thread's current task (dropping a task's future, outside a poll).
