@@ -51,8 +51,8 @@ struct Shard {
 ///
 /// **Short-lived tasks are sampled while the ring turns over fast.** Copying the record was half of
 /// what diagnostics cost a task that is spawned, polled once and done (7-8 ns of 15 on the machine we
-/// measure on), and while tasks finish faster than the ring holds them, a full ring only ever
-/// shows the last few hundred microseconds anyway. So a task that finished within its first poll,
+/// measure on), and while tasks finish that fast, a ring of every one of them holds less than the
+/// last second anyway. So a task that finished within its first poll,
 /// and has no name, is kept only one time in `SHORT_LIVED_KEPT_ONE_IN` while the record it would
 /// overwrite is younger than `BUSY_TURNOVER`; the others are counted (`not_kept`), and the ring
 /// then spans a longer time. Every task that polled more than once, or has a name, is kept, and
