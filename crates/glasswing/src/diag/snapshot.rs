@@ -28,7 +28,9 @@ pub struct Snapshot {
     pub taken_at: SystemTime,
     /// Whether diagnostics were on; if not, task and worker figures are all zero.
     pub enabled: bool,
-    /// The live tasks, then the recently finished ones (`state == Done`), with every figure.
+    /// The live tasks, then the recently finished ones that were kept (`state == Done`), with every
+    /// figure. While tasks finish fast, only a sample of the short-lived ones is kept (see
+    /// `RuntimeSnapshot::finished_tasks_not_kept`).
     pub tasks: Vec<TaskSnapshot>,
     pub workers: Vec<WorkerSnapshot>,
     pub runtime: RuntimeSnapshot,

@@ -11,7 +11,8 @@
 //! The list is also where diagnostics find tasks: a snapshot walks each shard under its lock, and a
 //! task leaving the list on completion leaves a copy of its diagnostics record in its shard's
 //! bounded ring of finished tasks (under the lock `remove` takes anyway), kept for
-//! `FINISHED_KEPT_FOR` at most.
+//! `FINISHED_KEPT_FOR` at most; while tasks finish fast, only a sample of the short-lived ones
+//! (see `FinishedRing`).
 
 use super::core::{Header, Meta};
 use super::raw::{Notified, RawTask, Task};
@@ -50,13 +51,13 @@ struct Shard {
 /// Records older than `FINISHED_KEPT_FOR` stay until overwritten but are never handed out.
 ///
 /// **Short-lived tasks are sampled while the ring turns over fast.** Copying the record was half of
-/// what diagnostics cost a task that is spawned, polled once and done (7-8 ns of 15 on the machine we
-/// measure on), and while tasks finish that fast, a ring of every one of them holds less than the
-/// last second anyway. So a task that finished within its first poll,
-/// and has no name, is kept only one time in `SHORT_LIVED_KEPT_ONE_IN` while the record it would
-/// overwrite is younger than `BUSY_TURNOVER`; the others are counted (`not_kept`), and the ring
-/// then spans a longer time. Every task that polled more than once, or has a name, is kept, and
-/// when tasks finish slowly, every one is.
+/// what diagnostics cost a task that is spawned, polled once and done (7-8 ns of 15 on the machine
+/// we measure on), and while tasks finish that fast, a ring of every one of them holds less than
+/// the last second anyway. So a task that finished within its first poll, and has no name, is kept
+/// only one time in `SHORT_LIVED_KEPT_ONE_IN` while the record it would overwrite is younger than
+/// `BUSY_TURNOVER`; the others are counted (`not_kept`), and the ring then spans a longer time.
+/// Every task that polled more than once, or has a name, is kept, and when tasks finish slowly,
+/// every one is.
 #[derive(Default)]
 struct FinishedRing {
     slots: Vec<FinishedSlot>,
