@@ -23,53 +23,52 @@ fn main() {
     let mode = args.next().unwrap_or_else(|| "yield".into());
     let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(on).build().unwrap();
     let label = if on { "on" } else { "off" };
-    if mode == "remote" {
-        for _ in 0..rounds {
-            let start = Instant::now();
-            let tasks: Vec<_> = (0..10_000).map(|_| rt.spawn(async {})).collect();
-            rt.block_on(async {
-                for t in tasks {
-                    t.await.unwrap();
-                }
-            });
-            let per = start.elapsed().as_nanos() as f64 / 10_000.0;
-            println!("diagnostics {label}: {per:.1} ns per task");
-        }
-        return;
-    }
-    if mode == "spawn" {
-        for _ in 0..rounds {
-            let start = Instant::now();
-            let (tx, rx) = futures::channel::oneshot::channel();
-            rt.block_on(async move {
-                glasswing::spawn(chain(100_000, tx));
-                rx.await.unwrap();
-            });
-            let per = start.elapsed().as_nanos() as f64 / 100_000.0;
-            println!("diagnostics {label}: {per:.1} ns per task");
-        }
-        return;
-    }
-    assert_eq!(mode, "yield", "yield, spawn or remote");
+    // One round of the chosen mode: what it runs, how many units that is, and what a unit is.
+    let (round, units, unit): (Box<dyn Fn()>, f64, &str) = match mode.as_str() {
+        "yield" => (Box::new(|| rt.block_on(yield_many())), 200.0 * 1_001.0, "poll"),
+        "spawn" => (Box::new(|| rt.block_on(chained(100_000))), 100_000.0, "task"),
+        "remote" => (
+            Box::new(|| {
+                let tasks: Vec<_> = (0..10_000).map(|_| rt.spawn(async {})).collect();
+                rt.block_on(join_all(tasks));
+            }),
+            10_000.0,
+            "task",
+        ),
+        other => panic!("yield, spawn or remote, not {other}"),
+    };
     for _ in 0..rounds {
         let start = Instant::now();
-        rt.block_on(async {
-            let tasks: Vec<_> = (0..200)
-                .map(|_| {
-                    glasswing::spawn(async {
-                        for _ in 0..1_000 {
-                            glasswing::task::yield_now().await;
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
-            }
-        });
-        let polls = 200.0 * 1_001.0;
-        println!("diagnostics {label}: {:.1} ns per poll", start.elapsed().as_nanos() as f64 / polls);
+        round();
+        println!("diagnostics {label}: {:.1} ns per {unit}", start.elapsed().as_nanos() as f64 / units);
     }
+}
+
+/// 200 tasks yielding 1,000 times each, joined.
+async fn yield_many() {
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            glasswing::spawn(async {
+                for _ in 0..1_000 {
+                    glasswing::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    join_all(tasks).await;
+}
+
+async fn join_all(tasks: Vec<glasswing::task::JoinHandle<()>>) {
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// Runs a chain of `n` tasks to its end.
+async fn chained(n: u32) {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    glasswing::spawn(chain(n, tx));
+    rx.await.unwrap();
 }
 
 /// A chain of `n` tasks, each spawning the next and finishing (Tokio's `chained_spawn` shape).
