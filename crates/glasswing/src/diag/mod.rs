@@ -8,13 +8,15 @@
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
 //!   worker's stack (`stack.rs`), and the lints below as they become true;
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
-//! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns.
+//! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
+//! - `dump/`: task dumps, where every task waits (`handle.dump()`).
 //!
 //! The cost budget (docs/diagnostics.md has the measurements): per poll, two clock reads and a
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
 //! Everything kept is bounded: fixed-size records and rings.
 
 pub(crate) mod clock;
+pub(crate) mod dump;
 mod histogram;
 mod lints;
 pub(crate) mod snapshot;
@@ -24,6 +26,7 @@ pub(crate) mod task_stats;
 pub(crate) mod watchdog;
 pub(crate) mod worker;
 
+pub use dump::{trace_leaf, Dump, LeafKind, TaskDump, TracedLeaf};
 pub use histogram::HistogramSnapshot;
 pub use lints::{Warning, WarningKind};
 pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
@@ -139,6 +142,11 @@ impl Diagnostics {
     /// have finished since.
     pub fn warnings(&self) -> Vec<Warning> {
         self.handle.diag().warnings.lock().iter().cloned().collect()
+    }
+
+    /// Where every task waits: see [`Handle::dump`](crate::runtime::Handle::dump).
+    pub fn dump(&self) -> Dump {
+        dump::take(&self.handle)
     }
 
     /// The long polls seen so far (the last 256), oldest first.

@@ -41,7 +41,7 @@ pub struct Snapshot {
 }
 
 /// Where a task is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
     /// Waiting to be woken.
@@ -288,7 +288,7 @@ pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id
     (warnings, alive)
 }
 
-fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
+pub(crate) fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
     task_snapshot(&read.record, state_of(read.state), read.state.waker_count(), now, None)
 }
 

@@ -50,7 +50,7 @@ pub struct LongPoll {
 }
 
 /// One frame of a captured stack.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct StackFrame {
     pub function: Option<String>,
     pub file: Option<String>,

@@ -80,6 +80,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
+        ready!(crate::diag::dump::leaf(crate::diag::LeafKind::Io, || {
+            let verb = if interest.is_writable() { "writable" } else { "readable" };
+            format!("{verb} fd {}", self.get_ref().as_raw_fd())
+        }));
         let restore = ready!(coop::poll_proceed(cx));
         let event = ready!(self.io.poll_ready(cx, interest))?;
         restore.made_progress();

@@ -4,6 +4,7 @@
 
 use super::driver::IoHandle;
 use super::scheduled_io::{Interest, ReadyEvent, ScheduledIo};
+use crate::diag::dump::{self, LeafKind};
 use crate::scheduler::coop;
 use std::io;
 use std::sync::Arc;
@@ -17,7 +18,78 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
     driver: Arc<IoHandle>,
 }
 
-impl<E: mio::event::Source> PollEvented<E> {
+/// What a task dump says of a socket a task waits on: the operation, the socket and its peer.
+pub(crate) trait Describe {
+    fn describe(&self, interest: Interest) -> String;
+}
+
+fn verb(interest: Interest) -> &'static str {
+    match (interest.is_readable(), interest.is_writable()) {
+        (true, true) => "read or write",
+        (false, true) => "write",
+        _ => "read",
+    }
+}
+
+fn addr<A: std::fmt::Display>(addr: io::Result<A>) -> String {
+    addr.map_or_else(|_| "?".to_string(), |a| a.to_string())
+}
+
+fn unix_addr(addr: io::Result<std::os::unix::net::SocketAddr>) -> String {
+    match addr {
+        Ok(a) => match a.as_pathname() {
+            Some(path) => path.display().to_string(),
+            None => "(unnamed)".to_string(),
+        },
+        Err(_) => "?".to_string(),
+    }
+}
+
+impl Describe for mio::net::TcpStream {
+    fn describe(&self, interest: Interest) -> String {
+        format!("{} on TCP {} from {}", verb(interest), addr(self.local_addr()), addr(self.peer_addr()))
+    }
+}
+
+impl Describe for mio::net::TcpListener {
+    fn describe(&self, _: Interest) -> String {
+        format!("accept on TCP {}", addr(self.local_addr()))
+    }
+}
+
+impl Describe for mio::net::UdpSocket {
+    fn describe(&self, interest: Interest) -> String {
+        match self.peer_addr() {
+            Ok(peer) => format!("{} on UDP {} from {peer}", verb(interest), addr(self.local_addr())),
+            Err(_) => format!("{} on UDP {}", verb(interest), addr(self.local_addr())),
+        }
+    }
+}
+
+impl Describe for mio::net::UnixStream {
+    fn describe(&self, interest: Interest) -> String {
+        format!(
+            "{} on Unix {} from {}",
+            verb(interest),
+            unix_addr(self.local_addr()),
+            unix_addr(self.peer_addr())
+        )
+    }
+}
+
+impl Describe for mio::net::UnixListener {
+    fn describe(&self, _: Interest) -> String {
+        format!("accept on Unix {}", unix_addr(self.local_addr()))
+    }
+}
+
+impl Describe for mio::net::UnixDatagram {
+    fn describe(&self, interest: Interest) -> String {
+        format!("{} on Unix datagram {}", verb(interest), unix_addr(self.local_addr()))
+    }
+}
+
+impl<E: mio::event::Source + Describe> PollEvented<E> {
     /// Registers `source` with the current runtime's reactor.
     ///
     /// # Panics
@@ -40,6 +112,7 @@ impl<E: mio::event::Source> PollEvented<E> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
+        ready!(dump::leaf(LeafKind::Io, || self.get_ref().describe(interest)));
         let restore = ready!(coop::poll_proceed(cx));
         let event = ready!(self.io.poll_ready(cx, interest))?;
         restore.made_progress();

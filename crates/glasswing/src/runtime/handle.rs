@@ -48,6 +48,29 @@ impl Handle {
         crate::diag::Diagnostics { handle: self.inner.clone() }
     }
 
+    /// A task dump: for every live task, where it waits, as the chain of async fns from its root
+    /// future down to the leaf future (a sleep, a socket, a `JoinHandle`, a channel...), with no
+    /// annotation in user code. Callable from any thread, a task of this runtime included.
+    ///
+    /// Each idle task is polled once more, on the calling thread, in a mode where the leaves it
+    /// reaches record where they are and return `Pending`; a wake that arrives meanwhile is kept, so
+    /// user code sees at most one extra poll, which returns `Pending` (unless a future that does not
+    /// take part in dumps happens to be ready). Running tasks are not touched: a poll that blocks its
+    /// worker is shown with how long it has run and the stack the watchdog captured. Nothing waits for
+    /// the workers, so the dump completes while one is blocked. See docs/debugging.md.
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// rt.spawn(async { glasswing::time::sleep(std::time::Duration::from_secs(60)).await });
+    /// # while rt.handle().diagnostics().snapshot().tasks[0].polls == 0 { std::thread::yield_now() }
+    /// let dump = rt.handle().dump();
+    /// assert_eq!(dump.tasks[0].waits_on[0].kind, glasswing::diag::LeafKind::Sleep);
+    /// println!("{dump}");
+    /// ```
+    pub fn dump(&self) -> crate::diag::Dump {
+        crate::diag::dump::take(&self.inner)
+    }
+
     /// The runtime this thread belongs to.
     ///
     /// # Panics

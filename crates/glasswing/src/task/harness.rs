@@ -7,6 +7,7 @@ use super::raw::{Notified, RawTask, Task};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
+use crate::diag::dump::trace_root;
 use crate::diag::task_stats::TaskStats;
 use crate::diag::worker::WorkerStats;
 use crate::runtime::context;
@@ -94,11 +95,24 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 None => timed_poll(header, stats, None, &mut poll_future),
             }
         });
+        self.poll_ended(res, wakes, diagnostics.then_some(ended));
+    }
+
+    /// After a poll: hand the task on as its result says. `timed` is `None` without diagnostics,
+    /// else when the poll ended (0 if untimed).
+    fn poll_ended(
+        self,
+        res: std::thread::Result<Poll<F::Output>>,
+        wakes: context::PollWakes,
+        timed: Option<clock::Ticks>,
+    ) {
+        let header = self.header();
         match res {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
-                    if diagnostics {
+                    if let Some(ended) = timed {
+                        let stats = self.stats();
                         if !wakes.yielded && !wakes.woke_self {
                             // Woken by someone else while it ran (see `task/waker.rs`).
                             stats.woken_during_poll();
@@ -136,6 +150,29 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 self.complete();
             }
         }
+    }
+
+    /// A task dump's poll of an idle task (see `diag/dump`): in trace mode, on the dumping thread,
+    /// with the trace waker, and not counted in the task's figures. It ends as any poll does.
+    fn trace(self) -> bool {
+        if !self.header().state.transition_to_running_for_trace() {
+            return false;
+        }
+        let header_ptr = self.cell.cast::<Header>();
+        // SAFETY: the transition added a reference, held until `poll_ended` releases it.
+        let waker = unsafe { waker::borrowed_for_trace(header_ptr) };
+        let mut cx = Context::from_waker(&waker);
+        let mut res = None;
+        let ((), wakes) = context::enter_poll(self.header().id, |_| {
+            trace_root(&mut || {
+                res = Some(panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                    unsafe { self.core().poll(&mut cx) }
+                })));
+            })
+        });
+        self.poll_ended(res.expect("the trace poll ran"), wakes, None);
+        true
     }
 
     /// Drops the future (the caller won RUNNING with CANCELLED set) and completes with "cancelled".
@@ -352,4 +389,9 @@ pub(super) unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<
 pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as above.
     unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown()
+}
+
+pub(super) unsafe fn trace<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
+    // SAFETY: as above.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.trace()
 }

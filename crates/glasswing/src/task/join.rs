@@ -79,6 +79,14 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, || {
+            match &self.raw.trailer().name {
+                Some(name) => format!("JoinHandle of task {} \"{name}\"", self.id()),
+                None => {
+                    format!("JoinHandle of task {}, spawned at {}", self.id(), self.raw.header().spawned_at)
+                }
+            }
+        }));
         let restore = std::task::ready!(coop::poll_proceed(cx));
         let out = self.get_mut().poll_unconstrained(cx.waker());
         if out.is_ready() {

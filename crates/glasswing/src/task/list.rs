@@ -251,6 +251,27 @@ impl OwnedTasks {
         }
     }
 
+    /// Every live task, each with a reference of its own (taken one shard lock at a time), so that
+    /// the caller may look at them, and poll them, outside the locks.
+    pub(crate) fn tasks(&self) -> Vec<Task> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(ptr) = next {
+                // SAFETY: tasks in the list are live (the list holds a reference) and their links are
+                // guarded by the shard lock we hold.
+                let task = unsafe { RawTask::from_raw(ptr) };
+                task.ref_inc();
+                // SAFETY: the reference just added is the new `Task`'s.
+                out.push(unsafe { Task::from_raw(task) });
+                // SAFETY: as above.
+                next = unsafe { links(ptr).with(|p| (*p).next) };
+            }
+        }
+        out
+    }
+
     /// Tasks spawned so far, one shard lock at a time.
     pub(crate) fn spawned(&self) -> u64 {
         self.shards.iter().map(|shard| shard.lock().spawned).sum()
@@ -374,7 +395,15 @@ impl Shard {
     }
 }
 
-/// A live task's identity and a racy read of its diagnostics record. Caller holds its shard's lock.
+/// A racy read of a live task that the caller holds a reference to.
+pub(crate) fn read(task: &Task) -> TaskRead {
+    // The state word first, as in `for_each_task`.
+    let state = task.header().state.load();
+    TaskRead { record: record(task.raw()), state }
+}
+
+/// A live task's identity and a racy read of its diagnostics record. The caller holds its shard's
+/// lock or a reference to it (the name, the only part not read racily, never changes).
 fn record(task: RawTask) -> TaskRecord {
     let stats = task.stats();
     TaskRecord {

@@ -21,6 +21,8 @@ pub(crate) struct Vtable {
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Polls an idle task in trace mode, for a task dump; false if it was not idle.
+    pub(crate) trace: unsafe fn(NonNull<Header>) -> bool,
     /// Where the trailer is, from the start of the cell (`Header::trailer`).
     pub(crate) trailer_offset: usize,
 }
@@ -33,6 +35,7 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         try_read_output: harness::try_read_output::<F, S>,
         drop_join_handle_slow: harness::drop_join_handle_slow::<F, S>,
         shutdown: harness::shutdown::<F, S>,
+        trace: harness::trace::<F, S>,
         trailer_offset: Cell::<F, S>::TRAILER_OFFSET,
     }
 }
@@ -112,6 +115,12 @@ impl RawTask {
     pub(crate) fn shutdown(self) {
         // SAFETY: as above.
         unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    /// Polls the task in trace mode if it is idle (see `diag/dump`); the caller holds a reference.
+    pub(crate) fn trace(self) -> bool {
+        // SAFETY: as above.
+        unsafe { (self.header().vtable.trace)(self.ptr) }
     }
 
     pub(crate) fn ref_inc(self) {

@@ -149,6 +149,23 @@ impl State {
         })
     }
 
+    /// A task dump wants to poll the task in trace mode (see `diag/dump`): only an idle task that
+    /// nothing has scheduled, so that no queue entry exists while the dump holds RUNNING. Sets RUNNING
+    /// and adds the reference that `transition_to_idle` releases at the poll's end, as a `Notified`'s
+    /// would be; a wake during the trace sets NOTIFIED and is handed on by that transition, as for any
+    /// poll. Returns false, changing nothing, if the task is not such a task.
+    pub(crate) fn transition_to_running_for_trace(&self) -> bool {
+        self.update(|curr| {
+            if !curr.is_idle() || curr.is_notified() || curr.is_cancelled() {
+                return (false, None);
+            }
+            let mut next = curr;
+            next.0 |= RUNNING;
+            next.ref_inc();
+            (true, Some(next))
+        })
+    }
+
     /// A poll returned `Pending`.
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         self.update(|curr| {
@@ -471,5 +488,33 @@ mod tests {
         let s = state.load();
         assert_eq!(s.waker_count(), 0);
         assert!(s.is_lost());
+    }
+
+    #[test]
+    fn a_trace_poll_takes_only_an_idle_unscheduled_task_and_hands_on_a_wake_it_sees() {
+        let state = State::new();
+        assert!(!state.transition_to_running_for_trace(), "scheduled: its queue entry will poll it");
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert!(!state.transition_to_running_for_trace(), "running");
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        let before = state.load().ref_count();
+        assert!(state.transition_to_running_for_trace());
+        assert_eq!(state.load().ref_count(), before + 1, "the trace holds a reference, as a poll would");
+        // Woken during the trace: the end of the trace schedules it, exactly once.
+        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::OkNotified);
+        let s = state.load();
+        assert!(s.is_notified() && !s.is_running());
+        assert_eq!(s.ref_count(), before + 2, "one more for the new `Notified`");
+        // The poller releases its own after scheduling, as after any poll (`Harness::poll_ended`).
+        assert!(!state.ref_dec());
+        assert_eq!(state.load().ref_count(), before + 1);
+        // Not woken: the trace's reference is released and the task is as it was.
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        let idle = state.load();
+        assert!(state.transition_to_running_for_trace());
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(state.load(), idle);
     }
 }

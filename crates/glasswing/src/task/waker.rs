@@ -16,6 +16,11 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
+/// The waker a task dump's trace poll lends (see `diag/dump`): the same task, another vtable, so
+/// that a leaf comparing it with the waker it keeps (`will_wake`) clones it, and the clone tells the
+/// dump where the leaf is. A clone is an ordinary waker; this one is never dropped (it is only lent).
+static TRACE_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_for_trace, wake, wake_by_ref, drop_waker);
+
 /// A waker lent to a poll: it borrows the poller's reference instead of owning one.
 pub(crate) struct WakerRef {
     waker: ManuallyDrop<Waker>,
@@ -37,6 +42,17 @@ pub(crate) unsafe fn borrowed(header: NonNull<Header>) -> WakerRef {
     WakerRef { waker: ManuallyDrop::new(waker) }
 }
 
+/// As `borrowed`, for a task dump's trace poll.
+///
+/// # Safety
+/// As for `borrowed`.
+pub(crate) unsafe fn borrowed_for_trace(header: NonNull<Header>) -> WakerRef {
+    // SAFETY: as in `borrowed`; the trace vtable differs only in its clone, which makes an ordinary
+    // waker.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(header.as_ptr() as *const (), &TRACE_VTABLE)) };
+    WakerRef { waker: ManuallyDrop::new(waker) }
+}
+
 fn raw(ptr: *const ()) -> RawTask {
     // SAFETY: wakers are only made by `borrowed` (or cloned from one), from a live task header; the
     // waker's reference (or the poller's) keeps it live.
@@ -50,6 +66,12 @@ fn raw(ptr: *const ()) -> RawTask {
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     raw(ptr).waker_ref_inc();
     RawWaker::new(ptr, &VTABLE)
+}
+
+unsafe fn clone_for_trace(ptr: *const ()) -> RawWaker {
+    crate::diag::dump::waker_kept();
+    // SAFETY: as for `clone`: the data pointer is the same task's.
+    unsafe { clone(ptr) }
 }
 
 unsafe fn wake(ptr: *const ()) {

@@ -7,6 +7,7 @@
 
 use super::driver::{TimeHandle, TimerEntry};
 use super::Instant;
+use crate::diag::dump::{self, LeafKind};
 use crate::scheduler::coop;
 use std::fmt;
 use std::future::Future;
@@ -108,6 +109,10 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        std::task::ready!(dump::leaf(LeafKind::Sleep, || {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            format!("sleep, {} left", crate::diag::dump::fmt_duration(left))
+        }));
         let restore = std::task::ready!(coop::poll_proceed(cx));
         let this = self.get_mut();
         let fired = match &this.state {
