@@ -9,7 +9,9 @@
 //!   worker's stack (`stack.rs`), and the lints below as they become true;
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
-//! - `dump/`: task dumps, where every task waits (`handle.dump()`).
+//! - `dump/`: task dumps, where every task waits (`handle.dump()`);
+//! - `recorder.rs`: the flight recorder, a ring of events per worker, and `timeline.rs`, its export
+//!   as a Perfetto timeline (`handle.diagnostics().trace()`).
 //!
 //! The cost budget (docs/diagnostics.md has the measurements): per poll, two clock reads and a
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
@@ -19,10 +21,12 @@ pub(crate) mod clock;
 pub(crate) mod dump;
 mod histogram;
 mod lints;
+pub(crate) mod recorder;
 pub(crate) mod snapshot;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod stack;
 pub(crate) mod task_stats;
+mod timeline;
 pub(crate) mod watchdog;
 pub(crate) mod worker;
 
@@ -53,6 +57,10 @@ pub(crate) struct DiagConfig {
     pub(crate) long_poll_threshold: Duration,
     pub(crate) stall_threshold: Duration,
     pub(crate) on_long_poll: Option<LongPollCallback>,
+    /// Flight recorder events per worker (0: none).
+    pub(crate) recorded_events: usize,
+    /// Where the watchdog writes the timeline when it sees a long poll or a lost waker.
+    pub(crate) trace_on_incident: Option<std::path::PathBuf>,
 }
 
 impl Default for DiagConfig {
@@ -62,6 +70,8 @@ impl Default for DiagConfig {
             long_poll_threshold: Duration::from_millis(10),
             stall_threshold: Duration::from_secs(10),
             on_long_poll: None,
+            recorded_events: recorder::DEFAULT_CAPACITY,
+            trace_on_incident: None,
         }
     }
 }
@@ -83,8 +93,12 @@ impl RuntimeDiag {
         if config.enabled {
             clock::init();
         }
-        let workers =
-            (0..workers).map(|i| CachePadded::new(WorkerStats::new(i, config.long_poll_threshold))).collect();
+        let workers = (0..workers)
+            .map(|i| {
+                let events = if config.enabled { config.recorded_events } else { 0 };
+                CachePadded::new(WorkerStats::new(i, config.long_poll_threshold, events))
+            })
+            .collect();
         Arc::new(RuntimeDiag {
             config,
             workers,
@@ -142,6 +156,27 @@ impl Diagnostics {
     /// have finished since.
     pub fn warnings(&self) -> Vec<Warning> {
         self.handle.diag().warnings.lock().iter().cloned().collect()
+    }
+
+    /// The flight recorder's timeline: what each worker did over its last
+    /// [`flight_recorder_capacity`](crate::runtime::Builder::flight_recorder_capacity) events, as
+    /// Chrome Trace Event JSON. Save it to a file and open it at <https://ui.perfetto.dev>: a track
+    /// per worker with a slice per poll (named after the task), arrows from each wake to the poll it
+    /// caused, and the queue depths as counters. See docs/debugging.md.
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// let trace: serde_json::Value = serde_json::from_str(&rt.handle().diagnostics().trace()).unwrap();
+    /// assert!(trace["traceEvents"].as_array().unwrap().iter().any(|e| e["cat"] == "poll"));
+    /// ```
+    pub fn trace(&self) -> String {
+        timeline::export(&self.handle)
+    }
+
+    /// Writes [`trace`](Self::trace) to `path`.
+    pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        timeline::write(&self.handle, path.as_ref())
     }
 
     /// Where every task waits: see [`Handle::dump`](crate::runtime::Handle::dump).

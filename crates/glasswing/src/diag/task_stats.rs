@@ -482,7 +482,7 @@ mod tests {
         let (head, tail) = record(true, None, 100);
         let stats = TaskStats::new(&head, &tail);
         // An untimed poll (start 0) writes nothing measured.
-        let worker = WorkerStats::new(1, std::time::Duration::from_millis(10));
+        let worker = WorkerStats::new(1, std::time::Duration::from_millis(10), 0);
         stats.poll_started(0, 150, Some(&worker));
         stats.poll_ended(0, 0, 160, Some(&worker));
         let (read, timed) = (stats.read(), stats.read_timed());

@@ -204,6 +204,8 @@ struct Watching {
     first_seen: Vec<(u64, Ticks)>,
     /// Lint warnings already raised, by task and kind.
     warned: HashSet<(Id, WarningKind)>,
+    /// When the timeline was last written for an incident (`Builder::trace_on_incident`).
+    traced_at: Option<std::time::Instant>,
 }
 
 fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
@@ -216,6 +218,7 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
         seen_seq: vec![0; diag.workers.len()],
         first_seen: vec![(0, 0); diag.workers.len()],
         warned: HashSet::new(),
+        traced_at: None,
     };
     let mut since_lints = Duration::ZERO;
     let mut idle_for = Duration::ZERO;
@@ -303,6 +306,7 @@ fn look_at_workers(
         }
         let ips = capture_stack(worker);
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
+        incident(diag, handle, w);
         let mut report =
             new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
         // Symbolizing reads debug info (the first time, for up to a second): only now, after
@@ -391,8 +395,24 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Wa
     w.warned.retain(|(id, _)| alive.contains(id));
     for warning in warnings {
         if w.warned.insert((warning.task, warning.kind)) {
+            if warning.kind == WarningKind::LostWaker {
+                incident(diag, handle, w);
+            }
             diag.push_warning(warning);
         }
+    }
+}
+
+/// A long poll or a lost waker: the flight recorder's timeline goes to the file the program asked
+/// for, if it did (at most once per `LINT_INTERVAL`).
+fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
+    let Some(path) = &diag.config.trace_on_incident else { return };
+    if w.traced_at.is_some_and(|at| at.elapsed() < LINT_INTERVAL) {
+        return;
+    }
+    w.traced_at = Some(std::time::Instant::now());
+    if let Err(e) = super::timeline::write(handle, path) {
+        eprintln!("glasswing: could not write the flight recorder's timeline to {}: {e}", path.display());
     }
 }
 

@@ -19,6 +19,7 @@
 //! once. It moves by two per poll, so it is the worker's poll count as well.
 
 use super::clock::Ticks;
+use super::recorder::FlightRecorder;
 use super::task_stats::{add, TimedBlocks};
 use crate::task::Id;
 use std::panic::Location;
@@ -87,6 +88,8 @@ pub(crate) struct WorkerStats {
     /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
     /// to leave, so a signal never targets a thread that is gone.
     pub(crate) thread: Mutex<Option<WorkerThread>>,
+    /// This worker's flight recorder (see `recorder.rs`).
+    pub(crate) recorder: FlightRecorder,
     /// Spare blocks for the measured figures of the tasks this worker polls (see `task_stats.rs`).
     pub(crate) timed_blocks: TimedBlocks,
 }
@@ -129,8 +132,13 @@ pub(crate) struct ActivePoll {
 }
 
 impl WorkerStats {
-    pub(crate) fn new(index: usize, long_poll_threshold: std::time::Duration) -> WorkerStats {
+    pub(crate) fn new(
+        index: usize,
+        long_poll_threshold: std::time::Duration,
+        recorded_events: usize,
+    ) -> WorkerStats {
         WorkerStats {
+            recorder: FlightRecorder::new(recorded_events),
             poll_word_tag: super::task_stats::poll_word_tag(index),
             long_poll_ns: long_poll_threshold.as_nanos() as u64,
             sample_every: AtomicU32::new(1),
@@ -178,9 +186,16 @@ impl WorkerStats {
         self.recent.load(Relaxed)
     }
 
+    /// The worker parks (its own thread).
+    pub(crate) fn parked(&self) {
+        self.recorder.park(super::clock::now());
+    }
+
     /// The worker unparked: a fresh `recent`.
     pub(crate) fn unparked(&self) {
-        self.recent.store(super::clock::now(), Relaxed);
+        let now = super::clock::now();
+        self.recent.store(now, Relaxed);
+        self.recorder.unpark(now);
     }
 
     /// The watchdog reports the running poll `seq`, first seen at `since`, as long.
@@ -378,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_worker_samples_while_its_polls_are_short_and_times_all_once_they_are_long() {
-        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        let stats = WorkerStats::new(0, Duration::from_millis(10), 0);
         assert_eq!(timed_in_next(&stats, 10), 10, "every poll is timed at first");
         end_timed_polls(&stats, MODE_WINDOW, 100);
         let timed = timed_in_next(&stats, SAMPLE_EVERY as usize * 1000);
@@ -394,7 +409,7 @@ mod tests {
     #[test]
     fn sampled_polls_do_not_lock_onto_a_cycle_of_tasks() {
         // 16 tasks taking turns: with a fixed gap of 16 the same task would be timed every time.
-        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        let stats = WorkerStats::new(0, Duration::from_millis(10), 0);
         end_timed_polls(&stats, MODE_WINDOW, 100);
         let mut timed_per_task = [0u32; 16];
         for poll in 0..SAMPLE_EVERY as usize * 1000 {
@@ -408,7 +423,7 @@ mod tests {
     #[test]
     fn an_untimed_poll_the_watchdog_flags_gets_its_duration_when_it_ends() {
         super::super::clock::init();
-        let stats = WorkerStats::new(0, Duration::from_millis(10));
+        let stats = WorkerStats::new(0, Duration::from_millis(10), 0);
         end_timed_polls(&stats, MODE_WINDOW, 100);
         let task = Id::from_u64(7);
         let location = Location::caller();

@@ -204,6 +204,25 @@ impl Builder {
         self
     }
 
+    /// How many events each worker's flight recorder keeps (rounded up to a power of two; 32 bytes
+    /// each): polls, wakes, spawns, parks, steals, queue depths, exported by
+    /// [`Diagnostics::trace`](crate::diag::Diagnostics::trace). The default, 8192, keeps each
+    /// worker's last 8192 events (a few milliseconds of a busy worker, minutes of a quiet one); 0
+    /// turns the recorder off, leaving the rest of the diagnostics on.
+    pub fn flight_recorder_capacity(&mut self, events: usize) -> &mut Self {
+        self.diag.recorded_events = events;
+        self
+    }
+
+    /// When the watchdog sees a long poll (while it runs) or raises a lost-waker warning, it writes
+    /// the flight recorder's timeline to `path` (Chrome Trace Event JSON, for ui.perfetto.dev), so
+    /// that what the workers did just before the incident is kept. A later incident overwrites the
+    /// file, at most once a second.
+    pub fn trace_on_incident(&mut self, path: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.diag.trace_on_incident = Some(path.into());
+        self
+    }
+
     /// Starts the runtime's threads.
     pub fn build(&mut self) -> io::Result<Runtime> {
         if self.start_paused && self.kind == Kind::MultiThread {

@@ -173,16 +173,25 @@ pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) ->
 /// polled, if any), and, with diagnostics on, its creation time (else 0). The time is the start of
 /// the timed poll that spawns (as for wakes: see `wake_time`), a worker's recent time during a poll
 /// it does not time, or a clock reading.
-pub(crate) fn spawning(diagnostics: bool) -> (Option<Id>, Ticks) {
+/// A worker's flight recorder gets the spawn of `id`.
+pub(crate) fn spawning(diagnostics: bool, id: Id) -> (Option<Id>, Ticks) {
     CONTEXT.with(|cx| {
         let parent = cx.current_task_id.get();
         if !diagnostics {
             return (parent, 0);
         }
-        let at = cx.worker_stats.with(|w| match w.map(|w| (w.current_poll(), w.recent())) {
-            Some((CurrentPoll::Timed(since), _)) => since,
-            Some((CurrentPoll::Untimed, recent)) if recent != 0 => recent,
-            _ => clock::now(),
+        let at = cx.worker_stats.with(|w| match w {
+            Some(w) => {
+                let poll = w.current_poll();
+                let at = match (poll, w.recent()) {
+                    (CurrentPoll::Timed(since), _) => since,
+                    (CurrentPoll::Untimed, recent) if recent != 0 => recent,
+                    _ => clock::now(),
+                };
+                w.recorder.spawn(id, poll != CurrentPoll::None, at);
+                at
+            }
+            None => clock::now(),
         });
         (parent, at)
     })
@@ -205,16 +214,25 @@ pub(crate) fn self_wake(id: Id) -> Option<bool> {
     })
 }
 
-/// When a wake that schedules an idle task happened, for its scheduled time: the start of the timed
-/// poll it comes from (a worker in a poll stands in for the clock), now for a wake from outside any
-/// poll, or `None`, unmeasured, from a poll its worker does not time.
-pub(crate) fn wake_time() -> Option<Ticks> {
-    match CONTEXT.with(|cx| cx.worker_stats.with(|w| w.map_or(CurrentPoll::None, WorkerStats::current_poll)))
-    {
-        CurrentPoll::None => Some(clock::now()),
-        CurrentPoll::Timed(since) => Some(since),
-        CurrentPoll::Untimed => None,
-    }
+/// A wake that schedules the idle task `id`: recorded by this thread's worker, if it is one, and
+/// when it happened, for the task's scheduled time: the start of the timed poll it comes from (a
+/// worker in a poll stands in for the clock), now for a wake from outside any poll, or `None`,
+/// unmeasured, from a poll its worker does not time.
+pub(crate) fn woken(id: Id) -> Option<Ticks> {
+    CONTEXT.with(|cx| {
+        cx.worker_stats.with(|w| {
+            let poll = w.map_or(CurrentPoll::None, WorkerStats::current_poll);
+            let at = match poll {
+                CurrentPoll::None => Some(clock::now()),
+                CurrentPoll::Timed(since) => Some(since),
+                CurrentPoll::Untimed => None,
+            };
+            if let Some(w) = w {
+                w.recorder.wake(id, poll != CurrentPoll::None, at.unwrap_or(0));
+            }
+            at
+        })
+    })
 }
 
 /// A time close to now, for figures that need no precision: this worker's recent time if it is

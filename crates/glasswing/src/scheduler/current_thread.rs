@@ -206,6 +206,7 @@ impl Handle {
                             if !had_deferred && !self.woken.load(Ordering::Acquire) {
                                 // Sleep until woken or until the next timer; then fire what is due.
                                 WorkerStats::count(&stats.parks);
+                                stats.parked();
                                 let token = self.time.before_park(0, !self.blocking.is_busy());
                                 // The core's holder always gets the token: it is the only thread to park here.
                                 if token.owns() {
@@ -216,12 +217,17 @@ impl Handle {
                                 self.time.after_park(token);
                                 self.config.diag.alarm.worker_unparked();
                                 stats.unparked();
+                                stats.recorder.queues(0, self.inject_len.load(Ordering::Relaxed));
                             }
                             continue 'outer;
                         }
                     }
                 }
                 ct.with_core(Core::wake_deferred);
+                stats.recorder.queues(
+                    stats.local_queue_depth.load(Ordering::Relaxed) as usize,
+                    self.inject_len.load(Ordering::Relaxed),
+                );
                 self.time.process();
                 self.io.poll_now();
             })

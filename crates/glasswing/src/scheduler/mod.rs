@@ -105,9 +105,10 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let diag = self.diag();
-        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled());
+        let id = Id::next();
+        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled(), id);
         let meta = Meta {
-            id: Id::next(),
+            id,
             name: name.map(Into::into),
             spawned_at,
             parent,

@@ -8,6 +8,7 @@ use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::clock;
 use crate::diag::dump::trace_root;
+use crate::diag::recorder;
 use crate::diag::task_stats::TaskStats;
 use crate::diag::worker::WorkerStats;
 use crate::runtime::context;
@@ -83,16 +84,19 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // (see `diag/worker.rs`), the poll's time, with at most two clock reads. The untimed
             // poll, the common one, has a path of its own with no branch on the start time.
             match worker {
-                Some(w) if w.time_next_poll() => timed_poll(header, stats, Some(w), &mut poll_future),
+                Some(w) if w.time_next_poll() => {
+                    timed_poll(header, stats, Some(w), &mut poll_future, poll_result::<F::Output>)
+                }
                 Some(w) => {
                     w.poll_started(header.id, header.spawned_at, 0);
                     stats.poll_started(0, w.recent(), Some(w));
                     let res = poll_future();
                     w.poll_ended(0);
                     stats.poll_ended(0, 0, w.recent(), Some(w));
+                    w.recorder.poll(header.id, header.spawned_at, poll_result(&res), 0, 0);
                     (res, 0)
                 }
-                None => timed_poll(header, stats, None, &mut poll_future),
+                None => timed_poll(header, stats, None, &mut poll_future, poll_result::<F::Output>),
             }
         });
         self.poll_ended(res, wakes, diagnostics.then_some(ended));
@@ -282,6 +286,7 @@ fn timed_poll<R>(
     stats: TaskStats<'_>,
     worker: Option<&WorkerStats>,
     poll: &mut dyn FnMut() -> R,
+    result: fn(&R) -> u64,
 ) -> (R, clock::Ticks) {
     match worker {
         Some(w) => {
@@ -291,6 +296,7 @@ fn timed_poll<R>(
             let res = poll();
             let end = w.poll_ended(start);
             stats.poll_ended(start, end, w.recent(), Some(w));
+            w.recorder.poll(header.id, header.spawned_at, result(&res), start, end);
             (res, end)
         }
         None => {
@@ -301,6 +307,15 @@ fn timed_poll<R>(
             stats.poll_ended(start, end, end, None);
             (res, end)
         }
+    }
+}
+
+/// How a poll ended, for the flight recorder.
+fn poll_result<T>(res: &std::thread::Result<Poll<T>>) -> u64 {
+    match res {
+        Ok(Poll::Pending) => recorder::POLL_PENDING,
+        Ok(Poll::Ready(_)) => recorder::POLL_READY,
+        Err(_) => recorder::POLL_PANICKED,
     }
 }
 

@@ -89,7 +89,7 @@ unsafe fn wake(ptr: *const ()) {
             // We won the transition that schedules the task and still hold our reference: nobody
             // else touches the wake figures until the task is polled.
             if diagnostics {
-                task.stats().scheduled_by_wake(context::wake_time());
+                task.stats().scheduled_by_wake(context::woken(id));
             }
             task.schedule();
             task.drop_waker_reference();
@@ -104,7 +104,7 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     match header.state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => {
             if header.stats.is_enabled() {
-                task.stats().scheduled_by_wake(context::wake_time());
+                task.stats().scheduled_by_wake(context::woken(header.id));
             }
             task.schedule();
         }

@@ -361,6 +361,7 @@ impl Context {
         }
         let index = self.core.borrow().index;
         WorkerStats::count(&self.stats().parks);
+        self.stats().parked();
         self.stats().between_polls();
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
@@ -383,6 +384,7 @@ impl Context {
             if core.transition_from_parked(&self.handle) {
                 self.handle.config.diag.alarm.worker_unparked();
                 self.stats().unparked();
+                self.stats().recorder.queues(core.run_queue.len(), self.handle.inject.len());
                 core.batch_start = Instant::now();
                 core.batch_polls = 0;
                 drop(core);
@@ -464,6 +466,7 @@ impl Core {
                 let stats = &handle.config.diag.workers[self.index];
                 WorkerStats::count(&stats.steal_operations);
                 add(&stats.stolen_tasks, u64::from(stolen));
+                stats.recorder.steal(u64::from(stolen), victim);
                 return Some(task);
             }
         }
@@ -491,6 +494,8 @@ impl Core {
     /// retune the global queue interval.
     fn maintenance(&mut self, handle: &Handle) {
         self.wake_deferred(handle);
+        let recorder = &handle.config.diag.workers[self.index].recorder;
+        recorder.queues(self.run_queue.len(), handle.inject.len());
         if !self.is_shutdown {
             self.is_shutdown = handle.inject.is_closed();
         }

@@ -1,0 +1,219 @@
+//! The flight recorder's export: Chrome Trace Event JSON, which ui.perfetto.dev (and
+//! chrome://tracing) opens as a timeline.
+//!
+//! - a track per worker, named after its thread, with a slice per poll named after the task (its
+//!   name, else its spawn location; args: task id, result, whether the poll was timed), a `parked`
+//!   slice from each park to its unpark, and instants for spawns and steals;
+//! - a flow arrow from each wake to the poll it caused (the woken task's first poll after it);
+//! - counter tracks for each worker's local queue and for the global queue.
+//!
+//! Polls that the worker did not time (see `worker.rs`) have no timestamps of their own: they are
+//! spread evenly between the timed events around them, and say so (`"timed": false`), so their
+//! order is exact and their place in time approximate. A wake or spawn from inside a poll is drawn
+//! inside that poll's slice.
+
+use super::clock::{self, Ticks};
+use super::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
+use super::snapshot::format_location;
+use crate::scheduler;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A poll slice, for matching wakes with the polls they caused.
+struct PollSlice {
+    worker: usize,
+    start: f64,
+}
+
+/// The timeline of the runtime behind `handle`, from every worker's flight recorder.
+pub(crate) fn export(handle: &scheduler::Handle) -> String {
+    let diag = handle.diag();
+    let now = clock::now();
+    let rings: Vec<Vec<Event>> = diag.workers.iter().map(|w| w.recorder.read()).collect();
+    let base = rings.iter().flatten().filter(|e| e.at != 0).map(|e| e.at).min().unwrap_or(now).min(now);
+    let us = |t: Ticks| clock::nanos_between(base, t) as f64 / 1000.0;
+
+    let mut names: HashMap<u64, String> = HashMap::new();
+    handle.owned().for_each_task(|read| {
+        if let Some(name) = &read.record.name {
+            names.insert(read.record.id.as_u64(), name.to_string());
+        }
+    });
+    for finished in handle.owned().finished_tasks(now) {
+        if let Some(name) = &finished.task.name {
+            names.insert(finished.task.id.as_u64(), name.to_string());
+        }
+    }
+
+    let mut out =
+        vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
+    let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
+    // (waker's worker, time, woken task)
+    let mut wakes: Vec<(usize, f64, u64)> = Vec::new();
+    for (worker, events) in rings.iter().enumerate() {
+        let thread = diag.workers[worker].thread_name().unwrap_or_else(|| format!("worker {worker}"));
+        out.push(
+            json!({"ph": "M", "pid": 1, "tid": worker, "name": "thread_name", "args": {"name": thread}}),
+        );
+        let times = place(events, now, &us);
+        let mut parked_at = None;
+        for (i, event) in events.iter().enumerate() {
+            let (start, end) = times[i];
+            match event.kind {
+                EventKind::Poll => {
+                    let label = names
+                        .get(&event.arg)
+                        .cloned()
+                        .or_else(|| event.location.map(format_location))
+                        .unwrap_or_else(|| format!("task {}", event.arg));
+                    let result = match event.flags {
+                        POLL_READY => "ready",
+                        POLL_PANICKED => "panicked",
+                        _ => "pending",
+                    };
+                    out.push(json!({
+                        "ph": "X", "pid": 1, "tid": worker, "name": label, "cat": "poll",
+                        "ts": start, "dur": (end - start).max(0.001),
+                        "args": {"task": event.arg, "result": result, "timed": event.at != 0},
+                    }));
+                    polls.entry(event.arg).or_default().push(PollSlice { worker, start });
+                }
+                EventKind::Wake => {
+                    if event.flags == 0 {
+                        // From outside any poll (timers, I/O): a slice of its own to start the arrow.
+                        out.push(json!({
+                            "ph": "X", "pid": 1, "tid": worker, "name": format!("wake task {}", event.arg),
+                            "cat": "wake", "ts": start, "dur": 0.001,
+                        }));
+                    }
+                    wakes.push((worker, start, event.arg));
+                }
+                EventKind::Spawn => out.push(json!({
+                    "ph": "i", "s": "t", "pid": 1, "tid": worker, "name": format!("spawn task {}", event.arg),
+                    "ts": start, "args": {"task": event.arg},
+                })),
+                EventKind::Steal => out.push(json!({
+                    "ph": "i", "s": "t", "pid": 1, "tid": worker,
+                    "name": format!("steal {} tasks from worker {}", event.arg, event.extra), "ts": start,
+                })),
+                EventKind::Park => parked_at = Some(start),
+                EventKind::Unpark => {
+                    if let Some(parked) = parked_at.take() {
+                        out.push(json!({
+                            "ph": "X", "pid": 1, "tid": worker, "name": "parked", "cat": "park",
+                            "ts": parked, "dur": (start - parked).max(0.001),
+                        }));
+                    }
+                }
+                EventKind::Queues => {
+                    out.push(json!({
+                        "ph": "C", "pid": 1, "name": format!("local queue, worker {worker}"), "ts": start,
+                        "args": {"tasks": event.arg},
+                    }));
+                    out.push(json!({
+                        "ph": "C", "pid": 1, "name": "global queue", "ts": start, "args": {"tasks": event.extra},
+                    }));
+                }
+            }
+        }
+        // The poll running now is not in the ring yet (a poll is recorded when it ends).
+        if let Some(active) = diag.workers[worker].active_poll() {
+            let last = times.last().map_or(0.0, |t| t.1);
+            let start = if active.since != 0 { us(active.since) } else { last };
+            out.push(json!({
+                "ph": "X", "pid": 1, "tid": worker, "cat": "poll",
+                "name": names.get(&active.task.as_u64()).cloned().unwrap_or_else(|| format_location(active.location)),
+                "ts": start, "dur": (us(now) - start).max(0.001),
+                "args": {"task": active.task.as_u64(), "result": "still running", "timed": active.since != 0},
+            }));
+        }
+    }
+
+    // Each wake's arrow goes to the woken task's first poll that starts after it.
+    for slices in polls.values_mut() {
+        slices.sort_by(|a, b| a.start.total_cmp(&b.start));
+    }
+    for (flow, (worker, at, task)) in wakes.into_iter().enumerate() {
+        let Some(slices) = polls.get(&task) else { continue };
+        let next = slices.partition_point(|s| s.start < at);
+        let Some(target) = slices.get(next) else { continue };
+        out.push(
+            json!({"ph": "s", "id": flow, "pid": 1, "tid": worker, "name": "wake", "cat": "wake", "ts": at}),
+        );
+        out.push(json!({
+            "ph": "f", "bp": "e", "id": flow, "pid": 1, "tid": target.worker, "name": "wake", "cat": "wake",
+            "ts": target.start,
+        }));
+    }
+    let trace = json!({"traceEvents": out, "displayTimeUnit": "ns"});
+    serde_json::to_string(&trace).expect("a timeline always serializes")
+}
+
+/// Each event's place on the timeline, in microseconds from the first: `(start, end)`, equal for
+/// an instant. Events with a time keep it; untimed polls and the events between them share the
+/// gap between the timed events around them, in order; a wake or spawn from inside a poll goes
+/// inside that poll (recorded after them, when it ended).
+fn place(events: &[Event], now: Ticks, us: &impl Fn(Ticks) -> f64) -> Vec<(f64, f64)> {
+    let known = |e: &Event| -> Option<(f64, f64)> {
+        match e.kind {
+            EventKind::Poll if e.at != 0 => Some((us(e.at), us(e.extra))),
+            EventKind::Park | EventKind::Unpark => Some((us(e.at), us(e.at))),
+            EventKind::Wake | EventKind::Spawn if e.at != 0 && e.flags == 0 => Some((us(e.at), us(e.at))),
+            _ => None,
+        }
+    };
+    let in_poll = |e: &Event| matches!(e.kind, EventKind::Wake | EventKind::Spawn) && e.flags == 1;
+    let mut times = vec![(0.0, 0.0); events.len()];
+    // The events placed on their own (not inside a poll), and where the known ones are.
+    let own: Vec<usize> = (0..events.len()).filter(|&i| !in_poll(&events[i])).collect();
+    let mut last_end = own.iter().find_map(|&i| known(&events[i])).map_or(us(now), |t| t.0);
+    let mut k = 0;
+    while k < own.len() {
+        if let Some(t) = known(&events[own[k]]) {
+            times[own[k]] = t;
+            last_end = last_end.max(t.1);
+            k += 1;
+            continue;
+        }
+        // A run of events with no time: spread over the gap up to the next known one.
+        let run_end = (k..own.len()).find(|&j| known(&events[own[j]]).is_some()).unwrap_or(own.len());
+        let next_start = own.get(run_end).and_then(|&j| known(&events[j])).map_or(us(now), |t| t.0);
+        let n = (run_end - k) as f64;
+        let step = ((next_start - last_end) / n).max(0.0);
+        for (m, j) in (k..run_end).enumerate() {
+            let start = last_end + step * m as f64;
+            let end = if events[own[j]].kind == EventKind::Poll { start + step * 0.8 } else { start };
+            times[own[j]] = (start, end);
+        }
+        last_end = next_start.max(last_end);
+        k = run_end;
+    }
+    // Wakes and spawns from inside a poll: spread inside the next poll of the ring.
+    let mut i = 0;
+    while i < events.len() {
+        if !in_poll(&events[i]) {
+            i += 1;
+            continue;
+        }
+        let run_end = (i..events.len()).find(|&j| !in_poll(&events[j])).unwrap_or(events.len());
+        let (start, end) = match events.get(run_end) {
+            Some(e) if e.kind == EventKind::Poll => times[run_end],
+            // The poll they came from is still running: after everything recorded.
+            _ => (last_end, last_end.max(us(now))),
+        };
+        let n = (run_end - i + 1) as f64;
+        for (m, j) in (i..run_end).enumerate() {
+            let at = start + (end - start) * (m + 1) as f64 / n;
+            times[j] = (at, at);
+        }
+        i = run_end;
+    }
+    times
+}
+
+/// Writes the timeline to `path` (through a temporary file, so that a reader never sees half).
+pub(crate) fn write(handle: &scheduler::Handle, path: &std::path::Path) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, export(handle))?;
+    std::fs::rename(tmp, path)
+}
