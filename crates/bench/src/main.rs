@@ -537,6 +537,14 @@ fn main() {
          and diag cost = the median over rounds of glasswing / gw-diag-off in the same round, - 1",
         cfg.iters
     );
+    if rt::recorder_baseline() {
+        let _ = writeln!(
+            header,
+            "{bullet}GLASSWING_BENCH_BASELINE=no-recorder: gw-diag-off has its diagnostics ON and only \
+             the flight recorder off (Builder::flight_recorder_capacity(0)), so diag cost is the \
+             flight recorder's cost"
+        );
+    }
     let _ = writeln!(
         header,
         "{bullet}a counting global allocator is installed for the memory rows; outside its \

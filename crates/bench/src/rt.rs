@@ -137,6 +137,12 @@ pub trait Rt {
 // ---------------------------------------------------------------------------------------
 // glasswing
 
+/// Whether `GLASSWING_BENCH_BASELINE=no-recorder` asks for the second glasswing column to have its
+/// diagnostics on and only the flight recorder off: its "diagnostics cost" is then the recorder's.
+pub fn recorder_baseline() -> bool {
+    std::env::var("GLASSWING_BENCH_BASELINE").is_ok_and(|v| v == "no-recorder")
+}
+
 /// Glasswing, built with `glasswing::runtime::Builder`, with its diagnostics on (`DIAG`, the
 /// default every user gets) or off: the suite runs both to measure what diagnostics cost.
 pub struct GlasswingRt<const DIAG: bool> {
@@ -176,7 +182,12 @@ impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
             }
             Flavor::CurrentThread => glasswing::runtime::Builder::new_current_thread(),
         };
-        let rt = builder.diagnostics(DIAG).build().expect("build glasswing runtime");
+        builder.diagnostics(DIAG);
+        if !DIAG && recorder_baseline() {
+            // The second column measures the flight recorder alone (see `recorder_baseline`).
+            builder.diagnostics(true).flight_recorder_capacity(0);
+        }
+        let rt = builder.build().expect("build glasswing runtime");
         GlasswingRt { rt }
     }
 

@@ -200,8 +200,8 @@ fn a_dump_polls_an_idle_task_once_and_its_waker_still_works_afterwards() {
 struct Custom;
 impl Future for Custom {
     type Output = ();
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        std::task::ready!(glasswing::diag::trace_leaf(|| "recv on the jobs channel".to_string()));
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        std::task::ready!(glasswing::diag::trace_leaf(cx, || "recv on the jobs channel".to_string()));
         Poll::Pending
     }
 }
@@ -226,6 +226,74 @@ fn leaves_of_other_crates_take_part_through_the_public_hook_and_a_lost_waker_sho
     );
     assert!(dump.task(lost).unwrap().waits_on.is_empty(), "pending() keeps no waker");
     assert!(dump.to_string().contains("a lost waker"), "{dump}");
+}
+
+/// Ready once its flag is set, without waking anybody: a leaf that does not take part in dumps and
+/// whose wake is still on its way when the dump polls the task.
+struct Flag(Arc<AtomicBool>, Arc<Mutex<Option<Waker>>>);
+impl Future for Flag {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(SeqCst) {
+            return Poll::Ready(());
+        }
+        *self.1.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+async fn then_sleeps(flag: Flag) {
+    flag.await;
+    glasswing::time::sleep(Duration::from_millis(5)).await;
+}
+
+async fn then_yields(flag: Flag) {
+    flag.await;
+    glasswing::task::yield_now().await;
+}
+
+async fn then_joins(flag: Flag, other: JoinHandle<()>) {
+    flag.await;
+    other.await.unwrap();
+}
+
+#[test]
+fn a_leaf_the_dump_reaches_first_still_waits_so_no_wakeup_is_lost() {
+    for (flavor, rt) in support::runtimes() {
+        let set = Arc::new(AtomicBool::new(false));
+        let flag = || Flag(set.clone(), Arc::new(Mutex::new(None)));
+        let finished = rt.handle().spawn(async {});
+        rt.block_on(async {});
+        let sleeps = rt.handle().spawn(then_sleeps(flag()));
+        let joins = rt.handle().spawn(then_joins(flag(), finished));
+        let yields = rt.handle().spawn(then_yields(flag()));
+        rt.block_on(glasswing::task::yield_now());
+        let ids = [sleeps.id(), joins.id(), yields.id()];
+        dump_until(&rt, |d| traced(d, &ids));
+        // Ready, but nobody was woken: the dump's poll goes on past the flag, to a sleep nobody
+        // registered yet, to the JoinHandle of a finished task, and to a yield.
+        set.store(true, SeqCst);
+        let dump = rt.handle().dump();
+        let task = dump.task(sleeps.id()).unwrap();
+        assert_eq!(
+            task.waits_on[0].kind,
+            LeafKind::Sleep,
+            "{flavor}: the sleep is where it waits now\n{dump}"
+        );
+        assert!(chain(task, &["then_sleeps"]) == ["dump::then_sleeps"]);
+        let task = dump.task(joins.id()).unwrap();
+        assert_eq!(task.waits_on[0].kind, LeafKind::JoinHandle, "{flavor}\n{dump}");
+        let task = dump.task(yields.id()).unwrap();
+        assert_eq!((task.waits_on[0].kind, task.waits_on[0].detail.as_str()), (LeafKind::Yield, "yield_now"));
+        // The sleep was registered by the dump's poll, and the finished JoinHandle had the task run
+        // again: both complete.
+        let done = rt.block_on(glasswing::time::timeout(BOUND, async {
+            sleeps.await.unwrap();
+            joins.await.unwrap();
+            yields.await.unwrap();
+        }));
+        assert!(done.is_ok(), "{flavor}: a wakeup was lost");
+    }
 }
 
 #[test]
@@ -362,9 +430,13 @@ fn no_wakeup_is_lost_while_dumps_run_under_load() {
         let dumper = {
             let (handle, stop) = (rt.handle().clone(), stop.clone());
             std::thread::spawn(move || {
-                let mut traced = 0;
-                for _ in 0..DUMPS {
+                // At least `DUMPS`, and on until one found an idle task to trace (the pairs may not
+                // have started when the first dumps run).
+                let (mut dumps, mut traced) = (0, 0);
+                let deadline = Instant::now() + BOUND;
+                while dumps < DUMPS || (traced == 0 && Instant::now() < deadline) {
                     traced += handle.dump().tasks.iter().filter(|t| t.traced).count();
+                    dumps += 1;
                 }
                 stop.store(true, SeqCst);
                 traced
@@ -386,7 +458,7 @@ fn no_wakeup_is_lost_while_dumps_run_under_load() {
         assert!(rounds.iter().all(|&r| r >= ROUNDS), "{flavor}: {rounds:?}");
         assert!(traced > 0, "{flavor}: the dumps traced no task");
         println!(
-            "{flavor}: {DUMPS} dumps, {traced} task traces, {} rounds, while the pairs ran",
+            "{flavor}: {DUMPS}+ dumps, {traced} task traces, {} rounds, while the pairs ran",
             rounds.iter().sum::<u32>()
         );
     }

@@ -67,7 +67,7 @@ fn the_trace_has_a_named_track_per_worker_poll_slices_wake_flows_and_queue_count
     assert_eq!(threads.len(), 2, "{threads:?}");
     for (worker, thread) in threads.iter().enumerate() {
         assert_eq!(thread["tid"], worker);
-        assert_eq!(thread["args"]["name"], "gw-worker");
+        assert_eq!(thread["args"]["name"], format!("gw-worker (worker {worker})"));
     }
 
     let slices = of_phase(&events, "X");

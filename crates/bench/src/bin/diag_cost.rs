@@ -1,28 +1,36 @@
-//! The cost of diagnostics, in isolation, on a current-thread runtime with diagnostics on or off
-//! (`diag_cost on|off [rounds] [yield|spawn|remote]`): `yield` (the default) has 200 tasks yield
+//! The cost of diagnostics, in isolation, on a current-thread runtime with diagnostics on or off,
+//! or on without the flight recorder (`diag_cost on|off|norec [rounds] [yield|spawn|remote]`): `yield` (the default) has 200 tasks yield
 //! 1,000 times each (the per-poll cost); `spawn` runs a chain of 100,000 tasks, each spawning the
 //! next and finishing (the per-task cost: spawn, one poll, completion); `remote` spawns 10,000 empty
 //! tasks from outside the runtime, then runs and joins them (the per-task cost when each task's
 //! memory has gone cold by its first poll, as in `spawn_many_remote_idle`). Meant for
 //! `valgrind --tool=callgrind`, whose instruction counts are repeatable where wall time on a shared
-//! machine is not; it also prints the wall time per poll or per task.
+//! machine is not; it also prints the wall time per poll or per task. `DIAG_COST_RECORDER_EVENTS`
+//! sets the flight recorder's capacity.
 
 use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let on = match args.next().as_deref() {
-        Some("on") => true,
-        Some("off") => false,
+    let (on, recorder, label) = match args.next().as_deref() {
+        Some("on") => (true, true, "on"),
+        Some("off") => (false, false, "off"),
+        Some("norec") => (true, false, "on, no flight recorder,"),
         _ => {
-            eprintln!("usage: diag_cost on|off [rounds] [yield|spawn|remote]");
+            eprintln!("usage: diag_cost on|off|norec [rounds] [yield|spawn|remote]");
             std::process::exit(2);
         }
     };
     let rounds: usize = args.next().map_or(5, |r| r.parse().expect("rounds: a number"));
     let mode = args.next().unwrap_or_else(|| "yield".into());
-    let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(on).build().unwrap();
-    let label = if on { "on" } else { "off" };
+    let mut builder = glasswing::runtime::Builder::new_current_thread();
+    builder.diagnostics(on);
+    if !recorder {
+        builder.flight_recorder_capacity(0);
+    } else if let Ok(events) = std::env::var("DIAG_COST_RECORDER_EVENTS") {
+        builder.flight_recorder_capacity(events.parse().expect("DIAG_COST_RECORDER_EVENTS: a number"));
+    }
+    let rt = builder.build().unwrap();
     // One round of the chosen mode: what it runs, how many units that is, and what a unit is.
     let (round, units, unit): (Box<dyn Fn()>, f64, &str) = match mode.as_str() {
         "yield" => (Box::new(|| rt.block_on(yield_many())), 200.0 * 1_001.0, "poll"),

@@ -24,13 +24,13 @@ pub(crate) const DEFAULT_CAPACITY: usize = 8192;
 /// and an argument (a task id, a count) above them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EventKind {
-    /// A poll, recorded when it ends: task id, result in flags; start and end (0, 0 if untimed);
-    /// spawn location.
+    /// A poll, recorded when it ends: task id, result in flags; if timed, start, end and spawn
+    /// location.
     Poll = 1,
     /// A wake that scheduled a task: its id; flags 1 if from inside a poll (the next `Poll` event
     /// of the ring); time if known.
     Wake = 2,
-    /// A task spawned: its id; flags and time as for `Wake`.
+    /// A task spawned: its id; flags and time as for `Wake`; spawn location.
     Spawn = 3,
     Park = 4,
     Unpark = 5,
@@ -55,15 +55,28 @@ pub(crate) struct Event {
     pub(crate) at: Ticks,
     /// A poll's end; a steal's victim; the global queue's depth.
     pub(crate) extra: u64,
-    /// A poll's spawn location.
+    /// A timed poll's or a spawn's spawn location.
     pub(crate) location: Option<&'static Location<'static>>,
 }
 
-#[derive(Default)]
+/// A `Poll` event's flag: it was timed (its start and end are in the second and third words, which
+/// an untimed poll leaves as they were).
+const TIMED: u64 = 0b1000;
+
 pub(crate) struct FlightRecorder {
     slots: Box<[[AtomicU64; 4]]>,
-    /// Events written so far; the next goes to `written % capacity`.
+    /// `capacity - 1`; `OFF` for a recorder of capacity 0.
+    mask: u64,
+    /// Events written so far; the next goes to `written & mask`.
     written: AtomicU64,
+}
+
+const OFF: u64 = u64::MAX;
+
+impl Default for FlightRecorder {
+    fn default() -> FlightRecorder {
+        FlightRecorder::new(0)
+    }
 }
 
 impl FlightRecorder {
@@ -72,27 +85,39 @@ impl FlightRecorder {
         let capacity = if capacity == 0 { 0 } else { capacity.next_power_of_two() };
         FlightRecorder {
             slots: (0..capacity).map(|_| Default::default()).collect(),
+            mask: if capacity == 0 { OFF } else { capacity as u64 - 1 },
             written: AtomicU64::new(0),
         }
     }
 
+    /// Writes the next event: its first word and, of the other three, those `write` stores. Only
+    /// the worker that owns the recorder calls it.
     #[inline(always)]
-    fn push(&self, kind: EventKind, flags: u64, arg: u64, at: Ticks, extra: u64, location: u64) {
-        if self.slots.is_empty() {
+    fn push(&self, first: u64, write: impl FnOnce(&[AtomicU64; 4])) {
+        if self.mask == OFF {
             return;
         }
         let n = self.written.load(Relaxed);
-        let slot = &self.slots[n as usize & (self.slots.len() - 1)];
+        // SAFETY: `mask` is the slice's length minus one (a power of two), so the index is in bounds.
+        let slot = unsafe { self.slots.get_unchecked((n & self.mask) as usize) };
         // Pairs with the reader's acquire fence: a reader that copied any of the stores below knows
         // that `written` had reached `n` (see `read`). A compiler barrier only, on x86.
         fence(Release);
-        slot[0].store(arg << 8 | flags << 4 | kind as u64, Relaxed);
-        slot[1].store(at, Relaxed);
-        slot[2].store(extra, Relaxed);
-        slot[3].store(location, Relaxed);
+        slot[0].store(first, Relaxed);
+        write(slot);
         self.written.store(n + 1, Release);
     }
 
+    #[inline(always)]
+    fn event(&self, kind: EventKind, flags: u64, arg: u64, at: Ticks, extra: u64) {
+        self.push(arg << 8 | flags << 4 | kind as u64, |slot| {
+            slot[1].store(at, Relaxed);
+            slot[2].store(extra, Relaxed);
+        });
+    }
+
+    /// A poll ended. Untimed (`start` is 0), it stores two words (its first and the count); timed,
+    /// five. The export finds an untimed poll's task name or location by its id.
     #[inline(always)]
     pub(crate) fn poll(
         &self,
@@ -102,33 +127,43 @@ impl FlightRecorder {
         start: Ticks,
         end: Ticks,
     ) {
-        self.push(EventKind::Poll, result, task.as_u64(), start, end, location as *const _ as u64);
+        let timed = if start != 0 { TIMED } else { 0 };
+        self.push(task.as_u64() << 8 | (result | timed) << 4 | EventKind::Poll as u64, |slot| {
+            if start != 0 {
+                slot[1].store(start, Relaxed);
+                slot[2].store(end, Relaxed);
+                slot[3].store(location as *const _ as u64, Relaxed);
+            }
+        });
     }
 
     #[inline]
     pub(crate) fn wake(&self, task: Id, in_poll: bool, at: Ticks) {
-        self.push(EventKind::Wake, u64::from(in_poll), task.as_u64(), at, 0, 0);
+        self.event(EventKind::Wake, u64::from(in_poll), task.as_u64(), at, 0);
     }
 
     #[inline]
-    pub(crate) fn spawn(&self, task: Id, in_poll: bool, at: Ticks) {
-        self.push(EventKind::Spawn, u64::from(in_poll), task.as_u64(), at, 0, 0);
+    pub(crate) fn spawn(&self, task: Id, location: &'static Location<'static>, in_poll: bool, at: Ticks) {
+        self.push(task.as_u64() << 8 | u64::from(in_poll) << 4 | EventKind::Spawn as u64, |slot| {
+            slot[1].store(at, Relaxed);
+            slot[3].store(location as *const _ as u64, Relaxed);
+        });
     }
 
     pub(crate) fn park(&self, at: Ticks) {
-        self.push(EventKind::Park, 0, 0, at, 0, 0);
+        self.event(EventKind::Park, 0, 0, at, 0);
     }
 
     pub(crate) fn unpark(&self, at: Ticks) {
-        self.push(EventKind::Unpark, 0, 0, at, 0, 0);
+        self.event(EventKind::Unpark, 0, 0, at, 0);
     }
 
     pub(crate) fn steal(&self, tasks: u64, victim: usize) {
-        self.push(EventKind::Steal, 0, tasks, 0, victim as u64, 0);
+        self.event(EventKind::Steal, 0, tasks, 0, victim as u64);
     }
 
     pub(crate) fn queues(&self, local: usize, global: usize) {
-        self.push(EventKind::Queues, 0, local as u64, 0, global as u64, 0);
+        self.event(EventKind::Queues, 0, local as u64, 0, global as u64);
     }
 
     #[cfg(test)]
@@ -170,11 +205,19 @@ fn decode([word, at, extra, location]: [u64; 4]) -> Option<Event> {
         7 => EventKind::Queues,
         _ => return None,
     };
-    // SAFETY: only `&'static Location`s are written to a `Poll` event's fourth word, and the
-    // acquire/fence protocol of `read` hands out only events written whole.
-    let location = (kind == EventKind::Poll && location != 0)
-        .then(|| unsafe { &*(location as *const Location<'static>) });
-    Some(Event { kind, flags: (word >> 4) & 0xf, arg: word >> 8, at, extra, location })
+    let mut flags = (word >> 4) & 0xf;
+    let (mut at, mut extra, mut location) = (at, extra, location);
+    match kind {
+        // An untimed poll left the other words as an older event wrote them.
+        EventKind::Poll if flags & TIMED == 0 => (at, extra, location) = (0, 0, 0),
+        EventKind::Poll | EventKind::Spawn => {}
+        _ => location = 0,
+    }
+    flags &= !TIMED;
+    // SAFETY: only `&'static Location`s are written to a timed `Poll` event's and a `Spawn` event's
+    // fourth word, and the acquire/fence protocol of `read` hands out only events written whole.
+    let location = (location != 0).then(|| unsafe { &*(location as *const Location<'static>) });
+    Some(Event { kind, flags, arg: word >> 8, at, extra, location })
 }
 
 #[cfg(test)]

@@ -45,13 +45,30 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
         }
     }
 
+    // Untimed polls carry only their task's id: its name, else its spawn location, from the task
+    // lists, the spawns and the timed polls.
+    let mut locations: HashMap<u64, &'static std::panic::Location<'static>> = HashMap::new();
+    for event in rings.iter().flatten() {
+        if let Some(location) = event.location {
+            locations.insert(event.arg, location);
+        }
+    }
+    handle.owned().for_each_task(|read| {
+        locations.insert(read.record.id.as_u64(), read.record.spawned_at);
+    });
+    for finished in handle.owned().finished_tasks(now) {
+        locations.insert(finished.task.id.as_u64(), finished.task.spawned_at);
+    }
     let mut out =
         vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
     // (waker's worker, time, woken task)
     let mut wakes: Vec<(usize, f64, u64)> = Vec::new();
     for (worker, events) in rings.iter().enumerate() {
-        let thread = diag.workers[worker].thread_name().unwrap_or_else(|| format!("worker {worker}"));
+        let thread = match diag.workers[worker].thread_name() {
+            Some(name) => format!("{name} (worker {worker})"),
+            None => format!("worker {worker}"),
+        };
         out.push(
             json!({"ph": "M", "pid": 1, "tid": worker, "name": "thread_name", "args": {"name": thread}}),
         );
@@ -64,7 +81,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                     let label = names
                         .get(&event.arg)
                         .cloned()
-                        .or_else(|| event.location.map(format_location))
+                        .or_else(|| locations.get(&event.arg).map(|l| format_location(l)))
                         .unwrap_or_else(|| format!("task {}", event.arg));
                     let result = match event.flags {
                         POLL_READY => "ready",

@@ -80,10 +80,16 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        ready!(crate::diag::dump::leaf(crate::diag::LeafKind::Io, || {
+        let leaf = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), || {
             let verb = if interest.is_writable() { "writable" } else { "readable" };
             format!("{verb} fd {}", self.get_ref().as_raw_fd())
-        }));
+        });
+        if let Some(waker) = leaf {
+            if self.io.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
+                waker.ready();
+            }
+            return Poll::Pending;
+        }
         let restore = ready!(coop::poll_proceed(cx));
         let event = ready!(self.io.poll_ready(cx, interest))?;
         restore.made_progress();

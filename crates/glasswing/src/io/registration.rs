@@ -112,7 +112,12 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
-        ready!(dump::leaf(LeafKind::Io, || self.get_ref().describe(interest)));
+        if let Some(waker) = dump::leaf(LeafKind::Io, cx.waker(), || self.get_ref().describe(interest)) {
+            if self.io.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
+                waker.ready();
+            }
+            return Poll::Pending;
+        }
         let restore = ready!(coop::poll_proceed(cx));
         let event = ready!(self.io.poll_ready(cx, interest))?;
         restore.made_progress();

@@ -11,6 +11,7 @@ use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
 use crate::task::Id;
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 
 struct Context {
     /// The scheduler this thread drives at the moment, if any (a worker, or a current-thread
@@ -171,29 +172,40 @@ pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) ->
 
 /// What a spawn from this thread knows for the new task's record: its parent (the task being
 /// polled, if any), and, with diagnostics on, its creation time (else 0). The time is the start of
-/// the timed poll that spawns (as for wakes: see `wake_time`), a worker's recent time during a poll
-/// it does not time, or a clock reading.
-/// A worker's flight recorder gets the spawn of `id`.
-pub(crate) fn spawning(diagnostics: bool, id: Id) -> (Option<Id>, Ticks) {
+/// the timed poll that spawns (as for wakes: see `woken`), a worker's recent time during a poll
+/// it does not time, or a clock reading. With diagnostics on, this thread's worker, if it is one,
+/// records the spawn of `id` in its flight recorder.
+#[inline]
+pub(crate) fn spawning(
+    diagnostics: bool,
+    id: Id,
+    location: &'static Location<'static>,
+) -> (Option<Id>, Ticks) {
     CONTEXT.with(|cx| {
         let parent = cx.current_task_id.get();
         if !diagnostics {
             return (parent, 0);
         }
-        let at = cx.worker_stats.with(|w| match w {
-            Some(w) => {
-                let poll = w.current_poll();
-                let at = match (poll, w.recent()) {
-                    (CurrentPoll::Timed(since), _) => since,
-                    (CurrentPoll::Untimed, recent) if recent != 0 => recent,
-                    _ => clock::now(),
-                };
-                w.recorder.spawn(id, poll != CurrentPoll::None, at);
-                at
-            }
-            None => clock::now(),
-        });
-        (parent, at)
+        (parent, spawned(cx, id, location))
+    })
+}
+
+/// The diagnostics part of `spawning`, out of line: inlined, every spawn paid for it in saved
+/// registers, diagnostics off included.
+#[inline(never)]
+fn spawned(cx: &Context, id: Id, location: &'static Location<'static>) -> Ticks {
+    cx.worker_stats.with(|w| match w {
+        Some(w) => {
+            let poll = w.current_poll();
+            let at = match (poll, w.recent()) {
+                (CurrentPoll::Timed(since), _) => since,
+                (CurrentPoll::Untimed, recent) if recent != 0 => recent,
+                _ => clock::now(),
+            };
+            w.recorder.spawn(id, location, poll != CurrentPoll::None, at);
+            at
+        }
+        None => clock::now(),
     })
 }
 
@@ -217,7 +229,9 @@ pub(crate) fn self_wake(id: Id) -> Option<bool> {
 /// A wake that schedules the idle task `id`: recorded by this thread's worker, if it is one, and
 /// when it happened, for the task's scheduled time: the start of the timed poll it comes from (a
 /// worker in a poll stands in for the clock), now for a wake from outside any poll, or `None`,
-/// unmeasured, from a poll its worker does not time.
+/// unmeasured, from a poll its worker does not time. Out of line: inlined, it made the wakers keep
+/// more registers, and every wake, with diagnostics on or off, paid to save them.
+#[inline(never)]
 pub(crate) fn woken(id: Id) -> Option<Ticks> {
     CONTEXT.with(|cx| {
         cx.worker_stats.with(|w| {
@@ -252,6 +266,11 @@ pub(crate) fn count_forced_yield() {
 /// The running task gives way on purpose: its scheduler runs everything else before it.
 pub(crate) fn set_yielded() {
     CONTEXT.with(|cx| cx.yielded.set(true));
+}
+
+/// Whether the task being polled has yielded on purpose (`set_yielded`) in this poll.
+pub(crate) fn is_yielding() -> bool {
+    CONTEXT.with(|cx| cx.yielded.get())
 }
 
 /// Whether the poll that just ended yielded on purpose; resets the flag. For what polls futures

@@ -106,7 +106,7 @@ impl Handle {
     {
         let diag = self.diag();
         let id = Id::next();
-        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled(), id);
+        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled(), id, spawned_at);
         let meta = Meta {
             id,
             name: name.map(Into::into),

@@ -79,14 +79,21 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        std::task::ready!(crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, || {
+        let leaf = crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, cx.waker(), || {
             match &self.raw.trailer().name {
                 Some(name) => format!("JoinHandle of task {} \"{name}\"", self.id()),
                 None => {
                     format!("JoinHandle of task {}, spawned at {}", self.id(), self.raw.header().spawned_at)
                 }
             }
-        }));
+        });
+        if let Some(waker) = leaf {
+            // Waits as an ordinary poll would, but leaves a finished task's output where it is.
+            if self.raw.can_read_output(&waker) {
+                waker.ready();
+            }
+            return Poll::Pending;
+        }
         let restore = std::task::ready!(coop::poll_proceed(cx));
         let out = self.get_mut().poll_unconstrained(cx.waker());
         if out.is_ready() {

@@ -106,6 +106,12 @@ impl RawTask {
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
     }
 
+    /// The `JoinHandle`'s wait, without reading the output: stores `waker` to be woken when the task
+    /// completes, or returns true if it has. The caller is the `JoinHandle`.
+    pub(crate) fn can_read_output(self, waker: &Waker) -> bool {
+        harness::can_read_output(self.header(), self.trailer(), waker)
+    }
+
     pub(crate) fn drop_join_handle_slow(self) {
         // SAFETY: as above; the caller is the JoinHandle, giving up its reference.
         unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }

@@ -19,7 +19,8 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 /// The waker a task dump's trace poll lends (see `diag/dump`): the same task, another vtable, so
 /// that a leaf comparing it with the waker it keeps (`will_wake`) clones it, and the clone tells the
 /// dump where the leaf is. A clone is an ordinary waker; this one is never dropped (it is only lent).
-static TRACE_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_for_trace, wake, wake_by_ref, drop_waker);
+static TRACE_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone_for_trace, wake, wake_by_ref_for_trace, drop_waker);
 
 /// A waker lent to a poll: it borrows the poller's reference instead of owning one.
 pub(crate) struct WakerRef {
@@ -72,6 +73,12 @@ unsafe fn clone_for_trace(ptr: *const ()) -> RawWaker {
     crate::diag::dump::waker_kept();
     // SAFETY: as for `clone`: the data pointer is the same task's.
     unsafe { clone(ptr) }
+}
+
+unsafe fn wake_by_ref_for_trace(ptr: *const ()) {
+    crate::diag::dump::woke_itself(context::is_yielding());
+    // SAFETY: as for `wake_by_ref`.
+    unsafe { wake_by_ref(ptr) }
 }
 
 unsafe fn wake(ptr: *const ()) {

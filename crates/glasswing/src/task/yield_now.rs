@@ -21,7 +21,6 @@ impl Future for YieldNow {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        std::task::ready!(crate::diag::dump::leaf(crate::diag::LeafKind::Yield, || "yield_now".to_string()));
         if self.yielded {
             return Poll::Ready(());
         }

@@ -87,6 +87,15 @@ impl Sleep {
         this.state = State::Unregistered;
     }
 
+    /// Waits for the deadline with `waker` (registering it on the first poll); true if it passed.
+    fn wait(&mut self, waker: &Waker) -> bool {
+        match &self.state {
+            State::Unregistered => self.register(waker),
+            State::Registered { handle, entry, tick } => handle.poll_fired(*entry, *tick, waker),
+            State::Elapsed => true,
+        }
+    }
+
     /// Registers with the current runtime's wheel; returns true if the deadline already passed.
     fn register(&mut self, waker: &Waker) -> bool {
         let handle = crate::runtime::context::with_current(|h| h.map(|h| h.time().clone()))
@@ -109,18 +118,19 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        std::task::ready!(dump::leaf(LeafKind::Sleep, || {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            format!("sleep, {} left", crate::diag::dump::fmt_duration(left))
-        }));
-        let restore = std::task::ready!(coop::poll_proceed(cx));
         let this = self.get_mut();
-        let fired = match &this.state {
-            State::Unregistered => this.register(cx.waker()),
-            State::Registered { handle, entry, tick } => handle.poll_fired(*entry, *tick, cx.waker()),
-            State::Elapsed => true,
-        };
-        if fired {
+        let deadline = this.deadline;
+        if let Some(waker) = dump::leaf(LeafKind::Sleep, cx.waker(), || {
+            let left = deadline.saturating_duration_since(Instant::now());
+            format!("sleep, {} left", dump::fmt_duration(left))
+        }) {
+            if this.wait(&waker) {
+                waker.ready();
+            }
+            return Poll::Pending;
+        }
+        let restore = std::task::ready!(coop::poll_proceed(cx));
+        if this.wait(cx.waker()) {
             restore.made_progress();
             Poll::Ready(())
         } else {

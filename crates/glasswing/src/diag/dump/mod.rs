@@ -18,7 +18,7 @@
 mod trace;
 
 pub use trace::trace_leaf;
-pub(crate) use trace::{leaf, trace_root, waker_kept};
+pub(crate) use trace::{leaf, trace_root, waker_kept, woke_itself};
 
 pub(crate) use super::lints::fmt_duration;
 use super::snapshot::{self, TaskSnapshot, TaskState};
@@ -107,7 +107,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
             let mut stack = Vec::new();
             let mut found = None;
             match snapshot.state {
-                TaskState::Idle => found = trace::trace_task(|| task.raw().trace()),
+                TaskState::Idle => found = trace::trace_task(task.raw()),
                 TaskState::Running => {
                     let id = snapshot.id;
                     let long = long_polls.iter().rev().find(|p| p.task == id);
@@ -227,7 +227,12 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
         TaskState::Idle => match (group.iter().filter_map(|t| t.task.idle_for).min(), t.idle_for) {
             (Some(min), Some(_)) if group.len() > 1 => {
                 let max = group.iter().filter_map(|t| t.task.idle_for).max().unwrap_or(min);
-                format!("idle for {} to {}", fmt_duration(min), fmt_duration(max))
+                let (min, max) = (fmt_duration(min), fmt_duration(max));
+                if min == max {
+                    format!("idle for {min}")
+                } else {
+                    format!("idle for {min} to {max}")
+                }
             }
             (_, Some(idle)) => format!("idle for {}", fmt_duration(idle)),
             _ => "idle".to_string(),
@@ -254,7 +259,7 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
     // The leaves as paths of labels, merged into a tree.
     let mut tree: Vec<Node> = Vec::new();
     for (i, leaf) in first.waits_on.iter().enumerate() {
-        let mut path: Vec<String> = leaf.frames.iter().map(ToString::to_string).collect();
+        let mut path: Vec<String> = leaf.frames.iter().map(label).collect();
         let others =
             group.iter().filter(|t| t.waits_on.get(i).is_some_and(|l| l.detail != leaf.detail)).count();
         path.push(match others {
@@ -265,8 +270,8 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
     }
     let stack = program_frames(&first.stack);
     if !stack.is_empty() {
-        let mut path: Vec<String> = stack.iter().map(|f| trace::tidy_frame(f).to_string()).collect();
-        let innermost = first.stack.first().map_or_else(|| "<unknown>".to_string(), ToString::to_string);
+        let mut path: Vec<String> = stack.iter().map(|f| label(&trace::tidy_frame(f))).collect();
+        let innermost = first.stack.first().map_or_else(|| "<unknown>".to_string(), label);
         path.push(format!("blocking its worker, in {innermost} (stack captured by the watchdog)"));
         insert(&mut tree, &path);
     }
@@ -282,6 +287,23 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
         writeln!(f, "  ({why})")?;
     }
     render(f, &tree, "  ")
+}
+
+/// A frame as `Display` prints it: the function, then where, with the path shortened to what
+/// tells files apart (relative to the working directory; a registry crate's from its name on).
+fn label(frame: &StackFrame) -> String {
+    let function = frame.function.as_deref().unwrap_or("<unknown>");
+    let (Some(file), Some(line)) = (&frame.file, frame.line) else { return function.to_string() };
+    let cwd = std::env::current_dir().ok();
+    let mut short = file.as_str();
+    if let Some(rest) = cwd.as_ref().and_then(|d| file.strip_prefix(&*d.to_string_lossy())) {
+        short = rest.trim_start_matches('/');
+    } else if let Some(at) = file.find("/registry/src/") {
+        // `.../registry/src/<index>/<crate>-<version>/src/...`
+        let rest = &file[at + "/registry/src/".len()..];
+        short = rest.split_once('/').map_or(rest, |(_, crate_path)| crate_path);
+    }
+    format!("{function} at {short}:{line}")
 }
 
 struct Node {

@@ -3,34 +3,43 @@
 //! The dump polls each idle task once more, on the dumping thread, with trace mode on in a
 //! thread-local (`trace_task`). An async fn's poll goes straight to the future it awaits, so that
 //! poll runs down the chain of awaits to the leaf where the task waits, and the stack there holds
-//! every async fn of the chain. Two kinds of leaf report it:
+//! every async fn of the chain. Leaves report it in one of three ways:
 //!
-//! - leaves that take part (sleeps, sockets, `JoinHandle`s, `yield_now`, and other crates' leaves
-//!   through [`trace_leaf`]) see trace mode, capture the stack, and return `Pending` at once,
-//!   touching nothing;
+//! - the runtime's leaves (sleeps, sockets, `JoinHandle`s) see trace mode (`leaf`), capture the
+//!   stack, and do what an ordinary poll does to wait (keep the task's ordinary waker, with the
+//!   usual `will_wake` check) but consume nothing: they return `Pending` whatever they find, and if
+//!   they found themselves ready they mark the task woken, so that it runs again as soon as the
+//!   trace ends;
 //! - any other leaf is handed a waker of the same task with another vtable (the *trace waker*,
 //!   `task/waker.rs`). `will_wake` says it differs from the waker the leaf keeps, so the leaf clones
-//!   it to keep the new one, and the clone captures the stack. The clone is an ordinary waker of
-//!   the task: the leaf ends up keeping what it kept before.
+//!   it to keep the new one, and the clone captures the stack (`waker_kept`). The clone is an
+//!   ordinary waker of the task: the leaf ends up keeping what it kept before. A future that wakes
+//!   its task at once (`yield_now`) is found by that wake (`woke_itself`);
+//! - other crates' leaves that take part through [`trace_leaf`] capture the stack and return
+//!   `Pending` without waiting; the task is marked woken, since the dump cannot know whether the
+//!   leaf was waiting already.
 //!
-//! The stack is captured as instruction pointers only, up to the task's root poll (`trace_root`);
-//! symbolizing waits until every task is traced (`symbolize`). The poll's end is an ordinary poll's
-//! (`Harness::trace`): a wake that came meanwhile schedules the task, so none is lost; user code
-//! sees one more poll, which returns `Pending` unless a leaf that does not take part is ready.
+//! So no wakeup is lost: whatever the trace poll reaches either waits as an ordinary poll would or
+//! has the task run again, and a wake that comes during the trace poll is handed on as after any
+//! poll (`Harness::trace`). The stack is captured as instruction pointers only, up to the task's
+//! root poll (`trace_root`); symbolizing waits until every task is traced (`symbolize`).
 
 use super::{LeafKind, TracedLeaf};
 use crate::diag::StackFrame;
+use crate::task::core::Header;
+use crate::task::waker::{self, WakerRef};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::task::Poll;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
 
 /// Frames kept per leaf, from the leaf up (deeper chains lose their outermost frames).
 const MAX_FRAMES: usize = 128;
 
 thread_local! {
-    /// Whether this thread is in a trace poll: the one thing a leaf's fast path reads.
-    static TRACING: Cell<bool> = const { Cell::new(false) };
+    /// The task this thread polls in trace mode, if any: the one thing a leaf's fast path reads.
+    static TRACED: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
     /// What the trace poll running on this thread found so far.
     static FOUND: RefCell<Vec<CapturedLeaf>> = const { RefCell::new(Vec::new()) };
 }
@@ -46,10 +55,12 @@ pub(crate) struct CapturedLeaf {
 /// `poll`, and return `Pending` at once, touching nothing, when it says so.
 ///
 /// While a [task dump](crate::runtime::Handle::dump) traces the task, it records this point with
-/// `describe()` (what the leaf waits for: "recv on channel 3", "lock of the users table") and
-/// returns `Poll::Pending`; otherwise it returns `Poll::Ready(())`, costing one thread-local read.
-/// A leaf that does not take part still shows up in dumps (it is found where it keeps the task's
-/// waker), but only by its function name, and after cloning a waker.
+/// `describe()` (what the leaf waits for: "recv on channel 3", "lock of the users table"), wakes
+/// `cx`'s waker and returns `Poll::Pending`: the task is polled once more as usual right after the
+/// dump's poll, so that a leaf the dump reached before the task itself did still gets to wait. Otherwise
+/// it returns `Poll::Ready(())`, at the cost of one thread-local read. A leaf that does not take
+/// part still shows up in dumps, found where it keeps the task's waker, but only by its function
+/// name.
 ///
 /// ```
 /// use std::pin::Pin;
@@ -60,31 +71,97 @@ pub(crate) struct CapturedLeaf {
 /// impl std::future::Future for Recv {
 ///     type Output = u32;
 ///     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-///         ready!(glasswing::diag::trace_leaf(|| "recv on the jobs channel".to_string()));
+///         ready!(glasswing::diag::trace_leaf(cx, || "recv on the jobs channel".to_string()));
 ///         // ... the leaf's own work: register cx.waker(), return Pending or Ready
 /// #       Poll::Ready(1)
 ///     }
 /// }
 /// ```
 #[inline]
-pub fn trace_leaf(describe: impl FnOnce() -> String) -> Poll<()> {
-    leaf(LeafKind::Custom, describe)
+pub fn trace_leaf(cx: &mut Context<'_>, describe: impl FnOnce() -> String) -> Poll<()> {
+    let Some(task) = TRACED.get() else { return Poll::Ready(()) };
+    capture(LeafKind::Custom, describe());
+    LeafWaker::new(task, cx.waker()).ready();
+    Poll::Pending
 }
 
-/// A leaf of this crate: as `trace_leaf`, with its kind.
+/// A runtime leaf: `None` unless this thread polls a task in trace mode. Then it has recorded the
+/// leaf, and returns the waker to wait with: the traced task's ordinary waker in place of the trace
+/// waker, else (a leaf under a combinator that polls with wakers of its own) the waker it was
+/// given. The leaf waits with it as an ordinary poll would, calls `ready` if it found itself ready,
+/// and returns `Pending`.
 #[inline]
-pub(crate) fn leaf(kind: LeafKind, describe: impl FnOnce() -> String) -> Poll<()> {
-    if !TRACING.get() {
-        return Poll::Ready(());
-    }
+pub(crate) fn leaf<'a>(
+    kind: LeafKind,
+    waker: &'a Waker,
+    describe: impl FnOnce() -> String,
+) -> Option<LeafWaker<'a>> {
+    let task = TRACED.get()?;
     capture(kind, describe());
-    Poll::Pending
+    Some(LeafWaker::new(task, waker))
+}
+
+/// The waker a leaf waits with in a trace poll (see `leaf`).
+pub(crate) enum LeafWaker<'a> {
+    /// The traced task's own.
+    Task(NonNull<Header>, WakerRef),
+    /// A combinator's.
+    Given(&'a Waker),
+}
+
+impl<'a> LeafWaker<'a> {
+    fn new(task: NonNull<Header>, given: &'a Waker) -> LeafWaker<'a> {
+        // SAFETY: the trace poll holds a reference to the task until it ends, and these wakers are
+        // used only within that poll.
+        let trace_waker = unsafe { waker::borrowed_for_trace(task) };
+        if given.will_wake(&trace_waker) {
+            // SAFETY: as above.
+            LeafWaker::Task(task, unsafe { waker::borrowed(task) })
+        } else {
+            LeafWaker::Given(given)
+        }
+    }
+
+    /// The leaf found itself ready but returns `Pending`: whoever polls it runs again.
+    pub(crate) fn ready(&self) {
+        match self {
+            LeafWaker::Task(task, _) => woken(*task),
+            LeafWaker::Given(waker) => waker.wake_by_ref(),
+        }
+    }
+}
+
+impl std::ops::Deref for LeafWaker<'_> {
+    type Target = Waker;
+    fn deref(&self) -> &Waker {
+        match self {
+            LeafWaker::Task(_, waker) => waker,
+            LeafWaker::Given(waker) => waker,
+        }
+    }
+}
+
+/// Marks the traced task woken, as a wake during any poll does, without counting it as one of the
+/// task's own wakes.
+fn woken(task: NonNull<Header>) {
+    // SAFETY: the trace poll holds a reference to the task while it runs.
+    let header = unsafe { task.as_ref() };
+    // RUNNING is ours: the transition only sets NOTIFIED, which the trace's end hands on.
+    header.state.transition_to_notified_by_ref();
 }
 
 /// The trace waker was cloned: a leaf that does not take part keeps the waker here.
 pub(crate) fn waker_kept() {
-    if TRACING.get() {
+    if TRACED.get().is_some() {
         capture(LeafKind::WakerKept, String::new());
+    }
+}
+
+/// The trace waker woke its own task during the trace poll: it yields (`yield_now`) or wakes itself.
+pub(crate) fn woke_itself(yielded: bool) {
+    if TRACED.get().is_some() {
+        let detail = if yielded { "yield_now" } else { "woke itself" };
+        capture(LeafKind::Yield, detail.to_string());
     }
 }
 
@@ -111,22 +188,23 @@ pub(crate) fn trace_root(poll: &mut dyn FnMut()) {
     std::hint::black_box(());
 }
 
-/// Polls `trace` (a task's trace poll, `RawTask::trace`) in trace mode. Returns what it found, or
-/// `None` if the task could not be traced (it was not idle, or this thread is tracing already).
-pub(crate) fn trace_task(trace: impl FnOnce() -> bool) -> Option<Vec<CapturedLeaf>> {
-    if TRACING.get() {
+/// Polls `task` in trace mode (`RawTask::trace`); the caller holds a reference to it. Returns what
+/// the poll found, or `None` if the task could not be traced (it was not idle, or this thread is
+/// tracing already).
+pub(crate) fn trace_task(task: crate::task::raw::RawTask) -> Option<Vec<CapturedLeaf>> {
+    if TRACED.get().is_some() {
         return None;
     }
     struct Off;
     impl Drop for Off {
         fn drop(&mut self) {
-            TRACING.set(false);
+            TRACED.set(None);
         }
     }
     FOUND.with_borrow_mut(Vec::clear);
-    TRACING.set(true);
+    TRACED.set(Some(task.header_ptr()));
     let off = Off;
-    let traced = trace();
+    let traced = task.trace();
     drop(off);
     let found = FOUND.with_borrow_mut(std::mem::take);
     traced.then_some(found)
