@@ -107,11 +107,14 @@ fn main() {
     println!("{dump}");
 
     release_tx.send(()).unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/glasswing-trace.json");
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let path = workspace.join("target/glasswing-trace.json");
     match rt.handle().diagnostics().write_trace(&path) {
         Ok(()) => {
             println!("flight recorder timeline: {} (open it at https://ui.perfetto.dev)", path.display())
         }
         Err(e) => println!("could not write the timeline: {e}"),
     }
+    // Shut down before the forgotten sender and the silent client go away.
+    drop(rt);
 }

@@ -102,9 +102,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.poll_ended(res, wakes, diagnostics.then_some(ended));
     }
 
-    /// After a poll: hand the task on as its result says. Inlined: out of line, the poll's result
-    /// went through memory and the call cost 17 instructions per poll. `timed` is `None` without diagnostics,
-    /// else when the poll ended (0 if untimed).
+    /// After a poll: hand the task on as its result says. `timed` is `None` without diagnostics,
+    /// else when the poll ended (0 if untimed). Inlined: out of line, the poll's result went
+    /// through memory and the call cost 17 instructions per poll.
     #[inline(always)]
     fn poll_ended(
         self,
