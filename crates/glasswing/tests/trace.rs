@@ -181,3 +181,34 @@ fn a_long_poll_writes_the_trace_to_the_file_asked_for_while_it_runs() {
     assert!(running["dur"].as_f64().unwrap() >= 20_000.0, "at least the threshold, in µs: {running}");
     assert!(of_phase(&events, "X").iter().any(|e| e["name"] == "pinger"), "and what came before it");
 }
+
+/// Returns Pending and keeps no waker: a lost waker.
+struct ForgetsWaker;
+impl std::future::Future for ForgetsWaker {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn a_lost_waker_writes_the_trace_too() {
+    let path = std::env::temp_dir().join(format!("glasswing-lost-waker-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let rt = Builder::new_multi_thread().worker_threads(2).trace_on_incident(&path).build().unwrap();
+    let lost = rt.block_on(async { glasswing::spawn(ForgetsWaker).id() });
+    // The watchdog checks the lints every second; the file is written before the warning is kept.
+    let diagnostics = rt.handle().diagnostics();
+    let deadline = std::time::Instant::now() + BOUND;
+    while !diagnostics.warnings().iter().any(|w| w.task == lost) {
+        assert!(std::time::Instant::now() < deadline, "the watchdog never raised the lost waker");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let written = std::fs::read_to_string(&path).expect("the incident's trace was written");
+    let _ = std::fs::remove_file(&path);
+    let events = events(&written);
+    let polls: Vec<&Value> =
+        of_phase(&events, "X").into_iter().filter(|e| e["args"]["task"] == lost.as_u64()).collect();
+    assert_eq!(polls.len(), 1, "the lost task's one poll is on the timeline");
+    assert_eq!(polls[0]["args"]["result"], "pending");
+}

@@ -267,12 +267,32 @@ pub(super) fn tidy_frame(frame: &StackFrame) -> StackFrame {
     StackFrame { function: frame.function.as_deref().map(tidy), ..frame.clone() }
 }
 
-/// An async fn's body is a closure of the fn (`path::to::f::{{closure}}`): shown as `path::to::f`.
-/// `as core::future::future::Future>::poll` is shortened to `as Future>::poll`.
+/// An async fn's body is a closure of the fn (`path::to::f::{{closure}}`, or `{closure#0}` in v0
+/// symbol names): shown as `path::to::f`. `as core::future::future::Future>::poll` is shortened to
+/// `as Future>::poll`.
 fn tidy(name: &str) -> String {
     let mut name = name;
-    while let Some(outer) = name.strip_suffix("::{{closure}}") {
-        name = outer;
+    loop {
+        if let Some(outer) = name.strip_suffix("::{{closure}}") {
+            name = outer;
+        } else if let Some((outer, _)) = name.rsplit_once("::{closure#").filter(|(_, n)| n.ends_with('}')) {
+            name = outer;
+        } else {
+            break;
+        }
     }
     name.replace(" as core::future::future::Future>", " as Future>")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_async_fn_body_is_shown_as_the_fn() {
+        assert_eq!(super::tidy("app::serve::{{closure}}::{{closure}}"), "app::serve");
+        assert_eq!(super::tidy("app::serve::{closure#0}"), "app::serve");
+        assert_eq!(
+            super::tidy("<app::Recv as core::future::future::Future>::poll"),
+            "<app::Recv as Future>::poll"
+        );
+    }
 }
