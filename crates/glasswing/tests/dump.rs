@@ -463,3 +463,19 @@ fn no_wakeup_is_lost_while_dumps_run_under_load() {
         );
     }
 }
+
+#[test]
+fn a_dump_works_with_diagnostics_off() {
+    let rt = Builder::new_multi_thread().worker_threads(1).diagnostics(false).build().unwrap();
+    let id = rt.handle().spawn(sleeper()).id();
+    let dump = dump_until(&rt, |d| traced(d, &[id]));
+    let task = dump.task(id).unwrap();
+    assert_eq!(chain(task, &["sleeper", "nap"]), ["dump::sleeper", "dump::nap"]);
+    assert_eq!(task.waits_on[0].kind, LeafKind::Sleep);
+    assert!(dump.to_string().contains("waits on: sleep, "), "{dump}");
+    let trace: serde_json::Value = serde_json::from_str(&rt.handle().diagnostics().trace()).unwrap();
+    assert!(
+        trace["traceEvents"].as_array().unwrap().iter().all(|e| e["ph"] == "M"),
+        "no recorder: no events"
+    );
+}

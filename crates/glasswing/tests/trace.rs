@@ -106,6 +106,13 @@ fn the_trace_has_a_named_track_per_worker_poll_slices_wake_flows_and_queue_count
     let to_pinger =
         ends.iter().filter(|f| polls.iter().any(|p| p["ts"] == f["ts"] && p["args"]["task"] == pinger));
     assert!(to_pinger.count() >= 8, "the timer and the ponger's replies wake the pinger");
+    // Who woke whom, in the slices' arguments too.
+    let woke_pinger = |p: &&&Value| p["args"]["woke"].as_array().is_some_and(|w| w.contains(&pinger.into()));
+    assert!(
+        polls.iter().filter(|p| p["args"]["task"] == ponger).any(woke_pinger),
+        "the ponger's polls woke it"
+    );
+    assert!(polls.iter().any(|p| p["args"]["task"] == pinger && p["args"]["woken_by"] == ponger));
 
     let counters = of_phase(&events, "C");
     for name in ["global queue", "local queue, worker 0", "local queue, worker 1"] {

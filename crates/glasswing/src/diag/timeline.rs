@@ -4,7 +4,8 @@
 //! - a track per worker, named after its thread, with a slice per poll named after the task (its
 //!   name, else its spawn location; args: task id, result, whether the poll was timed), a `parked`
 //!   slice from each park to its unpark, and instants for spawns and steals;
-//! - a flow arrow from each wake to the poll it caused (the woken task's first poll after it);
+//! - a flow arrow from each wake to the poll it caused (the woken task's first poll after it); the
+//!   waking poll lists the tasks it woke (`woke`), the woken one says by which task (`woken_by`);
 //! - counter tracks for each worker's local queue and for the global queue.
 //!
 //! Polls that the worker did not time (see `worker.rs`) have no timestamps of their own: they are
@@ -23,6 +24,8 @@ use std::collections::HashMap;
 struct PollSlice {
     worker: usize,
     start: f64,
+    /// Its place in the output, to add who woke it.
+    index: usize,
 }
 
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
@@ -62,8 +65,8 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     let mut out =
         vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
-    // (waker's worker, time, woken task)
-    let mut wakes: Vec<(usize, f64, u64)> = Vec::new();
+    // (waker's worker, time, woken task, waking task if the wake came from a poll)
+    let mut wakes: Vec<(usize, f64, u64, Option<u64>)> = Vec::new();
     for (worker, events) in rings.iter().enumerate() {
         let thread = match diag.workers[worker].thread_name() {
             Some(name) => format!("{name} (worker {worker})"),
@@ -74,6 +77,8 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
         );
         let times = place(events, now, &us);
         let mut parked_at = None;
+        // The wakes from inside a poll not yet matched with it start here.
+        let mut wakes_from = wakes.len();
         for (i, event) in events.iter().enumerate() {
             let (start, end) = times[i];
             match event.kind {
@@ -88,12 +93,23 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                         POLL_PANICKED => "panicked",
                         _ => "pending",
                     };
+                    // The wakes recorded since the last poll came from this one (a poll is recorded
+                    // when it ends).
+                    let mut woke = Vec::new();
+                    for wake in wakes[wakes_from..].iter_mut().filter(|w| w.0 == worker) {
+                        wake.3 = Some(event.arg);
+                        woke.push(wake.2);
+                    }
+                    wakes_from = wakes.len();
+                    let mut args = json!({"task": event.arg, "result": result, "timed": event.at != 0});
+                    if !woke.is_empty() {
+                        args["woke"] = json!(woke);
+                    }
+                    polls.entry(event.arg).or_default().push(PollSlice { worker, start, index: out.len() });
                     out.push(json!({
                         "ph": "X", "pid": 1, "tid": worker, "name": label, "cat": "poll",
-                        "ts": start, "dur": (end - start).max(0.001),
-                        "args": {"task": event.arg, "result": result, "timed": event.at != 0},
+                        "ts": start, "dur": (end - start).max(0.001), "args": args,
                     }));
-                    polls.entry(event.arg).or_default().push(PollSlice { worker, start });
                 }
                 EventKind::Wake => {
                     if event.flags == 0 {
@@ -103,7 +119,10 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                             "cat": "wake", "ts": start, "dur": 0.001,
                         }));
                     }
-                    wakes.push((worker, start, event.arg));
+                    wakes.push((worker, start, event.arg, None));
+                    if event.flags == 0 {
+                        wakes_from = wakes.len();
+                    }
                 }
                 EventKind::Spawn => out.push(json!({
                     "ph": "i", "s": "t", "pid": 1, "tid": worker, "name": format!("spawn task {}", event.arg),
@@ -150,10 +169,13 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     for slices in polls.values_mut() {
         slices.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
-    for (flow, (worker, at, task)) in wakes.into_iter().enumerate() {
+    for (flow, (worker, at, task, by)) in wakes.into_iter().enumerate() {
         let Some(slices) = polls.get(&task) else { continue };
         let next = slices.partition_point(|s| s.start < at);
         let Some(target) = slices.get(next) else { continue };
+        if let Some(by) = by {
+            out[target.index]["args"]["woken_by"] = json!(by);
+        }
         out.push(
             json!({"ph": "s", "id": flow, "pid": 1, "tid": worker, "name": "wake", "cat": "wake", "ts": at}),
         );
