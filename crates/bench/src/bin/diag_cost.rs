@@ -1,9 +1,10 @@
 //! The cost of diagnostics, in isolation, on a current-thread runtime with diagnostics on or off,
-//! or on without the flight recorder (`diag_cost on|off|norec [rounds] [yield|spawn|remote]`): `yield` (the default) has 200 tasks yield
+//! or on without the flight recorder (`diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong]`): `yield` (the default) has 200 tasks yield
 //! 1,000 times each (the per-poll cost); `spawn` runs a chain of 100,000 tasks, each spawning the
 //! next and finishing (the per-task cost: spawn, one poll, completion); `remote` spawns 10,000 empty
 //! tasks from outside the runtime, then runs and joins them (the per-task cost when each task's
-//! memory has gone cold by its first poll, as in `spawn_many_remote_idle`). Meant for
+//! memory has gone cold by its first poll, as in `spawn_many_remote_idle`); `pingpong` runs 1,000
+//! request/response pairs as the suite's `ping_pong` does (the cost per pair). Meant for
 //! `valgrind --tool=callgrind`, whose instruction counts are repeatable where wall time on a shared
 //! machine is not; it also prints the wall time per poll or per task. `DIAG_COST_RECORDER_EVENTS`
 //! sets the flight recorder's capacity.
@@ -17,7 +18,7 @@ fn main() {
         Some("off") => (false, false, "off"),
         Some("norec") => (true, false, "on, no flight recorder,"),
         _ => {
-            eprintln!("usage: diag_cost on|off|norec [rounds] [yield|spawn|remote]");
+            eprintln!("usage: diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong]");
             std::process::exit(2);
         }
     };
@@ -43,7 +44,8 @@ fn main() {
             10_000.0,
             "task",
         ),
-        other => panic!("yield, spawn or remote, not {other}"),
+        "pingpong" => (Box::new(|| rt.block_on(ping_pong(1_000))), 1_000.0, "pair"),
+        other => panic!("yield, spawn, remote or pingpong, not {other}"),
     };
     for _ in 0..rounds {
         let start = Instant::now();
@@ -77,6 +79,27 @@ async fn chained(n: u32) {
     let (tx, rx) = futures::channel::oneshot::channel();
     glasswing::spawn(chain(n, tx));
     rx.await.unwrap();
+}
+
+/// `pairs` request/response pairs, as the suite's `ping_pong`: a task spawns `pairs` tasks, each of
+/// which spawns a peer and exchanges a ping and a pong with it over two oneshots.
+async fn ping_pong(pairs: usize) {
+    use futures::channel::oneshot;
+    let tasks: Vec<_> = (0..pairs)
+        .map(|_| {
+            glasswing::spawn(async {
+                let (tx1, rx1) = oneshot::channel::<()>();
+                let (tx2, rx2) = oneshot::channel::<()>();
+                glasswing::spawn(async move {
+                    rx1.await.unwrap();
+                    tx2.send(()).unwrap();
+                });
+                tx1.send(()).unwrap();
+                rx2.await.unwrap();
+            })
+        })
+        .collect();
+    join_all(tasks).await;
 }
 
 /// A chain of `n` tasks, each spawning the next and finishing (Tokio's `chained_spawn` shape).

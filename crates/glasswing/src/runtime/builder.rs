@@ -204,11 +204,12 @@ impl Builder {
         self
     }
 
-    /// How many events each worker's flight recorder keeps (rounded up to a power of two; 32 bytes
-    /// each): polls, wakes, spawns, parks, steals, queue depths, exported by
-    /// [`Diagnostics::trace`](crate::diag::Diagnostics::trace). The default, 8192, keeps each
-    /// worker's last 8192 events (a few milliseconds of a busy worker, minutes of a quiet one); 0
-    /// turns the recorder off, leaving the rest of the diagnostics on.
+    /// About how many events each worker's flight recorder keeps: polls, wakes, spawns, parks,
+    /// steals, queue depths, exported by [`Diagnostics::trace`](crate::diag::Diagnostics::trace).
+    /// The ring has 16 bytes per event (rounded up to a power of two); an event takes 8 bytes to 32,
+    /// a poll mostly 8, so it holds at least this many. The default, 8192 (128 KiB per worker), keeps
+    /// a few milliseconds of a busy worker and minutes of a quiet one; 0 turns the recorder off,
+    /// leaving the rest of the diagnostics on.
     pub fn flight_recorder_capacity(&mut self, events: usize) -> &mut Self {
         self.diag.recorded_events = events;
         self
