@@ -36,31 +36,25 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     let base = rings.iter().flatten().filter(|e| e.at != 0).map(|e| e.at).min().unwrap_or(now).min(now);
     let us = |t: Ticks| clock::nanos_between(base, t) as f64 / 1000.0;
 
+    // A poll is named after its task: its name, else its spawn location. Untimed polls carry only
+    // the task's id: both come from the task lists, the spawns and the timed polls.
     let mut names: HashMap<u64, String> = HashMap::new();
-    handle.owned().for_each_task(|read| {
-        if let Some(name) = &read.record.name {
-            names.insert(read.record.id.as_u64(), name.to_string());
-        }
-    });
-    for finished in handle.owned().finished_tasks(now) {
-        if let Some(name) = &finished.task.name {
-            names.insert(finished.task.id.as_u64(), name.to_string());
-        }
-    }
-
-    // Untimed polls carry only their task's id: its name, else its spawn location, from the task
-    // lists, the spawns and the timed polls.
     let mut locations: HashMap<u64, &'static std::panic::Location<'static>> = HashMap::new();
     for event in rings.iter().flatten() {
         if let Some(location) = event.location {
             locations.insert(event.arg, location);
         }
     }
-    handle.owned().for_each_task(|read| {
-        locations.insert(read.record.id.as_u64(), read.record.spawned_at);
-    });
+    let mut learn = |record: &super::snapshot::TaskRecord| {
+        let id = record.id.as_u64();
+        locations.insert(id, record.spawned_at);
+        if let Some(name) = &record.name {
+            names.insert(id, name.to_string());
+        }
+    };
+    handle.owned().for_each_task(|read| learn(&read.record));
     for finished in handle.owned().finished_tasks(now) {
-        locations.insert(finished.task.id.as_u64(), finished.task.spawned_at);
+        learn(&finished.task);
     }
     let mut out =
         vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
