@@ -49,7 +49,7 @@ pub(crate) unsafe fn borrowed(header: NonNull<Header>) -> WakerRef {
 /// As for `borrowed`.
 pub(crate) unsafe fn borrowed_for_trace(header: NonNull<Header>) -> WakerRef {
     // SAFETY: as in `borrowed`; the trace vtable differs only in its clone, which makes an ordinary
-    // waker.
+    // waker, and its wake by reference, which does what the ordinary one does after recording it.
     let waker = unsafe { Waker::from_raw(RawWaker::new(header.as_ptr() as *const (), &TRACE_VTABLE)) };
     WakerRef { waker: ManuallyDrop::new(waker) }
 }
