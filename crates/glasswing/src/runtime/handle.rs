@@ -62,8 +62,14 @@ impl Handle {
     /// ```
     /// let rt = glasswing::runtime::Runtime::new().unwrap();
     /// rt.spawn(async { glasswing::time::sleep(std::time::Duration::from_secs(60)).await });
-    /// # while rt.handle().diagnostics().snapshot().tasks[0].polls == 0 { std::thread::yield_now() }
-    /// let dump = rt.handle().dump();
+    /// // Once the task has started to wait, the dump traces it.
+    /// let dump = loop {
+    ///     let dump = rt.handle().dump();
+    ///     if dump.tasks[0].traced {
+    ///         break dump;
+    ///     }
+    ///     std::thread::yield_now();
+    /// };
     /// assert_eq!(dump.tasks[0].waits_on[0].kind, glasswing::diag::LeafKind::Sleep);
     /// println!("{dump}");
     /// ```
