@@ -1,8 +1,8 @@
 //! One import path for the concurrency primitives, so the same code runs on `std` in production and on
 //! [loom](https://docs.rs/loom)'s model checker under `--cfg loom`.
 //!
-//! Only the parts that loom models (the task state word, the run queues) need to go through here; the
-//! rest of the runtime may use `std` directly.
+//! Only the parts that loom models (the task state word, the run queues, the flight recorder's ring)
+//! need to go through here; the rest of the runtime may use `std` directly.
 
 #[cfg(not(loom))]
 pub(crate) mod std_impl {
@@ -10,7 +10,9 @@ pub(crate) mod std_impl {
         pub(crate) use std::sync::{Arc, Condvar};
 
         pub(crate) mod atomic {
-            pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+            pub(crate) use std::sync::atomic::{
+                fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+            };
         }
 
         /// `std::sync::Mutex` without poisoning: the runtime catches every panic that user code raises,
@@ -61,7 +63,9 @@ pub(crate) mod loom_impl {
         pub(crate) use loom::sync::{Arc, Condvar};
 
         pub(crate) mod atomic {
-            pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+            pub(crate) use loom::sync::atomic::{
+                fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+            };
         }
 
         #[derive(Debug, Default)]

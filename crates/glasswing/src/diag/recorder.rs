@@ -18,9 +18,9 @@
 //! overwritten during the copy (see `read`), so a copy is consistent without stopping the worker.
 
 use super::clock::Ticks;
+use crate::loom::sync::atomic::{fence, AtomicU64, Ordering::*};
 use crate::task::Id;
 use std::panic::Location;
-use std::sync::atomic::{fence, AtomicU64, Ordering::*};
 
 /// Events per worker unless `Builder::flight_recorder_capacity` says otherwise. The ring has two
 /// words (16 bytes) per event: an event is one word to four, the common ones one or two.
@@ -259,7 +259,55 @@ fn location(word: u64) -> Option<&'static Location<'static>> {
     (word != 0).then(|| unsafe { &*(word as *const Location<'static>) })
 }
 
-#[cfg(test)]
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// A reader copying the ring while the worker writes, wraps and overwrites never hands out an
+    /// event with words of two different events. Each timed poll's words are a function of its
+    /// task id, so a torn one shows.
+    #[test]
+    fn loom_a_reader_never_sees_a_torn_event() {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(3);
+        }
+        builder.check(|| {
+            let ring = Arc::new(FlightRecorder::new(4));
+            // The reader starts once the writer has: loom then tries every interleaving of the
+            // copy with the writes (without it, it found none to try).
+            let started = Arc::new(AtomicU64::new(0));
+            assert_eq!(ring.words.len(), 8);
+            let location = Location::caller();
+            let writer = {
+                let (ring, started) = (ring.clone(), started.clone());
+                loom::thread::spawn(move || {
+                    started.store(1, Release);
+                    // Four words each: the third overwrites the first, word by word, while the
+                    // reader may be copying it.
+                    for n in 1..=3 {
+                        ring.poll(Id::from_u64(n), location, POLL_READY, n * 10, n * 10 + 1);
+                    }
+                })
+            };
+            while started.load(Acquire) == 0 {
+                loom::thread::yield_now();
+            }
+            let events = ring.read();
+            for event in &events {
+                let n = event.arg;
+                assert_eq!((event.at, event.extra, event.flags), (n * 10, n * 10 + 1, POLL_READY));
+                assert!(std::ptr::eq(event.location.unwrap(), location));
+            }
+            let ids: Vec<u64> = events.iter().map(|e| e.arg).collect();
+            assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "in order, none missing between: {ids:?}");
+            writer.join().unwrap();
+        });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
