@@ -235,19 +235,7 @@ impl OwnedTasks {
     /// Calls `f` with a racy read of every live task, one shard lock at a time.
     pub(crate) fn for_each_task(&self, mut f: impl FnMut(TaskRead)) {
         for shard in self.shards.iter() {
-            let shard = shard.lock();
-            let mut next = shard.head;
-            while let Some(ptr) = next {
-                // SAFETY: tasks in the list are live (the list holds a reference) and their links are
-                // guarded by the shard lock we hold.
-                let task = unsafe { RawTask::from_raw(ptr) };
-                // The state word first (Acquire): a task seen idle after a poll is seen with that
-                // poll's figures, which its poller wrote before the transition to idle.
-                let state = task.header().state.load();
-                f(TaskRead { record: record(task), state });
-                // SAFETY: as above.
-                next = unsafe { links(ptr).with(|p| (*p).next) };
-            }
+            shard.lock().iter().for_each(|task| f(read_raw(task)));
         }
     }
 
@@ -256,17 +244,10 @@ impl OwnedTasks {
     pub(crate) fn tasks(&self) -> Vec<Task> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            let shard = shard.lock();
-            let mut next = shard.head;
-            while let Some(ptr) = next {
-                // SAFETY: tasks in the list are live (the list holds a reference) and their links are
-                // guarded by the shard lock we hold.
-                let task = unsafe { RawTask::from_raw(ptr) };
+            for task in shard.lock().iter() {
                 task.ref_inc();
                 // SAFETY: the reference just added is the new `Task`'s.
                 out.push(unsafe { Task::from_raw(task) });
-                // SAFETY: as above.
-                next = unsafe { links(ptr).with(|p| (*p).next) };
             }
         }
         out
@@ -304,17 +285,8 @@ impl OwnedTasks {
     /// The name of the live task `id`, if it is in the list and has one.
     pub(crate) fn task_name(&self, id: Id) -> Option<Arc<str>> {
         let shard = self.shards[id.as_u64() as usize & self.mask].lock();
-        let mut next = shard.head;
-        while let Some(ptr) = next {
-            // SAFETY: as in `for_each_task`.
-            let task = unsafe { RawTask::from_raw(ptr) };
-            if task.header().id == id {
-                return task.trailer().name.clone();
-            }
-            // SAFETY: as above.
-            next = unsafe { links(ptr).with(|p| (*p).next) };
-        }
-        None
+        let task = shard.iter().find(|task| task.header().id == id)?;
+        task.trailer().name.clone()
     }
 
     /// Closes the list and cancels every task in it. Safe to call from several threads at once; each
@@ -341,6 +313,18 @@ impl OwnedTasks {
 }
 
 impl Shard {
+    /// The tasks in this shard, newest first. Only reachable through the shard's lock guard, so the
+    /// links are read under the lock for as long as the iterator borrows the shard.
+    fn iter(&self) -> impl Iterator<Item = RawTask> + '_ {
+        std::iter::successors(self.head, |&ptr| {
+            // SAFETY: tasks in the list are live (the list holds a reference) and their links are
+            // guarded by the shard lock the caller holds.
+            unsafe { links(ptr).with(|p| (*p).next) }
+        })
+        // SAFETY: as above: a live task's header.
+        .map(|ptr| unsafe { RawTask::from_raw(ptr) })
+    }
+
     fn push_front(&mut self, task: Task) {
         let ptr = task.into_raw().header_ptr();
         // SAFETY: the task is not in any list (it was just created) and we hold the shard lock, which
@@ -397,9 +381,15 @@ impl Shard {
 
 /// A racy read of a live task that the caller holds a reference to.
 pub(crate) fn read(task: &Task) -> TaskRead {
-    // The state word first, as in `for_each_task`.
+    read_raw(task.raw())
+}
+
+/// A racy read of a live task: the caller holds its shard's lock or a reference to it.
+fn read_raw(task: RawTask) -> TaskRead {
+    // The state word first (Acquire): a task seen idle after a poll is seen with that poll's
+    // figures, which its poller wrote before the transition to idle.
     let state = task.header().state.load();
-    TaskRead { record: record(task.raw()), state }
+    TaskRead { record: record(task), state }
 }
 
 /// A live task's identity and a racy read of its diagnostics record. The caller holds its shard's
