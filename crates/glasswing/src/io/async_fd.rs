@@ -80,14 +80,11 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        let leaf = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), || {
+        let describe = || {
             let verb = if interest.is_writable() { "writable" } else { "readable" };
             format!("{verb} fd {}", self.get_ref().as_raw_fd())
-        });
-        if let Some(waker) = leaf {
-            if self.io.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
-                waker.ready();
-            }
+        };
+        if self.io.trace_wait(cx, interest, describe) {
             return Poll::Pending;
         }
         let restore = ready!(coop::poll_proceed(cx));

@@ -4,7 +4,6 @@
 
 use super::driver::IoHandle;
 use super::scheduled_io::{Interest, ReadyEvent, ScheduledIo};
-use crate::diag::dump::{self, LeafKind};
 use crate::scheduler::coop;
 use std::io;
 use std::sync::Arc;
@@ -112,10 +111,7 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
-        if let Some(waker) = dump::leaf(LeafKind::Io, cx.waker(), || self.get_ref().describe(interest)) {
-            if self.io.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
-                waker.ready();
-            }
+        if self.io.trace_wait(cx, interest, || self.get_ref().describe(interest)) {
             return Poll::Pending;
         }
         let restore = ready!(coop::poll_proceed(cx));

@@ -208,6 +208,24 @@ impl ScheduledIo {
         }
     }
 
+    /// In a task dump's trace poll (see `diag/dump`): records the wait on this resource, described
+    /// by `describe`, and waits as `poll_ready` does but returns `Pending` whatever it finds (marking
+    /// the task woken if it is ready). Returns false, doing nothing, outside a trace poll.
+    pub(crate) fn trace_wait(
+        &self,
+        cx: &Context<'_>,
+        interest: Interest,
+        describe: impl FnOnce() -> String,
+    ) -> bool {
+        let Some(waker) = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), describe) else {
+            return false;
+        };
+        if self.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
+            waker.ready();
+        }
+        true
+    }
+
     /// Readiness seen so far for `interest`, without waiting: `None` if there is none.
     pub(crate) fn ready_now(&self, interest: Interest) -> Option<std::io::Result<ReadyEvent>> {
         let current = self.readiness.load(Ordering::Acquire);
