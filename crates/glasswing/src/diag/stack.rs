@@ -17,7 +17,6 @@
 //! A system call the signal interrupts is restarted (SA_RESTART), or returns EINTR where the kernel
 //! never restarts it (`nanosleep`, which `std::thread::sleep` resumes by itself).
 
-use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -131,18 +130,11 @@ pub(crate) fn capture(thread: libc::pthread_t, timeout: Duration) -> Option<Vec<
 pub(crate) fn symbolize(ips: &[usize]) -> Vec<super::StackFrame> {
     let mut frames = Vec::new();
     for &ip in ips {
-        let mut resolved = false;
-        backtrace::resolve(ip as *mut c_void, |symbol| {
-            resolved = true;
-            frames.push(super::StackFrame {
-                function: symbol.name().map(|n| format!("{n:#}")),
-                file: symbol.filename().map(|f| f.display().to_string()),
-                line: symbol.lineno(),
-            });
-        });
-        if !resolved {
+        let resolved = super::StackFrame::resolve(ip);
+        if resolved.is_empty() {
             frames.push(super::StackFrame { function: None, file: None, line: None });
         }
+        frames.extend(resolved);
     }
     // The innermost frames are the handler's own machinery, down to the kernel's signal trampoline
     // (`__restore_rt`, where it has a symbol): drop them.

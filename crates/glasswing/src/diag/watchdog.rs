@@ -57,6 +57,22 @@ pub struct StackFrame {
     pub line: Option<u32>,
 }
 
+impl StackFrame {
+    /// The frames at instruction pointer `ip`: several where functions were inlined there, the
+    /// innermost first; none if it has no symbol.
+    pub(crate) fn resolve(ip: usize) -> Vec<StackFrame> {
+        let mut frames = Vec::new();
+        backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
+            frames.push(StackFrame {
+                function: symbol.name().map(|n| format!("{n:#}")),
+                file: symbol.filename().map(|f| f.display().to_string()),
+                line: symbol.lineno(),
+            });
+        });
+        frames
+    }
+}
+
 impl fmt::Display for StackFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.function.as_deref().unwrap_or("<unknown>"))?;

@@ -30,7 +30,6 @@ use crate::task::core::Header;
 use crate::task::waker::{self, WakerRef};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::ffi::c_void;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
@@ -215,7 +214,7 @@ pub(crate) fn trace_task(task: crate::task::raw::RawTask) -> Option<Vec<Captured
 pub(crate) fn symbolize(leaf: CapturedLeaf, cache: &mut HashMap<usize, Vec<StackFrame>>) -> TracedLeaf {
     let mut frames = Vec::new();
     for ip in leaf.ips {
-        let resolved = cache.entry(ip).or_insert_with(|| resolve(ip));
+        let resolved = cache.entry(ip).or_insert_with(|| StackFrame::resolve(ip));
         frames.extend(resolved.iter().cloned());
     }
     // Should the root's address not have matched (no unwind table entry for it), its name does.
@@ -235,18 +234,6 @@ pub(crate) fn symbolize(leaf: CapturedLeaf, cache: &mut HashMap<usize, Vec<Stack
         _ => leaf.detail,
     };
     TracedLeaf { kind: leaf.kind, detail, frames }
-}
-
-fn resolve(ip: usize) -> Vec<StackFrame> {
-    let mut out = Vec::new();
-    backtrace::resolve(ip as *mut c_void, |symbol| {
-        out.push(StackFrame {
-            function: symbol.name().map(|n| format!("{n:#}")),
-            file: symbol.filename().map(|f| f.display().to_string()),
-            line: symbol.lineno(),
-        });
-    });
-    out
 }
 
 /// Whether a frame belongs to the task's own chain: not the standard library's glue (`Pin`, `Box`,
