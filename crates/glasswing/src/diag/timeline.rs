@@ -28,6 +28,16 @@ struct PollSlice {
     index: usize,
 }
 
+/// A wake that scheduled a task, for its flow arrow.
+struct Wake {
+    /// The worker that recorded it.
+    worker: usize,
+    at: f64,
+    task: u64,
+    /// The task whose poll it came from, if it came from one.
+    by: Option<u64>,
+}
+
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
 pub(crate) fn export(handle: &scheduler::Handle) -> String {
     let diag = handle.diag();
@@ -59,8 +69,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     let mut out =
         vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
-    // (waker's worker, time, woken task, waking task if the wake came from a poll)
-    let mut wakes: Vec<(usize, f64, u64, Option<u64>)> = Vec::new();
+    let mut wakes: Vec<Wake> = Vec::new();
     for (worker, events) in rings.iter().enumerate() {
         let thread = match diag.workers[worker].thread_name() {
             Some(name) => format!("{name} (worker {worker})"),
@@ -90,9 +99,9 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                     // The wakes recorded since the last poll came from this one (a poll is recorded
                     // when it ends).
                     let mut woke = Vec::new();
-                    for wake in wakes[wakes_from..].iter_mut().filter(|w| w.0 == worker) {
-                        wake.3 = Some(event.arg);
-                        woke.push(wake.2);
+                    for wake in &mut wakes[wakes_from..] {
+                        wake.by = Some(event.arg);
+                        woke.push(wake.task);
                     }
                     wakes_from = wakes.len();
                     let mut args = json!({"task": event.arg, "result": result, "timed": event.at != 0});
@@ -113,7 +122,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                             "cat": "wake", "ts": start, "dur": 0.001,
                         }));
                     }
-                    wakes.push((worker, start, event.arg, None));
+                    wakes.push(Wake { worker, at: start, task: event.arg, by: None });
                     if event.flags == 0 {
                         wakes_from = wakes.len();
                     }
@@ -163,7 +172,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     for slices in polls.values_mut() {
         slices.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
-    for (flow, (worker, at, task, by)) in wakes.into_iter().enumerate() {
+    for (flow, Wake { worker, at, task, by }) in wakes.into_iter().enumerate() {
         let Some(slices) = polls.get(&task) else { continue };
         let next = slices.partition_point(|s| s.start < at);
         let Some(target) = slices.get(next) else { continue };
