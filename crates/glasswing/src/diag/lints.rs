@@ -10,6 +10,8 @@
 //! - **Stalled**: idle for longer than `Builder::stall_threshold` (10 s by default). Not a bug by
 //!   itself (a server's accept loop waits for as long as nobody connects), so it is a hint.
 //! - **Long poll**: one poll ran longer than `Builder::long_poll_threshold`; see `watchdog.rs`.
+//! - **Waker panicked**: a `Waker` panicked when the timer wheel or the I/O driver woke it. The
+//!   driver caught the panic and still delivered the rest of that batch of wakeups.
 
 use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
 use super::{DiagConfig, LongPoll};
@@ -28,16 +30,19 @@ pub enum WarningKind {
     LostWaker,
     SelfWakeStorm,
     Stalled,
+    WakerPanicked,
 }
 
 /// One diagnosis about one task.
 #[derive(Clone, Debug, Serialize)]
 pub struct Warning {
     pub kind: WarningKind,
-    pub task: Id,
+    /// The task it is about; `None` only for a panicking waker that is not a task's own (one that a
+    /// combinator or another executor made).
+    pub task: Option<Id>,
     pub task_name: Option<String>,
-    /// Where the task was spawned, `file:line:column`.
-    pub location: String,
+    /// Where the task was spawned, `file:line:column` (`None` when `task` is).
+    pub location: Option<String>,
     /// For a long poll: how long it ran (or has run so far).
     #[serde(serialize_with = "serialize_opt_nanos")]
     pub duration: Option<Duration>,
@@ -54,9 +59,9 @@ impl Warning {
     ) -> Warning {
         Warning {
             kind,
-            task: task.id,
+            task: Some(task.id),
             task_name: task.name.clone(),
-            location: task.location.clone(),
+            location: Some(task.location.clone()),
             duration,
             message,
         }
@@ -102,18 +107,47 @@ impl Warning {
     pub(crate) fn long_poll(poll: &LongPoll) -> Warning {
         Warning {
             kind: WarningKind::LongPoll,
-            task: poll.task,
+            task: Some(poll.task),
             task_name: poll.task_name.clone(),
-            location: poll.location.clone(),
+            location: Some(poll.location.clone()),
             duration: Some(poll.duration),
             message: poll.summary(),
         }
     }
 
+    /// A waker panicked when `driver` woke it. `task` is the task it wakes, if it is a task's own waker
+    /// (with its name, if it has one).
+    pub(crate) fn waker_panicked(
+        driver: &str,
+        task: Option<(Id, Option<String>, String)>,
+        panic_message: Option<&str>,
+    ) -> Warning {
+        let whose = match &task {
+            Some((id, Some(name), location)) => {
+                format!("the waker of task {id} \"{name}\" (spawned at {location})")
+            }
+            Some((id, None, location)) => format!("the waker of task {id} (spawned at {location})"),
+            None => "a waker that is not a task's own (a combinator's or another executor's)".to_string(),
+        };
+        let message = format!(
+            "waker panicked: {whose} panicked when the {driver} woke it{}; the panic was caught and the \
+             other wakeups were delivered",
+            match panic_message {
+                Some(msg) => format!(", with message {msg:?}"),
+                None => String::new(),
+            },
+        );
+        let (task, task_name, location) = match task {
+            Some((id, name, location)) => (Some(id), name, Some(location)),
+            None => (None, None, None),
+        };
+        Warning { kind: WarningKind::WakerPanicked, task, task_name, location, duration: None, message }
+    }
+
     /// Sends the warning to `tracing` (feature `tracing`).
     pub(crate) fn emit(&self) {
         #[cfg(feature = "tracing")]
-        tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.as_u64(), location = %self.location, "{}", self.message);
+        tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.map(Id::as_u64), location = self.location.as_deref(), "{}", self.message);
     }
 }
 

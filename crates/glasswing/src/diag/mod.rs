@@ -37,10 +37,13 @@ pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSna
 pub use watchdog::{LongPoll, StackFrame};
 
 use crate::loom::sync::Mutex;
+use crate::task::Id;
 use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 use worker::WorkerStats;
 
@@ -110,6 +113,48 @@ impl RuntimeDiag {
 
     pub(crate) fn enabled(&self) -> bool {
         self.config.enabled
+    }
+
+    /// Wakes each of `wakers`, for the `driver` named ("timer wheel", "I/O driver"): a wake that
+    /// panics is caught and reported, and the others are still delivered, so one bad waker neither
+    /// loses the rest of a batch of wakeups nor takes down the thread that fires them.
+    pub(crate) fn wake_all(&self, driver: &'static str, wakers: impl IntoIterator<Item = Waker>) {
+        for waker in wakers {
+            self.wake(driver, waker);
+        }
+    }
+
+    /// As `wake_all`, for one waker.
+    #[inline]
+    pub(crate) fn wake(&self, driver: &'static str, waker: Waker) {
+        // Read before the wake consumes the waker (a pointer compare, and a load from the task's
+        // header, which the wake touches anyway).
+        let owner = crate::task::waker::owner(&waker);
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
+            self.waker_panicked(driver, owner, payload);
+        }
+    }
+
+    #[cold]
+    fn waker_panicked(
+        &self,
+        driver: &'static str,
+        owner: Option<(Id, &'static Location<'static>)>,
+        payload: Box<dyn std::any::Any + Send>,
+    ) {
+        let task = owner.map(|(id, location)| {
+            let name = crate::runtime::context::with_current(|h| {
+                h.and_then(|h| h.owned().task_name(id).map(|n| n.to_string()))
+            });
+            (id, name, snapshot::format_location(location))
+        });
+        let message = payload
+            .downcast_ref::<&'static str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        self.push_warning(Warning::waker_panicked(driver, task, message));
+        // The payload is dropped here, and its `Drop` may panic in turn: that one is dropped too.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
     }
 
     pub(crate) fn push_warning(&self, warning: Warning) {

@@ -410,7 +410,8 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Wa
     let (warnings, alive) = super::snapshot::lint_scan(handle);
     w.warned.retain(|(id, _)| alive.contains(id));
     for warning in warnings {
-        if w.warned.insert((warning.task, warning.kind)) {
+        let Some(task) = warning.task else { continue };
+        if w.warned.insert((task, warning.kind)) {
             if warning.kind == WarningKind::LostWaker {
                 incident(diag, handle, w);
             }

@@ -17,6 +17,7 @@
 //! collected, and the wakes happen after every lock is released.
 
 use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
+use crate::diag::RuntimeDiag;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
@@ -28,6 +29,9 @@ const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
 /// Events read per `epoll_wait`.
 const EVENTS: usize = 1024;
+
+/// How a panicking waker's report names this driver.
+const DRIVER: &str = "I/O driver";
 
 /// Slab indices use the low bits of a token (32 on 64-bit targets, 24 on 32-bit ones), generations the
 /// rest but the top bit, which stays clear so that no token equals `WAKE_TOKEN`.
@@ -49,6 +53,8 @@ pub(crate) struct IoHandle {
     is_shutdown: AtomicBool,
     /// Readiness events dispatched so far (diagnostics; one add per poll of the driver).
     events: AtomicU64,
+    /// The runtime's diagnostics: a waker that panics is reported there (`RuntimeDiag::wake_all`).
+    diag: Arc<RuntimeDiag>,
 }
 
 struct Poller {
@@ -74,7 +80,7 @@ impl std::fmt::Debug for IoHandle {
 }
 
 impl IoHandle {
-    pub(crate) fn new() -> io::Result<IoHandle> {
+    pub(crate) fn new(diag: Arc<RuntimeDiag>) -> io::Result<IoHandle> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
@@ -86,6 +92,7 @@ impl IoHandle {
             registered: AtomicUsize::new(0),
             is_shutdown: AtomicBool::new(false),
             events: AtomicU64::new(0),
+            diag,
         })
     }
 
@@ -168,7 +175,7 @@ impl IoHandle {
         let mut poller = lock(&self.poll);
         let wakers = self.poll_and_collect(&mut poller, timeout);
         drop(poller);
-        wakers.into_iter().for_each(Waker::wake);
+        self.diag.wake_all(DRIVER, wakers);
     }
 
     /// A zero-timeout poll for a busy thread; skipped if another thread is polling, or if nothing is
@@ -184,7 +191,7 @@ impl IoHandle {
         };
         let wakers = self.poll_and_collect(&mut poller, Some(Duration::ZERO));
         drop(poller);
-        wakers.into_iter().for_each(Waker::wake);
+        self.diag.wake_all(DRIVER, wakers);
     }
 
     /// One `epoll_wait`, then every event's readiness recorded; returns the wakers to wake.
@@ -239,7 +246,7 @@ impl IoHandle {
                 io.shutdown(&mut wakers);
             }
         }
-        wakers.into_iter().for_each(Waker::wake);
+        self.diag.wake_all(DRIVER, wakers);
     }
 }
 
@@ -253,6 +260,10 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::task::{Context, Poll, Wake};
 
+    fn test_diag() -> Arc<RuntimeDiag> {
+        RuntimeDiag::new(crate::diag::DiagConfig::default(), 1)
+    }
+
     struct Count(AtomicUsize);
     impl Wake for Count {
         fn wake(self: Arc<Self>) {
@@ -262,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_gets_a_new_generation_and_old_events_are_dropped() {
-        let driver = IoHandle::new().unwrap();
+        let driver = IoHandle::new(test_diag()).unwrap();
         let mut first = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (old_io, old_token) = driver.register(&mut first).unwrap();
         assert_eq!(driver.registered(), 1);
@@ -288,7 +299,7 @@ mod tests {
 
     #[test]
     fn unpark_ends_a_turn_and_shutdown_fails_registration() {
-        let driver = Arc::new(IoHandle::new().unwrap());
+        let driver = Arc::new(IoHandle::new(test_diag()).unwrap());
         let waker = {
             let driver = driver.clone();
             std::thread::spawn(move || driver.unpark())

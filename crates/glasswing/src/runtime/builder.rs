@@ -251,7 +251,7 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         });
-        let io = Arc::new(IoHandle::new()?);
+        let io = Arc::new(IoHandle::new(config.diag.clone())?);
         match self.kind {
             Kind::CurrentThread => {
                 let handle = current_thread::Handle::new(pool.spawner().clone(), config, io);

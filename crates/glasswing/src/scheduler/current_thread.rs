@@ -89,7 +89,12 @@ impl Handle {
             inject_len: AtomicUsize::new(0),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
-            time: Arc::new(TimeHandle::new(Clock::new(config.start_paused), Box::new([park.unparker()]), 0)),
+            time: Arc::new(TimeHandle::new(
+                Clock::new(config.start_paused),
+                Box::new([park.unparker()]),
+                0,
+                config.diag.clone(),
+            )),
             io,
             park,
             core: Mutex::new(Some(Box::new(Core {

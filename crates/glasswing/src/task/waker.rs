@@ -54,6 +54,19 @@ pub(crate) unsafe fn borrowed_for_trace(header: NonNull<Header>) -> WakerRef {
     WakerRef { waker: ManuallyDrop::new(waker) }
 }
 
+/// The task a waker wakes, if it is a Glasswing task's own waker (not one a combinator or another
+/// executor made): its id and spawn location, read while the caller's waker keeps the task alive.
+pub(crate) fn owner(waker: &Waker) -> Option<(super::Id, &'static std::panic::Location<'static>)> {
+    let vtable = waker.vtable();
+    if !std::ptr::eq(vtable, &VTABLE) && !std::ptr::eq(vtable, &TRACE_VTABLE) {
+        return None;
+    }
+    // SAFETY: a waker on one of our vtables holds a reference to a live task header (see `raw`),
+    // and the caller's borrow of it keeps that reference alive while we read.
+    let header = unsafe { &*(waker.data() as *const Header) };
+    Some((header.id, header.spawned_at))
+}
+
 fn raw(ptr: *const ()) -> RawTask {
     // SAFETY: wakers are only made by `borrowed` (or cloned from one), from a live task header; the
     // waker's reference (or the poller's) keeps it live.

@@ -26,10 +26,11 @@
 
 use super::clock::Clock;
 use super::wheel::{InsertError, TimerKey, Wheel};
+use crate::diag::RuntimeDiag;
 use crate::runtime::park::Unparker;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -54,6 +55,8 @@ pub(crate) struct TimeHandle {
     /// The threads that may hold the token: the workers, or the current-thread driver.
     unparkers: Box<[Unparker]>,
     is_shutdown: AtomicBool,
+    /// The runtime's diagnostics: a waker that panics is reported there (`RuntimeDiag::wake_all`).
+    diag: Arc<RuntimeDiag>,
 }
 
 /// One wheel, with what other threads may read of it without its lock.
@@ -79,7 +82,12 @@ pub(crate) struct TimerEntry {
 impl TimeHandle {
     /// `workers` wheels for the workers, plus one for every other thread (a current-thread runtime
     /// passes 0 and gets that one).
-    pub(crate) fn new(clock: Clock, unparkers: Box<[Unparker]>, workers: usize) -> TimeHandle {
+    pub(crate) fn new(
+        clock: Clock,
+        unparkers: Box<[Unparker]>,
+        workers: usize,
+        diag: Arc<RuntimeDiag>,
+    ) -> TimeHandle {
         let shard = || {
             CachePadded::new(Shard {
                 wheel: Mutex::new(Wheel::new()),
@@ -95,6 +103,7 @@ impl TimeHandle {
             wake_at: AtomicU64::new(u64::MAX),
             unparkers,
             is_shutdown: AtomicBool::new(false),
+            diag,
         }
     }
 
@@ -210,7 +219,7 @@ impl TimeHandle {
         let now = self.clock.now_ticks();
         for shard in self.shards.iter() {
             if shard.next_expiration.load(Ordering::Acquire) <= now {
-                shard.process_at(now);
+                shard.process_at(now, &self.diag);
             }
         }
     }
@@ -307,7 +316,7 @@ impl Shard {
         tick <= self.fired_through.load(Ordering::Acquire)
     }
 
-    fn process_at(&self, now: u64) {
+    fn process_at(&self, now: u64, diag: &RuntimeDiag) {
         let mut wakers = Vec::with_capacity(WAKE_BATCH);
         loop {
             let done = {
@@ -326,9 +335,8 @@ impl Shard {
                 self.fired.fetch_add(wakers.len() as u64, Ordering::Relaxed);
             }
             // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.
-            for waker in wakers.drain(..) {
-                waker.wake();
-            }
+            // A waker that panics is reported, and the rest of the batch still wakes.
+            diag.wake_all("timer wheel", wakers.drain(..));
             if done {
                 return;
             }

@@ -146,7 +146,7 @@ pub(crate) fn create(
         workers.push((core, park));
     }
     let unparkers: Box<[_]> = remotes.iter().map(|r| r.unpark.clone()).collect();
-    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers));
+    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers, config.diag.clone()));
     let handle = Arc::new(Handle {
         time,
         io,

@@ -1,0 +1,145 @@
+//! A waker that panics when the timer wheel or the I/O driver wakes it: the panic is caught and
+//! reported as a warning, every other wakeup of that batch is still delivered, and the thread that
+//! fired them keeps running the runtime.
+
+mod support;
+
+use glasswing::diag::WarningKind;
+use glasswing::net::UdpSocket;
+use glasswing::runtime::Runtime;
+use glasswing::time::{sleep, sleep_until, Instant};
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
+use std::time::Duration;
+use support::*;
+
+struct PanickingWaker;
+
+impl Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("this waker always panics");
+    }
+}
+
+/// Runs `scenario` on its own thread; fails the test if it does not finish within `BOUND` (the
+/// bug this file guards against loses wakeups, which would hang the test instead).
+fn within_bound(flavor: &'static str, scenario: impl FnOnce() + Send + 'static) {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        scenario();
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(BOUND) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{flavor}: wakeups were lost (hung)"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{flavor}: the scenario panicked"),
+    }
+}
+
+fn flavors() -> [(&'static str, fn() -> Runtime); 2] {
+    [("current_thread", current_thread), ("multi_thread", multi_thread)]
+}
+
+fn the_one_waker_panic(rt: &Runtime, driver: &str) {
+    let warnings: Vec<_> = rt
+        .handle()
+        .diagnostics()
+        .warnings()
+        .into_iter()
+        .filter(|w| w.kind == WarningKind::WakerPanicked)
+        .collect();
+    assert_eq!(warnings.len(), 1, "one report per panicking wake: {warnings:?}");
+    let message = &warnings[0].message;
+    assert!(message.contains(driver), "names the driver: {message}");
+    assert!(message.contains("this waker always panics"), "carries the panic message: {message}");
+    assert!(message.contains("not a task's own"), "says whose waker it was: {message}");
+}
+
+#[test]
+fn a_waker_that_panics_when_its_timer_fires_loses_no_other_timer() {
+    for (flavor, runtime) in flavors() {
+        within_bound(flavor, move || {
+            let rt = runtime();
+            rt.block_on(async {
+                let deadline = Instant::now() + Duration::from_millis(20);
+                let bad = glasswing::spawn(async move {
+                    let mut timer = Box::pin(sleep_until(deadline));
+                    let waker = Waker::from(Arc::new(PanickingWaker));
+                    assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+                    // Keep it registered, with that waker, until well after it fired.
+                    sleep_until(deadline + Duration::from_millis(30)).await;
+                });
+                // 1000 bystanders due in the same millisecond: the same batches of wakeups.
+                let bystanders: Vec<_> = (0..1000).map(|_| glasswing::spawn(sleep_until(deadline))).collect();
+                for bystander in bystanders {
+                    bystander.await.unwrap();
+                }
+                bad.await.unwrap();
+                // The thread that fired them still runs the runtime: a new timer fires.
+                sleep(Duration::from_millis(10)).await;
+            });
+            the_one_waker_panic(&rt, "timer wheel");
+        });
+    }
+}
+
+#[test]
+fn a_waker_that_panics_when_its_socket_is_ready_loses_no_other_wakeup() {
+    for (flavor, runtime) in flavors() {
+        within_bound(flavor, move || {
+            let rt = runtime();
+            rt.block_on(async {
+                let bad = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let mut readable = Box::pin(bad.readable());
+                let waker = Waker::from(Arc::new(PanickingWaker));
+                assert!(readable.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+
+                let mut addrs = vec![bad.local_addr().unwrap()];
+                let mut bystanders = Vec::new();
+                for _ in 0..16 {
+                    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    addrs.push(socket.local_addr().unwrap());
+                    bystanders.push(glasswing::spawn(async move {
+                        let mut buf = [0; 8];
+                        socket.recv_from(&mut buf).await.unwrap().0
+                    }));
+                }
+                // Let every bystander register its wait, then make all 17 sockets readable at once.
+                for _ in 0..4 {
+                    glasswing::task::yield_now().await;
+                }
+                let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                for addr in &addrs {
+                    sender.send_to(b"ping", addr).await.unwrap();
+                }
+                for bystander in bystanders {
+                    assert_eq!(bystander.await.unwrap(), 4);
+                }
+                drop(readable);
+                // The runtime still runs: timers and I/O.
+                sleep(Duration::from_millis(10)).await;
+                let mut buf = [0; 8];
+                sender.send_to(b"again", bad.local_addr().unwrap()).await.unwrap();
+                assert_eq!(bad.recv_from(&mut buf).await.unwrap().0, 4, "the first datagram");
+            });
+            the_one_waker_panic(&rt, "I/O driver");
+        });
+    }
+}
+
+#[test]
+fn a_waker_panic_is_caught_and_reported_with_diagnostics_off() {
+    // The catch is part of delivering wakeups, not of the diagnostics: with them off, the timer
+    // still fires, the worker survives, and the warning is still raised.
+    within_bound("current_thread", || {
+        let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(false).build().unwrap();
+        rt.block_on(async {
+            let mut timer = Box::pin(sleep(Duration::from_millis(1)));
+            let waker = Waker::from(Arc::new(PanickingWaker));
+            assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            sleep(Duration::from_millis(20)).await;
+        });
+        the_one_waker_panic(&rt, "timer wheel");
+    });
+}
