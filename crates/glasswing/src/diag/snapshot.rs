@@ -74,11 +74,12 @@ pub struct TaskSnapshot {
     /// Polls whose time was measured: all of them, unless the worker that ran it was sampling
     /// because its polls were very short (see docs/diagnostics.md). The histograms hold these.
     pub timed_polls: u64,
-    /// Total time spent in polls (the measured ones' mean times `polls`).
+    /// Total time spent in polls: exact while every poll was timed, else estimated as the measured
+    /// ones' mean (each weighted by the inverse of its chance to be timed) times `polls`.
     #[serde(serialize_with = "serialize_nanos")]
     pub busy: Duration,
-    /// Total time spent scheduled: from the wake to the start of the poll it caused (the measured
-    /// ones' mean times `polls`).
+    /// Total time spent scheduled: from the wake to the start of the poll it caused (estimated as
+    /// `busy` is).
     #[serde(serialize_with = "serialize_nanos")]
     pub scheduled: Duration,
     #[serde(serialize_with = "serialize_nanos")]
@@ -138,6 +139,8 @@ pub struct WorkerSnapshot {
     pub index: usize,
     pub thread_name: Option<String>,
     pub polls: u64,
+    /// Time the worker was awake (from unpark to park, tasks, timers and I/O polling included):
+    /// exact, and never more than the time its thread has run the runtime.
     #[serde(serialize_with = "serialize_nanos")]
     pub busy: Duration,
     pub parks: u64,
@@ -218,11 +221,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
                 index,
                 thread_name: w.thread_name(),
                 polls: w.polls(),
-                busy: Duration::from_nanos(scale(
-                    w.busy_ns.load(Relaxed),
-                    w.polls(),
-                    w.timed_polls.load(Relaxed),
-                )),
+                busy: w.busy(now),
                 parks: w.parks.load(Relaxed),
                 noop_unparks: w.noop_unparks.load(Relaxed),
                 steal_operations: w.steal_operations.load(Relaxed),
@@ -322,9 +321,10 @@ fn task_snapshot(
     let (s, t) = (&read.stats, &read.timed);
     let end = completed_at.unwrap_or(now);
     let age = clock::duration_between(s.created_at, end);
-    // Measured totals scaled up to every poll (exact while every poll is timed: see worker.rs).
-    let busy = Duration::from_nanos(scale(t.busy_ns, s.polls, t.timed_polls));
-    let scheduled = Duration::from_nanos(scale(t.scheduled_ns, s.polls, t.scheduled_samples));
+    // Estimated from the measured polls (exact while every poll is timed: see task_stats.rs), and
+    // never more than the task's age, which an estimate from a few samples could otherwise exceed.
+    let busy = Duration::from_nanos(t.busy_ns(s.polls)).min(age);
+    let scheduled = Duration::from_nanos(t.scheduled_ns(s.polls)).min(age - busy);
     let idle_for = idle_for(state, s, now);
     TaskSnapshot {
         id: read.id,
@@ -353,14 +353,6 @@ fn task_snapshot(
         poll_times: t.poll_times,
         scheduled_times: t.scheduled_times,
     }
-}
-
-/// `total` measured over `measured` of `count` events, scaled to all of them.
-fn scale(total: u64, count: u64, measured: u64) -> u64 {
-    if measured == 0 || measured >= count {
-        return total;
-    }
-    (u128::from(total) * u128::from(count) / u128::from(measured)) as u64
 }
 
 pub(crate) fn format_location(location: &Location<'_>) -> String {

@@ -12,8 +12,9 @@
 //! goes straight from one to the next (the end of one is the start of the other); none for a poll
 //! the worker does not time (`worker.rs` says which), nor for a spawn or a completion on a worker,
 //! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy and
-//! scheduled time are the mean of the measured ones times the count: exact while every poll is
-//! timed. A wake reads the clock only when it schedules an idle task from outside any poll on a
+//! scheduled time are the weighted mean of the measured ones times the count, each measurement
+//! weighted by the inverse of the chance its poll had to be timed (`WorkerStats::poll_weight`): exact
+//! while every poll is timed, and an unbiased mean when the worker samples some of the time. A wake reads the clock only when it schedules an idle task from outside any poll on a
 //! worker; one from another task's poll is timed at the start of that poll (so a task's scheduled
 //! time may include the part of the waking poll before the wake), and one during the task's own
 //! poll is timed by the end of that poll.
@@ -60,10 +61,10 @@ pub(crate) struct StatsHead {
 
 /// The rest of the record, in the task's trailer: written once, or rarely.
 ///
-/// The measured figures (`Timed`, 128 bytes with the two histograms) live in a block of their own,
+/// The measured figures (`Timed`, 136 bytes with the two histograms) live in a block of their own,
 /// which the task gets at its first measured poll, from the polling worker's `TimedBlocks`: a
 /// worker that samples measures few polls, so most short-lived tasks never need one. Inline, they
-/// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
+/// made every task 128 bytes bigger (when they were 128); spawning 10,000 tasks on the current-thread runtime took about
 /// a fifth longer, from the memory alone.
 pub(crate) struct StatsTail {
     /// Other wakes from the task's own poll: written by its poller.
@@ -115,14 +116,16 @@ pub(crate) struct TaskStats<'a> {
 
 /// The figures of the measured polls and scheduled times of one task.
 pub(crate) struct Timed {
-    /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`), and their
-    /// total time.
+    /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`); the sum of
+    /// their weights, and of their times each times its weight.
     timed_polls: AtomicU64,
-    busy_ns: AtomicU64,
+    poll_weights: AtomicU64,
+    weighted_busy_ns: AtomicU64,
     max_poll_ns: AtomicU64,
-    /// Scheduled times measured (a wake stamped, and the poll it caused timed), and their total.
-    scheduled_samples: AtomicU64,
-    scheduled_ns: AtomicU64,
+    /// Scheduled times measured (a wake stamped, and the poll it caused timed): the sum of their
+    /// polls' weights, and of the times each times its weight.
+    scheduled_weights: AtomicU64,
+    weighted_scheduled_ns: AtomicU64,
     max_scheduled_ns: AtomicU64,
     poll_times: Histogram,
     scheduled_times: Histogram,
@@ -196,8 +199,9 @@ impl<'a> TaskStats<'a> {
     #[inline(never)]
     fn scheduled_for(&self, ns: u64, worker: Option<&WorkerStats>) {
         if let Some(t) = self.timed_mut(worker) {
-            add(&t.scheduled_samples, 1);
-            add(&t.scheduled_ns, ns);
+            let weight = worker.map_or(1, WorkerStats::poll_weight);
+            add(&t.scheduled_weights, weight);
+            add(&t.weighted_scheduled_ns, ns * weight);
             raise(&t.max_scheduled_ns, ns);
             t.scheduled_times.record(ns);
         }
@@ -220,8 +224,10 @@ impl<'a> TaskStats<'a> {
     fn timed_poll_ended(&self, start: Ticks, end: Ticks, worker: Option<&WorkerStats>) {
         if let Some(t) = self.timed_mut(worker) {
             let ns = clock::nanos_between(start, end);
+            let weight = worker.map_or(1, WorkerStats::poll_weight);
             add(&t.timed_polls, 1);
-            add(&t.busy_ns, ns);
+            add(&t.poll_weights, weight);
+            add(&t.weighted_busy_ns, ns * weight);
             raise(&t.max_poll_ns, ns);
             t.poll_times.record(ns);
         }
@@ -327,10 +333,11 @@ impl Timed {
         let load = |a: &AtomicU64| a.load(Relaxed);
         TimedRead {
             timed_polls: load(&self.timed_polls),
-            busy_ns: load(&self.busy_ns),
+            poll_weights: load(&self.poll_weights),
+            weighted_busy_ns: load(&self.weighted_busy_ns),
             max_poll_ns: load(&self.max_poll_ns),
-            scheduled_samples: load(&self.scheduled_samples),
-            scheduled_ns: load(&self.scheduled_ns),
+            scheduled_weights: load(&self.scheduled_weights),
+            weighted_scheduled_ns: load(&self.weighted_scheduled_ns),
             max_scheduled_ns: load(&self.max_scheduled_ns),
             poll_times: self.poll_times.snapshot(),
             scheduled_times: self.scheduled_times.snapshot(),
@@ -340,10 +347,11 @@ impl Timed {
     const fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
-            busy_ns: AtomicU64::new(0),
+            poll_weights: AtomicU64::new(0),
+            weighted_busy_ns: AtomicU64::new(0),
             max_poll_ns: AtomicU64::new(0),
-            scheduled_samples: AtomicU64::new(0),
-            scheduled_ns: AtomicU64::new(0),
+            scheduled_weights: AtomicU64::new(0),
+            weighted_scheduled_ns: AtomicU64::new(0),
             max_scheduled_ns: AtomicU64::new(0),
             poll_times: Histogram::new(),
             scheduled_times: Histogram::new(),
@@ -424,13 +432,35 @@ pub(crate) struct TaskStatsRead {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct TimedRead {
     pub(crate) timed_polls: u64,
-    pub(crate) busy_ns: u64,
+    pub(crate) poll_weights: u64,
+    pub(crate) weighted_busy_ns: u64,
     pub(crate) max_poll_ns: u64,
-    pub(crate) scheduled_samples: u64,
-    pub(crate) scheduled_ns: u64,
+    pub(crate) scheduled_weights: u64,
+    pub(crate) weighted_scheduled_ns: u64,
     pub(crate) max_scheduled_ns: u64,
     pub(crate) poll_times: HistogramSnapshot,
     pub(crate) scheduled_times: HistogramSnapshot,
+}
+
+impl TimedRead {
+    /// The task's busy time over all its `polls`, estimated from the measured ones (see the
+    /// module doc); exact while every poll was timed.
+    pub(crate) fn busy_ns(&self, polls: u64) -> u64 {
+        weighted_mean_times(self.weighted_busy_ns, self.poll_weights, polls)
+    }
+
+    /// The task's time spent scheduled over all its `polls`, estimated likewise.
+    pub(crate) fn scheduled_ns(&self, polls: u64) -> u64 {
+        weighted_mean_times(self.weighted_scheduled_ns, self.scheduled_weights, polls)
+    }
+}
+
+/// `count` times the weighted mean `weighted / weights` (0 with nothing measured).
+fn weighted_mean_times(weighted: u64, weights: u64, count: u64) -> u64 {
+    if weights == 0 {
+        return 0;
+    }
+    (u128::from(weighted) * u128::from(count) / u128::from(weights)) as u64
 }
 
 impl TaskStatsRead {
@@ -478,6 +508,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_measured_figures_block_is_as_big_as_the_docs_say() {
+        assert_eq!(std::mem::size_of::<Timed>(), 136);
+    }
+
+    #[test]
     fn measured_figures_start_at_the_first_measured_poll() {
         let (head, tail) = record(true, None, 100);
         let stats = TaskStats::new(&head, &tail);
@@ -486,7 +521,7 @@ mod tests {
         stats.poll_started(0, 150, Some(&worker));
         stats.poll_ended(0, 0, 160, Some(&worker));
         let (read, timed) = (stats.read(), stats.read_timed());
-        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_samples), (1, 0, 0));
+        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_weights), (1, 0, 0));
         assert_eq!(timed.poll_times.total() + timed.scheduled_times.total(), 0);
         assert!(stats.timed().is_none(), "nothing measured, no block taken");
 
@@ -502,8 +537,8 @@ mod tests {
         stats.poll_started(300, 300, Some(&worker));
         stats.poll_ended(300, 400, 400, Some(&worker));
         let (read, timed) = (stats.read(), stats.read_timed());
-        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_samples), (3, 1, 1));
-        assert_eq!(timed.busy_ns, clock::nanos_between(300, 400));
+        assert_eq!((read.polls, timed.timed_polls, timed.scheduled_weights), (3, 1, 1));
+        assert_eq!(timed.busy_ns(1), clock::nanos_between(300, 400));
         assert_eq!(timed.max_scheduled_ns, clock::nanos_between(200, 300));
         assert_eq!((timed.poll_times.total(), timed.scheduled_times.total()), (1, 1));
         assert_eq!(read.last_worker(), Some(1));
@@ -516,7 +551,7 @@ mod tests {
         stats.poll_started(900, 900, Some(&worker));
         stats.poll_ended(900, 950, 950, Some(&worker));
         let timed = stats.read_timed();
-        assert_eq!((timed.timed_polls, timed.scheduled_samples), (2, 1));
+        assert_eq!((timed.timed_polls, timed.scheduled_weights), (2, 1));
 
         // A completion hands the block over; the record no longer has (or frees) it.
         // SAFETY: no poll or reader runs in this test but this thread.

@@ -9,9 +9,21 @@
 //! poll takes 60-80 ns in all). So each worker watches the mean of the polls it times. While it is
 //! above `SHORT_POLL_NS` every poll is timed; below it, one poll in `SAMPLE_EVERY` on average, and the
 //! sampled one stands for the others in busy times (weighted) and histograms (a sample). The gap
-//! between two timed polls is random (uniform over 1..2×`SAMPLE_EVERY`), so that tasks taking turns
-//! in a fixed cycle (16 tasks yielding in a ring, say) are each sampled, not always the same one.
+//! between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
+//! in a ring, say) are each sampled, not always the same one; and geometric, so that it is
+//! memoryless: each poll has the same chance to be timed, 1 in `SAMPLE_EVERY`, however long ago the
+//! last timed one was, which is what makes that weight exact.
 //! Counts (polls, wakes) are always exact, and a long poll is caught by the watchdog either way.
+//!
+//! **Busy time.** A worker's busy time is exact: the sum of its awake intervals (from unpark, or
+//! from the start of its loop, to park), read from the two clock readings the flight recorder takes
+//! at those points anyway, so it can never exceed the wall time, whatever the polls look like. A
+//! task's busy time is an estimate from its timed polls, each weighted by the inverse of the chance
+//! it had to be timed (`poll_weight`: 1 while every poll is timed, `SAMPLE_EVERY` while sampling):
+//! the weighted mean poll time times the task's polls. Unweighted, the polls timed while the worker
+//! timed everything (long ones, which is what makes it time everything) would stand for the many
+//! short polls sampled in between, and a task mixing the two was reported many times busier than
+//! it was.
 //!
 //! The active-poll slot is a small seqlock: `poll_seq` is odd while a poll runs. The watchdog reads
 //! the sequence, then the task and start time, then the sequence again; if both reads match and are
@@ -48,6 +60,15 @@ pub(crate) struct WorkerStats {
     /// Timed polls (count, total ns) since the last sampling decision.
     window_polls: AtomicU64,
     window_ns: AtomicU64,
+    /// The `sample_every` in force when the gap to the next timed poll was drawn: that poll's
+    /// weight once it comes.
+    gap_weight: AtomicU32,
+    /// The weight of the poll running now, if it is timed (see the module doc).
+    poll_weight: AtomicU32,
+    /// When the worker's present awake interval began (0 while parked or not running), and the
+    /// total of its finished awake intervals: its busy time (see the module doc).
+    awake_since: AtomicU64,
+    awake_ns: AtomicU64,
     /// A recent time on this worker (the end of its last timed poll, or its last unpark), for the
     /// figures that need no precision (when an untimed poll started or ended).
     recent: AtomicU64,
@@ -63,9 +84,6 @@ pub(crate) struct WorkerStats {
     active_task: AtomicU64,
     active_since: AtomicU64,
     active_location: AtomicPtr<Location<'static>>,
-    /// Polls timed, and their total time: busy time is their mean times `polls()`.
-    pub(crate) timed_polls: AtomicU64,
-    pub(crate) busy_ns: AtomicU64,
     pub(crate) parks: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,
@@ -100,6 +118,7 @@ pub(crate) struct RunningThread<'a>(&'a WorkerStats);
 
 impl Drop for RunningThread<'_> {
     fn drop(&mut self) {
+        self.0.awake_until(super::clock::now());
         *self.0.lock_thread() = None;
     }
 }
@@ -143,6 +162,8 @@ impl WorkerStats {
             long_poll_ns: long_poll_threshold.as_nanos() as u64,
             sample_every: AtomicU32::new(1),
             countdown: AtomicU32::new(1),
+            gap_weight: AtomicU32::new(1),
+            poll_weight: AtomicU32::new(1),
             rng: AtomicU32::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
             ..Default::default()
         }
@@ -156,14 +177,23 @@ impl WorkerStats {
             self.countdown.store(left - 1, Relaxed);
             return false;
         }
-        self.countdown.store(self.next_gap(), Relaxed);
+        // This poll was drawn with the gap that ends here; the next one with the gap drawn now.
+        self.poll_weight.store(self.gap_weight.load(Relaxed), Relaxed);
+        let every = self.sample_every.load(Relaxed);
+        self.gap_weight.store(every, Relaxed);
+        self.countdown.store(self.next_gap(every), Relaxed);
         true
     }
 
-    /// Polls until the next timed one: 1 while every poll is timed, else uniform over
-    /// 1..2×`SAMPLE_EVERY` (mean `SAMPLE_EVERY`).
-    fn next_gap(&self) -> u32 {
-        let every = self.sample_every.load(Relaxed);
+    /// The weight of the timed poll running now: the inverse of the chance it had to be timed.
+    #[inline]
+    pub(crate) fn poll_weight(&self) -> u64 {
+        u64::from(self.poll_weight.load(Relaxed))
+    }
+
+    /// Polls until the next timed one: 1 while every poll is timed, else geometric with mean
+    /// `every` (see the module doc). Only on a timed poll, so the logarithm is off the common path.
+    fn next_gap(&self, every: u32) -> u32 {
         if every == 1 {
             return 1;
         }
@@ -172,7 +202,9 @@ impl WorkerStats {
         x ^= x >> 17;
         x ^= x << 5;
         self.rng.store(x, Relaxed);
-        1 + x % (2 * every - 1)
+        // x is never 0, so u is in (0, 1) and P(gap > k) = (1 - 1/every)^k.
+        let u = f64::from(x) / 4_294_967_296.0;
+        1 + (u.ln() / (1.0 - 1.0 / f64::from(every)).ln()) as u32
     }
 
     /// Polls this worker has started.
@@ -188,7 +220,9 @@ impl WorkerStats {
 
     /// The worker parks (its own thread).
     pub(crate) fn parked(&self) {
-        self.recorder.park(super::clock::now());
+        let now = super::clock::now();
+        self.recorder.park(now);
+        self.awake_until(now);
     }
 
     /// The worker unparked: a fresh `recent`.
@@ -196,6 +230,29 @@ impl WorkerStats {
         let now = super::clock::now();
         self.recent.store(now, Relaxed);
         self.recorder.unpark(now);
+        self.awake_since.store(now, Relaxed);
+    }
+
+    /// Ends the present awake interval at `now`, if there is one.
+    fn awake_until(&self, now: Ticks) {
+        let since = self.awake_since.load(Relaxed);
+        if since == 0 {
+            return;
+        }
+        // The start is cleared before the total grows, and the total is published with Release: a
+        // reader that sees the new total sees no start that would count the interval twice.
+        self.awake_since.store(0, Relaxed);
+        let total = self.awake_ns.load(Relaxed) + super::clock::nanos_between(since, now);
+        self.awake_ns.store(total, Release);
+    }
+
+    /// Time awake (running its loop, not parked) so far, as of `now`: the worker's busy time. Never
+    /// more than the time its thread ran the loop; a read racing a park may miss that one interval.
+    pub(crate) fn busy(&self, now: Ticks) -> std::time::Duration {
+        let total = self.awake_ns.load(Acquire);
+        let since = self.awake_since.load(Relaxed);
+        let current = if since == 0 { 0 } else { super::clock::nanos_between(since, now) };
+        std::time::Duration::from_nanos(total + current)
     }
 
     /// The watchdog reports the running poll `seq`, first seen at `since`, as long.
@@ -215,6 +272,7 @@ impl WorkerStats {
             pthread: unsafe { libc::pthread_self() },
         });
         self.timed_blocks.refill();
+        self.awake_since.store(super::clock::now(), Relaxed);
         RunningThread(self)
     }
 
@@ -292,8 +350,6 @@ impl WorkerStats {
         self.active_since.store(0, Relaxed);
         self.clock.store(end, Relaxed);
         self.recent.store(end, Relaxed);
-        add(&self.timed_polls, 1);
-        add(&self.busy_ns, busy_ns);
         if busy_ns >= self.long_poll_ns {
             self.record_long_poll(seq, busy_ns);
         }
@@ -310,6 +366,7 @@ impl WorkerStats {
                 // Time every poll from the next one on (not once the gap drawn before runs out),
                 // so that `poll_clock` never finds an end an untimed poll left stale.
                 self.countdown.store(1, Relaxed);
+                self.gap_weight.store(1, Relaxed);
             }
             self.window_polls.store(0, Relaxed);
             self.window_ns.store(0, Relaxed);
@@ -418,6 +475,56 @@ mod tests {
             }
         }
         assert!(timed_per_task.iter().all(|&n| n > 30), "every task is sampled: {timed_per_task:?}");
+    }
+
+    /// Runs a task with polls of these durations (ns) on `worker` as the harness does, and returns
+    /// its estimated busy time and the true one (ns).
+    fn busy_estimate(worker: &WorkerStats, durations: impl Iterator<Item = u64>) -> (u64, u64) {
+        use super::super::clock::nanos_between;
+        use super::super::task_stats::{record, TaskStats};
+        let ticks_per_2_32_ns = (1u128 << 64) / u128::from(nanos_between(1, (1 << 32) + 1));
+        let (head, tail) = record(true, None, 1);
+        let task = TaskStats::new(&head, &tail);
+        worker.timed_blocks.refill();
+        let (mut now, mut truth) = (1, 0);
+        for (seq, ns) in durations.enumerate() {
+            let end = now + (u128::from(ns) * ticks_per_2_32_ns >> 32) as u64;
+            if worker.time_next_poll() {
+                task.poll_started(now, now, Some(worker));
+                worker.timed_poll_ended(2 * seq as u64 + 1, nanos_between(now, end), end);
+                task.poll_ended(now, end, end, Some(worker));
+            } else {
+                task.poll_started(0, now, Some(worker));
+                task.poll_ended(0, 0, end, Some(worker));
+            }
+            truth += nanos_between(now, end);
+            now = end;
+        }
+        (task.read_timed().busy_ns(task.read().polls), truth)
+    }
+
+    #[test]
+    fn a_task_mixing_long_and_short_polls_gets_an_unbiased_busy_time() {
+        // A long poll the worker happens to time makes it time every poll for a while; the short
+        // ones then make it sample again. The polls timed in the first mode must not stand for the
+        // many sampled in the second (unweighted, the mean of these estimates was 13% high).
+        let cycle = || std::iter::once(30_000).chain(std::iter::repeat_n(1_000, 400));
+        let trials = 200;
+        let (mut estimated, mut truth) = (0u128, 0u128);
+        for seed in 0..trials {
+            let worker = WorkerStats::new(seed, Duration::from_secs(1), 0);
+            let (e, t) = busy_estimate(&worker, (0..20).flat_map(|_| cycle()));
+            (estimated, truth) = (estimated + u128::from(e), truth + u128::from(t));
+        }
+        let ratio = estimated as f64 / truth as f64;
+        assert!((0.96..1.04).contains(&ratio), "mean estimate / true busy time = {ratio:.3}");
+    }
+
+    #[test]
+    fn busy_time_is_exact_while_every_poll_is_timed() {
+        let worker = WorkerStats::new(0, Duration::from_secs(1), 0);
+        let (estimated, truth) = busy_estimate(&worker, (0..500).map(|i| 3_000 + i % 7 * 1_000));
+        assert_eq!(estimated, truth);
     }
 
     #[test]
