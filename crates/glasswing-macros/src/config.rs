@@ -52,13 +52,15 @@ pub(crate) struct Config {
     /// Build the runtime with its clock paused (current-thread only, as paused time needs every task
     /// on one thread).
     pub(crate) start_paused: Option<bool>,
+    /// What the diagnostics say on their own: `Verbosity`'s variant name (`Off`, `Warn`, `Verbose`).
+    pub(crate) diagnostics: Option<Ident>,
     /// The path the generated code uses to reach the runtime.
     pub(crate) krate: Path,
 }
 
 /// The arguments we accept, in the order we list them in errors.
 ///
-const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "crate"];
+const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "diagnostics", "crate"];
 
 /// One `name = value` (or a bare `name`, which is always an error, but one we
 /// want to report by name rather than as "expected `=`").
@@ -88,6 +90,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
         flavor: kind.default_flavor(),
         worker_threads: None,
         start_paused: None,
+        diagnostics: None,
         krate: syn::parse_quote!(::glasswing),
     };
     let mut errors = Errors::default();
@@ -125,6 +128,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
             "start_paused" => {
                 parse_bool(&value, "start_paused").map(|b| start_paused = Some((b, name.span())))
             }
+            "diagnostics" => parse_diagnostics(&value).map(|v| config.diagnostics = Some(v)),
             "crate" => parse_crate(&value).map(|p| krate = Some(p)),
             _ => unreachable!("every name in ACCEPTED has an arm"),
         };
@@ -185,6 +189,7 @@ fn example(key: &str) -> &'static str {
         "flavor" => "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`",
         "worker_threads" => "`worker_threads = 4`",
         "start_paused" => "`start_paused = true`",
+        "diagnostics" => "`diagnostics = \"verbose\"` (or \"warn\", the default, or \"off\")",
         "crate" => "`crate = \"path::to::glasswing\"`",
         _ => unreachable!("every name in ACCEPTED has an example"),
     }
@@ -200,6 +205,22 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
             format!("unknown flavor `{other}`; the flavors are `current_thread` and `multi_thread`"),
         )),
     }
+}
+
+fn parse_diagnostics(value: &Expr) -> syn::Result<Ident> {
+    let s = string_literal(value, "diagnostics")?;
+    let variant = match s.value().as_str() {
+        "off" => "Off",
+        "warn" => "Warn",
+        "verbose" => "Verbose",
+        other => {
+            return Err(syn::Error::new(
+                s.span(),
+                format!("unknown diagnostics verbosity `{other}`; it is one of `off`, `warn` and `verbose`"),
+            ))
+        }
+    };
+    Ok(Ident::new(variant, s.span()))
 }
 
 fn parse_worker_threads(value: &Expr) -> syn::Result<usize> {

@@ -192,6 +192,9 @@ fn runtime_builder(config: &Config) -> TokenStream {
     if let Some(paused) = config.start_paused {
         builder.extend(quote! { .start_paused(#paused) });
     }
+    if let Some(verbosity) = &config.diagnostics {
+        builder.extend(quote! { .diagnostics_verbosity(#krate::diag::Verbosity::#verbosity) });
+    }
     builder
 }
 

@@ -54,6 +54,9 @@ use proc_macro::TokenStream;
 /// - `start_paused = true`: the runtime's clock starts paused, so timers fire
 ///   as soon as every task waits on one (only with `current_thread`; see
 ///   `glasswing::time::pause`);
+/// - `diagnostics = "verbose"` (or `"warn"`, the default, or `"off"`): what the
+///   diagnostics say on stderr on their own (`Builder::diagnostics_verbosity`;
+///   the `GLASSWING_DIAG` environment variable wins over it);
 /// - `crate = "path"`: where to find the glasswing crate when it is renamed or
 ///   re-exported (default `::glasswing`).
 ///

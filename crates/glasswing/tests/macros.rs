@@ -161,3 +161,12 @@ async fn start_paused_false_keeps_real_time() {
     glasswing::time::sleep(std::time::Duration::from_millis(1)).await;
     assert!(start.elapsed() < std::time::Duration::from_secs(3600));
 }
+
+#[glasswing::test(diagnostics = "verbose")]
+async fn diagnostics_sets_what_the_runtime_says_on_its_own() {
+    // The setting reaches the runtime the attribute builds (GLASSWING_DIAG would win over it).
+    if std::env::var_os("GLASSWING_DIAG").is_none() {
+        let handle = glasswing::runtime::Handle::current();
+        assert_eq!(handle.diagnostics().verbosity(), glasswing::diag::Verbosity::Verbose);
+    }
+}

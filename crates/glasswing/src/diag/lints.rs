@@ -26,10 +26,19 @@ const SELF_WAKE_MIN_WAKES: u64 = 100;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
+    /// A poll ran longer than the long-poll threshold: it blocked its worker.
     LongPoll,
+    /// A task waits and no `Waker` for it is alive: nothing can ever wake it.
     LostWaker,
+    /// A task keeps waking itself: a busy loop through its own waker.
     SelfWakeStorm,
+    /// A task has waited past the stall threshold on another task (a `JoinHandle`, a channel, a
+    /// lock).
     Stalled,
+    /// A task has waited past the stall threshold on outside input (a socket, a timer): normal for
+    /// a quiet server, said only at `Verbosity::Verbose`.
+    Idle,
+    /// A waker panicked when the timer wheel or the I/O driver woke it.
     WakerPanicked,
 }
 
@@ -70,7 +79,9 @@ impl Warning {
     pub(crate) fn lost_waker(task: &TaskSnapshot) -> Warning {
         let message = format!(
             "lost waker: {} is waiting but no Waker for it is alive, so nothing can ever wake it; the \
-             future it awaits returned Pending without storing cx.waker() (polled {} times, idle {})",
+             future it awaits returned Pending without storing cx.waker() (polled {} times, idle {}). \
+             If it waits forever on purpose (std::future::pending), await glasswing::task::park_forever() \
+             instead, which says so",
             who(task),
             task.polls,
             fmt_duration(task.idle_for.unwrap_or_default()),
@@ -144,9 +155,9 @@ impl Warning {
         Warning { kind: WarningKind::WakerPanicked, task, task_name, location, duration: None, message }
     }
 
-    /// Sends the warning to `tracing` (feature `tracing`).
+    /// Sends the warning to `tracing`.
+    #[cfg(feature = "tracing")]
     pub(crate) fn emit(&self) {
-        #[cfg(feature = "tracing")]
         tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.map(Id::as_u64), location = self.location.as_deref(), "{}", self.message);
     }
 }

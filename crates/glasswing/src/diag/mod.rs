@@ -19,8 +19,11 @@
 
 pub(crate) mod clock;
 pub(crate) mod dump;
+#[cfg(unix)]
+pub(crate) mod dump_signal;
 mod histogram;
 mod lints;
+pub(crate) mod output;
 pub(crate) mod recorder;
 pub(crate) mod snapshot;
 #[cfg(all(target_os = "linux", not(miri)))]
@@ -33,6 +36,7 @@ pub(crate) mod worker;
 pub use dump::{trace_leaf, Dump, LeafKind, TaskDump, TracedLeaf};
 pub use histogram::HistogramSnapshot;
 pub use lints::{Warning, WarningKind};
+pub use output::Verbosity;
 pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
 pub use watchdog::{LongPoll, StackFrame};
 
@@ -64,6 +68,11 @@ pub(crate) struct DiagConfig {
     pub(crate) recorded_events: usize,
     /// Where the watchdog writes the timeline when it sees a long poll or a lost waker.
     pub(crate) trace_on_incident: Option<std::path::PathBuf>,
+    /// What the diagnostics say on their own (before `GLASSWING_DIAG` has its say).
+    pub(crate) verbosity: Verbosity,
+    /// The signal that makes the watchdog write a dump, and where (stderr if `None`).
+    pub(crate) dump_signal: Option<i32>,
+    pub(crate) dump_to: Option<std::path::PathBuf>,
 }
 
 impl Default for DiagConfig {
@@ -75,6 +84,9 @@ impl Default for DiagConfig {
             on_long_poll: None,
             recorded_events: recorder::DEFAULT_CAPACITY,
             trace_on_incident: None,
+            verbosity: Verbosity::Warn,
+            dump_signal: None,
+            dump_to: None,
         }
     }
 }
@@ -89,6 +101,8 @@ pub(crate) struct RuntimeDiag {
     pub(crate) warnings: Mutex<VecDeque<Warning>>,
     /// Wakes the watchdog (shutdown, or a worker unparking while it dozes).
     pub(crate) alarm: watchdog::Alarm,
+    /// Where warnings are said as they are raised (stderr or `tracing`).
+    pub(crate) output: output::Output,
 }
 
 impl RuntimeDiag {
@@ -103,11 +117,12 @@ impl RuntimeDiag {
             })
             .collect();
         Arc::new(RuntimeDiag {
-            config,
             workers,
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
             alarm: watchdog::Alarm::default(),
+            output: output::Output::new(config.verbosity),
+            config,
         })
     }
 
@@ -158,7 +173,7 @@ impl RuntimeDiag {
     }
 
     pub(crate) fn push_warning(&self, warning: Warning) {
-        warning.emit();
+        self.output.warning(&warning, output::Moment::Raised);
         push_bounded(&mut self.warnings.lock(), warning);
     }
 }
@@ -193,6 +208,12 @@ impl Diagnostics {
     /// Whether diagnostics are on (`runtime::Builder::diagnostics`).
     pub fn is_enabled(&self) -> bool {
         self.handle.diag().enabled()
+    }
+
+    /// What the diagnostics say on their own (`Builder::diagnostics_verbosity`, or
+    /// `GLASSWING_DIAG` when it is set).
+    pub fn verbosity(&self) -> Verbosity {
+        self.handle.diag().output.verbosity()
     }
 
     /// Every lint warning the watchdog raised so far (the last 256), oldest first. The watchdog

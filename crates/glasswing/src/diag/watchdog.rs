@@ -12,8 +12,11 @@
 //! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
 
 use super::clock::{self, Ticks};
+use super::dump_signal::DumpSignal;
 use super::lints::Warning;
+use super::output::Moment;
 use super::snapshot::{format_location, serialize_nanos};
+use super::worker::{SchedTimes, WorkerStats};
 use super::{push_bounded, RuntimeDiag, WarningKind};
 use crate::task::Id;
 use serde::Serialize;
@@ -29,6 +32,11 @@ const DOZE_AFTER: Duration = Duration::from_millis(200);
 const DOZE_TICK: Duration = Duration::from_millis(100);
 /// How long a worker may take to answer the stack-capture signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
+/// A long poll still running after this long is said on stderr then, not only when it ends (it may
+/// never end).
+const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
+/// The shortest stretch of a poll over which its shares of CPU time are worth reporting.
+const MIN_SCHED_WATCH: Duration = Duration::from_millis(1);
 
 /// One poll that ran longer than the threshold.
 #[derive(Clone, Debug, Serialize)]
@@ -47,6 +55,15 @@ pub struct LongPoll {
     /// The worker's stack when the watchdog caught the poll running, innermost frame first (empty
     /// where stacks cannot be captured, or when the poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
+    /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
+    /// run but waiting for one (descheduled by the OS), estimated from the OS scheduler's figures
+    /// for the thread over the part of the poll the watchdog watched (`None` if it watched too
+    /// little of it, or outside Linux). The rest the thread was blocked in the kernel: a sleep, a
+    /// lock, blocking I/O.
+    #[serde(serialize_with = "super::snapshot::serialize_opt_nanos")]
+    pub cpu_time: Option<Duration>,
+    #[serde(serialize_with = "super::snapshot::serialize_opt_nanos")]
+    pub waiting_for_cpu: Option<Duration>,
 }
 
 /// One frame of a captured stack.
@@ -99,7 +116,7 @@ impl LongPoll {
 
     pub(crate) fn summary(&self) -> String {
         format!(
-            "long poll: task {} ({}) {} {} on worker {}{}",
+            "long poll: task {} ({}) {} {} on worker {}{}{}",
             self.task,
             self.task_name.as_deref().unwrap_or(&self.location),
             if self.finished { "blocked its worker for" } else { "has been blocking its worker for" },
@@ -109,7 +126,34 @@ impl LongPoll {
                 Some(frame) => format!(", in {frame}"),
                 None => String::new(),
             },
+            self.cpu_clause(),
         )
+    }
+}
+
+impl LongPoll {
+    /// Whether the poll's thread spent most of it waiting for a CPU: the OS had descheduled the
+    /// worker (an overloaded host), rather than the task's code holding it.
+    pub fn was_descheduled(&self) -> bool {
+        self.waiting_for_cpu.is_some_and(|waiting| waiting >= self.duration / 2)
+    }
+
+    /// What the thread did during the poll, when it was mostly not running on a CPU:
+    /// `"; 1.2ms of it on CPU: the worker was descheduled (...)"`; else nothing.
+    fn cpu_clause(&self) -> String {
+        let Some(cpu) = self.cpu_time else { return String::new() };
+        let on_cpu = super::lints::fmt_duration(cpu);
+        if self.was_descheduled() {
+            format!(
+                "; {on_cpu} of it on CPU: the worker was descheduled, waiting {} for a CPU (an \
+                 overloaded host, not this task's code)",
+                super::lints::fmt_duration(self.waiting_for_cpu.unwrap_or_default())
+            )
+        } else if cpu < self.duration / 2 {
+            format!("; {on_cpu} of it on CPU: the worker was blocked in the kernel (a sleep, a lock, blocking I/O)")
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -202,29 +246,85 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
     }
     let weak = handle.downgrade();
     let for_thread = diag.clone();
+    let dump_signal = diag.config.dump_signal.and_then(|signal| {
+        DumpSignal::register(signal)
+            .map_err(|e| {
+                let name = super::dump_signal::signal_name(signal);
+                eprintln!("glasswing: could not handle {name} to write task dumps on it: {e}");
+            })
+            .ok()
+    });
     let thread = std::thread::Builder::new()
         .name("glasswing-watchdog".into())
-        .spawn(move || run(for_thread, weak))
+        .spawn(move || run(for_thread, weak, dump_signal))
         .ok()?;
     Some(WatchdogHandle { diag, thread: Some(thread) })
 }
 
 struct Watching {
-    /// Per worker: the poll reported as long while it runs (its sequence number and start).
-    open: HashMap<usize, (u64, Ticks)>,
+    /// Per worker: the poll reported as long while it runs.
+    open: HashMap<usize, OpenPoll>,
     /// Per worker: the last "ended long" sequence handled.
     ended_seen: Vec<u64>,
     /// Per worker: its poll sequence number at the last look.
     seen_seq: Vec<u64>,
-    /// Per worker: an untimed poll seen running, and when it was first seen.
-    first_seen: Vec<(u64, Ticks)>,
+    /// Per worker: the last poll seen running, when it was first seen, and the worker thread's CPU
+    /// time then.
+    first_seen: Vec<FirstSeen>,
     /// Lint warnings already raised, by task and kind.
     warned: HashSet<(Id, WarningKind)>,
     /// When the timeline was last written for an incident (`Builder::trace_on_incident`).
     traced_at: Option<std::time::Instant>,
 }
 
-fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
+/// A poll reported as long, still running (as far as the watchdog knows).
+struct OpenPoll {
+    seq: u64,
+    first: FirstSeen,
+    /// Said on stderr while still running (`STILL_RUNNING_AFTER`).
+    said_running: bool,
+}
+
+/// The last poll seen running on a worker: when it was first seen, and once seen a second time
+/// (it has run for a look's interval at least, and may be long), the thread's `SchedTimes` then,
+/// and when. Read only then, as reading them is a file read.
+#[derive(Clone, Copy, Default)]
+struct FirstSeen {
+    seq: u64,
+    at: Ticks,
+    sched: Option<(Ticks, SchedTimes)>,
+}
+
+impl FirstSeen {
+    /// Sees the poll `seq` running on `worker` at `now`.
+    fn see(&mut self, seq: u64, worker: &WorkerStats, now: Ticks) {
+        if self.seq != seq {
+            *self = FirstSeen { seq, at: now, sched: None };
+        } else if self.sched.is_none() {
+            self.sched = worker.sched_times().map(|times| (now, times));
+        }
+    }
+
+    /// The time on a CPU and waiting for one of a poll that ran `duration`, from the shares its
+    /// thread had from the reading at the second sight to `then` (when the figures were `times`).
+    fn split(
+        &self,
+        times: Option<SchedTimes>,
+        then: Ticks,
+        duration: Duration,
+    ) -> (Option<Duration>, Option<Duration>) {
+        let Some(((at, earlier), times)) = self.sched.zip(times) else { return (None, None) };
+        let watched = clock::duration_between(at, then);
+        if watched < MIN_SCHED_WATCH {
+            return (None, None);
+        }
+        let delta = times.since(earlier);
+        let share = |ns: u64| duration.mul_f64((ns as f64 / watched.as_nanos() as f64).min(1.0));
+        (Some(share(delta.on_cpu_ns)), Some(share(delta.waiting_ns)))
+    }
+}
+
+fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSignal>) {
     let threshold = diag.config.long_poll_threshold;
     let tick = (threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(50));
     let threshold_ns = threshold.as_nanos() as u64;
@@ -232,7 +332,7 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
         open: HashMap::new(),
         ended_seen: vec![0; diag.workers.len()],
         seen_seq: vec![0; diag.workers.len()],
-        first_seen: vec![(0, 0); diag.workers.len()],
+        first_seen: vec![FirstSeen::default(); diag.workers.len()],
         warned: HashSet::new(),
         traced_at: None,
     };
@@ -247,15 +347,26 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler) {
         let stopped = diag.alarm.sleep(sleep);
         diag.alarm.dozing.store(false, Relaxed);
         if stopped {
+            // A last look, so that a long poll that ended just before the runtime shut down is
+            // still reported (a program that ends right after it would otherwise never say it).
+            if let Some(handle) = handle.upgrade() {
+                look_at_workers(&diag, &handle, &mut w, threshold_ns);
+            }
+            diag.output.flush_held();
             return;
         }
         let Some(handle) = handle.upgrade() else { return };
+        if let Some(signal) = dump_signal.as_ref().filter(|s| s.take_request()) {
+            let to = diag.config.dump_to.clone();
+            super::dump_signal::write_dump_in_background(handle.clone(), signal.signal, to);
+        }
         let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
             check_lints(&diag, &handle, &mut w);
+            diag.output.flush_held();
         }
     }
 }
@@ -280,41 +391,55 @@ fn look_at_workers(
         if ended_seq != 0 && ended_seq != w.ended_seen[index] {
             w.ended_seen[index] = ended_seq;
             let duration = Duration::from_nanos(ended_ns);
+            let (end, end_sched) = worker.last_long_poll_end();
             match w.open.get(&index) {
-                Some(&(seq, _)) if seq == ended_seq => {
+                Some(open) if open.seq == ended_seq => {
+                    let split = open.first.split(end_sched, end, duration);
                     w.open.remove(&index);
-                    finish_report(diag, index, duration);
+                    finish_report(diag, index, duration, split);
                 }
                 _ => {
                     if let Some((task, location)) = worker.last_long_poll_task() {
-                        let report =
+                        let mut report =
                             new_report(diag, handle, index, task, location, duration, true, Vec::new());
+                        let first = w.first_seen[index];
+                        if first.seq == ended_seq {
+                            (report.cpu_time, report.waiting_for_cpu) = first.split(end_sched, end, duration);
+                        }
                         publish(diag, report);
                     }
                 }
             }
         }
-        if let Some(&(seq, _)) = w.open.get(&index) {
-            if worker.active_poll().map_or(true, |a| a.seq != seq) {
+        if let Some(open) = w.open.get_mut(&index) {
+            match worker.active_poll() {
+                Some(active) if active.seq == open.seq => {
+                    let ran = clock::duration_between(active_start(&active, open), now);
+                    if !open.said_running && ran >= STILL_RUNNING_AFTER {
+                        open.said_running = true;
+                        let split = open.first.split(worker.sched_times(), now, ran);
+                        still_running(diag, index, ran, split);
+                    }
+                }
                 // Ended, and its end record will arrive (or was overwritten by a newer long poll).
-                if worker.last_long_poll().0 != seq {
+                _ if worker.last_long_poll().0 != open.seq => {
                     w.open.remove(&index);
                 }
+                _ => {}
             }
             continue;
         }
         let Some(active) = worker.active_poll() else { continue };
+        let first = &mut w.first_seen[index];
+        first.see(active.seq, worker, now);
         // An untimed poll (see worker.rs) has no start: it started at the latest when first seen.
-        let since = if active.since != 0 {
-            active.since
-        } else if w.first_seen[index].0 == active.seq {
-            w.first_seen[index].1
-        } else {
-            w.first_seen[index] = (active.seq, now);
-            now
-        };
+        let since = if active.since != 0 { active.since } else { first.at };
         if clock::nanos_between(since, now) < threshold_ns {
             continue;
+        }
+        if first.sched.is_none() {
+            // Caught at its first sight: its CPU shares are measured from now on.
+            first.sched = worker.sched_times().map(|times| (now, times));
         }
         if active.since == 0 {
             // So that the poll reads the clock when it ends, for its duration.
@@ -323,13 +448,15 @@ fn look_at_workers(
         let ips = capture_stack(worker);
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
+        let first = w.first_seen[index];
         let mut report =
             new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
         // Symbolizing reads debug info (the first time, for up to a second): only now, after
         // everything that must be read while the poll runs.
         report.stack = symbolize(&ips);
         publish(diag, report);
-        w.open.insert(index, (active.seq, since));
+        w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
     }
     busy
 }
@@ -354,6 +481,8 @@ fn new_report(
         duration,
         finished,
         stack,
+        cpu_time: None,
+        waiting_for_cpu: None,
     }
 }
 
@@ -362,28 +491,63 @@ fn publish(diag: &RuntimeDiag, report: LongPoll) {
     push_bounded(&mut diag.long_polls.lock(), report);
 }
 
-/// Hands a long poll's report (new, or finished) to the program's callback and to `tracing`.
+/// Hands a long poll's report (new, or finished) to the program's callback and to the output
+/// (stderr or `tracing`, as its verbosity says).
 fn announce(diag: &RuntimeDiag, report: &LongPoll) {
     if let Some(callback) = &diag.config.on_long_poll {
         callback(report);
     }
-    Warning::long_poll(report).emit();
+    let moment = if report.finished { Moment::Ended } else { Moment::Raised };
+    diag.output.warning(&Warning::long_poll(report), moment);
 }
 
-fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration) {
-    let finished = {
-        let mut polls = diag.long_polls.lock();
-        let Some(report) = polls.iter_mut().rev().find(|p| p.worker == worker && !p.finished) else { return };
-        report.duration = duration;
-        report.finished = true;
-        report.clone()
-    };
-    announce(diag, &finished);
+/// Updates the open report of `worker`'s long poll with what is known now: how long it has run,
+/// its CPU time; `finished` once it ended. Returns the updated report.
+fn update_report(
+    diag: &RuntimeDiag,
+    worker: usize,
+    duration: Duration,
+    (cpu_time, waiting_for_cpu): CpuSplit,
+    finished: bool,
+) -> Option<LongPoll> {
+    let mut polls = diag.long_polls.lock();
+    let report = polls.iter_mut().rev().find(|p| p.worker == worker && !p.finished)?;
+    report.duration = duration;
+    if cpu_time.is_some() {
+        (report.cpu_time, report.waiting_for_cpu) = (cpu_time, waiting_for_cpu);
+    }
+    report.finished = finished;
+    Some(report.clone())
+}
+
+/// A poll's time on a CPU and waiting for one (`FirstSeen::split`).
+type CpuSplit = (Option<Duration>, Option<Duration>);
+
+fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration, split: CpuSplit) {
+    if let Some(finished) = update_report(diag, worker, duration, split, true) {
+        announce(diag, &finished);
+    }
+}
+
+/// A long poll still runs after `STILL_RUNNING_AFTER`: said once, as it may never end.
+fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSplit) {
+    if let Some(report) = update_report(diag, worker, ran, split, false) {
+        diag.output.warning(&Warning::long_poll(&report), Moment::StillRunning);
+    }
+}
+
+/// When an open poll started: its own start if it was timed, else when it was first seen.
+fn active_start(active: &super::worker::ActivePoll, open: &OpenPoll) -> Ticks {
+    if active.since != 0 {
+        active.since
+    } else {
+        open.first.at
+    }
 }
 
 /// The instruction pointers of the worker's stack now (empty if it cannot be captured).
 #[cfg(all(target_os = "linux", not(miri)))]
-fn capture_stack(worker: &super::worker::WorkerStats) -> Vec<usize> {
+fn capture_stack(worker: &WorkerStats) -> Vec<usize> {
     // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
     let guard = worker.lock_thread();
     let Some(thread) = guard.as_ref() else { return Vec::new() };
@@ -396,7 +560,7 @@ fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
 }
 
 #[cfg(not(all(target_os = "linux", not(miri))))]
-fn capture_stack(_worker: &super::worker::WorkerStats) -> Vec<usize> {
+fn capture_stack(_worker: &WorkerStats) -> Vec<usize> {
     let _ = CAPTURE_TIMEOUT;
     Vec::new()
 }

@@ -35,7 +35,7 @@ use super::recorder::FlightRecorder;
 use super::task_stats::{add, TimedBlocks};
 use crate::task::Id;
 use std::panic::Location;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
 /// Below this mean poll time a worker times a sample of its polls.
@@ -44,6 +44,8 @@ const SHORT_POLL_NS: u64 = 2_000;
 const SAMPLE_EVERY: u32 = 64;
 /// Timed polls between two decisions on sampling.
 const MODE_WINDOW: u64 = 64;
+/// `long_end_on_cpu_ns` when the scheduler's figures could not be read.
+const NO_SCHED_TIMES: u64 = u64::MAX;
 
 #[derive(Default)]
 pub(crate) struct WorkerStats {
@@ -102,6 +104,15 @@ pub(crate) struct WorkerStats {
     long_ns: AtomicU64,
     long_task: AtomicU64,
     long_location: AtomicPtr<Location<'static>>,
+    /// When that poll ended, and the worker thread's `SchedTimes` then (`NO_SCHED_TIMES` if
+    /// unknown), for the watchdog to tell a poll that ran on a CPU from one whose thread was
+    /// descheduled or blocked in the kernel.
+    long_end: AtomicU64,
+    long_end_on_cpu_ns: AtomicU64,
+    long_end_waiting_ns: AtomicU64,
+    /// The OS thread id of the thread running the worker loop (0 when none does), for the watchdog
+    /// to read its `SchedTimes`.
+    tid: AtomicI32,
     /// The thread running the worker loop now (a current-thread runtime's changes with each
     /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
     /// to leave, so a signal never targets a thread that is gone.
@@ -119,6 +130,7 @@ pub(crate) struct RunningThread<'a>(&'a WorkerStats);
 impl Drop for RunningThread<'_> {
     fn drop(&mut self) {
         self.0.awake_until(super::clock::now());
+        self.0.tid.store(0, Relaxed);
         *self.0.lock_thread() = None;
     }
 }
@@ -273,6 +285,7 @@ impl WorkerStats {
         });
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
+        self.tid.store(SchedTimes::this_thread_id(), Relaxed);
         RunningThread(self)
     }
 
@@ -351,7 +364,7 @@ impl WorkerStats {
         self.clock.store(end, Relaxed);
         self.recent.store(end, Relaxed);
         if busy_ns >= self.long_poll_ns {
-            self.record_long_poll(seq, busy_ns);
+            self.record_long_poll(seq, busy_ns, end);
         }
         // Decide, every `MODE_WINDOW` timed polls, whether to sample.
         let n = self.window_polls.load(Relaxed) + 1;
@@ -378,11 +391,17 @@ impl WorkerStats {
     fn flagged_poll_ended(&self, seq: u64) {
         let end = super::clock::now();
         self.recent.store(end, Relaxed);
-        self.record_long_poll(seq, super::clock::nanos_between(self.flagged_since.load(Relaxed), end));
+        self.record_long_poll(seq, super::clock::nanos_between(self.flagged_since.load(Relaxed), end), end);
     }
 
     #[cold]
-    fn record_long_poll(&self, seq: u64, ns: u64) {
+    fn record_long_poll(&self, seq: u64, ns: u64, end: Ticks) {
+        // The worker's own thread, which reads its own figures.
+        let times = SchedTimes::of_thread(SchedTimes::this_thread_id());
+        let (on_cpu, waiting) = times.map_or((NO_SCHED_TIMES, 0), |t| (t.on_cpu_ns, t.waiting_ns));
+        self.long_end_on_cpu_ns.store(on_cpu, Relaxed);
+        self.long_end_waiting_ns.store(waiting, Relaxed);
+        self.long_end.store(end, Relaxed);
         self.long_ns.store(ns, Relaxed);
         self.long_task.store(self.active_task.load(Relaxed), Relaxed);
         self.long_location.store(self.active_location.load(Relaxed), Relaxed);
@@ -393,6 +412,24 @@ impl WorkerStats {
     pub(crate) fn last_long_poll(&self) -> (u64, u64) {
         let seq = self.long_seq.load(Acquire);
         (seq, self.long_ns.load(Relaxed))
+    }
+
+    /// When the last long poll that ended ended, and the worker thread's `SchedTimes` then (read
+    /// after `last_long_poll` saw its sequence number).
+    pub(crate) fn last_long_poll_end(&self) -> (Ticks, Option<SchedTimes>) {
+        let on_cpu_ns = self.long_end_on_cpu_ns.load(Relaxed);
+        let times = (on_cpu_ns != NO_SCHED_TIMES)
+            .then(|| SchedTimes { on_cpu_ns, waiting_ns: self.long_end_waiting_ns.load(Relaxed) });
+        (self.long_end.load(Relaxed), times)
+    }
+
+    /// The `SchedTimes` of the thread running the worker loop, if one does (read from another
+    /// thread: a file read, so only for polls already suspected of being long).
+    pub(crate) fn sched_times(&self) -> Option<SchedTimes> {
+        match self.tid.load(Relaxed) {
+            0 => None,
+            tid => SchedTimes::of_thread(tid),
+        }
     }
 
     /// The task and spawn location of the last long poll that ended.
@@ -430,6 +467,43 @@ impl WorkerStats {
 
     pub(crate) fn count(counter: &AtomicU64) {
         add(counter, 1);
+    }
+}
+
+/// What the OS scheduler says of a thread: how long it ran on a CPU, and how long it was ready to
+/// run but waiting for one (descheduled), both since it started. Linux's
+/// `/proc/self/task/<tid>/schedstat`; elsewhere unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SchedTimes {
+    pub(crate) on_cpu_ns: u64,
+    pub(crate) waiting_ns: u64,
+}
+
+impl SchedTimes {
+    /// The calling thread's OS id (0 where there is none to read figures with).
+    fn this_thread_id() -> i32 {
+        #[cfg(all(target_os = "linux", not(miri)))]
+        // SAFETY: gettid has no preconditions.
+        return unsafe { libc::gettid() };
+        #[cfg(not(all(target_os = "linux", not(miri))))]
+        0
+    }
+
+    fn of_thread(tid: i32) -> Option<SchedTimes> {
+        if !cfg!(all(target_os = "linux", not(miri))) || tid == 0 {
+            return None;
+        }
+        let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+        let mut fields = text.split_ascii_whitespace().map(str::parse::<u64>);
+        Some(SchedTimes { on_cpu_ns: fields.next()?.ok()?, waiting_ns: fields.next()?.ok()? })
+    }
+
+    /// The figures between `earlier` and this reading.
+    pub(crate) fn since(self, earlier: SchedTimes) -> SchedTimes {
+        SchedTimes {
+            on_cpu_ns: self.on_cpu_ns.saturating_sub(earlier.on_cpu_ns),
+            waiting_ns: self.waiting_ns.saturating_sub(earlier.waiting_ns),
+        }
     }
 }
 
@@ -488,7 +562,7 @@ mod tests {
         worker.timed_blocks.refill();
         let (mut now, mut truth) = (1, 0);
         for (seq, ns) in durations.enumerate() {
-            let end = now + (u128::from(ns) * ticks_per_2_32_ns >> 32) as u64;
+            let end = now + ((u128::from(ns) * ticks_per_2_32_ns) >> 32) as u64;
             if worker.time_next_poll() {
                 task.poll_started(now, now, Some(worker));
                 worker.timed_poll_ended(2 * seq as u64 + 1, nanos_between(now, end), end);

@@ -224,7 +224,49 @@ impl Builder {
         self
     }
 
+    /// What the diagnostics say on their own, as warnings are raised: on stderr, or through
+    /// `tracing` when the `tracing` feature is on and a subscriber is set. By default
+    /// ([`Verbosity::Warn`](crate::diag::Verbosity::Warn)), each bug or incident (a long poll, a lost
+    /// waker, a self-wake storm, a panicking waker) is one line, rate-limited;
+    /// [`Verbosity::Verbose`](crate::diag::Verbosity::Verbose) adds idle and stalled tasks. The
+    /// environment variable `GLASSWING_DIAG=off|warn|verbose`, if set, wins over this.
+    pub fn diagnostics_verbosity(&mut self, verbosity: crate::diag::Verbosity) -> &mut Self {
+        self.diag.verbosity = verbosity;
+        self
+    }
+
+    /// On `signal` (for example `libc::SIGUSR1`), write a task dump ([`Handle::dump`]) to stderr,
+    /// or to the file given to [`dump_to`](Self::dump_to), without stopping the program: `kill
+    /// -USR1 <pid>` shows where every task waits. The environment variable
+    /// `GLASSWING_DUMP_SIGNAL=USR1` (or `USR2`, `QUIT`, `HUP`) does the same without a line of code,
+    /// and wins over this. Needs diagnostics on (the watchdog thread answers the signal).
+    ///
+    /// # Panics
+    /// If `signal` is not one of SIGUSR1, SIGUSR2, SIGQUIT and SIGHUP: signals whose default action
+    /// ends the process, so that nothing else relies on them.
+    ///
+    /// [`Handle::dump`]: super::Handle::dump
+    #[cfg(unix)]
+    #[track_caller]
+    pub fn dump_on_signal(&mut self, signal: i32) -> &mut Self {
+        let signal = crate::diag::dump_signal::parse_signal(&signal.to_string())
+            .unwrap_or_else(|e| panic!("Builder::dump_on_signal: {e}"));
+        self.diag.dump_signal = Some(signal);
+        self
+    }
+
+    /// Where a dump asked for by signal goes: appended to this file instead of stderr. The
+    /// environment variable `GLASSWING_DUMP_FILE` wins over this.
+    pub fn dump_to(&mut self, path: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.diag.dump_to = Some(path.into());
+        self
+    }
+
     /// Starts the runtime's threads.
+    ///
+    /// # Panics
+    /// If `GLASSWING_DIAG` or `GLASSWING_DUMP_SIGNAL` is set to a value they do not take (the
+    /// message lists those they do), as for `GLASSWING_WORKER_THREADS`.
     pub fn build(&mut self) -> io::Result<Runtime> {
         if self.start_paused && self.kind == Kind::MultiThread {
             return Err(io::Error::new(
@@ -241,7 +283,7 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             start_paused: self.start_paused,
-            diag: RuntimeDiag::new(self.diag.clone(), workers),
+            diag: RuntimeDiag::new(diag_config_from_env(self.diag.clone()), workers),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
@@ -297,6 +339,26 @@ impl Builder {
             }
         }
     }
+}
+
+/// The program's diagnostics settings, with what the environment says over them.
+fn diag_config_from_env(mut config: DiagConfig) -> DiagConfig {
+    config.verbosity = crate::diag::output::verbosity_from_env(config.verbosity);
+    #[cfg(unix)]
+    if let Ok(value) = std::env::var("GLASSWING_DUMP_SIGNAL") {
+        let signal = crate::diag::dump_signal::parse_signal(&value);
+        config.dump_signal = Some(signal.unwrap_or_else(|e| panic!("GLASSWING_DUMP_SIGNAL: {e}")));
+    }
+    if let Some(path) = std::env::var_os("GLASSWING_DUMP_FILE") {
+        config.dump_to = Some(path.into());
+    }
+    if config.dump_signal.is_some() && !config.enabled {
+        eprintln!(
+            "glasswing: no task dump will be written on signal: diagnostics are off \
+             (Builder::diagnostics(false)), and with them the watchdog that answers it"
+        );
+    }
+    config
 }
 
 fn default_worker_threads() -> usize {

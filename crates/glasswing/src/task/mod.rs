@@ -17,6 +17,7 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
+mod park_forever;
 pub(crate) mod raw;
 pub(crate) mod state;
 pub(crate) mod waker;
@@ -32,6 +33,7 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;
+pub use park_forever::{park_forever, ParkForever};
 pub use yield_now::yield_now;
 
 pub(crate) use raw::{Notified, RawTask, Task, UnownedTask, Vtable};

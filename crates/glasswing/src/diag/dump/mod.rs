@@ -83,6 +83,8 @@ pub enum LeafKind {
     Yield,
     /// A leaf of another crate, through [`trace_leaf`].
     Custom,
+    /// [`task::park_forever`](crate::task::park_forever): waiting forever, on purpose.
+    Forever,
     /// A future that does not take part kept the task's waker: the innermost frame of the chain is
     /// that future (a channel, a lock, ...).
     WakerKept,

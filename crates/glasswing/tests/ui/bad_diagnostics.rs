@@ -1,0 +1,2 @@
+#[glasswing::main(diagnostics = "loud")]
+async fn main() {}
