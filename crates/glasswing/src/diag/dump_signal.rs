@@ -103,7 +103,10 @@ fn write(text: &str, to: Option<&Path>) -> std::io::Result<()> {
             let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
             file.write_all(text.as_bytes())
         }
-        None => std::io::stderr().lock().write_all(text.as_bytes()),
+        None => {
+            super::output::print_to_stderr(text);
+            Ok(())
+        }
     }
 }
 

@@ -14,6 +14,9 @@
 //!   counted and said once the rate allows, so a storm of warnings cannot flood the terminal or the
 //!   logs. Every warning is still kept for `snapshot()`.
 //!
+//! Lines go through `eprint!`, so a test harness that captures output shows them with the output of
+//! the test that caused them, as it does for the test's own prints.
+//!
 //! The program sets the verbosity with `Builder::diagnostics_verbosity` (or
 //! `#[glasswing::main(diagnostics = "verbose")]`); `GLASSWING_DIAG=off|warn|verbose` in the
 //! environment wins over both, so a deployed binary can be made quiet or talkative without a
@@ -21,7 +24,6 @@
 
 use super::lints::{Warning, WarningKind};
 use std::fmt;
-use std::io::Write;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -152,9 +154,7 @@ impl Output {
         if held > 0 {
             line = format!("{}{line}", held_back(held));
         }
-        // One write, so that lines from several threads do not interleave. Nothing to do if stderr
-        // is gone.
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        print_to_stderr(&line);
     }
 
     /// Says how many lines were held back, once the rate allows (the watchdog calls this now and
@@ -166,8 +166,16 @@ impl Output {
         }
         let line = held_back(std::mem::take(&mut limit.held));
         drop(limit);
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        print_to_stderr(&line);
     }
+}
+
+/// Writes `text` to stderr in one piece, so that lines from several threads do not interleave.
+/// Through `eprint!`, so that a test harness that captures a test's output (libtest does, for the
+/// threads a test starts, the watchdog included) shows the lines with that test's output; a failed
+/// write is dropped, never a panic on the thread that says it.
+pub(crate) fn print_to_stderr(text: &str) {
+    let _ = std::panic::catch_unwind(|| eprint!("{text}"));
 }
 
 fn held_back(held: u64) -> String {
