@@ -1,6 +1,8 @@
 //! Glasswing: an async runtime you can see inside.
 //!
-//! The API is shaped like Tokio's, so moving a program over is mostly a matter of renaming imports:
+//! The API is shaped like Tokio's where Glasswing has the item (tasks, runtime, time, net, io), so
+//! that part of a program moves over by renaming imports; `sync`, `fs`, `process` and `select!` are
+//! not there yet (the README's "Coming from Tokio" says what to use meanwhile):
 //!
 //! ```
 //! #[glasswing::main(flavor = "current_thread")]
