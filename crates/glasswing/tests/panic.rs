@@ -121,3 +121,23 @@ fn a_join_waker_that_panics_is_contained_and_released() {
         assert_eq!(Arc::strong_count(&waker_arc), 1, "{flavor}: the stored waker was released");
     }
 }
+
+/// `JoinError` is `Send + Sync + 'static`, as Tokio's is, so `?` turns it into the boxed errors that
+/// applications and error libraries pass around. This test is mostly the compiler's.
+#[test]
+fn join_error_is_send_sync_and_converts_with_question_mark() {
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+    assert_send_sync_static::<glasswing::task::JoinError>();
+
+    fn run(rt: &glasswing::runtime::Runtime) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        rt.block_on(async {
+            glasswing::spawn(async { panic!("converted") }).await?;
+            Ok(())
+        })
+    }
+    let err = run(&current_thread()).unwrap_err();
+    let join_err = err.downcast::<glasswing::task::JoinError>().expect("the JoinError itself, boxed");
+    assert!(join_err.is_panic());
+    // Still usable by value after a trip through the box.
+    assert_eq!(panic_message(&*join_err.into_panic()), "converted");
+}
