@@ -94,6 +94,9 @@ impl Runtime {
 
     /// Makes this runtime the current one on this thread until the guard drops, so that
     /// `glasswing::spawn` works outside of `block_on`.
+    ///
+    /// # Panics
+    /// As [`Handle::enter`]: when guards are dropped out of order.
     pub fn enter(&self) -> super::EnterGuard<'_> {
         self.handle.enter()
     }
