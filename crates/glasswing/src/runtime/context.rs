@@ -179,9 +179,33 @@ fn poll_in<R>(cx: &Context, id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -
     (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
 }
 
-/// Runs `f` with task `id` as this thread's current task (dropping a task's future, outside a poll).
+/// Runs `f` with task `id` as this thread's current task, outside its polls: dropping its future when
+/// it is cancelled, or its output (Tokio's `TaskIdGuard`), so that their drops see their own task in
+/// `task::id()`. May run inside another task's poll (a JoinHandle dropped there drops the output):
+/// that task is current again afterwards, with its poll's yield and self-wake marks as they were.
 pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
-    enter_poll(id, |_| f()).0
+    struct Restore<'a> {
+        cx: &'a Context,
+        id: Option<Id>,
+        yielded: bool,
+        woke_self: bool,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            self.cx.current_task_id.set(self.id);
+            self.cx.yielded.set(self.yielded);
+            self.cx.woke_self.set(self.woke_self);
+        }
+    }
+    CONTEXT.with(|cx| {
+        let _restore = Restore {
+            cx,
+            id: cx.current_task_id.replace(Some(id)),
+            yielded: cx.yielded.replace(false),
+            woke_self: cx.woke_self.replace(false),
+        };
+        f()
+    })
 }
 
 pub(crate) fn current_task_id() -> Option<Id> {

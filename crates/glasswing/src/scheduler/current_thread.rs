@@ -299,6 +299,9 @@ impl Handle {
         let cx =
             scheduler::Context::CurrentThread(Context { handle: self.clone(), core: RefCell::new(core) });
         let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
+        // The futures dropped here run user code that may need its runtime (`Handle::current()`, a
+        // deregistration), as they would on a worker of the multi-thread runtime.
+        let _current = context::set_current(&scheduler::Handle::CurrentThread(self.clone()));
         context::set_scheduler(&cx, || {
             self.owned.close_and_shutdown_all(0);
             // Dropping a queue entry may run user code that wakes other tasks: keep draining.
