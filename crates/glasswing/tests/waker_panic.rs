@@ -37,7 +37,10 @@ fn within_bound(flavor: &'static str, scenario: impl FnOnce() + Send + 'static) 
     }
 }
 
-fn flavors() -> [(&'static str, fn() -> Runtime); 2] {
+/// A runtime flavor's name and how to build one.
+type Flavor = (&'static str, fn() -> Runtime);
+
+fn flavors() -> [Flavor; 2] {
     [("current_thread", current_thread), ("multi_thread", multi_thread)]
 }
 

@@ -66,8 +66,10 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
 /// Makes `handle` the current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
     let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));
-    let depth = CONTEXT.with(|cx| cx.current_depth.get() + 1);
-    CONTEXT.with(|cx| cx.current_depth.set(depth));
+    let depth = CONTEXT.with(|cx| {
+        cx.current_depth.set(cx.current_depth.get() + 1);
+        cx.current_depth.get()
+    });
     SetCurrentGuard { prev: Some(prev), depth, _not_send: PhantomData }
 }
 

@@ -129,8 +129,9 @@ impl Runtime {
         // On a thread that drives a runtime (a worker, a `block_on`), waiting would stall every task
         // scheduled there, or wait for ourselves: shut down without waiting, then say so. A blocking
         // pool thread or a plain one may wait.
-        let blocks_async_code = context::is_runtime_entered() && timeout != Some(Duration::ZERO);
-        let timeout = if context::is_runtime_entered() { Some(Duration::ZERO) } else { timeout };
+        let in_async_code = context::is_runtime_entered();
+        let blocks_async_code = in_async_code && timeout != Some(Duration::ZERO);
+        let timeout = if in_async_code { Some(Duration::ZERO) } else { timeout };
         let deadline = timeout.map(|t| Instant::now() + t);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(mut watchdog) = self.watchdog.take() {
