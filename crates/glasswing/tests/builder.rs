@@ -2,7 +2,8 @@
 //! naming the setting, `thread_name`/`thread_name_fn` name the workers, `on_thread_start` and
 //! `on_thread_stop` run once per runtime thread, the current-thread flavor runs tasks on the
 //! `block_on` thread, `Runtime::new` works, `Handle::try_current` tells whether a runtime is current,
-//! and misuse (`spawn` outside a runtime, `block_on` inside a task) panics with an explanation.
+//! and misuse (`spawn` outside a runtime, `block_on` inside a task, `EnterGuard`s dropped out of
+//! order) panics with an explanation.
 
 mod support;
 
@@ -196,6 +197,39 @@ fn try_current_outside_and_inside() {
         let task = glasswing::spawn(async { 5 });
         assert_eq!(rt.block_on(task).unwrap(), 5);
     }
+    assert!(Handle::try_current().is_err());
+}
+
+#[test]
+fn enter_guards_dropped_out_of_order_panic() {
+    let rt1 = Builder::new_current_thread().build().unwrap();
+    let rt2 = Builder::new_current_thread().build().unwrap();
+    let g1 = rt1.enter();
+    let g2 = rt2.enter();
+    // Silently accepted, this would leave rt1 current with no guard alive.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(g1)))
+        .expect_err("dropping the first of two EnterGuards first must panic");
+    let message = panic_message(&*caught);
+    assert!(message.contains("dropped out of order"), "message does not say what went wrong: {message:?}");
+    assert!(message.contains("reverse order"), "message does not say what to do instead: {message:?}");
+    drop(g2);
+}
+
+#[test]
+fn enter_guards_dropped_in_order_restore_the_previous_runtime() {
+    let rt1 = Builder::new_current_thread().build().unwrap();
+    let rt2 = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let flavor = || format!("{:?}", Handle::current());
+    let g1 = rt1.enter();
+    {
+        let _g2 = rt2.enter();
+        assert!(flavor().contains("multi_thread"));
+        // block_on enters and leaves in order too.
+        rt2.block_on(async {});
+        assert!(flavor().contains("multi_thread"));
+    }
+    assert!(flavor().contains("current_thread"));
+    drop(g1);
     assert!(Handle::try_current().is_err());
 }
 

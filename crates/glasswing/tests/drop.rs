@@ -211,3 +211,87 @@ fn tasks_woken_during_shutdown_are_not_leaked() {
         assert_eq!(counter.created(), 1000, "{flavor}");
     }
 }
+
+/// Sends `task::try_id()` from its drop: which task the runtime says is current there.
+struct SendsTaskIdOnDrop(Option<oneshot::Sender<Option<glasswing::task::Id>>>);
+
+impl Drop for SendsTaskIdOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.take().unwrap().send(glasswing::task::try_id());
+    }
+}
+
+#[test]
+fn an_output_dropped_by_the_runtime_sees_its_tasks_id() {
+    // Tokio's task_id_output_destructor_handle_dropped_before_completion: nobody will read the
+    // output, so the runtime drops it where the task completes.
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            let (tx, rx) = oneshot::channel();
+            let handle = glasswing::spawn(async move {
+                glasswing::task::yield_now().await;
+                SendsTaskIdOnDrop(Some(tx))
+            });
+            let id = handle.id();
+            drop(handle);
+            assert_eq!(rx.await.unwrap(), Some(id), "{flavor}");
+        });
+    }
+}
+
+#[test]
+fn an_output_dropped_with_its_join_handle_sees_its_tasks_id() {
+    // Tokio's task_id_output_destructor_handle_dropped_after_completion: the JoinHandle's drop drops
+    // the output, from the block_on future (no task) or from another task.
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            for from_a_task in [false, true] {
+                let (tx, rx) = oneshot::channel();
+                let handle = glasswing::spawn(async move { SendsTaskIdOnDrop(Some(tx)) });
+                let id = handle.id();
+                while !handle.is_finished() {
+                    glasswing::task::yield_now().await;
+                }
+                if from_a_task {
+                    glasswing::spawn(async move { drop(handle) }).await.unwrap();
+                } else {
+                    drop(handle);
+                }
+                assert_eq!(rx.await.unwrap(), Some(id), "{flavor}, dropped from a task: {from_a_task}");
+            }
+        });
+    }
+}
+
+#[test]
+fn tasks_dropped_by_the_runtimes_drop_see_the_runtime() {
+    // Tokio's rt_basic::drop_tasks_in_context: a future's drop may need the runtime (to spawn, to
+    // deregister), also when the runtime itself is going away.
+    struct SeesRuntimeOnDrop(Arc<AtomicBool>);
+    impl std::future::Future for SeesRuntimeOnDrop {
+        type Output = ();
+        fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+            std::task::Poll::Pending
+        }
+    }
+    impl Drop for SeesRuntimeOnDrop {
+        fn drop(&mut self) {
+            self.0.store(glasswing::runtime::Handle::try_current().is_ok(), Ordering::SeqCst);
+        }
+    }
+    for (flavor, rt) in runtimes() {
+        let (polled, never_polled) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let p = polled.clone();
+        rt.block_on(async move {
+            glasswing::spawn(SeesRuntimeOnDrop(p));
+            glasswing::task::yield_now().await;
+        });
+        rt.spawn(SeesRuntimeOnDrop(never_polled.clone()));
+        drop(rt);
+        assert!(polled.load(Ordering::SeqCst), "{flavor}: an idle task's future dropped outside the runtime");
+        assert!(
+            never_polled.load(Ordering::SeqCst),
+            "{flavor}: a queued task's future dropped outside the runtime"
+        );
+    }
+}

@@ -1,9 +1,14 @@
-//! Fairness: a task that keeps yielding, or whose awaits are always ready, cannot starve the others.
+//! Fairness: a task that keeps yielding, or whose awaits are always ready, cannot starve the others;
+//! nor can a `block_on` future that keeps yielding starve the timers and the I/O driver.
 
 mod support;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll};
+use std::time::Duration;
 use support::*;
 
 #[test]
@@ -105,5 +110,162 @@ struct Builder1;
 impl Builder1 {
     fn build() -> glasswing::runtime::Runtime {
         glasswing::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap()
+    }
+}
+
+/// How the busy future keeps its thread busy.
+#[derive(Clone, Copy, Debug)]
+enum Spin {
+    /// `loop { if done { break } yield_now().await }`.
+    Yield,
+    /// Wakes itself on every poll and returns `Pending` (Tokio's `time_rt::starving`).
+    WakeSelf,
+}
+
+/// Runs `f` with a flag that a watchdog thread raises after `BOUND`. The loops under test check it, so
+/// a regression (a loop that never sees its timer or socket) fails the test instead of hanging it.
+fn with_watchdog<R>(f: impl FnOnce(&Arc<AtomicBool>) -> R) -> R {
+    let expired = Arc::new(AtomicBool::new(false));
+    let (stop, stopped) = mpsc::channel::<()>();
+    let watchdog = {
+        let expired = expired.clone();
+        std::thread::spawn(move || {
+            if stopped.recv_timeout(BOUND) == Err(mpsc::RecvTimeoutError::Timeout) {
+                expired.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    let res = f(&expired);
+    drop(stop);
+    watchdog.join().unwrap();
+    res
+}
+
+/// Polls `inner`, and after every `Pending` wakes itself: never parks, whatever `inner` waits on.
+/// Ends early (with `false`) once `expired` is set.
+struct WakeSelfEveryPoll<'a, F> {
+    inner: Pin<Box<F>>,
+    expired: &'a AtomicBool,
+}
+
+impl<F: Future<Output = ()>> Future for WakeSelfEveryPoll<'_, F> {
+    type Output = bool;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.inner.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        if self.expired.load(Ordering::SeqCst) {
+            return Poll::Ready(false);
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// A spawned task's 10 ms sleep and a spawned task's UDP receive both complete while the `block_on`
+/// future spins as `spin` says; with `WakeSelf`, so does a sleep of the `block_on` future itself.
+fn timers_and_io_progress_under_a_spinning_block_on(spin: Spin) {
+    for (flavor, rt) in runtimes() {
+        with_watchdog(|expired| {
+            rt.block_on(async {
+                let slept = Arc::new(AtomicBool::new(false));
+                let received = Arc::new(AtomicBool::new(false));
+                let s = slept.clone();
+                glasswing::spawn(async move {
+                    glasswing::time::sleep(Duration::from_millis(10)).await;
+                    s.store(true, Ordering::SeqCst);
+                });
+                let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let addr = socket.local_addr().unwrap();
+                let r = received.clone();
+                glasswing::spawn(async move {
+                    // Readiness comes only from the I/O driver, whenever the datagram arrived.
+                    socket.recv(&mut [0; 8]).await.unwrap();
+                    r.store(true, Ordering::SeqCst);
+                });
+                std::net::UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"ping", addr).unwrap();
+                let done = || slept.load(Ordering::SeqCst) && received.load(Ordering::SeqCst);
+                match spin {
+                    Spin::Yield => {
+                        while !done() && !expired.load(Ordering::SeqCst) {
+                            glasswing::task::yield_now().await;
+                        }
+                    }
+                    Spin::WakeSelf => {
+                        let own_sleep = WakeSelfEveryPoll {
+                            inner: Box::pin(glasswing::time::sleep(Duration::from_millis(10))),
+                            expired,
+                        };
+                        assert!(own_sleep.await, "{flavor}: the block_on future's own sleep never completed");
+                        let spawned = WakeSelfEveryPoll {
+                            inner: Box::pin(std::future::poll_fn(|_| {
+                                if done() {
+                                    Poll::Ready(())
+                                } else {
+                                    Poll::Pending
+                                }
+                            })),
+                            expired,
+                        };
+                        spawned.await;
+                    }
+                }
+                assert!(
+                    slept.load(Ordering::SeqCst),
+                    "{flavor}, {spin:?}: a spawned task's sleep never completed"
+                );
+                assert!(
+                    received.load(Ordering::SeqCst),
+                    "{flavor}, {spin:?}: a spawned task never saw its socket readable"
+                );
+            })
+        });
+    }
+}
+
+#[test]
+fn a_block_on_future_looping_on_yield_now_does_not_starve_timers_or_io() {
+    timers_and_io_progress_under_a_spinning_block_on(Spin::Yield);
+}
+
+#[test]
+fn a_block_on_future_waking_itself_every_poll_does_not_starve_timers_or_io() {
+    timers_and_io_progress_under_a_spinning_block_on(Spin::WakeSelf);
+}
+
+#[test]
+fn a_task_looping_on_yield_now_does_not_starve_timers_or_io() {
+    // The same with the spinning in a task while the block_on future waits: the run queue empties
+    // on every round, and the yielded task is all there is to run again.
+    for (flavor, rt) in runtimes() {
+        with_watchdog(|expired| {
+            rt.block_on(async {
+                let stop = Arc::new(AtomicBool::new(false));
+                let (s, expired) = (stop.clone(), expired.clone());
+                // Gives up when the watchdog fires, so that a starved wait below ends, and says so.
+                let spinner = glasswing::spawn(async move {
+                    while !s.load(Ordering::SeqCst) {
+                        if expired.load(Ordering::SeqCst) {
+                            return false;
+                        }
+                        glasswing::task::yield_now().await;
+                    }
+                    true
+                });
+                let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                std::net::UdpSocket::bind("127.0.0.1:0")
+                    .unwrap()
+                    .send_to(b"ping", socket.local_addr().unwrap())
+                    .unwrap();
+                glasswing::time::sleep(Duration::from_millis(10)).await;
+                socket.recv(&mut [0; 8]).await.unwrap();
+                stop.store(true, Ordering::SeqCst);
+                assert!(
+                    spinner.await.unwrap(),
+                    "{flavor}: the block_on future's sleep and receive completed only once the yielding task stopped"
+                );
+            })
+        });
     }
 }

@@ -121,3 +121,78 @@ fn a_join_waker_that_panics_is_contained_and_released() {
         assert_eq!(Arc::strong_count(&waker_arc), 1, "{flavor}: the stored waker was released");
     }
 }
+
+/// `JoinError` is `Send + Sync + 'static`, as Tokio's is, so `?` turns it into the boxed errors that
+/// applications and error libraries pass around. This test is mostly the compiler's.
+#[test]
+fn join_error_is_send_sync_and_converts_with_question_mark() {
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+    assert_send_sync_static::<glasswing::task::JoinError>();
+
+    fn run(rt: &glasswing::runtime::Runtime) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        rt.block_on(async {
+            glasswing::spawn(async { panic!("converted") }).await?;
+            Ok(())
+        })
+    }
+    let err = run(&current_thread()).unwrap_err();
+    let join_err = err.downcast::<glasswing::task::JoinError>().expect("the JoinError itself, boxed");
+    assert!(join_err.is_panic());
+    // Still usable by value after a trip through the box.
+    assert_eq!(panic_message(&*join_err.into_panic()), "converted");
+}
+
+/// A future whose `poll` panics, with a `Drop` that reports whether it ran during that panic's unwind
+/// and may panic itself.
+struct PanicsInPoll {
+    drop_ran_unwinding: Option<futures::channel::oneshot::Sender<bool>>,
+    panic_in_drop: bool,
+}
+
+impl std::future::Future for PanicsInPoll {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        panic!("poll failed");
+    }
+}
+
+impl Drop for PanicsInPoll {
+    fn drop(&mut self) {
+        let _ = self.drop_ran_unwinding.take().unwrap().send(std::thread::panicking());
+        if self.panic_in_drop {
+            panic!("drop failed too");
+        }
+    }
+}
+
+#[test]
+fn a_future_that_panics_in_poll_is_dropped_during_the_unwind() {
+    // Tokio's rt_common::panic_in_task: the drop sees `thread::panicking()`, as a value dropped by
+    // the unwind would, and the JoinHandle gets the poll's panic.
+    for (flavor, rt) in runtimes() {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let handle = rt.spawn(PanicsInPoll { drop_ran_unwinding: Some(tx), panic_in_drop: false });
+        assert!(rt.block_on(rx).unwrap(), "{flavor}: the future was dropped after the unwind had finished");
+        let err = rt.block_on(handle).unwrap_err();
+        assert_eq!(panic_message(&*err.into_panic()), "poll failed", "{flavor}");
+    }
+}
+
+#[test]
+fn a_panic_in_the_drop_of_a_future_that_panicked_in_poll_is_contained() {
+    // The second panic happens during the first one's unwind: contained there, it neither aborts the
+    // process nor reaches the worker or block_on, and the JoinHandle still gets the first.
+    for (flavor, rt) in runtimes() {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let handle = rt.spawn(PanicsInPoll { drop_ran_unwinding: Some(tx), panic_in_drop: true });
+        assert!(rt.block_on(rx).unwrap(), "{flavor}");
+        let err = rt.block_on(handle).unwrap_err();
+        assert_eq!(panic_message(&*err.into_panic()), "poll failed", "{flavor}");
+        // Detached, so that nobody waits on it: the worker still lives.
+        drop(rt.spawn(PanicsInPoll {
+            drop_ran_unwinding: Some(futures::channel::oneshot::channel().0),
+            panic_in_drop: true,
+        }));
+        assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7, "{flavor}: still alive");
+    }
+}

@@ -2,6 +2,8 @@
 //! task or a blocking job is stuck, a `Handle` kept past shutdown spawns cancelled tasks instead of
 //! panicking, tasks killed by the shutdown resolve as cancelled (waking whoever awaits them), outputs
 //! of tasks that finished before survive it, and every pending future is dropped exactly once.
+//! Dropping a runtime inside asynchronous code, which would block a runtime thread, panics and says
+//! to use `shutdown_background`; it still shuts the runtime down, without waiting.
 //!
 //! Shutdowns that might not return run on a helper thread, so a regression fails the test (after a
 //! generous 10 s bound) instead of hanging it.
@@ -18,7 +20,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
-use support::{current_thread, multi_thread_with, returns_within_bound, BOUND};
+use support::{current_thread, multi_thread_with, panic_message, returns_within_bound, runtimes, BOUND};
 
 /// A task stuck in one long synchronous poll until `release` sends.
 fn spawn_stuck_task(rt: &Runtime) -> (JoinHandle<&'static str>, mpsc::Sender<()>) {
@@ -292,4 +294,78 @@ fn drop_with_10_000_pending_tasks_current_thread() {
 #[test]
 fn drop_with_10_000_pending_detached_tasks_current_thread() {
     drop_drops_every_future_once(current_thread(), false);
+}
+
+/// Runs `shut_down` on `inner` inside `outer`'s asynchronous code, in the `block_on` future and in a
+/// task; returns the panic messages (`None` where it did not panic). Each `inner` has a pending task,
+/// which must be cancelled whatever happened.
+fn shut_down_inside_async_code(outer: &Runtime, shut_down: fn(Runtime)) -> Vec<(String, Option<String>)> {
+    let caught = move |inner: Runtime| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shut_down(inner)))
+            .err()
+            .map(|payload| panic_message(&*payload).to_string())
+    };
+    let mut results = Vec::new();
+    for in_a_task in [false, true] {
+        for (flavor, inner) in runtimes() {
+            let pending = inner.spawn(std::future::pending::<()>());
+            let message = outer.block_on(async move {
+                let message = if in_a_task {
+                    glasswing::spawn(async move { caught(inner) }).await.unwrap()
+                } else {
+                    caught(inner)
+                };
+                // The inner runtime was shut down all the same, without waiting.
+                assert!(pending.await.unwrap_err().is_cancelled(), "{flavor}: the task was not cancelled");
+                message
+            });
+            results.push((format!("inner {flavor}, in a task: {in_a_task}"), message));
+        }
+    }
+    results
+}
+
+#[test]
+fn dropping_a_runtime_inside_async_code_panics_and_says_to_use_shutdown_background() {
+    for (flavor, outer) in runtimes() {
+        for (case, message) in shut_down_inside_async_code(&outer, drop) {
+            let message = message.unwrap_or_else(|| panic!("outer {flavor}, {case}: no panic"));
+            assert!(message.contains("asynchronous code"), "outer {flavor}, {case}: {message:?}");
+            assert!(message.contains("shutdown_background()"), "outer {flavor}, {case}: {message:?}");
+        }
+        for (case, message) in
+            shut_down_inside_async_code(&outer, |rt| rt.shutdown_timeout(Duration::from_secs(1)))
+        {
+            let message = message.unwrap_or_else(|| panic!("outer {flavor}, {case}: no panic"));
+            assert!(message.contains("shutdown_timeout"), "outer {flavor}, {case}: {message:?}");
+        }
+        // Nothing to wait for: allowed.
+        for (case, message) in shut_down_inside_async_code(&outer, Runtime::shutdown_background) {
+            assert_eq!(message, None, "outer {flavor}, {case}");
+        }
+        assert_eq!(outer.block_on(outer.spawn(async { 3 })).unwrap(), 3, "outer {flavor}: still alive");
+    }
+}
+
+#[test]
+fn dropping_a_runtime_on_a_blocking_thread_or_a_plain_thread_waits_without_panicking() {
+    for (flavor, outer) in runtimes() {
+        for (inner_flavor, inner) in runtimes() {
+            let counter = support::DropCounter::new();
+            let guard = counter.track();
+            inner.spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+            outer.block_on(async move { task::spawn_blocking(move || drop(inner)).await.unwrap() });
+            assert_eq!(
+                counter.dropped(),
+                1,
+                "outer {flavor}, inner {inner_flavor}: the drop returned before the shutdown was done"
+            );
+        }
+    }
+    for (_, rt) in runtimes() {
+        thread::spawn(move || drop(rt)).join().unwrap();
+    }
 }

@@ -1,10 +1,12 @@
 //! The cost of diagnostics, in isolation, on a current-thread runtime with diagnostics on or off,
-//! or on without the flight recorder (`diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong]`): `yield` (the default) has 200 tasks yield
+//! or on without the flight recorder (`diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong|blockon]`): `yield` (the default) has 200 tasks yield
 //! 1,000 times each (the per-poll cost); `spawn` runs a chain of 100,000 tasks, each spawning the
 //! next and finishing (the per-task cost: spawn, one poll, completion); `remote` spawns 10,000 empty
 //! tasks from outside the runtime, then runs and joins them (the per-task cost when each task's
 //! memory has gone cold by its first poll, as in `spawn_many_remote_idle`); `pingpong` runs 1,000
-//! request/response pairs as the suite's `ping_pong` does (the cost per pair). Meant for
+//! request/response pairs as the suite's `ping_pong` does (the cost per pair); `blockon` has the
+//! `block_on` future itself yield 100,000 times, with a UDP socket registered with the I/O driver (the
+//! cost of one turn of the scheduler's loop for the `block_on` future, driver turn included). Meant for
 //! `valgrind --tool=callgrind`, whose instruction counts are repeatable where wall time on a shared
 //! machine is not; it also prints the wall time per poll or per task. `DIAG_COST_RECORDER_EVENTS`
 //! sets the flight recorder's capacity.
@@ -18,7 +20,7 @@ fn main() {
         Some("off") => (false, false, "off"),
         Some("norec") => (true, false, "on, no flight recorder,"),
         _ => {
-            eprintln!("usage: diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong]");
+            eprintln!("usage: diag_cost on|off|norec [rounds] [yield|spawn|remote|pingpong|blockon]");
             std::process::exit(2);
         }
     };
@@ -45,7 +47,8 @@ fn main() {
             "task",
         ),
         "pingpong" => (Box::new(|| rt.block_on(ping_pong(1_000))), 1_000.0, "pair"),
-        other => panic!("yield, spawn, remote or pingpong, not {other}"),
+        "blockon" => (Box::new(|| rt.block_on(block_on_yields(100_000))), 100_000.0, "yield"),
+        other => panic!("yield, spawn, remote, pingpong or blockon, not {other}"),
     };
     for _ in 0..rounds {
         let start = Instant::now();
@@ -72,6 +75,16 @@ async fn join_all(tasks: Vec<glasswing::task::JoinHandle<()>>) {
     for t in tasks {
         t.await.unwrap();
     }
+}
+
+/// The `block_on` future yields `n` times, with a socket registered so that the I/O driver has
+/// something to poll.
+async fn block_on_yields(n: u32) {
+    let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for _ in 0..n {
+        glasswing::task::yield_now().await;
+    }
+    drop(socket);
 }
 
 /// Runs a chain of `n` tasks to its end.

@@ -204,6 +204,10 @@ impl IoHandle {
             assert_eq!(e.kind(), io::ErrorKind::Interrupted, "glasswing: the I/O driver failed to poll: {e}");
             return wakers;
         }
+        if events.is_empty() {
+            // The common zero-timeout poll of a busy thread: no lock to take.
+            return wakers;
+        }
         let dispatched = events.iter().filter(|e| e.token() != WAKE_TOKEN).count();
         if dispatched > 0 {
             self.events.fetch_add(dispatched as u64, Ordering::Relaxed);

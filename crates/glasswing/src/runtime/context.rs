@@ -11,6 +11,7 @@ use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
 use crate::task::Id;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::panic::Location;
 
 struct Context {
@@ -19,6 +20,9 @@ struct Context {
     scheduler: Scoped<scheduler::Context>,
     /// True while this thread drives a runtime: blocking it with another `block_on` would deadlock.
     runtime_entered: Cell<bool>,
+    /// How many `SetCurrentGuard`s are alive on this thread: each knows its own depth, so one dropped
+    /// before a later one is noticed (see `SetCurrentGuard`'s drop).
+    current_depth: Cell<usize>,
     current_task_id: Cell<Option<Id>>,
     budget: Cell<Budget>,
     /// The task being polled yielded on purpose (see `Schedule::reschedule`); consumed after the poll.
@@ -37,6 +41,7 @@ thread_local! {
         Context {
             scheduler: Scoped::new(),
             runtime_entered: Cell::new(false),
+            current_depth: Cell::new(0),
             current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
             yielded: Cell::new(false),
@@ -61,16 +66,42 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
 /// Makes `handle` the current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
     let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));
-    SetCurrentGuard { prev: Some(prev) }
+    let depth = CONTEXT.with(|cx| {
+        cx.current_depth.set(cx.current_depth.get() + 1);
+        cx.current_depth.get()
+    });
+    SetCurrentGuard { prev: Some(prev), depth, _not_send: PhantomData }
 }
 
-/// Restores the previously current runtime when dropped.
+/// Restores the previously current runtime when dropped. Guards nest: each must drop after every
+/// guard made after it (`Handle::enter`'s, `block_on`'s), or the runtime it restores would be one
+/// that a live guard expects to have replaced.
 pub(crate) struct SetCurrentGuard {
     prev: Option<Option<scheduler::Handle>>,
+    /// This guard's place in the nesting, 1 for the outermost.
+    depth: usize,
+    /// Dropped on another thread, it would restore a runtime there: the guard stays where it was made.
+    _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
+        let depth = CONTEXT.with(|cx| cx.current_depth.get());
+        if depth != self.depth {
+            // Restoring now would make `prev` current under a later guard that is still alive, and
+            // that guard would then restore a runtime no guard holds. During an unwind, leave the
+            // thread's runtime as it is rather than abort the process with a second panic.
+            if std::thread::panicking() {
+                return;
+            }
+            panic!(
+                "glasswing: `EnterGuard`s dropped out of order: a guard from `Runtime::enter()` or \
+                 `Handle::enter()` was dropped while a guard entered after it on this thread is still \
+                 alive, which would leave the wrong runtime current. Drop the guards in the reverse \
+                 order of the `enter()` calls, for instance by giving each its own scope."
+            );
+        }
+        CONTEXT.with(|cx| cx.current_depth.set(depth - 1));
         let prev = self.prev.take().unwrap();
         let _ = CURRENT.try_with(|current| *current.borrow_mut() = prev);
     }
@@ -150,9 +181,33 @@ fn poll_in<R>(cx: &Context, id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -
     (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
 }
 
-/// Runs `f` with task `id` as this thread's current task (dropping a task's future, outside a poll).
+/// Runs `f` with task `id` as this thread's current task, outside its polls: dropping its future when
+/// it is cancelled, or its output (Tokio's `TaskIdGuard`), so that their drops see their own task in
+/// `task::id()`. May run inside another task's poll (a JoinHandle dropped there drops the output):
+/// that task is current again afterwards, with its poll's yield and self-wake marks as they were.
 pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
-    enter_poll(id, |_| f()).0
+    struct Restore<'a> {
+        cx: &'a Context,
+        id: Option<Id>,
+        yielded: bool,
+        woke_self: bool,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            self.cx.current_task_id.set(self.id);
+            self.cx.yielded.set(self.yielded);
+            self.cx.woke_self.set(self.woke_self);
+        }
+    }
+    CONTEXT.with(|cx| {
+        let _restore = Restore {
+            cx,
+            id: cx.current_task_id.replace(Some(id)),
+            yielded: cx.yielded.replace(false),
+            woke_self: cx.woke_self.replace(false),
+        };
+        f()
+    })
 }
 
 pub(crate) fn current_task_id() -> Option<Id> {

@@ -28,7 +28,8 @@ impl fmt::Display for TryCurrentError {
 
 impl std::error::Error for TryCurrentError {}
 
-/// Keeps a runtime current on this thread until dropped; see [`Handle::enter`].
+/// Keeps a runtime current on this thread until dropped; see [`Handle::enter`]. Not `Send`: it
+/// belongs to the thread that entered.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     _guard: context::SetCurrentGuard,
@@ -100,6 +101,12 @@ impl Handle {
     }
 
     /// Makes this runtime current on this thread until the guard drops.
+    ///
+    /// Guards nest: the runtime current before `enter` is current again once the guard drops.
+    ///
+    /// # Panics
+    /// The guard's drop panics if a guard from a later `enter` on this thread is still alive: drop
+    /// guards in the reverse order of the `enter()` calls.
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard { _guard: context::set_current(&self.inner), _handle: PhantomData }
     }

@@ -16,7 +16,12 @@ use std::time::{Duration, Instant};
 ///
 /// Dropping it cancels every task — each future is dropped exactly once — and waits for the worker
 /// threads and for running blocking work to finish. [`shutdown_timeout`](Self::shutdown_timeout)
-/// bounds that wait.
+/// bounds that wait; [`shutdown_background`](Self::shutdown_background) does not wait.
+///
+/// # Panics
+/// Dropped inside asynchronous code (a task, or a `block_on` future), where waiting would block a
+/// runtime thread: the runtime is shut down without waiting, then the drop panics to say so. Use
+/// `shutdown_background` there, or drop the runtime on a plain thread or in `spawn_blocking`.
 ///
 /// ```
 /// let rt = glasswing::runtime::Runtime::new().unwrap();
@@ -94,25 +99,39 @@ impl Runtime {
 
     /// Makes this runtime the current one on this thread until the guard drops, so that
     /// `glasswing::spawn` works outside of `block_on`.
+    ///
+    /// # Panics
+    /// As [`Handle::enter`]: when guards are dropped out of order.
     pub fn enter(&self) -> super::EnterGuard<'_> {
         self.handle.enter()
     }
 
     /// Shuts down, waiting at most `timeout` for workers and blocking work to finish. Tasks stuck in a
     /// poll, or blocking work that does not finish in time, are left to finish on their own threads.
+    ///
+    /// # Panics
+    /// With a non-zero `timeout`, inside asynchronous code, as the drop does (see [`Runtime`]).
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+        self.shutdown(Some(timeout), "`Runtime::shutdown_timeout` was called");
     }
 
     /// Shuts down without waiting for anything; equivalent to `shutdown_timeout(Duration::ZERO)`.
+    /// Works anywhere, inside asynchronous code included.
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO);
     }
 
-    fn shutdown(&mut self, timeout: Option<Duration>) {
+    /// `what`: the call, for the panic when it would block asynchronous code.
+    fn shutdown(&mut self, timeout: Option<Duration>, what: &str) {
         if std::mem::replace(&mut self.is_shut_down, true) {
             return;
         }
+        // On a thread that drives a runtime (a worker, a `block_on`), waiting would stall every task
+        // scheduled there, or wait for ourselves: shut down without waiting, then say so. A blocking
+        // pool thread or a plain one may wait.
+        let in_async_code = context::is_runtime_entered();
+        let blocks_async_code = in_async_code && timeout != Some(Duration::ZERO);
+        let timeout = if in_async_code { Some(Duration::ZERO) } else { timeout };
         let deadline = timeout.map(|t| Instant::now() + t);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(mut watchdog) = self.watchdog.take() {
@@ -122,9 +141,7 @@ impl Runtime {
             scheduler::Handle::CurrentThread(h) => h.shutdown(),
             scheduler::Handle::MultiThread(h) => {
                 h.shutdown();
-                // Waiting for workers from one of them would wait for ourselves.
-                let timeout = if context::is_runtime_entered() { Some(Duration::ZERO) } else { remaining() };
-                if h.wait_for_workers(timeout) {
+                if h.wait_for_workers(remaining()) {
                     for worker in self.workers.drain(..) {
                         let _ = worker.join();
                     }
@@ -135,12 +152,22 @@ impl Runtime {
             }
         }
         self.blocking_pool.shutdown(remaining());
+        // Not during an unwind: a second panic would abort the process.
+        if blocks_async_code && !std::thread::panicking() {
+            panic!(
+                "glasswing: {what} inside asynchronous code (a task, or a `block_on` future). Shutting \
+                 a runtime down waits for its worker threads and blocking work, which would block this \
+                 thread and every task scheduled on it; it was shut down without waiting instead. Call \
+                 `runtime.shutdown_background()` there, or drop the runtime outside asynchronous code \
+                 (on a plain thread, or in `glasswing::task::spawn_blocking`)."
+            );
+        }
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown(None);
+        self.shutdown(None, "a `Runtime` was dropped");
     }
 }
 

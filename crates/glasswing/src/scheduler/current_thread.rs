@@ -9,6 +9,11 @@
 //! remote wakes cannot be starved by local ones. A task that yields is deferred until the queue is
 //! empty (or the interval ends), so a task looping on `yield_now` lets every other task run once per
 //! iteration, and the `block_on` future and remote wakes get their turn too.
+//!
+//! The drivers (timers, then I/O) run after every `event_interval` tasks, at park, and, when the queue
+//! runs dry with the `block_on` future woken or tasks deferred, in a turn that does not wait: without
+//! it a `block_on` future or a task that yields in a loop never lets the thread park, and no timer or
+//! socket would ever fire (Tokio gives the drivers the same turn).
 
 use crate::blocking;
 use crate::diag::worker::WorkerStats;
@@ -207,8 +212,15 @@ impl Handle {
                     match task {
                         Some(task) => coop::budget(|| task.run()),
                         None => {
-                            let had_deferred = ct.with_core(Core::wake_deferred);
-                            if !had_deferred && !self.woken.load(Ordering::Acquire) {
+                            let yielded = ct.with_core(|core| !core.deferred.is_empty());
+                            if yielded || self.woken.load(Ordering::Acquire) {
+                                // Something is ready again at once, so no park; but the drivers get
+                                // a turn that does not wait, or a future that yields (or wakes
+                                // itself) in a loop would keep every timer and socket from firing.
+                                // Before the yielded tasks go back: what the drivers wake runs first.
+                                self.time.process();
+                                self.io.poll_now();
+                            } else {
                                 // Sleep until woken or until the next timer; then fire what is due.
                                 WorkerStats::count(&stats.parks);
                                 stats.parked();
@@ -224,6 +236,7 @@ impl Handle {
                                 stats.unparked();
                                 stats.recorder.queues(0, self.inject_len.load(Ordering::Relaxed));
                             }
+                            ct.with_core(Core::wake_deferred);
                             continue 'outer;
                         }
                     }
@@ -286,6 +299,9 @@ impl Handle {
         let cx =
             scheduler::Context::CurrentThread(Context { handle: self.clone(), core: RefCell::new(core) });
         let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
+        // The futures dropped here run user code that may need its runtime (`Handle::current()`, a
+        // deregistration), as they would on a worker of the multi-thread runtime.
+        let _current = context::set_current(&scheduler::Handle::CurrentThread(self.clone()));
         context::set_scheduler(&cx, || {
             self.owned.close_and_shutdown_all(0);
             // Dropping a queue entry may run user code that wakes other tasks: keep draining.

@@ -205,6 +205,15 @@ impl<F: Future, S> Core<F, S> {
         unsafe { self.set_stage(Stage::Finished(output)) }
     }
 
+    /// Whether the stage holds an output that is not an error.
+    ///
+    /// # Safety
+    /// As for `drop_future_or_output`.
+    pub(crate) unsafe fn holds_ok_output(&self) -> bool {
+        // SAFETY: exclusive access per the caller's contract.
+        self.stage.with(|ptr| matches!(unsafe { &*ptr }, Stage::Finished(Ok(_))))
+    }
+
     /// # Safety
     /// The task is COMPLETE and the caller is the `JoinHandle`, which owns the output.
     pub(crate) unsafe fn take_output(&self) -> super::Result<F::Output> {

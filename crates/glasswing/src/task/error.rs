@@ -1,5 +1,9 @@
 //! `JoinError`: why a task produced no output — it was cancelled, or it panicked — and which task that
 //! was, so the message alone is enough to find it.
+//!
+//! It is `Send + Sync`, as Tokio's is, so that `?` turns it into `Box<dyn Error + Send + Sync>` and
+//! the error types built on it. A panic payload is only `Send`; `Payload` makes it `Sync` by never
+//! letting a shared reference reach it, except as a type that is itself `Sync`.
 
 use super::Id;
 use std::any::Any;
@@ -21,7 +25,27 @@ struct Inner {
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    Panic(Payload),
+}
+
+/// A panic payload that can sit in a `Sync` value. Through `&Payload` one can only downcast to a
+/// `Sync` type; the payload itself comes out by value.
+struct Payload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: `Sync` lets other threads hold `&Payload` at once. Through it they can reach the payload only
+// with `downcast_ref_sync`, which calls `type_id` (a function of the type, touching no data) and gives
+// out a reference only to a `T: Sync`, which threads may share. The box, the only way to the `dyn Any`
+// itself, leaves by value (`into_inner`), which takes the payload out of every shared borrow.
+unsafe impl Sync for Payload {}
+
+impl Payload {
+    fn into_inner(self) -> Box<dyn Any + Send + 'static> {
+        self.0
+    }
+
+    fn downcast_ref_sync<T: Any + Sync>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
 }
 
 impl JoinError {
@@ -39,7 +63,12 @@ impl JoinError {
         name: Option<&str>,
         payload: Box<dyn Any + Send + 'static>,
     ) -> JoinError {
-        JoinError(Box::new(Inner { repr: Repr::Panic(payload), id, spawned_at, name: name.map(Into::into) }))
+        JoinError(Box::new(Inner {
+            repr: Repr::Panic(Payload(payload)),
+            id,
+            spawned_at,
+            name: name.map(Into::into),
+        }))
     }
 
     /// The task was cancelled: aborted, or dropped by its runtime's shutdown.
@@ -66,7 +95,7 @@ impl JoinError {
     pub fn try_into_panic(mut self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.0.repr {
             Repr::Panic(_) => match std::mem::replace(&mut self.0.repr, Repr::Cancelled) {
-                Repr::Panic(payload) => Ok(payload),
+                Repr::Panic(payload) => Ok(payload.into_inner()),
                 Repr::Cancelled => unreachable!(),
             },
             Repr::Cancelled => Err(self),
@@ -81,9 +110,9 @@ impl JoinError {
     fn panic_message(&self) -> Option<&str> {
         match &self.0.repr {
             Repr::Panic(payload) => payload
-                .downcast_ref::<&'static str>()
+                .downcast_ref_sync::<&'static str>()
                 .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+                .or_else(|| payload.downcast_ref_sync::<String>().map(String::as_str)),
             Repr::Cancelled => None,
         }
     }
@@ -120,7 +149,8 @@ impl fmt::Debug for JoinError {
 impl std::error::Error for JoinError {}
 
 impl From<JoinError> for std::io::Error {
+    /// Kind `Other`, with the `JoinError` inside (`get_ref`, `into_inner`): the message is its own.
     fn from(err: JoinError) -> std::io::Error {
-        std::io::Error::other(err.to_string())
+        std::io::Error::other(err)
     }
 }

@@ -68,12 +68,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let stats = self.stats();
         // Read once: the record's poll word, which holds the flag, changes during the poll.
         let diagnostics = stats.is_enabled();
-        let mut poll_future = || {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                unsafe { self.core().poll(&mut cx) }
-            }))
-        };
+        // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+        let mut poll_future = || unsafe { poll_caught(self.core(), &mut cx) };
         // `ended`: when the poll ended, if it was timed (else 0). `wakes` is consumed after every
         // poll, whatever its outcome, so it never carries over to the next one.
         let ((res, ended), wakes) = context::enter_poll(header.id, |worker| {
@@ -112,7 +108,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         wakes: context::PollWakes,
         timed: Option<clock::Ticks>,
     ) {
-        let header = self.header();
         match res {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
@@ -141,14 +136,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 self.complete();
             }
             Err(payload) => {
-                // The future panicked mid-poll: drop it (a second panic from its drop is swallowed,
-                // the first one is what the user wants to see).
-                let _ = context::with_current_task_id(header.id, || {
-                    panic::catch_unwind(AssertUnwindSafe(|| {
-                        // SAFETY: still RUNNING.
-                        unsafe { self.core().drop_future_or_output() }
-                    }))
-                });
+                // The future panicked mid-poll, and is gone: `poll_caught` dropped it in the unwind.
                 // SAFETY: still RUNNING.
                 unsafe {
                     self.core().store_output(Err(JoinError::panic(self.header(), self.trailer(), payload)))
@@ -171,10 +159,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let mut res = None;
         let ((), wakes) = context::enter_poll(self.header().id, |_| {
             trace_root(&mut || {
-                res = Some(panic::catch_unwind(AssertUnwindSafe(|| {
-                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                    unsafe { self.core().poll(&mut cx) }
-                })));
+                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                res = Some(unsafe { poll_caught(self.core(), &mut cx) });
             })
         });
         self.poll_ended(res.expect("the trace poll ran"), wakes, None);
@@ -206,10 +192,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // its own so that the handshake below always finishes and the references are released.
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here, on the runtime thread.
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: COMPLETE without JOIN_INTEREST leaves the output to the completer.
-                unsafe { self.core().drop_future_or_output() }
-            }));
+            // SAFETY: COMPLETE without JOIN_INTEREST leaves the output to the completer.
+            unsafe { self.drop_output() };
         } else if snapshot.is_join_waker_set() {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: JOIN_WAKER is set and COMPLETE is now set, so the slot is frozen for reading.
@@ -255,6 +239,29 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.cancel_and_complete();
     }
 
+    /// Drops the stored output, which nobody will read, as its task: its drop sees the task's own
+    /// `task::id()`, wherever this runs (Tokio does the same). A panic in that drop (a user type, or
+    /// the payload of a panic) is contained: the user gave the output up.
+    ///
+    /// # Safety
+    /// The task is COMPLETE and the output is the caller's to drop.
+    unsafe fn drop_output(&self) {
+        let drop_it = || {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: per this function's contract.
+                unsafe { self.core().drop_future_or_output() }
+            }));
+        };
+        // An `Ok` output of a type without drop glue (`()`, plain data) runs no code when dropped:
+        // no task id is needed, which spares a detached task a thread-local access when it completes.
+        // SAFETY: per this function's contract, the stage is ours to read.
+        if !std::mem::needs_drop::<F::Output>() && unsafe { self.core().holds_ok_output() } {
+            drop_it();
+        } else {
+            context::with_current_task_id(self.header().id, drop_it);
+        }
+    }
+
     fn try_read_output(self, dst: &mut Poll<super::Result<F::Output>>, waker: &Waker) {
         if can_read_output(self.header(), self.trailer(), waker) {
             // SAFETY: COMPLETE with JOIN_INTEREST: the output is the JoinHandle's.
@@ -265,12 +272,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     fn drop_join_handle_slow(self) {
         let (drop_output, drop_waker) = self.header().state.transition_to_join_handle_dropped();
         if drop_output {
-            // The output may be a panic payload or a user type with a panicking drop; the user gave up
-            // on it by dropping the handle.
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: COMPLETE, and JOIN_INTEREST was ours until the transition above.
-                unsafe { self.core().drop_future_or_output() }
-            }));
+            // The user gave up on the output by dropping the handle.
+            // SAFETY: COMPLETE, and JOIN_INTEREST was ours until the transition above.
+            unsafe { self.drop_output() };
         }
         if drop_waker {
             // SAFETY: JOIN_WAKER is clear: the slot is ours.
@@ -278,6 +282,37 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
         self.raw().drop_reference();
     }
+}
+
+/// One poll of the future, its panic caught. A future that panics is dropped during the unwind, as
+/// every value the panic unwinds through is (Tokio's harness does the same): its `Drop` sees
+/// `thread::panicking()`. A panic from that drop is caught there, inside the unwind, where it would
+/// otherwise abort the process; the result carries the poll's panic, the one the user wants to see.
+///
+/// # Safety
+/// The caller holds the task's RUNNING bit, and its stage is `Running`.
+#[inline(always)]
+unsafe fn poll_caught<F: Future, S>(
+    core: &Core<F, S>,
+    cx: &mut Context<'_>,
+) -> std::thread::Result<Poll<F::Output>> {
+    struct DropOnUnwind<'a, F: Future, S>(&'a Core<F, S>);
+    impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+        fn drop(&mut self) {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the poll's caller still holds RUNNING: it is unwinding out of that poll.
+                unsafe { self.0.drop_future_or_output() }
+            }));
+        }
+    }
+    panic::catch_unwind(AssertUnwindSafe(|| {
+        let guard = DropOnUnwind(core);
+        // SAFETY: per this function's contract.
+        let res = unsafe { core.poll(cx) };
+        // Not panicked: the future stays (or `Core::poll` dropped it, being ready).
+        std::mem::forget(guard);
+        res
+    }))
 }
 
 /// One poll, timed: on `worker` (which chose to time it), or on a thread that is no worker. Out of

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -528,6 +528,33 @@ fn panicking_future_completes_with_a_panic_error() {
     assert!(err.to_string().contains("panicked with message \"boom\""), "{err}");
     let payload = err.into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    drop(join);
+    env.finish(1, 0);
+}
+
+#[test]
+fn a_future_panicking_in_poll_is_dropped_in_the_unwind_even_if_its_drop_panics() {
+    // Its drop sees the poll's unwind; a second panic there is contained inside that unwind, and the
+    // JoinHandle gets the first.
+    struct PanicsOnDrop(Arc<AtomicBool>);
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            self.0.store(std::thread::panicking(), SeqCst);
+            panic!("drop failed too");
+        }
+    }
+    let env = Env::new();
+    let unwinding = Arc::new(AtomicBool::new(false));
+    let captured = PanicsOnDrop(unwinding.clone());
+    let mut join = env.spawn(move |_| {
+        let _owned_by_the_future = &captured;
+        panic!("boom")
+    });
+    env.run_all();
+    assert!(unwinding.load(SeqCst), "the future was dropped after the unwind");
+    assert_eq!(env.future_drops(), 1);
+    let err = join_ready(&mut join).unwrap_err();
+    assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"boom"));
     drop(join);
     env.finish(1, 0);
 }

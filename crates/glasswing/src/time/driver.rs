@@ -208,17 +208,26 @@ impl TimeHandle {
         shard.publish_next(&wheel);
     }
 
-    /// Fires every timer that is due, in every wheel. Cheap when none is: a clock read and one atomic
-    /// load per wheel.
     /// Timers fired so far, on every wheel.
     pub(crate) fn fired_total(&self) -> u64 {
         self.shards.iter().map(|s| s.fired.load(Ordering::Relaxed)).sum()
     }
 
+    /// Fires every timer that is due, in every wheel. Cheap when none is: one atomic load per wheel,
+    /// and a clock read only if some wheel has a timer (a `block_on` future that yields in a loop
+    /// calls this on every yield).
     pub(crate) fn process(&self) {
-        let now = self.clock.now_ticks();
+        // Read at the first wheel with a timer (`u64::MAX` until then, as the clock never reads).
+        let mut now = u64::MAX;
         for shard in self.shards.iter() {
-            if shard.next_expiration.load(Ordering::Acquire) <= now {
+            let next = shard.next_expiration.load(Ordering::Acquire);
+            if next == u64::MAX {
+                continue;
+            }
+            if now == u64::MAX {
+                now = self.clock.now_ticks();
+            }
+            if next <= now {
                 shard.process_at(now, &self.diag);
             }
         }
