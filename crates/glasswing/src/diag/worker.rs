@@ -204,11 +204,19 @@ impl WorkerStats {
     }
 
     /// Polls until the next timed one: 1 while every poll is timed, else geometric with mean
-    /// `every` (see the module doc). Only on a timed poll, so the logarithm is off the common path.
+    /// `every` (see the module doc).
+    #[inline]
     fn next_gap(&self, every: u32) -> u32 {
         if every == 1 {
-            return 1;
+            1
+        } else {
+            self.random_gap(every)
         }
+    }
+
+    /// Only on a timed poll of a sampling worker, so the logarithm is off the common paths.
+    #[inline(never)]
+    fn random_gap(&self, every: u32) -> u32 {
         let mut x = self.rng.load(Relaxed);
         x ^= x << 13;
         x ^= x >> 17;
