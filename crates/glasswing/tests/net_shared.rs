@@ -9,7 +9,6 @@ mod support;
 use glasswing::diag::{LeafKind, TaskState, WarningKind};
 use glasswing::io::{AsyncFd, AsyncWriteExt};
 use glasswing::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
-use glasswing::runtime::Runtime;
 use std::future::Future;
 use std::io::ErrorKind;
 use std::sync::Arc;
@@ -18,9 +17,7 @@ use support::{within, Holders, TempDir, BOUND};
 
 /// Runs `scenario` on a current-thread and on a multi-thread runtime, each under the watchdog.
 fn on_both_flavors<Fut: Future<Output = ()> + 'static>(scenario: fn() -> Fut) {
-    let flavors: [(&str, fn() -> Runtime); 2] =
-        [("current_thread", support::current_thread), ("multi_thread", support::multi_thread)];
-    for (flavor, runtime) in flavors {
+    for (flavor, runtime) in support::flavors() {
         println!("on {flavor}");
         within(BOUND, move || runtime().block_on(scenario()));
     }

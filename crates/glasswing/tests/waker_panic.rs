@@ -37,10 +37,6 @@ fn within_bound(flavor: &'static str, scenario: impl FnOnce() + Send + 'static) 
     }
 }
 
-fn flavors() -> [(&'static str, fn() -> Runtime); 2] {
-    [("current_thread", current_thread), ("multi_thread", multi_thread)]
-}
-
 fn the_one_waker_panic(rt: &Runtime, driver: &str) {
     let warnings: Vec<_> = rt
         .handle()

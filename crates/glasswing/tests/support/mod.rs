@@ -86,6 +86,14 @@ pub fn runtimes() -> Vec<(&'static str, Runtime)> {
     vec![("current_thread", current_thread()), ("multi_thread", multi_thread())]
 }
 
+/// A flavor's name and how to build a runtime of it.
+pub type Flavor = (&'static str, fn() -> Runtime);
+
+/// Both flavors, unbuilt: for a test that builds each runtime on a thread of its own.
+pub fn flavors() -> [Flavor; 2] {
+    [("current_thread", current_thread), ("multi_thread", multi_thread)]
+}
+
 /// Generous bound for "returns promptly": only a call that hangs exceeds it.
 pub const BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
