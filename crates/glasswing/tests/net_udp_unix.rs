@@ -5,31 +5,7 @@ mod support;
 use glasswing::io::{AsyncReadExt, AsyncWriteExt};
 use glasswing::net::{UdpSocket, UnixDatagram, UnixListener, UnixStream};
 use std::io::ErrorKind;
-use std::path::PathBuf;
-use support::runtimes;
-
-/// A fresh directory under the system's temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("glasswing-{name}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{runtimes, TempDir};
 
 #[test]
 fn udp_round_trip_unconnected_and_connected() {

@@ -9,25 +9,7 @@ use futures::{SinkExt, StreamExt};
 use glasswing::runtime::Builder;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Runs `f` on its own thread and fails if it has not returned after `bound`.
-fn within(bound: Duration, f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(bound) {
-        Ok(()) => worker.join().unwrap(),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            // The scenario panicked: surface its panic.
-            worker.join().unwrap();
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("scenario still running after {bound:?}: a wakeup was probably lost")
-        }
-    }
-}
+use support::within;
 
 #[test]
 fn ping_pong_pairs_across_more_workers_than_cores() {
@@ -194,5 +176,59 @@ fn short_sleeps_on_every_wheel_wake_a_driver_parked_until_a_far_deadline() {
             }
         }
         far.abort();
+    });
+}
+
+#[test]
+fn tasks_sharing_one_socket_each_get_theirs_while_events_race_their_waits() {
+    // Each round: 8 acceptors on one listener and 4 receivers on one UDP socket, each keeping what it
+    // got until all have theirs (`support::Holders`), while clients connect and datagrams arrive from
+    // other tasks and a foreign thread as the waiters are still starting to wait. Acceptors and
+    // receivers woken together race for the same queue; the losers find `WouldBlock` and wait again.
+    // A wakeup lost anywhere in that leaves a waiter waiting and the watchdog fails the test.
+    within(Duration::from_secs(120), || {
+        for (workers, rounds) in [(0, 300), (4, 1000)] {
+            let rt = match workers {
+                0 => support::current_thread(),
+                n => support::multi_thread_with(n),
+            };
+            for _ in 0..rounds {
+                rt.block_on(async {
+                    let listener = Arc::new(glasswing::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+                    let addr = listener.local_addr().unwrap();
+                    let acceptors = support::Holders::spawn((0..8).map(|_| {
+                        let listener = listener.clone();
+                        async move { listener.accept().await.unwrap().0 }
+                    }));
+                    let clients: Vec<_> =
+                        (0..8).map(|_| glasswing::spawn(glasswing::net::TcpStream::connect(addr))).collect();
+                    assert_eq!(acceptors.release().await.len(), 8);
+                    for client in clients {
+                        client.await.unwrap().unwrap();
+                    }
+
+                    let socket = Arc::new(glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap());
+                    let addr = socket.local_addr().unwrap();
+                    let receivers = support::Holders::spawn((0..4).map(|_| {
+                        let socket = socket.clone();
+                        async move {
+                            let mut buf = [0; 1];
+                            socket.recv(&mut buf).await.unwrap();
+                            buf[0]
+                        }
+                    }));
+                    let foreign = std::thread::spawn(move || {
+                        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                        for i in 0..4u8 {
+                            sender.send_to(&[i], addr).unwrap();
+                        }
+                    });
+                    let mut got = receivers.release().await;
+                    foreign.join().unwrap();
+                    got.sort();
+                    assert_eq!(got, [0, 1, 2, 3]);
+                });
+            }
+        }
     });
 }

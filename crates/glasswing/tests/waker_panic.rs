@@ -22,28 +22,6 @@ impl Wake for PanickingWaker {
     }
 }
 
-/// Runs `scenario` on its own thread; fails the test if it does not finish within `BOUND` (the
-/// bug this file guards against loses wakeups, which would hang the test instead).
-fn within_bound(flavor: &'static str, scenario: impl FnOnce() + Send + 'static) {
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        scenario();
-        let _ = done_tx.send(());
-    });
-    match done_rx.recv_timeout(BOUND) {
-        Ok(()) => {}
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{flavor}: wakeups were lost (hung)"),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{flavor}: the scenario panicked"),
-    }
-}
-
-/// A runtime flavor's name, and how to build one.
-type Flavor = (&'static str, fn() -> Runtime);
-
-fn flavors() -> [Flavor; 2] {
-    [("current_thread", current_thread), ("multi_thread", multi_thread)]
-}
-
 fn the_one_waker_panic(rt: &Runtime, driver: &str) {
     let warnings: Vec<_> = rt
         .handle()
@@ -61,8 +39,8 @@ fn the_one_waker_panic(rt: &Runtime, driver: &str) {
 
 #[test]
 fn a_waker_that_panics_when_its_timer_fires_loses_no_other_timer() {
-    for (flavor, runtime) in flavors() {
-        within_bound(flavor, move || {
+    for (_, runtime) in flavors() {
+        within(BOUND, move || {
             let rt = runtime();
             rt.block_on(async {
                 let deadline = Instant::now() + Duration::from_millis(20);
@@ -89,8 +67,8 @@ fn a_waker_that_panics_when_its_timer_fires_loses_no_other_timer() {
 
 #[test]
 fn a_waker_that_panics_when_its_socket_is_ready_loses_no_other_wakeup() {
-    for (flavor, runtime) in flavors() {
-        within_bound(flavor, move || {
+    for (_, runtime) in flavors() {
+        within(BOUND, move || {
             let rt = runtime();
             rt.block_on(async {
                 let bad = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -135,7 +113,7 @@ fn a_waker_that_panics_when_its_socket_is_ready_loses_no_other_wakeup() {
 fn a_waker_panic_is_caught_and_reported_with_diagnostics_off() {
     // The catch is part of delivering wakeups, not of the diagnostics: with them off, the timer
     // still fires, the worker survives, and the warning is still raised.
-    within_bound("current_thread", || {
+    within(BOUND, || {
         let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(false).build().unwrap();
         rt.block_on(async {
             let mut timer = Box::pin(sleep(Duration::from_millis(1)));

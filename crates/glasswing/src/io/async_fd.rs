@@ -6,10 +6,10 @@
 //! next wait really waits.
 
 use super::driver::IoHandle;
-use super::scheduled_io::{Interest, Ready, ReadyEvent, ScheduledIo};
-use crate::scheduler::coop;
+use super::scheduled_io::{poll_leaf, Interest, Ready, ReadyEvent, ScheduledIo};
 use std::io;
 use std::os::unix::io::{AsRawFd, RawFd};
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -57,20 +57,23 @@ impl<T: AsRawFd> AsyncFd<T> {
         }
     }
 
-    /// Waits until the fd may be readable.
+    /// Waits until the fd may be readable. Any number of tasks may wait at once; each is woken.
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        std::future::poll_fn(|cx| self.poll_read_ready(cx)).await
+        self.ready(Interest::READABLE).await
     }
 
-    /// Waits until the fd may be writable.
+    /// Waits until the fd may be writable. Any number of tasks may wait at once; each is woken.
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        std::future::poll_fn(|cx| self.poll_write_ready(cx)).await
+        self.ready(Interest::WRITABLE).await
     }
 
+    /// Polls for read readiness. Only the waker of the last poll is kept (and woken), as with Tokio:
+    /// for one task at a time; `readable` is for several.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
         self.poll_ready(cx, Interest::READABLE)
     }
 
+    /// Polls for write readiness; one waker, as `poll_read_ready`.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
         self.poll_ready(cx, Interest::WRITABLE)
     }
@@ -80,17 +83,23 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        let describe = || {
-            let verb = if interest.is_writable() { "writable" } else { "readable" };
-            format!("{verb} fd {}", self.get_ref().as_raw_fd())
-        };
-        if self.io.trace_wait(cx, interest, describe) {
-            return Poll::Pending;
-        }
-        let restore = ready!(coop::poll_proceed(cx));
-        let event = ready!(self.io.poll_ready(cx, interest))?;
-        restore.made_progress();
+        let event = ready!(poll_leaf(cx, || self.describe(interest), |cx| self.io.poll_ready(cx, interest)))?;
         Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+    }
+
+    async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let mut wait = pin!(self.io.readiness(interest));
+        let event = std::future::poll_fn(|cx| {
+            poll_leaf(cx, || self.describe(interest), |cx| wait.as_mut().poll_wait(cx.waker()))
+        })
+        .await?;
+        Ok(AsyncFdReadyGuard { fd: self, event: Some(event) })
+    }
+
+    /// What a task dump says of a wait on this fd.
+    fn describe(&self, interest: Interest) -> String {
+        let verb = if interest.is_writable() { "writable" } else { "readable" };
+        format!("{verb} fd {}", self.get_ref().as_raw_fd())
     }
 }
 

@@ -1,11 +1,16 @@
 //! `PollEvented`: a non-blocking mio source registered with the current runtime's reactor, with the
 //! loop every async read and write runs: wait for readiness, try the operation, and on `WouldBlock`
 //! clear the readiness seen (by its tick) and wait again.
+//!
+//! The loop comes in two forms, for the two kinds of waiter of `ScheduledIo`: `poll_io` and
+//! `poll_transfer` for the `poll_*` methods and the io traits (one waker slot per direction, so
+//! nothing to keep in the caller's future), and `async_io` for the `async fn`s, which any number of
+//! tasks may call on one shared socket at once (each waits in its own entry of the waiter list).
 
 use super::driver::IoHandle;
-use super::scheduled_io::{Interest, ReadyEvent, ScheduledIo};
-use crate::scheduler::coop;
+use super::scheduled_io::{poll_leaf, Interest, ReadyEvent, ScheduledIo};
 use std::io;
+use std::pin::pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -105,19 +110,41 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         self.source.as_ref().expect("source taken")
     }
 
-    /// Waits until the reactor has seen readiness for `interest`. Counts against the coop budget.
+    /// Waits until the reactor has seen readiness for `interest`, in the slot of that direction (only
+    /// the last task to poll is woken). Counts against the coop budget.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
-        if self.io.trace_wait(cx, interest, || self.get_ref().describe(interest)) {
-            return Poll::Pending;
+        poll_leaf(cx, || self.get_ref().describe(interest), |cx| self.io.poll_ready(cx, interest))
+    }
+
+    /// Waits until the reactor has seen readiness for `interest`, in the list of waiters: every task
+    /// waiting so is woken. Counts against the coop budget.
+    pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
+        let mut wait = pin!(self.io.readiness(interest));
+        std::future::poll_fn(|cx| {
+            poll_leaf(cx, || self.get_ref().describe(interest), |cx| wait.as_mut().poll_wait(cx.waker()))
+        })
+        .await
+    }
+
+    /// `poll_io` for an `async fn`: waits in the list of waiters (`readiness`), so that several tasks
+    /// can run it on one socket at once. A task woken with the others that then finds `WouldBlock`
+    /// clears by its tick and waits again, in a new wait that checks the readiness word first.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let event = self.readiness(interest).await?;
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
+                result => return result,
+            }
         }
-        let restore = ready!(coop::poll_proceed(cx));
-        let event = ready!(self.io.poll_ready(cx, interest))?;
-        restore.made_progress();
-        Poll::Ready(Ok(event))
     }
 
     /// Runs `op` once readiness for `interest` has been seen, until it stops saying `WouldBlock`.

@@ -8,16 +8,27 @@
 //! arrived after that check will not be reported again, so clearing it would lose it and the task
 //! would wait forever on data already there.
 //!
-//! **Waiters.** One reader and one writer waker, behind a mutex that only a task about to wait and the
-//! reactor dispatching an event take. A task checks readiness, and only if it must wait stores its
+//! **Waiters.** Two kinds, behind one mutex that only a task about to wait and the reactor dispatching
+//! an event take. The `poll_*` methods (`poll_read`, `poll_accept`, `AsyncFd::poll_read_ready`) keep
+//! one waker per direction, a reader and a writer slot: that is Tokio's `poll_read_ready` contract
+//! (only the last waker passed per direction is woken), it costs no memory in the caller's future, and
+//! it serves a stream read by one task and written by another (the split halves). The `async fn`s
+//! (`accept`, `readable`, `recv_from`, `AsyncFd::readable`, ...) are called through `&self`, so any
+//! number of tasks may wait in them at once: each waits in a [`Readiness`], which links an entry into
+//! an intrusive list here (the entry lives in the future, so waiting allocates nothing). An event
+//! wakes both slots it concerns and every listed waiter whose interest it meets, unlinking them; a
+//! dropped `Readiness` unlinks itself. A task checks readiness, and only if it must wait stores its
 //! waker and checks again under the lock, which the reactor also holds when it takes the wakers: an
-//! event between the first check and the store is never missed. One slot per direction is Tokio's
-//! `poll_read_ready` contract too: a stream read by one task and written by another (the split
-//! halves) works; two tasks reading the same socket at once would steal each other's wakeups.
+//! event between the first check and the store is never missed.
 
+use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
-use std::task::{Context, Poll, Waker};
+use crate::scheduler::coop;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{ready, Context, Poll, Waker};
 
 /// Readiness bits of the word; the tick sits above them.
 const READABLE: usize = 0b0_0001;
@@ -139,8 +150,11 @@ pub(crate) struct ReadyEvent {
 
 #[derive(Default)]
 struct Waiters {
+    /// The `poll_*` methods' one waker per direction.
     reader: Option<Waker>,
     writer: Option<Waker>,
+    /// The `async fn`s' waits (`Readiness`), oldest first.
+    list: WaitList,
 }
 
 pub(crate) struct ScheduledIo {
@@ -153,8 +167,8 @@ impl ScheduledIo {
         ScheduledIo { readiness: AtomicUsize::new(0), waiters: Mutex::new(Waiters::default()) }
     }
 
-    /// The reactor saw `ready`: record it with a new tick and collect the wakers it concerns into
-    /// `wakers` (woken by the caller, outside every lock).
+    /// The reactor saw `ready`: record it with a new tick and collect the wakers it concerns, of the
+    /// slots and of the list, into `wakers` (woken by the caller, outside every lock).
     pub(crate) fn set_readiness(&self, ready: Ready, wakers: &mut Vec<Waker>) {
         let _ = self.readiness.fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
             let tick = ((current & TICK_MASK) >> TICK_SHIFT).wrapping_add(1) & 0xffff;
@@ -167,6 +181,7 @@ impl ScheduledIo {
         if ready.intersection(Interest::WRITABLE).0 != 0 {
             wakers.extend(waiters.writer.take());
         }
+        waiters.list.wake(|interest| !ready.intersection(interest).is_empty(), wakers);
     }
 
     /// Runtime shutdown: every present and future wait on this resource ends with an error.
@@ -175,10 +190,12 @@ impl ScheduledIo {
         let mut waiters = self.waiters.lock();
         wakers.extend(waiters.reader.take());
         wakers.extend(waiters.writer.take());
+        waiters.list.wake(|_| true, wakers);
     }
 
-    /// Readiness for `interest`, or `Pending` after storing the task's waker. `Err` once the runtime is
-    /// shutting down. Does not touch the coop budget; callers do.
+    /// Readiness for `interest`, or `Pending` after storing the task's waker in the slot of each
+    /// direction it waits on. `Err` once the runtime is shutting down. Does not touch the coop
+    /// budget; callers do (`poll_leaf`).
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -208,22 +225,18 @@ impl ScheduledIo {
         }
     }
 
-    /// In a task dump's trace poll (see `diag/dump`): records the wait on this resource, described
-    /// by `describe`, and waits as `poll_ready` does but returns `Pending` whatever it finds (marking
-    /// the task woken if it is ready). Returns false, doing nothing, outside a trace poll.
-    pub(crate) fn trace_wait(
-        &self,
-        cx: &Context<'_>,
-        interest: Interest,
-        describe: impl FnOnce() -> String,
-    ) -> bool {
-        let Some(waker) = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), describe) else {
-            return false;
-        };
-        if self.poll_ready(&mut Context::from_waker(&waker), interest).is_ready() {
-            waker.ready();
+    /// A wait for `interest` in the list, for an `async fn`: any number of them can wait on one
+    /// resource at once (see [`Readiness`]).
+    pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
+        Readiness {
+            io: self,
+            linked: false,
+            waiter: Waiter {
+                interest,
+                state: UnsafeCell::new(WaiterState::default()),
+                _pinned: PhantomPinned,
+            },
         }
-        true
     }
 
     /// Readiness seen so far for `interest`, without waiting: `None` if there is none.
@@ -244,6 +257,216 @@ impl ScheduledIo {
             (current & TICK_MASK == event.tick).then_some(current & !clear)
         });
     }
+}
+
+/// One wait on a resource as every caller makes it. In a task dump's trace poll (see `diag/dump`):
+/// records the wait, described by `describe`, and runs `wait` as an ordinary poll would, but returns
+/// `Pending` whatever it finds (marking the task woken if it is ready), so the trace consumes nothing.
+/// Otherwise `wait`, counted against the coop budget: the unit stays spent only if readiness was found.
+pub(crate) fn poll_leaf(
+    cx: &mut Context<'_>,
+    describe: impl FnOnce() -> String,
+    mut wait: impl FnMut(&mut Context<'_>) -> Poll<std::io::Result<ReadyEvent>>,
+) -> Poll<std::io::Result<ReadyEvent>> {
+    if let Some(waker) = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), describe) {
+        if wait(&mut Context::from_waker(&waker)).is_ready() {
+            waker.ready();
+        }
+        return Poll::Pending;
+    }
+    let restore = ready!(coop::poll_proceed(cx));
+    let event = ready!(wait(cx))?;
+    restore.made_progress();
+    Poll::Ready(Ok(event))
+}
+
+/// A wait in a resource's list of waiters (`ScheduledIo::readiness`): what the `async fn`s of the
+/// sockets and of `AsyncFd` wait in, so that several tasks can wait on one resource in one direction
+/// and each is woken. Polled pinned, through `poll_wait`: while it waits, the list points into it.
+///
+/// An event wakes every waiter it concerns, as Tokio's does, and readiness stays set until some
+/// task's operation says `WouldBlock`. A woken waiter that finds the readiness gone again (another
+/// task took the connection, found the queue empty and cleared it) waits again, checking the word
+/// under the lock as its first wait did, so an event in between is never missed. After a
+/// `WouldBlock` the caller waits in a new `Readiness` (`PollEvented::async_io`): nothing is kept
+/// from the wait that ended, so nothing can go stale.
+pub(crate) struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    /// The waiter was linked into `io`'s list and not yet seen woken: the list, and the reactor under
+    /// the lock, may reach it. Only this future reads or writes the flag.
+    linked: bool,
+    waiter: Waiter,
+}
+
+/// The part of a `Readiness` that the list links, and that the reactor reaches through a pointer.
+struct Waiter {
+    interest: Interest,
+    /// Read and written only under the waiters' lock (loom checks that, in the models below).
+    state: UnsafeCell<WaiterState>,
+    /// The list points here, so the future must stay where it is while linked.
+    _pinned: PhantomPinned,
+}
+
+#[derive(Default)]
+struct WaiterState {
+    prev: Option<NonNull<Waiter>>,
+    next: Option<NonNull<Waiter>>,
+    waker: Option<Waker>,
+    /// Set by the reactor when it unlinks this waiter to wake it.
+    woken: bool,
+}
+
+// SAFETY: the pointers in a `Readiness` (its list links, and the list's pointers to it) are followed
+// only under the resource's waiters lock; the rest is `Send + Sync` data (a `Waker`, a reference to
+// the `Sync` `ScheduledIo`). A `&Readiness` gives access to nothing.
+unsafe impl Send for Readiness<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for Readiness<'_> {}
+
+impl Readiness<'_> {
+    /// Readiness for the interest, or `Pending` with `waker` kept in the list until an event that
+    /// concerns it. `Err` once the runtime is shutting down. Does not touch the coop budget.
+    pub(crate) fn poll_wait(self: Pin<&mut Self>, waker: &Waker) -> Poll<std::io::Result<ReadyEvent>> {
+        // SAFETY: nothing here moves the waiter out (the list may point to it); only `linked` is
+        // written through this reference.
+        let this = unsafe { self.get_unchecked_mut() };
+        let interest = this.waiter.interest;
+        if !this.linked {
+            if let Some(ready) = this.io.ready_now(interest) {
+                return Poll::Ready(ready);
+            }
+        }
+        let mut waiters = this.io.waiters.lock();
+        if this.linked {
+            // SAFETY: we hold the lock, under which alone the waiter's state is touched.
+            let woken = unsafe {
+                this.waiter.state.with_mut(|state| {
+                    let state = &mut *state;
+                    if !state.woken {
+                        match &state.waker {
+                            Some(stored) if stored.will_wake(waker) => {}
+                            _ => state.waker = Some(waker.clone()),
+                        }
+                    }
+                    state.woken
+                })
+            };
+            if !woken {
+                return Poll::Pending;
+            }
+            // The reactor unlinked it when it took the waker.
+            this.linked = false;
+        }
+        // Checked again under the lock that `set_readiness` takes before it takes the wakers.
+        if let Some(ready) = this.io.ready_now(interest) {
+            return Poll::Ready(ready);
+        }
+        // SAFETY: we hold the lock, and the waiter is in no list.
+        unsafe {
+            this.waiter.state.with_mut(|state| {
+                (*state).woken = false;
+                (*state).waker = Some(waker.clone());
+            });
+        }
+        // SAFETY: we hold the lock; the waiter is in no list, and it stays at this address until it
+        // is unlinked, by `wake` or by our `Drop`, which takes the lock (the future is pinned).
+        unsafe { waiters.list.push_back(NonNull::from(&this.waiter)) };
+        this.linked = true;
+        Poll::Pending
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        if !self.linked {
+            return;
+        }
+        let mut waiters = self.io.waiters.lock();
+        // SAFETY: we hold the lock.
+        let woken = unsafe { self.waiter.state.with(|state| (*state).woken) };
+        if !woken {
+            // SAFETY: linked and not woken: it is still in this list. We hold the lock.
+            unsafe { waiters.list.remove(NonNull::from(&self.waiter)) };
+        }
+    }
+}
+
+/// The waiters of one resource, oldest first, woken in that order: an intrusive doubly linked list
+/// through the `Waiter`s of their pinned `Readiness` futures, touched only under the waiters' lock.
+#[derive(Default)]
+struct WaitList {
+    head: Option<NonNull<Waiter>>,
+    tail: Option<NonNull<Waiter>>,
+}
+
+// SAFETY: the pointers are followed only under the lock of the `Mutex<Waiters>` this list lives in,
+// and what they point to is `Send` (see `Readiness`).
+unsafe impl Send for WaitList {}
+
+impl WaitList {
+    /// # Safety
+    /// The caller holds the lock this list is behind; `waiter` is in no list, and stays valid at the
+    /// same address until it is removed (by `remove` or `wake`, both under that lock).
+    unsafe fn push_back(&mut self, waiter: NonNull<Waiter>) {
+        let prev = self.tail;
+        // SAFETY: per the contract, `waiter` and the tail are valid, and we hold the lock.
+        unsafe {
+            state(waiter).with_mut(|s| {
+                (*s).prev = prev;
+                (*s).next = None;
+            });
+            match prev {
+                Some(tail) => state(tail).with_mut(|s| (*s).next = Some(waiter)),
+                None => self.head = Some(waiter),
+            }
+        }
+        self.tail = Some(waiter);
+    }
+
+    /// # Safety
+    /// The caller holds the lock this list is behind, and `waiter` is in this list.
+    unsafe fn remove(&mut self, waiter: NonNull<Waiter>) {
+        // SAFETY: `waiter` and its neighbours are in this list, so valid (`push_back`'s contract),
+        // and we hold the lock.
+        unsafe {
+            let (prev, next) = state(waiter).with_mut(|s| ((*s).prev.take(), (*s).next.take()));
+            match prev {
+                Some(prev) => state(prev).with_mut(|s| (*s).next = next),
+                None => self.head = next,
+            }
+            match next {
+                Some(next) => state(next).with_mut(|s| (*s).prev = prev),
+                None => self.tail = prev,
+            }
+        }
+    }
+
+    /// Unlinks every waiter whose interest `concerns` accepts, marks it woken and moves its waker
+    /// into `wakers`. The caller holds the lock this list is behind.
+    fn wake(&mut self, concerns: impl Fn(Interest) -> bool, wakers: &mut Vec<Waker>) {
+        let mut cursor = self.head;
+        while let Some(waiter) = cursor {
+            // SAFETY: every waiter in the list is valid (`push_back`'s contract), and the caller
+            // holds the lock.
+            unsafe {
+                cursor = state(waiter).with(|s| (*s).next);
+                if concerns(waiter.as_ref().interest) {
+                    self.remove(waiter);
+                    state(waiter).with_mut(|s| {
+                        (*s).woken = true;
+                        wakers.extend((*s).waker.take());
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// # Safety
+/// `waiter` stays valid for as long as the caller uses the result.
+unsafe fn state<'a>(waiter: NonNull<Waiter>) -> &'a UnsafeCell<WaiterState> {
+    // SAFETY: per the caller's contract.
+    unsafe { &(*waiter.as_ptr()).state }
 }
 
 pub(crate) fn shutdown_error() -> std::io::Error {
@@ -337,11 +560,131 @@ mod tests {
             Poll::Ready(Err(_))
         ));
     }
+
+    fn count(c: &Counter) -> usize {
+        c.0.load(Ordering::SeqCst)
+    }
+
+    fn wake_all(wakers: &mut Vec<Waker>) {
+        wakers.drain(..).for_each(Waker::wake);
+    }
+
+    #[test]
+    fn every_listed_waiter_is_woken_and_the_slot_too() {
+        let io = ScheduledIo::new();
+        let (first, first_waker) = counter();
+        let (second, second_waker) = counter();
+        let (slot, slot_waker) = counter();
+        let mut a = std::pin::pin!(io.readiness(Interest::READABLE));
+        let mut b = std::pin::pin!(io.readiness(Interest::READABLE));
+        assert!(a.as_mut().poll_wait(&first_waker).is_pending());
+        assert!(b.as_mut().poll_wait(&second_waker).is_pending());
+        assert!(io.poll_ready(&mut Context::from_waker(&slot_waker), Interest::READABLE).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        assert_eq!(wakers.len(), 3);
+        wake_all(&mut wakers);
+        assert_eq!((count(&first), count(&second), count(&slot)), (1, 1, 1));
+        assert!(a.as_mut().poll_wait(&first_waker).is_ready());
+        assert!(b.as_mut().poll_wait(&second_waker).is_ready());
+    }
+
+    #[test]
+    fn a_waiter_is_woken_only_for_its_interest() {
+        let io = ScheduledIo::new();
+        let (reads, reader) = counter();
+        let (writes, writer) = counter();
+        let mut r = std::pin::pin!(io.readiness(Interest::READABLE));
+        let mut w = std::pin::pin!(io.readiness(Interest::WRITABLE));
+        assert!(r.as_mut().poll_wait(&reader).is_pending());
+        assert!(w.as_mut().poll_wait(&writer).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::WRITABLE, &mut wakers);
+        wake_all(&mut wakers);
+        assert_eq!((count(&reads), count(&writes)), (0, 1));
+        assert!(r.as_mut().poll_wait(&reader).is_pending(), "still waiting, still listed");
+        io.set_readiness(Ready::READ_CLOSED, &mut wakers);
+        wake_all(&mut wakers);
+        assert_eq!((count(&reads), count(&writes)), (1, 1));
+    }
+
+    #[test]
+    fn a_woken_waiter_that_finds_the_readiness_gone_waits_again() {
+        let io = ScheduledIo::new();
+        let (woken, waker) = counter();
+        let mut wait = std::pin::pin!(io.readiness(Interest::READABLE));
+        assert!(wait.as_mut().poll_wait(&waker).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        wake_all(&mut wakers);
+        // Another task got there first: it took the connection, then found the queue empty.
+        let Some(Ok(seen)) = io.ready_now(Interest::READABLE) else { panic!("not ready") };
+        io.clear_readiness(seen);
+        assert!(wait.as_mut().poll_wait(&waker).is_pending(), "nothing to take: wait again");
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        wake_all(&mut wakers);
+        assert_eq!(count(&woken), 2, "listed again, so woken by the next event");
+        assert!(wait.as_mut().poll_wait(&waker).is_ready());
+    }
+
+    #[test]
+    fn a_dropped_waiter_leaves_the_list_and_the_others_stay() {
+        let io = ScheduledIo::new();
+        let counters: Vec<_> = (0..3).map(|_| counter()).collect();
+        let mut first = Box::pin(io.readiness(Interest::READABLE));
+        let mut middle = Box::pin(io.readiness(Interest::READABLE));
+        let mut last = Box::pin(io.readiness(Interest::READABLE));
+        for (wait, (_, waker)) in [&mut first, &mut middle, &mut last].into_iter().zip(&counters) {
+            assert!(wait.as_mut().poll_wait(waker).is_pending());
+        }
+        drop(middle);
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        wake_all(&mut wakers);
+        let woken: Vec<_> = counters.iter().map(|(c, _)| count(c)).collect();
+        assert_eq!(woken, [1, 0, 1]);
+        // Dropping a woken waiter touches no list; dropping the last one leaves it empty.
+        drop(first);
+        drop(last);
+        let waiters = io.waiters.lock();
+        assert!(waiters.list.head.is_none() && waiters.list.tail.is_none());
+    }
+
+    #[test]
+    fn polled_again_while_listed_it_keeps_the_newest_waker() {
+        let io = ScheduledIo::new();
+        let (old, old_waker) = counter();
+        let (new, new_waker) = counter();
+        let mut wait = std::pin::pin!(io.readiness(Interest::READABLE));
+        assert!(wait.as_mut().poll_wait(&old_waker).is_pending());
+        assert!(wait.as_mut().poll_wait(&new_waker).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        assert_eq!(wakers.len(), 1, "listed once");
+        wake_all(&mut wakers);
+        assert_eq!((count(&old), count(&new)), (0, 1));
+    }
+
+    #[test]
+    fn shutdown_wakes_listed_waiters_with_an_error() {
+        let io = ScheduledIo::new();
+        let (woken, waker) = counter();
+        let mut wait = std::pin::pin!(io.readiness(Interest::WRITABLE));
+        assert!(wait.as_mut().poll_wait(&waker).is_pending());
+        let mut wakers = Vec::new();
+        io.shutdown(&mut wakers);
+        wake_all(&mut wakers);
+        assert_eq!(count(&woken), 1);
+        assert!(matches!(wait.as_mut().poll_wait(&waker), Poll::Ready(Err(_))));
+    }
 }
 
-/// Loom models of the two races in this file: a task registering its waker while the reactor records
-/// an event (the wakeup must not be lost), and a `WouldBlock` clearing readiness while a new event
-/// arrives (the new event must survive).
+/// Loom models of the races in this file: a task registering its waker, in its slot or in the list,
+/// while the reactor records an event (the wakeup must not be lost); a `WouldBlock` clearing
+/// readiness while a new event arrives (the new event must survive); a woken waiter that finds the
+/// readiness gone and waits again while the next event arrives (it must be woken again); and a
+/// listed waiter dropped while the reactor wakes the list (the others are woken, the list stays
+/// whole). Loom's `UnsafeCell` checks that every touch of a listed waiter is ordered by the lock.
 ///
 /// ```text
 /// RUSTFLAGS="--cfg loom" cargo test -p glasswing --release --lib --target-dir target/loom -- loom
@@ -360,6 +703,26 @@ mod loom_tests {
         fn wake(self: std::sync::Arc<Self>) {
             self.0.store(true, Ordering::SeqCst);
         }
+    }
+
+    fn flag() -> (std::sync::Arc<Flag>, Waker) {
+        let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+        (flag.clone(), Waker::from(flag))
+    }
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The reactor's side: one readable event, its wakers woken outside the lock.
+    fn readable_event(io: &ScheduledIo) {
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::READABLE, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     #[test]
@@ -401,6 +764,80 @@ mod loom_tests {
             io.clear_readiness(seen);
             reactor.join().unwrap();
             assert!(io.ready_now(Interest::READABLE).is_some(), "the newer event was cleared");
+        });
+    }
+
+    #[test]
+    fn loom_two_listed_waiters_registering_during_an_event_are_both_woken() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let reactor = {
+                let io = io.clone();
+                thread::spawn(move || readable_event(&io))
+            };
+            let (a_flag, a_waker) = flag();
+            let (b_flag, b_waker) = flag();
+            let mut a = std::pin::pin!(io.readiness(Interest::READABLE));
+            let mut b = std::pin::pin!(io.readiness(Interest::READABLE));
+            let a_ready = a.as_mut().poll_wait(&a_waker).is_ready();
+            let b_ready = b.as_mut().poll_wait(&b_waker).is_ready();
+            reactor.join().unwrap();
+            assert!(a_ready || a_flag.0.load(Ordering::SeqCst), "the first waiter's wakeup was lost");
+            assert!(b_ready || b_flag.0.load(Ordering::SeqCst), "the second waiter's wakeup was lost");
+            // Woken means the readiness is there for it now.
+            assert!(a.as_mut().poll_wait(&a_waker).is_ready());
+            assert!(b.as_mut().poll_wait(&b_waker).is_ready());
+        });
+    }
+
+    #[test]
+    fn loom_a_waiter_dropped_during_a_wake_leaves_the_others_woken() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let (first_flag, first_waker) = flag();
+            let (_, middle_waker) = flag();
+            let (last_flag, last_waker) = flag();
+            let mut first = std::pin::pin!(io.readiness(Interest::READABLE));
+            let mut middle = Box::pin(io.readiness(Interest::READABLE));
+            let mut last = std::pin::pin!(io.readiness(Interest::READABLE));
+            assert!(first.as_mut().poll_wait(&first_waker).is_pending());
+            assert!(middle.as_mut().poll_wait(&middle_waker).is_pending());
+            assert!(last.as_mut().poll_wait(&last_waker).is_pending());
+            let reactor = {
+                let io = io.clone();
+                thread::spawn(move || readable_event(&io))
+            };
+            // The middle one's task is cancelled while the reactor walks the list.
+            drop(middle);
+            reactor.join().unwrap();
+            assert!(first_flag.0.load(Ordering::SeqCst) && last_flag.0.load(Ordering::SeqCst));
+            assert!(io.waiters.lock().list.head.is_none(), "a woken waiter is still listed");
+        });
+    }
+
+    #[test]
+    fn loom_a_woken_waiter_that_waits_again_gets_the_next_event() {
+        loom::model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
+            let waker = Waker::from(count.clone());
+            let mut wait = std::pin::pin!(io.readiness(Interest::READABLE));
+            assert!(wait.as_mut().poll_wait(&waker).is_pending());
+            readable_event(&io);
+            // Another task, woken by the same event, took what there was and then hit WouldBlock.
+            let seen = io.ready_now(Interest::READABLE).unwrap().unwrap();
+            let reactor = {
+                let io = io.clone();
+                thread::spawn(move || readable_event(&io))
+            };
+            io.clear_readiness(seen);
+            let ready = wait.as_mut().poll_wait(&waker).is_ready();
+            reactor.join().unwrap();
+            // Either it saw the second event, or it waits listed again and the event woke it.
+            assert!(
+                ready || count.0.load(Ordering::SeqCst) == 2,
+                "the waiter waits for an event already gone"
+            );
         });
     }
 }

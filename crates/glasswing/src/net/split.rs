@@ -2,7 +2,8 @@
 //!
 //! One set of generic types serves every stream type; `net::tcp` and `net::unix` name them for their
 //! stream (`tcp::OwnedReadHalf` is `OwnedReadHalf<TcpStream>`). Both halves read and write through one
-//! shared `&Stream`, which is sound because the reactor keeps separate reader and writer wakers.
+//! shared `&Stream`, which is sound because the reactor keeps separate reader and writer wakers for
+//! the io traits' `poll_*` methods.
 
 use crate::io::{AsyncRead, AsyncWrite};
 use std::fmt;
@@ -185,10 +186,10 @@ macro_rules! byte_stream {
                 self.ready(Interest::WRITABLE).await.map(drop)
             }
 
-            /// Waits for readiness in one direction and returns what was seen.
+            /// Waits for readiness in one direction and returns what was seen. Any number of tasks
+            /// may wait at once; each is woken.
             pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-                let event = std::future::poll_fn(|cx| self.io.poll_ready(cx, interest)).await?;
-                Ok(event.ready)
+                Ok(self.io.readiness(interest).await?.ready)
             }
 
             /// Reads what is there without waiting; `WouldBlock` if nothing is. Pairs with `readable`.

@@ -26,20 +26,18 @@ impl TcpListener {
         .await
     }
 
-    /// Waits for a connection and returns it with the peer's address.
+    /// Waits for a connection and returns it with the peer's address. Any number of tasks may accept
+    /// on one listener at once (an `Arc<TcpListener>`); each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = std::future::poll_fn(|cx| self.poll_accept_mio(cx)).await?;
+        let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
         Ok((TcpStream::new(stream)?, addr))
     }
 
-    /// Polls for a connection (for hand-written futures; `accept` is the same, awaited).
+    /// Polls for a connection, for hand-written futures. As with Tokio, only the waker of the last
+    /// call is kept: one task at a time polls a listener this way (`accept` serves several).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, addr) = std::task::ready!(self.poll_accept_mio(cx))?;
+        let (stream, addr) = std::task::ready!(self.io.poll_io(cx, Interest::READABLE, |l| l.accept()))?;
         Poll::Ready(TcpStream::new(stream).map(|s| (s, addr)))
-    }
-
-    fn poll_accept_mio(&self, cx: &mut Context<'_>) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {
-        self.io.poll_io(cx, Interest::READABLE, |l| l.accept())
     }
 
     /// Wraps a listener from the standard library, which is switched to non-blocking mode.
@@ -94,8 +92,9 @@ impl TcpStream {
         let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
         // A non-blocking connect completes when the socket turns writable: then either an error is
         // pending on it, or it has a peer.
-        std::future::poll_fn(|cx| {
-            stream.io.poll_io(cx, Interest::WRITABLE, |s| {
+        stream
+            .io
+            .async_io(Interest::WRITABLE, |s| {
                 if let Some(e) = s.take_error()? {
                     return Err(e);
                 }
@@ -107,8 +106,7 @@ impl TcpStream {
                     Err(e) => Err(e),
                 }
             })
-        })
-        .await?;
+            .await?;
         Ok(stream)
     }
 
@@ -149,7 +147,7 @@ impl TcpStream {
 
     /// Reads without consuming (`MSG_PEEK`).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::READABLE, |s| s.peek(buf))).await
+        self.io.async_io(Interest::READABLE, |s| s.peek(buf)).await
     }
 }
 

@@ -8,9 +8,9 @@ use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 /// A UDP socket. Unconnected, it sends to and receives from any peer (`send_to`, `recv_from`);
-/// after `connect`, `send` and `recv` talk to that one peer. Any number of tasks may send through a
-/// shared reference; receive from one task at a time (the reactor keeps one waker per direction, so
-/// a second task waiting to receive at the same moment can miss its wakeup: see docs/io.md).
+/// after `connect`, `send` and `recv` talk to that one peer. Any number of tasks may send and receive
+/// through a shared reference at once (each datagram goes to one receiver). The `poll_*` methods keep
+/// one waker per direction, as Tokio's do: only the last task to poll in a direction is woken.
 pub struct UdpSocket {
     io: PollEvented<mio::net::UdpSocket>,
 }
@@ -52,7 +52,7 @@ impl UdpSocket {
 
     /// Sends a datagram to the connected peer.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_send(cx, buf)).await
+        self.io.async_io(Interest::WRITABLE, |s| s.send(buf)).await
     }
 
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
@@ -61,7 +61,7 @@ impl UdpSocket {
 
     /// Receives a datagram from the connected peer; a datagram longer than `buf` is truncated.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_recv(cx, buf)).await
+        self.io.async_io(Interest::READABLE, |s| s.recv(buf)).await
     }
 
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
@@ -71,7 +71,7 @@ impl UdpSocket {
     /// Sends a datagram to `target`.
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = *resolve(target).await?.first().ok_or_else(super::no_addresses)?;
-        std::future::poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+        self.io.async_io(Interest::WRITABLE, |s| s.send_to(buf, target)).await
     }
 
     pub fn poll_send_to(
@@ -85,7 +85,7 @@ impl UdpSocket {
 
     /// Receives a datagram and the address it came from.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+        self.io.async_io(Interest::READABLE, |s| s.recv_from(buf)).await
     }
 
     pub fn poll_recv_from(
@@ -98,8 +98,7 @@ impl UdpSocket {
 
     /// Waits for readiness in one direction and returns what was seen.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = std::future::poll_fn(|cx| self.io.poll_ready(cx, interest)).await?;
-        Ok(event.ready)
+        Ok(self.io.readiness(interest).await?.ready)
     }
 
     pub async fn readable(&self) -> io::Result<()> {

@@ -35,10 +35,9 @@ impl UnixListener {
         Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::from_std(listener))? })
     }
 
-    /// Waits for a connection.
+    /// Waits for a connection. Any number of tasks may accept on one listener at once.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) =
-            std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::READABLE, |l| l.accept())).await?;
+        let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
         Ok((UnixStream::new(stream)?, addr))
     }
 
@@ -66,13 +65,13 @@ impl UnixStream {
     /// Connects to the socket at `path`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
-        std::future::poll_fn(|cx| {
-            stream.io.poll_io(cx, Interest::WRITABLE, |s| match s.take_error()? {
+        stream
+            .io
+            .async_io(Interest::WRITABLE, |s| match s.take_error()? {
                 Some(e) => Err(e),
                 None => Ok(()),
             })
-        })
-        .await?;
+            .await?;
         Ok(stream)
     }
 
@@ -122,7 +121,8 @@ pub type OwnedReadHalf = split::OwnedReadHalf<UnixStream>;
 /// The writing half of [`UnixStream::into_split`]; dropping it shuts down the write side.
 pub type OwnedWriteHalf = split::OwnedWriteHalf<UnixStream>;
 
-/// A Unix-domain datagram socket.
+/// A Unix-domain datagram socket, shared by reference: any number of tasks may send and receive at
+/// once.
 pub struct UnixDatagram {
     io: PollEvented<mio::net::UnixDatagram>,
 }
@@ -161,20 +161,20 @@ impl UnixDatagram {
     }
 
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::WRITABLE, |s| s.send(buf))).await
+        self.io.async_io(Interest::WRITABLE, |s| s.send(buf)).await
     }
 
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::READABLE, |s| s.recv(buf))).await
+        self.io.async_io(Interest::READABLE, |s| s.recv(buf)).await
     }
 
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::WRITABLE, |s| s.send_to(buf, path))).await
+        self.io.async_io(Interest::WRITABLE, |s| s.send_to(buf, path)).await
     }
 
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Interest::READABLE, |s| s.recv_from(buf))).await
+        self.io.async_io(Interest::READABLE, |s| s.recv_from(buf)).await
     }
 
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
