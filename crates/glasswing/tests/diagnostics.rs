@@ -200,9 +200,12 @@ fn self_wake_storm_and_stall_are_reported() {
     assert!(stalled.message.contains("1 waker(s) alive"), "{}", stalled.message);
 }
 
+/// Not inlined, and not ending in a tail call (`black_box` comes after the sleep), so that its
+/// frame is on the captured stack in an optimized build too.
 #[inline(never)]
 fn blocks_the_worker() {
     std::thread::sleep(Duration::from_millis(300));
+    std::hint::black_box(());
 }
 
 #[test]
@@ -231,6 +234,15 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
             running.blocking_frame().unwrap_or_else(|| panic!("no frame of ours in {:#?}", running.stack));
         assert!(frame.function.as_deref().unwrap().contains("blocks_the_worker"), "{frame}");
         assert!(frame.file.as_deref().unwrap().ends_with("tests/diagnostics.rs"), "{frame}");
+        // The headline names it and the async block that called it, with a path relative to the
+        // working directory (the crate's, under `cargo test`).
+        let headline = running.to_string();
+        assert!(headline.starts_with("long poll: task "), "{headline}");
+        assert!(headline.contains(" \"blocker\" has been blocking worker "), "{headline}");
+        assert!(
+            headline.contains(", in a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it_ends → blocks_the_worker at tests/diagnostics.rs:"),
+            "{headline}"
+        );
     }
     let ended = rx.recv_timeout(Duration::from_secs(10)).expect("and reports its end");
     assert!(ended.finished && ended.task == id);
@@ -238,7 +250,31 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
     rt.block_on(task).unwrap();
     let snapshot = rt.handle().diagnostics().snapshot();
     assert!(snapshot.warnings.iter().any(|w| w.kind == WarningKind::LongPoll && w.task == Some(id)));
-    assert!(snapshot.report().contains("blocks_the_worker"), "{}", snapshot.report());
+    let report = snapshot.report();
+    assert!(report.contains("blocks_the_worker"), "{report}");
+    if cfg!(target_os = "linux") {
+        // The stack shows the program's frames; std's, the runtime's and libc's fold into counts,
+        // the innermost run naming the call the program made.
+        assert!(report.contains("\n      blocks_the_worker at tests/diagnostics.rs:"), "{report}");
+        assert!(report.contains(" frames of std and libc, in std::thread::functions::sleep\n"), "{report}");
+        assert!(report.contains(" frames of std, glasswing and libc\n"), "{report}");
+        for noise in
+            ["{{closure}}", "{closure#", "/rustc/", "harness.rs", "catch_unwind", "backtrace", "signal_hook"]
+        {
+            assert!(!report.contains(noise), "{noise:?} in\n{report}");
+        }
+        // The JSON keeps every frame of the stack, with its origin and absolute path.
+        let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
+        let poll = json["long_polls"].as_array().unwrap().iter().find(|p| p["task"] == id.as_u64()).unwrap();
+        let stack = poll["stack"].as_array().unwrap();
+        for origin in ["program", "std", "runtime"] {
+            assert!(stack.iter().any(|f| f["origin"] == origin), "no {origin} frame in {stack:?}");
+        }
+        assert!(stack
+            .iter()
+            .filter_map(|f| f["file"].as_str())
+            .all(|f| f.starts_with('/') || f.starts_with('.')));
+    }
 }
 
 #[test]
