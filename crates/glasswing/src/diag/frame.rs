@@ -109,7 +109,7 @@ impl StackFrame {
     /// An async fn or closure body with no name but its own (`{async_fn#0}`): named after the `fn`
     /// that encloses its line in the source, if the file can be read.
     fn name_from_source(&mut self) {
-        if !self.origin.is_shown() || !self.function.as_deref().map_or(true, is_anonymous) {
+        if !self.origin.is_shown() || !self.function.as_deref().is_none_or(is_anonymous) {
             return;
         }
         let (Some(file), Some(line)) = (&self.file, self.line) else { return };

@@ -292,7 +292,7 @@ fn look_at_workers(
             }
         }
         if let Some(&(seq, _)) = w.open.get(&index) {
-            if worker.active_poll().map_or(true, |a| a.seq != seq) {
+            if worker.active_poll().is_none_or(|a| a.seq != seq) {
                 // Ended, and its end record will arrive (or was overwritten by a newer long poll).
                 if worker.last_long_poll().0 != seq {
                     w.open.remove(&index);
