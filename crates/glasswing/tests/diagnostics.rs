@@ -386,3 +386,61 @@ fn wakes_are_counted_once_each_where_they_have_an_effect() {
         "the wake while it ran, and the first of three"
     );
 }
+
+async fn wait_for_job(rx: futures::channel::oneshot::Receiver<()>) {
+    let _ = rx.await;
+}
+
+#[test]
+fn a_stalled_warning_says_where_the_task_waits_and_suggests_a_dump() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .stall_threshold(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let (_never_sent, rx) = futures::channel::oneshot::channel::<()>();
+    let id = rt.block_on(async { glasswing::spawn(wait_for_job(rx)).id() });
+    settled(&rt, 1);
+    // Being idle for longer than the threshold is what "stalled" means: let that time pass.
+    std::thread::sleep(Duration::from_millis(60));
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let stalled =
+        snapshot.warnings.iter().find(|w| w.kind == WarningKind::Stalled && w.task == Some(id)).unwrap();
+    // Found as a dump finds it: the program's async fn, and the dependency's leaf keeping the waker.
+    let message = &stalled.message;
+    assert!(message.contains("; it waits in wait_for_job at tests/diagnostics.rs:"), "{message}");
+    assert!(message.contains(" on: kept the waker in "), "{message}");
+    assert!(message.ends_with("; Handle::dump() shows where every task waits"), "{message}");
+    assert_eq!(snapshot.task(id).unwrap().state, TaskState::Idle);
+}
+
+/// Pending until `ready` is set, keeping no waker: once set, only a poll would see it.
+struct ReadyUnseen {
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+impl Future for ReadyUnseen {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        match self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+}
+
+#[test]
+fn a_lost_waker_is_named_by_its_future_and_never_polled_to_look() {
+    let rt = multi_thread();
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let future = ReadyUnseen { ready: ready.clone() };
+    let lost = rt.block_on(async { glasswing::spawn(future).id() });
+    settled(&rt, 1);
+    // A poll now would complete the task and hide the bug: the diagnostics must not make one.
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let warning =
+        snapshot.warnings.iter().find(|w| w.kind == WarningKind::LostWaker && w.task == Some(lost)).unwrap();
+    assert!(warning.message.ends_with("; its future is diagnostics::ReadyUnseen"), "{}", warning.message);
+    let task = rt.handle().diagnostics().snapshot().task(lost).cloned().unwrap();
+    assert_eq!((task.state, task.polls), (TaskState::Idle, 1), "still lost, polled once");
+}

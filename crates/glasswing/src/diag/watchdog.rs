@@ -344,11 +344,8 @@ fn new_report(
     finished: bool,
     stack: Vec<StackFrame>,
 ) -> LongPoll {
-    let (task_name, future) = match handle.owned().get(task) {
-        Some(t) => (
-            t.raw().trailer().name.as_deref().map(str::to_string),
-            Some(super::frame::tidy((t.raw().header().vtable.future_type)())),
-        ),
+    let (task_name, future) = match handle.owned().name_and_future_type(task) {
+        Some((name, future)) => (name.map(|n| n.to_string()), Some(super::frame::tidy(future))),
         None => (None, None),
     };
     LongPoll {
@@ -418,6 +415,7 @@ fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
 fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
     let (warnings, alive) = super::snapshot::lint_scan(handle);
     w.warned.retain(|(id, _)| alive.contains(id));
+    // Each raised once per task.
     let mut new: Vec<Warning> =
         warnings.into_iter().filter(|x| x.task.is_some_and(|task| w.warned.insert((task, x.kind)))).collect();
     if new.iter().any(|x| x.kind == WarningKind::LostWaker) {

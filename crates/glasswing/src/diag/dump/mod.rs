@@ -158,18 +158,24 @@ pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut [Warning]) {
     let waiting =
         warnings.iter_mut().filter(|w| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled));
     for warning in waiting.take(LOCATE_AT_MOST) {
-        let Some(task) = warning.task.and_then(|id| handle.owned().get(id)) else { continue };
-        let future = frame::tidy((task.raw().header().vtable.future_type)());
-        let found = (warning.kind == WarningKind::Stalled).then(|| {
-            // User code runs in trace polls: it finds this runtime as the current one.
-            let _current = context::set_current(handle);
-            trace::trace_task(task.raw())
-        });
-        // Our reference goes here, outside any lock: it may be the task's last.
-        drop(task);
+        let Some(id) = warning.task else { continue };
+        let Some((_, future)) = handle.owned().name_and_future_type(id) else { continue };
+        let found = match warning.kind {
+            WarningKind::Stalled => handle.owned().get(id).and_then(|task| {
+                let found = {
+                    // User code runs in trace polls: it finds this runtime as the current one.
+                    let _current = context::set_current(handle);
+                    trace::trace_task(task.raw())
+                };
+                // Our reference goes here, outside any lock: it may be the task's last.
+                drop(task);
+                found
+            }),
+            _ => None,
+        };
         let leaves: Option<Vec<TracedLeaf>> =
-            found.flatten().map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
-        warning.add_where_it_waits(leaves.as_deref(), &future);
+            found.map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
+        warning.add_where_it_waits(leaves.as_deref(), &frame::tidy(future));
     }
 }
 
