@@ -200,9 +200,12 @@ fn self_wake_storm_and_stall_are_reported() {
     assert!(stalled.message.contains("1 waker(s) alive"), "{}", stalled.message);
 }
 
+/// Not inlined, and not ending in a tail call (`black_box` comes after the sleep), so that its
+/// frame is on the captured stack in an optimized build too.
 #[inline(never)]
 fn blocks_the_worker() {
     std::thread::sleep(Duration::from_millis(300));
+    std::hint::black_box(());
 }
 
 #[test]
@@ -231,6 +234,15 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
             running.blocking_frame().unwrap_or_else(|| panic!("no frame of ours in {:#?}", running.stack));
         assert!(frame.function.as_deref().unwrap().contains("blocks_the_worker"), "{frame}");
         assert!(frame.file.as_deref().unwrap().ends_with("tests/diagnostics.rs"), "{frame}");
+        // The headline names it and the async block that called it, with a path relative to the
+        // working directory (the crate's, under `cargo test`).
+        let headline = running.to_string();
+        assert!(headline.starts_with("long poll: task "), "{headline}");
+        assert!(headline.contains(" \"blocker\" has been blocking worker "), "{headline}");
+        assert!(
+            headline.contains(", in a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it_ends → blocks_the_worker at tests/diagnostics.rs:"),
+            "{headline}"
+        );
     }
     let ended = rx.recv_timeout(Duration::from_secs(10)).expect("and reports its end");
     assert!(ended.finished && ended.task == id);
@@ -238,7 +250,31 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
     rt.block_on(task).unwrap();
     let snapshot = rt.handle().diagnostics().snapshot();
     assert!(snapshot.warnings.iter().any(|w| w.kind == WarningKind::LongPoll && w.task == Some(id)));
-    assert!(snapshot.report().contains("blocks_the_worker"), "{}", snapshot.report());
+    let report = snapshot.report();
+    assert!(report.contains("blocks_the_worker"), "{report}");
+    if cfg!(target_os = "linux") {
+        // The stack shows the program's frames; std's, the runtime's and libc's fold into counts,
+        // the innermost run naming the call the program made.
+        assert!(report.contains("\n      blocks_the_worker at tests/diagnostics.rs:"), "{report}");
+        assert!(report.contains(" frames of std and libc, in std::thread::functions::sleep\n"), "{report}");
+        assert!(report.contains(" frames of std, glasswing and libc\n"), "{report}");
+        for noise in
+            ["{{closure}}", "{closure#", "/rustc/", "harness.rs", "catch_unwind", "backtrace", "signal_hook"]
+        {
+            assert!(!report.contains(noise), "{noise:?} in\n{report}");
+        }
+        // The JSON keeps every frame of the stack, with its origin and absolute path.
+        let json: serde_json::Value = serde_json::from_str(&snapshot.to_json()).unwrap();
+        let poll = json["long_polls"].as_array().unwrap().iter().find(|p| p["task"] == id.as_u64()).unwrap();
+        let stack = poll["stack"].as_array().unwrap();
+        for origin in ["program", "std", "runtime"] {
+            assert!(stack.iter().any(|f| f["origin"] == origin), "no {origin} frame in {stack:?}");
+        }
+        assert!(stack
+            .iter()
+            .filter_map(|f| f["file"].as_str())
+            .all(|f| f.starts_with('/') || f.starts_with('.')));
+    }
 }
 
 #[test]
@@ -349,4 +385,62 @@ fn wakes_are_counted_once_each_where_they_have_an_effect() {
         (2, 0, 0),
         "the wake while it ran, and the first of three"
     );
+}
+
+async fn wait_for_job(rx: futures::channel::oneshot::Receiver<()>) {
+    let _ = rx.await;
+}
+
+#[test]
+fn a_stalled_warning_says_where_the_task_waits_and_suggests_a_dump() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .stall_threshold(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let (_never_sent, rx) = futures::channel::oneshot::channel::<()>();
+    let id = rt.block_on(async { glasswing::spawn(wait_for_job(rx)).id() });
+    settled(&rt, 1);
+    // Being idle for longer than the threshold is what "stalled" means: let that time pass.
+    std::thread::sleep(Duration::from_millis(60));
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let stalled =
+        snapshot.warnings.iter().find(|w| w.kind == WarningKind::Stalled && w.task == Some(id)).unwrap();
+    // Found as a dump finds it: the program's async fn, and the dependency's leaf keeping the waker.
+    let message = &stalled.message;
+    assert!(message.contains("; it waits in wait_for_job at tests/diagnostics.rs:"), "{message}");
+    assert!(message.contains(" on: kept the waker in "), "{message}");
+    assert!(message.ends_with("; Handle::dump() shows where every task waits"), "{message}");
+    assert_eq!(snapshot.task(id).unwrap().state, TaskState::Idle);
+}
+
+/// Pending until `ready` is set, keeping no waker: once set, only a poll would see it.
+struct ReadyUnseen {
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+impl Future for ReadyUnseen {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        match self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+}
+
+#[test]
+fn a_lost_waker_is_named_by_its_future_and_never_polled_to_look() {
+    let rt = multi_thread();
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let future = ReadyUnseen { ready: ready.clone() };
+    let lost = rt.block_on(async { glasswing::spawn(future).id() });
+    settled(&rt, 1);
+    // A poll now would complete the task and hide the bug: the diagnostics must not make one.
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let warning =
+        snapshot.warnings.iter().find(|w| w.kind == WarningKind::LostWaker && w.task == Some(lost)).unwrap();
+    assert!(warning.message.ends_with("; its future is diagnostics::ReadyUnseen"), "{}", warning.message);
+    let task = rt.handle().diagnostics().snapshot().task(lost).cloned().unwrap();
+    assert_eq!((task.state, task.polls), (TaskState::Idle, 1), "still lost, polled once");
 }

@@ -146,6 +146,7 @@ fn a_recorder_of_capacity_zero_records_nothing() {
 #[inline(never)]
 fn hold_the_worker(release: &mpsc::Receiver<()>) {
     let _ = release.recv();
+    std::hint::black_box(());
 }
 
 #[test]

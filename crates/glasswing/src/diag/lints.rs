@@ -13,7 +13,9 @@
 //! - **Waker panicked**: a `Waker` panicked when the timer wheel or the I/O driver woke it. The
 //!   driver caught the panic and still delivered the rest of that batch of wakeups.
 
+use super::frame::{self, Line};
 use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
+use super::TracedLeaf;
 use super::{DiagConfig, LongPoll};
 use crate::task::Id;
 use serde::Serialize;
@@ -113,6 +115,24 @@ impl Warning {
             },
         );
         Warning::for_task(WarningKind::Stalled, task, Some(idle), message)
+    }
+
+    /// Adds where the task waits to a lost-waker or stalled warning: what a trace poll of it found,
+    /// as a task dump finds it, else its future's type (`dump::locate`). A stalled warning also
+    /// says how to see where every task waits.
+    pub(crate) fn add_where_it_waits(&mut self, traced: Option<&[TracedLeaf]>, future: &str) {
+        match traced {
+            Some(leaves) if !leaves.is_empty() => {
+                let found: Vec<String> = leaves.iter().map(TracedLeaf::summary).collect();
+                let _ = write!(self.message, "; it {}", found.join("; and "));
+            }
+            _ => {
+                let _ = write!(self.message, "; its future is {future}");
+            }
+        }
+        if self.kind == WarningKind::Stalled {
+            self.message.push_str("; Handle::dump() shows where every task waits");
+        }
     }
 
     pub(crate) fn long_poll(poll: &LongPoll) -> Warning {
@@ -227,18 +247,24 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
         for poll in snapshot.long_polls.iter().filter(|p| !p.stack.is_empty()) {
             let _ = writeln!(
                 out,
-                "\n  stack of task {} during its {} poll:",
+                "\n  stack of task {} during its {} poll, innermost first:",
                 poll.task,
                 fmt_duration(poll.duration)
             );
-            // Down to where the runtime called the task: the frames below are the same for every poll.
-            for frame in poll
-                .stack
-                .iter()
-                .take_while(|f| !f.function.as_deref().is_some_and(|n| n.starts_with("glasswing::")))
-            {
-                let _ = writeln!(out, "      {frame}");
+            for (i, line) in frame::fold(&poll.stack).iter().enumerate() {
+                let _ = match line {
+                    Line::Frame(f) => writeln!(out, "      {}", f.label()),
+                    // The run where the thread stands: name the call the program made into it.
+                    Line::Folded(run) if i == 0 => match run.entry(true) {
+                        Some(entry) => writeln!(out, "      {run}, in {entry}"),
+                        None => writeln!(out, "      {run}"),
+                    },
+                    Line::Folded(run) => writeln!(out, "      {run}"),
+                };
             }
+        }
+        if frame::lacks_lines(snapshot.long_polls.iter().flat_map(|p| &p.stack)) {
+            let _ = writeln!(out, "\n  {}", frame::NO_LINES_NOTE);
         }
     }
     let mut busiest: Vec<&TaskSnapshot> = snapshot.tasks.iter().filter(|t| t.polls > 0).collect();

@@ -7,6 +7,8 @@
 //! - `worker.rs`: per-worker figures and the "now polling" slot;
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
 //!   worker's stack (`stack.rs`), and the lints below as they become true;
+//! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
+//!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
@@ -21,6 +23,7 @@ pub(crate) mod clock;
 pub(crate) mod dump;
 #[cfg(unix)]
 pub(crate) mod dump_signal;
+mod frame;
 mod histogram;
 mod lints;
 pub(crate) mod output;
@@ -28,17 +31,19 @@ pub(crate) mod recorder;
 pub(crate) mod snapshot;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod stack;
+mod symtab;
 pub(crate) mod task_stats;
 mod timeline;
 pub(crate) mod watchdog;
 pub(crate) mod worker;
 
 pub use dump::{trace_leaf, Dump, LeafKind, TaskDump, TracedLeaf};
+pub use frame::{FrameOrigin, StackFrame};
 pub use histogram::HistogramSnapshot;
 pub use lints::{Warning, WarningKind};
 pub use output::Verbosity;
 pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
-pub use watchdog::{LongPoll, StackFrame};
+pub use watchdog::LongPoll;
 
 use crate::loom::sync::Mutex;
 use crate::task::Id;

@@ -2,10 +2,16 @@
 //! and the worker's handler walks its own stack into a preallocated buffer.
 //!
 //! Why a signal: only the thread itself can walk its stack safely while it keeps running. What the
-//! handler does is async-signal-safe: it writes instruction pointers into static memory, using
-//! `backtrace::trace_unsynchronized` (libgcc's unwinder; with glibc 2.35 and later it finds unwind
+//! handler does is async-signal-safe: it writes instruction pointers into static memory, walking
+//! with the unwinder's `_Unwind_Backtrace` (libgcc's; with glibc 2.35 and later it finds unwind
 //! tables through `_dl_find_object`, which takes no lock), and allocates nothing. Symbolizing (file,
-//! line, function) happens afterwards on the watchdog thread.
+//! line, function) happens afterwards on the watchdog thread (`frame.rs`).
+//!
+//! The walk starts in the handler, so its first frames are the handler's own, down to the kernel's
+//! signal trampoline. The unwinder marks the frame the signal interrupted (`_Unwind_GetIPInfo`
+//! says its address is exact, not a return address): the capture starts there, whatever names
+//! the debug information has or lacks. (This is why the handler calls the unwinder itself rather
+//! than through the `backtrace` crate, whose frames do not carry that mark.)
 //!
 //! One capture runs at a time in the whole process (they are rare: one per long poll). A request is
 //! a sequence number; the handler claims it with a compare-and-swap, so a handler that runs late,
@@ -34,13 +40,18 @@ struct Capture {
     state: AtomicU64,
     target: AtomicU64,
     len: AtomicUsize,
+    /// The index of the frame the signal interrupted (`NONE` if the unwinder marked none).
+    interrupted: AtomicUsize,
     frames: [AtomicUsize; MAX_FRAMES],
 }
+
+const NONE: usize = usize::MAX;
 
 static CAPTURE: Capture = Capture {
     state: AtomicU64::new(IDLE),
     target: AtomicU64::new(0),
     len: AtomicUsize::new(0),
+    interrupted: AtomicUsize::new(NONE),
     frames: [const { AtomicUsize::new(0) }; MAX_FRAMES],
 };
 
@@ -51,7 +62,7 @@ fn install() -> bool {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     *INSTALLED.get_or_init(|| {
         // SAFETY: the action only touches atomics in static memory and walks the stack with
-        // `trace_unsynchronized`, which is async-signal-safe as the module comment explains.
+        // `_Unwind_Backtrace`, which is async-signal-safe as the module comment explains.
         unsafe { signal_hook_registry::register_sigaction(SIGNAL, |_| on_signal()) }.is_ok()
     })
 }
@@ -71,23 +82,65 @@ fn on_signal() {
     if CAPTURE.state.compare_exchange(state, seq << 2 | CAPTURING, Acquire, Relaxed).is_err() {
         return;
     }
-    let mut n = 0;
-    // SAFETY: no other thread walks a stack through this unsynchronized entry point in a way that
-    // could interleave with ours: the capture is exclusive (ONE_AT_A_TIME) and claimed above.
-    unsafe {
-        backtrace::trace_unsynchronized(|frame| {
-            CAPTURE.frames[n].store(frame.ip() as usize, Relaxed);
-            n += 1;
-            n < MAX_FRAMES
-        });
-    }
-    CAPTURE.len.store(n, Relaxed);
+    let mut walk = Walk { len: 0, interrupted: NONE };
+    // SAFETY: `record` is called only during this call, with `walk`, which outlives it.
+    unsafe { unwind::_Unwind_Backtrace(record, (&raw mut walk).cast()) };
+    CAPTURE.len.store(walk.len, Relaxed);
+    CAPTURE.interrupted.store(walk.interrupted, Relaxed);
     CAPTURE.state.store(seq << 2 | DONE, Release);
+}
+
+/// The walk in progress: frames written to `CAPTURE.frames` so far.
+struct Walk {
+    len: usize,
+    interrupted: usize,
+}
+
+/// Called by the unwinder for each frame, innermost first.
+extern "C" fn record(ctx: *mut unwind::Context, arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `Walk` that `on_signal` passed, alive for the whole walk.
+    let walk = unsafe { &mut *arg.cast::<Walk>() };
+    let mut exact: libc::c_int = 0;
+    // SAFETY: the unwinder passes a context valid for this call.
+    let mut ip = unsafe { unwind::_Unwind_GetIPInfo(ctx, &mut exact) };
+    if exact != 0 && walk.interrupted == NONE {
+        walk.interrupted = walk.len;
+        // Symbolizing looks up the byte before an address, as return addresses need; this one is
+        // where the thread stood (perhaps a function's first byte), so it goes one byte further.
+        ip += 1;
+    }
+    CAPTURE.frames[walk.len].store(ip, Relaxed);
+    walk.len += 1;
+    if walk.len < MAX_FRAMES {
+        unwind::NO_REASON
+    } else {
+        unwind::STOP
+    }
+}
+
+/// The unwinder's interface (the Itanium C++ ABI's, which libgcc_s and LLVM's libunwind both
+/// export; std links one of them).
+#[allow(non_snake_case)]
+mod unwind {
+    #[repr(C)]
+    pub(super) struct Context {
+        _opaque: [u8; 0],
+    }
+    pub(super) const NO_REASON: libc::c_int = 0;
+    /// `_URC_FAILURE`: any code but `_URC_NO_REASON` ends the walk.
+    pub(super) const STOP: libc::c_int = 9;
+    extern "C" {
+        pub(super) fn _Unwind_Backtrace(
+            trace: extern "C" fn(*mut Context, *mut libc::c_void) -> libc::c_int,
+            arg: *mut libc::c_void,
+        ) -> libc::c_int;
+        pub(super) fn _Unwind_GetIPInfo(ctx: *mut Context, ip_before_insn: *mut libc::c_int) -> usize;
+    }
 }
 
 /// The instruction pointers of `thread`'s stack right now, innermost first; `None` if the thread did
 /// not answer within `timeout`. `thread` must be alive for the duration of the call.
-pub(crate) fn capture(thread: libc::pthread_t, timeout: Duration) -> Option<Vec<usize>> {
+pub(crate) fn capture(thread: libc::pthread_t, timeout: Duration) -> Option<Captured> {
     if !install() {
         return None;
     }
@@ -121,38 +174,45 @@ pub(crate) fn capture(thread: libc::pthread_t, timeout: Duration) -> Option<Vec<
         std::thread::sleep(Duration::from_micros(50));
     }
     let len = CAPTURE.len.load(Relaxed);
-    let frames = (0..len).map(|i| CAPTURE.frames[i].load(Relaxed)).collect();
+    let interrupted = CAPTURE.interrupted.load(Relaxed);
+    let frames: Vec<usize> = (0..len).map(|i| CAPTURE.frames[i].load(Relaxed)).collect();
     CAPTURE.state.store(IDLE, Release);
-    Some(frames)
+    Some(Captured { frames, interrupted: (interrupted != NONE).then_some(interrupted) })
 }
 
-/// Symbolizes captured instruction pointers, dropping the frames of the signal handler itself.
-pub(crate) fn symbolize(ips: &[usize]) -> Vec<super::StackFrame> {
-    let mut frames = Vec::new();
-    for &ip in ips {
-        let resolved = super::StackFrame::resolve(ip);
-        if resolved.is_empty() {
-            frames.push(super::StackFrame { function: None, file: None, line: None });
-        }
-        frames.extend(resolved);
-    }
-    // The innermost frames are the handler's own machinery, down to the kernel's signal trampoline
-    // (`__restore_rt`, where it has a symbol): drop them.
-    let handler_frames = frames
-        .iter()
-        .take(32)
-        .rposition(|f| f.function.as_deref().is_some_and(is_handler_frame))
-        .map_or(0, |i| i + 1);
+/// A captured stack: the handler's frames, then the thread's.
+pub(crate) struct Captured {
+    frames: Vec<usize>,
+    /// Where the thread's own frames start, if the unwinder marked it.
+    interrupted: Option<usize>,
+}
+
+/// Symbolizes a captured stack, from the frame the signal interrupted on.
+pub(crate) fn symbolize(captured: &Captured) -> Vec<super::StackFrame> {
+    let Some(start) = captured.interrupted else { return without_handler(captured) };
+    super::frame::symbolize(&captured.frames[start..])
+}
+
+/// Where the unwinder marked no frame as interrupted: the handler's frames are dropped by what they
+/// are, the capture's own code and crates, down to the signal trampoline (a frame with no symbol,
+/// or `__restore_rt`).
+fn without_handler(captured: &Captured) -> Vec<super::StackFrame> {
+    let mut frames = super::frame::symbolize(&captured.frames);
+    let handler_frames = frames.iter().take(32).rposition(is_handler_frame).map_or(0, |i| i + 1);
     frames.drain(..handler_frames);
     let unnamed = frames.iter().take_while(|f| f.function.is_none()).count();
     frames.drain(..unnamed);
     frames
 }
 
-fn is_handler_frame(name: &str) -> bool {
-    name.starts_with("backtrace::")
-        || name.starts_with("signal_hook_registry::")
-        || name.starts_with("glasswing::diag::stack::")
-        || name.contains("__restore_rt")
-        || name.starts_with("<F as signal_hook_registry")
+fn is_handler_frame(frame: &super::StackFrame) -> bool {
+    let in_file = |part: &str| frame.file.as_deref().is_some_and(|f| f.contains(part));
+    let named = |part: &str| frame.function.as_deref().is_some_and(|f| f.contains(part));
+    in_file("/backtrace-")
+        || in_file("/signal-hook-registry-")
+        || in_file("diag/stack.rs")
+        || named("backtrace::")
+        || named("signal_hook_registry")
+        || named("diag::stack::")
+        || named("__restore_rt")
 }

@@ -13,6 +13,7 @@
 
 use super::clock::{self, Ticks};
 use super::dump_signal::DumpSignal;
+use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
 use super::output::Moment;
 use super::snapshot::{format_location, serialize_nanos};
@@ -43,6 +44,9 @@ const MIN_SCHED_WATCH: Duration = Duration::from_millis(1);
 pub struct LongPoll {
     pub task: Id,
     pub task_name: Option<String>,
+    /// The type of the task's future, as `std::any::type_name` has it, an async fn's or block's
+    /// shown as the fn (`app::reload_config`); `None` if the task was gone when the watchdog looked.
+    pub future: Option<String>,
     /// Where the task was spawned, `file:line:column`.
     pub location: String,
     pub worker: usize,
@@ -52,8 +56,10 @@ pub struct LongPoll {
     pub duration: Duration,
     /// False while the poll still runs.
     pub finished: bool,
-    /// The worker's stack when the watchdog caught the poll running, innermost frame first (empty
-    /// where stacks cannot be captured, or when the poll ended before the watchdog looked).
+    /// The worker's stack when the watchdog caught the poll running, innermost frame first, from
+    /// the frame the signal interrupted down to the thread's start: every frame, std's and the
+    /// runtime's too (empty where stacks cannot be captured, or when the poll ended before the
+    /// watchdog looked).
     pub stack: Vec<StackFrame>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
     /// run but waiting for one (descheduled by the OS), estimated from the OS scheduler's figures
@@ -66,64 +72,54 @@ pub struct LongPoll {
     pub waiting_for_cpu: Option<Duration>,
 }
 
-/// One frame of a captured stack.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
-pub struct StackFrame {
-    pub function: Option<String>,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-}
-
-impl StackFrame {
-    /// The frames at instruction pointer `ip`: several where functions were inlined there, the
-    /// innermost first; none if it has no symbol.
-    pub(crate) fn resolve(ip: usize) -> Vec<StackFrame> {
-        let mut frames = Vec::new();
-        backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
-            frames.push(StackFrame {
-                function: symbol.name().map(|n| format!("{n:#}")),
-                file: symbol.filename().map(|f| f.display().to_string()),
-                line: symbol.lineno(),
-            });
-        });
-        frames
-    }
-}
-
-impl fmt::Display for StackFrame {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.function.as_deref().unwrap_or("<unknown>"))?;
-        if let (Some(file), Some(line)) = (&self.file, self.line) {
-            write!(f, " at {file}:{line}")?;
-        }
-        Ok(())
-    }
-}
-
 impl LongPoll {
-    /// The innermost frame of the stack that is in the program's own code (not in std, the runtime
-    /// or a dependency from the registry): where the poll was blocking.
+    /// The innermost frame of the stack in the program's own code (not std's, the runtime's, the C
+    /// library's or a dependency's): where the poll was blocking. Where the program has no frame on
+    /// the stack (it called into a dependency that blocks, or the program's frames were inlined
+    /// into the runtime's in a build without debug information), the innermost dependency frame.
+    ///
+    /// A function that ends in a call (`fn f() { std::thread::sleep(d) }`) may have made it as a
+    /// tail call, in an optimized build: its frame is gone from the stack, and this is its caller.
     pub fn blocking_frame(&self) -> Option<&StackFrame> {
-        self.stack.iter().find(|f| {
-            let (Some(function), Some(file)) = (&f.function, &f.file) else { return false };
-            // A Rust path (C library frames have none), outside the toolchain and the registry.
-            function.contains("::")
-                && !file.contains("/rustc/")
-                && !file.contains("/.cargo/registry/")
-                && !["glasswing::", "std::", "core::", "alloc::", "<"].iter().any(|p| function.starts_with(p))
+        self.blocking_index().map(|i| &self.stack[i])
+    }
+
+    fn blocking_index(&self) -> Option<usize> {
+        let innermost = |origin| self.stack.iter().position(|f: &StackFrame| f.origin == origin);
+        innermost(FrameOrigin::Program).or_else(|| innermost(FrameOrigin::Dependency))
+    }
+
+    /// `caller → blocking_frame at file:line`: the blocking frame, and the nearest frame of the
+    /// program around it with another name (the async fn that called it, as a rule). Where the
+    /// stack has no frame of the program or a dependency (none was captured, or the program's code
+    /// was inlined into the runtime's in a build without debug information), the task's future.
+    fn where_blocked(&self) -> Option<String> {
+        let Some(at) = self.blocking_index() else { return self.future.as_deref().map(super::frame::short) };
+        let frame = &self.stack[at];
+        let name = frame.short_name();
+        let caller = self.stack[at + 1..]
+            .iter()
+            .filter(|f| f.origin == FrameOrigin::Program)
+            .map(StackFrame::short_name)
+            .find(|n| *n != name);
+        Some(match caller {
+            Some(caller) => format!("{caller} → {}", frame.label()),
+            None => frame.label(),
         })
     }
 
     pub(crate) fn summary(&self) -> String {
+        let task = match &self.task_name {
+            Some(name) => format!("task {} \"{name}\"", self.task),
+            None => format!("task {} (spawned at {})", self.task, self.location),
+        };
         format!(
-            "long poll: task {} ({}) {} {} on worker {}{}{}",
-            self.task,
-            self.task_name.as_deref().unwrap_or(&self.location),
-            if self.finished { "blocked its worker for" } else { "has been blocking its worker for" },
-            super::lints::fmt_duration(self.duration),
+            "long poll: {task} {} worker {} for {}{}{}",
+            if self.finished { "blocked" } else { "has been blocking" },
             self.worker,
-            match self.blocking_frame() {
-                Some(frame) => format!(", in {frame}"),
+            super::lints::fmt_duration(self.duration),
+            match self.where_blocked() {
+                Some(at) => format!(", in {at}"),
                 None => String::new(),
             },
             self.cpu_clause(),
@@ -158,7 +154,7 @@ impl LongPoll {
 }
 
 /// One line: the task, how long it blocked its worker, and where (the innermost frame of the
-/// program's own code in the captured stack).
+/// program's own code in the captured stack, and its caller).
 impl fmt::Display for LongPoll {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.summary())
@@ -380,6 +376,7 @@ fn look_at_workers(
 ) -> bool {
     let now = clock::now();
     let mut busy = false;
+    let mut caught = Vec::new();
     for (index, worker) in diag.workers.iter().enumerate() {
         let seq = worker.poll_seq();
         if seq != w.seen_seq[index] || seq % 2 == 1 {
@@ -445,18 +442,20 @@ fn look_at_workers(
             // So that the poll reads the clock when it ends, for its duration.
             worker.flag_long_poll(active.seq, since);
         }
-        let ips = capture_stack(worker);
+        let captured = capture_stack(worker);
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
-        let mut report =
-            new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        let mut report = new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
         (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
-        // Symbolizing reads debug info (the first time, for up to a second): only now, after
-        // everything that must be read while the poll runs.
-        report.stack = symbolize(&ips);
-        publish(diag, report);
+        caught.push((report, captured));
         w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
+    }
+    // Symbolizing reads debug info (the first time, for up to a second): only now, after every
+    // worker's stack was captured while its poll runs.
+    for (mut report, captured) in caught {
+        report.stack = symbolize(captured);
+        publish(diag, report);
     }
     busy
 }
@@ -472,9 +471,14 @@ fn new_report(
     finished: bool,
     stack: Vec<StackFrame>,
 ) -> LongPoll {
+    let (task_name, future) = match handle.owned().name_and_future_type(task) {
+        Some((name, future)) => (name.map(|n| n.to_string()), Some(super::frame::tidy(future))),
+        None => (None, None),
+    };
     LongPoll {
         task,
-        task_name: handle.owned().task_name(task).map(|n| n.to_string()),
+        task_name,
+        future,
         location: format_location(location),
         worker,
         worker_thread: diag.workers[worker].thread_name(),
@@ -486,9 +490,11 @@ fn new_report(
     }
 }
 
+/// Keeps the report, then announces it: a program that hears of it and takes a snapshot or a dump
+/// at once finds it there.
 fn publish(diag: &RuntimeDiag, report: LongPoll) {
+    push_bounded(&mut diag.long_polls.lock(), report.clone());
     announce(diag, &report);
-    push_bounded(&mut diag.long_polls.lock(), report);
 }
 
 /// Hands a long poll's report (new, or finished) to the program's callback and to the output
@@ -545,42 +551,43 @@ fn active_start(active: &super::worker::ActivePoll, open: &OpenPoll) -> Ticks {
     }
 }
 
-/// The instruction pointers of the worker's stack now (empty if it cannot be captured).
+/// The worker's stack now (`None` if it cannot be captured).
 #[cfg(all(target_os = "linux", not(miri)))]
-fn capture_stack(worker: &WorkerStats) -> Vec<usize> {
+fn capture_stack(worker: &WorkerStats) -> Option<super::stack::Captured> {
     // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
     let guard = worker.lock_thread();
-    let Some(thread) = guard.as_ref() else { return Vec::new() };
-    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT).unwrap_or_default()
+    let thread = guard.as_ref()?;
+    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT)
 }
 
 #[cfg(all(target_os = "linux", not(miri)))]
-fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
-    super::stack::symbolize(ips)
+fn symbolize(captured: Option<super::stack::Captured>) -> Vec<StackFrame> {
+    captured.map_or_else(Vec::new, |c| super::stack::symbolize(&c))
 }
 
 #[cfg(not(all(target_os = "linux", not(miri))))]
-fn capture_stack(_worker: &WorkerStats) -> Vec<usize> {
+fn capture_stack(_worker: &WorkerStats) -> Option<()> {
     let _ = CAPTURE_TIMEOUT;
-    Vec::new()
+    None
 }
 
 #[cfg(not(all(target_os = "linux", not(miri))))]
-fn symbolize(_ips: &[usize]) -> Vec<StackFrame> {
+fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
     Vec::new()
 }
 
 fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
     let (warnings, alive) = super::snapshot::lint_scan(handle);
     w.warned.retain(|(id, _)| alive.contains(id));
-    for warning in warnings {
-        let Some(task) = warning.task else { continue };
-        if w.warned.insert((task, warning.kind)) {
-            if warning.kind == WarningKind::LostWaker {
-                incident(diag, handle, w);
-            }
-            diag.push_warning(warning);
-        }
+    // Each raised once per task.
+    let mut new: Vec<Warning> =
+        warnings.into_iter().filter(|x| x.task.is_some_and(|task| w.warned.insert((task, x.kind)))).collect();
+    if new.iter().any(|x| x.kind == WarningKind::LostWaker) {
+        incident(diag, handle, w);
+    }
+    super::dump::locate(handle, &mut new);
+    for warning in new {
+        diag.push_warning(warning);
     }
 }
 

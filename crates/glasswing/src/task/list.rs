@@ -282,6 +282,22 @@ impl OwnedTasks {
         out
     }
 
+    /// The live task `id`, with a reference of its own, if it is in the list.
+    pub(crate) fn get(&self, id: Id) -> Option<Task> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        let task = shard.iter().find(|task| task.header().id == id)?;
+        task.ref_inc();
+        // SAFETY: the reference just added is the new `Task`'s.
+        Some(unsafe { Task::from_raw(task) })
+    }
+
+    /// The name (if it has one) and the future's type of the live task `id`, if it is in the list.
+    pub(crate) fn name_and_future_type(&self, id: Id) -> Option<(Option<Arc<str>>, &'static str)> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        let task = shard.iter().find(|task| task.header().id == id)?;
+        Some((task.trailer().name.clone(), (task.header().vtable.future_type)()))
+    }
+
     /// The name of the live task `id`, if it is in the list and has one.
     pub(crate) fn task_name(&self, id: Id) -> Option<Arc<str>> {
         let shard = self.shards[id.as_u64() as usize & self.mask].lock();

@@ -25,6 +25,9 @@ pub(crate) struct Vtable {
     pub(crate) trace: unsafe fn(NonNull<Header>) -> bool,
     /// Where the trailer is, from the start of the cell (`Header::trailer`).
     pub(crate) trailer_offset: usize,
+    /// The future's type (`std::any::type_name`), which diagnostics name a task's code by where its
+    /// stack has no frame of it.
+    pub(crate) future_type: fn() -> &'static str,
 }
 
 fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -37,6 +40,7 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         shutdown: harness::shutdown::<F, S>,
         trace: harness::trace::<F, S>,
         trailer_offset: Cell::<F, S>::TRAILER_OFFSET,
+        future_type: std::any::type_name::<F>,
     }
 }
 

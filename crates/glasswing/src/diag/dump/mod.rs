@@ -20,9 +20,11 @@ mod trace;
 pub use trace::trace_leaf;
 pub(crate) use trace::{leaf, trace_root, waker_kept, woke_itself};
 
+use super::frame::{self, FrameOrigin, Line};
 pub(crate) use super::lints::fmt_duration;
 use super::snapshot::{self, TaskSnapshot, TaskState};
 use super::{clock, StackFrame};
+use super::{Warning, WarningKind};
 use crate::runtime::context;
 use crate::scheduler;
 use crate::task::Id;
@@ -63,9 +65,11 @@ pub struct TracedLeaf {
     /// What it waits for, in words: "sleep, 59.80s left", "read on TCP 127.0.0.1:5000 from
     /// 127.0.0.1:41234", "JoinHandle of task 12".
     pub detail: String,
-    /// From the task's root future down to the leaf: the async fns (as `path::to::function`) and
-    /// hand-written futures of the program and its dependencies, with file and line where debug
-    /// information has them. The standard library's and the runtime's own frames are left out.
+    /// From the task's root poll down to the leaf, every frame: the async fns (as
+    /// `path::to::function`) and hand-written futures of the program and its dependencies, and the
+    /// standard library's and the runtime's frames around and between them, each with its
+    /// [`origin`](StackFrame::origin), and with file and line where debug information has them.
+    /// `Display` shows the program's and the dependencies' frames.
     pub frames: Vec<StackFrame>,
 }
 
@@ -146,6 +150,64 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
     Dump { tasks }
 }
 
+/// Adds where each task waits to the lost-waker and stalled warnings among `warnings` (up to
+/// `LOCATE_AT_MOST` of them): for a stalled task, what a trace poll finds, as a dump traces an
+/// idle task; for a lost waker, its future's type only. A lost waker is not polled: nothing would
+/// ever poll it again, so a poll could let it finish (its future may be ready by now, unseen) and
+/// hide the bug the warning is about; and its leaf kept no waker, so a trace poll finds no leaf.
+pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut [Warning]) {
+    let mut cache = HashMap::new();
+    let waiting =
+        warnings.iter_mut().filter(|w| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled));
+    for warning in waiting.take(LOCATE_AT_MOST) {
+        let Some(id) = warning.task else { continue };
+        let Some((_, future)) = handle.owned().name_and_future_type(id) else { continue };
+        let found = match warning.kind {
+            WarningKind::Stalled => handle.owned().get(id).and_then(|task| {
+                let found = {
+                    // User code runs in trace polls: it finds this runtime as the current one.
+                    let _current = context::set_current(handle);
+                    trace::trace_task(task.raw())
+                };
+                // Our reference goes here, outside any lock: it may be the task's last.
+                drop(task);
+                found
+            }),
+            _ => None,
+        };
+        let leaves: Option<Vec<TracedLeaf>> =
+            found.map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
+        warning.add_where_it_waits(leaves.as_deref(), &frame::tidy(future));
+    }
+}
+
+/// Warnings located per call of `locate`: each costs a trace poll and symbolizing, and a snapshot
+/// locates its warnings each time it is taken.
+const LOCATE_AT_MOST: usize = 16;
+
+impl TracedLeaf {
+    /// `waits in serve → read_request at src/main.rs:12 on: read on TCP ...`: the chain of the
+    /// program's functions, the innermost with where it is, and the leaf.
+    pub(crate) fn summary(&self) -> String {
+        let mut names: Vec<String> = Vec::new();
+        let program: Vec<&StackFrame> =
+            self.frames.iter().filter(|f| f.origin == FrameOrigin::Program).collect();
+        for frame in &program {
+            let name = frame.short_name();
+            if names.last() != Some(&name) {
+                names.push(name);
+            }
+        }
+        if let (Some(last), Some(innermost)) = (names.last_mut(), program.last()) {
+            *last = innermost.label();
+        }
+        match names.is_empty() {
+            true => format!("waits on: {}", self.detail),
+            false => format!("waits in {} on: {}", names.join(" → "), self.detail),
+        }
+    }
+}
+
 impl Dump {
     /// The dump as JSON: every task, with its record, leaves, frames and stack.
     pub fn to_json(&self) -> String {
@@ -159,9 +221,12 @@ impl Dump {
 }
 
 impl TaskDump {
-    /// The names of the functions in its chains, root first (one leaf after another).
+    /// The names of the program's and its dependencies' functions in its chains, root first (one
+    /// leaf after another).
     pub fn functions(&self) -> impl Iterator<Item = &str> {
-        self.waits_on.iter().flat_map(|l| l.frames.iter().filter_map(|f| f.function.as_deref()))
+        self.waits_on.iter().flat_map(|l| {
+            l.frames.iter().filter(|f| f.origin.is_shown()).filter_map(|f| f.function.as_deref())
+        })
     }
 
     /// What `Display` draws of the task but its leaves' details; tasks with the same key are
@@ -172,7 +237,7 @@ impl TaskDump {
             state: self.task.state,
             location: &self.task.location,
             leaves,
-            stack: program_frames(&self.stack),
+            stack: self.stack.iter().filter(|f| f.origin.is_shown()).collect(),
         }
     }
 }
@@ -183,13 +248,6 @@ struct GroupKey<'a> {
     location: &'a str,
     leaves: Vec<(LeafKind, Vec<&'a StackFrame>)>,
     stack: Vec<&'a StackFrame>,
-}
-
-/// The frames of a watchdog stack that are the program's (not std's, not the runtime's), root first.
-fn program_frames(stack: &[StackFrame]) -> Vec<&StackFrame> {
-    let mut frames: Vec<&StackFrame> = stack.iter().filter(|f| trace::is_task_frame(f)).collect();
-    frames.reverse();
-    frames
 }
 
 /// A tree per group of tasks with identical chains, the most common first.
@@ -217,6 +275,11 @@ impl fmt::Display for Dump {
         for group in groups {
             writeln!(f)?;
             write_group(f, &group)?;
+        }
+        let frames =
+            self.tasks.iter().flat_map(|t| t.waits_on.iter().flat_map(|l| &l.frames).chain(&t.stack));
+        if frame::lacks_lines(frames) {
+            writeln!(f, "\n{}", frame::NO_LINES_NOTE)?;
         }
         Ok(())
     }
@@ -261,7 +324,7 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
     // The leaves as paths of labels, merged into a tree.
     let mut tree: Vec<Node> = Vec::new();
     for (i, leaf) in first.waits_on.iter().enumerate() {
-        let mut path: Vec<String> = leaf.frames.iter().map(label).collect();
+        let mut path: Vec<String> = between_the_ends(frame::fold(&leaf.frames)).iter().map(line).collect();
         let others =
             group.iter().filter(|t| t.waits_on.get(i).is_some_and(|l| l.detail != leaf.detail)).count();
         path.push(match others {
@@ -270,11 +333,26 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
         });
         insert(&mut tree, &path);
     }
-    let stack = program_frames(&first.stack);
-    if !stack.is_empty() {
-        let mut path: Vec<String> = stack.iter().map(|f| label(&trace::tidy_frame(f))).collect();
-        let innermost = first.stack.first().map_or_else(|| "<unknown>".to_string(), label);
-        path.push(format!("blocking its worker, in {innermost} (stack captured by the watchdog)"));
+    if !first.stack.is_empty() {
+        // Root first, as the chains are.
+        let stack: Vec<StackFrame> = first.stack.iter().rev().cloned().collect();
+        let mut lines = frame::fold(&stack);
+        let innermost = match lines.last() {
+            Some(Line::Folded(_)) => match lines.pop() {
+                Some(Line::Folded(run)) => Some(run),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut path: Vec<String> = between_the_ends(lines).iter().map(line).collect();
+        path.push(match innermost {
+            Some(run) => format!(
+                "blocking its worker in {} ({}; stack captured by the watchdog)",
+                run.entry(false).unwrap_or_else(|| "<unknown>".to_string()),
+                run.count()
+            ),
+            None => "blocking its worker here (stack captured by the watchdog)".to_string(),
+        });
         insert(&mut tree, &path);
     }
     if tree.is_empty() {
@@ -291,21 +369,26 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
     render(f, &tree, "  ")
 }
 
-/// A frame as `Display` prints it: the function, then where, with the path shortened to what
-/// tells files apart (relative to the working directory; a registry crate's from its name on).
-fn label(frame: &StackFrame) -> String {
-    let function = frame.function.as_deref().unwrap_or("<unknown>");
-    let (Some(file), Some(line)) = (&frame.file, frame.line) else { return function.to_string() };
-    let cwd = std::env::current_dir().ok();
-    let mut short = file.as_str();
-    if let Some(rest) = cwd.as_ref().and_then(|d| file.strip_prefix(&*d.to_string_lossy())) {
-        short = rest.trim_start_matches('/');
-    } else if let Some(at) = file.find("/registry/src/") {
-        // `.../registry/src/<index>/<crate>-<version>/src/...`
-        let rest = &file[at + "/registry/src/".len()..];
-        short = rest.split_once('/').map_or(rest, |(_, crate_path)| crate_path);
+/// The lines of a folded chain, root first, without the runs of frames at either end: the
+/// runtime's poll of the task at the root, and at the leaf the leaf's own code, which `waits on:`
+/// describes.
+fn between_the_ends(mut lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
+    if matches!(lines.last(), Some(Line::Folded(_))) {
+        lines.pop();
     }
-    format!("{function} at {short}:{line}")
+    if matches!(lines.first(), Some(Line::Folded(_))) {
+        lines.remove(0);
+    }
+    lines
+}
+
+/// A line of a chain as `Display` prints it: a frame's function and where, with the path
+/// shortened to what tells files apart, or a run of frames folded into a count.
+fn line(line: &Line<'_>) -> String {
+    match line {
+        Line::Frame(frame) => frame.label(),
+        Line::Folded(run) => run.to_string(),
+    }
 }
 
 struct Node {

@@ -22,9 +22,12 @@
 //! So no wakeup is lost: whatever the trace poll reaches either waits as an ordinary poll would or
 //! has the task run again, and a wake that comes during the trace poll is handed on as after any
 //! poll (`Harness::trace`). The stack is captured as instruction pointers only, up to the task's
-//! root poll (`trace_root`); symbolizing waits until every task is traced (`symbolize`).
+//! root poll (`trace_root`); symbolizing waits until every task is traced (`symbolize`). Both ends
+//! of the capture are found by address (the capture's own function, `trace_root`), so they hold
+//! at every debug-information level.
 
 use super::{LeafKind, TracedLeaf};
+use crate::diag::frame::{self, FrameOrigin};
 use crate::diag::StackFrame;
 use crate::task::core::Header;
 use crate::task::waker::{self, WakerRef};
@@ -167,15 +170,19 @@ pub(crate) fn woke_itself(yielded: bool) {
 #[cold]
 #[inline(never)]
 fn capture(kind: LeafKind, detail: String) {
-    let mut ips = Vec::with_capacity(32);
+    let mut frames = Vec::with_capacity(32);
     let root = trace_root as *const () as usize;
     backtrace::trace(|frame| {
-        if frame.symbol_address() as usize == root {
-            return false;
-        }
-        ips.push(frame.ip() as usize);
-        ips.len() < MAX_FRAMES
+        let function = frame.symbol_address() as usize;
+        frames.push((frame.ip() as usize, function));
+        function != root && frames.len() < MAX_FRAMES
     });
+    // The walk starts in the `backtrace` crate and in this function: the task's frames start at
+    // its caller. Found by address, which needs no name from the debug information.
+    let this = capture as *const () as usize;
+    let start = frames.iter().position(|&(_, function)| function == this).map_or(0, |i| i + 1);
+    let end = frames.iter().position(|&(_, function)| function == root).unwrap_or(frames.len());
+    let ips = frames[start..end.max(start)].iter().map(|&(ip, _)| ip).collect();
     FOUND.with_borrow_mut(|found| found.push(CapturedLeaf { kind, detail, ips }));
 }
 
@@ -209,77 +216,31 @@ pub(crate) fn trace_task(task: crate::task::raw::RawTask) -> Option<Vec<Captured
     traced.then_some(found)
 }
 
-/// Turns captured leaves into frames, root first, keeping the frames of the program and its
-/// dependencies (not std's, nor the runtime's own). `cache` holds what each address resolved to.
+/// Turns a captured leaf into frames, root first: every frame from the task's root poll to the
+/// leaf (`TracedLeaf::frames`). `cache` holds what each address resolved to.
 pub(crate) fn symbolize(leaf: CapturedLeaf, cache: &mut HashMap<usize, Vec<StackFrame>>) -> TracedLeaf {
     let mut frames = Vec::new();
     for ip in leaf.ips {
         let resolved = cache.entry(ip).or_insert_with(|| StackFrame::resolve(ip));
         frames.extend(resolved.iter().cloned());
     }
-    // Should the root's address not have matched (no unwind table entry for it), its name does.
-    if let Some(root) = frames
-        .iter()
-        .position(|f| f.function.as_deref().is_some_and(|n| n.contains("diag::dump::trace::trace_root")))
-    {
-        frames.truncate(root);
-    }
-    frames.retain(is_task_frame);
-    let frames: Vec<StackFrame> = frames.iter().rev().map(tidy_frame).collect();
-    let detail = match (leaf.kind, frames.last()) {
-        (LeafKind::WakerKept, Some(innermost)) => {
-            format!("kept the waker in {}", innermost.function.as_deref().unwrap_or("<unknown>"))
-        }
+    // Should an address not have matched (no unwind table entry for a function), the names do:
+    // the walk's own frames at the start, the root at the end.
+    let root = frames.iter().position(|f| {
+        f.origin == FrameOrigin::Runtime && f.function.as_deref().is_some_and(|n| n.ends_with("trace_root"))
+    });
+    frames.truncate(root.unwrap_or(frames.len()));
+    let walk = frames.iter().take_while(|f| {
+        f.file.as_deref().is_some_and(|p| p.contains("/backtrace-"))
+            || f.function.as_deref().is_some_and(|n| n.starts_with("backtrace::"))
+    });
+    frames.drain(..walk.count());
+    frame::name_task_futures(&mut frames);
+    frames.reverse();
+    let detail = match (leaf.kind, frames.iter().rev().find(|f| f.origin.is_shown())) {
+        (LeafKind::WakerKept, Some(innermost)) => format!("kept the waker in {}", innermost.label()),
         (LeafKind::WakerKept, None) => "kept the waker".to_string(),
         _ => leaf.detail,
     };
     TracedLeaf { kind: leaf.kind, detail, frames }
-}
-
-/// Whether a frame belongs to the task's own chain: not the standard library's glue (`Pin`, `Box`,
-/// `catch_unwind`), not the runtime's (the poll harness, its leaves, this capture).
-pub(super) fn is_task_frame(frame: &StackFrame) -> bool {
-    let Some(name) = frame.function.as_deref() else { return false };
-    // A Rust path: not the C library's frames (`clone3`, `syscall`) nor the toolchain's own
-    // (`__rust_try`).
-    if !name.contains("::") {
-        return false;
-    }
-    let name = name.trim_start_matches('<');
-    !["std::", "core::", "alloc::", "backtrace::", "glasswing::"].iter().any(|p| name.starts_with(p))
-}
-
-/// The frame with its function's name tidied (see `tidy`).
-pub(super) fn tidy_frame(frame: &StackFrame) -> StackFrame {
-    StackFrame { function: frame.function.as_deref().map(tidy), ..frame.clone() }
-}
-
-/// An async fn's body is a closure of the fn (`path::to::f::{{closure}}`, or `{closure#0}` in v0
-/// symbol names): shown as `path::to::f`. `as core::future::future::Future>::poll` is shortened to
-/// `as Future>::poll`.
-fn tidy(name: &str) -> String {
-    let mut name = name;
-    loop {
-        if let Some(outer) = name.strip_suffix("::{{closure}}") {
-            name = outer;
-        } else if let Some((outer, _)) = name.rsplit_once("::{closure#").filter(|(_, n)| n.ends_with('}')) {
-            name = outer;
-        } else {
-            break;
-        }
-    }
-    name.replace(" as core::future::future::Future>", " as Future>")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_async_fn_body_is_shown_as_the_fn() {
-        assert_eq!(super::tidy("app::serve::{{closure}}::{{closure}}"), "app::serve");
-        assert_eq!(super::tidy("app::serve::{closure#0}"), "app::serve");
-        assert_eq!(
-            super::tidy("<app::Recv as core::future::future::Future>::poll"),
-            "<app::Recv as Future>::poll"
-        );
-    }
 }
