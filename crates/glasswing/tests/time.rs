@@ -1,6 +1,8 @@
-//! Time as a user sees it: sleeps fire in order and never early, dropped sleeps never fire, resets,
-//! timeouts, intervals and their missed-tick behaviors, paused time that jumps, timers from other
-//! threads, bursts of timers in one millisecond, and shutdown with timers pending.
+//! Time as a user sees it: sleeps fire in order and never early (also years away, past the wheel's
+//! horizon), deadlines already passed complete at once, dropped sleeps never fire, resets, timeouts,
+//! intervals and their missed-tick behaviors, durations too large to add, paused time that jumps,
+//! timers from other threads, bursts of timers in one millisecond, and shutdown with timers pending.
+//! Several tests follow one of Tokio's own (named in each).
 
 mod support;
 
@@ -351,5 +353,158 @@ fn paused_time_waits_for_blocking_work_instead_of_jumping() {
         std::thread::spawn(move || release_tx.send(()).unwrap());
         let res = time::timeout(Duration::from_secs(1), job).await;
         assert_eq!(res.expect("timed out while blocking work was in flight").unwrap(), 7);
+    });
+}
+
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+#[test]
+fn a_deadline_beyond_the_wheel_fires_at_that_deadline_not_earlier() {
+    // The wheel reaches about 2.2 years ahead; a later deadline waits there and is filed again when
+    // that point is reached, until its own time comes (Tokio's `time_sleep::long_sleeps`).
+    let rt = paused();
+    rt.block_on(async {
+        let deadline = Instant::now() + YEAR * 10;
+        time::sleep_until(deadline).await;
+        let now = Instant::now();
+        assert!(now >= deadline, "a ten-year sleep ended {:?} early", deadline - now);
+        assert!(now <= deadline + MS, "ended {:?} late", now - deadline);
+    });
+}
+
+#[test]
+fn long_sleeps_one_after_another() {
+    // Tokio's `time_sleep::multi_long_sleeps`: the wheel has moved on by years when the last,
+    // ten-year sleep is registered.
+    let rt = paused();
+    rt.block_on(async {
+        for _ in 0..5 {
+            time::sleep(YEAR).await;
+        }
+        let deadline = Instant::now() + YEAR * 10;
+        time::sleep_until(deadline).await;
+        assert!(Instant::now() >= deadline);
+    });
+}
+
+#[test]
+fn a_timeout_of_duration_max_survives_years_of_advance() {
+    // Tokio's `time_timeout::very_large_timeout`: advancing by ten years passes the wheel's horizon
+    // several times over, and the timeout is still pending.
+    let rt = paused();
+    rt.block_on(async {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        let mut fut = time::timeout(Duration::MAX, rx);
+        assert!(futures::poll!(&mut fut).is_pending());
+        for _ in 0..4 {
+            time::advance(YEAR * 3).await;
+            assert!(futures::poll!(&mut fut).is_pending(), "timed out after {:?}", Instant::now());
+        }
+        tx.send(()).unwrap();
+        assert_eq!(fut.await, Ok(Ok(())));
+    });
+}
+
+#[test]
+fn a_deadline_at_or_before_now_completes_on_the_first_poll() {
+    // `advance` moves the clock with no timer due, so no wheel looks at the new time; a deadline at
+    // or before it must still be ready at the first poll, not wait for the next timer pass.
+    let rt = paused();
+    rt.block_on(async {
+        time::advance(MS * 10).await;
+        let now = Instant::now();
+        assert!(futures::poll!(time::sleep_until(now)).is_ready(), "sleep_until(now)");
+        assert!(futures::poll!(time::sleep_until(now - MS * 3)).is_ready(), "a deadline in the past");
+        let err = futures::poll!(time::timeout_at(now, std::future::pending::<()>()));
+        assert!(matches!(err, Poll::Ready(Err(_))), "timeout_at(now) on a pending future: {err:?}");
+
+        // Tokio's `time_timeout::deadline_now_elapses`: created at `now`, first polled 1 ms later.
+        let mut fut = time::timeout_at(Instant::now(), std::future::pending::<()>());
+        time::advance(MS).await;
+        assert!(futures::poll!(&mut fut).is_ready());
+
+        // A pending sleep moved to a deadline that already passed is ready at its next poll.
+        let mut sleep = time::sleep(MS * 100);
+        assert!(futures::poll!(&mut sleep).is_pending());
+        time::advance(MS * 5).await;
+        Pin::new(&mut sleep).reset(Instant::now() - MS);
+        assert!(futures::poll!(&mut sleep).is_ready(), "reset into the past");
+    });
+}
+
+/// One poll of `interval.poll_tick`, with the task's waker.
+async fn poll_tick(interval: &mut time::Interval) -> Poll<Instant> {
+    std::future::poll_fn(|cx| Poll::Ready(interval.poll_tick(cx))).await
+}
+
+#[test]
+fn the_tick_after_reset_immediately_is_ready() {
+    // Tokio's `time_interval::reset_immediately`.
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        time::advance(MS).await;
+        let mut interval = time::interval_at(start, MS * 300);
+        assert_eq!(poll_tick(&mut interval).await, Poll::Ready(start));
+        assert!(poll_tick(&mut interval).await.is_pending());
+        time::advance(MS * 100).await;
+        assert!(poll_tick(&mut interval).await.is_pending());
+        time::advance(MS * 200).await;
+        assert_eq!(poll_tick(&mut interval).await, Poll::Ready(start + MS * 300));
+        assert!(poll_tick(&mut interval).await.is_pending());
+        time::advance(MS * 100).await;
+        assert!(poll_tick(&mut interval).await.is_pending());
+
+        interval.reset_immediately();
+        assert_eq!(poll_tick(&mut interval).await, Poll::Ready(start + MS * 401));
+        assert!(poll_tick(&mut interval).await.is_pending());
+        time::advance(MS * 300).await;
+        assert_eq!(poll_tick(&mut interval).await, Poll::Ready(start + MS * 701));
+    });
+}
+
+#[test]
+fn periods_and_durations_too_large_to_add_saturate() {
+    let rt = paused();
+    rt.block_on(async {
+        let mut interval = time::interval(Duration::MAX);
+        interval.tick().await;
+        assert!(futures::poll!(Box::pin(interval.tick())).is_pending());
+        interval.reset();
+        assert!(futures::poll!(Box::pin(interval.tick())).is_pending());
+
+        // A late first tick takes each missed-tick behavior's path, each adding the period.
+        for behavior in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+            let start = Instant::now();
+            time::advance(MS * 50).await;
+            let mut interval = time::interval_at(start, Duration::MAX);
+            interval.set_missed_tick_behavior(behavior);
+            assert_eq!(interval.tick().await, start, "{behavior:?}");
+            assert!(futures::poll!(Box::pin(interval.tick())).is_pending(), "{behavior:?}");
+        }
+
+        let mut sleep = time::sleep(Duration::MAX);
+        assert!(futures::poll!(&mut sleep).is_pending());
+        assert!(futures::poll!(time::timeout(Duration::MAX, std::future::ready(1))).is_ready());
+    });
+}
+
+#[test]
+fn is_elapsed_is_false_until_the_timer_fires() {
+    // Tokio's `time_sleep::is_elapsed`, and a deadline that passed before the first poll: Tokio
+    // says elapsed only once the timer has fired, which takes a poll.
+    let rt = paused();
+    rt.block_on(async {
+        let mut sleep = time::sleep(MS * 10);
+        assert!(!sleep.is_elapsed());
+        assert!(futures::poll!(&mut sleep).is_pending());
+        assert!(!sleep.is_elapsed());
+        (&mut sleep).await;
+        assert!(sleep.is_elapsed());
+
+        let mut past = time::sleep_until(Instant::now() - MS);
+        assert!(!past.is_elapsed(), "elapsed before it was ever polled");
+        assert!(futures::poll!(&mut past).is_ready());
+        assert!(past.is_elapsed());
     });
 }

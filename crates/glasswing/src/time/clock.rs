@@ -89,7 +89,9 @@ impl Clock {
     pub(crate) fn advance(&self, by: Duration) {
         let mut paused = self.lock();
         let frozen = paused.as_mut().expect("time::advance() requires paused time: call time::pause() first");
-        *frozen += by;
+        *frozen = frozen.checked_add(by).unwrap_or_else(|| {
+            panic!("time::advance({by:?}) moves the clock past what an `Instant` can hold; advance by less")
+        });
     }
 
     /// Moves paused time forward to `to`, if that is later; does nothing when not paused.

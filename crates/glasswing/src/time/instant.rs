@@ -54,8 +54,17 @@ impl Instant {
         self.std.checked_sub(duration).map(Instant::from_std)
     }
 
+    /// `self + by`, or where that is past what `Instant` can hold (`Duration::MAX` periods and
+    /// timeouts), [`Instant::far_future`]: a deadline that never comes rather than an overflow panic, as
+    /// in Tokio. Inline: `sleep` and `timeout` are instantiated in the user's crate, where a call to
+    /// this cost ~6 instructions per timer.
+    #[inline]
+    pub(crate) fn saturating_add(self, by: Duration) -> Instant {
+        self.checked_add(by).unwrap_or_else(Instant::far_future)
+    }
+
     /// An instant so far ahead that no timer reaches it; used to clamp overflowing deadlines.
-    pub(crate) fn far_future() -> Instant {
+    fn far_future() -> Instant {
         // About 30 years: past the wheel's horizon, far from overflowing any platform's Instant.
         Instant::now() + Duration::from_secs(86_400 * 365 * 30)
     }

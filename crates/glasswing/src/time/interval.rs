@@ -42,12 +42,13 @@ pub enum MissedTickBehavior {
 impl MissedTickBehavior {
     fn next_timeout(self, timeout: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => timeout + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => timeout.saturating_add(period),
+            MissedTickBehavior::Delay => now.saturating_add(period),
             MissedTickBehavior::Skip => {
                 let behind = now.duration_since(timeout).as_nanos();
-                let into_period = (behind % period.as_nanos()) as u64;
-                now + period - Duration::from_nanos(into_period)
+                // Less than `period`, so it fits wherever `period` does.
+                let into_period = Duration::from_nanos((behind % period.as_nanos()) as u64);
+                now.saturating_add(period - into_period)
             }
         }
     }
@@ -79,7 +80,7 @@ impl Interval {
         let next = if now.duration_since(scheduled) > LATE_THRESHOLD {
             self.missed_tick_behavior.next_timeout(scheduled, now, self.period)
         } else {
-            scheduled + self.period
+            scheduled.saturating_add(self.period)
         };
         Pin::new(&mut self.delay).reset(next);
         Poll::Ready(scheduled)
@@ -87,7 +88,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        Pin::new(&mut self.delay).reset(Instant::now() + self.period);
+        Pin::new(&mut self.delay).reset(Instant::now().saturating_add(self.period));
     }
 
     /// Restarts the schedule with a tick right away.

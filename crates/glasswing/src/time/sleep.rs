@@ -19,7 +19,7 @@ use std::time::Duration;
 /// Waits until `duration` has passed.
 ///
 /// The wait is at least `duration`, rounded up to the timer wheel's 1 ms resolution. A duration too
-/// large to represent is clamped to the wheel's horizon (about two years), never a panic.
+/// large to add to the current instant (`Duration::MAX`) waits about 30 years instead of panicking.
 ///
 /// ```
 /// # glasswing::runtime::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
@@ -28,8 +28,7 @@ use std::time::Duration;
 /// # });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = Instant::now().checked_add(duration).unwrap_or_else(Instant::far_future);
-    Sleep::new(deadline)
+    Sleep::new(Instant::now().saturating_add(duration))
 }
 
 /// Waits until `deadline`.
@@ -47,7 +46,7 @@ pub struct Sleep {
 enum State {
     /// Not polled since creation or the last `reset`.
     Unregistered,
-    /// `tick` is the deadline in the wheel's ticks (before any clamping), for the lock-free check.
+    /// `tick` is the deadline in the wheel's ticks, for the lock-free check.
     Registered { handle: Arc<TimeHandle>, entry: TimerEntry, tick: u64 },
     /// The deadline had passed when it was first polled.
     Elapsed,
@@ -63,10 +62,12 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the deadline has been reached (and, once polled, the timer fired).
+    /// Whether the timer has fired. A `Sleep` registers its timer when polled: the first time, and after
+    /// a `reset` that had no pending timer to move. Until then it is not elapsed, whatever its deadline
+    /// (as in Tokio, where only a fired timer is elapsed).
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
-            State::Unregistered => self.deadline <= Instant::now(),
+            State::Unregistered => false,
             State::Registered { handle, entry, tick } => handle.is_fired(*entry, *tick),
             State::Elapsed => true,
         }

@@ -12,8 +12,7 @@ use std::time::Duration;
 /// returned. The future is polled before the deadline is checked, so `timeout(Duration::ZERO, ready)`
 /// is `Ok`.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    let deadline = Instant::now().checked_add(duration).unwrap_or_else(Instant::far_future);
-    timeout_at(deadline, future)
+    timeout_at(Instant::now().saturating_add(duration), future)
 }
 
 /// Requires `future` to complete before `deadline`.

@@ -34,11 +34,13 @@
 //!   `elapsed` only in lower bits: they are re-filed ("cascade") into a lower level. Each timer cascades
 //!   at most five times in its life, whatever its duration.
 //!
-//! The top level has no level above it, so deadlines are clamped to at most [`Wheel::MAX_DURATION`]
-//! ticks ahead, less than one full turn of level 5. A deadline past the next multiple of `64^6` then
-//! lands in a level-5 slot at or "behind" the current one, and is read as one turn later: level 5 is a
-//! ring, and the search for the next occupied slot starts just after `elapsed`'s slot so that such a
-//! slot comes last, not first.
+//! The top level has no level above it, so an entry is *filed* at most [`Wheel::MAX_DURATION`] ticks
+//! ahead, less than one full turn of level 5. A filed tick past the next multiple of `64^6` then lands
+//! in a level-5 slot at or "behind" the current one, and is read as one turn later: level 5 is a ring,
+//! and the search for the next occupied slot starts just after `elapsed`'s slot so that such a slot
+//! comes last, not first. Filing is clamped, the deadline is not: the entry keeps its own deadline, so
+//! when time reaches the slot it was filed in it is filed again, up to `MAX_DURATION` further on, like
+//! any cascade; it fires only when its deadline comes, however many years away.
 //!
 //! # Lists and bitmasks
 //!
@@ -122,7 +124,8 @@ enum State {
 /// two words, the rest is the deadline and four `u32`-sized fields).
 #[derive(Debug)]
 struct Entry {
-    /// The tick at which the timer fires, already clamped to `elapsed + MAX_DURATION`.
+    /// The tick at which the timer fires. Where it is filed may be earlier (clamped to the wheel's
+    /// horizon, see [`Wheel::link`]), never later.
     deadline: u64,
     /// `None` while free: a fired timer's waker moves out to the caller, which drops the task reference
     /// as soon as the wake is done rather than when the `Sleep` is dropped.
@@ -156,9 +159,10 @@ pub(crate) struct Wheel {
 }
 
 impl Wheel {
-    /// The furthest ahead of `elapsed` a deadline may be, in ticks: one less than a full turn of the top
-    /// level. Any more and a top-level slot could hold deadlines from two different turns, which no
+    /// The furthest ahead of `elapsed` an entry is filed, in ticks: one less than a full turn of the top
+    /// level. Any more and a top-level slot could hold entries from two different turns, which no
     /// bitmask can tell apart; this way a slot at or behind `elapsed`'s is always exactly one turn ahead.
+    /// A later deadline is filed here and filed again when time gets there.
     pub(crate) const MAX_DURATION: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
 
     pub(crate) fn new() -> Wheel {
@@ -194,13 +198,12 @@ impl Wheel {
     /// Registers a timer firing at tick `deadline`.
     ///
     /// A deadline at or before `elapsed` is refused with `Err(Elapsed)` (nothing is allocated; the caller
-    /// treats the timer as fired). A deadline beyond `elapsed + MAX_DURATION` is clamped to it: the
-    /// timer fires then, and its owner is expected to re-register for the remainder.
+    /// treats the timer as fired). Any later deadline is kept as it is, however far: beyond the wheel's
+    /// horizon the timer waits at the horizon and is filed again from there (see [`Wheel::link`]).
     pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Result<TimerKey, InsertError> {
         if deadline <= self.elapsed {
             return Err(InsertError::Elapsed);
         }
-        let deadline = self.clamp(deadline);
         let index = self.alloc(deadline, waker);
         self.link(index, deadline);
         self.pending += 1;
@@ -219,7 +222,6 @@ impl Wheel {
             self.release(index);
             return false;
         }
-        let deadline = self.clamp(deadline);
         self.slab[index as usize].deadline = deadline;
         self.link(index, deadline);
         true
@@ -242,7 +244,7 @@ impl Wheel {
         self.live(key).is_none()
     }
 
-    /// The timer's deadline, as clamped when it was registered.
+    /// The timer's deadline.
     ///
     /// # Panics
     ///
@@ -376,10 +378,6 @@ impl Wheel {
         debug_assert!(self.slab.is_empty() && self.pending == 0);
     }
 
-    fn clamp(&self, deadline: u64) -> u64 {
-        deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION))
-    }
-
     /// The slab index of the pending entry named by `key`.
     fn live(&self, key: TimerKey) -> Option<u32> {
         let entry = self.slab.get(key.index as usize)?;
@@ -437,11 +435,14 @@ impl Wheel {
         waker
     }
 
-    /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`.
+    /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`. A deadline
+    /// beyond the horizon is filed at `elapsed + MAX_DURATION`: when `advance` reaches that slot, the
+    /// entry's deadline is still ahead, so it is filed again instead of firing.
     fn link(&mut self, index: u32, deadline: u64) {
         debug_assert!(deadline > self.elapsed);
-        let level = level_for(self.elapsed, deadline);
-        let slot = ((deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
+        let filed = deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION));
+        let level = level_for(self.elapsed, filed);
+        let slot = ((filed >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
         let list = level * SLOTS + slot;
         let old_head = self.heads[list];
         if old_head != NIL {
@@ -543,24 +544,36 @@ mod tests {
     }
 
     /// `next_expiration` recomputed by walking every entry instead of reading the bitmasks: the start of
-    /// the slot each pending entry sits in, computed from its deadline alone.
+    /// the slot each pending entry sits in.
     fn brute_next_expiration(wheel: &Wheel) -> Option<u64> {
         wheel
             .slab
             .iter()
             .filter_map(|entry| match entry.state {
                 State::Pending { list: PROCESSING } => Some(wheel.elapsed),
-                State::Pending { list } => {
-                    let slot_range = 1u64 << (LEVEL_BITS * (list as u32 / SLOTS as u32));
-                    Some(entry.deadline & !(slot_range - 1))
-                }
+                State::Pending { list } => Some(slot_start(wheel, list as usize)),
                 _ => None,
             })
             .min()
     }
 
+    /// The first tick of slot list `list` after `elapsed`: later in the current turn of its level, or
+    /// (the top level only) in the next turn.
+    fn slot_start(wheel: &Wheel, list: usize) -> u64 {
+        let (level, slot) = (list / SLOTS, (list % SLOTS) as u64);
+        let shift = LEVEL_BITS * level as u32;
+        let level_range = 1u64 << (shift + LEVEL_BITS);
+        let start = (wheel.elapsed & !(level_range - 1)) + (slot << shift);
+        if start <= wheel.elapsed {
+            start + level_range
+        } else {
+            start
+        }
+    }
+
     /// Walks every list: links agree both ways, occupied bits match non-empty lists, every entry is in
-    /// the list its deadline calls for, and the pending count is right.
+    /// the list its deadline calls for (or, past the horizon, in a top-level slot that starts no later
+    /// than its deadline), and the pending count is right.
     fn check_invariants(wheel: &Wheel) {
         let mut linked = 0;
         for list in 0..LISTS {
@@ -574,7 +587,15 @@ mod tests {
                     assert!(entry.deadline > wheel.elapsed);
                     let level = level_for(wheel.elapsed, entry.deadline);
                     let slot = (entry.deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK;
-                    assert_eq!(list, level * SLOTS + slot as usize, "entry filed in the wrong slot");
+                    let exact = level * SLOTS + slot as usize;
+                    if list / SLOTS == LEVELS - 1 && list != exact {
+                        // Filed at the horizon of an earlier `elapsed`: it must be looked at again
+                        // before its deadline.
+                        let start = slot_start(wheel, list);
+                        assert!(start > wheel.elapsed && start <= entry.deadline, "horizon entry at {start}");
+                    } else {
+                        assert_eq!(list, exact, "entry filed in the wrong slot");
+                    }
                 }
                 linked += 1;
                 prev = cursor;
@@ -922,22 +943,41 @@ mod tests {
     }
 
     #[test]
-    fn deadlines_beyond_max_duration_are_clamped() {
+    fn deadlines_beyond_the_horizon_fire_at_their_deadline() {
         for start in [0, 777, (1 << 36) - 1, 5 << 36] {
             let mut wheel = Wheel::new();
             advance_all(&mut wheel, start);
-            let (count, waker) = counter();
-            let key = wheel.insert(u64::MAX, waker.clone()).unwrap();
             let max = start + Wheel::MAX_DURATION;
-            assert_eq!(wheel.deadline(key), max);
-            let other = wheel.insert(start + (1 << 40), waker).unwrap();
-            assert_eq!(wheel.deadline(other), max);
-            assert!(wheel.reset(other, start + Wheel::MAX_DURATION + 1));
-            assert_eq!(wheel.deadline(other), max);
+            let never = wheel.insert(u64::MAX, counter().1).unwrap();
+            let deadlines = [max + 1, start + (1 << 40), max + 1_000_000, max + (1 << 30) + 3];
+            let mut keys: Vec<_> =
+                deadlines[..3].iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+            // And one moved past the horizon by `reset`.
+            let moved = wheel.insert(start + 10, counter().1).unwrap();
+            assert!(wheel.reset(moved, deadlines[3]));
+            keys.push(moved);
+            for (&key, &deadline) in keys.iter().zip(&deadlines) {
+                assert_eq!(wheel.deadline(key), deadline, "the deadline is kept, not clamped");
+            }
+            assert_eq!(wheel.deadline(never), u64::MAX);
             check_invariants(&wheel);
-            assert_eq!(advance_all(&mut wheel, max - 1), 0);
-            assert_eq!(advance_all(&mut wheel, max), 2);
-            assert_eq!(count.get(), 2);
+
+            // Stepping only to the ticks `next_expiration` names, each timer fires exactly at its
+            // deadline: it waits at the horizon and is filed again from there, never fired early.
+            let mut steps = 0;
+            while keys.iter().any(|&k| !wheel.is_fired(k)) {
+                let next = wheel.next_expiration().unwrap();
+                let mut wakers = Vec::new();
+                assert!(wheel.advance(next, &mut wakers, usize::MAX));
+                check_invariants(&wheel);
+                for (&key, &deadline) in keys.iter().zip(&deadlines) {
+                    assert_eq!(wheel.is_fired(key), deadline <= next, "timer due at {deadline}, now {next}");
+                }
+                steps += 1;
+                assert!(steps < 1000, "stuck at {next}");
+            }
+            assert!(!wheel.is_fired(never));
+            assert_eq!(wheel.len(), 1);
         }
     }
 
@@ -1030,7 +1070,7 @@ mod tests {
             4 | 5 => rng.below(5_000),
             6 | 7 => rng.below(300_000),
             8 => rng.below(1 << 31),
-            // Past `MAX_DURATION` about half the time: clamped.
+            // Past `MAX_DURATION` about half the time: filed at the horizon, filed again there.
             _ => rng.below(1 << 37),
         }
     }
@@ -1052,7 +1092,6 @@ mod tests {
                     let (count, waker) = counter();
                     match wheel.insert(deadline, waker.clone()) {
                         Ok(key) => {
-                            let deadline = deadline.min(elapsed + Wheel::MAX_DURATION);
                             assert!(deadline > elapsed);
                             model.push(Model { key, deadline, fired: false, wakes: 0, count, waker });
                         }
@@ -1070,15 +1109,14 @@ mod tests {
                     let i = rng.below(model.len() as u64) as usize;
                     let timer = &mut model[i];
                     let deadline = (elapsed + random_offset(&mut rng)).saturating_sub(rng.below(3) * 40);
-                    let clamped = deadline.min(elapsed + Wheel::MAX_DURATION);
                     if timer.fired {
                         assert!(!wheel.reset(timer.key, deadline), "reset of a fired timer");
                         if let Ok(key) = wheel.insert(deadline, timer.waker.clone()) {
-                            (timer.key, timer.deadline, timer.fired) = (key, clamped, false);
+                            (timer.key, timer.deadline, timer.fired) = (key, deadline, false);
                         }
                     } else if wheel.reset(timer.key, deadline) {
                         assert!(deadline > elapsed);
-                        timer.deadline = clamped;
+                        timer.deadline = deadline;
                     } else {
                         assert!(deadline <= elapsed);
                         timer.fired = true;
