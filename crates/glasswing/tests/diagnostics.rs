@@ -414,6 +414,38 @@ fn a_stalled_warning_says_where_the_task_waits_and_suggests_a_dump() {
     assert_eq!(snapshot.task(id).unwrap().state, TaskState::Idle);
 }
 
+#[test]
+fn a_task_waiting_for_outside_input_is_idle_one_waiting_on_another_task_is_stalled() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .stall_threshold(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let (_never_sent, rx) = futures::channel::oneshot::channel::<()>();
+    let (on_socket, on_task, on_purpose) = rt.block_on(async {
+        let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let on_socket = glasswing::spawn(async move { socket.recv_from(&mut [0; 8]).await.map(|_| ()) });
+        let on_task = glasswing::spawn(wait_for_job(rx));
+        let on_purpose = glasswing::spawn(glasswing::task::park_forever::<()>());
+        (on_socket.id(), on_task.id(), on_purpose.id())
+    });
+    settled(&rt, 3);
+    // Being idle for longer than the threshold is what both mean: let that time pass.
+    std::thread::sleep(Duration::from_millis(60));
+    let snapshot = rt.handle().diagnostics().snapshot();
+    let about = |id| snapshot.warnings.iter().filter(move |w| w.task == Some(id));
+    let idle: Vec<_> = about(on_socket).collect();
+    assert_eq!(idle.len(), 1, "{idle:?}");
+    assert_eq!(idle[0].kind, WarningKind::Idle);
+    assert!(idle[0].message.starts_with("idle: task "), "{}", idle[0].message);
+    assert!(idle[0].message.contains("it waits for outside input"), "{}", idle[0].message);
+    let stalled: Vec<_> = about(on_task).collect();
+    assert_eq!(stalled.len(), 1, "{stalled:?}");
+    assert_eq!(stalled[0].kind, WarningKind::Stalled);
+    assert!(stalled[0].message.contains("it waits on another task"), "{}", stalled[0].message);
+    assert_eq!(about(on_purpose).count(), 0, "parked forever on purpose: no warning");
+}
+
 /// Pending until `ready` is set, keeping no waker: once set, only a poll would see it.
 struct ReadyUnseen {
     ready: Arc<std::sync::atomic::AtomicBool>,

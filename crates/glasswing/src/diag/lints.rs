@@ -7,12 +7,17 @@
 //!   is counted.
 //! - **Self-wake storm**: at least 100 wakes, and most of them came from the task's own poll through
 //!   its own waker (a busy loop through `wake_by_ref`; `yield_now` is counted apart, as a yield).
-//! - **Stalled**: idle for longer than `Builder::stall_threshold` (10 s by default). Not a bug by
-//!   itself (a server's accept loop waits for as long as nobody connects), so it is a hint.
+//! - **Stalled** and **idle**: waiting for longer than `Builder::stall_threshold` (10 s by
+//!   default). Where it waits says which (`dump::locate`): on outside input (a socket, a timer,
+//!   whatever else it also waits on) the task is *idle*, as every keep-alive connection and accept
+//!   loop of a quiet server is; only on other tasks (a `JoinHandle`, a channel, a lock) it is
+//!   *stalled*. Neither is a bug by itself, so neither reaches stderr unless the verbosity is
+//!   `verbose`; a task parked forever on purpose (`task::park_forever`) is neither.
 //! - **Long poll**: one poll ran longer than `Builder::long_poll_threshold`; see `watchdog.rs`.
 //! - **Waker panicked**: a `Waker` panicked when the timer wheel or the I/O driver woke it. The
 //!   driver caught the panic and still delivered the rest of that batch of wakeups.
 
+use super::dump::Waiting;
 use super::frame::{self, Line};
 use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
 use super::TracedLeaf;
@@ -118,9 +123,27 @@ impl Warning {
     }
 
     /// Adds where the task waits to a lost-waker or stalled warning: what a trace poll of it found,
-    /// as a task dump finds it, else its future's type (`dump::locate`). A stalled warning also
-    /// says how to see where every task waits.
-    pub(crate) fn add_where_it_waits(&mut self, traced: Option<&[TracedLeaf]>, future: &str) {
+    /// as a task dump finds it, else its future's type (`dump::locate`). A stalled task found
+    /// waiting for outside input becomes idle. Returns false for one parked forever on purpose,
+    /// which is no warning at all. A stalled warning also says how to see where every task waits.
+    #[must_use = "false: the warning is to be dropped"]
+    pub(crate) fn add_where_it_waits(&mut self, traced: Option<&[TracedLeaf]>, future: &str) -> bool {
+        if self.kind == WarningKind::Stalled {
+            match traced.and_then(Waiting::of) {
+                Some(Waiting::OnPurpose) => return false,
+                Some(Waiting::OutsideInput) => {
+                    self.kind = WarningKind::Idle;
+                    self.message = self.message.replacen("stalled: ", "idle: ", 1);
+                    self.message.push_str(
+                        "; it waits for outside input (a socket, a timer): normal for a quiet server",
+                    );
+                }
+                Some(Waiting::AnotherTask) => {
+                    self.message.push_str("; it waits on another task (a JoinHandle, a channel, a lock)");
+                }
+                None => {}
+            }
+        }
         match traced {
             Some(leaves) if !leaves.is_empty() => {
                 let found: Vec<String> = leaves.iter().map(TracedLeaf::summary).collect();
@@ -133,6 +156,7 @@ impl Warning {
         if self.kind == WarningKind::Stalled {
             self.message.push_str("; Handle::dump() shows where every task waits");
         }
+        true
     }
 
     pub(crate) fn long_poll(poll: &LongPoll) -> Warning {

@@ -261,7 +261,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     let mut warnings = Vec::new();
     if diag.enabled() {
         warnings = lints::check(&tasks, &diag.config);
-        super::dump::locate(handle, &mut warnings);
+        super::dump::locate(handle, &mut warnings, super::dump::LOCATE_AT_MOST);
         warnings.extend(long_polls.iter().map(Warning::long_poll));
     }
     Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls }

@@ -28,6 +28,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
+/// Stalled tasks a lint pass locates (a trace poll each, as a dump does): a server's thousand idle
+/// connections all crossing the stall threshold at once are said over a few passes.
+const LOCATE_PER_PASS: usize = 256;
 /// After this long with no poll on any worker, the watchdog dozes (see `Alarm`).
 const DOZE_AFTER: Duration = Duration::from_millis(200);
 const DOZE_TICK: Duration = Duration::from_millis(100);
@@ -446,7 +449,8 @@ fn look_at_workers(
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
-        let mut report = new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        let mut report =
+            new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
         (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
         caught.push((report, captured));
         w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
@@ -582,10 +586,20 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Wa
     // Each raised once per task.
     let mut new: Vec<Warning> =
         warnings.into_iter().filter(|x| x.task.is_some_and(|task| w.warned.insert((task, x.kind)))).collect();
+    // A stalled task is said once located (`dump::locate`: outside input makes it idle); those past
+    // what one pass locates wait for the next pass.
+    let mut stalled = 0;
+    new.retain(|x| match (x.kind, x.task) {
+        (WarningKind::Stalled, Some(task)) => {
+            stalled += 1;
+            stalled <= LOCATE_PER_PASS || !w.warned.remove(&(task, x.kind))
+        }
+        _ => true,
+    });
     if new.iter().any(|x| x.kind == WarningKind::LostWaker) {
         incident(diag, handle, w);
     }
-    super::dump::locate(handle, &mut new);
+    super::dump::locate(handle, &mut new, usize::MAX);
     for warning in new {
         diag.push_warning(warning);
     }

@@ -155,11 +155,17 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
 /// idle task; for a lost waker, its future's type only. A lost waker is not polled: nothing would
 /// ever poll it again, so a poll could let it finish (its future may be ready by now, unseen) and
 /// hide the bug the warning is about; and its leaf kept no waker, so a trace poll finds no leaf.
-pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut [Warning]) {
+///
+/// Locating a stalled task also tells what it waits for (`Waiting`): outside input makes it idle
+/// (its kind becomes `Idle`), another task keeps it stalled, and a task parked forever on purpose
+/// (`task::park_forever`) is no warning at all, and is dropped from `warnings`. A stalled warning
+/// past `at_most` is left as it is: stalled, with nothing said of where it waits.
+pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut Vec<Warning>, at_most: usize) {
     let mut cache = HashMap::new();
+    let mut on_purpose = Vec::new();
     let waiting =
         warnings.iter_mut().filter(|w| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled));
-    for warning in waiting.take(LOCATE_AT_MOST) {
+    for warning in waiting.take(at_most) {
         let Some(id) = warning.task else { continue };
         let Some((_, future)) = handle.owned().name_and_future_type(id) else { continue };
         let found = match warning.kind {
@@ -177,13 +183,44 @@ pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut [Warning]) {
         };
         let leaves: Option<Vec<TracedLeaf>> =
             found.map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
-        warning.add_where_it_waits(leaves.as_deref(), &frame::tidy(future));
+        if !warning.add_where_it_waits(leaves.as_deref(), &frame::tidy(future)) {
+            on_purpose.push(id);
+        }
     }
+    warnings
+        .retain(|w| !(w.kind == WarningKind::Stalled && w.task.is_some_and(|id| on_purpose.contains(&id))));
 }
 
-/// Warnings located per call of `locate`: each costs a trace poll and symbolizing, and a snapshot
-/// locates its warnings each time it is taken.
-const LOCATE_AT_MOST: usize = 16;
+/// Warnings a snapshot locates: each costs a trace poll and symbolizing, and a snapshot locates its
+/// warnings each time it is taken.
+pub(crate) const LOCATE_AT_MOST: usize = 16;
+
+/// What a waiting task waits for, from the leaves a trace poll found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// Parked forever on purpose (`task::park_forever`).
+    OnPurpose,
+    /// Outside input: a socket or a timer among its leaves can wake it, whatever else it waits on.
+    OutsideInput,
+    /// Only other tasks can wake it: a `JoinHandle`, a channel, a lock (a leaf that kept the waker,
+    /// or another crate's leaf).
+    AnotherTask,
+}
+
+impl Waiting {
+    pub(crate) fn of(leaves: &[TracedLeaf]) -> Option<Waiting> {
+        let any = |kinds: &[LeafKind]| leaves.iter().any(|l| kinds.contains(&l.kind));
+        if leaves.is_empty() {
+            None
+        } else if any(&[LeafKind::Forever]) {
+            Some(Waiting::OnPurpose)
+        } else if any(&[LeafKind::Sleep, LeafKind::Io]) {
+            Some(Waiting::OutsideInput)
+        } else {
+            Some(Waiting::AnotherTask)
+        }
+    }
+}
 
 impl TracedLeaf {
     /// `waits in serve → read_request at src/main.rs:12 on: read on TCP ...`: the chain of the
