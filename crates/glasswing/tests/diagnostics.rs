@@ -175,13 +175,14 @@ fn snapshot_records_polls_wakes_parents_and_finished_tasks() {
     assert!(json["runtime"]["spawned_tasks"].as_u64().unwrap() >= 2);
 }
 
+/// Two workers, and a task waiting past 50 ms counts as stalled (or idle).
+fn stalls_after_50_ms() -> glasswing::runtime::Runtime {
+    Builder::new_multi_thread().worker_threads(2).stall_threshold(Duration::from_millis(50)).build().unwrap()
+}
+
 #[test]
 fn self_wake_storm_and_stall_are_reported() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .stall_threshold(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let rt = stalls_after_50_ms();
     let (_tx, rx) = futures::channel::oneshot::channel::<()>();
     let busy = rt.block_on(async { glasswing::spawn(BusyThenWait { left: 150, rx }).id() });
     let snapshot = settled(&rt, 1);
@@ -393,11 +394,7 @@ async fn wait_for_job(rx: futures::channel::oneshot::Receiver<()>) {
 
 #[test]
 fn a_stalled_warning_says_where_the_task_waits_and_suggests_a_dump() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .stall_threshold(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let rt = stalls_after_50_ms();
     let (_never_sent, rx) = futures::channel::oneshot::channel::<()>();
     let id = rt.block_on(async { glasswing::spawn(wait_for_job(rx)).id() });
     settled(&rt, 1);
@@ -416,11 +413,7 @@ fn a_stalled_warning_says_where_the_task_waits_and_suggests_a_dump() {
 
 #[test]
 fn a_task_waiting_for_outside_input_is_idle_one_waiting_on_another_task_is_stalled() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .stall_threshold(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let rt = stalls_after_50_ms();
     let (_never_sent, rx) = futures::channel::oneshot::channel::<()>();
     let (on_socket, on_task, on_purpose) = rt.block_on(async {
         let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
