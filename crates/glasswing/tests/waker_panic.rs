@@ -9,6 +9,7 @@ use glasswing::net::UdpSocket;
 use glasswing::runtime::Runtime;
 use glasswing::time::{sleep, sleep_until, Instant};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
@@ -43,20 +44,24 @@ fn a_waker_that_panics_when_its_timer_fires_loses_no_other_timer() {
         within(BOUND, move || {
             let rt = runtime();
             rt.block_on(async {
-                let deadline = Instant::now() + Duration::from_millis(20);
-                let bad = glasswing::spawn(async move {
+                let deadline = Instant::now() + Duration::from_secs(1);
+                let bad = async move {
                     let mut timer = Box::pin(sleep_until(deadline));
                     let waker = Waker::from(Arc::new(PanickingWaker));
                     assert!(timer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
                     // Keep it registered, with that waker, until well after it fired.
                     sleep_until(deadline + Duration::from_millis(30)).await;
-                });
+                };
                 // 1000 bystanders due in the same millisecond: the same batches of wakeups.
-                let bystanders: Vec<_> = (0..1000).map(|_| glasswing::spawn(sleep_until(deadline))).collect();
-                for bystander in bystanders {
-                    bystander.await.unwrap();
-                }
-                bad.await.unwrap();
+                let bystanders = (0..1000)
+                    .map(|_| Box::pin(sleep_until(deadline)) as Pin<Box<dyn Future<Output = ()> + Send>>);
+                let holders = Holders::spawn(std::iter::once(Box::pin(bad) as Pin<Box<_>>).chain(bystanders));
+                holders.until_waiting().await;
+                assert!(
+                    Instant::now() < deadline,
+                    "every timer is registered before they fire, in one batch"
+                );
+                holders.release().await;
                 // The thread that fired them still runs the runtime: a new timer fires.
                 sleep(Duration::from_millis(10)).await;
             });
@@ -77,26 +82,20 @@ fn a_waker_that_panics_when_its_socket_is_ready_loses_no_other_wakeup() {
                 assert!(readable.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
 
                 let mut addrs = vec![bad.local_addr().unwrap()];
-                let mut bystanders = Vec::new();
+                let mut receivers = Vec::new();
                 for _ in 0..16 {
                     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
                     addrs.push(socket.local_addr().unwrap());
-                    bystanders.push(glasswing::spawn(async move {
-                        let mut buf = [0; 8];
-                        socket.recv_from(&mut buf).await.unwrap().0
-                    }));
+                    receivers.push(async move { socket.recv_from(&mut [0; 8]).await.unwrap().0 });
                 }
-                // Let every bystander register its wait, then make all 17 sockets readable at once.
-                for _ in 0..4 {
-                    glasswing::task::yield_now().await;
-                }
+                // Every bystander waits, then all 17 sockets become readable at once.
+                let bystanders = Holders::spawn(receivers);
+                bystanders.until_waiting().await;
                 let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
                 for addr in &addrs {
                     sender.send_to(b"ping", addr).await.unwrap();
                 }
-                for bystander in bystanders {
-                    assert_eq!(bystander.await.unwrap(), 4);
-                }
+                assert_eq!(bystanders.release().await, vec![4; 16]);
                 drop(readable);
                 // The runtime still runs: timers and I/O.
                 sleep(Duration::from_millis(10)).await;

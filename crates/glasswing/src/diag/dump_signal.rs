@@ -8,16 +8,21 @@
 //! it and takes the dump on a thread of its own: a dump polls idle tasks in trace mode, which runs
 //! their code, and the watchdog must go on watching meanwhile. A dump never waits for a worker, so
 //! it is written even while every worker is blocked.
+//!
+//! Once the runtime is gone its action is unregistered, but the process-wide handler that
+//! `signal-hook-registry` installed stays (it never uninstalls one): the signal is then ignored
+//! rather than ending the process, as it would have by default.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The signals a dump may be asked with: those whose default action is to end the process (so
-/// nothing else of the program relies on them) and that a person can send with `kill`.
+/// The signals a dump may be asked with: those that exist for a program to give a meaning of its
+/// own (USR1, USR2) or to ask for a dump (QUIT, as Go and the JVM do), and that a person can send
+/// with `kill`. Not HUP, the usual "reload" signal, nor INT and TERM, which mean "stop".
 const SIGNALS: &[(&str, libc::c_int)] =
-    &[("USR1", libc::SIGUSR1), ("USR2", libc::SIGUSR2), ("QUIT", libc::SIGQUIT), ("HUP", libc::SIGHUP)];
+    &[("USR1", libc::SIGUSR1), ("USR2", libc::SIGUSR2), ("QUIT", libc::SIGQUIT)];
 
 /// The signal a name means: `USR1`, `SIGUSR1`, `usr1` or the number.
 pub(crate) fn parse_signal(name: &str) -> Result<libc::c_int, String> {
@@ -120,7 +125,8 @@ mod tests {
         assert_eq!(parse_signal("sigusr2"), Ok(libc::SIGUSR2));
         assert_eq!(parse_signal(&libc::SIGQUIT.to_string()), Ok(libc::SIGQUIT));
         let err = parse_signal("INT").unwrap_err();
-        assert!(err.contains("USR1, USR2, QUIT, HUP"), "{err}");
+        assert!(err.contains("USR1, USR2, QUIT"), "{err}");
+        assert!(parse_signal("HUP").is_err(), "HUP means reload");
         assert_eq!(signal_name(libc::SIGUSR1), "SIGUSR1");
     }
 }

@@ -369,9 +369,12 @@ pub(crate) fn relative_path(file: &str) -> String {
 }
 
 /// The name of the `fn` whose body holds line `line` of `file`: the nearest `fn` declaration at
-/// or above it that is indented less than the line (or is on that line).
+/// or above it that is indented less than the line (or is on that line). The file is read where
+/// debug info says it is: an absolute path, or for the workspace's own crates a path relative to
+/// the workspace, which is looked up from the working directory (a binary run elsewhere finds no
+/// file there, and keeps the name it had).
 fn enclosing_fn(file: &Path, line: u32) -> Option<String> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = source_text(file)?;
     let lines: Vec<&str> = text.lines().take(line as usize).collect();
     let target = lines.last()?;
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -386,6 +389,26 @@ fn enclosing_fn(file: &Path, line: u32) -> Option<String> {
         }
     }
     None
+}
+
+/// The text of a source file, read once per process (a dump names many frames of the same files).
+fn source_text(file: &Path) -> Option<std::sync::Arc<str>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    /// Files kept at most: a program's own sources, as stacks show them.
+    const KEPT: usize = 256;
+    static SOURCES: Mutex<Option<HashMap<std::path::PathBuf, Option<Arc<str>>>>> = Mutex::new(None);
+    let mut sources = SOURCES.lock().unwrap_or_else(|e| e.into_inner());
+    let sources = sources.get_or_insert_with(HashMap::new);
+    if let Some(text) = sources.get(file) {
+        return text.clone();
+    }
+    if sources.len() >= KEPT {
+        sources.clear();
+    }
+    let text: Option<Arc<str>> = std::fs::read_to_string(file).ok().map(Arc::from);
+    sources.insert(file.to_path_buf(), text.clone());
+    text
 }
 
 /// `name` if `line` declares `fn name` (after `pub`, `async`, `unsafe`, `const`, `extern "C"`).

@@ -222,7 +222,8 @@ impl Diagnostics {
     }
 
     /// Every lint warning the watchdog raised so far (the last 256), oldest first. The watchdog
-    /// checks the lints every second and raises each once per task; unlike
+    /// checks the lints every second and raises each once per task (idle and stalled tasks only at
+    /// `Verbosity::Verbose`: telling the two apart polls the task in trace mode); unlike
     /// `snapshot().warnings`, which says what is true now, this keeps warnings about tasks that
     /// have finished since.
     pub fn warnings(&self) -> Vec<Warning> {

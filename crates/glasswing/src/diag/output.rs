@@ -138,11 +138,6 @@ impl Output {
     }
 
     fn say(&self, warning: &Warning) {
-        #[cfg(feature = "tracing")]
-        if tracing::dispatcher::has_been_set() {
-            warning.emit();
-            return;
-        }
         let mut limit = self.limit.lock().unwrap_or_else(|e| e.into_inner());
         if !limit.take_token() {
             limit.held += 1;
@@ -150,24 +145,39 @@ impl Output {
         }
         let held = std::mem::take(&mut limit.held);
         drop(limit);
-        let mut line = format!("glasswing: {}\n", warning.message);
         if held > 0 {
-            line = format!("{}{line}", held_back(held));
+            emit(&held_back(held), None);
         }
-        print_to_stderr(&line);
+        emit(&warning.message, Some(warning));
     }
 
-    /// Says how many lines were held back, once the rate allows (the watchdog calls this now and
-    /// then, so the count is not kept until the next warning, which may never come).
-    pub(crate) fn flush_held(&self) {
+    /// Says how many lines were held back, once the rate allows, or at once if `now` (the runtime
+    /// shuts down: later would be never). The watchdog calls this now and then, so the count is not
+    /// kept until the next warning, which may never come.
+    pub(crate) fn flush_held(&self, now: bool) {
         let mut limit = self.limit.lock().unwrap_or_else(|e| e.into_inner());
-        if limit.held == 0 || !limit.take_token() {
+        if limit.held == 0 || !(now || limit.take_token()) {
             return;
         }
         let line = held_back(std::mem::take(&mut limit.held));
         drop(limit);
-        print_to_stderr(&line);
+        emit(&line, None);
     }
+}
+
+/// Says one line: as a `tracing` event if this thread has a subscriber to take it (the `tracing`
+/// feature), else on stderr.
+fn emit(text: &str, warning: Option<&Warning>) {
+    #[cfg(feature = "tracing")]
+    if tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>()) {
+        match warning {
+            Some(warning) => warning.emit(),
+            None => tracing::warn!(target: "glasswing::diag", "{text}"),
+        }
+        return;
+    }
+    let _ = warning;
+    print_to_stderr(&format!("glasswing: {text}\n"));
 }
 
 /// Writes `text` to stderr in one piece, so that lines from several threads do not interleave.
@@ -180,8 +190,8 @@ pub(crate) fn print_to_stderr(text: &str) {
 
 fn held_back(held: u64) -> String {
     format!(
-        "glasswing: {held} more warning(s) held back by the rate limit of this output; \
-         handle.diagnostics().snapshot() keeps the most recent\n"
+        "{held} more warning(s) held back by the rate limit of this output; \
+         handle.diagnostics().snapshot() keeps the most recent"
     )
 }
 

@@ -324,7 +324,7 @@ fn task_snapshot(
     let age = clock::duration_between(s.created_at, end);
     // Estimated from the measured polls (exact while every poll is timed: see task_stats.rs), and
     // never more than the task's age, which an estimate from a few samples could otherwise exceed.
-    let busy = Duration::from_nanos(t.busy_ns(s.polls)).min(age);
+    let busy = Duration::from_nanos(t.busy_ns()).min(age);
     let scheduled = Duration::from_nanos(t.scheduled_ns(s.polls)).min(age - busy);
     let idle_for = idle_for(state, s, now);
     TaskSnapshot {

@@ -97,7 +97,11 @@ struct Walk {
 }
 
 /// Called by the unwinder for each frame, innermost first.
-extern "C" fn record(ctx: *mut unwind::Context, arg: *mut libc::c_void) -> libc::c_int {
+///
+/// # Safety
+/// `arg` points to the `Walk` of the walk in progress, and `ctx` is the unwinder's context for this
+/// call: only `_Unwind_Backtrace`, as `on_signal` starts it, calls this.
+unsafe extern "C" fn record(ctx: *mut unwind::Context, arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the `Walk` that `on_signal` passed, alive for the whole walk.
     let walk = unsafe { &mut *arg.cast::<Walk>() };
     let mut exact: libc::c_int = 0;
@@ -131,7 +135,7 @@ mod unwind {
     pub(super) const STOP: libc::c_int = 9;
     extern "C" {
         pub(super) fn _Unwind_Backtrace(
-            trace: extern "C" fn(*mut Context, *mut libc::c_void) -> libc::c_int,
+            trace: unsafe extern "C" fn(*mut Context, *mut libc::c_void) -> libc::c_int,
             arg: *mut libc::c_void,
         ) -> libc::c_int;
         pub(super) fn _Unwind_GetIPInfo(ctx: *mut Context, ip_before_insn: *mut libc::c_int) -> usize;

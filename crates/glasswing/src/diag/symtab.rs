@@ -108,9 +108,10 @@ mod imp {
             return None;
         }
         let sections = read(shoff, shentsize * shnum)?;
-        let section = |i: usize| &sections[i * shentsize..(i + 1) * shentsize];
-        let symtab = (0..shnum).map(section).find(|s| u32_at(s, 4) == SHT_SYMTAB)?;
-        let strtab = section(u32_at(symtab, 40) as usize).get(..64)?;
+        // Bounds-checked: a section index comes from the file.
+        let section = |i: usize| sections.get(i * shentsize..(i + 1) * shentsize);
+        let symtab = (0..shnum).filter_map(section).find(|s| u32_at(s, 4) == SHT_SYMTAB)?;
+        let strtab = section(u32_at(symtab, 40) as usize)?.get(..64)?;
         let (entsize, size) = (u64_at(symtab, 56) as usize, u64_at(symtab, 32) as usize);
         if entsize < 24 {
             return None;

@@ -11,10 +11,13 @@
 //! Clock reads: at most two per timed poll (start, end), and one while a worker times every poll and
 //! goes straight from one to the next (the end of one is the start of the other); none for a poll
 //! the worker does not time (`worker.rs` says which), nor for a spawn or a completion on a worker,
-//! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy and
-//! scheduled time are the weighted mean of the measured ones times the count, each measurement
-//! weighted by the inverse of the chance its poll had to be timed (`WorkerStats::poll_weight`): exact
-//! while every poll is timed, and an unbiased mean when the worker samples some of the time. A wake reads the clock only when it schedules an idle task from outside any poll on a
+//! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy time
+//! is the sum of the measured polls' times, each weighted by the inverse of the chance its poll had
+//! to be timed (`WorkerStats::poll_weight`): exact while every poll is timed, and unbiased when the
+//! worker samples (a Horvitz-Thompson estimate), so that busy times add up over tasks, short-lived
+//! ones included. Scheduled time is the weighted mean of the measured ones times the number of polls:
+//! a scheduled time is measured only if its wake was timed as well, a chance the weights do not
+//! know. A wake reads the clock only when it schedules an idle task from outside any poll on a
 //! worker; one from another task's poll is timed at the start of that poll (so a task's scheduled
 //! time may include the part of the waking poll before the wake), and one during the task's own
 //! poll is timed by the end of that poll.
@@ -61,10 +64,10 @@ pub(crate) struct StatsHead {
 
 /// The rest of the record, in the task's trailer: written once, or rarely.
 ///
-/// The measured figures (`Timed`, 136 bytes with the two histograms) live in a block of their own,
+/// The measured figures (`Timed`, 128 bytes with the two histograms) live in a block of their own,
 /// which the task gets at its first measured poll, from the polling worker's `TimedBlocks`: a
 /// worker that samples measures few polls, so most short-lived tasks never need one. Inline, they
-/// made every task 128 bytes bigger (when they were 128); spawning 10,000 tasks on the current-thread runtime took about
+/// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
 /// a fifth longer, from the memory alone.
 pub(crate) struct StatsTail {
     /// Other wakes from the task's own poll: written by its poller.
@@ -116,10 +119,9 @@ pub(crate) struct TaskStats<'a> {
 
 /// The figures of the measured polls and scheduled times of one task.
 pub(crate) struct Timed {
-    /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`); the sum of
-    /// their weights, and of their times each times its weight.
+    /// Polls that were timed (all of them, unless the worker samples: see `worker.rs`), and the sum
+    /// of their times, each times its weight: the task's busy time.
     timed_polls: AtomicU64,
-    poll_weights: AtomicU64,
     weighted_busy_ns: AtomicU64,
     max_poll_ns: AtomicU64,
     /// Scheduled times measured (a wake stamped, and the poll it caused timed): the sum of their
@@ -226,7 +228,6 @@ impl<'a> TaskStats<'a> {
             let ns = clock::nanos_between(start, end);
             let weight = worker.map_or(1, WorkerStats::poll_weight);
             add(&t.timed_polls, 1);
-            add(&t.poll_weights, weight);
             add(&t.weighted_busy_ns, ns * weight);
             raise(&t.max_poll_ns, ns);
             t.poll_times.record(ns);
@@ -333,7 +334,6 @@ impl Timed {
         let load = |a: &AtomicU64| a.load(Relaxed);
         TimedRead {
             timed_polls: load(&self.timed_polls),
-            poll_weights: load(&self.poll_weights),
             weighted_busy_ns: load(&self.weighted_busy_ns),
             max_poll_ns: load(&self.max_poll_ns),
             scheduled_weights: load(&self.scheduled_weights),
@@ -347,7 +347,6 @@ impl Timed {
     const fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
-            poll_weights: AtomicU64::new(0),
             weighted_busy_ns: AtomicU64::new(0),
             max_poll_ns: AtomicU64::new(0),
             scheduled_weights: AtomicU64::new(0),
@@ -432,7 +431,6 @@ pub(crate) struct TaskStatsRead {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct TimedRead {
     pub(crate) timed_polls: u64,
-    pub(crate) poll_weights: u64,
     pub(crate) weighted_busy_ns: u64,
     pub(crate) max_poll_ns: u64,
     pub(crate) scheduled_weights: u64,
@@ -443,13 +441,15 @@ pub(crate) struct TimedRead {
 }
 
 impl TimedRead {
-    /// The task's busy time over all its `polls`, estimated from the measured ones (see the
-    /// module doc); exact while every poll was timed.
-    pub(crate) fn busy_ns(&self, polls: u64) -> u64 {
-        weighted_mean_times(self.weighted_busy_ns, self.poll_weights, polls)
+    /// The task's busy time, estimated from the measured polls (see the module doc); exact while
+    /// every poll was timed.
+    pub(crate) fn busy_ns(&self) -> u64 {
+        self.weighted_busy_ns
     }
 
-    /// The task's time spent scheduled over all its `polls`, estimated likewise.
+    /// The task's time spent scheduled over all its `polls`: the weighted mean of the measured ones
+    /// times `polls` (a ratio, since whether a scheduled time is measured also depends on the wake:
+    /// see the module doc).
     pub(crate) fn scheduled_ns(&self, polls: u64) -> u64 {
         weighted_mean_times(self.weighted_scheduled_ns, self.scheduled_weights, polls)
     }
@@ -509,7 +509,7 @@ mod tests {
 
     #[test]
     fn the_measured_figures_block_is_as_big_as_the_docs_say() {
-        assert_eq!(std::mem::size_of::<Timed>(), 136);
+        assert_eq!(std::mem::size_of::<Timed>(), 128);
     }
 
     #[test]
@@ -538,7 +538,7 @@ mod tests {
         stats.poll_ended(300, 400, 400, Some(&worker));
         let (read, timed) = (stats.read(), stats.read_timed());
         assert_eq!((read.polls, timed.timed_polls, timed.scheduled_weights), (3, 1, 1));
-        assert_eq!(timed.busy_ns(1), clock::nanos_between(300, 400));
+        assert_eq!(timed.busy_ns(), clock::nanos_between(300, 400));
         assert_eq!(timed.max_scheduled_ns, clock::nanos_between(200, 300));
         assert_eq!((timed.poll_times.total(), timed.scheduled_times.total()), (1, 1));
         assert_eq!(read.last_worker(), Some(1));

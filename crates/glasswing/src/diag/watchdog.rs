@@ -223,11 +223,19 @@ pub(crate) struct WatchdogHandle {
 }
 
 impl WatchdogHandle {
+    /// Stops the watchdog and waits for its thread (its last look, which completes the reports of
+    /// polls that just ended, and any stack it is symbolizing).
     pub(crate) fn stop(&mut self) {
         self.diag.alarm.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+
+    /// Stops the watchdog without waiting for its thread, which ends on its own.
+    pub(crate) fn stop_in_background(&mut self) {
+        self.diag.alarm.stop();
+        self.thread.take();
     }
 }
 
@@ -348,10 +356,11 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
         if stopped {
             // A last look, so that a long poll that ended just before the runtime shut down is
             // still reported (a program that ends right after it would otherwise never say it).
+            // Only that: no new stack to capture or symbolize, as shutdown waits for this thread.
             if let Some(handle) = handle.upgrade() {
-                look_at_workers(&diag, &handle, &mut w, threshold_ns);
+                look_at_workers(&diag, &handle, &mut w, Look::Last);
             }
-            diag.output.flush_held();
+            diag.output.flush_held(true);
             return;
         }
         let Some(handle) = handle.upgrade() else { return };
@@ -359,24 +368,36 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
             let to = diag.config.dump_to.clone();
             super::dump_signal::write_dump_in_background(handle.clone(), signal.signal, to);
         }
-        let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
+        let busy = look_at_workers(&diag, &handle, &mut w, Look::Every(threshold_ns));
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
             check_lints(&diag, &handle, &mut w);
-            diag.output.flush_held();
+            diag.output.flush_held(false);
         }
     }
 }
 
 /// One look at every worker. Returns whether any was polling, or had polled since the last look.
+/// Which look at the workers: one of the regular ones, for polls longer than the threshold (in
+/// nanoseconds), or the last one, at shutdown, which only completes the reports of polls that ended.
+#[derive(Clone, Copy)]
+enum Look {
+    Every(u64),
+    Last,
+}
+
 fn look_at_workers(
     diag: &RuntimeDiag,
     handle: &crate::scheduler::Handle,
     w: &mut Watching,
-    threshold_ns: u64,
+    look: Look,
 ) -> bool {
+    let Look::Every(threshold_ns) = look else {
+        (0..diag.workers.len()).for_each(|index| finish_ended_poll(diag, handle, w, index));
+        return false;
+    };
     let now = clock::now();
     let mut busy = false;
     let mut caught = Vec::new();
@@ -386,31 +407,7 @@ fn look_at_workers(
             busy = true;
             w.seen_seq[index] = seq;
         }
-        // A long poll that ended: complete its report, or report it now if we never saw it running.
-        let (ended_seq, ended_ns) = worker.last_long_poll();
-        if ended_seq != 0 && ended_seq != w.ended_seen[index] {
-            w.ended_seen[index] = ended_seq;
-            let duration = Duration::from_nanos(ended_ns);
-            let (end, end_sched) = worker.last_long_poll_end();
-            match w.open.get(&index) {
-                Some(open) if open.seq == ended_seq => {
-                    let split = open.first.split(end_sched, end, duration);
-                    w.open.remove(&index);
-                    finish_report(diag, index, duration, split);
-                }
-                _ => {
-                    if let Some((task, location)) = worker.last_long_poll_task() {
-                        let mut report =
-                            new_report(diag, handle, index, task, location, duration, true, Vec::new());
-                        let first = w.first_seen[index];
-                        if first.seq == ended_seq {
-                            (report.cpu_time, report.waiting_for_cpu) = first.split(end_sched, end, duration);
-                        }
-                        publish(diag, report);
-                    }
-                }
-            }
-        }
+        finish_ended_poll(diag, handle, w, index);
         if let Some(open) = w.open.get_mut(&index) {
             match worker.active_poll() {
                 Some(active) if active.seq == open.seq => {
@@ -462,6 +459,36 @@ fn look_at_workers(
         publish(diag, report);
     }
     busy
+}
+
+/// A long poll of worker `index` that ended since the last look: completes its report, or reports
+/// it now if the watchdog never saw it running.
+fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching, index: usize) {
+    let worker = &diag.workers[index];
+    let (ended_seq, ended_ns) = worker.last_long_poll();
+    if ended_seq == 0 || ended_seq == w.ended_seen[index] {
+        return;
+    }
+    w.ended_seen[index] = ended_seq;
+    let duration = Duration::from_nanos(ended_ns);
+    let (end, end_sched) = worker.last_long_poll_end();
+    match w.open.get(&index) {
+        Some(open) if open.seq == ended_seq => {
+            let split = open.first.split(end_sched, end, duration);
+            w.open.remove(&index);
+            finish_report(diag, index, duration, split);
+        }
+        _ => {
+            if let Some((task, location)) = worker.last_long_poll_task() {
+                let mut report = new_report(diag, handle, index, task, location, duration, true, Vec::new());
+                let first = w.first_seen[index];
+                if first.seq == ended_seq {
+                    (report.cpu_time, report.waiting_for_cpu) = first.split(end_sched, end, duration);
+                }
+                publish(diag, report);
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -586,13 +613,16 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Wa
     // Each raised once per task.
     let mut new: Vec<Warning> =
         warnings.into_iter().filter(|x| x.task.is_some_and(|task| w.warned.insert((task, x.kind)))).collect();
-    // A stalled task is said once located (`dump::locate`: outside input makes it idle); those past
-    // what one pass locates wait for the next pass.
+    // A stalled task is raised once located (`dump::locate`: outside input makes it idle), which
+    // polls it in trace mode, running its code on this thread: only at the verbosity that says
+    // idle and stalled tasks (snapshots locate their own). Those past what one pass locates wait
+    // for the next pass.
+    let verbose = diag.output.says(WarningKind::Stalled, Moment::Raised);
     let mut stalled = 0;
     new.retain(|x| match (x.kind, x.task) {
         (WarningKind::Stalled, Some(task)) => {
             stalled += 1;
-            stalled <= LOCATE_PER_PASS || !w.warned.remove(&(task, x.kind))
+            (verbose && stalled <= LOCATE_PER_PASS) || !w.warned.remove(&(task, x.kind))
         }
         _ => true,
     });

@@ -18,12 +18,12 @@
 //! **Busy time.** A worker's busy time is exact: the sum of its awake intervals (from unpark, or
 //! from the start of its loop, to park), read from the two clock readings the flight recorder takes
 //! at those points anyway, so it can never exceed the wall time, whatever the polls look like. A
-//! task's busy time is an estimate from its timed polls, each weighted by the inverse of the chance
-//! it had to be timed (`poll_weight`: 1 while every poll is timed, `SAMPLE_EVERY` while sampling):
-//! the weighted mean poll time times the task's polls. Unweighted, the polls timed while the worker
-//! timed everything (long ones, which is what makes it time everything) would stand for the many
-//! short polls sampled in between, and a task mixing the two was reported many times busier than
-//! it was.
+//! task's busy time is an estimate: the sum of its timed polls' times, each weighted by the inverse
+//! of the chance it had to be timed (`poll_weight`: 1 while every poll is timed, `SAMPLE_EVERY` while
+//! sampling), which is unbiased. The mean of the timed polls times the task's polls, as it was, let
+//! the polls timed while the worker timed everything (long ones, which is what makes it time
+//! everything) stand for the many short polls sampled in between: a task mixing the two was
+//! reported many times busier than it was.
 //!
 //! The active-poll slot is a small seqlock: `poll_seq` is odd while a poll runs. The watchdog reads
 //! the sequence, then the task and start time, then the sequence again; if both reads match and are
@@ -582,7 +582,7 @@ mod tests {
             truth += nanos_between(now, end);
             now = end;
         }
-        (task.read_timed().busy_ns(task.read().polls), truth)
+        (task.read_timed().busy_ns(), truth)
     }
 
     #[test]
@@ -600,6 +600,22 @@ mod tests {
         }
         let ratio = estimated as f64 / truth as f64;
         assert!((0.96..1.04).contains(&ratio), "mean estimate / true busy time = {ratio:.3}");
+    }
+
+    #[test]
+    fn the_busy_times_of_short_lived_tasks_add_up_to_what_they_ran() {
+        // 8,000 tasks of two 1 µs polls each on a worker that samples: most have no timed poll at
+        // all, so the mean of a task's timed polls times its polls would be 0 for most, and the
+        // sum far short of the truth; weighted sums add up.
+        let worker = WorkerStats::new(3, Duration::from_secs(1), 0);
+        end_timed_polls(&worker, MODE_WINDOW, 100);
+        let (mut estimated, mut truth) = (0, 0);
+        for _ in 0..8_000 {
+            let (e, t) = busy_estimate(&worker, [1_000, 1_000].into_iter());
+            (estimated, truth) = (estimated + e, truth + t);
+        }
+        let ratio = estimated as f64 / truth as f64;
+        assert!((0.8..1.2).contains(&ratio), "sum of estimates / true busy time = {ratio:.3}");
     }
 
     #[test]

@@ -238,12 +238,12 @@ impl Builder {
     /// On `signal` (for example `libc::SIGUSR1`), write a task dump ([`Handle::dump`]) to stderr,
     /// or to the file given to [`dump_to`](Self::dump_to), without stopping the program: `kill
     /// -USR1 <pid>` shows where every task waits. The environment variable
-    /// `GLASSWING_DUMP_SIGNAL=USR1` (or `USR2`, `QUIT`, `HUP`) does the same without a line of code,
+    /// `GLASSWING_DUMP_SIGNAL=USR1` (or `USR2`, `QUIT`) does the same without a line of code,
     /// and wins over this. Needs diagnostics on (the watchdog thread answers the signal).
     ///
     /// # Panics
-    /// If `signal` is not one of SIGUSR1, SIGUSR2, SIGQUIT and SIGHUP: signals whose default action
-    /// ends the process, so that nothing else relies on them.
+    /// If `signal` is not one of SIGUSR1, SIGUSR2 and SIGQUIT: signals a program gives a meaning of
+    /// its own, or that ask for a dump (not HUP, INT or TERM, which mean reload and stop).
     ///
     /// [`Handle::dump`]: super::Handle::dump
     #[cfg(unix)]

@@ -135,7 +135,10 @@ impl Runtime {
         let deadline = timeout.map(|t| Instant::now() + t);
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(mut watchdog) = self.watchdog.take() {
-            watchdog.stop();
+            match timeout {
+                Some(Duration::ZERO) => watchdog.stop_in_background(),
+                _ => watchdog.stop(),
+            }
         }
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => h.shutdown(),

@@ -198,7 +198,7 @@ pub(crate) const LOCATE_AT_MOST: usize = 16;
 /// What a waiting task waits for, from the leaves a trace poll found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Waiting {
-    /// Parked forever on purpose (`task::park_forever`).
+    /// Parked forever on purpose (`task::park_forever`), and on nothing else.
     OnPurpose,
     /// Outside input: a socket or a timer among its leaves can wake it, whatever else it waits on.
     OutsideInput,
@@ -212,7 +212,7 @@ impl Waiting {
         let any = |kinds: &[LeafKind]| leaves.iter().any(|l| kinds.contains(&l.kind));
         if leaves.is_empty() {
             None
-        } else if any(&[LeafKind::Forever]) {
+        } else if leaves.iter().all(|l| l.kind == LeafKind::Forever) {
             Some(Waiting::OnPurpose)
         } else if any(&[LeafKind::Sleep, LeafKind::Io]) {
             Some(Waiting::OutsideInput)
