@@ -31,13 +31,20 @@ pub(crate) fn parse_signal(name: &str) -> Result<libc::c_int, String> {
     if let Some(&(_, signal)) = SIGNALS.iter().find(|(n, _)| *n == bare) {
         return Ok(signal);
     }
-    match bare.parse::<libc::c_int>() {
-        Ok(signal) if SIGNALS.iter().any(|&(_, s)| s == signal) => Ok(signal),
-        _ => Err(format!(
-            "{name:?} is not a signal a dump can be asked with: use one of {}",
-            SIGNALS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        )),
-    }
+    bare.parse::<libc::c_int>().ok().and_then(allowed).ok_or_else(|| not_allowed(name))
+}
+
+/// `signal` if a dump may be asked with it (`SIGNALS`).
+pub(crate) fn allowed(signal: libc::c_int) -> Option<libc::c_int> {
+    SIGNALS.iter().any(|&(_, s)| s == signal).then_some(signal)
+}
+
+/// What to say of `what`, given where a dump signal was expected.
+pub(crate) fn not_allowed(what: &str) -> String {
+    format!(
+        "{what:?} is not a signal a dump can be asked with: use one of {}",
+        SIGNALS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The name of a signal of `SIGNALS`, for messages.

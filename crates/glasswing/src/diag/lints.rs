@@ -89,7 +89,7 @@ impl Warning {
              future it awaits returned Pending without storing cx.waker() (polled {} times, idle {}). \
              If it waits forever on purpose (std::future::pending), await glasswing::task::park_forever() \
              instead, which says so",
-            who(task),
+            who(task.id, task.name.as_deref(), &task.location),
             task.polls,
             fmt_duration(task.idle_for.unwrap_or_default()),
         );
@@ -100,7 +100,7 @@ impl Warning {
         let message = format!(
             "self-wake storm: {} woke itself {} of its {} wakes: it busy-waits through its own waker \
              instead of waiting for an event",
-            who(task),
+            who(task.id, task.name.as_deref(), &task.location),
             task.self_wakes,
             task.wakes,
         );
@@ -111,7 +111,7 @@ impl Warning {
         let idle = task.idle_for.unwrap_or_default();
         let message = format!(
             "stalled: {} has been idle for {}, waiting with {} waker(s) alive{}",
-            who(task),
+            who(task.id, task.name.as_deref(), &task.location),
             fmt_duration(idle),
             task.wakers,
             match task.last_wake {
@@ -178,10 +178,7 @@ impl Warning {
         panic_message: Option<&str>,
     ) -> Warning {
         let whose = match &task {
-            Some((id, Some(name), location)) => {
-                format!("the waker of task {id} \"{name}\" (spawned at {location})")
-            }
-            Some((id, None, location)) => format!("the waker of task {id} (spawned at {location})"),
+            Some((id, name, location)) => format!("the waker of {}", who(*id, name.as_deref(), location)),
             None => "a waker that is not a task's own (a combinator's or another executor's)".to_string(),
         };
         let message = format!(
@@ -207,10 +204,10 @@ impl Warning {
 }
 
 /// `task 7 "name" (spawned at file:line:col)`, or without the name if it has none.
-fn who(task: &TaskSnapshot) -> String {
-    match &task.name {
-        Some(name) => format!("task {} \"{name}\" (spawned at {})", task.id, task.location),
-        None => format!("task {} (spawned at {})", task.id, task.location),
+fn who(id: Id, name: Option<&str>, location: &str) -> String {
+    match name {
+        Some(name) => format!("task {id} \"{name}\" (spawned at {location})"),
+        None => format!("task {id} (spawned at {location})"),
     }
 }
 

@@ -140,18 +140,12 @@ impl RuntimeDiag {
     /// loses the rest of a batch of wakeups nor takes down the thread that fires them.
     pub(crate) fn wake_all(&self, driver: &'static str, wakers: impl IntoIterator<Item = Waker>) {
         for waker in wakers {
-            self.wake(driver, waker);
-        }
-    }
-
-    /// As `wake_all`, for one waker.
-    #[inline]
-    pub(crate) fn wake(&self, driver: &'static str, waker: Waker) {
-        // Read before the wake consumes the waker (a pointer compare, and a load from the task's
-        // header, which the wake touches anyway).
-        let owner = crate::task::waker::owner(&waker);
-        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
-            self.waker_panicked(driver, owner, payload);
+            // Read before the wake consumes the waker (a pointer compare, and a load from the
+            // task's header, which the wake touches anyway).
+            let owner = crate::task::waker::owner(&waker);
+            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
+                self.waker_panicked(driver, owner, payload);
+            }
         }
     }
 

@@ -72,17 +72,6 @@ impl fmt::Display for Verbosity {
     }
 }
 
-/// The verbosity a runtime gets: `GLASSWING_DIAG` if set, else the program's.
-///
-/// # Panics
-/// If `GLASSWING_DIAG` is set to something else than off, warn or verbose.
-pub(crate) fn verbosity_from_env(program: Verbosity) -> Verbosity {
-    match std::env::var("GLASSWING_DIAG") {
-        Ok(value) => value.parse().unwrap_or_else(|e| panic!("GLASSWING_DIAG: {e}")),
-        Err(_) => program,
-    }
-}
-
 /// The moment of a warning's life it is said at: a long poll has two.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Moment {

@@ -74,12 +74,13 @@ pub struct TaskSnapshot {
     /// Polls whose time was measured: all of them, unless the worker that ran it was sampling
     /// because its polls were very short (see docs/diagnostics.md). The histograms hold these.
     pub timed_polls: u64,
-    /// Total time spent in polls: exact while every poll was timed, else estimated as the measured
-    /// ones' mean (each weighted by the inverse of its chance to be timed) times `polls`.
+    /// Total time spent in polls: exact while every poll was timed, else estimated as the sum of the
+    /// measured ones, each weighted by the inverse of its chance to be timed (unbiased; capped at
+    /// the task's age).
     #[serde(serialize_with = "serialize_nanos")]
     pub busy: Duration,
-    /// Total time spent scheduled: from the wake to the start of the poll it caused (estimated as
-    /// `busy` is).
+    /// Total time spent scheduled: from the wake to the start of the poll it caused (the measured
+    /// ones' weighted mean times `polls`, as whether one is measured depends on its wake too).
     #[serde(serialize_with = "serialize_nanos")]
     pub scheduled: Duration,
     #[serde(serialize_with = "serialize_nanos")]

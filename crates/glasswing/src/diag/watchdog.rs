@@ -17,7 +17,7 @@ use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
 use super::output::Moment;
 use super::snapshot::{format_location, serialize_nanos};
-use super::worker::{SchedTimes, WorkerStats};
+use super::worker::{ActivePoll, SchedTimes, WorkerStats};
 use super::{push_bounded, RuntimeDiag, WarningKind};
 use crate::task::Id;
 use serde::Serialize;
@@ -275,8 +275,8 @@ struct Watching {
     ended_seen: Vec<u64>,
     /// Per worker: its poll sequence number at the last look.
     seen_seq: Vec<u64>,
-    /// Per worker: the last poll seen running, when it was first seen, and the worker thread's CPU
-    /// time then.
+    /// Per worker: the last poll seen running, when it was first seen, and the worker thread's
+    /// scheduler figures once it may be long (`FirstSeen`).
     first_seen: Vec<FirstSeen>,
     /// Lint warnings already raised, by task and kind.
     warned: HashSet<(Id, WarningKind)>,
@@ -307,8 +307,26 @@ impl FirstSeen {
     fn see(&mut self, seq: u64, worker: &WorkerStats, now: Ticks) {
         if self.seq != seq {
             *self = FirstSeen { seq, at: now, sched: None };
-        } else if self.sched.is_none() {
+        } else {
+            self.read_sched(worker, now);
+        }
+    }
+
+    /// Reads the thread's `SchedTimes` at `now`, unless read already: the shares are measured
+    /// from then on.
+    fn read_sched(&mut self, worker: &WorkerStats, now: Ticks) {
+        if self.sched.is_none() {
             self.sched = worker.sched_times().map(|times| (now, times));
+        }
+    }
+
+    /// When the poll `active` (the one seen) started: its own start if it was timed; an untimed
+    /// poll (see worker.rs) has none, and started at the latest when first seen.
+    fn start_of(&self, active: &ActivePoll) -> Ticks {
+        if active.since != 0 {
+            active.since
+        } else {
+            self.at
         }
     }
 
@@ -358,7 +376,7 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
             // still reported (a program that ends right after it would otherwise never say it).
             // Only that: no new stack to capture or symbolize, as shutdown waits for this thread.
             if let Some(handle) = handle.upgrade() {
-                look_at_workers(&diag, &handle, &mut w, Look::Last);
+                (0..diag.workers.len()).for_each(|index| finish_ended_poll(&diag, &handle, &mut w, index));
             }
             diag.output.flush_held(true);
             return;
@@ -368,7 +386,7 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
             let to = diag.config.dump_to.clone();
             super::dump_signal::write_dump_in_background(handle.clone(), signal.signal, to);
         }
-        let busy = look_at_workers(&diag, &handle, &mut w, Look::Every(threshold_ns));
+        let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
@@ -380,24 +398,12 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
 }
 
 /// One look at every worker. Returns whether any was polling, or had polled since the last look.
-/// Which look at the workers: one of the regular ones, for polls longer than the threshold (in
-/// nanoseconds), or the last one, at shutdown, which only completes the reports of polls that ended.
-#[derive(Clone, Copy)]
-enum Look {
-    Every(u64),
-    Last,
-}
-
 fn look_at_workers(
     diag: &RuntimeDiag,
     handle: &crate::scheduler::Handle,
     w: &mut Watching,
-    look: Look,
+    threshold_ns: u64,
 ) -> bool {
-    let Look::Every(threshold_ns) = look else {
-        (0..diag.workers.len()).for_each(|index| finish_ended_poll(diag, handle, w, index));
-        return false;
-    };
     let now = clock::now();
     let mut busy = false;
     let mut caught = Vec::new();
@@ -411,7 +417,7 @@ fn look_at_workers(
         if let Some(open) = w.open.get_mut(&index) {
             match worker.active_poll() {
                 Some(active) if active.seq == open.seq => {
-                    let ran = clock::duration_between(active_start(&active, open), now);
+                    let ran = clock::duration_between(open.first.start_of(&active), now);
                     if !open.said_running && ran >= STILL_RUNNING_AFTER {
                         open.said_running = true;
                         let split = open.first.split(worker.sched_times(), now, ran);
@@ -429,15 +435,12 @@ fn look_at_workers(
         let Some(active) = worker.active_poll() else { continue };
         let first = &mut w.first_seen[index];
         first.see(active.seq, worker, now);
-        // An untimed poll (see worker.rs) has no start: it started at the latest when first seen.
-        let since = if active.since != 0 { active.since } else { first.at };
+        let since = first.start_of(&active);
         if clock::nanos_between(since, now) < threshold_ns {
             continue;
         }
-        if first.sched.is_none() {
-            // Caught at its first sight: its CPU shares are measured from now on.
-            first.sched = worker.sched_times().map(|times| (now, times));
-        }
+        // Caught at its first sight: its CPU shares are measured from now on.
+        first.read_sched(worker, now);
         if active.since == 0 {
             // So that the poll reads the clock when it ends, for its duration.
             worker.flag_long_poll(active.seq, since);
@@ -570,15 +573,6 @@ fn finish_report(diag: &RuntimeDiag, worker: usize, duration: Duration, split: C
 fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSplit) {
     if let Some(report) = update_report(diag, worker, ran, split, false) {
         diag.output.warning(&Warning::long_poll(&report), Moment::StillRunning);
-    }
-}
-
-/// When an open poll started: its own start if it was timed, else when it was first seen.
-fn active_start(active: &super::worker::ActivePoll, open: &OpenPoll) -> Ticks {
-    if active.since != 0 {
-        active.since
-    } else {
-        open.first.at
     }
 }
 

@@ -405,7 +405,7 @@ impl WorkerStats {
     #[cold]
     fn record_long_poll(&self, seq: u64, ns: u64, end: Ticks) {
         // The worker's own thread, which reads its own figures.
-        let times = SchedTimes::of_thread(SchedTimes::this_thread_id());
+        let times = self.sched_times();
         let (on_cpu, waiting) = times.map_or((NO_SCHED_TIMES, 0), |t| (t.on_cpu_ns, t.waiting_ns));
         self.long_end_on_cpu_ns.store(on_cpu, Relaxed);
         self.long_end_waiting_ns.store(waiting, Relaxed);

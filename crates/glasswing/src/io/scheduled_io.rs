@@ -569,6 +569,13 @@ mod tests {
         wakers.drain(..).for_each(Waker::wake);
     }
 
+    /// An event of readiness `ready` on `io`, and the wakeups it gives, delivered.
+    fn event(io: &ScheduledIo, ready: Ready) {
+        let mut wakers = Vec::new();
+        io.set_readiness(ready, &mut wakers);
+        wake_all(&mut wakers);
+    }
+
     #[test]
     fn every_listed_waiter_is_woken_and_the_slot_too() {
         let io = ScheduledIo::new();
@@ -598,13 +605,10 @@ mod tests {
         let mut w = std::pin::pin!(io.readiness(Interest::WRITABLE));
         assert!(r.as_mut().poll_wait(&reader).is_pending());
         assert!(w.as_mut().poll_wait(&writer).is_pending());
-        let mut wakers = Vec::new();
-        io.set_readiness(Ready::WRITABLE, &mut wakers);
-        wake_all(&mut wakers);
+        event(&io, Ready::WRITABLE);
         assert_eq!((count(&reads), count(&writes)), (0, 1));
         assert!(r.as_mut().poll_wait(&reader).is_pending(), "still waiting, still listed");
-        io.set_readiness(Ready::READ_CLOSED, &mut wakers);
-        wake_all(&mut wakers);
+        event(&io, Ready::READ_CLOSED);
         assert_eq!((count(&reads), count(&writes)), (1, 1));
     }
 
@@ -614,15 +618,12 @@ mod tests {
         let (woken, waker) = counter();
         let mut wait = std::pin::pin!(io.readiness(Interest::READABLE));
         assert!(wait.as_mut().poll_wait(&waker).is_pending());
-        let mut wakers = Vec::new();
-        io.set_readiness(Ready::READABLE, &mut wakers);
-        wake_all(&mut wakers);
+        event(&io, Ready::READABLE);
         // Another task got there first: it took the connection, then found the queue empty.
         let Some(Ok(seen)) = io.ready_now(Interest::READABLE) else { panic!("not ready") };
         io.clear_readiness(seen);
         assert!(wait.as_mut().poll_wait(&waker).is_pending(), "nothing to take: wait again");
-        io.set_readiness(Ready::READABLE, &mut wakers);
-        wake_all(&mut wakers);
+        event(&io, Ready::READABLE);
         assert_eq!(count(&woken), 2, "listed again, so woken by the next event");
         assert!(wait.as_mut().poll_wait(&waker).is_ready());
     }
@@ -638,9 +639,7 @@ mod tests {
             assert!(wait.as_mut().poll_wait(waker).is_pending());
         }
         drop(middle);
-        let mut wakers = Vec::new();
-        io.set_readiness(Ready::READABLE, &mut wakers);
-        wake_all(&mut wakers);
+        event(&io, Ready::READABLE);
         let woken: Vec<_> = counters.iter().map(|(c, _)| count(c)).collect();
         assert_eq!(woken, [1, 0, 1]);
         // Dropping a woken waiter touches no list; dropping the last one leaves it empty.

@@ -249,8 +249,9 @@ impl Builder {
     #[cfg(unix)]
     #[track_caller]
     pub fn dump_on_signal(&mut self, signal: i32) -> &mut Self {
-        let signal = crate::diag::dump_signal::parse_signal(&signal.to_string())
-            .unwrap_or_else(|e| panic!("Builder::dump_on_signal: {e}"));
+        use crate::diag::dump_signal::{allowed, not_allowed};
+        let signal = allowed(signal)
+            .unwrap_or_else(|| panic!("Builder::dump_on_signal: {}", not_allowed(&signal.to_string())));
         self.diag.dump_signal = Some(signal);
         self
     }
@@ -343,7 +344,9 @@ impl Builder {
 
 /// The program's diagnostics settings, with what the environment says over them.
 fn diag_config_from_env(mut config: DiagConfig) -> DiagConfig {
-    config.verbosity = crate::diag::output::verbosity_from_env(config.verbosity);
+    if let Ok(value) = std::env::var("GLASSWING_DIAG") {
+        config.verbosity = value.parse().unwrap_or_else(|e| panic!("GLASSWING_DIAG: {e}"));
+    }
     #[cfg(unix)]
     if let Ok(value) = std::env::var("GLASSWING_DUMP_SIGNAL") {
         let signal = crate::diag::dump_signal::parse_signal(&value);
