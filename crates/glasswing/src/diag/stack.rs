@@ -220,3 +220,54 @@ fn is_handler_frame(frame: &super::StackFrame) -> bool {
         || named("diag::stack::")
         || named("__restore_rt")
 }
+
+#[cfg(all(test, target_os = "linux", not(miri)))]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    #[inline(never)]
+    fn block_in(depth: usize, release: &mpsc::Receiver<()>) {
+        if depth == 0 {
+            let _ = release.recv();
+        } else {
+            block_in(depth - 1, release);
+        }
+        std::hint::black_box(());
+    }
+
+    fn capture_and_unwind(thread: libc::pthread_t) -> Vec<usize> {
+        let captured = super::capture(thread, Duration::from_secs(1)).expect("captured");
+        captured.frames[captured.interrupted.unwrap_or(0)..].to_vec()
+    }
+
+    #[test]
+    #[ignore = "a measurement, not a check: prints the time one capture takes"]
+    fn time_to_capture_and_unwind_one_stack() {
+        let (thread_tx, thread) = mpsc::channel();
+        let (release_tx, release) = mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            // SAFETY: pthread_self has no preconditions.
+            thread_tx.send(unsafe { libc::pthread_self() } as usize).unwrap();
+            block_in(20, &release);
+        });
+        let thread = thread.recv().unwrap() as libc::pthread_t;
+        let _ = capture_and_unwind(thread);
+        let mut times = Vec::new();
+        let mut frames = 0;
+        for _ in 0..200 {
+            let start = Instant::now();
+            frames = capture_and_unwind(thread).len();
+            times.push(start.elapsed());
+        }
+        release_tx.send(()).unwrap();
+        worker.join().unwrap();
+        times.sort();
+        println!(
+            "capture+unwind of {frames} frames: median {:?}, min {:?}, p90 {:?}",
+            times[times.len() / 2],
+            times[0],
+            times[times.len() * 9 / 10]
+        );
+    }
+}
