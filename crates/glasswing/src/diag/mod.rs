@@ -6,7 +6,8 @@
 //! - `histogram.rs`: fixed-size log-scale histograms (poll time, scheduled time);
 //! - `worker.rs`: per-worker figures and the "now polling" slot;
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
-//!   worker's stack (`stack.rs`), and the lints below as they become true;
+//!   worker's stack (captured by `stack.rs`, walked by `unwind.rs`), and the lints below as they
+//!   become true;
 //! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
 //!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
@@ -29,11 +30,13 @@ mod lints;
 pub(crate) mod output;
 pub(crate) mod recorder;
 pub(crate) mod snapshot;
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
 mod stack;
 mod symtab;
 pub(crate) mod task_stats;
 mod timeline;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+mod unwind;
 pub(crate) mod watchdog;
 pub(crate) mod worker;
 

@@ -64,6 +64,10 @@ pub struct LongPoll {
     /// runtime's too (empty where stacks cannot be captured, or when the poll ended before the
     /// watchdog looked).
     pub stack: Vec<StackFrame>,
+    /// Why `stack` is empty where the watchdog tried to capture it and could not (the worker did
+    /// not answer the signal in time, or stacks are not captured on this platform); `None` where it
+    /// has the stack, or where the poll ended before the watchdog looked.
+    pub stack_not_captured: Option<String>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
     /// run but waiting for one (descheduled by the OS), estimated from the OS scheduler's figures
     /// for the thread over the part of the poll the watchdog watched (`None` if it watched too
@@ -445,7 +449,7 @@ fn look_at_workers(
             // So that the poll reads the clock when it ends, for its duration.
             worker.flag_long_poll(active.seq, since);
         }
-        let captured = capture_stack(worker);
+        let captured = capture_stack(worker, CAPTURE_TIMEOUT);
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
@@ -458,7 +462,10 @@ fn look_at_workers(
     // Symbolizing reads debug info (the first time, for up to a second): only now, after every
     // worker's stack was captured while its poll runs.
     for (mut report, captured) in caught {
-        report.stack = symbolize(captured);
+        match captured {
+            Ok(captured) => report.stack = symbolize(captured),
+            Err(why) => report.stack_not_captured = Some(why.to_string()),
+        }
         publish(diag, report);
     }
     busy
@@ -519,6 +526,7 @@ fn new_report(
         duration,
         finished,
         stack,
+        stack_not_captured: None,
         cpu_time: None,
         waiting_for_cpu: None,
     }
@@ -576,28 +584,60 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
     }
 }
 
-/// The worker's stack now (`None` if it cannot be captured).
-#[cfg(all(target_os = "linux", not(miri)))]
-fn capture_stack(worker: &WorkerStats) -> Option<super::stack::Captured> {
-    // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
-    let guard = worker.lock_thread();
-    let thread = guard.as_ref()?;
-    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT)
+/// The worker's stack now, or why it could not be captured.
+///
+/// The worker's thread lock is held only to signal the thread (it cannot leave meanwhile), not
+/// while waiting for its answer: `thread_name()` (so `snapshot()`) and a leaving worker take it too.
+/// Every wait has a deadline, `timeout` in all.
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+fn capture_stack(worker: &WorkerStats, timeout: Duration) -> Result<super::stack::Captured, NotCaptured> {
+    use super::stack::{stack_of, Claim};
+    let deadline = std::time::Instant::now() + timeout;
+    let claim = Claim::new(deadline)?;
+    let request = {
+        let mut guard = worker.lock_thread();
+        let thread = guard.as_mut().ok_or(NotCaptured::Gone)?;
+        // SAFETY: the thread is alive while it is registered, and it stays registered while the
+        // lock is held.
+        let stack = match thread.stack {
+            Some(stack) => stack,
+            None => *thread.stack.insert(unsafe { stack_of(thread.pthread) }.ok_or(NotCaptured::Gone)?),
+        };
+        // SAFETY: as above.
+        unsafe { claim.signal(thread.pthread, stack) }?
+    };
+    request.wait(deadline)
 }
 
-#[cfg(all(target_os = "linux", not(miri)))]
-fn symbolize(captured: Option<super::stack::Captured>) -> Vec<StackFrame> {
-    captured.map_or_else(Vec::new, |c| super::stack::symbolize(&c))
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+fn symbolize(captured: super::stack::Captured) -> Vec<StackFrame> {
+    super::unwind::symbolize(&captured)
 }
 
-#[cfg(not(all(target_os = "linux", not(miri))))]
-fn capture_stack(_worker: &WorkerStats) -> Option<()> {
-    let _ = CAPTURE_TIMEOUT;
-    None
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+use super::stack::NotCaptured;
+
+/// Why a stack was not captured, where none can be.
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+#[derive(Debug)]
+enum NotCaptured {
+    Unsupported,
 }
 
-#[cfg(not(all(target_os = "linux", not(miri))))]
-fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+impl fmt::Display for NotCaptured {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stacks are captured on Linux (x86_64 and aarch64) only")
+    }
+}
+
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), NotCaptured> {
+    Err(NotCaptured::Unsupported)
+}
+
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+fn symbolize(_captured: ()) -> Vec<StackFrame> {
     Vec::new()
 }
 
@@ -643,3 +683,32 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watch
 }
 
 pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;
+
+#[cfg(all(test, target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+mod tests {
+    use super::*;
+    use crate::diag::stack::tests::{waits_on, Deaf};
+
+    /// The watchdog holds the worker's thread lock only to signal it, not while it waits for the
+    /// answer: `thread_name()` (so a snapshot) and a leaving worker take that lock meanwhile, and a
+    /// handler that never answered would have hung them.
+    #[test]
+    fn the_watchdog_waits_for_a_stack_without_holding_the_workers_thread_lock() {
+        let worker = Arc::new(WorkerStats::new(0, Duration::from_millis(20), 64));
+        let on_thread = worker.clone();
+        let mut deaf = Deaf::spawn(move |wait| {
+            let _running = on_thread.register_thread();
+            wait();
+        });
+        let watched = worker.clone();
+        // A deadline no test run reaches: the capture ends when the worker answers.
+        let watchdog = std::thread::spawn(move || capture_stack(&watched, Duration::from_secs(60)).is_ok());
+        while !waits_on(deaf.pthread) {
+            std::thread::yield_now();
+        }
+        let _ = worker.thread_name();
+        assert!(waits_on(deaf.pthread), "the lock was free while the watchdog waited");
+        deaf.hear();
+        assert!(watchdog.join().unwrap(), "answered once the worker lets the signal in");
+    }
+}

@@ -114,8 +114,9 @@ pub(crate) struct WorkerStats {
     /// to read its `SchedTimes`.
     tid: AtomicI32,
     /// The thread running the worker loop now (a current-thread runtime's changes with each
-    /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
-    /// to leave, so a signal never targets a thread that is gone.
+    /// `block_on`). The watchdog holds the lock while it signals the thread (and only then: not while
+    /// it waits for the answer), and the thread takes it to leave, so a signal never targets a thread
+    /// that is gone.
     pub(crate) thread: Mutex<Option<WorkerThread>>,
     /// This worker's flight recorder (see `recorder.rs`).
     pub(crate) recorder: FlightRecorder,
@@ -140,6 +141,9 @@ pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
     #[cfg(unix)]
     pub(crate) pthread: libc::pthread_t,
+    /// The bounds of its stack, found by the watchdog the first time it captures the stack.
+    #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+    pub(crate) stack: Option<(usize, usize)>,
 }
 
 /// What a wake from this thread knows about the poll it comes from.
@@ -290,6 +294,12 @@ impl WorkerStats {
             // SAFETY: pthread_self has no preconditions.
             #[cfg(unix)]
             pthread: unsafe { libc::pthread_self() },
+            #[cfg(all(
+                target_os = "linux",
+                any(target_arch = "x86_64", target_arch = "aarch64"),
+                not(miri)
+            ))]
+            stack: None,
         });
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
