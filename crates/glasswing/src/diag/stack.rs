@@ -456,7 +456,7 @@ pub(crate) mod tests {
 
     impl Drop for Deaf {
         fn drop(&mut self) {
-            (self.hear.take(), self.end.take());
+            drop((self.hear.take(), self.end.take()));
             if let Some(thread) = self.thread.take() {
                 thread.join().unwrap();
             }

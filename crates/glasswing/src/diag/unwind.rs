@@ -92,7 +92,7 @@ fn loaded_objects() -> Loaded {
 /// # Safety
 /// `info` describes an object loaded now, as `dl_iterate_phdr` gives it.
 unsafe fn module(info: &libc::dl_phdr_info) -> Option<Module<&'static [u8]>> {
-    let bias = info.dlpi_addr as u64;
+    let bias = info.dlpi_addr;
     // SAFETY: `dlpi_phdr` points at `dlpi_phnum` program headers.
     let headers = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) };
     let loads = || headers.iter().filter(|h| h.p_type == libc::PT_LOAD);
