@@ -43,14 +43,15 @@
 //! before it, for every SIGURG. (A SIGURG arriving while the handler is being installed, a window
 //! of two system calls, misses that earlier handler.)
 //!
-//! `SA_RESTART` makes the kernel restart most system calls the signal interrupts: a blocking `read`
-//! or `write` on a pipe, a socket without a timeout or a terminal, `accept`, `connect`, `wait`, a
-//! futex (so a `Mutex` or a channel's `recv`). What remains are the calls signal(7) lists as never
-//! restarted after a handler, whatever the flags: `epoll_wait`, `poll`, `select` and their
-//! variants, `nanosleep` and `clock_nanosleep`, socket reads and writes with a timeout
-//! (`SO_RCVTIMEO`, `SO_SNDTIMEO`), `sigtimedwait`, `io_getevents`, `semop` with a timeout. A
-//! long poll blocked in one of those returns `EINTR` when its stack is captured, as it would on any
-//! other signal; `std::thread::sleep` goes back to sleep for the time left by itself.
+//! `SA_RESTART` makes the kernel restart most system calls the signal interrupts: `read` and `write`
+//! on a pipe, a terminal or a socket, `accept`, `connect`, `recv`, `send`, `wait`, `flock`, a
+//! futex wait (so a `Mutex`, a `Condvar`, a channel's `recv`), `getrandom`. What remains are the
+//! calls signal(7) lists as never restarted after a handler, whatever the flags: `epoll_wait`,
+//! `poll`, `select` and their variants; `nanosleep`, `clock_nanosleep` and `usleep`; socket calls on
+//! a socket with a timeout (`SO_RCVTIMEO`, `SO_SNDTIMEO`); `pause`, `sigsuspend`, `sigtimedwait`;
+//! System V IPC (`msgrcv`, `msgsnd`, `semop`); `io_getevents`. A long poll blocked in one of those
+//! returns `EINTR` when its stack is captured, as it would on any other signal, and must retry;
+//! `std::thread::sleep` goes back to sleep for the time left by itself.
 
 use std::cell::UnsafeCell;
 use std::fmt;
@@ -147,6 +148,8 @@ pub(crate) enum NotCaptured {
     Busy,
     /// The thread left before it was signalled.
     Gone,
+    /// The bounds of the thread's stack could not be read.
+    NoBounds,
     /// The thread did not answer by the deadline (it blocks the signal, or is stopped).
     NoAnswer,
 }
@@ -157,6 +160,7 @@ impl fmt::Display for NotCaptured {
             NotCaptured::NoHandler => "the stack-capture signal handler could not be installed",
             NotCaptured::Busy => "another stack capture was in progress",
             NotCaptured::Gone => "the worker's thread had left",
+            NotCaptured::NoBounds => "the bounds of the worker thread's stack could not be read",
             NotCaptured::NoAnswer => "the worker did not answer the stack-capture signal (SIGURG) in time",
         })
     }
@@ -526,14 +530,20 @@ pub(crate) mod tests {
         std::hint::black_box(());
     }
 
-    fn capture_and_unwind(thread: libc::pthread_t) -> Vec<usize> {
-        let deadline = Instant::now() + Duration::from_secs(1);
+    /// The stack of `thread`, and how long the capture (the signal's round trip and the copy) and
+    /// the walk took.
+    fn capture_and_unwind(thread: libc::pthread_t) -> (Vec<usize>, Duration, Duration) {
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(1);
         // SAFETY: the thread lives until the test joins it, after its last capture.
         let request = unsafe {
-            let stack = super::stack_of(thread).expect("the thread's stack");
-            super::Claim::new(deadline).unwrap().signal(thread, stack).unwrap()
+            let stack = stack_of(thread).expect("the thread's stack");
+            Claim::new(deadline).unwrap().signal(thread, stack).unwrap()
         };
-        super::super::unwind::addresses(&request.wait(deadline).expect("captured"))
+        let captured = request.wait(deadline).expect("captured");
+        let copied = Instant::now();
+        let addresses = super::super::unwind::addresses(&captured);
+        (addresses, copied - start, copied.elapsed())
     }
 
     #[test]
@@ -548,21 +558,23 @@ pub(crate) mod tests {
         });
         let thread = thread.recv().unwrap() as libc::pthread_t;
         let _ = capture_and_unwind(thread);
-        let mut times = Vec::new();
-        let mut frames = 0;
+        let (mut captures, mut walks, mut frames) = (Vec::new(), Vec::new(), 0);
         for _ in 0..200 {
-            let start = Instant::now();
-            frames = capture_and_unwind(thread).len();
-            times.push(start.elapsed());
+            let (addresses, capture, walk) = capture_and_unwind(thread);
+            frames = addresses.len();
+            captures.push(capture);
+            walks.push(walk);
         }
         release_tx.send(()).unwrap();
         worker.join().unwrap();
-        times.sort();
+        let median = |times: &mut Vec<Duration>| {
+            times.sort();
+            times[times.len() / 2]
+        };
         println!(
-            "capture+unwind of {frames} frames: median {:?}, min {:?}, p90 {:?}",
-            times[times.len() / 2],
-            times[0],
-            times[times.len() * 9 / 10]
+            "{frames} frames: capture (signal, copy) median {:?}, walk median {:?}",
+            median(&mut captures),
+            median(&mut walks)
         );
     }
 }

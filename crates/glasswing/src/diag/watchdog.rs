@@ -34,7 +34,8 @@ const LOCATE_PER_PASS: usize = 256;
 /// After this long with no poll on any worker, the watchdog dozes (see `Alarm`).
 const DOZE_AFTER: Duration = Duration::from_millis(200);
 const DOZE_TICK: Duration = Duration::from_millis(100);
-/// How long a worker may take to answer the stack-capture signal.
+/// How long a stack capture may take in all: waiting for the process's one capture slot, then for
+/// the worker's answer to the signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
 /// A long poll still running after this long is said on stderr then, not only when it ends (it may
 /// never end).
@@ -61,8 +62,8 @@ pub struct LongPoll {
     pub finished: bool,
     /// The worker's stack when the watchdog caught the poll running, innermost frame first, from
     /// the frame the signal interrupted down to the thread's start: every frame, std's and the
-    /// runtime's too (empty where stacks cannot be captured, or when the poll ended before the
-    /// watchdog looked).
+    /// runtime's too (empty where it could not be captured, see `stack_not_captured`, or when the
+    /// poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
     /// Why `stack` is empty where the watchdog tried to capture it and could not (the worker did
     /// not answer the signal in time, or stacks are not captured on this platform); `None` where it
@@ -590,8 +591,11 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
 /// while waiting for its answer: `thread_name()` (so `snapshot()`) and a leaving worker take it too.
 /// Every wait has a deadline, `timeout` in all.
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
-fn capture_stack(worker: &WorkerStats, timeout: Duration) -> Result<super::stack::Captured, NotCaptured> {
-    use super::stack::{stack_of, Claim};
+fn capture_stack(
+    worker: &WorkerStats,
+    timeout: Duration,
+) -> Result<super::stack::Captured, super::stack::NotCaptured> {
+    use super::stack::{stack_of, Claim, NotCaptured};
     let deadline = std::time::Instant::now() + timeout;
     let claim = Claim::new(deadline)?;
     let request = {
@@ -601,7 +605,7 @@ fn capture_stack(worker: &WorkerStats, timeout: Duration) -> Result<super::stack
         // lock is held.
         let stack = match thread.stack {
             Some(stack) => stack,
-            None => *thread.stack.insert(unsafe { stack_of(thread.pthread) }.ok_or(NotCaptured::Gone)?),
+            None => *thread.stack.insert(unsafe { stack_of(thread.pthread) }.ok_or(NotCaptured::NoBounds)?),
         };
         // SAFETY: as above.
         unsafe { claim.signal(thread.pthread, stack) }?
@@ -614,26 +618,9 @@ fn symbolize(captured: super::stack::Captured) -> Vec<StackFrame> {
     super::unwind::symbolize(&captured)
 }
 
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
-use super::stack::NotCaptured;
-
-/// Why a stack was not captured, where none can be.
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
-#[derive(Debug)]
-enum NotCaptured {
-    Unsupported,
-}
-
-#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
-impl fmt::Display for NotCaptured {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stacks are captured on Linux (x86_64 and aarch64) only")
-    }
-}
-
-#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
-fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), NotCaptured> {
-    Err(NotCaptured::Unsupported)
+fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'static str> {
+    Err("stacks are captured on Linux (x86_64 and aarch64) only")
 }
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
