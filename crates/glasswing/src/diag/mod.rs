@@ -75,8 +75,10 @@ pub(crate) struct DiagConfig {
     pub(crate) trace_on_incident: Option<std::path::PathBuf>,
     /// What the diagnostics say on their own (before `GLASSWING_DIAG` has its say).
     pub(crate) verbosity: Verbosity,
-    /// The signal that makes the watchdog write a dump, and where (stderr if `None`).
+    /// The signal that makes the watchdog write a dump, and where (stderr if `None`): Unix only.
+    #[cfg(unix)]
     pub(crate) dump_signal: Option<i32>,
+    #[cfg(unix)]
     pub(crate) dump_to: Option<std::path::PathBuf>,
 }
 
@@ -90,7 +92,9 @@ impl Default for DiagConfig {
             recorded_events: recorder::DEFAULT_CAPACITY,
             trace_on_incident: None,
             verbosity: Verbosity::Warn,
+            #[cfg(unix)]
             dump_signal: None,
+            #[cfg(unix)]
             dump_to: None,
         }
     }

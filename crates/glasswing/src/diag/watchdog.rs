@@ -12,6 +12,7 @@
 //! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
 
 use super::clock::{self, Ticks};
+#[cfg(unix)]
 use super::dump_signal::DumpSignal;
 use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
@@ -253,6 +254,7 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
     }
     let weak = handle.downgrade();
     let for_thread = diag.clone();
+    #[cfg(unix)]
     let dump_signal = diag.config.dump_signal.and_then(|signal| {
         DumpSignal::register(signal)
             .map_err(|e| {
@@ -261,6 +263,8 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
             })
             .ok()
     });
+    #[cfg(not(unix))]
+    let dump_signal = None;
     let thread = std::thread::Builder::new()
         .name("glasswing-watchdog".into())
         .spawn(move || run(for_thread, weak, dump_signal))
@@ -382,9 +386,8 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
             return;
         }
         let Some(handle) = handle.upgrade() else { return };
-        if let Some(signal) = dump_signal.as_ref().filter(|s| s.take_request()) {
-            let to = diag.config.dump_to.clone();
-            super::dump_signal::write_dump_in_background(handle.clone(), signal.signal, to);
+        if let Some(signal) = &dump_signal {
+            signal.answer(&handle, &diag.config);
         }
         let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
@@ -582,7 +585,7 @@ fn capture_stack(worker: &WorkerStats) -> Option<super::stack::Captured> {
     // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
     let guard = worker.lock_thread();
     let thread = guard.as_ref()?;
-    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT)
+    super::stack::capture(thread.pthread.0, CAPTURE_TIMEOUT)
 }
 
 #[cfg(all(target_os = "linux", not(miri)))]
@@ -599,6 +602,18 @@ fn capture_stack(_worker: &WorkerStats) -> Option<()> {
 #[cfg(not(all(target_os = "linux", not(miri))))]
 fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
     Vec::new()
+}
+
+/// Dumps on signal need Unix signals: elsewhere there is never one to answer (`Handle::dump` works
+/// everywhere).
+#[cfg(not(unix))]
+enum DumpSignal {}
+
+#[cfg(not(unix))]
+impl DumpSignal {
+    fn answer(&self, _: &crate::scheduler::Handle, _: &super::DiagConfig) {
+        match *self {}
+    }
 }
 
 fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {

@@ -138,9 +138,21 @@ impl Drop for RunningThread<'_> {
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
-    #[cfg(unix)]
-    pub(crate) pthread: libc::pthread_t,
+    /// Whom the watchdog signals for the worker's stack: only Linux has stack capture (`stack.rs`).
+    #[cfg(all(target_os = "linux", not(miri)))]
+    pub(crate) pthread: Pthread,
 }
+
+/// A `pthread_t`, which the watchdog thread holds for a worker thread. It is an integer on glibc but a
+/// pointer on musl, which would make `WorkerStats` neither `Send` nor `Sync` there.
+#[cfg(all(target_os = "linux", not(miri)))]
+#[derive(Clone, Copy)]
+pub(crate) struct Pthread(pub(crate) libc::pthread_t);
+
+// SAFETY: a `pthread_t` only names a thread: it is never dereferenced, only handed to `pthread_kill`,
+// and `WorkerStats::thread`'s lock keeps the thread it names alive meanwhile (see `RunningThread`).
+#[cfg(all(target_os = "linux", not(miri)))]
+unsafe impl Send for Pthread {}
 
 /// What a wake from this thread knows about the poll it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,8 +300,8 @@ impl WorkerStats {
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(unix)]
-            pthread: unsafe { libc::pthread_self() },
+            #[cfg(all(target_os = "linux", not(miri)))]
+            pthread: Pthread(unsafe { libc::pthread_self() }),
         });
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
