@@ -32,7 +32,7 @@ pub(crate) mod loom;
 pub mod net;
 pub mod runtime;
 pub(crate) mod scheduler;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 pub mod signal;
 pub mod task;
 pub mod time;

@@ -96,11 +96,7 @@ impl Drop for DumpSignal {
 
 /// Takes a dump of the runtime behind `handle` on a thread of its own and writes it to `to` (appended)
 /// or stderr.
-fn write_dump_in_background(
-    handle: crate::scheduler::Handle,
-    signal: libc::c_int,
-    to: Option<PathBuf>,
-) {
+fn write_dump_in_background(handle: crate::scheduler::Handle, signal: libc::c_int, to: Option<PathBuf>) {
     let spawned = std::thread::Builder::new().name("glasswing-dump".into()).spawn(move || {
         let dump = crate::diag::dump::take(&handle);
         let text = format!(

@@ -29,7 +29,10 @@ mod lints;
 pub(crate) mod output;
 pub(crate) mod recorder;
 pub(crate) mod snapshot;
-#[cfg(all(target_os = "linux", not(miri)))]
+/// Linux with glibc only: the walk starts in a signal handler and must step through the kernel's
+/// signal frame, which glibc's trampoline describes to the unwinder and musl's does not (the walk
+/// stops there). `watchdog::STACKS_CAPTURED` says which; every use of the module has this cfg.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 mod stack;
 mod symtab;
 pub(crate) mod task_stats;

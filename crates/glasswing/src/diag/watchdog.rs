@@ -1,6 +1,6 @@
 //! The watchdog: one thread per runtime that watches every worker's "now polling" slot and reports a
 //! poll that runs longer than `Builder::long_poll_threshold` while it still runs, with the worker's
-//! stack captured at that moment (Linux; `stack.rs`). When the poll ends, its report gets the total
+//! stack captured at that moment (Linux with glibc; `stack.rs`). When the poll ends, its report gets the total
 //! duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each new one
 //! once.
 //!
@@ -36,7 +36,11 @@ const LOCATE_PER_PASS: usize = 256;
 const DOZE_AFTER: Duration = Duration::from_millis(200);
 const DOZE_TICK: Duration = Duration::from_millis(100);
 /// How long a worker may take to answer the stack-capture signal.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
+/// Whether the watchdog captures a worker's stack during a long poll here: only where `stack.rs` is
+/// built. Elsewhere each report says so, and names the task by its spawn location and future.
+pub(crate) const STACKS_CAPTURED: bool = cfg!(all(target_os = "linux", target_env = "gnu", not(miri)));
 /// A long poll still running after this long is said on stderr then, not only when it ends (it may
 /// never end).
 const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
@@ -62,8 +66,8 @@ pub struct LongPoll {
     pub finished: bool,
     /// The worker's stack when the watchdog caught the poll running, innermost frame first, from
     /// the frame the signal interrupted down to the thread's start: every frame, std's and the
-    /// runtime's too (empty where stacks cannot be captured, or when the poll ended before the
-    /// watchdog looked).
+    /// runtime's too (empty where stacks are not captured, Linux with glibc being the one platform
+    /// where they are, or when the poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
     /// run but waiting for one (descheduled by the OS), estimated from the OS scheduler's figures
@@ -113,12 +117,19 @@ impl LongPoll {
     }
 
     pub(crate) fn summary(&self) -> String {
+        self.summary_where(STACKS_CAPTURED)
+    }
+
+    /// The summary, on a platform that captures stacks or not: where none is, the line says so,
+    /// and always names where the task was spawned (the one place in the program it points to).
+    fn summary_where(&self, stacks_captured: bool) -> String {
         let task = match &self.task_name {
-            Some(name) => format!("task {} \"{name}\"", self.task),
+            Some(name) if stacks_captured => format!("task {} \"{name}\"", self.task),
+            Some(name) => format!("task {} \"{name}\" (spawned at {})", self.task, self.location),
             None => format!("task {} (spawned at {})", self.task, self.location),
         };
         format!(
-            "long poll: {task} {} worker {} for {}{}{}",
+            "long poll: {task} {} worker {} for {}{}{}{}",
             if self.finished { "blocked" } else { "has been blocking" },
             self.worker,
             super::lints::fmt_duration(self.duration),
@@ -127,6 +138,7 @@ impl LongPoll {
                 None => String::new(),
             },
             self.cpu_clause(),
+            if stacks_captured { "" } else { "; stack: not captured on this platform" },
         )
     }
 }
@@ -580,26 +592,25 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
 }
 
 /// The worker's stack now (`None` if it cannot be captured).
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 fn capture_stack(worker: &WorkerStats) -> Option<super::stack::Captured> {
     // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
     let guard = worker.lock_thread();
     let thread = guard.as_ref()?;
-    super::stack::capture(thread.pthread.0, CAPTURE_TIMEOUT)
+    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT)
 }
 
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 fn symbolize(captured: Option<super::stack::Captured>) -> Vec<StackFrame> {
     captured.map_or_else(Vec::new, |c| super::stack::symbolize(&c))
 }
 
-#[cfg(not(all(target_os = "linux", not(miri))))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
 fn capture_stack(_worker: &WorkerStats) -> Option<()> {
-    let _ = CAPTURE_TIMEOUT;
     None
 }
 
-#[cfg(not(all(target_os = "linux", not(miri))))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
 fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
     Vec::new()
 }
@@ -658,3 +669,40 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watch
 }
 
 pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(task_name: Option<&str>) -> LongPoll {
+        LongPoll {
+            task: Id::from_u64(7),
+            task_name: task_name.map(str::to_owned),
+            future: Some("app::reload_config::{async_fn_env#0}".to_string()),
+            location: "src/main.rs:12:5".to_string(),
+            worker: 1,
+            worker_thread: None,
+            duration: Duration::from_millis(300),
+            finished: true,
+            stack: Vec::new(),
+            cpu_time: None,
+            waiting_for_cpu: None,
+        }
+    }
+
+    #[test]
+    fn without_stack_capture_a_long_poll_says_so_and_names_where_its_task_was_spawned() {
+        for name in [None, Some("reloader")] {
+            let poll = blocked(name);
+            let line = poll.summary_where(false);
+            assert!(line.contains("spawned at src/main.rs:12:5"), "{line}");
+            assert!(line.contains(", in reload_config;"), "{line}");
+            assert!(line.ends_with("; stack: not captured on this platform"), "{line}");
+            // Where stacks are captured (and this one was not, as the poll ended first), the line
+            // does not blame the platform, and a named task goes by its name.
+            let line = poll.summary_where(true);
+            assert!(!line.contains("not captured"), "{line}");
+            assert_eq!(line.contains("spawned at"), name.is_none(), "{line}");
+        }
+    }
+}

@@ -138,21 +138,11 @@ impl Drop for RunningThread<'_> {
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
-    /// Whom the watchdog signals for the worker's stack: only Linux has stack capture (`stack.rs`).
-    #[cfg(all(target_os = "linux", not(miri)))]
-    pub(crate) pthread: Pthread,
+    /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
+    /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+    pub(crate) pthread: libc::pthread_t,
 }
-
-/// A `pthread_t`, which the watchdog thread holds for a worker thread. It is an integer on glibc but a
-/// pointer on musl, which would make `WorkerStats` neither `Send` nor `Sync` there.
-#[cfg(all(target_os = "linux", not(miri)))]
-#[derive(Clone, Copy)]
-pub(crate) struct Pthread(pub(crate) libc::pthread_t);
-
-// SAFETY: a `pthread_t` only names a thread: it is never dereferenced, only handed to `pthread_kill`,
-// and `WorkerStats::thread`'s lock keeps the thread it names alive meanwhile (see `RunningThread`).
-#[cfg(all(target_os = "linux", not(miri)))]
-unsafe impl Send for Pthread {}
 
 /// What a wake from this thread knows about the poll it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,8 +290,8 @@ impl WorkerStats {
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(all(target_os = "linux", not(miri)))]
-            pthread: Pthread(unsafe { libc::pthread_self() }),
+            #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+            pthread: unsafe { libc::pthread_self() },
         });
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);

@@ -398,6 +398,9 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
                 "its poll reached no leaf and kept no waker: nothing can wake it (a lost waker)"
             }
             TaskState::Idle => "woken while the dump looked at it: not traced",
+            TaskState::Running if !crate::diag::watchdog::STACKS_CAPTURED => {
+                "its poll runs now; stacks of running polls are not captured on this platform"
+            }
             TaskState::Running => "its poll runs now (the watchdog has no stack of it)",
             _ => return Ok(()),
         };
