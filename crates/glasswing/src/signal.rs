@@ -27,7 +27,7 @@ use windows as imp;
 /// on Windows while some `ctrl_c()` future waits (with none, Ctrl-C ends the process as usual).
 ///
 /// # Errors
-/// If the handler cannot be installed, or the runtime is shutting down.
+/// If the handler cannot be installed, or (on Unix) the runtime is shutting down.
 ///
 /// # Panics
 /// Outside a runtime.

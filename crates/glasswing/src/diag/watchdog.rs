@@ -1,8 +1,8 @@
 //! The watchdog: one thread per runtime that watches every worker's "now polling" slot and reports a
 //! poll that runs longer than `Builder::long_poll_threshold` while it still runs, with the worker's
-//! stack captured at that moment (Linux with glibc; `stack.rs`). When the poll ends, its report gets the total
-//! duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each new one
-//! once.
+//! stack captured at that moment (Linux with glibc; `stack.rs`). When the poll ends, its report gets
+//! the total duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each
+//! new one once.
 //!
 //! It looks every half threshold (5 ms by default), so a long poll is caught between one and one and
 //! a half thresholds into it. (A poll its worker does not time, see `worker.rs`, has no start time:
