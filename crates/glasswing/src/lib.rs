@@ -30,8 +30,10 @@ pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub(crate) mod probe;
 pub mod runtime;
 pub(crate) mod scheduler;
+mod scoped;
 #[cfg(unix)]
 pub mod signal;
 pub mod task;

@@ -23,8 +23,8 @@
 
 use super::state::State;
 use super::{Id, Vtable};
-use crate::diag::task_stats::{self, StatsHead, StatsTail, TaskStats};
 use crate::loom::cell::UnsafeCell;
+use crate::probe::task_stats::{self, StatsHead, StatsTail, TaskStats};
 use std::alloc::{self, Layout};
 use std::future::Future;
 use std::panic::Location;
@@ -96,7 +96,7 @@ pub(crate) struct Meta {
     /// The task that spawned it, if any.
     pub(crate) parent: Option<Id>,
     /// When it was created, for its diagnostics record (see `context::spawning`).
-    pub(crate) created_at: crate::diag::clock::Ticks,
+    pub(crate) created_at: crate::probe::clock::Ticks,
     /// Whether to keep the diagnostics record (the runtime's `diagnostics` setting).
     pub(crate) diagnostics: bool,
 }
@@ -142,7 +142,7 @@ impl<F: Future, S: 'static> Cell<F, S> {
         let Some(cell) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<Cell<F, S>>()) else {
             alloc::handle_alloc_error(layout)
         };
-        let (head, tail) = task_stats::record(meta.diagnostics, meta.parent, meta.created_at);
+        let (head, tail) = task_stats::record(meta.diagnostics, meta.parent.map(|id| id.0), meta.created_at);
         let value = Cell {
             header: Header {
                 state: State::new(),

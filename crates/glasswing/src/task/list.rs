@@ -16,15 +16,16 @@
 
 use super::core::{Header, Meta};
 use super::raw::{Notified, RawTask, Task};
+use super::state::Snapshot as StateWord;
 use super::Id;
 use super::{JoinHandle, Schedule};
-use crate::diag::clock;
-use crate::diag::snapshot::{FinishedRead, TaskRead, TaskRecord};
-use crate::diag::task_stats::{TaskStatsRead, Timed};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
+use crate::probe::clock::{self, Ticks};
+use crate::probe::task_stats::{TaskStatsRead, Timed, TimedRead};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,7 +221,7 @@ impl OwnedTasks {
             return self.shard(header).lock().remove(task.raw());
         }
         // Read before the lock: the time needs no precision, and this thread's worker knows a recent one.
-        let completed_at = crate::runtime::context::recent_time();
+        let completed_at = crate::probe::poll::recent_time();
         let mut shard = self.shard(header).lock();
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
         let overwritten = unsafe {
@@ -426,4 +427,25 @@ fn record(task: RawTask) -> TaskRecord {
 unsafe fn links(ptr: NonNull<Header>) -> &'static crate::loom::cell::UnsafeCell<super::core::Pointers> {
     // SAFETY: per the caller's contract; the 'static lifetime never outlives the caller's use.
     unsafe { &Header::trailer(ptr).owned }
+}
+
+/// A task's identity and a racy read of its record.
+pub(crate) struct TaskRecord {
+    pub(crate) id: Id,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) stats: TaskStatsRead,
+    pub(crate) timed: TimedRead,
+}
+
+/// What the owned-tasks list hands out about one live task: its record and state word.
+pub(crate) struct TaskRead {
+    pub(crate) record: TaskRecord,
+    pub(crate) state: StateWord,
+}
+
+/// A finished task's record, kept for a while after it completed.
+pub(crate) struct FinishedRead {
+    pub(crate) task: TaskRecord,
+    pub(crate) completed_at: Ticks,
 }

@@ -7,7 +7,7 @@
 use super::core::{Cell, Header, Meta, Trailer};
 use super::harness;
 use super::{JoinHandle, Schedule};
-use crate::diag::task_stats::TaskStats;
+use crate::probe::task_stats::TaskStats;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;

@@ -18,7 +18,7 @@
 use super::core::Meta;
 use super::list::OwnedTasks;
 use super::{JoinError, JoinHandle, Notified, Schedule, Task};
-use crate::diag::clock;
+use crate::probe::clock;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;

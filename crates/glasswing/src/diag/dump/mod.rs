@@ -23,8 +23,9 @@ pub(crate) use trace::{leaf, trace_root, waker_kept, woke_itself};
 use super::frame::{self, FrameOrigin, Line};
 pub(crate) use super::lints::fmt_duration;
 use super::snapshot::{self, TaskSnapshot, TaskState};
-use super::{clock, StackFrame};
+use super::StackFrame;
 use super::{Warning, WarningKind};
+use crate::probe::clock;
 use crate::runtime::context;
 use crate::scheduler;
 use crate::task::Id;
@@ -96,10 +97,10 @@ pub enum LeafKind {
 
 /// Looks at every live task of the runtime behind `handle` (see the module comment).
 pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
-    let diag = handle.diag();
+    let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     // Running polls: how long each has run, and the watchdog's stack if it caught it.
-    let active: Vec<_> = diag.workers.iter().filter_map(|w| w.active_poll()).collect();
+    let active: Vec<_> = handle.probes().workers.iter().filter_map(|w| w.active_poll()).collect();
     let long_polls: Vec<_> = diag.long_polls.lock().iter().filter(|p| !p.finished).cloned().collect();
     // User code runs in trace polls: it finds this runtime as the current one.
     let _current = context::set_current(handle);
@@ -117,7 +118,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
                 TaskState::Running => {
                     let id = snapshot.id;
                     let long = long_polls.iter().rev().find(|p| p.task == id);
-                    if let Some(a) = active.iter().find(|a| a.task == id && a.since != 0) {
+                    if let Some(a) = active.iter().find(|a| a.task == id.0 && a.since != 0) {
                         snapshot.running_for = Some(clock::duration_between(a.since, now));
                     } else if let Some(long) = long {
                         // An untimed poll: at least as long as when the watchdog reported it.

@@ -25,7 +25,7 @@
 use super::clock::{self, Ticks};
 use super::histogram::{Histogram, HistogramSnapshot};
 use super::worker::WorkerStats;
-use crate::task::Id;
+use super::TaskId;
 use std::ptr;
 use std::sync::atomic::{
     AtomicPtr, AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
@@ -76,7 +76,7 @@ pub(crate) struct StatsTail {
     first_poll_at: AtomicU64,
     /// 0 = never woken (by a wake whose time was measured).
     last_wake_at: AtomicU64,
-    parent: Option<Id>,
+    parent: Option<TaskId>,
     created_at: Ticks,
     /// Null until the first measured poll or scheduled time; then a block this record owns, set
     /// once by the poller (Release) and freed with the record.
@@ -84,7 +84,7 @@ pub(crate) struct StatsTail {
 }
 
 /// The two halves of a task's record, for a task `created_at` (see `context::spawning`) by `parent`.
-pub(crate) fn record(enabled: bool, parent: Option<Id>, created_at: Ticks) -> (StatsHead, StatsTail) {
+pub(crate) fn record(enabled: bool, parent: Option<TaskId>, created_at: Ticks) -> (StatsHead, StatsTail) {
     let head = StatsHead {
         poll_word: AtomicU64::new(NO_WORKER << WORKER_SHIFT | if enabled { ENABLED } else { 0 }),
         // Spawning schedules the task.
@@ -414,7 +414,7 @@ impl Drop for TimedBlocks {
 /// not happened yet; `snapshot.rs` turns it into durations.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskStatsRead {
-    pub(crate) parent: Option<Id>,
+    pub(crate) parent: Option<TaskId>,
     pub(crate) created_at: Ticks,
     first_poll_at: Ticks,
     /// `StatsHead::since`.
