@@ -1,10 +1,14 @@
 //! Diagnostics, built in and on by default: what every task and worker is doing, measured by the
 //! runtime itself, with no cfg flag and no annotation in user code.
 //!
-//! - `clock.rs`: the cheap clock every figure is measured with;
-//! - `task_stats.rs`: the per-task record, in the task's own allocation;
-//! - `histogram.rs`: fixed-size log-scale histograms (poll time, scheduled time);
-//! - `worker.rs`: per-worker figures and the "now polling" slot;
+//! This module holds the *views*: read-only code that turns what the runtime wrote into reports.
+//! What the runtime writes, on its hot paths, are the *probes* (`crate::probe`): the task record,
+//! the worker figures and "now polling" slot, the flight recorder, the clock. Imports go one way:
+//! the views import the scheduler, the task list's read API and the probes; the task core, the
+//! schedulers, the drivers and the blocking pool import the probes and never a view. What only the
+//! core sees (a waker that panicked) reaches the views through the probes' `Observer`, which
+//! `RuntimeDiag` is.
+//!
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
 //!   worker's stack (`stack.rs`), and the lints below as they become true;
 //! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
@@ -12,8 +16,10 @@
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
-//! - `recorder.rs`: the flight recorder, a ring of events per worker, and `timeline.rs`, its export
-//!   as a Perfetto timeline (`handle.diagnostics().trace()`).
+//! - `timeline.rs`: the flight recorder's export as a Perfetto timeline
+//!   (`handle.diagnostics().trace()`);
+//! - `output.rs`: what is said on stderr (or `tracing`) without a line of code;
+//!   `dump_signal.rs`: a dump on a signal.
 //!
 //! The cost budget (docs/diagnostics.md has the measurements): per poll, two clock reads and a
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.

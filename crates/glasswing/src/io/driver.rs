@@ -265,11 +265,8 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::task::{Context, Poll, Wake};
 
-    fn test_diag() -> Arc<RuntimeProbes> {
-        crate::diag::RuntimeDiag::probes(
-            &crate::diag::RuntimeDiag::new(crate::diag::DiagConfig::default()),
-            1,
-        )
+    fn test_probes() -> Arc<RuntimeProbes> {
+        crate::probe::for_tests(1)
     }
 
     struct Count(AtomicUsize);
@@ -281,7 +278,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_gets_a_new_generation_and_old_events_are_dropped() {
-        let driver = IoHandle::new(test_diag()).unwrap();
+        let driver = IoHandle::new(test_probes()).unwrap();
         let mut first = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (old_io, old_token) = driver.register(&mut first).unwrap();
         assert_eq!(driver.registered(), 1);
@@ -307,7 +304,7 @@ mod tests {
 
     #[test]
     fn unpark_ends_a_turn_and_shutdown_fails_registration() {
-        let driver = Arc::new(IoHandle::new(test_diag()).unwrap());
+        let driver = Arc::new(IoHandle::new(test_probes()).unwrap());
         let waker = {
             let driver = driver.clone();
             std::thread::spawn(move || driver.unpark())

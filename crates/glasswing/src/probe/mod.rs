@@ -87,3 +87,17 @@ impl RuntimeProbes {
         self.enabled
     }
 }
+
+/// Probes for the core's own unit tests, which build a driver without a runtime: what would be
+/// told to the views is dropped.
+#[cfg(test)]
+pub(crate) fn for_tests(workers: usize) -> Arc<RuntimeProbes> {
+    struct Nobody;
+    impl Observer for Nobody {
+        fn waker_panicked(&self, _: &'static str, _: Option<(TaskId, &'static Location<'static>)>, _: Box<dyn Any + Send>) {}
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+    Arc::new(RuntimeProbes::new(true, Duration::from_millis(10), 0, workers, Arc::new(Nobody)))
+}

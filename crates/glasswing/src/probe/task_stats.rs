@@ -11,7 +11,7 @@
 //! Clock reads: at most two per timed poll (start, end), and one while a worker times every poll and
 //! goes straight from one to the next (the end of one is the start of the other); none for a poll
 //! the worker does not time (`worker.rs` says which), nor for a spawn or a completion on a worker,
-//! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy time
+//! which take a time the worker already has (`probe::poll::spawning`, `probe::poll::recent_time`). Busy time
 //! is the sum of the measured polls' times, each weighted by the inverse of the chance its poll had
 //! to be timed (`WorkerStats::poll_weight`): exact while every poll is timed, and unbiased when the
 //! worker samples (a Horvitz-Thompson estimate), so that busy times add up over tasks, short-lived
@@ -83,7 +83,7 @@ pub(crate) struct StatsTail {
     timed: AtomicPtr<Timed>,
 }
 
-/// The two halves of a task's record, for a task `created_at` (see `context::spawning`) by `parent`.
+/// The two halves of a task's record, for a task `created_at` (see `probe::poll::spawning`) by `parent`.
 pub(crate) fn record(enabled: bool, parent: Option<TaskId>, created_at: Ticks) -> (StatsHead, StatsTail) {
     let head = StatsHead {
         poll_word: AtomicU64::new(NO_WORKER << WORKER_SHIFT | if enabled { ENABLED } else { 0 }),

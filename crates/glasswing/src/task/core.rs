@@ -95,7 +95,7 @@ pub(crate) struct Meta {
     pub(crate) spawned_at: &'static Location<'static>,
     /// The task that spawned it, if any.
     pub(crate) parent: Option<Id>,
-    /// When it was created, for its diagnostics record (see `context::spawning`).
+    /// When it was created, for its diagnostics record (see `probe::poll::spawning`).
     pub(crate) created_at: crate::probe::clock::Ticks,
     /// Whether to keep the diagnostics record (the runtime's `diagnostics` setting).
     pub(crate) diagnostics: bool,

@@ -423,9 +423,9 @@ fn record(task: RawTask) -> TaskRecord {
 }
 
 /// # Safety
-/// `ptr` is a live task header.
-unsafe fn links(ptr: NonNull<Header>) -> &'static crate::loom::cell::UnsafeCell<super::core::Pointers> {
-    // SAFETY: per the caller's contract; the 'static lifetime never outlives the caller's use.
+/// `ptr` is a task header that stays live for `'a`.
+unsafe fn links<'a>(ptr: NonNull<Header>) -> &'a crate::loom::cell::UnsafeCell<super::core::Pointers> {
+    // SAFETY: per this function's contract.
     unsafe { &Header::trailer(ptr).owned }
 }
 
