@@ -94,7 +94,13 @@ impl RuntimeProbes {
 pub(crate) fn for_tests(workers: usize) -> Arc<RuntimeProbes> {
     struct Nobody;
     impl Observer for Nobody {
-        fn waker_panicked(&self, _: &'static str, _: Option<(TaskId, &'static Location<'static>)>, _: Box<dyn Any + Send>) {}
+        fn waker_panicked(
+            &self,
+            _: &'static str,
+            _: Option<(TaskId, &'static Location<'static>)>,
+            _: Box<dyn Any + Send>,
+        ) {
+        }
         fn as_any(&self) -> &dyn Any {
             self
         }

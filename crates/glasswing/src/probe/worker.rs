@@ -34,9 +34,9 @@ use super::clock::Ticks;
 use super::recorder::{FlightRecorder, RecorderWriter};
 use super::task_stats::{add, TimedBlocks};
 use super::{task_id, TaskId};
+use crate::loom::sync::atomic::{fence, AtomicPtr as SeqAtomicPtr, AtomicU64 as SeqAtomicU64};
 use std::marker::PhantomData;
 use std::panic::Location;
-use crate::loom::sync::atomic::{fence, AtomicPtr as SeqAtomicPtr, AtomicU64 as SeqAtomicU64};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
@@ -583,10 +583,38 @@ impl SchedTimes {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// Compiles only if `T` is not `Send`: with `Send`, both impls apply and `_` is ambiguous
+    /// (the trick of `static_assertions::assert_not_impl_any`).
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+
+    #[test]
+    fn the_flight_recorders_writer_cannot_leave_its_thread() {
+        <RunningThread<'static> as AmbiguousIfSend<_>>::check();
+        <Writer<'static> as AmbiguousIfSend<_>>::check();
+        <RecorderWriter<'static> as AmbiguousIfSend<_>>::check();
+    }
+
+    #[test]
+    #[should_panic(expected = "each worker has one thread at a time")]
+    fn a_worker_has_one_writer_at_a_time() {
+        let stats = WorkerStats::new(0, Duration::from_millis(10), 8);
+        let _first = stats.register_thread();
+        std::thread::scope(|s| {
+            let second = s.spawn(|| drop(stats.register_thread()));
+            if let Err(panic) = second.join() {
+                std::panic::resume_unwind(panic);
+            }
+        });
+    }
 
     fn timed_in_next(stats: &WorkerStats, polls: usize) -> usize {
         (0..polls).filter(|_| stats.time_next_poll()).count()
@@ -746,7 +774,12 @@ mod loom_tests {
             };
             if let Some(active) = stats.active_poll() {
                 let expected = if active.seq == 1 { 1 } else { 2 };
-                assert_eq!(active.task.get(), expected, "poll {} reported with another poll's task", active.seq);
+                assert_eq!(
+                    active.task.get(),
+                    expected,
+                    "poll {} reported with another poll's task",
+                    active.seq
+                );
             }
             worker.join().unwrap();
         });
