@@ -170,11 +170,7 @@ impl Observer for RuntimeDiag {
             });
             (id, name, snapshot::format_location(location))
         });
-        let message = payload
-            .downcast_ref::<&'static str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-        self.push_warning(Warning::waker_panicked(driver, task, message));
+        self.push_warning(Warning::waker_panicked(driver, task, panic_message(&*payload)));
         // The payload is dropped here, and its `Drop` may panic in turn: that one is dropped too.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
     }
@@ -182,6 +178,14 @@ impl Observer for RuntimeDiag {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+}
+
+/// What a panic said, if its payload is a string (as `panic!`'s is).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 pub(crate) fn push_bounded<T>(ring: &mut VecDeque<T>, item: T) {

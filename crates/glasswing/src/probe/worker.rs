@@ -659,7 +659,7 @@ mod tests {
     /// its estimated busy time and the true one (ns).
     fn busy_estimate(worker: &WorkerStats, durations: impl Iterator<Item = u64>) -> (u64, u64) {
         use super::super::clock::nanos_between;
-        use super::super::task_stats::{record, TaskStats};
+        use super::super::task_stats::{record, ShardLocked, TaskStats};
         let ticks_per_2_32_ns = (1u128 << 64) / u128::from(nanos_between(1, (1 << 32) + 1));
         let (head, tail) = record(true, None, 1);
         let task = TaskStats::new(&head, &tail);
@@ -678,7 +678,9 @@ mod tests {
             truth += nanos_between(now, end);
             now = end;
         }
-        (task.read_timed().busy_ns(), truth)
+        // SAFETY: only this thread reaches the record.
+        let locked = unsafe { ShardLocked::new() };
+        (task.read_timed(&locked).busy_ns(), truth)
     }
 
     #[test]

@@ -205,6 +205,15 @@ impl<F: Future, S> Core<F, S> {
         unsafe { self.set_stage(Stage::Finished(output)) }
     }
 
+    /// Whether the stage still holds the future.
+    ///
+    /// # Safety
+    /// As for `drop_future_or_output`.
+    pub(crate) unsafe fn holds_future(&self) -> bool {
+        // SAFETY: exclusive access per the caller's contract.
+        self.stage.with(|ptr| matches!(unsafe { &*ptr }, Stage::Running(_)))
+    }
+
     /// Whether the stage holds an output that is not an error.
     ///
     /// # Safety

@@ -3,7 +3,7 @@
 //! only then touches the part of the cell that the transition gave it.
 
 use super::core::{Cell, Core, Header, Trailer};
-use super::raw::{Notified, RawTask, Task};
+use super::raw::{Notified, RawTask, Task, Traced};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
 use crate::diag::dump::trace_root;
@@ -112,11 +112,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
     }
 
-    /// A task dump's poll of an idle task (see `diag/dump`): in trace mode, on the dumping thread,
-    /// with the trace waker, and not counted in the task's figures. It ends as any poll does.
-    fn trace(self) -> bool {
+    /// A task dump's poll of an idle task (see `diag/dump`): in trace mode, on a thread that polls
+    /// nothing else, with the trace waker, and not counted in the task's figures. It ends as any
+    /// poll does, but for a panic: a panic in a trace poll is the dump's, not the task's, so the
+    /// future is kept and the task left as after a `Pending` poll (a future that the unwind left
+    /// unusable, as an `async fn` is, panics at its next poll, which completes the task).
+    fn trace(self) -> Traced {
         if !self.header().state.transition_to_running_for_trace() {
-            return false;
+            return Traced::NotIdle;
         }
         let header_ptr = self.cell.cast::<Header>();
         // SAFETY: the transition added a reference, held until `poll_ended` releases it.
@@ -125,12 +128,30 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let mut res = None;
         let ((), end) = probe::poll::unmeasured(self.header().id.0, || {
             trace_root(&mut || {
-                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                res = Some(unsafe { poll_caught(self.core(), &mut cx) });
+                // Not `poll_caught`, which drops the future in the unwind.
+                res = Some(panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                    unsafe { self.core().poll(&mut cx) }
+                })));
             })
         });
-        self.poll_ended(res.expect("the trace poll ran"), end);
-        true
+        match res.expect("the trace poll ran") {
+            Ok(res) => {
+                self.poll_ended(Ok(res), end);
+                Traced::Polled
+            }
+            // SAFETY: still RUNNING.
+            Err(payload) if unsafe { self.core().holds_future() } => {
+                self.poll_ended(Ok(Poll::Pending), end);
+                Traced::Panicked(payload)
+            }
+            // The future was ready and its drop panicked: it is gone, and the task completes as
+            // after any poll that ends so.
+            Err(payload) => {
+                self.poll_ended(Err(payload), end);
+                Traced::Polled
+            }
+        }
     }
 
     /// Drops the future (the caller won RUNNING with CANCELLED set) and completes with "cancelled".
@@ -291,7 +312,7 @@ fn outcome<T>(res: &std::thread::Result<Poll<T>>) -> Outcome {
 }
 
 /// The JoinHandle's half of the waker protocol. Returns true when the output can be taken.
-pub(super) fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
+fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
     let snapshot = header.state.load();
     if snapshot.is_complete() {
         return true;
@@ -377,7 +398,7 @@ pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown()
 }
 
-pub(super) unsafe fn trace<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
+pub(super) unsafe fn trace<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Traced {
     // SAFETY: as above.
     unsafe { Harness::<F, S>::from_raw(ptr) }.trace()
 }
