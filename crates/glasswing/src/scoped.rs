@@ -29,11 +29,18 @@ impl<T> Scoped<T> {
         f()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
-        let ptr = self.inner.get();
         // SAFETY: a non-null pointer was stored by `set`, whose borrow of the value outlives the closure
         // it runs, and the pointer is reset before `set` returns or unwinds.
-        f(unsafe { ptr.as_ref() })
+        f(unsafe { self.inner.get().as_ref() })
+    }
+
+    /// What `with` would lend, as a pointer: for a slot in a thread-local, so that the caller can
+    /// run its code outside the thread-local's closure (small closures are what the compiler
+    /// inlines). Valid, if not null, until the enclosing `set` returns: see `with`.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> *const T {
+        self.inner.get()
     }
 }

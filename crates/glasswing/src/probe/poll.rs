@@ -196,6 +196,7 @@ pub(crate) fn with_current_task_id<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
     })
 }
 
+#[inline]
 pub(crate) fn current_task_id() -> Option<TaskId> {
     POLL.with(|state| state.current_task_id.get())
 }
@@ -209,6 +210,7 @@ pub(crate) fn set_worker<R>(running: &RunningThread<'_>, f: impl FnOnce() -> R) 
 }
 
 /// Runs `f` with this thread's worker, if it is one.
+#[inline]
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<Writer<'_>>) -> R) -> R {
     POLL.with(|state| state.worker.with(|w| f(w.map(writer))))
 }
@@ -292,6 +294,7 @@ pub(crate) fn woken(id: TaskId) -> Option<Ticks> {
 
 /// A time close to now, for figures that need no precision: this worker's recent time if it is
 /// one and has one (see `WorkerStats::recent`), else a clock reading.
+#[inline]
 pub(crate) fn recent_time() -> Ticks {
     match with_worker(|w| w.map_or(0, |w| w.recent())) {
         0 => clock::now(),
@@ -300,22 +303,26 @@ pub(crate) fn recent_time() -> Ticks {
 }
 
 /// Counts a poll that the coop budget made yield.
+#[inline]
 pub(crate) fn count_forced_yield() {
     with_worker(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields)));
 }
 
 /// The running task gives way on purpose: its scheduler runs everything else before it.
+#[inline]
 pub(crate) fn set_yielded() {
     POLL.with(|state| state.yielded.set(true));
 }
 
 /// Whether the task being polled has yielded on purpose (`set_yielded`) in this poll.
+#[inline]
 pub(crate) fn is_yielding() -> bool {
     POLL.with(|state| state.yielded.get())
 }
 
 /// Whether the poll that just ended yielded on purpose; resets the flag. For what polls futures
 /// that are not tasks (a `block_on`'s), where a yield means nothing to any scheduler.
+#[inline]
 pub(crate) fn take_yielded() -> bool {
     POLL.with(|state| state.yielded.replace(false))
 }

@@ -121,6 +121,7 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, what: &str, f: impl F
 }
 
 /// Whether this thread is driving a runtime right now.
+#[inline]
 pub(crate) fn is_runtime_entered() -> bool {
     CONTEXT.with(|cx| cx.runtime_entered.get())
 }
@@ -131,14 +132,22 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
 }
 
 /// Runs `f` with the scheduler this thread drives, if any.
+#[inline]
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    CONTEXT.with(|cx| cx.scheduler.with(f))
+    // The thread-local's closure only reads the slot: with `f` inside it, it grew too big to
+    // inline into every wake (measured: 24 instructions a wake).
+    let scheduler = CONTEXT.with(|cx| cx.scheduler.get());
+    // SAFETY: `set_scheduler` stored the pointer for as long as its closure runs, which encloses
+    // this call (it is on this thread's stack below us), and resets it before it returns.
+    f(unsafe { scheduler.as_ref() })
 }
 
+#[inline]
 pub(crate) fn budget() -> Budget {
     CONTEXT.with(|cx| cx.budget.get())
 }
 
+#[inline]
 pub(crate) fn set_budget(budget: Budget) {
     CONTEXT.with(|cx| cx.budget.set(budget));
 }
