@@ -30,8 +30,10 @@ pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub(crate) mod probe;
 pub mod runtime;
 pub(crate) mod scheduler;
+mod scoped;
 #[cfg(any(unix, windows))]
 pub mod signal;
 pub mod task;

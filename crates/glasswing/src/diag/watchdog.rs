@@ -11,21 +11,22 @@
 //! per worker, so when no poll is long the watchdog costs a few microseconds of one thread every few
 //! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
 
-use super::clock::{self, Ticks};
 #[cfg(unix)]
 use super::dump_signal::DumpSignal;
 use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
 use super::output::Moment;
 use super::snapshot::{format_location, serialize_nanos};
-use super::worker::{ActivePoll, SchedTimes, WorkerStats};
 use super::{push_bounded, RuntimeDiag, WarningKind};
+use crate::probe::clock::{self, Ticks};
+use crate::probe::worker::{ActivePoll, SchedTimes, WorkerStats};
+use crate::probe::RuntimeProbes;
 use crate::task::Id;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::Duration;
 
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -177,61 +178,9 @@ impl fmt::Display for LongPoll {
     }
 }
 
-/// How the watchdog sleeps between looks, and who wakes it: shutdown, or a worker that unparks
-/// while the watchdog dozes.
-///
-/// While every worker sits idle the watchdog has nothing to watch, so after `DOZE_AFTER` it looks
-/// only every `DOZE_TICK` (10 wakeups a second instead of 200). A worker that unparks then wakes it
-/// (one relaxed load per unpark when it is awake, nothing per poll). A poll that starts while the
-/// watchdog dozes without any unpark before it (a worker that never parked) is still caught, up to
-/// one `DOZE_TICK` late.
-#[derive(Default)]
-pub(crate) struct Alarm {
-    state: Mutex<AlarmState>,
-    condvar: Condvar,
-    dozing: AtomicBool,
-}
-
-#[derive(Default)]
-struct AlarmState {
-    stop: bool,
-    kicked: bool,
-}
-
-impl Alarm {
-    fn lock(&self) -> std::sync::MutexGuard<'_, AlarmState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Sleeps up to `timeout`; returns true if the runtime is shutting down.
-    fn sleep(&self, timeout: Duration) -> bool {
-        let state = self.lock();
-        let (mut state, _) = self
-            .condvar
-            .wait_timeout_while(state, timeout, |s| !s.stop && !s.kicked)
-            .unwrap_or_else(|e| e.into_inner());
-        state.kicked = false;
-        state.stop
-    }
-
-    /// A worker unparked: wake the watchdog if it dozes.
-    #[inline]
-    pub(crate) fn worker_unparked(&self) {
-        if self.dozing.load(Relaxed) && self.dozing.swap(false, Relaxed) {
-            self.lock().kicked = true;
-            self.condvar.notify_one();
-        }
-    }
-
-    fn stop(&self) {
-        self.lock().stop = true;
-        self.condvar.notify_one();
-    }
-}
-
 /// Stops the watchdog thread when the runtime shuts down.
 pub(crate) struct WatchdogHandle {
-    diag: Arc<RuntimeDiag>,
+    probes: Arc<RuntimeProbes>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -239,7 +188,7 @@ impl WatchdogHandle {
     /// Stops the watchdog and waits for its thread (its last look, which completes the reports of
     /// polls that just ended, and any stack it is symbolizing).
     pub(crate) fn stop(&mut self) {
-        self.diag.alarm.stop();
+        self.probes.alarm.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -247,7 +196,7 @@ impl WatchdogHandle {
 
     /// Stops the watchdog without waiting for its thread, which ends on its own.
     pub(crate) fn stop_in_background(&mut self) {
-        self.diag.alarm.stop();
+        self.probes.alarm.stop();
         self.thread.take();
     }
 }
@@ -260,12 +209,13 @@ impl Drop for WatchdogHandle {
 
 /// Starts the watchdog of a runtime. It holds the scheduler weakly so it never keeps it alive.
 pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle> {
-    let diag = handle.diag().clone();
+    let probes = handle.probes().clone();
+    let diag = RuntimeDiag::of(handle);
     if !diag.enabled() {
         return None;
     }
     let weak = handle.downgrade();
-    let for_thread = diag.clone();
+    let for_thread = probes.clone();
     #[cfg(unix)]
     let dump_signal = diag.config.dump_signal.and_then(|signal| {
         DumpSignal::register(signal)
@@ -281,7 +231,7 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
         .name("glasswing-watchdog".into())
         .spawn(move || run(for_thread, weak, dump_signal))
         .ok()?;
-    Some(WatchdogHandle { diag, thread: Some(thread) })
+    Some(WatchdogHandle { probes, thread: Some(thread) })
 }
 
 struct Watching {
@@ -365,15 +315,16 @@ impl FirstSeen {
     }
 }
 
-fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSignal>) {
+fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<DumpSignal>) {
+    let diag = RuntimeDiag::of_probes(&probes);
     let threshold = diag.config.long_poll_threshold;
     let tick = (threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(50));
     let threshold_ns = threshold.as_nanos() as u64;
     let mut w = Watching {
         open: HashMap::new(),
-        ended_seen: vec![0; diag.workers.len()],
-        seen_seq: vec![0; diag.workers.len()],
-        first_seen: vec![FirstSeen::default(); diag.workers.len()],
+        ended_seen: vec![0; probes.workers.len()],
+        seen_seq: vec![0; probes.workers.len()],
+        first_seen: vec![FirstSeen::default(); probes.workers.len()],
         warned: HashSet::new(),
         traced_at: None,
     };
@@ -383,16 +334,16 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
         let doze = idle_for >= DOZE_AFTER;
         let sleep = if doze { DOZE_TICK.max(tick) } else { tick };
         if doze {
-            diag.alarm.dozing.store(true, Relaxed);
+            probes.alarm.dozing.store(true, Relaxed);
         }
-        let stopped = diag.alarm.sleep(sleep);
-        diag.alarm.dozing.store(false, Relaxed);
+        let stopped = probes.alarm.sleep(sleep);
+        probes.alarm.dozing.store(false, Relaxed);
         if stopped {
             // A last look, so that a long poll that ended just before the runtime shut down is
             // still reported (a program that ends right after it would otherwise never say it).
             // Only that: no new stack to capture or symbolize, as shutdown waits for this thread.
             if let Some(handle) = handle.upgrade() {
-                (0..diag.workers.len()).for_each(|index| finish_ended_poll(&diag, &handle, &mut w, index));
+                (0..probes.workers.len()).for_each(|index| finish_ended_poll(diag, &handle, &mut w, index));
             }
             diag.output.flush_held(true);
             return;
@@ -401,12 +352,12 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
         if let Some(signal) = &dump_signal {
             signal.answer(&handle, &diag.config);
         }
-        let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
+        let busy = look_at_workers(diag, &handle, &mut w, threshold_ns);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
-            check_lints(&diag, &handle, &mut w);
+            check_lints(diag, &handle, &mut w);
             diag.output.flush_held(false);
         }
     }
@@ -422,7 +373,7 @@ fn look_at_workers(
     let now = clock::now();
     let mut busy = false;
     let mut caught = Vec::new();
-    for (index, worker) in diag.workers.iter().enumerate() {
+    for (index, worker) in handle.probes().workers.iter().enumerate() {
         let seq = worker.poll_seq();
         if seq != w.seen_seq[index] || seq % 2 == 1 {
             busy = true;
@@ -464,8 +415,7 @@ fn look_at_workers(
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
-        let mut report =
-            new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        let mut report = new_report(handle, index, Id(active.task), active.location, ran, false, Vec::new());
         (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
         caught.push((report, captured));
         w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
@@ -482,7 +432,7 @@ fn look_at_workers(
 /// A long poll of worker `index` that ended since the last look: completes its report, or reports
 /// it now if the watchdog never saw it running.
 fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching, index: usize) {
-    let worker = &diag.workers[index];
+    let worker = &handle.probes().workers[index];
     let (ended_seq, ended_ns) = worker.last_long_poll();
     if ended_seq == 0 || ended_seq == w.ended_seen[index] {
         return;
@@ -498,7 +448,7 @@ fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &
         }
         _ => {
             if let Some((task, location)) = worker.last_long_poll_task() {
-                let mut report = new_report(diag, handle, index, task, location, duration, true, Vec::new());
+                let mut report = new_report(handle, index, Id(task), location, duration, true, Vec::new());
                 let first = w.first_seen[index];
                 if first.seq == ended_seq {
                     (report.cpu_time, report.waiting_for_cpu) = first.split(end_sched, end, duration);
@@ -511,7 +461,6 @@ fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &
 
 #[allow(clippy::too_many_arguments)]
 fn new_report(
-    diag: &RuntimeDiag,
     handle: &crate::scheduler::Handle,
     worker: usize,
     task: Id,
@@ -530,7 +479,7 @@ fn new_report(
         future,
         location: format_location(location),
         worker,
-        worker_thread: diag.workers[worker].thread_name(),
+        worker_thread: handle.probes().workers[worker].thread_name(),
         duration,
         finished,
         stack,
@@ -676,7 +625,7 @@ mod tests {
 
     fn blocked(task_name: Option<&str>) -> LongPoll {
         LongPoll {
-            task: Id::from_u64(7),
+            task: Id::next(),
             task_name: task_name.map(str::to_owned),
             future: Some("app::reload_config::{async_fn_env#0}".to_string()),
             location: "src/main.rs:12:5".to_string(),

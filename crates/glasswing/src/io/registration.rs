@@ -124,7 +124,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
-        poll_leaf(cx, || self.get_ref().describe(interest), |cx| self.io.poll_ready(cx, interest))
+        poll_leaf(
+            cx,
+            &*self.io,
+            || self.get_ref().describe(interest),
+            |io| io.waits_in_slots(interest),
+            |io, cx| io.poll_ready(cx, interest),
+        )
     }
 
     /// Waits until the reactor has seen readiness for `interest`, in the list of waiters: every task
@@ -132,7 +138,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
         std::future::poll_fn(|cx| {
-            poll_leaf(cx, || self.get_ref().describe(interest), |cx| wait.as_mut().poll_wait(cx.waker()))
+            poll_leaf(
+                cx,
+                wait.as_mut(),
+                || self.get_ref().describe(interest),
+                |wait| wait.is_waiting(),
+                |wait, cx| wait.poll_wait(cx.waker()),
+            )
         })
         .await
     }

@@ -285,7 +285,7 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             start_paused: self.start_paused,
-            diag: RuntimeDiag::new(diag_config_from_env(self.diag.clone()), workers),
+            probes: RuntimeDiag::probes(&RuntimeDiag::new(diag_config_from_env(self.diag.clone())), workers),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
@@ -295,7 +295,7 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         });
-        let io = Arc::new(IoHandle::new(config.diag.clone())?);
+        let io = Arc::new(IoHandle::new(config.probes.clone())?);
         match self.kind {
             Kind::CurrentThread => {
                 let handle = current_thread::Handle::new(pool.spawner().clone(), config, io);

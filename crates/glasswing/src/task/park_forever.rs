@@ -49,10 +49,9 @@ impl<T> Future for ParkForever<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = self.get_mut();
-        if let Some(waker) = dump::leaf(LeafKind::Forever, cx.waker(), || "parked forever, on purpose".into())
+        if let Some(leaf) = dump::leaf(LeafKind::Forever, cx.waker(), || "parked forever, on purpose".into())
         {
-            this.keep(&waker);
-            return Poll::Pending;
+            return leaf.pending(this.waker.is_some());
         }
         this.keep(cx.waker());
         Poll::Pending
