@@ -33,8 +33,9 @@ mod lints;
 pub(crate) mod output;
 pub(crate) mod snapshot;
 /// Linux with glibc only: the walk starts in a signal handler and must step through the kernel's
-/// signal frame, which glibc's trampoline describes to the unwinder and musl's does not (the walk
-/// stops there). `watchdog::STACKS_CAPTURED` says which; every use of the module has this cfg.
+/// signal frame. glibc's trampoline has unwind information; musl's has none, and LLVM's libunwind
+/// (which Rust links on musl) stops there, so the stack came out empty. `watchdog::STACKS_CAPTURED`
+/// says where it is built; every use of the module has this cfg.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 mod stack;
 mod symtab;
