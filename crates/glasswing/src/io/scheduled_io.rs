@@ -282,7 +282,7 @@ pub(crate) fn poll_leaf<T>(
     waiting: impl FnOnce(&T) -> bool,
     wait: impl FnOnce(T, &mut Context<'_>) -> Poll<std::io::Result<ReadyEvent>>,
 ) -> Poll<std::io::Result<ReadyEvent>> {
-    if let Some(leaf) = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), describe) {
+    if let Some(leaf) = crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), describe) {
         return leaf.pending(waiting(&on));
     }
     let restore = ready!(coop::poll_proceed(cx));

@@ -20,6 +20,7 @@ pub(crate) mod histogram;
 pub(crate) mod poll;
 pub(crate) mod recorder;
 pub(crate) mod task_stats;
+pub(crate) mod trace;
 pub(crate) mod worker;
 
 use crossbeam_utils::CachePadded;

@@ -79,7 +79,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let leaf = crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, cx.waker(), || {
+        let leaf = crate::task::trace::leaf(crate::probe::trace::LeafKind::JoinHandle, cx.waker(), || {
             match &self.raw.trailer().name {
                 Some(name) => format!("JoinHandle of task {} \"{name}\"", self.id()),
                 None => {

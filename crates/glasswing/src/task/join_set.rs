@@ -159,7 +159,9 @@ impl<T: Send + 'static> JoinSet<T> {
             return Poll::Ready(None);
         }
         let describe = || format!("JoinSet of {} tasks", self.len);
-        if let Some(leaf) = crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, cx.waker(), describe) {
+        if let Some(leaf) =
+            crate::task::trace::leaf(crate::probe::trace::LeafKind::JoinHandle, cx.waker(), describe)
+        {
             // Waiting: no entry has woken since the last poll, which left its waker.
             let waiting =
                 self.ready.slots.lock().unwrap().is_empty() && self.ready.waiter.lock().unwrap().is_some();

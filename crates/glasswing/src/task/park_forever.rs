@@ -6,7 +6,8 @@
 //! the task's waker, so the task is not lost, and it is a dump leaf of its own kind, so a dump says
 //! it waits forever on purpose and the idle/stalled lints leave it alone.
 
-use crate::diag::{dump, LeafKind};
+use crate::probe::trace::LeafKind;
+use crate::task::trace as dump;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;

@@ -104,13 +104,13 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 }
 
 unsafe fn clone_for_trace(ptr: *const ()) -> RawWaker {
-    crate::diag::dump::waker_kept();
+    probe::trace::waker_kept();
     // SAFETY: as for `clone`: the data pointer is the same task's.
     unsafe { clone(ptr) }
 }
 
 unsafe fn wake_by_ref_for_trace(ptr: *const ()) {
-    crate::diag::dump::woke_itself(probe::poll::is_yielding());
+    probe::trace::woke_itself(probe::poll::is_yielding());
     // SAFETY: as for `wake_by_ref`.
     unsafe { wake_by_ref(ptr) }
 }

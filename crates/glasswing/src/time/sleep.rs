@@ -7,8 +7,9 @@
 
 use super::driver::{TimeHandle, TimerEntry};
 use super::Instant;
-use crate::diag::dump::{self, LeafKind};
+use crate::probe::trace::LeafKind;
 use crate::scheduler::coop;
+use crate::task::trace as dump;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -132,7 +133,7 @@ impl Future for Sleep {
         let deadline = this.deadline;
         if let Some(leaf) = dump::leaf(LeafKind::Sleep, cx.waker(), || {
             let left = deadline.saturating_duration_since(Instant::now());
-            format!("sleep, {} left", dump::fmt_duration(left))
+            format!("sleep, {} left", crate::probe::clock::fmt_duration(left))
         }) {
             return leaf.pending(this.is_waiting());
         }

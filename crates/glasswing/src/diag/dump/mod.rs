@@ -18,8 +18,8 @@
 
 mod trace;
 
-pub use trace::trace_leaf;
-pub(crate) use trace::{leaf, trace_root, waker_kept, woke_itself};
+pub use crate::probe::trace::LeafKind;
+pub use crate::task::trace::trace_leaf;
 
 use super::frame::{self, FrameOrigin, Line};
 pub(crate) use super::lints::fmt_duration;
@@ -27,12 +27,12 @@ use super::snapshot::{self, TaskSnapshot, TaskState};
 use super::StackFrame;
 use super::{Warning, WarningKind};
 use crate::probe::clock;
+use crate::probe::trace::CapturedLeaf;
 use crate::scheduler;
 use crate::task::Id;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use trace::CapturedLeaf;
 
 /// Every live task of a runtime and where it waits: [`Handle::dump`](crate::runtime::Handle::dump).
 ///
@@ -78,27 +78,6 @@ pub struct TracedLeaf {
     /// [`origin`](StackFrame::origin), and with file and line where debug information has them.
     /// `Display` shows the program's and the dependencies' frames.
     pub frames: Vec<StackFrame>,
-}
-
-/// What kind of leaf a task waits in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeafKind {
-    /// `time::sleep`, and the timers inside `timeout` and `interval`.
-    Sleep,
-    /// A socket or file descriptor waiting for readiness.
-    Io,
-    /// A `JoinHandle`: waiting for another task.
-    JoinHandle,
-    /// `task::yield_now`.
-    Yield,
-    /// A leaf of another crate, through [`trace_leaf`].
-    Custom,
-    /// [`task::park_forever`](crate::task::park_forever): waiting forever, on purpose.
-    Forever,
-    /// A future that does not take part kept the task's waker: the innermost frame of the chain is
-    /// that future (a channel, a lock, ...).
-    WakerKept,
 }
 
 /// Looks at every live task of the runtime behind `handle` (see the module comment).
