@@ -9,7 +9,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Where the watchdog captures a blocked worker's stack (the runtime's `STACKS_CAPTURED`).
-const STACKS_CAPTURED: bool = cfg!(all(target_os = "linux", target_env = "gnu"));
+const STACKS_CAPTURED: bool =
+    cfg!(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")));
 
 fn multi_thread() -> Runtime {
     Builder::new_multi_thread().worker_threads(2).build().unwrap()
@@ -294,6 +295,111 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
             .filter_map(|f| f["file"].as_str())
             .all(|f| f.starts_with('/') || f.starts_with('.')));
     }
+}
+
+/// A runtime whose long polls (past 20 ms) come through the receiver, as the watchdog reports them.
+fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>) {
+    let (tx, rx) = mpsc::channel();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .long_poll_threshold(Duration::from_millis(20))
+        .on_long_poll(move |poll| {
+            let _ = tx.send(poll.clone());
+        })
+        .build()
+        .unwrap();
+    (rt, rx)
+}
+
+/// The signal the watchdog captures a worker's stack with.
+#[cfg(target_os = "linux")]
+fn stack_capture_signal(how: libc::c_int) {
+    // SAFETY: a zeroed set is valid memory for sigemptyset to initialize; each call gets valid
+    // pointers, and the old mask is not asked for.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGURG);
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
+}
+
+/// A worker whose stack cannot be captured (it blocks the signal during its long poll, so the
+/// handler never runs): the long poll is reported all the same, naming the task and where it was
+/// spawned and saying that the stack was not captured, and neither a snapshot nor the runtime's
+/// shutdown waits for the answer that never comes.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
+    let (rt, reports) = reporting_long_polls();
+    let (release, released) = mpsc::channel::<()>();
+    let task = {
+        let _guard = rt.enter();
+        glasswing::task::Builder::new()
+            .name("deaf")
+            .spawn(async move {
+                stack_capture_signal(libc::SIG_BLOCK);
+                let _ = released.recv();
+                // A signal left pending is delivered now, and finds its request withdrawn.
+                stack_capture_signal(libc::SIG_UNBLOCK);
+            })
+            .unwrap()
+    };
+    let running = reports.recv_timeout(Duration::from_secs(10)).expect("the watchdog reports the poll");
+    assert!(!running.finished && running.stack.is_empty());
+    assert_eq!(
+        running.stack_not_captured.as_deref(),
+        Some("the worker did not answer the stack-capture signal (SIGURG) in time")
+    );
+    assert!(running.location.contains("tests/diagnostics.rs:"), "{}", running.location);
+    assert!(running.to_string().starts_with("long poll: task "), "{running}");
+    assert!(running.to_string().contains(" \"deaf\" has been blocking worker 0 for "), "{running}");
+    // While the worker still blocks.
+    let report = rt.handle().diagnostics().snapshot().report();
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(&format!("  stack of task {} during its ", running.task)))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        line.ends_with(
+            " poll: not captured: the worker did not answer the stack-capture signal (SIGURG) in time"
+        ),
+        "{line}"
+    );
+    release.send(()).unwrap();
+    rt.block_on(task).unwrap();
+    drop(rt);
+}
+
+/// The stack-capture signal does not break the blocking call a long poll is in: installed with
+/// `SA_RESTART`, the kernel restarts a `read` on a pipe after the handler, and the read returns
+/// the data written later rather than `EINTR`.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_blocking_read_in_a_long_poll_is_not_interrupted_by_the_stack_capture() {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors are new, and each is owned by one `File` from here on.
+    let (mut reader, mut writer) =
+        unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+    let (rt, reports) = reporting_long_polls();
+    let task = rt.spawn(async move {
+        let mut buf = [0; 5];
+        // One read(2): std does not retry it on EINTR.
+        let read = reader.read(&mut buf).map_err(|e| e.kind());
+        (read, buf)
+    });
+    let running = reports.recv_timeout(Duration::from_secs(10)).expect("the watchdog reports the poll");
+    // The handler ran (the watchdog has the stack) while the worker was in the read.
+    assert!(!running.stack.is_empty(), "{:?}", running.stack_not_captured);
+    // (An interrupted read has ended, and dropped its end: then this fails, and the read says why.)
+    let _ = writer.write_all(b"hello");
+    let (read, buf) = rt.block_on(task).unwrap();
+    assert_eq!(read, Ok(5));
+    assert_eq!(&buf, b"hello");
 }
 
 #[test]

@@ -266,7 +266,15 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
         for w in &snapshot.warnings {
             let _ = writeln!(out, "  - {}", w.message);
         }
-        for poll in snapshot.long_polls.iter().filter(|p| !p.stack.is_empty()) {
+        for poll in &snapshot.long_polls {
+            if let Some(why) = &poll.stack_not_captured {
+                let (task, duration) = (poll.task, fmt_duration(poll.duration));
+                let _ =
+                    writeln!(out, "\n  stack of task {task} during its {duration} poll: not captured: {why}");
+            }
+            if poll.stack.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "\n  stack of task {} during its {} poll, innermost first:",

@@ -10,7 +10,8 @@
 //! `RuntimeDiag` is.
 //!
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
-//!   worker's stack (`stack.rs`), and the lints below as they become true;
+//!   worker's stack (captured by `probe/stack.rs`, walked by `unwind.rs`), and the lints below as they
+//!   become true;
 //! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
 //!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
@@ -32,14 +33,15 @@ mod frame;
 mod lints;
 pub(crate) mod output;
 pub(crate) mod snapshot;
-/// Linux with glibc only: the walk starts in a signal handler and must step through the kernel's
-/// signal frame. glibc's trampoline has unwind information; musl's has none, and LLVM's libunwind
-/// (which Rust links on musl) stops there, so the stack came out empty. `watchdog::STACKS_CAPTURED`
-/// says where it is built; every use of the module has this cfg.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
-mod stack;
 mod symtab;
 mod timeline;
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
+pub(crate) mod unwind;
 pub(crate) mod watchdog;
 
 pub use crate::probe::histogram::HistogramSnapshot;

@@ -36,12 +36,17 @@ const LOCATE_PER_PASS: usize = 256;
 /// After this long with no poll on any worker, the watchdog dozes (see `Alarm`).
 const DOZE_AFTER: Duration = Duration::from_millis(200);
 const DOZE_TICK: Duration = Duration::from_millis(100);
-/// How long a worker may take to answer the stack-capture signal.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+/// How long a stack capture may take in all: waiting for the process's one capture slot, then for
+/// the worker's answer to the signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Whether the watchdog captures a worker's stack during a long poll here: only where `stack.rs` is
 /// built. Elsewhere each report says so, and names the task by its spawn location and future.
-pub(crate) const STACKS_CAPTURED: bool = cfg!(all(target_os = "linux", target_env = "gnu", not(miri)));
+pub(crate) const STACKS_CAPTURED: bool = cfg!(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+));
 /// A long poll still running after this long is said on stderr then, not only when it ends (it may
 /// never end).
 const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
@@ -67,9 +72,13 @@ pub struct LongPoll {
     pub finished: bool,
     /// The worker's stack when the watchdog caught the poll running, innermost frame first, from
     /// the frame the signal interrupted down to the thread's start: every frame, std's and the
-    /// runtime's too (empty where stacks are not captured, Linux with glibc being the one platform
-    /// where they are, or when the poll ended before the watchdog looked).
+    /// runtime's too (empty where it could not be captured, see `stack_not_captured`, or when the
+    /// poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
+    /// Why `stack` is empty where the watchdog tried to capture it and could not (the worker did
+    /// not answer the signal in time, or stacks are not captured on this platform); `None` where it
+    /// has the stack, or where the poll ended before the watchdog looked.
+    pub stack_not_captured: Option<String>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
     /// run but waiting for one (descheduled by the OS), estimated from the OS scheduler's figures
     /// for the thread over the part of the poll the watchdog watched (`None` if it watched too
@@ -411,7 +420,7 @@ fn look_at_workers(
             // So that the poll reads the clock when it ends, for its duration.
             worker.flag_long_poll(active.seq, since);
         }
-        let captured = capture_stack(worker);
+        let captured = capture_stack(worker, CAPTURE_TIMEOUT);
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
@@ -423,7 +432,10 @@ fn look_at_workers(
     // Symbolizing reads debug info (the first time, for up to a second): only now, after every
     // worker's stack was captured while its poll runs.
     for (mut report, captured) in caught {
-        report.stack = symbolize(captured);
+        match captured {
+            Ok(captured) => report.stack = symbolize(captured),
+            Err(why) => report.stack_not_captured = Some(why.to_string()),
+        }
         publish(diag, report);
     }
     busy
@@ -483,6 +495,7 @@ fn new_report(
         duration,
         finished,
         stack,
+        stack_not_captured: None,
         cpu_time: None,
         waiting_for_cpu: None,
     }
@@ -540,27 +553,66 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
     }
 }
 
-/// The worker's stack now (`None` if it cannot be captured).
-#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
-fn capture_stack(worker: &WorkerStats) -> Option<super::stack::Captured> {
-    // Held across the signal: the worker cannot leave (and its thread exit) meanwhile.
-    let guard = worker.lock_thread();
-    let thread = guard.as_ref()?;
-    super::stack::capture(thread.pthread, CAPTURE_TIMEOUT)
+/// The worker's stack now, or why it could not be captured.
+///
+/// The worker's thread lock is held only to signal the thread (it cannot leave meanwhile), not
+/// while waiting for its answer: `thread_name()` (so `snapshot()`) and a leaving worker take it too.
+/// Every wait has a deadline, `timeout` in all.
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
+fn capture_stack(
+    worker: &WorkerStats,
+    timeout: Duration,
+) -> Result<crate::probe::stack::Captured, crate::probe::stack::NotCaptured> {
+    use crate::probe::stack::{stack_of, Claim, NotCaptured};
+    let deadline = std::time::Instant::now() + timeout;
+    let claim = Claim::new(deadline)?;
+    let request = {
+        let mut guard = worker.lock_thread();
+        let thread = guard.as_mut().ok_or(NotCaptured::Gone)?;
+        // SAFETY: the thread is alive while it is registered, and it stays registered while the
+        // lock is held.
+        let stack = match thread.stack {
+            Some(stack) => stack,
+            None => *thread.stack.insert(unsafe { stack_of(thread.pthread) }.ok_or(NotCaptured::NoBounds)?),
+        };
+        // SAFETY: as above.
+        unsafe { claim.signal(thread.pthread, stack) }?
+    };
+    request.wait(deadline)
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
-fn symbolize(captured: Option<super::stack::Captured>) -> Vec<StackFrame> {
-    captured.map_or_else(Vec::new, |c| super::stack::symbolize(&c))
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
+fn symbolize(captured: crate::probe::stack::Captured) -> Vec<StackFrame> {
+    super::unwind::symbolize(&captured)
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
-fn capture_stack(_worker: &WorkerStats) -> Option<()> {
-    None
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+)))]
+fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'static str> {
+    Err("stacks are captured on Linux (x86_64 and aarch64) only")
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
-fn symbolize(_captured: Option<()>) -> Vec<StackFrame> {
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+)))]
+fn symbolize(_captured: ()) -> Vec<StackFrame> {
     Vec::new()
 }
 
@@ -619,39 +671,37 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watch
 
 pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;
 
-#[cfg(test)]
+#[cfg(all(
+    test,
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
 mod tests {
     use super::*;
+    use crate::probe::stack::tests::{waits_on, Deaf};
 
-    fn blocked(task_name: Option<&str>) -> LongPoll {
-        LongPoll {
-            task: Id::next(),
-            task_name: task_name.map(str::to_owned),
-            future: Some("app::reload_config::{async_fn_env#0}".to_string()),
-            location: "src/main.rs:12:5".to_string(),
-            worker: 1,
-            worker_thread: None,
-            duration: Duration::from_millis(300),
-            finished: true,
-            stack: Vec::new(),
-            cpu_time: None,
-            waiting_for_cpu: None,
-        }
-    }
-
+    /// The watchdog holds the worker's thread lock only to signal it, not while it waits for the
+    /// answer: `thread_name()` (so a snapshot) and a leaving worker take that lock meanwhile, and a
+    /// handler that never answered would have hung them.
     #[test]
-    fn without_stack_capture_a_long_poll_says_so_and_names_where_its_task_was_spawned() {
-        for name in [None, Some("reloader")] {
-            let poll = blocked(name);
-            let line = poll.summary_where(false);
-            assert!(line.contains("spawned at src/main.rs:12:5"), "{line}");
-            assert!(line.contains(", in reload_config;"), "{line}");
-            assert!(line.ends_with("; stack: not captured on this platform"), "{line}");
-            // Where stacks are captured (and this one was not, as the poll ended first), the line
-            // does not blame the platform, and a named task goes by its name.
-            let line = poll.summary_where(true);
-            assert!(!line.contains("not captured"), "{line}");
-            assert_eq!(line.contains("spawned at"), name.is_none(), "{line}");
+    fn the_watchdog_waits_for_a_stack_without_holding_the_workers_thread_lock() {
+        let worker = Arc::new(WorkerStats::new(0, Duration::from_millis(20), 64));
+        let on_thread = worker.clone();
+        let mut deaf = Deaf::spawn(move |wait| {
+            let _running = on_thread.register_thread();
+            wait();
+        });
+        let watched = worker.clone();
+        // A deadline no test run reaches: the capture ends when the worker answers.
+        let watchdog = std::thread::spawn(move || capture_stack(&watched, Duration::from_secs(60)).is_ok());
+        while !waits_on(deaf.pthread) {
+            std::thread::yield_now();
         }
+        let _ = worker.thread_name();
+        assert!(waits_on(deaf.pthread), "the lock was free while the watchdog waited");
+        deaf.hear();
+        assert!(watchdog.join().unwrap(), "answered once the worker lets the signal in");
     }
 }

@@ -117,8 +117,9 @@ pub(crate) struct WorkerStats {
     /// to read its `SchedTimes`.
     tid: AtomicI32,
     /// The thread running the worker loop now (a current-thread runtime's changes with each
-    /// `block_on`). The watchdog holds the lock while it signals the thread, and the thread takes it
-    /// to leave, so a signal never targets a thread that is gone.
+    /// `block_on`). The watchdog holds the lock while it signals the thread (and only then: not while
+    /// it waits for the answer), and the thread takes it to leave, so a signal never targets a thread
+    /// that is gone.
     pub(crate) thread: Mutex<Option<WorkerThread>>,
     /// This worker's flight recorder (see `recorder.rs`): read by anyone, written only through
     /// the worker's `Writer`.
@@ -211,8 +212,21 @@ pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
     /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
     /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
-    #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        not(miri)
+    ))]
     pub(crate) pthread: libc::pthread_t,
+    /// The bounds of its stack, found by the watchdog the first time it captures the stack.
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        not(miri)
+    ))]
+    pub(crate) stack: Option<(usize, usize)>,
 }
 
 /// What a wake from this thread knows about the poll it comes from.
@@ -351,8 +365,20 @@ impl WorkerStats {
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+            #[cfg(all(
+                target_os = "linux",
+                target_env = "gnu",
+                any(target_arch = "x86_64", target_arch = "aarch64"),
+                not(miri)
+            ))]
             pthread: unsafe { libc::pthread_self() },
+            #[cfg(all(
+                target_os = "linux",
+                target_env = "gnu",
+                any(target_arch = "x86_64", target_arch = "aarch64"),
+                not(miri)
+            ))]
+            stack: None,
         });
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
