@@ -30,9 +30,11 @@ pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub(crate) mod probe;
 pub mod runtime;
 pub(crate) mod scheduler;
-#[cfg(unix)]
+mod scoped;
+#[cfg(any(unix, windows))]
 pub mod signal;
 pub mod task;
 pub mod time;

@@ -1,7 +1,8 @@
 //! One import path for the concurrency primitives, so the same code runs on `std` in production and on
 //! [loom](https://docs.rs/loom)'s model checker under `--cfg loom`.
 //!
-//! Only the parts that loom models (the task state word, the run queues, the flight recorder's ring)
+//! Only the parts that loom models (the task state word, the run queues, the flight recorder's ring,
+//! a worker's active-poll seqlock)
 //! need to go through here; the rest of the runtime may use `std` directly.
 
 #[cfg(not(loom))]
@@ -11,7 +12,7 @@ pub(crate) mod std_impl {
 
         pub(crate) mod atomic {
             pub(crate) use std::sync::atomic::{
-                fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+                fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
             };
         }
 
@@ -64,7 +65,7 @@ pub(crate) mod loom_impl {
 
         pub(crate) mod atomic {
             pub(crate) use loom::sync::atomic::{
-                fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+                fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
             };
         }
 

@@ -3,6 +3,9 @@
 //! time, however long and short polls mix.
 //!
 //! Its own test binary, so that no other test's threads compete for the CPU with the one measured.
+//! Linux only: a thread's CPU clock (`pthread_getcpuclockid`) is not on macOS or Windows.
+
+#![cfg(target_os = "linux")]
 
 use glasswing::runtime::{Builder, Runtime};
 use glasswing::task::yield_now;

@@ -17,6 +17,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use support::BOUND;
 
+/// Where the watchdog captures a blocked worker's stack (the runtime's `STACKS_CAPTURED`).
+const STACKS_CAPTURED: bool =
+    cfg!(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")));
+
 async fn wait_for_reply(rx: oneshot::Receiver<u32>) -> u32 {
     rx.await.unwrap_or(0)
 }
@@ -312,8 +316,8 @@ fn a_leaf_the_dump_reaches_first_still_waits_so_no_wakeup_is_lost() {
         assert_eq!(task.waits_on[0].kind, LeafKind::JoinHandle, "{flavor}\n{dump}");
         let task = dump.task(yields.id()).unwrap();
         assert_eq!((task.waits_on[0].kind, task.waits_on[0].detail.as_str()), (LeafKind::Yield, "yield_now"));
-        // The sleep was registered by the dump's poll, and the finished JoinHandle had the task run
-        // again: both complete.
+        // The dump's poll touched neither the sleep nor the JoinHandle, and had each task run
+        // again: the sleep registers then, and the JoinHandle gives its output.
         let done = rt.block_on(glasswing::time::timeout(BOUND, async {
             sleeps.await.unwrap();
             joins.await.unwrap();
@@ -345,6 +349,130 @@ fn a_task_can_take_a_dump_of_its_own_runtime() {
         assert_eq!(dump.task(me).unwrap().task.state, TaskState::Running, "{flavor}: itself, running");
         let sleeping = dump.tasks.iter().find(|t| t.task.id != me).unwrap();
         assert_eq!(sleeping.waits_on[0].kind, LeafKind::Sleep, "{flavor}");
+    }
+}
+
+/// A task that yields and then takes a dump, in one poll: the dump's trace polls of the other tasks
+/// do not run nested in that poll, where they reset its marks of having yielded, and the yield then
+/// counted as a wake from elsewhere as well (a second wake that the lints saw).
+#[test]
+fn a_dump_from_inside_a_task_leaves_that_tasks_own_wakes_as_they_were() {
+    for (flavor, rt) in support::runtimes() {
+        let me = rt.block_on(async {
+            let sleeping = glasswing::spawn(sleeper());
+            let sleeping_id = sleeping.id();
+            glasswing::task::yield_now().await;
+            let me = glasswing::spawn(async move {
+                let mut polled = false;
+                std::future::poll_fn(|cx| {
+                    if std::mem::replace(&mut polled, true) {
+                        return Poll::Ready(());
+                    }
+                    let mut yield_now = std::pin::pin!(glasswing::task::yield_now());
+                    assert!(yield_now.as_mut().poll(cx).is_pending());
+                    // Until the dump traces the sleeping task (on a multi-thread runtime, another
+                    // worker may not have polled it yet).
+                    let deadline = Instant::now() + BOUND;
+                    while !traced(&glasswing::runtime::Handle::current().dump(), &[sleeping_id]) {
+                        assert!(Instant::now() < deadline, "the dump never traced the sleeping task");
+                        std::thread::yield_now();
+                    }
+                    Poll::Pending
+                })
+                .await
+            });
+            let id = me.id();
+            me.await.unwrap();
+            sleeping.abort();
+            id
+        });
+        let snapshot = rt.handle().diagnostics().snapshot();
+        let task = snapshot.tasks.iter().find(|t| t.id == me).expect("kept: it polled twice");
+        assert_eq!((task.yields, task.wakes), (1, 1), "{flavor}: its one wake is its yield");
+    }
+}
+
+/// A task awaits a `JoinSet` whose task has finished, behind a flag that is set without a wake (the
+/// moment between a change and its wake, held still): the dump's poll reaches the ready `JoinSet`,
+/// which takes no output there: the task is not advanced by the dump, and runs on afterwards.
+#[test]
+fn a_task_whose_leaf_is_ready_is_not_advanced_by_the_dump() {
+    let rt = support::current_thread();
+    let set = Arc::new(AtomicBool::new(false));
+    let (child_done, joined) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let task = rt.handle().spawn({
+        let flag = Flag(set.clone(), Arc::new(Mutex::new(None)));
+        let (child_done, joined) = (child_done.clone(), joined.clone());
+        async move {
+            let mut set = glasswing::task::JoinSet::new();
+            set.spawn(async move {
+                child_done.store(true, SeqCst);
+                7
+            });
+            flag.await;
+            let out = set.join_next().await.unwrap().unwrap();
+            joined.store(true, SeqCst);
+            out
+        }
+    });
+    rt.block_on(async {
+        while !child_done.load(SeqCst) {
+            glasswing::task::yield_now().await;
+        }
+    });
+    set.store(true, SeqCst);
+    // From outside any poll, with the runtime idle: nothing but the dump polls the task.
+    let dump = rt.handle().dump();
+    assert!(!joined.load(SeqCst), "the dump's poll went on past the ready JoinSet\n{dump}");
+    assert_eq!(dump.task(task.id()).unwrap().waits_on[0].kind, LeafKind::JoinHandle, "{dump}");
+    // The dump had the task run again, to do what its poll did not.
+    let out = rt.block_on(glasswing::time::timeout(BOUND, task)).expect("a wakeup was lost");
+    assert_eq!(out.unwrap(), 7);
+    assert!(joined.load(SeqCst));
+}
+
+/// Panics when polled again before its waker was woken, as some futures check (and as the dump's
+/// poll is), and is ready once woken.
+struct WokenOnly {
+    woken: Arc<AtomicBool>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    polled: bool,
+}
+impl Future for WokenOnly {
+    type Output = u32;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        if std::mem::replace(&mut self.polled, true) {
+            assert!(self.woken.load(SeqCst), "polled without a wake");
+            return Poll::Ready(5);
+        }
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_future_that_panics_in_the_dumps_poll_lives_on_and_completes() {
+    for (flavor, rt) in support::runtimes() {
+        let (woken, waker) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(None::<Waker>)));
+        let task = rt.handle().spawn(WokenOnly { woken: woken.clone(), waker: waker.clone(), polled: false });
+        let id = task.id();
+        rt.block_on(glasswing::task::yield_now());
+        // Its trace poll panics before it reaches a leaf.
+        let dump = dump_until(&rt, |d| d.task(id).is_some_and(|t| t.traced));
+        let traced = dump.task(id).unwrap();
+        assert_eq!(traced.task.state, TaskState::Idle, "{flavor}");
+        assert_eq!(traced.trace_panic.as_deref(), Some("polled without a wake"), "{flavor}");
+        let text = dump.to_string();
+        assert!(
+            text.contains("(the dump's poll of it panicked, and left it as it was: polled without a wake)"),
+            "{flavor}: {text}"
+        );
+        assert!(!text.contains("lost waker"), "{flavor}: {text}");
+        // Still alive, and waiting with the waker it kept.
+        woken.store(true, SeqCst);
+        waker.lock().unwrap().take().expect("its first poll kept its waker").wake();
+        let out = rt.block_on(glasswing::time::timeout(BOUND, task)).expect("a wakeup was lost");
+        assert_eq!(out.expect("its JoinHandle sees no panic"), 5, "{flavor}");
     }
 }
 
@@ -389,6 +517,14 @@ fn a_dump_completes_while_a_worker_is_blocked_and_shows_that_poll_with_the_watch
         }
     });
     let dump = dump_rx.recv_timeout(BOUND * 2).expect("the dump completes while a worker is blocked");
+    // From a task on the other worker as well, whose trace polls run on a helper thread.
+    let (task_dump_tx, task_dump_rx) = mpsc::channel();
+    rt.handle().spawn(async move {
+        let _ = task_dump_tx.send(glasswing::runtime::Handle::current().dump());
+    });
+    let from_task =
+        task_dump_rx.recv_timeout(BOUND).expect("a dump from a task completes while a worker is blocked");
+    assert!(traced(&from_task, &[sleeping]), "{from_task}");
     release_tx.send(()).unwrap();
     dumper.join().unwrap();
     rt.block_on(blocker).unwrap();
@@ -396,7 +532,7 @@ fn a_dump_completes_while_a_worker_is_blocked_and_shows_that_poll_with_the_watch
     let task = dump.task(blocked_id).unwrap();
     assert_eq!(task.task.state, TaskState::Running);
     assert!(task.task.running_for.unwrap() >= Duration::from_millis(20), "{:?}", task.task.running_for);
-    if cfg!(target_os = "linux") {
+    if STACKS_CAPTURED {
         assert!(
             task.stack.iter().any(|f| f.function.as_deref().is_some_and(|n| n.contains("hold_the_worker"))),
             "{:#?}",
@@ -407,6 +543,12 @@ fn a_dump_completes_while_a_worker_is_blocked_and_shows_that_poll_with_the_watch
         // The program's frames down to the blocking call, which names the call the program made.
         assert!(text.contains("└─ hold_the_worker at tests/dump.rs:"), "{text}");
         assert!(text.contains("blocking its worker in std::sync::mpsc::Receiver::recv ("), "{text}");
+    } else {
+        let text = dump.to_string();
+        assert!(
+            text.contains("(its poll runs now; stacks of running polls are not captured on this platform)"),
+            "{text}"
+        );
     }
     assert_eq!(dump.task(sleeping).unwrap().waits_on[0].kind, LeafKind::Sleep, "{dump}");
 }

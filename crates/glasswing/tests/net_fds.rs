@@ -1,5 +1,8 @@
 //! 10,000 TCP connections opened and closed leave no file descriptor behind. In its own test binary:
-//! the count is of the whole process, and other tests running in parallel would move it.
+//! the count is of the whole process, and other tests running in parallel would move it. Linux only:
+//! the count is read from `/proc/self/fd`.
+
+#![cfg(target_os = "linux")]
 
 mod support;
 
@@ -12,7 +15,6 @@ fn open_fds() -> usize {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
 fn ten_thousand_connections_leave_no_fd_behind() {
     let rt = support::multi_thread();
     rt.block_on(async {

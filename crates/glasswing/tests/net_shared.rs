@@ -7,13 +7,12 @@
 mod support;
 
 use glasswing::diag::{LeafKind, TaskState, WarningKind};
-use glasswing::io::{AsyncFd, AsyncWriteExt};
-use glasswing::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use glasswing::io::AsyncWriteExt;
+use glasswing::net::{TcpListener, TcpStream, UdpSocket};
 use std::future::Future;
-use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::Instant;
-use support::{within, Holders, TempDir, BOUND};
+use support::{within, Holders, BOUND};
 
 /// Runs `scenario` on a current-thread and on a multi-thread runtime, each under the watchdog.
 fn on_both_flavors<Fut: Future<Output = ()> + 'static>(scenario: fn() -> Fut) {
@@ -89,94 +88,105 @@ fn readable_from_several_tasks_wakes_each() {
     });
 }
 
-#[test]
-fn unix_acceptors_and_datagram_receivers_each_hold_theirs() {
-    on_both_flavors(|| async {
-        let dir = TempDir::new("shared");
-        let path = dir.path("listener.sock");
-        let listener = Arc::new(UnixListener::bind(&path).unwrap());
-        let acceptors = Holders::spawn((0..4).map(|_| {
-            let listener = listener.clone();
-            async move { listener.accept().await.unwrap().0 }
-        }));
-        acceptors.until_waiting().await;
-        let mut clients = Vec::new();
-        for _ in 0..4 {
-            clients.push(UnixStream::connect(&path).await.unwrap());
-        }
-        assert_eq!(acceptors.release().await.len(), 4);
+/// Unix-domain sockets and `AsyncFd` exist only on Unix.
+#[cfg(unix)]
+mod unix {
+    use super::on_both_flavors;
+    use super::support::{Holders, TempDir};
+    use glasswing::io::AsyncFd;
+    use glasswing::net::{UnixDatagram, UnixListener, UnixStream};
+    use std::io::ErrorKind;
+    use std::sync::Arc;
 
-        let (a, b) = UnixDatagram::pair().unwrap();
-        let b = Arc::new(b);
-        let receivers = Holders::spawn((0..4).map(|_| {
-            let b = b.clone();
-            async move {
-                let mut buf = [0; 8];
-                let n = b.recv(&mut buf).await.unwrap();
-                buf[..n].to_vec()
+    #[test]
+    fn unix_acceptors_and_datagram_receivers_each_hold_theirs() {
+        on_both_flavors(|| async {
+            let dir = TempDir::new("shared");
+            let path = dir.path("listener.sock");
+            let listener = Arc::new(UnixListener::bind(&path).unwrap());
+            let acceptors = Holders::spawn((0..4).map(|_| {
+                let listener = listener.clone();
+                async move { listener.accept().await.unwrap().0 }
+            }));
+            acceptors.until_waiting().await;
+            let mut clients = Vec::new();
+            for _ in 0..4 {
+                clients.push(UnixStream::connect(&path).await.unwrap());
             }
-        }));
-        receivers.until_waiting().await;
-        for i in 0..4u8 {
-            a.send(&[i]).await.unwrap();
-        }
-        let mut got = receivers.release().await;
-        got.sort();
-        assert_eq!(got, (0..4u8).map(|i| vec![i]).collect::<Vec<_>>());
-    });
-}
+            assert_eq!(acceptors.release().await.len(), 4);
 
-#[test]
-fn writable_from_several_tasks_wakes_each() {
-    on_both_flavors(|| async {
-        let (a, b) = UnixStream::pair().unwrap();
-        // Fill the socket's buffers until a write would block.
-        let chunk = [7u8; 4096];
-        let mut written = 0;
-        a.writable().await.unwrap();
-        loop {
-            match a.try_write(&chunk) {
-                Ok(n) => written += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) => panic!("{e}"),
+            let (a, b) = UnixDatagram::pair().unwrap();
+            let b = Arc::new(b);
+            let receivers = Holders::spawn((0..4).map(|_| {
+                let b = b.clone();
+                async move {
+                    let mut buf = [0; 8];
+                    let n = b.recv(&mut buf).await.unwrap();
+                    buf[..n].to_vec()
+                }
+            }));
+            receivers.until_waiting().await;
+            for i in 0..4u8 {
+                a.send(&[i]).await.unwrap();
             }
-        }
-        let a = Arc::new(a);
-        let waiters = Holders::spawn((0..3).map(|_| {
-            let a = a.clone();
-            async move { a.writable().await.unwrap() }
-        }));
-        waiters.until_waiting().await;
-        let mut read = 0;
-        let mut buf = vec![0; 64 * 1024];
-        while read < written {
-            b.readable().await.unwrap();
-            match b.try_read(&mut buf) {
-                Ok(n) => read += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(e) => panic!("{e}"),
-            }
-        }
-        waiters.release().await;
-    });
-}
+            let mut got = receivers.release().await;
+            got.sort();
+            assert_eq!(got, (0..4u8).map(|i| vec![i]).collect::<Vec<_>>());
+        });
+    }
 
-#[test]
-fn async_fd_readable_from_several_tasks_wakes_each() {
-    on_both_flavors(|| async {
-        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        b.set_nonblocking(true).unwrap();
-        let fd = Arc::new(AsyncFd::new(b).unwrap());
-        let waiters = Holders::spawn((0..3).map(|_| {
-            let fd = fd.clone();
-            async move { fd.readable().await.unwrap().ready() }
-        }));
-        waiters.until_waiting().await;
-        std::io::Write::write_all(&mut &a, b"x").unwrap();
-        for ready in waiters.release().await {
-            assert!(ready.is_readable(), "{ready:?}");
-        }
-    });
+    #[test]
+    fn writable_from_several_tasks_wakes_each() {
+        on_both_flavors(|| async {
+            let (a, b) = UnixStream::pair().unwrap();
+            // Fill the socket's buffers until a write would block.
+            let chunk = [7u8; 4096];
+            let mut written = 0;
+            a.writable().await.unwrap();
+            loop {
+                match a.try_write(&chunk) {
+                    Ok(n) => written += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            let a = Arc::new(a);
+            let waiters = Holders::spawn((0..3).map(|_| {
+                let a = a.clone();
+                async move { a.writable().await.unwrap() }
+            }));
+            waiters.until_waiting().await;
+            let mut read = 0;
+            let mut buf = vec![0; 64 * 1024];
+            while read < written {
+                b.readable().await.unwrap();
+                match b.try_read(&mut buf) {
+                    Ok(n) => read += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            waiters.release().await;
+        });
+    }
+
+    #[test]
+    fn async_fd_readable_from_several_tasks_wakes_each() {
+        on_both_flavors(|| async {
+            let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+            b.set_nonblocking(true).unwrap();
+            let fd = Arc::new(AsyncFd::new(b).unwrap());
+            let waiters = Holders::spawn((0..3).map(|_| {
+                let fd = fd.clone();
+                async move { fd.readable().await.unwrap().ready() }
+            }));
+            waiters.until_waiting().await;
+            std::io::Write::write_all(&mut &a, b"x").unwrap();
+            for ready in waiters.release().await {
+                assert!(ready.is_readable(), "{ready:?}");
+            }
+        });
+    }
 }
 
 /// Tasks waiting in the list are found by a dump's trace poll, described as the socket wait they

@@ -196,12 +196,14 @@ fn a_storm_of_warnings_is_rate_limited_and_what_was_held_back_is_counted() {
     assert!(child.wait().unwrap().success());
 }
 
+#[cfg(unix)]
 #[inline(never)]
 async fn waiting_for_the_next_tick() {
     glasswing::time::sleep(Duration::from_secs(3600)).await;
 }
 
 #[test]
+#[cfg(unix)]
 fn a_signal_writes_a_task_dump_to_stderr_and_the_program_goes_on() {
     const TEST: &str = "a_signal_writes_a_task_dump_to_stderr_and_the_program_goes_on";
     if is_child(TEST) {

@@ -57,7 +57,7 @@ pub(crate) fn signal_name(signal: libc::c_int) -> String {
 
 /// The handler of one runtime: registered while its watchdog runs.
 pub(crate) struct DumpSignal {
-    pub(crate) signal: libc::c_int,
+    signal: libc::c_int,
     requested: Arc<AtomicBool>,
     id: signal_hook_registry::SigId,
 }
@@ -75,8 +75,16 @@ impl DumpSignal {
     }
 
     /// Whether the signal came since the last call.
-    pub(crate) fn take_request(&self) -> bool {
+    fn take_request(&self) -> bool {
         self.requested.load(Ordering::Relaxed) && self.requested.swap(false, Ordering::SeqCst)
+    }
+
+    /// Called at each of the watchdog's looks: if the signal came since the last one, takes a dump
+    /// of the runtime behind `handle` and writes it where `config` says.
+    pub(crate) fn answer(&self, handle: &crate::scheduler::Handle, config: &super::DiagConfig) {
+        if self.take_request() {
+            write_dump_in_background(handle.clone(), self.signal, config.dump_to.clone());
+        }
     }
 }
 
@@ -88,11 +96,7 @@ impl Drop for DumpSignal {
 
 /// Takes a dump of the runtime behind `handle` on a thread of its own and writes it to `to` (appended)
 /// or stderr.
-pub(crate) fn write_dump_in_background(
-    handle: crate::scheduler::Handle,
-    signal: libc::c_int,
-    to: Option<PathBuf>,
-) {
+fn write_dump_in_background(handle: crate::scheduler::Handle, signal: libc::c_int, to: Option<PathBuf>) {
     let spawned = std::thread::Builder::new().name("glasswing-dump".into()).spawn(move || {
         let dump = crate::diag::dump::take(&handle);
         let text = format!(

@@ -22,6 +22,7 @@ use super::frame::{self, Line};
 use super::snapshot::{serialize_opt_nanos, Snapshot, TaskSnapshot, TaskState};
 use super::TracedLeaf;
 use super::{DiagConfig, LongPoll};
+pub(crate) use crate::probe::clock::fmt_duration;
 use crate::task::Id;
 use serde::Serialize;
 use std::fmt::Write;
@@ -354,25 +355,4 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
         rt.finished_tasks_not_kept
     );
     out
-}
-
-/// `1.2ms`, `340µs`, `12s`: three significant digits at most.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    let (value, unit) = if ns < 1e3 {
-        (ns, "ns")
-    } else if ns < 1e6 {
-        (ns / 1e3, "µs")
-    } else if ns < 1e9 {
-        (ns / 1e6, "ms")
-    } else {
-        (ns / 1e9, "s")
-    };
-    if value >= 100.0 {
-        format!("{value:.0}{unit}")
-    } else if value >= 10.0 {
-        format!("{value:.1}{unit}")
-    } else {
-        format!("{value:.2}{unit}")
-    }
 }

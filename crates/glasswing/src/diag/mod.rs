@@ -1,63 +1,66 @@
 //! Diagnostics, built in and on by default: what every task and worker is doing, measured by the
 //! runtime itself, with no cfg flag and no annotation in user code.
 //!
-//! - `clock.rs`: the cheap clock every figure is measured with;
-//! - `task_stats.rs`: the per-task record, in the task's own allocation;
-//! - `histogram.rs`: fixed-size log-scale histograms (poll time, scheduled time);
-//! - `worker.rs`: per-worker figures and the "now polling" slot;
+//! This module holds the *views*: read-only code that turns what the runtime wrote into reports.
+//! What the runtime writes, on its hot paths, are the *probes* (`crate::probe`): the task record,
+//! the worker figures and "now polling" slot, the flight recorder, the clock. Imports go one way:
+//! the views import the scheduler, the task list's read API and the probes; the task core, the
+//! schedulers, the drivers and the blocking pool import the probes and never a view. What only the
+//! core sees (a waker that panicked) reaches the views through the probes' `Observer`, which
+//! `RuntimeDiag` is.
+//!
 //! - `watchdog.rs`: a thread that reports polls that block a worker, while they block, with the
-//!   worker's stack (captured by `stack.rs`, walked by `unwind.rs`), and the lints below as they
+//!   worker's stack (captured by `probe/stack.rs`, walked by `unwind.rs`), and the lints below as they
 //!   become true;
 //! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
 //!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
-//! - `recorder.rs`: the flight recorder, a ring of events per worker, and `timeline.rs`, its export
-//!   as a Perfetto timeline (`handle.diagnostics().trace()`).
+//! - `timeline.rs`: the flight recorder's export as a Perfetto timeline
+//!   (`handle.diagnostics().trace()`);
+//! - `output.rs`: what is said on stderr (or `tracing`) without a line of code;
+//!   `dump_signal.rs`: a dump on a signal.
 //!
 //! The cost budget (docs/diagnostics.md has the measurements): per poll, two clock reads and a
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
 //! Everything kept is bounded: fixed-size records and rings.
 
-pub(crate) mod clock;
 pub(crate) mod dump;
 #[cfg(unix)]
 pub(crate) mod dump_signal;
 mod frame;
-mod histogram;
 mod lints;
 pub(crate) mod output;
-pub(crate) mod recorder;
 pub(crate) mod snapshot;
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
-mod stack;
 mod symtab;
-pub(crate) mod task_stats;
 mod timeline;
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
-mod unwind;
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
+pub(crate) mod unwind;
 pub(crate) mod watchdog;
-pub(crate) mod worker;
 
+pub use crate::probe::histogram::HistogramSnapshot;
 pub use dump::{trace_leaf, Dump, LeafKind, TaskDump, TracedLeaf};
 pub use frame::{FrameOrigin, StackFrame};
-pub use histogram::HistogramSnapshot;
 pub use lints::{Warning, WarningKind};
 pub use output::Verbosity;
 pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
 pub use watchdog::LongPoll;
 
 use crate::loom::sync::Mutex;
+use crate::probe::{Observer, RuntimeProbes, TaskId};
+use crate::scheduler;
 use crate::task::Id;
-use crossbeam_utils::CachePadded;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
-use std::task::Waker;
 use std::time::Duration;
-use worker::WorkerStats;
 
 /// How many long-poll reports and warnings a runtime keeps (the oldest go first).
 const REPORT_RING: usize = 256;
@@ -78,8 +81,10 @@ pub(crate) struct DiagConfig {
     pub(crate) trace_on_incident: Option<std::path::PathBuf>,
     /// What the diagnostics say on their own (before `GLASSWING_DIAG` has its say).
     pub(crate) verbosity: Verbosity,
-    /// The signal that makes the watchdog write a dump, and where (stderr if `None`).
+    /// The signal that makes the watchdog write a dump, and where (stderr if `None`): Unix only.
+    #[cfg(unix)]
     pub(crate) dump_signal: Option<i32>,
+    #[cfg(unix)]
     pub(crate) dump_to: Option<std::path::PathBuf>,
 }
 
@@ -90,94 +95,107 @@ impl Default for DiagConfig {
             long_poll_threshold: Duration::from_millis(10),
             stall_threshold: Duration::from_secs(10),
             on_long_poll: None,
-            recorded_events: recorder::DEFAULT_CAPACITY,
+            recorded_events: crate::probe::recorder::DEFAULT_CAPACITY,
             trace_on_incident: None,
             verbosity: Verbosity::Warn,
+            #[cfg(unix)]
             dump_signal: None,
+            #[cfg(unix)]
             dump_to: None,
         }
     }
 }
 
-/// One runtime's diagnostics state, shared by its workers, its watchdog and its handles.
+/// What the views keep about one runtime: its settings and the reports raised so far. The core
+/// holds it only as the `Observer` of its probes (`probe::RuntimeProbes`), without knowing its type;
+/// `RuntimeDiag::of` finds it again from a scheduler handle.
 pub(crate) struct RuntimeDiag {
     pub(crate) config: DiagConfig,
-    pub(crate) workers: Box<[CachePadded<WorkerStats>]>,
     /// Long polls, newest last; an entry is updated in place when its poll ends.
     pub(crate) long_polls: Mutex<VecDeque<LongPoll>>,
     /// Warnings the watchdog raised, newest last.
     pub(crate) warnings: Mutex<VecDeque<Warning>>,
-    /// Wakes the watchdog (shutdown, or a worker unparking while it dozes).
-    pub(crate) alarm: watchdog::Alarm,
     /// Where warnings are said as they are raised (stderr or `tracing`).
     pub(crate) output: output::Output,
 }
 
 impl RuntimeDiag {
-    pub(crate) fn new(config: DiagConfig, workers: usize) -> Arc<RuntimeDiag> {
-        if config.enabled {
-            clock::init();
-        }
-        let workers = (0..workers)
-            .map(|i| {
-                let events = if config.enabled { config.recorded_events } else { 0 };
-                CachePadded::new(WorkerStats::new(i, config.long_poll_threshold, events))
-            })
-            .collect();
+    pub(crate) fn new(config: DiagConfig) -> Arc<RuntimeDiag> {
         Arc::new(RuntimeDiag {
-            workers,
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
-            alarm: watchdog::Alarm::default(),
             output: output::Output::new(config.verbosity),
             config,
         })
+    }
+
+    /// The probes of a runtime with these settings, `workers` of them, reporting to `diag`.
+    pub(crate) fn probes(diag: &Arc<RuntimeDiag>, workers: usize) -> Arc<RuntimeProbes> {
+        let config = &diag.config;
+        Arc::new(RuntimeProbes::new(
+            config.enabled,
+            config.long_poll_threshold,
+            config.recorded_events,
+            workers,
+            diag.clone(),
+        ))
+    }
+
+    /// The views' state of the runtime behind `handle`.
+    pub(crate) fn of(handle: &scheduler::Handle) -> &RuntimeDiag {
+        RuntimeDiag::of_probes(handle.probes())
+    }
+
+    /// The views' state of the runtime these probes report to.
+    pub(crate) fn of_probes(probes: &RuntimeProbes) -> &RuntimeDiag {
+        probes
+            .observer
+            .as_any()
+            .downcast_ref()
+            .expect("a runtime's probes report to its RuntimeDiag (runtime::Builder installs it)")
     }
 
     pub(crate) fn enabled(&self) -> bool {
         self.config.enabled
     }
 
-    /// Wakes each of `wakers`, for the `driver` named ("timer wheel", "I/O driver"): a wake that
-    /// panics is caught and reported, and the others are still delivered, so one bad waker neither
-    /// loses the rest of a batch of wakeups nor takes down the thread that fires them.
-    pub(crate) fn wake_all(&self, driver: &'static str, wakers: impl IntoIterator<Item = Waker>) {
-        for waker in wakers {
-            // Read before the wake consumes the waker (a pointer compare, and a load from the
-            // task's header, which the wake touches anyway).
-            let owner = crate::task::waker::owner(&waker);
-            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
-                self.waker_panicked(driver, owner, payload);
-            }
-        }
+    pub(crate) fn push_warning(&self, warning: Warning) {
+        self.output.warning(&warning, output::Moment::Raised);
+        push_bounded(&mut self.warnings.lock(), warning);
     }
+}
 
+impl Observer for RuntimeDiag {
     #[cold]
     fn waker_panicked(
         &self,
         driver: &'static str,
-        owner: Option<(Id, &'static Location<'static>)>,
+        owner: Option<(TaskId, &'static Location<'static>)>,
         payload: Box<dyn std::any::Any + Send>,
     ) {
         let task = owner.map(|(id, location)| {
+            let id = Id(id);
             let name = crate::runtime::context::with_current(|h| {
                 h.and_then(|h| h.owned().task_name(id).map(|n| n.to_string()))
             });
             (id, name, snapshot::format_location(location))
         });
-        let message = payload
-            .downcast_ref::<&'static str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-        self.push_warning(Warning::waker_panicked(driver, task, message));
+        self.push_warning(Warning::waker_panicked(driver, task, panic_message(&*payload)));
         // The payload is dropped here, and its `Drop` may panic in turn: that one is dropped too.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
     }
 
-    pub(crate) fn push_warning(&self, warning: Warning) {
-        self.output.warning(&warning, output::Moment::Raised);
-        push_bounded(&mut self.warnings.lock(), warning);
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
+}
+
+/// What a panic said, if its payload is a string (as `panic!`'s is).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 pub(crate) fn push_bounded<T>(ring: &mut VecDeque<T>, item: T) {
@@ -209,13 +227,13 @@ impl Diagnostics {
 
     /// Whether diagnostics are on (`runtime::Builder::diagnostics`).
     pub fn is_enabled(&self) -> bool {
-        self.handle.diag().enabled()
+        self.handle.probes().enabled()
     }
 
     /// What the diagnostics say on their own (`Builder::diagnostics_verbosity`, or
     /// `GLASSWING_DIAG` when it is set).
     pub fn verbosity(&self) -> Verbosity {
-        self.handle.diag().output.verbosity()
+        RuntimeDiag::of(&self.handle).output.verbosity()
     }
 
     /// Every lint warning the watchdog raised so far (the last 256), oldest first. The watchdog
@@ -224,7 +242,7 @@ impl Diagnostics {
     /// `snapshot().warnings`, which says what is true now, this keeps warnings about tasks that
     /// have finished since.
     pub fn warnings(&self) -> Vec<Warning> {
-        self.handle.diag().warnings.lock().iter().cloned().collect()
+        RuntimeDiag::of(&self.handle).warnings.lock().iter().cloned().collect()
     }
 
     /// The flight recorder's timeline: what each worker did over its last
@@ -255,7 +273,7 @@ impl Diagnostics {
 
     /// The long polls seen so far (the last 256), oldest first.
     pub fn long_polls(&self) -> Vec<LongPoll> {
-        self.handle.diag().long_polls.lock().iter().cloned().collect()
+        RuntimeDiag::of(&self.handle).long_polls.lock().iter().cloned().collect()
     }
 }
 

@@ -4,19 +4,19 @@
 //! completion in that shard waits for the copy of a few records; workers never do). Each record is
 //! read racily: a task may be one poll further along in one figure than in another, never torn.
 
-use super::clock::{self, Ticks};
-use super::histogram::HistogramSnapshot;
 use super::lints::{self, Warning};
-use super::task_stats::{TaskStatsRead, TimedRead};
 use super::LongPoll;
+use crate::probe::clock::{self, Ticks};
+use crate::probe::histogram::HistogramSnapshot;
+use crate::probe::task_stats::TaskStatsRead;
 use crate::scheduler;
+use crate::task::list::{TaskRead, TaskRecord};
 use crate::task::state::Snapshot as StateWord;
 use crate::task::Id;
 use serde::{Serialize, Serializer};
 use std::collections::HashSet;
 use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Everything diagnostics know about a runtime at one moment. `serde::Serialize`s to JSON with
@@ -181,29 +181,8 @@ pub struct RuntimeSnapshot {
     pub timers_fired: u64,
 }
 
-/// A task's identity and a racy read of its record.
-pub(crate) struct TaskRecord {
-    pub(crate) id: Id,
-    pub(crate) name: Option<Arc<str>>,
-    pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) stats: TaskStatsRead,
-    pub(crate) timed: TimedRead,
-}
-
-/// What the owned-tasks list hands out about one live task: its record and state word.
-pub(crate) struct TaskRead {
-    pub(crate) record: TaskRecord,
-    pub(crate) state: StateWord,
-}
-
-/// A finished task's record, kept for a while after it completed.
-pub(crate) struct FinishedRead {
-    pub(crate) task: TaskRecord,
-    pub(crate) completed_at: Ticks,
-}
-
 pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
-    let diag = handle.diag();
+    let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     let taken_at = SystemTime::now();
     let mut tasks = Vec::new();
@@ -212,7 +191,8 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
     for finished in handle.owned().finished_tasks(now) {
         tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
     }
-    let workers: Vec<WorkerSnapshot> = diag
+    let workers: Vec<WorkerSnapshot> = handle
+        .probes()
         .workers
         .iter()
         .enumerate()
@@ -231,7 +211,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
                 lifo_hits: w.lifo_hits.load(Relaxed),
                 budget_forced_yields: w.budget_forced_yields.load(Relaxed),
                 local_queue_depth: handle.local_queue_depth(index),
-                polling: active.map(|a| a.task),
+                polling: active.map(|a| Id(a.task)),
                 polling_for: active.filter(|a| a.since != 0).map(|a| clock::duration_between(a.since, now)),
             }
         })
@@ -271,7 +251,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
 /// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a
 /// lint (reading every record, but formatting none of the others), and the ids of the live tasks.
 pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id>) {
-    let config = &handle.diag().config;
+    let config = &super::RuntimeDiag::of(handle).config;
     let now = clock::now();
     let mut warnings = Vec::new();
     let mut alive = HashSet::new();
@@ -332,7 +312,7 @@ fn task_snapshot(
         id: read.id,
         name: read.name.as_deref().map(str::to_owned),
         location: format_location(read.spawned_at),
-        parent: s.parent,
+        parent: s.parent.map(Id),
         state,
         age,
         first_poll_delay: s.first_poll_at().map(|t| clock::duration_between(s.created_at, t)),

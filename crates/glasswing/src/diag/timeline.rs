@@ -13,9 +13,9 @@
 //! order is exact and their place in time approximate. A wake or spawn from inside a poll is drawn
 //! inside that poll's slice.
 
-use super::clock::{self, Ticks};
-use super::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
 use super::snapshot::format_location;
+use crate::probe::clock::{self, Ticks};
+use crate::probe::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
 use crate::scheduler;
 use serde_json::json;
 use std::collections::HashMap;
@@ -40,9 +40,9 @@ struct Wake {
 
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
 pub(crate) fn export(handle: &scheduler::Handle) -> String {
-    let diag = handle.diag();
+    let workers = &handle.probes().workers;
     let now = clock::now();
-    let rings: Vec<Vec<Event>> = diag.workers.iter().map(|w| w.recorder.read()).collect();
+    let rings: Vec<Vec<Event>> = workers.iter().map(|w| w.recorder.read()).collect();
     let base = rings.iter().flatten().filter(|e| e.at != 0).map(|e| e.at).min().unwrap_or(now).min(now);
     let us = |t: Ticks| clock::nanos_between(base, t) as f64 / 1000.0;
 
@@ -55,7 +55,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
             locations.insert(event.arg, location);
         }
     }
-    let mut learn = |record: &super::snapshot::TaskRecord| {
+    let mut learn = |record: &crate::task::list::TaskRecord| {
         let id = record.id.as_u64();
         locations.insert(id, record.spawned_at);
         if let Some(name) = &record.name {
@@ -71,7 +71,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
     let mut wakes: Vec<Wake> = Vec::new();
     for (worker, events) in rings.iter().enumerate() {
-        let thread = match diag.workers[worker].thread_name() {
+        let thread = match workers[worker].thread_name() {
             Some(name) => format!("{name} (worker {worker})"),
             None => format!("worker {worker}"),
         };
@@ -156,14 +156,14 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
             }
         }
         // The poll running now is not in the ring yet (a poll is recorded when it ends).
-        if let Some(active) = diag.workers[worker].active_poll() {
+        if let Some(active) = workers[worker].active_poll() {
             let last = times.last().map_or(0.0, |t| t.1);
             let start = if active.since != 0 { us(active.since) } else { last };
             out.push(json!({
                 "ph": "X", "pid": 1, "tid": worker, "cat": "poll",
-                "name": names.get(&active.task.as_u64()).cloned().unwrap_or_else(|| format_location(active.location)),
+                "name": names.get(&active.task.get()).cloned().unwrap_or_else(|| format_location(active.location)),
                 "ts": start, "dur": (us(now) - start).max(0.001),
-                "args": {"task": active.task.as_u64(), "result": "still running", "timed": active.since != 0},
+                "args": {"task": active.task.get(), "result": "still running", "timed": active.since != 0},
             }));
         }
     }

@@ -16,7 +16,7 @@
 //! rarely unload libraries, and never one whose code a worker is blocked in.
 
 use super::frame::StackFrame;
-use super::stack::Captured;
+use crate::probe::stack::Captured;
 use framehop::{CacheNative, FrameAddress, MayAllocateDuringUnwind, Module, Unwinder, UnwinderNative};
 use std::ffi::CStr;
 

@@ -1,8 +1,8 @@
 //! The watchdog: one thread per runtime that watches every worker's "now polling" slot and reports a
 //! poll that runs longer than `Builder::long_poll_threshold` while it still runs, with the worker's
-//! stack captured at that moment (Linux; `stack.rs`). When the poll ends, its report gets the total
-//! duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each new one
-//! once.
+//! stack captured at that moment (Linux with glibc; `stack.rs`). When the poll ends, its report gets
+//! the total duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each
+//! new one once.
 //!
 //! It looks every half threshold (5 ms by default), so a long poll is caught between one and one and
 //! a half thresholds into it. (A poll its worker does not time, see `worker.rs`, has no start time:
@@ -11,20 +11,22 @@
 //! per worker, so when no poll is long the watchdog costs a few microseconds of one thread every few
 //! milliseconds; the workers pay nothing for it beyond their two clock reads per poll.
 
-use super::clock::{self, Ticks};
+#[cfg(unix)]
 use super::dump_signal::DumpSignal;
 use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
 use super::output::Moment;
 use super::snapshot::{format_location, serialize_nanos};
-use super::worker::{ActivePoll, SchedTimes, WorkerStats};
 use super::{push_bounded, RuntimeDiag, WarningKind};
+use crate::probe::clock::{self, Ticks};
+use crate::probe::worker::{ActivePoll, SchedTimes, WorkerStats};
+use crate::probe::RuntimeProbes;
 use crate::task::Id;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::Duration;
 
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -37,6 +39,14 @@ const DOZE_TICK: Duration = Duration::from_millis(100);
 /// How long a stack capture may take in all: waiting for the process's one capture slot, then for
 /// the worker's answer to the signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
+/// Whether the watchdog captures a worker's stack during a long poll here: only where `stack.rs` is
+/// built. Elsewhere each report says so, and names the task by its spawn location and future.
+pub(crate) const STACKS_CAPTURED: bool = cfg!(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+));
 /// A long poll still running after this long is said on stderr then, not only when it ends (it may
 /// never end).
 const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
@@ -117,12 +127,19 @@ impl LongPoll {
     }
 
     pub(crate) fn summary(&self) -> String {
+        self.summary_where(STACKS_CAPTURED)
+    }
+
+    /// The summary, on a platform that captures stacks or not: where none is, the line says so,
+    /// and always names where the task was spawned (the one place in the program it points to).
+    fn summary_where(&self, stacks_captured: bool) -> String {
         let task = match &self.task_name {
-            Some(name) => format!("task {} \"{name}\"", self.task),
+            Some(name) if stacks_captured => format!("task {} \"{name}\"", self.task),
+            Some(name) => format!("task {} \"{name}\" (spawned at {})", self.task, self.location),
             None => format!("task {} (spawned at {})", self.task, self.location),
         };
         format!(
-            "long poll: {task} {} worker {} for {}{}{}",
+            "long poll: {task} {} worker {} for {}{}{}{}",
             if self.finished { "blocked" } else { "has been blocking" },
             self.worker,
             super::lints::fmt_duration(self.duration),
@@ -131,6 +148,7 @@ impl LongPoll {
                 None => String::new(),
             },
             self.cpu_clause(),
+            if stacks_captured { "" } else { "; stack: not captured on this platform" },
         )
     }
 }
@@ -169,61 +187,9 @@ impl fmt::Display for LongPoll {
     }
 }
 
-/// How the watchdog sleeps between looks, and who wakes it: shutdown, or a worker that unparks
-/// while the watchdog dozes.
-///
-/// While every worker sits idle the watchdog has nothing to watch, so after `DOZE_AFTER` it looks
-/// only every `DOZE_TICK` (10 wakeups a second instead of 200). A worker that unparks then wakes it
-/// (one relaxed load per unpark when it is awake, nothing per poll). A poll that starts while the
-/// watchdog dozes without any unpark before it (a worker that never parked) is still caught, up to
-/// one `DOZE_TICK` late.
-#[derive(Default)]
-pub(crate) struct Alarm {
-    state: Mutex<AlarmState>,
-    condvar: Condvar,
-    dozing: AtomicBool,
-}
-
-#[derive(Default)]
-struct AlarmState {
-    stop: bool,
-    kicked: bool,
-}
-
-impl Alarm {
-    fn lock(&self) -> std::sync::MutexGuard<'_, AlarmState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Sleeps up to `timeout`; returns true if the runtime is shutting down.
-    fn sleep(&self, timeout: Duration) -> bool {
-        let state = self.lock();
-        let (mut state, _) = self
-            .condvar
-            .wait_timeout_while(state, timeout, |s| !s.stop && !s.kicked)
-            .unwrap_or_else(|e| e.into_inner());
-        state.kicked = false;
-        state.stop
-    }
-
-    /// A worker unparked: wake the watchdog if it dozes.
-    #[inline]
-    pub(crate) fn worker_unparked(&self) {
-        if self.dozing.load(Relaxed) && self.dozing.swap(false, Relaxed) {
-            self.lock().kicked = true;
-            self.condvar.notify_one();
-        }
-    }
-
-    fn stop(&self) {
-        self.lock().stop = true;
-        self.condvar.notify_one();
-    }
-}
-
 /// Stops the watchdog thread when the runtime shuts down.
 pub(crate) struct WatchdogHandle {
-    diag: Arc<RuntimeDiag>,
+    probes: Arc<RuntimeProbes>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -231,7 +197,7 @@ impl WatchdogHandle {
     /// Stops the watchdog and waits for its thread (its last look, which completes the reports of
     /// polls that just ended, and any stack it is symbolizing).
     pub(crate) fn stop(&mut self) {
-        self.diag.alarm.stop();
+        self.probes.alarm.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -239,7 +205,7 @@ impl WatchdogHandle {
 
     /// Stops the watchdog without waiting for its thread, which ends on its own.
     pub(crate) fn stop_in_background(&mut self) {
-        self.diag.alarm.stop();
+        self.probes.alarm.stop();
         self.thread.take();
     }
 }
@@ -252,12 +218,14 @@ impl Drop for WatchdogHandle {
 
 /// Starts the watchdog of a runtime. It holds the scheduler weakly so it never keeps it alive.
 pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle> {
-    let diag = handle.diag().clone();
+    let probes = handle.probes().clone();
+    let diag = RuntimeDiag::of(handle);
     if !diag.enabled() {
         return None;
     }
     let weak = handle.downgrade();
-    let for_thread = diag.clone();
+    let for_thread = probes.clone();
+    #[cfg(unix)]
     let dump_signal = diag.config.dump_signal.and_then(|signal| {
         DumpSignal::register(signal)
             .map_err(|e| {
@@ -266,11 +234,13 @@ pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle>
             })
             .ok()
     });
+    #[cfg(not(unix))]
+    let dump_signal = None;
     let thread = std::thread::Builder::new()
         .name("glasswing-watchdog".into())
         .spawn(move || run(for_thread, weak, dump_signal))
         .ok()?;
-    Some(WatchdogHandle { diag, thread: Some(thread) })
+    Some(WatchdogHandle { probes, thread: Some(thread) })
 }
 
 struct Watching {
@@ -354,15 +324,16 @@ impl FirstSeen {
     }
 }
 
-fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSignal>) {
+fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<DumpSignal>) {
+    let diag = RuntimeDiag::of_probes(&probes);
     let threshold = diag.config.long_poll_threshold;
     let tick = (threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(50));
     let threshold_ns = threshold.as_nanos() as u64;
     let mut w = Watching {
         open: HashMap::new(),
-        ended_seen: vec![0; diag.workers.len()],
-        seen_seq: vec![0; diag.workers.len()],
-        first_seen: vec![FirstSeen::default(); diag.workers.len()],
+        ended_seen: vec![0; probes.workers.len()],
+        seen_seq: vec![0; probes.workers.len()],
+        first_seen: vec![FirstSeen::default(); probes.workers.len()],
         warned: HashSet::new(),
         traced_at: None,
     };
@@ -372,31 +343,30 @@ fn run(diag: Arc<RuntimeDiag>, handle: WeakScheduler, dump_signal: Option<DumpSi
         let doze = idle_for >= DOZE_AFTER;
         let sleep = if doze { DOZE_TICK.max(tick) } else { tick };
         if doze {
-            diag.alarm.dozing.store(true, Relaxed);
+            probes.alarm.dozing.store(true, Relaxed);
         }
-        let stopped = diag.alarm.sleep(sleep);
-        diag.alarm.dozing.store(false, Relaxed);
+        let stopped = probes.alarm.sleep(sleep);
+        probes.alarm.dozing.store(false, Relaxed);
         if stopped {
             // A last look, so that a long poll that ended just before the runtime shut down is
             // still reported (a program that ends right after it would otherwise never say it).
             // Only that: no new stack to capture or symbolize, as shutdown waits for this thread.
             if let Some(handle) = handle.upgrade() {
-                (0..diag.workers.len()).for_each(|index| finish_ended_poll(&diag, &handle, &mut w, index));
+                (0..probes.workers.len()).for_each(|index| finish_ended_poll(diag, &handle, &mut w, index));
             }
             diag.output.flush_held(true);
             return;
         }
         let Some(handle) = handle.upgrade() else { return };
-        if let Some(signal) = dump_signal.as_ref().filter(|s| s.take_request()) {
-            let to = diag.config.dump_to.clone();
-            super::dump_signal::write_dump_in_background(handle.clone(), signal.signal, to);
+        if let Some(signal) = &dump_signal {
+            signal.answer(&handle, &diag.config);
         }
-        let busy = look_at_workers(&diag, &handle, &mut w, threshold_ns);
+        let busy = look_at_workers(diag, &handle, &mut w, threshold_ns);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
-            check_lints(&diag, &handle, &mut w);
+            check_lints(diag, &handle, &mut w);
             diag.output.flush_held(false);
         }
     }
@@ -412,7 +382,7 @@ fn look_at_workers(
     let now = clock::now();
     let mut busy = false;
     let mut caught = Vec::new();
-    for (index, worker) in diag.workers.iter().enumerate() {
+    for (index, worker) in handle.probes().workers.iter().enumerate() {
         let seq = worker.poll_seq();
         if seq != w.seen_seq[index] || seq % 2 == 1 {
             busy = true;
@@ -454,8 +424,7 @@ fn look_at_workers(
         let ran = Duration::from_nanos(clock::nanos_between(since, clock::now()));
         incident(diag, handle, w);
         let first = w.first_seen[index];
-        let mut report =
-            new_report(diag, handle, index, active.task, active.location, ran, false, Vec::new());
+        let mut report = new_report(handle, index, Id(active.task), active.location, ran, false, Vec::new());
         (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
         caught.push((report, captured));
         w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
@@ -475,7 +444,7 @@ fn look_at_workers(
 /// A long poll of worker `index` that ended since the last look: completes its report, or reports
 /// it now if the watchdog never saw it running.
 fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching, index: usize) {
-    let worker = &diag.workers[index];
+    let worker = &handle.probes().workers[index];
     let (ended_seq, ended_ns) = worker.last_long_poll();
     if ended_seq == 0 || ended_seq == w.ended_seen[index] {
         return;
@@ -491,7 +460,7 @@ fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &
         }
         _ => {
             if let Some((task, location)) = worker.last_long_poll_task() {
-                let mut report = new_report(diag, handle, index, task, location, duration, true, Vec::new());
+                let mut report = new_report(handle, index, Id(task), location, duration, true, Vec::new());
                 let first = w.first_seen[index];
                 if first.seq == ended_seq {
                     (report.cpu_time, report.waiting_for_cpu) = first.split(end_sched, end, duration);
@@ -504,7 +473,6 @@ fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &
 
 #[allow(clippy::too_many_arguments)]
 fn new_report(
-    diag: &RuntimeDiag,
     handle: &crate::scheduler::Handle,
     worker: usize,
     task: Id,
@@ -523,7 +491,7 @@ fn new_report(
         future,
         location: format_location(location),
         worker,
-        worker_thread: diag.workers[worker].thread_name(),
+        worker_thread: handle.probes().workers[worker].thread_name(),
         duration,
         finished,
         stack,
@@ -590,12 +558,17 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
 /// The worker's thread lock is held only to signal the thread (it cannot leave meanwhile), not
 /// while waiting for its answer: `thread_name()` (so `snapshot()`) and a leaving worker take it too.
 /// Every wait has a deadline, `timeout` in all.
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
 fn capture_stack(
     worker: &WorkerStats,
     timeout: Duration,
-) -> Result<super::stack::Captured, super::stack::NotCaptured> {
-    use super::stack::{stack_of, Claim, NotCaptured};
+) -> Result<crate::probe::stack::Captured, crate::probe::stack::NotCaptured> {
+    use crate::probe::stack::{stack_of, Claim, NotCaptured};
     let deadline = std::time::Instant::now() + timeout;
     let claim = Claim::new(deadline)?;
     let request = {
@@ -613,19 +586,46 @@ fn capture_stack(
     request.wait(deadline)
 }
 
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
-fn symbolize(captured: super::stack::Captured) -> Vec<StackFrame> {
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
+fn symbolize(captured: crate::probe::stack::Captured) -> Vec<StackFrame> {
     super::unwind::symbolize(&captured)
 }
 
-#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+)))]
 fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'static str> {
     Err("stacks are captured on Linux (x86_64 and aarch64) only")
 }
 
-#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+)))]
 fn symbolize(_captured: ()) -> Vec<StackFrame> {
     Vec::new()
+}
+
+/// Dumps on signal need Unix signals: elsewhere there is never one to answer (`Handle::dump` works
+/// everywhere).
+#[cfg(not(unix))]
+enum DumpSignal {}
+
+#[cfg(not(unix))]
+impl DumpSignal {
+    fn answer(&self, _: &crate::scheduler::Handle, _: &super::DiagConfig) {
+        match *self {}
+    }
 }
 
 fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
@@ -671,10 +671,16 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watch
 
 pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;
 
-#[cfg(all(test, target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[cfg(all(
+    test,
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(miri)
+))]
 mod tests {
     use super::*;
-    use crate::diag::stack::tests::{waits_on, Deaf};
+    use crate::probe::stack::tests::{waits_on, Deaf};
 
     /// The watchdog holds the worker's thread lock only to signal it, not while it waits for the
     /// answer: `thread_name()` (so a snapshot) and a leaving worker take that lock meanwhile, and a

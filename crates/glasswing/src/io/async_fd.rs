@@ -83,14 +83,26 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        let event = ready!(poll_leaf(cx, || self.describe(interest), |cx| self.io.poll_ready(cx, interest)))?;
+        let event = ready!(poll_leaf(
+            cx,
+            &*self.io,
+            || self.describe(interest),
+            |io| io.waits_in_slots(interest),
+            |io, cx| io.poll_ready(cx, interest)
+        ))?;
         Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
     }
 
     async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         let mut wait = pin!(self.io.readiness(interest));
         let event = std::future::poll_fn(|cx| {
-            poll_leaf(cx, || self.describe(interest), |cx| wait.as_mut().poll_wait(cx.waker()))
+            poll_leaf(
+                cx,
+                wait.as_mut(),
+                || self.describe(interest),
+                |wait| wait.is_waiting(),
+                |wait, cx| wait.poll_wait(cx.waker()),
+            )
         })
         .await?;
         Ok(AsyncFdReadyGuard { fd: self, event: Some(event) })

@@ -17,7 +17,8 @@
 //! collected, and the wakes happen after every lock is released.
 
 use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
-use crate::diag::RuntimeDiag;
+use crate::probe::RuntimeProbes;
+use crate::task::waker::wake_all;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
@@ -53,8 +54,8 @@ pub(crate) struct IoHandle {
     is_shutdown: AtomicBool,
     /// Readiness events dispatched so far (diagnostics; one add per poll of the driver).
     events: AtomicU64,
-    /// The runtime's diagnostics: a waker that panics is reported there (`RuntimeDiag::wake_all`).
-    diag: Arc<RuntimeDiag>,
+    /// The runtime's probes: a waker that panics is reported there (`task::waker::wake_all`).
+    probes: Arc<RuntimeProbes>,
 }
 
 struct Poller {
@@ -80,7 +81,7 @@ impl std::fmt::Debug for IoHandle {
 }
 
 impl IoHandle {
-    pub(crate) fn new(diag: Arc<RuntimeDiag>) -> io::Result<IoHandle> {
+    pub(crate) fn new(probes: Arc<RuntimeProbes>) -> io::Result<IoHandle> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
@@ -92,7 +93,7 @@ impl IoHandle {
             registered: AtomicUsize::new(0),
             is_shutdown: AtomicBool::new(false),
             events: AtomicU64::new(0),
-            diag,
+            probes,
         })
     }
 
@@ -175,7 +176,7 @@ impl IoHandle {
         let mut poller = lock(&self.poll);
         let wakers = self.poll_and_collect(&mut poller, timeout);
         drop(poller);
-        self.diag.wake_all(DRIVER, wakers);
+        wake_all(&self.probes, DRIVER, wakers);
     }
 
     /// A zero-timeout poll for a busy thread; skipped if another thread is polling, or if nothing is
@@ -191,7 +192,7 @@ impl IoHandle {
         };
         let wakers = self.poll_and_collect(&mut poller, Some(Duration::ZERO));
         drop(poller);
-        self.diag.wake_all(DRIVER, wakers);
+        wake_all(&self.probes, DRIVER, wakers);
     }
 
     /// One `epoll_wait`, then every event's readiness recorded; returns the wakers to wake.
@@ -250,7 +251,7 @@ impl IoHandle {
                 io.shutdown(&mut wakers);
             }
         }
-        self.diag.wake_all(DRIVER, wakers);
+        wake_all(&self.probes, DRIVER, wakers);
     }
 }
 
@@ -264,8 +265,8 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::task::{Context, Poll, Wake};
 
-    fn test_diag() -> Arc<RuntimeDiag> {
-        RuntimeDiag::new(crate::diag::DiagConfig::default(), 1)
+    fn test_probes() -> Arc<RuntimeProbes> {
+        crate::probe::for_tests(1)
     }
 
     struct Count(AtomicUsize);
@@ -277,7 +278,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_gets_a_new_generation_and_old_events_are_dropped() {
-        let driver = IoHandle::new(test_diag()).unwrap();
+        let driver = IoHandle::new(test_probes()).unwrap();
         let mut first = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (old_io, old_token) = driver.register(&mut first).unwrap();
         assert_eq!(driver.registered(), 1);
@@ -303,7 +304,7 @@ mod tests {
 
     #[test]
     fn unpark_ends_a_turn_and_shutdown_fails_registration() {
-        let driver = Arc::new(IoHandle::new(test_diag()).unwrap());
+        let driver = Arc::new(IoHandle::new(test_probes()).unwrap());
         let waker = {
             let driver = driver.clone();
             std::thread::spawn(move || driver.unpark())

@@ -39,16 +39,6 @@ fn addr<A: std::fmt::Display>(addr: io::Result<A>) -> String {
     addr.map_or_else(|_| "?".to_string(), |a| a.to_string())
 }
 
-fn unix_addr(addr: io::Result<std::os::unix::net::SocketAddr>) -> String {
-    match addr {
-        Ok(a) => match a.as_pathname() {
-            Some(path) => path.display().to_string(),
-            None => "(unnamed)".to_string(),
-        },
-        Err(_) => "?".to_string(),
-    }
-}
-
 impl Describe for mio::net::TcpStream {
     fn describe(&self, interest: Interest) -> String {
         format!("{} on TCP {} from {}", verb(interest), addr(self.local_addr()), addr(self.peer_addr()))
@@ -70,26 +60,43 @@ impl Describe for mio::net::UdpSocket {
     }
 }
 
-impl Describe for mio::net::UnixStream {
-    fn describe(&self, interest: Interest) -> String {
-        format!(
-            "{} on Unix {} from {}",
-            verb(interest),
-            unix_addr(self.local_addr()),
-            unix_addr(self.peer_addr())
-        )
-    }
-}
+/// Unix-domain sockets exist only on Unix (mio has them only there).
+#[cfg(unix)]
+mod unix {
+    use super::{verb, Describe, Interest};
+    use std::io;
 
-impl Describe for mio::net::UnixListener {
-    fn describe(&self, _: Interest) -> String {
-        format!("accept on Unix {}", unix_addr(self.local_addr()))
+    fn unix_addr(addr: io::Result<std::os::unix::net::SocketAddr>) -> String {
+        match addr {
+            Ok(a) => match a.as_pathname() {
+                Some(path) => path.display().to_string(),
+                None => "(unnamed)".to_string(),
+            },
+            Err(_) => "?".to_string(),
+        }
     }
-}
 
-impl Describe for mio::net::UnixDatagram {
-    fn describe(&self, interest: Interest) -> String {
-        format!("{} on Unix datagram {}", verb(interest), unix_addr(self.local_addr()))
+    impl Describe for mio::net::UnixStream {
+        fn describe(&self, interest: Interest) -> String {
+            format!(
+                "{} on Unix {} from {}",
+                verb(interest),
+                unix_addr(self.local_addr()),
+                unix_addr(self.peer_addr())
+            )
+        }
+    }
+
+    impl Describe for mio::net::UnixListener {
+        fn describe(&self, _: Interest) -> String {
+            format!("accept on Unix {}", unix_addr(self.local_addr()))
+        }
+    }
+
+    impl Describe for mio::net::UnixDatagram {
+        fn describe(&self, interest: Interest) -> String {
+            format!("{} on Unix datagram {}", verb(interest), unix_addr(self.local_addr()))
+        }
     }
 }
 
@@ -117,7 +124,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         cx: &mut Context<'_>,
         interest: Interest,
     ) -> Poll<io::Result<ReadyEvent>> {
-        poll_leaf(cx, || self.get_ref().describe(interest), |cx| self.io.poll_ready(cx, interest))
+        poll_leaf(
+            cx,
+            &*self.io,
+            || self.get_ref().describe(interest),
+            |io| io.waits_in_slots(interest),
+            |io, cx| io.poll_ready(cx, interest),
+        )
     }
 
     /// Waits until the reactor has seen readiness for `interest`, in the list of waiters: every task
@@ -125,7 +138,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
         std::future::poll_fn(|cx| {
-            poll_leaf(cx, || self.get_ref().describe(interest), |cx| wait.as_mut().poll_wait(cx.waker()))
+            poll_leaf(
+                cx,
+                wait.as_mut(),
+                || self.get_ref().describe(interest),
+                |wait| wait.is_waiting(),
+                |wait, cx| wait.poll_wait(cx.waker()),
+            )
         })
         .await
     }

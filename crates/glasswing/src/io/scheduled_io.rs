@@ -225,6 +225,17 @@ impl ScheduledIo {
         }
     }
 
+    /// Whether a `poll_ready` for `interest` left a waker in the slot of each direction it waits on,
+    /// and none of them is ready: what a task dump's poll asks, touching nothing.
+    pub(crate) fn waits_in_slots(&self, interest: Interest) -> bool {
+        if self.ready_now(interest).is_some() {
+            return false;
+        }
+        let waiters = self.waiters.lock();
+        (!interest.is_readable() || waiters.reader.is_some())
+            && (!interest.is_writable() || waiters.writer.is_some())
+    }
+
     /// A wait for `interest` in the list, for an `async fn`: any number of them can wait on one
     /// resource at once (see [`Readiness`]).
     pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
@@ -259,23 +270,23 @@ impl ScheduledIo {
     }
 }
 
-/// One wait on a resource as every caller makes it. In a task dump's trace poll (see `diag/dump`):
-/// records the wait, described by `describe`, and runs `wait` as an ordinary poll would, but returns
-/// `Pending` whatever it finds (marking the task woken if it is ready), so the trace consumes nothing.
-/// Otherwise `wait`, counted against the coop budget: the unit stays spent only if readiness was found.
-pub(crate) fn poll_leaf(
+/// One wait on a resource as every caller makes it, in `on` (a `ScheduledIo`'s slots, a
+/// `Readiness`). In a task dump's trace poll (see `diag/dump`): records the wait, described by
+/// `describe`, and returns `Pending` without waiting, with `waiting` saying whether an earlier poll
+/// left it waiting (see `LeafInTrace::pending`), so the trace touches nothing. Otherwise `wait`,
+/// counted against the coop budget: the unit stays spent only if readiness was found.
+pub(crate) fn poll_leaf<T>(
     cx: &mut Context<'_>,
+    on: T,
     describe: impl FnOnce() -> String,
-    mut wait: impl FnMut(&mut Context<'_>) -> Poll<std::io::Result<ReadyEvent>>,
+    waiting: impl FnOnce(&T) -> bool,
+    wait: impl FnOnce(T, &mut Context<'_>) -> Poll<std::io::Result<ReadyEvent>>,
 ) -> Poll<std::io::Result<ReadyEvent>> {
-    if let Some(waker) = crate::diag::dump::leaf(crate::diag::LeafKind::Io, cx.waker(), describe) {
-        if wait(&mut Context::from_waker(&waker)).is_ready() {
-            waker.ready();
-        }
-        return Poll::Pending;
+    if let Some(leaf) = crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), describe) {
+        return leaf.pending(waiting(&on));
     }
     let restore = ready!(coop::poll_proceed(cx));
-    let event = ready!(wait(cx))?;
+    let event = ready!(wait(on, cx))?;
     restore.made_progress();
     Poll::Ready(Ok(event))
 }
@@ -324,6 +335,16 @@ unsafe impl Send for Readiness<'_> {}
 unsafe impl Sync for Readiness<'_> {}
 
 impl Readiness<'_> {
+    /// Whether it waits in the list, not woken yet: what a task dump's poll asks, touching nothing.
+    pub(crate) fn is_waiting(&self) -> bool {
+        if !self.linked {
+            return false;
+        }
+        let _waiters = self.io.waiters.lock();
+        // SAFETY: we hold the lock, under which alone the waiter's state is touched.
+        !unsafe { self.waiter.state.with(|state| (*state).woken) }
+    }
+
     /// Readiness for the interest, or `Pending` with `waker` kept in the list until an event that
     /// concerns it. `Err` once the runtime is shutting down. Does not touch the coop budget.
     pub(crate) fn poll_wait(self: Pin<&mut Self>, waker: &Waker) -> Poll<std::io::Result<ReadyEvent>> {

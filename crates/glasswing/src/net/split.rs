@@ -233,9 +233,7 @@ macro_rules! byte_stream {
                 }
                 #[cfg(not(unix))]
                 {
-                    // Zeroed first, then read through the safe path.
-                    let buf = std::mem::MaybeUninit::fill(buf, 0);
-                    split::Stream::poll_read_shared(self, cx, buf)
+                    split::Stream::poll_read_shared(self, cx, split::zeroed(buf))
                 }
             }
 
@@ -284,6 +282,18 @@ pub(crate) fn read_uninit(
     }
 }
 pub(crate) use stream_io;
+
+/// `buf`, zeroed, as initialized bytes: where there is no `recv(2)` to read into uninitialized
+/// memory, a read goes through `std::io::Read`. (`MaybeUninit::fill` does this from Rust 1.93, past
+/// our MSRV.)
+#[cfg(not(unix))]
+pub(crate) fn zeroed(buf: &mut [std::mem::MaybeUninit<u8>]) -> &mut [u8] {
+    for byte in buf.iter_mut() {
+        byte.write(0);
+    }
+    // SAFETY: every byte of `buf` was just written, and `MaybeUninit<u8>` has `u8`'s layout.
+    unsafe { &mut *(buf as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) }
+}
 
 stream_io!(['a, S: Stream] ReadHalf<'a, S>, this => this.0);
 stream_io!(['a, S: Stream] WriteHalf<'a, S>, this => this.0);

@@ -258,6 +258,7 @@ impl Builder {
 
     /// Where a dump asked for by signal goes: appended to this file instead of stderr. The
     /// environment variable `GLASSWING_DUMP_FILE` wins over this.
+    #[cfg(unix)]
     pub fn dump_to(&mut self, path: impl Into<std::path::PathBuf>) -> &mut Self {
         self.diag.dump_to = Some(path.into());
         self
@@ -284,7 +285,7 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             start_paused: self.start_paused,
-            diag: RuntimeDiag::new(diag_config_from_env(self.diag.clone()), workers),
+            probes: RuntimeDiag::probes(&RuntimeDiag::new(diag_config_from_env(self.diag.clone())), workers),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
@@ -294,7 +295,7 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         });
-        let io = Arc::new(IoHandle::new(config.diag.clone())?);
+        let io = Arc::new(IoHandle::new(config.probes.clone())?);
         match self.kind {
             Kind::CurrentThread => {
                 let handle = current_thread::Handle::new(pool.spawner().clone(), config, io);
@@ -348,17 +349,26 @@ fn diag_config_from_env(mut config: DiagConfig) -> DiagConfig {
         config.verbosity = value.parse().unwrap_or_else(|e| panic!("GLASSWING_DIAG: {e}"));
     }
     #[cfg(unix)]
-    if let Ok(value) = std::env::var("GLASSWING_DUMP_SIGNAL") {
-        let signal = crate::diag::dump_signal::parse_signal(&value);
-        config.dump_signal = Some(signal.unwrap_or_else(|e| panic!("GLASSWING_DUMP_SIGNAL: {e}")));
+    {
+        if let Ok(value) = std::env::var("GLASSWING_DUMP_SIGNAL") {
+            let signal = crate::diag::dump_signal::parse_signal(&value);
+            config.dump_signal = Some(signal.unwrap_or_else(|e| panic!("GLASSWING_DUMP_SIGNAL: {e}")));
+        }
+        if let Some(path) = std::env::var_os("GLASSWING_DUMP_FILE") {
+            config.dump_to = Some(path.into());
+        }
+        if config.dump_signal.is_some() && !config.enabled {
+            eprintln!(
+                "glasswing: no task dump will be written on signal: diagnostics are off \
+                 (Builder::diagnostics(false)), and with them the watchdog that answers it"
+            );
+        }
     }
-    if let Some(path) = std::env::var_os("GLASSWING_DUMP_FILE") {
-        config.dump_to = Some(path.into());
-    }
-    if config.dump_signal.is_some() && !config.enabled {
+    #[cfg(not(unix))]
+    if std::env::var_os("GLASSWING_DUMP_SIGNAL").is_some() {
         eprintln!(
-            "glasswing: no task dump will be written on signal: diagnostics are off \
-             (Builder::diagnostics(false)), and with them the watchdog that answers it"
+            "glasswing: GLASSWING_DUMP_SIGNAL is ignored: dumps on signal need Unix signals \
+             (Handle::dump() takes one on every platform)"
         );
     }
     config

@@ -1,18 +1,15 @@
 //! The thread-local runtime context: which runtime this thread belongs to, which scheduler (if any)
-//! it is driving right now, the id of the task being polled, and the task's coop budget.
+//! it is driving right now, and the running task's coop budget. (Which task this thread polls, and
+//! what that poll did to itself, is the poll probes' thread state: `probe/poll.rs`.)
 //!
 //! Two `thread_local!`s with const initializers. `CURRENT` holds the runtime handle, the one value
-//! with a destructor. `CONTEXT` holds everything the poll and wake paths touch, all `Copy`, so it has
-//! no destructor to register and an access is a plain thread-relative load: a `spawn`, a wake or a
-//! poll from inside a task costs one such access and no allocation.
+//! with a destructor. `CONTEXT` holds what the scheduling paths touch, all `Copy`, so it has no
+//! destructor to register and an access is a plain thread-relative load.
 
-use crate::diag::clock::{self, Ticks};
-use crate::diag::worker::{CurrentPoll, WorkerStats};
 use crate::scheduler::{self, coop::Budget};
-use crate::task::Id;
+use crate::scoped::Scoped;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
-use std::panic::Location;
 
 struct Context {
     /// The scheduler this thread drives at the moment, if any (a worker, or a current-thread
@@ -23,14 +20,7 @@ struct Context {
     /// How many `SetCurrentGuard`s are alive on this thread: each knows its own depth, so one dropped
     /// before a later one is noticed (see `SetCurrentGuard`'s drop).
     current_depth: Cell<usize>,
-    current_task_id: Cell<Option<Id>>,
     budget: Cell<Budget>,
-    /// The task being polled yielded on purpose (see `Schedule::reschedule`); consumed after the poll.
-    yielded: Cell<bool>,
-    /// The task being polled woke itself (not a yield): with diagnostics on, consumed after the poll.
-    woke_self: Cell<bool>,
-    /// The diagnostics figures of the worker this thread is, if it is one (and diagnostics are on).
-    worker_stats: Scoped<WorkerStats>,
 }
 
 thread_local! {
@@ -42,11 +32,7 @@ thread_local! {
             scheduler: Scoped::new(),
             runtime_entered: Cell::new(false),
             current_depth: Cell::new(0),
-            current_task_id: Cell::new(None),
             budget: Cell::new(Budget::unconstrained()),
-            yielded: Cell::new(false),
-            woke_self: Cell::new(false),
-            worker_stats: Scoped::new(),
         }
     };
 }
@@ -135,6 +121,7 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, what: &str, f: impl F
 }
 
 /// Whether this thread is driving a runtime right now.
+#[inline]
 pub(crate) fn is_runtime_entered() -> bool {
     CONTEXT.with(|cx| cx.runtime_entered.get())
 }
@@ -145,232 +132,22 @@ pub(crate) fn set_scheduler<R>(scheduler: &scheduler::Context, f: impl FnOnce() 
 }
 
 /// Runs `f` with the scheduler this thread drives, if any.
+#[inline]
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    CONTEXT.with(|cx| cx.scheduler.with(f))
+    // The thread-local's closure only reads the slot: with `f` inside it, it grew too big to
+    // inline into every wake (measured: 24 instructions a wake).
+    let scheduler = CONTEXT.with(|cx| cx.scheduler.get());
+    // SAFETY: `set_scheduler` stored the pointer for as long as its closure runs, which encloses
+    // this call (it is on this thread's stack below us), and resets it before it returns.
+    f(unsafe { scheduler.as_ref() })
 }
 
-/// What a poll did to itself, besides its result.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct PollWakes {
-    /// It yielded on purpose (see `set_yielded`).
-    pub(crate) yielded: bool,
-    /// It woke itself, other than by yielding (seen only with diagnostics on: see `self_wake`).
-    pub(crate) woke_self: bool,
-}
-
-/// Runs `f`, one poll of task `id`, as this thread's current task, and hands it this thread's worker
-/// figures if it is a worker. Returns `f`'s result and how the poll woke itself. One TLS access
-/// serves the whole poll.
 #[inline]
-pub(crate) fn enter_poll<R>(id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, PollWakes) {
-    // The poll runs in a function of its own: inlined into this closure, it made `with` too big to
-    // inline, and `with` then reached the thread-local through an indirect call, on every poll.
-    CONTEXT.with(|cx| poll_in(cx, id, f))
-}
-
-#[inline(never)]
-fn poll_in<R>(cx: &Context, id: Id, f: impl FnOnce(Option<&WorkerStats>) -> R) -> (R, PollWakes) {
-    struct Reset<'a>(&'a Context, Option<Id>);
-    impl Drop for Reset<'_> {
-        fn drop(&mut self) {
-            self.0.current_task_id.set(self.1);
-        }
-    }
-    let _reset = Reset(cx, cx.current_task_id.replace(Some(id)));
-    let res = cx.worker_stats.with(f);
-    (res, PollWakes { yielded: cx.yielded.replace(false), woke_self: cx.woke_self.replace(false) })
-}
-
-/// Runs `f` with task `id` as this thread's current task, outside its polls: dropping its future when
-/// it is cancelled, or its output (Tokio's `TaskIdGuard`), so that their drops see their own task in
-/// `task::id()`. May run inside another task's poll (a JoinHandle dropped there drops the output):
-/// that task is current again afterwards, with its poll's yield and self-wake marks as they were.
-pub(crate) fn with_current_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
-    struct Restore<'a> {
-        cx: &'a Context,
-        id: Option<Id>,
-        yielded: bool,
-        woke_self: bool,
-    }
-    impl Drop for Restore<'_> {
-        fn drop(&mut self) {
-            self.cx.current_task_id.set(self.id);
-            self.cx.yielded.set(self.yielded);
-            self.cx.woke_self.set(self.woke_self);
-        }
-    }
-    CONTEXT.with(|cx| {
-        let _restore = Restore {
-            cx,
-            id: cx.current_task_id.replace(Some(id)),
-            yielded: cx.yielded.replace(false),
-            woke_self: cx.woke_self.replace(false),
-        };
-        f()
-    })
-}
-
-pub(crate) fn current_task_id() -> Option<Id> {
-    CONTEXT.with(|cx| cx.current_task_id.get())
-}
-
-/// Runs `f` with `stats` as this thread's worker figures (a worker's loop, a current-thread
-/// `block_on`).
-pub(crate) fn set_worker_stats<R>(stats: &WorkerStats, f: impl FnOnce() -> R) -> R {
-    CONTEXT.with(|cx| cx.worker_stats.set(stats, f))
-}
-
-/// Runs `f` with this thread's worker figures, if it is a worker.
-pub(crate) fn with_worker_stats<R>(f: impl FnOnce(Option<&WorkerStats>) -> R) -> R {
-    CONTEXT.with(|cx| cx.worker_stats.with(f))
-}
-
-/// What a spawn from this thread knows for the new task's record: its parent (the task being
-/// polled, if any), and, with diagnostics on, its creation time (else 0). The time is the start of
-/// the timed poll that spawns (as for wakes: see `woken`), a worker's recent time during a poll
-/// it does not time, or a clock reading. With diagnostics on, this thread's worker, if it is one,
-/// records the spawn of `id` in its flight recorder.
-#[inline]
-pub(crate) fn spawning(
-    diagnostics: bool,
-    id: Id,
-    location: &'static Location<'static>,
-) -> (Option<Id>, Ticks) {
-    CONTEXT.with(|cx| {
-        let parent = cx.current_task_id.get();
-        if !diagnostics {
-            return (parent, 0);
-        }
-        (parent, spawned(cx, id, location))
-    })
-}
-
-/// The diagnostics part of `spawning`, out of line: inlined, every spawn paid for it in saved
-/// registers, diagnostics off included.
-#[inline(never)]
-fn spawned(cx: &Context, id: Id, location: &'static Location<'static>) -> Ticks {
-    cx.worker_stats.with(|w| match w {
-        Some(w) => {
-            let poll = w.current_poll();
-            let at = match (poll, w.recent()) {
-                (CurrentPoll::Timed(since), _) => since,
-                (CurrentPoll::Untimed, recent) if recent != 0 => recent,
-                _ => clock::now(),
-            };
-            w.recorder.spawn(id, location, poll != CurrentPoll::None, at);
-            at
-        }
-        None => clock::now(),
-    })
-}
-
-/// A wake of task `id` that did not schedule it: if this thread is polling `id`, it is the task's
-/// own, and this says whether it is a yield (`Some(true)`) or a self-wake (`Some(false)`, remembered
-/// for `enter_poll`'s caller); `None` if the wake came from anywhere else.
-#[inline]
-pub(crate) fn self_wake(id: Id) -> Option<bool> {
-    CONTEXT.with(|cx| {
-        if cx.current_task_id.get() != Some(id) {
-            return None;
-        }
-        let yielded = cx.yielded.get();
-        if !yielded {
-            cx.woke_self.set(true);
-        }
-        Some(yielded)
-    })
-}
-
-/// A wake that schedules the idle task `id`: recorded by this thread's worker, if it is one, and
-/// when it happened, for the task's scheduled time: the start of the timed poll it comes from (a
-/// worker in a poll stands in for the clock), now for a wake from outside any poll, or `None`,
-/// unmeasured, from a poll its worker does not time. Out of line: inlined, it made the wakers keep
-/// more registers, and every wake, with diagnostics on or off, paid to save them.
-#[inline(never)]
-pub(crate) fn woken(id: Id) -> Option<Ticks> {
-    CONTEXT.with(|cx| {
-        cx.worker_stats.with(|w| {
-            let poll = w.map_or(CurrentPoll::None, WorkerStats::current_poll);
-            let at = match poll {
-                CurrentPoll::None => Some(clock::now()),
-                CurrentPoll::Timed(since) => Some(since),
-                CurrentPoll::Untimed => None,
-            };
-            if let Some(w) = w {
-                w.recorder.wake(id, poll != CurrentPoll::None, at.unwrap_or(0));
-            }
-            at
-        })
-    })
-}
-
-/// A time close to now, for figures that need no precision: this worker's recent time if it is
-/// one and has one (see `WorkerStats::recent`), else a clock reading.
-pub(crate) fn recent_time() -> Ticks {
-    match CONTEXT.with(|cx| cx.worker_stats.with(|w| w.map_or(0, WorkerStats::recent))) {
-        0 => clock::now(),
-        t => t,
-    }
-}
-
-/// Counts a poll that the coop budget made yield.
-pub(crate) fn count_forced_yield() {
-    with_worker_stats(|w| w.map(|w| WorkerStats::count(&w.budget_forced_yields)));
-}
-
-/// The running task gives way on purpose: its scheduler runs everything else before it.
-pub(crate) fn set_yielded() {
-    CONTEXT.with(|cx| cx.yielded.set(true));
-}
-
-/// Whether the task being polled has yielded on purpose (`set_yielded`) in this poll.
-pub(crate) fn is_yielding() -> bool {
-    CONTEXT.with(|cx| cx.yielded.get())
-}
-
-/// Whether the poll that just ended yielded on purpose; resets the flag. For what polls futures
-/// that are not tasks (a `block_on`'s), where a yield means nothing to any scheduler.
-pub(crate) fn take_yielded() -> bool {
-    CONTEXT.with(|cx| cx.yielded.replace(false))
-}
-
 pub(crate) fn budget() -> Budget {
     CONTEXT.with(|cx| cx.budget.get())
 }
 
+#[inline]
 pub(crate) fn set_budget(budget: Budget) {
     CONTEXT.with(|cx| cx.budget.set(budget));
-}
-
-/// A thread-local pointer to a value on some stack frame, valid while `set`'s closure runs.
-struct Scoped<T> {
-    inner: Cell<*const T>,
-}
-
-impl<T> Scoped<T> {
-    const fn new() -> Scoped<T> {
-        Scoped { inner: Cell::new(std::ptr::null()) }
-    }
-
-    fn set<R>(&self, value: &T, f: impl FnOnce() -> R) -> R {
-        struct Reset<'a, T> {
-            cell: &'a Cell<*const T>,
-            prev: *const T,
-        }
-        impl<T> Drop for Reset<'_, T> {
-            fn drop(&mut self) {
-                self.cell.set(self.prev);
-            }
-        }
-        let prev = self.inner.replace(value as *const T);
-        let _reset = Reset { cell: &self.inner, prev };
-        f()
-    }
-
-    fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
-        let ptr = self.inner.get();
-        // SAFETY: a non-null pointer was stored by `set`, whose borrow of the value outlives the closure
-        // it runs, and the pointer is reset before `set` returns or unwinds.
-        f(unsafe { ptr.as_ref() })
-    }
 }

@@ -53,12 +53,17 @@ impl Handle {
     /// future down to the leaf future (a sleep, a socket, a `JoinHandle`, a channel...), with no
     /// annotation in user code. Callable from any thread, a task of this runtime included.
     ///
-    /// Each idle task is polled once more, on the calling thread, in a mode where the leaves it
-    /// reaches record where they are and return `Pending`; a wake that arrives meanwhile is kept, so
-    /// user code sees at most one extra poll, which returns `Pending` (unless a future that does not
-    /// take part in dumps happens to be ready). Running tasks are not touched: a poll that blocks its
-    /// worker is shown with how long it has run and the stack the watchdog captured. Nothing waits for
-    /// the workers, so the dump completes while one is blocked. See docs/debugging.md.
+    /// Each idle task is polled once more, in a mode where the leaves it reaches record where they
+    /// are and return `Pending`; a wake that arrives meanwhile is kept, so user code sees at most
+    /// one extra poll, which returns `Pending` (unless a future that does not take part in dumps
+    /// happens to be ready). These polls run on the calling thread, or, called from inside a task
+    /// (or a `block_on`), on a helper thread this one waits for, never nested in the caller's poll.
+    /// A panic in such a poll leaves the task as it was ([`TaskDump::trace_panic`]). Running tasks
+    /// are not touched: a poll that blocks its worker is shown with how long it has run and the
+    /// stack the watchdog captured. Nothing waits for the workers, so the dump completes while one
+    /// is blocked. See docs/debugging.md.
+    ///
+    /// [`TaskDump::trace_panic`]: crate::diag::TaskDump::trace_panic
     ///
     /// ```
     /// let rt = glasswing::runtime::Runtime::new().unwrap();

@@ -222,7 +222,7 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
         loop {
             let res = crate::scheduler::coop::budget(|| future.as_mut().poll(&mut cx));
             // Not a task: a yield there means nothing to any scheduler.
-            super::context::take_yielded();
+            crate::probe::poll::take_yielded();
             if let std::task::Poll::Ready(out) = res {
                 return out;
             }

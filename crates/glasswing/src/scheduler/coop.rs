@@ -62,8 +62,8 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     let budget = context::budget();
     match budget.0 {
         Some(0) => {
-            context::count_forced_yield();
-            context::set_yielded();
+            crate::probe::poll::count_forced_yield();
+            crate::probe::poll::set_yielded();
             cx.waker().wake_by_ref();
             Poll::Pending
         }

@@ -16,8 +16,8 @@
 //! socket would ever fire (Tokio gives the drivers the same turn).
 
 use crate::blocking;
-use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
+use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
 use crate::scheduler::{self, coop, Config, Placement};
@@ -98,7 +98,7 @@ impl Handle {
                 Clock::new(config.start_paused),
                 Box::new([park.unparker()]),
                 0,
-                config.diag.clone(),
+                config.probes.clone(),
             )),
             io,
             park,
@@ -147,7 +147,7 @@ impl Handle {
             if lock(&self.core).is_none() {
                 let res = coop::budget(|| future.as_mut().poll(&mut cx));
                 // Not a task: a yield there means nothing to the scheduler.
-                context::take_yielded();
+                probe::poll::take_yielded();
                 if let Poll::Ready(out) = res {
                     return out;
                 }
@@ -182,16 +182,16 @@ impl Handle {
             self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         self.woken.store(true, Ordering::Release);
         // This thread is the runtime's one worker while it drives.
-        let stats = &self.config.diag.workers[0];
-        let _running = stats.register_thread();
-        context::set_worker_stats(stats, || {
+        let running = self.config.probes.workers[0].register_thread();
+        let stats = running.writer();
+        probe::poll::set_worker(&running, || {
             context::set_scheduler(&cx, || 'outer: loop {
                 // Here after parking, firing timers or polling I/O: the next poll reads the clock.
                 stats.between_polls();
                 if self.woken.swap(false, Ordering::AcqRel) {
                     let res = coop::budget(|| future.as_mut().poll(&mut task_cx));
                     // Not a task: a yield there means nothing to the scheduler.
-                    context::take_yielded();
+                    probe::poll::take_yielded();
                     if let Poll::Ready(out) = res {
                         return out;
                     }
@@ -232,9 +232,9 @@ impl Handle {
                                     self.park.park_for(token.timeout);
                                 }
                                 self.time.after_park(token);
-                                self.config.diag.alarm.worker_unparked();
+                                self.config.probes.alarm.worker_unparked();
                                 stats.unparked();
-                                stats.recorder.queues(0, self.inject_len.load(Ordering::Relaxed));
+                                stats.recorder().queues(0, self.inject_len.load(Ordering::Relaxed));
                             }
                             ct.with_core(Core::wake_deferred);
                             continue 'outer;
@@ -242,7 +242,7 @@ impl Handle {
                     }
                 }
                 ct.with_core(Core::wake_deferred);
-                stats.recorder.queues(
+                stats.recorder().queues(
                     stats.local_queue_depth.load(Ordering::Relaxed) as usize,
                     self.inject_len.load(Ordering::Relaxed),
                 );
@@ -253,7 +253,7 @@ impl Handle {
     }
 
     pub(crate) fn local_queue_depth(&self) -> usize {
-        self.config.diag.workers[0].local_queue_depth.load(Ordering::Relaxed) as usize
+        self.config.probes.workers[0].local_queue_depth.load(Ordering::Relaxed) as usize
     }
 
     pub(crate) fn global_queue_depth(&self) -> usize {

@@ -12,7 +12,7 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use crate::blocking;
-use crate::diag::RuntimeDiag;
+use crate::probe::{self, RuntimeProbes};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle};
@@ -89,8 +89,8 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     /// Start with the clock paused (current-thread only; see `time::pause`).
     pub(crate) start_paused: bool,
-    /// The runtime's diagnostics: settings, per-worker figures, reports.
-    pub(crate) diag: Arc<RuntimeDiag>,
+    /// The runtime's probes: per-worker figures, and the views' observer.
+    pub(crate) probes: Arc<RuntimeProbes>,
 }
 
 impl Handle {
@@ -104,16 +104,16 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let diag = self.diag();
+        let diagnostics = self.probes().enabled();
         let id = Id::next();
-        let (parent, created_at) = crate::runtime::context::spawning(diag.enabled(), id, spawned_at);
+        let (parent, created_at) = probe::poll::spawning(diagnostics, id.0, spawned_at);
         let meta = Meta {
             id,
             name: name.map(Into::into),
             spawned_at,
-            parent,
+            parent: parent.map(Id),
             created_at,
-            diagnostics: diag.enabled(),
+            diagnostics,
         };
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
@@ -153,10 +153,10 @@ impl Handle {
         }
     }
 
-    pub(crate) fn diag(&self) -> &Arc<RuntimeDiag> {
+    pub(crate) fn probes(&self) -> &Arc<RuntimeProbes> {
         match self {
-            Handle::CurrentThread(h) => &h.config.diag,
-            Handle::MultiThread(h) => &h.config.diag,
+            Handle::CurrentThread(h) => &h.config.probes,
+            Handle::MultiThread(h) => &h.config.probes,
         }
     }
 

@@ -23,8 +23,8 @@
 
 use super::state::State;
 use super::{Id, Vtable};
-use crate::diag::task_stats::{self, StatsHead, StatsTail, TaskStats};
 use crate::loom::cell::UnsafeCell;
+use crate::probe::task_stats::{self, StatsHead, StatsTail, TaskStats};
 use std::alloc::{self, Layout};
 use std::future::Future;
 use std::panic::Location;
@@ -95,8 +95,8 @@ pub(crate) struct Meta {
     pub(crate) spawned_at: &'static Location<'static>,
     /// The task that spawned it, if any.
     pub(crate) parent: Option<Id>,
-    /// When it was created, for its diagnostics record (see `context::spawning`).
-    pub(crate) created_at: crate::diag::clock::Ticks,
+    /// When it was created, for its diagnostics record (see `probe::poll::spawning`).
+    pub(crate) created_at: crate::probe::clock::Ticks,
     /// Whether to keep the diagnostics record (the runtime's `diagnostics` setting).
     pub(crate) diagnostics: bool,
 }
@@ -142,7 +142,7 @@ impl<F: Future, S: 'static> Cell<F, S> {
         let Some(cell) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<Cell<F, S>>()) else {
             alloc::handle_alloc_error(layout)
         };
-        let (head, tail) = task_stats::record(meta.diagnostics, meta.parent, meta.created_at);
+        let (head, tail) = task_stats::record(meta.diagnostics, meta.parent.map(|id| id.0), meta.created_at);
         let value = Cell {
             header: Header {
                 state: State::new(),
@@ -203,6 +203,15 @@ impl<F: Future, S> Core<F, S> {
     pub(crate) unsafe fn store_output(&self, output: super::Result<F::Output>) {
         // SAFETY: exclusive access per the caller's contract.
         unsafe { self.set_stage(Stage::Finished(output)) }
+    }
+
+    /// Whether the stage still holds the future.
+    ///
+    /// # Safety
+    /// As for `drop_future_or_output`.
+    pub(crate) unsafe fn holds_future(&self) -> bool {
+        // SAFETY: exclusive access per the caller's contract.
+        self.stage.with(|ptr| matches!(unsafe { &*ptr }, Stage::Running(_)))
     }
 
     /// Whether the stage holds an output that is not an error.

@@ -3,15 +3,12 @@
 //! only then touches the part of the cell that the transition gave it.
 
 use super::core::{Cell, Core, Header, Trailer};
-use super::raw::{Notified, RawTask, Task};
+use super::raw::{Notified, RawTask, Task, Traced};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Schedule};
-use crate::diag::clock;
-use crate::diag::dump::trace_root;
-use crate::diag::recorder;
-use crate::diag::task_stats::TaskStats;
-use crate::diag::worker::WorkerStats;
-use crate::runtime::context;
+use crate::probe::poll::{Outcome, PollEnd};
+use crate::probe::trace::trace_root;
+use crate::probe::{self, task_stats::TaskStats};
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -65,56 +62,25 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let waker = unsafe { waker::borrowed(header_ptr) };
         let mut cx = Context::from_waker(&waker);
         let header = self.header();
-        let stats = self.stats();
-        // Read once: the record's poll word, which holds the flag, changes during the poll.
-        let diagnostics = stats.is_enabled();
         // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-        let mut poll_future = || unsafe { poll_caught(self.core(), &mut cx) };
-        // `ended`: when the poll ended, if it was timed (else 0). `wakes` is consumed after every
-        // poll, whatever its outcome, so it never carries over to the next one.
-        let ((res, ended), wakes) = context::enter_poll(header.id, |worker| {
-            if !diagnostics {
-                return (poll_future(), 0);
-            }
-            // Diagnostics: the worker's watchdog slot and figures, and unless the worker samples
-            // (see `diag/worker.rs`), the poll's time, with at most two clock reads. The untimed
-            // poll, the common one, has a path of its own with no branch on the start time.
-            match worker {
-                Some(w) if w.time_next_poll() => {
-                    timed_poll(header, stats, Some(w), &mut poll_future, poll_result::<F::Output>)
-                }
-                Some(w) => {
-                    w.poll_started(header.id, header.spawned_at, 0);
-                    stats.poll_started(0, w.recent(), Some(w));
-                    let res = poll_future();
-                    w.poll_ended(0);
-                    stats.poll_ended(0, 0, w.recent(), Some(w));
-                    w.recorder.poll(header.id, header.spawned_at, poll_result(&res), 0, 0);
-                    (res, 0)
-                }
-                None => timed_poll(header, stats, None, &mut poll_future, poll_result::<F::Output>),
-            }
-        });
-        self.poll_ended(res, wakes, diagnostics.then_some(ended));
+        let poll_future = || unsafe { poll_caught(self.core(), &mut cx) };
+        let (res, end) =
+            probe::poll::run(header.id.0, header.spawned_at, self.stats(), poll_future, outcome::<F::Output>);
+        self.poll_ended(res, end);
     }
 
-    /// After a poll: hand the task on as its result says. `timed` is `None` without diagnostics,
-    /// else when the poll ended (0 if untimed). Inlined: out of line, the poll's result went
-    /// through memory and the call cost 17 instructions per poll.
+    /// After a poll: hand the task on as its result says, and as `end` says the poll woke itself.
+    /// Inlined: out of line, the poll's result went through memory and the call cost 17
+    /// instructions per poll.
     #[inline(always)]
-    fn poll_ended(
-        self,
-        res: std::thread::Result<Poll<F::Output>>,
-        wakes: context::PollWakes,
-        timed: Option<clock::Ticks>,
-    ) {
+    fn poll_ended(self, res: std::thread::Result<Poll<F::Output>>, end: PollEnd) {
         match res {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
-                    if let Some(ended) = timed {
+                    if let Some(ended) = end.timed {
                         let stats = self.stats();
-                        if !wakes.yielded && !wakes.woke_self {
+                        if !end.yielded && !end.woke_self {
                             // Woken by someone else while it ran (see `task/waker.rs`).
                             stats.woken_during_poll();
                         }
@@ -124,7 +90,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     }
                     // SAFETY: the transition added the reference this `Notified` owns.
                     let notified = unsafe { Notified::from_raw(self.raw()) };
-                    self.core().scheduler.reschedule(notified, wakes.yielded);
+                    self.core().scheduler.reschedule(notified, end.yielded);
                     self.raw().drop_reference();
                 }
                 TransitionToIdle::OkDealloc => self.dealloc(),
@@ -146,31 +112,52 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
     }
 
-    /// A task dump's poll of an idle task (see `diag/dump`): in trace mode, on the dumping thread,
-    /// with the trace waker, and not counted in the task's figures. It ends as any poll does.
-    fn trace(self) -> bool {
+    /// A task dump's poll of an idle task (see `diag/dump`): in trace mode, on a thread that polls
+    /// nothing else, with the trace waker, and not counted in the task's figures. It ends as any
+    /// poll does, but for a panic: a panic in a trace poll is the dump's, not the task's, so the
+    /// future is kept and the task left as after a `Pending` poll (a future that the unwind left
+    /// unusable, as an `async fn` is, panics at its next poll, which completes the task).
+    fn trace(self) -> Traced {
         if !self.header().state.transition_to_running_for_trace() {
-            return false;
+            return Traced::NotIdle;
         }
         let header_ptr = self.cell.cast::<Header>();
         // SAFETY: the transition added a reference, held until `poll_ended` releases it.
         let waker = unsafe { waker::borrowed_for_trace(header_ptr) };
         let mut cx = Context::from_waker(&waker);
         let mut res = None;
-        let ((), wakes) = context::enter_poll(self.header().id, |_| {
+        let ((), end) = probe::poll::unmeasured(self.header().id.0, || {
             trace_root(&mut || {
-                // SAFETY: the RUNNING bit won above gives exclusive access to the future.
-                res = Some(unsafe { poll_caught(self.core(), &mut cx) });
+                // Not `poll_caught`, which drops the future in the unwind.
+                res = Some(panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: the RUNNING bit won above gives exclusive access to the future.
+                    unsafe { self.core().poll(&mut cx) }
+                })));
             })
         });
-        self.poll_ended(res.expect("the trace poll ran"), wakes, None);
-        true
+        match res.expect("the trace poll ran") {
+            Ok(res) => {
+                self.poll_ended(Ok(res), end);
+                Traced::Polled
+            }
+            // SAFETY: still RUNNING.
+            Err(payload) if unsafe { self.core().holds_future() } => {
+                self.poll_ended(Ok(Poll::Pending), end);
+                Traced::Panicked(payload)
+            }
+            // The future was ready and its drop panicked: it is gone, and the task completes as
+            // after any poll that ends so.
+            Err(payload) => {
+                self.poll_ended(Err(payload), end);
+                Traced::Polled
+            }
+        }
     }
 
     /// Drops the future (the caller won RUNNING with CANCELLED set) and completes with "cancelled".
     fn cancel_and_complete(self) {
         let id = self.header().id;
-        let res = context::with_current_task_id(id, || {
+        let res = probe::poll::with_current_task_id(id.0, || {
             panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: the caller holds RUNNING.
                 unsafe { self.core().drop_future_or_output() }
@@ -258,7 +245,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if !std::mem::needs_drop::<F::Output>() && unsafe { self.core().holds_ok_output() } {
             drop_it();
         } else {
-            context::with_current_task_id(self.header().id, drop_it);
+            probe::poll::with_current_task_id(self.header().id.0, drop_it);
         }
     }
 
@@ -315,49 +302,17 @@ unsafe fn poll_caught<F: Future, S>(
     }))
 }
 
-/// One poll, timed: on `worker` (which chose to time it), or on a thread that is no worker. Out of
-/// line, so that the untimed path stays small.
-#[inline(never)]
-fn timed_poll<R>(
-    header: &Header,
-    stats: TaskStats<'_>,
-    worker: Option<&WorkerStats>,
-    poll: &mut dyn FnMut() -> R,
-    result: fn(&R) -> u64,
-) -> (R, clock::Ticks) {
-    match worker {
-        Some(w) => {
-            let start = w.poll_clock();
-            w.poll_started(header.id, header.spawned_at, start);
-            stats.poll_started(start, w.recent(), Some(w));
-            let res = poll();
-            let end = w.poll_ended(start);
-            stats.poll_ended(start, end, w.recent(), Some(w));
-            w.recorder.poll(header.id, header.spawned_at, result(&res), start, end);
-            (res, end)
-        }
-        None => {
-            let start = clock::now();
-            stats.poll_started(start, start, None);
-            let res = poll();
-            let end = clock::now();
-            stats.poll_ended(start, end, end, None);
-            (res, end)
-        }
-    }
-}
-
-/// How a poll ended, for the flight recorder.
-fn poll_result<T>(res: &std::thread::Result<Poll<T>>) -> u64 {
+/// How a poll ended, for the probes.
+fn outcome<T>(res: &std::thread::Result<Poll<T>>) -> Outcome {
     match res {
-        Ok(Poll::Pending) => recorder::POLL_PENDING,
-        Ok(Poll::Ready(_)) => recorder::POLL_READY,
-        Err(_) => recorder::POLL_PANICKED,
+        Ok(Poll::Pending) => Outcome::Pending,
+        Ok(Poll::Ready(_)) => Outcome::Ready,
+        Err(_) => Outcome::Panicked,
     }
 }
 
 /// The JoinHandle's half of the waker protocol. Returns true when the output can be taken.
-pub(super) fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
+fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
     let snapshot = header.state.load();
     if snapshot.is_complete() {
         return true;
@@ -443,7 +398,7 @@ pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown()
 }
 
-pub(super) unsafe fn trace<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
+pub(super) unsafe fn trace<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Traced {
     // SAFETY: as above.
     unsafe { Harness::<F, S>::from_raw(ptr) }.trace()
 }

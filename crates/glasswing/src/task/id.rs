@@ -20,11 +20,6 @@ impl Id {
         Id(NonZeroU64::new(id).expect("task ids exhausted"))
     }
 
-    /// The inverse of `as_u64` for a number read back from a diagnostics slot (0 reads as 1).
-    pub(crate) fn from_u64(n: u64) -> Id {
-        Id(NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN))
-    }
-
     /// The id as a number, for logs and exports.
     pub fn as_u64(&self) -> u64 {
         self.0.get()
@@ -48,5 +43,5 @@ pub fn id() -> Id {
 
 /// The id of the task being polled on this thread, or `None` outside of a task.
 pub fn try_id() -> Option<Id> {
-    crate::runtime::context::current_task_id()
+    crate::probe::poll::current_task_id().map(Id)
 }

@@ -79,7 +79,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let leaf = crate::diag::dump::leaf(crate::diag::LeafKind::JoinHandle, cx.waker(), || {
+        let leaf = crate::task::trace::leaf(crate::probe::trace::LeafKind::JoinHandle, cx.waker(), || {
             match &self.raw.trailer().name {
                 Some(name) => format!("JoinHandle of task {} \"{name}\"", self.id()),
                 None => {
@@ -87,12 +87,10 @@ impl<T> Future for JoinHandle<T> {
                 }
             }
         });
-        if let Some(waker) = leaf {
-            // Waits as an ordinary poll would, but leaves a finished task's output where it is.
-            if self.raw.can_read_output(&waker) {
-                waker.ready();
-            }
-            return Poll::Pending;
+        if let Some(leaf) = leaf {
+            // Waiting: the task is not complete and this handle left its waker (JOIN_WAKER).
+            let state = self.raw.header().state.load();
+            return leaf.pending(!state.is_complete() && state.is_join_waker_set());
         }
         let restore = std::task::ready!(coop::poll_proceed(cx));
         let out = self.get_mut().poll_unconstrained(cx.waker());

@@ -158,6 +158,15 @@ impl<T: Send + 'static> JoinSet<T> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
+        let describe = || format!("JoinSet of {} tasks", self.len);
+        if let Some(leaf) =
+            crate::task::trace::leaf(crate::probe::trace::LeafKind::JoinHandle, cx.waker(), describe)
+        {
+            // Waiting: no entry has woken since the last poll, which left its waker.
+            let waiting =
+                self.ready.slots.lock().unwrap().is_empty() && self.ready.waiter.lock().unwrap().is_some();
+            return leaf.pending(waiting);
+        }
         let restore = std::task::ready!(coop::poll_proceed(cx));
         // Register before draining, so a completion racing with the drain still wakes us.
         *self.ready.waiter.lock().unwrap() = Some(cx.waker().clone());

@@ -8,23 +8,25 @@
 //! the unlock). Once closed, the list accepts no task: a spawn that races with
 //! shutdown cancels its task instead of leaking it.
 //!
-//! The list is also where diagnostics find tasks: a snapshot walks each shard under its lock, and a
-//! task leaving the list on completion leaves a copy of its diagnostics record in its shard's
-//! bounded ring of finished tasks (under the lock `remove` takes anyway), kept for
+//! The list is also where diagnostics find tasks: a snapshot or a dump reads every record under its
+//! shard's lock (the only way to read one: see `Shard::reads`), and a task leaving the list on
+//! completion leaves a copy of its diagnostics record in its shard's bounded ring of finished tasks
+//! (under the lock `remove` takes anyway), kept for
 //! `FINISHED_KEPT_FOR` at most; while tasks finish fast, only a sample of the short-lived ones
 //! (see `FinishedRing`).
 
 use super::core::{Header, Meta};
 use super::raw::{Notified, RawTask, Task};
+use super::state::Snapshot as StateWord;
 use super::Id;
 use super::{JoinHandle, Schedule};
-use crate::diag::clock;
-use crate::diag::snapshot::{FinishedRead, TaskRead, TaskRecord};
-use crate::diag::task_stats::{TaskStatsRead, Timed};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
+use crate::probe::clock::{self, Ticks};
+use crate::probe::task_stats::{ShardLocked, TaskStatsRead, Timed, TimedRead};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,7 +222,7 @@ impl OwnedTasks {
             return self.shard(header).lock().remove(task.raw());
         }
         // Read before the lock: the time needs no precision, and this thread's worker knows a recent one.
-        let completed_at = crate::runtime::context::recent_time();
+        let completed_at = crate::probe::poll::recent_time();
         let mut shard = self.shard(header).lock();
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
         let overwritten = unsafe {
@@ -235,19 +237,19 @@ impl OwnedTasks {
     /// Calls `f` with a racy read of every live task, one shard lock at a time.
     pub(crate) fn for_each_task(&self, mut f: impl FnMut(TaskRead)) {
         for shard in self.shards.iter() {
-            shard.lock().iter().for_each(|task| f(read_raw(task)));
+            shard.lock().reads().for_each(|(_, read)| f(read));
         }
     }
 
-    /// Every live task, each with a reference of its own (taken one shard lock at a time), so that
-    /// the caller may look at them, and poll them, outside the locks.
-    pub(crate) fn tasks(&self) -> Vec<Task> {
+    /// Every live task with a racy read of it, read under its shard's lock, and a reference of its
+    /// own (taken one shard lock at a time), so that the caller may poll it outside the locks.
+    pub(crate) fn tasks(&self) -> Vec<(Task, TaskRead)> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            for task in shard.lock().iter() {
+            for (task, read) in shard.lock().reads() {
                 task.ref_inc();
                 // SAFETY: the reference just added is the new `Task`'s.
-                out.push(unsafe { Task::from_raw(task) });
+                out.push((unsafe { Task::from_raw(task) }, read));
             }
         }
         out
@@ -267,6 +269,12 @@ impl OwnedTasks {
     #[cfg(test)]
     pub(crate) fn set_busy_turnover(&mut self, turnover: Duration) {
         self.busy_turnover_ns = u64::try_from(turnover.as_nanos()).unwrap_or(u64::MAX);
+    }
+
+    /// Keeps `cap` finished records per shard, so that a model overwrites one in a few completions.
+    #[cfg(test)]
+    pub(crate) fn set_finished_cap(&mut self, cap: usize) {
+        self.finished_cap = cap;
     }
 
     /// The records of tasks that finished within `FINISHED_KEPT_FOR` before `now`, oldest first.
@@ -341,6 +349,16 @@ impl Shard {
         .map(|ptr| unsafe { RawTask::from_raw(ptr) })
     }
 
+    /// The tasks in this shard, newest first, each with a racy read of it. Records are read here
+    /// only: their measured figures need the shard lock held (`ShardLocked`), and a `&Shard` is
+    /// only reachable through the lock's guard.
+    fn reads(&self) -> impl Iterator<Item = (RawTask, TaskRead)> + '_ {
+        // SAFETY: `&self` borrows this shard through its lock's guard, held for as long as the
+        // proof is used, and it is used only with the tasks of this shard.
+        let locked = unsafe { ShardLocked::new() };
+        self.iter().map(move |task| (task, read(task, &locked)))
+    }
+
     fn push_front(&mut self, task: Task) {
         let ptr = task.into_raw().header_ptr();
         // SAFETY: the task is not in any list (it was just created) and we hold the shard lock, which
@@ -395,35 +413,51 @@ impl Shard {
     }
 }
 
-/// A racy read of a live task that the caller holds a reference to.
-pub(crate) fn read(task: &Task) -> TaskRead {
-    read_raw(task.raw())
-}
-
-/// A racy read of a live task: the caller holds its shard's lock or a reference to it.
-fn read_raw(task: RawTask) -> TaskRead {
+/// A racy read of a live task in the shard that `locked` holds (`Shard::reads`).
+fn read(task: RawTask, locked: &ShardLocked<'_>) -> TaskRead {
     // The state word first (Acquire): a task seen idle after a poll is seen with that poll's
     // figures, which its poller wrote before the transition to idle.
     let state = task.header().state.load();
-    TaskRead { record: record(task), state }
+    TaskRead { record: record(task, locked), state }
 }
 
-/// A live task's identity and a racy read of its diagnostics record. The caller holds its shard's
-/// lock or a reference to it (the name, the only part not read racily, never changes).
-fn record(task: RawTask) -> TaskRecord {
+/// A live task's identity and a racy read of its diagnostics record (the name, the only part not
+/// read racily, never changes).
+fn record(task: RawTask, locked: &ShardLocked<'_>) -> TaskRecord {
     let stats = task.stats();
     TaskRecord {
         id: task.header().id,
         name: task.trailer().name.clone(),
         spawned_at: task.header().spawned_at,
         stats: stats.read(),
-        timed: stats.read_timed(),
+        timed: stats.read_timed(locked),
     }
 }
 
 /// # Safety
-/// `ptr` is a live task header.
-unsafe fn links(ptr: NonNull<Header>) -> &'static crate::loom::cell::UnsafeCell<super::core::Pointers> {
-    // SAFETY: per the caller's contract; the 'static lifetime never outlives the caller's use.
+/// `ptr` is a task header that stays live for `'a`.
+unsafe fn links<'a>(ptr: NonNull<Header>) -> &'a crate::loom::cell::UnsafeCell<super::core::Pointers> {
+    // SAFETY: per this function's contract.
     unsafe { &Header::trailer(ptr).owned }
+}
+
+/// A task's identity and a racy read of its record.
+pub(crate) struct TaskRecord {
+    pub(crate) id: Id,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) stats: TaskStatsRead,
+    pub(crate) timed: TimedRead,
+}
+
+/// What the owned-tasks list hands out about one live task: its record and state word.
+pub(crate) struct TaskRead {
+    pub(crate) record: TaskRecord,
+    pub(crate) state: StateWord,
+}
+
+/// A finished task's record, kept for a while after it completed.
+pub(crate) struct FinishedRead {
+    pub(crate) task: TaskRecord,
+    pub(crate) completed_at: Ticks,
 }

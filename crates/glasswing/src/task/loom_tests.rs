@@ -38,6 +38,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 /// Runs `f` under loom. The preemption bound keeps each model to seconds; `LOOM_MAX_PREEMPTIONS`
 /// overrides it.
@@ -151,20 +152,28 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
+        // One shard: shards are picked by task id, which comes from a process-wide counter, so with
+        // several the model would take a different path in each execution.
+        Env::with_owned(OwnedTasks::new(0))
+    }
+
+    fn with_owned(owned: OwnedTasks) -> Env {
         Env {
-            scheduler: Arc::new(TestScheduler {
-                queue: Mutex::new(VecDeque::new()),
-                // One shard: shards are picked by task id, which comes from a process-wide counter,
-                // so with several the model would take a different path in each execution.
-                owned: OwnedTasks::new(0),
-            }),
+            scheduler: Arc::new(TestScheduler { queue: Mutex::new(VecDeque::new()), owned }),
             counters: Arc::new(Counters::default()),
         }
     }
 
     fn spawn(&self, step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static) -> JoinHandle<Output> {
+        self.spawn_with(Meta::plain(None, Location::caller()), step)
+    }
+
+    fn spawn_with(
+        &self,
+        meta: Meta,
+        step: impl FnMut(&mut Context<'_>) -> Poll<u32> + Send + 'static,
+    ) -> JoinHandle<Output> {
         let future = TestFuture { step: Box::new(step), counters: self.counters.clone() };
-        let meta = Meta::plain(None, Location::caller());
         let (join, notified) = self.scheduler.owned.bind(future, self.scheduler.clone(), meta);
         self.scheduler.queue.lock().push_back(notified.expect("the list is open"));
         join
@@ -172,10 +181,14 @@ impl Env {
 
     /// A task that is pending on its first poll, leaving its waker in the slot, and ready after.
     fn spawn_pending_once(&self, value: u32) -> (JoinHandle<Output>, WakerSlot) {
+        self.spawn_pending_once_with(Meta::plain(None, Location::caller()), value)
+    }
+
+    fn spawn_pending_once_with(&self, meta: Meta, value: u32) -> (JoinHandle<Output>, WakerSlot) {
         let slot = WakerSlot(Arc::new(Mutex::new(None)));
         let stored = slot.clone();
         let mut first = true;
-        let join = self.spawn(move |cx| {
+        let join = self.spawn_with(meta, move |cx| {
             if std::mem::take(&mut first) {
                 *stored.0.lock() = Some(cx.waker().clone());
                 return Poll::Pending;
@@ -486,5 +499,41 @@ fn loom_spawn_races_shutdown() {
         assert!(err.is_cancelled());
         drop(join);
         env.finish(1, 0);
+    });
+}
+
+/// (g) A task dump reads a live task's record on one thread while the task completes on another. A
+/// completion moves the record's block of measured figures into its shard's ring of finished tasks,
+/// and the completion that later overwrites that slot frees the block: a read of it that the free
+/// does not follow in happens-before is a use after free, which loom reports through the cell that
+/// `Timed` carries under loom. The reader must read each record under its shard's lock, which every
+/// completion takes to hand the block over.
+#[test]
+fn loom_dump_reads_a_record_while_its_task_completes() {
+    model(|| {
+        let mut owned = OwnedTasks::new(0);
+        // Every record is kept, in a ring of one: the next completion overwrites it.
+        owned.set_busy_turnover(Duration::ZERO);
+        owned.set_finished_cap(1);
+        let env = Env::with_owned(owned);
+        // With diagnostics on, a poll outside any worker is timed: the record gets its block.
+        let diagnostics = || Meta { diagnostics: true, ..Meta::plain(None, Location::caller()) };
+        let (mut first, slot) = env.spawn_pending_once_with(diagnostics(), 1);
+        env.run_all();
+        let scheduler = env.scheduler.clone();
+        // The dump's path: every task with its record, read under its shard's lock.
+        let dump = thread::spawn(move || drop(scheduler.owned.tasks()));
+        slot.take().wake();
+        // It completes: its block goes into the ring.
+        env.run_all();
+        // The next completion overwrites that slot, and frees the block.
+        let mut second = env.spawn_with(diagnostics(), |_| Poll::Ready(2));
+        env.run_all();
+        dump.join().unwrap();
+        let outputs =
+            [&mut first, &mut second].map(|join| try_join(join).expect("completed").expect("succeeded"));
+        assert_eq!(outputs.each_ref().map(|o| o.value), [1, 2]);
+        drop((outputs, first, second));
+        env.finish(2, 2);
     });
 }

@@ -20,6 +20,7 @@ pub(crate) mod list;
 mod park_forever;
 pub(crate) mod raw;
 pub(crate) mod state;
+pub(crate) mod trace;
 pub(crate) mod waker;
 mod yield_now;
 

@@ -6,7 +6,8 @@
 //! the task's waker, so the task is not lost, and it is a dump leaf of its own kind, so a dump says
 //! it waits forever on purpose and the idle/stalled lints leave it alone.
 
-use crate::diag::{dump, LeafKind};
+use crate::probe::trace::LeafKind;
+use crate::task::trace as dump;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -49,10 +50,9 @@ impl<T> Future for ParkForever<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = self.get_mut();
-        if let Some(waker) = dump::leaf(LeafKind::Forever, cx.waker(), || "parked forever, on purpose".into())
+        if let Some(leaf) = dump::leaf(LeafKind::Forever, cx.waker(), || "parked forever, on purpose".into())
         {
-            this.keep(&waker);
-            return Poll::Pending;
+            return leaf.pending(this.waker.is_some());
         }
         this.keep(cx.waker());
         Poll::Pending

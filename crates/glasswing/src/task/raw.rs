@@ -7,7 +7,7 @@
 use super::core::{Cell, Header, Meta, Trailer};
 use super::harness;
 use super::{JoinHandle, Schedule};
-use crate::diag::task_stats::TaskStats;
+use crate::probe::task_stats::TaskStats;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;
@@ -21,8 +21,8 @@ pub(crate) struct Vtable {
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
-    /// Polls an idle task in trace mode, for a task dump; false if it was not idle.
-    pub(crate) trace: unsafe fn(NonNull<Header>) -> bool,
+    /// Polls an idle task in trace mode, for a task dump.
+    pub(crate) trace: unsafe fn(NonNull<Header>) -> Traced,
     /// Where the trailer is, from the start of the cell (`Header::trailer`).
     pub(crate) trailer_offset: usize,
     /// The future's type (`std::any::type_name`), which diagnostics name a task's code by where its
@@ -42,6 +42,18 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         trailer_offset: Cell::<F, S>::TRAILER_OFFSET,
         future_type: std::any::type_name::<F>,
     }
+}
+
+/// What a trace poll did (`RawTask::trace`).
+pub(crate) enum Traced {
+    /// Nothing: the task was not idle.
+    NotIdle,
+    /// It polled the task, which returned `Pending` (or, reaching a future that does not take part
+    /// in dumps and was ready, `Ready`: then it completed).
+    Polled,
+    /// It polled the task, which panicked: the task was left as after a `Pending` poll (see
+    /// `Harness::trace`). The panic's payload.
+    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// A pointer to a task; owns nothing by itself.
@@ -110,12 +122,6 @@ impl RawTask {
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
     }
 
-    /// The `JoinHandle`'s wait, without reading the output: stores `waker` to be woken when the task
-    /// completes, or returns true if it has. The caller is the `JoinHandle`.
-    pub(crate) fn can_read_output(self, waker: &Waker) -> bool {
-        harness::can_read_output(self.header(), self.trailer(), waker)
-    }
-
     pub(crate) fn drop_join_handle_slow(self) {
         // SAFETY: as above; the caller is the JoinHandle, giving up its reference.
         unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
@@ -128,7 +134,7 @@ impl RawTask {
     }
 
     /// Polls the task in trace mode if it is idle (see `diag/dump`); the caller holds a reference.
-    pub(crate) fn trace(self) -> bool {
+    pub(crate) fn trace(self) -> Traced {
         // SAFETY: as above.
         unsafe { (self.header().vtable.trace)(self.ptr) }
     }

@@ -200,7 +200,9 @@ impl State {
     /// Releases `count` references after completion. Returns true if the task must be freed.
     pub(crate) fn transition_to_terminal(&self, count: usize) -> bool {
         let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, AcqRel));
-        assert!(prev.ref_count() >= count, "task reference count underflow");
+        // The references released are other references: counted against the waker references too,
+        // an underflow would borrow from the waker count and go unnoticed.
+        assert!(prev.other_ref_count() >= count, "task reference count underflow");
         prev.ref_count() == count
     }
 
@@ -516,5 +518,20 @@ mod tests {
         assert!(state.transition_to_running_for_trace());
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
         assert_eq!(state.load(), idle);
+    }
+
+    #[test]
+    #[should_panic(expected = "task reference count underflow")]
+    fn releasing_more_references_than_are_held_is_caught_even_with_wakers_alive() {
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        state.waker_ref_inc();
+        state.waker_ref_inc();
+        assert!(!state.ref_dec());
+        assert!(!state.ref_dec());
+        state.transition_to_complete();
+        // One other reference is left (and two wakers): releasing two must not borrow from the
+        // waker count.
+        state.transition_to_terminal(2);
     }
 }

@@ -17,8 +17,9 @@
 
 use super::core::Meta;
 use super::list::OwnedTasks;
+use super::raw::Traced;
 use super::{JoinError, JoinHandle, Notified, Schedule, Task};
-use crate::diag::clock;
+use crate::probe::clock;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
@@ -557,6 +558,83 @@ fn a_future_panicking_in_poll_is_dropped_in_the_unwind_even_if_its_drop_panics()
     assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"boom"));
     drop(join);
     env.finish(1, 0);
+}
+
+/// A task dump's poll of an idle task that panics: the panic is the dump's, not the task's, so the
+/// future is kept and the task left idle, and its waker still wakes it to complete as usual.
+#[test]
+fn a_trace_poll_that_panics_leaves_the_task_as_it_was() {
+    let env = Env::new();
+    let slot = WakerSlot::default();
+    let stored = slot.clone();
+    let mut polls = 0;
+    let mut join = env.spawn(move |cx| {
+        polls += 1;
+        match polls {
+            1 => {
+                stored.store(cx.waker());
+                Poll::Pending
+            }
+            2 => panic!("in the trace"),
+            _ => Poll::Ready(3),
+        }
+    });
+    assert!(matches!(env.scheduler.owned.tasks()[0].0.raw().trace(), Traced::NotIdle), "scheduled");
+    env.run_all();
+    let (task, _) = env.scheduler.owned.tasks().pop().expect("alive");
+    match task.raw().trace() {
+        Traced::Panicked(payload) => assert_eq!(payload.downcast_ref::<&str>(), Some(&"in the trace")),
+        _ => panic!("the trace poll panicked"),
+    }
+    drop(task);
+    assert_eq!((env.future_drops(), env.queued()), (0, 0), "kept, and not woken");
+    slot.take().wake();
+    env.run_all();
+    assert_eq!(join_ready(&mut join).expect("not a panic").value, 3);
+    drop(join);
+    env.finish(1, 1);
+}
+
+/// The dump's read of the owned list: each task with its record, the measured figures included,
+/// read under the shard lock, and copied out, so that they outlive the block a completion hands to
+/// the finished ring (and the completion that overwrites that slot then frees).
+#[test]
+fn the_list_hands_out_records_read_under_the_shard_lock() {
+    // One shard, with a ring of one.
+    let mut owned = OwnedTasks::new(0);
+    owned.set_busy_turnover(Duration::ZERO);
+    owned.set_finished_cap(1);
+    let env = Env::with_owned(owned);
+    // With diagnostics on, a poll outside any worker is timed: the record gets its block.
+    let meta = || Meta { diagnostics: true, ..Meta::plain(None, Location::caller()) };
+    let slot = WakerSlot::default();
+    let stored = slot.clone();
+    let mut polled = false;
+    let mut first = env.spawn_with(meta(), move |cx| {
+        if std::mem::replace(&mut polled, true) {
+            return Poll::Ready(1);
+        }
+        stored.store(cx.waker());
+        Poll::Pending
+    });
+    env.run_all();
+    let tasks = env.scheduler.owned.tasks();
+    slot.take().wake();
+    env.run_all();
+    let mut second = env.spawn_with(meta(), |_| Poll::Ready(2));
+    env.run_all();
+    let (task, read) = &tasks[0];
+    assert_eq!((read.record.id, read.record.timed.timed_polls), (task.header().id, 1));
+    let finished = env.scheduler.owned.finished_tasks(clock::now());
+    assert_eq!(
+        finished.iter().map(|f| f.task.id).collect::<Vec<_>>(),
+        [second.id()],
+        "the first overwritten"
+    );
+    drop(tasks);
+    assert_eq!(join_ready(&mut first).unwrap().value + join_ready(&mut second).unwrap().value, 3);
+    drop((first, second));
+    env.finish(2, 2);
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use super::core::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
-use crate::runtime::context;
+use crate::probe::{self, RuntimeProbes};
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::NonNull;
@@ -67,10 +67,30 @@ pub(crate) fn owner(waker: &Waker) -> Option<(super::Id, &'static std::panic::Lo
     Some((header.id, header.spawned_at))
 }
 
-fn raw(ptr: *const ()) -> RawTask {
-    // SAFETY: wakers are only made by `borrowed` (or cloned from one), from a live task header; the
-    // waker's reference (or the poller's) keeps it live.
+/// # Safety
+/// `ptr` is the data pointer of a waker on one of our vtables: a live task header that the waker
+/// (or the poll lending it) holds a reference to.
+unsafe fn raw(ptr: *const ()) -> RawTask {
+    // SAFETY: per this function's contract, `ptr` is a live task header (so not null).
     unsafe { RawTask::from_raw(NonNull::new_unchecked(ptr as *mut Header)) }
+}
+
+/// Wakes each of `wakers`, for the `driver` named ("timer wheel", "I/O driver"): a wake that
+/// panics is caught and told to the runtime's observer, and the others are still delivered, so one
+/// bad waker neither loses the rest of a batch of wakeups nor takes down the thread that fires them.
+pub(crate) fn wake_all(
+    probes: &RuntimeProbes,
+    driver: &'static str,
+    wakers: impl IntoIterator<Item = Waker>,
+) {
+    for waker in wakers {
+        // Read before the wake consumes the waker (a pointer compare, and a load from the task's
+        // header, which the wake touches anyway).
+        let owner = owner(&waker).map(|(id, location)| (id.0, location));
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
+            probes.observer.waker_panicked(driver, owner, payload);
+        }
+    }
 }
 
 // The vtable functions. # Safety: `std` calls them only with the data pointer of a waker built on
@@ -78,24 +98,26 @@ fn raw(ptr: *const ()) -> RawTask {
 // reference to.
 
 unsafe fn clone(ptr: *const ()) -> RawWaker {
-    raw(ptr).waker_ref_inc();
+    // SAFETY: `std` passes a data pointer of a waker on our vtable.
+    unsafe { raw(ptr) }.waker_ref_inc();
     RawWaker::new(ptr, &VTABLE)
 }
 
 unsafe fn clone_for_trace(ptr: *const ()) -> RawWaker {
-    crate::diag::dump::waker_kept();
+    probe::trace::waker_kept();
     // SAFETY: as for `clone`: the data pointer is the same task's.
     unsafe { clone(ptr) }
 }
 
 unsafe fn wake_by_ref_for_trace(ptr: *const ()) {
-    crate::diag::dump::woke_itself(context::is_yielding());
+    probe::trace::woke_itself(probe::poll::is_yielding());
     // SAFETY: as for `wake_by_ref`.
     unsafe { wake_by_ref(ptr) }
 }
 
 unsafe fn wake(ptr: *const ()) {
-    let task = raw(ptr);
+    // SAFETY: as in `clone`.
+    let task = unsafe { raw(ptr) };
     let header = task.header();
     // Read before the transition: once it consumed our reference the task may be freed.
     let (id, diagnostics) = (header.id, header.stats.is_enabled());
@@ -109,7 +131,7 @@ unsafe fn wake(ptr: *const ()) {
             // We won the transition that schedules the task and still hold our reference: nobody
             // else touches the wake figures until the task is polled.
             if diagnostics {
-                task.stats().scheduled_by_wake(context::woken(id));
+                task.stats().scheduled_by_wake(probe::poll::woken(id.0));
             }
             task.schedule();
             task.drop_waker_reference();
@@ -119,12 +141,13 @@ unsafe fn wake(ptr: *const ()) {
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {
-    let task = raw(ptr);
+    // SAFETY: as in `clone`.
+    let task = unsafe { raw(ptr) };
     let header = task.header();
     match header.state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => {
             if header.stats.is_enabled() {
-                task.stats().scheduled_by_wake(context::woken(header.id));
+                task.stats().scheduled_by_wake(probe::poll::woken(header.id.0));
             }
             task.schedule();
         }
@@ -144,11 +167,12 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 fn count_self_wake(task: RawTask, id: super::Id) {
     // `self_wake` looks only at this thread: the task is touched only if this thread is polling it,
     // and then that poll's reference keeps it alive (a wake by value may have dropped ours).
-    if let Some(yielded) = context::self_wake(id) {
+    if let Some(yielded) = probe::poll::self_wake(id.0) {
         task.stats().woke_self(yielded);
     }
 }
 
 unsafe fn drop_waker(ptr: *const ()) {
-    raw(ptr).drop_waker_reference();
+    // SAFETY: as in `clone`.
+    unsafe { raw(ptr) }.drop_waker_reference();
 }

@@ -28,7 +28,7 @@ impl Future for YieldNow {
         coop::consume_one();
         // A wake during our own poll only marks the task; once this poll returns, the scheduler sees
         // the yield and runs everything else that is ready first (see `Schedule::reschedule`).
-        crate::runtime::context::set_yielded();
+        crate::probe::poll::set_yielded();
         cx.waker().wake_by_ref();
         Poll::Pending
     }

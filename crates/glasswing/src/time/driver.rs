@@ -26,8 +26,9 @@
 
 use super::clock::Clock;
 use super::wheel::{InsertError, TimerKey, Wheel};
-use crate::diag::RuntimeDiag;
+use crate::probe::RuntimeProbes;
 use crate::runtime::park::Unparker;
+use crate::task::waker::wake_all;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,8 +59,8 @@ pub(crate) struct TimeHandle {
     /// The clock's tick at the latest timer pass (`process`); the clock never goes back, so every
     /// deadline at or before it is due (`is_due`). Relaxed: a stale value only makes it smaller.
     passed: AtomicU64,
-    /// The runtime's diagnostics: a waker that panics is reported there (`RuntimeDiag::wake_all`).
-    diag: Arc<RuntimeDiag>,
+    /// The runtime's probes: a waker that panics is reported there (`task::waker::wake_all`).
+    probes: Arc<RuntimeProbes>,
 }
 
 /// One wheel, with what other threads may read of it without its lock.
@@ -89,7 +90,7 @@ impl TimeHandle {
         clock: Clock,
         unparkers: Box<[Unparker]>,
         workers: usize,
-        diag: Arc<RuntimeDiag>,
+        probes: Arc<RuntimeProbes>,
     ) -> TimeHandle {
         let shard = || {
             CachePadded::new(Shard {
@@ -107,7 +108,7 @@ impl TimeHandle {
             unparkers,
             is_shutdown: AtomicBool::new(false),
             passed: AtomicU64::new(0),
-            diag,
+            probes,
         }
     }
 
@@ -252,7 +253,7 @@ impl TimeHandle {
                 now = self.pass_now();
             }
             if next <= now {
-                shard.process_at(now, &self.diag);
+                shard.process_at(now, &self.probes);
             }
         }
         if now == u64::MAX && self.clock.is_paused() {
@@ -364,7 +365,7 @@ impl Shard {
         tick <= self.fired_through.load(Ordering::Acquire)
     }
 
-    fn process_at(&self, now: u64, diag: &RuntimeDiag) {
+    fn process_at(&self, now: u64, probes: &RuntimeProbes) {
         let mut wakers = Vec::with_capacity(WAKE_BATCH);
         loop {
             let done = {
@@ -384,7 +385,7 @@ impl Shard {
             }
             // Wake outside the lock: a wake may schedule a task, and a task's poll takes this lock.
             // A waker that panics is reported, and the rest of the batch still wakes.
-            diag.wake_all("timer wheel", wakers.drain(..));
+            wake_all(probes, "timer wheel", wakers.drain(..));
             if done {
                 return;
             }

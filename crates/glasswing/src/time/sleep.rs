@@ -7,8 +7,9 @@
 
 use super::driver::{TimeHandle, TimerEntry};
 use super::Instant;
-use crate::diag::dump::{self, LeafKind};
+use crate::probe::trace::LeafKind;
 use crate::scheduler::coop;
+use crate::task::trace as dump;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -88,6 +89,15 @@ impl Sleep {
         this.state = State::Unregistered;
     }
 
+    /// Whether it waits in the wheel with the waker of its last poll, its timer not fired: what a
+    /// task dump's poll asks, touching nothing.
+    fn is_waiting(&self) -> bool {
+        match &self.state {
+            State::Registered { handle, entry, tick } => !handle.is_fired(*entry, *tick),
+            State::Unregistered | State::Elapsed => false,
+        }
+    }
+
     /// Waits for the deadline with `waker` (registering it on the first poll); true if it passed.
     fn wait(&mut self, waker: &Waker) -> bool {
         match &self.state {
@@ -121,14 +131,11 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let deadline = this.deadline;
-        if let Some(waker) = dump::leaf(LeafKind::Sleep, cx.waker(), || {
+        if let Some(leaf) = dump::leaf(LeafKind::Sleep, cx.waker(), || {
             let left = deadline.saturating_duration_since(Instant::now());
-            format!("sleep, {} left", dump::fmt_duration(left))
+            format!("sleep, {} left", crate::probe::clock::fmt_duration(left))
         }) {
-            if this.wait(&waker) {
-                waker.ready();
-            }
-            return Poll::Pending;
+            return leaf.pending(this.is_waiting());
         }
         let restore = std::task::ready!(coop::poll_proceed(cx));
         if this.wait(cx.waker()) {

@@ -1,13 +1,14 @@
 //! Task dumps: for every task, the chain of async fns from its root down to the leaf where it waits
 //! (`Handle::dump`), with no annotation in user code.
 //!
-//! The dump walks the owned-tasks list and looks at each task once, on the calling thread:
+//! The dump reads every task's record under its owned-list shard lock, then looks at each task once:
 //!
 //! - an **idle** task (waiting for a wake) is polled once in trace mode (`trace.rs`): the poll goes
 //!   down its chain of awaits to the leaf, which records the stack there. The dump takes the task
 //!   the way a worker would (its RUNNING bit, `State::transition_to_running_for_trace`), so no worker
 //!   polls it meanwhile, and ends the poll the way a worker would, so a wake that came meanwhile
-//!   schedules it: no wakeup is lost;
+//!   schedules it: no wakeup is lost. Trace polls run on the calling thread, or, if it is inside a
+//!   poll itself (`dump()` called from a task), on a helper thread it waits for;
 //! - a **running** task is not touched: it is shown with how long its poll has run and, if the
 //!   watchdog caught that poll blocking its worker, with the stack the watchdog captured;
 //! - a **scheduled** task is about to run and is shown as such.
@@ -17,15 +18,16 @@
 
 mod trace;
 
-pub use trace::trace_leaf;
-pub(crate) use trace::{leaf, trace_root, waker_kept, woke_itself};
+pub use crate::probe::trace::LeafKind;
+pub use crate::task::trace::trace_leaf;
 
 use super::frame::{self, FrameOrigin, Line};
 pub(crate) use super::lints::fmt_duration;
 use super::snapshot::{self, TaskSnapshot, TaskState};
-use super::{clock, StackFrame};
+use super::StackFrame;
 use super::{Warning, WarningKind};
-use crate::runtime::context;
+use crate::probe::clock;
+use crate::probe::trace::CapturedLeaf;
 use crate::scheduler;
 use crate::task::Id;
 use serde::Serialize;
@@ -56,6 +58,11 @@ pub struct TaskDump {
     /// For a running task whose poll the watchdog caught blocking its worker: the worker's stack
     /// at that moment, innermost frame first (see [`LongPoll`](super::LongPoll)).
     pub stack: Vec<StackFrame>,
+    /// Set if its trace poll panicked: what the panic said (or `"a panic"`). The panic was the
+    /// dump's, not the task's: the task was left as after a poll that returned `Pending`, neither
+    /// completed nor woken, and `waits_on` holds the leaves the poll reached before it panicked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_panic: Option<String>,
 }
 
 /// A leaf future where a task waits, and the chain of frames that leads to it.
@@ -73,81 +80,63 @@ pub struct TracedLeaf {
     pub frames: Vec<StackFrame>,
 }
 
-/// What kind of leaf a task waits in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeafKind {
-    /// `time::sleep`, and the timers inside `timeout` and `interval`.
-    Sleep,
-    /// A socket or file descriptor waiting for readiness.
-    Io,
-    /// A `JoinHandle`: waiting for another task.
-    JoinHandle,
-    /// `task::yield_now`.
-    Yield,
-    /// A leaf of another crate, through [`trace_leaf`].
-    Custom,
-    /// [`task::park_forever`](crate::task::park_forever): waiting forever, on purpose.
-    Forever,
-    /// A future that does not take part kept the task's waker: the innermost frame of the chain is
-    /// that future (a channel, a lock, ...).
-    WakerKept,
-}
-
 /// Looks at every live task of the runtime behind `handle` (see the module comment).
 pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
-    let diag = handle.diag();
+    let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     // Running polls: how long each has run, and the watchdog's stack if it caught it.
-    let active: Vec<_> = diag.workers.iter().filter_map(|w| w.active_poll()).collect();
+    let active: Vec<_> = handle.probes().workers.iter().filter_map(|w| w.active_poll()).collect();
     let long_polls: Vec<_> = diag.long_polls.lock().iter().filter(|p| !p.finished).cloned().collect();
-    // User code runs in trace polls: it finds this runtime as the current one.
-    let _current = context::set_current(handle);
-    let mut cache = HashMap::new();
-    let mut tasks: Vec<TaskDump> = handle
-        .owned()
-        .tasks()
-        .into_iter()
-        .map(|task| {
-            let mut snapshot = snapshot::live_task_snapshot(crate::task::list::read(&task), now);
-            let mut stack = Vec::new();
-            let mut found = None;
-            match snapshot.state {
-                TaskState::Idle => found = trace::trace_task(task.raw()),
-                TaskState::Running => {
-                    let id = snapshot.id;
-                    let long = long_polls.iter().rev().find(|p| p.task == id);
-                    if let Some(a) = active.iter().find(|a| a.task == id && a.since != 0) {
-                        snapshot.running_for = Some(clock::duration_between(a.since, now));
-                    } else if let Some(long) = long {
-                        // An untimed poll: at least as long as when the watchdog reported it.
-                        snapshot.running_for = Some(long.duration);
-                    }
-                    if let Some(long) = long {
-                        stack = long.stack.clone();
-                    }
+    let mut tasks = Vec::new();
+    let mut idle = Vec::new();
+    for (task, read) in handle.owned().tasks() {
+        let mut snapshot = snapshot::live_task_snapshot(read, now);
+        let mut stack = Vec::new();
+        match snapshot.state {
+            TaskState::Idle => idle.push((tasks.len(), task)),
+            TaskState::Running => {
+                let id = snapshot.id;
+                let long = long_polls.iter().rev().find(|p| p.task == id);
+                if let Some(a) = active.iter().find(|a| a.task == id.0 && a.since != 0) {
+                    snapshot.running_for = Some(clock::duration_between(a.since, now));
+                } else if let Some(long) = long {
+                    // An untimed poll: at least as long as when the watchdog reported it.
+                    snapshot.running_for = Some(long.duration);
                 }
-                TaskState::Scheduled | TaskState::Done => {}
+                if let Some(long) = long {
+                    stack = long.stack.clone();
+                }
             }
-            // Our reference goes here, outside any lock: it may be the task's last.
-            drop(task);
-            (snapshot, found, stack)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(task, found, stack)| TaskDump {
-            task,
-            traced: found.is_some(),
-            waits_on: found
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| trace::symbolize(l, &mut cache))
-                .collect(),
+            TaskState::Scheduled | TaskState::Done => {}
+        }
+        // Our reference to a task not traced goes here (`tasks` took it outside any lock): it may
+        // be the task's last.
+        tasks.push(TaskDump {
+            task: snapshot,
+            traced: false,
+            waits_on: Vec::new(),
             stack,
-        })
-        .collect();
+            trace_panic: None,
+        });
+    }
+    let (indices, idle): (Vec<usize>, Vec<_>) = idle.into_iter().unzip();
+    let mut cache = HashMap::new();
+    for (i, found) in indices.into_iter().zip(trace::trace_tasks(handle, idle)) {
+        let Some(found) = found else { continue };
+        let task = &mut tasks[i];
+        task.traced = true;
+        task.waits_on = found.leaves.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect();
+        task.trace_panic = found.panic.map(what_it_said);
+    }
     tasks.sort_by_key(|t| t.task.id);
     Dump { tasks }
+}
+
+/// What a trace poll's panic said. Its payload is dropped here, and a panic in that drop with it.
+fn what_it_said(payload: Box<dyn std::any::Any + Send>) -> String {
+    let message = super::panic_message(&*payload).unwrap_or("a panic").to_string();
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
+    message
 }
 
 /// Adds where each task waits to the lost-waker and stalled warnings among `warnings` (up to
@@ -159,30 +148,40 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
 /// Locating a stalled task also tells what it waits for (`Waiting`): outside input makes it idle
 /// (its kind becomes `Idle`), another task keeps it stalled, and a task parked forever on purpose
 /// (`task::park_forever`) is no warning at all, and is dropped from `warnings`. A stalled warning
-/// past `at_most` is left as it is: stalled, with nothing said of where it waits.
+/// past `at_most` is left as it is: stalled, with nothing said of where it waits. A stalled task
+/// whose trace poll panicked is located by its future's type only.
 pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut Vec<Warning>, at_most: usize) {
+    let waiting = |w: &&mut Warning| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled);
+    // The stalled tasks, traced together: a trace from inside a poll takes a thread of its own.
+    let stalled: Vec<_> = warnings
+        .iter_mut()
+        .filter(waiting)
+        .take(at_most)
+        .filter(|w| w.kind == WarningKind::Stalled)
+        .filter_map(|w| w.task.and_then(|id| handle.owned().get(id)))
+        .collect();
+    let ids: Vec<Id> = stalled.iter().map(|task| task.header().id).collect();
+    let mut traced: HashMap<Id, Vec<CapturedLeaf>> = ids
+        .into_iter()
+        .zip(trace::trace_tasks(handle, stalled))
+        .filter_map(|(id, found)| {
+            let found = found?;
+            // A trace poll that panicked located nothing.
+            match found.panic {
+                Some(payload) => drop(what_it_said(payload)),
+                None => return Some((id, found.leaves)),
+            }
+            None
+        })
+        .collect();
     let mut cache = HashMap::new();
     let mut on_purpose = Vec::new();
-    let waiting =
-        warnings.iter_mut().filter(|w| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled));
-    for warning in waiting.take(at_most) {
+    for warning in warnings.iter_mut().filter(waiting).take(at_most) {
         let Some(id) = warning.task else { continue };
         let Some((_, future)) = handle.owned().name_and_future_type(id) else { continue };
-        let found = match warning.kind {
-            WarningKind::Stalled => handle.owned().get(id).and_then(|task| {
-                let found = {
-                    // User code runs in trace polls: it finds this runtime as the current one.
-                    let _current = context::set_current(handle);
-                    trace::trace_task(task.raw())
-                };
-                // Our reference goes here, outside any lock: it may be the task's last.
-                drop(task);
-                found
-            }),
-            _ => None,
-        };
-        let leaves: Option<Vec<TracedLeaf>> =
-            found.map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
+        let leaves: Option<Vec<TracedLeaf>> = traced
+            .remove(&id)
+            .map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
         if !warning.add_where_it_waits(leaves.as_deref(), &frame::tidy(future)) {
             on_purpose.push(id);
         }
@@ -275,6 +274,7 @@ impl TaskDump {
             location: &self.task.location,
             leaves,
             stack: self.stack.iter().filter(|f| f.origin.is_shown()).collect(),
+            trace_panic: self.trace_panic.as_deref(),
         }
     }
 }
@@ -285,6 +285,7 @@ struct GroupKey<'a> {
     location: &'a str,
     leaves: Vec<(LeafKind, Vec<&'a StackFrame>)>,
     stack: Vec<&'a StackFrame>,
+    trace_panic: Option<&'a str>,
 }
 
 /// A tree per group of tasks with identical chains, the most common first.
@@ -357,6 +358,9 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
         write!(f, "{} tasks ({}{more})", group.len(), ids.join(", "))?;
     }
     writeln!(f, ", {state}, spawned at {}", t.location)?;
+    if let Some(panic) = &first.trace_panic {
+        writeln!(f, "  (the dump's poll of it panicked, and left it as it was: {panic})")?;
+    }
 
     // The leaves as paths of labels, merged into a tree.
     let mut tree: Vec<Node> = Vec::new();
@@ -392,12 +396,15 @@ fn write_group(f: &mut fmt::Formatter<'_>, group: &[&TaskDump]) -> fmt::Result {
         });
         insert(&mut tree, &path);
     }
-    if tree.is_empty() {
+    if tree.is_empty() && first.trace_panic.is_none() {
         let why = match t.state {
             TaskState::Idle if first.traced => {
                 "its poll reached no leaf and kept no waker: nothing can wake it (a lost waker)"
             }
             TaskState::Idle => "woken while the dump looked at it: not traced",
+            TaskState::Running if !crate::diag::watchdog::STACKS_CAPTURED => {
+                "its poll runs now; stacks of running polls are not captured on this platform"
+            }
             TaskState::Running => "its poll runs now (the watchdog has no stack of it)",
             _ => return Ok(()),
         };

@@ -29,14 +29,18 @@ struct Synced {
 // list (it holds the task's `Notified` reference).
 unsafe impl Send for Synced {}
 
-fn set_next(task: NonNull<Header>, next: Option<NonNull<Header>>) {
-    // SAFETY: `task` is a live header whose `Notified` the caller owns (or the list owns, under the
-    // lock): the queue link belongs to the owner of the `Notified`.
+/// # Safety
+/// `task` is a live header whose `Notified` reference the caller owns (or the list owns, and the
+/// caller holds the lock): the queue link belongs to the owner of the `Notified`.
+unsafe fn set_next(task: NonNull<Header>, next: Option<NonNull<Header>>) {
+    // SAFETY: per this function's contract.
     unsafe { Header::trailer(task) }.queue_next.with_mut(|p| unsafe { *p = next });
 }
 
-fn take_next(task: NonNull<Header>) -> Option<NonNull<Header>> {
-    // SAFETY: as for `set_next`.
+/// # Safety
+/// As for `set_next`.
+unsafe fn take_next(task: NonNull<Header>) -> Option<NonNull<Header>> {
+    // SAFETY: per this function's contract.
     unsafe { Header::trailer(task) }.queue_next.with_mut(|p| unsafe { (*p).take() })
 }
 
@@ -83,7 +87,8 @@ impl Inject {
         let mut popped = 0;
         while popped < n {
             let Some(head) = synced.head else { break };
-            synced.head = take_next(head);
+            // SAFETY: the list owns the head's `Notified`, and we hold the lock.
+            synced.head = unsafe { take_next(head) };
             popped += 1;
             // SAFETY: the list owned this `Notified` reference and gives it to the caller.
             f(unsafe { Notified::from_raw(RawTask::from_raw(head)) });
@@ -103,14 +108,16 @@ impl Inject {
             // their queue references are ours to drop.
             let mut next = Some(head);
             while let Some(task) = next {
-                next = take_next(task);
+                // SAFETY: the chain owns each task's `Notified` reference.
+                next = unsafe { take_next(task) };
                 // SAFETY: the chain owns each task's `Notified` reference.
                 drop(unsafe { Notified::from_raw(RawTask::from_raw(task)) });
             }
             return;
         }
         match synced.tail {
-            Some(old_tail) => set_next(old_tail, Some(head)),
+            // SAFETY: the list owns its tail's `Notified`, and we hold the lock.
+            Some(old_tail) => unsafe { set_next(old_tail, Some(head)) },
             None => synced.head = Some(head),
         }
         synced.tail = Some(tail);
@@ -121,20 +128,25 @@ impl Inject {
 impl Overflow<Notified> for Inject {
     fn push(&self, task: Notified) {
         let ptr = task.into_raw().header_ptr();
-        set_next(ptr, None);
+        // SAFETY: we own the task's `Notified`, turned into the raw pointer just above.
+        unsafe { set_next(ptr, None) };
         self.push_chain(ptr, ptr, 1);
     }
 
     fn push_batch(&self, mut tasks: impl Iterator<Item = Notified>) {
         let Some(first) = tasks.next() else { return };
         let head = first.into_raw().header_ptr();
-        set_next(head, None);
+        // SAFETY: the chain being built owns each `Notified` turned into a raw pointer here.
+        unsafe { set_next(head, None) };
         let mut tail = head;
         let mut count = 1;
         for task in tasks {
             let ptr = task.into_raw().header_ptr();
-            set_next(ptr, None);
-            set_next(tail, Some(ptr));
+            // SAFETY: as above: the chain owns both.
+            unsafe {
+                set_next(ptr, None);
+                set_next(tail, Some(ptr));
+            }
             tail = ptr;
             count += 1;
         }

@@ -11,8 +11,8 @@ mod worker;
 pub(crate) use worker::{create, Context};
 
 use crate::blocking;
-use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
+use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
 use crate::scheduler::{self, Config, Placement};
@@ -169,7 +169,7 @@ impl Overflow<Notified> for Handle {
 
     fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
         // A full ring spills half of itself here: that is an overflow of this thread's worker.
-        context::with_worker_stats(|w| w.map(|w| WorkerStats::count(&w.overflows)));
+        probe::poll::with_worker(|w| w.map(|w| WorkerStats::count(&w.overflows)));
         self.inject.push_batch(tasks);
     }
 }

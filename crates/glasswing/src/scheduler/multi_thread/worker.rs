@@ -44,9 +44,10 @@
 
 use super::queue::{self, CAPACITY};
 use super::{Handle, Remote};
-use crate::diag::task_stats::add;
-use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
+use crate::probe;
+use crate::probe::task_stats::add;
+use crate::probe::worker::{WorkerStats, Writer};
 use crate::runtime::context;
 use crate::runtime::park::Parker;
 use crate::scheduler::{self, coop, FastRand, Placement};
@@ -146,7 +147,7 @@ pub(crate) fn create(
         workers.push((core, park));
     }
     let unparkers: Box<[_]> = remotes.iter().map(|r| r.unpark.clone()).collect();
-    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers, config.diag.clone()));
+    let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers, config.probes.clone()));
     let handle = Arc::new(Handle {
         time,
         io,
@@ -205,11 +206,10 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
         }
     }
     let _exited = Exited(&worker.handle);
-    let stats = &worker.handle.config.diag.workers[index];
-    let _running = stats.register_thread();
+    let running = worker.handle.config.probes.workers[index].register_thread();
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
-            context::set_worker_stats(stats, || {
+            probe::poll::set_worker(&running, || {
                 worker.run();
                 worker.shutdown(index);
             })
@@ -361,7 +361,7 @@ impl Context {
         }
         let index = self.core.borrow().index;
         WorkerStats::count(&self.stats().parks);
-        self.stats().parked();
+        with_writer(|w| w.parked());
         self.stats().between_polls();
         loop {
             // At most one parked worker sleeps until the next timer; the others until woken.
@@ -382,9 +382,12 @@ impl Context {
                 return;
             }
             if core.transition_from_parked(&self.handle) {
-                self.handle.config.diag.alarm.worker_unparked();
-                self.stats().unparked();
-                self.stats().recorder.queues(core.run_queue.len(), self.handle.inject.len());
+                self.handle.config.probes.alarm.worker_unparked();
+                let (local, global) = (core.run_queue.len(), self.handle.inject.len());
+                with_writer(|w| {
+                    w.unparked();
+                    w.recorder().queues(local, global);
+                });
                 core.batch_start = Instant::now();
                 core.batch_polls = 0;
                 drop(core);
@@ -399,7 +402,7 @@ impl Context {
     }
 
     fn stats(&self) -> &WorkerStats {
-        &self.handle.config.diag.workers[self.index]
+        &self.handle.config.probes.workers[self.index]
     }
 
     /// Cancels tasks and empties this worker's queues.
@@ -463,10 +466,11 @@ impl Core {
                 continue;
             }
             if let Some((task, stolen)) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
-                let stats = &handle.config.diag.workers[self.index];
-                WorkerStats::count(&stats.steal_operations);
-                add(&stats.stolen_tasks, u64::from(stolen));
-                stats.recorder.steal(u64::from(stolen), victim);
+                with_writer(|w| {
+                    WorkerStats::count(&w.steal_operations);
+                    add(&w.stolen_tasks, u64::from(stolen));
+                    w.recorder().steal(u64::from(stolen), victim);
+                });
                 return Some(task);
             }
         }
@@ -494,8 +498,8 @@ impl Core {
     /// retune the global queue interval.
     fn maintenance(&mut self, handle: &Handle) {
         self.wake_deferred(handle);
-        let recorder = &handle.config.diag.workers[self.index].recorder;
-        recorder.queues(self.run_queue.len(), handle.inject.len());
+        let (local, global) = (self.run_queue.len(), handle.inject.len());
+        with_writer(|w| w.recorder().queues(local, global));
         if !self.is_shutdown {
             self.is_shutdown = handle.inject.is_closed();
         }
@@ -542,4 +546,10 @@ impl Core {
         self.is_searching = true;
         true
     }
+}
+
+/// Runs `f` with this worker's probes, to write: its thread holds them for the whole loop
+/// (`run_worker`), so a worker's own code always finds them.
+fn with_writer(f: impl FnOnce(Writer<'_>)) {
+    probe::poll::with_worker(|w| w.map(f));
 }

@@ -517,7 +517,7 @@ pub(crate) mod tests {
         deaf.hear();
         let captured = request().wait(Instant::now() + Duration::from_secs(10)).expect("captured");
         assert!(!captured.stack.is_empty());
-        assert!(super::super::unwind::addresses(&captured).len() > 3);
+        assert!(crate::diag::unwind::addresses(&captured).len() > 3);
     }
 
     #[inline(never)]
@@ -542,7 +542,7 @@ pub(crate) mod tests {
         };
         let captured = request.wait(deadline).expect("captured");
         let copied = Instant::now();
-        let addresses = super::super::unwind::addresses(&captured);
+        let addresses = crate::diag::unwind::addresses(&captured);
         (addresses, copied - start, copied.elapsed())
     }
 

@@ -109,3 +109,25 @@ pub(crate) use imp::{init, nanos_between, now};
 pub(crate) fn duration_between(start: Ticks, end: Ticks) -> std::time::Duration {
     std::time::Duration::from_nanos(nanos_between(start, end))
 }
+
+/// How every figure and leaf description writes a duration: `1.2ms`, `340µs`, `12s`, three
+/// significant digits at most.
+pub(crate) fn fmt_duration(d: std::time::Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    if value >= 100.0 {
+        format!("{value:.0}{unit}")
+    } else if value >= 10.0 {
+        format!("{value:.1}{unit}")
+    } else {
+        format!("{value:.2}{unit}")
+    }
+}

@@ -31,11 +31,13 @@
 //! once. It moves by two per poll, so it is the worker's poll count as well.
 
 use super::clock::Ticks;
-use super::recorder::FlightRecorder;
+use super::recorder::{FlightRecorder, RecorderWriter};
 use super::task_stats::{add, TimedBlocks};
-use crate::task::Id;
+use super::{task_id, TaskId};
+use crate::loom::sync::atomic::{fence, AtomicPtr as SeqAtomicPtr, AtomicU64 as SeqAtomicU64};
+use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
 /// Below this mean poll time a worker times a sample of its polls.
@@ -82,10 +84,11 @@ pub(crate) struct WorkerStats {
     /// poll is timed, the next one starts then, with no clock read of its own. 0 once the worker
     /// parks or does other work.
     clock: AtomicU64,
-    poll_seq: AtomicU64,
-    active_task: AtomicU64,
-    active_since: AtomicU64,
-    active_location: AtomicPtr<Location<'static>>,
+    /// The active-poll seqlock (see the module doc), modelled by loom.
+    poll_seq: SeqAtomicU64,
+    active_task: SeqAtomicU64,
+    active_since: SeqAtomicU64,
+    active_location: SeqAtomicPtr<Location<'static>>,
     pub(crate) parks: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,
@@ -118,31 +121,111 @@ pub(crate) struct WorkerStats {
     /// it waits for the answer), and the thread takes it to leave, so a signal never targets a thread
     /// that is gone.
     pub(crate) thread: Mutex<Option<WorkerThread>>,
-    /// This worker's flight recorder (see `recorder.rs`).
+    /// This worker's flight recorder (see `recorder.rs`): read by anyone, written only through
+    /// the worker's `Writer`.
     pub(crate) recorder: FlightRecorder,
+    /// A thread runs the worker (holds its `RunningThread`): there is one at a time.
+    running: AtomicBool,
     /// Spare blocks for the measured figures of the tasks this worker polls (see `task_stats.rs`).
     pub(crate) timed_blocks: TimedBlocks,
 }
 
 /// The calling thread runs a worker while this lives; dropping it says the thread left, and from
-/// then on nobody may signal it.
-pub(crate) struct RunningThread<'a>(&'a WorkerStats);
+/// then on nobody may signal it. It is also the worker's one writer: what only that thread may
+/// write (the flight recorder) is reached through it (`writer`), and it cannot leave the thread.
+pub(crate) struct RunningThread<'a> {
+    stats: &'a WorkerStats,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a> RunningThread<'a> {
+    pub(crate) fn stats(&self) -> &'a WorkerStats {
+        self.stats
+    }
+
+    /// This worker's writer, for the thread that runs it.
+    pub(crate) fn writer(&self) -> Writer<'a> {
+        Writer { stats: self.stats, _not_send: PhantomData }
+    }
+}
 
 impl Drop for RunningThread<'_> {
     fn drop(&mut self) {
-        self.0.awake_until(super::clock::now());
-        self.0.tid.store(0, Relaxed);
-        *self.0.lock_thread() = None;
+        self.stats.awake_until(super::clock::now());
+        self.stats.tid.store(0, Relaxed);
+        *self.stats.lock_thread() = None;
+        self.stats.running.store(false, Release);
+    }
+}
+
+/// A worker's figures, as the one thread that runs the worker sees them: besides everything a
+/// `&WorkerStats` gives, the right to write the worker's flight recorder. Made only from a
+/// `RunningThread` (directly, or through the poll probes' thread-local, which holds only the
+/// worker of a `RunningThread` alive on that thread), and it cannot leave the thread.
+#[derive(Clone, Copy)]
+pub(crate) struct Writer<'a> {
+    stats: &'a WorkerStats,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a> Writer<'a> {
+    /// # Safety
+    /// A `RunningThread` of `stats` is alive on the calling thread for as long as the writer is used.
+    #[inline(always)]
+    pub(crate) unsafe fn on_this_thread(stats: &'a WorkerStats) -> Writer<'a> {
+        Writer { stats, _not_send: PhantomData }
+    }
+
+    /// The worker's flight recorder, to write.
+    #[inline(always)]
+    pub(crate) fn recorder(self) -> RecorderWriter<'a> {
+        // SAFETY: a `Writer` exists only on the thread that runs the worker, its one writer.
+        unsafe { RecorderWriter::new(&self.stats.recorder) }
+    }
+
+    /// The worker parks.
+    pub(crate) fn parked(self) {
+        let now = super::clock::now();
+        self.recorder().park(now);
+        self.stats.awake_until(now);
+    }
+
+    /// The worker unparked: a fresh `recent`.
+    pub(crate) fn unparked(self) {
+        let now = super::clock::now();
+        self.stats.recent.store(now, Relaxed);
+        self.recorder().unpark(now);
+        self.stats.awake_since.store(now, Relaxed);
+    }
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = WorkerStats;
+    #[inline(always)]
+    fn deref(&self) -> &WorkerStats {
+        self.stats
     }
 }
 
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
-    #[cfg(unix)]
+    /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
+    /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        not(miri)
+    ))]
     pub(crate) pthread: libc::pthread_t,
     /// The bounds of its stack, found by the watchdog the first time it captures the stack.
-    #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        any(target_arch = "x86_64", target_arch = "aarch64"),
+        not(miri)
+    ))]
     pub(crate) stack: Option<(usize, usize)>,
 }
 
@@ -161,7 +244,7 @@ pub(crate) enum CurrentPoll {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ActivePoll {
     pub(crate) seq: u64,
-    pub(crate) task: Id,
+    pub(crate) task: TaskId,
     pub(crate) since: Ticks,
     pub(crate) location: &'static Location<'static>,
 }
@@ -242,21 +325,6 @@ impl WorkerStats {
         self.recent.load(Relaxed)
     }
 
-    /// The worker parks (its own thread).
-    pub(crate) fn parked(&self) {
-        let now = super::clock::now();
-        self.recorder.park(now);
-        self.awake_until(now);
-    }
-
-    /// The worker unparked: a fresh `recent`.
-    pub(crate) fn unparked(&self) {
-        let now = super::clock::now();
-        self.recent.store(now, Relaxed);
-        self.recorder.unpark(now);
-        self.awake_since.store(now, Relaxed);
-    }
-
     /// Ends the present awake interval at `now`, if there is one.
     fn awake_until(&self, now: Ticks) {
         let since = self.awake_since.load(Relaxed);
@@ -289,13 +357,24 @@ impl WorkerStats {
     /// (however the thread leaves the loop, a panic included).
     #[must_use = "the thread counts as this worker's only while the guard lives"]
     pub(crate) fn register_thread(&self) -> RunningThread<'_> {
+        assert!(
+            !self.running.swap(true, Acquire),
+            "glasswing: a worker was entered by a second thread while one still runs it; each \
+             worker has one thread at a time (its flight recorder has a single writer)"
+        );
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(unix)]
+            #[cfg(all(
+                target_os = "linux",
+                target_env = "gnu",
+                any(target_arch = "x86_64", target_arch = "aarch64"),
+                not(miri)
+            ))]
             pthread: unsafe { libc::pthread_self() },
             #[cfg(all(
                 target_os = "linux",
+                target_env = "gnu",
                 any(target_arch = "x86_64", target_arch = "aarch64"),
                 not(miri)
             ))]
@@ -304,7 +383,7 @@ impl WorkerStats {
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
         self.tid.store(SchedTimes::this_thread_id(), Relaxed);
-        RunningThread(self)
+        RunningThread { stats: self, _not_send: PhantomData }
     }
 
     pub(crate) fn lock_thread(&self) -> MutexGuard<'_, Option<WorkerThread>> {
@@ -349,12 +428,19 @@ impl WorkerStats {
     /// A poll of `task` starts, timed from `start` or (0) untimed: announces it in the active-poll
     /// slot.
     #[inline(always)]
-    pub(crate) fn poll_started(&self, task: Id, location: &'static Location<'static>, start: Ticks) {
+    pub(crate) fn poll_started(&self, task: TaskId, location: &'static Location<'static>, start: Ticks) {
+        // The fields below are the next poll's while the sequence still names the last one (even):
+        // a watchdog that read the last poll's odd sequence and then these fields must find the
+        // sequence moved on when it reads it again (`active_poll`). This fence orders the last
+        // poll's end (its sequence store) before them, pairing with the reader's acquire fence;
+        // without it the reader could pair this poll's task with the last one's sequence. (On
+        // x86 it is a compiler barrier only.)
+        fence(Release);
         if start != 0 {
             // Reset to 0 when the poll ends: an untimed poll finds it so.
             self.active_since.store(start, Relaxed);
         }
-        self.active_task.store(task.as_u64(), Relaxed);
+        self.active_task.store(task.get(), Relaxed);
         self.active_location.store(location as *const _ as *mut _, Relaxed);
         // Release: whoever sees the odd sequence sees the fields above.
         self.poll_seq.store(self.poll_seq.load(Relaxed) + 1, Release);
@@ -451,13 +537,13 @@ impl WorkerStats {
     }
 
     /// The task and spawn location of the last long poll that ended.
-    pub(crate) fn last_long_poll_task(&self) -> Option<(Id, &'static Location<'static>)> {
+    pub(crate) fn last_long_poll_task(&self) -> Option<(TaskId, &'static Location<'static>)> {
         let location = self.long_location.load(Acquire);
         if location.is_null() {
             return None;
         }
         // SAFETY: only `&'static Location`s are stored in the slot.
-        Some((Id::from_u64(self.long_task.load(Relaxed)), unsafe { &*location }))
+        Some((task_id(self.long_task.load(Relaxed)), unsafe { &*location }))
     }
 
     /// The poll sequence number: odd while a poll runs, and it moves with every poll.
@@ -474,13 +560,13 @@ impl WorkerStats {
         let task = self.active_task.load(Relaxed);
         let since = self.active_since.load(Relaxed);
         let location = self.active_location.load(Relaxed);
-        std::sync::atomic::fence(Acquire);
+        fence(Acquire);
         if self.poll_seq.load(Relaxed) != seq || location.is_null() {
             return None;
         }
         // SAFETY: only `&'static Location`s are stored in the slot.
         let location = unsafe { &*location };
-        Some(ActivePoll { seq, task: Id::from_u64(task), since, location })
+        Some(ActivePoll { seq, task: task_id(task), since, location })
     }
 
     pub(crate) fn count(counter: &AtomicU64) {
@@ -525,10 +611,38 @@ impl SchedTimes {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// Compiles only if `T` is not `Send`: with `Send`, both impls apply and `_` is ambiguous
+    /// (the trick of `static_assertions::assert_not_impl_any`).
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+
+    #[test]
+    fn the_flight_recorders_writer_cannot_leave_its_thread() {
+        <RunningThread<'static> as AmbiguousIfSend<_>>::check();
+        <Writer<'static> as AmbiguousIfSend<_>>::check();
+        <RecorderWriter<'static> as AmbiguousIfSend<_>>::check();
+    }
+
+    #[test]
+    #[should_panic(expected = "each worker has one thread at a time")]
+    fn a_worker_has_one_writer_at_a_time() {
+        let stats = WorkerStats::new(0, Duration::from_millis(10), 8);
+        let _first = stats.register_thread();
+        std::thread::scope(|s| {
+            let second = s.spawn(|| drop(stats.register_thread()));
+            if let Err(panic) = second.join() {
+                std::panic::resume_unwind(panic);
+            }
+        });
+    }
 
     fn timed_in_next(stats: &WorkerStats, polls: usize) -> usize {
         (0..polls).filter(|_| stats.time_next_poll()).count()
@@ -573,7 +687,7 @@ mod tests {
     /// its estimated busy time and the true one (ns).
     fn busy_estimate(worker: &WorkerStats, durations: impl Iterator<Item = u64>) -> (u64, u64) {
         use super::super::clock::nanos_between;
-        use super::super::task_stats::{record, TaskStats};
+        use super::super::task_stats::{record, ShardLocked, TaskStats};
         let ticks_per_2_32_ns = (1u128 << 64) / u128::from(nanos_between(1, (1 << 32) + 1));
         let (head, tail) = record(true, None, 1);
         let task = TaskStats::new(&head, &tail);
@@ -592,7 +706,9 @@ mod tests {
             truth += nanos_between(now, end);
             now = end;
         }
-        (task.read_timed().busy_ns(), truth)
+        // SAFETY: only this thread reaches the record.
+        let locked = unsafe { ShardLocked::new() };
+        (task.read_timed(&locked).busy_ns(), truth)
     }
 
     #[test]
@@ -640,7 +756,7 @@ mod tests {
         super::super::clock::init();
         let stats = WorkerStats::new(0, Duration::from_millis(10), 0);
         end_timed_polls(&stats, MODE_WINDOW, 100);
-        let task = Id::from_u64(7);
+        let task = task_id(7);
         let location = Location::caller();
         // Polls until one is untimed (the worker samples now).
         while stats.time_next_poll() {
@@ -659,5 +775,43 @@ mod tests {
         assert_eq!(stats.last_long_poll().0, active.seq, "recorded when it ends, as that poll");
         assert_eq!(stats.last_long_poll_task(), Some((task, location)));
         assert!(stats.recent() >= first_seen, "the end was read from the clock");
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// The watchdog reads a worker's active-poll slot while the worker ends one poll and starts the
+    /// next: whatever it accepts names the task of the poll its sequence number says, in every
+    /// interleaving (the second sequence read is what rejects a read that straddles two polls).
+    /// The release fence in `poll_started` is argued there, not shown here: it forbids a
+    /// reordering of the next poll's stores before the last poll's end that weakly ordered CPUs
+    /// (and the compiler) may make, and that loom does not model (this test passes without it).
+    #[test]
+    fn loom_the_watchdog_never_pairs_a_poll_with_the_next_polls_task() {
+        loom::model(|| {
+            let stats = Arc::new(WorkerStats::new(0, std::time::Duration::from_secs(1), 0));
+            let location = Location::caller();
+            let worker = {
+                let stats = stats.clone();
+                loom::thread::spawn(move || {
+                    stats.poll_started(task_id(1), location, 0);
+                    stats.poll_ended(0);
+                    stats.poll_started(task_id(2), location, 0);
+                })
+            };
+            if let Some(active) = stats.active_poll() {
+                let expected = if active.seq == 1 { 1 } else { 2 };
+                assert_eq!(
+                    active.task.get(),
+                    expected,
+                    "poll {} reported with another poll's task",
+                    active.seq
+                );
+            }
+            worker.join().unwrap();
+        });
     }
 }

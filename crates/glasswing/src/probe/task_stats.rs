@@ -11,7 +11,7 @@
 //! Clock reads: at most two per timed poll (start, end), and one while a worker times every poll and
 //! goes straight from one to the next (the end of one is the start of the other); none for a poll
 //! the worker does not time (`worker.rs` says which), nor for a spawn or a completion on a worker,
-//! which take a time the worker already has (`context::spawning`, `context::recent_time`). Busy time
+//! which take a time the worker already has (`probe::poll::spawning`, `probe::poll::recent_time`). Busy time
 //! is the sum of the measured polls' times, each weighted by the inverse of the chance its poll had
 //! to be timed (`WorkerStats::poll_weight`): exact while every poll is timed, and unbiased when the
 //! worker samples (a Horvitz-Thompson estimate), so that busy times add up over tasks, short-lived
@@ -25,7 +25,8 @@
 use super::clock::{self, Ticks};
 use super::histogram::{Histogram, HistogramSnapshot};
 use super::worker::WorkerStats;
-use crate::task::Id;
+use super::TaskId;
+use std::marker::PhantomData;
 use std::ptr;
 use std::sync::atomic::{
     AtomicPtr, AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
@@ -76,15 +77,16 @@ pub(crate) struct StatsTail {
     first_poll_at: AtomicU64,
     /// 0 = never woken (by a wake whose time was measured).
     last_wake_at: AtomicU64,
-    parent: Option<Id>,
+    parent: Option<TaskId>,
     created_at: Ticks,
     /// Null until the first measured poll or scheduled time; then a block this record owns, set
-    /// once by the poller (Release) and freed with the record.
-    timed: AtomicPtr<Timed>,
+    /// once by the poller (Release) and freed with the record. Through the loom shim, so that the
+    /// models see the block published and handed over (`task/loom_tests.rs`).
+    timed: crate::loom::sync::atomic::AtomicPtr<Timed>,
 }
 
-/// The two halves of a task's record, for a task `created_at` (see `context::spawning`) by `parent`.
-pub(crate) fn record(enabled: bool, parent: Option<Id>, created_at: Ticks) -> (StatsHead, StatsTail) {
+/// The two halves of a task's record, for a task `created_at` (see `probe::poll::spawning`) by `parent`.
+pub(crate) fn record(enabled: bool, parent: Option<TaskId>, created_at: Ticks) -> (StatsHead, StatsTail) {
     let head = StatsHead {
         poll_word: AtomicU64::new(NO_WORKER << WORKER_SHIFT | if enabled { ENABLED } else { 0 }),
         // Spawning schedules the task.
@@ -98,7 +100,7 @@ pub(crate) fn record(enabled: bool, parent: Option<Id>, created_at: Ticks) -> (S
         last_wake_at: AtomicU64::new(0),
         parent,
         created_at,
-        timed: AtomicPtr::new(ptr::null_mut()),
+        timed: crate::loom::sync::atomic::AtomicPtr::new(ptr::null_mut()),
     };
     (head, tail)
 }
@@ -131,6 +133,21 @@ pub(crate) struct Timed {
     max_scheduled_ns: AtomicU64,
     poll_times: Histogram,
     scheduled_times: Histogram,
+    /// Under loom only: every read of the block reads this cell and its drop writes it, so that a
+    /// model reports a read that the block's free does not follow (a use after free).
+    #[cfg(loom)]
+    freed: crate::loom::cell::UnsafeCell<()>,
+}
+
+// SAFETY: under loom, `freed` holds nothing; loom checks that its accesses are ordered.
+#[cfg(loom)]
+unsafe impl Sync for Timed {}
+
+#[cfg(loom)]
+impl Drop for Timed {
+    fn drop(&mut self) {
+        self.freed.with_mut(|_| ());
+    }
 }
 
 impl<'a> TaskStats<'a> {
@@ -169,12 +186,15 @@ impl<'a> TaskStats<'a> {
         Some(unsafe { &*block })
     }
 
-    /// The measured figures, if any were measured yet. Caller: the task's poller, or a reader that
-    /// holds the task's owned-list shard lock (the lock `take_timed`'s caller holds).
-    fn timed(&self) -> Option<&'a Timed> {
+    /// The measured figures, if any were measured yet, for as long as `_locked` holds off
+    /// `take_timed`.
+    fn timed<'l>(&self, _locked: &'l ShardLocked<'_>) -> Option<&'l Timed>
+    where
+        'a: 'l,
+    {
         let block = self.tail.timed.load(Acquire);
-        // SAFETY: as in `timed_mut`, and the caller holds off `take_timed` (see above); Acquire
-        // pairs with the Release that published the block.
+        // SAFETY: as in `timed_mut`, and `_locked` holds off `take_timed` (see `ShardLocked`) for
+        // as long as the result lives; Acquire pairs with the Release that published the block.
         (!block.is_null()).then(|| unsafe { &*block })
     }
 
@@ -295,17 +315,17 @@ impl<'a> TaskStats<'a> {
         }
     }
 
-    /// The measured figures and histograms (all zero if nothing was measured yet). Caller: as for
-    /// `timed`.
-    pub(crate) fn read_timed(&self) -> TimedRead {
-        self.timed().map(Timed::read).unwrap_or_default()
+    /// One racy read of the measured figures and histograms (all zero if nothing was measured yet).
+    pub(crate) fn read_timed(&self, locked: &ShardLocked<'_>) -> TimedRead {
+        self.timed(locked).map(Timed::read).unwrap_or_default()
     }
 
     /// Hands the measured figures over, for the finished-task ring to keep.
     ///
     /// # Safety
     /// The task is complete (no poll will write them again) and the caller holds the lock that every
-    /// reader of a live task's record holds (its owned-list shard's), so nobody reads them either.
+    /// reader of a live task's record holds (its owned-list shard's: see `ShardLocked`), so nobody
+    /// reads them either.
     pub(crate) unsafe fn take_timed(&self) -> Option<Box<Timed>> {
         let block = self.tail.timed.load(Relaxed);
         if block.is_null() {
@@ -317,9 +337,30 @@ impl<'a> TaskStats<'a> {
     }
 }
 
+/// Proof that the records read with it keep their measured figures while it lives: its maker holds
+/// the lock of the owned-list shard their tasks are in. A completion hands a record's block over to
+/// that shard's ring of finished tasks under that lock (`take_timed`), and a later completion frees
+/// it: a reader without the lock could be reading the block as it is freed. Only `task/list.rs`
+/// makes one, for the tasks of a shard it holds locked, so a record's measured figures cannot be
+/// read without the lock.
+pub(crate) struct ShardLocked<'a> {
+    _lock: PhantomData<&'a ()>,
+}
+
+impl ShardLocked<'_> {
+    /// # Safety
+    /// For as long as the result lives, no other thread hands over (`take_timed`) the block of a
+    /// record it is used with: the caller holds those tasks' owned-list shard lock, or no other
+    /// thread can reach those records.
+    pub(crate) unsafe fn new() -> Self {
+        ShardLocked { _lock: PhantomData }
+    }
+}
+
 impl Drop for StatsTail {
     fn drop(&mut self) {
-        let block = *self.timed.get_mut();
+        // Relaxed: `&mut self`, nobody else reaches the record.
+        let block = self.timed.load(Relaxed);
         if !block.is_null() {
             // SAFETY: the block came from `Box::into_raw` (here or in `TimedBlocks`), this record
             // owns it, and nothing can read it any more.
@@ -331,6 +372,8 @@ impl Drop for StatsTail {
 impl Timed {
     /// One racy read of the figures.
     pub(crate) fn read(&self) -> TimedRead {
+        #[cfg(loom)]
+        self.freed.with(|_| ());
         let load = |a: &AtomicU64| a.load(Relaxed);
         TimedRead {
             timed_polls: load(&self.timed_polls),
@@ -344,7 +387,7 @@ impl Timed {
         }
     }
 
-    const fn new() -> Timed {
+    fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
             weighted_busy_ns: AtomicU64::new(0),
@@ -354,6 +397,8 @@ impl Timed {
             max_scheduled_ns: AtomicU64::new(0),
             poll_times: Histogram::new(),
             scheduled_times: Histogram::new(),
+            #[cfg(loom)]
+            freed: crate::loom::cell::UnsafeCell::new(()),
         }
     }
 }
@@ -414,7 +459,7 @@ impl Drop for TimedBlocks {
 /// not happened yet; `snapshot.rs` turns it into durations.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskStatsRead {
-    pub(crate) parent: Option<Id>,
+    pub(crate) parent: Option<TaskId>,
     pub(crate) created_at: Ticks,
     first_poll_at: Ticks,
     /// `StatsHead::since`.
@@ -516,27 +561,29 @@ mod tests {
     fn measured_figures_start_at_the_first_measured_poll() {
         let (head, tail) = record(true, None, 100);
         let stats = TaskStats::new(&head, &tail);
+        // SAFETY: only this thread reaches the record.
+        let locked = unsafe { ShardLocked::new() };
         // An untimed poll (start 0) writes nothing measured.
         let worker = WorkerStats::new(1, std::time::Duration::from_millis(10), 0);
         stats.poll_started(0, 150, Some(&worker));
         stats.poll_ended(0, 0, 160, Some(&worker));
-        let (read, timed) = (stats.read(), stats.read_timed());
+        let (read, timed) = (stats.read(), stats.read_timed(&locked));
         assert_eq!((read.polls, timed.timed_polls, timed.scheduled_weights), (1, 0, 0));
         assert_eq!(timed.poll_times.total() + timed.scheduled_times.total(), 0);
-        assert!(stats.timed().is_none(), "nothing measured, no block taken");
+        assert!(stats.timed(&locked).is_none(), "nothing measured, no block taken");
 
         // A measured poll finds the worker without a spare block: the measurement is dropped.
         stats.scheduled_by_wake(Some(170));
         stats.poll_started(180, 180, Some(&worker));
         stats.poll_ended(180, 190, 190, Some(&worker));
-        assert_eq!((stats.read().polls, stats.read_timed().timed_polls), (2, 0));
+        assert_eq!((stats.read().polls, stats.read_timed(&locked).timed_polls), (2, 0));
 
         // A wake stamped at 200 and a timed poll from 300 to 400 (ticks), with spares.
         worker.timed_blocks.refill();
         stats.scheduled_by_wake(Some(200));
         stats.poll_started(300, 300, Some(&worker));
         stats.poll_ended(300, 400, 400, Some(&worker));
-        let (read, timed) = (stats.read(), stats.read_timed());
+        let (read, timed) = (stats.read(), stats.read_timed(&locked));
         assert_eq!((read.polls, timed.timed_polls, timed.scheduled_weights), (3, 1, 1));
         assert_eq!(timed.busy_ns(), clock::nanos_between(300, 400));
         assert_eq!(timed.max_scheduled_ns, clock::nanos_between(200, 300));
@@ -550,13 +597,13 @@ mod tests {
         stats.rescheduled(0);
         stats.poll_started(900, 900, Some(&worker));
         stats.poll_ended(900, 950, 950, Some(&worker));
-        let timed = stats.read_timed();
+        let timed = stats.read_timed(&locked);
         assert_eq!((timed.timed_polls, timed.scheduled_weights), (2, 1));
 
         // A completion hands the block over; the record no longer has (or frees) it.
         // SAFETY: no poll or reader runs in this test but this thread.
         let block = unsafe { stats.take_timed() }.expect("the block");
         assert_eq!(block.read().timed_polls, 2);
-        assert!(stats.timed().is_none());
+        assert!(stats.timed(&locked).is_none());
     }
 }

@@ -19,7 +19,7 @@
 
 use super::clock::Ticks;
 use crate::loom::sync::atomic::{fence, AtomicU64, Ordering::*};
-use crate::task::Id;
+use std::marker::PhantomData;
 use std::panic::Location;
 
 /// Events per worker unless `Builder::flight_recorder_capacity` says otherwise. The ring has two
@@ -111,81 +111,10 @@ impl FlightRecorder {
         }
     }
 
-    /// Writes one event: a header word, then the words of `more`. Only the worker that owns the
-    /// recorder calls it.
-    #[inline(always)]
-    fn push<const N: usize>(&self, kind: EventKind, flags: u64, arg: u64, more: [u64; N]) {
-        if self.mask == OFF {
-            return;
-        }
-        debug_assert!(more.iter().all(|w| w & HEADER == 0), "only a header word has the top bit");
-        let n = self.written.load(Relaxed);
-        // Pairs with the reader's acquire fence: a reader that copied any of the stores below knows
-        // that `written` had reached `n` (see `read`). A compiler barrier only, on x86.
-        fence(Release);
-        self.word(n).store(HEADER | (arg & ARG_MASK) << 8 | flags << 4 | kind as u64, Relaxed);
-        for (i, word) in more.into_iter().enumerate() {
-            self.word(n + 1 + i as u64).store(word, Relaxed);
-        }
-        self.written.store(n + 1 + N as u64, Release);
-    }
-
     #[inline(always)]
     fn word(&self, index: u64) -> &AtomicU64 {
         // SAFETY: `mask` is the slice's length minus one (a power of two), so the index is in bounds.
         unsafe { self.words.get_unchecked((index & self.mask) as usize) }
-    }
-
-    /// A poll ended: untimed (`start` is 0), one word; timed, four.
-    #[inline(always)]
-    pub(crate) fn poll(
-        &self,
-        task: Id,
-        location: &'static Location<'static>,
-        result: u64,
-        start: Ticks,
-        end: Ticks,
-    ) {
-        if start == 0 {
-            self.push(EventKind::Poll, result, task.as_u64(), []);
-        } else {
-            let location = location as *const _ as u64;
-            self.push(EventKind::Poll, result | TIMED, task.as_u64(), [start, end, location]);
-        }
-    }
-
-    /// A wake that scheduled `task`, at `at` if known (else 0).
-    #[inline]
-    pub(crate) fn wake(&self, task: Id, in_poll: bool, at: Ticks) {
-        let flags = if in_poll { IN_POLL } else { 0 };
-        if at == 0 {
-            self.push(EventKind::Wake, flags, task.as_u64(), []);
-        } else {
-            self.push(EventKind::Wake, flags | AT, task.as_u64(), [at]);
-        }
-    }
-
-    #[inline]
-    pub(crate) fn spawn(&self, task: Id, location: &'static Location<'static>, in_poll: bool, at: Ticks) {
-        let location = location as *const _ as u64;
-        let flags = if in_poll { IN_POLL } else { 0 };
-        self.push(EventKind::Spawn, flags | AT, task.as_u64(), [at, location]);
-    }
-
-    pub(crate) fn park(&self, at: Ticks) {
-        self.push(EventKind::Park, 0, 0, [at]);
-    }
-
-    pub(crate) fn unpark(&self, at: Ticks) {
-        self.push(EventKind::Unpark, 0, 0, [at]);
-    }
-
-    pub(crate) fn steal(&self, tasks: u64, victim: usize) {
-        self.push(EventKind::Steal, 0, tasks, [victim as u64]);
-    }
-
-    pub(crate) fn queues(&self, local: usize, global: usize) {
-        self.push(EventKind::Queues, 0, local as u64, [global as u64]);
     }
 
     /// The events in the ring, oldest first, copied while the worker may be writing.
@@ -209,6 +138,95 @@ impl FlightRecorder {
         let intact = words.get((first_intact - start) as usize..).unwrap_or_default();
         let first_event = intact.iter().position(|w| w & HEADER != 0).unwrap_or(intact.len());
         decode(&intact[first_event..])
+    }
+}
+
+/// The right to write a ring: its one writer, the thread that runs its worker, holds it
+/// (`worker::Writer::recorder`), and it cannot leave that thread. A reader trusts a location word
+/// only because a single writer wrote the event whole (`read`); two writers could interleave an
+/// event's words, and a time read back as an address would be an invalid reference.
+#[derive(Clone, Copy)]
+pub(crate) struct RecorderWriter<'a> {
+    ring: &'a FlightRecorder,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a> RecorderWriter<'a> {
+    /// # Safety
+    /// No other thread writes `ring` while this writer, or a copy of it, is used.
+    #[inline(always)]
+    pub(crate) unsafe fn new(ring: &'a FlightRecorder) -> RecorderWriter<'a> {
+        RecorderWriter { ring, _not_send: PhantomData }
+    }
+
+    /// Writes one event: a header word, then the words of `more`.
+    #[inline(always)]
+    fn push<const N: usize>(&self, kind: EventKind, flags: u64, arg: u64, more: [u64; N]) {
+        if self.ring.mask == OFF {
+            return;
+        }
+        debug_assert!(more.iter().all(|w| w & HEADER == 0), "only a header word has the top bit");
+        let n = self.ring.written.load(Relaxed);
+        // Pairs with the reader's acquire fence: a reader that copied any of the stores below knows
+        // that `written` had reached `n` (see `read`). A compiler barrier only, on x86.
+        fence(Release);
+        self.ring.word(n).store(HEADER | (arg & ARG_MASK) << 8 | flags << 4 | kind as u64, Relaxed);
+        for (i, word) in more.into_iter().enumerate() {
+            self.ring.word(n + 1 + i as u64).store(word, Relaxed);
+        }
+        self.ring.written.store(n + 1 + N as u64, Release);
+    }
+
+    /// A poll ended: untimed (`start` is 0), one word; timed, four.
+    #[inline(always)]
+    pub(crate) fn poll(
+        &self,
+        task: u64,
+        location: &'static Location<'static>,
+        result: u64,
+        start: Ticks,
+        end: Ticks,
+    ) {
+        if start == 0 {
+            self.push(EventKind::Poll, result, task, []);
+        } else {
+            let location = location as *const _ as u64;
+            self.push(EventKind::Poll, result | TIMED, task, [start, end, location]);
+        }
+    }
+
+    /// A wake that scheduled `task`, at `at` if known (else 0).
+    #[inline]
+    pub(crate) fn wake(&self, task: u64, in_poll: bool, at: Ticks) {
+        let flags = if in_poll { IN_POLL } else { 0 };
+        if at == 0 {
+            self.push(EventKind::Wake, flags, task, []);
+        } else {
+            self.push(EventKind::Wake, flags | AT, task, [at]);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn spawn(&self, task: u64, location: &'static Location<'static>, in_poll: bool, at: Ticks) {
+        let location = location as *const _ as u64;
+        let flags = if in_poll { IN_POLL } else { 0 };
+        self.push(EventKind::Spawn, flags | AT, task, [at, location]);
+    }
+
+    pub(crate) fn park(&self, at: Ticks) {
+        self.push(EventKind::Park, 0, 0, [at]);
+    }
+
+    pub(crate) fn unpark(&self, at: Ticks) {
+        self.push(EventKind::Unpark, 0, 0, [at]);
+    }
+
+    pub(crate) fn steal(&self, tasks: u64, victim: usize) {
+        self.push(EventKind::Steal, 0, tasks, [victim as u64]);
+    }
+
+    pub(crate) fn queues(&self, local: usize, global: usize) {
+        self.push(EventKind::Queues, 0, local as u64, [global as u64]);
     }
 }
 
@@ -286,8 +304,10 @@ mod loom_tests {
                     started.store(1, Release);
                     // Four words each: the third overwrites the first, word by word, while the
                     // reader may be copying it.
+                    // SAFETY: this thread is the ring's one writer.
+                    let writer = unsafe { RecorderWriter::new(&ring) };
                     for n in 1..=3 {
-                        ring.poll(Id::from_u64(n), location, POLL_READY, n * 10, n * 10 + 1);
+                        writer.poll(n, location, POLL_READY, n * 10, n * 10 + 1);
                     }
                 })
             };
@@ -316,13 +336,15 @@ mod tests {
         let ring = FlightRecorder::new(6);
         assert_eq!(ring.words.len(), 16);
         let location = Location::caller();
+        // SAFETY: this thread is the ring's one writer.
+        let writer = unsafe { RecorderWriter::new(&ring) };
         // One word, four, two, three, one... so that events straddle the end of the ring.
         for i in 1..=40u64 {
             match i % 4 {
-                0 => ring.poll(Id::from_u64(i), location, POLL_PENDING, 0, 0),
-                1 => ring.poll(Id::from_u64(i), location, POLL_READY, i * 10, i * 10 + 5),
-                2 => ring.wake(Id::from_u64(i), true, i),
-                _ => ring.spawn(Id::from_u64(i), location, false, i),
+                0 => writer.poll(i, location, POLL_PENDING, 0, 0),
+                1 => writer.poll(i, location, POLL_READY, i * 10, i * 10 + 5),
+                2 => writer.wake(i, true, i),
+                _ => writer.spawn(i, location, false, i),
             }
             let events = ring.read();
             let ids: Vec<u64> = events.iter().map(|e| e.arg).collect();
@@ -350,7 +372,8 @@ mod tests {
     #[test]
     fn a_ring_of_capacity_zero_records_nothing() {
         let ring = FlightRecorder::new(0);
-        ring.park(1);
+        // SAFETY: this thread is the ring's one writer.
+        unsafe { RecorderWriter::new(&ring) }.park(1);
         assert!(ring.read().is_empty());
     }
 }
