@@ -20,10 +20,10 @@ use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
-use crate::scheduler::{self, coop, Config, Placement};
+use crate::scheduler::{self, coop, Config, Placement, Scheduler};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
-use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::task::{JoinHandle, Notified};
 use crate::time::driver::TimeHandle;
 use crate::time::Clock;
 use std::cell::RefCell;
@@ -120,7 +120,7 @@ impl Handle {
     {
         let (join, notified) = self.owned.bind(future, self.clone(), meta);
         if let Some(notified) = notified {
-            self.schedule(notified);
+            self.schedule_task(notified, Placement::Next);
         }
         join
     }
@@ -349,7 +349,11 @@ impl Context {
     }
 }
 
-impl Handle {
+impl Scheduler for Handle {
+    fn owned(&self) -> &OwnedTasks {
+        &self.owned
+    }
+
     fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {
         context::with_scheduler(|cx| {
             if let Some(scheduler::Context::CurrentThread(cx)) = cx {
@@ -374,19 +378,5 @@ impl Wake for Handle {
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
         self.unpark.unpark();
-    }
-}
-
-impl Schedule for Arc<Handle> {
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
-    }
-
-    fn schedule(&self, task: Notified) {
-        self.schedule_task(task, Placement::Next);
-    }
-
-    fn reschedule(&self, task: Notified, yielded: bool) {
-        self.schedule_task(task, Placement::rescheduled(yielded));
     }
 }

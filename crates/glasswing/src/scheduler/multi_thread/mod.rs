@@ -15,10 +15,10 @@ use crate::diag::worker::WorkerStats;
 use crate::io::driver::IoHandle;
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
-use crate::scheduler::{self, Config, Placement};
+use crate::scheduler::{self, Config, Placement, Scheduler};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
-use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::task::{JoinHandle, Notified};
 use crate::time::driver::TimeHandle;
 use idle::Idle;
 use inject::Inject;
@@ -59,22 +59,6 @@ impl Handle {
             self.schedule_task(notified, Placement::Next);
         }
         join
-    }
-
-    /// Puts a task where it will run soonest without hurting fairness: on this thread's worker if the
-    /// wake comes from one of our workers (see `Placement`), else the global queue.
-    fn schedule_task(&self, task: Notified, placement: Placement) {
-        context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::MultiThread(cx)) = cx {
-                if std::ptr::eq(cx.handle(), self) {
-                    if let Some(task) = cx.schedule_local(task, placement) {
-                        self.push_remote(task);
-                    }
-                    return;
-                }
-            }
-            self.push_remote(task);
-        });
     }
 
     fn push_remote(&self, task: Notified) {
@@ -148,17 +132,25 @@ impl Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
+impl Scheduler for Handle {
+    fn owned(&self) -> &OwnedTasks {
+        &self.owned
     }
 
-    fn schedule(&self, task: Notified) {
-        self.schedule_task(task, Placement::Next);
-    }
-
-    fn reschedule(&self, task: Notified, yielded: bool) {
-        self.schedule_task(task, Placement::rescheduled(yielded));
+    /// Where it runs soonest without hurting fairness: on this thread's worker if the wake comes
+    /// from one of our workers (see `Placement`), else the global queue.
+    fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if std::ptr::eq(cx.handle(), &**self) {
+                    if let Some(task) = cx.schedule_local(task, placement) {
+                        self.push_remote(task);
+                    }
+                    return;
+                }
+            }
+            self.push_remote(task);
+        });
     }
 }
 
