@@ -16,9 +16,11 @@
 use super::clock::{self, Ticks};
 use super::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
 use super::snapshot::format_location;
+use super::worker::ActivePoll;
 use crate::scheduler;
 use serde_json::json;
 use std::collections::HashMap;
+use std::panic::Location;
 
 /// A poll slice, for matching wakes with the polls they caused.
 struct PollSlice {
@@ -38,40 +40,87 @@ struct Wake {
     by: Option<u64>,
 }
 
+/// What the export reads from the runtime: each worker's ring, thread and running poll, and the
+/// names and spawn locations of the tasks in the task lists.
+struct Recorded {
+    now: Ticks,
+    workers: Vec<WorkerRecord>,
+    names: HashMap<u64, String>,
+    locations: HashMap<u64, &'static Location<'static>>,
+}
+
+struct WorkerRecord {
+    thread: Option<String>,
+    events: Vec<Event>,
+    /// The poll running now, which is not in the ring yet (a poll is recorded when it ends).
+    active: Option<ActivePoll>,
+}
+
+impl Recorded {
+    fn read(handle: &scheduler::Handle) -> Recorded {
+        let diag = handle.diag();
+        let now = clock::now();
+        let workers = diag
+            .workers
+            .iter()
+            .map(|w| WorkerRecord {
+                events: w.recorder.read(),
+                thread: w.thread_name(),
+                active: w.active_poll(),
+            })
+            .collect();
+        // Untimed polls carry only the task's id: its name and location come from the task lists
+        // (and from the spawns and timed polls in the rings).
+        let (mut names, mut locations) = (HashMap::new(), HashMap::new());
+        let mut learn = |record: &super::snapshot::TaskRecord| {
+            let id = record.id.as_u64();
+            locations.insert(id, record.spawned_at);
+            if let Some(name) = &record.name {
+                names.insert(id, name.to_string());
+            }
+        };
+        handle.owned().for_each_task(|read| learn(&read.record));
+        for finished in handle.owned().finished_tasks(now) {
+            learn(&finished.task);
+        }
+        Recorded { now, workers, names, locations }
+    }
+}
+
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
 pub(crate) fn export(handle: &scheduler::Handle) -> String {
-    let diag = handle.diag();
-    let now = clock::now();
-    let rings: Vec<Vec<Event>> = diag.workers.iter().map(|w| w.recorder.read()).collect();
-    let base = rings.iter().flatten().filter(|e| e.at != 0).map(|e| e.at).min().unwrap_or(now).min(now);
-    let us = |t: Ticks| clock::nanos_between(base, t) as f64 / 1000.0;
+    let trace = timeline(&Recorded::read(handle), clock::nanos_between);
+    serde_json::to_string(&trace).expect("a timeline always serializes")
+}
 
-    // A poll is named after its task: its name, else its spawn location. Untimed polls carry only
-    // the task's id: both come from the task lists, the spawns and the timed polls.
-    let mut names: HashMap<u64, String> = HashMap::new();
-    let mut locations: HashMap<u64, &'static std::panic::Location<'static>> = HashMap::new();
-    for event in rings.iter().flatten() {
+/// The timeline of what was recorded; `nanos_between` converts ticks (the clock's, but for tests).
+fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) -> serde_json::Value {
+    let Recorded { now, ref workers, ref names, .. } = *recorded;
+    let base = workers
+        .iter()
+        .flat_map(|w| &w.events)
+        .filter(|e| e.at != 0)
+        .map(|e| e.at)
+        .min()
+        .unwrap_or(now)
+        .min(now);
+    let us = |t: Ticks| nanos_between(base, t) as f64 / 1000.0;
+
+    // A poll is named after its task: its name, else its spawn location.
+    let mut locations: HashMap<u64, &'static Location<'static>> = HashMap::new();
+    for event in workers.iter().flat_map(|w| &w.events) {
         if let Some(location) = event.location {
             locations.insert(event.arg, location);
         }
     }
-    let mut learn = |record: &super::snapshot::TaskRecord| {
-        let id = record.id.as_u64();
-        locations.insert(id, record.spawned_at);
-        if let Some(name) = &record.name {
-            names.insert(id, name.to_string());
-        }
-    };
-    handle.owned().for_each_task(|read| learn(&read.record));
-    for finished in handle.owned().finished_tasks(now) {
-        learn(&finished.task);
-    }
+    locations.extend(&recorded.locations);
     let mut out =
         vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
     let mut wakes: Vec<Wake> = Vec::new();
-    for (worker, events) in rings.iter().enumerate() {
-        let thread = match diag.workers[worker].thread_name() {
+    for (worker, record) in workers.iter().enumerate() {
+        let events = &record.events;
+        let thread = match &record.thread {
             Some(name) => format!("{name} (worker {worker})"),
             None => format!("worker {worker}"),
         };
@@ -156,7 +205,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
             }
         }
         // The poll running now is not in the ring yet (a poll is recorded when it ends).
-        if let Some(active) = diag.workers[worker].active_poll() {
+        if let Some(active) = record.active {
             let last = times.last().map_or(0.0, |t| t.1);
             let start = if active.since != 0 { us(active.since) } else { last };
             out.push(json!({
@@ -187,8 +236,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
             "ts": target.start,
         }));
     }
-    let trace = json!({"traceEvents": out, "displayTimeUnit": "ns"});
-    serde_json::to_string(&trace).expect("a timeline always serializes")
+    json!({"traceEvents": out, "displayTimeUnit": "ns"})
 }
 
 /// Each event's place on the timeline, in microseconds from the first: `(start, end)`, equal for
@@ -258,4 +306,91 @@ pub(crate) fn write(handle: &scheduler::Handle, path: &std::path::Path) -> std::
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, export(handle))?;
     std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::recorder::{IN_POLL, POLL_PENDING};
+    use crate::task::Id;
+    use serde_json::{json, Value};
+
+    fn event(kind: EventKind, flags: u64, arg: u64, at: Ticks, extra: u64) -> Event {
+        Event { kind, flags, arg, at, extra, location: None }
+    }
+
+    /// Two workers' rings with every kind of event, timed and untimed polls, wakes from inside and
+    /// outside polls, and a poll running on each worker; ticks are nanoseconds.
+    fn recorded(here: &'static Location<'static>, there: &'static Location<'static>) -> Recorded {
+        use EventKind::*;
+        let timed_poll = |task, start, end, result| Event {
+            location: Some(here),
+            ..event(Poll, result, task, start, end)
+        };
+        let worker_0 = vec![
+            event(Unpark, 0, 0, 1_000, 0),
+            event(Queues, 0, 2, 0, 1),
+            event(Spawn, IN_POLL, 5, 0, 0),
+            event(Wake, IN_POLL, 6, 0, 0),
+            timed_poll(4, 2_000, 5_000, POLL_PENDING),
+            event(Poll, POLL_READY, 6, 0, 0),
+            event(Poll, POLL_PANICKED, 5, 0, 0),
+            event(Wake, 0, 4, 9_000, 0),
+            event(Park, 0, 0, 10_000, 0),
+            event(Unpark, 0, 0, 12_000, 0),
+            timed_poll(4, 13_000, 14_000, POLL_READY),
+        ];
+        let worker_1 = vec![event(Steal, 0, 1, 0, 0), event(Poll, POLL_READY, 8, 0, 0)];
+        let active =
+            |task, since, location| Some(ActivePoll { seq: 1, task: Id::from_u64(task), since, location });
+        Recorded {
+            now: 20_000,
+            workers: vec![
+                WorkerRecord { thread: Some("w".into()), events: worker_0, active: active(7, 15_000, there) },
+                WorkerRecord { thread: None, events: worker_1, active: active(9, 0, there) },
+            ],
+            names: HashMap::from([(8, "named".to_string())]),
+            locations: HashMap::from([(6, there), (7, there), (9, there)]),
+        }
+    }
+
+    /// Pins the export, every event and every field: a change to how it is written must leave
+    /// this (compared as JSON values, so the order of an object's fields does not count).
+    #[test]
+    fn the_export_of_a_known_recording() {
+        let (here, there) = (Location::caller(), Location::caller());
+        let trace = timeline(&recorded(here, there), |a, b| b.saturating_sub(a));
+        let trace: Value = serde_json::from_str(&serde_json::to_string(&trace).unwrap()).unwrap();
+        let (here, there) = (format_location(here), format_location(there));
+        let expected = json!([
+            {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}},
+            {"ph": "M", "pid": 1, "tid": 0, "name": "thread_name", "args": {"name": "w (worker 0)"}},
+            {"ph": "C", "pid": 1, "name": "local queue, worker 0", "ts": 0.0, "args": {"tasks": 2}},
+            {"ph": "C", "pid": 1, "name": "global queue", "ts": 0.0, "args": {"tasks": 1}},
+            {"ph": "i", "s": "t", "pid": 1, "tid": 0, "name": "spawn task 5", "ts": 2.0, "args": {"task": 5}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": here, "cat": "poll", "ts": 1.0, "dur": 3.0,
+             "args": {"task": 4, "result": "pending", "timed": true, "woke": [6]}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": there, "cat": "poll", "ts": 4.0, "dur": 1.5999999999999996,
+             "args": {"task": 6, "result": "ready", "timed": false, "woken_by": 4}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "task 5", "cat": "poll", "ts": 6.0, "dur": 1.5999999999999996,
+             "args": {"task": 5, "result": "panicked", "timed": false}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "wake task 4", "cat": "wake", "ts": 8.0, "dur": 0.001},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "parked", "cat": "park", "ts": 9.0, "dur": 2.0},
+            {"ph": "X", "pid": 1, "tid": 0, "name": here, "cat": "poll", "ts": 12.0, "dur": 1.0,
+             "args": {"task": 4, "result": "ready", "timed": true}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": there, "cat": "poll", "ts": 14.0, "dur": 5.0,
+             "args": {"task": 7, "result": "still running", "timed": true}},
+            {"ph": "M", "pid": 1, "tid": 1, "name": "thread_name", "args": {"name": "worker 1"}},
+            {"ph": "i", "s": "t", "pid": 1, "tid": 1, "name": "steal 1 tasks from worker 0", "ts": 19.0},
+            {"ph": "X", "pid": 1, "tid": 1, "name": "named", "cat": "poll", "ts": 19.0, "dur": 0.001,
+             "args": {"task": 8, "result": "ready", "timed": false}},
+            {"ph": "X", "pid": 1, "tid": 1, "name": there, "cat": "poll", "ts": 19.0, "dur": 0.001,
+             "args": {"task": 9, "result": "still running", "timed": false}},
+            {"ph": "s", "id": 0, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 3.0},
+            {"ph": "f", "bp": "e", "id": 0, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 4.0},
+            {"ph": "s", "id": 1, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 8.0},
+            {"ph": "f", "bp": "e", "id": 1, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 12.0},
+        ]);
+        assert_eq!(trace, json!({"traceEvents": expected, "displayTimeUnit": "ns"}), "{trace:#}");
+    }
 }
