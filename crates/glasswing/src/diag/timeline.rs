@@ -12,15 +12,171 @@
 //! spread evenly between the timed events around them, and say so (`"timed": false`), so their
 //! order is exact and their place in time approximate. A wake or spawn from inside a poll is drawn
 //! inside that poll's slice.
+//!
+//! The format is written down as types, `TraceEvent` with a variant per phase (`ph`) and the fields
+//! each has, and the file is serialized once from them. `Recorded` is what the export reads from the
+//! runtime (the rings, the threads, the polls running, the task lists), so that `timeline` is a
+//! function of it alone, which the tests feed a known recording.
 
 use super::clock::{self, Ticks};
 use super::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
 use super::snapshot::format_location;
 use super::worker::ActivePoll;
 use crate::scheduler;
-use serde_json::json;
+use serde::Serialize;
 use std::collections::HashMap;
 use std::panic::Location;
+
+/// The file: Chrome's Trace Event Format, in its JSON-object form.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceFile {
+    trace_events: Vec<TraceEvent>,
+    /// How the viewer shows times (events give them in microseconds, always).
+    display_time_unit: &'static str,
+}
+
+/// Every event is in process 1, the runtime.
+const PID: u32 = 1;
+
+/// One event, by its phase (`ph`). `tid` is a worker's index: each worker has a track. Times
+/// (`ts`, `dur`) are microseconds from the earliest event.
+#[derive(Serialize)]
+#[serde(tag = "ph")]
+enum TraceEvent {
+    /// Names the process (no `tid`) or a worker's track.
+    #[serde(rename = "M")]
+    Metadata {
+        pid: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tid: Option<usize>,
+        name: MetadataName,
+        args: NameArg,
+    },
+    /// A slice: a poll (with its `args`), a park, or a wake from outside any poll (where its arrow
+    /// starts).
+    #[serde(rename = "X")]
+    Complete {
+        pid: u32,
+        tid: usize,
+        name: String,
+        cat: Category,
+        ts: f64,
+        dur: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<PollArgs>,
+    },
+    /// A moment on a worker's track: a spawn (with the task), a steal.
+    #[serde(rename = "i")]
+    Instant {
+        s: Scope,
+        pid: u32,
+        tid: usize,
+        name: String,
+        ts: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<TaskArg>,
+    },
+    /// A value of a counter track (named by `name`): a queue's depth.
+    #[serde(rename = "C")]
+    Counter { pid: u32, name: String, ts: f64, args: TasksArg },
+    /// Where a wake's arrow starts.
+    #[serde(rename = "s")]
+    FlowStart { id: usize, pid: u32, tid: usize, name: &'static str, cat: Category, ts: f64 },
+    /// Where it ends: the poll the wake caused, which encloses the point.
+    #[serde(rename = "f")]
+    FlowEnd { bp: BindingPoint, id: usize, pid: u32, tid: usize, name: &'static str, cat: Category, ts: f64 },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum MetadataName {
+    ProcessName,
+    ThreadName,
+}
+
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Category {
+    Poll,
+    Wake,
+    Park,
+}
+
+/// An instant's scope: its thread's track.
+#[derive(Serialize)]
+enum Scope {
+    #[serde(rename = "t")]
+    Thread,
+}
+
+/// A flow's end binds to the slice that encloses it (not the next one to start).
+#[derive(Serialize)]
+enum BindingPoint {
+    #[serde(rename = "e")]
+    EnclosingSlice,
+}
+
+#[derive(Serialize)]
+struct NameArg {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct TaskArg {
+    task: u64,
+}
+
+#[derive(Serialize)]
+struct TasksArg {
+    tasks: u64,
+}
+
+#[derive(Serialize)]
+struct PollArgs {
+    task: u64,
+    result: PollResult,
+    /// Whether the worker timed the poll (else its place in time is estimated).
+    timed: bool,
+    /// The tasks its wakes scheduled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    woke: Vec<u64>,
+    /// The task whose wake caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    woken_by: Option<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum PollResult {
+    Ready,
+    Pending,
+    Panicked,
+    #[serde(rename = "still running")]
+    StillRunning,
+}
+
+impl TraceEvent {
+    fn slice(
+        tid: usize,
+        name: String,
+        cat: Category,
+        ts: f64,
+        dur: f64,
+        args: Option<PollArgs>,
+    ) -> TraceEvent {
+        // Zero-length slices are hard to see and to click on: a nanosecond at least.
+        TraceEvent::Complete { pid: PID, tid, name, cat, ts, dur: dur.max(0.001), args }
+    }
+
+    fn instant(tid: usize, name: String, ts: f64, args: Option<TaskArg>) -> TraceEvent {
+        TraceEvent::Instant { s: Scope::Thread, pid: PID, tid, name, ts, args }
+    }
+
+    fn counter(name: String, ts: f64, tasks: u64) -> TraceEvent {
+        TraceEvent::Counter { pid: PID, name, ts, args: TasksArg { tasks } }
+    }
+}
 
 /// A poll slice, for matching wakes with the polls they caused.
 struct PollSlice {
@@ -94,7 +250,7 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
 }
 
 /// The timeline of what was recorded; `nanos_between` converts ticks (the clock's, but for tests).
-fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) -> serde_json::Value {
+fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) -> TraceFile {
     let Recorded { now, ref workers, ref names, .. } = *recorded;
     let base = workers
         .iter()
@@ -106,7 +262,7 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
         .min(now);
     let us = |t: Ticks| nanos_between(base, t) as f64 / 1000.0;
 
-    // A poll is named after its task: its name, else its spawn location.
+    // Spawn locations, from the task lists and from the spawns and timed polls in the rings.
     let mut locations: HashMap<u64, &'static Location<'static>> = HashMap::new();
     for event in workers.iter().flat_map(|w| &w.events) {
         if let Some(location) = event.location {
@@ -114,19 +270,31 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
         }
     }
     locations.extend(&recorded.locations);
-    let mut out =
-        vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
+    let mut out = vec![TraceEvent::Metadata {
+        pid: PID,
+        tid: None,
+        name: MetadataName::ProcessName,
+        args: NameArg { name: "glasswing runtime".into() },
+    }];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
     let mut wakes: Vec<Wake> = Vec::new();
+    // A poll is named after its task: its name, else its spawn location, else its id.
+    let label = |task: u64, location: Option<&'static Location<'static>>| {
+        let name = names.get(&task).cloned().or_else(|| location.map(format_location));
+        name.unwrap_or_else(|| format!("task {task}"))
+    };
     for (worker, record) in workers.iter().enumerate() {
         let events = &record.events;
         let thread = match &record.thread {
             Some(name) => format!("{name} (worker {worker})"),
             None => format!("worker {worker}"),
         };
-        out.push(
-            json!({"ph": "M", "pid": 1, "tid": worker, "name": "thread_name", "args": {"name": thread}}),
-        );
+        out.push(TraceEvent::Metadata {
+            pid: PID,
+            tid: Some(worker),
+            name: MetadataName::ThreadName,
+            args: NameArg { name: thread },
+        });
         let times = place(events, now, &us);
         let mut parked_at = None;
         // The wakes from inside a poll not yet matched with it start here.
@@ -135,15 +303,11 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
             let (start, end) = times[i];
             match event.kind {
                 EventKind::Poll => {
-                    let label = names
-                        .get(&event.arg)
-                        .cloned()
-                        .or_else(|| locations.get(&event.arg).map(|l| format_location(l)))
-                        .unwrap_or_else(|| format!("task {}", event.arg));
+                    let name = label(event.arg, locations.get(&event.arg).copied());
                     let result = match event.flags {
-                        POLL_READY => "ready",
-                        POLL_PANICKED => "panicked",
-                        _ => "pending",
+                        POLL_READY => PollResult::Ready,
+                        POLL_PANICKED => PollResult::Panicked,
+                        _ => PollResult::Pending,
                     };
                     // The wakes recorded since the last poll came from this one (a poll is recorded
                     // when it ends).
@@ -153,54 +317,46 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
                         woke.push(wake.task);
                     }
                     wakes_from = wakes.len();
-                    let mut args = json!({"task": event.arg, "result": result, "timed": event.at != 0});
-                    if !woke.is_empty() {
-                        args["woke"] = json!(woke);
-                    }
+                    let args =
+                        PollArgs { task: event.arg, result, timed: event.at != 0, woke, woken_by: None };
                     polls.entry(event.arg).or_default().push(PollSlice { worker, start, index: out.len() });
-                    out.push(json!({
-                        "ph": "X", "pid": 1, "tid": worker, "name": label, "cat": "poll",
-                        "ts": start, "dur": (end - start).max(0.001), "args": args,
-                    }));
+                    out.push(TraceEvent::slice(worker, name, Category::Poll, start, end - start, Some(args)));
                 }
                 EventKind::Wake => {
                     if event.flags == 0 {
                         // From outside any poll (timers, I/O): a slice of its own to start the arrow.
-                        out.push(json!({
-                            "ph": "X", "pid": 1, "tid": worker, "name": format!("wake task {}", event.arg),
-                            "cat": "wake", "ts": start, "dur": 0.001,
-                        }));
+                        let name = format!("wake task {}", event.arg);
+                        out.push(TraceEvent::slice(worker, name, Category::Wake, start, 0.0, None));
                     }
                     wakes.push(Wake { worker, at: start, task: event.arg, by: None });
                     if event.flags == 0 {
                         wakes_from = wakes.len();
                     }
                 }
-                EventKind::Spawn => out.push(json!({
-                    "ph": "i", "s": "t", "pid": 1, "tid": worker, "name": format!("spawn task {}", event.arg),
-                    "ts": start, "args": {"task": event.arg},
-                })),
-                EventKind::Steal => out.push(json!({
-                    "ph": "i", "s": "t", "pid": 1, "tid": worker,
-                    "name": format!("steal {} tasks from worker {}", event.arg, event.extra), "ts": start,
-                })),
+                EventKind::Spawn => {
+                    let name = format!("spawn task {}", event.arg);
+                    out.push(TraceEvent::instant(worker, name, start, Some(TaskArg { task: event.arg })));
+                }
+                EventKind::Steal => {
+                    let name = format!("steal {} tasks from worker {}", event.arg, event.extra);
+                    out.push(TraceEvent::instant(worker, name, start, None));
+                }
                 EventKind::Park => parked_at = Some(start),
                 EventKind::Unpark => {
                     if let Some(parked) = parked_at.take() {
-                        out.push(json!({
-                            "ph": "X", "pid": 1, "tid": worker, "name": "parked", "cat": "park",
-                            "ts": parked, "dur": (start - parked).max(0.001),
-                        }));
+                        out.push(TraceEvent::slice(
+                            worker,
+                            "parked".into(),
+                            Category::Park,
+                            parked,
+                            start - parked,
+                            None,
+                        ));
                     }
                 }
                 EventKind::Queues => {
-                    out.push(json!({
-                        "ph": "C", "pid": 1, "name": format!("local queue, worker {worker}"), "ts": start,
-                        "args": {"tasks": event.arg},
-                    }));
-                    out.push(json!({
-                        "ph": "C", "pid": 1, "name": "global queue", "ts": start, "args": {"tasks": event.extra},
-                    }));
+                    out.push(TraceEvent::counter(format!("local queue, worker {worker}"), start, event.arg));
+                    out.push(TraceEvent::counter("global queue".into(), start, event.extra));
                 }
             }
         }
@@ -208,12 +364,16 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
         if let Some(active) = record.active {
             let last = times.last().map_or(0.0, |t| t.1);
             let start = if active.since != 0 { us(active.since) } else { last };
-            out.push(json!({
-                "ph": "X", "pid": 1, "tid": worker, "cat": "poll",
-                "name": names.get(&active.task.as_u64()).cloned().unwrap_or_else(|| format_location(active.location)),
-                "ts": start, "dur": (us(now) - start).max(0.001),
-                "args": {"task": active.task.as_u64(), "result": "still running", "timed": active.since != 0},
-            }));
+            let task = active.task.as_u64();
+            let name = label(task, Some(active.location));
+            let args = PollArgs {
+                task,
+                result: PollResult::StillRunning,
+                timed: active.since != 0,
+                woke: Vec::new(),
+                woken_by: None,
+            };
+            out.push(TraceEvent::slice(worker, name, Category::Poll, start, us(now) - start, Some(args)));
         }
     }
 
@@ -221,22 +381,28 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
     for slices in polls.values_mut() {
         slices.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
-    for (flow, Wake { worker, at, task, by }) in wakes.into_iter().enumerate() {
+    for (id, Wake { worker, at, task, by }) in wakes.into_iter().enumerate() {
         let Some(slices) = polls.get(&task) else { continue };
         let next = slices.partition_point(|s| s.start < at);
         let Some(target) = slices.get(next) else { continue };
-        if let Some(by) = by {
-            out[target.index]["args"]["woken_by"] = json!(by);
+        if let TraceEvent::Complete { args: Some(args), .. } = &mut out[target.index] {
+            if by.is_some() {
+                args.woken_by = by;
+            }
         }
-        out.push(
-            json!({"ph": "s", "id": flow, "pid": 1, "tid": worker, "name": "wake", "cat": "wake", "ts": at}),
-        );
-        out.push(json!({
-            "ph": "f", "bp": "e", "id": flow, "pid": 1, "tid": target.worker, "name": "wake", "cat": "wake",
-            "ts": target.start,
-        }));
+        let (name, cat) = ("wake", Category::Wake);
+        out.push(TraceEvent::FlowStart { id, pid: PID, tid: worker, name, cat, ts: at });
+        out.push(TraceEvent::FlowEnd {
+            bp: BindingPoint::EnclosingSlice,
+            id,
+            pid: PID,
+            tid: target.worker,
+            name,
+            cat,
+            ts: target.start,
+        });
     }
-    json!({"traceEvents": out, "displayTimeUnit": "ns"})
+    TraceFile { trace_events: out, display_time_unit: "ns" }
 }
 
 /// Each event's place on the timeline, in microseconds from the first: `(start, end)`, equal for
