@@ -11,6 +11,7 @@
 //!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
+//! - `metrics.rs`: `RuntimeMetrics`, the counters `handle.metrics()` reads in constant time;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
 //! - `recorder.rs`: the flight recorder, a ring of events per worker, and `timeline.rs`, its export
 //!   as a Perfetto timeline (`handle.diagnostics().trace()`).
@@ -26,6 +27,7 @@ pub(crate) mod dump_signal;
 mod frame;
 mod histogram;
 mod lints;
+pub(crate) mod metrics;
 pub(crate) mod output;
 pub(crate) mod recorder;
 pub(crate) mod snapshot;

@@ -8,6 +8,7 @@ pub(crate) mod park;
 #[allow(clippy::module_inception)]
 mod runtime;
 
+pub use crate::diag::metrics::RuntimeMetrics;
 pub use builder::Builder;
 pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};

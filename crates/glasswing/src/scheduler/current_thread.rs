@@ -29,7 +29,7 @@ use crate::time::Clock;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Wake, Waker};
 
@@ -41,6 +41,8 @@ pub(crate) struct Handle {
     /// `None` once shut down.
     inject: Mutex<Option<VecDeque<Notified>>>,
     inject_len: AtomicUsize,
+    /// Tasks pushed to `inject` (counted under its lock, so a load and a store).
+    remote_schedules: AtomicU64,
     /// The `block_on` future's waker fired.
     woken: AtomicBool,
     /// Wakes the driving thread.
@@ -92,6 +94,7 @@ impl Handle {
             owned: OwnedTasks::new(1),
             inject: Mutex::new(Some(VecDeque::new())),
             inject_len: AtomicUsize::new(0),
+            remote_schedules: AtomicU64::new(0),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
             time: Arc::new(TimeHandle::new(
@@ -260,6 +263,11 @@ impl Handle {
         self.inject_len.load(Ordering::Relaxed)
     }
 
+    /// Tasks scheduled from outside the driving thread (through `inject`) so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        self.remote_schedules.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn unpark_driver(&self) {
         self.unpark.unpark();
     }
@@ -281,6 +289,8 @@ impl Handle {
             Some(queue) => {
                 queue.push_back(task);
                 self.inject_len.fetch_add(1, Ordering::Release);
+                let pushed = self.remote_schedules.load(Ordering::Relaxed) + 1;
+                self.remote_schedules.store(pushed, Ordering::Relaxed);
                 drop(inject);
                 self.unpark.unpark();
             }
@@ -338,7 +348,10 @@ impl Context {
         match core.as_mut() {
             Some(core) if placement == Placement::Deferred => core.deferred.push(task),
             // One FIFO queue: "next" and "back" are the same place here.
-            Some(core) => core.tasks.push_back(task),
+            Some(core) => {
+                WorkerStats::count(&self.handle.config.diag.workers[0].local_schedules);
+                core.tasks.push_back(task);
+            }
             None => {
                 // Shut down: the task was cancelled; only this queue reference is left.
                 drop(core);

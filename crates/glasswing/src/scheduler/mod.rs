@@ -207,6 +207,14 @@ impl Handle {
         }
     }
 
+    /// Tasks scheduled from outside the workers so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        match self {
+            Handle::CurrentThread(h) => h.remote_schedule_count(),
+            Handle::MultiThread(h) => h.remote_schedule_count(),
+        }
+    }
+
     /// A reference that does not keep the runtime alive (for its watchdog thread).
     pub(crate) fn downgrade(&self) -> WeakHandle {
         match self {

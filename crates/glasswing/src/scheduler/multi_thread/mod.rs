@@ -62,7 +62,7 @@ impl Handle {
     }
 
     fn push_remote(&self, task: Notified) {
-        self.inject.push(task);
+        self.inject.push_remote(task);
         self.notify_parked();
     }
 
@@ -72,6 +72,11 @@ impl Handle {
 
     pub(crate) fn global_queue_depth(&self) -> usize {
         self.inject.len()
+    }
+
+    /// Tasks scheduled from outside the workers (through the global queue) so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        self.inject.remote_pushes()
     }
 
     /// Wakes one parked worker, unless one is already searching (it will find the work).
