@@ -150,7 +150,8 @@ fn io_readiness_events_are_counted() {
     rt.block_on(async {
         let listener = glasswing::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (accepted, connected) = futures::join!(listener.accept(), glasswing::net::TcpStream::connect(addr));
+        let (accepted, connected) =
+            futures::join!(listener.accept(), glasswing::net::TcpStream::connect(addr));
         accepted.unwrap();
         connected.unwrap();
     });
