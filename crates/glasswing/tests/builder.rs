@@ -285,3 +285,24 @@ fn block_on_inside_block_on_panics() {
     let message = panic_message(&*caught);
     assert!(message.contains("Use `.await`"), "message does not tell to use .await: {message:?}");
 }
+
+#[test]
+fn tokio_s_enable_calls_are_accepted_and_change_nothing() {
+    // What Tokio code writes on every builder: it builds here unchanged, and timers and sockets
+    // work (as they do without the calls: the drivers are always on).
+    let runtimes = [
+        Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap(),
+        Builder::new_current_thread().enable_io().enable_time().build().unwrap(),
+    ];
+    for rt in runtimes {
+        rt.block_on(async {
+            glasswing::time::sleep(std::time::Duration::from_millis(1)).await;
+            let listener = glasswing::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (accepted, connected) =
+                futures::join!(listener.accept(), glasswing::net::TcpStream::connect(addr));
+            accepted.unwrap();
+            connected.unwrap();
+        });
+    }
+}

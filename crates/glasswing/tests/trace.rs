@@ -220,3 +220,122 @@ fn a_lost_waker_writes_the_trace_too() {
     assert_eq!(polls.len(), 1, "the lost task's one poll is on the timeline");
     assert_eq!(polls[0]["args"]["result"], "pending");
 }
+
+/// An event of the export reduced to its shape: its phase and kind (the category, or its name with
+/// the numbers left out), then each field, and each argument, with its JSON type.
+fn shape(event: &Value) -> String {
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(n) if n.is_u64() => "int",
+            Value::Number(_) => "float",
+            Value::String(_) => "str",
+            Value::Array(items) if items.iter().all(Value::is_u64) => "[int]",
+            Value::Array(_) => "[?]",
+            Value::Object(_) => "{?}",
+        }
+    }
+    let object = event.as_object().expect("an event is an object");
+    let mut fields: Vec<String> = object
+        .iter()
+        .flat_map(|(key, value)| match value {
+            Value::Object(args) => args.iter().map(|(arg, v)| format!("{key}.{arg}:{}", kind(v))).collect(),
+            value => vec![format!("{key}:{}", kind(value))],
+        })
+        .collect();
+    fields.sort();
+    let what = match (event["ph"].as_str().unwrap(), &event["cat"], event["name"].as_str().unwrap()) {
+        ("s" | "f", _, _) => "flow".to_string(),
+        (_, Value::String(cat), _) => cat.clone(),
+        (_, _, name) => {
+            let mut name = name.replace(|c: char| c.is_ascii_digit(), "N");
+            while name.contains("NN") {
+                name = name.replace("NN", "N");
+            }
+            name
+        }
+    };
+    format!("{}/{what} {}", event["ph"].as_str().unwrap(), fields.join(" "))
+}
+
+/// The export's format, pinned: every kind of event the timeline has, each with the fields and
+/// arguments it has had since the format was first written (and their JSON types), and nothing
+/// else. ui.perfetto.dev and the scripts people write against these files depend on them.
+#[test]
+fn every_event_of_the_export_has_the_fields_of_its_kind() {
+    const POLL: &str = "cat:str dur:float name:str ph:str pid:int tid:int ts:float";
+    let poll = |args: &str| format!("X/poll {args} {POLL}");
+    let allowed: Vec<String> = vec![
+        "M/process_name args.name:str name:str ph:str pid:int".into(),
+        "M/thread_name args.name:str name:str ph:str pid:int tid:int".into(),
+        poll("args.result:str args.task:int args.timed:bool"),
+        poll("args.result:str args.task:int args.timed:bool args.woke:[int]"),
+        poll("args.result:str args.task:int args.timed:bool args.woken_by:int"),
+        poll("args.result:str args.task:int args.timed:bool args.woke:[int] args.woken_by:int"),
+        format!("X/wake {POLL}"),
+        format!("X/park {POLL}"),
+        "i/spawn task N args.task:int name:str ph:str pid:int s:str tid:int ts:float".into(),
+        "i/steal N tasks from worker N name:str ph:str pid:int s:str tid:int ts:float".into(),
+        "C/local queue, worker N args.tasks:int name:str ph:str pid:int ts:float".into(),
+        "C/global queue args.tasks:int name:str ph:str pid:int ts:float".into(),
+        "s/flow cat:str id:int name:str ph:str pid:int tid:int ts:float".into(),
+        "f/flow bp:str cat:str id:int name:str ph:str pid:int tid:int ts:float".into(),
+    ];
+    // What a run of the ping-pong with a poll still running shows every time (a steal or a panic
+    // may or may not happen, and which polls both woke a task and were woken by one varies).
+    let required = [0, 1, 2, 6, 7, 8, 10, 11, 12, 13];
+
+    // The poll left running while the trace is taken is not a long poll to report: no stack
+    // capture from this test meets the other tests' watchdogs.
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .long_poll_threshold(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    ping_pong(&rt, 64);
+    let (started_tx, started) = mpsc::channel();
+    let (release_tx, release) = mpsc::channel::<()>();
+    let blocker = rt.spawn(async move {
+        started_tx.send(()).unwrap();
+        hold_the_worker(&release)
+    });
+    started.recv().unwrap();
+    let trace: Value = serde_json::from_str(&rt.handle().diagnostics().trace()).unwrap();
+    release_tx.send(()).unwrap();
+    rt.block_on(blocker).unwrap();
+
+    let top: Vec<&String> = trace.as_object().unwrap().keys().collect();
+    assert_eq!(top, ["displayTimeUnit", "traceEvents"]);
+    assert_eq!(trace["displayTimeUnit"], "ns");
+    let events = trace["traceEvents"].as_array().unwrap();
+    let mut seen = vec![false; allowed.len()];
+    for event in events {
+        let shape = shape(event);
+        let Some(i) = allowed.iter().position(|a| *a == shape) else {
+            panic!("an event of a shape the format does not have: {shape}\n{event}")
+        };
+        seen[i] = true;
+        assert_eq!(event["pid"], 1);
+        match event["ph"].as_str().unwrap() {
+            "X" => assert!(["poll", "wake", "park"].contains(&event["cat"].as_str().unwrap())),
+            "i" => assert_eq!(event["s"], "t"),
+            "s" | "f" => assert_eq!((&event["name"], &event["cat"]), (&"wake".into(), &"wake".into())),
+            _ => {}
+        }
+        if event["ph"] == "f" {
+            assert_eq!(event["bp"], "e");
+        }
+        if event["cat"] == "poll" {
+            let result = event["args"]["result"].as_str().unwrap();
+            assert!(["ready", "pending", "panicked", "still running"].contains(&result), "{event}");
+        }
+    }
+    for i in required {
+        assert!(seen[i], "no event of the shape {}", allowed[i]);
+    }
+    assert!(seen[3] || seen[5], "no poll that woke a task");
+    assert!(seen[4] || seen[5], "no poll woken by a task");
+    assert!(events.iter().any(|e| e["args"]["result"] == "still running"));
+    assert_eq!(events[0]["args"]["name"], "glasswing runtime");
+}

@@ -12,13 +12,171 @@
 //! spread evenly between the timed events around them, and say so (`"timed": false`), so their
 //! order is exact and their place in time approximate. A wake or spawn from inside a poll is drawn
 //! inside that poll's slice.
+//!
+//! The format is written down as types, `TraceEvent` with a variant per phase (`ph`) and the fields
+//! each has, and the file is serialized once from them. `Recorded` is what the export reads from the
+//! runtime (the rings, the threads, the polls running, the task lists), so that `timeline` is a
+//! function of it alone, which the tests feed a known recording.
 
 use super::snapshot::format_location;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
+use crate::probe::worker::ActivePoll;
 use crate::scheduler;
-use serde_json::json;
+use serde::Serialize;
 use std::collections::HashMap;
+use std::panic::Location;
+
+/// The file: Chrome's Trace Event Format, in its JSON-object form.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceFile {
+    trace_events: Vec<TraceEvent>,
+    /// How the viewer shows times (events give them in microseconds, always).
+    display_time_unit: &'static str,
+}
+
+/// Every event is in process 1, the runtime.
+const PID: u32 = 1;
+
+/// One event, by its phase (`ph`). `tid` is a worker's index: each worker has a track. Times
+/// (`ts`, `dur`) are microseconds from the earliest event.
+#[derive(Serialize)]
+#[serde(tag = "ph")]
+enum TraceEvent {
+    /// Names the process (no `tid`) or a worker's track.
+    #[serde(rename = "M")]
+    Metadata {
+        pid: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tid: Option<usize>,
+        name: MetadataName,
+        args: NameArg,
+    },
+    /// A slice: a poll (with its `args`), a park, or a wake from outside any poll (where its arrow
+    /// starts).
+    #[serde(rename = "X")]
+    Complete {
+        pid: u32,
+        tid: usize,
+        name: String,
+        cat: Category,
+        ts: f64,
+        dur: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<PollArgs>,
+    },
+    /// A moment on a worker's track: a spawn (with the task), a steal.
+    #[serde(rename = "i")]
+    Instant {
+        s: Scope,
+        pid: u32,
+        tid: usize,
+        name: String,
+        ts: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<TaskArg>,
+    },
+    /// A value of a counter track (named by `name`): a queue's depth.
+    #[serde(rename = "C")]
+    Counter { pid: u32, name: String, ts: f64, args: TasksArg },
+    /// Where a wake's arrow starts.
+    #[serde(rename = "s")]
+    FlowStart { id: usize, pid: u32, tid: usize, name: &'static str, cat: Category, ts: f64 },
+    /// Where it ends: the poll the wake caused, which encloses the point.
+    #[serde(rename = "f")]
+    FlowEnd { bp: BindingPoint, id: usize, pid: u32, tid: usize, name: &'static str, cat: Category, ts: f64 },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum MetadataName {
+    ProcessName,
+    ThreadName,
+}
+
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Category {
+    Poll,
+    Wake,
+    Park,
+}
+
+/// An instant's scope: its thread's track.
+#[derive(Serialize)]
+enum Scope {
+    #[serde(rename = "t")]
+    Thread,
+}
+
+/// A flow's end binds to the slice that encloses it (not the next one to start).
+#[derive(Serialize)]
+enum BindingPoint {
+    #[serde(rename = "e")]
+    EnclosingSlice,
+}
+
+#[derive(Serialize)]
+struct NameArg {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct TaskArg {
+    task: u64,
+}
+
+#[derive(Serialize)]
+struct TasksArg {
+    tasks: u64,
+}
+
+#[derive(Serialize)]
+struct PollArgs {
+    task: u64,
+    result: PollResult,
+    /// Whether the worker timed the poll (else its place in time is estimated).
+    timed: bool,
+    /// The tasks its wakes scheduled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    woke: Vec<u64>,
+    /// The task whose wake caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    woken_by: Option<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum PollResult {
+    Ready,
+    Pending,
+    Panicked,
+    #[serde(rename = "still running")]
+    StillRunning,
+}
+
+impl TraceEvent {
+    fn slice(
+        tid: usize,
+        name: String,
+        cat: Category,
+        ts: f64,
+        dur: f64,
+        args: Option<PollArgs>,
+    ) -> TraceEvent {
+        // Zero-length slices are hard to see and to click on: a nanosecond at least.
+        TraceEvent::Complete { pid: PID, tid, name, cat, ts, dur: dur.max(0.001), args }
+    }
+
+    fn instant(tid: usize, name: String, ts: f64, args: Option<TaskArg>) -> TraceEvent {
+        TraceEvent::Instant { s: Scope::Thread, pid: PID, tid, name, ts, args }
+    }
+
+    fn counter(name: String, ts: f64, tasks: u64) -> TraceEvent {
+        TraceEvent::Counter { pid: PID, name, ts, args: TasksArg { tasks } }
+    }
+}
 
 /// A poll slice, for matching wakes with the polls they caused.
 struct PollSlice {
@@ -38,46 +196,105 @@ struct Wake {
     by: Option<u64>,
 }
 
+/// What the export reads from the runtime: each worker's ring, thread and running poll, and the
+/// names and spawn locations of the tasks in the task lists.
+struct Recorded {
+    now: Ticks,
+    workers: Vec<WorkerRecord>,
+    names: HashMap<u64, String>,
+    locations: HashMap<u64, &'static Location<'static>>,
+}
+
+struct WorkerRecord {
+    thread: Option<String>,
+    events: Vec<Event>,
+    /// The poll running now, which is not in the ring yet (a poll is recorded when it ends).
+    active: Option<ActivePoll>,
+}
+
+impl Recorded {
+    fn read(handle: &scheduler::Handle) -> Recorded {
+        let now = clock::now();
+        let workers = handle
+            .probes()
+            .workers
+            .iter()
+            .map(|w| WorkerRecord {
+                events: w.recorder.read(),
+                thread: w.thread_name(),
+                active: w.active_poll(),
+            })
+            .collect();
+        // Untimed polls carry only the task's id: its name and location come from the task lists
+        // (and from the spawns and timed polls in the rings).
+        let (mut names, mut locations) = (HashMap::new(), HashMap::new());
+        let mut learn = |record: &crate::task::list::TaskRecord| {
+            let id = record.id.as_u64();
+            locations.insert(id, record.spawned_at);
+            if let Some(name) = &record.name {
+                names.insert(id, name.to_string());
+            }
+        };
+        handle.owned().for_each_task(|read| learn(&read.record));
+        for finished in handle.owned().finished_tasks(now) {
+            learn(&finished.task);
+        }
+        Recorded { now, workers, names, locations }
+    }
+}
+
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
 pub(crate) fn export(handle: &scheduler::Handle) -> String {
-    let workers = &handle.probes().workers;
-    let now = clock::now();
-    let rings: Vec<Vec<Event>> = workers.iter().map(|w| w.recorder.read()).collect();
-    let base = rings.iter().flatten().filter(|e| e.at != 0).map(|e| e.at).min().unwrap_or(now).min(now);
-    let us = |t: Ticks| clock::nanos_between(base, t) as f64 / 1000.0;
+    let trace = timeline(&Recorded::read(handle), clock::nanos_between);
+    serde_json::to_string(&trace).expect("a timeline always serializes")
+}
 
-    // A poll is named after its task: its name, else its spawn location. Untimed polls carry only
-    // the task's id: both come from the task lists, the spawns and the timed polls.
-    let mut names: HashMap<u64, String> = HashMap::new();
-    let mut locations: HashMap<u64, &'static std::panic::Location<'static>> = HashMap::new();
-    for event in rings.iter().flatten() {
+/// The timeline of what was recorded; `nanos_between` converts ticks (the clock's, but for tests).
+fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) -> TraceFile {
+    let Recorded { now, ref workers, ref names, .. } = *recorded;
+    let base = workers
+        .iter()
+        .flat_map(|w| &w.events)
+        .filter(|e| e.at != 0)
+        .map(|e| e.at)
+        .min()
+        .unwrap_or(now)
+        .min(now);
+    let us = |t: Ticks| nanos_between(base, t) as f64 / 1000.0;
+
+    // Spawn locations, from the task lists and from the spawns and timed polls in the rings.
+    let mut locations: HashMap<u64, &'static Location<'static>> = HashMap::new();
+    for event in workers.iter().flat_map(|w| &w.events) {
         if let Some(location) = event.location {
             locations.insert(event.arg, location);
         }
     }
-    let mut learn = |record: &crate::task::list::TaskRecord| {
-        let id = record.id.as_u64();
-        locations.insert(id, record.spawned_at);
-        if let Some(name) = &record.name {
-            names.insert(id, name.to_string());
-        }
-    };
-    handle.owned().for_each_task(|read| learn(&read.record));
-    for finished in handle.owned().finished_tasks(now) {
-        learn(&finished.task);
-    }
-    let mut out =
-        vec![json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}})];
+    locations.extend(&recorded.locations);
+    let mut out = vec![TraceEvent::Metadata {
+        pid: PID,
+        tid: None,
+        name: MetadataName::ProcessName,
+        args: NameArg { name: "glasswing runtime".into() },
+    }];
     let mut polls: HashMap<u64, Vec<PollSlice>> = HashMap::new();
     let mut wakes: Vec<Wake> = Vec::new();
-    for (worker, events) in rings.iter().enumerate() {
-        let thread = match workers[worker].thread_name() {
+    // A poll is named after its task: its name, else its spawn location, else its id.
+    let label = |task: u64, location: Option<&'static Location<'static>>| {
+        let name = names.get(&task).cloned().or_else(|| location.map(format_location));
+        name.unwrap_or_else(|| format!("task {task}"))
+    };
+    for (worker, record) in workers.iter().enumerate() {
+        let events = &record.events;
+        let thread = match &record.thread {
             Some(name) => format!("{name} (worker {worker})"),
             None => format!("worker {worker}"),
         };
-        out.push(
-            json!({"ph": "M", "pid": 1, "tid": worker, "name": "thread_name", "args": {"name": thread}}),
-        );
+        out.push(TraceEvent::Metadata {
+            pid: PID,
+            tid: Some(worker),
+            name: MetadataName::ThreadName,
+            args: NameArg { name: thread },
+        });
         let times = place(events, now, &us);
         let mut parked_at = None;
         // The wakes from inside a poll not yet matched with it start here.
@@ -86,15 +303,11 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
             let (start, end) = times[i];
             match event.kind {
                 EventKind::Poll => {
-                    let label = names
-                        .get(&event.arg)
-                        .cloned()
-                        .or_else(|| locations.get(&event.arg).map(|l| format_location(l)))
-                        .unwrap_or_else(|| format!("task {}", event.arg));
+                    let name = label(event.arg, locations.get(&event.arg).copied());
                     let result = match event.flags {
-                        POLL_READY => "ready",
-                        POLL_PANICKED => "panicked",
-                        _ => "pending",
+                        POLL_READY => PollResult::Ready,
+                        POLL_PANICKED => PollResult::Panicked,
+                        _ => PollResult::Pending,
                     };
                     // The wakes recorded since the last poll came from this one (a poll is recorded
                     // when it ends).
@@ -104,67 +317,63 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
                         woke.push(wake.task);
                     }
                     wakes_from = wakes.len();
-                    let mut args = json!({"task": event.arg, "result": result, "timed": event.at != 0});
-                    if !woke.is_empty() {
-                        args["woke"] = json!(woke);
-                    }
+                    let args =
+                        PollArgs { task: event.arg, result, timed: event.at != 0, woke, woken_by: None };
                     polls.entry(event.arg).or_default().push(PollSlice { worker, start, index: out.len() });
-                    out.push(json!({
-                        "ph": "X", "pid": 1, "tid": worker, "name": label, "cat": "poll",
-                        "ts": start, "dur": (end - start).max(0.001), "args": args,
-                    }));
+                    out.push(TraceEvent::slice(worker, name, Category::Poll, start, end - start, Some(args)));
                 }
                 EventKind::Wake => {
                     if event.flags == 0 {
                         // From outside any poll (timers, I/O): a slice of its own to start the arrow.
-                        out.push(json!({
-                            "ph": "X", "pid": 1, "tid": worker, "name": format!("wake task {}", event.arg),
-                            "cat": "wake", "ts": start, "dur": 0.001,
-                        }));
+                        let name = format!("wake task {}", event.arg);
+                        out.push(TraceEvent::slice(worker, name, Category::Wake, start, 0.0, None));
                     }
                     wakes.push(Wake { worker, at: start, task: event.arg, by: None });
                     if event.flags == 0 {
                         wakes_from = wakes.len();
                     }
                 }
-                EventKind::Spawn => out.push(json!({
-                    "ph": "i", "s": "t", "pid": 1, "tid": worker, "name": format!("spawn task {}", event.arg),
-                    "ts": start, "args": {"task": event.arg},
-                })),
-                EventKind::Steal => out.push(json!({
-                    "ph": "i", "s": "t", "pid": 1, "tid": worker,
-                    "name": format!("steal {} tasks from worker {}", event.arg, event.extra), "ts": start,
-                })),
+                EventKind::Spawn => {
+                    let name = format!("spawn task {}", event.arg);
+                    out.push(TraceEvent::instant(worker, name, start, Some(TaskArg { task: event.arg })));
+                }
+                EventKind::Steal => {
+                    let name = format!("steal {} tasks from worker {}", event.arg, event.extra);
+                    out.push(TraceEvent::instant(worker, name, start, None));
+                }
                 EventKind::Park => parked_at = Some(start),
                 EventKind::Unpark => {
                     if let Some(parked) = parked_at.take() {
-                        out.push(json!({
-                            "ph": "X", "pid": 1, "tid": worker, "name": "parked", "cat": "park",
-                            "ts": parked, "dur": (start - parked).max(0.001),
-                        }));
+                        out.push(TraceEvent::slice(
+                            worker,
+                            "parked".into(),
+                            Category::Park,
+                            parked,
+                            start - parked,
+                            None,
+                        ));
                     }
                 }
                 EventKind::Queues => {
-                    out.push(json!({
-                        "ph": "C", "pid": 1, "name": format!("local queue, worker {worker}"), "ts": start,
-                        "args": {"tasks": event.arg},
-                    }));
-                    out.push(json!({
-                        "ph": "C", "pid": 1, "name": "global queue", "ts": start, "args": {"tasks": event.extra},
-                    }));
+                    out.push(TraceEvent::counter(format!("local queue, worker {worker}"), start, event.arg));
+                    out.push(TraceEvent::counter("global queue".into(), start, event.extra));
                 }
             }
         }
         // The poll running now is not in the ring yet (a poll is recorded when it ends).
-        if let Some(active) = workers[worker].active_poll() {
+        if let Some(active) = record.active {
             let last = times.last().map_or(0.0, |t| t.1);
             let start = if active.since != 0 { us(active.since) } else { last };
-            out.push(json!({
-                "ph": "X", "pid": 1, "tid": worker, "cat": "poll",
-                "name": names.get(&active.task.get()).cloned().unwrap_or_else(|| format_location(active.location)),
-                "ts": start, "dur": (us(now) - start).max(0.001),
-                "args": {"task": active.task.get(), "result": "still running", "timed": active.since != 0},
-            }));
+            let task = active.task.get();
+            let name = label(task, Some(active.location));
+            let args = PollArgs {
+                task,
+                result: PollResult::StillRunning,
+                timed: active.since != 0,
+                woke: Vec::new(),
+                woken_by: None,
+            };
+            out.push(TraceEvent::slice(worker, name, Category::Poll, start, us(now) - start, Some(args)));
         }
     }
 
@@ -172,23 +381,28 @@ pub(crate) fn export(handle: &scheduler::Handle) -> String {
     for slices in polls.values_mut() {
         slices.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
-    for (flow, Wake { worker, at, task, by }) in wakes.into_iter().enumerate() {
+    for (id, Wake { worker, at, task, by }) in wakes.into_iter().enumerate() {
         let Some(slices) = polls.get(&task) else { continue };
         let next = slices.partition_point(|s| s.start < at);
         let Some(target) = slices.get(next) else { continue };
-        if let Some(by) = by {
-            out[target.index]["args"]["woken_by"] = json!(by);
+        if let TraceEvent::Complete { args: Some(args), .. } = &mut out[target.index] {
+            if by.is_some() {
+                args.woken_by = by;
+            }
         }
-        out.push(
-            json!({"ph": "s", "id": flow, "pid": 1, "tid": worker, "name": "wake", "cat": "wake", "ts": at}),
-        );
-        out.push(json!({
-            "ph": "f", "bp": "e", "id": flow, "pid": 1, "tid": target.worker, "name": "wake", "cat": "wake",
-            "ts": target.start,
-        }));
+        let (name, cat) = ("wake", Category::Wake);
+        out.push(TraceEvent::FlowStart { id, pid: PID, tid: worker, name, cat, ts: at });
+        out.push(TraceEvent::FlowEnd {
+            bp: BindingPoint::EnclosingSlice,
+            id,
+            pid: PID,
+            tid: target.worker,
+            name,
+            cat,
+            ts: target.start,
+        });
     }
-    let trace = json!({"traceEvents": out, "displayTimeUnit": "ns"});
-    serde_json::to_string(&trace).expect("a timeline always serializes")
+    TraceFile { trace_events: out, display_time_unit: "ns" }
 }
 
 /// Each event's place on the timeline, in microseconds from the first: `(start, end)`, equal for
@@ -258,4 +472,90 @@ pub(crate) fn write(handle: &scheduler::Handle, path: &std::path::Path) -> std::
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, export(handle))?;
     std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::recorder::{IN_POLL, POLL_PENDING};
+    use serde_json::{json, Value};
+
+    fn event(kind: EventKind, flags: u64, arg: u64, at: Ticks, extra: u64) -> Event {
+        Event { kind, flags, arg, at, extra, location: None }
+    }
+
+    /// Two workers' rings with every kind of event, timed and untimed polls, wakes from inside and
+    /// outside polls, and a poll running on each worker; ticks are nanoseconds.
+    fn recorded(here: &'static Location<'static>, there: &'static Location<'static>) -> Recorded {
+        use EventKind::*;
+        let timed_poll = |task, start, end, result| Event {
+            location: Some(here),
+            ..event(Poll, result, task, start, end)
+        };
+        let worker_0 = vec![
+            event(Unpark, 0, 0, 1_000, 0),
+            event(Queues, 0, 2, 0, 1),
+            event(Spawn, IN_POLL, 5, 0, 0),
+            event(Wake, IN_POLL, 6, 0, 0),
+            timed_poll(4, 2_000, 5_000, POLL_PENDING),
+            event(Poll, POLL_READY, 6, 0, 0),
+            event(Poll, POLL_PANICKED, 5, 0, 0),
+            event(Wake, 0, 4, 9_000, 0),
+            event(Park, 0, 0, 10_000, 0),
+            event(Unpark, 0, 0, 12_000, 0),
+            timed_poll(4, 13_000, 14_000, POLL_READY),
+        ];
+        let worker_1 = vec![event(Steal, 0, 1, 0, 0), event(Poll, POLL_READY, 8, 0, 0)];
+        let active =
+            |task, since, location| Some(ActivePoll { seq: 1, task: crate::probe::task_id(task), since, location });
+        Recorded {
+            now: 20_000,
+            workers: vec![
+                WorkerRecord { thread: Some("w".into()), events: worker_0, active: active(7, 15_000, there) },
+                WorkerRecord { thread: None, events: worker_1, active: active(9, 0, there) },
+            ],
+            names: HashMap::from([(8, "named".to_string())]),
+            locations: HashMap::from([(6, there), (7, there), (9, there)]),
+        }
+    }
+
+    /// Pins the export, every event and every field: a change to how it is written must leave
+    /// this (compared as JSON values, so the order of an object's fields does not count).
+    #[test]
+    fn the_export_of_a_known_recording() {
+        let (here, there) = (Location::caller(), Location::caller());
+        let trace = timeline(&recorded(here, there), |a, b| b.saturating_sub(a));
+        let trace: Value = serde_json::from_str(&serde_json::to_string(&trace).unwrap()).unwrap();
+        let (here, there) = (format_location(here), format_location(there));
+        let expected = json!([
+            {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "glasswing runtime"}},
+            {"ph": "M", "pid": 1, "tid": 0, "name": "thread_name", "args": {"name": "w (worker 0)"}},
+            {"ph": "C", "pid": 1, "name": "local queue, worker 0", "ts": 0.0, "args": {"tasks": 2}},
+            {"ph": "C", "pid": 1, "name": "global queue", "ts": 0.0, "args": {"tasks": 1}},
+            {"ph": "i", "s": "t", "pid": 1, "tid": 0, "name": "spawn task 5", "ts": 2.0, "args": {"task": 5}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": here, "cat": "poll", "ts": 1.0, "dur": 3.0,
+             "args": {"task": 4, "result": "pending", "timed": true, "woke": [6]}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": there, "cat": "poll", "ts": 4.0, "dur": 1.5999999999999996,
+             "args": {"task": 6, "result": "ready", "timed": false, "woken_by": 4}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "task 5", "cat": "poll", "ts": 6.0, "dur": 1.5999999999999996,
+             "args": {"task": 5, "result": "panicked", "timed": false}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "wake task 4", "cat": "wake", "ts": 8.0, "dur": 0.001},
+            {"ph": "X", "pid": 1, "tid": 0, "name": "parked", "cat": "park", "ts": 9.0, "dur": 2.0},
+            {"ph": "X", "pid": 1, "tid": 0, "name": here, "cat": "poll", "ts": 12.0, "dur": 1.0,
+             "args": {"task": 4, "result": "ready", "timed": true}},
+            {"ph": "X", "pid": 1, "tid": 0, "name": there, "cat": "poll", "ts": 14.0, "dur": 5.0,
+             "args": {"task": 7, "result": "still running", "timed": true}},
+            {"ph": "M", "pid": 1, "tid": 1, "name": "thread_name", "args": {"name": "worker 1"}},
+            {"ph": "i", "s": "t", "pid": 1, "tid": 1, "name": "steal 1 tasks from worker 0", "ts": 19.0},
+            {"ph": "X", "pid": 1, "tid": 1, "name": "named", "cat": "poll", "ts": 19.0, "dur": 0.001,
+             "args": {"task": 8, "result": "ready", "timed": false}},
+            {"ph": "X", "pid": 1, "tid": 1, "name": there, "cat": "poll", "ts": 19.0, "dur": 0.001,
+             "args": {"task": 9, "result": "still running", "timed": false}},
+            {"ph": "s", "id": 0, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 3.0},
+            {"ph": "f", "bp": "e", "id": 0, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 4.0},
+            {"ph": "s", "id": 1, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 8.0},
+            {"ph": "f", "bp": "e", "id": 1, "pid": 1, "tid": 0, "name": "wake", "cat": "wake", "ts": 12.0},
+        ]);
+        assert_eq!(trace, json!({"traceEvents": expected, "displayTimeUnit": "ns"}), "{trace:#}");
+    }
 }

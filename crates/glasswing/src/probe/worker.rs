@@ -90,6 +90,10 @@ pub(crate) struct WorkerStats {
     active_since: SeqAtomicU64,
     active_location: SeqAtomicPtr<Location<'static>>,
     pub(crate) parks: AtomicU64,
+    /// Parks that ended (the worker woke and went back to work): one behind `parks` while parked.
+    pub(crate) unparks: AtomicU64,
+    /// Tasks this worker's thread put in its own queues (spawned or woken there, not yielded).
+    pub(crate) local_schedules: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,
     pub(crate) steal_operations: AtomicU64,
@@ -192,6 +196,7 @@ impl<'a> Writer<'a> {
 
     /// The worker unparked: a fresh `recent`.
     pub(crate) fn unparked(self) {
+        WorkerStats::count(&self.stats.unparks);
         let now = super::clock::now();
         self.stats.recent.store(now, Relaxed);
         self.recorder().unpark(now);

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 /// Builds a [`Runtime`] with custom settings.
 ///
-/// The I/O and time drivers are always on: there is nothing to enable.
+/// The I/O and time drivers are always on: there is nothing to enable, and
+/// [`enable_all`](Self::enable_all), [`enable_io`](Self::enable_io) and
+/// [`enable_time`](Self::enable_time) do nothing (they are here so that Tokio code builds).
 ///
 /// ```
 /// let rt = glasswing::runtime::Builder::new_multi_thread()
@@ -70,6 +72,23 @@ impl Builder {
             start_paused: false,
             diag: DiagConfig::default(),
         }
+    }
+
+    /// Does nothing: in Glasswing the I/O and time drivers are always on. Tokio needs it on every
+    /// builder whose runtime uses sockets or timers; here it is accepted so that such code builds
+    /// unchanged.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Does nothing: the I/O driver is always on (see [`enable_all`](Self::enable_all)).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Does nothing: the time driver is always on (see [`enable_all`](Self::enable_all)).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self
     }
 
     /// Number of worker threads (multi-thread runtime). Defaults to the number of cores, or the

@@ -49,6 +49,13 @@ impl Handle {
         crate::diag::Diagnostics { handle: self.inner.clone() }
     }
 
+    /// The runtime's counters (Tokio's `Handle::metrics`): read in constant time, without
+    /// visiting tasks or locking the task lists, so they can be sampled as often as needed. For
+    /// every task's figures, see [`diagnostics`](Self::diagnostics).
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        super::RuntimeMetrics { handle: self.inner.clone() }
+    }
+
     /// A task dump: for every live task, where it waits, as the chain of async fns from its root
     /// future down to the leaf future (a sleep, a socket, a `JoinHandle`, a channel...), with no
     /// annotation in user code. Callable from any thread, a task of this runtime included.

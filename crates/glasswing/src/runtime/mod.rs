@@ -8,6 +8,8 @@ pub(crate) mod park;
 #[allow(clippy::module_inception)]
 mod runtime;
 
+mod metrics;
+pub use metrics::RuntimeMetrics;
 pub use builder::Builder;
 pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};

@@ -97,6 +97,11 @@ impl Runtime {
         &self.handle
     }
 
+    /// The runtime's counters: see [`Handle::metrics`].
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Makes this runtime the current one on this thread until the guard drops, so that
     /// `glasswing::spawn` works outside of `block_on`.
     ///

@@ -20,16 +20,16 @@ use crate::io::driver::IoHandle;
 use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
-use crate::scheduler::{self, coop, Config, Placement};
+use crate::scheduler::{self, coop, Config, Placement, Scheduler};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
-use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::task::{JoinHandle, Notified};
 use crate::time::driver::TimeHandle;
 use crate::time::Clock;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Wake, Waker};
 
@@ -41,6 +41,8 @@ pub(crate) struct Handle {
     /// `None` once shut down.
     inject: Mutex<Option<VecDeque<Notified>>>,
     inject_len: AtomicUsize,
+    /// Tasks pushed to `inject` (counted under its lock, so a load and a store).
+    remote_schedules: AtomicU64,
     /// The `block_on` future's waker fired.
     woken: AtomicBool,
     /// Wakes the driving thread.
@@ -92,6 +94,7 @@ impl Handle {
             owned: OwnedTasks::new(1),
             inject: Mutex::new(Some(VecDeque::new())),
             inject_len: AtomicUsize::new(0),
+            remote_schedules: AtomicU64::new(0),
             woken: AtomicBool::new(false),
             unpark: park.unparker(),
             time: Arc::new(TimeHandle::new(
@@ -120,7 +123,7 @@ impl Handle {
     {
         let (join, notified) = self.owned.bind(future, self.clone(), meta);
         if let Some(notified) = notified {
-            self.schedule(notified);
+            self.schedule_task(notified, Placement::Next);
         }
         join
     }
@@ -260,6 +263,11 @@ impl Handle {
         self.inject_len.load(Ordering::Relaxed)
     }
 
+    /// Tasks scheduled from outside the driving thread (through `inject`) so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        self.remote_schedules.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn unpark_driver(&self) {
         self.unpark.unpark();
     }
@@ -281,6 +289,8 @@ impl Handle {
             Some(queue) => {
                 queue.push_back(task);
                 self.inject_len.fetch_add(1, Ordering::Release);
+                let pushed = self.remote_schedules.load(Ordering::Relaxed) + 1;
+                self.remote_schedules.store(pushed, Ordering::Relaxed);
                 drop(inject);
                 self.unpark.unpark();
             }
@@ -338,7 +348,10 @@ impl Context {
         match core.as_mut() {
             Some(core) if placement == Placement::Deferred => core.deferred.push(task),
             // One FIFO queue: "next" and "back" are the same place here.
-            Some(core) => core.tasks.push_back(task),
+            Some(core) => {
+                WorkerStats::count(&self.handle.config.probes.workers[0].local_schedules);
+                core.tasks.push_back(task);
+            }
             None => {
                 // Shut down: the task was cancelled; only this queue reference is left.
                 drop(core);
@@ -349,7 +362,11 @@ impl Context {
     }
 }
 
-impl Handle {
+impl Scheduler for Handle {
+    fn owned(&self) -> &OwnedTasks {
+        &self.owned
+    }
+
     fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {
         context::with_scheduler(|cx| {
             if let Some(scheduler::Context::CurrentThread(cx)) = cx {
@@ -374,19 +391,5 @@ impl Wake for Handle {
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
         self.unpark.unpark();
-    }
-}
-
-impl Schedule for Arc<Handle> {
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
-    }
-
-    fn schedule(&self, task: Notified) {
-        self.schedule_task(task, Placement::Next);
-    }
-
-    fn reschedule(&self, task: Notified, yielded: bool) {
-        self.schedule_task(task, Placement::rescheduled(yielded));
     }
 }

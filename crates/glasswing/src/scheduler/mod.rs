@@ -15,7 +15,7 @@ use crate::blocking;
 use crate::probe::{self, RuntimeProbes};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
-use crate::task::{Id, JoinHandle};
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::future::Future;
 use std::panic::Location;
 use std::sync::{Arc, Weak};
@@ -74,6 +74,30 @@ impl Placement {
         } else {
             Placement::Back
         }
+    }
+}
+
+/// What a scheduler's shared state gives its tasks: the list that owns them, and the queue a wake
+/// puts them in. Both schedulers implement it, and the task-facing `Schedule` below is written once
+/// for both on top of it.
+pub(crate) trait Scheduler: Send + Sync + 'static {
+    fn owned(&self) -> &OwnedTasks;
+
+    /// Puts a woken task where `placement` says, on this thread's worker if it is one of ours.
+    fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement);
+}
+
+impl<S: Scheduler> Schedule for Arc<S> {
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned().remove(task)
+    }
+
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, Placement::Next);
+    }
+
+    fn reschedule(&self, task: Notified, yielded: bool) {
+        self.schedule_task(task, Placement::rescheduled(yielded));
     }
 }
 
@@ -180,6 +204,14 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.global_queue_depth(),
             Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    /// Tasks scheduled from outside the workers so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        match self {
+            Handle::CurrentThread(h) => h.remote_schedule_count(),
+            Handle::MultiThread(h) => h.remote_schedule_count(),
         }
     }
 

@@ -21,18 +21,20 @@ use super::state::Snapshot as StateWord;
 use super::Id;
 use super::{JoinHandle, Schedule};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
-use crate::loom::sync::Mutex;
+use crate::loom::sync::{Mutex, MutexGuard};
 use crate::probe::clock::{self, Ticks};
 use crate::probe::task_stats::{ShardLocked, TaskStatsRead, Timed, TimedRead};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
+// The counts synchronize nothing (readers only add them up), so loom need not model them.
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) struct OwnedTasks {
-    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    shards: Box<[CachePadded<ShardLock>]>,
     mask: usize,
     closed: AtomicBool,
     finished_cap: usize,
@@ -40,10 +42,30 @@ pub(crate) struct OwnedTasks {
     busy_turnover_ns: u64,
 }
 
+/// A shard's lock, and its counts for `RuntimeMetrics`, which reads them without the lock: they are
+/// written under it, on the cache line a spawn and a completion write anyway (a load and a store,
+/// no read-modify-write), so they cost those paths two instructions each and no contention.
+struct ShardLock {
+    shard: Mutex<Shard>,
+    /// Tasks created in this shard so far.
+    spawned: AtomicU64,
+    /// Tasks in its list now: spawned, not yet completed (or cancelled at shutdown).
+    alive: AtomicUsize,
+}
+
+impl ShardLock {
+    fn lock(&self) -> MutexGuard<'_, Shard> {
+        self.shard.lock()
+    }
+}
+
+/// `counter += n` (n may be negative) for a counter written only under its shard's lock.
+fn add_locked(counter: &AtomicUsize, n: isize) {
+    counter.store(counter.load(Relaxed).wrapping_add_signed(n), Relaxed);
+}
+
 struct Shard {
     head: Option<NonNull<Header>>,
-    /// Tasks created in this shard so far: counted here, under the lock a spawn takes anyway.
-    spawned: u64,
     /// Records of recently finished tasks, at most `finished_cap`.
     finished: FinishedRing,
 }
@@ -169,11 +191,11 @@ impl OwnedTasks {
         OwnedTasks {
             shards: (0..n)
                 .map(|_| {
-                    CachePadded::new(Mutex::new(Shard {
-                        head: None,
-                        spawned: 0,
-                        finished: FinishedRing::default(),
-                    }))
+                    CachePadded::new(ShardLock {
+                        shard: Mutex::new(Shard { head: None, finished: FinishedRing::default() }),
+                        spawned: AtomicU64::new(0),
+                        alive: AtomicUsize::new(0),
+                    })
                 })
                 .collect(),
             mask: n - 1,
@@ -200,8 +222,9 @@ impl OwnedTasks {
         // SAFETY: the three initial references go to the list, the `Notified` and the JoinHandle.
         let (task, notified, join) =
             unsafe { (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw)) };
-        let mut shard = self.shard(raw.header()).lock();
-        shard.spawned += 1;
+        let lock = self.shard(raw.header());
+        let mut shard = lock.lock();
+        lock.spawned.store(lock.spawned.load(Relaxed) + 1, Relaxed);
         // Checked under the shard lock: `close_and_shutdown_all` sets it before draining each shard.
         if self.closed.load(Ordering::Acquire) {
             drop(shard);
@@ -210,6 +233,7 @@ impl OwnedTasks {
             return (join, None);
         }
         shard.push_front(task);
+        add_locked(&lock.alive, 1);
         drop(shard);
         (join, Some(notified))
     }
@@ -218,17 +242,26 @@ impl OwnedTasks {
     /// list's reference if the task was still in it.
     pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
         let header = task.header();
+        let lock = self.shard(header);
         if !header.stats.is_enabled() {
-            return self.shard(header).lock().remove(task.raw());
+            let mut shard = lock.lock();
+            let task = shard.remove(task.raw());
+            if task.is_some() {
+                add_locked(&lock.alive, -1);
+            }
+            return task;
         }
         // Read before the lock: the time needs no precision, and this thread's worker knows a recent one.
         let completed_at = crate::probe::poll::recent_time();
-        let mut shard = self.shard(header).lock();
+        let mut shard = lock.lock();
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
         let overwritten = unsafe {
             shard.finished.push(task.raw(), completed_at, self.finished_cap, self.busy_turnover_ns)
         };
         let task = shard.remove(task.raw());
+        if task.is_some() {
+            add_locked(&lock.alive, -1);
+        }
         drop(shard);
         drop(overwritten);
         task
@@ -255,14 +288,27 @@ impl OwnedTasks {
         out
     }
 
-    /// Tasks spawned so far, one shard lock at a time.
+    /// Tasks spawned so far (no lock taken).
     pub(crate) fn spawned(&self) -> u64 {
-        self.shards.iter().map(|shard| shard.lock().spawned).sum()
+        self.shards.iter().map(|shard| shard.spawned.load(Relaxed)).sum()
+    }
+
+    /// Tasks alive now, spawned and not completed (no lock taken; each shard's count is exact as of
+    /// its last spawn or completion).
+    pub(crate) fn alive(&self) -> usize {
+        self.shards.iter().map(|shard| shard.alive.load(Relaxed)).sum()
     }
 
     /// Finished short-lived tasks whose records were not kept (see `FinishedRing`).
     pub(crate) fn finished_not_kept(&self) -> u64 {
         self.shards.iter().map(|shard| shard.lock().finished.not_kept).sum()
+    }
+
+    /// Runs `f` while this thread holds every shard's lock.
+    #[cfg(test)]
+    pub(crate) fn with_every_shard_locked<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guards: Vec<_> = self.shards.iter().map(|shard| shard.lock()).collect();
+        f()
     }
 
     /// Makes the finished rings count as turning over fast (`Duration::MAX`) or never (`ZERO`).
@@ -318,9 +364,16 @@ impl OwnedTasks {
     pub(crate) fn close_and_shutdown_all(&self, start: usize) {
         self.closed.store(true, Ordering::Release);
         for i in 0..self.shards.len() {
-            let shard = &self.shards[(start + i) & self.mask];
+            let lock = &self.shards[(start + i) & self.mask];
             loop {
-                let task = shard.lock().pop_front();
+                let task = {
+                    let mut shard = lock.lock();
+                    let task = shard.pop_front();
+                    if task.is_some() {
+                        add_locked(&lock.alive, -1);
+                    }
+                    task
+                };
                 match task {
                     Some(task) => {
                         task.shutdown();
@@ -331,7 +384,7 @@ impl OwnedTasks {
         }
     }
 
-    fn shard(&self, header: &Header) -> &Mutex<Shard> {
+    fn shard(&self, header: &Header) -> &ShardLock {
         &self.shards[header.id.as_u64() as usize & self.mask]
     }
 }

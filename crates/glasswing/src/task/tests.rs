@@ -769,3 +769,33 @@ fn finished_short_lived_tasks_are_sampled_only_while_the_ring_turns_over_fast() 
         env.finish(SHORT_LIVED + 2, SHORT_LIVED + 2);
     }
 }
+
+#[test]
+fn the_list_counts_spawned_and_alive_tasks_and_reads_them_without_its_locks() {
+    let env = Env::with_owned(OwnedTasks::new(4));
+    let owned = |env: &Env| (env.scheduler.owned.spawned(), env.scheduler.owned.alive());
+    let done = env.spawn_ready(1);
+    let (pending, slot) = env.spawn_pending(1, 2);
+    let cancelled = env.spawn_pending(1, 3);
+    assert_eq!(owned(&env), (3, 3));
+    env.run_all();
+    assert_eq!(owned(&env), (3, 2), "completed: no longer alive");
+
+    // `RuntimeMetrics` reads these while spawns and completions hold the shard locks: they must
+    // not wait for them (the spawned count once took each lock in turn).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let scheduler = env.scheduler.clone();
+    let (read, reader) = env.scheduler.owned.with_every_shard_locked(|| {
+        let reader = std::thread::spawn(move || {
+            let _ = tx.send((scheduler.owned.spawned(), scheduler.owned.alive()));
+        });
+        (rx.recv_timeout(Duration::from_secs(10)), reader)
+    });
+    reader.join().unwrap();
+    assert_eq!(read, Ok((3, 2)), "the counts were read while every shard lock was held");
+
+    env.scheduler.owned.close_and_shutdown_all(0);
+    assert_eq!(owned(&env), (3, 0), "cancelled at shutdown: no longer alive");
+    drop((done, pending, slot, cancelled));
+    env.finish(3, 1);
+}

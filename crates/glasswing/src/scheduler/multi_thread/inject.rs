@@ -11,10 +11,15 @@ use crate::loom::sync::Mutex;
 use crate::task::core::Header;
 use crate::task::{Notified, RawTask};
 use std::ptr::NonNull;
+// A count for metrics, which synchronizes nothing: loom need not model it.
+use std::sync::atomic::AtomicU64;
 
 pub(crate) struct Inject {
     synced: Mutex<Synced>,
     len: AtomicUsize,
+    /// Tasks pushed by `push_remote`: woken or spawned from outside the workers (counted under the
+    /// lock, so a load and a store; the overflow of the workers' rings is not counted).
+    remote_pushes: AtomicU64,
     /// Mirrors `Synced::closed` for lock-free reads; the locked copy is what pushes obey.
     closed: AtomicBool,
 }
@@ -49,6 +54,7 @@ impl Inject {
         Inject {
             synced: Mutex::new(Synced { head: None, tail: None, closed: false }),
             len: AtomicUsize::new(0),
+            remote_pushes: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         }
     }
@@ -99,8 +105,21 @@ impl Inject {
         self.len.fetch_sub(popped, Ordering::Release);
     }
 
+    /// A task woken or spawned from outside the workers.
+    pub(crate) fn push_remote(&self, task: Notified) {
+        let ptr = task.into_raw().header_ptr();
+        // SAFETY: we own the task's `Notified`, turned into the raw pointer just above.
+        unsafe { set_next(ptr, None) };
+        self.push_chain(ptr, ptr, 1, true);
+    }
+
+    /// Tasks pushed by `push_remote` so far.
+    pub(crate) fn remote_pushes(&self) -> u64 {
+        self.remote_pushes.load(Ordering::Relaxed)
+    }
+
     /// Appends a chain linked by the caller; once the queue is closed, drops it instead.
-    fn push_chain(&self, head: NonNull<Header>, tail: NonNull<Header>, count: usize) {
+    fn push_chain(&self, head: NonNull<Header>, tail: NonNull<Header>, count: usize, remote: bool) {
         let mut synced = self.synced.lock();
         if synced.closed {
             drop(synced);
@@ -122,6 +141,9 @@ impl Inject {
         }
         synced.tail = Some(tail);
         self.len.fetch_add(count, Ordering::SeqCst);
+        if remote {
+            self.remote_pushes.store(self.remote_pushes.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -130,7 +152,7 @@ impl Overflow<Notified> for Inject {
         let ptr = task.into_raw().header_ptr();
         // SAFETY: we own the task's `Notified`, turned into the raw pointer just above.
         unsafe { set_next(ptr, None) };
-        self.push_chain(ptr, ptr, 1);
+        self.push_chain(ptr, ptr, 1, false);
     }
 
     fn push_batch(&self, mut tasks: impl Iterator<Item = Notified>) {
@@ -150,7 +172,7 @@ impl Overflow<Notified> for Inject {
             tail = ptr;
             count += 1;
         }
-        self.push_chain(head, tail, count);
+        self.push_chain(head, tail, count, false);
     }
 }
 

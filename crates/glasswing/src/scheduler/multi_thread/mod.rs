@@ -15,10 +15,10 @@ use crate::io::driver::IoHandle;
 use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
-use crate::scheduler::{self, Config, Placement};
+use crate::scheduler::{self, Config, Placement, Scheduler};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
-use crate::task::{JoinHandle, Notified, Schedule, Task};
+use crate::task::{JoinHandle, Notified};
 use crate::time::driver::TimeHandle;
 use idle::Idle;
 use inject::Inject;
@@ -61,24 +61,8 @@ impl Handle {
         join
     }
 
-    /// Puts a task where it will run soonest without hurting fairness: on this thread's worker if the
-    /// wake comes from one of our workers (see `Placement`), else the global queue.
-    fn schedule_task(&self, task: Notified, placement: Placement) {
-        context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::MultiThread(cx)) = cx {
-                if std::ptr::eq(cx.handle(), self) {
-                    if let Some(task) = cx.schedule_local(task, placement) {
-                        self.push_remote(task);
-                    }
-                    return;
-                }
-            }
-            self.push_remote(task);
-        });
-    }
-
     fn push_remote(&self, task: Notified) {
-        self.inject.push(task);
+        self.inject.push_remote(task);
         self.notify_parked();
     }
 
@@ -88,6 +72,11 @@ impl Handle {
 
     pub(crate) fn global_queue_depth(&self) -> usize {
         self.inject.len()
+    }
+
+    /// Tasks scheduled from outside the workers (through the global queue) so far.
+    pub(crate) fn remote_schedule_count(&self) -> u64 {
+        self.inject.remote_pushes()
     }
 
     /// Wakes one parked worker, unless one is already searching (it will find the work).
@@ -148,17 +137,25 @@ impl Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
+impl Scheduler for Handle {
+    fn owned(&self) -> &OwnedTasks {
+        &self.owned
     }
 
-    fn schedule(&self, task: Notified) {
-        self.schedule_task(task, Placement::Next);
-    }
-
-    fn reschedule(&self, task: Notified, yielded: bool) {
-        self.schedule_task(task, Placement::rescheduled(yielded));
+    /// Where it runs soonest without hurting fairness: on this thread's worker if the wake comes
+    /// from one of our workers (see `Placement`), else the global queue.
+    fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if std::ptr::eq(cx.handle(), &**self) {
+                    if let Some(task) = cx.schedule_local(task, placement) {
+                        self.push_remote(task);
+                    }
+                    return;
+                }
+            }
+            self.push_remote(task);
+        });
     }
 }
 

@@ -321,6 +321,7 @@ impl Context {
             core.deferred.push(task);
             return None;
         }
+        WorkerStats::count(&self.stats().local_schedules);
         let should_notify = if placement == Placement::Back || !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &*self.handle);
             true

@@ -1,0 +1,182 @@
+//! `RuntimeMetrics`: the runtime's counters, each read in constant time, for code that samples
+//! them often (an exporter for a dashboard, a load shedder). Shaped after Tokio's
+//! `tokio::runtime::RuntimeMetrics`, with the same method names and meanings where Glasswing counts
+//! the same thing, so code written against Tokio's reads the same figures here.
+//!
+//! Why beside `Snapshot`: a snapshot walks every task, under each task-list shard's lock in turn,
+//! copying and formatting a record per task, which is right for looking at a runtime now and then
+//! but would stall spawns into each shard if taken every second from a busy program. A metric reads
+//! a few relaxed atomics: the workers' own counters (written by their threads only), the global
+//! queue's length, and per-shard counts of the task lists that spawns and completions keep under
+//! the lock they take anyway. No task is visited, nothing is allocated, and no task-list lock is
+//! taken. The blocking-pool figures alone take a lock: the pool's, briefly.
+
+use crate::scheduler;
+use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+/// A runtime's counters: see [`Handle::metrics`](crate::runtime::Handle::metrics).
+///
+/// A handle, cheap to clone, that reads each figure when asked, in constant time: no task is
+/// visited and no lock on the task lists is taken, so it can be sampled as often as needed.
+/// Counters start at zero when the runtime is built and only grow; depths and numbers of tasks or
+/// threads are values at the moment of the read. Figures from different methods are read at
+/// slightly different moments.
+///
+/// Workers are numbered `0..num_workers()`; a current-thread runtime has one worker, the thread
+/// that runs `block_on`.
+///
+/// ```
+/// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+/// let metrics = rt.handle().metrics();
+/// assert_eq!(metrics.num_workers(), 2);
+/// assert_eq!(metrics.spawned_tasks_count(), 1);
+/// assert_eq!(metrics.num_alive_tasks(), 0);
+/// let polls: u64 = (0..metrics.num_workers()).map(|w| metrics.worker_poll_count(w)).sum();
+/// assert_eq!(polls, 1);
+/// ```
+#[derive(Clone)]
+pub struct RuntimeMetrics {
+    pub(crate) handle: scheduler::Handle,
+}
+
+impl RuntimeMetrics {
+    /// The number of worker threads (1 for a current-thread runtime).
+    pub fn num_workers(&self) -> usize {
+        self.handle.probes().workers.len()
+    }
+
+    /// Tasks alive now: spawned and not yet completed (or cancelled). Blocking tasks are not
+    /// counted.
+    pub fn num_alive_tasks(&self) -> usize {
+        self.handle.owned().alive()
+    }
+
+    /// Tasks spawned so far (not counting `spawn_blocking`).
+    pub fn spawned_tasks_count(&self) -> u64 {
+        self.handle.owned().spawned()
+    }
+
+    /// Tasks waiting in the global queue now: woken or spawned from outside the workers, or moved
+    /// there from a worker's full queue.
+    pub fn global_queue_depth(&self) -> usize {
+        self.handle.global_queue_depth()
+    }
+
+    /// Tasks scheduled from outside the workers so far (spawned or woken from another thread,
+    /// through the global queue).
+    pub fn remote_schedule_count(&self) -> u64 {
+        self.handle.remote_schedule_count()
+    }
+
+    /// Polls that ran out of coop budget and were made to yield, on all workers.
+    pub fn budget_forced_yield_count(&self) -> u64 {
+        self.handle.probes().workers.iter().map(|w| w.budget_forced_yields.load(Relaxed)).sum()
+    }
+
+    /// Threads the blocking pool has now, idle or not.
+    pub fn num_blocking_threads(&self) -> usize {
+        self.handle.blocking_spawner().metrics().0
+    }
+
+    /// Blocking-pool threads waiting for work now.
+    pub fn num_idle_blocking_threads(&self) -> usize {
+        self.handle.blocking_spawner().metrics().1
+    }
+
+    /// `spawn_blocking` work waiting for a thread now.
+    pub fn blocking_queue_depth(&self) -> usize {
+        self.handle.blocking_spawner().metrics().2
+    }
+
+    /// Readiness events the I/O driver has dispatched so far.
+    pub fn io_driver_ready_count(&self) -> u64 {
+        self.handle.io().events_total()
+    }
+
+    /// Times `worker` parked: went to sleep, having run out of work.
+    ///
+    /// # Panics
+    /// If `worker` is not below [`num_workers`](Self::num_workers), as for every `worker_` method.
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.worker(worker).parks.load(Relaxed)
+    }
+
+    /// Times `worker` parked and unparked, added up: odd while it is parked.
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        let w = self.worker(worker);
+        // Unparks first: read after the parks, a park that ends between the two reads would be
+        // counted as an unpark without its park.
+        let unparks = w.unparks.load(Relaxed);
+        w.parks.load(Relaxed) + unparks
+    }
+
+    /// Times `worker` was woken, found no work, and parked again (multi-thread runtime).
+    pub fn worker_noop_count(&self, worker: usize) -> u64 {
+        self.worker(worker).noop_unparks.load(Relaxed)
+    }
+
+    /// Tasks `worker` stole from other workers (multi-thread runtime).
+    pub fn worker_steal_count(&self, worker: usize) -> u64 {
+        self.worker(worker).stolen_tasks.load(Relaxed)
+    }
+
+    /// Steals by `worker` that took at least one task (multi-thread runtime).
+    pub fn worker_steal_operations(&self, worker: usize) -> u64 {
+        self.worker(worker).steal_operations.load(Relaxed)
+    }
+
+    /// Polls of tasks by `worker`. Counted by the diagnostics: 0 on a runtime built with
+    /// `diagnostics(false)`.
+    pub fn worker_poll_count(&self, worker: usize) -> u64 {
+        self.worker(worker).polls()
+    }
+
+    /// Time `worker` was awake (running its loop, not parked), exactly as measured from its
+    /// parks and unparks, up to now.
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.worker(worker).busy(crate::probe::clock::now())
+    }
+
+    /// Tasks that `worker`'s thread put in its own queue: spawned or woken there (not counting
+    /// tasks that yielded, which wait in a list of their own).
+    pub fn worker_local_schedule_count(&self, worker: usize) -> u64 {
+        self.worker(worker).local_schedules.load(Relaxed)
+    }
+
+    /// Times `worker`'s queue was full and half of it moved to the global queue (multi-thread
+    /// runtime).
+    pub fn worker_overflow_count(&self, worker: usize) -> u64 {
+        self.worker(worker).overflows.load(Relaxed)
+    }
+
+    /// Tasks waiting in `worker`'s own queue now.
+    pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        self.worker(worker);
+        self.handle.local_queue_depth(worker)
+    }
+
+    #[track_caller]
+    fn worker(&self, worker: usize) -> &crate::probe::worker::WorkerStats {
+        let workers = &self.handle.probes().workers;
+        match workers.get(worker) {
+            Some(w) => w,
+            None => panic!(
+                "RuntimeMetrics: there is no worker {worker}: this runtime has {} (0..num_workers())",
+                workers.len()
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for RuntimeMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeMetrics")
+            .field("num_workers", &self.num_workers())
+            .field("num_alive_tasks", &self.num_alive_tasks())
+            .field("global_queue_depth", &self.global_queue_depth())
+            .finish_non_exhaustive()
+    }
+}
