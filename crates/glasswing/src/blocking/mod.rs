@@ -49,7 +49,7 @@ impl Spawner {
         &self,
         func: F,
         meta: task::core::Meta,
-        rt: &crate::scheduler::Handle,
+        rt: &crate::scheduler::Scheduler,
     ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -136,7 +136,7 @@ impl Drop for BlockingPool {
 impl Spawner {
     /// Queues a task; starts a thread if none is idle and the cap allows. After shutdown the task is
     /// cancelled right away.
-    pub(crate) fn spawn_task(&self, task: UnownedTask, rt: &scheduler::Handle) {
+    pub(crate) fn spawn_task(&self, task: UnownedTask, rt: &scheduler::Scheduler) {
         let mut shared = lock(&self.inner.shared);
         if shared.shutdown {
             drop(shared);
@@ -187,7 +187,7 @@ impl Spawner {
         self.inner.in_flight.load(Ordering::Acquire) > 0
     }
 
-    fn start_thread(&self, id: usize, rt: &scheduler::Handle) -> io::Result<thread::JoinHandle<()>> {
+    fn start_thread(&self, id: usize, rt: &scheduler::Scheduler) -> io::Result<thread::JoinHandle<()>> {
         let config = &self.inner.config;
         let mut builder = thread::Builder::new().name((config.thread_name)());
         if let Some(size) = config.stack_size {

@@ -81,7 +81,7 @@ impl DumpSignal {
 
     /// Called at each of the watchdog's looks: if the signal came since the last one, takes a dump
     /// of the runtime behind `handle` and writes it where `config` says.
-    pub(crate) fn answer(&self, handle: &crate::scheduler::Handle, config: &super::DiagConfig) {
+    pub(crate) fn answer(&self, handle: &crate::scheduler::Scheduler, config: &super::DiagConfig) {
         if self.take_request() {
             write_dump_in_background(handle.clone(), self.signal, config.dump_to.clone());
         }
@@ -96,7 +96,7 @@ impl Drop for DumpSignal {
 
 /// Takes a dump of the runtime behind `handle` on a thread of its own and writes it to `to` (appended)
 /// or stderr.
-fn write_dump_in_background(handle: crate::scheduler::Handle, signal: libc::c_int, to: Option<PathBuf>) {
+fn write_dump_in_background(handle: crate::scheduler::Scheduler, signal: libc::c_int, to: Option<PathBuf>) {
     let spawned = std::thread::Builder::new().name("glasswing-dump".into()).spawn(move || {
         let dump = crate::diag::dump::take(&handle);
         let text = format!(

@@ -234,7 +234,7 @@ pub(crate) fn warnings_for(task: &TaskSnapshot, config: &DiagConfig, out: &mut V
 }
 
 /// Waiting, with no `Waker` alive: the state and the waker count come from one load of the task's
-/// state word (`state::Snapshot::is_lost`).
+/// state word (`state::StateWord::is_lost`).
 fn is_lost(task: &TaskSnapshot) -> bool {
     task.state == TaskState::Idle && task.wakers == 0
 }

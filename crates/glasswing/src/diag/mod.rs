@@ -142,7 +142,7 @@ impl RuntimeDiag {
     }
 
     /// The views' state of the runtime behind `handle`.
-    pub(crate) fn of(handle: &scheduler::Handle) -> &RuntimeDiag {
+    pub(crate) fn of(handle: &scheduler::Scheduler) -> &RuntimeDiag {
         RuntimeDiag::of_probes(handle.probes())
     }
 
@@ -216,7 +216,7 @@ pub(crate) fn push_bounded<T>(ring: &mut VecDeque<T>, item: T) {
 /// ```
 #[derive(Clone)]
 pub struct Diagnostics {
-    pub(crate) handle: crate::scheduler::Handle,
+    pub(crate) handle: crate::scheduler::Scheduler,
 }
 
 impl Diagnostics {

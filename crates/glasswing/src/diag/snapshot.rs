@@ -11,7 +11,7 @@ use crate::probe::histogram::HistogramSnapshot;
 use crate::probe::task_stats::TaskStatsRead;
 use crate::scheduler;
 use crate::task::list::{TaskRead, TaskRecord};
-use crate::task::state::Snapshot as StateWord;
+use crate::task::state::StateWord;
 use crate::task::Id;
 use serde::{Serialize, Serializer};
 use std::collections::HashSet;
@@ -181,7 +181,7 @@ pub struct RuntimeSnapshot {
     pub timers_fired: u64,
 }
 
-pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
+pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
     let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     let taken_at = SystemTime::now();
@@ -250,7 +250,7 @@ pub(crate) fn take(handle: &scheduler::Handle) -> Snapshot {
 
 /// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a
 /// lint (reading every record, but formatting none of the others), and the ids of the live tasks.
-pub(crate) fn lint_scan(handle: &scheduler::Handle) -> (Vec<Warning>, HashSet<Id>) {
+pub(crate) fn lint_scan(handle: &scheduler::Scheduler) -> (Vec<Warning>, HashSet<Id>) {
     let config = &super::RuntimeDiag::of(handle).config;
     let now = clock::now();
     let mut warnings = Vec::new();

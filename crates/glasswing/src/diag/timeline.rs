@@ -213,7 +213,7 @@ struct WorkerRecord {
 }
 
 impl Recorded {
-    fn read(handle: &scheduler::Handle) -> Recorded {
+    fn read(handle: &scheduler::Scheduler) -> Recorded {
         let now = clock::now();
         let workers = handle
             .probes()
@@ -244,7 +244,7 @@ impl Recorded {
 }
 
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
-pub(crate) fn export(handle: &scheduler::Handle) -> String {
+pub(crate) fn export(handle: &scheduler::Scheduler) -> String {
     let trace = timeline(&Recorded::read(handle), clock::nanos_between);
     serde_json::to_string(&trace).expect("a timeline always serializes")
 }
@@ -468,7 +468,7 @@ fn place(events: &[Event], now: Ticks, us: &impl Fn(Ticks) -> f64) -> Vec<(f64, 
 }
 
 /// Writes the timeline to `path` (through a temporary file, so that a reader never sees half).
-pub(crate) fn write(handle: &scheduler::Handle, path: &std::path::Path) -> std::io::Result<()> {
+pub(crate) fn write(handle: &scheduler::Scheduler, path: &std::path::Path) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, export(handle))?;
     std::fs::rename(tmp, path)
@@ -506,8 +506,9 @@ mod tests {
             timed_poll(4, 13_000, 14_000, POLL_READY),
         ];
         let worker_1 = vec![event(Steal, 0, 1, 0, 0), event(Poll, POLL_READY, 8, 0, 0)];
-        let active =
-            |task, since, location| Some(ActivePoll { seq: 1, task: crate::probe::task_id(task), since, location });
+        let active = |task, since, location| {
+            Some(ActivePoll { seq: 1, task: crate::probe::task_id(task), since, location })
+        };
         Recorded {
             now: 20_000,
             workers: vec![

@@ -217,7 +217,7 @@ impl Drop for WatchdogHandle {
 }
 
 /// Starts the watchdog of a runtime. It holds the scheduler weakly so it never keeps it alive.
-pub(crate) fn start(handle: &crate::scheduler::Handle) -> Option<WatchdogHandle> {
+pub(crate) fn start(handle: &crate::scheduler::Scheduler) -> Option<WatchdogHandle> {
     let probes = handle.probes().clone();
     let diag = RuntimeDiag::of(handle);
     if !diag.enabled() {
@@ -375,7 +375,7 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
 /// One look at every worker. Returns whether any was polling, or had polled since the last look.
 fn look_at_workers(
     diag: &RuntimeDiag,
-    handle: &crate::scheduler::Handle,
+    handle: &crate::scheduler::Scheduler,
     w: &mut Watching,
     threshold_ns: u64,
 ) -> bool {
@@ -443,7 +443,12 @@ fn look_at_workers(
 
 /// A long poll of worker `index` that ended since the last look: completes its report, or reports
 /// it now if the watchdog never saw it running.
-fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching, index: usize) {
+fn finish_ended_poll(
+    diag: &RuntimeDiag,
+    handle: &crate::scheduler::Scheduler,
+    w: &mut Watching,
+    index: usize,
+) {
     let worker = &handle.probes().workers[index];
     let (ended_seq, ended_ns) = worker.last_long_poll();
     if ended_seq == 0 || ended_seq == w.ended_seen[index] {
@@ -473,7 +478,7 @@ fn finish_ended_poll(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &
 
 #[allow(clippy::too_many_arguments)]
 fn new_report(
-    handle: &crate::scheduler::Handle,
+    handle: &crate::scheduler::Scheduler,
     worker: usize,
     task: Id,
     location: &'static std::panic::Location<'static>,
@@ -623,12 +628,12 @@ enum DumpSignal {}
 
 #[cfg(not(unix))]
 impl DumpSignal {
-    fn answer(&self, _: &crate::scheduler::Handle, _: &super::DiagConfig) {
+    fn answer(&self, _: &crate::scheduler::Scheduler, _: &super::DiagConfig) {
         match *self {}
     }
 }
 
-fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
+fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut Watching) {
     let (warnings, alive) = super::snapshot::lint_scan(handle);
     w.warned.retain(|(id, _)| alive.contains(id));
     // Each raised once per task.
@@ -658,7 +663,7 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Wa
 
 /// A long poll or a lost waker: the flight recorder's timeline goes to the file the program asked
 /// for, if it did (at most once per `LINT_INTERVAL`).
-fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watching) {
+fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut Watching) {
     let Some(path) = &diag.config.trace_on_incident else { return };
     if w.traced_at.is_some_and(|at| at.elapsed() < LINT_INTERVAL) {
         return;
@@ -669,7 +674,7 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Handle, w: &mut Watch
     }
 }
 
-pub(crate) use crate::scheduler::WeakHandle as WeakScheduler;
+pub(crate) use crate::scheduler::WeakScheduler;
 
 #[cfg(all(
     test,

@@ -317,12 +317,12 @@ impl Builder {
         let io = Arc::new(IoHandle::new(config.probes.clone())?);
         match self.kind {
             Kind::CurrentThread => {
-                let handle = current_thread::Handle::new(pool.spawner().clone(), config, io);
-                Ok(Runtime::new_from_parts(scheduler::Handle::CurrentThread(handle), pool, Vec::new()))
+                let handle = current_thread::CurrentThread::new(pool.spawner().clone(), config, io);
+                Ok(Runtime::new_from_parts(scheduler::Scheduler::CurrentThread(handle), pool, Vec::new()))
             }
             Kind::MultiThread => {
                 let (handle, launch) = multi_thread::create(workers, pool.spawner().clone(), config, io);
-                let rt_handle = scheduler::Handle::MultiThread(handle.clone());
+                let rt_handle = scheduler::Scheduler::MultiThread(handle.clone());
                 let mut threads = Vec::with_capacity(workers);
                 for (index, main) in launch.into_workers().into_iter().enumerate() {
                     let mut builder = std::thread::Builder::new().name((self.thread_name)());

@@ -25,7 +25,7 @@ struct Context {
 
 thread_local! {
     /// The runtime `Handle::current()` returns: set by `Handle::enter`, `block_on`, worker threads.
-    static CURRENT: RefCell<Option<scheduler::Handle>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<scheduler::Scheduler>> = const { RefCell::new(None) };
 
     static CONTEXT: Context = const {
         Context {
@@ -39,7 +39,7 @@ thread_local! {
 
 /// Runs `f` with the current runtime's handle, or `None` outside any runtime (or while the thread is
 /// being torn down).
-pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Scheduler>) -> R) -> R {
     let mut f = Some(f);
     CURRENT
         .try_with(|current| match current.try_borrow() {
@@ -50,7 +50,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
 }
 
 /// Makes `handle` the current runtime until the guard drops.
-pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
+pub(crate) fn set_current(handle: &scheduler::Scheduler) -> SetCurrentGuard {
     let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));
     let depth = CONTEXT.with(|cx| {
         cx.current_depth.set(cx.current_depth.get() + 1);
@@ -63,7 +63,7 @@ pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {
 /// guard made after it (`Handle::enter`'s, `block_on`'s), or the runtime it restores would be one
 /// that a live guard expects to have replaced.
 pub(crate) struct SetCurrentGuard {
-    prev: Option<Option<scheduler::Handle>>,
+    prev: Option<Option<scheduler::Scheduler>>,
     /// This guard's place in the nesting, 1 for the outermost.
     depth: usize,
     /// Dropped on another thread, it would restore a runtime there: the guard stays where it was made.
@@ -99,7 +99,7 @@ impl Drop for SetCurrentGuard {
 /// If the thread already drives a runtime: a `block_on` there would block a worker and, on a
 /// current-thread runtime, deadlock.
 #[track_caller]
-pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, what: &str, f: impl FnOnce() -> R) -> R {
+pub(crate) fn enter_runtime<R>(handle: &scheduler::Scheduler, what: &str, f: impl FnOnce() -> R) -> R {
     if CONTEXT.with(|cx| cx.runtime_entered.get()) {
         panic!(
             "glasswing: `{what}` was called on a thread that is already running a glasswing runtime (from \

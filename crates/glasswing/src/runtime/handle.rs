@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 /// (their `JoinHandle` reports cancellation), without a panic.
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) inner: scheduler::Handle,
+    pub(crate) inner: scheduler::Scheduler,
 }
 
 /// Returned by [`Handle::try_current`] outside of a runtime.
@@ -186,8 +186,8 @@ pub(crate) fn no_runtime(what: &str) -> ! {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let flavor = match &self.inner {
-            scheduler::Handle::CurrentThread(_) => "current_thread",
-            scheduler::Handle::MultiThread(_) => "multi_thread",
+            scheduler::Scheduler::CurrentThread(_) => "current_thread",
+            scheduler::Scheduler::MultiThread(_) => "multi_thread",
         };
         f.debug_struct("Handle").field("flavor", &flavor).finish()
     }

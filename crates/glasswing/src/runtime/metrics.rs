@@ -39,7 +39,7 @@ use std::time::Duration;
 /// ```
 #[derive(Clone)]
 pub struct RuntimeMetrics {
-    pub(crate) handle: scheduler::Handle,
+    pub(crate) handle: scheduler::Scheduler,
 }
 
 impl RuntimeMetrics {

@@ -9,8 +9,8 @@ pub(crate) mod park;
 mod runtime;
 
 mod metrics;
-pub use metrics::RuntimeMetrics;
 pub use builder::Builder;
 pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;

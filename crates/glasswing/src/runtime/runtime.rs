@@ -48,7 +48,7 @@ impl Runtime {
     }
 
     pub(crate) fn new_from_parts(
-        handle: scheduler::Handle,
+        handle: scheduler::Scheduler,
         blocking_pool: BlockingPool,
         workers: Vec<thread::JoinHandle<()>>,
     ) -> Runtime {
@@ -67,8 +67,8 @@ impl Runtime {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         context::enter_runtime(&self.handle.inner, "Runtime::block_on", || match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => h.block_on(future),
-            scheduler::Handle::MultiThread(_) => park::block_on(future),
+            scheduler::Scheduler::CurrentThread(h) => h.block_on(future),
+            scheduler::Scheduler::MultiThread(_) => park::block_on(future),
         })
     }
 
@@ -146,8 +146,8 @@ impl Runtime {
             }
         }
         match &self.handle.inner {
-            scheduler::Handle::CurrentThread(h) => h.shutdown(),
-            scheduler::Handle::MultiThread(h) => {
+            scheduler::Scheduler::CurrentThread(h) => h.shutdown(),
+            scheduler::Scheduler::MultiThread(h) => {
                 h.shutdown();
                 if h.wait_for_workers(remaining()) {
                     for worker in self.workers.drain(..) {

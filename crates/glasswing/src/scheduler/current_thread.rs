@@ -20,7 +20,7 @@ use crate::io::driver::IoHandle;
 use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::{Parker, Unparker};
-use crate::scheduler::{self, coop, Config, Placement, Scheduler};
+use crate::scheduler::{self, coop, Config, Owner, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified};
@@ -36,7 +36,7 @@ use std::task::{Poll, Wake, Waker};
 /// Fairness default when the builder sets none; Tokio's value for this scheduler.
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 31;
 
-pub(crate) struct Handle {
+pub(crate) struct CurrentThread {
     pub(crate) owned: OwnedTasks,
     /// `None` once shut down.
     inject: Mutex<Option<VecDeque<Notified>>>,
@@ -78,7 +78,7 @@ impl Core {
 
 /// The scheduler state the driving thread installs in its thread-local context.
 pub(crate) struct Context {
-    handle: Arc<Handle>,
+    handle: Arc<CurrentThread>,
     /// Borrowed only briefly, never across a poll.
     core: RefCell<Option<Box<Core>>>,
 }
@@ -87,10 +87,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Handle {
-    pub(crate) fn new(blocking: blocking::Spawner, config: Config, io: Arc<IoHandle>) -> Arc<Handle> {
+impl CurrentThread {
+    pub(crate) fn new(blocking: blocking::Spawner, config: Config, io: Arc<IoHandle>) -> Arc<CurrentThread> {
         let park = Parker::with_io(Some(io.clone()));
-        Arc::new(Handle {
+        Arc::new(CurrentThread {
             owned: OwnedTasks::new(1),
             inject: Mutex::new(Some(VecDeque::new())),
             inject_len: AtomicUsize::new(0),
@@ -309,9 +309,9 @@ impl Handle {
         let cx =
             scheduler::Context::CurrentThread(Context { handle: self.clone(), core: RefCell::new(core) });
         let scheduler::Context::CurrentThread(ct) = &cx else { unreachable!() };
-        // The futures dropped here run user code that may need its runtime (`Handle::current()`, a
+        // The futures dropped here run user code that may need its runtime (`CurrentThread::current()`, a
         // deregistration), as they would on a worker of the multi-thread runtime.
-        let _current = context::set_current(&scheduler::Handle::CurrentThread(self.clone()));
+        let _current = context::set_current(&scheduler::Scheduler::CurrentThread(self.clone()));
         context::set_scheduler(&cx, || {
             self.owned.close_and_shutdown_all(0);
             // Dropping a queue entry may run user code that wakes other tasks: keep draining.
@@ -362,7 +362,7 @@ impl Context {
     }
 }
 
-impl Scheduler for Handle {
+impl Owner for CurrentThread {
     fn owned(&self) -> &OwnedTasks {
         &self.owned
     }
@@ -382,7 +382,7 @@ impl Scheduler for Handle {
     }
 }
 
-impl Wake for Handle {
+impl Wake for CurrentThread {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }

@@ -4,7 +4,7 @@
 //! - `multi_thread`: a pool of workers with per-worker queues and work stealing;
 //! - `coop`: the per-poll budget both of them apply.
 //!
-//! Both hand out the same task type; `Handle` is the runtime-agnostic face the rest of the crate
+//! Both hand out the same task type; `Scheduler` is the runtime-agnostic face the rest of the crate
 //! talks to (spawn, spawn_blocking, shutdown). docs/scheduler.md explains the algorithms.
 
 pub(crate) mod coop;
@@ -22,22 +22,22 @@ use std::sync::{Arc, Weak};
 
 /// A shared reference to one runtime's scheduler.
 #[derive(Clone)]
-pub(crate) enum Handle {
-    CurrentThread(Arc<current_thread::Handle>),
-    MultiThread(Arc<multi_thread::Handle>),
+pub(crate) enum Scheduler {
+    CurrentThread(Arc<current_thread::CurrentThread>),
+    MultiThread(Arc<multi_thread::MultiThread>),
 }
 
-/// A `Handle` that does not keep the runtime alive.
-pub(crate) enum WeakHandle {
-    CurrentThread(Weak<current_thread::Handle>),
-    MultiThread(Weak<multi_thread::Handle>),
+/// A `Scheduler` that does not keep the runtime alive.
+pub(crate) enum WeakScheduler {
+    CurrentThread(Weak<current_thread::CurrentThread>),
+    MultiThread(Weak<multi_thread::MultiThread>),
 }
 
-impl WeakHandle {
-    pub(crate) fn upgrade(&self) -> Option<Handle> {
+impl WeakScheduler {
+    pub(crate) fn upgrade(&self) -> Option<Scheduler> {
         match self {
-            WeakHandle::CurrentThread(h) => h.upgrade().map(Handle::CurrentThread),
-            WeakHandle::MultiThread(h) => h.upgrade().map(Handle::MultiThread),
+            WeakScheduler::CurrentThread(h) => h.upgrade().map(Scheduler::CurrentThread),
+            WeakScheduler::MultiThread(h) => h.upgrade().map(Scheduler::MultiThread),
         }
     }
 }
@@ -80,14 +80,14 @@ impl Placement {
 /// What a scheduler's shared state gives its tasks: the list that owns them, and the queue a wake
 /// puts them in. Both schedulers implement it, and the task-facing `Schedule` below is written once
 /// for both on top of it.
-pub(crate) trait Scheduler: Send + Sync + 'static {
+pub(crate) trait Owner: Send + Sync + 'static {
     fn owned(&self) -> &OwnedTasks;
 
     /// Puts a woken task where `placement` says, on this thread's worker if it is one of ours.
     fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement);
 }
 
-impl<S: Scheduler> Schedule for Arc<S> {
+impl<S: Owner> Schedule for Arc<S> {
     fn release(&self, task: &Task) -> Option<Task> {
         self.owned().remove(task)
     }
@@ -117,7 +117,7 @@ pub(crate) struct Config {
     pub(crate) probes: Arc<RuntimeProbes>,
 }
 
-impl Handle {
+impl Scheduler {
     pub(crate) fn spawn<F>(
         &self,
         future: F,
@@ -140,8 +140,8 @@ impl Handle {
             diagnostics,
         };
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, meta),
-            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, meta),
+            Scheduler::CurrentThread(h) => current_thread::CurrentThread::spawn(h, future, meta),
+            Scheduler::MultiThread(h) => multi_thread::MultiThread::spawn(h, future, meta),
         }
     }
 
@@ -157,76 +157,76 @@ impl Handle {
 
     pub(crate) fn time(&self) -> &Arc<crate::time::driver::TimeHandle> {
         match self {
-            Handle::CurrentThread(h) => &h.time,
-            Handle::MultiThread(h) => &h.time,
+            Scheduler::CurrentThread(h) => &h.time,
+            Scheduler::MultiThread(h) => &h.time,
         }
     }
 
     pub(crate) fn io(&self) -> &Arc<crate::io::driver::IoHandle> {
         match self {
-            Handle::CurrentThread(h) => &h.io,
-            Handle::MultiThread(h) => &h.io,
+            Scheduler::CurrentThread(h) => &h.io,
+            Scheduler::MultiThread(h) => &h.io,
         }
     }
 
     /// The blocking pool ran out of work: a current-thread runtime with paused time may now let its
     /// clock jump, so wake its driver to reconsider.
     pub(crate) fn blocking_idle(&self) {
-        if let Handle::CurrentThread(h) = self {
+        if let Scheduler::CurrentThread(h) = self {
             h.unpark_driver();
         }
     }
 
     pub(crate) fn probes(&self) -> &Arc<RuntimeProbes> {
         match self {
-            Handle::CurrentThread(h) => &h.config.probes,
-            Handle::MultiThread(h) => &h.config.probes,
+            Scheduler::CurrentThread(h) => &h.config.probes,
+            Scheduler::MultiThread(h) => &h.config.probes,
         }
     }
 
     pub(crate) fn owned(&self) -> &OwnedTasks {
         match self {
-            Handle::CurrentThread(h) => &h.owned,
-            Handle::MultiThread(h) => &h.owned,
+            Scheduler::CurrentThread(h) => &h.owned,
+            Scheduler::MultiThread(h) => &h.owned,
         }
     }
 
     /// Tasks waiting in worker `index`'s own queue.
     pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
         match self {
-            Handle::CurrentThread(h) => h.local_queue_depth(),
-            Handle::MultiThread(h) => h.local_queue_depth(index),
+            Scheduler::CurrentThread(h) => h.local_queue_depth(),
+            Scheduler::MultiThread(h) => h.local_queue_depth(index),
         }
     }
 
     /// Tasks waiting in the queue for tasks woken from outside the workers.
     pub(crate) fn global_queue_depth(&self) -> usize {
         match self {
-            Handle::CurrentThread(h) => h.global_queue_depth(),
-            Handle::MultiThread(h) => h.global_queue_depth(),
+            Scheduler::CurrentThread(h) => h.global_queue_depth(),
+            Scheduler::MultiThread(h) => h.global_queue_depth(),
         }
     }
 
     /// Tasks scheduled from outside the workers so far.
     pub(crate) fn remote_schedule_count(&self) -> u64 {
         match self {
-            Handle::CurrentThread(h) => h.remote_schedule_count(),
-            Handle::MultiThread(h) => h.remote_schedule_count(),
+            Scheduler::CurrentThread(h) => h.remote_schedule_count(),
+            Scheduler::MultiThread(h) => h.remote_schedule_count(),
         }
     }
 
     /// A reference that does not keep the runtime alive (for its watchdog thread).
-    pub(crate) fn downgrade(&self) -> WeakHandle {
+    pub(crate) fn downgrade(&self) -> WeakScheduler {
         match self {
-            Handle::CurrentThread(h) => WeakHandle::CurrentThread(Arc::downgrade(h)),
-            Handle::MultiThread(h) => WeakHandle::MultiThread(Arc::downgrade(h)),
+            Scheduler::CurrentThread(h) => WeakScheduler::CurrentThread(Arc::downgrade(h)),
+            Scheduler::MultiThread(h) => WeakScheduler::MultiThread(Arc::downgrade(h)),
         }
     }
 
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
-            Handle::CurrentThread(h) => &h.blocking,
-            Handle::MultiThread(h) => &h.blocking,
+            Scheduler::CurrentThread(h) => &h.blocking,
+            Scheduler::MultiThread(h) => &h.blocking,
         }
     }
 }

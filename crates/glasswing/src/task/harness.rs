@@ -336,7 +336,7 @@ fn can_read_output(header: &Header, trailer: &Trailer, waker: &Waker) -> bool {
     }
 }
 
-fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<(), super::state::Snapshot> {
+fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<(), super::state::StateWord> {
     // SAFETY: JOIN_WAKER is clear and JOIN_INTEREST is set: only the JoinHandle touches the slot.
     unsafe { trailer.set_waker(Some(waker)) };
     header.state.set_join_waker().map(|_| ()).inspect_err(|_| {

@@ -17,7 +17,7 @@
 
 use super::core::{Header, Meta};
 use super::raw::{Notified, RawTask, Task};
-use super::state::Snapshot as StateWord;
+use super::state::StateWord;
 use super::Id;
 use super::{JoinHandle, Schedule};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};

@@ -59,7 +59,7 @@ pub(crate) struct State(AtomicUsize);
 
 /// A copy of the state word taken at one instant.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Snapshot(usize);
+pub(crate) struct StateWord(usize);
 
 /// What the poller must do before touching the future.
 #[derive(Debug, PartialEq, Eq)]
@@ -105,20 +105,20 @@ impl State {
         State(AtomicUsize::new(INITIAL))
     }
 
-    pub(crate) fn load(&self) -> Snapshot {
-        Snapshot(self.0.load(Acquire))
+    pub(crate) fn load(&self) -> StateWord {
+        StateWord(self.0.load(Acquire))
     }
 
     /// Applies `f` in a CAS loop; `f` returns the result and the next state, or `None` to stop without
     /// writing.
-    fn update<R>(&self, mut f: impl FnMut(Snapshot) -> (R, Option<Snapshot>)) -> R {
+    fn update<R>(&self, mut f: impl FnMut(StateWord) -> (R, Option<StateWord>)) -> R {
         let mut curr = self.load();
         loop {
             let (result, next) = f(curr);
             let Some(next) = next else { return result };
             match self.0.compare_exchange_weak(curr.0, next.0, AcqRel, Acquire) {
                 Ok(_) => return result,
-                Err(actual) => curr = Snapshot(actual),
+                Err(actual) => curr = StateWord(actual),
             }
         }
     }
@@ -191,15 +191,15 @@ impl State {
     }
 
     /// The future is gone and the output is stored: RUNNING -> COMPLETE. Returns the new state.
-    pub(crate) fn transition_to_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.0.fetch_xor(RUNNING | COMPLETE, AcqRel));
+    pub(crate) fn transition_to_complete(&self) -> StateWord {
+        let prev = StateWord(self.0.fetch_xor(RUNNING | COMPLETE, AcqRel));
         debug_assert!(prev.is_running() && !prev.is_complete());
-        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+        StateWord(prev.0 ^ (RUNNING | COMPLETE))
     }
 
     /// Releases `count` references after completion. Returns true if the task must be freed.
     pub(crate) fn transition_to_terminal(&self, count: usize) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, AcqRel));
+        let prev = StateWord(self.0.fetch_sub(count * REF_ONE, AcqRel));
         // The references released are other references: counted against the waker references too,
         // an underflow would borrow from the waker count and go unnoticed.
         assert!(prev.other_ref_count() >= count, "task reference count underflow");
@@ -285,20 +285,20 @@ impl State {
     }
 
     /// The `JoinHandle` stores its waker: sets JOIN_WAKER unless the task completed meanwhile.
-    pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
+    pub(crate) fn set_join_waker(&self) -> Result<StateWord, StateWord> {
         self.update(|curr| {
             debug_assert!(curr.is_join_interested() && !curr.is_join_waker_set());
             if curr.is_complete() {
                 return (Err(curr), None);
             }
-            let next = Snapshot(curr.0 | JOIN_WAKER);
+            let next = StateWord(curr.0 | JOIN_WAKER);
             (Ok(next), Some(next))
         })
     }
 
     /// The `JoinHandle` takes back the waker slot to replace its waker: clears JOIN_WAKER unless the
     /// task completed meanwhile (then the completer may be reading it).
-    pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
+    pub(crate) fn unset_join_waker(&self) -> Result<StateWord, StateWord> {
         self.update(|curr| {
             debug_assert!(curr.is_join_interested());
             if curr.is_complete() {
@@ -306,17 +306,17 @@ impl State {
                 return (Err(curr), None);
             }
             debug_assert!(curr.is_join_waker_set());
-            let next = Snapshot(curr.0 & !JOIN_WAKER);
+            let next = StateWord(curr.0 & !JOIN_WAKER);
             (Ok(next), Some(next))
         })
     }
 
     /// The completer is done with the join waker: clears JOIN_WAKER. Returns the new state; if
     /// JOIN_INTEREST is gone by then, the `JoinHandle` was dropped and left the waker to the completer.
-    pub(crate) fn unset_join_waker_after_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.0.fetch_and(!JOIN_WAKER, AcqRel));
+    pub(crate) fn unset_join_waker_after_complete(&self) -> StateWord {
+        let prev = StateWord(self.0.fetch_and(!JOIN_WAKER, AcqRel));
         debug_assert!(prev.is_complete() && prev.is_join_waker_set());
-        Snapshot(prev.0 & !JOIN_WAKER)
+        StateWord(prev.0 & !JOIN_WAKER)
     }
 
     /// The `JoinHandle` is dropped. Returns `(drop_output, drop_waker)`: whether the output is now the
@@ -324,7 +324,7 @@ impl State {
     pub(crate) fn transition_to_join_handle_dropped(&self) -> (bool, bool) {
         self.update(|curr| {
             debug_assert!(curr.is_join_interested());
-            let mut next = Snapshot(curr.0 & !JOIN_INTEREST);
+            let mut next = StateWord(curr.0 & !JOIN_INTEREST);
             if !curr.is_complete() {
                 // Nobody will read the slot any more: take it back.
                 next.0 &= !JOIN_WAKER;
@@ -343,7 +343,7 @@ impl State {
     }
 
     pub(crate) fn ref_inc(&self) {
-        let prev = Snapshot(self.0.fetch_add(REF_ONE, Relaxed));
+        let prev = StateWord(self.0.fetch_add(REF_ONE, Relaxed));
         // A count this high means references are being leaked: abort rather than carry into the
         // waker count.
         if prev.other_ref_count() >= REF_MAX - 1 {
@@ -353,14 +353,14 @@ impl State {
 
     /// Releases one of the other refs. Returns true if this was the last reference of either kind.
     pub(crate) fn ref_dec(&self) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(REF_ONE, AcqRel));
+        let prev = StateWord(self.0.fetch_sub(REF_ONE, AcqRel));
         assert!(prev.other_ref_count() >= 1, "task reference count underflow");
         prev.ref_count() == 1
     }
 
     /// A `Waker` was cloned.
     pub(crate) fn waker_ref_inc(&self) {
-        let prev = Snapshot(self.0.fetch_add(WAKER_ONE, Relaxed));
+        let prev = StateWord(self.0.fetch_add(WAKER_ONE, Relaxed));
         if prev.waker_count() >= REF_MAX - 1 {
             std::process::abort();
         }
@@ -368,13 +368,13 @@ impl State {
 
     /// A `Waker` was dropped. Returns true if this was the last reference of either kind.
     pub(crate) fn waker_ref_dec(&self) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(WAKER_ONE, AcqRel));
+        let prev = StateWord(self.0.fetch_sub(WAKER_ONE, AcqRel));
         assert!(prev.waker_count() >= 1, "task waker count underflow");
         prev.ref_count() == 1
     }
 }
 
-impl Snapshot {
+impl StateWord {
     pub(crate) fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
@@ -426,9 +426,9 @@ impl Snapshot {
     }
 }
 
-impl fmt::Debug for Snapshot {
+impl fmt::Debug for StateWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Snapshot")
+        f.debug_struct("StateWord")
             .field("running", &self.is_running())
             .field("complete", &self.is_complete())
             .field("notified", &self.is_notified())

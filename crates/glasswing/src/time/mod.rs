@@ -65,8 +65,8 @@ pub async fn advance(duration: Duration) {
 #[track_caller]
 fn with_paused_clock(what: &str, f: impl FnOnce(&Clock)) -> std::sync::Arc<driver::TimeHandle> {
     let time = crate::runtime::context::with_current(|h| match h {
-        Some(crate::scheduler::Handle::CurrentThread(h)) => Some(h.time.clone()),
-        Some(crate::scheduler::Handle::MultiThread(_)) => panic!(
+        Some(crate::scheduler::Scheduler::CurrentThread(h)) => Some(h.time.clone()),
+        Some(crate::scheduler::Scheduler::MultiThread(_)) => panic!(
             "glasswing: `{what}` needs a current_thread runtime: paused time requires every task to run on \
              one thread. Use `#[glasswing::test(start_paused = true)]` or \
              `Builder::new_current_thread().start_paused(true)`."

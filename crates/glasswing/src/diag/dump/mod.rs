@@ -81,7 +81,7 @@ pub struct TracedLeaf {
 }
 
 /// Looks at every live task of the runtime behind `handle` (see the module comment).
-pub(crate) fn take(handle: &scheduler::Handle) -> Dump {
+pub(crate) fn take(handle: &scheduler::Scheduler) -> Dump {
     let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     // Running polls: how long each has run, and the watchdog's stack if it caught it.
@@ -150,7 +150,7 @@ fn what_it_said(payload: Box<dyn std::any::Any + Send>) -> String {
 /// (`task::park_forever`) is no warning at all, and is dropped from `warnings`. A stalled warning
 /// past `at_most` is left as it is: stalled, with nothing said of where it waits. A stalled task
 /// whose trace poll panicked is located by its future's type only.
-pub(crate) fn locate(handle: &scheduler::Handle, warnings: &mut Vec<Warning>, at_most: usize) {
+pub(crate) fn locate(handle: &scheduler::Scheduler, warnings: &mut Vec<Warning>, at_most: usize) {
     let waiting = |w: &&mut Warning| matches!(w.kind, WarningKind::LostWaker | WarningKind::Stalled);
     // The stalled tasks, traced together: a trace from inside a poll takes a thread of its own.
     let stalled: Vec<_> = warnings

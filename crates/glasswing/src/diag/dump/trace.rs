@@ -48,7 +48,7 @@ use std::collections::HashMap;
 /// `block_on` or a blocking task calling `dump()`), where a trace poll would be nested in that one;
 /// then on a helper thread, which this one waits for. The helper waits for no worker, so the dump
 /// still completes while workers are blocked. If no thread can be started, no task is traced.
-pub(crate) fn trace_tasks(handle: &scheduler::Handle, tasks: Vec<Task>) -> Vec<Option<Trace>> {
+pub(crate) fn trace_tasks(handle: &scheduler::Scheduler, tasks: Vec<Task>) -> Vec<Option<Trace>> {
     let count = tasks.len();
     let trace = move || {
         // User code runs in trace polls: it finds this runtime as the current one.

@@ -1,5 +1,5 @@
 //! The work-stealing multi-thread scheduler. The algorithm is told at the top of `worker.rs`; this file
-//! holds the state the workers share (`Handle`) and the two ways work enters it: `spawn` and wakes.
+//! holds the state the workers share (`MultiThread`) and the two ways work enters it: `spawn` and wakes.
 
 mod idle;
 mod inject;
@@ -15,7 +15,7 @@ use crate::io::driver::IoHandle;
 use crate::probe::{self, worker::WorkerStats};
 use crate::runtime::context;
 use crate::runtime::park::Unparker;
-use crate::scheduler::{self, Config, Placement, Scheduler};
+use crate::scheduler::{self, Config, Owner, Placement};
 use crate::task::core::Meta;
 use crate::task::list::OwnedTasks;
 use crate::task::{JoinHandle, Notified};
@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// What all workers of one runtime share.
-pub(crate) struct Handle {
+pub(crate) struct MultiThread {
     remotes: Box<[Remote]>,
     inject: Inject,
     idle: Idle,
@@ -48,7 +48,7 @@ struct Remote {
     unpark: Unparker,
 }
 
-impl Handle {
+impl MultiThread {
     pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -137,7 +137,7 @@ impl Handle {
     }
 }
 
-impl Scheduler for Handle {
+impl Owner for MultiThread {
     fn owned(&self) -> &OwnedTasks {
         &self.owned
     }
@@ -159,7 +159,7 @@ impl Scheduler for Handle {
     }
 }
 
-impl Overflow<Notified> for Handle {
+impl Overflow<Notified> for MultiThread {
     fn push(&self, task: Notified) {
         self.inject.push(task);
     }

@@ -38,12 +38,12 @@
 //!
 //! # Shutdown
 //!
-//! `Handle::shutdown` closes the injection queue and unparks everyone. Each worker notices (at its
+//! `MultiThread::shutdown` closes the injection queue and unparks everyone. Each worker notices (at its
 //! next maintenance or park), cancels tasks through the owned-tasks list (all workers share that work),
 //! drops what is left in its ring and LIFO slot, and exits; the last one drains the injection queue.
 
 use super::queue::{self, CAPACITY};
-use super::{Handle, Remote};
+use super::{MultiThread, Remote};
 use crate::io::driver::IoHandle;
 use crate::probe;
 use crate::probe::task_stats::add;
@@ -97,7 +97,7 @@ struct Core {
 
 /// The scheduler state a worker thread installs in its thread-local context.
 pub(crate) struct Context {
-    handle: Arc<Handle>,
+    handle: Arc<MultiThread>,
     /// This worker's index, fixed for its life (also in `Core`, which is not always borrowable).
     index: usize,
     park: Parker,
@@ -114,7 +114,7 @@ pub(crate) struct Context {
 /// Workers built but not yet started.
 pub(crate) struct Launch {
     workers: Vec<(Core, Parker)>,
-    handle: Arc<Handle>,
+    handle: Arc<MultiThread>,
 }
 
 pub(crate) fn create(
@@ -122,7 +122,7 @@ pub(crate) fn create(
     blocking: crate::blocking::Spawner,
     config: scheduler::Config,
     io: Arc<IoHandle>,
-) -> (Arc<Handle>, Launch) {
+) -> (Arc<MultiThread>, Launch) {
     let mut remotes = Vec::with_capacity(num_workers);
     let mut workers = Vec::with_capacity(num_workers);
     for index in 0..num_workers {
@@ -148,7 +148,7 @@ pub(crate) fn create(
     }
     let unparkers: Box<[_]> = remotes.iter().map(|r| r.unpark.clone()).collect();
     let time = Arc::new(TimeHandle::new(Clock::new(false), unparkers, num_workers, config.probes.clone()));
-    let handle = Arc::new(Handle {
+    let handle = Arc::new(MultiThread {
         time,
         io,
         remotes: remotes.into_boxed_slice(),
@@ -187,8 +187,8 @@ impl Launch {
     }
 }
 
-fn run(handle: Arc<Handle>, core: Core, park: Parker) {
-    let rt = scheduler::Handle::MultiThread(handle.clone());
+fn run(handle: Arc<MultiThread>, core: Core, park: Parker) {
+    let rt = scheduler::Scheduler::MultiThread(handle.clone());
     let index = core.index;
     let cx = scheduler::Context::MultiThread(Context {
         handle,
@@ -199,7 +199,7 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
     });
     let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
     // Counted out however the thread ends, or the runtime's shutdown would wait for it forever.
-    struct Exited<'a>(&'a Handle);
+    struct Exited<'a>(&'a MultiThread);
     impl Drop for Exited<'_> {
         fn drop(&mut self) {
             self.0.worker_exited();
@@ -218,7 +218,7 @@ fn run(handle: Arc<Handle>, core: Core, park: Parker) {
 }
 
 impl Context {
-    pub(crate) fn handle(&self) -> &Handle {
+    pub(crate) fn handle(&self) -> &MultiThread {
         &self.handle
     }
 
@@ -306,7 +306,7 @@ impl Context {
         self.core.borrow_mut().lifo_enabled = true;
     }
 
-    /// Called by `Handle::schedule_task` on this worker's thread. Returns the task back if the core is
+    /// Called by `MultiThread::schedule_task` on this worker's thread. Returns the task back if the core is
     /// busy (borrowed), so the caller sends it to the global queue.
     pub(crate) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
         let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
@@ -426,7 +426,7 @@ impl Context {
 }
 
 impl Core {
-    fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
+    fn next_task(&mut self, handle: &MultiThread) -> Option<Notified> {
         if self.tick % self.global_queue_interval == 0 {
             return handle.inject.pop().or_else(|| self.next_local_task());
         }
@@ -452,7 +452,7 @@ impl Core {
         self.lifo_slot.take().or_else(|| self.run_queue.pop())
     }
 
-    fn steal_work(&mut self, handle: &Handle) -> Option<Notified> {
+    fn steal_work(&mut self, handle: &MultiThread) -> Option<Notified> {
         if !self.is_searching {
             if !handle.idle.transition_worker_to_searching() {
                 return None;
@@ -480,7 +480,7 @@ impl Core {
     }
 
     /// Moves the tasks that yielded back into the ring. Returns false if there were none.
-    fn wake_deferred(&mut self, handle: &Handle) -> bool {
+    fn wake_deferred(&mut self, handle: &MultiThread) -> bool {
         if self.deferred.is_empty() {
             return false;
         }
@@ -497,7 +497,7 @@ impl Core {
 
     /// Every `event_interval` ticks (after firing due timers): notice shutdown, requeue yielded tasks,
     /// retune the global queue interval.
-    fn maintenance(&mut self, handle: &Handle) {
+    fn maintenance(&mut self, handle: &MultiThread) {
         self.wake_deferred(handle);
         let (local, global) = (self.run_queue.len(), handle.inject.len());
         with_writer(|w| w.recorder().queues(local, global));
@@ -520,7 +520,7 @@ impl Core {
         }
     }
 
-    fn transition_to_parked(&mut self, handle: &Handle) -> bool {
+    fn transition_to_parked(&mut self, handle: &MultiThread) -> bool {
         if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
             return false;
         }
@@ -533,7 +533,7 @@ impl Core {
     }
 
     /// After a wakeup: true if the worker should run (it was picked, or has work of its own).
-    fn transition_from_parked(&mut self, handle: &Handle) -> bool {
+    fn transition_from_parked(&mut self, handle: &MultiThread) -> bool {
         // Only the worker's own thread fills its queues: while parked, that is the I/O events it
         // dispatched in the reactor and the timers it fired in `after_park`.
         if self.lifo_slot.is_some() || self.run_queue.has_tasks() {
