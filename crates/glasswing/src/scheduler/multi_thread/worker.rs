@@ -55,6 +55,7 @@ use crate::task::Notified;
 use crate::time::driver::TimeHandle;
 use crate::time::Clock;
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -92,6 +93,10 @@ struct Core {
     batch_start: Instant,
     batch_polls: u32,
     mean_poll_time_ns: f64,
+    /// Tasks this thread put in its own queues (spawned or woken here, not yielded): counted here,
+    /// on the core a schedule writes anyway, and published to `WorkerStats::local_schedules` at
+    /// maintenance and park, as Tokio submits its workers' batched figures.
+    local_schedules: u64,
 }
 
 /// The scheduler state a worker thread installs in its thread-local context.
@@ -142,6 +147,7 @@ pub(crate) fn create(
             batch_start: Instant::now(),
             batch_polls: 0,
             mean_poll_time_ns: 0.0,
+            local_schedules: 0,
         };
         workers.push((core, park));
     }
@@ -321,7 +327,7 @@ impl Context {
             core.deferred.push(task);
             return None;
         }
-        WorkerStats::count(&self.stats().local_schedules);
+        core.local_schedules += 1;
         let should_notify = if placement == Placement::Back || !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &*self.handle);
             true
@@ -360,7 +366,11 @@ impl Context {
                 return;
             }
         }
-        let index = self.core.borrow().index;
+        let (index, local_schedules) = {
+            let core = self.core.borrow();
+            (core.index, core.local_schedules)
+        };
+        self.stats().local_schedules.store(local_schedules, Relaxed);
         WorkerStats::count(&self.stats().parks);
         self.stats().parked();
         self.stats().between_polls();
@@ -405,7 +415,12 @@ impl Context {
 
     /// Cancels tasks and empties this worker's queues.
     fn shutdown(&self, index: usize) {
-        self.core.borrow_mut().is_shutdown = true;
+        let local_schedules = {
+            let mut core = self.core.borrow_mut();
+            core.is_shutdown = true;
+            core.local_schedules
+        };
+        self.stats().local_schedules.store(local_schedules, Relaxed);
         self.handle.owned.close_and_shutdown_all(index);
         loop {
             let task = {
@@ -495,8 +510,9 @@ impl Core {
     /// retune the global queue interval.
     fn maintenance(&mut self, handle: &Handle) {
         self.wake_deferred(handle);
-        let recorder = &handle.config.diag.workers[self.index].recorder;
-        recorder.queues(self.run_queue.len(), handle.inject.len());
+        let stats = &handle.config.diag.workers[self.index];
+        stats.recorder.queues(self.run_queue.len(), handle.inject.len());
+        stats.local_schedules.store(self.local_schedules, Relaxed);
         if !self.is_shutdown {
             self.is_shutdown = handle.inject.is_closed();
         }
