@@ -40,23 +40,30 @@ mod imp {
     #[inline]
     pub(crate) fn now() -> super::Ticks {
         #[cfg(target_arch = "x86_64")]
-        match SOURCE.load(Relaxed) {
+        if SOURCE.load(Relaxed) == TSC {
             // SAFETY: `source` found an invariant TSC and rdtscp before choosing it.
-            TSC => return unsafe { core::arch::x86_64::_rdtsc() },
-            OS => {}
-            _ => return first_reading(),
+            return unsafe { core::arch::x86_64::_rdtsc() };
         }
-        os_now()
+        not_tsc()
     }
 
-    /// Decides the source (once for the process), then reads it.
-    #[cfg(target_arch = "x86_64")]
-    #[cold]
-    fn first_reading() -> super::Ticks {
-        source();
-        now()
+    /// A reading from `Instant`, or the first reading of the process (which decides the source).
+    /// Out of line, so that the TSC's path, inlined in every caller, stays a load, a compare and
+    /// `rdtsc`.
+    #[inline(never)]
+    fn not_tsc() -> super::Ticks {
+        if SOURCE.load(Relaxed) == OS {
+            return os_now();
+        }
+        match source() {
+            // SAFETY: as in `now`.
+            #[cfg(target_arch = "x86_64")]
+            TSC => unsafe { core::arch::x86_64::_rdtsc() },
+            _ => os_now(),
+        }
     }
 
+    /// Where readings come from, decided at the first call (for the process).
     fn source() -> u8 {
         static DECIDED: OnceLock<u8> = OnceLock::new();
         let source = *DECIDED.get_or_init(|| if invariant_tsc() { TSC } else { OS });

@@ -92,7 +92,8 @@ pub(crate) struct WorkerStats {
     pub(crate) parks: AtomicU64,
     /// Parks that ended (the worker woke and went back to work): one behind `parks` while parked.
     pub(crate) unparks: AtomicU64,
-    /// Tasks this worker's thread put in its own queues (spawned or woken there, not yielded).
+    /// Tasks this worker's thread put in its own queues (spawned or woken there, not yielded),
+    /// counted in the scheduler's core and published here now and then (see `RuntimeMetrics`).
     pub(crate) local_schedules: AtomicU64,
     /// Unparks after which the worker found nothing to do and parked again.
     pub(crate) noop_unparks: AtomicU64,

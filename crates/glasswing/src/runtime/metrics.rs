@@ -141,7 +141,9 @@ impl RuntimeMetrics {
     }
 
     /// Tasks that `worker`'s thread put in its own queue: spawned or woken there (not counting
-    /// tasks that yielded, which wait in a list of their own).
+    /// tasks that yielded, which wait in a list of their own). A multi-thread worker counts them
+    /// privately and publishes the count at its maintenance (every `event_interval` ticks), when
+    /// it parks and when it exits, as Tokio's workers do with their figures.
     pub fn worker_local_schedule_count(&self, worker: usize) -> u64 {
         self.worker(worker).local_schedules.load(Relaxed)
     }

@@ -63,6 +63,10 @@ struct Core {
     /// Tasks that yielded, run after everything else that is ready.
     deferred: Vec<Notified>,
     tick: u32,
+    /// Tasks put in `tasks` from this thread (spawned or woken here, not yielded): counted here, on
+    /// the core a schedule writes anyway, and published to `WorkerStats::local_schedules` with the
+    /// queue's depth at each turn of the loop.
+    local_schedules: u64,
 }
 
 impl Core {
@@ -109,6 +113,7 @@ impl CurrentThread {
                 tasks: VecDeque::with_capacity(64),
                 deferred: Vec::new(),
                 tick: 0,
+                local_schedules: 0,
             }))),
             core_waiters: Mutex::new(Vec::new()),
             blocking,
@@ -171,6 +176,8 @@ impl CurrentThread {
         impl Drop for GiveBack<'_> {
             fn drop(&mut self) {
                 if let Some(core) = self.0.core.borrow_mut().take() {
+                    let stats = &self.0.handle.config.probes.workers[0];
+                    stats.local_schedules.store(core.local_schedules, Ordering::Relaxed);
                     *lock(&self.0.handle.core) = Some(core);
                 }
                 for waiter in lock(&self.0.handle.core_waiters).drain(..) {
@@ -210,6 +217,7 @@ impl CurrentThread {
                             core.tasks.pop_front().or_else(|| self.pop_remote())
                         };
                         stats.local_queue_depth.store(core.tasks.len() as u64, Ordering::Relaxed);
+                        stats.local_schedules.store(core.local_schedules, Ordering::Relaxed);
                         task
                     };
                     match task {
@@ -349,7 +357,7 @@ impl Context {
             Some(core) if placement == Placement::Deferred => core.deferred.push(task),
             // One FIFO queue: "next" and "back" are the same place here.
             Some(core) => {
-                WorkerStats::count(&self.handle.config.probes.workers[0].local_schedules);
+                core.local_schedules += 1;
                 core.tasks.push_back(task);
             }
             None => {

@@ -56,6 +56,7 @@ use crate::task::Notified;
 use crate::time::driver::TimeHandle;
 use crate::time::Clock;
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -93,6 +94,10 @@ struct Core {
     batch_start: Instant,
     batch_polls: u32,
     mean_poll_time_ns: f64,
+    /// Tasks this thread put in its own queues (spawned or woken here, not yielded): counted here,
+    /// on the core a schedule writes anyway, and published to `WorkerStats::local_schedules` at
+    /// maintenance and park, as Tokio submits its workers' batched figures.
+    local_schedules: u64,
 }
 
 /// The scheduler state a worker thread installs in its thread-local context.
@@ -143,6 +148,7 @@ pub(crate) fn create(
             batch_start: Instant::now(),
             batch_polls: 0,
             mean_poll_time_ns: 0.0,
+            local_schedules: 0,
         };
         workers.push((core, park));
     }
@@ -321,7 +327,7 @@ impl Context {
             core.deferred.push(task);
             return None;
         }
-        WorkerStats::count(&self.stats().local_schedules);
+        core.local_schedules += 1;
         let should_notify = if placement == Placement::Back || !core.lifo_enabled {
             core.run_queue.push_back_or_overflow(task, &*self.handle);
             true
@@ -360,7 +366,11 @@ impl Context {
                 return;
             }
         }
-        let index = self.core.borrow().index;
+        let (index, local_schedules) = {
+            let core = self.core.borrow();
+            (core.index, core.local_schedules)
+        };
+        self.stats().local_schedules.store(local_schedules, Relaxed);
         WorkerStats::count(&self.stats().parks);
         with_writer(|w| w.parked());
         self.stats().between_polls();
@@ -408,7 +418,12 @@ impl Context {
 
     /// Cancels tasks and empties this worker's queues.
     fn shutdown(&self, index: usize) {
-        self.core.borrow_mut().is_shutdown = true;
+        let local_schedules = {
+            let mut core = self.core.borrow_mut();
+            core.is_shutdown = true;
+            core.local_schedules
+        };
+        self.stats().local_schedules.store(local_schedules, Relaxed);
         self.handle.owned.close_and_shutdown_all(index);
         loop {
             let task = {
@@ -501,6 +516,7 @@ impl Core {
         self.wake_deferred(handle);
         let (local, global) = (self.run_queue.len(), handle.inject.len());
         with_writer(|w| w.recorder().queues(local, global));
+        handle.config.probes.workers[self.index].local_schedules.store(self.local_schedules, Relaxed);
         if !self.is_shutdown {
             self.is_shutdown = handle.inject.is_closed();
         }
