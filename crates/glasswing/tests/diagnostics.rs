@@ -298,6 +298,7 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
 }
 
 /// A runtime whose long polls (past 20 ms) come through the receiver, as the watchdog reports them.
+#[cfg(target_os = "linux")]
 fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>) {
     let (tx, rx) = mpsc::channel();
     let rt = Builder::new_multi_thread()

@@ -1,5 +1,5 @@
 //! Frames of a captured stack: symbolized, classified by whose code they are, named, and folded for
-//! people to read. The watchdog's stacks (`stack.rs`) and the dump's chains (`dump/trace.rs`) both
+//! people to read. The watchdog's stacks (`probe/stack.rs`) and the dump's chains (`dump/trace.rs`) both
 //! come through here.
 //!
 //! Why classify by file first: the debug information users ship differs. With `debug = 1` or `2`
@@ -157,7 +157,7 @@ impl fmt::Display for StackFrame {
 }
 
 /// Symbolizes a captured stack, innermost first; names what is left unnamed with the help of the
-/// frames around it. (Only `stack.rs` captures stacks of bare addresses.)
+/// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses.)
 #[cfg(all(
     target_os = "linux",
     target_env = "gnu",

@@ -8,7 +8,7 @@
 //!   waking poll lists the tasks it woke (`woke`), the woken one says by which task (`woken_by`);
 //! - counter tracks for each worker's local queue and for the global queue.
 //!
-//! Polls that the worker did not time (see `worker.rs`) have no timestamps of their own: they are
+//! Polls that the worker did not time (see `probe/worker.rs`) have no timestamps of their own: they are
 //! spread evenly between the timed events around them, and say so (`"timed": false`), so their
 //! order is exact and their place in time approximate. A wake or spawn from inside a poll is drawn
 //! inside that poll's slice.

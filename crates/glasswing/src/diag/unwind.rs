@@ -1,4 +1,4 @@
-//! Walking a stack that `stack.rs` captured, on the watchdog thread: from the interrupted registers
+//! Walking a stack that `probe/stack.rs` captured, on the watchdog thread: from the interrupted registers
 //! and the copy of the stack's top to the return addresses, which `frame.rs` symbolizes.
 //!
 //! The walk is the `framehop` crate's (what the samply profiler uses), reading the DWARF call-frame

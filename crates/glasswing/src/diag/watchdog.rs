@@ -1,11 +1,11 @@
 //! The watchdog: one thread per runtime that watches every worker's "now polling" slot and reports a
 //! poll that runs longer than `Builder::long_poll_threshold` while it still runs, with the worker's
-//! stack captured at that moment (Linux with glibc; `stack.rs`). When the poll ends, its report gets
+//! stack captured at that moment (Linux with glibc; `probe/stack.rs`). When the poll ends, its report gets
 //! the total duration. Every `LINT_INTERVAL` it also checks the lints (`lints.rs`) and reports each
 //! new one once.
 //!
 //! It looks every half threshold (5 ms by default), so a long poll is caught between one and one and
-//! a half thresholds into it. (A poll its worker does not time, see `worker.rs`, has no start time:
+//! a half thresholds into it. (A poll its worker does not time, see `probe/worker.rs`, has no start time:
 //! it counts from when the watchdog first saw it, so it is caught up to one look later.) A poll that was long but ended between two looks is still reported,
 //! from the duration the worker recorded at its end, without a stack. Each look reads two atomics
 //! per worker, so when no poll is long the watchdog costs a few microseconds of one thread every few
@@ -39,7 +39,7 @@ const DOZE_TICK: Duration = Duration::from_millis(100);
 /// How long a stack capture may take in all: waiting for the process's one capture slot, then for
 /// the worker's answer to the signal.
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
-/// Whether the watchdog captures a worker's stack during a long poll here: only where `stack.rs` is
+/// Whether the watchdog captures a worker's stack during a long poll here: only where `probe/stack.rs` is
 /// built. Elsewhere each report says so, and names the task by its spawn location and future.
 pub(crate) const STACKS_CAPTURED: bool = cfg!(all(
     target_os = "linux",

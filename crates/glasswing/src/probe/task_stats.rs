@@ -278,7 +278,7 @@ impl<'a> TaskStats<'a> {
         add(&self.head.other_wakes, 1);
     }
 
-    /// A wake scheduled the idle task: its scheduled time starts `at` (see `context::wake_time`), or
+    /// A wake scheduled the idle task: its scheduled time starts `at` (see `poll::woken`), or
     /// goes unmeasured. The caller won that transition, so it alone writes here until the poll it
     /// caused (which happens after, through the run queue); the wake before it happened before that
     /// transition, through the state word.

@@ -41,7 +41,7 @@ pub(crate) struct Pointers {
 }
 
 /// The part of a task that every poll and every wake touches, and that needs no knowledge of the
-/// future's type. The hot half of the per-task diagnostics record (`diag::task_stats`) lives here:
+/// future's type. The hot half of the per-task diagnostics record (`probe::task_stats`) lives here:
 /// written by the thread that holds RUNNING (and by wakers, for wake counts), read racily by
 /// snapshots, so that it changes neither the allocation scheme nor any transition.
 #[repr(C)]
