@@ -347,12 +347,15 @@ pub(crate) struct ShardLocked<'a> {
     _lock: PhantomData<&'a ()>,
 }
 
-impl ShardLocked<'_> {
+impl<'a> ShardLocked<'a> {
+    /// A proof that lives no longer than `locked`, the caller's borrow of what the lock guards
+    /// (the compiler holds it to that).
+    ///
     /// # Safety
-    /// For as long as the result lives, no other thread hands over (`take_timed`) the block of a
-    /// record it is used with: the caller holds those tasks' owned-list shard lock, or no other
-    /// thread can reach those records.
-    pub(crate) unsafe fn new() -> Self {
+    /// For as long as `locked` is borrowed, no other thread hands over (`take_timed`) the block of a
+    /// record the proof is used with: `locked` is reached only through those tasks' owned-list
+    /// shard lock, or no other thread can reach those records.
+    pub(crate) unsafe fn new<T: ?Sized>(_locked: &'a T) -> ShardLocked<'a> {
         ShardLocked { _lock: PhantomData }
     }
 }
@@ -562,7 +565,7 @@ mod tests {
         let (head, tail) = record(true, None, 100);
         let stats = TaskStats::new(&head, &tail);
         // SAFETY: only this thread reaches the record.
-        let locked = unsafe { ShardLocked::new() };
+        let locked = unsafe { ShardLocked::new(&tail) };
         // An untimed poll (start 0) writes nothing measured.
         let worker = WorkerStats::new(1, std::time::Duration::from_millis(10), 0);
         stats.poll_started(0, 150, Some(&worker));

@@ -713,7 +713,7 @@ mod tests {
             now = end;
         }
         // SAFETY: only this thread reaches the record.
-        let locked = unsafe { ShardLocked::new() };
+        let locked = unsafe { ShardLocked::new(&task) };
         (task.read_timed(&locked).busy_ns(), truth)
     }
 

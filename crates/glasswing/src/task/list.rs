@@ -409,7 +409,7 @@ impl Shard {
     fn reads(&self) -> impl Iterator<Item = (RawTask, TaskRead)> + '_ {
         // SAFETY: `&self` borrows this shard through its lock's guard, held for as long as the
         // proof is used, and it is used only with the tasks of this shard.
-        let locked = unsafe { ShardLocked::new() };
+        let locked = unsafe { ShardLocked::new(self) };
         self.iter().map(move |task| (task, read(task, &locked)))
     }
 
