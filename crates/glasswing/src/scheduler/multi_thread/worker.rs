@@ -96,7 +96,7 @@ struct Core {
     mean_poll_time_ns: f64,
     /// Tasks this thread put in its own queues (spawned or woken here, not yielded): counted here,
     /// on the core a schedule writes anyway, and published to `WorkerStats::local_schedules` at
-    /// maintenance and park, as Tokio submits its workers' batched figures.
+    /// maintenance, park and exit, as Tokio submits its workers' batched figures.
     local_schedules: u64,
 }
 
