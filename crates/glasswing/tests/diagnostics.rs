@@ -298,7 +298,7 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
 }
 
 /// A runtime whose long polls (past 20 ms) come through the receiver, as the watchdog reports them.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>) {
     let (tx, rx) = mpsc::channel();
     let rt = Builder::new_multi_thread()
@@ -313,7 +313,7 @@ fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>
 }
 
 /// The signal the watchdog captures a worker's stack with.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn stack_capture_signal(how: libc::c_int) {
     // SAFETY: a zeroed set is valid memory for sigemptyset to initialize; each call gets valid
     // pointers, and the old mask is not asked for.
@@ -330,10 +330,18 @@ fn stack_capture_signal(how: libc::c_int) {
 /// spawned and saying that the stack was not captured, and neither a snapshot nor the runtime's
 /// shutdown waits for the answer that never comes.
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
     let (rt, reports) = reporting_long_polls();
     let (release, released) = mpsc::channel::<()>();
+    // Releases the worker however the test ends: a failed assertion must not leave it blocked,
+    // or the runtime's drop would wait for it.
+    struct Release(mpsc::Sender<()>);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
     let task = {
         let _guard = rt.enter();
         glasswing::task::Builder::new()
@@ -346,6 +354,7 @@ fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
             })
             .unwrap()
     };
+    let release = Release(release);
     let running = reports.recv_timeout(Duration::from_secs(10)).expect("the watchdog reports the poll");
     assert!(!running.finished && running.stack.is_empty());
     assert_eq!(
@@ -367,7 +376,7 @@ fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
         ),
         "{line}"
     );
-    release.send(()).unwrap();
+    drop(release);
     rt.block_on(task).unwrap();
     drop(rt);
 }
@@ -376,7 +385,7 @@ fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
 /// `SA_RESTART`, the kernel restarts a `read` on a pipe after the handler, and the read returns
 /// the data written later rather than `EINTR`.
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn a_blocking_read_in_a_long_poll_is_not_interrupted_by_the_stack_capture() {
     use std::io::{Read, Write};
     use std::os::fd::FromRawFd;
@@ -393,11 +402,13 @@ fn a_blocking_read_in_a_long_poll_is_not_interrupted_by_the_stack_capture() {
         let read = reader.read(&mut buf).map_err(|e| e.kind());
         (read, buf)
     });
-    let running = reports.recv_timeout(Duration::from_secs(10)).expect("the watchdog reports the poll");
+    let running = reports.recv_timeout(Duration::from_secs(10));
+    // (An interrupted read has ended, and dropped its end: then this fails, and the read says why.)
+    // Written before any assertion, so that a failing one does not leave the worker blocked.
+    let _ = writer.write_all(b"hello");
+    let running = running.expect("the watchdog reports the poll");
     // The handler ran (the watchdog has the stack) while the worker was in the read.
     assert!(!running.stack.is_empty(), "{:?}", running.stack_not_captured);
-    // (An interrupted read has ended, and dropped its end: then this fails, and the read says why.)
-    let _ = writer.write_all(b"hello");
     let (read, buf) = rt.block_on(task).unwrap();
     assert_eq!(read, Ok(5));
     assert_eq!(&buf, b"hello");

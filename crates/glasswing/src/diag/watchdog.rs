@@ -608,7 +608,7 @@ fn symbolize(captured: crate::probe::stack::Captured) -> Vec<StackFrame> {
     not(miri)
 )))]
 fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'static str> {
-    Err("stacks are captured on Linux (x86_64 and aarch64) only")
+    Err("stacks are captured on Linux with glibc (x86_64 and aarch64) only")
 }
 
 #[cfg(not(all(
