@@ -87,7 +87,7 @@ fn in_order(text: &str, parts: &[&str]) -> bool {
 #[ignore = "builds a program at five debug-information levels; .ci/run runs it"]
 fn reports_name_the_programs_functions_at_every_debuginfo_level() {
     // The headlines it checks name frames of the stack the watchdog captures: Linux with glibc only.
-    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+    if !cfg!(stack_capture) {
         return;
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();

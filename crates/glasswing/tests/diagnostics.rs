@@ -9,8 +9,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Where the watchdog captures a blocked worker's stack (the runtime's `STACKS_CAPTURED`).
-const STACKS_CAPTURED: bool =
-    cfg!(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")));
+const STACKS_CAPTURED: bool = cfg!(stack_capture);
 
 fn multi_thread() -> Runtime {
     Builder::new_multi_thread().worker_threads(2).build().unwrap()
@@ -298,7 +297,7 @@ fn a_long_poll_is_reported_while_it_runs_with_the_worker_stack_and_again_when_it
 }
 
 /// A runtime whose long polls (past 20 ms) come through the receiver, as the watchdog reports them.
-#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(stack_capture)]
 fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>) {
     let (tx, rx) = mpsc::channel();
     let rt = Builder::new_multi_thread()
@@ -313,7 +312,7 @@ fn reporting_long_polls() -> (Runtime, mpsc::Receiver<glasswing::diag::LongPoll>
 }
 
 /// The signal the watchdog captures a worker's stack with.
-#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(stack_capture)]
 fn stack_capture_signal(how: libc::c_int) {
     // SAFETY: a zeroed set is valid memory for sigemptyset to initialize; each call gets valid
     // pointers, and the old mask is not asked for.
@@ -330,7 +329,7 @@ fn stack_capture_signal(how: libc::c_int) {
 /// spawned and saying that the stack was not captured, and neither a snapshot nor the runtime's
 /// shutdown waits for the answer that never comes.
 #[test]
-#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(stack_capture)]
 fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
     let (rt, reports) = reporting_long_polls();
     let (release, released) = mpsc::channel::<()>();
@@ -385,7 +384,7 @@ fn a_worker_that_never_answers_the_stack_capture_signal_holds_up_nothing() {
 /// `SA_RESTART`, the kernel restarts a `read` on a pipe after the handler, and the read returns
 /// the data written later rather than `EINTR`.
 #[test]
-#[cfg(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(stack_capture)]
 fn a_blocking_read_in_a_long_poll_is_not_interrupted_by_the_stack_capture() {
     use std::io::{Read, Write};
     use std::os::fd::FromRawFd;

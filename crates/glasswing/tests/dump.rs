@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 use support::BOUND;
 
 /// Where the watchdog captures a blocked worker's stack (the runtime's `STACKS_CAPTURED`).
-const STACKS_CAPTURED: bool =
-    cfg!(all(target_os = "linux", target_env = "gnu", any(target_arch = "x86_64", target_arch = "aarch64")));
+const STACKS_CAPTURED: bool = cfg!(stack_capture);
 
 async fn wait_for_reply(rx: oneshot::Receiver<u32>) -> u32 {
     rx.await.unwrap_or(0)

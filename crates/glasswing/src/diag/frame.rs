@@ -158,12 +158,7 @@ impl fmt::Display for StackFrame {
 
 /// Symbolizes a captured stack, innermost first; names what is left unnamed with the help of the
 /// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses.)
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(stack_capture, not(miri)))]
 pub(crate) fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
     let mut frames: Vec<StackFrame> = ips.iter().flat_map(|&ip| StackFrame::resolve(ip)).collect();
     name_task_futures(&mut frames);

@@ -35,12 +35,7 @@ pub(crate) mod output;
 pub(crate) mod snapshot;
 mod symtab;
 mod timeline;
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(stack_capture, not(miri)))]
 pub(crate) mod unwind;
 pub(crate) mod watchdog;
 

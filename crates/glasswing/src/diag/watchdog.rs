@@ -41,12 +41,7 @@ const DOZE_TICK: Duration = Duration::from_millis(100);
 const CAPTURE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Whether the watchdog captures a worker's stack during a long poll here: only where `probe/stack.rs` is
 /// built. Elsewhere each report says so, and names the task by its spawn location and future.
-pub(crate) const STACKS_CAPTURED: bool = cfg!(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-));
+pub(crate) const STACKS_CAPTURED: bool = cfg!(all(stack_capture, not(miri)));
 /// A long poll still running after this long is said on stderr then, not only when it ends (it may
 /// never end).
 const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
@@ -563,12 +558,7 @@ fn still_running(diag: &RuntimeDiag, worker: usize, ran: Duration, split: CpuSpl
 /// The worker's thread lock is held only to signal the thread (it cannot leave meanwhile), not
 /// while waiting for its answer: `thread_name()` (so `snapshot()`) and a leaving worker take it too.
 /// Every wait has a deadline, `timeout` in all.
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(stack_capture, not(miri)))]
 fn capture_stack(
     worker: &WorkerStats,
     timeout: Duration,
@@ -591,32 +581,17 @@ fn capture_stack(
     request.wait(deadline)
 }
 
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(stack_capture, not(miri)))]
 fn symbolize(captured: crate::probe::stack::Captured) -> Vec<StackFrame> {
     super::unwind::symbolize(&captured)
 }
 
-#[cfg(not(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-)))]
+#[cfg(not(all(stack_capture, not(miri))))]
 fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'static str> {
     Err("stacks are captured on Linux with glibc (x86_64 and aarch64) only")
 }
 
-#[cfg(not(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-)))]
+#[cfg(not(all(stack_capture, not(miri))))]
 fn symbolize(_captured: ()) -> Vec<StackFrame> {
     Vec::new()
 }
@@ -676,13 +651,7 @@ fn incident(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut Wa
 
 pub(crate) use crate::scheduler::WeakScheduler;
 
-#[cfg(all(
-    test,
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(test, stack_capture, not(miri)))]
 mod tests {
     use super::*;
     use crate::probe::stack::tests::{waits_on, Deaf};

@@ -19,12 +19,7 @@ pub(crate) mod clock;
 pub(crate) mod histogram;
 pub(crate) mod poll;
 pub(crate) mod recorder;
-#[cfg(all(
-    target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64"),
-    not(miri)
-))]
+#[cfg(all(stack_capture, not(miri)))]
 pub(crate) mod stack;
 pub(crate) mod task_stats;
 pub(crate) mod trace;

@@ -218,20 +218,10 @@ pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
     /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
     /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        any(target_arch = "x86_64", target_arch = "aarch64"),
-        not(miri)
-    ))]
+    #[cfg(all(stack_capture, not(miri)))]
     pub(crate) pthread: libc::pthread_t,
     /// The bounds of its stack, found by the watchdog the first time it captures the stack.
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        any(target_arch = "x86_64", target_arch = "aarch64"),
-        not(miri)
-    ))]
+    #[cfg(all(stack_capture, not(miri)))]
     pub(crate) stack: Option<(usize, usize)>,
 }
 
@@ -371,19 +361,9 @@ impl WorkerStats {
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(all(
-                target_os = "linux",
-                target_env = "gnu",
-                any(target_arch = "x86_64", target_arch = "aarch64"),
-                not(miri)
-            ))]
+            #[cfg(all(stack_capture, not(miri)))]
             pthread: unsafe { libc::pthread_self() },
-            #[cfg(all(
-                target_os = "linux",
-                target_env = "gnu",
-                any(target_arch = "x86_64", target_arch = "aarch64"),
-                not(miri)
-            ))]
+            #[cfg(all(stack_capture, not(miri)))]
             stack: None,
         });
         self.timed_blocks.refill();
