@@ -1,8 +1,9 @@
 //! Glasswing: an async runtime you can see inside.
 //!
 //! The API is shaped like Tokio's where Glasswing has the item (tasks, runtime, time, net, io), so
-//! that part of a program moves over by renaming imports; `sync`, `fs`, `process` and `select!` are
-//! not there yet (the README's "Coming from Tokio" says what to use meanwhile):
+//! that part of a program moves over by renaming imports; `sync` is being built (only `oneshot` so
+//! far), and `fs`, `process` and `select!` are not there yet (the README's "Coming from Tokio" says
+//! what to use meanwhile):
 //!
 //! ```
 //! #[glasswing::main(flavor = "current_thread")]
@@ -36,6 +37,7 @@ pub(crate) mod scheduler;
 mod scoped;
 #[cfg(any(unix, windows))]
 pub mod signal;
+pub mod sync;
 pub mod task;
 pub mod time;
 
