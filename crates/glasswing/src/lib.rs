@@ -36,6 +36,7 @@ pub(crate) mod scheduler;
 mod scoped;
 #[cfg(any(unix, windows))]
 pub mod signal;
+pub mod sync;
 pub mod task;
 pub mod time;
 
