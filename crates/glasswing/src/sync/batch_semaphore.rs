@@ -448,3 +448,287 @@ impl std::fmt::Debug for Acquire<'_> {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Counter(StdAtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter(StdAtomicUsize::new(0)));
+        (counter.clone(), Waker::from(counter))
+    }
+
+    fn woken(counter: &Counter) -> usize {
+        counter.0.load(Ordering::SeqCst)
+    }
+
+    fn poll(acquire: Pin<&mut Acquire<'_>>, waker: &Waker) -> Poll<Result<(), AcquireError>> {
+        acquire.poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn try_acquire_takes_and_release_gives_back() {
+        let sem = Semaphore::new(3);
+        assert_eq!(sem.try_acquire(2), Ok(()));
+        assert_eq!(sem.try_acquire(2), Err(TryAcquireError::NoPermits));
+        assert_eq!(sem.available_permits(), 1);
+        sem.release(2);
+        assert_eq!(sem.available_permits(), 3);
+        assert_eq!(sem.forget_permits(5), 3);
+        assert_eq!(sem.available_permits(), 0);
+        sem.close();
+        assert_eq!(sem.try_acquire(0), Err(TryAcquireError::Closed));
+    }
+
+    #[test]
+    fn waiters_are_served_in_fifo_order() {
+        let sem = Semaphore::new(0);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| counter()).unzip();
+        let mut acquires: Vec<_> = (0..3).map(|_| Box::pin(sem.acquire(1))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        for served in 0..3 {
+            sem.release(1);
+            for (i, counter) in counters.iter().enumerate() {
+                assert_eq!(woken(counter), usize::from(i <= served), "after {} releases", served + 1);
+            }
+            assert_eq!(poll(acquires[served].as_mut(), &wakers[served]), Poll::Ready(Ok(())));
+        }
+        assert_eq!(sem.available_permits(), 0);
+    }
+
+    #[test]
+    fn a_large_request_at_the_front_is_not_overtaken() {
+        let sem = Semaphore::new(1);
+        let (big_count, big_waker) = counter();
+        let (small_count, small_waker) = counter();
+        let mut big = Box::pin(sem.acquire(3));
+        let mut small = Box::pin(sem.acquire(1));
+        assert!(poll(big.as_mut(), &big_waker).is_pending());
+        // The big one took the one permit there was, and waits for two more.
+        assert_eq!(sem.available_permits(), 0);
+        assert!(poll(small.as_mut(), &small_waker).is_pending());
+        assert_eq!(sem.try_acquire(1), Err(TryAcquireError::NoPermits));
+        sem.release(1);
+        assert_eq!((woken(&big_count), woken(&small_count)), (0, 0));
+        sem.release(2);
+        assert_eq!((woken(&big_count), woken(&small_count)), (1, 1));
+        assert_eq!(poll(big.as_mut(), &big_waker), Poll::Ready(Ok(())));
+        assert_eq!(poll(small.as_mut(), &small_waker), Poll::Ready(Ok(())));
+        assert_eq!(sem.available_permits(), 0);
+    }
+
+    #[test]
+    fn a_dropped_partially_assigned_acquire_passes_its_permits_on() {
+        let sem = Semaphore::new(2);
+        let (_, first_waker) = counter();
+        let (second_count, second_waker) = counter();
+        let mut first = Box::pin(sem.acquire(5));
+        let mut second = Box::pin(sem.acquire(3));
+        assert!(poll(first.as_mut(), &first_waker).is_pending());
+        assert!(poll(second.as_mut(), &second_waker).is_pending());
+        sem.release(2);
+        // `first` holds 4 of its 5; dropping it gives them to `second`, which needs 3, and one
+        // goes back to the word.
+        drop(first);
+        assert_eq!(woken(&second_count), 1);
+        assert_eq!(poll(second.as_mut(), &second_waker), Poll::Ready(Ok(())));
+        assert_eq!(sem.available_permits(), 1);
+        drop(second);
+        assert_eq!(sem.available_permits(), 1, "a completed acquire gives nothing back");
+    }
+
+    #[test]
+    fn a_dropped_served_but_unpolled_acquire_gives_its_permits_back() {
+        let sem = Semaphore::new(0);
+        let (count, waker) = counter();
+        let mut acquire = Box::pin(sem.acquire(2));
+        assert!(poll(acquire.as_mut(), &waker).is_pending());
+        sem.release(2);
+        assert_eq!(woken(&count), 1);
+        drop(acquire);
+        assert_eq!(sem.available_permits(), 2);
+    }
+
+    #[test]
+    fn a_dropped_waiter_leaves_the_queue_and_the_next_is_served() {
+        let sem = Semaphore::new(0);
+        let (_, a_waker) = counter();
+        let (b_count, b_waker) = counter();
+        let mut a = Box::pin(sem.acquire(1));
+        let mut b = Box::pin(sem.acquire(1));
+        assert!(poll(a.as_mut(), &a_waker).is_pending());
+        assert!(poll(b.as_mut(), &b_waker).is_pending());
+        drop(a);
+        sem.release(1);
+        assert_eq!(woken(&b_count), 1);
+        assert_eq!(poll(b.as_mut(), &b_waker), Poll::Ready(Ok(())));
+    }
+
+    #[test]
+    fn close_wakes_every_waiter_with_an_error_and_returns_assigned_permits() {
+        let sem = Semaphore::new(1);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..40).map(|_| counter()).unzip();
+        // More waiters than one wake batch holds.
+        let mut acquires: Vec<_> = (0..40).map(|_| Box::pin(sem.acquire(2))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        sem.close();
+        assert!(sem.is_closed());
+        assert!(counters.iter().all(|c| woken(c) == 1));
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert_eq!(poll(acquire.as_mut(), waker), Poll::Ready(Err(AcquireError)));
+        }
+        assert_eq!(sem.available_permits(), 0);
+        // The first had been assigned the one permit: its drop gives it back.
+        drop(acquires);
+        assert_eq!(sem.available_permits(), 1);
+        let mut late = Box::pin(sem.acquire(1));
+        assert_eq!(poll(late.as_mut(), &wakers[0]), Poll::Ready(Err(AcquireError)));
+    }
+
+    #[test]
+    fn release_wakes_more_waiters_than_one_batch_in_order() {
+        let sem = Semaphore::new(0);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..70).map(|_| counter()).unzip();
+        let mut acquires: Vec<_> = (0..70).map(|_| Box::pin(sem.acquire(1))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        sem.release(69);
+        assert!(counters[..69].iter().all(|c| woken(c) == 1));
+        assert_eq!(woken(&counters[69]), 0);
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers).take(69) {
+            assert_eq!(poll(acquire.as_mut(), waker), Poll::Ready(Ok(())));
+        }
+        sem.release(2);
+        assert_eq!(woken(&counters[69]), 1);
+        assert_eq!(sem.available_permits(), 1);
+    }
+
+    #[test]
+    fn repolled_waiter_keeps_the_newest_waker() {
+        let sem = Semaphore::new(0);
+        let (old_count, old_waker) = counter();
+        let (new_count, new_waker) = counter();
+        let mut acquire = Box::pin(sem.acquire(1));
+        assert!(poll(acquire.as_mut(), &old_waker).is_pending());
+        assert!(poll(acquire.as_mut(), &new_waker).is_pending());
+        sem.release(1);
+        assert_eq!((woken(&old_count), woken(&new_count)), (0, 1));
+    }
+
+    #[test]
+    #[should_panic(expected = "MAX_PERMITS")]
+    fn release_past_max_permits_panics() {
+        let sem = Semaphore::new(MAX_PERMITS);
+        sem.release(1);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// Drives an acquire to completion on this thread (loom parks the thread between polls).
+    fn acquire(sem: &Semaphore, n: usize) -> Result<(), AcquireError> {
+        loom::future::block_on(sem.acquire(n))
+    }
+
+    #[test]
+    fn loom_acquire_and_release_from_two_threads() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(1));
+            let other = {
+                let sem = sem.clone();
+                thread::spawn(move || {
+                    acquire(&sem, 1).unwrap();
+                    sem.release(1);
+                })
+            };
+            acquire(&sem, 1).unwrap();
+            sem.release(1);
+            other.join().unwrap();
+            assert_eq!(sem.available_permits(), 1);
+        });
+    }
+
+    #[test]
+    fn loom_a_batch_acquire_waits_for_two_releases() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let releasers: Vec<_> = (0..2)
+                .map(|_| {
+                    let sem = sem.clone();
+                    thread::spawn(move || sem.release(1))
+                })
+                .collect();
+            acquire(&sem, 2).unwrap();
+            for releaser in releasers {
+                releaser.join().unwrap();
+            }
+            assert_eq!(sem.available_permits(), 0);
+        });
+    }
+
+    #[test]
+    fn loom_a_dropped_acquire_racing_a_release_loses_no_permit() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(1));
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.release(2))
+            };
+            {
+                let mut acquire = Box::pin(sem.acquire(3));
+                let waker = futures_waker();
+                // Pending (it can never get 3 before the release's 2 arrive, and 1 + 2 = 3 only if
+                // the release ran first), or ready: either way, dropped here.
+                let ready = acquire.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+                if ready {
+                    // Completed: the permits are ours; give them back as a permit's drop would.
+                    drop(acquire);
+                    sem.release(3);
+                }
+            }
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 3, "a permit was lost");
+        });
+    }
+
+    #[test]
+    fn loom_close_racing_an_acquire_wakes_it() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let closer = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.close())
+            };
+            assert_eq!(acquire(&sem, 1), Err(AcquireError));
+            closer.join().unwrap();
+        });
+    }
+
+    fn futures_waker() -> Waker {
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        Waker::from(std::sync::Arc::new(Noop))
+    }
+}
