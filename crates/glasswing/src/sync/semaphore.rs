@@ -267,3 +267,57 @@ impl Drop for OwnedSemaphorePermit {
         self.sem.add_permits(self.permits as usize);
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::runtime::Builder;
+
+    #[test]
+    fn permits_give_back_on_drop_and_forget_keeps_them() {
+        let sem = Semaphore::new(3);
+        let mut two = sem.try_acquire_many(2).unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        let one = two.split(1).unwrap();
+        assert!(two.split(2).is_none());
+        one.forget();
+        assert_eq!(sem.available_permits(), 1);
+        let other = sem.try_acquire().unwrap();
+        two.merge(other);
+        assert_eq!(two.num_permits(), 2);
+        assert!(sem.try_acquire().unwrap_err().is_no_permits());
+        drop(two);
+        assert_eq!(sem.available_permits(), 2);
+        sem.close();
+        assert!(sem.try_acquire().unwrap_err().is_closed());
+        assert_eq!(AcquireError(()).to_string(), "semaphore closed");
+    }
+
+    #[test]
+    fn tasks_share_permits_through_the_runtime() {
+        let rt = Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let sem = Arc::new(Semaphore::new(1));
+            let held = sem.clone().acquire_owned().await.unwrap();
+            let waiter = crate::spawn({
+                let sem = sem.clone();
+                async move { sem.acquire_many_owned(1).await.map(|p| p.num_permits()) }
+            });
+            crate::task::yield_now().await;
+            assert_eq!(sem.available_permits(), 0);
+            drop(held);
+            assert_eq!(waiter.await.unwrap(), Ok(1));
+            assert_eq!(sem.available_permits(), 1);
+            sem.close();
+            assert_eq!(sem.acquire().await.unwrap_err(), AcquireError(()));
+        });
+    }
+
+    #[test]
+    fn const_new_builds_a_static() {
+        static SEM: Semaphore = Semaphore::const_new(2);
+        assert_eq!(SEM.try_acquire_many(2).map(SemaphorePermit::forget), Ok(()));
+        SEM.add_permits(2);
+        assert_eq!(SEM.available_permits(), 2);
+    }
+}
