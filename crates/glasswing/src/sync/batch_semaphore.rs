@@ -645,9 +645,29 @@ mod loom_tests {
     use loom::sync::Arc;
     use loom::thread;
 
-    /// Drives an acquire to completion on this thread (loom parks the thread between polls).
+    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+            self.1.unpark();
+        }
+    }
+
+    /// Drives an acquire to completion on this thread: polled again only once its waker was woken
+    /// (a lost wakeup leaves every thread parked, which loom reports as a deadlock).
     fn acquire(sem: &Semaphore, n: usize) -> Result<(), AcquireError> {
-        loom::future::block_on(sem.acquire(n))
+        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
+        let waker = Waker::from(flag.clone());
+        let mut acquire = Box::pin(sem.acquire(n));
+        loop {
+            if let Poll::Ready(result) = acquire.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return result;
+            }
+            while !flag.0.swap(false, Ordering::SeqCst) {
+                thread::park();
+            }
+        }
     }
 
     #[test]
