@@ -1,12 +1,16 @@
-//! Synchronization primitives for asynchronous code, shaped like `tokio::sync`: being built for
-//! issue 16, one primitive at a time. So far there is [`oneshot`], the channel that carries one
-//! value from one task (or thread) to another.
+//! Synchronization primitives for async code, shaped like Tokio's `tokio::sync` (the same names,
+//! signatures and semantics, so that code moves over by changing its imports).
 //!
-//! Each primitive is a leaf of the runtime: it takes part in the coop budget
-//! (`scheduler::coop`) when it makes progress, and its lock-free state machines have loom models
-//! next to them (`#[cfg(all(test, loom))]`).
-//!
-//! TODO(issue 16 item 3): diagnostics integration (the primitives as resources in snapshots, and
-//! task dumps naming what a task waits on) is not done yet.
+//! Everything here waits in the same way: a waiting future links a node that lives inside itself into
+//! the primitive's intrusive FIFO list ([`waiters`]), so waiting allocates nothing and a dropped
+//! future unlinks itself (cancel safety). The permit-counting core ([`batch_semaphore`]) is the base
+//! of `Semaphore`, `Mutex`, `RwLock` and the bounded `mpsc`, as in Tokio. Each primitive is a leaf of
+//! the runtime: it takes part in the coop budget (`scheduler::coop`) when it makes progress, and its
+//! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).
 
+pub(crate) mod batch_semaphore;
 pub mod oneshot;
+mod semaphore;
+mod waiters;
+
+pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

@@ -1,0 +1,754 @@
+//! The semaphore core that `Semaphore` (and, later, `Mutex`, `RwLock` and the bounded `mpsc`) are built
+//! on: permits counted in one atomic word, and a FIFO queue of waiters that each ask for N permits.
+//!
+//! **The word.** `permits << 1 | CLOSED`. An uncontended `try_acquire` or `acquire` is one
+//! compare-and-swap on it and takes no lock.
+//!
+//! **The queue.** A task that cannot take all it asks for takes what there is, and waits in the
+//! intrusive [`WaitList`] for the rest, its node inside its [`Acquire`] future. `release` hands
+//! permits to the waiters in FIFO order *under the queue's lock*: the oldest waiter is assigned as
+//! many as it still needs (or all there are), and only once the queue is empty do permits go back to
+//! the word. Hence the invariant every path relies on: **while the queue is not empty the word holds
+//! no permits**, so a newcomer can never take permits ahead of an older waiter (the semaphore is
+//! fair, as Tokio's), and a large request at the front is never starved by small ones behind it.
+//!
+//! **Cancel safety.** A dropped `Acquire` unlinks its node and releases the permits it had been
+//! assigned so far, through the same FIFO path, so they pass to the next waiters: nothing is lost,
+//! and its place goes to whoever was behind it.
+//!
+//! **Closing** sets the bit and wakes every waiter, which then sees `AcquireError`. Permits assigned
+//! to them go back to the word when their futures drop, so `available_permits` stays exact.
+//!
+//! Wakers are taken under the lock and woken after it is released, in batches of a fixed size
+//! ([`WakeList`]), so that releasing allocates nothing either.
+//!
+//! Shaped after Tokio's `sync/batch_semaphore.rs`.
+
+use super::waiters::{Link, Pointers, WaitList};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::{Mutex, MutexGuard};
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+const CLOSED: usize = 1;
+const PERMIT_SHIFT: u32 = 1;
+
+/// The largest number of permits a semaphore can hold (Tokio's value: `usize::MAX >> 3`).
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+/// The semaphore was closed while (or before) waiting.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct AcquireError;
+
+/// Why `try_acquire` failed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TryAcquireError {
+    Closed,
+    NoPermits,
+}
+
+pub(crate) struct Semaphore {
+    /// `permits << PERMIT_SHIFT | CLOSED`.
+    permits: AtomicUsize,
+    waiters: Mutex<Waitlist>,
+}
+
+struct Waitlist {
+    queue: WaitList<Waiter>,
+    /// Set by `close`, under the lock; the word's bit is set first.
+    closed: bool,
+}
+
+/// One waiting `Acquire`'s node: what the queue links and `release` reaches through a pointer.
+struct Waiter {
+    /// Read and written only under the semaphore's waiters lock.
+    state: UnsafeCell<WaiterState>,
+    pointers: Pointers<Waiter>,
+}
+
+struct WaiterState {
+    /// Permits still to be assigned; 0 once `release` has served and unlinked the waiter.
+    needed: usize,
+    waker: Option<Waker>,
+}
+
+// SAFETY: `pointers` is embedded in the `Waiter`, reached through the raw pointer without a reference.
+unsafe impl Link for Waiter {
+    unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
+        // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
+    }
+}
+
+impl Waiter {
+    fn new() -> Self {
+        Waiter { state: UnsafeCell::new(WaiterState { needed: 0, waker: None }), pointers: Pointers::new() }
+    }
+}
+
+/// Wakers taken under a lock, to be woken after it: a fixed array, so that waking allocates nothing.
+/// When it is full, the caller releases the lock, wakes them, and takes the lock again.
+pub(crate) struct WakeList {
+    wakers: [Option<Waker>; WakeList::CAPACITY],
+    len: usize,
+}
+
+impl WakeList {
+    const CAPACITY: usize = 32;
+
+    pub(crate) fn new() -> Self {
+        WakeList { wakers: [const { None }; WakeList::CAPACITY], len: 0 }
+    }
+
+    pub(crate) fn can_push(&self) -> bool {
+        self.len < Self::CAPACITY
+    }
+
+    pub(crate) fn push(&mut self, waker: Waker) {
+        debug_assert!(self.can_push());
+        self.wakers[self.len] = Some(waker);
+        self.len += 1;
+    }
+
+    pub(crate) fn wake_all(&mut self) {
+        for waker in self.wakers[..self.len].iter_mut() {
+            if let Some(waker) = waker.take() {
+                waker.wake();
+            }
+        }
+        self.len = 0;
+    }
+}
+
+impl Drop for WakeList {
+    fn drop(&mut self) {
+        // Wakers left (a panic between push and wake): woken, so that no waiter hangs.
+        self.wake_all();
+    }
+}
+
+impl Semaphore {
+    #[track_caller]
+    pub(crate) fn new(permits: usize) -> Self {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+        );
+        Semaphore {
+            permits: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
+        }
+    }
+
+    /// `new` as a `const fn` (the `std` build only: loom's types have no const constructors).
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub(crate) const fn const_new(permits: usize) -> Self {
+        assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
+        Semaphore {
+            permits: AtomicUsize::new(permits << PERMIT_SHIFT),
+            waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
+        }
+    }
+
+    pub(crate) fn available_permits(&self) -> usize {
+        self.permits.load(Ordering::Acquire) >> PERMIT_SHIFT
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.permits.load(Ordering::Acquire) & CLOSED == CLOSED
+    }
+
+    /// Takes `n` permits if they are all there now. Never waits, never queues.
+    pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        assert!(n <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
+        let needed = n << PERMIT_SHIFT;
+        let mut curr = self.permits.load(Ordering::Acquire);
+        loop {
+            if curr & CLOSED == CLOSED {
+                return Err(TryAcquireError::Closed);
+            }
+            if curr < needed {
+                return Err(TryAcquireError::NoPermits);
+            }
+            match self.permits.compare_exchange_weak(curr, curr - needed, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Takes up to `n` permits from the word and says how many it took. Closed: `Err`.
+    fn take_up_to(&self, n: usize) -> Result<usize, AcquireError> {
+        let mut curr = self.permits.load(Ordering::Acquire);
+        loop {
+            if curr & CLOSED == CLOSED {
+                return Err(AcquireError);
+            }
+            let taken = (curr >> PERMIT_SHIFT).min(n);
+            if taken == 0 {
+                return Ok(0);
+            }
+            let next = curr - (taken << PERMIT_SHIFT);
+            match self.permits.compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(taken),
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Removes up to `n` permits for good (Tokio's `forget_permits`), returning how many.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut curr = self.permits.load(Ordering::Acquire);
+        loop {
+            let taken = (curr >> PERMIT_SHIFT).min(n);
+            if taken == 0 {
+                return 0;
+            }
+            let next = curr - (taken << PERMIT_SHIFT);
+            match self.permits.compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return taken,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Gives `n` permits back (or adds new ones): to the waiters first, oldest first, the rest to the
+    /// word. Panics if the semaphore would hold more than `MAX_PERMITS`.
+    #[track_caller]
+    pub(crate) fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.release_locked(n, self.waiters.lock());
+    }
+
+    /// `release`, with the waiters' lock already held.
+    #[track_caller]
+    fn release_locked<'a>(&'a self, mut rem: usize, mut waiters: MutexGuard<'a, Waitlist>) {
+        let mut wakers = WakeList::new();
+        loop {
+            while rem > 0 && wakers.can_push() {
+                let Some(front) = waiters.queue.front() else { break };
+                // SAFETY: `front` is linked, so valid (`push_back`'s contract, kept by `Acquire`,
+                // whose drop unlinks it under this lock); we hold the lock, under which alone the
+                // state is touched.
+                let (done, waker) = unsafe {
+                    front.as_ref().state.with_mut(|state| {
+                        let state = &mut *state;
+                        let assigned = state.needed.min(rem);
+                        state.needed -= assigned;
+                        rem -= assigned;
+                        if state.needed == 0 {
+                            (true, state.waker.take())
+                        } else {
+                            (false, None)
+                        }
+                    })
+                };
+                if !done {
+                    // The front waiter took all there was.
+                    debug_assert_eq!(rem, 0);
+                    break;
+                }
+                // SAFETY: we hold the lock; `front` is in this queue.
+                unsafe { waiters.queue.remove(front) };
+                if let Some(waker) = waker {
+                    wakers.push(waker);
+                }
+            }
+            if rem > 0 && waiters.queue.is_empty() {
+                let prev = self.permits.fetch_add(rem << PERMIT_SHIFT, Ordering::Release);
+                assert!(
+                    (prev >> PERMIT_SHIFT) + rem <= MAX_PERMITS,
+                    "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+                );
+                rem = 0;
+            }
+            drop(waiters);
+            wakers.wake_all();
+            if rem == 0 {
+                return;
+            }
+            // The wake list filled up with waiters still queued and permits left: again.
+            waiters = self.waiters.lock();
+        }
+    }
+
+    /// Closes the semaphore: every waiter is woken and sees `AcquireError`, and so does every
+    /// acquire from now on. Permits held stay valid and may still be released.
+    pub(crate) fn close(&self) {
+        let mut waiters = self.waiters.lock();
+        self.permits.fetch_or(CLOSED, Ordering::Release);
+        waiters.closed = true;
+        let mut wakers = WakeList::new();
+        loop {
+            while wakers.can_push() {
+                // SAFETY: we hold the lock.
+                let Some(waiter) = (unsafe { waiters.queue.pop_front() }) else { break };
+                // SAFETY: it was linked, so valid, and we still hold the lock (its `Acquire` cannot
+                // be dropped meanwhile: the drop takes the lock).
+                if let Some(waker) = unsafe { waiter.as_ref().state.with_mut(|s| (*s).waker.take()) } {
+                    wakers.push(waker);
+                }
+            }
+            let done = waiters.queue.is_empty();
+            drop(waiters);
+            wakers.wake_all();
+            if done {
+                return;
+            }
+            waiters = self.waiters.lock();
+        }
+    }
+
+    /// A future that takes `n` permits, waiting in FIFO order for them.
+    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        assert!(n <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
+        Acquire { node: Waiter::new(), semaphore: self, num_permits: n, queued: false }
+    }
+
+    fn poll_acquire(
+        &self,
+        cx: &mut Context<'_>,
+        n: usize,
+        node: NonNull<Waiter>,
+        queued: &mut bool,
+    ) -> Poll<Result<(), AcquireError>> {
+        if !*queued {
+            // The fast path: one CAS, no lock.
+            match self.try_acquire(n) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError)),
+                Err(TryAcquireError::NoPermits) => {}
+            }
+        }
+        let mut waiters = self.waiters.lock();
+        if !*queued {
+            // Under the lock no `release` runs, so what the word holds now is all there is for us
+            // (and, by the invariant, it is nothing if anyone is queued).
+            let taken = match self.take_up_to(n) {
+                Ok(taken) => taken,
+                Err(AcquireError) => return Poll::Ready(Err(AcquireError)),
+            };
+            if taken == n {
+                return Poll::Ready(Ok(()));
+            }
+            // SAFETY: the node is ours and in no list, and we hold the lock.
+            unsafe {
+                node.as_ref().state.with_mut(|state| {
+                    (*state).needed = n - taken;
+                    (*state).waker = Some(cx.waker().clone());
+                });
+            }
+            // SAFETY: we hold the lock; the node is in no list, and it stays at this address until it
+            // is unlinked, by `release` or `close` or by `Acquire::drop`, which takes the lock (the
+            // future is pinned).
+            unsafe { waiters.queue.push_back(node) };
+            *queued = true;
+            return Poll::Pending;
+        }
+        // SAFETY: we hold the lock, under which alone the node's state is touched.
+        unsafe {
+            node.as_ref().state.with_mut(|state| {
+                let state = &mut *state;
+                if state.needed == 0 {
+                    // Served (and unlinked) by `release`.
+                    *queued = false;
+                    return Poll::Ready(Ok(()));
+                }
+                if waiters.closed {
+                    // Unlinked by `close`; what it was assigned goes back when the future drops.
+                    return Poll::Ready(Err(AcquireError));
+                }
+                match &state.waker {
+                    Some(stored) if stored.will_wake(cx.waker()) => {}
+                    _ => state.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            })
+        }
+    }
+}
+
+impl std::fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The future of [`Semaphore::acquire`]. Cancel safe: dropped while it waits, it leaves the queue and
+/// releases whatever permits it was assigned, to the waiters behind it.
+pub(crate) struct Acquire<'a> {
+    node: Waiter,
+    semaphore: &'a Semaphore,
+    num_permits: usize,
+    /// The node is (or was, until `release` or `close` unlinked it) in the queue, and permits may have
+    /// been assigned to it. Only this future reads or writes the flag.
+    queued: bool,
+}
+
+// SAFETY: the node is reached by other threads only through the queue's pointers, under the
+// semaphore's lock; the rest is `Send + Sync` data (a `Waker`, a reference to the `Sync` semaphore).
+// A `&Acquire` gives access to nothing.
+unsafe impl Send for Acquire<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for Acquire<'_> {}
+// SAFETY: the node is shared with other threads only under the lock (see `Send`).
+unsafe impl Send for Waiter {}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), AcquireError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: nothing here moves the node out (the queue may point to it); only `queued` is
+        // written through this reference.
+        let this = unsafe { self.get_unchecked_mut() };
+        let node = NonNull::from(&this.node);
+        // A leaf: it takes part in the task's coop budget, as Tokio's does.
+        let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
+        let result =
+            std::task::ready!(this.semaphore.poll_acquire(cx, this.num_permits, node, &mut this.queued));
+        restore.made_progress();
+        Poll::Ready(result)
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        if !self.queued {
+            return;
+        }
+        let mut waiters = self.semaphore.waiters.lock();
+        let node = NonNull::from(&self.node);
+        // SAFETY: we hold the lock; the node is valid, and in the queue or in none (`release` and
+        // `close` clear its links when they unlink it).
+        unsafe { waiters.queue.remove(node) };
+        // SAFETY: we hold the lock, under which alone the state is touched.
+        let needed = unsafe { self.node.state.with(|state| (*state).needed) };
+        let assigned = self.num_permits - needed;
+        if assigned > 0 {
+            self.semaphore.release_locked(assigned, waiters);
+        }
+    }
+}
+
+impl std::fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acquire")
+            .field("num_permits", &self.num_permits)
+            .field("queued", &self.queued)
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Counter(StdAtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter(StdAtomicUsize::new(0)));
+        (counter.clone(), Waker::from(counter))
+    }
+
+    fn woken(counter: &Counter) -> usize {
+        counter.0.load(Ordering::SeqCst)
+    }
+
+    fn poll(acquire: Pin<&mut Acquire<'_>>, waker: &Waker) -> Poll<Result<(), AcquireError>> {
+        acquire.poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn try_acquire_takes_and_release_gives_back() {
+        let sem = Semaphore::new(3);
+        assert_eq!(sem.try_acquire(2), Ok(()));
+        assert_eq!(sem.try_acquire(2), Err(TryAcquireError::NoPermits));
+        assert_eq!(sem.available_permits(), 1);
+        sem.release(2);
+        assert_eq!(sem.available_permits(), 3);
+        assert_eq!(sem.forget_permits(5), 3);
+        assert_eq!(sem.available_permits(), 0);
+        sem.close();
+        assert_eq!(sem.try_acquire(0), Err(TryAcquireError::Closed));
+    }
+
+    #[test]
+    fn waiters_are_served_in_fifo_order() {
+        let sem = Semaphore::new(0);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| counter()).unzip();
+        let mut acquires: Vec<_> = (0..3).map(|_| Box::pin(sem.acquire(1))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        for served in 0..3 {
+            sem.release(1);
+            for (i, counter) in counters.iter().enumerate() {
+                assert_eq!(woken(counter), usize::from(i <= served), "after {} releases", served + 1);
+            }
+            assert_eq!(poll(acquires[served].as_mut(), &wakers[served]), Poll::Ready(Ok(())));
+        }
+        assert_eq!(sem.available_permits(), 0);
+    }
+
+    #[test]
+    fn a_large_request_at_the_front_is_not_overtaken() {
+        let sem = Semaphore::new(1);
+        let (big_count, big_waker) = counter();
+        let (small_count, small_waker) = counter();
+        let mut big = Box::pin(sem.acquire(3));
+        let mut small = Box::pin(sem.acquire(1));
+        assert!(poll(big.as_mut(), &big_waker).is_pending());
+        // The big one took the one permit there was, and waits for two more.
+        assert_eq!(sem.available_permits(), 0);
+        assert!(poll(small.as_mut(), &small_waker).is_pending());
+        assert_eq!(sem.try_acquire(1), Err(TryAcquireError::NoPermits));
+        sem.release(1);
+        assert_eq!((woken(&big_count), woken(&small_count)), (0, 0));
+        sem.release(2);
+        assert_eq!((woken(&big_count), woken(&small_count)), (1, 1));
+        assert_eq!(poll(big.as_mut(), &big_waker), Poll::Ready(Ok(())));
+        assert_eq!(poll(small.as_mut(), &small_waker), Poll::Ready(Ok(())));
+        assert_eq!(sem.available_permits(), 0);
+    }
+
+    #[test]
+    fn a_dropped_partially_assigned_acquire_passes_its_permits_on() {
+        let sem = Semaphore::new(2);
+        let (_, first_waker) = counter();
+        let (second_count, second_waker) = counter();
+        let mut first = Box::pin(sem.acquire(5));
+        let mut second = Box::pin(sem.acquire(3));
+        assert!(poll(first.as_mut(), &first_waker).is_pending());
+        assert!(poll(second.as_mut(), &second_waker).is_pending());
+        sem.release(2);
+        // `first` holds 4 of its 5; dropping it gives them to `second`, which needs 3, and one
+        // goes back to the word.
+        drop(first);
+        assert_eq!(woken(&second_count), 1);
+        assert_eq!(poll(second.as_mut(), &second_waker), Poll::Ready(Ok(())));
+        assert_eq!(sem.available_permits(), 1);
+        drop(second);
+        assert_eq!(sem.available_permits(), 1, "a completed acquire gives nothing back");
+    }
+
+    #[test]
+    fn a_dropped_served_but_unpolled_acquire_gives_its_permits_back() {
+        let sem = Semaphore::new(0);
+        let (count, waker) = counter();
+        let mut acquire = Box::pin(sem.acquire(2));
+        assert!(poll(acquire.as_mut(), &waker).is_pending());
+        sem.release(2);
+        assert_eq!(woken(&count), 1);
+        drop(acquire);
+        assert_eq!(sem.available_permits(), 2);
+    }
+
+    #[test]
+    fn a_dropped_waiter_leaves_the_queue_and_the_next_is_served() {
+        let sem = Semaphore::new(0);
+        let (_, a_waker) = counter();
+        let (b_count, b_waker) = counter();
+        let mut a = Box::pin(sem.acquire(1));
+        let mut b = Box::pin(sem.acquire(1));
+        assert!(poll(a.as_mut(), &a_waker).is_pending());
+        assert!(poll(b.as_mut(), &b_waker).is_pending());
+        drop(a);
+        sem.release(1);
+        assert_eq!(woken(&b_count), 1);
+        assert_eq!(poll(b.as_mut(), &b_waker), Poll::Ready(Ok(())));
+    }
+
+    #[test]
+    fn close_wakes_every_waiter_with_an_error_and_returns_assigned_permits() {
+        let sem = Semaphore::new(1);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..40).map(|_| counter()).unzip();
+        // More waiters than one wake batch holds.
+        let mut acquires: Vec<_> = (0..40).map(|_| Box::pin(sem.acquire(2))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        sem.close();
+        assert!(sem.is_closed());
+        assert!(counters.iter().all(|c| woken(c) == 1));
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert_eq!(poll(acquire.as_mut(), waker), Poll::Ready(Err(AcquireError)));
+        }
+        assert_eq!(sem.available_permits(), 0);
+        // The first had been assigned the one permit: its drop gives it back.
+        drop(acquires);
+        assert_eq!(sem.available_permits(), 1);
+        let mut late = Box::pin(sem.acquire(1));
+        assert_eq!(poll(late.as_mut(), &wakers[0]), Poll::Ready(Err(AcquireError)));
+    }
+
+    #[test]
+    fn release_wakes_more_waiters_than_one_batch_in_order() {
+        let sem = Semaphore::new(0);
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..70).map(|_| counter()).unzip();
+        let mut acquires: Vec<_> = (0..70).map(|_| Box::pin(sem.acquire(1))).collect();
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers) {
+            assert!(poll(acquire.as_mut(), waker).is_pending());
+        }
+        sem.release(69);
+        assert!(counters[..69].iter().all(|c| woken(c) == 1));
+        assert_eq!(woken(&counters[69]), 0);
+        for (acquire, waker) in acquires.iter_mut().zip(&wakers).take(69) {
+            assert_eq!(poll(acquire.as_mut(), waker), Poll::Ready(Ok(())));
+        }
+        sem.release(2);
+        assert_eq!(woken(&counters[69]), 1);
+        assert_eq!(sem.available_permits(), 1);
+    }
+
+    #[test]
+    fn repolled_waiter_keeps_the_newest_waker() {
+        let sem = Semaphore::new(0);
+        let (old_count, old_waker) = counter();
+        let (new_count, new_waker) = counter();
+        let mut acquire = Box::pin(sem.acquire(1));
+        assert!(poll(acquire.as_mut(), &old_waker).is_pending());
+        assert!(poll(acquire.as_mut(), &new_waker).is_pending());
+        sem.release(1);
+        assert_eq!((woken(&old_count), woken(&new_count)), (0, 1));
+    }
+
+    #[test]
+    #[should_panic(expected = "MAX_PERMITS")]
+    fn release_past_max_permits_panics() {
+        let sem = Semaphore::new(MAX_PERMITS);
+        sem.release(1);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+            self.1.unpark();
+        }
+    }
+
+    /// Drives an acquire to completion on this thread: polled again only once its waker was woken
+    /// (a lost wakeup leaves every thread parked, which loom reports as a deadlock).
+    fn acquire(sem: &Semaphore, n: usize) -> Result<(), AcquireError> {
+        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
+        let waker = Waker::from(flag.clone());
+        let mut acquire = Box::pin(sem.acquire(n));
+        loop {
+            if let Poll::Ready(result) = acquire.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return result;
+            }
+            while !flag.0.swap(false, Ordering::SeqCst) {
+                thread::park();
+            }
+        }
+    }
+
+    #[test]
+    fn loom_acquire_and_release_from_two_threads() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(1));
+            let other = {
+                let sem = sem.clone();
+                thread::spawn(move || {
+                    acquire(&sem, 1).unwrap();
+                    sem.release(1);
+                })
+            };
+            acquire(&sem, 1).unwrap();
+            sem.release(1);
+            other.join().unwrap();
+            assert_eq!(sem.available_permits(), 1);
+        });
+    }
+
+    #[test]
+    fn loom_a_batch_acquire_waits_for_two_releases() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let releasers: Vec<_> = (0..2)
+                .map(|_| {
+                    let sem = sem.clone();
+                    thread::spawn(move || sem.release(1))
+                })
+                .collect();
+            acquire(&sem, 2).unwrap();
+            for releaser in releasers {
+                releaser.join().unwrap();
+            }
+            assert_eq!(sem.available_permits(), 0);
+        });
+    }
+
+    #[test]
+    fn loom_a_dropped_acquire_racing_a_release_loses_no_permit() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(1));
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.release(2))
+            };
+            {
+                let mut acquire = Box::pin(sem.acquire(3));
+                let waker = futures_waker();
+                // Pending (it can never get 3 before the release's 2 arrive, and 1 + 2 = 3 only if
+                // the release ran first), or ready: either way, dropped here.
+                let ready = acquire.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+                if ready {
+                    // Completed: the permits are ours; give them back as a permit's drop would.
+                    drop(acquire);
+                    sem.release(3);
+                }
+            }
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 3, "a permit was lost");
+        });
+    }
+
+    #[test]
+    fn loom_close_racing_an_acquire_wakes_it() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let closer = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.close())
+            };
+            assert_eq!(acquire(&sem, 1), Err(AcquireError));
+            closer.join().unwrap();
+        });
+    }
+
+    fn futures_waker() -> Waker {
+        struct Noop;
+        impl std::task::Wake for Noop {
+            fn wake(self: std::sync::Arc<Self>) {}
+        }
+        Waker::from(std::sync::Arc::new(Noop))
+    }
+}
