@@ -48,6 +48,9 @@ pub enum WarningKind {
     Idle,
     /// A waker panicked when the timer wheel or the I/O driver woke it.
     WakerPanicked,
+    /// Tasks wait on `sync` primitives that only they could release: none of them can ever go on
+    /// (`diag/deadlock.rs`). The message follows the cycle, each task's wait and who holds it up.
+    Deadlock,
 }
 
 /// One diagnosis about one task.

@@ -26,6 +26,7 @@
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
 //! Everything kept is bounded: fixed-size records and rings.
 
+mod deadlock;
 pub(crate) mod dump;
 #[cfg(unix)]
 pub(crate) mod dump_signal;

@@ -252,6 +252,8 @@ struct Watching {
     warned: HashSet<(Id, WarningKind)>,
     /// When the timeline was last written for an incident (`Builder::trace_on_incident`).
     traced_at: Option<std::time::Instant>,
+    /// The stuck sets of `sync` waits seen so far.
+    deadlocks: super::deadlock::DeadlockWatch,
 }
 
 /// A poll reported as long, still running (as far as the watchdog knows).
@@ -331,6 +333,7 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         first_seen: vec![FirstSeen::default(); probes.workers.len()],
         warned: HashSet::new(),
         traced_at: None,
+        deadlocks: Default::default(),
     };
     let mut since_lints = Duration::ZERO;
     let mut idle_for = Duration::ZERO;
@@ -634,6 +637,7 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut
     for warning in new {
         diag.push_warning(warning);
     }
+    super::deadlock::check(diag, handle, &mut w.deadlocks);
 }
 
 /// A long poll or a lost waker: the flight recorder's timeline goes to the file the program asked

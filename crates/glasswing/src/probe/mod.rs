@@ -6,7 +6,7 @@
 //!   (`task_stats.rs`, `histogram.rs`), a worker's figures and its "now polling" seqlock
 //!   (`worker.rs`), the flight recorder with its single-writer token (`recorder.rs`), the clock
 //!   (`clock.rs`), the per-poll hooks and thread state (`poll.rs`), and the watchdog's alarm that
-//!   workers ring (`alarm.rs`). They import std, libc and the loom shim only; the task core, the
+//!   workers ring (`alarm.rs`), and the `sync` primitives' holders and waits (`resource.rs`). They import std, libc and the loom shim only; the task core, the
 //!   schedulers, the I/O and time drivers and the blocking pool import them, never the views.
 //! - **views** (`crate::diag`): snapshot, lints, watchdog, dump, timeline, symbolization, reports —
 //!   read-only, safe code that imports the scheduler and the probes' read APIs.
@@ -19,6 +19,7 @@ pub(crate) mod clock;
 pub(crate) mod histogram;
 pub(crate) mod poll;
 pub(crate) mod recorder;
+pub(crate) mod resource;
 #[cfg(all(stack_capture, not(miri)))]
 pub(crate) mod stack;
 pub(crate) mod task_stats;

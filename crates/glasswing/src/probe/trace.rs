@@ -32,6 +32,8 @@ pub enum LeafKind {
     JoinHandle,
     /// `task::yield_now`.
     Yield,
+    /// A `glasswing::sync` primitive: a lock, a semaphore, a channel, a `Notify`.
+    Sync,
     /// A leaf of another crate, through [`trace_leaf`].
     Custom,
     /// [`task::park_forever`](crate::task::park_forever): waiting forever, on purpose.

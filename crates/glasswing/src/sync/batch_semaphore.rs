@@ -28,7 +28,10 @@ use super::waiters::{Link, Pointers, WaitList};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::probe::resource::{HolderToken, Resource, ResourceKind, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
@@ -54,6 +57,8 @@ pub(crate) struct Semaphore {
     /// `permits << PERMIT_SHIFT | CLOSED`.
     permits: AtomicUsize,
     waiters: Mutex<Waitlist>,
+    /// What the diagnostics know of it: the primitive built on it, its holders, its waits.
+    resource: Resource,
 }
 
 struct Waitlist {
@@ -131,8 +136,16 @@ impl Drop for WakeList {
 }
 
 impl Semaphore {
+    /// A semaphore that is a `Semaphore` to the diagnostics.
     #[track_caller]
     pub(crate) fn new(permits: usize) -> Self {
+        Self::with_kind(permits, ResourceKind::Semaphore)
+    }
+
+    /// A semaphore that is the primitive `kind` (a `Mutex`, a bounded channel) to the diagnostics,
+    /// created at the caller's location.
+    #[track_caller]
+    pub(crate) fn with_kind(permits: usize, kind: ResourceKind) -> Self {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
@@ -140,6 +153,7 @@ impl Semaphore {
         Semaphore {
             permits: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
+            resource: Resource::new(kind),
         }
     }
 
@@ -147,10 +161,43 @@ impl Semaphore {
     #[cfg(not(loom))]
     #[track_caller]
     pub(crate) const fn const_new(permits: usize) -> Self {
+        Self::const_with_kind(permits, ResourceKind::Semaphore)
+    }
+
+    /// `with_kind` as a `const fn`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub(crate) const fn const_with_kind(permits: usize, kind: ResourceKind) -> Self {
         assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
         Semaphore {
             permits: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
+            resource: Resource::const_new(kind),
+        }
+    }
+
+    /// The primitive's resource: to name it, and for its holders.
+    pub(crate) fn resource(&self) -> &Resource {
+        &self.resource
+    }
+
+    /// Records that this thread's task now holds permits it took at `at` (for a kind whose holders
+    /// count: a lock's, a semaphore's; a bounded channel's permits are its free slots, held by no
+    /// one). The guard keeps the token for `release_hold`.
+    #[inline]
+    pub(crate) fn hold(&self, at: &'static Location<'static>) -> HolderToken {
+        if self.resource.kind().has_holders() {
+            self.resource.record().hold(at)
+        } else {
+            HolderToken::UNTRACKED
+        }
+    }
+
+    /// Ends the hold `hold` recorded.
+    #[inline]
+    pub(crate) fn release_hold(&self, token: HolderToken) {
+        if self.resource.kind().has_holders() {
+            self.resource.record().release(token)
         }
     }
 
@@ -308,8 +355,13 @@ impl Semaphore {
 
     /// A future that takes `n` permits, waiting in FIFO order for them.
     pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+        self.acquire_as(n, WaitOp::Acquire)
+    }
+
+    /// `acquire`, whose wait the diagnostics show as `op` (a `lock`, a `write`).
+    pub(crate) fn acquire_as(&self, n: usize, op: WaitOp) -> Acquire<'_> {
         assert!(n <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
-        Acquire { node: Waiter::new(), semaphore: self, num_permits: n, queued: false }
+        Acquire { node: Waiter::new(), semaphore: self, num_permits: n, queued: false, op, waiting: None }
     }
 
     fn poll_acquire(
@@ -393,6 +445,9 @@ pub(crate) struct Acquire<'a> {
     /// The node is (or was, until `release` or `close` unlinked it) in the queue, and permits may have
     /// been assigned to it. Only this future reads or writes the flag.
     queued: bool,
+    op: WaitOp,
+    /// The wait as the diagnostics see it, from when it queues until it is served or dropped.
+    waiting: Option<Waiting>,
 }
 
 // SAFETY: the node is reached by other threads only through the queue's pointers, under the
@@ -412,10 +467,27 @@ impl Future for Acquire<'_> {
         // written through this reference.
         let this = unsafe { self.get_unchecked_mut() };
         let node = NonNull::from(&this.node);
+        let semaphore = this.semaphore;
+        let op = this.op;
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), || {
+            semaphore.resource.record().describe_wait(op)
+        }) {
+            return leaf.pending(this.queued);
+        }
         // A leaf: it takes part in the task's coop budget, as Tokio's does.
         let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
-        let result =
-            std::task::ready!(this.semaphore.poll_acquire(cx, this.num_permits, node, &mut this.queued));
+        let result = match this.semaphore.poll_acquire(cx, this.num_permits, node, &mut this.queued) {
+            Poll::Pending => {
+                if this.waiting.is_none() {
+                    // Registered after the queue's lock is let go: the wait is contended, and the
+                    // registry's lock is not taken under the semaphore's.
+                    this.waiting = Some(semaphore.resource.wait(op));
+                }
+                return Poll::Pending;
+            }
+            Poll::Ready(result) => result,
+        };
+        this.waiting = None;
         restore.made_progress();
         Poll::Ready(result)
     }

@@ -38,12 +38,15 @@
 //! The value is dropped exactly once: by the receiver (when it takes it or drops), by the sender
 //! (when `send` finds the channel closed and hands it back), or with the allocation.
 //!
-//! TODO(issue 16 item 3): no diagnostics yet (the channel as a resource in snapshots; a task dump
-//! naming a pending `Receiver` or `Sender::closed`).
+//! **Diagnostics.** A receiver that waits registers its wait (`probe/resource.rs`), and a task dump
+//! shows it as its leaf (`recv on oneshot (created at ...): nothing sent yet, the sender is alive`).
+//! The channel's record is made only then, so a channel answered before anyone waits allocates once.
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Arc;
+use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use crate::scheduler::coop;
 use std::fmt;
 use std::future::Future;
@@ -101,14 +104,17 @@ const CLOSED: usize = 0b0100;
 const TX_TASK_SET: usize = 0b1000;
 
 /// Creates a one-shot channel: the [`Sender`] sends one value to the [`Receiver`].
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_waker: UnsafeCell::new(None),
         tx_waker: UnsafeCell::new(None),
+        // Its record is made only if the receiver waits: a channel answered at once costs nothing.
+        resource: Resource::const_new(ResourceKind::Oneshot),
     });
-    (Sender { inner: Some(inner.clone()) }, Receiver { inner: Some(inner) })
+    (Sender { inner: Some(inner.clone()) }, Receiver { inner: Some(inner), waiting: None })
 }
 
 /// Sends a value to the paired [`Receiver`]. Created by [`channel`].
@@ -128,6 +134,8 @@ pub struct Sender<T> {
 pub struct Receiver<T> {
     /// `None` once the receiver completed (took the value or the error).
     inner: Option<Arc<Inner<T>>>,
+    /// The wait as the diagnostics see it, while the receiver waits for the value.
+    waiting: Option<Waiting>,
 }
 
 struct Inner<T> {
@@ -140,6 +148,7 @@ struct Inner<T> {
     rx_waker: UnsafeCell<Option<Waker>>,
     /// Owned by the sender while `TX_TASK_SET` is clear, read by the receiver while it is set.
     tx_waker: UnsafeCell<Option<Waker>>,
+    resource: Resource,
 }
 
 // SAFETY: the `UnsafeCell`s are accessed as the state word's bits allow (one side at a time, see the
@@ -428,7 +437,26 @@ impl<T> Future for Receiver<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let inner = this.inner.as_ref().expect("oneshot::Receiver polled after it completed");
-        let result = std::task::ready!(inner.poll_recv(cx));
+        let describe = || {
+            let sender = if inner.state.load(Ordering::Acquire) & VALUE_SENT != 0 {
+                "sent, not yet received"
+            } else if Arc::strong_count(inner) > 1 {
+                "nothing sent yet, the sender is alive"
+            } else {
+                "the sender is gone"
+            };
+            format!("recv on {}: {sender}", inner.resource.record().title())
+        };
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), describe) {
+            return leaf.pending(this.waiting.is_some());
+        }
+        let Poll::Ready(result) = inner.poll_recv(cx) else {
+            if this.waiting.is_none() {
+                this.waiting = Some(inner.resource.wait(WaitOp::Recv));
+            }
+            return Poll::Pending;
+        };
+        this.waiting = None;
         this.inner = None;
         Poll::Ready(result)
     }

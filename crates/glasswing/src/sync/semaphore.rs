@@ -5,7 +5,10 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as ll;
+use crate::probe::resource::HolderToken;
 use std::fmt;
+use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// A counting semaphore: tasks take permits and give them back. Fair: waiters are served in the order
@@ -77,6 +80,8 @@ impl From<ll::TryAcquireError> for TryAcquireError {
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
     permits: u32,
+    /// The diagnostics' record of who holds these permits.
+    hold: HolderToken,
 }
 
 /// Permits taken from an `Arc<Semaphore>`, given back when dropped; `'static`, so it can move into a
@@ -87,6 +92,7 @@ pub struct SemaphorePermit<'a> {
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
     permits: u32,
+    hold: HolderToken,
 }
 
 impl Semaphore {
@@ -123,54 +129,85 @@ impl Semaphore {
         self.ll_sem.forget_permits(n)
     }
 
+    /// Names the semaphore in diagnostics (task dumps, snapshots, deadlock reports):
+    /// `Semaphore::new(8).named("db connections")`.
+    pub fn named(self, name: impl Into<String>) -> Semaphore {
+        self.ll_sem.resource().set_name(name);
+        self
+    }
+
     /// Waits for one permit. Fails once the semaphore is closed. Cancel safe.
-    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+    #[track_caller]
+    pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> {
+        self.acquire_many(1)
     }
 
     /// Waits for `n` permits, all at once: they are assigned as they come, in FIFO order, and the
     /// future completes when it has them all. Cancel safe: dropped, it gives back those it was
     /// assigned.
-    pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
-        match self.ll_sem.acquire(n as usize).await {
-            Ok(()) => Ok(SemaphorePermit { sem: self, permits: n }),
-            Err(ll::AcquireError) => Err(AcquireError(())),
+    #[track_caller]
+    pub fn acquire_many(&self, n: u32) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> {
+        let at = Location::caller();
+        let acquire = self.ll_sem.acquire(n as usize);
+        async move {
+            match acquire.await {
+                Ok(()) => Ok(SemaphorePermit { sem: self, permits: n, hold: self.ll_sem.hold(at) }),
+                Err(ll::AcquireError) => Err(AcquireError(())),
+            }
         }
     }
 
     /// One permit if there is one now.
+    #[track_caller]
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.try_acquire_many(1)
     }
 
     /// `n` permits if they are all there now.
+    #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
-        Ok(SemaphorePermit { sem: self, permits: n })
+        Ok(SemaphorePermit { sem: self, permits: n, hold: self.ll_sem.hold(Location::caller()) })
     }
 
     /// `acquire`, for an `Arc<Semaphore>`: the permit owns a reference to the semaphore.
-    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.acquire_many_owned(1).await
+    #[track_caller]
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        self.acquire_many_owned(1)
     }
 
     /// `acquire_many`, for an `Arc<Semaphore>`.
-    pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
-        match self.ll_sem.acquire(n as usize).await {
-            Ok(()) => Ok(OwnedSemaphorePermit { sem: self, permits: n }),
-            Err(ll::AcquireError) => Err(AcquireError(())),
+    #[track_caller]
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        let at = Location::caller();
+        async move {
+            match self.ll_sem.acquire(n as usize).await {
+                Ok(()) => {
+                    let hold = self.ll_sem.hold(at);
+                    Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
+                }
+                Err(ll::AcquireError) => Err(AcquireError(())),
+            }
         }
     }
 
     /// `try_acquire`, for an `Arc<Semaphore>`.
+    #[track_caller]
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.try_acquire_many_owned(1)
     }
 
     /// `try_acquire_many`, for an `Arc<Semaphore>`.
+    #[track_caller]
     pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
-        Ok(OwnedSemaphorePermit { sem: self, permits: n })
+        let hold = self.ll_sem.hold(Location::caller());
+        Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
     }
 
     /// Closes the semaphore: waiting acquires fail, and so do all later ones. Permits already taken
@@ -195,6 +232,7 @@ impl<'a> SemaphorePermit<'a> {
     /// Keeps the permits taken for good: the semaphore has that many fewer.
     pub fn forget(mut self) {
         self.permits = 0;
+        self.sem.ll_sem.release_hold(std::mem::replace(&mut self.hold, HolderToken::UNTRACKED));
     }
 
     /// Joins `other`'s permits into this one. Panics if they come from different semaphores.
@@ -203,6 +241,7 @@ impl<'a> SemaphorePermit<'a> {
         assert!(std::ptr::eq(self.sem, other.sem), "merging permits from different semaphores");
         self.permits += other.permits;
         other.permits = 0;
+        self.sem.ll_sem.release_hold(std::mem::replace(&mut other.hold, HolderToken::UNTRACKED));
     }
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
@@ -212,7 +251,8 @@ impl<'a> SemaphorePermit<'a> {
             return None;
         }
         self.permits -= n;
-        Some(SemaphorePermit { sem: self.sem, permits: n })
+        // The split-off permits are the same holder's: recorded once, by this permit.
+        Some(SemaphorePermit { sem: self.sem, permits: n, hold: HolderToken::UNTRACKED })
     }
 
     /// How many permits this holds.
@@ -225,6 +265,7 @@ impl OwnedSemaphorePermit {
     /// Keeps the permits taken for good: the semaphore has that many fewer.
     pub fn forget(mut self) {
         self.permits = 0;
+        self.sem.ll_sem.release_hold(std::mem::replace(&mut self.hold, HolderToken::UNTRACKED));
     }
 
     /// Joins `other`'s permits into this one. Panics if they come from different semaphores.
@@ -233,6 +274,7 @@ impl OwnedSemaphorePermit {
         assert!(Arc::ptr_eq(&self.sem, &other.sem), "merging permits from different semaphores");
         self.permits += other.permits;
         other.permits = 0;
+        self.sem.ll_sem.release_hold(std::mem::replace(&mut other.hold, HolderToken::UNTRACKED));
     }
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
@@ -242,7 +284,7 @@ impl OwnedSemaphorePermit {
             return None;
         }
         self.permits -= n;
-        Some(OwnedSemaphorePermit { sem: self.sem.clone(), permits: n })
+        Some(OwnedSemaphorePermit { sem: self.sem.clone(), permits: n, hold: HolderToken::UNTRACKED })
     }
 
     /// The semaphore the permits came from.
@@ -258,12 +300,14 @@ impl OwnedSemaphorePermit {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
+        self.sem.ll_sem.release_hold(self.hold);
         self.sem.add_permits(self.permits as usize);
     }
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
+        self.sem.ll_sem.release_hold(self.hold);
         self.sem.add_permits(self.permits as usize);
     }
 }

@@ -16,7 +16,7 @@
 //! Nothing waits for a worker (there is no barrier), so a dump completes while a worker is blocked.
 //! Symbolizing, the slow part, comes after every task was looked at, with one cache per dump.
 
-mod trace;
+pub(super) mod trace;
 
 pub use crate::probe::trace::LeafKind;
 pub use crate::task::trace::trace_leaf;

@@ -1,0 +1,614 @@
+//! Resources: what the `sync` primitives write about who holds them and who waits on them, for task
+//! dumps, snapshots and the watchdog's deadlock search to read.
+//!
+//! Every primitive (a `Mutex`, a channel, ...) owns one [`ResourceRecord`], in an `Arc` of its own:
+//! its kind, where it was created, its name, its **holders** (the tasks that hold its permits, where
+//! they locked it and since when) and, for channels, **which tasks hold its senders**. The record is
+//! the only part of a primitive the diagnostics read, and it is apart from the primitive for one
+//! reason: a reader must never follow a pointer into a primitive that may have moved or gone (a
+//! `Mutex` is not pinned, and a waiting future can be leaked). What points at a record owns a count
+//! of it, so a record outlives every reader.
+//!
+//! **Waits** are kept in a process-wide registry ([`Waiting`]): a future that must wait (its
+//! primitive is contended) registers the wait (the record, its task, since when, what it does),
+//! and unregisters it when it stops waiting, served or dropped. The registry is sharded by thread, so
+//! two workers registering waits do not meet on one lock.
+//!
+//! The costs follow from where they are paid. Holding (the uncontended path) writes a holder slot:
+//! a compare-and-swap and two stores, the task id and the time read from thread-locals (a worker's
+//! recent time, no clock read), no lock and no allocation. Waiting (the contended path) takes its
+//! shard's lock twice and reads the clock once. A primitive's record is allocated when the
+//! primitive is (a `const_new` one: when first used).
+
+use super::{clock, poll, TaskId};
+use std::panic::Location;
+use std::ptr;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Holders a record keeps by name; more at once are counted, not named (see [`ResourceRecord::untracked_holders`]).
+pub(crate) const HOLDER_SLOTS: usize = 4;
+/// Tasks a channel's senders are counted in by name; senders in more are counted as unplaced.
+const SENDER_SLOTS: usize = 4;
+/// The "task" of a holder or sender outside any task: a plain thread (`blocking_lock`).
+pub(crate) const THREAD: u64 = u64::MAX;
+
+/// What kind of primitive a resource is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ResourceKind {
+    Mutex,
+    RwLock,
+    Semaphore,
+    Notify,
+    Barrier,
+    OnceCell,
+    SetOnce,
+    /// A bounded `mpsc` channel.
+    Mpsc,
+    UnboundedMpsc,
+    Oneshot,
+    Broadcast,
+    Watch,
+}
+
+impl ResourceKind {
+    /// The name a person reads: the type's (`Mutex`, `mpsc`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Mutex => "Mutex",
+            ResourceKind::RwLock => "RwLock",
+            ResourceKind::Semaphore => "Semaphore",
+            ResourceKind::Notify => "Notify",
+            ResourceKind::Barrier => "Barrier",
+            ResourceKind::OnceCell => "OnceCell",
+            ResourceKind::SetOnce => "SetOnce",
+            ResourceKind::Mpsc => "mpsc",
+            ResourceKind::UnboundedMpsc => "unbounded mpsc",
+            ResourceKind::Oneshot => "oneshot",
+            ResourceKind::Broadcast => "broadcast",
+            ResourceKind::Watch => "watch",
+        }
+    }
+
+    /// Whether its holders are who a waiter waits for (a lock's, a semaphore's), rather than its
+    /// senders (a channel's) or anyone at all (a `Notify`'s).
+    pub(crate) fn has_holders(self) -> bool {
+        matches!(self, ResourceKind::Mutex | ResourceKind::RwLock | ResourceKind::Semaphore)
+    }
+
+    /// Whether a waiter waits for its senders.
+    pub(crate) fn has_senders(self) -> bool {
+        matches!(self, ResourceKind::Mpsc | ResourceKind::UnboundedMpsc | ResourceKind::Oneshot)
+    }
+}
+
+/// What a waiting future does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitOp {
+    Lock,
+    Read,
+    Write,
+    Acquire,
+    Recv,
+    Send,
+    Notified,
+    Changed,
+    Wait,
+    Init,
+}
+
+impl WaitOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitOp::Lock => "lock",
+            WaitOp::Read => "read",
+            WaitOp::Write => "write",
+            WaitOp::Acquire => "acquire",
+            WaitOp::Recv => "recv",
+            WaitOp::Send => "send",
+            WaitOp::Notified => "notified",
+            WaitOp::Changed => "changed",
+            WaitOp::Wait => "wait",
+            WaitOp::Init => "init",
+        }
+    }
+}
+
+/// One holder: a task (or [`THREAD`]) that holds permits, where it took them and since when. Free
+/// when `task` is 0.
+struct HolderSlot {
+    task: AtomicU64,
+    at: AtomicPtr<Location<'static>>,
+    since: AtomicU64,
+}
+
+impl HolderSlot {
+    const fn new() -> Self {
+        HolderSlot { task: AtomicU64::new(0), at: AtomicPtr::new(ptr::null_mut()), since: AtomicU64::new(0) }
+    }
+}
+
+/// Which slot a hold took, for its release: kept by the guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HolderToken(u8);
+
+impl HolderToken {
+    /// A hold not recorded at all (the permits of a guard made by splitting another).
+    pub(crate) const UNTRACKED: HolderToken = HolderToken(u8::MAX - 1);
+    const COUNTED: HolderToken = HolderToken(u8::MAX);
+}
+
+/// A primitive's diagnostics record. See the module doc.
+pub(crate) struct ResourceRecord {
+    kind: ResourceKind,
+    created_at: &'static Location<'static>,
+    name: OnceLock<Box<str>>,
+    holders: [HolderSlot; HOLDER_SLOTS],
+    /// Holds that found every slot taken: who they are is not known.
+    untracked_holders: AtomicUsize,
+    /// Per slot: a task id (high 44 bits) and how many senders it holds (low 20 bits); 0 is free.
+    sender_tasks: [AtomicU64; SENDER_SLOTS],
+    /// Senders whose task is not known: not used in any task since they were made, or in a task
+    /// that found no free slot.
+    unplaced_senders: AtomicUsize,
+}
+
+const COUNT_BITS: u32 = 20;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+
+impl ResourceRecord {
+    fn new(kind: ResourceKind, created_at: &'static Location<'static>) -> ResourceRecord {
+        ResourceRecord {
+            kind,
+            created_at,
+            name: OnceLock::new(),
+            holders: [const { HolderSlot::new() }; HOLDER_SLOTS],
+            untracked_holders: AtomicUsize::new(0),
+            sender_tasks: [const { AtomicU64::new(0) }; SENDER_SLOTS],
+            unplaced_senders: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    pub(crate) fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.get().map(|n| &**n)
+    }
+
+    /// Records a hold by this thread's task (or by the thread, outside any task), taken at `at`.
+    /// Lock-free and allocation-free: the uncontended path of every lock runs it.
+    #[inline]
+    pub(crate) fn hold(&self, at: &'static Location<'static>) -> HolderToken {
+        let task = poll::current_task_id().map_or(THREAD, TaskId::get);
+        for (i, slot) in self.holders.iter().enumerate() {
+            if slot.task.load(Relaxed) == 0 && slot.task.compare_exchange(0, task, Acquire, Relaxed).is_ok() {
+                slot.at.store(at as *const _ as *mut _, Relaxed);
+                slot.since.store(poll::recent_time(), Release);
+                return HolderToken(i as u8);
+            }
+        }
+        self.untracked_holders.fetch_add(1, Relaxed);
+        HolderToken::COUNTED
+    }
+
+    /// Ends the hold `token` recorded.
+    #[inline]
+    pub(crate) fn release(&self, token: HolderToken) {
+        match token {
+            HolderToken::UNTRACKED => {}
+            HolderToken::COUNTED => {
+                self.untracked_holders.fetch_sub(1, Relaxed);
+            }
+            HolderToken(i) => self.holders[i as usize].task.store(0, Release),
+        }
+    }
+
+    /// The holders recorded now. A guard moved to another task stays its locker's: the locker is
+    /// who took it, as a person reading a dump looks for.
+    pub(crate) fn holders(&self) -> impl Iterator<Item = Holder> + '_ {
+        self.holders.iter().filter_map(|slot| {
+            let task = slot.task.load(Acquire);
+            (task != 0).then(|| Holder {
+                task: (task != THREAD).then(|| super::task_id(task)),
+                // SAFETY: only `&'static Location`s are stored in `at` (by `hold`), or null.
+                at: unsafe { slot.at.load(Relaxed).as_ref() },
+                since: slot.since.load(Relaxed),
+            })
+        })
+    }
+
+    /// Holds whose holder is not known (more than the slots at once).
+    pub(crate) fn untracked_holders(&self) -> usize {
+        self.untracked_holders.load(Relaxed)
+    }
+
+    /// A new sender (a channel's creation, a clone): its task is not known until it is used.
+    #[inline]
+    pub(crate) fn add_sender(&self) -> SenderPlace {
+        self.unplaced_senders.fetch_add(1, Relaxed);
+        SenderPlace(0)
+    }
+
+    /// The sender at `place` is used by this thread's task: it lives there now. Costs one
+    /// thread-local read when it has not moved.
+    #[inline]
+    pub(crate) fn sender_used(&self, place: &mut SenderPlace) {
+        let task = poll::current_task_id().map_or(0, TaskId::get);
+        if task != place.0 && task < (1 << (64 - COUNT_BITS)) {
+            self.move_sender(place, task);
+        }
+    }
+
+    #[cold]
+    fn move_sender(&self, place: &mut SenderPlace, task: u64) {
+        let placed = task != 0 && self.count_sender(task);
+        self.remove_sender(place);
+        // `remove_sender` counted one unplaced sender out (or out of `place`'s task): count this
+        // one in again, where it now is.
+        if !placed {
+            self.unplaced_senders.fetch_add(1, Relaxed);
+        }
+        *place = SenderPlace(if placed { task } else { 0 });
+    }
+
+    fn count_sender(&self, task: u64) -> bool {
+        let key = task << COUNT_BITS;
+        for slot in &self.sender_tasks {
+            let mut cur = slot.load(Relaxed);
+            loop {
+                let new = if cur >> COUNT_BITS == task && cur & COUNT_MASK < COUNT_MASK {
+                    cur + 1
+                } else if cur == 0 {
+                    key | 1
+                } else {
+                    break;
+                };
+                match slot.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
+                    Ok(_) => return true,
+                    Err(now) => cur = now,
+                }
+            }
+        }
+        false
+    }
+
+    /// The sender at `place` is dropped.
+    pub(crate) fn remove_sender(&self, place: &SenderPlace) {
+        if place.0 == 0 {
+            self.unplaced_senders.fetch_sub(1, Relaxed);
+            return;
+        }
+        for slot in &self.sender_tasks {
+            let cur = slot.load(Relaxed);
+            if cur >> COUNT_BITS == place.0 {
+                // Counted down to 1 it frees the slot (0), as its count and task both go.
+                let res = slot.fetch_update(Relaxed, Relaxed, |cur| {
+                    (cur >> COUNT_BITS == place.0).then(|| if cur & COUNT_MASK == 1 { 0 } else { cur - 1 })
+                });
+                if res.is_ok() {
+                    return;
+                }
+            }
+        }
+        debug_assert!(false, "a placed sender's task has no slot");
+    }
+
+    /// The tasks the channel's senders live in, with how many each; and how many senders live
+    /// where it is not known.
+    pub(crate) fn sender_tasks(&self) -> (Vec<(TaskId, usize)>, usize) {
+        let placed = self
+            .sender_tasks
+            .iter()
+            .map(|slot| slot.load(Relaxed))
+            .filter(|&v| v != 0)
+            .map(|v| (super::task_id(v >> COUNT_BITS), (v & COUNT_MASK) as usize))
+            .collect();
+        (placed, self.unplaced_senders.load(Relaxed))
+    }
+}
+
+impl ResourceRecord {
+    /// `Mutex "config" (created at src/state.rs:12)`: the resource as every report names it.
+    pub(crate) fn title(&self) -> String {
+        let at = self.created_at;
+        match self.name() {
+            Some(name) => {
+                format!("{} \"{name}\" (created at {}:{})", self.kind.as_str(), at.file(), at.line())
+            }
+            None => format!("{} (created at {}:{})", self.kind.as_str(), at.file(), at.line()),
+        }
+    }
+
+    /// `, held by task 7 since 3.2s (locked at src/reload.rs:40)`, one clause per holder (and a
+    /// count of those not known); empty when nobody holds it.
+    pub(crate) fn holders_clause(&self) -> String {
+        let now = clock::now();
+        let verb = match self.kind {
+            ResourceKind::Semaphore => "acquired",
+            _ => "locked",
+        };
+        let mut clauses: Vec<String> = self
+            .holders()
+            .map(|h| {
+                let who = match h.task {
+                    Some(task) => format!("task {task}"),
+                    None => "a thread outside the runtime".to_string(),
+                };
+                let since = clock::fmt_duration(clock::duration_between(h.since, now));
+                match h.at {
+                    Some(at) => format!("{who} since {since} ({verb} at {}:{})", at.file(), at.line()),
+                    None => format!("{who} since {since}"),
+                }
+            })
+            .collect();
+        let untracked = self.untracked_holders();
+        if untracked > 0 {
+            clauses.push(format!("{untracked} more"));
+        }
+        if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(", held by {}", clauses.join(", "))
+        }
+    }
+
+    /// `2 senders alive in tasks 3, 9` (with those whose task is not known counted apart).
+    pub(crate) fn senders_clause(&self) -> String {
+        let (placed, unplaced) = self.sender_tasks();
+        let alive = placed.iter().map(|(_, n)| n).sum::<usize>() + unplaced;
+        let mut out = format!("{alive} sender{} alive", if alive == 1 { "" } else { "s" });
+        if !placed.is_empty() {
+            let tasks: Vec<String> = placed.iter().map(|(t, _)| t.to_string()).collect();
+            out += &format!(" in task{} {}", if tasks.len() == 1 { "" } else { "s" }, tasks.join(", "));
+            if unplaced > 0 {
+                out += &format!(" and {unplaced} not used in any task yet");
+            }
+        }
+        out
+    }
+
+    /// What a waiting leaf says in a task dump: `lock on Mutex "config" (created at ...), held by
+    /// task 7 since 3.2s (locked at ...)`.
+    pub(crate) fn describe_wait(&self, op: WaitOp) -> String {
+        format!("{} on {}{}", op.as_str(), self.title(), self.holders_clause())
+    }
+}
+
+/// Where one sender lives: a task id, or 0 when not known. Kept by the sender.
+#[derive(Debug, Default)]
+pub(crate) struct SenderPlace(u64);
+
+/// One holder, as read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holder {
+    /// `None`: a thread outside any task.
+    pub(crate) task: Option<TaskId>,
+    pub(crate) at: Option<&'static Location<'static>>,
+    pub(crate) since: clock::Ticks,
+}
+
+/// The resource part of a primitive: its kind and creation site, and its record, made with it (or,
+/// for a `const` primitive, when first used).
+pub(crate) struct Resource {
+    kind: ResourceKind,
+    created_at: &'static Location<'static>,
+    record: OnceLock<Arc<ResourceRecord>>,
+}
+
+impl Resource {
+    /// A resource created at the caller's location, with its record.
+    #[track_caller]
+    pub(crate) fn new(kind: ResourceKind) -> Resource {
+        let created_at = Location::caller();
+        Resource { kind, created_at, record: OnceLock::from(Arc::new(ResourceRecord::new(kind, created_at))) }
+    }
+
+    /// A resource for a `const` primitive: its record is made when first needed.
+    #[track_caller]
+    pub(crate) const fn const_new(kind: ResourceKind) -> Resource {
+        Resource { kind, created_at: Location::caller(), record: OnceLock::new() }
+    }
+
+    #[inline]
+    pub(crate) fn record(&self) -> &Arc<ResourceRecord> {
+        match self.record.get() {
+            Some(record) => record,
+            None => self.make_record(),
+        }
+    }
+
+    #[cold]
+    fn make_record(&self) -> &Arc<ResourceRecord> {
+        self.record.get_or_init(|| Arc::new(ResourceRecord::new(self.kind, self.created_at)))
+    }
+
+    /// Names the resource for diagnostics; a second name is ignored.
+    pub(crate) fn set_name(&self, name: impl Into<String>) {
+        let _ = self.record().name.set(name.into().into_boxed_str());
+    }
+
+    pub(crate) fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    pub(crate) fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
+    }
+
+    /// Starts a wait on this resource by this thread's task; it ends when the returned value is
+    /// dropped.
+    pub(crate) fn wait(&self, op: WaitOp) -> Waiting {
+        Waiting::start(self.record(), op)
+    }
+}
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resource").field("kind", &self.kind).field("created_at", &self.created_at).finish()
+    }
+}
+
+/// One registered wait.
+pub(crate) struct WaitEntry {
+    pub(crate) record: Arc<ResourceRecord>,
+    /// `None`: a plain thread (a `blocking_*` call).
+    pub(crate) task: Option<TaskId>,
+    pub(crate) op: WaitOp,
+    pub(crate) since: clock::Ticks,
+    /// Distinguishes this wait from a later one of the same task on the same resource.
+    pub(crate) serial: u64,
+}
+
+const SHARDS: usize = 8;
+
+struct Shard {
+    entries: Vec<Option<WaitEntry>>,
+    free: Vec<u32>,
+}
+
+static REGISTRY: [Mutex<Shard>; SHARDS] =
+    [const { Mutex::new(Shard { entries: Vec::new(), free: Vec::new() }) }; SHARDS];
+static SERIAL: AtomicU64 = AtomicU64::new(1);
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's shard of the registry, handed out round-robin.
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Relaxed) % SHARDS;
+}
+
+fn lock(shard: usize) -> std::sync::MutexGuard<'static, Shard> {
+    // The registry's own code does not panic while holding a shard; a poisoned one is still whole.
+    REGISTRY[shard].lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A registered wait: unregistered when dropped. Lives in the waiting future.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    shard: u8,
+    index: u32,
+}
+
+impl Waiting {
+    fn start(record: &Arc<ResourceRecord>, op: WaitOp) -> Waiting {
+        let entry = WaitEntry {
+            record: record.clone(),
+            task: poll::current_task_id(),
+            op,
+            since: clock::now(),
+            serial: SERIAL.fetch_add(1, Relaxed),
+        };
+        let shard = SHARD.with(|s| *s);
+        let mut guard = lock(shard);
+        let index = match guard.free.pop() {
+            Some(i) => {
+                guard.entries[i as usize] = Some(entry);
+                i
+            }
+            None => {
+                guard.entries.push(Some(entry));
+                (guard.entries.len() - 1) as u32
+            }
+        };
+        Waiting { shard: shard as u8, index }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let entry = {
+            let mut guard = lock(self.shard as usize);
+            let entry = guard.entries[self.index as usize].take();
+            guard.free.push(self.index);
+            entry
+        };
+        // The record may go with its last count here: outside the lock.
+        drop(entry);
+    }
+}
+
+/// Calls `f` with every wait registered now, shard by shard (each under its lock: `f` must not
+/// start or end a wait).
+pub(crate) fn for_each_wait(mut f: impl FnMut(&WaitEntry)) {
+    for shard in 0..SHARDS {
+        let guard = lock(shard);
+        guard.entries.iter().flatten().for_each(&mut f);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_fill_the_slots_then_are_counted() {
+        let resource = Resource::new(ResourceKind::Semaphore);
+        let record = resource.record();
+        let here = Location::caller();
+        let tokens: Vec<_> = (0..HOLDER_SLOTS + 2).map(|_| record.hold(here)).collect();
+        assert_eq!(record.holders().count(), HOLDER_SLOTS);
+        assert_eq!(record.untracked_holders(), 2);
+        assert!(record.holders().all(|h| h.task.is_none() && h.at == Some(here)), "held from a thread");
+        for token in tokens {
+            record.release(token);
+        }
+        assert_eq!(record.holders().count(), 0);
+        assert_eq!(record.untracked_holders(), 0);
+    }
+
+    #[test]
+    fn a_const_resource_makes_its_record_when_first_used() {
+        static R: Resource = Resource::const_new(ResourceKind::Mutex);
+        assert_eq!(R.record().kind(), ResourceKind::Mutex);
+        assert!(R.created_at().file().ends_with("resource.rs"));
+        R.set_name("config");
+        R.set_name("ignored");
+        assert_eq!(R.record().name(), Some("config"));
+    }
+
+    #[test]
+    fn senders_are_unplaced_until_used_in_a_task() {
+        let resource = Resource::new(ResourceKind::Mpsc);
+        let record = resource.record();
+        let mut a = record.add_sender();
+        let b = record.add_sender();
+        assert_eq!(record.sender_tasks(), (vec![], 2));
+        // Used outside any task: still not placed.
+        record.sender_used(&mut a);
+        assert_eq!(record.sender_tasks(), (vec![], 2));
+        let seven = super::super::task_id(7);
+        poll::with_current_task_id(seven, || record.sender_used(&mut a));
+        assert_eq!(record.sender_tasks(), (vec![(seven, 1)], 1));
+        // Used again in the same task: nothing moves.
+        poll::with_current_task_id(seven, || record.sender_used(&mut a));
+        assert_eq!(record.sender_tasks(), (vec![(seven, 1)], 1));
+        record.remove_sender(&a);
+        record.remove_sender(&b);
+        assert_eq!(record.sender_tasks(), (vec![], 0));
+    }
+
+    #[test]
+    fn a_wait_is_registered_until_dropped() {
+        let resource = Resource::new(ResourceKind::Notify);
+        let waits = |r: &Arc<ResourceRecord>| {
+            let mut n = 0;
+            for_each_wait(|w| n += usize::from(Arc::ptr_eq(&w.record, r)));
+            n
+        };
+        let first = resource.wait(WaitOp::Notified);
+        let second = resource.wait(WaitOp::Notified);
+        assert_eq!(waits(resource.record()), 2);
+        drop(first);
+        assert_eq!(waits(resource.record()), 1);
+        drop(second);
+        assert_eq!(waits(resource.record()), 0);
+        assert_eq!(Arc::strong_count(resource.record()), 1, "the registry let its counts go");
+    }
+}

@@ -1,0 +1,161 @@
+//! The watchdog finds deadlocks among `glasswing::sync` waits, with the whole cycle in its report,
+//! and raises none for locks that are only busy: handed over, held long while their holder works,
+//! or waited on with a timeout.
+
+mod support;
+
+use glasswing::diag::{Warning, WarningKind};
+use glasswing::runtime::Runtime;
+use glasswing::sync::{oneshot, Semaphore};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::multi_thread;
+
+/// The deadlock warnings raised within `within` (the watchdog looks once a second, and a stuck set
+/// must last two looks).
+fn deadlocks(rt: &Runtime, within: Duration) -> Vec<Warning> {
+    let diagnostics = rt.handle().diagnostics();
+    let deadline = Instant::now() + within;
+    loop {
+        let found: Vec<Warning> =
+            diagnostics.warnings().into_iter().filter(|w| w.kind == WarningKind::Deadlock).collect();
+        if !found.is_empty() || Instant::now() >= deadline {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn two_tasks_taking_two_semaphores_in_opposite_order_are_reported_with_both_lines() {
+    let rt = multi_thread();
+    let a = Arc::new(Semaphore::new(1).named("accounts"));
+    let b = Arc::new(Semaphore::new(1).named("ledger"));
+    let (a_held, a_held_rx) = oneshot::channel::<()>();
+    let (b_held, b_held_rx) = oneshot::channel::<()>();
+    let (first, second) = rt.block_on(async {
+        let (a1, b1) = (a.clone(), b.clone());
+        let first = glasswing::task::Builder::new()
+            .name("transfer")
+            .spawn(async move {
+                let _a = a1.acquire().await.unwrap();
+                a_held.send(()).unwrap();
+                b_held_rx.await.unwrap();
+                let _b = b1.acquire().await.unwrap(); // LINE: transfer waits
+            })
+            .unwrap();
+        let (a2, b2) = (a.clone(), b.clone());
+        let second = glasswing::task::Builder::new()
+            .name("audit")
+            .spawn(async move {
+                let _b = b2.acquire().await.unwrap();
+                b_held.send(()).unwrap();
+                a_held_rx.await.unwrap();
+                let _a = a2.acquire().await.unwrap(); // LINE: audit waits
+            })
+            .unwrap();
+        (first, second)
+    });
+    let found = deadlocks(&rt, Duration::from_secs(20));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    assert!(message.starts_with("deadlock: "), "{message}");
+    for needed in [
+        format!("task {} \"transfer\"", first.id()),
+        format!("task {} \"audit\"", second.id()),
+        "Semaphore \"accounts\" (created at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
+        "Semaphore \"ledger\" (created at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
+        "acquired at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
+    ] {
+        assert!(message.contains(&needed), "no {needed:?} in: {message}");
+    }
+    assert!([Some(first.id()), Some(second.id())].contains(&found[0].task));
+    // Both tasks stay stuck: release them for the runtime's drop by closing the semaphores.
+    a.close();
+    b.close();
+    rt.block_on(async {
+        // Each sees its acquire fail (closed) and panics on the unwrap: a JoinError, as intended.
+        assert!(first.await.unwrap_err().is_panic());
+        assert!(second.await.unwrap_err().is_panic());
+    });
+}
+
+#[test]
+fn a_task_waiting_on_a_permit_it_holds_itself_is_reported() {
+    let rt = multi_thread();
+    let sem = Arc::new(Semaphore::new(1).named("config"));
+    let s = sem.clone();
+    let task = rt.block_on(async move {
+        glasswing::spawn(async move {
+            let _held = s.acquire().await.unwrap();
+            let _again = s.acquire().await; // never: it holds the only permit
+        })
+    });
+    let found = deadlocks(&rt, Duration::from_secs(20));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].task, Some(task.id()));
+    assert!(found[0].message.contains("waits on itself"), "{}", found[0].message);
+    sem.close();
+    rt.block_on(async { task.await.unwrap() });
+}
+
+#[test]
+fn busy_locks_are_not_deadlocks() {
+    let rt = multi_thread();
+    let sem = Arc::new(Semaphore::new(1));
+    // A holder that keeps the permit while it waits for the test (not for its waiter)...
+    let (release, released) = oneshot::channel::<()>();
+    let (held, held_rx) = oneshot::channel::<()>();
+    let s = sem.clone();
+    let holder = rt.spawn(async move {
+        let _permit = s.acquire().await.unwrap();
+        held.send(()).unwrap();
+        released.await.unwrap();
+    });
+    rt.block_on(held_rx).unwrap();
+    // ... one task waiting on it, and many handing another permit round as fast as they can.
+    let s = sem.clone();
+    let waiter = rt.spawn(async move { drop(s.acquire().await.unwrap()) });
+    let churn = Arc::new(Semaphore::new(1));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churners: Vec<_> = (0..8)
+        .map(|_| {
+            let (churn, stop) = (churn.clone(), stop.clone());
+            rt.spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _p = churn.acquire().await.unwrap();
+                    glasswing::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    // Three looks of the watchdog: nothing.
+    let found = deadlocks(&rt, Duration::from_millis(3_200));
+    assert!(found.is_empty(), "{found:?}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    release.send(()).unwrap();
+    rt.block_on(async move {
+        holder.await.unwrap();
+        waiter.await.unwrap();
+        for c in churners {
+            c.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_wait_raced_with_a_timer_is_not_a_deadlock() {
+    let rt = multi_thread();
+    let sem = Arc::new(Semaphore::new(1));
+    let s = sem.clone();
+    let task = rt.block_on(async move {
+        glasswing::spawn(async move {
+            let _held = s.acquire().await.unwrap();
+            // Waits on its own permit, but a timer ends the wait: not stuck.
+            glasswing::time::timeout(Duration::from_secs(4), s.acquire()).await.unwrap_err();
+        })
+    });
+    let found = deadlocks(&rt, Duration::from_millis(3_200));
+    assert!(found.is_empty(), "{found:?}");
+    rt.block_on(async { task.await.unwrap() });
+}
