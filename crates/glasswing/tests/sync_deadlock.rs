@@ -159,3 +159,65 @@ fn a_wait_raced_with_a_timer_is_not_a_deadlock() {
     assert!(found.is_empty(), "{found:?}");
     rt.block_on(async { task.await.unwrap() });
 }
+
+#[test]
+fn a_dump_and_a_snapshot_say_who_holds_what_a_task_waits_on() {
+    let rt = multi_thread();
+    let pool = Arc::new(Semaphore::new(1).named("pool"));
+    let (held, held_rx) = oneshot::channel::<()>();
+    let (release, released) = oneshot::channel::<()>();
+    let p = pool.clone();
+    let holder = rt.block_on(async move {
+        glasswing::task::Builder::new()
+            .name("holder")
+            .spawn(async move {
+                let _permit = p.acquire().await.unwrap();
+                held.send(()).unwrap();
+                released.await.unwrap();
+            })
+            .unwrap()
+    });
+    rt.block_on(held_rx).unwrap();
+    let p = pool.clone();
+    let waiter = rt.spawn(async move { drop(p.acquire().await.unwrap()) });
+    // Settled: the waiter's wait is registered.
+    let diagnostics = rt.handle().diagnostics();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let is_pool = |r: &&glasswing::diag::ResourceSnapshot| r.name.as_deref() == Some("pool");
+    let snapshot = loop {
+        let s = diagnostics.snapshot();
+        if s.resources.iter().any(|r| is_pool(&r)) || Instant::now() >= deadline {
+            break s;
+        }
+        std::thread::yield_now();
+    };
+    // The holder waits too, on the test's oneshot.
+    let oneshot = snapshot.resources.iter().find(|r| r.kind == glasswing::diag::ResourceKind::Oneshot);
+    assert_eq!(oneshot.map(|r| r.waiters[0].task), Some(Some(holder.id())), "{:?}", snapshot.resources);
+    let r = snapshot.resources.iter().find(is_pool).expect("the pool is waited on");
+    assert_eq!((r.kind, r.name.as_deref()), (glasswing::diag::ResourceKind::Semaphore, Some("pool")));
+    assert!(r.location.contains("tests/sync_deadlock.rs"), "{}", r.location);
+    assert_eq!(r.holders.len(), 1);
+    assert_eq!(r.holders[0].task, Some(holder.id()));
+    assert!(r.holders[0].location.as_deref().is_some_and(|l| l.contains("tests/sync_deadlock.rs")));
+    assert_eq!(r.waiters.iter().map(|w| w.task).collect::<Vec<_>>(), [Some(waiter.id())]);
+    assert_eq!(r.waiters[0].op, glasswing::diag::WaitOp::Acquire);
+    assert!(snapshot.report().contains("Semaphore \"pool\""), "{}", snapshot.report());
+
+    let dump = diagnostics.dump();
+    let leaf = &dump.task(waiter.id()).expect("the waiter is alive").waits_on;
+    assert_eq!(leaf.len(), 1, "{leaf:?}");
+    assert_eq!(leaf[0].kind, glasswing::diag::LeafKind::Sync);
+    let expected =
+        format!("acquire on Semaphore \"pool\" (created at crates/glasswing/tests/sync_deadlock.rs:");
+    assert!(leaf[0].detail.starts_with(&expected), "{}", leaf[0].detail);
+    let holder_clause = format!("held by task {} \"holder\" since ", holder.id());
+    assert!(leaf[0].detail.contains(&holder_clause), "{}", leaf[0].detail);
+
+    release.send(()).unwrap();
+    rt.block_on(async move {
+        holder.await.unwrap();
+        waiter.await.unwrap();
+    });
+    assert!(diagnostics.snapshot().resources.is_empty(), "the waits ended");
+}

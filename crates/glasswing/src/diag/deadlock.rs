@@ -199,7 +199,7 @@ fn who(task: TaskId, names: &HashMap<TaskId, String>) -> String {
 }
 
 /// Writes `task N "name"` for each `task N` of `text` whose task has a name.
-fn name_tasks(text: &str, names: &HashMap<TaskId, String>) -> String {
+pub(crate) fn name_tasks(text: &str, names: &HashMap<TaskId, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("task ") {

@@ -323,6 +323,41 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
             t.label(),
         );
     }
+    if !snapshot.resources.is_empty() {
+        let _ = writeln!(out, "\nwaited on ({} sync resource(s)):", snapshot.resources.len());
+        for r in snapshot.resources.iter().take(10) {
+            let name = r.name.as_ref().map_or(String::new(), |n| format!(" \"{n}\""));
+            let mut held: Vec<String> = r
+                .holders
+                .iter()
+                .map(|h| {
+                    let who = h.task.map_or("a thread".to_string(), |t| format!("task {t}"));
+                    let at = h.location.as_ref().map_or(String::new(), |l| format!(" at {l}"));
+                    format!("{who} for {}{at}", fmt_duration(h.held_for))
+                })
+                .collect();
+            if r.other_holders > 0 {
+                held.push(format!("{} more", r.other_holders));
+            }
+            let waiters: Vec<String> = r
+                .waiters
+                .iter()
+                .map(|w| {
+                    let who = w.task.map_or("a thread".to_string(), |t| format!("task {t}"));
+                    format!("{who} ({} for {})", w.op.as_str(), fmt_duration(w.waited_for))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}{name} (created at {}): {} waiting: {}{}",
+                r.kind.as_str(),
+                r.location,
+                r.waiters.len(),
+                waiters.join(", "),
+                if held.is_empty() { String::new() } else { format!("; held by {}", held.join(", ")) },
+            );
+        }
+    }
     let _ = writeln!(out, "\nworkers:");
     for w in &snapshot.workers {
         let _ = writeln!(

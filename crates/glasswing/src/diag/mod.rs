@@ -41,11 +41,15 @@ pub(crate) mod unwind;
 pub(crate) mod watchdog;
 
 pub use crate::probe::histogram::HistogramSnapshot;
+pub use crate::probe::resource::{ResourceKind, WaitOp};
 pub use dump::{trace_leaf, Dump, LeafKind, TaskDump, TracedLeaf};
 pub use frame::{FrameOrigin, StackFrame};
 pub use lints::{Warning, WarningKind};
 pub use output::Verbosity;
-pub use snapshot::{RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WorkerSnapshot};
+pub use snapshot::{
+    HolderSnapshot, ResourceSnapshot, RuntimeSnapshot, Snapshot, TaskSnapshot, TaskState, WaiterSnapshot,
+    WorkerSnapshot,
+};
 pub use watchdog::LongPoll;
 
 use crate::loom::sync::Mutex;

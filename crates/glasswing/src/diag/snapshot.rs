@@ -8,6 +8,7 @@ use super::lints::{self, Warning};
 use super::LongPoll;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::histogram::HistogramSnapshot;
+use crate::probe::resource::{self, ResourceKind, ResourceRecord, WaitOp};
 use crate::probe::task_stats::TaskStatsRead;
 use crate::scheduler;
 use crate::task::list::{TaskRead, TaskRecord};
@@ -17,6 +18,7 @@ use serde::{Serialize, Serializer};
 use std::collections::HashSet;
 use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Everything diagnostics know about a runtime at one moment. `serde::Serialize`s to JSON with
@@ -38,6 +40,93 @@ pub struct Snapshot {
     pub warnings: Vec<Warning>,
     /// The long polls seen lately (the last 256), oldest first.
     pub long_polls: Vec<LongPoll>,
+    /// The `sync` primitives that this runtime's tasks (or plain threads) wait on now, the longest
+    /// waited first.
+    pub resources: Vec<ResourceSnapshot>,
+}
+
+/// A `sync` primitive someone waits on: who holds it and who waits. Durations serialize as
+/// nanoseconds.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceSnapshot {
+    pub kind: ResourceKind,
+    pub name: Option<String>,
+    /// Where it was created, `file:line:column`.
+    pub location: String,
+    /// Its holders (a lock's, a semaphore's), as far as they are known by name.
+    pub holders: Vec<HolderSnapshot>,
+    /// Holders beyond those named (more at once than a record keeps).
+    pub other_holders: usize,
+    /// A channel's senders: the tasks they were last used in, with how many each.
+    pub sender_tasks: Vec<(Id, usize)>,
+    /// A channel's senders not used in any task since they were made.
+    pub unplaced_senders: usize,
+    pub waiters: Vec<WaiterSnapshot>,
+}
+
+/// One holder of a resource.
+#[derive(Clone, Debug, Serialize)]
+pub struct HolderSnapshot {
+    /// `None`: a thread outside any task (`blocking_lock`).
+    pub task: Option<Id>,
+    /// Where it took the resource (the `lock()` or `acquire()` call), `file:line:column`.
+    pub location: Option<String>,
+    #[serde(serialize_with = "serialize_nanos")]
+    pub held_for: Duration,
+}
+
+/// One wait on a resource.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaiterSnapshot {
+    /// `None`: a thread outside any task (a `blocking_*` call).
+    pub task: Option<Id>,
+    pub op: WaitOp,
+    #[serde(serialize_with = "serialize_nanos")]
+    pub waited_for: Duration,
+}
+
+/// The resources waited on now by `handle`'s tasks or by plain threads (see `Snapshot::resources`).
+pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<ResourceSnapshot> {
+    let mut by_record: Vec<(Arc<ResourceRecord>, Vec<WaiterSnapshot>)> = Vec::new();
+    let mut waits = Vec::new();
+    resource::for_each_wait(|w| waits.push((w.record.clone(), w.task, w.op, w.since)));
+    for (record, task, op, since) in waits {
+        if task.is_some_and(|t| handle.owned().get(Id(t)).is_none()) {
+            continue;
+        }
+        let waiter =
+            WaiterSnapshot { task: task.map(Id), op, waited_for: clock::duration_between(since, now) };
+        match by_record.iter_mut().find(|(r, _)| Arc::ptr_eq(r, &record)) {
+            Some((_, waiters)) => waiters.push(waiter),
+            None => by_record.push((record, vec![waiter])),
+        }
+    }
+    let mut out: Vec<ResourceSnapshot> = by_record
+        .into_iter()
+        .map(|(record, mut waiters)| {
+            waiters.sort_by(|a, b| b.waited_for.cmp(&a.waited_for));
+            let (placed, unplaced_senders) = record.sender_tasks();
+            ResourceSnapshot {
+                kind: record.kind(),
+                name: record.name().map(str::to_owned),
+                location: format_location(record.created_at()),
+                holders: record
+                    .holders()
+                    .map(|h| HolderSnapshot {
+                        task: h.task.map(Id),
+                        location: h.at.map(format_location),
+                        held_for: clock::duration_between(h.since, now),
+                    })
+                    .collect(),
+                other_holders: record.untracked_holders(),
+                sender_tasks: placed.into_iter().map(|(t, n)| (Id(t), n)).collect(),
+                unplaced_senders,
+                waiters,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.waiters[0].waited_for.cmp(&a.waiters[0].waited_for));
+    out
 }
 
 /// Where a task is in its life.
@@ -245,7 +334,8 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
         super::dump::locate(handle, &mut warnings, super::dump::LOCATE_AT_MOST);
         warnings.extend(long_polls.iter().map(Warning::long_poll));
     }
-    Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls }
+    let resources = resources(handle, now);
+    Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls, resources }
 }
 
 /// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a

@@ -128,6 +128,11 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Dump {
         task.waits_on = found.leaves.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect();
         task.trace_panic = found.panic.map(what_it_said);
     }
+    // A sync leaf names the tasks that hold it up by id: add their names.
+    let names = tasks.iter().filter_map(|t| Some((t.task.id.0, t.task.name.clone()?))).collect();
+    for leaf in tasks.iter_mut().flat_map(|t| &mut t.waits_on).filter(|l| l.kind == LeafKind::Sync) {
+        leaf.detail = super::deadlock::name_tasks(&leaf.detail, &names);
+    }
     tasks.sort_by_key(|t| t.task.id);
     Dump { tasks }
 }
