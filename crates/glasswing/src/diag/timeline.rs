@@ -20,7 +20,8 @@
 
 use super::snapshot::format_location;
 use crate::probe::clock::{self, Ticks};
-use crate::probe::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY};
+use crate::probe::recorder::{Event, EventKind, POLL_PANICKED, POLL_READY, WAIT_ENDED};
+use crate::probe::resource;
 use crate::probe::worker::ActivePoll;
 use crate::scheduler;
 use serde::Serialize;
@@ -358,6 +359,18 @@ fn timeline(recorded: &Recorded, nanos_between: impl Fn(Ticks, Ticks) -> u64) ->
                     out.push(TraceEvent::counter(format!("local queue, worker {worker}"), start, event.arg));
                     out.push(TraceEvent::counter("global queue".into(), start, event.extra));
                 }
+                EventKind::Wait => {
+                    let Some((kind, op)) = resource::unpack(event.extra) else { continue };
+                    let verb = if event.flags & WAIT_ENDED != 0 { "waited" } else { "waits" };
+                    let created = event.location.map(format_location).unwrap_or_default();
+                    let name = format!(
+                        "task {} {verb}: {} on {} ({created})",
+                        event.arg,
+                        op.as_str(),
+                        kind.as_str()
+                    );
+                    out.push(TraceEvent::instant(worker, name, start, Some(TaskArg { task: event.arg })));
+                }
             }
         }
         // The poll running now is not in the ring yet (a poll is recorded when it ends).
@@ -413,7 +426,7 @@ fn place(events: &[Event], now: Ticks, us: &impl Fn(Ticks) -> f64) -> Vec<(f64, 
     let known = |e: &Event| -> Option<(f64, f64)> {
         match e.kind {
             EventKind::Poll if e.at != 0 => Some((us(e.at), us(e.extra))),
-            EventKind::Park | EventKind::Unpark => Some((us(e.at), us(e.at))),
+            EventKind::Park | EventKind::Unpark | EventKind::Wait => Some((us(e.at), us(e.at))),
             EventKind::Wake | EventKind::Spawn if e.at != 0 && e.flags == 0 => Some((us(e.at), us(e.at))),
             _ => None,
         }

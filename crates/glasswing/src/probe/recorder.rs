@@ -56,7 +56,14 @@ pub(crate) enum EventKind {
     Steal = 6,
     /// Queue depths: local (argument); a word more: global.
     Queues = 7,
+    /// A task (argument) started (flags 0) or ended (`WAIT_ENDED`) a wait on a contended `sync`
+    /// primitive; three words more: the time, the primitive's creation location, and its kind and
+    /// the operation (`probe::resource::pack`).
+    Wait = 8,
 }
+
+/// A `Wait` event's flag: the wait ended (served, or its future dropped).
+pub(crate) const WAIT_ENDED: u64 = 1;
 
 /// How a poll ended, in a `Poll` event's flags.
 pub(crate) const POLL_PENDING: u64 = 0;
@@ -228,6 +235,19 @@ impl<'a> RecorderWriter<'a> {
     pub(crate) fn queues(&self, local: usize, global: usize) {
         self.push(EventKind::Queues, 0, local as u64, [global as u64]);
     }
+
+    #[cold]
+    pub(crate) fn wait(
+        &self,
+        task: u64,
+        ended: bool,
+        at: Ticks,
+        created_at: &'static Location<'static>,
+        what: u64,
+    ) {
+        let flags = if ended { WAIT_ENDED } else { 0 };
+        self.push(EventKind::Wait, flags, task, [at, created_at as *const _ as u64, what]);
+    }
 }
 
 /// The events in `words`, which start with a header word and end with a whole event.
@@ -244,6 +264,7 @@ fn decode(mut words: &[u64]) -> Vec<Event> {
             5 => EventKind::Unpark,
             6 => EventKind::Steal,
             7 => EventKind::Queues,
+            8 => EventKind::Wait,
             _ => break,
         };
         let more = match kind {
@@ -252,6 +273,7 @@ fn decode(mut words: &[u64]) -> Vec<Event> {
             EventKind::Wake if flags & AT != 0 => 1,
             EventKind::Wake => 0,
             EventKind::Spawn => 2,
+            EventKind::Wait => 3,
             _ => 1,
         };
         let Some(more_words) = rest.get(..more) else { break };
@@ -262,6 +284,9 @@ fn decode(mut words: &[u64]) -> Vec<Event> {
                 (event.at, event.extra, event.location) = (word(0), word(1), location(word(2)))
             }
             EventKind::Spawn => (event.at, event.location) = (word(0), location(word(1))),
+            EventKind::Wait => {
+                (event.at, event.location, event.extra) = (word(0), location(word(1)), word(2))
+            }
             EventKind::Wake | EventKind::Park | EventKind::Unpark => event.at = word(0),
             EventKind::Steal | EventKind::Queues => event.extra = word(0),
         }
@@ -272,8 +297,8 @@ fn decode(mut words: &[u64]) -> Vec<Event> {
 }
 
 fn location(word: u64) -> Option<&'static Location<'static>> {
-    // SAFETY: only `&'static Location`s are written to a timed `Poll` event's and a `Spawn` event's
-    // location word, and `read` hands out only events written whole.
+    // SAFETY: only `&'static Location`s are written to a timed `Poll` event's, a `Spawn` event's and
+    // a `Wait` event's location word, and `read` hands out only events written whole.
     (word != 0).then(|| unsafe { &*(word as *const Location<'static>) })
 }
 
@@ -367,6 +392,24 @@ mod tests {
         assert_eq!((spawn.at, spawn.flags), (spawn.arg, 0));
         let wake = events.iter().find(|e| e.kind == EventKind::Wake).unwrap();
         assert_eq!((wake.at, wake.flags), (wake.arg, IN_POLL));
+    }
+
+    #[test]
+    fn a_wait_event_keeps_its_task_time_location_and_what() {
+        use crate::probe::resource::{pack, unpack, ResourceKind, WaitOp};
+        let ring = FlightRecorder::new(4);
+        let created = Location::caller();
+        // SAFETY: this thread is the ring's one writer.
+        let writer = unsafe { RecorderWriter::new(&ring) };
+        writer.wait(7, false, 100, created, pack(ResourceKind::Mutex, WaitOp::Lock));
+        writer.wait(7, true, 200, created, pack(ResourceKind::Mutex, WaitOp::Lock));
+        let events = ring.read();
+        assert_eq!(events.len(), 2);
+        for (event, (flags, at)) in events.iter().zip([(0, 100), (WAIT_ENDED, 200)]) {
+            assert_eq!((event.kind, event.flags, event.arg, event.at), (EventKind::Wait, flags, 7, at));
+            assert!(event.location.is_some_and(|l| std::ptr::eq(l, created)));
+            assert_eq!(unpack(event.extra), Some((ResourceKind::Mutex, WaitOp::Lock)));
+        }
     }
 
     #[test]

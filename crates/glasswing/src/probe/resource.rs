@@ -36,6 +36,7 @@ pub(crate) const THREAD: u64 = u64::MAX;
 
 /// What kind of primitive a resource is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[repr(u8)]
 pub enum ResourceKind {
     Mutex,
     RwLock,
@@ -50,6 +51,43 @@ pub enum ResourceKind {
     Oneshot,
     Broadcast,
     Watch,
+}
+
+const KINDS: [ResourceKind; 12] = [
+    ResourceKind::Mutex,
+    ResourceKind::RwLock,
+    ResourceKind::Semaphore,
+    ResourceKind::Notify,
+    ResourceKind::Barrier,
+    ResourceKind::OnceCell,
+    ResourceKind::SetOnce,
+    ResourceKind::Mpsc,
+    ResourceKind::UnboundedMpsc,
+    ResourceKind::Oneshot,
+    ResourceKind::Broadcast,
+    ResourceKind::Watch,
+];
+const OPS: [WaitOp; 10] = [
+    WaitOp::Lock,
+    WaitOp::Read,
+    WaitOp::Write,
+    WaitOp::Acquire,
+    WaitOp::Recv,
+    WaitOp::Send,
+    WaitOp::Notified,
+    WaitOp::Changed,
+    WaitOp::Wait,
+    WaitOp::Init,
+];
+
+/// A kind and an operation in one word, for the flight recorder.
+pub(crate) fn pack(kind: ResourceKind, op: WaitOp) -> u64 {
+    (kind as u64) << 8 | op as u64
+}
+
+/// The inverse of `pack`.
+pub(crate) fn unpack(word: u64) -> Option<(ResourceKind, WaitOp)> {
+    Some((*KINDS.get((word >> 8) as usize)?, *OPS.get((word & 0xff) as usize)?))
 }
 
 impl ResourceKind {
@@ -86,6 +124,7 @@ impl ResourceKind {
 /// What a waiting future does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum WaitOp {
     Lock,
     Read,
@@ -496,6 +535,17 @@ pub(crate) struct Waiting {
     index: u32,
 }
 
+/// Records the start or the end of a wait in this thread's worker's flight recorder, if it is one.
+fn record_event(entry: &WaitEntry, ended: bool, at: clock::Ticks) {
+    let Some(task) = entry.task else { return };
+    let what = pack(entry.record.kind, entry.op);
+    poll::with_worker(|w| {
+        if let Some(w) = w {
+            w.recorder().wait(task.get(), ended, at, entry.record.created_at, what);
+        }
+    });
+}
+
 impl Waiting {
     fn start(record: &Arc<ResourceRecord>, op: WaitOp) -> Waiting {
         let entry = WaitEntry {
@@ -505,6 +555,7 @@ impl Waiting {
             since: clock::now(),
             serial: SERIAL.fetch_add(1, Relaxed),
         };
+        record_event(&entry, false, entry.since);
         let shard = SHARD.with(|s| *s);
         let mut guard = lock(shard);
         let index = match guard.free.pop() {
@@ -530,7 +581,9 @@ impl Drop for Waiting {
             entry
         };
         // The record may go with its last count here: outside the lock.
-        drop(entry);
+        if let Some(entry) = entry {
+            record_event(&entry, true, clock::now());
+        }
     }
 }
 
