@@ -397,7 +397,7 @@ mod tests {
     #[test]
     fn a_wait_event_keeps_its_task_time_location_and_what() {
         use crate::probe::resource::{pack, unpack, ResourceKind, WaitOp};
-        let ring = FlightRecorder::new(4);
+        let ring = FlightRecorder::new(16);
         let created = Location::caller();
         // SAFETY: this thread is the ring's one writer.
         let writer = unsafe { RecorderWriter::new(&ring) };
