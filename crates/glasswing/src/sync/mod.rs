@@ -9,8 +9,10 @@
 //! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).
 
 pub(crate) mod batch_semaphore;
+mod mutex;
 pub mod oneshot;
 mod semaphore;
 mod waiters;
 
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError};
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
