@@ -331,3 +331,88 @@ mod tests {
         });
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::task::{Context, Poll, Waker};
+
+    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+            self.1.unpark();
+        }
+    }
+
+    /// Drives a future on this thread, polling again only once woken (a lost wakeup parks every
+    /// thread, which loom reports as a deadlock).
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
+        let waker = Waker::from(flag.clone());
+        let mut f = std::pin::pin!(f);
+        loop {
+            if let Poll::Ready(out) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return out;
+            }
+            while !flag.0.swap(false, Ordering::SeqCst) {
+                thread::park();
+            }
+        }
+    }
+
+    #[test]
+    fn loom_set_once_a_wait_racing_a_set_sees_the_value() {
+        loom::model(|| {
+            let cell = Arc::new(SetOnce::new());
+            let setter = {
+                let cell = cell.clone();
+                thread::spawn(move || cell.set(7u32).unwrap())
+            };
+            assert_eq!(*block_on(cell.wait()), 7);
+            setter.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn loom_set_once_two_setters_one_wins() {
+        loom::model(|| {
+            let cell = Arc::new(SetOnce::new());
+            let other = {
+                let cell = cell.clone();
+                thread::spawn(move || cell.set(1u32).is_ok())
+            };
+            let mine = cell.set(2u32).is_ok();
+            let theirs = other.join().unwrap();
+            assert!(mine ^ theirs);
+            assert_eq!(*cell.get().unwrap(), if mine { 2 } else { 1 });
+        });
+    }
+
+    #[test]
+    fn loom_once_cell_racing_initializers_run_once() {
+        loom::model(|| {
+            let cell = Arc::new(super::super::once_cell::OnceCell::new());
+            let runs = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+            let other = {
+                let (cell, runs) = (cell.clone(), runs.clone());
+                thread::spawn(move || {
+                    *block_on(cell.get_or_init(|| async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        1u32
+                    }))
+                })
+            };
+            let runs2 = runs.clone();
+            let mine = *block_on(cell.get_or_init(|| async move {
+                runs2.fetch_add(1, Ordering::SeqCst);
+                2u32
+            }));
+            assert_eq!(other.join().unwrap(), mine);
+            assert_eq!(runs.load(Ordering::SeqCst), 1);
+        });
+    }
+}
