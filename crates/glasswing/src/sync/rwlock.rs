@@ -16,6 +16,7 @@
 
 use super::batch_semaphore as semaphore;
 use super::mutex::{blocking_check, TryLockError};
+use crate::probe::resource::{HolderToken, ResourceKind, WaitOp};
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -34,8 +35,6 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// out, and no writer is starved by a stream of readers. Cancel safe: a dropped `read` or `write`
 /// future loses nothing and passes its place on.
 pub struct RwLock<T: ?Sized> {
-    /// Where the lock was created, for diagnostics.
-    location: &'static Location<'static>,
     /// The permits a writer takes: the most readers at once.
     mr: u32,
     s: semaphore::Semaphore,
@@ -48,6 +47,8 @@ pub struct RwLock<T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     s: &'a semaphore::Semaphore,
+    /// This reader's record among the lock's holders.
+    hold: HolderToken,
     data: *const T,
     marker: PhantomData<&'a T>,
 }
@@ -80,6 +81,8 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
     lock: Arc<RwLock<T>>,
+    /// This reader's record among the lock's holders.
+    hold: HolderToken,
     data: *const U,
     _p: PhantomData<T>,
 }
@@ -158,9 +161,8 @@ impl<T: ?Sized> RwLock<T> {
     {
         assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than {MAX_READS} readers");
         RwLock {
-            location: Location::caller(),
             mr: max_reads,
-            s: semaphore::Semaphore::new(max_reads as usize),
+            s: semaphore::Semaphore::with_kind(max_reads as usize, ResourceKind::RwLock),
             c: UnsafeCell::new(value),
         }
     }
@@ -187,33 +189,45 @@ impl<T: ?Sized> RwLock<T> {
     {
         assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than u32::MAX >> 3 readers");
         RwLock {
-            location: Location::caller(),
             mr: max_reads,
-            s: semaphore::Semaphore::const_new(max_reads as usize),
+            s: semaphore::Semaphore::const_with_kind(max_reads as usize, ResourceKind::RwLock),
             c: UnsafeCell::new(value),
         }
     }
 
-    /// Where the lock was created (for the diagnostics' resources).
-    #[allow(dead_code)]
+    /// Where the lock was created, as the diagnostics have it.
+    #[cfg(test)]
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+        self.s.resource().created_at()
     }
 
-    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
-        RwLockReadGuard { s: &self.s, data: self.c.get(), marker: PhantomData }
+    /// Names the lock in diagnostics (task dumps, snapshots, deadlock reports):
+    /// `RwLock::new(routes).named("routes")`.
+    pub fn named(self, name: impl Into<String>) -> Self
+    where
+        T: Sized,
+    {
+        self.s.resource().set_name(name);
+        self
     }
 
-    fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
+    fn read_guard(&self, at: &'static Location<'static>) -> RwLockReadGuard<'_, T> {
+        RwLockReadGuard { s: &self.s, hold: self.s.hold(at), data: self.c.get(), marker: PhantomData }
+    }
+
+    fn write_guard(&self, at: &'static Location<'static>) -> RwLockWriteGuard<'_, T> {
+        self.s.hold_sole(at);
         RwLockWriteGuard { permits_acquired: self.mr, s: &self.s, data: self.c.get(), marker: PhantomData }
     }
 
-    fn owned_read_guard(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+    fn owned_read_guard(self: Arc<Self>, at: &'static Location<'static>) -> OwnedRwLockReadGuard<T> {
         let data = self.c.get() as *const T;
-        OwnedRwLockReadGuard { lock: self, data, _p: PhantomData }
+        let hold = self.s.hold(at);
+        OwnedRwLockReadGuard { lock: self, hold, data, _p: PhantomData }
     }
 
-    fn owned_write_guard(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+    fn owned_write_guard(self: Arc<Self>, at: &'static Location<'static>) -> OwnedRwLockWriteGuard<T> {
+        self.s.hold_sole(at);
         let data = self.c.get();
         OwnedRwLockWriteGuard { permits_acquired: self.mr, lock: self, data, _p: PhantomData }
     }
@@ -222,10 +236,11 @@ impl<T: ?Sized> RwLock<T> {
     /// waiting). Cancel safe.
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> {
-        let acquire = self.s.acquire(1);
+        let at = Location::caller();
+        let acquire = self.s.acquire_as(1, WaitOp::Read);
         async move {
             match acquire.await {
-                Ok(()) => self.read_guard(),
+                Ok(()) => self.read_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
@@ -235,26 +250,29 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
+        let at = Location::caller();
         async move {
-            match self.s.acquire(1).await {
-                Ok(()) => self.owned_read_guard(),
+            match self.s.acquire_as(1, WaitOp::Read).await {
+                Ok(()) => self.owned_read_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
     }
 
     /// Shared access if it can be had now: no writer holds the lock and none waits.
+    #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(self.read_guard()),
+            Ok(()) => Ok(self.read_guard(Location::caller())),
             Err(_) => Err(TryLockError(())),
         }
     }
 
     /// [`try_read`](RwLock::try_read) for an `Arc<RwLock<T>>`.
+    #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(self.owned_read_guard()),
+            Ok(()) => Ok(self.owned_read_guard(Location::caller())),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -264,10 +282,11 @@ impl<T: ?Sized> RwLock<T> {
     /// waiters behind it.
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> {
-        let acquire = self.s.acquire(self.mr as usize);
+        let at = Location::caller();
+        let acquire = self.s.acquire_as(self.mr as usize, WaitOp::Write);
         async move {
             match acquire.await {
-                Ok(()) => self.write_guard(),
+                Ok(()) => self.write_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
@@ -277,26 +296,29 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
+        let at = Location::caller();
         async move {
-            match self.s.acquire(self.mr as usize).await {
-                Ok(()) => self.owned_write_guard(),
+            match self.s.acquire_as(self.mr as usize, WaitOp::Write).await {
+                Ok(()) => self.owned_write_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
     }
 
     /// Exclusive access if it can be had now.
+    #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
-            Ok(()) => Ok(self.write_guard()),
+            Ok(()) => Ok(self.write_guard(Location::caller())),
             Err(_) => Err(TryLockError(())),
         }
     }
 
     /// [`try_write`](RwLock::try_write) for an `Arc<RwLock<T>>`.
+    #[track_caller]
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
-            Ok(()) => Ok(self.owned_write_guard()),
+            Ok(()) => Ok(self.owned_write_guard(Location::caller())),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -412,8 +434,9 @@ guard_deref_mut!([T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U);
 // ===== RwLockReadGuard =====
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
-    fn skip_drop(self) -> &'a semaphore::Semaphore {
-        ManuallyDrop::new(self).s
+    fn skip_drop(self) -> (&'a semaphore::Semaphore, HolderToken) {
+        let me = ManuallyDrop::new(self);
+        (me.s, me.hold)
     }
 
     /// A read guard to a part of the data, chosen by `f`. An associated function
@@ -424,8 +447,8 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
         F: FnOnce(&T) -> &U,
     {
         let data = f(&*this) as *const U;
-        let s = this.skip_drop();
-        RwLockReadGuard { s, data, marker: PhantomData }
+        let (s, hold) = this.skip_drop();
+        RwLockReadGuard { s, hold, data, marker: PhantomData }
     }
 
     /// [`map`](RwLockReadGuard::map) where `f` may fail: then the original guard comes back.
@@ -438,13 +461,14 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
             Some(data) => data as *const U,
             None => return Err(this),
         };
-        let s = this.skip_drop();
-        Ok(RwLockReadGuard { s, data, marker: PhantomData })
+        let (s, hold) = this.skip_drop();
+        Ok(RwLockReadGuard { s, hold, data, marker: PhantomData })
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
+        self.s.release_hold(self.hold);
         self.s.release(1);
     }
 }
@@ -498,7 +522,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let (permits_acquired, s) = this.skip_drop();
         // Keep one permit, as a reader.
         s.release(permits_acquired as usize - 1);
-        RwLockReadGuard { s, data, marker: PhantomData }
+        // The writer's hold (the first slot) is the reader's now.
+        RwLockReadGuard { s, hold: HolderToken::FIRST, data, marker: PhantomData }
     }
 
     /// [`downgrade_map`](RwLockWriteGuard::downgrade_map) where `f` may fail: then the write guard
@@ -514,7 +539,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         };
         let (permits_acquired, s) = this.skip_drop();
         s.release(permits_acquired as usize - 1);
-        Ok(RwLockReadGuard { s, data, marker: PhantomData })
+        Ok(RwLockReadGuard { s, hold: HolderToken::FIRST, data, marker: PhantomData })
     }
 
     /// Downgrades to a read guard, atomically: no writer can get in between. The permits given back
@@ -527,6 +552,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
+        self.s.release_sole();
         self.s.release(self.permits_acquired as usize);
     }
 }
@@ -567,6 +593,7 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
 
 impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     fn drop(&mut self) {
+        self.s.release_sole();
         self.s.release(self.permits_acquired as usize);
     }
 }
@@ -574,10 +601,10 @@ impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
 // ===== OwnedRwLockReadGuard =====
 
 impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
-    fn skip_drop(self) -> Arc<RwLock<T>> {
+    fn skip_drop(self) -> (Arc<RwLock<T>>, HolderToken) {
         let me = ManuallyDrop::new(self);
         // SAFETY: `me` is never used again nor dropped, so the `Arc` is moved out exactly once.
-        unsafe { ptr::read(&me.lock) }
+        (unsafe { ptr::read(&me.lock) }, me.hold)
     }
 
     /// A read guard to a part of the data, as [`RwLockReadGuard::map`].
@@ -587,8 +614,8 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
         F: FnOnce(&U) -> &V,
     {
         let data = f(&*this) as *const V;
-        let lock = this.skip_drop();
-        OwnedRwLockReadGuard { lock, data, _p: PhantomData }
+        let (lock, hold) = this.skip_drop();
+        OwnedRwLockReadGuard { lock, hold, data, _p: PhantomData }
     }
 
     /// Maps where `f` may fail: then the original guard comes back.
@@ -601,8 +628,8 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
             Some(data) => data as *const V,
             None => return Err(this),
         };
-        let lock = this.skip_drop();
-        Ok(OwnedRwLockReadGuard { lock, data, _p: PhantomData })
+        let (lock, hold) = this.skip_drop();
+        Ok(OwnedRwLockReadGuard { lock, hold, data, _p: PhantomData })
     }
 
     /// The `Arc` of the lock this guard holds.
@@ -613,6 +640,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
     fn drop(&mut self) {
+        self.lock.s.release_hold(self.hold);
         self.lock.s.release(1);
     }
 }
@@ -665,7 +693,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         let data = f(&*this) as *const U;
         let (permits_acquired, lock) = this.skip_drop();
         lock.s.release(permits_acquired as usize - 1);
-        OwnedRwLockReadGuard { lock, data, _p: PhantomData }
+        OwnedRwLockReadGuard { lock, hold: HolderToken::FIRST, data, _p: PhantomData }
     }
 
     /// `downgrade_map` where `f` may fail: then the write guard comes back, not downgraded.
@@ -680,7 +708,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         };
         let (permits_acquired, lock) = this.skip_drop();
         lock.s.release(permits_acquired as usize - 1);
-        Ok(OwnedRwLockReadGuard { lock, data, _p: PhantomData })
+        Ok(OwnedRwLockReadGuard { lock, hold: HolderToken::FIRST, data, _p: PhantomData })
     }
 
     /// Downgrades to a read guard, atomically, as [`RwLockWriteGuard::downgrade`].
@@ -696,6 +724,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
+        self.lock.s.release_sole();
         self.lock.s.release(self.permits_acquired as usize);
     }
 }
@@ -742,6 +771,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     fn drop(&mut self) {
+        self.lock.s.release_sole();
         self.lock.s.release(self.permits_acquired as usize);
     }
 }
