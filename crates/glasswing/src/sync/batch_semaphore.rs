@@ -738,6 +738,31 @@ mod loom_tests {
         });
     }
 
+    /// Two queued waiters; the first is dropped while a release runs, which may have served it
+    /// already (its drop then passes the permit on) or not (the release serves the second): either
+    /// way the second gets the one permit, and none is left in (or lost from) the word.
+    #[test]
+    fn loom_one_of_two_waiters_dropped_while_a_release_serves() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let waker = futures_waker();
+            let mut first = Box::pin(sem.acquire(1));
+            assert!(first.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            let second = {
+                let sem = sem.clone();
+                thread::spawn(move || acquire(&sem, 1).unwrap())
+            };
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.release(1))
+            };
+            drop(first);
+            second.join().unwrap();
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 0, "the permit went to the word, not to the second waiter");
+        });
+    }
+
     #[test]
     fn loom_close_racing_an_acquire_wakes_it() {
         loom::model(|| {
