@@ -732,28 +732,35 @@ mod loom_tests {
     use loom::sync::Arc;
     use loom::thread;
 
-    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
+    /// A waker that unparks the loom thread that made it.
+    struct Unpark(thread::Thread);
 
-    impl std::task::Wake for Flag {
+    impl std::task::Wake for Unpark {
         fn wake(self: std::sync::Arc<Self>) {
-            self.0.store(true, Ordering::SeqCst);
-            self.1.unpark();
+            self.0.unpark();
         }
     }
 
-    /// Drives an acquire to completion on this thread: polled again only once its waker was woken
-    /// (a lost wakeup leaves every thread parked, which loom reports as a deadlock).
+    /// Drives an acquire to completion on this thread, parking between polls (a lost wakeup leaves
+    /// every thread parked, which loom reports as a deadlock).
+    ///
+    /// No "woken" flag beside the park: loom's `unpark` of a thread that is not parked is kept for
+    /// its next `park` (as `std`'s token is), so a wake that lands between the poll and the park is
+    /// not lost, and an extra poll after a stale unpark is harmless. (An earlier version paired the
+    /// park with a loom `AtomicBool` swapped to `false` before each park and stored `true` by the
+    /// waker: loom orders the waiter's earlier `swap` and the waker's `store` as concurrent, and can
+    /// then let the waiter's next `swap` read the older `false` even after the unpark, which the
+    /// memory model forbids (an RMW reads the latest value). That showed up as a "deadlock" in
+    /// `loom_acquire_and_release_from_two_threads` with the semaphore blameless: the trace had the
+    /// release serve the waiter, wake it, and the waiter re-park on a flag that read `false`.)
     fn acquire(sem: &Semaphore, n: usize) -> Result<(), AcquireError> {
-        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
-        let waker = Waker::from(flag.clone());
+        let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
         let mut acquire = Box::pin(sem.acquire(n));
         loop {
             if let Poll::Ready(result) = acquire.as_mut().poll(&mut Context::from_waker(&waker)) {
                 return result;
             }
-            while !flag.0.swap(false, Ordering::SeqCst) {
-                thread::park();
-            }
+            thread::park();
         }
     }
 
@@ -815,6 +822,31 @@ mod loom_tests {
             }
             releaser.join().unwrap();
             assert_eq!(sem.available_permits(), 3, "a permit was lost");
+        });
+    }
+
+    /// Two queued waiters; the first is dropped while a release runs, which may have served it
+    /// already (its drop then passes the permit on) or not (the release serves the second): either
+    /// way the second gets the one permit, and none is left in (or lost from) the word.
+    #[test]
+    fn loom_one_of_two_waiters_dropped_while_a_release_serves() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let waker = futures_waker();
+            let mut first = Box::pin(sem.acquire(1));
+            assert!(first.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            let second = {
+                let sem = sem.clone();
+                thread::spawn(move || acquire(&sem, 1).unwrap())
+            };
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || sem.release(1))
+            };
+            drop(first);
+            second.join().unwrap();
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 0, "the permit went to the word, not to the second waiter");
         });
     }
 

@@ -172,6 +172,25 @@ impl<T: Link> WaitList<T> {
     }
 }
 
+#[cfg(all(test, loom))]
+impl<T: Link> WaitList<T> {
+    /// Whether `node` is linked here (walks the list; for the models' "no dangling node" checks).
+    ///
+    /// # Safety
+    /// As for `remove`: the caller holds the lock, and every linked node is valid.
+    unsafe fn contains(&self, node: NonNull<T>) -> bool {
+        let mut curr = self.head;
+        while let Some(n) = curr {
+            if n == node {
+                return true;
+            }
+            // SAFETY: `n` is linked, hence valid; we hold the lock.
+            curr = unsafe { Pointers::next(T::pointers(n)) };
+        }
+        false
+    }
+}
+
 impl<T: Link> std::fmt::Debug for WaitList<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitList").field("head", &self.head).field("tail", &self.tail).finish()
@@ -259,5 +278,153 @@ mod tests {
             assert!(list.remove(ptr(&mut a)));
         }
         assert!(list.is_empty());
+    }
+}
+
+/// Loom models of the list as the semaphore uses it: a node lives in its waiter's (thread's) own
+/// memory, is linked and unlinked under a mutex, and a releasing thread reaches it only through the
+/// list, under that mutex. The models race a release that pops the front node (and "serves" it: hands
+/// it a permit by writing its state) against the waiter cancelling, which unlinks its node if it is
+/// still linked, and otherwise passes the permit it was served on, as `Acquire::drop` does. They check
+/// that no permit is lost, that a node is never reachable from the list once its owner has let go of
+/// it (a dangling node), and (through loom's `UnsafeCell`) that a node's state is never touched by two
+/// threads without the lock ordering them.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::cell::UnsafeCell as LoomCell;
+    use crate::loom::sync::{Arc, Mutex};
+    use loom::thread;
+
+    struct Node {
+        /// Set (under the lock) by the release that popped the node: it holds one permit.
+        served: LoomCell<bool>,
+        links: Pointers<Node>,
+    }
+
+    // SAFETY: `links` is embedded in the node, and reached through the raw pointer.
+    unsafe impl Link for Node {
+        unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
+            // SAFETY: `target` is valid (contract); `addr_of_mut!` makes no reference.
+            unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).links)) }
+        }
+    }
+
+    // SAFETY: a node is reached by other threads only through the list, under its mutex.
+    unsafe impl Send for Node {}
+
+    /// The semaphore, reduced: a list of waiters for one permit each, and the permits nobody waits for.
+    struct Shared {
+        list: WaitList<Node>,
+        permits: usize,
+    }
+
+    type Sem = Arc<Mutex<Shared>>;
+
+    /// `Semaphore::release_locked`, reduced: the permit goes to the oldest waiter, or to the pool.
+    fn release_locked(shared: &mut Shared) {
+        // SAFETY: we hold the lock (`&mut` through the guard); linked nodes are valid (their owners
+        // unlink them, under the lock, before they let go of them).
+        match unsafe { shared.list.pop_front() } {
+            // SAFETY: as above: `node` was linked, and we still hold the lock.
+            Some(node) => unsafe { node.as_ref().served.with_mut(|served| *served = true) },
+            None => shared.permits += 1,
+        }
+    }
+
+    fn release(sem: &Sem) {
+        release_locked(&mut sem.lock());
+    }
+
+    /// A waiting node, owned (boxed, so it does not move) by the thread that queued it.
+    fn enqueue(sem: &Sem) -> Box<Node> {
+        let mut node = Box::new(Node { served: LoomCell::new(false), links: Pointers::new() });
+        // SAFETY: we hold the lock; the box stays put and is unlinked (`cancel`/`finish`) before it
+        // is dropped.
+        unsafe { sem.lock().list.push_back(NonNull::from(&mut *node)) };
+        node
+    }
+
+    /// `Acquire::drop`, reduced: unlink the node if it is still queued; if it was served already, pass
+    /// the permit on. Then check that nothing can reach the node any more, and free it.
+    fn cancel(sem: &Sem, mut node: Box<Node>) {
+        let ptr = NonNull::from(&mut *node);
+        let mut shared = sem.lock();
+        // SAFETY: we hold the lock; the node is in this list or in none.
+        let unlinked = unsafe { shared.list.remove(ptr) };
+        // SAFETY: we hold the lock, under which alone `served` is touched.
+        let served = unsafe { node.served.with(|served| *served) };
+        assert!(unlinked != served, "a node was both still queued and served (or neither)");
+        if served {
+            release_locked(&mut shared);
+        }
+        // SAFETY: we hold the lock; every linked node is valid.
+        assert!(!unsafe { shared.list.contains(ptr) }, "a cancelled node is still linked");
+        drop(shared);
+        drop(node);
+    }
+
+    /// The waiter waits until it is served (spinning with `yield_now`, which loom schedules around).
+    fn finish(sem: &Sem, mut node: Box<Node>) {
+        let ptr = NonNull::from(&mut *node);
+        loop {
+            let shared = sem.lock();
+            // SAFETY: we hold the lock.
+            if unsafe { node.served.with(|served| *served) } {
+                // SAFETY: we hold the lock; every linked node is valid.
+                assert!(!unsafe { shared.list.contains(ptr) }, "a served node is still linked");
+                break;
+            }
+            drop(shared);
+            thread::yield_now();
+        }
+        drop(node);
+    }
+
+    fn new_sem() -> Sem {
+        Arc::new(Mutex::new(Shared { list: WaitList::new(), permits: 0 }))
+    }
+
+    #[test]
+    fn loom_waiters_cancel_racing_the_release_that_pops_it() {
+        loom::model(|| {
+            let sem = new_sem();
+            let node = enqueue(&sem);
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || release(&sem))
+            };
+            cancel(&sem, node);
+            releaser.join().unwrap();
+            let shared = sem.lock();
+            assert!(shared.list.is_empty());
+            assert_eq!(shared.permits, 1, "the permit was lost (or doubled)");
+        });
+    }
+
+    #[test]
+    fn loom_waiters_one_of_two_cancelled_while_the_other_is_served() {
+        loom::model(|| {
+            let sem = new_sem();
+            let first = enqueue(&sem);
+            let second = enqueue(&sem);
+            // The second waiter's owner waits on its own thread until it is served.
+            let second = {
+                let sem = sem.clone();
+                thread::spawn(move || finish(&sem, second))
+            };
+            let releaser = {
+                let sem = sem.clone();
+                thread::spawn(move || release(&sem))
+            };
+            // Cancelled while the release runs: whether it popped `first` or not, its one permit
+            // ends with `second`.
+            cancel(&sem, first);
+            releaser.join().unwrap();
+            second.join().unwrap();
+            let shared = sem.lock();
+            assert!(shared.list.is_empty());
+            assert_eq!(shared.permits, 0, "a permit went to the pool while a waiter waited");
+        });
     }
 }

@@ -1,0 +1,320 @@
+//! Randomized cancel stress for the `sync` primitives, through the public API: many tasks on a
+//! two-worker runtime wait on a primitive, and each wait is cut short at a random point, by
+//! `time::timeout` with a small random bound or by losing a race against another future (the
+//! `select!`-style drop of the loser), or left to finish. Afterwards nothing may be lost: every permit
+//! is back, every value was dropped exactly once, and every task finished.
+//!
+//! A lost wakeup shows up as a hang, so the whole run is bounded twice: by `glasswing::time::timeout`
+//! on the runtime, which fails with the list of waits still open (each task records what it is
+//! waiting on in a [`Waits`] registry), and, should the timer itself be stuck, by a thread watchdog
+//! (`support::within`).
+//!
+//! The randomness is a seeded xorshift, so a failing seed can be replayed (`SYNC_STRESS_SEED`); the
+//! schedule across the two workers still varies from run to run.
+//!
+//! **Adding a primitive:** write one `async fn <primitive>_arm(seed, waits) -> ArmReport` that spawns
+//! its tasks, wraps each wait in [`cut_short`], joins them and checks its own invariants, and add it
+//! to [`ARMS`].
+
+mod support;
+
+use glasswing::runtime::Builder;
+use glasswing::sync::{oneshot, Semaphore};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use support::{within, DropCounter};
+
+/// The bound on each arm's run, on the runtime's timer.
+const RUN_BOUND: Duration = Duration::from_secs(30);
+
+/// xorshift64*: small, seeded, good enough to pick timeouts and counts.
+#[derive(Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        // Never zero (xorshift's fixed point); spread nearby seeds apart.
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// A fresh generator for a task, derived from this one.
+    fn fork(&mut self) -> Rng {
+        Rng::new(self.next())
+    }
+}
+
+/// What each task is waiting on right now, by task: what the failure message lists on a hang.
+#[derive(Default)]
+struct Waits(Mutex<BTreeMap<String, String>>);
+
+impl Waits {
+    /// Records that `task` waits on `what` until the guard drops.
+    fn enter(self: &Arc<Self>, task: &str, what: String) -> WaitGuard {
+        self.0.lock().unwrap().insert(task.to_owned(), what);
+        WaitGuard { waits: self.clone(), task: task.to_owned() }
+    }
+
+    fn describe(&self) -> String {
+        let waits = self.0.lock().unwrap();
+        if waits.is_empty() {
+            return "no wait is open (a task is stuck elsewhere)".to_owned();
+        }
+        let mut out = format!("{} waits still open:", waits.len());
+        for (task, what) in waits.iter() {
+            out.push_str(&format!("\n  {task}: {what}"));
+        }
+        out
+    }
+}
+
+struct WaitGuard {
+    waits: Arc<Waits>,
+    task: String,
+}
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        self.waits.0.lock().unwrap().remove(&self.task);
+    }
+}
+
+/// Ready after `n` polls (waking itself each time): a race opponent that wins at a random point of
+/// the other future's wait, without any timer.
+struct YieldN(u32);
+
+impl Future for YieldN {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Runs `wait`, possibly cutting it short (then it is dropped, mid-wait or not yet started, and
+/// `None` comes back): a timeout of 0 to 2 ms, a race lost to a future ready after a few polls, or
+/// nothing (it runs to completion).
+async fn cut_short<F: Future>(rng: &mut Rng, wait: F) -> Option<F::Output> {
+    match rng.below(3) {
+        0 => {
+            let bound = Duration::from_micros(rng.below(2_000));
+            glasswing::time::timeout(bound, wait).await.ok()
+        }
+        1 => {
+            let opponent = YieldN(rng.below(4) as u32);
+            // `select!`, by hand: whichever is ready first wins; the loser is dropped.
+            let mut wait = pin!(wait);
+            let mut opponent = pin!(opponent);
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(out) = wait.as_mut().poll(cx) {
+                    return Poll::Ready(Some(out));
+                }
+                opponent.as_mut().poll(cx).map(|()| None)
+            })
+            .await
+        }
+        _ => Some(wait.await),
+    }
+}
+
+/// What an arm did, for the summary line (and to check that the cuts actually happened).
+#[derive(Debug, Default)]
+struct ArmReport {
+    completed: usize,
+    cut_short: usize,
+}
+
+/// Counts for an arm's tasks to share.
+#[derive(Default)]
+struct Tally {
+    completed: AtomicUsize,
+    cut_short: AtomicUsize,
+}
+
+impl Tally {
+    fn record<T>(&self, outcome: &Option<T>) {
+        let counter = if outcome.is_some() { &self.completed } else { &self.cut_short };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn report(&self) -> ArmReport {
+        ArmReport {
+            completed: self.completed.load(Ordering::Relaxed),
+            cut_short: self.cut_short.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Waits a few scheduler turns (and now and then a short sleep): holding a permit, or before a send.
+async fn dawdle(rng: &mut Rng) {
+    match rng.below(4) {
+        0 => glasswing::time::sleep(Duration::from_micros(rng.below(500))).await,
+        n => {
+            for _ in 0..n {
+                glasswing::task::yield_now().await;
+            }
+        }
+    }
+}
+
+type Arm = fn(u64, Arc<Waits>) -> Pin<Box<dyn Future<Output = ArmReport> + Send>>;
+
+/// Every primitive under test: (name, arm). Each runs on its own, one after the other.
+const ARMS: &[(&str, Arm)] = &[
+    ("semaphore", |seed, waits| Box::pin(semaphore_arm(seed, waits))),
+    ("oneshot", |seed, waits| Box::pin(oneshot_arm(seed, waits))),
+];
+
+/// Tasks acquire 1 to 4 of 5 permits at once (`acquire_many`, so that partly assigned waiters get
+/// cancelled too), hold them a little, and drop them; afterwards all 5 are back.
+async fn semaphore_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const PERMITS: usize = 5;
+    const TASKS: usize = 48;
+    const ROUNDS: usize = 40;
+    let sem = Arc::new(Semaphore::new(PERMITS));
+    let tally = Arc::new(Tally::default());
+    let mut rng = Rng::new(seed);
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (sem, tally, waits, mut rng) = (sem.clone(), tally.clone(), waits.clone(), rng.fork());
+            glasswing::spawn(async move {
+                let name = format!("semaphore task {t}");
+                for round in 0..ROUNDS {
+                    let n = 1 + rng.below(PERMITS as u64 - 1) as u32;
+                    let permit = {
+                        let _wait = waits.enter(&name, format!("round {round}: acquire_many({n})"));
+                        cut_short(&mut rng, sem.acquire_many(n)).await
+                    };
+                    tally.record(&permit);
+                    if let Some(permit) = permit {
+                        let permit = permit.expect("the semaphore is never closed");
+                        assert_eq!(permit.num_permits(), n as usize);
+                        dawdle(&mut rng).await;
+                        drop(permit);
+                    }
+                }
+            })
+        })
+        .collect();
+    for (t, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("semaphore task {t} failed: {e:?}"));
+    }
+    assert_eq!(sem.available_permits(), PERMITS, "permits were lost (or made up)");
+    let all = sem.try_acquire_many(PERMITS as u32).expect("all permits are back and free");
+    drop(all);
+    tally.report()
+}
+
+/// Each task receives from a fresh channel whose sender (another task) sends after a random delay,
+/// and the receive is cut short at random. Every value is received, handed back to the sender (the
+/// receiver was gone), or dropped with the channel (sent, then the receiver gone): each exactly once.
+async fn oneshot_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const TASKS: usize = 48;
+    const ROUNDS: usize = 40;
+    let values = DropCounter::new();
+    let tally = Arc::new(Tally::default());
+    let received = Arc::new(AtomicUsize::new(0));
+    let returned = Arc::new(AtomicUsize::new(0));
+    let mut rng = Rng::new(seed);
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (values, tally, waits, mut rng) = (values.clone(), tally.clone(), waits.clone(), rng.fork());
+            let (received, returned) = (received.clone(), returned.clone());
+            glasswing::spawn(async move {
+                let name = format!("oneshot task {t}");
+                for round in 0..ROUNDS {
+                    let (tx, rx) = oneshot::channel();
+                    let value = values.track();
+                    let mut sender_rng = rng.fork();
+                    let returned = returned.clone();
+                    let sender = glasswing::spawn(async move {
+                        dawdle(&mut sender_rng).await;
+                        if let Err(value) = tx.send(value) {
+                            returned.fetch_add(1, Ordering::Relaxed);
+                            drop(value);
+                        }
+                    });
+                    let outcome = {
+                        let _wait = waits.enter(&name, format!("round {round}: oneshot recv"));
+                        cut_short(&mut rng, rx).await
+                    };
+                    tally.record(&outcome);
+                    if let Some(result) = outcome {
+                        let value = result.expect("the sender always sends");
+                        received.fetch_add(1, Ordering::Relaxed);
+                        drop(value);
+                    }
+                    let _wait = waits.enter(&name, format!("round {round}: join the sender"));
+                    sender.await.unwrap_or_else(|e| panic!("oneshot sender {t}/{round} failed: {e:?}"));
+                }
+            })
+        })
+        .collect();
+    for (t, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("oneshot task {t} failed: {e:?}"));
+    }
+    values.assert_all_dropped_once();
+    assert_eq!(values.created(), TASKS * ROUNDS);
+    let (received, returned) = (received.load(Ordering::Relaxed), returned.load(Ordering::Relaxed));
+    assert!(received + returned <= TASKS * ROUNDS);
+    let report = tally.report();
+    assert_eq!(report.completed, received, "a completed receive that got no value");
+    report
+}
+
+fn seed() -> u64 {
+    match std::env::var("SYNC_STRESS_SEED") {
+        Ok(seed) => seed.parse().expect("SYNC_STRESS_SEED is a u64"),
+        Err(_) => 0x5EED_0016,
+    }
+}
+
+#[test]
+fn cancelled_waits_lose_nothing() {
+    let seed = seed();
+    // Past every arm's own bound, so that those fire first (with their lists of open waits).
+    let watchdog = RUN_BOUND * (ARMS.len() as u32 + 1);
+    within(watchdog, move || {
+        let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            for (i, (name, arm)) in ARMS.iter().enumerate() {
+                let waits = Arc::new(Waits::default());
+                let arm_seed = seed.wrapping_add(i as u64);
+                let report = glasswing::time::timeout(RUN_BOUND, arm(arm_seed, waits.clone()))
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!(
+                            "the {name} arm (seed {arm_seed}) did not finish in {RUN_BOUND:?}: {}",
+                            waits.describe()
+                        )
+                    });
+                eprintln!("{name}: {report:?}");
+                assert!(
+                    report.completed > 0 && report.cut_short > 0,
+                    "{name}: no mix of outcomes: {report:?}"
+                );
+            }
+        });
+    });
+}
