@@ -12,6 +12,8 @@
 //! future only clears its waker slot.
 
 use crate::loom::sync::Mutex;
+use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -21,8 +23,8 @@ use std::task::{Context, Poll, Waker};
 /// `n`-th arrives. Reusable: the next `n` calls form the next round.
 #[derive(Debug)]
 pub struct Barrier {
-    /// Where the barrier was created, for diagnostics.
-    location: &'static Location<'static>,
+    /// The barrier as the diagnostics know it (created where, waited on by whom).
+    resource: Resource,
     state: Mutex<BarrierState>,
     n: usize,
 }
@@ -55,23 +57,29 @@ impl Barrier {
             n = 1;
         }
         Barrier {
-            location: Location::caller(),
+            resource: Resource::new(ResourceKind::Barrier),
             state: Mutex::new(BarrierState { arrived: 0, generation: 1, wakers: Vec::new() }),
             n,
         }
     }
 
-    /// Where the barrier was created (for the diagnostics' resources).
-    #[allow(dead_code)]
+    /// Where the barrier was created, as the diagnostics have it.
+    #[cfg(test)]
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+        self.resource.created_at()
+    }
+
+    /// Names the barrier in diagnostics (task dumps, snapshots): `Barrier::new(4).named("start")`.
+    pub fn named(self, name: impl Into<String>) -> Barrier {
+        self.resource.set_name(name);
+        self
     }
 
     /// Arrives at the barrier and waits for the round's other tasks. Exactly one task of each round
     /// gets a result whose [`is_leader`](BarrierWaitResult::is_leader) is `true`.
     #[track_caller]
     pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + '_ {
-        BarrierWait { barrier: self, arrival: None }
+        BarrierWait { barrier: self, arrival: None, waiting: None }
     }
 }
 
@@ -80,12 +88,22 @@ struct BarrierWait<'a> {
     barrier: &'a Barrier,
     /// Once arrived: the generation and our slot in its waker list.
     arrival: Option<(usize, usize)>,
+    /// The wait as the diagnostics see it, from arrival until the round is complete.
+    waiting: Option<Waiting>,
 }
 
 impl Future for BarrierWait<'_> {
     type Output = BarrierWaitResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+        let barrier = self.barrier;
+        let describe = || {
+            let arrived = barrier.state.lock().arrived;
+            format!("wait on {}: {arrived} of {} arrived", barrier.resource.record().title(), barrier.n)
+        };
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), describe) {
+            return leaf.pending(self.waiting.is_some());
+        }
         // A leaf: it takes part in the task's coop budget.
         let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
         let barrier = self.barrier;
@@ -109,11 +127,14 @@ impl Future for BarrierWait<'_> {
                 let generation = state.generation;
                 state.wakers.push(Some(cx.waker().clone()));
                 let slot = state.wakers.len() - 1;
+                drop(state);
                 self.arrival = Some((generation, slot));
+                self.waiting = Some(barrier.resource.wait(WaitOp::Wait));
                 Poll::Pending
             }
             Some((generation, slot)) => {
                 if state.generation != generation {
+                    self.waiting = None;
                     restore.made_progress();
                     return Poll::Ready(BarrierWaitResult(false));
                 }

@@ -16,6 +16,7 @@
 use super::batch_semaphore as semaphore;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::probe::resource::{ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
@@ -87,7 +88,7 @@ impl<T> OnceCell<T> {
             location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-            semaphore: semaphore::Semaphore::new(1),
+            semaphore: semaphore::Semaphore::with_kind(1, ResourceKind::OnceCell),
         }
     }
 
@@ -99,7 +100,7 @@ impl<T> OnceCell<T> {
             location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-            semaphore: semaphore::Semaphore::const_new(1),
+            semaphore: semaphore::Semaphore::const_with_kind(1, ResourceKind::OnceCell),
         }
     }
 
@@ -107,7 +108,7 @@ impl<T> OnceCell<T> {
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new_with(value: T) -> Self {
-        let semaphore = semaphore::Semaphore::const_new(0);
+        let semaphore = semaphore::Semaphore::const_with_kind(0, ResourceKind::OnceCell);
         // No `close` in a const fn: a cell born full never hands out its permit (it has none), and
         // `get_or_init` checks the flag first, so the open semaphore is never waited on.
         OnceCell {
@@ -206,7 +207,7 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
-        let acquire = self.semaphore.acquire(1);
+        let acquire = self.semaphore.acquire_as(1, WaitOp::Init);
         async move {
             if let Some(value) = self.get() {
                 return value;
@@ -233,7 +234,7 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let acquire = self.semaphore.acquire(1);
+        let acquire = self.semaphore.acquire_as(1, WaitOp::Init);
         async move {
             if let Some(value) = self.get() {
                 return Ok(value);
@@ -259,7 +260,7 @@ impl<T> OnceCell<T> {
     /// Takes the value out, leaving the cell empty (and able to be initialized again).
     pub fn take(&mut self) -> Option<T> {
         let value = self.take_value();
-        self.semaphore = semaphore::Semaphore::new(1);
+        self.semaphore = semaphore::Semaphore::with_kind(1, ResourceKind::OnceCell);
         value
     }
 

@@ -16,6 +16,7 @@ use super::batch_semaphore as semaphore;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
+use crate::probe::resource::{ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
@@ -59,7 +60,7 @@ impl<T> SetOnce<T> {
             location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-            waiters: semaphore::Semaphore::new(0),
+            waiters: semaphore::Semaphore::with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
     }
@@ -72,7 +73,7 @@ impl<T> SetOnce<T> {
             location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-            waiters: semaphore::Semaphore::const_new(0),
+            waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
     }
@@ -86,7 +87,7 @@ impl<T> SetOnce<T> {
             location: Location::caller(),
             value_set: AtomicBool::new(true),
             value: UnsafeCell::new(MaybeUninit::new(value)),
-            waiters: semaphore::Semaphore::const_new(0),
+            waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
     }
@@ -151,7 +152,7 @@ impl<T> SetOnce<T> {
     /// queue.
     #[track_caller]
     pub fn wait(&self) -> impl Future<Output = &T> {
-        let acquire = self.waiters.acquire(1);
+        let acquire = self.waiters.acquire_as(1, WaitOp::Wait);
         async move {
             if let Some(value) = self.get() {
                 return value;
