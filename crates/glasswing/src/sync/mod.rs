@@ -8,9 +8,22 @@
 //! the runtime: it takes part in the coop budget (`scheduler::coop`) when it makes progress, and its
 //! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).
 
+mod barrier;
 pub(crate) mod batch_semaphore;
+mod mutex;
+mod once_cell;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
+mod set_once;
 mod waiters;
 
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
+    RwLockReadGuard, RwLockWriteGuard,
+};
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
+pub use set_once::{SetOnce, SetOnceError};

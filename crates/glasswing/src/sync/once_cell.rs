@@ -1,0 +1,320 @@
+//! `OnceCell`: Tokio's cell that is written once, by an initializer that may be asynchronous.
+//!
+//! The shape: a flag (`value_set`), the value slot, and a [`batch_semaphore`] with one permit. The
+//! permit is the right to initialize: `get_or_init` takes it (waiting in FIFO order), runs the
+//! initializer, writes the value, sets the flag, and then *closes* the semaphore instead of giving the
+//! permit back. Closing wakes every task waiting for the permit, and they (and all later ones) see the
+//! acquire fail, which here means "the value is there". If the initializer fails, or its future is
+//! dropped mid-way (cancelled), the permit is released instead, and the next waiter in line runs its
+//! own initializer: only one runs at a time, and none is lost.
+//!
+//! The flag is written (Release) before the semaphore is closed, and a failed acquire has observed the
+//! close (Acquire, through the semaphore's word or lock), so whoever sees the close sees the value.
+//!
+//! [`batch_semaphore`]: super::batch_semaphore
+
+use super::batch_semaphore as semaphore;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use std::fmt;
+use std::future::Future;
+use std::mem::MaybeUninit;
+use std::panic::Location;
+
+/// A thread-safe cell written at most once; `get_or_init` runs an asynchronous initializer, and only
+/// one at a time.
+pub struct OnceCell<T> {
+    /// Where the cell was created, for diagnostics.
+    location: &'static Location<'static>,
+    value_set: AtomicBool,
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// One permit: the right to initialize. Closed once the value is set.
+    semaphore: semaphore::Semaphore,
+}
+
+/// Why [`OnceCell::set`] failed; the value comes back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SetError<T> {
+    /// The cell already held a value.
+    AlreadyInitializedError(T),
+    /// An initializer was running.
+    InitializingError(T),
+}
+
+impl<T> fmt::Display for SetError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetError::AlreadyInitializedError(_) => f.write_str("AlreadyInitializedError"),
+            SetError::InitializingError(_) => f.write_str("InitializingError"),
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for SetError<T> {}
+
+impl<T> SetError<T> {
+    /// Whether the cell already held a value.
+    pub fn is_already_init_err(&self) -> bool {
+        matches!(self, SetError::AlreadyInitializedError(_))
+    }
+
+    /// Whether an initializer was running.
+    pub fn is_initializing_err(&self) -> bool {
+        matches!(self, SetError::InitializingError(_))
+    }
+}
+
+// SAFETY: `get` shares `&T` between threads (`T: Sync`), and `set` from any thread moves a `T` into
+// the cell, to be dropped by whichever thread drops the cell (`T: Send`).
+unsafe impl<T: Sync + Send> Sync for OnceCell<T> {}
+// SAFETY: moving the cell moves the `T` inside.
+unsafe impl<T: Send> Send for OnceCell<T> {}
+
+/// The initializing permit, given back if dropped (initializer failed or cancelled).
+struct InitPermit<'a>(&'a semaphore::Semaphore);
+
+impl Drop for InitPermit<'_> {
+    fn drop(&mut self) {
+        self.0.release(1);
+    }
+}
+
+impl<T> OnceCell<T> {
+    /// An empty cell.
+    #[track_caller]
+    pub fn new() -> Self {
+        OnceCell {
+            location: Location::caller(),
+            value_set: AtomicBool::new(false),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            semaphore: semaphore::Semaphore::new(1),
+        }
+    }
+
+    /// `new`, usable in a `static`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_new() -> Self {
+        OnceCell {
+            location: Location::caller(),
+            value_set: AtomicBool::new(false),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            semaphore: semaphore::Semaphore::const_new(1),
+        }
+    }
+
+    /// A cell holding `value`, usable in a `static`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_new_with(value: T) -> Self {
+        let semaphore = semaphore::Semaphore::const_new(0);
+        // No `close` in a const fn: a cell born full never hands out its permit (it has none), and
+        // `get_or_init` checks the flag first, so the open semaphore is never waited on.
+        OnceCell {
+            location: Location::caller(),
+            value_set: AtomicBool::new(true),
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            semaphore,
+        }
+    }
+
+    /// A cell holding `value` if it is `Some`, else empty.
+    #[track_caller]
+    pub fn new_with(value: Option<T>) -> Self {
+        let cell = Self::new();
+        if let Some(value) = value {
+            cell.write_value(value);
+        }
+        cell
+    }
+
+    /// Where the cell was created (for the diagnostics' resources).
+    #[allow(dead_code)]
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// Whether the cell holds a value.
+    pub fn initialized(&self) -> bool {
+        self.value_set.load(Ordering::Acquire)
+    }
+
+    /// # Safety
+    /// The value is set (`initialized()` returned `true`, or the semaphore was seen closed).
+    unsafe fn get_unchecked(&self) -> &T {
+        // SAFETY: the value is written once, before the flag, and never again while `&self` lives.
+        unsafe { &*self.value.with(|ptr| (*ptr).as_ptr()) }
+    }
+
+    /// Writes the value, sets the flag and closes the semaphore (waking the tasks waiting to
+    /// initialize). The caller has the right to write: it holds the permit (forgotten here), or owns
+    /// the cell.
+    fn write_value(&self, value: T) -> &T {
+        // SAFETY: the caller holds the one permit (or owns the cell), so nobody else writes; the flag
+        // is not yet set, so nobody reads.
+        unsafe { self.value.with_mut(|ptr| (*ptr).write(value)) };
+        self.value_set.store(true, Ordering::Release);
+        self.semaphore.close();
+        // SAFETY: just set.
+        unsafe { self.get_unchecked() }
+    }
+
+    /// The value, if it is set.
+    pub fn get(&self) -> Option<&T> {
+        if self.initialized() {
+            // SAFETY: the flag is set.
+            Some(unsafe { self.get_unchecked() })
+        } else {
+            None
+        }
+    }
+
+    /// The value, mutably, if it is set.
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        if self.initialized() {
+            // SAFETY: the flag is set, and `&mut self` is exclusive.
+            Some(unsafe { &mut *self.value.with_mut(|ptr| (*ptr).as_mut_ptr()) })
+        } else {
+            None
+        }
+    }
+
+    /// Sets the value if the cell is empty and no initializer is running; otherwise gives it back in
+    /// the error.
+    pub fn set(&self, value: T) -> Result<(), SetError<T>> {
+        if self.initialized() {
+            return Err(SetError::AlreadyInitializedError(value));
+        }
+        match self.semaphore.try_acquire(1) {
+            Ok(()) => {
+                self.write_value(value);
+                Ok(())
+            }
+            Err(semaphore::TryAcquireError::NoPermits) => Err(SetError::InitializingError(value)),
+            Err(semaphore::TryAcquireError::Closed) => Err(SetError::AlreadyInitializedError(value)),
+        }
+    }
+
+    /// The value, running `f` to make it if the cell is empty. Only one initializer runs at a time;
+    /// the others wait (FIFO) and get its value. Cancel safe: if this future is dropped while `f`'s
+    /// future runs, the next waiter runs its initializer instead.
+    ///
+    /// If `f` panics, the panic propagates and the cell stays empty (the next waiter tries).
+    #[track_caller]
+    pub fn get_or_init<F, Fut>(&self, f: F) -> impl Future<Output = &T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let acquire = self.semaphore.acquire(1);
+        async move {
+            if let Some(value) = self.get() {
+                return value;
+            }
+            match acquire.await {
+                Ok(()) => {
+                    let permit = InitPermit(&self.semaphore);
+                    let value = f().await;
+                    std::mem::forget(permit);
+                    self.write_value(value)
+                }
+                // SAFETY: closed, so the value is set (see the module doc).
+                Err(semaphore::AcquireError) => unsafe { self.get_unchecked() },
+            }
+        }
+    }
+
+    /// The value, running `f` to make it if the cell is empty; if `f` fails, the error is returned
+    /// and the cell stays empty, and the next waiter runs its own initializer. Only one initializer
+    /// runs at a time. Cancel safe, as `get_or_init`.
+    #[track_caller]
+    pub fn get_or_try_init<E, F, Fut>(&self, f: F) -> impl Future<Output = Result<&T, E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let acquire = self.semaphore.acquire(1);
+        async move {
+            if let Some(value) = self.get() {
+                return Ok(value);
+            }
+            match acquire.await {
+                Ok(()) => {
+                    let permit = InitPermit(&self.semaphore);
+                    let value = f().await?;
+                    std::mem::forget(permit);
+                    Ok(self.write_value(value))
+                }
+                // SAFETY: closed, so the value is set (see the module doc).
+                Err(semaphore::AcquireError) => Ok(unsafe { self.get_unchecked() }),
+            }
+        }
+    }
+
+    /// The value, consuming the cell.
+    pub fn into_inner(mut self) -> Option<T> {
+        self.take_value()
+    }
+
+    /// Takes the value out, leaving the cell empty (and able to be initialized again).
+    pub fn take(&mut self) -> Option<T> {
+        let value = self.take_value();
+        self.semaphore = semaphore::Semaphore::new(1);
+        value
+    }
+
+    fn take_value(&mut self) -> Option<T> {
+        if self.initialized() {
+            self.value_set.store(false, Ordering::Relaxed);
+            // SAFETY: the flag was set, so the value is there; clearing it first means it is read out
+            // once, and not dropped again by `Drop`.
+            Some(unsafe { self.value.with_mut(|ptr| (*ptr).assume_init_read()) })
+        } else {
+            None
+        }
+    }
+}
+
+impl<T> Drop for OnceCell<T> {
+    fn drop(&mut self) {
+        drop(self.take_value());
+    }
+}
+
+impl<T> Default for OnceCell<T> {
+    #[track_caller]
+    fn default() -> Self {
+        OnceCell::new()
+    }
+}
+
+impl<T> From<T> for OnceCell<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        OnceCell::new_with(Some(value))
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnceCell").field("value", &self.get()).finish()
+    }
+}
+
+impl<T: Clone> Clone for OnceCell<T> {
+    #[track_caller]
+    fn clone(&self) -> Self {
+        OnceCell::new_with(self.get().cloned())
+    }
+}
+
+impl<T: PartialEq> PartialEq for OnceCell<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for OnceCell<T> {}
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -1,0 +1,750 @@
+//! `RwLock`: Tokio's asynchronous reader-writer lock, a [`batch_semaphore`] with `max_readers`
+//! permits and the data beside it.
+//!
+//! A reader takes one permit, a writer takes all `max_readers` of them. Because the semaphore is FIFO
+//! and a large request at the front of its queue is never overtaken (it collects permits as they are
+//! released, and nobody behind it gets any meanwhile), a waiting writer stops new readers from
+//! entering: the lock is fair, and in that sense write-preferring, with neither side starved. A
+//! writer's guard can `downgrade` to a reader's by giving back all its permits but one, which wakes
+//! the readers (or the next writer's partial request) queued behind it, in order.
+//!
+//! All the waiting, fairness and cancel safety is the semaphore's (see there); this file is the
+//! guards, which turn permits into `&T` or `&mut T`, their mapping and downgrading, and the
+//! `unsafe impl`s saying when that is sound across threads, with Tokio's bounds.
+//!
+//! [`batch_semaphore`]: super::batch_semaphore
+
+use super::batch_semaphore as semaphore;
+use super::mutex::{blocking_check, TryLockError};
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::Arc;
+use std::{fmt, ptr};
+
+/// The most readers a `RwLock` may admit at once (Tokio's: `u32::MAX >> 3`).
+const MAX_READS: u32 = u32::MAX >> 3;
+
+/// An asynchronous reader-writer lock: any number of readers, or one writer, at a time.
+///
+/// Fair (FIFO): tasks get the lock in the order they asked, so a writer waiting keeps later readers
+/// out, and no writer is starved by a stream of readers. Cancel safe: a dropped `read` or `write`
+/// future loses nothing and passes its place on.
+pub struct RwLock<T: ?Sized> {
+    /// Where the lock was created, for diagnostics.
+    location: &'static Location<'static>,
+    /// The permits a writer takes: the most readers at once.
+    mr: u32,
+    s: semaphore::Semaphore,
+    c: UnsafeCell<T>,
+}
+
+/// Shared access to the data of a read-locked [`RwLock`]; one reader's permit, given back when the
+/// guard drops.
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    s: &'a semaphore::Semaphore,
+    data: *const T,
+    marker: PhantomData<&'a T>,
+}
+
+/// Exclusive access to the data of a write-locked [`RwLock`]; all its permits, given back when the
+/// guard drops.
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    permits_acquired: u32,
+    s: &'a semaphore::Semaphore,
+    data: *mut T,
+    marker: PhantomData<&'a mut T>,
+}
+
+/// A write guard to a part of the data (from [`RwLockWriteGuard::map`]); it can no longer
+/// downgrade.
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    permits_acquired: u32,
+    s: &'a semaphore::Semaphore,
+    data: *mut T,
+    marker: PhantomData<&'a mut T>,
+}
+
+/// A read guard holding an `Arc` of its lock (from [`RwLock::read_owned`]), to a part `U` of the data
+/// once mapped.
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<RwLock<T>>,
+    data: *const U,
+    _p: PhantomData<T>,
+}
+
+/// A write guard holding an `Arc` of its lock (from [`RwLock::write_owned`]).
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    permits_acquired: u32,
+    lock: Arc<RwLock<T>>,
+    data: *mut T,
+    _p: PhantomData<T>,
+}
+
+/// An owned write guard to a part `U` of the data (from [`OwnedRwLockWriteGuard::map`]).
+#[clippy::has_significant_drop]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    permits_acquired: u32,
+    lock: Arc<RwLock<T>>,
+    data: *mut U,
+    _p: PhantomData<T>,
+}
+
+// SAFETY (Tokio's bounds): a shared lock hands out `&T` to several threads at once (`T: Sync`) and
+// `&mut T` to one thread after another (`T: Send`). A read guard is a `&T` (sending it needs
+// `T: Sync`; sharing it, Tokio asks `Send + Sync`); a write guard is a `&mut T`, which may also be
+// downgraded to a `&T` shared with the lock's other readers, hence `Send + Sync` for both. The
+// permits they hold may be released from any thread.
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockReadGuard<'_, T> {}
+// SAFETY: see above; the `Arc<RwLock<T>>` inside needs `T: Send + Sync` to move or be shared.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Send for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Send for OwnedRwLockWriteGuard<T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockWriteGuard<T> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Send for OwnedRwLockMappedWriteGuard<T, U> {}
+// SAFETY: see above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedRwLockMappedWriteGuard<T, U> {}
+
+impl<T: ?Sized> RwLock<T> {
+    /// A new unlocked lock holding `value`, admitting up to `u32::MAX >> 3` readers at once.
+    #[track_caller]
+    pub fn new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        Self::with_max_readers(value, MAX_READS)
+    }
+
+    /// A new lock admitting at most `max_reads` readers at once.
+    ///
+    /// # Panics
+    /// If `max_reads` is more than `u32::MAX >> 3`.
+    #[track_caller]
+    pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than {MAX_READS} readers");
+        RwLock {
+            location: Location::caller(),
+            mr: max_reads,
+            s: semaphore::Semaphore::new(max_reads as usize),
+            c: UnsafeCell::new(value),
+        }
+    }
+
+    /// `new`, usable in a `static`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_new(value: T) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        Self::const_with_max_readers(value, MAX_READS)
+    }
+
+    /// `with_max_readers`, usable in a `static`.
+    ///
+    /// # Panics
+    /// If `max_reads` is more than `u32::MAX >> 3`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
+    where
+        T: Sized,
+    {
+        assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than u32::MAX >> 3 readers");
+        RwLock {
+            location: Location::caller(),
+            mr: max_reads,
+            s: semaphore::Semaphore::const_new(max_reads as usize),
+            c: UnsafeCell::new(value),
+        }
+    }
+
+    /// Where the lock was created (for the diagnostics' resources).
+    #[allow(dead_code)]
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    fn read_guard(&self) -> RwLockReadGuard<'_, T> {
+        RwLockReadGuard { s: &self.s, data: self.c.get(), marker: PhantomData }
+    }
+
+    fn write_guard(&self) -> RwLockWriteGuard<'_, T> {
+        RwLockWriteGuard { permits_acquired: self.mr, s: &self.s, data: self.c.get(), marker: PhantomData }
+    }
+
+    fn owned_read_guard(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+        let data = self.c.get() as *const T;
+        OwnedRwLockReadGuard { lock: self, data, _p: PhantomData }
+    }
+
+    fn owned_write_guard(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        let data = self.c.get();
+        OwnedRwLockWriteGuard { permits_acquired: self.mr, lock: self, data, _p: PhantomData }
+    }
+
+    /// Waits for shared access: one reader's permit, in FIFO order (so behind any writer already
+    /// waiting). Cancel safe.
+    #[track_caller]
+    pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> {
+        let acquire = self.s.acquire(1);
+        async move {
+            match acquire.await {
+                Ok(()) => self.read_guard(),
+                Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
+            }
+        }
+    }
+
+    /// [`read`](RwLock::read) for an `Arc<RwLock<T>>`: the guard is `'static`.
+    #[track_caller]
+    #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
+    pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
+        async move {
+            match self.s.acquire(1).await {
+                Ok(()) => self.owned_read_guard(),
+                Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
+            }
+        }
+    }
+
+    /// Shared access if it can be had now: no writer holds the lock and none waits.
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        match self.s.try_acquire(1) {
+            Ok(()) => Ok(self.read_guard()),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// [`try_read`](RwLock::try_read) for an `Arc<RwLock<T>>`.
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        match self.s.try_acquire(1) {
+            Ok(()) => Ok(self.owned_read_guard()),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// Waits for exclusive access: all the permits, in FIFO order. While it waits, readers that come
+    /// later wait behind it. Cancel safe: dropped, it gives the permits it had collected to the
+    /// waiters behind it.
+    #[track_caller]
+    pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> {
+        let acquire = self.s.acquire(self.mr as usize);
+        async move {
+            match acquire.await {
+                Ok(()) => self.write_guard(),
+                Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
+            }
+        }
+    }
+
+    /// [`write`](RwLock::write) for an `Arc<RwLock<T>>`: the guard is `'static`.
+    #[track_caller]
+    #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
+    pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
+        async move {
+            match self.s.acquire(self.mr as usize).await {
+                Ok(()) => self.owned_write_guard(),
+                Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
+            }
+        }
+    }
+
+    /// Exclusive access if it can be had now.
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        match self.s.try_acquire(self.mr as usize) {
+            Ok(()) => Ok(self.write_guard()),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// [`try_write`](RwLock::try_write) for an `Arc<RwLock<T>>`.
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        match self.s.try_acquire(self.mr as usize) {
+            Ok(()) => Ok(self.owned_write_guard()),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// Blocks this thread until it has shared access: for synchronous code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime (inside a task or a `block_on`).
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        blocking_check("RwLock::blocking_read");
+        crate::runtime::park::block_on(self.read())
+    }
+
+    /// Blocks this thread until it has exclusive access: for synchronous code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime (inside a task or a `block_on`).
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        blocking_check("RwLock::blocking_write");
+        crate::runtime::park::block_on(self.write())
+    }
+
+    /// The data, through an exclusive reference to the lock: no locking needed.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.c.get_mut()
+    }
+
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> T
+    where
+        T: Sized,
+    {
+        self.c.into_inner()
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    #[track_caller]
+    fn from(s: T) -> Self {
+        Self::new(s)
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.try_read() {
+            Ok(inner) => d.field("data", &&*inner),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// `Deref`, `Debug` and `Display` for a guard whose `data` pointer is valid, and not written by
+/// anyone else, for as long as it lives.
+macro_rules! guard_impls {
+    ([$($g:tt)*] $guard:ty => $target:ty) => {
+        impl<$($g)*> Deref for $guard {
+            type Target = $target;
+            fn deref(&self) -> &$target {
+                // SAFETY: `data` points into the lock's data (kept alive by the borrow or the `Arc`),
+                // and the permits the guard holds for as long as it lives keep writers out.
+                unsafe { &*self.data }
+            }
+        }
+        impl<$($g)*> fmt::Debug for $guard where $target: fmt::Debug {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+        impl<$($g)*> fmt::Display for $guard where $target: fmt::Display {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+}
+
+/// `DerefMut` for a write guard.
+macro_rules! guard_deref_mut {
+    ([$($g:tt)*] $guard:ty => $target:ty) => {
+        impl<$($g)*> DerefMut for $guard {
+            fn deref_mut(&mut self) -> &mut $target {
+                // SAFETY: a write guard holds all the permits, so no other reference to the data
+                // exists; `&mut self` is exclusive.
+                unsafe { &mut *self.data }
+            }
+        }
+    };
+}
+
+guard_impls!(['a, T: ?Sized] RwLockReadGuard<'a, T> => T);
+guard_impls!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T);
+guard_impls!(['a, T: ?Sized] RwLockMappedWriteGuard<'a, T> => T);
+guard_impls!([T: ?Sized, U: ?Sized] OwnedRwLockReadGuard<T, U> => U);
+guard_impls!([T: ?Sized] OwnedRwLockWriteGuard<T> => T);
+guard_impls!([T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U);
+guard_deref_mut!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T);
+guard_deref_mut!(['a, T: ?Sized] RwLockMappedWriteGuard<'a, T> => T);
+guard_deref_mut!([T: ?Sized] OwnedRwLockWriteGuard<T> => T);
+guard_deref_mut!([T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U);
+
+// ===== RwLockReadGuard =====
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    fn skip_drop(self) -> &'a semaphore::Semaphore {
+        ManuallyDrop::new(self).s
+    }
+
+    /// A read guard to a part of the data, chosen by `f`. An associated function
+    /// (`RwLockReadGuard::map(guard, ...)`), so as not to hide a method of `T`.
+    #[inline]
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let data = f(&*this) as *const U;
+        let s = this.skip_drop();
+        RwLockReadGuard { s, data, marker: PhantomData }
+    }
+
+    /// [`map`](RwLockReadGuard::map) where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let data = match f(&*this) {
+            Some(data) => data as *const U,
+            None => return Err(this),
+        };
+        let s = this.skip_drop();
+        Ok(RwLockReadGuard { s, data, marker: PhantomData })
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    fn drop(&mut self) {
+        self.s.release(1);
+    }
+}
+
+// ===== RwLockWriteGuard =====
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    fn skip_drop(self) -> (u32, &'a semaphore::Semaphore) {
+        let me = ManuallyDrop::new(self);
+        (me.permits_acquired, me.s)
+    }
+
+    /// A write guard to a part of the data, chosen by `f`; it can no longer downgrade.
+    #[inline]
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        let (permits_acquired, s) = this.skip_drop();
+        RwLockMappedWriteGuard { permits_acquired, s, data, marker: PhantomData }
+    }
+
+    /// [`map`](RwLockWriteGuard::map) where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let data = match f(&mut *this) {
+            Some(data) => data as *mut U,
+            None => return Err(this),
+        };
+        let (permits_acquired, s) = this.skip_drop();
+        Ok(RwLockMappedWriteGuard { permits_acquired, s, data, marker: PhantomData })
+    }
+
+    /// The guard as a mapped one, to the whole data.
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockWriteGuard::map(this, |me| me)
+    }
+
+    /// Downgrades to a read guard to a part of the data, chosen by `f`: atomically, so no writer can
+    /// get in between; readers waiting are let in.
+    #[inline]
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let data = f(&*this) as *const U;
+        let (permits_acquired, s) = this.skip_drop();
+        // Keep one permit, as a reader.
+        s.release(permits_acquired as usize - 1);
+        RwLockReadGuard { s, data, marker: PhantomData }
+    }
+
+    /// [`downgrade_map`](RwLockWriteGuard::downgrade_map) where `f` may fail: then the write guard
+    /// comes back, not downgraded.
+    #[inline]
+    pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let data = match f(&*this) {
+            Some(data) => data as *const U,
+            None => return Err(this),
+        };
+        let (permits_acquired, s) = this.skip_drop();
+        s.release(permits_acquired as usize - 1);
+        Ok(RwLockReadGuard { s, data, marker: PhantomData })
+    }
+
+    /// Downgrades to a read guard, atomically: no writer can get in between. The permits given back
+    /// let in the readers waiting (or go to a writer at the front of the queue, who still waits for
+    /// this last one).
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        RwLockWriteGuard::downgrade_map(self, |me| me)
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.s.release(self.permits_acquired as usize);
+    }
+}
+
+// ===== RwLockMappedWriteGuard =====
+
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    fn skip_drop(self) -> (u32, &'a semaphore::Semaphore) {
+        let me = ManuallyDrop::new(self);
+        (me.permits_acquired, me.s)
+    }
+
+    /// Maps further, as [`RwLockWriteGuard::map`].
+    #[inline]
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        let (permits_acquired, s) = this.skip_drop();
+        RwLockMappedWriteGuard { permits_acquired, s, data, marker: PhantomData }
+    }
+
+    /// Maps further where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let data = match f(&mut *this) {
+            Some(data) => data as *mut U,
+            None => return Err(this),
+        };
+        let (permits_acquired, s) = this.skip_drop();
+        Ok(RwLockMappedWriteGuard { permits_acquired, s, data, marker: PhantomData })
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.s.release(self.permits_acquired as usize);
+    }
+}
+
+// ===== OwnedRwLockReadGuard =====
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    fn skip_drop(self) -> Arc<RwLock<T>> {
+        let me = ManuallyDrop::new(self);
+        // SAFETY: `me` is never used again nor dropped, so the `Arc` is moved out exactly once.
+        unsafe { ptr::read(&me.lock) }
+    }
+
+    /// A read guard to a part of the data, as [`RwLockReadGuard::map`].
+    #[inline]
+    pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V>
+    where
+        F: FnOnce(&U) -> &V,
+    {
+        let data = f(&*this) as *const V;
+        let lock = this.skip_drop();
+        OwnedRwLockReadGuard { lock, data, _p: PhantomData }
+    }
+
+    /// Maps where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<V: ?Sized, F>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
+    where
+        F: FnOnce(&U) -> Option<&V>,
+    {
+        let data = match f(&*this) {
+            Some(data) => data as *const V,
+            None => return Err(this),
+        };
+        let lock = this.skip_drop();
+        Ok(OwnedRwLockReadGuard { lock, data, _p: PhantomData })
+    }
+
+    /// The `Arc` of the lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
+    }
+}
+
+// ===== OwnedRwLockWriteGuard =====
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    fn skip_drop(self) -> (u32, Arc<RwLock<T>>) {
+        let me = ManuallyDrop::new(self);
+        // SAFETY: `me` is never used again nor dropped, so the `Arc` is moved out exactly once.
+        (me.permits_acquired, unsafe { ptr::read(&me.lock) })
+    }
+
+    /// A write guard to a part of the data, as [`RwLockWriteGuard::map`].
+    #[inline]
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        let (permits_acquired, lock) = this.skip_drop();
+        OwnedRwLockMappedWriteGuard { permits_acquired, lock, data, _p: PhantomData }
+    }
+
+    /// Maps where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let data = match f(&mut *this) {
+            Some(data) => data as *mut U,
+            None => return Err(this),
+        };
+        let (permits_acquired, lock) = this.skip_drop();
+        Ok(OwnedRwLockMappedWriteGuard { permits_acquired, lock, data, _p: PhantomData })
+    }
+
+    /// The guard as a mapped one, to the whole data.
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockWriteGuard::map(this, |me| me)
+    }
+
+    /// Downgrades to a read guard to a part of the data, as [`RwLockWriteGuard::downgrade_map`].
+    #[inline]
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let data = f(&*this) as *const U;
+        let (permits_acquired, lock) = this.skip_drop();
+        lock.s.release(permits_acquired as usize - 1);
+        OwnedRwLockReadGuard { lock, data, _p: PhantomData }
+    }
+
+    /// `downgrade_map` where `f` may fail: then the write guard comes back, not downgraded.
+    #[inline]
+    pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let data = match f(&*this) {
+            Some(data) => data as *const U,
+            None => return Err(this),
+        };
+        let (permits_acquired, lock) = this.skip_drop();
+        lock.s.release(permits_acquired as usize - 1);
+        Ok(OwnedRwLockReadGuard { lock, data, _p: PhantomData })
+    }
+
+    /// Downgrades to a read guard, atomically, as [`RwLockWriteGuard::downgrade`].
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        OwnedRwLockWriteGuard::downgrade_map(self, |me| me)
+    }
+
+    /// The `Arc` of the lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.s.release(self.permits_acquired as usize);
+    }
+}
+
+// ===== OwnedRwLockMappedWriteGuard =====
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    fn skip_drop(self) -> (u32, Arc<RwLock<T>>) {
+        let me = ManuallyDrop::new(self);
+        // SAFETY: `me` is never used again nor dropped, so the `Arc` is moved out exactly once.
+        (me.permits_acquired, unsafe { ptr::read(&me.lock) })
+    }
+
+    /// Maps further, as [`RwLockWriteGuard::map`].
+    #[inline]
+    pub fn map<V: ?Sized, F>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
+    where
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        let data = f(&mut *this) as *mut V;
+        let (permits_acquired, lock) = this.skip_drop();
+        OwnedRwLockMappedWriteGuard { permits_acquired, lock, data, _p: PhantomData }
+    }
+
+    /// Maps further where `f` may fail: then the original guard comes back.
+    #[inline]
+    pub fn try_map<V: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        let data = match f(&mut *this) {
+            Some(data) => data as *mut V,
+            None => return Err(this),
+        };
+        let (permits_acquired, lock) = this.skip_drop();
+        Ok(OwnedRwLockMappedWriteGuard { permits_acquired, lock, data, _p: PhantomData })
+    }
+
+    /// The `Arc` of the lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.s.release(self.permits_acquired as usize);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
