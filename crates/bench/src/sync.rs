@@ -283,7 +283,7 @@ tokio_shaped!(TokioSync {
 tokio_shaped!(GlasswingSync {
     mpsc: tokio,
     oneshot: glasswing,
-    mutex: tokio,
+    mutex: glasswing,
     semaphore: glasswing,
     broadcast: tokio,
     watch: tokio,
@@ -291,7 +291,7 @@ tokio_shaped!(GlasswingSync {
 
 /// The primitives whose glasswing column still runs `tokio::sync`'s (on the glasswing runtime),
 /// because `glasswing::sync` does not have them yet.
-pub const GLASSWING_BORROWED: &[&str] = &["mpsc", "Mutex", "broadcast", "watch"];
+pub const GLASSWING_BORROWED: &[&str] = &["mpsc", "broadcast", "watch"];
 
 // Written out as `async move` blocks, the same shape as the Tokio-shaped impls (where `async fn` would
 // not fit the macro's `impl Future + Send` signatures either).
