@@ -187,7 +187,7 @@ pub(crate) fn check(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, wa
         .iter()
         .filter_map(|&t| Some((t, handle.owned().name_and_future_type(Id(t))?.0?.to_string())))
         .collect();
-    diag.push_warning(report(&waits, &set, &chains, &names, handle));
+    diag.push_warning(report(&waits, &set, &chains, &names, handle, now));
 }
 
 /// `task 3 "a"`, or `task 3` for a task without a name.
@@ -225,10 +225,10 @@ fn report(
     chains: &BTreeMap<TaskId, String>,
     names: &HashMap<TaskId, String>,
     handle: &crate::scheduler::Scheduler,
+    now: Ticks,
 ) -> Warning {
     let steps = cycle(waits, set);
     let members: Vec<TaskId> = steps.iter().map(|(w, _)| w.task).collect();
-    let now = clock::now();
     let described: Vec<String> = steps
         .iter()
         .map(|(w, _)| {

@@ -174,6 +174,8 @@ impl HolderSlot {
 pub(crate) struct HolderToken(u8);
 
 impl HolderToken {
+    /// The first slot: the one a sole holder always takes.
+    pub(crate) const FIRST: HolderToken = HolderToken(0);
     /// A hold not recorded at all (the permits of a guard made by splitting another).
     pub(crate) const UNTRACKED: HolderToken = HolderToken(u8::MAX - 1);
     const COUNTED: HolderToken = HolderToken(u8::MAX);

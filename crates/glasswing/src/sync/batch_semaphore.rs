@@ -193,6 +193,21 @@ impl Semaphore {
         }
     }
 
+    /// `hold`, for permits that one holder at a time takes (a `Mutex`'s one, all of a `RwLock`'s
+    /// for its writer): the hold is then always in the first slot, as every earlier hold ended
+    /// before its permits came back, so the guard keeps no token.
+    #[inline]
+    pub(crate) fn hold_sole(&self, at: &'static Location<'static>) {
+        let token = self.hold(at);
+        debug_assert_eq!(token, HolderToken::FIRST, "a sole hold found another");
+    }
+
+    /// Ends the hold `hold_sole` recorded: before the permits go back.
+    #[inline]
+    pub(crate) fn release_sole(&self) {
+        self.release_hold(HolderToken::FIRST);
+    }
+
     /// Ends the hold `hold` recorded.
     #[inline]
     pub(crate) fn release_hold(&self, token: HolderToken) {

@@ -15,6 +15,7 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as semaphore;
+use crate::probe::resource::{ResourceKind, WaitOp};
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -30,8 +31,7 @@ use std::{fmt, ptr};
 /// Fair: tasks get the lock in the order they called [`lock`](Mutex::lock) (FIFO). Cancel safe: a
 /// dropped `lock` future loses nothing and its place passes to the tasks behind it.
 pub struct Mutex<T: ?Sized> {
-    /// Where the mutex was created, for diagnostics.
-    location: &'static Location<'static>,
+    /// The one permit, and the mutex as the diagnostics know it (created where, held by whom).
     s: semaphore::Semaphore,
     c: UnsafeCell<T>,
 }
@@ -108,7 +108,7 @@ impl<T: ?Sized> Mutex<T> {
     where
         T: Sized,
     {
-        Mutex { location: Location::caller(), s: semaphore::Semaphore::new(1), c: UnsafeCell::new(t) }
+        Mutex { s: semaphore::Semaphore::with_kind(1, ResourceKind::Mutex), c: UnsafeCell::new(t) }
     }
 
     /// `new`, usable in a `static`.
@@ -118,13 +118,23 @@ impl<T: ?Sized> Mutex<T> {
     where
         T: Sized,
     {
-        Mutex { location: Location::caller(), s: semaphore::Semaphore::const_new(1), c: UnsafeCell::new(t) }
+        Mutex { s: semaphore::Semaphore::const_with_kind(1, ResourceKind::Mutex), c: UnsafeCell::new(t) }
     }
 
-    /// Where the mutex was created (for the diagnostics' resources).
-    #[allow(dead_code)]
+    /// Where the mutex was created, as the diagnostics have it.
+    #[cfg(test)]
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+        self.s.resource().created_at()
+    }
+
+    /// Names the mutex in diagnostics (task dumps, snapshots, deadlock reports):
+    /// `Mutex::new(config).named("config")`.
+    pub fn named(self, name: impl Into<String>) -> Self
+    where
+        T: Sized,
+    {
+        self.s.resource().set_name(name);
+        self
     }
 
     /// Waits for the lock, in FIFO order, and returns its guard.
@@ -133,10 +143,14 @@ impl<T: ?Sized> Mutex<T> {
     /// lock, if it had been handed over but not yet taken) to the task behind it.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> {
-        let acquire = self.s.acquire(1);
+        let at = Location::caller();
+        let acquire = self.s.acquire_as(1, WaitOp::Lock);
         async move {
             match acquire.await {
-                Ok(()) => MutexGuard { lock: self },
+                Ok(()) => {
+                    self.s.hold_sole(at);
+                    MutexGuard { lock: self }
+                }
                 // The semaphore of a mutex is never closed.
                 Err(semaphore::AcquireError) => unreachable!("a mutex's semaphore is never closed"),
             }
@@ -171,9 +185,13 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
+        let at = Location::caller();
         async move {
-            match self.s.acquire(1).await {
-                Ok(()) => OwnedMutexGuard { lock: self },
+            match self.s.acquire_as(1, WaitOp::Lock).await {
+                Ok(()) => {
+                    self.s.hold_sole(at);
+                    OwnedMutexGuard { lock: self }
+                }
                 Err(semaphore::AcquireError) => unreachable!("a mutex's semaphore is never closed"),
             }
         }
@@ -181,17 +199,25 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Takes the lock if it is free now. Does not queue: it may take the lock ahead of waiting tasks
     /// only when none waits (the semaphore holds no permit while any does).
+    #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(MutexGuard { lock: self }),
+            Ok(()) => {
+                self.s.hold_sole(Location::caller());
+                Ok(MutexGuard { lock: self })
+            }
             Err(_) => Err(TryLockError(())),
         }
     }
 
     /// [`try_lock`](Mutex::try_lock) for an `Arc<Mutex<T>>`.
+    #[track_caller]
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(OwnedMutexGuard { lock: self }),
+            Ok(()) => {
+                self.s.hold_sole(Location::caller());
+                Ok(OwnedMutexGuard { lock: self })
+            }
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -292,6 +318,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
+        self.lock.s.release_sole();
         self.lock.s.release(1);
     }
 }
@@ -366,6 +393,7 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     fn drop(&mut self) {
+        self.lock.s.release_sole();
         self.lock.s.release(1);
     }
 }
@@ -434,6 +462,7 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
 
 impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     fn drop(&mut self) {
+        self.s.release_sole();
         self.s.release(1);
     }
 }
@@ -509,6 +538,7 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     fn drop(&mut self) {
+        self.lock.s.release_sole();
         self.lock.s.release(1);
     }
 }
