@@ -6,7 +6,12 @@
 //! (`timer_fire`, `timer_cancel`, and on `mt/` only `timer_cancel_contended`) and of the
 //! loopback TCP workload `tcp_echo` on the multi-thread (`mt/`) and current-thread (`ct/`)
 //! flavour of each runtime, and the heap bytes each runtime spends per spawned idle task
-//! and per pending timer ([`mem`]). For each workload it prints the median, p10 and p90
+//! and per pending timer ([`mem`]). The sync rows (`{mt,ct}/sync/...`, [`sync_workloads`]) put
+//! `glasswing::sync` against `tokio::sync` and smol's async-channel / async-lock /
+//! async-broadcast, each on its own runtime, through the [`sync::SyncPrims`] each runtime names
+//! (mpsc throughput, oneshot round trip, Mutex, Semaphore, broadcast and watch fan-out), and
+//! `mem/{mt,ct}/sync/...` the heap per channel, oneshot and Mutex and per task waiting in
+//! `lock().await` / `recv().await`. For each workload it prints the median, p10 and p90
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
 //!
@@ -35,6 +40,8 @@
 
 mod mem;
 mod rt;
+mod sync;
+mod sync_workloads;
 mod workloads;
 
 use std::fmt::Write as _;
@@ -44,6 +51,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rt::{Flavor, Glasswing, GlasswingOff, Rt, Smol, Tokio};
+use sync_workloads::{
+    BroadcastFanOut, MpscThroughput, MutexContended, MutexUncontended, OneshotRoundTrip, SemaphoreContended,
+    SyncMem, SyncObject, WatchFanOut,
+};
 use workloads::{
     ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TcpEcho, TimerCancel,
     TimerCancelContended, TimerFire, Workload, YieldMany,
@@ -86,8 +97,9 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
 
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
-                      (labels: mt/<name>, ct/<name>, mem/mt/idle_task, mem/ct/idle_task,
-                      mem/mt/pending_timer, mem/ct/pending_timer)
+                      (labels: mt/<name>, ct/<name>, mt/sync/<name>, ct/sync/<name>,
+                      mem/{mt,ct}/idle_task, mem/{mt,ct}/pending_timer,
+                      mem/{mt,ct}/sync/<name>; --filter sync/ runs the sync rows)
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
   --budget SECS       soft time limit per workload; stops early (after at least 5
@@ -356,7 +368,7 @@ struct MemRow {
 /// One memory measurement, taken the same way on every runtime.
 trait MemMeasure {
     type Out: Copy;
-    fn measure<R: Rt>(rt: &R) -> Self::Out;
+    fn measure<R: Rt>(&self, rt: &R) -> Self::Out;
     /// The figure the median round is chosen by.
     fn bytes(out: &Self::Out) -> f64;
 }
@@ -364,7 +376,7 @@ trait MemMeasure {
 struct IdleTask;
 impl MemMeasure for IdleTask {
     type Out = mem::IdleTaskMem;
-    fn measure<R: Rt>(rt: &R) -> mem::IdleTaskMem {
+    fn measure<R: Rt>(&self, rt: &R) -> mem::IdleTaskMem {
         mem::idle_task_mem(rt)
     }
     fn bytes(out: &mem::IdleTaskMem) -> f64 {
@@ -375,7 +387,7 @@ impl MemMeasure for IdleTask {
 struct PendingTimer;
 impl MemMeasure for PendingTimer {
     type Out = mem::TimerMem;
-    fn measure<R: Rt>(rt: &R) -> mem::TimerMem {
+    fn measure<R: Rt>(&self, rt: &R) -> mem::TimerMem {
         mem::pending_timer_mem(rt)
     }
     fn bytes(out: &mem::TimerMem) -> f64 {
@@ -383,18 +395,33 @@ impl MemMeasure for PendingTimer {
     }
 }
 
-fn mem_one<M: MemMeasure, R: Rt>(label: &str, flavor: Flavor) -> M::Out {
+impl MemMeasure for SyncObject {
+    type Out = SyncMem;
+    fn measure<R: Rt>(&self, rt: &R) -> SyncMem {
+        SyncObject::measure(*self, rt)
+    }
+    fn bytes(out: &SyncMem) -> f64 {
+        out.total()
+    }
+}
+
+fn mem_one<M: MemMeasure, R: Rt>(label: &str, flavor: Flavor, m: &M) -> M::Out {
     watched(label, R::NAME, || {
         let rt = R::build(flavor);
-        let m = M::measure(&rt);
+        let out = m.measure(&rt);
         drop(rt);
-        m
+        out
     })
 }
 
 /// The row `mem/{mt,ct}/<name>`, if selected: `MEM_ROUNDS` rounds interleaved across runtimes, and
 /// the median round of each by bytes.
-fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option<(String, [M::Out; N])> {
+fn mem_rounds<M: MemMeasure>(
+    cfg: &Config,
+    flavor: Flavor,
+    name: &str,
+    m: &M,
+) -> Option<(String, [M::Out; N])> {
     let prefix = match flavor {
         Flavor::MultiThread(_) => "mt",
         Flavor::CurrentThread => "ct",
@@ -406,10 +433,10 @@ fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option
     progress(cfg, &label);
     let mut rounds: [Vec<M::Out>; N] = Default::default();
     for _ in 0..MEM_ROUNDS {
-        rounds[0].push(mem_one::<M, Glasswing>(&label, flavor));
-        rounds[1].push(mem_one::<M, Tokio>(&label, flavor));
-        rounds[2].push(mem_one::<M, Smol>(&label, flavor));
-        rounds[DIAG_OFF].push(mem_one::<M, GlasswingOff>(&label, flavor));
+        rounds[0].push(mem_one::<M, Glasswing>(&label, flavor, m));
+        rounds[1].push(mem_one::<M, Tokio>(&label, flavor, m));
+        rounds[2].push(mem_one::<M, Smol>(&label, flavor, m));
+        rounds[DIAG_OFF].push(mem_one::<M, GlasswingOff>(&label, flavor, m));
     }
     let results = rounds.map(|mut r| {
         r.sort_by(|a, b| M::bytes(a).total_cmp(&M::bytes(b)));
@@ -419,7 +446,7 @@ fn mem_rounds<M: MemMeasure>(cfg: &Config, flavor: Flavor, name: &str) -> Option
 }
 
 fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
-    let (label, results) = mem_rounds::<IdleTask>(cfg, flavor, "idle_task")?;
+    let (label, results) = mem_rounds(cfg, flavor, "idle_task", &IdleTask)?;
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -450,7 +477,7 @@ struct TimerMemRow {
 }
 
 fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
-    let (label, results) = mem_rounds::<PendingTimer>(cfg, flavor, "pending_timer")?;
+    let (label, results) = mem_rounds(cfg, flavor, "pending_timer", &PendingTimer)?;
     let row = TimerMemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -481,6 +508,90 @@ fn bench_timer_mem(cfg: &Config, flavor: Flavor) -> Option<TimerMemRow> {
     }
     Some(row)
 }
+
+struct SyncMemRow {
+    label: String,
+    /// Per waiting task (else per object created).
+    per_task: bool,
+    results: [SyncMem; N],
+}
+
+fn bench_sync_mem(cfg: &Config, flavor: Flavor, obj: SyncObject) -> Option<SyncMemRow> {
+    let (label, results) = mem_rounds(cfg, flavor, obj.name(), &obj)?;
+    let row = SyncMemRow { label, per_task: obj.is_task(), results };
+    if !cfg.markdown {
+        static HEADER: Once = Once::new();
+        HEADER.call_once(|| {
+            println!(
+                "\n{:<36} {:<12} {:>10} {:>10} {:>10} {:>8} {:>9}",
+                "memory (sync, 10,000 each)", "runtime", "total", "= heap", "+ size_of", "allocs", "vs tokio"
+            );
+        });
+        let unit = if row.per_task { "B/task" } else { "B" };
+        for (i, name) in RUNTIMES.iter().enumerate() {
+            let m = &row.results[i];
+            println!(
+                "{:<36} {:<12} {:>4.0} {:<6} {:>8.0} B {:>8} B {:>8.2} {:>8.2}x",
+                if i == 0 { row.label.as_str() } else { "" },
+                name,
+                m.total(),
+                unit,
+                no_neg_zero(m.heap),
+                m.size,
+                m.allocs,
+                m.total() / row.results[TOKIO].total(),
+            );
+        }
+    }
+    Some(row)
+}
+
+/// What the sync rows compare and count, printed under them.
+fn sync_note(bullet: &str) -> String {
+    let mut note = format!(
+        "{bullet}sync rows: glasswing::sync on glasswing, tokio::sync on tokio, and on smol its family's \
+         crates: async-channel (mpsc; oneshot = bounded(1)), async-lock (Mutex, Semaphore), \
+         async-broadcast (broadcast; watch = a capacity-1 broadcast with overflow on, as the family has \
+         no watch). Workloads: mpsc {} messages from 1 or 8 producer tasks to one consumer task \
+         (bounded: capacity {}); oneshot_round_trip: {} times create a oneshot, spawn a task that \
+         answers through it, await it; mutex_uncontended: {} lock+increment in one task; \
+         mutex_contended: {} tasks x {} lock+increment of one Mutex; semaphore: {} tasks x {} \
+         acquire, yield_now, release on {} permits; broadcast_fan_out: {} messages to {} receiver \
+         tasks, capacity {}; watch: {} updates to {} receiver tasks in changed(); the fan-out rows go \
+         in lockstep (the next value is sent once every receiver has seen the last).\n\
+         {bullet}sync memory: 10,000 objects created inside the runtime and kept (heap delta per \
+         object + size_of the handles kept: (Sender, Receiver), the Mutex<u64>), or 10,000 tasks \
+         waiting in lock().await on one held Mutex / in recv().await on their own empty bounded \
+         channel (heap delta per task, the task's own allocation included: compare with \
+         mem/*/idle_task); median of {MEM_ROUNDS} runs",
+        sync_workloads::MPSC_MSGS,
+        sync_workloads::MPSC_CAP,
+        sync_workloads::ONESHOT_ROUNDS,
+        sync_workloads::MUTEX_OPS,
+        sync_workloads::SYNC_TASKS,
+        sync_workloads::OPS_PER_TASK,
+        sync_workloads::SYNC_TASKS,
+        sync_workloads::OPS_PER_TASK,
+        sync_workloads::SEM_PERMITS,
+        sync_workloads::BCAST_MSGS,
+        sync_workloads::BCAST_RECEIVERS,
+        sync_workloads::BCAST_CAP,
+        sync_workloads::WATCH_UPDATES,
+        sync_workloads::WATCH_RECEIVERS,
+    );
+    if !sync::GLASSWING_BORROWED.is_empty() {
+        let _ = write!(
+            note,
+            "\n{bullet}NOT YET glasswing's: the glasswing columns of the {} rows run tokio::sync's \
+             primitives on the glasswing runtime (glasswing::sync has no such type yet)",
+            sync::GLASSWING_BORROWED.join(", ")
+        );
+    }
+    note
+}
+
+// The sync-memory texts say "10,000".
+const _: () = assert!(sync_workloads::NUM_SYNC_MEM == 10_000);
 
 /// Rounds to whole bytes, printing a tiny negative delta (a few bytes freed in the window,
 /// over 100,000 timers) as `0`, not `-0`.
@@ -587,6 +698,16 @@ fn main() {
         bench(&cfg, mt, &TimerCancel),
         bench(&cfg, mt, &TimerCancelContended),
         bench(&cfg, mt, &TcpEcho),
+        bench(&cfg, mt, &MpscThroughput { bounded: true, producers: 1 }),
+        bench(&cfg, mt, &MpscThroughput { bounded: true, producers: 8 }),
+        bench(&cfg, mt, &MpscThroughput { bounded: false, producers: 1 }),
+        bench(&cfg, mt, &MpscThroughput { bounded: false, producers: 8 }),
+        bench(&cfg, mt, &OneshotRoundTrip),
+        bench(&cfg, mt, &MutexUncontended),
+        bench(&cfg, mt, &MutexContended),
+        bench(&cfg, mt, &SemaphoreContended),
+        bench(&cfg, mt, &BroadcastFanOut),
+        bench(&cfg, mt, &WatchFanOut),
         bench(&cfg, ct, &SpawnManyLocal),
         bench(&cfg, ct, &SpawnManyRemoteIdle),
         bench(&cfg, ct, &PingPong),
@@ -595,6 +716,16 @@ fn main() {
         bench(&cfg, ct, &TimerFire),
         bench(&cfg, ct, &TimerCancel),
         bench(&cfg, ct, &TcpEcho),
+        bench(&cfg, ct, &MpscThroughput { bounded: true, producers: 1 }),
+        bench(&cfg, ct, &MpscThroughput { bounded: true, producers: 8 }),
+        bench(&cfg, ct, &MpscThroughput { bounded: false, producers: 1 }),
+        bench(&cfg, ct, &MpscThroughput { bounded: false, producers: 8 }),
+        bench(&cfg, ct, &OneshotRoundTrip),
+        bench(&cfg, ct, &MutexUncontended),
+        bench(&cfg, ct, &MutexContended),
+        bench(&cfg, ct, &SemaphoreContended),
+        bench(&cfg, ct, &BroadcastFanOut),
+        bench(&cfg, ct, &WatchFanOut),
     ]
     .into_iter()
     .flatten()
@@ -603,13 +734,22 @@ fn main() {
     let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
     let timer_mem_rows: Vec<TimerMemRow> =
         [bench_timer_mem(&cfg, mt), bench_timer_mem(&cfg, ct)].into_iter().flatten().collect();
+    let sync_mem_rows: Vec<SyncMemRow> = [mt, ct]
+        .into_iter()
+        .flat_map(|flavor| SyncObject::ALL.map(|obj| bench_sync_mem(&cfg, flavor, obj)))
+        .flatten()
+        .collect();
+    let has_sync = rows.iter().any(|r| r.label.contains("/sync/")) || !sync_mem_rows.is_empty();
 
     if md {
-        print_markdown(&cfg, &header, &rows, &mem_rows, &timer_mem_rows);
+        print_markdown(&cfg, &header, &rows, &mem_rows, &timer_mem_rows, &sync_mem_rows, has_sync);
         eprintln!("total: {:.1} s", suite_start.elapsed().as_secs_f64());
     } else {
         if !timer_mem_rows.is_empty() {
             println!("\n{}", timer_mem_note(""));
+        }
+        if has_sync {
+            println!("\n{}", sync_note(""));
         }
         println!("\ntotal: {:.1} s", suite_start.elapsed().as_secs_f64());
     }
@@ -621,6 +761,8 @@ fn print_markdown(
     rows: &[Row],
     mem_rows: &[MemRow],
     timer_mem_rows: &[TimerMemRow],
+    sync_mem_rows: &[SyncMemRow],
+    has_sync: bool,
 ) {
     print!("{header}");
     if !rows.is_empty() {
@@ -712,5 +854,43 @@ fn print_markdown(
             );
         }
         println!("\n{}", timer_mem_note("- "));
+    }
+    if !sync_mem_rows.is_empty() {
+        println!(
+            "\nHeap per sync object and per waiting task (10,000 each; total = heap + size_of the \
+             handles kept / allocator calls; waiting tasks: the heap delta per task, task included):\n"
+        );
+        println!("| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | glasswing, diagnostics off |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for row in sync_mem_rows {
+            let cell = |i: usize| {
+                let m = &row.results[i];
+                if row.per_task {
+                    format!("{:.0} B / {:.2}", m.total(), m.allocs)
+                } else {
+                    format!(
+                        "{:.0} B = {:.0} + {} B / {:.2}",
+                        m.total(),
+                        no_neg_zero(m.heap),
+                        m.size,
+                        m.allocs
+                    )
+                }
+            };
+            let tokio = row.results[TOKIO].total();
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
+                row.label,
+                cell(0),
+                cell(1),
+                cell(2),
+                row.results[0].total() / tokio,
+                row.results[2].total() / tokio,
+                cell(DIAG_OFF)
+            );
+        }
+    }
+    if has_sync {
+        println!("\n{}", sync_note("- "));
     }
 }

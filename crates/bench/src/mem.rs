@@ -203,3 +203,14 @@ pub fn pending_timer_mem<R: Rt>(rt: &R) -> TimerMem {
         future_size,
     }
 }
+
+/// Runs `f` with the counting window open; returns its result, the change in live heap bytes and
+/// the allocator calls made meanwhile (by any thread).
+pub fn counted<T>(f: impl FnOnce() -> T) -> (T, isize, usize) {
+    let live0 = LIVE.load(Ordering::SeqCst);
+    let allocs0 = ALLOCS.load(Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    let out = f();
+    COUNTING.store(false, Ordering::SeqCst);
+    (out, LIVE.load(Ordering::SeqCst) - live0, ALLOCS.load(Ordering::SeqCst) - allocs0)
+}

@@ -23,6 +23,10 @@
 //! `smol::net` wraps) with `futures_lite::{AsyncReadExt, AsyncWriteExt}`. Each method is
 //! one direct call to the native API. As with timers, smol's socket readiness comes from
 //! async-io's reactor, driven by the "async-io" thread.
+//!
+//! Sync primitives are each runtime's own too: [`Rt::Sync`] names them (`glasswing::sync`,
+//! `tokio::sync`, and smol's `async-channel` / `async-lock` / `async-broadcast`; see
+//! [`crate::sync`]).
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -36,6 +40,8 @@ use std::time::Duration;
 
 use async_executor::Executor;
 use futures::channel::oneshot;
+
+use crate::sync::{GlasswingSync, SmolSync, SyncPrims, TokioSync};
 
 /// Which scheduler flavour to build.
 #[derive(Clone, Copy, Debug)]
@@ -94,6 +100,9 @@ pub trait Rt {
 
     /// The runtime's own timeout: `future`, raced against a deadline `duration` from now.
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send;
+
+    /// The runtime's own sync primitives (see [`crate::sync`]).
+    type Sync: SyncPrims;
 
     /// The runtime's own TCP listener.
     type TcpListener: Send + 'static;
@@ -234,6 +243,7 @@ impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
         glasswing::time::timeout(duration, future)
     }
 
+    type Sync = GlasswingSync;
     type TcpListener = glasswing::net::TcpListener;
     type TcpStream = glasswing::net::TcpStream;
 
@@ -367,6 +377,7 @@ impl Rt for Tokio {
         tokio::time::timeout(duration, future)
     }
 
+    type Sync = TokioSync;
     type TcpListener = tokio::net::TcpListener;
     type TcpStream = tokio::net::TcpStream;
 
@@ -521,6 +532,7 @@ impl Rt for Smol {
         SmolTimeout { value: future, timer: async_io::Timer::after(duration) }
     }
 
+    type Sync = SmolSync;
     type TcpListener = async_io::Async<std::net::TcpListener>;
     type TcpStream = async_io::Async<std::net::TcpStream>;
 
