@@ -9,6 +9,7 @@
 //! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).
 
 pub(crate) mod batch_semaphore;
+pub mod mpsc;
 pub mod oneshot;
 mod semaphore;
 mod waiters;
