@@ -73,6 +73,12 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 impl<T> Receiver<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
     /// Receives the next message, waiting for one: `None` once every sender is gone (or the channel
     /// was closed) and nothing is left.
     ///
@@ -173,6 +179,12 @@ impl<T> Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
     /// Sends `value`, waiting for a place if the channel is full. Fails (handing the value back) if
     /// the receiver is gone or closed the channel.
     ///
@@ -275,6 +287,7 @@ impl<T> Sender<T> {
 
     /// Reserves a place, consuming the sender, which the [`OwnedPermit`] gives back when it sends.
     #[track_caller]
+    #[allow(clippy::manual_async_fn)] // a plain `fn`, so that it can be `#[track_caller]`
     pub fn reserve_owned(self) -> impl Future<Output = Result<OwnedPermit<T>, SendError<()>>> {
         async move {
             self.chan.inner.semaphore.semaphore.acquire(1).await.map_err(|_| SendError(()))?;

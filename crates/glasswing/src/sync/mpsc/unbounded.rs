@@ -37,6 +37,12 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 }
 
 impl<T> UnboundedReceiver<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
     /// Receives the next message, waiting for one: `None` once every sender is gone (or the channel
     /// was closed) and nothing is left. Cancel safe: a dropped future took no message.
     #[track_caller]
@@ -124,6 +130,12 @@ impl<T> UnboundedReceiver<T> {
 }
 
 impl<T> UnboundedSender<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
     /// Sends `value` without waiting. Fails (handing the value back) if the receiver is gone or
     /// closed the channel.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
