@@ -198,8 +198,6 @@ impl<T> Block<T> {
                 Ok(()) => return next,
                 Err(after) => curr = after,
             }
-            #[cfg(loom)]
-            loom::thread::yield_now();
         }
     }
 }

@@ -101,7 +101,8 @@ impl Semaphore for UnboundedSemaphore {
 
 /// A slot for the receiver's waker that senders wake without a lock (the classic `AtomicWaker`
 /// protocol: `REGISTERING` while the receiver writes the slot, `WAKING` while a sender takes it; a
-/// wake that lands during a registration is handed to the registrar, which wakes itself).
+/// wake that lands during a registration is handed to the registrar, which wakes itself; a
+/// registration that meets a wake in progress waits the few instructions it takes).
 struct AtomicWaker {
     state: AtomicUsize,
     waker: UnsafeCell<Option<Waker>>,
@@ -118,31 +119,40 @@ impl AtomicWaker {
 
     /// Stores `waker` to be woken by the next `wake`. Called only by the receiver.
     fn register_by_ref(&self, waker: &Waker) {
-        match self.state.compare_exchange(WAITING, REGISTERING, Ordering::Acquire, Ordering::Acquire) {
-            Ok(_) => {
-                // SAFETY: `REGISTERING` is ours: a sender sets `WAKING` but then leaves the slot
-                // alone, and there is one registrar (the receiver).
-                self.waker.with_mut(|slot| unsafe {
-                    match &*slot {
-                        Some(old) if old.will_wake(waker) => {}
-                        _ => *slot = Some(waker.clone()),
-                    }
-                });
-                if let Err(actual) =
-                    self.state.compare_exchange(REGISTERING, WAITING, Ordering::AcqRel, Ordering::Acquire)
-                {
-                    // A sender woke meanwhile and left the waking to us.
-                    debug_assert_eq!(actual, REGISTERING | WAKING);
-                    // SAFETY: still `REGISTERING`: the slot is ours.
-                    let woken = self.waker.with_mut(|slot| unsafe { (*slot).take() });
-                    self.state.swap(WAITING, Ordering::AcqRel);
-                    if let Some(woken) = woken {
-                        woken.wake();
-                    }
+        loop {
+            match self.state.compare_exchange(WAITING, REGISTERING, Ordering::Acquire, Ordering::Acquire) {
+                Ok(_) => break,
+                Err(actual) => {
+                    // A sender is taking the old waker out (a few instructions): wait for it to be
+                    // done, then store ours. (`futures`' `AtomicWaker` wakes the registrar instead,
+                    // which makes its task spin through polls for as long.)
+                    debug_assert_eq!(actual, WAKING, "one registrar only");
+                    #[cfg(loom)]
+                    loom::thread::yield_now();
+                    #[cfg(not(loom))]
+                    std::hint::spin_loop();
                 }
             }
-            // A sender is taking the old waker right now: whatever it wakes, wake ourselves too.
-            Err(_) => waker.wake_by_ref(),
+        }
+        // SAFETY: `REGISTERING` is ours: a sender sets `WAKING` but then leaves the slot alone, and
+        // there is one registrar (the receiver).
+        self.waker.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(old) if old.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        });
+        if let Err(actual) =
+            self.state.compare_exchange(REGISTERING, WAITING, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // A sender woke meanwhile and left the waking to us.
+            debug_assert_eq!(actual, REGISTERING | WAKING);
+            // SAFETY: still `REGISTERING`: the slot is ours.
+            let woken = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+            self.state.swap(WAITING, Ordering::AcqRel);
+            if let Some(woken) = woken {
+                woken.wake();
+            }
         }
     }
 

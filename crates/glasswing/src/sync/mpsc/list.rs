@@ -132,8 +132,6 @@ impl<T> Tx<T> {
             }
             block = next;
             block_ptr = next.as_ptr();
-            #[cfg(loom)]
-            loom::thread::yield_now();
         }
     }
 
@@ -222,8 +220,6 @@ impl<T> Rx<T> {
                 Some(next) => self.head = next,
                 None => return false,
             }
-            #[cfg(loom)]
-            loom::thread::yield_now();
         }
     }
 
