@@ -10,6 +10,7 @@
 
 mod barrier;
 pub(crate) mod batch_semaphore;
+pub mod mpsc;
 mod mutex;
 mod once_cell;
 pub mod oneshot;

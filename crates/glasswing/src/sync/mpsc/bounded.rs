@@ -1,0 +1,522 @@
+//! The bounded channel: `channel(n)` gives at most `n` messages in flight, and senders wait (in FIFO
+//! order) for a place. Each place is a permit of the channel's batch semaphore: taken by `reserve`
+//! (or `send`, which reserves and then sends), given back when the receiver takes the message or a
+//! permit is dropped unused.
+
+use super::chan::{self, BoundedSemaphore, Semaphore as _};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::loom::sync::Arc;
+use crate::sync::batch_semaphore::{self, TryAcquireError};
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+type Chan<T> = chan::Chan<T, BoundedSemaphore>;
+
+/// Sends values to the paired [`Receiver`]. Clone it for more senders. Created by [`channel`].
+///
+/// When every `Sender` (and `OwnedPermit`) is dropped, the receiver gets `None` after the
+/// messages already sent.
+pub struct Sender<T> {
+    chan: chan::Tx<T, BoundedSemaphore>,
+}
+
+/// A sender that does not keep the channel open: [`upgrade`](WeakSender::upgrade) it to send.
+/// Created by [`Sender::downgrade`].
+pub struct WeakSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// A place in the channel, reserved by [`Sender::reserve`]: [`send`](Permit::send) cannot fail or
+/// wait. Dropped unused, the place is given back.
+pub struct Permit<'a, T> {
+    chan: &'a chan::Tx<T, BoundedSemaphore>,
+}
+
+/// Places reserved by [`Sender::reserve_many`]: yields one [`Permit`] per place. The places not
+/// taken are given back when it drops.
+pub struct PermitIterator<'a, T> {
+    chan: &'a chan::Tx<T, BoundedSemaphore>,
+    n: usize,
+}
+
+/// A place in the channel that owns its sender, reserved by [`Sender::reserve_owned`]:
+/// [`send`](OwnedPermit::send) gives the sender back. Dropped unused, the place is given back.
+pub struct OwnedPermit<T> {
+    /// `None` once sent or released.
+    chan: Option<chan::Tx<T, BoundedSemaphore>>,
+}
+
+/// Receives the values sent by the [`Sender`]s, in order. Created by [`channel`].
+pub struct Receiver<T> {
+    chan: chan::Rx<T, BoundedSemaphore>,
+}
+
+/// Creates a bounded channel with room for `buffer` messages: a sender waits while that many are in
+/// flight (sent or reserved, not yet received).
+///
+/// # Panics
+/// If `buffer` is 0, or larger than `Semaphore::MAX_PERMITS`.
+#[track_caller]
+pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
+    assert!(
+        buffer <= batch_semaphore::MAX_PERMITS,
+        "mpsc bounded channel may not have more than MAX_PERMITS places ({})",
+        batch_semaphore::MAX_PERMITS
+    );
+    let semaphore = BoundedSemaphore { semaphore: batch_semaphore::Semaphore::new(buffer), bound: buffer };
+    let (tx, rx) = chan::channel(semaphore, Location::caller());
+    (Sender { chan: tx }, Receiver { chan: rx })
+}
+
+impl<T> Receiver<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
+    /// Receives the next message, waiting for one: `None` once every sender is gone (or the channel
+    /// was closed) and nothing is left.
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no message was taken.
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        std::future::poll_fn(move |cx| self.chan.recv(cx))
+    }
+
+    /// Receives up to `limit` messages into `buffer` (appended), waiting for at least one: how many
+    /// (0 once the channel is closed and drained, or if `limit` is 0). Cancel safe, as `recv`.
+    #[track_caller]
+    pub fn recv_many<'a>(
+        &'a mut self,
+        buffer: &'a mut Vec<T>,
+        limit: usize,
+    ) -> impl Future<Output = usize> + 'a {
+        std::future::poll_fn(move |cx| self.chan.recv_many(cx, buffer, limit))
+    }
+
+    /// Takes the next message if there is one, without waiting.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// `recv`, blocking this thread: for synchronous code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime (inside a task, or a `block_on`).
+    #[track_caller]
+    pub fn blocking_recv(&mut self) -> Option<T> {
+        super::assert_not_in_runtime("Receiver::blocking_recv");
+        crate::runtime::park::block_on(self.recv())
+    }
+
+    /// `recv_many`, blocking this thread: for synchronous code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime.
+    #[track_caller]
+    pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        super::assert_not_in_runtime("Receiver::blocking_recv_many");
+        crate::runtime::park::block_on(self.recv_many(buffer, limit))
+    }
+
+    /// Closes the channel for sending, without dropping the receiver: sends fail from now on, and
+    /// `Sender::closed` completes, but messages already sent (or sent through permits held now) can
+    /// still be received.
+    pub fn close(&mut self) {
+        self.chan.close();
+    }
+
+    /// Whether the channel is closed: by `close`, or because every sender is gone.
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Whether no message is ready to be received now.
+    pub fn is_empty(&self) -> bool {
+        self.chan.is_empty()
+    }
+
+    /// How many messages are queued (including ones a sender is writing right now).
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// How many more messages may be sent now without waiting.
+    pub fn capacity(&self) -> usize {
+        self.chan.inner.semaphore.semaphore.available_permits()
+    }
+
+    /// The channel's size, as given to [`channel`].
+    pub fn max_capacity(&self) -> usize {
+        self.chan.inner.semaphore.bound
+    }
+
+    /// Polls for the next message (`recv` as a poll function). Only the waker of the latest poll
+    /// is woken.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.chan.recv(cx)
+    }
+
+    /// Polls for up to `limit` messages (`recv_many` as a poll function).
+    pub fn poll_recv_many(&mut self, cx: &mut Context<'_>, buffer: &mut Vec<T>, limit: usize) -> Poll<usize> {
+        self.chan.recv_many(cx, buffer, limit)
+    }
+
+    /// How many `Sender`s (and `OwnedPermit`s) are alive.
+    pub fn sender_strong_count(&self) -> usize {
+        self.chan.inner.strong_count()
+    }
+
+    /// How many `WeakSender`s are alive.
+    pub fn sender_weak_count(&self) -> usize {
+        self.chan.inner.weak_count()
+    }
+}
+
+impl<T> Sender<T> {
+    /// Where the channel was created (for diagnostics).
+    #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.chan.inner.location
+    }
+
+    /// Sends `value`, waiting for a place if the channel is full. Fails (handing the value back) if
+    /// the receiver is gone or closed the channel.
+    ///
+    /// Cancel safe in that a dropped future gives back its place in the queue of senders; the value
+    /// is dropped with it (use `reserve` to keep it).
+    #[track_caller]
+    pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + '_ {
+        let reserve = self.reserve();
+        async move {
+            match reserve.await {
+                Ok(permit) => {
+                    permit.send(value);
+                    Ok(())
+                }
+                Err(_) => Err(SendError(value)),
+            }
+        }
+    }
+
+    /// Waits until the receiver is dropped or closes the channel.
+    #[track_caller]
+    pub fn closed(&self) -> impl Future<Output = ()> + '_ {
+        self.chan.closed()
+    }
+
+    /// Sends `value` if there is a place now, without waiting.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.try_reserve() {
+            Ok(permit) => {
+                permit.send(value);
+                Ok(())
+            }
+            Err(TrySendError::Full(())) => Err(TrySendError::Full(value)),
+            Err(TrySendError::Closed(())) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    /// `send`, giving up after `timeout` (the value comes back in the error).
+    #[track_caller]
+    pub fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + '_ {
+        let reserve = self.reserve();
+        async move {
+            match crate::time::timeout(timeout, reserve).await {
+                Ok(Ok(permit)) => {
+                    permit.send(value);
+                    Ok(())
+                }
+                Ok(Err(_)) => Err(SendTimeoutError::Closed(value)),
+                Err(_) => Err(SendTimeoutError::Timeout(value)),
+            }
+        }
+    }
+
+    /// `send`, blocking this thread: for synchronous code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime (inside a task, or a `block_on`).
+    #[track_caller]
+    pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
+        super::assert_not_in_runtime("Sender::blocking_send");
+        crate::runtime::park::block_on(self.send(value))
+    }
+
+    /// Whether the receiver is gone or closed the channel.
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Reserves a place, waiting for one; the [`Permit`] then sends without waiting.
+    ///
+    /// Cancel safe: a dropped future leaves the queue of waiting senders, and places it was
+    /// assigned pass to the senders behind it.
+    #[track_caller]
+    pub fn reserve(&self) -> impl Future<Output = Result<Permit<'_, T>, SendError<()>>> + '_ {
+        let acquire = self.chan.inner.semaphore.semaphore.acquire(1);
+        async move {
+            acquire.await.map_err(|_| SendError(()))?;
+            Ok(Permit { chan: &self.chan })
+        }
+    }
+
+    /// Reserves `n` places at once (in one turn of the queue). Fails at once if `n` exceeds the
+    /// channel's size.
+    #[track_caller]
+    pub fn reserve_many(
+        &self,
+        n: usize,
+    ) -> impl Future<Output = Result<PermitIterator<'_, T>, SendError<()>>> + '_ {
+        let acquire = (n <= self.max_capacity()).then(|| self.chan.inner.semaphore.semaphore.acquire(n));
+        async move {
+            let acquire = acquire.ok_or(SendError(()))?;
+            acquire.await.map_err(|_| SendError(()))?;
+            Ok(PermitIterator { chan: &self.chan, n })
+        }
+    }
+
+    /// Reserves a place, consuming the sender, which the [`OwnedPermit`] gives back when it sends.
+    #[track_caller]
+    #[allow(clippy::manual_async_fn)] // a plain `fn`, so that it can be `#[track_caller]`
+    pub fn reserve_owned(self) -> impl Future<Output = Result<OwnedPermit<T>, SendError<()>>> {
+        async move {
+            self.chan.inner.semaphore.semaphore.acquire(1).await.map_err(|_| SendError(()))?;
+            Ok(OwnedPermit { chan: Some(self.chan) })
+        }
+    }
+
+    /// Reserves a place if there is one now.
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        match self.chan.inner.semaphore.semaphore.try_acquire(1) {
+            Ok(()) => Ok(Permit { chan: &self.chan }),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
+        }
+    }
+
+    /// Reserves `n` places if they are all free now.
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        if n > self.max_capacity() {
+            return Err(TrySendError::Full(()));
+        }
+        match self.chan.inner.semaphore.semaphore.try_acquire(n) {
+            Ok(()) => Ok(PermitIterator { chan: &self.chan, n }),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
+        }
+    }
+
+    /// `try_reserve`, consuming the sender (given back in the error).
+    pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
+        match self.chan.inner.semaphore.semaphore.try_acquire(1) {
+            Ok(()) => Ok(OwnedPermit { chan: Some(self.chan) }),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(self)),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(self)),
+        }
+    }
+
+    /// Whether both senders belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.chan.same_channel(&other.chan)
+    }
+
+    /// How many more messages may be sent now without waiting.
+    pub fn capacity(&self) -> usize {
+        self.chan.inner.semaphore.semaphore.available_permits()
+    }
+
+    /// The channel's size, as given to [`channel`].
+    pub fn max_capacity(&self) -> usize {
+        self.chan.inner.semaphore.bound
+    }
+
+    /// A [`WeakSender`] for this channel, which does not keep it open.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender { chan: self.chan.downgrade() }
+    }
+
+    /// How many `Sender`s (and `OwnedPermit`s) are alive.
+    pub fn strong_count(&self) -> usize {
+        self.chan.inner.strong_count()
+    }
+
+    /// How many `WeakSender`s are alive.
+    pub fn weak_count(&self) -> usize {
+        self.chan.inner.weak_count()
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Sender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A `Sender`, unless every `Sender` is gone already.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        chan::Tx::upgrade(self.chan.clone()).map(|chan| Sender { chan })
+    }
+
+    /// How many `Sender`s are alive.
+    pub fn strong_count(&self) -> usize {
+        self.chan.strong_count()
+    }
+
+    /// How many `WeakSender`s are alive.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.increment_weak_count();
+        WeakSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.chan.decrement_weak_count();
+    }
+}
+
+/// Gives one unused place back; wakes the receiver if that leaves a closed channel idle.
+fn release_place<T>(chan: &chan::Tx<T, BoundedSemaphore>, n: usize) {
+    chan.inner.semaphore.add_permits(n);
+    chan.inner.wake_rx_if_idle_closed();
+}
+
+impl<T> Permit<'_, T> {
+    /// Sends `value` into the reserved place. Never waits, never fails (if the receiver is gone,
+    /// the value is dropped with the channel).
+    pub fn send(self, value: T) {
+        self.chan.send(value);
+        // The place is now the message's: the receiver gives it back.
+        std::mem::forget(self);
+    }
+}
+
+impl<T> Drop for Permit<'_, T> {
+    fn drop(&mut self) {
+        release_place(self.chan, 1);
+    }
+}
+
+impl<'a, T> Iterator for PermitIterator<'a, T> {
+    type Item = Permit<'a, T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.n == 0 {
+            return None;
+        }
+        self.n -= 1;
+        Some(Permit { chan: self.chan })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.n, Some(self.n))
+    }
+}
+
+impl<T> ExactSizeIterator for PermitIterator<'_, T> {}
+impl<T> std::iter::FusedIterator for PermitIterator<'_, T> {}
+
+impl<T> Drop for PermitIterator<'_, T> {
+    fn drop(&mut self) {
+        if self.n > 0 {
+            release_place(self.chan, self.n);
+        }
+    }
+}
+
+impl<T> OwnedPermit<T> {
+    /// Sends `value` into the reserved place and gives the sender back.
+    pub fn send(mut self, value: T) -> Sender<T> {
+        let chan = self.chan.take().expect("an OwnedPermit holds its sender until it sends");
+        chan.send(value);
+        Sender { chan }
+    }
+
+    /// Gives the place back unused, and the sender.
+    pub fn release(mut self) -> Sender<T> {
+        let chan = self.chan.take().expect("an OwnedPermit holds its sender until it sends");
+        release_place(&chan, 1);
+        Sender { chan }
+    }
+
+    /// Whether both belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        match (&self.chan, &other.chan) {
+            (Some(a), Some(b)) => a.same_channel(b),
+            _ => false,
+        }
+    }
+
+    /// Whether this permit and the sender belong to the same channel.
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.chan.as_ref().is_some_and(|chan| chan.same_channel(&sender.chan))
+    }
+}
+
+impl<T> Drop for OwnedPermit<T> {
+    fn drop(&mut self) {
+        if let Some(chan) = self.chan.take() {
+            release_place(&chan, 1);
+        }
+    }
+}
+
+impl<T> Permit<'_, T> {
+    /// Whether both belong to the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.chan.same_channel(other.chan)
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").field("chan", &*self.chan.inner).finish()
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver").field("chan", &*self.chan.inner).finish()
+    }
+}
+
+impl<T> fmt::Debug for Permit<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for PermitIterator<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PermitIterator").field("n", &self.n).finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for OwnedPermit<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedPermit").finish_non_exhaustive()
+    }
+}
