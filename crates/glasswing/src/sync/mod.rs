@@ -10,6 +10,8 @@
 
 mod barrier;
 pub(crate) mod batch_semaphore;
+#[cfg(all(test, loom))]
+mod loom_support;
 mod mutex;
 mod once_cell;
 pub mod oneshot;

@@ -336,34 +336,9 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
+    use crate::sync::loom_support::block_on;
     use loom::sync::Arc;
     use loom::thread;
-    use std::task::{Context, Poll, Waker};
-
-    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
-
-    impl std::task::Wake for Flag {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.store(true, Ordering::SeqCst);
-            self.1.unpark();
-        }
-    }
-
-    /// Drives a future on this thread, polling again only once woken (a lost wakeup parks every
-    /// thread, which loom reports as a deadlock).
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
-        let waker = Waker::from(flag.clone());
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(out) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
-                return out;
-            }
-            while !flag.0.swap(false, Ordering::SeqCst) {
-                thread::park();
-            }
-        }
-    }
 
     #[test]
     fn loom_set_once_a_wait_racing_a_set_sees_the_value() {
