@@ -54,3 +54,35 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         thread::park();
     }
 }
+
+/// A count in a loom `UnsafeCell`, for the lock models: loom fails the model if two threads touch it
+/// without the lock under test ordering them (a write beside any other access).
+pub(crate) struct Counter(crate::loom::cell::UnsafeCell<usize>);
+
+// SAFETY: the models share a `Counter` only behind the lock under test, and touch it only through the
+// `unsafe` methods below, whose contract is that lock; loom's cell checks that it holds.
+unsafe impl Sync for Counter {}
+
+impl Counter {
+    pub(crate) fn new() -> Self {
+        Counter(crate::loom::cell::UnsafeCell::new(0))
+    }
+
+    /// Adds one.
+    ///
+    /// # Safety
+    /// The caller holds the lock under test exclusively (a mutex's guard, a write guard).
+    pub(crate) unsafe fn add(&self) {
+        // SAFETY: exclusive (the contract); loom checks it.
+        self.0.with_mut(|count| unsafe { *count += 1 });
+    }
+
+    /// The count.
+    ///
+    /// # Safety
+    /// The caller holds the lock under test (shared access suffices).
+    pub(crate) unsafe fn get(&self) -> usize {
+        // SAFETY: no writer meanwhile (the contract); loom checks it.
+        self.0.with(|count| unsafe { *count })
+    }
+}
