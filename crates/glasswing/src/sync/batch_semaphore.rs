@@ -146,6 +146,17 @@ impl Semaphore {
     /// created at the caller's location.
     #[track_caller]
     pub(crate) fn with_kind(permits: usize, kind: ResourceKind) -> Self {
+        Self::with_kind_at(permits, kind, Location::caller())
+    }
+
+    /// `with_kind`, created at `location` rather than the caller's: for a primitive that remakes its
+    /// semaphore (an emptied `OnceCell`) and keeps, to the diagnostics, where it was first created.
+    #[track_caller]
+    pub(crate) fn with_kind_at(
+        permits: usize,
+        kind: ResourceKind,
+        location: &'static Location<'static>,
+    ) -> Self {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
@@ -153,7 +164,7 @@ impl Semaphore {
         Semaphore {
             permits: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
-            resource: Resource::new(kind),
+            resource: Resource::new_at(kind, location),
         }
     }
 
