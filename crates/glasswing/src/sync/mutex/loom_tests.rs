@@ -14,22 +14,29 @@ fn queued<T>(lock: impl Future<Output = T>) -> impl Future<Output = T> {
     lock
 }
 
+/// Counts one critical section under `guard`, and unlocks.
+fn add_and_unlock(guard: impl std::ops::Deref<Target = Counter>) {
+    // SAFETY: the guard holds the lock.
+    unsafe { guard.add() };
+}
+
+/// The lock is free (not lost), and `n` critical sections ran under it.
+fn assert_free_with(mutex: &Mutex<Counter>, n: usize) {
+    let guard = mutex.try_lock().expect("the lock was lost");
+    // SAFETY: we hold the lock.
+    assert_eq!(unsafe { guard.get() }, n);
+}
+
 #[test]
 fn loom_mutex_a_lock_cancelled_while_the_holder_unlocks_loses_nothing() {
     model(|| {
         let mutex = Arc::new(Mutex::new(Counter::new()));
         let guard = mutex.clone().try_lock_owned().unwrap();
         let waiting = queued(mutex.lock());
-        let holder = thread::spawn(move || {
-            // SAFETY: we hold the lock.
-            unsafe { guard.add() };
-            drop(guard);
-        });
+        let holder = thread::spawn(move || add_and_unlock(guard));
         drop(waiting);
         holder.join().unwrap();
-        let guard = mutex.try_lock().expect("the lock was lost");
-        // SAFETY: we hold the lock.
-        assert_eq!(unsafe { guard.get() }, 1);
+        assert_free_with(&mutex, 1);
     });
 }
 
@@ -41,23 +48,13 @@ fn loom_mutex_a_cancelled_lock_passes_the_lock_to_the_next_waiter() {
         let first = queued(mutex.lock());
         let second = {
             let mutex = mutex.clone();
-            thread::spawn(move || {
-                let guard = block_on(mutex.lock());
-                // SAFETY: we hold the lock.
-                unsafe { guard.add() };
-            })
+            thread::spawn(move || add_and_unlock(block_on(mutex.lock())))
         };
-        let holder = thread::spawn(move || {
-            // SAFETY: we hold the lock.
-            unsafe { guard.add() };
-            drop(guard);
-        });
+        let holder = thread::spawn(move || add_and_unlock(guard));
         drop(first);
         holder.join().unwrap();
         second.join().unwrap();
-        let guard = mutex.try_lock().expect("the lock was lost");
-        // SAFETY: we hold the lock.
-        assert_eq!(unsafe { guard.get() }, 2);
+        assert_free_with(&mutex, 2);
     });
 }
 
@@ -67,19 +64,10 @@ fn loom_mutex_two_lockers() {
         let mutex = Arc::new(Mutex::new(Counter::new()));
         let other = {
             let mutex = mutex.clone();
-            thread::spawn(move || {
-                let guard = block_on(mutex.lock());
-                // SAFETY: we hold the lock.
-                unsafe { guard.add() };
-            })
+            thread::spawn(move || add_and_unlock(block_on(mutex.lock())))
         };
-        {
-            let guard = block_on(mutex.lock());
-            // SAFETY: we hold the lock.
-            unsafe { guard.add() };
-        }
+        add_and_unlock(block_on(mutex.lock()));
         other.join().unwrap();
-        // SAFETY: we hold the lock.
-        assert_eq!(unsafe { mutex.try_lock().expect("the lock was lost").get() }, 2);
+        assert_free_with(&mutex, 2);
     });
 }
