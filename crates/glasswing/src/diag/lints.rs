@@ -333,7 +333,10 @@ pub(crate) fn report(snapshot: &Snapshot) -> String {
                 .map(|h| {
                     let who = h.task.map_or("a thread".to_string(), |t| format!("task {t}"));
                     let at = h.location.as_ref().map_or(String::new(), |l| format!(" at {l}"));
-                    format!("{who} for {}{at}", fmt_duration(h.held_for))
+                    match h.held_for {
+                        Some(d) => format!("{who} for {}{at}", fmt_duration(d)),
+                        None => format!("{who}{at}"),
+                    }
                 })
                 .collect();
             if r.other_holders > 0 {

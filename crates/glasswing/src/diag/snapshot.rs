@@ -71,8 +71,9 @@ pub struct HolderSnapshot {
     pub task: Option<Id>,
     /// Where it took the resource (the `lock()` or `acquire()` call), `file:line:column`.
     pub location: Option<String>,
-    #[serde(serialize_with = "serialize_nanos")]
-    pub held_for: Duration,
+    /// `None` where not known: taken on a worker with diagnostics off.
+    #[serde(serialize_with = "serialize_opt_nanos")]
+    pub held_for: Option<Duration>,
 }
 
 /// One wait on a resource.
@@ -115,7 +116,7 @@ pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<Resour
                     .map(|h| HolderSnapshot {
                         task: h.task.map(Id),
                         location: h.at.map(format_location),
-                        held_for: clock::duration_between(h.since, now),
+                        held_for: (h.since != 0).then(|| clock::duration_between(h.since, now)),
                     })
                     .collect(),
                 other_holders: record.untracked_holders(),

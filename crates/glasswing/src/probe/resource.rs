@@ -15,8 +15,8 @@
 //! two workers registering waits do not meet on one lock.
 //!
 //! The costs follow from where they are paid. Holding (the uncontended path) writes a holder slot:
-//! a compare-and-swap and two stores, the task id and the time read from thread-locals (a worker's
-//! recent time, no clock read), no lock and no allocation. Waiting (the contended path) takes its
+//! a compare-and-swap and two stores, the task id and the time read from thread-locals (the start
+//! of the worker's timed poll, or its recent time: no clock read), no lock and no allocation. Waiting (the contended path) takes its
 //! shard's lock twice and reads the clock once. A primitive's record is allocated when the
 //! primitive is (a `const_new` one: when first used).
 
@@ -236,7 +236,7 @@ impl ResourceRecord {
         for (i, slot) in self.holders.iter().enumerate() {
             if slot.task.load(Relaxed) == 0 && slot.task.compare_exchange(0, task, Acquire, Relaxed).is_ok() {
                 slot.at.store(at as *const _ as *mut _, Relaxed);
-                slot.since.store(poll::recent_time(), Release);
+                slot.since.store(poll::cheap_time(), Release);
                 return HolderToken(i as u8);
             }
         }
@@ -395,10 +395,14 @@ impl ResourceRecord {
                     Some(task) => format!("task {task}"),
                     None => "a thread outside the runtime".to_string(),
                 };
-                let since = clock::fmt_duration(clock::duration_between(h.since, now));
+                // 0: taken on a worker that times nothing (diagnostics off there).
+                let since = match h.since {
+                    0 => String::new(),
+                    t => format!(" since {}", clock::fmt_duration(clock::duration_between(t, now))),
+                };
                 match h.at {
-                    Some(at) => format!("{who} since {since} ({verb} at {}:{})", at.file(), at.line()),
-                    None => format!("{who} since {since}"),
+                    Some(at) => format!("{who}{since} ({verb} at {}:{})", at.file(), at.line()),
+                    None => format!("{who}{since}"),
                 }
             })
             .collect();

@@ -412,9 +412,33 @@ impl Semaphore {
         }
     }
 
-    /// A future that takes `n` permits, waiting in FIFO order for them.
+    /// A future that takes `n` permits, waiting in FIFO order for them (the tests' way in; the
+    /// primitives say what their waits are, with `acquire_as`).
+    #[cfg(test)]
     pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
         self.acquire_as(n, WaitOp::Acquire)
+    }
+
+    /// `acquire_as`, trying first without making the waiting future: an uncontended lock then
+    /// costs one compare-and-swap (and the coop budget's check), with no waiter node built, moved
+    /// and dropped. Fair all the same: while anyone is queued the word has no permits to take.
+    pub(crate) async fn acquire_now_or_wait(&self, n: usize, op: WaitOp) -> Result<(), AcquireError> {
+        let now = std::future::poll_fn(|cx| {
+            let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
+            Poll::Ready(match self.try_acquire(n) {
+                Ok(()) => {
+                    restore.made_progress();
+                    Some(Ok(()))
+                }
+                Err(TryAcquireError::Closed) => Some(Err(AcquireError)),
+                Err(TryAcquireError::NoPermits) => None,
+            })
+        })
+        .await;
+        match now {
+            Some(result) => result,
+            None => self.acquire_as(n, op).await,
+        }
     }
 
     /// `acquire`, whose wait the diagnostics show as `op` (a `lock`, a `write`).

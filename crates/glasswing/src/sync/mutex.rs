@@ -144,9 +144,8 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> {
         let at = Location::caller();
-        let acquire = self.s.acquire_as(1, WaitOp::Lock);
         async move {
-            match acquire.await {
+            match self.s.acquire_now_or_wait(1, WaitOp::Lock).await {
                 Ok(()) => {
                     self.s.hold_sole(at);
                     MutexGuard { lock: self }
@@ -187,7 +186,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let at = Location::caller();
         async move {
-            match self.s.acquire_as(1, WaitOp::Lock).await {
+            match self.s.acquire_now_or_wait(1, WaitOp::Lock).await {
                 Ok(()) => {
                     self.s.hold_sole(at);
                     OwnedMutexGuard { lock: self }

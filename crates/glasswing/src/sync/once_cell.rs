@@ -256,7 +256,8 @@ impl<T> OnceCell<T> {
         let value = self.take_value();
         // A fresh semaphore (the old one is closed), still created where the cell was.
         let created_at = self.semaphore.resource().created_at();
-        self.semaphore = semaphore::Semaphore::with_resource(1, Resource::new_at(ResourceKind::OnceCell, created_at));
+        self.semaphore =
+            semaphore::Semaphore::with_resource(1, Resource::new_at(ResourceKind::OnceCell, created_at));
         value
     }
 

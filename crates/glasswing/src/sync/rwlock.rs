@@ -237,9 +237,8 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> {
         let at = Location::caller();
-        let acquire = self.s.acquire_as(1, WaitOp::Read);
         async move {
-            match acquire.await {
+            match self.s.acquire_now_or_wait(1, WaitOp::Read).await {
                 Ok(()) => self.read_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
@@ -252,7 +251,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let at = Location::caller();
         async move {
-            match self.s.acquire_as(1, WaitOp::Read).await {
+            match self.s.acquire_now_or_wait(1, WaitOp::Read).await {
                 Ok(()) => self.owned_read_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
@@ -283,9 +282,8 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
-        let acquire = self.s.acquire_as(self.mr as usize, WaitOp::Write);
         async move {
-            match acquire.await {
+            match self.s.acquire_now_or_wait(self.mr as usize, WaitOp::Write).await {
                 Ok(()) => self.write_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
@@ -298,7 +296,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let at = Location::caller();
         async move {
-            match self.s.acquire_as(self.mr as usize, WaitOp::Write).await {
+            match self.s.acquire_now_or_wait(self.mr as usize, WaitOp::Write).await {
                 Ok(()) => self.owned_write_guard(at),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }

@@ -5,7 +5,7 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as ll;
-use crate::probe::resource::HolderToken;
+use crate::probe::resource::{HolderToken, WaitOp};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -148,9 +148,8 @@ impl Semaphore {
     #[track_caller]
     pub fn acquire_many(&self, n: u32) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> {
         let at = Location::caller();
-        let acquire = self.ll_sem.acquire(n as usize);
         async move {
-            match acquire.await {
+            match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
                 Ok(()) => Ok(SemaphorePermit { sem: self, permits: n, hold: self.ll_sem.hold(at) }),
                 Err(ll::AcquireError) => Err(AcquireError(())),
             }
@@ -186,7 +185,7 @@ impl Semaphore {
     ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
         let at = Location::caller();
         async move {
-            match self.ll_sem.acquire(n as usize).await {
+            match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
                 Ok(()) => {
                     let hold = self.ll_sem.hold(at);
                     Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
