@@ -221,3 +221,85 @@ fn a_dump_and_a_snapshot_say_who_holds_what_a_task_waits_on() {
     });
     assert!(diagnostics.snapshot().resources.is_empty(), "the waits ended");
 }
+
+/// Holds `state` while it receives (and says so on `locked` once it holds it).
+async fn receiver(
+    rx: &mut glasswing::sync::mpsc::Receiver<u32>,
+    state: Arc<glasswing::sync::Mutex<u32>>,
+    locked: oneshot::Sender<()>,
+) {
+    let mut guard = state.lock().await;
+    locked.send(()).unwrap();
+    while let Some(n) = rx.recv().await {
+        *guard += n;
+    }
+}
+
+#[test]
+fn a_channel_whose_every_sender_waits_on_the_receiver_is_reported() {
+    let rt = multi_thread();
+    let state = Arc::new(glasswing::sync::Mutex::new(0).named("state"));
+    let (tx, mut rx) = glasswing::sync::mpsc::channel::<u32>(8);
+    let (locked, locked_rx) = oneshot::channel::<()>();
+    let s = state.clone();
+    let (recv_task, send_task) = rt.block_on(async move {
+        let recv_task = glasswing::task::Builder::new()
+            .name("consumer")
+            .spawn(async move { receiver(&mut rx, s, locked).await })
+            .unwrap();
+        let s = state.clone();
+        let send_task = glasswing::task::Builder::new()
+            .name("producer")
+            .spawn(async move {
+                tx.send(1).await.unwrap();
+                locked_rx.await.unwrap();
+                // Waits for the lock the consumer holds while it waits for this sender.
+                let _guard = s.lock().await;
+                drop(tx);
+            })
+            .unwrap();
+        (recv_task, send_task)
+    });
+    let found = deadlocks(&rt, Duration::from_secs(20));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    for needed in [
+        format!("task {} \"consumer\"", recv_task.id()),
+        format!("task {} \"producer\"", send_task.id()),
+        "recv on mpsc (created at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
+        format!("1 sender alive in task {} \"producer\"", send_task.id()),
+        "lock on Mutex \"state\"".to_string(),
+    ] {
+        assert!(message.contains(&needed), "no {needed:?} in: {message}");
+    }
+    // Dropping the runtime cancels both.
+}
+
+#[test]
+fn a_channel_with_a_sender_outside_the_cycle_is_not_a_deadlock() {
+    let rt = multi_thread();
+    let state = Arc::new(glasswing::sync::Mutex::new(0));
+    let (tx, mut rx) = glasswing::sync::mpsc::channel::<u32>(8);
+    let (locked, locked_rx) = oneshot::channel::<()>();
+    let (go, go_rx) = oneshot::channel::<()>();
+    let s = state.clone();
+    let other = tx.clone();
+    rt.block_on(async move {
+        glasswing::spawn(async move { receiver(&mut rx, s, locked).await });
+        let s = state.clone();
+        glasswing::spawn(async move {
+            tx.send(1).await.unwrap();
+            locked_rx.await.unwrap();
+            let _guard = s.lock().await;
+        });
+        // A second sender, used, in a task that waits on something else: it can still send.
+        glasswing::spawn(async move {
+            other.send(2).await.unwrap();
+            let _ = go_rx.await;
+            drop(other);
+        });
+    });
+    let found = deadlocks(&rt, Duration::from_millis(3_200));
+    assert!(found.is_empty(), "{found:?}");
+    drop(go);
+}

@@ -349,8 +349,8 @@ mod tests {
     fn a_channel_is_stuck_when_its_every_sender_is_in_a_stuck_task() {
         let chan = Resource::new(ResourceKind::Mpsc);
         let m = Resource::new(ResourceKind::Mutex);
-        let mut place = chan.record().add_sender();
-        poll::with_current_task_id(task_id(2), || chan.record().sender_used(&mut place));
+        let place = chan.record().add_sender();
+        poll::with_current_task_id(task_id(2), || chan.record().sender_used(&place));
         let _hm = held_by(&m, 1);
         // 1 receives; the sender lives in 2, which waits on 1's mutex.
         let waits = [Wait { op: WaitOp::Recv, ..wait(1, &chan, 1) }, wait(2, &m, 2)];

@@ -67,7 +67,7 @@ const KINDS: [ResourceKind; 12] = [
     ResourceKind::Broadcast,
     ResourceKind::Watch,
 ];
-const OPS: [WaitOp; 10] = [
+const OPS: [WaitOp; 11] = [
     WaitOp::Lock,
     WaitOp::Read,
     WaitOp::Write,
@@ -78,6 +78,7 @@ const OPS: [WaitOp; 10] = [
     WaitOp::Changed,
     WaitOp::Wait,
     WaitOp::Init,
+    WaitOp::Closed,
 ];
 
 /// A kind and an operation in one word, for the flight recorder.
@@ -136,6 +137,8 @@ pub enum WaitOp {
     Changed,
     Wait,
     Init,
+    /// `Sender::closed`: waiting for the receiver to go.
+    Closed,
 }
 
 impl WaitOp {
@@ -151,6 +154,7 @@ impl WaitOp {
             WaitOp::Changed => "changed",
             WaitOp::Wait => "wait",
             WaitOp::Init => "init",
+            WaitOp::Closed => "closed",
         }
     }
 }
@@ -275,29 +279,32 @@ impl ResourceRecord {
     #[inline]
     pub(crate) fn add_sender(&self) -> SenderPlace {
         self.unplaced_senders.fetch_add(1, Relaxed);
-        SenderPlace(0)
+        SenderPlace(AtomicU64::new(0))
     }
 
     /// The sender at `place` is used by this thread's task: it lives there now. Costs one
     /// thread-local read when it has not moved.
     #[inline]
-    pub(crate) fn sender_used(&self, place: &mut SenderPlace) {
+    pub(crate) fn sender_used(&self, place: &SenderPlace) {
         let task = poll::current_task_id().map_or(0, TaskId::get);
-        if task != place.0 && task < (1 << (64 - COUNT_BITS)) {
+        if task != place.0.load(Relaxed) && task != 0 && task < (1 << (64 - COUNT_BITS)) {
             self.move_sender(place, task);
         }
     }
 
     #[cold]
-    fn move_sender(&self, place: &mut SenderPlace, task: u64) {
-        let placed = task != 0 && self.count_sender(task);
-        self.remove_sender(place);
-        // `remove_sender` counted one unplaced sender out (or out of `place`'s task): count this
-        // one in again, where it now is.
+    fn move_sender(&self, place: &SenderPlace, task: u64) {
+        let old = place.0.load(Relaxed);
+        // Two threads using one sender at once: one of them moves it.
+        if place.0.compare_exchange(old, u64::MAX, Relaxed, Relaxed).is_err() {
+            return;
+        }
+        let placed = self.count_sender(task);
+        self.uncount_sender(old);
         if !placed {
             self.unplaced_senders.fetch_add(1, Relaxed);
         }
-        *place = SenderPlace(if placed { task } else { 0 });
+        place.0.store(if placed { task } else { 0 }, Relaxed);
     }
 
     fn count_sender(&self, task: u64) -> bool {
@@ -323,16 +330,21 @@ impl ResourceRecord {
 
     /// The sender at `place` is dropped.
     pub(crate) fn remove_sender(&self, place: &SenderPlace) {
-        if place.0 == 0 {
+        self.uncount_sender(place.0.load(Relaxed));
+    }
+
+    /// Counts one sender of `task` (0: unplaced) out.
+    fn uncount_sender(&self, task: u64) {
+        if task == 0 || task == u64::MAX {
             self.unplaced_senders.fetch_sub(1, Relaxed);
             return;
         }
         for slot in &self.sender_tasks {
             let cur = slot.load(Relaxed);
-            if cur >> COUNT_BITS == place.0 {
+            if cur >> COUNT_BITS == task {
                 // Counted down to 1 it frees the slot (0), as its count and task both go.
                 let res = slot.fetch_update(Relaxed, Relaxed, |cur| {
-                    (cur >> COUNT_BITS == place.0).then(|| if cur & COUNT_MASK == 1 { 0 } else { cur - 1 })
+                    (cur >> COUNT_BITS == task).then(|| if cur & COUNT_MASK == 1 { 0 } else { cur - 1 })
                 });
                 if res.is_ok() {
                     return;
@@ -423,9 +435,10 @@ impl ResourceRecord {
     }
 }
 
-/// Where one sender lives: a task id, or 0 when not known. Kept by the sender.
+/// Where one sender lives: a task id, or 0 when not known. Kept by the sender (atomic: a sender is
+/// used through `&self`, from any thread).
 #[derive(Debug, Default)]
-pub(crate) struct SenderPlace(u64);
+pub(crate) struct SenderPlace(AtomicU64);
 
 /// One holder, as read.
 #[derive(Clone, Copy, Debug)]
@@ -469,6 +482,16 @@ impl Resource {
     #[cold]
     fn make_record(&self) -> &Arc<ResourceRecord> {
         self.record.get_or_init(|| Arc::new(ResourceRecord::new(self.kind, self.created_at)))
+    }
+
+    /// Another handle to the same record: for a primitive made of parts (a bounded channel's
+    /// capacity semaphore and its queue) that the diagnostics see as one.
+    pub(crate) fn share(&self) -> Resource {
+        Resource {
+            kind: self.kind,
+            created_at: self.created_at,
+            record: OnceLock::from(self.record().clone()),
+        }
     }
 
     /// Names the resource for diagnostics; a second name is ignored.
@@ -632,17 +655,17 @@ mod tests {
     fn senders_are_unplaced_until_used_in_a_task() {
         let resource = Resource::new(ResourceKind::Mpsc);
         let record = resource.record();
-        let mut a = record.add_sender();
+        let a = record.add_sender();
         let b = record.add_sender();
         assert_eq!(record.sender_tasks(), (vec![], 2));
         // Used outside any task: still not placed.
-        record.sender_used(&mut a);
+        record.sender_used(&a);
         assert_eq!(record.sender_tasks(), (vec![], 2));
         let seven = super::super::task_id(7);
-        poll::with_current_task_id(seven, || record.sender_used(&mut a));
+        poll::with_current_task_id(seven, || record.sender_used(&a));
         assert_eq!(record.sender_tasks(), (vec![(seven, 1)], 1));
         // Used again in the same task: nothing moves.
-        poll::with_current_task_id(seven, || record.sender_used(&mut a));
+        poll::with_current_task_id(seven, || record.sender_used(&a));
         assert_eq!(record.sender_tasks(), (vec![(seven, 1)], 1));
         record.remove_sender(&a);
         record.remove_sender(&b);

@@ -15,7 +15,6 @@ use crate::loom::sync::Mutex;
 use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
 use crate::probe::trace::LeafKind;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -65,7 +64,7 @@ impl Barrier {
 
     /// Where the barrier was created, as the diagnostics have it.
     #[cfg(test)]
-    pub(crate) fn location(&self) -> &'static Location<'static> {
+    pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
         self.resource.created_at()
     }
 

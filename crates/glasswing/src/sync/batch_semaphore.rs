@@ -146,6 +146,12 @@ impl Semaphore {
     /// created at the caller's location.
     #[track_caller]
     pub(crate) fn with_kind(permits: usize, kind: ResourceKind) -> Self {
+        Self::with_resource(permits, Resource::new(kind))
+    }
+
+    /// A semaphore that is part of a primitive whose resource is `resource` (a bounded channel's
+    /// capacity): its waits and holds are that primitive's.
+    pub(crate) fn with_resource(permits: usize, resource: Resource) -> Self {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
@@ -153,7 +159,7 @@ impl Semaphore {
         Semaphore {
             permits: AtomicUsize::new(permits << PERMIT_SHIFT),
             waiters: Mutex::new(Waitlist { queue: WaitList::new(), closed: false }),
-            resource: Resource::new(kind),
+            resource,
         }
     }
 

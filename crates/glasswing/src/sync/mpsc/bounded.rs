@@ -6,6 +6,7 @@
 use super::chan::{self, BoundedSemaphore, Semaphore as _};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::loom::sync::Arc;
+use crate::probe::resource::{Resource, ResourceKind, WaitOp};
 use crate::sync::batch_semaphore::{self, TryAcquireError};
 use std::fmt;
 use std::future::Future;
@@ -67,8 +68,12 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
         "mpsc bounded channel may not have more than MAX_PERMITS places ({})",
         batch_semaphore::MAX_PERMITS
     );
-    let semaphore = BoundedSemaphore { semaphore: batch_semaphore::Semaphore::new(buffer), bound: buffer };
-    let (tx, rx) = chan::channel(semaphore, Location::caller());
+    let resource = Resource::new(ResourceKind::Mpsc);
+    let semaphore = BoundedSemaphore {
+        semaphore: batch_semaphore::Semaphore::with_resource(buffer, resource.share()),
+        bound: buffer,
+    };
+    let (tx, rx) = chan::channel(semaphore, resource);
     (Sender { chan: tx }, Receiver { chan: rx })
 }
 
@@ -76,7 +81,7 @@ impl<T> Receiver<T> {
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.chan.inner.location
+        self.chan.inner.resource.created_at()
     }
 
     /// Receives the next message, waiting for one: `None` once every sender is gone (or the channel
@@ -85,7 +90,7 @@ impl<T> Receiver<T> {
     /// Cancel safe: if the future is dropped before it completes, no message was taken.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        std::future::poll_fn(move |cx| self.chan.recv(cx))
+        chan::Recv { rx: &mut self.chan }
     }
 
     /// Receives up to `limit` messages into `buffer` (appended), waiting for at least one: how many
@@ -96,7 +101,7 @@ impl<T> Receiver<T> {
         buffer: &'a mut Vec<T>,
         limit: usize,
     ) -> impl Future<Output = usize> + 'a {
-        std::future::poll_fn(move |cx| self.chan.recv_many(cx, buffer, limit))
+        chan::RecvMany { rx: &mut self.chan, buffer, limit }
     }
 
     /// Takes the next message if there is one, without waiting.
@@ -182,7 +187,7 @@ impl<T> Sender<T> {
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.chan.inner.location
+        self.chan.inner.resource.created_at()
     }
 
     /// Sends `value`, waiting for a place if the channel is full. Fails (handing the value back) if
@@ -263,7 +268,7 @@ impl<T> Sender<T> {
     /// assigned pass to the senders behind it.
     #[track_caller]
     pub fn reserve(&self) -> impl Future<Output = Result<Permit<'_, T>, SendError<()>>> + '_ {
-        let acquire = self.chan.inner.semaphore.semaphore.acquire(1);
+        let acquire = self.chan.inner.semaphore.semaphore.acquire_as(1, WaitOp::Send);
         async move {
             acquire.await.map_err(|_| SendError(()))?;
             Ok(Permit { chan: &self.chan })
@@ -277,7 +282,8 @@ impl<T> Sender<T> {
         &self,
         n: usize,
     ) -> impl Future<Output = Result<PermitIterator<'_, T>, SendError<()>>> + '_ {
-        let acquire = (n <= self.max_capacity()).then(|| self.chan.inner.semaphore.semaphore.acquire(n));
+        let acquire = (n <= self.max_capacity())
+            .then(|| self.chan.inner.semaphore.semaphore.acquire_as(n, WaitOp::Send));
         async move {
             let acquire = acquire.ok_or(SendError(()))?;
             acquire.await.map_err(|_| SendError(()))?;
@@ -290,7 +296,13 @@ impl<T> Sender<T> {
     #[allow(clippy::manual_async_fn)] // a plain `fn`, so that it can be `#[track_caller]`
     pub fn reserve_owned(self) -> impl Future<Output = Result<OwnedPermit<T>, SendError<()>>> {
         async move {
-            self.chan.inner.semaphore.semaphore.acquire(1).await.map_err(|_| SendError(()))?;
+            self.chan
+                .inner
+                .semaphore
+                .semaphore
+                .acquire_as(1, WaitOp::Send)
+                .await
+                .map_err(|_| SendError(()))?;
             Ok(OwnedPermit { chan: Some(self.chan) })
         }
     }

@@ -17,10 +17,13 @@ use super::list::{self, TryPop};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Arc;
+use crate::probe::resource::{Resource, SenderPlace, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use crate::scheduler::coop;
 use crate::sync::batch_semaphore;
 use std::fmt;
-use std::panic::Location;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 /// What a channel flavour counts with.
@@ -182,8 +185,9 @@ pub(crate) struct Chan<T, S> {
     tx_weak_count: AtomicUsize,
     /// Touched only by the receiver (and by the drop of the last handle).
     rx_fields: UnsafeCell<RxFields<T>>,
-    /// Where the channel was created (`channel` / `unbounded_channel`'s caller).
-    pub(crate) location: &'static Location<'static>,
+    /// The channel as the diagnostics know it: where it was created, the tasks its senders live
+    /// in, its receiver's wait (the bounded channel's capacity semaphore shares it).
+    pub(crate) resource: Resource,
 }
 
 struct RxFields<T> {
@@ -201,29 +205,31 @@ unsafe impl<T: Send, S: Sync> Sync for Chan<T, S> {}
 /// A strong sender's handle (counts in `tx_count`).
 pub(crate) struct Tx<T, S> {
     pub(crate) inner: Arc<Chan<T, S>>,
+    /// The task this sender was last used in, for the channel's count of senders per task.
+    place: SenderPlace,
 }
 
 /// The receiver's handle.
 pub(crate) struct Rx<T, S: Semaphore> {
     pub(crate) inner: Arc<Chan<T, S>>,
+    /// The receiver's wait as the diagnostics see it, while a `recv` is pending.
+    waiting: Option<Waiting>,
 }
 
-pub(crate) fn channel<T, S: Semaphore>(
-    semaphore: S,
-    location: &'static Location<'static>,
-) -> (Tx<T, S>, Rx<T, S>) {
+pub(crate) fn channel<T, S: Semaphore>(semaphore: S, resource: Resource) -> (Tx<T, S>, Rx<T, S>) {
     let (tx, rx) = list::channel();
     let chan = Arc::new(Chan {
         tx,
         semaphore,
         rx_waker: AtomicWaker::new(),
-        rx_closed_notify: batch_semaphore::Semaphore::new(0),
+        rx_closed_notify: batch_semaphore::Semaphore::with_resource(0, resource.share()),
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
         rx_fields: UnsafeCell::new(RxFields { list: rx, rx_closed: false }),
-        location,
+        resource,
     });
-    (Tx { inner: chan.clone() }, Rx { inner: chan })
+    let place = chan.resource.record().add_sender();
+    (Tx { inner: chan.clone(), place }, Rx { inner: chan, waiting: None })
 }
 
 impl<T, S> Chan<T, S> {
@@ -273,6 +279,7 @@ impl<T, S> Drop for Chan<T, S> {
 
 impl<T, S: Semaphore> Tx<T, S> {
     pub(crate) fn send(&self, value: T) {
+        self.inner.resource.record().sender_used(&self.place);
         self.inner.send(value);
     }
 
@@ -283,7 +290,7 @@ impl<T, S: Semaphore> Tx<T, S> {
     /// Waits until the receiver closes or drops.
     pub(crate) async fn closed(&self) {
         // Never acquires (no permits): completes with `AcquireError` when the receiver closes it.
-        let _ = self.inner.rx_closed_notify.acquire(1).await;
+        let _ = self.inner.rx_closed_notify.acquire_as(1, WaitOp::Closed).await;
     }
 
     pub(crate) fn same_channel(&self, other: &Self) -> bool {
@@ -303,7 +310,10 @@ impl<T, S: Semaphore> Tx<T, S> {
                 return None;
             }
             match chan.tx_count.compare_exchange_weak(count, count + 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Some(Tx { inner: chan }),
+                Ok(_) => {
+                    let place = chan.resource.record().add_sender();
+                    return Some(Tx { inner: chan, place });
+                }
                 Err(actual) => count = actual,
             }
         }
@@ -314,12 +324,13 @@ impl<T, S> Clone for Tx<T, S> {
     fn clone(&self) -> Self {
         // Relaxed: a clone comes from a live handle, which keeps the count above zero.
         self.inner.tx_count.fetch_add(1, Ordering::Relaxed);
-        Tx { inner: self.inner.clone() }
+        Tx { inner: self.inner.clone(), place: self.inner.resource.record().add_sender() }
     }
 }
 
 impl<T, S> Drop for Tx<T, S> {
     fn drop(&mut self) {
+        self.inner.resource.record().remove_sender(&self.place);
         if self.inner.tx_count.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
@@ -358,8 +369,41 @@ impl<T, S: Semaphore> Rx<T, S> {
         self.inner.rx_fields.with(|fields| unsafe { (*fields).list.len(&self.inner.tx) })
     }
 
+    /// What a task dump says of a receiver waiting: `recv on mpsc (created at ...): 0 queued, 2
+    /// senders alive in tasks 3, 9`.
+    fn describe_wait(&self) -> String {
+        let record = self.inner.resource.record();
+        format!("recv on {}: {} queued, {}", record.title(), self.len(), record.senders_clause())
+    }
+
+    /// Keeps the diagnostics' record of the receiver's wait: registered while a poll leaves it
+    /// pending, ended when it is ready (or its future is dropped: `stop_waiting`).
+    fn waits<R>(&mut self, poll: Poll<R>) -> Poll<R> {
+        match poll {
+            Poll::Pending if self.waiting.is_none() => {
+                self.waiting = Some(self.inner.resource.wait(WaitOp::Recv));
+            }
+            Poll::Pending => {}
+            Poll::Ready(_) => self.waiting = None,
+        }
+        poll
+    }
+
+    /// A `recv` future was dropped: the receiver no longer waits.
+    pub(crate) fn stop_waiting(&mut self) {
+        self.waiting = None;
+    }
+
     /// Polls for the next message: `Some` with it, `None` once no more can come.
     pub(crate) fn recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), || self.describe_wait()) {
+            return leaf.pending(self.waiting.is_some());
+        }
+        let poll = self.poll_recv(cx);
+        self.waits(poll)
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let restore = std::task::ready!(coop::poll_proceed(cx));
         let inner = &*self.inner;
         // SAFETY: the receiver (`&mut self`) alone touches its fields.
@@ -403,6 +447,14 @@ impl<T, S: Semaphore> Rx<T, S> {
         buffer: &mut Vec<T>,
         limit: usize,
     ) -> Poll<usize> {
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), || self.describe_wait()) {
+            return leaf.pending(self.waiting.is_some());
+        }
+        let poll = self.poll_recv_many(cx, buffer, limit);
+        self.waits(poll)
+    }
+
+    fn poll_recv_many(&mut self, cx: &mut Context<'_>, buffer: &mut Vec<T>, limit: usize) -> Poll<usize> {
         if limit == 0 {
             return Poll::Ready(0);
         }
@@ -509,7 +561,48 @@ impl<T, S> fmt::Debug for Chan<T, S> {
         f.debug_struct("Chan")
             .field("tx_count", &self.tx_count.load(Ordering::Relaxed))
             .field("tx_weak_count", &self.tx_weak_count.load(Ordering::Relaxed))
-            .field("location", &self.location)
+            .field("location", &self.resource.created_at())
             .finish_non_exhaustive()
+    }
+}
+
+/// The future of `recv`: polls the receiver, and ends its wait if dropped while pending.
+pub(crate) struct Recv<'a, T, S: Semaphore> {
+    pub(crate) rx: &'a mut Rx<T, S>,
+}
+
+impl<T, S: Semaphore> Future for Recv<'_, T, S> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().rx.recv(cx)
+    }
+}
+
+impl<T, S: Semaphore> Drop for Recv<'_, T, S> {
+    fn drop(&mut self) {
+        self.rx.stop_waiting();
+    }
+}
+
+/// The future of `recv_many`: as [`Recv`].
+pub(crate) struct RecvMany<'a, T, S: Semaphore> {
+    pub(crate) rx: &'a mut Rx<T, S>,
+    pub(crate) buffer: &'a mut Vec<T>,
+    pub(crate) limit: usize,
+}
+
+impl<T, S: Semaphore> Future for RecvMany<'_, T, S> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.rx.recv_many(cx, this.buffer, this.limit)
+    }
+}
+
+impl<T, S: Semaphore> Drop for RecvMany<'_, T, S> {
+    fn drop(&mut self) {
+        self.rx.stop_waiting();
     }
 }

@@ -34,7 +34,10 @@
 //!
 //! Shaped after Tokio's `sync/mpsc`.
 //!
-//! TODO(issue 16 item 3): no diagnostics yet (the channel as a resource; `location` is kept for it).
+//! **Diagnostics.** The channel is one resource (`probe/resource.rs`), shared by its queue and its
+//! capacity semaphore: a receiver that waits registers its wait, a sender waiting for room or for
+//! `closed()` too, and each sender is counted in the task it was last used in (a send), so that the
+//! deadlock search can tell when every sender lives in a task that waits on the receiver.
 
 mod block;
 mod bounded;

@@ -5,6 +5,7 @@ use super::chan::{self, UnboundedSemaphore};
 use super::error::{SendError, TryRecvError};
 use crate::loom::sync::atomic::AtomicUsize;
 use crate::loom::sync::Arc;
+use crate::probe::resource::{Resource, ResourceKind};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -32,7 +33,8 @@ pub struct UnboundedReceiver<T> {
 /// Creates an unbounded channel: sends never wait, and memory grows with the messages in flight.
 #[track_caller]
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
-    let (tx, rx) = chan::channel(UnboundedSemaphore(AtomicUsize::new(0)), Location::caller());
+    let (tx, rx) =
+        chan::channel(UnboundedSemaphore(AtomicUsize::new(0)), Resource::new(ResourceKind::UnboundedMpsc));
     (UnboundedSender { chan: tx }, UnboundedReceiver { chan: rx })
 }
 
@@ -40,14 +42,14 @@ impl<T> UnboundedReceiver<T> {
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.chan.inner.location
+        self.chan.inner.resource.created_at()
     }
 
     /// Receives the next message, waiting for one: `None` once every sender is gone (or the channel
     /// was closed) and nothing is left. Cancel safe: a dropped future took no message.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        std::future::poll_fn(move |cx| self.chan.recv(cx))
+        chan::Recv { rx: &mut self.chan }
     }
 
     /// Receives up to `limit` messages into `buffer` (appended), waiting for at least one: how many
@@ -58,7 +60,7 @@ impl<T> UnboundedReceiver<T> {
         buffer: &'a mut Vec<T>,
         limit: usize,
     ) -> impl Future<Output = usize> + 'a {
-        std::future::poll_fn(move |cx| self.chan.recv_many(cx, buffer, limit))
+        chan::RecvMany { rx: &mut self.chan, buffer, limit }
     }
 
     /// Takes the next message if there is one, without waiting.
@@ -133,7 +135,7 @@ impl<T> UnboundedSender<T> {
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.chan.inner.location
+        self.chan.inner.resource.created_at()
     }
 
     /// Sends `value` without waiting. Fails (handing the value back) if the receiver is gone or
