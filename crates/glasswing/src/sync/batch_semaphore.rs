@@ -1,15 +1,17 @@
 //! The semaphore core that `Semaphore` (and, later, `Mutex`, `RwLock` and the bounded `mpsc`) are built
 //! on: permits counted in one atomic word, and a FIFO queue of waiters that each ask for N permits.
 //!
-//! **The word.** `permits << 1 | CLOSED`. An uncontended `try_acquire` or `acquire` is one
-//! compare-and-swap on it and takes no lock.
+//! **The word.** `permits << 2 | QUEUED | CLOSED`. An uncontended `try_acquire` or `acquire` is one
+//! compare-and-swap on it and takes no lock, and so is a `release` while nobody waits: `QUEUED`,
+//! set and cleared only under the queue's lock, says whether anyone does, and a release that finds
+//! it set takes the lock and serves the queue.
 //!
 //! **The queue.** A task that cannot take all it asks for takes what there is, and waits in the
 //! intrusive [`WaitList`] for the rest, its node inside its [`Acquire`] future. `release` hands
 //! permits to the waiters in FIFO order *under the queue's lock*: the oldest waiter is assigned as
 //! many as it still needs (or all there are), and only once the queue is empty do permits go back to
 //! the word. Hence the invariant every path relies on: **while the queue is not empty the word holds
-//! no permits**, so a newcomer can never take permits ahead of an older waiter (the semaphore is
+//! no permits, and `QUEUED` is set**, so a newcomer can never take permits ahead of an older waiter (the semaphore is
 //! fair, as Tokio's), and a large request at the front is never starved by small ones behind it.
 //!
 //! **Cancel safety.** A dropped `Acquire` unlinks its node and releases the permits it had been
@@ -37,7 +39,10 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 const CLOSED: usize = 1;
-const PERMIT_SHIFT: u32 = 1;
+/// Someone waits in the queue: set with the compare-and-swap that queues the first waiter, cleared
+/// when the queue empties, both under the queue's lock.
+const QUEUED: usize = 2;
+const PERMIT_SHIFT: u32 = 2;
 
 /// The largest number of permits a semaphore can hold (Tokio's value: `usize::MAX >> 3`).
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
@@ -54,7 +59,7 @@ pub(crate) enum TryAcquireError {
 }
 
 pub(crate) struct Semaphore {
-    /// `permits << PERMIT_SHIFT | CLOSED`.
+    /// `permits << PERMIT_SHIFT | QUEUED | CLOSED`.
     permits: AtomicUsize,
     waiters: Mutex<Waitlist>,
     /// What the diagnostics know of it: the primitive built on it, its holders, its waits.
@@ -239,7 +244,7 @@ impl Semaphore {
             if curr & CLOSED == CLOSED {
                 return Err(TryAcquireError::Closed);
             }
-            if curr < needed {
+            if curr >> PERMIT_SHIFT < n {
                 return Err(TryAcquireError::NoPermits);
             }
             match self.permits.compare_exchange_weak(curr, curr - needed, Ordering::AcqRel, Ordering::Acquire)
@@ -250,18 +255,23 @@ impl Semaphore {
         }
     }
 
-    /// Takes up to `n` permits from the word and says how many it took. Closed: `Err`.
-    fn take_up_to(&self, n: usize) -> Result<usize, AcquireError> {
+    /// Takes up to `n` permits from the word and says how many it took; if that is fewer than `n`,
+    /// sets `QUEUED` in the same compare-and-swap, for the caller to queue (under the lock, which
+    /// the caller holds). Closed: `Err`.
+    fn take_or_queue(&self, n: usize) -> Result<usize, AcquireError> {
         let mut curr = self.permits.load(Ordering::Acquire);
         loop {
             if curr & CLOSED == CLOSED {
                 return Err(AcquireError);
             }
             let taken = (curr >> PERMIT_SHIFT).min(n);
-            if taken == 0 {
-                return Ok(0);
+            let mut next = curr - (taken << PERMIT_SHIFT);
+            if taken < n {
+                next |= QUEUED;
             }
-            let next = curr - (taken << PERMIT_SHIFT);
+            if next == curr {
+                return Ok(taken);
+            }
             match self.permits.compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(taken),
                 Err(actual) => curr = actual,
@@ -291,6 +301,20 @@ impl Semaphore {
     pub(crate) fn release(&self, n: usize) {
         if n == 0 {
             return;
+        }
+        // Nobody queued: the permits go to the word, with no lock. A waiter that queues meanwhile
+        // sets `QUEUED` with a compare-and-swap, so one of the two sees the other's.
+        let mut curr = self.permits.load(Ordering::Acquire);
+        while curr & QUEUED == 0 {
+            assert!(
+                (curr >> PERMIT_SHIFT) + n <= MAX_PERMITS,
+                "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+            );
+            let next = curr + (n << PERMIT_SHIFT);
+            match self.permits.compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
         }
         self.release_locked(n, self.waiters.lock());
     }
@@ -329,12 +353,8 @@ impl Semaphore {
                     wakers.push(waker);
                 }
             }
-            if rem > 0 && waiters.queue.is_empty() {
-                let prev = self.permits.fetch_add(rem << PERMIT_SHIFT, Ordering::Release);
-                assert!(
-                    (prev >> PERMIT_SHIFT) + rem <= MAX_PERMITS,
-                    "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
-                );
+            if waiters.queue.is_empty() {
+                self.dequeued_all(rem, &waiters);
                 rem = 0;
             }
             drop(waiters);
@@ -345,6 +365,20 @@ impl Semaphore {
             // The wake list filled up with waiters still queued and permits left: again.
             waiters = self.waiters.lock();
         }
+    }
+
+    /// The queue is empty (under its lock, `_waiters`): `rem` permits left over go to the word,
+    /// and `QUEUED` is cleared, in one step.
+    #[track_caller]
+    fn dequeued_all(&self, rem: usize, _waiters: &MutexGuard<'_, Waitlist>) {
+        let prev = self.permits.fetch_update(Ordering::AcqRel, Ordering::Acquire, |curr| {
+            Some((curr & !QUEUED) + (rem << PERMIT_SHIFT))
+        });
+        let prev = prev.unwrap_or_else(|prev| prev);
+        assert!(
+            (prev >> PERMIT_SHIFT) + rem <= MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+        );
     }
 
     /// Closes the semaphore: every waiter is woken and sees `AcquireError`, and so does every
@@ -365,6 +399,9 @@ impl Semaphore {
                 }
             }
             let done = waiters.queue.is_empty();
+            if done {
+                self.dequeued_all(0, &waiters);
+            }
             drop(waiters);
             wakers.wake_all();
             if done {
@@ -402,9 +439,11 @@ impl Semaphore {
         }
         let mut waiters = self.waiters.lock();
         if !*queued {
-            // Under the lock no `release` runs, so what the word holds now is all there is for us
-            // (and, by the invariant, it is nothing if anyone is queued).
-            let taken = match self.take_up_to(n) {
+            // A `release` that finds nobody queued adds to the word without the lock: our
+            // compare-and-swap, which sets `QUEUED` if we must wait, orders us against it, so its
+            // permits are either in the word we take from, or it sees `QUEUED` and serves us under
+            // this lock. (By the invariant, the word is empty if anyone is queued.)
+            let taken = match self.take_or_queue(n) {
                 Ok(taken) => taken,
                 Err(AcquireError) => return Poll::Ready(Err(AcquireError)),
             };
@@ -529,6 +568,8 @@ impl Drop for Acquire<'_> {
         let assigned = self.num_permits - needed;
         if assigned > 0 {
             self.semaphore.release_locked(assigned, waiters);
+        } else if waiters.queue.is_empty() {
+            self.semaphore.dequeued_all(0, &waiters);
         }
     }
 }
