@@ -19,9 +19,10 @@
 mod support;
 
 use glasswing::runtime::Builder;
-use glasswing::sync::{oneshot, Semaphore};
+use glasswing::sync::{self, oneshot, Semaphore};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -184,6 +185,10 @@ type Arm = fn(u64, Arc<Waits>) -> Pin<Box<dyn Future<Output = ArmReport> + Send>
 const ARMS: &[(&str, Arm)] = &[
     ("semaphore", |seed, waits| Box::pin(semaphore_arm(seed, waits))),
     ("oneshot", |seed, waits| Box::pin(oneshot_arm(seed, waits))),
+    ("mutex", |seed, waits| Box::pin(mutex_arm(seed, waits))),
+    ("rwlock", |seed, waits| Box::pin(rwlock_arm(seed, waits))),
+    // No `Barrier` arm: its `wait` is not cancel safe (as Tokio's is not: a dropped wait still counts
+    // as arrived), so cutting waits short has no invariant to check.
 ];
 
 /// Tasks acquire 1 to 4 of 5 permits at once (`acquire_many`, so that partly assigned waiters get
@@ -281,6 +286,134 @@ async fn oneshot_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
     let report = tally.report();
     assert_eq!(report.completed, received, "a completed receive that got no value");
     report
+}
+
+/// Tasks lock (`lock`, or `lock_owned` on the `Arc`), read the guarded count, dawdle, and write it
+/// back plus one: two holders at once would lose an increment. Afterwards the mutex is free and the
+/// count is the number of critical sections that ran.
+async fn mutex_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const TASKS: usize = 32;
+    const ROUNDS: usize = 40;
+    let mutex = Arc::new(sync::Mutex::new(0usize));
+    let tally = Arc::new(Tally::default());
+    let mut rng = Rng::new(seed);
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (mutex, tally, waits, mut rng) = (mutex.clone(), tally.clone(), waits.clone(), rng.fork());
+            glasswing::spawn(async move {
+                let name = format!("mutex task {t}");
+                for round in 0..ROUNDS {
+                    let owned = rng.below(2) == 0;
+                    let _wait = waits.enter(&name, format!("round {round}: lock (owned: {owned})"));
+                    let mut section_rng = rng.fork();
+                    let done = if owned {
+                        match cut_short(&mut rng, mutex.clone().lock_owned()).await {
+                            Some(guard) => Some(bump(guard, &mut section_rng).await),
+                            None => None,
+                        }
+                    } else {
+                        match cut_short(&mut rng, mutex.lock()).await {
+                            Some(guard) => Some(bump(guard, &mut section_rng).await),
+                            None => None,
+                        }
+                    };
+                    tally.record(&done);
+                }
+            })
+        })
+        .collect();
+    for (t, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("mutex task {t} failed: {e:?}"));
+    }
+    let report = tally.report();
+    let count = *mutex.try_lock().expect("the mutex is free once every task is done");
+    assert_eq!(count, report.completed, "critical sections overlapped (or a completed lock ran none)");
+    report
+}
+
+/// The mutex arm's critical section: a read-dawdle-write increment, which loses a count if another
+/// holder ran meanwhile.
+async fn bump(mut guard: impl DerefMut<Target = usize>, rng: &mut Rng) -> usize {
+    let seen = *guard;
+    dawdle(rng).await;
+    *guard = seen + 1;
+    *guard
+}
+
+/// Readers (`read` or `read_owned`) and writers (`write` or `write_owned`) of a pair that writers
+/// keep equal, bumping one half, dawdling, then the other: a reader that sees them differ (or change)
+/// overlapped a writer. At most 3 readers at once, so a writer waits for 3 permits and can be cut
+/// short partly served. Afterwards the lock is free for a writer, and the pair counts the writes.
+async fn rwlock_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const TASKS: usize = 32;
+    const ROUNDS: usize = 40;
+    let lock = Arc::new(sync::RwLock::with_max_readers((0usize, 0usize), 3));
+    let tally = Arc::new(Tally::default());
+    let writes = Arc::new(AtomicUsize::new(0));
+    let mut rng = Rng::new(seed);
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (lock, tally, waits, mut rng) = (lock.clone(), tally.clone(), waits.clone(), rng.fork());
+            let writes = writes.clone();
+            glasswing::spawn(async move {
+                let name = format!("rwlock task {t}");
+                for round in 0..ROUNDS {
+                    let (write, owned) = (rng.below(3) == 0, rng.below(2) == 0);
+                    let what = if write { "write" } else { "read" };
+                    let _wait = waits.enter(&name, format!("round {round}: {what} (owned: {owned})"));
+                    let mut section_rng = rng.fork();
+                    let done = match (write, owned) {
+                        (true, false) => match cut_short(&mut rng, lock.write()).await {
+                            Some(guard) => Some(write_pair(guard, &mut section_rng).await),
+                            None => None,
+                        },
+                        (true, true) => match cut_short(&mut rng, lock.clone().write_owned()).await {
+                            Some(guard) => Some(write_pair(guard, &mut section_rng).await),
+                            None => None,
+                        },
+                        (false, false) => match cut_short(&mut rng, lock.read()).await {
+                            Some(guard) => Some(read_pair(guard, &mut section_rng).await),
+                            None => None,
+                        },
+                        (false, true) => match cut_short(&mut rng, lock.clone().read_owned()).await {
+                            Some(guard) => Some(read_pair(guard, &mut section_rng).await),
+                            None => None,
+                        },
+                    };
+                    if write && done.is_some() {
+                        writes.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tally.record(&done);
+                }
+            })
+        })
+        .collect();
+    for (t, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("rwlock task {t} failed: {e:?}"));
+    }
+    let writes = writes.load(Ordering::Relaxed);
+    assert!(writes > 0, "no write completed");
+    let guard = lock.try_write().expect("every permit is back once every task is done");
+    assert_eq!(*guard, (writes, writes), "writes overlapped (or one was lost)");
+    tally.report()
+}
+
+/// The rwlock arm's writer: one half, a dawdle, the other half; the pair it left.
+async fn write_pair(mut guard: impl DerefMut<Target = (usize, usize)>, rng: &mut Rng) -> (usize, usize) {
+    guard.0 += 1;
+    dawdle(rng).await;
+    guard.1 += 1;
+    *guard
+}
+
+/// The rwlock arm's reader: the pair is whole, and stays put while the read lock is held; the pair
+/// it saw.
+async fn read_pair(guard: impl Deref<Target = (usize, usize)>, rng: &mut Rng) -> (usize, usize) {
+    let seen = *guard;
+    assert_eq!(seen.0, seen.1, "a reader saw a write half done");
+    dawdle(rng).await;
+    assert_eq!(seen, *guard, "a writer ran beside a reader");
+    seen
 }
 
 fn seed() -> u64 {

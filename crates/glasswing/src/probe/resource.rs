@@ -461,7 +461,12 @@ impl Resource {
     /// A resource created at the caller's location, with its record.
     #[track_caller]
     pub(crate) fn new(kind: ResourceKind) -> Resource {
-        let created_at = Location::caller();
+        Resource::new_at(kind, Location::caller())
+    }
+
+    /// A resource created at `created_at`, with its record: for a primitive that remakes its core
+    /// (an emptied `OnceCell`) and stays, to the diagnostics, where it was first created.
+    pub(crate) fn new_at(kind: ResourceKind, created_at: &'static Location<'static>) -> Resource {
         Resource { kind, created_at, record: OnceLock::from(Arc::new(ResourceRecord::new(kind, created_at))) }
     }
 

@@ -155,7 +155,8 @@ impl Semaphore {
     }
 
     /// A semaphore that is part of a primitive whose resource is `resource` (a bounded channel's
-    /// capacity): its waits and holds are that primitive's.
+    /// capacity; an emptied `OnceCell`'s new semaphore, which keeps where the cell was created):
+    /// its waits and holds are that primitive's.
     pub(crate) fn with_resource(permits: usize, resource: Resource) -> Self {
         assert!(
             permits <= MAX_PERMITS,
@@ -776,40 +777,9 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
+    use crate::sync::loom_support::block_on;
     use loom::sync::Arc;
     use loom::thread;
-
-    /// A waker that unparks the loom thread that made it.
-    struct Unpark(thread::Thread);
-
-    impl std::task::Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-
-    /// Drives an acquire to completion on this thread, parking between polls (a lost wakeup leaves
-    /// every thread parked, which loom reports as a deadlock).
-    ///
-    /// No "woken" flag beside the park: loom's `unpark` of a thread that is not parked is kept for
-    /// its next `park` (as `std`'s token is), so a wake that lands between the poll and the park is
-    /// not lost, and an extra poll after a stale unpark is harmless. (An earlier version paired the
-    /// park with a loom `AtomicBool` swapped to `false` before each park and stored `true` by the
-    /// waker: loom orders the waiter's earlier `swap` and the waker's `store` as concurrent, and can
-    /// then let the waiter's next `swap` read the older `false` even after the unpark, which the
-    /// memory model forbids (an RMW reads the latest value). That showed up as a "deadlock" in
-    /// `loom_acquire_and_release_from_two_threads` with the semaphore blameless: the trace had the
-    /// release serve the waiter, wake it, and the waiter re-park on a flag that read `false`.)
-    fn acquire(sem: &Semaphore, n: usize) -> Result<(), AcquireError> {
-        let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
-        let mut acquire = Box::pin(sem.acquire(n));
-        loop {
-            if let Poll::Ready(result) = acquire.as_mut().poll(&mut Context::from_waker(&waker)) {
-                return result;
-            }
-            thread::park();
-        }
-    }
 
     #[test]
     fn loom_acquire_and_release_from_two_threads() {
@@ -818,11 +788,11 @@ mod loom_tests {
             let other = {
                 let sem = sem.clone();
                 thread::spawn(move || {
-                    acquire(&sem, 1).unwrap();
+                    block_on(sem.acquire(1)).unwrap();
                     sem.release(1);
                 })
             };
-            acquire(&sem, 1).unwrap();
+            block_on(sem.acquire(1)).unwrap();
             sem.release(1);
             other.join().unwrap();
             assert_eq!(sem.available_permits(), 1);
@@ -839,7 +809,7 @@ mod loom_tests {
                     thread::spawn(move || sem.release(1))
                 })
                 .collect();
-            acquire(&sem, 2).unwrap();
+            block_on(sem.acquire(2)).unwrap();
             for releaser in releasers {
                 releaser.join().unwrap();
             }
@@ -857,10 +827,10 @@ mod loom_tests {
             };
             {
                 let mut acquire = Box::pin(sem.acquire(3));
-                let waker = futures_waker();
+                let waker = Waker::noop();
                 // Pending (it can never get 3 before the release's 2 arrive, and 1 + 2 = 3 only if
                 // the release ran first), or ready: either way, dropped here.
-                let ready = acquire.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+                let ready = acquire.as_mut().poll(&mut Context::from_waker(waker)).is_ready();
                 if ready {
                     // Completed: the permits are ours; give them back as a permit's drop would.
                     drop(acquire);
@@ -879,12 +849,12 @@ mod loom_tests {
     fn loom_one_of_two_waiters_dropped_while_a_release_serves() {
         loom::model(|| {
             let sem = Arc::new(Semaphore::new(0));
-            let waker = futures_waker();
+            let waker = Waker::noop();
             let mut first = Box::pin(sem.acquire(1));
-            assert!(first.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            assert!(first.as_mut().poll(&mut Context::from_waker(waker)).is_pending());
             let second = {
                 let sem = sem.clone();
-                thread::spawn(move || acquire(&sem, 1).unwrap())
+                thread::spawn(move || block_on(sem.acquire(1)).unwrap())
             };
             let releaser = {
                 let sem = sem.clone();
@@ -905,16 +875,8 @@ mod loom_tests {
                 let sem = sem.clone();
                 thread::spawn(move || sem.close())
             };
-            assert_eq!(acquire(&sem, 1), Err(AcquireError));
+            assert_eq!(block_on(sem.acquire(1)), Err(AcquireError));
             closer.join().unwrap();
         });
-    }
-
-    fn futures_waker() -> Waker {
-        struct Noop;
-        impl std::task::Wake for Noop {
-            fn wake(self: std::sync::Arc<Self>) {}
-        }
-        Waker::from(std::sync::Arc::new(Noop))
     }
 }

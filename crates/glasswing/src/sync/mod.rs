@@ -10,6 +10,8 @@
 
 mod barrier;
 pub(crate) mod batch_semaphore;
+#[cfg(all(test, loom))]
+mod loom_support;
 pub mod mpsc;
 mod mutex;
 mod once_cell;

@@ -16,17 +16,14 @@
 use super::batch_semaphore as semaphore;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
-use crate::probe::resource::{ResourceKind, WaitOp};
+use crate::probe::resource::{Resource, ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
-use std::panic::Location;
 
 /// A thread-safe cell written at most once; `get_or_init` runs an asynchronous initializer, and only
 /// one at a time.
 pub struct OnceCell<T> {
-    /// Where the cell was created, for diagnostics.
-    location: &'static Location<'static>,
     value_set: AtomicBool,
     value: UnsafeCell<MaybeUninit<T>>,
     /// One permit: the right to initialize. Closed once the value is set.
@@ -85,7 +82,6 @@ impl<T> OnceCell<T> {
     #[track_caller]
     pub fn new() -> Self {
         OnceCell {
-            location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             semaphore: semaphore::Semaphore::with_kind(1, ResourceKind::OnceCell),
@@ -97,7 +93,6 @@ impl<T> OnceCell<T> {
     #[track_caller]
     pub const fn const_new() -> Self {
         OnceCell {
-            location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             semaphore: semaphore::Semaphore::const_with_kind(1, ResourceKind::OnceCell),
@@ -112,7 +107,6 @@ impl<T> OnceCell<T> {
         // No `close` in a const fn: a cell born full never hands out its permit (it has none), and
         // `get_or_init` checks the flag first, so the open semaphore is never waited on.
         OnceCell {
-            location: Location::caller(),
             value_set: AtomicBool::new(true),
             value: UnsafeCell::new(MaybeUninit::new(value)),
             semaphore,
@@ -129,10 +123,10 @@ impl<T> OnceCell<T> {
         cell
     }
 
-    /// Where the cell was created (for the diagnostics' resources).
-    #[allow(dead_code)]
-    pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+    /// Where the cell was created, as the diagnostics have it.
+    #[cfg(test)]
+    pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
+        self.semaphore.resource().created_at()
     }
 
     /// Whether the cell holds a value.
@@ -260,7 +254,9 @@ impl<T> OnceCell<T> {
     /// Takes the value out, leaving the cell empty (and able to be initialized again).
     pub fn take(&mut self) -> Option<T> {
         let value = self.take_value();
-        self.semaphore = semaphore::Semaphore::with_kind(1, ResourceKind::OnceCell);
+        // A fresh semaphore (the old one is closed), still created where the cell was.
+        let created_at = self.semaphore.resource().created_at();
+        self.semaphore = semaphore::Semaphore::with_resource(1, Resource::new_at(ResourceKind::OnceCell, created_at));
         value
     }
 

@@ -20,12 +20,9 @@ use crate::probe::resource::{ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
 use std::mem::MaybeUninit;
-use std::panic::Location;
 
 /// A thread-safe cell set at most once, which tasks can [`wait`](SetOnce::wait) on.
 pub struct SetOnce<T> {
-    /// Where the cell was created, for diagnostics.
-    location: &'static Location<'static>,
     value_set: AtomicBool,
     value: UnsafeCell<MaybeUninit<T>>,
     /// No permits: only its queue is used; closed once the value is set.
@@ -57,7 +54,6 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub fn new() -> Self {
         SetOnce {
-            location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             waiters: semaphore::Semaphore::with_kind(0, ResourceKind::SetOnce),
@@ -70,7 +66,6 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub const fn const_new() -> Self {
         SetOnce {
-            location: Location::caller(),
             value_set: AtomicBool::new(false),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
@@ -84,7 +79,6 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub const fn const_new_with(value: T) -> Self {
         SetOnce {
-            location: Location::caller(),
             value_set: AtomicBool::new(true),
             value: UnsafeCell::new(MaybeUninit::new(value)),
             waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
@@ -102,10 +96,10 @@ impl<T> SetOnce<T> {
         cell
     }
 
-    /// Where the cell was created (for the diagnostics' resources).
-    #[allow(dead_code)]
-    pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+    /// Where the cell was created, as the diagnostics have it.
+    #[cfg(test)]
+    pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
+        self.waiters.resource().created_at()
     }
 
     /// Whether the cell holds a value.
@@ -336,34 +330,9 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
+    use crate::sync::loom_support::block_on;
     use loom::sync::Arc;
     use loom::thread;
-    use std::task::{Context, Poll, Waker};
-
-    struct Flag(loom::sync::atomic::AtomicBool, thread::Thread);
-
-    impl std::task::Wake for Flag {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.store(true, Ordering::SeqCst);
-            self.1.unpark();
-        }
-    }
-
-    /// Drives a future on this thread, polling again only once woken (a lost wakeup parks every
-    /// thread, which loom reports as a deadlock).
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false), thread::current()));
-        let waker = Waker::from(flag.clone());
-        let mut f = std::pin::pin!(f);
-        loop {
-            if let Poll::Ready(out) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
-                return out;
-            }
-            while !flag.0.swap(false, Ordering::SeqCst) {
-                thread::park();
-            }
-        }
-    }
 
     #[test]
     fn loom_set_once_a_wait_racing_a_set_sees_the_value() {

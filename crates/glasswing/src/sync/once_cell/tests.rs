@@ -150,7 +150,7 @@ fn a_failed_initializer_lets_the_next_one_run() {
 #[test]
 fn values_drop_exactly_once_and_take() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let mut cell = OnceCell::new();
+    let (mut cell, line) = (OnceCell::new(), line!());
     let err = cell.set(Counted(1, drops.clone())).and_then(|()| cell.set(Counted(2, drops.clone())));
     let Err(SetError::AlreadyInitializedError(back)) = err else { panic!("set twice") };
     drop(back);
@@ -160,7 +160,8 @@ fn values_drop_exactly_once_and_take() {
     assert_eq!((taken.0, drops.load(Ordering::SeqCst)), (5, 1));
     drop(taken);
     assert_eq!(cell.take().map(|c| c.0), None);
-    // Empty again, and can be set again.
+    // Empty again, and can be set again; to the diagnostics, still the cell created above.
+    assert_eq!((cell.location().file(), cell.location().line()), (file!(), line));
     assert!(cell.set(Counted(3, drops.clone())).is_ok());
     drop(cell);
     assert_eq!(drops.load(Ordering::SeqCst), 3);

@@ -1,7 +1,7 @@
 //! Loom models of the oneshot channel's races: each puts the sender on one thread and the receiver on
 //! another and lets loom try every interleaving of their state-word operations and waker-slot
 //! accesses (up to the preemption bound), checking that no wakeup is lost (a lost one leaves
-//! `block_on` below parked forever, which loom reports as a deadlock), that the two sides
+//! `block_on` parked forever, which loom reports as a deadlock), that the two sides
 //! never touch a slot at once, and that the value is dropped exactly once.
 //!
 //! ```text
@@ -9,37 +9,10 @@
 //! ```
 
 use super::*;
+use crate::sync::loom_support::{block_on, model};
 use loom::sync::atomic::AtomicUsize as LoomAtomicUsize;
 use loom::thread;
 use std::task::Waker;
-
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
-}
-
-/// Polls `future` on this loom thread, parking between polls; a waker that unparks it. A lost
-/// wakeup parks forever, which loom reports as a deadlock.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        thread::park();
-    }
-}
 
 /// A value that counts its drops.
 struct Counted(Arc<LoomAtomicUsize>);
