@@ -281,7 +281,7 @@ tokio_shaped!(TokioSync {
 // Until glasswing::sync has all of them, the primitives it lacks are tokio::sync's (which runs on any
 // runtime): `GLASSWING_BORROWED` names them, and the report says so.
 tokio_shaped!(GlasswingSync {
-    mpsc: tokio,
+    mpsc: glasswing,
     oneshot: glasswing,
     mutex: glasswing,
     semaphore: glasswing,
@@ -291,7 +291,7 @@ tokio_shaped!(GlasswingSync {
 
 /// The primitives whose glasswing column still runs `tokio::sync`'s (on the glasswing runtime),
 /// because `glasswing::sync` does not have them yet.
-pub const GLASSWING_BORROWED: &[&str] = &["mpsc", "broadcast", "watch"];
+pub const GLASSWING_BORROWED: &[&str] = &["broadcast", "watch"];
 
 // Written out as `async move` blocks, the same shape as the Tokio-shaped impls (where `async fn` would
 // not fit the macro's `impl Future + Send` signatures either).
