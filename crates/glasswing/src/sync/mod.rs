@@ -9,8 +9,17 @@
 //! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).
 
 pub(crate) mod batch_semaphore;
+pub mod broadcast;
+mod notify;
 pub mod oneshot;
 mod semaphore;
 mod waiters;
+pub mod watch;
 
+pub use notify::Notify;
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
+
+/// Named future types of the primitives in this module.
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
