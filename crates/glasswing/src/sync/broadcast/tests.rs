@@ -323,3 +323,14 @@ fn across_tasks_in_a_multi_thread_runtime() {
     // 100 originals + 300 clones.
     assert_eq!(drops.load(Ordering::SeqCst), 400);
 }
+
+#[test]
+fn handles_and_futures_are_send() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let (tx, mut rx) = channel::<u32>(2);
+    assert_send_sync(&tx);
+    assert_send_sync(&tx.downgrade());
+    assert_send_sync(&tx.closed());
+    assert_send_sync(&rx.resubscribe());
+    assert_send_sync(&rx.recv());
+}

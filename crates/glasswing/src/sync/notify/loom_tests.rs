@@ -65,7 +65,7 @@ fn loom_notify_waiters_races_enable() {
 }
 
 #[test]
-fn loom_a_dropped_notified_passes_its_permit_on() {
+fn loom_notify_a_dropped_notified_passes_its_permit_on() {
     model(|| {
         let notify = Arc::new(Notify::new());
         let dropper = {

@@ -258,3 +258,12 @@ fn across_tasks_in_a_multi_thread_runtime() {
         }
     });
 }
+
+#[test]
+fn futures_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let notify = Arc::new(Notify::new());
+    assert_send_sync(&notify.notified());
+    assert_send_sync(&notify.clone().notified_owned());
+    assert_send_sync(&notify);
+}

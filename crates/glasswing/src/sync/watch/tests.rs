@@ -262,3 +262,14 @@ fn across_tasks_in_a_multi_thread_runtime() {
         waiter.await.unwrap();
     });
 }
+
+#[test]
+fn handles_and_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let (tx, mut rx) = channel(0u32);
+    assert_send(&tx);
+    assert_send(&tx.closed());
+    assert_send(&rx.clone());
+    assert_send(&rx.changed());
+    assert_send(&rx.wait_for(|v| *v == 0));
+}
