@@ -72,8 +72,12 @@ fn loom_notify_a_dropped_notified_passes_its_permit_on() {
             let notify = notify.clone();
             thread::spawn(move || {
                 let mut n = std::pin::pin!(notify.notified());
-                let _ = n.as_mut().enable();
-                // Dropped here, notified or not.
+                if n.as_mut().enable() {
+                    // It took the stored permit itself (the notifier ran first): that notification
+                    // was delivered, so hand it on by hand for the model's sake.
+                    notify.notify_one();
+                }
+                // Dropped here: queued, or chosen by `notify_one` (then it must pass it on).
             })
         };
         let notifier = {
