@@ -10,19 +10,23 @@
 
 mod barrier;
 pub(crate) mod batch_semaphore;
+pub mod broadcast;
 #[cfg(all(test, loom))]
 mod loom_support;
 pub mod mpsc;
 mod mutex;
+mod notify;
 mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod set_once;
 mod waiters;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::Notify;
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
@@ -30,3 +34,8 @@ pub use rwlock::{
 };
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
 pub use set_once::{SetOnce, SetOnceError};
+
+/// Named future types of the primitives in this module.
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}

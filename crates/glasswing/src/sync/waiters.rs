@@ -107,6 +107,11 @@ impl<T: Link> WaitList<T> {
         self.head
     }
 
+    /// The newest node, left linked.
+    pub(crate) fn back(&self) -> Option<NonNull<T>> {
+        self.tail
+    }
+
     /// Links `node` at the back.
     ///
     /// # Safety

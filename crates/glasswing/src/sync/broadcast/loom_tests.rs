@@ -1,0 +1,79 @@
+//! Loom models of the broadcast channel: a lost wakeup leaves `block_on` parked forever (loom
+//! reports a deadlock), and loom checks every access to a slot's value cell.
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p glasswing --release --lib --target-dir target/loom -- loom_broadcast
+//! ```
+
+use super::*;
+use loom::thread;
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    builder.check(f);
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        thread::park();
+    }
+}
+
+#[test]
+fn loom_broadcast_send_races_recv() {
+    model(|| {
+        let (tx, mut rx) = channel::<u32>(2);
+        let mut rx2 = tx.subscribe();
+        let sender = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        let other = thread::spawn(move || assert_eq!(block_on(rx2.recv()), Ok(1)));
+        assert_eq!(block_on(rx.recv()), Ok(1));
+        assert_eq!(block_on(rx.recv()), Err(RecvError::Closed));
+        sender.join().unwrap();
+        other.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_broadcast_receiver_drop_races_send() {
+    // The value is dropped exactly once, whether the dropped receiver was counted for it or not.
+    model(|| {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        #[derive(Clone)]
+        struct D(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let (tx, mut rx) = channel::<D>(2);
+        let rx2 = tx.subscribe();
+        let dropper = thread::spawn(move || drop(rx2));
+        let d = drops.clone();
+        let sender = thread::spawn(move || {
+            let _ = tx.send(D(d));
+        });
+        drop(block_on(rx.recv()));
+        dropper.join().unwrap();
+        sender.join().unwrap();
+        drop(rx);
+        // The original and the one clone.
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 2);
+    });
+}
