@@ -27,6 +27,8 @@ use super::Notify;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -116,7 +118,8 @@ struct Shared<T> {
     num_weak_tx: AtomicUsize,
     /// Woken when the last receiver goes (`Sender::closed`).
     notify_last_rx_drop: Notify,
-    location: &'static Location<'static>,
+    /// The channel as the diagnostics know it (its `Notify` shares it).
+    resource: Resource,
 }
 
 struct Tail {
@@ -244,6 +247,7 @@ impl<T> Sender<T> {
         assert!(capacity > 0, "broadcast channel capacity cannot be zero");
         assert!(capacity <= usize::MAX >> 1, "broadcast channel capacity exceeded `usize::MAX / 2`");
         let capacity = capacity.next_power_of_two();
+        let resource = Resource::new_at(ResourceKind::Broadcast, location);
         let buffer = (0..capacity)
             .map(|i| {
                 RwLock::new(Slot {
@@ -261,8 +265,8 @@ impl<T> Sender<T> {
                 tail: Mutex::new(Tail { pos: 0, rx_cnt: 0, closed: false, waiters: WaitList::new() }),
                 num_tx: AtomicUsize::new(1),
                 num_weak_tx: AtomicUsize::new(0),
-                notify_last_rx_drop: Notify::new(),
-                location,
+                notify_last_rx_drop: Notify::with_resource(resource.share(), WaitOp::Closed),
+                resource,
             }),
         }
     }
@@ -547,7 +551,7 @@ impl<T: Clone> Receiver<T> {
     /// nothing.
     #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv { receiver: self, waiter: Waiter::new() }
+        Recv { receiver: self, waiter: Waiter::new(), waiting: None }
     }
 
     /// The next value if there is one now.
@@ -601,6 +605,8 @@ impl<T> Drop for Receiver<T> {
 pub struct Recv<'a, T> {
     receiver: &'a mut Receiver<T>,
     waiter: Waiter,
+    /// The wait as the diagnostics see it, while it waits for a value.
+    waiting: Option<Waiting>,
 }
 
 // SAFETY: the node is reached by other threads only through the list, under the `tail` lock; the
@@ -615,15 +621,27 @@ impl<T: Clone> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: nothing is moved out (the list may point to the node).
         let this = unsafe { self.get_unchecked_mut() };
+        let shared = &this.receiver.shared;
+        let describe = || shared.resource.record().describe_wait(WaitOp::Recv);
+        if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), describe) {
+            return leaf.pending(this.waiting.is_some());
+        }
         // A leaf: it takes part in the task's coop budget, as Tokio's does.
         let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
         let node = NonNull::from(&this.waiter);
         let result = match this.receiver.recv_ref(Some((node, cx.waker()))) {
-            Ok(guard) => guard.clone_value().ok_or(RecvError::Closed),
-            Err(TryRecvError::Empty) => return Poll::Pending,
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+            Ok(guard) => Some(guard.clone_value().ok_or(RecvError::Closed)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+            Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
         };
+        let Some(result) = result else {
+            if this.waiting.is_none() {
+                this.waiting = Some(this.receiver.shared.resource.wait(WaitOp::Recv));
+            }
+            return Poll::Pending;
+        };
+        this.waiting = None;
         restore.made_progress();
         Poll::Ready(result)
     }
@@ -649,7 +667,7 @@ impl<T> Drop for Recv<'_, T> {
 
 impl<T> std::fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sender").field("location", &self.shared.location).finish_non_exhaustive()
+        f.debug_struct("Sender").field("location", &self.shared.resource.created_at()).finish_non_exhaustive()
     }
 }
 

@@ -29,8 +29,9 @@ use super::waiters::{Link, Pointers, WaitList};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
+use crate::probe::trace::LeafKind;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -77,7 +78,10 @@ pub struct Notify {
     /// `generation << 2 | EMPTY/WAITING/NOTIFIED`.
     state: AtomicUsize,
     waiters: Mutex<WaitList<Waiter>>,
-    location: &'static Location<'static>,
+    /// The `Notify` as the diagnostics know it (or the primitive it is part of: a `watch`), and
+    /// what its waits are called there.
+    resource: Resource,
+    op: WaitOp,
 }
 
 /// How a waiter was notified: recorded in its node by the notifier, under the lock.
@@ -126,11 +130,14 @@ impl Notify {
     /// A `Notify` with no permit stored.
     #[track_caller]
     pub fn new() -> Notify {
-        Notify {
-            state: AtomicUsize::new(EMPTY),
-            waiters: Mutex::new(WaitList::new()),
-            location: Location::caller(),
-        }
+        // Its record is made when a task first waits on it.
+        Notify::with_resource(Resource::const_new(ResourceKind::Notify), WaitOp::Notified)
+    }
+
+    /// A `Notify` that is part of another primitive (a `watch` channel): its waits are that
+    /// primitive's, called `op`.
+    pub(crate) fn with_resource(resource: Resource, op: WaitOp) -> Notify {
+        Notify { state: AtomicUsize::new(EMPTY), waiters: Mutex::new(WaitList::new()), resource, op }
     }
 
     /// `new` as a `const fn`, for statics.
@@ -140,14 +147,21 @@ impl Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
             waiters: Mutex::new(WaitList::new()),
-            location: Location::caller(),
+            resource: Resource::const_new(ResourceKind::Notify),
+            op: WaitOp::Notified,
         }
     }
 
-    /// Where this `Notify` was created.
-    #[allow(dead_code)] // for the diagnostics resources
-    pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.location
+    /// Where this `Notify` was created, as the diagnostics have it.
+    #[cfg(test)]
+    pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
+        self.resource.created_at()
+    }
+
+    /// Names the `Notify` in diagnostics (task dumps, snapshots): `Notify::new().named("shutdown")`.
+    pub fn named(self, name: impl Into<String>) -> Notify {
+        self.resource.set_name(name);
+        self
     }
 
     /// A future that completes when this `Notify` is notified: by a stored permit, by `notify_one`
@@ -291,7 +305,7 @@ impl std::fmt::Debug for Notify {
             WAITING => "waiting",
             _ => "notified",
         };
-        f.debug_struct("Notify").field("state", &name).field("location", &self.location).finish()
+        f.debug_struct("Notify").field("state", &name).field("location", &self.resource.created_at()).finish()
     }
 }
 
@@ -307,6 +321,8 @@ enum CoreState {
 /// What `Notified` and `OwnedNotified` share: everything but the way they hold the `Notify`.
 struct Core {
     state: CoreState,
+    /// The wait as the diagnostics see it, while the future waits (queued, polled with a waker).
+    waiting: Option<Waiting>,
     /// The generation (number of `notify_waiters` calls) when the future was created.
     generation: usize,
     waiter: Waiter,
@@ -316,6 +332,7 @@ impl Core {
     fn new(notify: &Notify) -> Core {
         Core {
             state: CoreState::Init,
+            waiting: None,
             generation: generation(notify.state.load(SeqCst)),
             waiter: Waiter::new(),
         }
@@ -482,10 +499,20 @@ fn poll_core(core: &mut Core, notify: &Notify, cx: &mut Context<'_>) -> Poll<()>
     if core.state == CoreState::Done {
         return Poll::Ready(());
     }
+    let describe = || notify.resource.record().describe_wait(notify.op);
+    if let Some(leaf) = crate::task::trace::leaf(LeafKind::Sync, cx.waker(), describe) {
+        return leaf.pending(core.waiting.is_some());
+    }
     // A leaf: it takes part in the task's coop budget, as Tokio's does.
     let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
     // SAFETY: the caller's future is pinned; `notify` is the one the core was created from.
-    std::task::ready!(unsafe { core.poll(notify, Some(cx.waker())) });
+    if unsafe { core.poll(notify, Some(cx.waker())) }.is_pending() {
+        if core.waiting.is_none() {
+            core.waiting = Some(notify.resource.wait(notify.op));
+        }
+        return Poll::Pending;
+    }
+    core.waiting = None;
     restore.made_progress();
     Poll::Ready(())
 }

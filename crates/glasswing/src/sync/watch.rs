@@ -20,9 +20,9 @@
 
 use super::Notify;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::probe::resource::{Resource, ResourceKind, WaitOp};
 use std::future::Future;
 use std::ops::Deref;
-use std::panic::Location;
 use std::sync::Arc;
 
 #[cfg(loom)]
@@ -83,7 +83,8 @@ struct Shared<T> {
     next_rx_shard: AtomicUsize,
     /// Woken when the last receiver goes (`Sender::closed`).
     notify_tx: Notify,
-    location: &'static Location<'static>,
+    /// The channel as the diagnostics know it, shared by its `Notify`s.
+    resource: Resource,
 }
 
 impl<T> Shared<T> {
@@ -154,15 +155,16 @@ pub(super) async fn coop_leaf<F: Future>(future: F) -> F::Output {
 /// Creates a watch channel holding `init`. The receiver starts with `init` marked seen.
 #[track_caller]
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
+    let resource = Resource::new(ResourceKind::Watch);
     let shared = Arc::new(Shared {
         value: RwLock::new(init),
         state: AtomicUsize::new(0),
         ref_count_rx: AtomicUsize::new(1),
         ref_count_tx: AtomicUsize::new(1),
-        notify_rx: std::array::from_fn(|_| Notify::new()),
+        notify_rx: std::array::from_fn(|_| Notify::with_resource(resource.share(), WaitOp::Changed)),
         next_rx_shard: AtomicUsize::new(0),
-        notify_tx: Notify::new(),
-        location: Location::caller(),
+        notify_tx: Notify::with_resource(resource.share(), WaitOp::Closed),
+        resource,
     });
     (Sender { shared: shared.clone() }, Receiver { shared, version: 0 })
 }
@@ -427,7 +429,7 @@ impl<T> std::fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sender")
             .field("receivers", &self.receiver_count())
-            .field("location", &self.shared.location)
+            .field("location", &self.shared.resource.created_at())
             .finish_non_exhaustive()
     }
 }
