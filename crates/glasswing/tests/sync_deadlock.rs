@@ -85,11 +85,9 @@ fn a_task_waiting_on_a_permit_it_holds_itself_is_reported() {
     let rt = multi_thread();
     let sem = Arc::new(Semaphore::new(1).named("config"));
     let s = sem.clone();
-    let task = rt.block_on(async move {
-        glasswing::spawn(async move {
-            let _held = s.acquire().await.unwrap();
-            let _again = s.acquire().await; // never: it holds the only permit
-        })
+    let task = rt.spawn(async move {
+        let _held = s.acquire().await.unwrap();
+        let _again = s.acquire().await; // never: it holds the only permit
     });
     let found = deadlocks(&rt, Duration::from_secs(20));
     assert_eq!(found.len(), 1, "{found:?}");
@@ -148,12 +146,10 @@ fn a_wait_raced_with_a_timer_is_not_a_deadlock() {
     let rt = multi_thread();
     let sem = Arc::new(Semaphore::new(1));
     let s = sem.clone();
-    let task = rt.block_on(async move {
-        glasswing::spawn(async move {
-            let _held = s.acquire().await.unwrap();
-            // Waits on its own permit, but a timer ends the wait: not stuck.
-            glasswing::time::timeout(Duration::from_secs(4), s.acquire()).await.unwrap_err();
-        })
+    let task = rt.spawn(async move {
+        let _held = s.acquire().await.unwrap();
+        // Waits on its own permit, but a timer ends the wait: not stuck.
+        glasswing::time::timeout(Duration::from_secs(4), s.acquire()).await.unwrap_err();
     });
     let found = deadlocks(&rt, Duration::from_millis(3_200));
     assert!(found.is_empty(), "{found:?}");
@@ -167,16 +163,17 @@ fn a_dump_and_a_snapshot_say_who_holds_what_a_task_waits_on() {
     let (held, held_rx) = oneshot::channel::<()>();
     let (release, released) = oneshot::channel::<()>();
     let p = pool.clone();
-    let holder = rt.block_on(async move {
-        glasswing::task::Builder::new()
-            .name("holder")
-            .spawn(async move {
+    let holder = glasswing::task::Builder::new()
+        .name("holder")
+        .spawn_on(
+            async move {
                 let _permit = p.acquire().await.unwrap();
                 held.send(()).unwrap();
                 released.await.unwrap();
-            })
-            .unwrap()
-    });
+            },
+            rt.handle(),
+        )
+        .unwrap();
     rt.block_on(held_rx).unwrap();
     let p = pool.clone();
     let waiter = rt.spawn(async move { drop(p.acquire().await.unwrap()) });
@@ -208,9 +205,8 @@ fn a_dump_and_a_snapshot_say_who_holds_what_a_task_waits_on() {
     let leaf = &dump.task(waiter.id()).expect("the waiter is alive").waits_on;
     assert_eq!(leaf.len(), 1, "{leaf:?}");
     assert_eq!(leaf[0].kind, glasswing::diag::LeafKind::Sync);
-    let expected =
-        format!("acquire on Semaphore \"pool\" (created at crates/glasswing/tests/sync_deadlock.rs:");
-    assert!(leaf[0].detail.starts_with(&expected), "{}", leaf[0].detail);
+    let expected = "acquire on Semaphore \"pool\" (created at crates/glasswing/tests/sync_deadlock.rs:";
+    assert!(leaf[0].detail.starts_with(expected), "{}", leaf[0].detail);
     let holder_clause = format!("held by task {} \"holder\" since ", holder.id());
     assert!(leaf[0].detail.contains(&holder_clause), "{}", leaf[0].detail);
 

@@ -105,7 +105,7 @@ pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<Resour
     let mut out: Vec<ResourceSnapshot> = by_record
         .into_iter()
         .map(|(record, mut waiters)| {
-            waiters.sort_by(|a, b| b.waited_for.cmp(&a.waited_for));
+            waiters.sort_by_key(|w| std::cmp::Reverse(w.waited_for));
             let (placed, unplaced_senders) = record.sender_tasks();
             ResourceSnapshot {
                 kind: record.kind(),
@@ -126,7 +126,7 @@ pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<Resour
             }
         })
         .collect();
-    out.sort_by(|a, b| b.waiters[0].waited_for.cmp(&a.waiters[0].waited_for));
+    out.sort_by_key(|r| std::cmp::Reverse(r.waiters[0].waited_for));
     out
 }
 
