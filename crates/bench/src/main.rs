@@ -548,7 +548,7 @@ fn bench_sync_mem(cfg: &Config, flavor: Flavor, obj: SyncObject) -> Option<SyncM
 
 /// What the sync rows compare and count, printed under them.
 fn sync_note(bullet: &str) -> String {
-    let mut note = format!(
+    format!(
         "{bullet}sync rows: glasswing::sync on glasswing, tokio::sync on tokio, and on smol its family's \
          crates: async-channel (mpsc; oneshot = bounded(1)), async-lock (Mutex, Semaphore), \
          async-broadcast (broadcast; watch = a capacity-1 broadcast with overflow on, as the family has \
@@ -578,16 +578,7 @@ fn sync_note(bullet: &str) -> String {
         sync_workloads::BCAST_CAP,
         sync_workloads::WATCH_UPDATES,
         sync_workloads::WATCH_RECEIVERS,
-    );
-    if !sync::GLASSWING_BORROWED.is_empty() {
-        let _ = write!(
-            note,
-            "\n{bullet}NOT YET glasswing's: the glasswing columns of the {} rows run tokio::sync's \
-             primitives on the glasswing runtime (glasswing::sync has no such type yet)",
-            sync::GLASSWING_BORROWED.join(", ")
-        );
-    }
-    note
+    )
 }
 
 // The sync-memory texts say "10,000".

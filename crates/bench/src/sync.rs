@@ -118,21 +118,14 @@ pub struct SmolSync;
 /// Implements [`SyncPrims`] for `$name` with a Tokio-shaped `sync` module: `$krate::sync`, where
 /// `$krate` is named per primitive.
 macro_rules! tokio_shaped {
-    ($name:ident {
-        mpsc: $mpsc:ident,
-        oneshot: $oneshot:ident,
-        mutex: $mutex:ident,
-        semaphore: $sem:ident,
-        broadcast: $bcast:ident,
-        watch: $watch:ident $(,)?
-    }) => {
+    ($name:ident, $krate:ident) => {
         impl SyncPrims for $name {
-            type Tx = $mpsc::sync::mpsc::Sender<u64>;
-            type Rx = $mpsc::sync::mpsc::Receiver<u64>;
+            type Tx = $krate::sync::mpsc::Sender<u64>;
+            type Rx = $krate::sync::mpsc::Receiver<u64>;
 
             #[inline]
             fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-                $mpsc::sync::mpsc::channel(capacity)
+                $krate::sync::mpsc::channel(capacity)
             }
 
             #[inline]
@@ -145,12 +138,12 @@ macro_rules! tokio_shaped {
                 rx.recv()
             }
 
-            type UnboundedTx = $mpsc::sync::mpsc::UnboundedSender<u64>;
-            type UnboundedRx = $mpsc::sync::mpsc::UnboundedReceiver<u64>;
+            type UnboundedTx = $krate::sync::mpsc::UnboundedSender<u64>;
+            type UnboundedRx = $krate::sync::mpsc::UnboundedReceiver<u64>;
 
             #[inline]
             fn unbounded_channel() -> (Self::UnboundedTx, Self::UnboundedRx) {
-                $mpsc::sync::mpsc::unbounded_channel()
+                $krate::sync::mpsc::unbounded_channel()
             }
 
             #[inline]
@@ -163,12 +156,12 @@ macro_rules! tokio_shaped {
                 rx.recv()
             }
 
-            type OneshotTx = $oneshot::sync::oneshot::Sender<u64>;
-            type OneshotRx = $oneshot::sync::oneshot::Receiver<u64>;
+            type OneshotTx = $krate::sync::oneshot::Sender<u64>;
+            type OneshotRx = $krate::sync::oneshot::Receiver<u64>;
 
             #[inline]
             fn oneshot() -> (Self::OneshotTx, Self::OneshotRx) {
-                $oneshot::sync::oneshot::channel()
+                $krate::sync::oneshot::channel()
             }
 
             #[inline]
@@ -181,11 +174,11 @@ macro_rules! tokio_shaped {
                 async move { rx.await.expect("oneshot recv: sender gone") }
             }
 
-            type Mutex = $mutex::sync::Mutex<u64>;
+            type Mutex = $krate::sync::Mutex<u64>;
 
             #[inline]
             fn mutex(value: u64) -> Self::Mutex {
-                $mutex::sync::Mutex::new(value)
+                $krate::sync::Mutex::new(value)
             }
 
             #[inline]
@@ -195,11 +188,11 @@ macro_rules! tokio_shaped {
                 mutex.lock()
             }
 
-            type Semaphore = $sem::sync::Semaphore;
+            type Semaphore = $krate::sync::Semaphore;
 
             #[inline]
             fn semaphore(permits: usize) -> Self::Semaphore {
-                $sem::sync::Semaphore::new(permits)
+                $krate::sync::Semaphore::new(permits)
             }
 
             #[inline]
@@ -207,12 +200,12 @@ macro_rules! tokio_shaped {
                 async move { semaphore.acquire().await.expect("semaphore closed") }
             }
 
-            type BroadcastTx = $bcast::sync::broadcast::Sender<u64>;
-            type BroadcastRx = $bcast::sync::broadcast::Receiver<u64>;
+            type BroadcastTx = $krate::sync::broadcast::Sender<u64>;
+            type BroadcastRx = $krate::sync::broadcast::Receiver<u64>;
 
             #[inline]
             fn broadcast(capacity: usize) -> (Self::BroadcastTx, Self::BroadcastRx) {
-                $bcast::sync::broadcast::channel(capacity)
+                $krate::sync::broadcast::channel(capacity)
             }
 
             #[inline]
@@ -233,18 +226,18 @@ macro_rules! tokio_shaped {
                 async move {
                     match rx.recv().await {
                         Ok(value) => Some(value),
-                        Err($bcast::sync::broadcast::error::RecvError::Closed) => None,
+                        Err($krate::sync::broadcast::error::RecvError::Closed) => None,
                         Err(e) => panic!("broadcast recv: {e}"),
                     }
                 }
             }
 
-            type WatchTx = $watch::sync::watch::Sender<u64>;
-            type WatchRx = $watch::sync::watch::Receiver<u64>;
+            type WatchTx = $krate::sync::watch::Sender<u64>;
+            type WatchRx = $krate::sync::watch::Receiver<u64>;
 
             #[inline]
             fn watch(initial: u64) -> (Self::WatchTx, Self::WatchRx) {
-                $watch::sync::watch::channel(initial)
+                $krate::sync::watch::channel(initial)
             }
 
             #[inline]
@@ -269,29 +262,8 @@ macro_rules! tokio_shaped {
     };
 }
 
-tokio_shaped!(TokioSync {
-    mpsc: tokio,
-    oneshot: tokio,
-    mutex: tokio,
-    semaphore: tokio,
-    broadcast: tokio,
-    watch: tokio
-});
-
-// Until glasswing::sync has all of them, the primitives it lacks are tokio::sync's (which runs on any
-// runtime): `GLASSWING_BORROWED` names them, and the report says so.
-tokio_shaped!(GlasswingSync {
-    mpsc: glasswing,
-    oneshot: glasswing,
-    mutex: glasswing,
-    semaphore: glasswing,
-    broadcast: tokio,
-    watch: tokio,
-});
-
-/// The primitives whose glasswing column still runs `tokio::sync`'s (on the glasswing runtime),
-/// because `glasswing::sync` does not have them yet.
-pub const GLASSWING_BORROWED: &[&str] = &["broadcast", "watch"];
+tokio_shaped!(TokioSync, tokio);
+tokio_shaped!(GlasswingSync, glasswing);
 
 // Written out as `async move` blocks, the same shape as the Tokio-shaped impls (where `async fn` would
 // not fit the macro's `impl Future + Send` signatures either).
