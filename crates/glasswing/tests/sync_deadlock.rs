@@ -299,3 +299,55 @@ fn a_channel_with_a_sender_outside_the_cycle_is_not_a_deadlock() {
     assert!(found.is_empty(), "{found:?}");
     drop(go);
 }
+
+#[test]
+fn a_task_relocking_a_mutex_it_holds_is_reported() {
+    let rt = multi_thread();
+    let config = Arc::new(glasswing::sync::Mutex::new(1).named("config"));
+    let c = config.clone();
+    let task = rt.spawn(async move {
+        let guard = c.lock().await;
+        let again = c.lock().await; // never: this task holds it
+        drop((guard, again));
+    });
+    let found = deadlocks(&rt, Duration::from_secs(20));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].task, Some(task.id()));
+    let message = &found[0].message;
+    assert!(message.contains("waits on itself"), "{message}");
+    assert!(message.contains("lock on Mutex \"config\""), "{message}");
+    assert!(message.contains(&format!("held by task {}", task.id())), "{message}");
+}
+
+#[test]
+fn a_semaphore_whose_holders_all_wait_on_its_waiter_is_reported() {
+    let rt = multi_thread();
+    let pool = Arc::new(Semaphore::new(2).named("pool"));
+    let gate = Arc::new(glasswing::sync::Mutex::new(()).named("gate"));
+    let all_set = Arc::new(glasswing::sync::Barrier::new(3));
+    let mut tasks = Vec::new();
+    // The waiter holds the gate, then asks the pool for a permit...
+    let (p, g, b) = (pool.clone(), gate.clone(), all_set.clone());
+    tasks.push(rt.spawn(async move {
+        let _gate = g.lock().await;
+        b.wait().await;
+        let _permit = p.acquire().await;
+    }));
+    // ... whose two permits are held by tasks that wait for the gate.
+    for _ in 0..2 {
+        let (p, g, b) = (pool.clone(), gate.clone(), all_set.clone());
+        tasks.push(rt.spawn(async move {
+            let _permit = p.acquire().await.unwrap();
+            b.wait().await;
+            let _gate = g.lock().await;
+        }));
+    }
+    let found = deadlocks(&rt, Duration::from_secs(20));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    for task in &tasks {
+        assert!(message.contains(&format!("task {}", task.id())), "task {} not in: {message}", task.id());
+    }
+    assert!(message.contains("acquire on Semaphore \"pool\""), "{message}");
+    assert!(message.contains("lock on Mutex \"gate\""), "{message}");
+}
