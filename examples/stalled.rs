@@ -4,7 +4,7 @@
 //! forgotten, so it is never dropped and never used: the receiver waits forever, holding a perfectly
 //! valid waker. That is not a lost waker (something *could* wake it), so the runtime reports it as
 //! stalled once it has been idle longer than `Builder::stall_threshold` (10 s by default; 300 ms
-//! here), with where it waits: `recv on oneshot (created at examples/stalled.rs:25)`, nothing sent
+//! here), with where it waits: `recv on oneshot (created at examples/stalled.rs:27)`, nothing sent
 //! yet, the sender alive.
 //!
 //! `cargo run --example stalled`
