@@ -3,9 +3,10 @@
 //! `transfer` locks `accounts` then `ledger`; `audit` locks `ledger` then `accounts`. Each gets its
 //! first lock, then waits forever for the other's. No runtime says anything about this: every task
 //! is just "waiting". Glasswing's watchdog follows the waits (each task waits on a lock that the
-//! other holds) and, half a second into it, prints one `deadlock:` line on stderr that walks the
-//! cycle: each task, the line where it waits, the lock (its name and the line that created it) and
-//! the line where the other task locked it.
+//! other holds) and, about two seconds in (two looks a second apart, each wait older than half a
+//! second), prints one `deadlock:` line on stderr that walks the cycle: each task, the line where it
+//! waits, the lock (its name and the line that created it) and the line where the other task locked
+//! it.
 //!
 //! `cargo run --example deadlock`
 

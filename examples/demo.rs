@@ -5,9 +5,8 @@
 //! task that panics (and is caught), and a stuck task that gets aborted. Each run ends with the
 //! runtime's own diagnostics report.
 
-use futures::channel::{mpsc, oneshot};
-use futures::{SinkExt, StreamExt};
 use glasswing::runtime::{Builder, Runtime};
+use glasswing::sync::{mpsc, oneshot};
 use glasswing::task::{self, JoinSet};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -57,11 +56,11 @@ async fn program(log: ThreadLog) -> Vec<String> {
     let start = Instant::now();
     let (first_tx, mut rx) = mpsc::channel::<u64>(64);
     for stage in 0..10u64 {
-        let (mut tx, next_rx) = mpsc::channel::<u64>(64);
+        let (tx, next_rx) = mpsc::channel::<u64>(64);
         let mut input = std::mem::replace(&mut rx, next_rx);
         let log = log.clone();
         glasswing::spawn(async move {
-            while let Some(v) = input.next().await {
+            while let Some(v) = input.recv().await {
                 if tx.send(v + stage).await.is_err() {
                     break;
                 }
@@ -70,14 +69,14 @@ async fn program(log: ThreadLog) -> Vec<String> {
         });
     }
     let producer = glasswing::spawn(async move {
-        let mut tx = first_tx;
+        let tx = first_tx;
         for i in 0..10_000u64 {
             tx.send(i).await.unwrap();
         }
     });
     let mut sum = 0;
     let mut received = 0;
-    while let Some(v) = rx.next().await {
+    while let Some(v) = rx.recv().await {
         sum += v;
         received += 1;
     }

@@ -11,10 +11,10 @@
 //! `cargo run --example dump` (writes the timeline to `target/glasswing-trace.json`: open it at
 //! <https://ui.perfetto.dev>)
 
-use futures::channel::oneshot;
 use glasswing::io::AsyncReadExt;
 use glasswing::net::{TcpListener, TcpStream};
 use glasswing::runtime::Builder;
+use glasswing::sync::oneshot;
 use glasswing::task::JoinHandle;
 use std::sync::mpsc;
 use std::time::Duration;

@@ -1,14 +1,16 @@
 //! A bug diagnostics find: a task waiting on something that will never come.
 //!
-//! `worker` waits for a job on a channel whose sender was stored in a struct and forgotten, so it
-//! is never dropped and never used: the receiver waits forever, holding a perfectly valid waker.
-//! That is not a lost waker (something *could* wake it), so the runtime reports it as stalled once
-//! it has been idle longer than `Builder::stall_threshold` (10 s by default; 300 ms here).
+//! `job-runner` waits for a job on a oneshot channel whose sender was stored in a struct and
+//! forgotten, so it is never dropped and never used: the receiver waits forever, holding a perfectly
+//! valid waker. That is not a lost waker (something *could* wake it), so the runtime reports it as
+//! stalled once it has been idle longer than `Builder::stall_threshold` (10 s by default; 300 ms
+//! here), with where it waits: `recv on oneshot (created at examples/stalled.rs:27)`, nothing sent
+//! yet, the sender alive.
 //!
 //! `cargo run --example stalled`
 
-use futures::channel::oneshot;
 use glasswing::runtime::Builder;
+use glasswing::sync::oneshot;
 use std::time::Duration;
 
 struct Dispatcher {

@@ -17,9 +17,9 @@
 //! its state machine and wakers), `runtime` (builder, handle, thread-local context), `scheduler`
 //! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
 //! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio and the
-//! futures-io traits), `net` (TCP, UDP and Unix sockets), `diag` (the built-in diagnostics: task
-//! and worker figures, the long-poll watchdog, lints, snapshots). docs/ explains each against its
-//! code.
+//! futures-io traits), `net` (TCP, UDP and Unix sockets), `sync` (Tokio's channels, locks and
+//! other primitives), `diag` (the built-in diagnostics: task and worker figures, the long-poll
+//! watchdog, lints, deadlock search, snapshots). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
