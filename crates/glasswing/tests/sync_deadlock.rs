@@ -235,7 +235,8 @@ async fn receiver(
 fn a_channel_whose_every_sender_waits_on_the_receiver_is_reported() {
     let rt = multi_thread();
     let state = Arc::new(glasswing::sync::Mutex::new(0).named("state"));
-    let (tx, mut rx) = glasswing::sync::mpsc::channel::<u32>(8);
+    let (tx, rx) = glasswing::sync::mpsc::channel::<u32>(8);
+    let mut rx = rx.named("numbers");
     let (locked, locked_rx) = oneshot::channel::<()>();
     let s = state.clone();
     let (recv_task, send_task) = rt.block_on(async move {
@@ -262,7 +263,7 @@ fn a_channel_whose_every_sender_waits_on_the_receiver_is_reported() {
     for needed in [
         format!("task {} \"consumer\"", recv_task.id()),
         format!("task {} \"producer\"", send_task.id()),
-        "recv on mpsc (created at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
+        "recv on mpsc \"numbers\" (created at crates/glasswing/tests/sync_deadlock.rs:".to_string(),
         format!("1 sender alive in task {} \"producer\"", send_task.id()),
         "lock on Mutex \"state\"".to_string(),
     ] {

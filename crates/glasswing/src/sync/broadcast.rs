@@ -233,6 +233,11 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 impl<T> Sender<T> {
+    /// Names the channel in diagnostics (task dumps, snapshots, deadlock reports): `let tx = tx.named("updates")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.shared.resource.set_name(name);
+        self
+    }
     /// A sender with no receiver yet (subscribe to get some).
     ///
     /// # Panics

@@ -78,6 +78,11 @@ impl Drop for InitPermit<'_> {
 }
 
 impl<T> OnceCell<T> {
+    /// Names the cell in diagnostics (task dumps, snapshots, deadlock reports): `OnceCell::new().named("settings")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.semaphore.resource().set_name(name);
+        self
+    }
     /// An empty cell.
     #[track_caller]
     pub fn new() -> Self {

@@ -50,6 +50,11 @@ unsafe impl<T: Sync + Send> Sync for SetOnce<T> {}
 unsafe impl<T: Send> Send for SetOnce<T> {}
 
 impl<T> SetOnce<T> {
+    /// Names the cell in diagnostics (task dumps, snapshots, deadlock reports): `SetOnce::new().named("ready")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.waiters.resource().set_name(name);
+        self
+    }
     /// An empty cell.
     #[track_caller]
     pub fn new() -> Self {

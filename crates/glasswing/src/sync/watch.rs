@@ -312,6 +312,11 @@ impl<T> std::fmt::Debug for Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    /// Names the channel in diagnostics (task dumps, snapshots, deadlock reports): `let tx = tx.named("config")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.shared.resource.set_name(name);
+        self
+    }
     /// A sender with no receiver yet (subscribe to get some).
     #[track_caller]
     pub fn new(init: T) -> Self {

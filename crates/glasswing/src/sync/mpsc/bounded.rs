@@ -78,6 +78,11 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 impl<T> Receiver<T> {
+    /// Names the channel in diagnostics (task dumps, snapshots, deadlock reports): `let rx = rx.named("jobs")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.chan.inner.resource.set_name(name);
+        self
+    }
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {

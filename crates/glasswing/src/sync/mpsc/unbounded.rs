@@ -39,6 +39,11 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 }
 
 impl<T> UnboundedReceiver<T> {
+    /// Names the channel in diagnostics (task dumps, snapshots, deadlock reports): `let rx = rx.named("events")`.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        self.chan.inner.resource.set_name(name);
+        self
+    }
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
     pub(crate) fn location(&self) -> &'static Location<'static> {
