@@ -63,7 +63,7 @@ impl Barrier {
     }
 
     /// Where the barrier was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
         self.resource.created_at()
     }

@@ -122,7 +122,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Where the mutex was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static Location<'static> {
         self.s.resource().created_at()
     }

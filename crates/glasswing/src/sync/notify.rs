@@ -153,7 +153,7 @@ impl Notify {
     }
 
     /// Where this `Notify` was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
         self.resource.created_at()
     }

@@ -129,7 +129,7 @@ impl<T> OnceCell<T> {
     }
 
     /// Where the cell was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
         self.semaphore.resource().created_at()
     }

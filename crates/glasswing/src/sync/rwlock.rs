@@ -196,7 +196,7 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Where the lock was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static Location<'static> {
         self.s.resource().created_at()
     }

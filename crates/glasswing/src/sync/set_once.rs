@@ -102,7 +102,7 @@ impl<T> SetOnce<T> {
     }
 
     /// Where the cell was created, as the diagnostics have it.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn location(&self) -> &'static std::panic::Location<'static> {
         self.waiters.resource().created_at()
     }

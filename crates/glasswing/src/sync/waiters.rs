@@ -297,13 +297,13 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::loom::cell::UnsafeCell as LoomCell;
+    use crate::loom::cell::UnsafeCell as LoomUnsafeCell;
     use crate::loom::sync::{Arc, Mutex};
     use loom::thread;
 
     struct Node {
         /// Set (under the lock) by the release that popped the node: it holds one permit.
-        served: LoomCell<bool>,
+        served: LoomUnsafeCell<bool>,
         links: Pointers<Node>,
     }
 
@@ -343,7 +343,7 @@ mod loom_tests {
 
     /// A waiting node, owned (boxed, so it does not move) by the thread that queued it.
     fn enqueue(sem: &Sem) -> Box<Node> {
-        let mut node = Box::new(Node { served: LoomCell::new(false), links: Pointers::new() });
+        let mut node = Box::new(Node { served: LoomUnsafeCell::new(false), links: Pointers::new() });
         // SAFETY: we hold the lock; the box stays put and is unlinked (`cancel`/`finish`) before it
         // is dropped.
         unsafe { sem.lock().list.push_back(NonNull::from(&mut *node)) };

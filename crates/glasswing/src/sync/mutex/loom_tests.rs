@@ -3,14 +3,14 @@
 //! never lost, and the data behind it is never touched by two threads at once (loom's cell checks).
 
 use super::*;
-use crate::sync::loom_support::{block_on, model, Counter};
+use crate::sync::loom_support::{block_on, model, unpark_waker, Counter};
 use loom::thread;
-use std::task::{Context, Waker};
+use std::task::Context;
 
 /// `lock`, polled once (so that it queues behind the holder), to be dropped or polled again.
 fn queued<T>(lock: impl Future<Output = T>) -> impl Future<Output = T> {
     let mut lock = Box::pin(lock);
-    assert!(lock.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    assert!(lock.as_mut().poll(&mut Context::from_waker(&unpark_waker())).is_pending());
     lock
 }
 
