@@ -55,7 +55,7 @@ pub(crate) enum Releasers {
     Tasks(Vec<TaskId>),
 }
 
-pub(crate) fn releasers(record: &ResourceRecord) -> Releasers {
+pub(crate) fn releasers(record: &ResourceRecord, op: WaitOp) -> Releasers {
     let kind = record.kind();
     if kind.has_holders() {
         let holders: Vec<_> = record.holders().collect();
@@ -64,7 +64,9 @@ pub(crate) fn releasers(record: &ResourceRecord) -> Releasers {
         }
         return Releasers::Tasks(holders.iter().filter_map(|h| h.task).collect());
     }
-    if kind.has_senders() {
+    // Only a receive waits for the senders: a send waits for room, a `closed()` for the receiver,
+    // whose task is not kept.
+    if kind.has_senders() && op == WaitOp::Recv {
         let (placed, unplaced) = record.sender_tasks();
         if placed.is_empty() || unplaced > 0 {
             // No sender at all: the channel is closed, and the receiver is about to learn it.
@@ -78,7 +80,7 @@ pub(crate) fn releasers(record: &ResourceRecord) -> Releasers {
 /// The tasks among `waits` that can never go on (see the module doc), given who can end each
 /// wait; tasks in `free` are known to be able to go on anyway.
 pub(crate) fn stuck(waits: &[Wait], free: &HashSet<TaskId>) -> BTreeSet<TaskId> {
-    let ends: Vec<Releasers> = waits.iter().map(|w| releasers(&w.record)).collect();
+    let ends: Vec<Releasers> = waits.iter().map(|w| releasers(&w.record, w.op)).collect();
     let mut set: BTreeSet<TaskId> = waits.iter().map(|w| w.task).filter(|t| !free.contains(t)).collect();
     loop {
         let before = set.len();
@@ -104,7 +106,7 @@ pub(crate) fn stuck(waits: &[Wait], free: &HashSet<TaskId>) -> BTreeSet<TaskId> 
 /// lowest task id round to it again.
 pub(crate) fn cycle<'a>(waits: &'a [Wait], stuck: &BTreeSet<TaskId>) -> Vec<(&'a Wait, TaskId)> {
     let next = |task: TaskId| {
-        waits.iter().filter(|w| w.task == task).find_map(|w| match releasers(&w.record) {
+        waits.iter().filter(|w| w.task == task).find_map(|w| match releasers(&w.record, w.op) {
             Releasers::Tasks(tasks) => tasks.into_iter().find(|t| stuck.contains(t)).map(|t| (w, t)),
             Releasers::Anyone => None,
         })
@@ -340,7 +342,7 @@ mod tests {
     fn a_lock_held_by_a_thread_or_by_too_many_is_not_known_to_be_stuck() {
         let a = Resource::new(ResourceKind::Mutex);
         let _h = a.record().hold(Location::caller());
-        assert_eq!(releasers(a.record()), Releasers::Anyone);
+        assert_eq!(releasers(a.record(), WaitOp::Lock), Releasers::Anyone);
         let waits = [wait(1, &a, 1)];
         assert!(stuck(&waits, &HashSet::new()).is_empty());
     }
@@ -360,6 +362,25 @@ mod tests {
         assert!(stuck(&waits, &HashSet::new()).is_empty());
         chan.record().remove_sender(&other);
         chan.record().remove_sender(&place);
+    }
+
+    #[test]
+    fn senders_waiting_for_room_wait_on_the_receiver_not_on_each_other() {
+        // Two producers wait to send on a full channel: the receiver, busy elsewhere, frees room.
+        let chan = Resource::new(ResourceKind::Mpsc);
+        let places: Vec<_> = (1..=2)
+            .map(|t| {
+                let place = chan.record().add_sender();
+                poll::with_current_task_id(task_id(t), || chan.record().sender_used(&place));
+                place
+            })
+            .collect();
+        let waits =
+            [Wait { op: WaitOp::Send, ..wait(1, &chan, 1) }, Wait { op: WaitOp::Send, ..wait(2, &chan, 2) }];
+        assert!(stuck(&waits, &HashSet::new()).is_empty());
+        for place in &places {
+            chan.record().remove_sender(place);
+        }
     }
 
     #[test]
