@@ -19,12 +19,12 @@
 mod support;
 
 use glasswing::runtime::Builder;
-use glasswing::sync::{self, oneshot, Semaphore};
+use glasswing::sync::{self, broadcast, mpsc, oneshot, watch, Notify, Semaphore};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -144,6 +144,8 @@ async fn cut_short<F: Future>(rng: &mut Rng, wait: F) -> Option<F::Output> {
 struct ArmReport {
     completed: usize,
     cut_short: usize,
+    /// Anything else worth a look in the summary line (empty for most arms).
+    note: String,
 }
 
 /// Counts for an arm's tasks to share.
@@ -163,6 +165,7 @@ impl Tally {
         ArmReport {
             completed: self.completed.load(Ordering::Relaxed),
             cut_short: self.cut_short.load(Ordering::Relaxed),
+            note: String::new(),
         }
     }
 }
@@ -187,6 +190,11 @@ const ARMS: &[(&str, Arm)] = &[
     ("oneshot", |seed, waits| Box::pin(oneshot_arm(seed, waits))),
     ("mutex", |seed, waits| Box::pin(mutex_arm(seed, waits))),
     ("rwlock", |seed, waits| Box::pin(rwlock_arm(seed, waits))),
+    ("mpsc bounded", |seed, waits| Box::pin(mpsc_bounded_arm(seed, waits))),
+    ("mpsc unbounded", |seed, waits| Box::pin(mpsc_unbounded_arm(seed, waits))),
+    ("notify", |seed, waits| Box::pin(notify_arm(seed, waits))),
+    ("watch", |seed, waits| Box::pin(watch_arm(seed, waits))),
+    ("broadcast", |seed, waits| Box::pin(broadcast_arm(seed, waits))),
     // No `Barrier` arm: its `wait` is not cancel safe (as Tokio's is not: a dropped wait still counts
     // as arrived), so cutting waits short has no invariant to check.
 ];
@@ -414,6 +422,420 @@ async fn read_pair(guard: impl Deref<Target = (usize, usize)>, rng: &mut Rng) ->
     dawdle(rng).await;
     assert_eq!(seen, *guard, "a writer ran beside a reader");
     seen
+}
+
+/// A message's id: the sending task and its round, so that the receiver can check each sender's order.
+fn message_id(task: usize, round: usize) -> u64 {
+    ((task as u64) << 32) | round as u64
+}
+
+/// Checks what a channel's receiver got against what its senders put in (`sent`, by task, in
+/// order): the same messages, no more, and each sender's in its order.
+fn check_received(name: &str, sent: &[Vec<u64>], received: &[u64]) {
+    let mut by_task = vec![Vec::new(); sent.len()];
+    for &id in received {
+        let task = (id >> 32) as usize;
+        assert!(task < sent.len(), "{name}: received a message no task sent ({id:#x})");
+        by_task[task].push(id);
+    }
+    for (task, (sent, received)) in sent.iter().zip(&by_task).enumerate() {
+        assert_eq!(received, sent, "{name}: task {task}'s messages were lost, made up or reordered");
+    }
+}
+
+/// Drains a channel's receiver through cut-short `recv`s until it closes, dawdling after one message
+/// in `$dawdle_one_in` if that is not 0 (so that a bounded channel fills up and its senders wait);
+/// the ids received (the tally counts the `recv`s completed and cut short).
+macro_rules! drain_cut_short {
+    ($rx:expr, $rng:expr, $waits:expr, $name:expr, $tally:expr, $dawdle_one_in:expr) => {{
+        let mut received = Vec::new();
+        loop {
+            let outcome = {
+                let _wait = $waits.enter($name, format!("recv ({} received so far)", received.len()));
+                cut_short(&mut $rng, $rx.recv()).await
+            };
+            $tally.record(&outcome);
+            match outcome {
+                Some(Some((id, value))) => {
+                    received.push(id);
+                    drop(value);
+                    if $dawdle_one_in != 0 && $rng.below($dawdle_one_in) == 0 {
+                        dawdle(&mut $rng).await;
+                    }
+                }
+                Some(None) => break,
+                None => {}
+            }
+        }
+        received
+    }};
+}
+
+/// Senders on a channel of 4 places `send`, or `reserve` (or `reserve_owned`) and then send into
+/// the place or give it back unused, each wait cut short at random; the receiver's `recv`s are cut
+/// short too. The receiver gets exactly what a completed send put in, each sender's in order; once
+/// drained every place is free again (no permit lost to a cut wait or a dropped permit), and every
+/// message was dropped exactly once.
+async fn mpsc_bounded_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const CAPACITY: usize = 4;
+    const TASKS: usize = 16;
+    const ROUNDS: usize = 60;
+    let (tx, mut rx) = mpsc::channel(CAPACITY);
+    let values = DropCounter::new();
+    let tally = Arc::new(Tally::default());
+    let mut rng = Rng::new(seed);
+    let senders: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (tx, values, tally, waits, mut rng) =
+                (tx.clone(), values.clone(), tally.clone(), waits.clone(), rng.fork());
+            glasswing::spawn(async move {
+                let name = format!("mpsc sender {t}");
+                let mut sent = Vec::new();
+                for round in 0..ROUNDS {
+                    let id = message_id(t, round);
+                    let message = (id, values.track());
+                    let how = rng.below(3);
+                    let what = ["send", "reserve", "reserve_owned"][how as usize];
+                    let _wait = waits.enter(&name, format!("round {round}: {what}"));
+                    let put_in = match how {
+                        0 => {
+                            let outcome = cut_short(&mut rng, tx.send(message)).await;
+                            tally.record(&outcome);
+                            outcome.map(|sent| sent.is_ok()).unwrap_or(false)
+                        }
+                        1 => {
+                            let outcome = cut_short(&mut rng, tx.reserve()).await;
+                            tally.record(&outcome);
+                            match outcome {
+                                Some(permit) => {
+                                    let permit = permit.expect("the receiver outlives the senders");
+                                    // Hold the place a little while.
+                                    dawdle(&mut rng).await;
+                                    if rng.below(4) == 0 {
+                                        drop(permit);
+                                        false
+                                    } else {
+                                        permit.send(message);
+                                        true
+                                    }
+                                }
+                                None => false,
+                            }
+                        }
+                        _ => {
+                            let outcome = cut_short(&mut rng, tx.clone().reserve_owned()).await;
+                            tally.record(&outcome);
+                            match outcome {
+                                Some(permit) => {
+                                    let permit = permit.expect("the receiver outlives the senders");
+                                    dawdle(&mut rng).await;
+                                    if rng.below(4) == 0 {
+                                        drop(permit.release());
+                                        false
+                                    } else {
+                                        drop(permit.send(message));
+                                        true
+                                    }
+                                }
+                                None => false,
+                            }
+                        }
+                    };
+                    if put_in {
+                        sent.push(id);
+                    }
+                }
+                sent
+            })
+        })
+        .collect();
+    drop(tx);
+    let receiver = {
+        let (tally, waits, mut rng) = (tally.clone(), waits.clone(), rng.fork());
+        glasswing::spawn(async move {
+            let received = drain_cut_short!(rx, rng, waits, "mpsc receiver", tally, 3);
+            assert!(rx.is_empty());
+            assert_eq!(rx.capacity(), rx.max_capacity(), "a place was lost (or made up)");
+            assert_eq!(rx.max_capacity(), CAPACITY);
+            received
+        })
+    };
+    let mut sent = Vec::new();
+    for (t, task) in senders.into_iter().enumerate() {
+        sent.push(task.await.unwrap_or_else(|e| panic!("mpsc sender {t} failed: {e:?}")));
+    }
+    let received = receiver.await.unwrap_or_else(|e| panic!("mpsc receiver failed: {e:?}"));
+    check_received("mpsc bounded", &sent, &received);
+    values.assert_all_dropped_once();
+    assert_eq!(values.created(), TASKS * ROUNDS);
+    let mut report = tally.report();
+    report.note = format!("{} of {} messages sent", received.len(), TASKS * ROUNDS);
+    report
+}
+
+/// A few senders on an unbounded channel send with dawdles between (so that the receiver, which
+/// never dawdles, often finds it empty and waits); the receiver's `recv`s are cut short at random. It still gets every message, each sender's in order, and each is dropped exactly once.
+async fn mpsc_unbounded_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const TASKS: usize = 4;
+    const ROUNDS: usize = 150;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let values = DropCounter::new();
+    let tally = Arc::new(Tally::default());
+    let mut rng = Rng::new(seed);
+    let senders: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (tx, values, mut rng) = (tx.clone(), values.clone(), rng.fork());
+            glasswing::spawn(async move {
+                let mut sent = Vec::new();
+                for round in 0..ROUNDS {
+                    dawdle(&mut rng).await;
+                    let id = message_id(t, round);
+                    tx.send((id, values.track()))
+                        .unwrap_or_else(|_| panic!("the receiver outlives the senders"));
+                    sent.push(id);
+                }
+                sent
+            })
+        })
+        .collect();
+    drop(tx);
+    let receiver = {
+        let (tally, waits, mut rng) = (tally.clone(), waits.clone(), rng.fork());
+        glasswing::spawn(async move { drain_cut_short!(rx, rng, waits, "unbounded receiver", tally, 0) })
+    };
+    let mut sent = Vec::new();
+    for (t, task) in senders.into_iter().enumerate() {
+        sent.push(task.await.unwrap_or_else(|e| panic!("unbounded sender {t} failed: {e:?}")));
+    }
+    let received = receiver.await.unwrap_or_else(|e| panic!("unbounded receiver failed: {e:?}"));
+    check_received("mpsc unbounded", &sent, &received);
+    values.assert_all_dropped_once();
+    assert_eq!(received.len(), TASKS * ROUNDS);
+    tally.report()
+}
+
+/// One notifier calls `notify_one` N times, each time waiting until some waiter reports that its
+/// `notified()` completed, while waiters wait (`notified`, `notified_owned`, or `enable` first), each
+/// wait cut short at random, so that notified futures are dropped mid-wait, some just after being
+/// chosen (the notification must pass on). A lost notification hangs the notifier; a notification
+/// that completes two waits shows up as one report too many. Waiting for each to be taken keeps
+/// notifications from folding into the one stored permit, so each is counted. Afterwards no permit is
+/// left over, and one `notify_one` with nobody waiting is stored as the permit.
+async fn notify_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const WAITERS: usize = 16;
+    const NOTIFICATIONS: usize = 600;
+    let notify = Arc::new(Notify::new());
+    let tally = Arc::new(Tally::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicUsize::new(0));
+    let (taken_tx, mut taken_rx) = mpsc::unbounded_channel::<usize>();
+    let mut rng = Rng::new(seed);
+    let waiters: Vec<_> = (0..WAITERS)
+        .map(|t| {
+            let (notify, tally, waits, mut rng) = (notify.clone(), tally.clone(), waits.clone(), rng.fork());
+            let (done, finished, taken_tx) = (done.clone(), finished.clone(), taken_tx.clone());
+            glasswing::spawn(async move {
+                let name = format!("notify waiter {t}");
+                let mut round = 0;
+                while !done.load(Ordering::SeqCst) {
+                    let how = rng.below(3);
+                    let what = ["notified", "notified_owned", "enable, then notified"][how as usize];
+                    let outcome = {
+                        let _wait = waits.enter(&name, format!("round {round}: {what}"));
+                        match how {
+                            0 => cut_short(&mut rng, notify.notified()).await,
+                            1 => cut_short(&mut rng, notify.clone().notified_owned()).await,
+                            _ => {
+                                let notify = &notify;
+                                cut_short(&mut rng, async move {
+                                    let mut notified = pin!(notify.notified());
+                                    if !notified.as_mut().enable() {
+                                        notified.await;
+                                    }
+                                })
+                                .await
+                            }
+                        }
+                    };
+                    // After `done`, completions come from the `notify_waiters` that ends the run.
+                    if outcome.is_some() && !done.load(Ordering::SeqCst) {
+                        taken_tx.send(t).expect("the notifier outlives the waiters");
+                    }
+                    tally.record(&outcome);
+                    round += 1;
+                }
+                finished.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    drop(taken_tx);
+    let mut notifier_rng = rng.fork();
+    for i in 0..NOTIFICATIONS {
+        if notifier_rng.below(4) == 0 {
+            dawdle(&mut notifier_rng).await;
+        }
+        notify.notify_one();
+        let _wait = waits
+            .enter("notifier", format!("notification {i} of {NOTIFICATIONS}: wait for a waiter to take it"));
+        taken_rx.recv().await.expect("the waiters outlive the notifier's loop");
+        if let Ok(t) = taken_rx.try_recv() {
+            panic!("notification {i} completed two waits (the second: waiter {t})");
+        }
+    }
+    done.store(true, Ordering::SeqCst);
+    {
+        let _wait = waits.enter("notifier", "notify_waiters until every waiter is out".to_owned());
+        while finished.load(Ordering::SeqCst) < WAITERS {
+            notify.notify_waiters();
+            glasswing::task::yield_now().await;
+        }
+    }
+    for (t, task) in waiters.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("notify waiter {t} failed: {e:?}"));
+    }
+    assert!(taken_rx.recv().await.is_none(), "a notification completed two waits");
+    // Every notification was taken: no permit is left over ...
+    assert!(!pin!(notify.notified()).as_mut().enable(), "a permit was left over (or made up)");
+    // ... and one with nobody waiting is stored as the (one) permit.
+    notify.notify_one();
+    notify.notify_one();
+    assert!(pin!(notify.notified()).as_mut().enable(), "a notification with nobody waiting was lost");
+    assert!(!pin!(notify.notified()).as_mut().enable(), "two notifications stored more than one permit");
+    tally.report()
+}
+
+/// Per channel, a sender sends 1 to N with dawdles between, while receivers wait on `changed()`, each
+/// wait cut short at random, and read the value after each completed one. Values seen never go back,
+/// every receiver eventually sees N (a cut `changed` loses no change), and no receiver is told the
+/// channel closed while it has not seen N.
+async fn watch_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const CHANNELS: usize = 4;
+    const RECEIVERS: usize = 8;
+    const VALUES: usize = 200;
+    let tally = Arc::new(Tally::default());
+    let mut rng = Rng::new(seed);
+    let mut tasks = Vec::new();
+    let mut senders = Vec::new();
+    for c in 0..CHANNELS {
+        let (tx, rx) = watch::channel(0usize);
+        for r in 0..RECEIVERS {
+            let (mut rx, tally, waits, mut rng) = (rx.clone(), tally.clone(), waits.clone(), rng.fork());
+            tasks.push(glasswing::spawn(async move {
+                let name = format!("watch {c} receiver {r}");
+                let mut seen = 0;
+                while seen < VALUES {
+                    let outcome = {
+                        let _wait = waits.enter(&name, format!("changed (seen {seen} of {VALUES})"));
+                        cut_short(&mut rng, rx.changed()).await
+                    };
+                    tally.record(&outcome);
+                    match outcome {
+                        Some(Ok(())) => {
+                            let now = *rx.borrow();
+                            assert!(now >= seen, "{name}: the value went back from {seen} to {now}");
+                            seen = now;
+                            if rng.below(4) == 0 {
+                                dawdle(&mut rng).await;
+                            }
+                        }
+                        Some(Err(_)) => {
+                            panic!("{name}: closed before the last value ({seen} of {VALUES} seen)")
+                        }
+                        None => {}
+                    }
+                }
+            }));
+        }
+        drop(rx);
+        let mut sender_rng = rng.fork();
+        senders.push(glasswing::spawn(async move {
+            for v in 1..=VALUES {
+                if sender_rng.below(2) == 0 {
+                    dawdle(&mut sender_rng).await;
+                }
+                tx.send(v).unwrap_or_else(|_| panic!("watch {c}: the receivers outlive the last send"));
+            }
+        }));
+    }
+    for (c, task) in senders.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("watch sender {c} failed: {e:?}"));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("watch receiver {i} failed: {e:?}"));
+    }
+    tally.report()
+}
+
+/// Per channel of 4 places, a sender sends 0 to N-1, while receivers `recv`, each cut short at
+/// random, dawdling now and then so that they fall behind. Each receiver sees every value in order,
+/// except where a `Lagged(n)` says it missed exactly the next n, and then `Closed` after the last.
+async fn broadcast_arm(seed: u64, waits: Arc<Waits>) -> ArmReport {
+    const CHANNELS: usize = 4;
+    const CAPACITY: usize = 4;
+    const RECEIVERS: usize = 8;
+    const VALUES: u64 = 300;
+    let tally = Arc::new(Tally::default());
+    let lags = Arc::new(AtomicUsize::new(0));
+    let mut rng = Rng::new(seed);
+    let mut tasks = Vec::new();
+    let mut senders = Vec::new();
+    for c in 0..CHANNELS {
+        let (tx, rx) = broadcast::channel::<u64>(CAPACITY);
+        for r in 0..RECEIVERS {
+            let (mut rx, tally, waits, mut rng) = (tx.subscribe(), tally.clone(), waits.clone(), rng.fork());
+            let lags = lags.clone();
+            tasks.push(glasswing::spawn(async move {
+                let name = format!("broadcast {c} receiver {r}");
+                let mut next = 0;
+                loop {
+                    let outcome = {
+                        let _wait = waits.enter(&name, format!("recv (next: {next} of {VALUES})"));
+                        cut_short(&mut rng, rx.recv()).await
+                    };
+                    tally.record(&outcome);
+                    match outcome {
+                        Some(Ok(value)) => {
+                            assert_eq!(value, next, "{name}: out of order, or a gap no Lagged reported");
+                            next += 1;
+                            if rng.below(3) == 0 {
+                                dawdle(&mut rng).await;
+                            }
+                        }
+                        Some(Err(broadcast::error::RecvError::Lagged(n))) => {
+                            assert!(n > 0, "{name}: Lagged(0)");
+                            next += n;
+                            assert!(next <= VALUES, "{name}: lagged past the last value");
+                            lags.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Some(Err(broadcast::error::RecvError::Closed)) => {
+                            assert_eq!(next, VALUES, "{name}: closed before the last value");
+                            break;
+                        }
+                        None => {}
+                    }
+                }
+            }));
+        }
+        drop(rx);
+        let mut sender_rng = rng.fork();
+        senders.push(glasswing::spawn(async move {
+            for v in 0..VALUES {
+                if sender_rng.below(4) == 0 {
+                    dawdle(&mut sender_rng).await;
+                }
+                tx.send(v).unwrap_or_else(|_| panic!("broadcast {c}: the receivers outlive the sender"));
+            }
+        }));
+    }
+    for (c, task) in senders.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("broadcast sender {c} failed: {e:?}"));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        task.await.unwrap_or_else(|e| panic!("broadcast receiver {i} failed: {e:?}"));
+    }
+    let mut report = tally.report();
+    report.note = format!("{} lags", lags.load(Ordering::Relaxed));
+    report
 }
 
 fn seed() -> u64 {
