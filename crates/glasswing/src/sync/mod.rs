@@ -21,6 +21,8 @@ pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod set_once;
+#[cfg(all(test, not(loom)))]
+mod test_support;
 mod waiters;
 pub mod watch;
 

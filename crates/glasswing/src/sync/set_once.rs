@@ -225,32 +225,11 @@ impl<T: Eq> Eq for SetOnce<T> {}
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::pin::Pin;
+    use crate::sync::test_support::*;
+
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-
-    #[derive(Default)]
-    struct CountWaker(AtomicUsize);
-
-    impl Wake for CountWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-        f.poll(&mut Context::from_waker(waker))
-    }
-
-    #[derive(Debug)]
-    struct Counted(u32, Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use std::task::Poll;
 
     #[test]
     fn set_once_then_errors() {
@@ -274,15 +253,14 @@ mod tests {
     #[test]
     fn waiters_are_woken_by_set_and_a_dropped_waiter_leaves() {
         let cell = SetOnce::new();
-        let counts: Vec<_> = (0..3).map(|_| Arc::new(CountWaker::default())).collect();
-        let wakers: Vec<_> = counts.iter().map(|c| Waker::from(c.clone())).collect();
+        let (counts, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| count_waker()).unzip();
         let mut waits: Vec<_> = (0..3).map(|_| Box::pin(cell.wait())).collect();
         for (w, waker) in waits.iter_mut().zip(&wakers) {
             assert!(poll(w.as_mut(), waker).is_pending());
         }
         drop(waits.remove(1));
         cell.set(String::from("v")).unwrap();
-        assert_eq!(counts.iter().map(|c| c.0.load(Ordering::SeqCst)).collect::<Vec<_>>(), [1, 0, 1]);
+        assert_eq!(counts.iter().map(|c| wakes(c)).collect::<Vec<_>>(), [1, 0, 1]);
         for (w, waker) in waits.iter_mut().zip([&wakers[0], &wakers[2]]) {
             assert!(matches!(poll(w.as_mut(), waker), Poll::Ready(v) if v == "v"));
         }
@@ -311,7 +289,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
     fn waiters_in_tasks_and_a_setter_on_a_thread() {
-        let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let rt = multi_thread_rt();
         let cell = Arc::new(SetOnce::new());
         rt.block_on(async {
             let waiters: Vec<_> = (0..8)
