@@ -17,6 +17,7 @@ pub mod mpsc;
 mod mutex;
 mod notify;
 mod once_cell;
+mod once_slot;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
