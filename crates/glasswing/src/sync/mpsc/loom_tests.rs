@@ -22,7 +22,6 @@ use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Arc;
 use crate::sync::loom_support::{block_on, model};
 use loom::thread;
-use std::future::Future;
 
 /// A value that counts its drops.
 struct Counted(Arc<AtomicUsize>);
