@@ -162,30 +162,16 @@ impl Drop for BarrierWait<'_> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::sync::test_support::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use std::task::Wake;
-
-    #[derive(Default)]
-    struct CountWaker(AtomicUsize);
-
-    impl Wake for CountWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-        f.poll(&mut Context::from_waker(waker))
-    }
 
     #[test]
     fn a_round_releases_all_with_one_leader_and_the_barrier_is_reused() {
         let barrier = Barrier::new(3);
         assert_eq!(barrier.location().file(), file!());
         for _round in 0..3 {
-            let counts: Vec<_> = (0..3).map(|_| Arc::new(CountWaker::default())).collect();
-            let wakers: Vec<_> = counts.iter().map(|c| Waker::from(c.clone())).collect();
+            let (counts, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| count_waker()).unzip();
             let mut waits: Vec<_> = (0..3).map(|_| Box::pin(barrier.wait())).collect();
             assert!(poll(waits[0].as_mut(), &wakers[0]).is_pending());
             assert!(poll(waits[1].as_mut(), &wakers[1]).is_pending());
@@ -193,8 +179,8 @@ mod tests {
             assert!(poll(waits[1].as_mut(), &wakers[1]).is_pending());
             let Poll::Ready(last) = poll(waits[2].as_mut(), &wakers[2]) else { panic!("the third arrived") };
             assert!(last.is_leader());
-            assert_eq!(counts[0].0.load(Ordering::SeqCst), 1);
-            assert_eq!(counts[1].0.load(Ordering::SeqCst), 1);
+            assert_eq!(wakes(&counts[0]), 1);
+            assert_eq!(wakes(&counts[1]), 1);
             for i in 0..2 {
                 let Poll::Ready(r) = poll(waits[i].as_mut(), &wakers[i]) else { panic!("released") };
                 assert!(!r.is_leader());
@@ -205,15 +191,14 @@ mod tests {
     #[test]
     fn a_dropped_waiter_still_counts_and_leaves_no_waker() {
         let barrier = Barrier::new(2);
-        let count = Arc::new(CountWaker::default());
-        let waker = Waker::from(count.clone());
+        let (count, waker) = count_waker();
         let mut first = Box::pin(barrier.wait());
         assert!(poll(first.as_mut(), &waker).is_pending());
         drop(first);
         // The arrival stands (as Tokio's): the next arrival completes the round.
         let mut second = Box::pin(barrier.wait());
         assert!(matches!(poll(second.as_mut(), &waker), Poll::Ready(r) if r.is_leader()));
-        assert_eq!(count.0.load(Ordering::SeqCst), 0, "the dropped waiter's waker was cleared");
+        assert_eq!(wakes(&count), 0, "the dropped waiter's waker was cleared");
         // A never-polled wait counts nothing.
         drop(barrier.wait());
         let mut third = Box::pin(barrier.wait());
@@ -224,7 +209,7 @@ mod tests {
     fn a_barrier_of_zero_or_one_never_waits() {
         for n in [0, 1] {
             let barrier = Barrier::new(n);
-            let waker = Waker::from(Arc::new(CountWaker::default()));
+            let (_, waker) = count_waker();
             let mut wait = Box::pin(barrier.wait());
             assert!(matches!(poll(wait.as_mut(), &waker), Poll::Ready(r) if r.is_leader()));
         }
@@ -233,7 +218,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
     fn rounds_of_tasks_on_a_multi_thread_runtime() {
-        let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let rt = multi_thread_rt();
         let barrier = Arc::new(Barrier::new(5));
         let leaders = Arc::new(AtomicUsize::new(0));
         let passed = Arc::new(AtomicUsize::new(0));

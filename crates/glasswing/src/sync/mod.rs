@@ -17,10 +17,13 @@ pub mod mpsc;
 mod mutex;
 mod notify;
 mod once_cell;
+mod once_slot;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod set_once;
+#[cfg(all(test, not(loom)))]
+mod test_support;
 mod waiters;
 pub mod watch;
 

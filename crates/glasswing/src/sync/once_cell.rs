@@ -1,6 +1,6 @@
 //! `OnceCell`: Tokio's cell that is written once, by an initializer that may be asynchronous.
 //!
-//! The shape: a flag (`value_set`), the value slot, and a [`batch_semaphore`] with one permit. The
+//! The shape: a value slot with its flag ([`OnceSlot`]), and a [`batch_semaphore`] with one permit. The
 //! permit is the right to initialize: `get_or_init` takes it (waiting in FIFO order), runs the
 //! initializer, writes the value, sets the flag, and then *closes* the semaphore instead of giving the
 //! permit back. Closing wakes every task waiting for the permit, and they (and all later ones) see the
@@ -12,20 +12,18 @@
 //! close (Acquire, through the semaphore's word or lock), so whoever sees the close sees the value.
 //!
 //! [`batch_semaphore`]: super::batch_semaphore
+//! [`OnceSlot`]: super::once_slot::OnceSlot
 
 use super::batch_semaphore as semaphore;
-use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use super::once_slot::OnceSlot;
 use crate::probe::resource::{Resource, ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
-use std::mem::MaybeUninit;
 
 /// A thread-safe cell written at most once; `get_or_init` runs an asynchronous initializer, and only
 /// one at a time.
 pub struct OnceCell<T> {
-    value_set: AtomicBool,
-    value: UnsafeCell<MaybeUninit<T>>,
+    value: OnceSlot<T>,
     /// One permit: the right to initialize. Closed once the value is set.
     semaphore: semaphore::Semaphore,
 }
@@ -87,8 +85,7 @@ impl<T> OnceCell<T> {
     #[track_caller]
     pub fn new() -> Self {
         OnceCell {
-            value_set: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            value: OnceSlot::new(),
             semaphore: semaphore::Semaphore::with_kind(1, ResourceKind::OnceCell),
         }
     }
@@ -98,8 +95,7 @@ impl<T> OnceCell<T> {
     #[track_caller]
     pub const fn const_new() -> Self {
         OnceCell {
-            value_set: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            value: OnceSlot::const_new(),
             semaphore: semaphore::Semaphore::const_with_kind(1, ResourceKind::OnceCell),
         }
     }
@@ -111,11 +107,7 @@ impl<T> OnceCell<T> {
         let semaphore = semaphore::Semaphore::const_with_kind(0, ResourceKind::OnceCell);
         // No `close` in a const fn: a cell born full never hands out its permit (it has none), and
         // `get_or_init` checks the flag first, so the open semaphore is never waited on.
-        OnceCell {
-            value_set: AtomicBool::new(true),
-            value: UnsafeCell::new(MaybeUninit::new(value)),
-            semaphore,
-        }
+        OnceCell { value: OnceSlot::const_new_with(value), semaphore }
     }
 
     /// A cell holding `value` if it is `Some`, else empty.
@@ -136,14 +128,14 @@ impl<T> OnceCell<T> {
 
     /// Whether the cell holds a value.
     pub fn initialized(&self) -> bool {
-        self.value_set.load(Ordering::Acquire)
+        self.value.is_set()
     }
 
     /// # Safety
     /// The value is set (`initialized()` returned `true`, or the semaphore was seen closed).
     unsafe fn get_unchecked(&self) -> &T {
-        // SAFETY: the value is written once, before the flag, and never again while `&self` lives.
-        unsafe { &*self.value.with(|ptr| (*ptr).as_ptr()) }
+        // SAFETY: the flag is set (this function's contract, as `OnceSlot::get_unchecked`'s).
+        unsafe { self.value.get_unchecked() }
     }
 
     /// Writes the value, sets the flag and closes the semaphore (waking the tasks waiting to
@@ -152,31 +144,19 @@ impl<T> OnceCell<T> {
     fn write_value(&self, value: T) -> &T {
         // SAFETY: the caller holds the one permit (or owns the cell), so nobody else writes; the flag
         // is not yet set, so nobody reads.
-        unsafe { self.value.with_mut(|ptr| (*ptr).write(value)) };
-        self.value_set.store(true, Ordering::Release);
+        let value = unsafe { self.value.write(value) };
         self.semaphore.close();
-        // SAFETY: just set.
-        unsafe { self.get_unchecked() }
+        value
     }
 
     /// The value, if it is set.
     pub fn get(&self) -> Option<&T> {
-        if self.initialized() {
-            // SAFETY: the flag is set.
-            Some(unsafe { self.get_unchecked() })
-        } else {
-            None
-        }
+        self.value.get()
     }
 
     /// The value, mutably, if it is set.
     pub fn get_mut(&mut self) -> Option<&mut T> {
-        if self.initialized() {
-            // SAFETY: the flag is set, and `&mut self` is exclusive.
-            Some(unsafe { &mut *self.value.with_mut(|ptr| (*ptr).as_mut_ptr()) })
-        } else {
-            None
-        }
+        self.value.get_mut()
     }
 
     /// Sets the value if the cell is empty and no initializer is running; otherwise gives it back in
@@ -253,34 +233,17 @@ impl<T> OnceCell<T> {
 
     /// The value, consuming the cell.
     pub fn into_inner(mut self) -> Option<T> {
-        self.take_value()
+        self.value.take()
     }
 
     /// Takes the value out, leaving the cell empty (and able to be initialized again).
     pub fn take(&mut self) -> Option<T> {
-        let value = self.take_value();
+        let value = self.value.take();
         // A fresh semaphore (the old one is closed), still created where the cell was.
         let created_at = self.semaphore.resource().created_at();
         self.semaphore =
             semaphore::Semaphore::with_resource(1, Resource::new_at(ResourceKind::OnceCell, created_at));
         value
-    }
-
-    fn take_value(&mut self) -> Option<T> {
-        if self.initialized() {
-            self.value_set.store(false, Ordering::Relaxed);
-            // SAFETY: the flag was set, so the value is there; clearing it first means it is read out
-            // once, and not dropped again by `Drop`.
-            Some(unsafe { self.value.with_mut(|ptr| (*ptr).assume_init_read()) })
-        } else {
-            None
-        }
-    }
-}
-
-impl<T> Drop for OnceCell<T> {
-    fn drop(&mut self) {
-        drop(self.take_value());
     }
 }
 

@@ -13,18 +13,15 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as semaphore;
-use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use super::once_slot::OnceSlot;
 use crate::loom::sync::Mutex;
 use crate::probe::resource::{ResourceKind, WaitOp};
 use std::fmt;
 use std::future::Future;
-use std::mem::MaybeUninit;
 
 /// A thread-safe cell set at most once, which tasks can [`wait`](SetOnce::wait) on.
 pub struct SetOnce<T> {
-    value_set: AtomicBool,
-    value: UnsafeCell<MaybeUninit<T>>,
+    value: OnceSlot<T>,
     /// No permits: only its queue is used; closed once the value is set.
     waiters: semaphore::Semaphore,
     /// Serializes `set`s.
@@ -59,8 +56,7 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub fn new() -> Self {
         SetOnce {
-            value_set: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            value: OnceSlot::new(),
             waiters: semaphore::Semaphore::with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
@@ -71,8 +67,7 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub const fn const_new() -> Self {
         SetOnce {
-            value_set: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            value: OnceSlot::const_new(),
             waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
@@ -84,8 +79,7 @@ impl<T> SetOnce<T> {
     #[track_caller]
     pub const fn const_new_with(value: T) -> Self {
         SetOnce {
-            value_set: AtomicBool::new(true),
-            value: UnsafeCell::new(MaybeUninit::new(value)),
+            value: OnceSlot::const_new_with(value),
             waiters: semaphore::Semaphore::const_with_kind(0, ResourceKind::SetOnce),
             lock: Mutex::new(()),
         }
@@ -109,24 +103,19 @@ impl<T> SetOnce<T> {
 
     /// Whether the cell holds a value.
     pub fn initialized(&self) -> bool {
-        self.value_set.load(Ordering::Acquire)
+        self.value.is_set()
     }
 
     /// # Safety
     /// The value is set (the flag was seen set, or the queue seen closed).
     unsafe fn get_unchecked(&self) -> &T {
-        // SAFETY: written once, before the flag, never again while `&self` lives.
-        unsafe { &*self.value.with(|ptr| (*ptr).as_ptr()) }
+        // SAFETY: the flag is set (this function's contract, as `OnceSlot::get_unchecked`'s).
+        unsafe { self.value.get_unchecked() }
     }
 
     /// The value, if it is set.
     pub fn get(&self) -> Option<&T> {
-        if self.initialized() {
-            // SAFETY: the flag is set.
-            Some(unsafe { self.get_unchecked() })
-        } else {
-            None
-        }
+        self.value.get()
     }
 
     /// Sets the value, and wakes every task waiting for it; fails (giving the value back) if it was
@@ -140,8 +129,7 @@ impl<T> SetOnce<T> {
             return Err(SetOnceError(value));
         }
         // SAFETY: we hold the lock and the flag is clear: nobody else writes, nobody reads.
-        unsafe { self.value.with_mut(|ptr| (*ptr).write(value)) };
-        self.value_set.store(true, Ordering::Release);
+        unsafe { self.value.write(value) };
         drop(guard);
         self.waiters.close();
         Ok(())
@@ -166,24 +154,7 @@ impl<T> SetOnce<T> {
 
     /// The value, consuming the cell.
     pub fn into_inner(mut self) -> Option<T> {
-        self.take_value()
-    }
-
-    fn take_value(&mut self) -> Option<T> {
-        if self.initialized() {
-            self.value_set.store(false, Ordering::Relaxed);
-            // SAFETY: the flag was set, so the value is there; clearing it first means it is read
-            // out once, and not dropped again by `Drop`.
-            Some(unsafe { self.value.with_mut(|ptr| (*ptr).assume_init_read()) })
-        } else {
-            None
-        }
-    }
-}
-
-impl<T> Drop for SetOnce<T> {
-    fn drop(&mut self) {
-        drop(self.take_value());
+        self.value.take()
     }
 }
 
@@ -225,32 +196,11 @@ impl<T: Eq> Eq for SetOnce<T> {}
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::pin::Pin;
-    use std::sync::atomic::AtomicUsize;
+    use crate::sync::test_support::*;
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-
-    #[derive(Default)]
-    struct CountWaker(AtomicUsize);
-
-    impl Wake for CountWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-        f.poll(&mut Context::from_waker(waker))
-    }
-
-    #[derive(Debug)]
-    struct Counted(u32, Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use std::task::Poll;
 
     #[test]
     fn set_once_then_errors() {
@@ -274,15 +224,14 @@ mod tests {
     #[test]
     fn waiters_are_woken_by_set_and_a_dropped_waiter_leaves() {
         let cell = SetOnce::new();
-        let counts: Vec<_> = (0..3).map(|_| Arc::new(CountWaker::default())).collect();
-        let wakers: Vec<_> = counts.iter().map(|c| Waker::from(c.clone())).collect();
+        let (counts, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| count_waker()).unzip();
         let mut waits: Vec<_> = (0..3).map(|_| Box::pin(cell.wait())).collect();
         for (w, waker) in waits.iter_mut().zip(&wakers) {
             assert!(poll(w.as_mut(), waker).is_pending());
         }
         drop(waits.remove(1));
         cell.set(String::from("v")).unwrap();
-        assert_eq!(counts.iter().map(|c| c.0.load(Ordering::SeqCst)).collect::<Vec<_>>(), [1, 0, 1]);
+        assert_eq!(counts.iter().map(|c| wakes(c)).collect::<Vec<_>>(), [1, 0, 1]);
         for (w, waker) in waits.iter_mut().zip([&wakers[0], &wakers[2]]) {
             assert!(matches!(poll(w.as_mut(), waker), Poll::Ready(v) if v == "v"));
         }
@@ -311,7 +260,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
     fn waiters_in_tasks_and_a_setter_on_a_thread() {
-        let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let rt = multi_thread_rt();
         let cell = Arc::new(SetOnce::new());
         rt.block_on(async {
             let waiters: Vec<_> = (0..8)
@@ -336,6 +285,7 @@ mod tests {
 mod loom_tests {
     use super::*;
     use crate::sync::loom_support::block_on;
+    use loom::sync::atomic::Ordering;
     use loom::sync::Arc;
     use loom::thread;
 

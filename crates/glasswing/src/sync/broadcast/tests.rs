@@ -3,46 +3,9 @@
 
 use super::*;
 use crate::scheduler::coop;
+use crate::sync::test_support::*;
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
-use std::task::Wake;
-
-struct CountWaker(StdAtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (StdArc<CountWaker>, Waker) {
-    let c = StdArc::new(CountWaker(StdAtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
-
-fn wakes(c: &CountWaker) -> usize {
-    c.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
-
-/// A value that counts the drops of it and its clones.
-#[derive(Debug)]
-struct Counted(u32, StdArc<StdAtomicUsize>);
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        Counted(self.0, self.1.clone())
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 #[test]
 fn every_receiver_gets_every_value() {
@@ -270,7 +233,7 @@ fn recv_takes_part_in_the_coop_budget() {
 #[cfg_attr(miri, ignore)]
 #[should_panic(expected = "Cannot block the current thread from within a runtime")]
 fn blocking_recv_inside_a_runtime_panics() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     rt.block_on(async {
         let (_tx, mut rx) = channel::<u32>(2);
         let _ = rx.blocking_recv();
@@ -280,7 +243,7 @@ fn blocking_recv_inside_a_runtime_panics() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn across_tasks_in_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let drops = StdArc::new(StdAtomicUsize::new(0));
     let d = drops.clone();
     rt.block_on(async move {

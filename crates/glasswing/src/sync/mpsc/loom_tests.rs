@@ -20,37 +20,8 @@ use super::list;
 use super::*;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Arc;
+use crate::sync::loom_support::{block_on, model};
 use loom::thread;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
-}
-
-/// Polls `future` on this loom thread, parking between polls. A lost wakeup parks forever, which
-/// loom reports as a deadlock.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        thread::park();
-    }
-}
 
 /// A value that counts its drops.
 struct Counted(Arc<AtomicUsize>);

@@ -5,50 +5,12 @@
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use super::*;
 use crate::scheduler::coop;
+use crate::sync::test_support::*;
 use std::future::Future;
-use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::pin;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-#[derive(Default)]
-struct CountWaker(AtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (Arc<CountWaker>, Waker) {
-    let count = Arc::new(CountWaker::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &CountWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-/// A value that counts its drops in a shared counter.
-#[derive(Debug)]
-struct Counted(u32, Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn drops(d: &AtomicUsize) -> usize {
-    d.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
+use std::task::{Context, Poll};
 
 /// Polls a future that must be ready now.
 fn now<F: Future>(f: F) -> F::Output {
@@ -446,7 +408,7 @@ fn blocking_send_and_recv_from_threads() {
 #[cfg_attr(miri, ignore)]
 #[should_panic(expected = "Cannot block the current thread from within a runtime")]
 fn blocking_recv_inside_a_runtime_panics() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     rt.block_on(async {
         let (_tx, mut rx) = channel::<u32>(1);
         let _ = rx.blocking_recv();
@@ -495,14 +457,14 @@ async fn several_producers() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn several_producers_on_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     rt.block_on(several_producers());
 }
 
 #[test]
 #[cfg_attr(miri, ignore)]
 fn several_producers_on_a_current_thread_runtime() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     rt.block_on(several_producers());
 }
 

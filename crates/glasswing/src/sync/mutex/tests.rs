@@ -2,42 +2,10 @@
 //! thread ones), plus runtime tests with contention.
 
 use super::*;
-use std::pin::Pin;
+use crate::sync::test_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Poll;
 
-#[derive(Default)]
-struct CountWaker(AtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (Arc<CountWaker>, Waker) {
-    let count = Arc::new(CountWaker::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &CountWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
-
-/// A value that counts its drops.
-struct Counted(u32, Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn is_send_sync<T: Send + Sync>() {}
 fn is_send<T: Send>() {}
 
 #[test]
@@ -50,11 +18,9 @@ fn auto_traits_as_tokio() {
     is_send_sync::<MappedMutexGuard<'static, u32>>();
     is_send_sync::<OwnedMappedMutexGuard<u32, [u8]>>();
     let m = Mutex::new(0u32);
-    is_send_of(m.lock());
-    is_send_of(Arc::new(Mutex::new(0u32)).lock_owned());
+    is_send_of(&m.lock());
+    is_send_of(&Arc::new(Mutex::new(0u32)).lock_owned());
 }
-
-fn is_send_of<T: Send>(_: T) {}
 
 #[test]
 fn lock_try_lock_and_unlock() {
@@ -195,7 +161,7 @@ fn constructors_record_their_location() {
 #[test]
 #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
 fn contended_lock_on_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let m = Arc::new(Mutex::new(0usize));
     rt.block_on(async {
         let tasks: Vec<_> = (0..8)
@@ -227,7 +193,7 @@ fn contended_lock_on_a_multi_thread_runtime() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn blocking_lock_from_plain_threads_against_tasks() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let m = Arc::new(Mutex::new(0usize));
     let threads: Vec<_> = (0..2)
         .map(|i| {
@@ -260,7 +226,7 @@ fn blocking_lock_from_plain_threads_against_tasks() {
 #[cfg_attr(miri, ignore)]
 #[should_panic(expected = "Cannot block the current thread from within a runtime")]
 fn blocking_lock_inside_a_runtime_panics() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     let m = Mutex::new(0);
     rt.block_on(async {
         let _ = m.blocking_lock();

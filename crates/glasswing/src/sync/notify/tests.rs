@@ -2,30 +2,7 @@
 
 use super::*;
 use crate::scheduler::coop;
-use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
-use std::sync::Arc as StdArc;
-use std::task::Wake;
-
-struct CountWaker(StdAtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (StdArc<CountWaker>, Waker) {
-    let c = StdArc::new(CountWaker(StdAtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
-
-fn wakes(c: &CountWaker) -> usize {
-    c.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
+use crate::sync::test_support::*;
 
 #[test]
 fn notify_one_with_nobody_waiting_stores_one_permit() {
@@ -217,7 +194,7 @@ fn notified_takes_part_in_the_coop_budget() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn across_tasks_in_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     rt.block_on(async {
         let notify = Arc::new(Notify::new());
         // Ping-pong: each task waits for the other's notify_one, 100 times.

@@ -1,41 +1,11 @@
 //! Unit tests of `OnceCell`, polled by hand (Miri runs all but the runtime one).
 
 use super::*;
+use crate::sync::test_support::*;
 use std::pin::Pin;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-#[derive(Default)]
-struct CountWaker(AtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (Arc<CountWaker>, Waker) {
-    let count = Arc::new(CountWaker::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &CountWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
-
-#[derive(Debug)]
-struct Counted(u32, Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
+use std::task::{Context, Poll};
 
 /// A future that stays pending until its flag is set (an initializer we control).
 struct Gate(Arc<std::sync::atomic::AtomicBool>);
@@ -50,9 +20,6 @@ impl Future for Gate {
         }
     }
 }
-
-fn is_send_sync<T: Send + Sync>() {}
-fn is_send_of<T: Send>(_: &T) {}
 
 #[test]
 fn auto_traits_as_tokio() {
@@ -175,7 +142,7 @@ fn values_drop_exactly_once_and_take() {
 #[test]
 #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
 fn racing_initializers_on_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let cell = Arc::new(OnceCell::new());
     let runs = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {

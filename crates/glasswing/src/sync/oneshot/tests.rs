@@ -3,54 +3,7 @@
 //! `Counted`, and checks that it was dropped exactly once.
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc as StdArc;
-use std::task::Wake;
-
-/// A waker that counts its wakes.
-#[derive(Default)]
-struct CountWaker(AtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: StdArc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (StdArc<CountWaker>, Waker) {
-    let count = StdArc::new(CountWaker::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &CountWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-/// A value that counts its drops.
-#[derive(Debug)]
-struct Counted(u32, StdArc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counted(n: u32) -> (Counted, StdArc<AtomicUsize>) {
-    let drops = StdArc::new(AtomicUsize::new(0));
-    (Counted(n, drops.clone()), drops)
-}
-
-fn drops(d: &AtomicUsize) -> usize {
-    d.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future + Unpin>(f: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(waker))
-}
+use crate::sync::test_support::*;
 
 #[test]
 fn send_then_recv() {
@@ -58,7 +11,7 @@ fn send_then_recv() {
     let (tx, mut rx) = channel();
     assert!(tx.send(v).is_ok());
     let (count, waker) = count_waker();
-    let Poll::Ready(Ok(got)) = poll(&mut rx, &waker) else { panic!("the value was sent") };
+    let Poll::Ready(Ok(got)) = poll(Pin::new(&mut rx), &waker) else { panic!("the value was sent") };
     assert_eq!(got.0, 7);
     assert!(rx.is_terminated());
     assert_eq!(drops(&d), 0);
@@ -73,11 +26,11 @@ fn recv_then_send_wakes_the_receiver() {
     let (v, d) = counted(1);
     let (tx, mut rx) = channel();
     let (count, waker) = count_waker();
-    assert!(poll(&mut rx, &waker).is_pending());
-    assert!(poll(&mut rx, &waker).is_pending(), "a second poll with the same waker");
+    assert!(poll(Pin::new(&mut rx), &waker).is_pending());
+    assert!(poll(Pin::new(&mut rx), &waker).is_pending(), "a second poll with the same waker");
     assert!(tx.send(v).is_ok());
     assert_eq!(wakes(&count), 1);
-    let Poll::Ready(Ok(got)) = poll(&mut rx, &waker) else { panic!("the value was sent") };
+    let Poll::Ready(Ok(got)) = poll(Pin::new(&mut rx), &waker) else { panic!("the value was sent") };
     assert_eq!(got.0, 1);
     drop(got);
     assert_eq!(drops(&d), 1);
@@ -88,21 +41,21 @@ fn only_the_latest_waker_is_woken() {
     let (tx, mut rx) = channel::<u32>();
     let (first, w1) = count_waker();
     let (second, w2) = count_waker();
-    assert!(poll(&mut rx, &w1).is_pending());
-    assert!(poll(&mut rx, &w2).is_pending());
+    assert!(poll(Pin::new(&mut rx), &w1).is_pending());
+    assert!(poll(Pin::new(&mut rx), &w2).is_pending());
     tx.send(3).unwrap();
     assert_eq!((wakes(&first), wakes(&second)), (0, 1));
-    assert_eq!(poll(&mut rx, &w2), Poll::Ready(Ok(3)));
+    assert_eq!(poll(Pin::new(&mut rx), &w2), Poll::Ready(Ok(3)));
 }
 
 #[test]
 fn sender_dropped_gives_recv_error() {
     let (tx, mut rx) = channel::<Counted>();
     let (count, waker) = count_waker();
-    assert!(poll(&mut rx, &waker).is_pending());
+    assert!(poll(Pin::new(&mut rx), &waker).is_pending());
     drop(tx);
     assert_eq!(wakes(&count), 1);
-    assert!(matches!(poll(&mut rx, &waker), Poll::Ready(Err(RecvError(())))));
+    assert!(matches!(poll(Pin::new(&mut rx), &waker), Poll::Ready(Err(RecvError(())))));
 
     let (tx, rx) = channel::<Counted>();
     drop(tx);
@@ -212,7 +165,7 @@ fn recv_after_close_without_value_is_an_error() {
     let (tx, mut rx) = channel::<u32>();
     rx.close();
     let (_count, waker) = count_waker();
-    assert_eq!(poll(&mut rx, &waker), Poll::Ready(Err(RecvError(()))));
+    assert_eq!(poll(Pin::new(&mut rx), &waker), Poll::Ready(Err(RecvError(()))));
     assert_eq!(tx.send(1), Err(1));
 }
 
@@ -222,8 +175,8 @@ fn polling_after_completion_panics() {
     let (tx, mut rx) = channel::<u32>();
     tx.send(1).unwrap();
     let (_count, waker) = count_waker();
-    assert_eq!(poll(&mut rx, &waker), Poll::Ready(Ok(1)));
-    let _ = poll(&mut rx, &waker);
+    assert_eq!(poll(Pin::new(&mut rx), &waker), Poll::Ready(Ok(1)));
+    let _ = poll(Pin::new(&mut rx), &waker);
 }
 
 #[test]
@@ -271,7 +224,7 @@ fn blocking_recv_from_a_thread() {
 #[cfg_attr(miri, ignore)]
 #[should_panic(expected = "Cannot block the current thread from within a runtime")]
 fn blocking_recv_inside_a_runtime_panics() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     rt.block_on(async {
         let (_tx, rx) = channel::<u32>();
         let _ = rx.blocking_recv();
@@ -281,7 +234,7 @@ fn blocking_recv_inside_a_runtime_panics() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn across_tasks_in_a_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let (v, d) = counted(11);
     rt.block_on(async move {
         // A request/answer pair between two tasks.

@@ -2,42 +2,9 @@
 //! thread ones), plus runtime tests with contention.
 
 use super::*;
-use std::pin::Pin;
+use crate::sync::test_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
-
-#[derive(Default)]
-struct CountWaker(AtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (Arc<CountWaker>, Waker) {
-    let count = Arc::new(CountWaker::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn wakes(count: &CountWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
-
-struct Counted(u32, Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn is_send_sync<T: Send + Sync>() {}
-fn is_send_of<T: Send>(_: &T) {}
+use std::task::Poll;
 
 #[test]
 fn auto_traits_as_tokio() {
@@ -310,7 +277,7 @@ fn constructors_record_their_location() {
 #[test]
 #[cfg_attr(miri, ignore)] // runtime and threads: slow under Miri
 fn contended_readers_and_writers_on_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     // The two halves are always equal outside a write.
     let l = Arc::new(RwLock::with_max_readers((0usize, 0usize), 4));
     rt.block_on(async {
@@ -358,7 +325,7 @@ fn contended_readers_and_writers_on_a_multi_thread_runtime() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn blocking_read_and_write_from_plain_threads() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     let l = Arc::new(RwLock::new(0usize));
     let threads: Vec<_> = (0..2)
         .map(|i| {
@@ -389,7 +356,7 @@ fn blocking_read_and_write_from_plain_threads() {
 #[cfg_attr(miri, ignore)]
 #[should_panic(expected = "Cannot block the current thread from within a runtime")]
 fn blocking_write_inside_a_runtime_panics() {
-    let rt = crate::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = current_thread_rt();
     let l = RwLock::new(0);
     rt.block_on(async {
         let _ = l.blocking_write();

@@ -3,41 +3,10 @@
 
 use super::*;
 use crate::scheduler::coop;
-use std::pin::Pin;
+use crate::sync::test_support::*;
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Wake, Waker};
-
-struct CountWaker(StdAtomicUsize);
-
-impl Wake for CountWaker {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn count_waker() -> (StdArc<CountWaker>, Waker) {
-    let c = StdArc::new(CountWaker(StdAtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
-
-fn wakes(c: &CountWaker) -> usize {
-    c.0.load(Ordering::SeqCst)
-}
-
-fn poll<F: Future>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    f.poll(&mut Context::from_waker(waker))
-}
-
-/// Counts drops of the values it is cloned from.
-#[derive(Debug)]
-struct Counted(u32, StdArc<StdAtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-    }
-}
+use std::task::{Context, Poll};
 
 #[test]
 fn borrow_sees_the_latest_value_and_versions() {
@@ -231,7 +200,7 @@ fn changed_takes_part_in_the_coop_budget() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn across_tasks_in_a_multi_thread_runtime() {
-    let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = multi_thread_rt();
     rt.block_on(async {
         let (tx, rx) = channel(0u32);
         let mut tasks = Vec::new();
