@@ -244,6 +244,19 @@ impl ResourceRecord {
         HolderToken::COUNTED
     }
 
+    /// `hold`, for a holder that is alone by construction (a `Mutex`'s, a `RwLock`'s writer): the
+    /// first slot is free, as every earlier hold ended before its permits came back, so it is
+    /// written without a compare-and-swap; the task last, so that a reader who sees it sees the
+    /// rest.
+    #[inline]
+    pub(crate) fn hold_first(&self, at: &'static Location<'static>) {
+        let slot = &self.holders[0];
+        debug_assert_eq!(slot.task.load(Relaxed), 0, "a sole hold found another");
+        slot.at.store(at as *const _ as *mut _, Relaxed);
+        slot.since.store(poll::cheap_time(), Relaxed);
+        slot.task.store(poll::current_task_id().map_or(THREAD, TaskId::get), Release);
+    }
+
     /// Ends the hold `token` recorded.
     #[inline]
     pub(crate) fn release(&self, token: HolderToken) {

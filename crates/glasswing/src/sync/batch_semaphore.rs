@@ -210,8 +210,9 @@ impl Semaphore {
     /// before its permits came back, so the guard keeps no token.
     #[inline]
     pub(crate) fn hold_sole(&self, at: &'static Location<'static>) {
-        let token = self.hold(at);
-        debug_assert_eq!(token, HolderToken::FIRST, "a sole hold found another");
+        if self.resource.kind().has_holders() {
+            self.resource.record().hold_first(at);
+        }
     }
 
     /// Ends the hold `hold_sole` recorded: before the permits go back.
