@@ -553,16 +553,18 @@ pub(crate) struct WaitEntry {
     pub(crate) serial: u64,
 }
 
+/// A power of two no larger than 8: a serial number keeps the shard in its low 3 bits.
 const SHARDS: usize = 8;
 
 struct Shard {
     entries: Vec<Option<WaitEntry>>,
     free: Vec<u32>,
+    /// The next wait's serial number in this shard (the shard in its low bits makes it unique).
+    next_serial: u64,
 }
 
 static REGISTRY: [Mutex<Shard>; SHARDS] =
-    [const { Mutex::new(Shard { entries: Vec::new(), free: Vec::new() }) }; SHARDS];
-static SERIAL: AtomicU64 = AtomicU64::new(1);
+    [const { Mutex::new(Shard { entries: Vec::new(), free: Vec::new(), next_serial: 0 }) }; SHARDS];
 static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
@@ -582,6 +584,15 @@ pub(crate) struct Waiting {
     index: u32,
 }
 
+/// When a wait starts or ends: the start of the worker's timed poll (a wait begins and ends in a
+/// poll, so this is at most one poll early), else a clock reading.
+fn now() -> clock::Ticks {
+    match poll::cheap_time() {
+        0 => clock::now(),
+        t => t,
+    }
+}
+
 /// Records the start or the end of a wait in this thread's worker's flight recorder, if it is one.
 fn record_event(entry: &WaitEntry, ended: bool, at: clock::Ticks) {
     let Some(task) = entry.task else { return };
@@ -595,16 +606,13 @@ fn record_event(entry: &WaitEntry, ended: bool, at: clock::Ticks) {
 
 impl Waiting {
     fn start(record: &Arc<ResourceRecord>, op: WaitOp) -> Waiting {
-        let entry = WaitEntry {
-            record: record.clone(),
-            task: poll::current_task_id(),
-            op,
-            since: clock::now(),
-            serial: SERIAL.fetch_add(1, Relaxed),
-        };
-        record_event(&entry, false, entry.since);
         let shard = SHARD.with(|s| *s);
+        let mut entry =
+            WaitEntry { record: record.clone(), task: poll::current_task_id(), op, since: now(), serial: 0 };
+        record_event(&entry, false, entry.since);
         let mut guard = lock(shard);
+        guard.next_serial += 1;
+        entry.serial = guard.next_serial << 3 | shard as u64;
         let index = match guard.free.pop() {
             Some(i) => {
                 guard.entries[i as usize] = Some(entry);
@@ -629,7 +637,7 @@ impl Drop for Waiting {
         };
         // The record may go with its last count here: outside the lock.
         if let Some(entry) = entry {
-            record_event(&entry, true, clock::now());
+            record_event(&entry, true, now());
         }
     }
 }

@@ -33,6 +33,7 @@ use crate::loom::sync::{Mutex, MutexGuard};
 use crate::probe::resource::{HolderToken, Resource, ResourceKind, WaitOp, Waiting};
 use crate::probe::trace::LeafKind;
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::panic::Location;
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -100,17 +101,21 @@ impl Waiter {
 }
 
 /// Wakers taken under a lock, to be woken after it: a fixed array, so that waking allocates nothing.
-/// When it is full, the caller releases the lock, wakes them, and takes the lock again.
+/// When it is full, the caller releases the lock, wakes them, and takes the lock again. The slots
+/// are uninitialized until pushed: a list made on every contended release costs no 512-byte
+/// clear and no scan of empty slots.
 pub(crate) struct WakeList {
-    wakers: [Option<Waker>; WakeList::CAPACITY],
+    wakers: [MaybeUninit<Waker>; WakeList::CAPACITY],
+    /// Slots `woken..len` hold wakers pushed and not yet woken.
     len: usize,
+    woken: usize,
 }
 
 impl WakeList {
     const CAPACITY: usize = 32;
 
     pub(crate) fn new() -> Self {
-        WakeList { wakers: [const { None }; WakeList::CAPACITY], len: 0 }
+        WakeList { wakers: [const { MaybeUninit::uninit() }; WakeList::CAPACITY], len: 0, woken: 0 }
     }
 
     pub(crate) fn can_push(&self) -> bool {
@@ -118,24 +123,31 @@ impl WakeList {
     }
 
     pub(crate) fn push(&mut self, waker: Waker) {
-        debug_assert!(self.can_push());
-        self.wakers[self.len] = Some(waker);
+        assert!(self.can_push(), "a WakeList holds {} wakers", Self::CAPACITY);
+        self.wakers[self.len].write(waker);
         self.len += 1;
     }
 
+    /// Wakes them in the order they were pushed.
     pub(crate) fn wake_all(&mut self) {
-        for waker in self.wakers[..self.len].iter_mut() {
-            if let Some(waker) = waker.take() {
-                waker.wake();
-            }
+        while self.woken < self.len {
+            let i = self.woken;
+            // Counted as taken before it is woken: a waker that panics has been moved out already,
+            // and `drop` wakes the rest.
+            self.woken += 1;
+            // SAFETY: slot `i` is in `woken..len`: written by `push`, not read since.
+            let waker = unsafe { self.wakers[i].assume_init_read() };
+            waker.wake();
         }
         self.len = 0;
+        self.woken = 0;
     }
 }
 
 impl Drop for WakeList {
     fn drop(&mut self) {
-        // Wakers left (a panic between push and wake): woken, so that no waiter hangs.
+        // Wakers left (a panic between push and wake, or in another waker): woken, so that no
+        // waiter hangs.
         self.wake_all();
     }
 }
