@@ -15,10 +15,11 @@
 //! two workers registering waits do not meet on one lock.
 //!
 //! The costs follow from where they are paid. Holding (the uncontended path) writes a holder slot:
-//! a compare-and-swap and two stores, the task id and the time read from thread-locals (the start
-//! of the worker's timed poll, or its recent time: no clock read), no lock and no allocation. Waiting (the contended path) takes its
-//! shard's lock twice and reads the clock once. A primitive's record is allocated when the
-//! primitive is (a `const_new` one: when first used).
+//! three stores for a sole holder (a `Mutex`'s), a compare-and-swap and two for one of many, the
+//! task id and the time read from thread-locals (the start of the worker's timed poll, or its recent
+//! time: no clock read), no lock and no allocation. Waiting (the contended path) takes its shard's
+//! lock twice and counts on the record's `Arc`. A primitive's record is allocated when the primitive
+//! is (a `const_new` one, a oneshot's and a `Notify`'s: when first needed).
 
 use super::{clock, poll, TaskId};
 use std::panic::Location;
