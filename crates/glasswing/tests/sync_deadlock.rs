@@ -352,3 +352,48 @@ fn a_semaphore_whose_holders_all_wait_on_its_waiter_is_reported() {
     assert!(message.contains("acquire on Semaphore \"pool\""), "{message}");
     assert!(message.contains("lock on Mutex \"gate\""), "{message}");
 }
+
+#[test]
+fn a_limiter_handing_owned_permits_to_workers_is_not_a_deadlock() {
+    let rt = multi_thread();
+    let limit = Arc::new(Semaphore::new(2));
+    let (go, _) = glasswing::sync::broadcast::channel::<()>(1);
+    let go_tx = go.clone();
+    let spawner = rt.spawn(async move {
+        // The common concurrency limiter: the permit travels into the worker, and the spawner
+        // waits for the next one while the workers run.
+        for _ in 0..3 {
+            let permit = limit.clone().acquire_owned().await.unwrap();
+            let mut go = go_tx.subscribe();
+            glasswing::spawn(async move {
+                let _ = go.recv().await;
+                drop(permit);
+            });
+        }
+    });
+    let found = deadlocks(&rt, Duration::from_millis(3_200));
+    assert!(found.is_empty(), "{found:?}");
+    go.send(()).unwrap();
+    rt.block_on(spawner).unwrap();
+}
+
+#[test]
+fn a_sender_moved_into_another_task_after_a_send_is_not_a_deadlock() {
+    let rt = multi_thread();
+    let (release, released) = oneshot::channel::<()>();
+    let receiver = rt.spawn(async move {
+        let (tx, mut rx) = glasswing::sync::mpsc::channel::<u32>(4);
+        tx.send(1).await.unwrap();
+        // Used here, then moved: it now lives in the spawned task, which sends later.
+        glasswing::spawn(async move {
+            released.await.unwrap();
+            tx.send(2).await.unwrap();
+        });
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, Some(2));
+    });
+    let found = deadlocks(&rt, Duration::from_millis(3_200));
+    assert!(found.is_empty(), "{found:?}");
+    release.send(()).unwrap();
+    rt.block_on(receiver).unwrap();
+}

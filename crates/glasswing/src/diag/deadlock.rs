@@ -55,7 +55,7 @@ pub(crate) enum Releasers {
     Tasks(Vec<TaskId>),
 }
 
-pub(crate) fn releasers(record: &ResourceRecord, op: WaitOp) -> Releasers {
+pub(crate) fn releasers(record: &ResourceRecord, op: WaitOp, waiter: TaskId) -> Releasers {
     let kind = record.kind();
     if kind.has_holders() {
         let holders: Vec<_> = record.holders().collect();
@@ -68,8 +68,10 @@ pub(crate) fn releasers(record: &ResourceRecord, op: WaitOp) -> Releasers {
     // whose task is not kept.
     if kind.has_senders() && op == WaitOp::Recv {
         let (placed, unplaced) = record.sender_tasks();
-        if placed.is_empty() || unplaced > 0 {
-            // No sender at all: the channel is closed, and the receiver is about to learn it.
+        // No sender at all: the channel is closed, and the receiver is about to learn it. A sender
+        // last used in the receiving task itself has most likely been moved on since (used, then
+        // moved into a spawned task): a sender is placed where it is used, not where it lives.
+        if placed.is_empty() || unplaced > 0 || placed.iter().any(|&(task, _)| task == waiter) {
             return Releasers::Anyone;
         }
         return Releasers::Tasks(placed.into_iter().map(|(task, _)| task).collect());
@@ -80,7 +82,7 @@ pub(crate) fn releasers(record: &ResourceRecord, op: WaitOp) -> Releasers {
 /// The tasks among `waits` that can never go on (see the module doc), given who can end each
 /// wait; tasks in `free` are known to be able to go on anyway.
 pub(crate) fn stuck(waits: &[Wait], free: &HashSet<TaskId>) -> BTreeSet<TaskId> {
-    let ends: Vec<Releasers> = waits.iter().map(|w| releasers(&w.record, w.op)).collect();
+    let ends: Vec<Releasers> = waits.iter().map(|w| releasers(&w.record, w.op, w.task)).collect();
     let mut set: BTreeSet<TaskId> = waits.iter().map(|w| w.task).filter(|t| !free.contains(t)).collect();
     loop {
         let before = set.len();
@@ -106,7 +108,7 @@ pub(crate) fn stuck(waits: &[Wait], free: &HashSet<TaskId>) -> BTreeSet<TaskId> 
 /// lowest task id round to it again.
 pub(crate) fn cycle<'a>(waits: &'a [Wait], stuck: &BTreeSet<TaskId>) -> Vec<(&'a Wait, TaskId)> {
     let next = |task: TaskId| {
-        waits.iter().filter(|w| w.task == task).find_map(|w| match releasers(&w.record, w.op) {
+        waits.iter().filter(|w| w.task == task).find_map(|w| match releasers(&w.record, w.op, w.task) {
             Releasers::Tasks(tasks) => tasks.into_iter().find(|t| stuck.contains(t)).map(|t| (w, t)),
             Releasers::Anyone => None,
         })
@@ -342,7 +344,7 @@ mod tests {
     fn a_lock_held_by_a_thread_or_by_too_many_is_not_known_to_be_stuck() {
         let a = Resource::new(ResourceKind::Mutex);
         let _h = a.record().hold(Location::caller());
-        assert_eq!(releasers(a.record(), WaitOp::Lock), Releasers::Anyone);
+        assert_eq!(releasers(a.record(), WaitOp::Lock, task_id(1)), Releasers::Anyone);
         let waits = [wait(1, &a, 1)];
         assert!(stuck(&waits, &HashSet::new()).is_empty());
     }
@@ -380,6 +382,31 @@ mod tests {
         assert!(stuck(&waits, &HashSet::new()).is_empty());
         for place in &places {
             chan.record().remove_sender(place);
+        }
+    }
+
+    #[test]
+    fn a_sender_last_used_by_the_receiver_itself_may_have_moved_on() {
+        // Task 1 sent, then moved its sender into a spawned task that has not sent yet; it now
+        // receives. The sender is still placed in task 1, which is not stuck on itself.
+        let chan = Resource::new(ResourceKind::Mpsc);
+        let place = chan.record().add_sender();
+        poll::with_current_task_id(task_id(1), || chan.record().sender_used(&place));
+        let waits = [Wait { op: WaitOp::Recv, ..wait(1, &chan, 1) }];
+        assert!(stuck(&waits, &HashSet::new()).is_empty());
+        chan.record().remove_sender(&place);
+    }
+
+    #[test]
+    fn owned_holds_are_not_known_to_be_the_lockers() {
+        // A limiter: the spawning task takes owned permits and moves them into workers; when it
+        // waits for the next one, it does not wait on itself.
+        let sem = Resource::new(ResourceKind::Semaphore);
+        let tokens: Vec<_> = (0..2).map(|_| sem.record().hold_unknown()).collect();
+        let waits = [Wait { op: WaitOp::Acquire, ..wait(1, &sem, 1) }];
+        assert!(stuck(&waits, &HashSet::new()).is_empty());
+        for token in tokens {
+            sem.record().release(token);
         }
     }
 

@@ -183,7 +183,8 @@ impl HolderToken {
     pub(crate) const FIRST: HolderToken = HolderToken(0);
     /// A hold not recorded at all (the permits of a guard made by splitting another).
     pub(crate) const UNTRACKED: HolderToken = HolderToken(u8::MAX - 1);
-    const COUNTED: HolderToken = HolderToken(u8::MAX);
+    /// A hold counted, holder not known (past the slots, or whose guard may move to another task).
+    pub(crate) const COUNTED: HolderToken = HolderToken(u8::MAX);
 }
 
 /// A primitive's diagnostics record. See the module doc.
@@ -256,6 +257,16 @@ impl ResourceRecord {
         slot.at.store(at as *const _ as *mut _, Relaxed);
         slot.since.store(poll::cheap_time(), Relaxed);
         slot.task.store(poll::current_task_id().map_or(THREAD, TaskId::get), Release);
+    }
+
+    /// Records a hold whose holder is not known: a guard or permit that owns its primitive
+    /// (`lock_owned`, `acquire_owned`) is made to be moved into another task, so the task that took
+    /// it says nothing of who holds it. Counted, so that a waiter is never thought to wait on the
+    /// wrong task.
+    #[inline]
+    pub(crate) fn hold_unknown(&self) -> HolderToken {
+        self.untracked_holders.fetch_add(1, Relaxed);
+        HolderToken::COUNTED
     }
 
     /// Ends the hold `token` recorded.

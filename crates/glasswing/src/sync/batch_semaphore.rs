@@ -227,6 +227,17 @@ impl Semaphore {
         }
     }
 
+    /// `hold`, for permits whose holder is not known (see `ResourceRecord::hold_unknown`): an owned
+    /// guard's, a split-off permit's. Ended by `release_hold` of the token.
+    #[inline]
+    pub(crate) fn hold_unknown(&self) -> HolderToken {
+        if self.resource.kind().has_holders() {
+            self.resource.record().hold_unknown()
+        } else {
+            HolderToken::UNTRACKED
+        }
+    }
+
     /// Ends the hold `hold_sole` recorded: before the permits go back.
     #[inline]
     pub(crate) fn release_sole(&self) {

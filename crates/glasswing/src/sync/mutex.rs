@@ -15,7 +15,7 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as semaphore;
-use crate::probe::resource::{ResourceKind, WaitOp};
+use crate::probe::resource::{HolderToken, ResourceKind, WaitOp};
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -184,11 +184,10 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
-        let at = Location::caller();
         async move {
             match self.s.acquire_now_or_wait(1, WaitOp::Lock).await {
                 Ok(()) => {
-                    self.s.hold_sole(at);
+                    self.s.hold_unknown();
                     OwnedMutexGuard { lock: self }
                 }
                 Err(semaphore::AcquireError) => unreachable!("a mutex's semaphore is never closed"),
@@ -214,7 +213,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
             Ok(()) => {
-                self.s.hold_sole(Location::caller());
+                self.s.hold_unknown();
                 Ok(OwnedMutexGuard { lock: self })
             }
             Err(_) => Err(TryLockError(())),
@@ -392,7 +391,7 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     fn drop(&mut self) {
-        self.lock.s.release_sole();
+        self.lock.s.release_hold(HolderToken::COUNTED);
         self.lock.s.release(1);
     }
 }
@@ -537,7 +536,7 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     fn drop(&mut self) {
-        self.lock.s.release_sole();
+        self.lock.s.release_hold(HolderToken::COUNTED);
         self.lock.s.release(1);
     }
 }

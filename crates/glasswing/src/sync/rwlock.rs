@@ -220,14 +220,16 @@ impl<T: ?Sized> RwLock<T> {
         RwLockWriteGuard { permits_acquired: self.mr, s: &self.s, data: self.c.get(), marker: PhantomData }
     }
 
-    fn owned_read_guard(self: Arc<Self>, at: &'static Location<'static>) -> OwnedRwLockReadGuard<T> {
+    /// An owned guard may move to another task: its holder is not known (`hold_unknown`).
+    fn owned_read_guard(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         let data = self.c.get() as *const T;
-        let hold = self.s.hold(at);
+        let hold = self.s.hold_unknown();
         OwnedRwLockReadGuard { lock: self, hold, data, _p: PhantomData }
     }
 
-    fn owned_write_guard(self: Arc<Self>, at: &'static Location<'static>) -> OwnedRwLockWriteGuard<T> {
-        self.s.hold_sole(at);
+    /// As `owned_read_guard`: the holder is not known.
+    fn owned_write_guard(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        self.s.hold_unknown();
         let data = self.c.get();
         OwnedRwLockWriteGuard { permits_acquired: self.mr, lock: self, data, _p: PhantomData }
     }
@@ -249,10 +251,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
-        let at = Location::caller();
         async move {
             match self.s.acquire_now_or_wait(1, WaitOp::Read).await {
-                Ok(()) => self.owned_read_guard(at),
+                Ok(()) => self.owned_read_guard(),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
@@ -271,7 +272,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(self.owned_read_guard(Location::caller())),
+            Ok(()) => Ok(self.owned_read_guard()),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -294,10 +295,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
-        let at = Location::caller();
         async move {
             match self.s.acquire_now_or_wait(self.mr as usize, WaitOp::Write).await {
-                Ok(()) => self.owned_write_guard(at),
+                Ok(()) => self.owned_write_guard(),
                 Err(semaphore::AcquireError) => unreachable!("a RwLock's semaphore is never closed"),
             }
         }
@@ -316,7 +316,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
-            Ok(()) => Ok(self.owned_write_guard(Location::caller())),
+            Ok(()) => Ok(self.owned_write_guard()),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -691,7 +691,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         let data = f(&*this) as *const U;
         let (permits_acquired, lock) = this.skip_drop();
         lock.s.release(permits_acquired as usize - 1);
-        OwnedRwLockReadGuard { lock, hold: HolderToken::FIRST, data, _p: PhantomData }
+        OwnedRwLockReadGuard { lock, hold: HolderToken::COUNTED, data, _p: PhantomData }
     }
 
     /// `downgrade_map` where `f` may fail: then the write guard comes back, not downgraded.
@@ -706,7 +706,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         };
         let (permits_acquired, lock) = this.skip_drop();
         lock.s.release(permits_acquired as usize - 1);
-        Ok(OwnedRwLockReadGuard { lock, hold: HolderToken::FIRST, data, _p: PhantomData })
+        Ok(OwnedRwLockReadGuard { lock, hold: HolderToken::COUNTED, data, _p: PhantomData })
     }
 
     /// Downgrades to a read guard, atomically, as [`RwLockWriteGuard::downgrade`].
@@ -722,7 +722,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
-        self.lock.s.release_sole();
+        self.lock.s.release_hold(HolderToken::COUNTED);
         self.lock.s.release(self.permits_acquired as usize);
     }
 }
@@ -769,7 +769,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     fn drop(&mut self) {
-        self.lock.s.release_sole();
+        self.lock.s.release_hold(HolderToken::COUNTED);
         self.lock.s.release(self.permits_acquired as usize);
     }
 }

@@ -183,11 +183,11 @@ impl Semaphore {
         self: Arc<Self>,
         n: u32,
     ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
-        let at = Location::caller();
         async move {
             match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
                 Ok(()) => {
-                    let hold = self.ll_sem.hold(at);
+                    // An owned permit may move to another task: its holder is not known.
+                    let hold = self.ll_sem.hold_unknown();
                     Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
                 }
                 Err(ll::AcquireError) => Err(AcquireError(())),
@@ -205,7 +205,7 @@ impl Semaphore {
     #[track_caller]
     pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
-        let hold = self.ll_sem.hold(Location::caller());
+        let hold = self.ll_sem.hold_unknown();
         Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
     }
 
@@ -250,8 +250,8 @@ impl<'a> SemaphorePermit<'a> {
             return None;
         }
         self.permits -= n;
-        // The split-off permits are the same holder's: recorded once, by this permit.
-        Some(SemaphorePermit { sem: self.sem, permits: n, hold: HolderToken::UNTRACKED })
+        // The split-off permit may go to another task: its holder is not known.
+        Some(SemaphorePermit { sem: self.sem, permits: n, hold: self.sem.ll_sem.hold_unknown() })
     }
 
     /// How many permits this holds.
@@ -283,7 +283,7 @@ impl OwnedSemaphorePermit {
             return None;
         }
         self.permits -= n;
-        Some(OwnedSemaphorePermit { sem: self.sem.clone(), permits: n, hold: HolderToken::UNTRACKED })
+        Some(OwnedSemaphorePermit { sem: self.sem.clone(), permits: n, hold: self.sem.ll_sem.hold_unknown() })
     }
 
     /// The semaphore the permits came from.
