@@ -178,20 +178,14 @@ impl Semaphore {
     }
 
     /// `acquire_many`, for an `Arc<Semaphore>`.
-    #[track_caller]
-    pub fn acquire_many_owned(
-        self: Arc<Self>,
-        n: u32,
-    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
-        async move {
-            match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
-                Ok(()) => {
-                    // An owned permit may move to another task: its holder is not known.
-                    let hold = self.ll_sem.hold_unknown();
-                    Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
-                }
-                Err(ll::AcquireError) => Err(AcquireError(())),
+    pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
+        match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
+            Ok(()) => {
+                // An owned permit may move to another task: its holder is not known.
+                let hold = self.ll_sem.hold_unknown();
+                Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
             }
+            Err(ll::AcquireError) => Err(AcquireError(())),
         }
     }
 
