@@ -281,8 +281,8 @@ impl ResourceRecord {
         }
     }
 
-    /// The holders recorded now. A guard moved to another task stays its locker's: the locker is
-    /// who took it, as a person reading a dump looks for.
+    /// The holders recorded now, by the task that locked: a borrowed guard stays in it. (Owned
+    /// guards and permits, which move between tasks, are counted by `hold_unknown` instead.)
     pub(crate) fn holders(&self) -> impl Iterator<Item = Holder> + '_ {
         self.holders.iter().filter_map(|slot| {
             let task = slot.task.load(Acquire);

@@ -100,6 +100,19 @@ impl Waiter {
     }
 }
 
+/// Releases `rem` permits when dropped: armed while `release_locked` wakes a batch with permits
+/// still to hand out, and dropped only if a waker panics.
+struct ReleaseOnUnwind<'a> {
+    semaphore: &'a Semaphore,
+    rem: usize,
+}
+
+impl Drop for ReleaseOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release_locked(self.rem, self.semaphore.waiters.lock());
+    }
+}
+
 /// Wakers taken under a lock, to be woken after it: a fixed array, so that waking allocates nothing.
 /// When it is full, the caller releases the lock, wakes them, and takes the lock again. The slots
 /// are uninitialized until pushed: a list made on every contended release costs no 512-byte
@@ -383,10 +396,15 @@ impl Semaphore {
                 rem = 0;
             }
             drop(waiters);
-            wakers.wake_all();
             if rem == 0 {
+                wakers.wake_all();
                 return;
             }
+            // Permits are left for waiters still queued: should a waker panic, they are handed
+            // on as the panic unwinds, so that no waiter hangs.
+            let unwinding = ReleaseOnUnwind { semaphore: self, rem };
+            wakers.wake_all();
+            std::mem::forget(unwinding);
             // The wake list filled up with waiters still queued and permits left: again.
             waiters = self.waiters.lock();
         }
@@ -396,14 +414,11 @@ impl Semaphore {
     /// and `QUEUED` is cleared, in one step.
     #[track_caller]
     fn dequeued_all(&self, rem: usize, _waiters: &MutexGuard<'_, Waitlist>) {
-        let prev = self.permits.fetch_update(Ordering::AcqRel, Ordering::Acquire, |curr| {
-            Some((curr & !QUEUED) + (rem << PERMIT_SHIFT))
+        // Checked before the word changes: a release past the limit panics and leaves it as it was.
+        let updated = self.permits.fetch_update(Ordering::AcqRel, Ordering::Acquire, |curr| {
+            ((curr >> PERMIT_SHIFT) + rem <= MAX_PERMITS).then(|| (curr & !QUEUED) + (rem << PERMIT_SHIFT))
         });
-        let prev = prev.unwrap_or_else(|prev| prev);
-        assert!(
-            (prev >> PERMIT_SHIFT) + rem <= MAX_PERMITS,
-            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
-        );
+        assert!(updated.is_ok(), "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
     }
 
     /// Closes the semaphore: every waiter is woken and sees `AcquireError`, and so does every
@@ -658,6 +673,37 @@ mod tests {
 
     fn poll(acquire: Pin<&mut Acquire<'_>>, waker: &Waker) -> Poll<Result<(), AcquireError>> {
         acquire.poll(&mut Context::from_waker(waker))
+    }
+
+    struct Panics;
+
+    impl Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("a waker that panics");
+        }
+    }
+
+    /// A waker that panics while a release wakes its first batch must not cost the waiters behind
+    /// the batch the permits that were still to come to them.
+    #[test]
+    fn a_panicking_waker_loses_no_permit_for_the_waiters_behind_it() {
+        let sem = Semaphore::new(0);
+        let (count, waker) = counter();
+        let panics = Waker::from(Arc::new(Panics));
+        let mut acquires: Vec<_> = (0..=WakeList::CAPACITY).map(|_| Box::pin(sem.acquire(1))).collect();
+        for (i, acquire) in acquires.iter_mut().enumerate() {
+            let w = if i == 0 { &panics } else { &waker };
+            assert!(poll(acquire.as_mut(), w).is_pending());
+        }
+        let released =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sem.release(WakeList::CAPACITY + 1)));
+        assert!(released.is_err(), "the waker's panic reaches the releaser");
+        // Every waiter was served, the one past the first batch included, and woken.
+        for acquire in &mut acquires {
+            assert_eq!(poll(acquire.as_mut(), &waker), Poll::Ready(Ok(())));
+        }
+        assert_eq!(woken(&count), WakeList::CAPACITY);
+        assert_eq!(sem.available_permits(), 0);
     }
 
     #[test]

@@ -471,6 +471,22 @@ impl<T> Drop for WeakSender<T> {
 }
 
 impl<T> Receiver<T> {
+    /// How many `Sender`s are alive.
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.num_tx.load(SeqCst)
+    }
+
+    /// How many `WeakSender`s are alive.
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.num_weak_tx.load(SeqCst)
+    }
+
+    /// Whether every sender is gone: nothing new can come (values still in the ring can be
+    /// received).
+    pub fn is_closed(&self) -> bool {
+        self.shared.tail.lock().closed
+    }
+
     /// How many values this receiver has yet to receive (counting ones it has lagged past).
     pub fn len(&self) -> usize {
         let tail = self.shared.tail.lock();

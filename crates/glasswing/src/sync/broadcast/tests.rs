@@ -297,3 +297,16 @@ fn handles_and_futures_are_send() {
     assert_send_sync(&rx.resubscribe());
     assert_send_sync(&rx.recv());
 }
+
+#[test]
+fn a_receiver_counts_its_senders_and_sees_the_channel_close() {
+    let (tx, rx) = channel::<u32>(2);
+    let weak = tx.downgrade();
+    assert_eq!((rx.sender_strong_count(), rx.sender_weak_count(), rx.is_closed()), (1, 1, false));
+    let tx2 = tx.clone();
+    assert_eq!(rx.sender_strong_count(), 2);
+    drop((tx, tx2));
+    assert_eq!((rx.sender_strong_count(), rx.is_closed()), (0, true));
+    drop(weak);
+    assert_eq!(rx.sender_weak_count(), 0);
+}
