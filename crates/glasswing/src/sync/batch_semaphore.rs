@@ -26,8 +26,7 @@
 //!
 //! Shaped after Tokio's `sync/batch_semaphore.rs`.
 
-use super::waiters::{Link, Pointers, WaitList};
-use crate::loom::cell::UnsafeCell;
+use super::waiters::{Node, WaitList};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::probe::resource::{HolderToken, Resource, ResourceKind, WaitOp, Waiting};
@@ -73,31 +72,14 @@ struct Waitlist {
     closed: bool,
 }
 
-/// One waiting `Acquire`'s node: what the queue links and `release` reaches through a pointer.
-struct Waiter {
-    /// Read and written only under the semaphore's waiters lock.
-    state: UnsafeCell<WaiterState>,
-    pointers: Pointers<Waiter>,
-}
+/// One waiting `Acquire`'s node: what the queue links and `release` reaches through a pointer. Its
+/// state is read and written only under the semaphore's waiters lock.
+type Waiter = Node<WaiterState>;
 
 struct WaiterState {
     /// Permits still to be assigned; 0 once `release` has served and unlinked the waiter.
     needed: usize,
     waker: Option<Waker>,
-}
-
-// SAFETY: `pointers` is embedded in the `Waiter`, reached through the raw pointer without a reference.
-unsafe impl Link for Waiter {
-    unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
-        // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
-
-impl Waiter {
-    fn new() -> Self {
-        Waiter { state: UnsafeCell::new(WaiterState { needed: 0, waker: None }), pointers: Pointers::new() }
-    }
 }
 
 /// Releases `rem` permits when dropped: armed while `release_locked` wakes a batch with permits
@@ -483,7 +465,14 @@ impl Semaphore {
     /// `acquire`, whose wait the diagnostics show as `op` (a `lock`, a `write`).
     pub(crate) fn acquire_as(&self, n: usize, op: WaitOp) -> Acquire<'_> {
         assert!(n <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
-        Acquire { node: Waiter::new(), semaphore: self, num_permits: n, queued: false, op, waiting: None }
+        Acquire {
+            node: Waiter::new(WaiterState { needed: 0, waker: None }),
+            semaphore: self,
+            num_permits: n,
+            queued: false,
+            op,
+            waiting: None,
+        }
     }
 
     fn poll_acquire(
@@ -580,8 +569,6 @@ pub(crate) struct Acquire<'a> {
 unsafe impl Send for Acquire<'_> {}
 // SAFETY: as above.
 unsafe impl Sync for Acquire<'_> {}
-// SAFETY: the node is shared with other threads only under the lock (see `Send`).
-unsafe impl Send for Waiter {}
 
 impl Future for Acquire<'_> {
     type Output = Result<(), AcquireError>;

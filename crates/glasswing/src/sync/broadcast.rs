@@ -22,7 +22,7 @@
 //! dropped `recv()` consumes nothing, so the value is still there for the next one).
 
 use super::batch_semaphore::WakeList;
-use super::waiters::{Link, Pointers, WaitList};
+use super::waiters::{Node, WaitList};
 use super::Notify;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -145,36 +145,12 @@ struct Slot<T> {
 // between threads (hence `T: Send`); the clearing write is exclusive (see `RecvGuard::drop`).
 unsafe impl<T: Send + Sync> Sync for Slot<T> {}
 
-/// A waiting receiver's node.
-struct Waiter {
-    /// Read and written only under the `tail` lock.
-    inner: UnsafeCell<WaiterInner>,
-    pointers: Pointers<Waiter>,
-}
+/// A waiting receiver's node: its state is read and written only under the `tail` lock.
+type Waiter = Node<WaiterInner>;
 
 struct WaiterInner {
     queued: bool,
     waker: Option<Waker>,
-}
-
-// SAFETY: `pointers` is embedded in the `Waiter`, reached through the raw pointer without a reference.
-unsafe impl Link for Waiter {
-    unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
-        // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
-
-// SAFETY: the node is shared with other threads only through the list, under the `tail` lock.
-unsafe impl Send for Waiter {}
-
-impl Waiter {
-    fn new() -> Self {
-        Waiter {
-            inner: UnsafeCell::new(WaiterInner { queued: false, waker: None }),
-            pointers: Pointers::new(),
-        }
-    }
 }
 
 /// A read lock on a slot whose value this receiver is counted for; dropping it counts the receiver
@@ -395,7 +371,7 @@ impl<T> Shared<T> {
         while let Some(node) = unsafe { tail.waiters.pop_front() } {
             // SAFETY: as above.
             let waker = unsafe {
-                node.as_ref().inner.with_mut(|w| {
+                node.as_ref().state.with_mut(|w| {
                     (*w).queued = false;
                     (*w).waker.take()
                 })
@@ -542,7 +518,7 @@ impl<T> Receiver<T> {
                 // SAFETY: we hold the lock; the node belongs to the caller's pinned `Recv`, which
                 // unlinks it under this lock before it goes away.
                 unsafe {
-                    let queued = node.as_ref().inner.with_mut(|w| {
+                    let queued = node.as_ref().state.with_mut(|w| {
                         let w = &mut *w;
                         match &w.waker {
                             Some(stored) if stored.will_wake(waker) => {}
@@ -572,7 +548,11 @@ impl<T: Clone> Receiver<T> {
     /// nothing.
     #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv { receiver: self, waiter: Waiter::new(), waiting: None }
+        Recv {
+            receiver: self,
+            waiter: Waiter::new(WaiterInner { queued: false, waker: None }),
+            waiting: None,
+        }
     }
 
     /// The next value if there is one now.
@@ -674,7 +654,7 @@ impl<T> Drop for Recv<'_, T> {
         let mut tail = self.receiver.shared.tail.lock();
         // SAFETY: we hold the lock; the node is in the list exactly when `queued`.
         let waker = unsafe {
-            self.waiter.inner.with_mut(|w| {
+            self.waiter.state.with_mut(|w| {
                 if std::mem::replace(&mut (*w).queued, false) {
                     tail.waiters.remove(node);
                 }

@@ -25,8 +25,7 @@
 //! no notification is lost by cancelling a wait.
 
 use super::batch_semaphore::WakeList;
-use super::waiters::{Link, Pointers, WaitList};
-use crate::loom::cell::UnsafeCell;
+use super::waiters::{Node, WaitList};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
@@ -92,38 +91,14 @@ enum Notification {
     All,
 }
 
-/// One waiting future's node.
-struct Waiter {
-    /// Read and written only under the notify's lock (or by the future while it is not linked).
-    inner: UnsafeCell<WaiterInner>,
-    pointers: Pointers<Waiter>,
-}
+/// One waiting future's node: its state is read and written only under the notify's lock (or by
+/// the future while it is not linked).
+type Waiter = Node<WaiterInner>;
 
 struct WaiterInner {
     waker: Option<Waker>,
     /// Set (and the node unlinked) by the notifier.
     notification: Option<Notification>,
-}
-
-// SAFETY: `pointers` is embedded in the `Waiter`, reached through the raw pointer without a reference.
-unsafe impl Link for Waiter {
-    unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
-        // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
-
-// SAFETY: the node is shared with other threads only through the list, under the notify's lock; it
-// holds only a `Waker` (`Send + Sync`).
-unsafe impl Send for Waiter {}
-
-impl Waiter {
-    fn new() -> Self {
-        Waiter {
-            inner: UnsafeCell::new(WaiterInner { waker: None, notification: None }),
-            pointers: Pointers::new(),
-        }
-    }
 }
 
 impl Notify {
@@ -239,7 +214,7 @@ impl Notify {
         // lock before it goes away).
         let waker = unsafe {
             waiters.remove(node);
-            node.as_ref().inner.with_mut(|w| {
+            node.as_ref().state.with_mut(|w| {
                 (*w).notification = Some(how);
                 (*w).waker.take()
             })
@@ -271,7 +246,7 @@ impl Notify {
         while let Some(node) = unsafe { waiters.pop_front() } {
             // SAFETY: as above.
             let waker = unsafe {
-                node.as_ref().inner.with_mut(|w| {
+                node.as_ref().state.with_mut(|w| {
                     (*w).notification = Some(Notification::All);
                     (*w).waker.take()
                 })
@@ -334,7 +309,7 @@ impl Core {
             state: CoreState::Init,
             waiting: None,
             generation: generation(notify.state.load(SeqCst)),
-            waiter: Waiter::new(),
+            waiter: Waiter::new(WaiterInner { waker: None, notification: None }),
         }
     }
 
@@ -393,7 +368,7 @@ impl Core {
                 // until unlinked (the caller's pinning contract), by a notifier or by our drop, both
                 // under this lock.
                 unsafe {
-                    self.waiter.inner.with_mut(|w| {
+                    self.waiter.state.with_mut(|w| {
                         (*w).waker = waker.cloned();
                         (*w).notification = None;
                     });
@@ -406,7 +381,7 @@ impl Core {
                 let _waiters = notify.waiters.lock();
                 // SAFETY: we hold the lock, under which alone a linked node is touched.
                 let (ready, old) = unsafe {
-                    self.waiter.inner.with_mut(|w| {
+                    self.waiter.state.with_mut(|w| {
                         let w = &mut *w;
                         if w.notification.is_some() {
                             // Unlinked by the notifier.
@@ -447,7 +422,7 @@ impl Core {
         // when it unlinks it).
         let (notification, old) = unsafe {
             waiters.remove(node);
-            self.waiter.inner.with_mut(|w| ((*w).notification.take(), (*w).waker.take()))
+            self.waiter.state.with_mut(|w| ((*w).notification.take(), (*w).waker.take()))
         };
         let mut curr = notify.state.load(SeqCst);
         if waiters.is_empty() && get_state(curr) == WAITING {

@@ -83,6 +83,34 @@ pub(crate) unsafe trait Link: Sized {
     unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>>;
 }
 
+/// The node every primitive's waiting future embeds: the primitive's own per-waiter state (a
+/// waker, what it still needs, how it was notified), touched only under the primitive's lock, and
+/// the links. One type for all of them, so that the `Link` and `Send` reasoning is written once.
+pub(crate) struct Node<S> {
+    /// Read and written only under the lock of the list the node is in (or by its future while it
+    /// is in none).
+    pub(crate) state: crate::loom::cell::UnsafeCell<S>,
+    pointers: Pointers<Node<S>>,
+}
+
+impl<S> Node<S> {
+    pub(crate) fn new(state: S) -> Self {
+        Node { state: crate::loom::cell::UnsafeCell::new(state), pointers: Pointers::new() }
+    }
+}
+
+// SAFETY: `pointers` is embedded in the node, reached through the raw pointer without a reference.
+unsafe impl<S> Link for Node<S> {
+    unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
+        // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
+    }
+}
+
+// SAFETY: other threads reach the node only through the list it is in, under that list's lock; its
+// state is `Send`, and the links are the list's, followed only under the same lock.
+unsafe impl<S: Send> Send for Node<S> {}
+
 /// Waiting nodes, oldest at the front. See the module doc for the locking contract.
 pub(crate) struct WaitList<T: Link> {
     head: Option<NonNull<T>>,
