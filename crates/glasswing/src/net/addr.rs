@@ -2,7 +2,8 @@
 //!
 //! Literal addresses (`SocketAddr`, `"127.0.0.1:8080"`, `(ip, port)`) resolve on the spot; a host name
 //! goes to the blocking pool, because the system resolver (`getaddrinfo`) blocks. The trait is sealed,
-//! like Tokio's: the resolution strategy is an implementation detail.
+//! like Tokio's: the resolution strategy is an implementation detail. `lookup_host` is the same
+//! resolution, public.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -47,6 +48,16 @@ where
         }
     }
     Err(last.unwrap_or_else(super::no_addresses))
+}
+
+/// Resolves `host` (`"example.com:80"`, `("example.com", 80)`, or any literal address) to the socket
+/// addresses it names, as `std::net::ToSocketAddrs` would, without blocking a worker: a name is looked
+/// up by the system resolver on the blocking pool, while a literal address resolves on the spot.
+///
+/// # Panics
+/// When polled outside a runtime, for a name that needs the blocking pool.
+pub async fn lookup_host<T: ToSocketAddrs>(host: T) -> io::Result<impl Iterator<Item = SocketAddr>> {
+    resolve(host).await.map(Vec::into_iter)
 }
 
 /// Resolves `addr`; host names are looked up on the blocking pool.

@@ -8,14 +8,17 @@
 //! and `AsyncWrite`, whose `poll_close` shuts down only the write side.
 
 mod addr;
+mod socket;
 pub(crate) mod split;
 pub mod tcp;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
 
-pub use addr::ToSocketAddrs;
-pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf};
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream, WriteHalf,
+};
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
@@ -23,3 +26,39 @@ pub use unix::{UnixDatagram, UnixListener, UnixStream};
 fn no_addresses() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, "could not resolve to any address")
 }
+
+/// `AsRawFd` and `AsFd` (Unix), `AsRawSocket` and `AsSocket` (Windows) for a type
+/// `$ty { io: PollEvented<mio socket> }`, as Tokio has them on every socket type. (No `FromRawFd`:
+/// registering with a reactor can fail, and the trait has no way to say so; use `from_std`.)
+macro_rules! raw_fd {
+    ($ty:ty) => {
+        #[cfg(unix)]
+        impl std::os::unix::io::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+                std::os::unix::io::AsRawFd::as_raw_fd(self.io.get_ref())
+            }
+        }
+
+        #[cfg(unix)]
+        impl std::os::unix::io::AsFd for $ty {
+            fn as_fd(&self) -> std::os::unix::io::BorrowedFd<'_> {
+                std::os::unix::io::AsFd::as_fd(self.io.get_ref())
+            }
+        }
+
+        #[cfg(windows)]
+        impl std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+                std::os::windows::io::AsRawSocket::as_raw_socket(self.io.get_ref())
+            }
+        }
+
+        #[cfg(windows)]
+        impl std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+                std::os::windows::io::AsSocket::as_socket(self.io.get_ref())
+            }
+        }
+    };
+}
+use raw_fd;

@@ -202,6 +202,50 @@ macro_rules! byte_stream {
                 self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write(&mut s, buf))
             }
 
+            /// `try_read` into several buffers at once (`readv(2)`), filled in order.
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                self.io.try_io(Interest::READABLE, |mut s| std::io::Read::read_vectored(&mut s, bufs))
+            }
+
+            /// `try_write` from several buffers at once (`writev(2)`), taken in order.
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write_vectored(&mut s, bufs))
+            }
+
+            /// Polls for read readiness, for hand-written futures. It shares its waker slot with
+            /// `poll_read` (the io traits): only the last task to poll for reading is woken.
+            pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.io.poll_ready(cx, Interest::READABLE).map(|r| r.map(drop))
+            }
+
+            /// Polls for write readiness; one waker slot, shared with `poll_write`.
+            pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.io.poll_ready(cx, Interest::WRITABLE).map(|r| r.map(drop))
+            }
+
+            /// Runs `f`, an operation of the caller's on the socket (through its raw descriptor),
+            /// if readiness for `interest` has been seen; `WouldBlock` without calling it otherwise.
+            /// When `f` itself says `WouldBlock`, the readiness is cleared, so the next wait really
+            /// waits. `f` must say `WouldBlock` only when the socket would block.
+            pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+                self.io.try_io(interest, |_| f())
+            }
+
+            /// Waits for readiness for `interest` and runs `f`, again after each `WouldBlock`
+            /// (clearing the readiness it saw), until it returns something else.
+            pub async fn async_io<R>(
+                &self,
+                interest: Interest,
+                mut f: impl FnMut() -> io::Result<R>,
+            ) -> io::Result<R> {
+                self.io.async_io(interest, |_| f()).await
+            }
+
+            /// Takes the pending error (`SO_ERROR`), if any.
+            pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+                self.io.get_ref().take_error()
+            }
+
             /// Borrowed halves: reading and writing from two futures of the same task (or `select!`).
             pub fn split(&mut self) -> (split::ReadHalf<'_, $ty>, split::WriteHalf<'_, $ty>) {
                 (split::ReadHalf(self), split::WriteHalf(self))

@@ -1,4 +1,5 @@
 //! TCP: `TcpListener` and `TcpStream`, with borrowed (`split`) and owned (`into_split`) halves.
+//! (`TcpSocket`, for options set before connecting or listening, is in `socket.rs`.)
 
 use super::addr::{first_ok, ToSocketAddrs};
 use super::split;
@@ -8,6 +9,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub use super::socket::TcpSocket;
 
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {
@@ -19,11 +23,14 @@ impl TcpListener {
     /// `SO_REUSEADDR` is set, as by Tokio and mio, so a server restarts on its port at once.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         first_ok(addr, |addr| {
-            std::future::ready(
-                mio::net::TcpListener::bind(addr).and_then(|l| Ok(TcpListener { io: PollEvented::new(l)? })),
-            )
+            std::future::ready(mio::net::TcpListener::bind(addr).and_then(TcpListener::new))
         })
         .await
+    }
+
+    #[track_caller]
+    pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener { io: PollEvented::new(listener)? })
     }
 
     /// Waits for a connection and returns it with the peer's address. Any number of tasks may accept
@@ -47,7 +54,13 @@ impl TcpListener {
     #[track_caller]
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
-        Ok(TcpListener { io: PollEvented::new(mio::net::TcpListener::from_std(listener))? })
+        TcpListener::new(mio::net::TcpListener::from_std(listener))
+    }
+
+    /// Deregisters the listener from the runtime and returns it as a std listener, still in
+    /// non-blocking mode (`set_nonblocking(false)` to block on `accept`).
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        self.io.into_inner().map(Into::into)
     }
 
     /// The local address, with the port the system picked if bound to port 0.
@@ -55,14 +68,18 @@ impl TcpListener {
         self.io.get_ref().local_addr()
     }
 
+    /// The value of `IP_TTL`.
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
+    /// Sets `IP_TTL`, the time-to-live of the packets sent from accepted sockets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
 }
+
+super::raw_fd!(TcpListener);
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -89,7 +106,12 @@ impl TcpStream {
     }
 
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
+        TcpStream::connect_mio(mio::net::TcpStream::connect(addr)?).await
+    }
+
+    /// Waits for a connect already started on `stream` to complete.
+    pub(crate) async fn connect_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
         // A non-blocking connect completes when the socket turns writable: then either an error is
         // pending on it, or it has a peer.
         stream
@@ -120,6 +142,13 @@ impl TcpStream {
         TcpStream::new(mio::net::TcpStream::from_std(stream))
     }
 
+    /// Deregisters the stream from the runtime and returns it as a std stream, still in
+    /// non-blocking mode (`set_nonblocking(false)` for blocking reads and writes). Data already
+    /// received stays in the socket; nothing is lost.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        self.io.into_inner().map(Into::into)
+    }
+
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -137,19 +166,43 @@ impl TcpStream {
         self.io.get_ref().set_nodelay(nodelay)
     }
 
+    /// The value of `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets `SO_LINGER`. Deprecated as in Tokio: with a non-zero duration, dropping the stream
+    /// blocks the dropping thread (a worker) until the data is sent or the time runs out.
+    /// `set_zero_linger` does not block.
+    #[deprecated = "`SO_LINGER` causes the socket to block the thread on drop"]
+    pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_linger(dur)
+    }
+
+    /// Sets a linger time of zero: dropping the stream aborts the connection with a reset (`RST`),
+    /// discarding unsent data, and skips `TIME_WAIT`.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_linger(Some(Duration::ZERO))
+    }
+
+    /// The value of `IP_TTL`.
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
+    /// Sets `IP_TTL`, the time-to-live of the packets this stream sends.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
 
-    /// Reads without consuming (`MSG_PEEK`).
+    /// Reads without consuming (`MSG_PEEK`): the next read returns the same bytes. Waits for data;
+    /// returns 0 at EOF.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.async_io(Interest::READABLE, |s| s.peek(buf)).await
     }
 }
+
+super::raw_fd!(TcpStream);
 
 split::byte_stream!(TcpStream);
 

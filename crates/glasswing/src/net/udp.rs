@@ -4,7 +4,7 @@ use super::addr::{first_ok, resolve, ToSocketAddrs};
 use crate::io::{Interest, PollEvented, Ready};
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::task::{Context, Poll};
 
 /// A UDP socket. Unconnected, it sends to and receives from any peer (`send_to`, `recv_from`);
@@ -34,6 +34,12 @@ impl UdpSocket {
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket { io: PollEvented::new(mio::net::UdpSocket::from_std(socket))? })
+    }
+
+    /// Deregisters the socket from the runtime and returns it as a std socket, still in
+    /// non-blocking mode. Datagrams already queued stay queued.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        self.io.into_inner().map(Into::into)
     }
 
     /// Sets the default peer for `send` and `recv`, and filters what `recv` receives to it.
@@ -125,6 +131,64 @@ impl UdpSocket {
         self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
     }
 
+    /// Polls for read readiness; one waker slot, shared with the `poll_recv*` methods.
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::READABLE).map(|r| r.map(drop))
+    }
+
+    /// Polls for write readiness; one waker slot, shared with the `poll_send*` methods.
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::WRITABLE).map(|r| r.map(drop))
+    }
+
+    /// Receives the next datagram from the connected peer without taking it off the queue
+    /// (`MSG_PEEK`): the next `recv` returns it again.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.async_io(Interest::READABLE, |s| s.peek(buf)).await
+    }
+
+    /// Like `recv_from`, but leaves the datagram queued: the next receive returns it again.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.async_io(Interest::READABLE, |s| s.peek_from(buf)).await
+    }
+
+    /// `peek_from` without waiting: `WouldBlock` if no datagram is known to be there.
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.peek_from(buf))
+    }
+
+    /// The sender of the next datagram, which stays queued. Unlike `peek_from` with a small
+    /// buffer, this works on Windows too (where a datagram longer than the buffer is an error).
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.async_io(Interest::READABLE, peek_sender).await
+    }
+
+    /// `peek_sender` for hand-written futures (one waker slot, shared with `poll_recv*`).
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Interest::READABLE, peek_sender)
+    }
+
+    /// `peek_sender` without waiting.
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.try_io(Interest::READABLE, peek_sender)
+    }
+
+    /// Runs `f`, an operation of the caller's on the socket, if readiness for `interest` has been
+    /// seen; `WouldBlock` without calling it otherwise. When `f` says `WouldBlock` the readiness is
+    /// cleared, so `f` must say it only when the socket would block.
+    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io(interest, |_| f())
+    }
+
+    /// Waits for readiness for `interest` and runs `f`, again after each `WouldBlock`.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.async_io(interest, |_| f()).await
+    }
+
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.get_ref().broadcast()
     }
@@ -133,14 +197,108 @@ impl UdpSocket {
         self.io.get_ref().set_broadcast(on)
     }
 
+    /// The value of `IP_TTL`.
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
 
+    /// Sets `IP_TTL`, the time-to-live of the packets this socket sends.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
+
+    /// The value of `IP_MULTICAST_LOOP`.
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v4()
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether this host's own members of a group receive what is sent
+    /// to it (IPv4).
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// The value of `IP_MULTICAST_TTL`.
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.io.get_ref().multicast_ttl_v4()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`, how far multicast packets go (1, the default, stays on the local
+    /// network).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_multicast_ttl_v4(ttl)
+    }
+
+    /// The value of `IPV6_MULTICAST_LOOP`.
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v6()
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP` (IPv6's `set_multicast_loop_v4`).
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v6(on)
+    }
+
+    /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
+    /// (`Ipv4Addr::UNSPECIFIED`: the system picks one).
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface` (0: the
+    /// system picks one).
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves a group joined with `join_multicast_v4`.
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v4(&multiaddr, &interface)
+    }
+
+    /// Leaves a group joined with `join_multicast_v6`.
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// The value of `IP_TOS`.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos"
+    )))]
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tos_v4()
+    }
+
+    /// Sets `IP_TOS`, the type-of-service field of the IPv4 packets this socket sends.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos"
+    )))]
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tos_v4(tos)
+    }
+
+    /// Takes the pending error (`SO_ERROR`), if any (an ICMP "port unreachable" after a send to a
+    /// connected peer, for instance).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
 }
+
+/// The sender of the next queued datagram, through socket2 (it deals with Windows, where a peek
+/// into a buffer shorter than the datagram fails with `WSAEMSGSIZE`).
+fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
+    socket2::SockRef::from(socket).peek_sender()?.as_socket().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "invalid address family (not IPv4 or IPv6)")
+    })
+}
+
+super::raw_fd!(UdpSocket);
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,17 +1,77 @@
-//! Unix-domain sockets: `UnixListener`, `UnixStream` (with halves) and `UnixDatagram`.
+//! Unix-domain sockets: `UnixListener`, `UnixStream` (with halves) and `UnixDatagram`, and what they
+//! report: `SocketAddr` and the peer's credentials, `UCred`.
 //!
 //! As in Tokio, `UnixListener::bind` is not async (a path needs no resolution) while
 //! `UnixStream::connect` is, for symmetry with TCP: on Linux a Unix connect completes or fails at once
-//! (a full backlog fails with `WouldBlock`, as with Tokio).
+//! (a full backlog fails with `WouldBlock`, as with Tokio). Addresses are Tokio's own `SocketAddr`, a
+//! thin wrapper of std's, so that code written against `tokio::net::unix` compiles unchanged.
 
 use super::split;
 use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
 use std::fmt;
 use std::io;
-use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+mod ucred;
+pub use ucred::UCred;
+
+/// The user id type of [`UCred`] (`uid_t`).
+#[allow(non_camel_case_types)]
+pub type uid_t = u32;
+/// The group id type of [`UCred`] (`gid_t`).
+#[allow(non_camel_case_types)]
+pub type gid_t = u32;
+/// The process id type of [`UCred`] (`pid_t`).
+#[allow(non_camel_case_types)]
+pub type pid_t = i32;
+
+/// The address of a Unix-domain socket: a path, unnamed (a socket from `pair` or not bound), or on
+/// Linux an abstract name.
+#[derive(Clone)]
+pub struct SocketAddr(std::os::unix::net::SocketAddr);
+
+impl SocketAddr {
+    /// Whether the socket has no address (from `pair`, or never bound).
+    pub fn is_unnamed(&self) -> bool {
+        self.0.is_unnamed()
+    }
+
+    /// The path, if the address is one.
+    pub fn as_pathname(&self) -> Option<&Path> {
+        self.0.as_pathname()
+    }
+
+    /// The name, if the address is in Linux's abstract namespace (no file; the name's leading NUL
+    /// is not included).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn as_abstract_name(&self) -> Option<&[u8]> {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        self.0.as_abstract_name()
+    }
+}
+
+impl fmt::Debug for SocketAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<std::os::unix::net::SocketAddr> for SocketAddr {
+    fn from(addr: std::os::unix::net::SocketAddr) -> SocketAddr {
+        SocketAddr(addr)
+    }
+}
+
+impl From<SocketAddr> for std::os::unix::net::SocketAddr {
+    fn from(addr: SocketAddr) -> std::os::unix::net::SocketAddr {
+        addr.0
+    }
+}
 
 /// A Unix-domain socket server.
 pub struct UnixListener {
@@ -28,6 +88,12 @@ impl UnixListener {
         Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind(path)?)? })
     }
 
+    /// Deregisters the listener from the runtime and returns it as a std listener, still in
+    /// non-blocking mode.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        self.io.into_inner().map(Into::into)
+    }
+
     /// Wraps a listener from the standard library, which is switched to non-blocking mode.
     #[track_caller]
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
@@ -38,13 +104,27 @@ impl UnixListener {
     /// Waits for a connection. Any number of tasks may accept on one listener at once.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
-        Ok((UnixStream::new(stream)?, addr))
+        Ok((UnixStream::new(stream)?, SocketAddr(addr)))
     }
 
+    /// Polls for a connection, for hand-written futures; only the last task to poll is woken.
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        let (stream, addr) = std::task::ready!(self.io.poll_io(cx, Interest::READABLE, |l| l.accept()))?;
+        Poll::Ready(UnixStream::new(stream).map(|s| (s, SocketAddr(addr))))
+    }
+
+    /// The path the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        self.io.get_ref().local_addr().map(SocketAddr)
+    }
+
+    /// Takes the pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
     }
 }
+
+super::raw_fd!(UnixListener);
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,14 +172,29 @@ impl UnixStream {
         UnixStream::new(mio::net::UnixStream::from_std(stream))
     }
 
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+    /// Deregisters the stream from the runtime and returns it as a std stream, still in
+    /// non-blocking mode. Data already received stays in the socket.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        self.io.into_inner().map(Into::into)
     }
 
+    /// This end's address (unnamed for a client or a `pair`).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr().map(SocketAddr)
+    }
+
+    /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        self.io.get_ref().peer_addr().map(SocketAddr)
+    }
+
+    /// The credentials of the peer process, as they were when it connected (or made the pair).
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        ucred::peer_cred(self.io.get_ref())
     }
 }
+
+super::raw_fd!(UnixStream);
 
 split::byte_stream!(UnixStream);
 
@@ -147,17 +242,113 @@ impl UnixDatagram {
         Ok((UnixDatagram { io: PollEvented::new(a)? }, UnixDatagram { io: PollEvented::new(b)? }))
     }
 
+    /// Wraps a socket from the standard library, which is switched to non-blocking mode.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        Ok(UnixDatagram { io: PollEvented::new(mio::net::UnixDatagram::from_std(socket))? })
+    }
+
+    /// Deregisters the socket from the runtime and returns it as a std socket, still in
+    /// non-blocking mode.
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        self.io.into_inner().map(Into::into)
+    }
+
     /// Sets the default peer for `send` and `recv`.
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
         self.io.get_ref().connect(path)
     }
 
+    /// The path the socket is bound to, or unnamed.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        self.io.get_ref().local_addr().map(SocketAddr)
     }
 
+    /// The connected peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        self.io.get_ref().peer_addr().map(SocketAddr)
+    }
+
+    /// Waits for readiness in one direction and returns what was seen.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        Ok(self.io.readiness(interest).await?.ready)
+    }
+
+    /// Waits until a datagram may be there to receive.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until a send may succeed.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Polls for read readiness; one waker slot, shared with the `poll_recv*` methods.
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::READABLE).map(|r| r.map(drop))
+    }
+
+    /// Polls for write readiness; one waker slot, shared with the `poll_send*` methods.
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::WRITABLE).map(|r| r.map(drop))
+    }
+
+    /// `send` for hand-written futures.
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Interest::WRITABLE, |s| s.send(buf))
+    }
+
+    /// `send_to` for hand-written futures.
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: impl AsRef<Path>,
+    ) -> Poll<io::Result<usize>> {
+        let target = target.as_ref();
+        self.io.poll_io(cx, Interest::WRITABLE, |s| s.send_to(buf, target))
+    }
+
+    /// `send_to` without waiting.
+    pub fn try_send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
+        let target = target.as_ref();
+        self.io.try_io(Interest::WRITABLE, |s| s.send_to(buf, target))
+    }
+
+    /// `recv_from` without waiting.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.recv_from(buf)).map(|(n, a)| (n, SocketAddr(a)))
+    }
+
+    /// Runs `f`, an operation of the caller's on the socket, if readiness for `interest` has been
+    /// seen; `WouldBlock` without calling it otherwise. When `f` says `WouldBlock` the readiness is
+    /// cleared, so `f` must say it only when the socket would block.
+    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io(interest, |_| f())
+    }
+
+    /// Waits for readiness for `interest` and runs `f`, again after each `WouldBlock`.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.async_io(interest, |_| f()).await
+    }
+
+    /// Shuts down the read side, the write side or both (`shutdown(2)`).
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Takes the pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
     }
 
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
@@ -174,7 +365,8 @@ impl UnixDatagram {
     }
 
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.async_io(Interest::READABLE, |s| s.recv_from(buf)).await
+        let (n, addr) = self.io.async_io(Interest::READABLE, |s| s.recv_from(buf)).await?;
+        Ok((n, SocketAddr(addr)))
     }
 
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
@@ -185,6 +377,8 @@ impl UnixDatagram {
         self.io.try_io(Interest::READABLE, |s| s.recv(buf))
     }
 }
+
+super::raw_fd!(UnixDatagram);
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
