@@ -217,6 +217,53 @@ fn tcp_peek_does_not_consume() {
 }
 
 #[test]
+fn halves_have_the_streams_methods() {
+    let _serial = serial();
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            let listener = TcpListener::bind(loopback()).await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = TcpStream::connect(addr).await.unwrap();
+            let (mut server, _) = listener.accept().await.unwrap();
+            let (mut read, write) = client.into_split();
+            assert_eq!((read.peer_addr().unwrap(), write.peer_addr().unwrap()), (addr, addr), "{flavor}");
+            assert_eq!(read.local_addr().unwrap(), write.local_addr().unwrap(), "{flavor}");
+            read.as_ref().set_nodelay(true).unwrap();
+            assert!(write.as_ref().nodelay().unwrap(), "{flavor}");
+
+            write.writable().await.unwrap();
+            assert_eq!(write.try_write(b"half").unwrap(), 4, "{flavor}");
+            let mut buf = [0; 4];
+            server.read_exact(&mut buf).await.unwrap();
+            server.write_all(b"back").await.unwrap();
+            let mut peeked = [0; 4];
+            let n = read.peek(&mut peeked).await.unwrap();
+            assert!(n > 0 && b"back".starts_with(&peeked[..n]), "{flavor}");
+            let n = loop {
+                read.readable().await.unwrap();
+                match read.try_read(&mut buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    Err(e) => panic!("{flavor}: {e}"),
+                }
+            };
+            read.read_exact(&mut buf[n..]).await.unwrap();
+            assert_eq!(&buf, b"back", "{flavor}");
+
+            // `forget` drops the write half without shutting down the write side: the stream still
+            // writes (after a shutdown it would fail with `BrokenPipe`), until the read half goes.
+            write.forget();
+            read.as_ref().writable().await.unwrap();
+            assert_eq!(read.as_ref().try_write(b"!").unwrap(), 1, "{flavor}");
+            drop(read);
+            let mut rest = Vec::new();
+            server.read_to_end(&mut rest).await.unwrap();
+            assert_eq!(rest, b"!", "{flavor}");
+        });
+    }
+}
+
+#[test]
 fn into_std_and_back_keeps_the_connection() {
     let _serial = serial();
     for (flavor, rt) in runtimes() {

@@ -372,11 +372,6 @@ impl<S: Stream> OwnedReadHalf<S> {
     pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(self, other)
     }
-
-    /// The stream both halves share (for its addresses and options).
-    pub fn as_ref(&self) -> &S {
-        &self.0
-    }
 }
 
 impl<S: Stream> OwnedWriteHalf<S> {
@@ -385,11 +380,115 @@ impl<S: Stream> OwnedWriteHalf<S> {
         reunite(other, self)
     }
 
-    /// The stream both halves share (for its addresses and options).
-    pub fn as_ref(&self) -> &S {
+    /// Drops the write half without shutting down the write side: the stream closes when the read
+    /// half is dropped too.
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = false;
+    }
+}
+
+/// The stream the halves share, for its addresses and options (`as_ref().nodelay()`).
+impl<S> AsRef<S> for OwnedReadHalf<S> {
+    fn as_ref(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S: Stream> AsRef<S> for OwnedWriteHalf<S> {
+    fn as_ref(&self) -> &S {
         &self.stream
     }
 }
+
+impl<S> AsRef<S> for ReadHalf<'_, S> {
+    fn as_ref(&self) -> &S {
+        self.0
+    }
+}
+
+impl<S> AsRef<S> for WriteHalf<'_, S> {
+    fn as_ref(&self) -> &S {
+        self.0
+    }
+}
+
+/// Tokio's methods on the halves of `$ty`, each the stream's own: the read side's on the read halves,
+/// the write side's on the write halves, the addresses on both.
+macro_rules! half_methods {
+    ($ty:ty, $addr:ty) => {
+        $crate::net::split::half_methods!(@read [] split::OwnedReadHalf<$ty>, $ty, $addr);
+        $crate::net::split::half_methods!(@read ['a] split::ReadHalf<'a, $ty>, $ty, $addr);
+        $crate::net::split::half_methods!(@write [] split::OwnedWriteHalf<$ty>, $ty, $addr);
+        $crate::net::split::half_methods!(@write ['a] split::WriteHalf<'a, $ty>, $ty, $addr);
+    };
+    (@read [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty) => {
+        impl<$($lt)*> $half {
+            /// The stream's `ready`, for this half's side.
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                <$ty>::ready(self.as_ref(), interest).await
+            }
+
+            /// Waits until the stream may be readable.
+            pub async fn readable(&self) -> io::Result<()> {
+                <$ty>::readable(self.as_ref()).await
+            }
+
+            /// Reads what is there without waiting; `WouldBlock` if nothing is.
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                <$ty>::try_read(self.as_ref(), buf)
+            }
+
+            /// `try_read` into several buffers.
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                <$ty>::try_read_vectored(self.as_ref(), bufs)
+            }
+
+            /// The peer's address.
+            pub fn peer_addr(&self) -> io::Result<$addr> {
+                <$ty>::peer_addr(self.as_ref())
+            }
+
+            /// This end's address.
+            pub fn local_addr(&self) -> io::Result<$addr> {
+                <$ty>::local_addr(self.as_ref())
+            }
+        }
+    };
+    (@write [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty) => {
+        impl<$($lt)*> $half {
+            /// The stream's `ready`, for this half's side.
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                <$ty>::ready(self.as_ref(), interest).await
+            }
+
+            /// Waits until the stream may be writable.
+            pub async fn writable(&self) -> io::Result<()> {
+                <$ty>::writable(self.as_ref()).await
+            }
+
+            /// Writes what fits without waiting; `WouldBlock` if nothing does.
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                <$ty>::try_write(self.as_ref(), buf)
+            }
+
+            /// `try_write` from several buffers.
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                <$ty>::try_write_vectored(self.as_ref(), bufs)
+            }
+
+            /// The peer's address.
+            pub fn peer_addr(&self) -> io::Result<$addr> {
+                <$ty>::peer_addr(self.as_ref())
+            }
+
+            /// This end's address.
+            pub fn local_addr(&self) -> io::Result<$addr> {
+                <$ty>::local_addr(self.as_ref())
+            }
+        }
+    };
+}
+pub(crate) use half_methods;
 
 impl<S: Stream> Drop for OwnedWriteHalf<S> {
     fn drop(&mut self) {

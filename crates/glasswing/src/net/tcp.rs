@@ -185,6 +185,19 @@ impl TcpStream {
         socket2::SockRef::from(self.io.get_ref()).set_linger(Some(Duration::ZERO))
     }
 
+    /// The value of `TCP_QUICKACK`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        socket2::SockRef::from(self.io.get_ref()).tcp_quickack()
+    }
+
+    /// Sets `TCP_QUICKACK`: acknowledge at once rather than delaying the ACK to piggyback it on a
+    /// reply. The kernel may turn it off again by itself; it is a hint for the next few segments.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tcp_quickack(quickack)
+    }
+
     /// The value of `IP_TTL`.
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
@@ -205,6 +218,21 @@ impl TcpStream {
 super::raw_fd!(TcpStream);
 
 split::byte_stream!(TcpStream);
+split::half_methods!(TcpStream, SocketAddr);
+
+impl split::OwnedReadHalf<TcpStream> {
+    /// Reads without consuming, as [`TcpStream::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_ref().peek(buf).await
+    }
+}
+
+impl split::ReadHalf<'_, TcpStream> {
+    /// Reads without consuming, as [`TcpStream::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_ref().peek(buf).await
+    }
+}
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

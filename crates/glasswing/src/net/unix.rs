@@ -197,6 +197,7 @@ impl UnixStream {
 super::raw_fd!(UnixStream);
 
 split::byte_stream!(UnixStream);
+split::half_methods!(UnixStream, SocketAddr);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
