@@ -7,7 +7,8 @@
 //! thin wrapper of std's, so that code written against `tokio::net::unix` compiles unchanged.
 
 use super::split;
-use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, Ready};
+use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
 use std::path::Path;
