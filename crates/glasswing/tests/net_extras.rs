@@ -7,8 +7,10 @@
 
 mod support;
 
+use glasswing::io::ReadBuf;
 use glasswing::io::{AsyncReadExt, AsyncWriteExt};
 use glasswing::net::{lookup_host, TcpListener, TcpSocket, TcpStream, UdpSocket};
+use std::future::poll_fn;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Mutex, MutexGuard};
@@ -179,9 +181,11 @@ fn tcp_peek_does_not_consume() {
             let mut peeked = [0; 16];
             let n = client.peek(&mut peeked).await.unwrap();
             assert!(n > 0 && b"hello".starts_with(&peeked[..n]), "{flavor}: peeked {:?}", &peeked[..n]);
-            // Twice: still there.
-            let again = client.peek(&mut peeked).await.unwrap();
-            assert!(again >= n, "{flavor}");
+            // Twice, the second time through `poll_peek`: still there.
+            let mut storage = [std::mem::MaybeUninit::uninit(); 16];
+            let mut buf = ReadBuf::uninit(&mut storage);
+            let again = poll_fn(|cx| client.poll_peek(cx, &mut buf)).await.unwrap();
+            assert!(again >= n && buf.filled() == &b"hello"[..again], "{flavor}");
             let mut buf = [0; 5];
             client.read_exact(&mut buf).await.unwrap();
             assert_eq!(&buf, b"hello", "{flavor}");
@@ -331,13 +335,25 @@ fn udp_peek_from_does_not_consume() {
             // The one datagram was taken (its tail truncated away): nothing is left.
             assert_eq!(server.try_recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock, "{flavor}");
 
+            // The poll forms, with `ReadBuf`s.
+            client.send_to(b"polled", server.local_addr().unwrap()).await.unwrap();
+            let mut storage = [0; 32];
+            let mut buf = ReadBuf::new(&mut storage);
+            let from = poll_fn(|cx| server.poll_peek_from(cx, &mut buf)).await.unwrap();
+            assert_eq!((buf.filled(), from), (&b"polled"[..], client_addr), "{flavor}");
+            buf.clear();
+            let from = poll_fn(|cx| server.poll_recv_from(cx, &mut buf)).await.unwrap();
+            assert_eq!((buf.filled(), from), (&b"polled"[..], client_addr), "{flavor}");
+
             // Connected: `peek` and `recv` see the same datagram.
             server.connect(client_addr).await.unwrap();
             client.send_to(b"again", server.local_addr().unwrap()).await.unwrap();
+            let mut buf = [0; 32];
             let n = server.peek(&mut buf).await.unwrap();
             assert_eq!(&buf[..n], b"again", "{flavor}");
-            let n = server.recv(&mut buf).await.unwrap();
-            assert_eq!(&buf[..n], b"again", "{flavor}");
+            let mut filled = ReadBuf::new(&mut buf);
+            poll_fn(|cx| server.poll_recv(cx, &mut filled)).await.unwrap();
+            assert_eq!(filled.filled(), b"again", "{flavor}");
             assert!(server.take_error().unwrap().is_none(), "{flavor}");
         });
     }
@@ -386,6 +402,7 @@ fn udp_broadcast_and_multicast_options() {
 #[cfg(unix)]
 mod unix {
     use super::{serial, support::runtimes};
+    use glasswing::io::ReadBuf;
     use glasswing::io::{AsyncReadExt, AsyncWriteExt};
     use glasswing::net::{UnixDatagram, UnixStream};
 
@@ -446,8 +463,14 @@ mod unix {
                 let (n, from) = a.try_recv_from(&mut buf).unwrap();
                 assert_eq!(&buf[..n], b"two", "{flavor}");
                 assert!(from.is_unnamed(), "{flavor}");
+                b.send(b"three").await.unwrap();
+                let mut storage = [0; 8];
+                let mut filled = ReadBuf::new(&mut storage);
+                let from = std::future::poll_fn(|cx| a.poll_recv_from(cx, &mut filled)).await.unwrap();
+                assert_eq!(filled.filled(), b"three", "{flavor}");
+                assert!(from.is_unnamed(), "{flavor}");
                 b.shutdown(std::net::Shutdown::Write).unwrap();
-                assert!(b.send(b"three").await.is_err(), "{flavor}");
+                assert!(b.send(b"four").await.is_err(), "{flavor}");
             });
         }
     }

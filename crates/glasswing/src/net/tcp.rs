@@ -3,7 +3,7 @@
 
 use super::addr::{first_ok, ToSocketAddrs};
 use super::split;
-use crate::io::{Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, ReadBuf, Ready};
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
@@ -214,6 +214,17 @@ impl TcpStream {
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.async_io(Interest::READABLE, |s| s.peek(buf)).await
     }
+
+    /// `peek` for hand-written futures: what is there is copied to `buf`'s filled part, and stays
+    /// to be read. Returns how many bytes were copied (0 at EOF). Shares its waker slot with
+    /// `poll_read`: only the last task polling for reading is woken.
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
+        let n = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.peek(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(n))
+    }
 }
 
 super::raw_fd!(TcpStream);
@@ -226,12 +237,22 @@ impl split::OwnedReadHalf<TcpStream> {
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.as_ref().peek(buf).await
     }
+
+    /// [`TcpStream::poll_peek`].
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
+        self.as_ref().poll_peek(cx, buf)
+    }
 }
 
 impl split::ReadHalf<'_, TcpStream> {
     /// Reads without consuming, as [`TcpStream::peek`].
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.as_ref().peek(buf).await
+    }
+
+    /// [`TcpStream::poll_peek`].
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
+        self.as_ref().poll_peek(cx, buf)
     }
 }
 

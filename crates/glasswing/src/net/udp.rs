@@ -1,7 +1,7 @@
 //! UDP: `UdpSocket`.
 
 use super::addr::{first_ok, resolve, ToSocketAddrs};
-use crate::io::{Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, ReadBuf, Ready};
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -70,8 +70,16 @@ impl UdpSocket {
         self.io.async_io(Interest::READABLE, |s| s.recv(buf)).await
     }
 
-    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::READABLE, |s| s.recv(buf))
+    /// `recv` for hand-written futures: the datagram is appended to `buf`'s filled part (truncated
+    /// to its remaining room). One waker slot, shared with the other `poll_recv*` methods.
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        // Zeroing what `buf` has not initialized yet happens once per buffer (it remembers), and
+        // keeps this free of `unsafe`.
+        let n = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.recv(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
     }
 
     /// Sends a datagram to `target`.
@@ -94,12 +102,31 @@ impl UdpSocket {
         self.io.async_io(Interest::READABLE, |s| s.recv_from(buf)).await
     }
 
+    /// `recv_from` for hand-written futures: the datagram is appended to `buf`'s filled part, and
+    /// its sender returned.
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io.poll_io(cx, Interest::READABLE, |s| s.recv_from(buf))
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.recv_from(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// `peek_from` for hand-written futures: the datagram is copied to `buf` and stays queued.
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.peek_from(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
     }
 
     /// Waits for readiness in one direction and returns what was seen.

@@ -7,7 +7,7 @@
 //! thin wrapper of std's, so that code written against `tokio::net::unix` compiles unchanged.
 
 use super::split;
-use crate::io::{Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, ReadBuf, Ready};
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
@@ -303,6 +303,29 @@ impl UnixDatagram {
     /// `send` for hand-written futures.
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Interest::WRITABLE, |s| s.send(buf))
+    }
+
+    /// `recv` for hand-written futures: the datagram is appended to `buf`'s filled part.
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.recv(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// `recv_from` for hand-written futures: the datagram is appended to `buf`'s filled part, and
+    /// its sender returned.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, from) = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.recv_from(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(SocketAddr(from)))
     }
 
     /// `send_to` for hand-written futures.
