@@ -6,6 +6,11 @@
 //! `TcpStream::connect` and `UdpSocket::bind` are async (address resolution may block, and runs on
 //! the blocking pool when it needs to), and the stream types implement the futures-io `AsyncRead`
 //! and `AsyncWrite`, whose `poll_close` shuts down only the write side.
+//!
+//! Two things stand outside that pattern: `TcpSocket` (`socket.rs`), a bare socket to configure
+//! before it connects or listens, registered with no reactor until then; and `into_std`, which
+//! deregisters a socket and hands it back to blocking code. Socket options std and mio lack go
+//! through `socket2` on a borrowed descriptor (`SockRef`).
 
 mod addr;
 mod socket;
