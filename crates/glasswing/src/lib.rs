@@ -30,6 +30,8 @@ pub mod diag;
 pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 pub(crate) mod probe;
 pub mod runtime;
