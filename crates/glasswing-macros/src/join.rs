@@ -85,7 +85,15 @@ fn write(krate: &TokenStream, join: Join, kind: Kind) -> TokenStream {
     // Each future sits pinned in an `Option` that is emptied (dropping the future) once it is
     // done; its output waits in a plain `Option` beside it.
     let pin = join.futures.iter().zip(futs.iter().zip(&outs)).map(|(expr, (fut, out))| {
-        let into_future = quote_spanned!(expr.span()=> #support::IntoFuture::into_future(#expr));
+        // The user's tokens are the argument of the first call, so that a type error about them
+        // ("`u8` is not a future", "`try_join!` needs futures whose output is a `Result`") points
+        // at them rather than at the whole macro.
+        let into_future = match kind {
+            Kind::Join => quote_spanned!(ms=> #support::IntoFuture::into_future(#expr)),
+            Kind::TryJoin => {
+                quote_spanned!(ms=> #support::IntoFuture::into_future(#support::try_join_future(#expr)))
+            }
+        };
         quote_spanned! {ms=>
             let mut #fut = #support::pin!(#support::Option::Some(#into_future));
             let mut #out = #support::Option::None;
@@ -98,14 +106,11 @@ fn write(krate: &TokenStream, join: Join, kind: Kind) -> TokenStream {
             Kind::TryJoin => {
                 // "expected `u32`, found `Result<_, _>`" for a future whose output is not a
                 // `Result` points at that future.
-                let span = join.futures[i].span();
-                let ok = quote_spanned!(span=> #support::Result::Ok);
-                let err = quote_spanned!(span=> #support::Result::Err);
                 quote_spanned! {ms=>
                     match value {
-                        #ok(value) => #out = #support::Option::Some(value),
+                        #support::Result::Ok(value) => #out = #support::Option::Some(value),
                         // Short-circuit: the other futures are dropped as the join returns.
-                        #err(e) => return #support::Poll::Ready(#support::Result::Err(e)),
+                        #support::Result::Err(e) => return #support::Poll::Ready(#support::Result::Err(e)),
                     }
                 }
             }

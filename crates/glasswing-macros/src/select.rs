@@ -75,7 +75,7 @@ fn ends_like_a_block(expr: &Expr) -> bool {
 }
 
 /// `=> <handler>` and the comma after it, which only a block-like handler or the last one may leave out.
-fn parse_handler(input: ParseStream<'_>, what: &str) -> syn::Result<Expr> {
+fn parse_handler(input: ParseStream<'_>) -> syn::Result<Expr> {
     let handler = Expr::parse_with_earlier_boundary_rule(input)?;
     if input.is_empty() {
         return Ok(handler);
@@ -83,9 +83,10 @@ fn parse_handler(input: ParseStream<'_>, what: &str) -> syn::Result<Expr> {
     if input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
     } else if !ends_like_a_block(&handler) {
-        return Err(input.error(format!(
-            "expected `,` after the handler of {what}: a handler that is not a block must be followed by a comma"
-        )));
+        return Err(syn::Error::new(
+            handler.span(),
+            "expected `,` after this handler: in select!, a handler that is not a block is followed by a comma",
+        ));
     }
     Ok(handler)
 }
@@ -113,7 +114,7 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Select> {
                 return Err(input.error("expected `=>` after `else`: the branch is `else => <handler>`"));
             }
             input.parse::<Token![=>]>()?;
-            select.else_handler = Some(parse_handler(input, "the `else` branch")?);
+            select.else_handler = Some(parse_handler(input)?);
             continue;
         }
         if else_span.is_some() {
@@ -154,7 +155,7 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Select> {
             );
         }
         input.parse::<Token![=>]>()?;
-        let handler = parse_handler(input, "this select! branch")?;
+        let handler = parse_handler(input)?;
         if select.branches.len() == MAX_BRANCHES {
             return Err(syn::Error::new(
                 pat.span(),
@@ -223,13 +224,13 @@ fn write(krate: &TokenStream, select: Select) -> TokenStream {
         Some(quote_spanned!(ms=> if !(#cond) { #disabled |= 1u64 << #i; }))
     });
     let evaluate = select.branches.iter().zip(&inits).map(|(b, init)| {
+        // The check takes the user's own tokens, so "`u32` is not a future" points at them (the
+        // `into_future` below, on a name of ours, would be reported at the whole macro).
         let fut = &b.fut;
-        quote_spanned!(ms=> let #init = #fut;)
+        quote_spanned!(ms=> let #init = #support::must_be_future(#fut);)
     });
-    let pin = select.branches.iter().zip(inits.iter().zip(&futs)).map(|(b, (init, fut))| {
-        // Spanned on the user's expression: "`u32` is not a future" points at it.
-        let into_future = quote_spanned!(b.fut.span()=> #support::IntoFuture::into_future(#init));
-        quote_spanned!(ms=> let mut #fut = #support::pin!(#into_future);)
+    let pin = inits.iter().zip(&futs).map(|(init, fut)| {
+        quote_spanned!(ms=> let mut #fut = #support::pin!(#support::IntoFuture::into_future(#init));)
     });
     let poll_arms = select.branches.iter().enumerate().map(|(i, b)| {
         let fut = &futs[i];

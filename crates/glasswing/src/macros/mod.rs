@@ -100,6 +100,33 @@ pub mod support {
         crate::scheduler::coop::poll_budget_available(cx)
     }
 
+    /// Implemented by `Result` only: the output a `try_join!` future must have. A trait so that
+    /// anything else is refused with a message that says what `try_join!` needs, at the future.
+    #[diagnostic::on_unimplemented(
+        message = "`try_join!` needs futures whose output is a `Result`, but this one's is `{Self}`",
+        label = "this future's output is `{Self}`, not a `Result`"
+    )]
+    pub trait TryJoinOutput {}
+
+    impl<T, E> TryJoinOutput for Result<T, E> {}
+
+    /// Checks, where the user wrote it, that a `try_join!` expression is a future whose output is
+    /// a `Result`.
+    #[inline]
+    pub fn try_join_future<F>(future: F) -> F
+    where
+        F: IntoFuture,
+        F::Output: TryJoinOutput,
+    {
+        future
+    }
+
+    /// Checks, where the user wrote it, that a `select!` expression is a future.
+    #[inline]
+    pub fn must_be_future<F: IntoFuture>(future: F) -> F {
+        future
+    }
+
     /// `select!` found every branch disabled and has no `else`.
     #[doc(hidden)]
     #[track_caller]
