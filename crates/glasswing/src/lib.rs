@@ -18,8 +18,9 @@
 //! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
 //! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio and the
 //! futures-io traits), `net` (TCP, UDP and Unix sockets), `sync` (Tokio's channels, locks and
-//! other primitives), `macros` (`select!`, `join!`, `try_join!`, `pin!`), `diag` (the built-in diagnostics: task and worker figures, the long-poll
-//! watchdog, lints, deadlock search, snapshots). docs/ explains each against its code.
+//! other primitives), `macros` (`select!`, `join!`, `try_join!`, `pin!`), `diag` (the built-in
+//! diagnostics: task and worker figures, the long-poll watchdog, lints, deadlock search,
+//! snapshots). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
