@@ -75,6 +75,9 @@ pub mod support {
     /// A number in `0..n` from a fast thread-local generator (not for cryptography): the branch a
     /// `select!` polls first. Seeded per thread from std's `RandomState`, so the order differs
     /// between threads and runs.
+    // To unify at the merge: branch i17-rt's `crate::runtime::rand::thread_rng_n` (seeded from
+    // `Builder::rng_seed` while a thread drives a runtime, as Tokio's is) replaces this generator;
+    // the body becomes that call and `RNG` goes.
     #[doc(hidden)]
     pub fn thread_rng_n(n: u32) -> u32 {
         RNG.with(|rng| {
