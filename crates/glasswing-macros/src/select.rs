@@ -165,7 +165,10 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Select> {
         select.branches.push(Branch { pat, fut, cond, handler });
     }
     if select.branches.is_empty() && select.else_handler.is_none() {
-        return Err(input.error("select! requires at least one branch"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            format!("select! requires at least one branch: {GRAMMAR}"),
+        ));
     }
     Ok(select)
 }

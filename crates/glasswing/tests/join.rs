@@ -239,6 +239,23 @@ on_both_flavors! {
         assert_eq!((a.unwrap(), b.unwrap()), (1, 2));
     }
 
+    async fn inside_a_spawned_task() {
+        // The futures' state lives in the task: `Send` futures make a `Send` task.
+        let counter = DropCounter::new();
+        let c = counter.clone();
+        let (joined, failed) = glasswing::spawn(async move {
+            let joined = glasswing::join!(ready_after(2, 1), async { 2 });
+            let failed: Result<((), u32), &str> =
+                glasswing::try_join!(pending_holding(&c), async { Err("no") });
+            (joined, failed)
+        })
+        .await
+        .unwrap();
+        assert_eq!(joined, (1, 2));
+        assert_eq!(failed, Err("no"));
+        counter.assert_all_dropped_once();
+    }
+
     async fn pin_both_forms() {
         let fut = ready_after(2, 5);
         glasswing::pin!(fut);

@@ -159,6 +159,17 @@ on_both_flavors! {
         assert_eq!(v, 14);
     }
 
+    async fn random_start_picks_both_of_two_always_ready_branches() {
+        let mut first = 0;
+        for _ in 0..1000 {
+            glasswing::select! {
+                _ = async {} => first += 1,
+                _ = async {} => {}
+            }
+        }
+        assert!(first > 0 && first < 1000, "the first branch won {first} of 1000");
+    }
+
     async fn random_start_picks_each_always_ready_branch() {
         // Without `biased;` the first branch polled is drawn at each poll: over 1000 selects of
         // always-ready branches every branch wins some (each misses all 1000 with probability
