@@ -173,8 +173,9 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Select> {
     Ok(select)
 }
 
-/// The pattern as the poll checks it against a reference to the output: without `ref` and `mut`,
-/// which would either move out of the reference or be refused under a by-reference binding mode.
+/// The pattern as the poll checks it against a reference to the output: without `ref`, `mut` and
+/// `&`, which would either move out of the reference or be refused under a by-reference binding
+/// mode.
 /// Only whether it matches counts there; the bindings are made later, from the owned output.
 fn clean_pattern(pat: &mut Pat) {
     match pat {
@@ -191,9 +192,13 @@ fn clean_pattern(pat: &mut Pat) {
         Pat::Struct(s) => s.fields.iter_mut().for_each(|f| clean_pattern(&mut f.pat)),
         Pat::Tuple(t) => t.elems.iter_mut().for_each(clean_pattern),
         Pat::TupleStruct(t) => t.elems.iter_mut().for_each(clean_pattern),
+        // `&p` goes too, leaving `p`: against a reference, `p` auto-dereferences and matches
+        // exactly when `&p` would, and Rust 2024 refuses `&` under a by-reference binding mode.
+        // (Tokio's select! keeps it, so `Some(&n) = ...` does not compile there in 2024.)
         Pat::Reference(r) => {
-            r.mutability = None;
-            clean_pattern(&mut r.pat);
+            let mut inner = (*r.pat).clone();
+            clean_pattern(&mut inner);
+            *pat = inner;
         }
         Pat::Type(t) => clean_pattern(&mut t.pat),
         _ => {}

@@ -419,6 +419,12 @@ on_both_flavors! {
             (ref a, _) = async { (String::from("x"), 1) } => a.clone(),
         };
         assert_eq!(v, "x");
+        let x = 5;
+        let v = glasswing::select! {
+            Some(&0) = async { Some(&x) } => 0,
+            Some(&n) = async { Some(&x) } => n,
+        };
+        assert_eq!(v, 5, "`Some(&0)` does not match `Some(&5)`");
         let v = glasswing::select! {
             Ok(v) | Err(v) = async { Err::<u32, u32>(4) } => v,
         };

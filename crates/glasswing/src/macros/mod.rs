@@ -40,9 +40,16 @@
 //! among the others (an always-ready future that ignores the budget) would let a `select!` in a
 //! loop keep the task from ever yielding.
 //!
-//! The pattern is checked inside the poll against a reference to the output (with `ref` and `mut`
-//! stripped, as by-reference binding modes require), and bound for real afterwards, from the
-//! owned output, in the `match` that runs the handler.
+//! The pattern is checked inside the poll against a reference to the output, and bound for real
+//! afterwards, from the owned output, in the `match` that runs the handler. For the check, `ref`,
+//! `mut` and `&` are stripped from it: under the by-reference binding mode the reference sets,
+//! `mut x` would move out of it and Rust 2024 refuses `&p` (`p` alone, auto-dereferencing, matches
+//! the same values). Tokio strips `ref` and `mut` only, so there `Some(&n) = ...` fails to compile
+//! in a 2024 crate; here it works.
+//!
+//! The output enum holds one variant per branch and is declared inside the expansion's block
+//! (Tokio's lives in a `mod` the macro declares, for `macro_rules!` hygiene reasons that do not
+//! apply to a procedural macro).
 //!
 //! # `join!` and `try_join!`
 //!
