@@ -103,8 +103,8 @@ fn write(krate: &TokenStream, join: Join, kind: Kind) -> TokenStream {
         let ready = match kind {
             Kind::Join => quote_spanned!(ms=> #out = #support::Option::Some(value);),
             Kind::TryJoin => {
-                // "expected `u32`, found `Result<_, _>`" for a future whose output is not a
-                // `Result` points at that future.
+                // Matching `Ok`/`Err` here (rather than through `TryJoinOutput`) also tells type
+                // inference that the output is a `Result`, as Tokio's expansion does.
                 quote_spanned! {ms=>
                     match value {
                         #support::Result::Ok(value) => #out = #support::Option::Some(value),
