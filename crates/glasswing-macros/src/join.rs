@@ -104,7 +104,8 @@ fn write(krate: &TokenStream, join: Join, kind: Kind) -> TokenStream {
             Kind::Join => quote_spanned!(ms=> #out = #support::Option::Some(value);),
             Kind::TryJoin => {
                 // Matching `Ok`/`Err` here (rather than through `TryJoinOutput`) also tells type
-                // inference that the output is a `Result`, as Tokio's expansion does.
+                // inference that the output is a `Result`: a future whose output nothing else
+                // fixes (a generic `pending::<T>()`) still type-checks.
                 quote_spanned! {ms=>
                     match value {
                         #support::Result::Ok(value) => #out = #support::Option::Some(value),
