@@ -34,9 +34,17 @@
 //! span on the offending token, and still expand the function as best they can
 //! so that one typo in an argument does not bury the real error under
 //! "`main` function not found" and friends.
+//!
+//! The crate also holds the engines of `glasswing::select!`, `join!` and
+//! `try_join!` (`select` and `join`): a procedural macro can name each
+//! mistake in a branch with a span on it, where a `macro_rules!` parser can
+//! only say "no rules expected this token". Users call the `macro_rules!`
+//! wrappers in glasswing, which pass along `$crate`.
 
 mod config;
 mod expand;
+mod join;
+mod select;
 
 use proc_macro::TokenStream;
 
@@ -107,4 +115,26 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into(), config::Kind::Test).into()
+}
+
+/// The engine of `glasswing::select!`: call that macro instead, which passes this one the path to
+/// glasswing.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_internal(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
+}
+
+/// The engine of `glasswing::join!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_internal(input: TokenStream) -> TokenStream {
+    join::expand(input.into(), join::Kind::Join).into()
+}
+
+/// The engine of `glasswing::try_join!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_internal(input: TokenStream) -> TokenStream {
+    join::expand(input.into(), join::Kind::TryJoin).into()
 }

@@ -2,8 +2,8 @@
 //!
 //! The API is shaped like Tokio's where Glasswing has the item (tasks, runtime, time, net, io), so
 //! that part of a program moves over by renaming imports; `sync` is being built (only `oneshot` so
-//! far), and `fs`, `process` and `select!` are not there yet (the README's "Coming from Tokio" says
-//! what to use meanwhile):
+//! far), and `fs` and `process` are not there yet (the README's "Coming from Tokio" says what to use
+//! meanwhile); `select!`, `join!`, `try_join!` and `pin!` are Tokio's:
 //!
 //! ```
 //! #[glasswing::main(flavor = "current_thread")]
@@ -18,8 +18,9 @@
 //! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
 //! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio and the
 //! futures-io traits), `net` (TCP, UDP and Unix sockets), `sync` (Tokio's channels, locks and
-//! other primitives), `diag` (the built-in diagnostics: task and worker figures, the long-poll
-//! watchdog, lints, deadlock search, snapshots). docs/ explains each against its code.
+//! other primitives), `macros` (`select!`, `join!`, `try_join!`, `pin!`), `diag` (the built-in
+//! diagnostics: task and worker figures, the long-poll watchdog, lints, deadlock search,
+//! snapshots). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
@@ -30,6 +31,8 @@ pub mod diag;
 pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 pub(crate) mod probe;
 pub mod runtime;

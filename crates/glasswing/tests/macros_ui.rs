@@ -1,5 +1,7 @@
-//! Compile-fail tests for `#[glasswing::main]` and `#[glasswing::test]`: each
-//! mistake must be refused with an error whose span is on the token at fault.
+//! Compile-fail tests for `#[glasswing::main]`, `#[glasswing::test]`, and
+//! `select!`, `join!` and `try_join!` (`ui/select_*`, `ui/join_*`,
+//! `ui/try_join_*`): each mistake must be refused with an error whose span is on
+//! the token at fault.
 //!
 //! The expected compiler output lives next to each case in `tests/ui/*.stderr`.
 //! After changing a message, regenerate with

@@ -56,6 +56,21 @@ pub(crate) fn has_budget_remaining() -> bool {
     !matches!(context::budget().0, Some(0))
 }
 
+/// Whether the running task still has budget, charging nothing; when it has none, the task is woken
+/// and made to yield as a refused leaf would be. For `select!`, which asks before polling its
+/// branches: the budget-aware ones would all answer `Pending` anyway, and picking among the others
+/// (which ignore the budget) would let an always-ready one keep the task from ever yielding.
+pub(crate) fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
+    if has_budget_remaining() {
+        Poll::Ready(())
+    } else {
+        crate::probe::poll::count_forced_yield();
+        crate::probe::poll::set_yielded();
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 /// A leaf asks to make progress. `Pending` (with the task already woken) means the budget is spent;
 /// otherwise one unit is charged, and given back unless the leaf calls `made_progress`.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
