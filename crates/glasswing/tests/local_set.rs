@@ -1,0 +1,346 @@
+//! `LocalSet` and `spawn_local` as a user meets them: `!Send` futures on both runtime flavors,
+//! wakes from other threads, join handles and aborts, cancellation on drop, and diagnostics.
+
+mod support;
+
+use glasswing::sync::oneshot;
+use glasswing::task::{self, JoinSet, LocalSet};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+use support::DropCounter;
+
+/// Pending until dropped; holds a `!Send` value so that only `spawn_local` accepts it.
+async fn pending_forever(_keep: Rc<()>, _tracked: support::Tracked) {
+    std::future::pending::<()>().await
+}
+
+#[test]
+fn rc_and_refcell_in_spawn_local_on_both_flavors() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let out = local.block_on(&rt, {
+            let log = log.clone();
+            async move {
+                let mut handles = Vec::new();
+                for i in 0..10 {
+                    let log = log.clone();
+                    handles.push(task::spawn_local(async move {
+                        task::yield_now().await;
+                        log.borrow_mut().push(i);
+                        i * 2
+                    }));
+                }
+                let mut sum = 0;
+                for handle in handles {
+                    sum += handle.await.unwrap();
+                }
+                sum
+            }
+        });
+        assert_eq!(out, 90, "{flavor}");
+        let mut seen = log.borrow().clone();
+        seen.sort();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>(), "{flavor}");
+    }
+}
+
+#[test]
+fn run_until_inside_a_multi_thread_block_on_mixes_local_and_send_tasks() {
+    let rt = support::multi_thread();
+    let local = LocalSet::new();
+    let counter = Rc::new(Cell::new(0));
+    rt.block_on(local.run_until(async {
+        // A `Send` task on the workers, awaited from the local side.
+        let remote = glasswing::spawn(async { std::thread::current().id() });
+        let counter2 = counter.clone();
+        let here = std::thread::current().id();
+        let local_task = task::spawn_local(async move {
+            // A timer fires on a driver elsewhere: its wake comes from another thread.
+            glasswing::time::sleep(Duration::from_millis(1)).await;
+            counter2.set(counter2.get() + 1);
+            std::thread::current().id()
+        });
+        let ran_on = local_task.await.unwrap();
+        assert_eq!(ran_on, here, "a local task runs on the thread that drives its set");
+        let _ = remote.await.unwrap();
+    }));
+    assert_eq!(counter.get(), 1);
+}
+
+#[test]
+fn a_local_task_is_woken_from_another_thread() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let value = local.block_on(&rt, async {
+            let (tx, rx) = oneshot::channel::<u32>();
+            let marker = Rc::new(5);
+            let task = task::spawn_local(async move { rx.await.unwrap() + *marker });
+            // Sent once the local task waits (or before: either way it must see it).
+            let sender = std::thread::spawn(move || tx.send(37).unwrap());
+            let out = task.await.unwrap();
+            sender.join().unwrap();
+            out
+        });
+        assert_eq!(value, 42, "{flavor}");
+    }
+}
+
+#[test]
+fn local_tasks_woken_from_other_threads_while_the_set_is_idle() {
+    // The set waits in `run_until` with nothing local ready: only the remote queue and the set's
+    // waker can bring each task back.
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let total = local.block_on(&rt, async {
+            let mut senders = Vec::new();
+            let mut handles = Vec::new();
+            for i in 0..20u32 {
+                let (tx, rx) = oneshot::channel::<u32>();
+                senders.push(tx);
+                let here = Rc::new(i);
+                handles.push(task::spawn_local(async move { rx.await.unwrap() + *here }));
+            }
+            let thread = std::thread::spawn(move || {
+                for (i, tx) in senders.into_iter().enumerate() {
+                    tx.send(i as u32).unwrap();
+                }
+            });
+            let mut total = 0;
+            for handle in handles {
+                total += handle.await.unwrap();
+            }
+            thread.join().unwrap();
+            total
+        });
+        assert_eq!(total, 2 * (0..20).sum::<u32>(), "{flavor}");
+    }
+}
+
+#[test]
+fn join_handles_and_aborts_of_local_tasks() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let drops = DropCounter::new();
+        local.block_on(&rt, async {
+            // Aborted before its first poll.
+            let never_polled = task::spawn_local(pending_forever(Rc::new(()), drops.track()));
+            never_polled.abort();
+            let err = never_polled.await.unwrap_err();
+            assert!(err.is_cancelled(), "{flavor}: {err}");
+
+            // Aborted while it waits, from another thread, through an `AbortHandle`.
+            let waiting = task::spawn_local(pending_forever(Rc::new(()), drops.track()));
+            task::yield_now().await;
+            let abort = waiting.abort_handle();
+            std::thread::spawn(move || abort.abort()).join().unwrap();
+            let err = waiting.await.unwrap_err();
+            assert!(err.is_cancelled(), "{flavor}: {err}");
+
+            // A panic is the JoinHandle's error, not the set's.
+            let panicked = task::spawn_local(async { panic!("local boom") });
+            let err = panicked.await.unwrap_err();
+            assert!(err.is_panic(), "{flavor}: {err}");
+
+            // Aborting a finished task changes nothing.
+            let done = task::spawn_local(async { Rc::new(7) });
+            while !done.is_finished() {
+                task::yield_now().await;
+            }
+            done.abort();
+            assert_eq!(*done.await.unwrap(), 7, "{flavor}");
+        });
+        drops.assert_all_dropped_once();
+    }
+}
+
+#[test]
+fn dropping_a_local_set_drops_its_pending_tasks_exactly_once() {
+    for (flavor, rt) in support::runtimes() {
+        let drops = DropCounter::new();
+        let local = LocalSet::new();
+        // Never polled: spawned before the set ever ran.
+        let first = local.spawn_local(pending_forever(Rc::new(()), drops.track()));
+        let mut handles = vec![first];
+        local.block_on(&rt, async {
+            for _ in 0..5 {
+                handles.push(task::spawn_local(pending_forever(Rc::new(()), drops.track())));
+            }
+            // They all get to wait once.
+            task::yield_now().await;
+            task::yield_now().await;
+        });
+        // One woken from another thread after the set stopped running: in the remote queue.
+        let (tx, rx) = oneshot::channel::<()>();
+        let tracked = drops.track();
+        handles.push(local.spawn_local(async move {
+            let _tracked = tracked;
+            let _ = rx.await;
+            std::future::pending::<()>().await
+        }));
+        local.block_on(&rt, task::yield_now());
+        std::thread::spawn(move || tx.send(()).unwrap()).join().unwrap();
+        // A task whose drop spawns another local task: that one is cancelled at once.
+        struct SpawnsOnDrop(#[allow(dead_code)] support::Tracked, DropCounter);
+        impl Drop for SpawnsOnDrop {
+            fn drop(&mut self) {
+                let late = task::spawn_local(pending_forever(Rc::new(()), self.1.track()));
+                assert!(late.is_finished(), "a task spawned into a closing set is cancelled at once");
+            }
+        }
+        let spawns = SpawnsOnDrop(drops.track(), drops.clone());
+        handles.push(local.spawn_local(async move {
+            let _spawns = spawns;
+            std::future::pending::<()>().await
+        }));
+        assert_eq!(drops.dropped(), 0, "{flavor}");
+        drop(local);
+        drops.assert_all_dropped_once();
+        for handle in handles {
+            assert!(handle.is_finished(), "{flavor}");
+            let err = rt.block_on(handle).unwrap_err();
+            assert!(err.is_cancelled(), "{flavor}: {err}");
+        }
+    }
+}
+
+#[test]
+fn awaiting_a_local_set_runs_until_all_its_tasks_finish() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let done = Rc::new(Cell::new(0));
+        for i in 0..4 {
+            let done = done.clone();
+            // Spawned outside any runtime: they wait for the set to be driven.
+            local.spawn_local(async move {
+                for _ in 0..i {
+                    task::yield_now().await;
+                }
+                glasswing::time::sleep(Duration::from_millis(i)).await;
+                // A task spawned from a task joins the set too.
+                let done2 = done.clone();
+                task::spawn_local(async move { done2.set(done2.get() + 1) });
+                done.set(done.get() + 1);
+            });
+        }
+        rt.block_on(local);
+        assert_eq!(done.get(), 8, "{flavor}");
+    }
+}
+
+#[test]
+fn spawn_local_outside_a_local_set_panics_with_what_to_do() {
+    for (flavor, rt) in support::runtimes() {
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                task::spawn_local(async {});
+            })
+        }));
+        let payload = res.expect_err("spawn_local outside a LocalSet must panic");
+        let message = support::panic_message(&*payload);
+        assert!(message.contains("outside of a `task::LocalSet`"), "{flavor}: {message}");
+        assert!(message.contains("run_until"), "{flavor}: {message}");
+    }
+}
+
+#[test]
+fn enter_makes_spawn_local_spawn_onto_the_set() {
+    let rt = support::current_thread();
+    let local = LocalSet::new();
+    let ran = Rc::new(Cell::new(false));
+    let handle = {
+        let _guard = local.enter();
+        let ran = ran.clone();
+        task::spawn_local(async move { ran.set(true) })
+    };
+    assert!(!ran.get(), "tasks run only while the set is driven");
+    rt.block_on(local.run_until(handle)).unwrap();
+    assert!(ran.get());
+}
+
+#[test]
+fn join_set_spawn_local_and_spawn_local_on() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let mut set = JoinSet::new();
+        let abort = set.spawn_local_on(async { Rc::new(1) }, &local);
+        let id = abort.id();
+        let results = local.block_on(&rt, async move {
+            for i in 2..=3 {
+                set.spawn_local(async move { Rc::new(i) });
+            }
+            let pending = set.spawn_local(async { std::future::pending::<Rc<i32>>().await });
+            pending.abort();
+            let mut values = Vec::new();
+            let mut cancelled = 0;
+            while let Some(res) = set.join_next().await {
+                match res {
+                    Ok(v) => values.push(*v),
+                    Err(e) if e.is_cancelled() => cancelled += 1,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            values.sort();
+            (values, cancelled)
+        });
+        assert_eq!(results, (vec![1, 2, 3], 1), "{flavor}");
+        let _ = id;
+    }
+}
+
+#[test]
+fn a_named_local_task_with_builder() {
+    let rt = support::current_thread();
+    let local = LocalSet::new();
+    let handle =
+        task::Builder::new().name("local-named").spawn_local_on(async { Rc::new(3) }, &local).unwrap();
+    let out = local.block_on(&rt, async {
+        let inner = task::Builder::new().name("inner").spawn_local(async { 4 }).unwrap();
+        inner.await.unwrap()
+    });
+    assert_eq!(out, 4);
+    assert_eq!(*local.block_on(&rt, handle).unwrap(), 3);
+}
+
+#[test]
+fn a_local_task_shows_in_snapshots_and_dumps() {
+    for (flavor, rt) in support::runtimes() {
+        let local = LocalSet::new();
+        let handle = task::Builder::new()
+            .name("local-waiter")
+            .spawn_local_on(
+                async move {
+                    let _not_send = Rc::new(());
+                    std::future::pending::<()>().await
+                },
+                &local,
+            )
+            .unwrap();
+        let id = handle.id();
+        let rt_handle = rt.handle().clone();
+        local.block_on(&rt, async {
+            // Let it be polled once, then look from another thread while it waits.
+            task::yield_now().await;
+            task::yield_now().await;
+            let (snapshot, dump) =
+                std::thread::spawn(move || (rt_handle.diagnostics().snapshot(), rt_handle.dump()))
+                    .join()
+                    .unwrap();
+            let seen = snapshot.task(id).unwrap_or_else(|| panic!("{flavor}: not in the snapshot"));
+            assert_eq!(seen.name.as_deref(), Some("local-waiter"), "{flavor}");
+            assert!(seen.polls >= 1, "{flavor}: {seen:?}");
+            assert!(seen.location.contains("local_set.rs"), "{flavor}: {}", seen.location);
+            let dumped = dump.task(id).unwrap_or_else(|| panic!("{flavor}: not in the dump:\n{dump}"));
+            // Traced only on its own thread: the dump ran elsewhere.
+            assert!(!dumped.traced, "{flavor}");
+            // And from inside the set, through the current handle.
+            let inside = glasswing::runtime::Handle::current().diagnostics().snapshot();
+            assert!(inside.task(id).is_some(), "{flavor}");
+        });
+        local.block_on(&rt, async {
+            handle.abort();
+            assert!(handle.await.unwrap_err().is_cancelled());
+        });
+    }
+}
