@@ -307,12 +307,13 @@ fn a_named_local_task_with_builder() {
 fn a_local_task_shows_in_snapshots_and_dumps() {
     for (flavor, rt) in support::runtimes() {
         let local = LocalSet::new();
+        let (tx, rx) = oneshot::channel::<u32>();
         let handle = task::Builder::new()
             .name("local-waiter")
             .spawn_local_on(
                 async move {
-                    let _not_send = Rc::new(());
-                    std::future::pending::<()>().await
+                    let not_send = Rc::new(1);
+                    rx.await.unwrap() + *not_send
                 },
                 &local,
             )
@@ -332,15 +333,63 @@ fn a_local_task_shows_in_snapshots_and_dumps() {
             assert!(seen.polls >= 1, "{flavor}: {seen:?}");
             assert!(seen.location.contains("local_set.rs"), "{flavor}: {}", seen.location);
             let dumped = dump.task(id).unwrap_or_else(|| panic!("{flavor}: not in the dump:\n{dump}"));
-            // Traced only on its own thread: the dump ran elsewhere.
+            // Its future is not `Send`: a dump traces it only on its own thread.
             assert!(!dumped.traced, "{flavor}");
             // And from inside the set, through the current handle.
             let inside = glasswing::runtime::Handle::current().diagnostics().snapshot();
             assert!(inside.task(id).is_some(), "{flavor}");
         });
-        local.block_on(&rt, async {
-            handle.abort();
-            assert!(handle.await.unwrap_err().is_cancelled());
-        });
+        // On the set's own thread, outside any poll, the dump traces it to where it waits.
+        let dump = rt.handle().dump();
+        let dumped = dump.task(id).unwrap_or_else(|| panic!("{flavor}: not in the dump:\n{dump}"));
+        assert!(dumped.traced, "{flavor}:\n{dump}");
+        assert_eq!(dumped.waits_on.len(), 1, "{flavor}:\n{dump}");
+        assert_eq!(dumped.waits_on[0].kind, glasswing::diag::LeafKind::Sync, "{flavor}:\n{dump}");
+        // The trace poll lost no wakeup: the task still completes.
+        tx.send(41).unwrap();
+        assert_eq!(local.block_on(&rt, handle).unwrap(), 42, "{flavor}");
+        let finished = rt.handle().diagnostics().snapshot();
+        assert!(finished.task(id).is_none_or(|t| t.state == glasswing::diag::TaskState::Done), "{flavor}");
     }
+}
+
+/// A local task that blocks its thread is reported by the long-poll watchdog like any task, on a
+/// current-thread runtime, whose `block_on` thread is its worker (a multi-thread runtime's
+/// `block_on` thread is no worker: nothing watches it).
+#[test]
+fn the_watchdog_reports_a_local_task_that_blocks_its_thread() {
+    use std::sync::mpsc;
+    let (tx, reports) = mpsc::channel();
+    let rt = glasswing::runtime::Builder::new_current_thread()
+        .long_poll_threshold(Duration::from_millis(20))
+        .on_long_poll(move |poll| {
+            let _ = tx.send(poll.clone());
+        })
+        .build()
+        .unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    // Waits for the report, then lets the blocked poll go (after `BOUND` anyway, so that a missing
+    // report fails the test instead of hanging it).
+    let watcher = std::thread::spawn(move || {
+        let report = reports.recv_timeout(support::BOUND);
+        let _ = release.send(());
+        report
+    });
+    let local = LocalSet::new();
+    let handle = task::Builder::new()
+        .name("local-blocker")
+        .spawn_local_on(
+            async move {
+                let _not_send = Rc::new(());
+                let _ = released.recv_timeout(support::BOUND);
+            },
+            &local,
+        )
+        .unwrap();
+    let id = handle.id();
+    local.block_on(&rt, handle).unwrap();
+    let report = watcher.join().unwrap().expect("the long poll was reported");
+    assert_eq!(report.task, id);
+    assert_eq!(report.task_name.as_deref(), Some("local-blocker"));
+    assert!(report.location.contains("local_set.rs"), "{}", report.location);
 }

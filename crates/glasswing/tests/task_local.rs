@@ -118,9 +118,9 @@ fn nested_scopes_shadow_and_restore() {
 #[test]
 fn spawned_tasks_do_not_inherit_a_scope() {
     for (flavor, rt) in support::runtimes() {
-        let res = rt.block_on(NUMBER.scope(5, async {
-            glasswing::spawn(async { NUMBER.try_with(|n| *n) }).await.unwrap()
-        }));
+        let res = rt.block_on(
+            NUMBER.scope(5, async { glasswing::spawn(async { NUMBER.try_with(|n| *n) }).await.unwrap() }),
+        );
         assert_eq!(res, Err::<u32, _>(expected_error()), "{flavor}");
     }
 }
@@ -161,7 +161,8 @@ fn a_panic_in_a_scope_restores_the_value_before_it() {
 
 #[test]
 fn a_scope_inside_with_of_the_same_key_panics() {
-    let res = std::panic::catch_unwind(|| NUMBER.sync_scope(1, || NUMBER.with(|_| NUMBER.sync_scope(2, || ()))));
+    let res =
+        std::panic::catch_unwind(|| NUMBER.sync_scope(1, || NUMBER.with(|_| NUMBER.sync_scope(2, || ()))));
     let panic = res.unwrap_err();
     let message = support::panic_message(&*panic);
     assert!(message.contains("borrowed"), "{message}");

@@ -44,8 +44,9 @@ fn the_budget_forces_yields_and_unconstrained_lifts_it() {
     for (flavor, rt) in support::runtimes() {
         let constrained = rt.block_on(async { glasswing::spawn(count_polls(drain_1000())).await.unwrap() });
         assert!(constrained > 1, "{flavor}: the budget made the task yield ({constrained} polls)");
-        let free = rt
-            .block_on(async { glasswing::spawn(count_polls(task::unconstrained(drain_1000()))).await.unwrap() });
+        let free = rt.block_on(async {
+            glasswing::spawn(count_polls(task::unconstrained(drain_1000()))).await.unwrap()
+        });
         assert_eq!(free, 1, "{flavor}: unconstrained, one poll did it all");
     }
 }

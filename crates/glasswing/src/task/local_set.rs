@@ -114,20 +114,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Makes `cx` the current set until dropped; restores the one before.
+/// Makes `cx` the current set until dropped; restores the one before. Does nothing while the
+/// thread's locals are being torn down (a set dropped by another thread-local's destructor): its
+/// tasks' wakes then take the remote path, which needs no current set.
 struct SetCurrent {
-    prev: Option<Rc<Context>>,
+    /// `None` if nothing was set.
+    prev: Option<Option<Rc<Context>>>,
 }
 
 impl SetCurrent {
     fn new(cx: &Rc<Context>) -> SetCurrent {
-        SetCurrent { prev: CURRENT.with(|current| current.borrow_mut().replace(cx.clone())) }
+        SetCurrent { prev: CURRENT.try_with(|current| current.borrow_mut().replace(cx.clone())).ok() }
     }
 }
 
 impl Drop for SetCurrent {
     fn drop(&mut self) {
-        let prev = self.prev.take();
+        let Some(prev) = self.prev.take() else { return };
         // The old value is dropped after the borrow ends: it may be the set's last `Rc`.
         let _old = CURRENT.try_with(|current| std::mem::replace(&mut *current.borrow_mut(), prev));
     }
@@ -440,12 +443,13 @@ impl Schedule for LocalScheduler {
     }
 
     fn schedule(&self, task: Notified) {
-        let task = CURRENT.with(|current| match current.borrow().as_ref() {
-            Some(cx) if Arc::ptr_eq(&cx.shared, &self.0) => {
-                cx.push(task);
-                None
+        // Here while the set's thread runs it: its own queue. From anywhere else, or while this
+        // thread's locals are torn down: the remote one.
+        let mut task = Some(task);
+        let _ = CURRENT.try_with(|current| {
+            if let Some(cx) = current.borrow().as_ref().filter(|cx| Arc::ptr_eq(&cx.shared, &self.0)) {
+                cx.push(task.take().expect("not pushed yet"));
             }
-            _ => Some(task),
         });
         if let Some(task) = task {
             self.0.push_remote(task);
@@ -567,7 +571,7 @@ where
     F::Output: 'static,
 {
     let spawned_at = Location::caller();
-    let cx = CURRENT.with(|current| current.borrow().clone());
+    let cx = CURRENT.try_with(|current| current.borrow().clone()).ok().flatten();
     match cx {
         Some(cx) => cx.spawn(future, name, spawned_at),
         None => panic!(
