@@ -224,5 +224,6 @@ fn unpin_when_the_future_is() {
     fn is_unpin<T: Unpin>(_: &T) {}
     let fut = NUMBER.scope(1, std::future::ready(()));
     is_unpin(&fut);
-    let _ = Pin::new(&mut { fut });
+    let mut fut = fut;
+    assert_eq!(Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop())), Poll::Ready(()));
 }
