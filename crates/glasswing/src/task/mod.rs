@@ -8,11 +8,12 @@
 //! - `join.rs`, `join_set.rs`, `error.rs`, `id.rs`, `builder.rs`: the public API;
 //! - `local_set.rs`: `LocalSet` and `spawn_local`, tasks that are not `Send`, on one thread;
 //! - `task_local.rs`: `task_local!`, values scoped to a future's polls;
-//! - `unconstrained.rs`: `unconstrained` and `consume_budget`, the coop budget's user-facing side.
+//! - `coop.rs`: `unconstrained`, `consume_budget` and the rest of the coop budget's public face.
 //!
 //! docs/tasks-and-wakers.md explains the design with diagrams.
 
 mod builder;
+pub mod coop;
 pub(crate) mod core;
 mod error;
 mod harness;
@@ -26,7 +27,6 @@ pub(crate) mod raw;
 pub(crate) mod state;
 mod task_local;
 pub(crate) mod trace;
-mod unconstrained;
 pub(crate) mod waker;
 mod yield_now;
 
@@ -36,6 +36,7 @@ mod loom_tests;
 mod tests;
 
 pub use builder::Builder;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
@@ -43,7 +44,6 @@ pub use join_set::JoinSet;
 pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use park_forever::{park_forever, ParkForever};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
-pub use unconstrained::{consume_budget, unconstrained, Unconstrained};
 pub use yield_now::yield_now;
 
 pub(crate) use raw::{Notified, RawTask, Task, UnownedTask, Vtable};
