@@ -240,6 +240,7 @@ fn spawn_local_outside_a_local_set_panics_with_what_to_do() {
         let payload = res.expect_err("spawn_local outside a LocalSet must panic");
         let message = support::panic_message(&*payload);
         assert!(message.contains("outside of a `task::LocalSet`"), "{flavor}: {message}");
+        assert!(message.contains("build_local"), "{flavor}: {message}");
         assert!(message.contains("run_until"), "{flavor}: {message}");
     }
 }
@@ -392,4 +393,56 @@ fn the_watchdog_reports_a_local_task_that_blocks_its_thread() {
     assert_eq!(report.task, id);
     assert_eq!(report.task_name.as_deref(), Some("local-blocker"));
     assert!(report.location.contains("local_set.rs"), "{}", report.location);
+}
+
+#[test]
+fn a_local_runtime_runs_local_tasks_everywhere_on_it() {
+    let rt = glasswing::runtime::LocalRuntime::new().unwrap();
+    let drops = DropCounter::new();
+    // Spawned before any block_on: runs during the next one.
+    let early = rt.spawn_local(async { Rc::new(1) });
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let out = rt.block_on(async {
+        let log2 = log.clone();
+        let local = task::spawn_local(async move {
+            log2.borrow_mut().push("local");
+            2
+        });
+        // A `Send` task of the same runtime may spawn local tasks too (it runs on this thread).
+        let from_send = glasswing::spawn(async {
+            let inner = task::spawn_local(async {
+                let not_send = Rc::new(3);
+                task::yield_now().await;
+                *not_send
+            });
+            inner.await.unwrap()
+        });
+        *early.await.unwrap() + local.await.unwrap() + from_send.await.unwrap()
+    });
+    assert_eq!(out, 6);
+    assert_eq!(*log.borrow(), ["local"]);
+    // Local tasks outlive a block_on, and are cancelled, once, when the runtime drops.
+    let (tx, rx) = oneshot::channel::<()>();
+    let tracked = drops.track();
+    let waiting = rt.spawn_local(async move {
+        let _tracked = tracked;
+        let _rc = Rc::new(());
+        let _ = rx.await;
+    });
+    rt.block_on(task::yield_now());
+    let pending = rt.spawn_local(pending_forever(Rc::new(()), drops.track()));
+    rt.block_on(async {
+        tx.send(()).unwrap();
+        waiting.await.unwrap();
+    });
+    assert_eq!(drops.dropped(), 1);
+    drop(rt);
+    drops.assert_all_dropped_once();
+    assert!(pending.is_finished());
+}
+
+#[test]
+#[should_panic(expected = "new_current_thread")]
+fn build_local_needs_a_current_thread_builder() {
+    let _ = glasswing::runtime::Builder::new_multi_thread().build_local(Default::default());
 }

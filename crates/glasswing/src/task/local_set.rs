@@ -542,7 +542,9 @@ impl<'a> AllTasks<'a> {
 ///
 /// # Panics
 /// Outside a `LocalSet`: call it from a task of one, inside [`LocalSet::run_until`] or
-/// [`LocalSet::block_on`], or after [`LocalSet::enter`].
+/// [`LocalSet::block_on`], or after [`LocalSet::enter`]; or anywhere on a
+/// [`LocalRuntime`](crate::runtime::LocalRuntime). A plain current-thread `Runtime` does not take
+/// `!Send` tasks: it is `Send`, and whichever thread calls its `block_on` drives it.
 ///
 /// ```
 /// use std::rc::Rc;
@@ -575,11 +577,12 @@ where
     match cx {
         Some(cx) => cx.spawn(future, name, spawned_at),
         None => panic!(
-            "glasswing: `{what}` was called outside of a `task::LocalSet`. Tasks whose futures are \
-             not `Send` run on a `LocalSet`: run your code inside `local_set.run_until(..)` or \
-             `local_set.block_on(&runtime, ..)` (or after `local_set.enter()`), or spawn onto one \
-             directly with `local_set.spawn_local(..)`. A future that is `Send` can use \
-             `glasswing::spawn`."
+            "glasswing: `{what}` was called outside of a `task::LocalSet` and of a \
+             `runtime::LocalRuntime`. Tasks whose futures are not `Send` run on one of them: run \
+             your code inside `local_set.run_until(..)` or `local_set.block_on(&runtime, ..)` (or \
+             after `local_set.enter()`), spawn onto one directly with `local_set.spawn_local(..)`, \
+             or build the runtime with `Builder::new_current_thread().build_local(..)`. A future \
+             that is `Send` can use `glasswing::spawn`."
         ),
     }
 }
