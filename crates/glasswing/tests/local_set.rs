@@ -446,3 +446,35 @@ fn a_local_runtime_runs_local_tasks_everywhere_on_it() {
 fn build_local_needs_a_current_thread_builder() {
     let _ = glasswing::runtime::Builder::new_multi_thread().build_local(Default::default());
 }
+
+#[test]
+fn a_local_set_inside_a_task_of_another_and_handles_awaited_from_workers() {
+    for (flavor, rt) in support::runtimes() {
+        let outer = LocalSet::new();
+        let out = outer.block_on(&rt, async {
+            let nested = task::spawn_local(async {
+                let inner = LocalSet::new();
+                let rc = Rc::new(10);
+                let value = inner
+                    .run_until(async move {
+                        // Spawns onto the innermost set.
+                        let a = task::spawn_local(async move { *rc + 1 });
+                        a.await.unwrap()
+                    })
+                    .await;
+                // The inner set's leftover tasks are dropped with it.
+                inner.spawn_local(std::future::pending::<()>());
+                value
+            });
+            // A local task's JoinHandle (its output is `Send`) awaited by a `Send` task elsewhere.
+            let local = task::spawn_local(async {
+                let rc = Rc::new(5u32);
+                task::yield_now().await;
+                *rc
+            });
+            let waiter = glasswing::spawn(async move { local.await.unwrap() * 2 });
+            nested.await.unwrap() + waiter.await.unwrap() as i32
+        });
+        assert_eq!(out, 21, "{flavor}");
+    }
+}
