@@ -586,3 +586,106 @@ where
         ),
     }
 }
+
+/// The set on its own, driven by hand without a runtime, so that Miri can check the unsafe parts
+/// (`bind_local`, tasks that are not `Send` in the shared task allocation, wakes from another
+/// thread, cancellation on drop).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::LocalSet;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    fn drive<F: Future>(set: &LocalSet, future: F) -> F::Output {
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(set.run_until(future));
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// Ready once another thread has set the flag; that thread wakes the task.
+    #[derive(Default)]
+    struct Remote {
+        done: bool,
+        waker: Option<Waker>,
+    }
+
+    #[test]
+    fn local_tasks_run_wake_abort_and_drop_without_a_runtime() {
+        let set = LocalSet::new();
+        let alive = Rc::new(Cell::new(0));
+        let remote = Arc::new(Mutex::new(Remote::default()));
+        let out = drive(&set, async {
+            let woken = {
+                let (alive, remote) = (alive.clone(), remote.clone());
+                super::spawn_local(async move {
+                    alive.set(alive.get() + 1);
+                    std::future::poll_fn(|cx| {
+                        let mut r = remote.lock().unwrap();
+                        if r.done {
+                            return Poll::Ready(());
+                        }
+                        r.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    })
+                    .await;
+                    alive.get()
+                })
+            };
+            crate::task::yield_now().await;
+            let waker_thread = {
+                let remote = remote.clone();
+                std::thread::spawn(move || {
+                    let waker = {
+                        let mut r = remote.lock().unwrap();
+                        r.done = true;
+                        r.waker.take()
+                    };
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                })
+            };
+            let aborted = super::spawn_local(std::future::pending::<()>());
+            aborted.abort();
+            assert!(aborted.await.unwrap_err().is_cancelled());
+            let out = woken.await.unwrap();
+            waker_thread.join().unwrap();
+            out
+        });
+        assert_eq!(out, 1);
+        // Pending tasks, polled once or never, are dropped with the set, once each.
+        let held = Rc::new(());
+        for _ in 0..3 {
+            let held = held.clone();
+            set.spawn_local(async move {
+                let _held = held;
+                std::future::pending::<()>().await
+            });
+        }
+        drive(&set, crate::task::yield_now());
+        let held2 = held.clone();
+        let never_polled = set.spawn_local(async move { drop(held2) });
+        assert_eq!(Rc::strong_count(&held), 5);
+        drop(set);
+        assert_eq!(Rc::strong_count(&held), 1);
+        assert!(never_polled.is_finished());
+    }
+}
