@@ -85,7 +85,8 @@ struct Context {
     /// Tasks woken on this thread; touched only here.
     queue: RefCell<VecDeque<Notified>>,
     tick: Cell<u32>,
-    /// True while the set's own poll runs its tasks: a task pushed then is found without a wake.
+    /// True during the set's own poll (its tasks', and `run_until`'s future's): a task pushed then
+    /// is found by that poll without a wake.
     ticking: Cell<bool>,
     /// The runtime the set's list was last registered with, for diagnostics (compared by address;
     /// the `Weak` keeps the address from being reused).
@@ -217,14 +218,11 @@ impl LocalSet {
     fn tick(&self) -> bool {
         let cx = &*self.context;
         cx.register_with_runtime();
-        cx.ticking.set(true);
-        struct Reset<'a>(&'a Cell<bool>);
-        impl Drop for Reset<'_> {
-            fn drop(&mut self) {
-                self.0.set(false);
-            }
-        }
-        let _reset = Reset(&cx.ticking);
+        cx.running(|| self.run_tasks())
+    }
+
+    fn run_tasks(&self) -> bool {
+        let cx = &*self.context;
         for _ in 0..MAX_TASKS_PER_TICK {
             match cx.next_task() {
                 // A fresh budget per task, as a scheduler gives: the set's own poll has one already.
@@ -314,8 +312,9 @@ impl<F: Future> Future for RunUntil<'_, F> {
         // SAFETY: as above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
         let _current = SetCurrent::new(&set.context);
-        set.context.shared.register(cx.waker());
-        if let Poll::Ready(out) = coop::budget(|| future.poll(cx)) {
+        // A task it spawns is found by the turn below, without a wake; or, if it completes, by the
+        // set's next run.
+        if let Poll::Ready(out) = set.context.running(|| coop::budget(|| future.poll(cx))) {
             return Poll::Ready(out);
         }
         set.poll_tasks(cx.waker());
@@ -364,7 +363,19 @@ impl Context {
         join
     }
 
-    /// Queues a task on this thread, waking the set's runner unless the set is running its tasks.
+    /// Runs `f` as part of the set's own poll: tasks queued meanwhile need no wake.
+    fn running<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Reset<'a>(&'a Cell<bool>, bool);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let _reset = Reset(&self.ticking, self.ticking.replace(true));
+        f()
+    }
+
+    /// Queues a task on this thread, waking the set's runner unless the set's own poll runs.
     fn push(&self, task: Notified) {
         match self.queue.try_borrow_mut() {
             Ok(mut queue) => queue.push_back(task),
