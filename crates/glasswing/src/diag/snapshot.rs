@@ -91,8 +91,9 @@ pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<Resour
     let mut by_record: Vec<(Arc<ResourceRecord>, Vec<WaiterSnapshot>)> = Vec::new();
     let mut waits = Vec::new();
     resource::for_each_wait(|w| waits.push((w.record.clone(), w.task, w.op, w.since)));
+    let all_tasks = handle.all_tasks();
     for (record, task, op, since) in waits {
-        if task.is_some_and(|t| handle.all_tasks().get(Id(t)).is_none()) {
+        if task.is_some_and(|t| all_tasks.get(Id(t)).is_none()) {
             continue;
         }
         let waiter =
