@@ -478,3 +478,33 @@ fn a_local_set_inside_a_task_of_another_and_handles_awaited_from_workers() {
         assert_eq!(out, 21, "{flavor}");
     }
 }
+
+/// The flight recorder keeps local tasks' polls, named after the task, on a current-thread
+/// runtime's track (its `block_on` thread is its worker).
+#[test]
+fn the_flight_recorder_shows_local_task_polls() {
+    let rt = support::current_thread();
+    let local = LocalSet::new();
+    let handle = task::Builder::new()
+        .name("recorded-local")
+        .spawn_local_on(
+            async {
+                let rc = Rc::new(());
+                task::yield_now().await;
+                drop(rc);
+            },
+            &local,
+        )
+        .unwrap();
+    let id = handle.id();
+    local.block_on(&rt, handle).unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&rt.handle().diagnostics().trace()).unwrap();
+    let polls: Vec<_> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "poll" && e["args"]["task"] == id.as_u64())
+        .collect();
+    assert!(polls.len() >= 2, "two polls of the local task: {polls:?}");
+    assert!(polls.iter().all(|e| e["name"].as_str().unwrap().contains("recorded-local")), "{polls:?}");
+}

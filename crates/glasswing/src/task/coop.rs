@@ -37,7 +37,7 @@ pub struct Unconstrained<F> {
 /// glasswing::task::unconstrained(async { while rx.recv().await.is_some() {} }).await;
 /// # });
 /// ```
-pub fn unconstrained<F: Future>(inner: F) -> Unconstrained<F> {
+pub fn unconstrained<F>(inner: F) -> Unconstrained<F> {
     Unconstrained { inner }
 }
 

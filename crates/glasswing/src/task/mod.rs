@@ -44,6 +44,11 @@ pub use join_set::JoinSet;
 pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use park_forever::{park_forever, ParkForever};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
+
+/// Task-related futures, at the path Tokio gives them (`tokio::task::futures`).
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 pub use yield_now::yield_now;
 
 pub(crate) use raw::{Notified, RawTask, Task, UnownedTask, Vtable};
