@@ -7,7 +7,7 @@ use glasswing::task::{self, AccessError};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 glasswing::task_local! {
@@ -152,7 +152,7 @@ fn a_panic_in_a_scope_restores_the_value_before_it() {
     // The same for a future whose poll panics.
     let mut fut = Box::pin(NUMBER.scope(3, async { panic!("in a poll") }));
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        let _ = fut.as_mut().poll(&mut Context::from_waker(futures::task::noop_waker_ref()));
     }));
     assert!(res.is_err());
     assert!(NUMBER.try_with(|_| ()).is_err(), "the slot is empty again after the unwind");
@@ -183,7 +183,7 @@ fn dropping_the_future_drops_it_inside_the_scope() {
         let _guard = guard;
         std::future::pending::<()>().await
     }));
-    assert!(fut.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    assert!(fut.as_mut().poll(&mut Context::from_waker(futures::task::noop_waker_ref())).is_pending());
     drop(fut);
     assert_eq!(seen.get(), Some(9));
 
@@ -199,7 +199,7 @@ fn take_value_takes_it_out() {
     let mut fut = Box::pin(NUMBER.scope(6, async { NUMBER.try_with(|n| *n).ok() }));
     assert_eq!(fut.as_mut().take_value(), Some(6));
     assert_eq!(fut.as_mut().take_value(), None);
-    let out = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    let out = fut.as_mut().poll(&mut Context::from_waker(futures::task::noop_waker_ref()));
     assert_eq!(out, Poll::Ready(None));
 }
 
@@ -225,5 +225,8 @@ fn unpin_when_the_future_is() {
     let fut = NUMBER.scope(1, std::future::ready(()));
     is_unpin(&fut);
     let mut fut = fut;
-    assert_eq!(Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop())), Poll::Ready(()));
+    assert_eq!(
+        Pin::new(&mut fut).poll(&mut Context::from_waker(futures::task::noop_waker_ref())),
+        Poll::Ready(())
+    );
 }

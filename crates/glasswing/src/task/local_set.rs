@@ -233,7 +233,8 @@ impl LocalSet {
         true
     }
 
-    /// One turn of the set inside a poll with `waker`: `ready` says whether it may stop.
+    /// One turn of the set inside a poll with `waker`. True if no task is ready any more; false if
+    /// the turn ended with tasks still ready (then `waker` was woken, to come back for them).
     fn poll_tasks(&self, waker: &Waker) -> bool {
         self.context.shared.register(waker);
         if self.tick() {
