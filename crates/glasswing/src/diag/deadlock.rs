@@ -146,7 +146,8 @@ pub(crate) fn check(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, wa
         }
     });
     // Only this runtime's tasks: another runtime's watchdog speaks for its own.
-    waits.retain(|w| handle.owned().get(Id(w.task)).is_some());
+    let all_tasks = handle.all_tasks();
+    waits.retain(|w| all_tasks.get(Id(w.task)).is_some());
     let mut free = HashSet::new();
     let mut set = stuck(&waits, &free);
     let serials = |set: &BTreeSet<TaskId>| -> BTreeSet<u64> {
@@ -161,7 +162,7 @@ pub(crate) fn check(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, wa
         return;
     }
     // Trace each task: one that also waits on outside input (a timer, a socket) may go on.
-    let tasks: Vec<_> = set.iter().filter_map(|&t| handle.owned().get(Id(t))).collect();
+    let tasks: Vec<_> = set.iter().filter_map(|&t| all_tasks.get(Id(t))).collect();
     let ids: Vec<TaskId> = tasks.iter().map(|t| t.header().id.0).collect();
     let mut cache = HashMap::new();
     let mut chains: BTreeMap<TaskId, String> = BTreeMap::new();
@@ -189,7 +190,7 @@ pub(crate) fn check(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, wa
     }
     let names: HashMap<TaskId, String> = set
         .iter()
-        .filter_map(|&t| Some((t, handle.owned().name_and_future_type(Id(t))?.0?.to_string())))
+        .filter_map(|&t| Some((t, all_tasks.name_and_future_type(Id(t))?.0?.to_string())))
         .collect();
     diag.push_warning(report(&waits, &set, &chains, &names, handle, now));
 }
@@ -259,7 +260,7 @@ fn report(
     let first =
         members.first().copied().or_else(|| set.iter().next().copied()).expect("a stuck set is not empty");
     let id = Id(first);
-    let (name, location) = match handle.owned().get(id) {
+    let (name, location) = match handle.all_tasks().get(id) {
         Some(task) => {
             (names.get(&first).cloned(), Some(super::snapshot::format_location(task.header().spawned_at)))
         }

@@ -176,7 +176,7 @@ impl Observer for RuntimeDiag {
         let task = owner.map(|(id, location)| {
             let id = Id(id);
             let name = crate::runtime::context::with_current(|h| {
-                h.and_then(|h| h.owned().task_name(id).map(|n| n.to_string()))
+                h.and_then(|h| h.all_tasks().task_name(id).map(|n| n.to_string()))
             });
             (id, name, snapshot::format_location(location))
         });

@@ -91,8 +91,9 @@ pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<Resour
     let mut by_record: Vec<(Arc<ResourceRecord>, Vec<WaiterSnapshot>)> = Vec::new();
     let mut waits = Vec::new();
     resource::for_each_wait(|w| waits.push((w.record.clone(), w.task, w.op, w.since)));
+    let all_tasks = handle.all_tasks();
     for (record, task, op, since) in waits {
-        if task.is_some_and(|t| handle.owned().get(Id(t)).is_none()) {
+        if task.is_some_and(|t| all_tasks.get(Id(t)).is_none()) {
             continue;
         }
         let waiter =
@@ -276,9 +277,9 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
     let now = clock::now();
     let taken_at = SystemTime::now();
     let mut tasks = Vec::new();
-    handle.owned().for_each_task(|read| tasks.push(live_task_snapshot(read, now)));
+    handle.all_tasks().for_each_task(|read| tasks.push(live_task_snapshot(read, now)));
     let alive_tasks = tasks.len();
-    for finished in handle.owned().finished_tasks(now) {
+    for finished in handle.all_tasks().finished_tasks(now) {
         tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
     }
     let workers: Vec<WorkerSnapshot> = handle
@@ -318,8 +319,8 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
     let runtime = RuntimeSnapshot {
         workers: workers.len(),
         alive_tasks,
-        spawned_tasks: handle.owned().spawned(),
-        finished_tasks_not_kept: handle.owned().finished_not_kept(),
+        spawned_tasks: handle.all_tasks().spawned(),
+        finished_tasks_not_kept: handle.all_tasks().finished_not_kept(),
         global_queue_depth: handle.global_queue_depth(),
         blocking_threads,
         idle_blocking_threads,
@@ -346,7 +347,7 @@ pub(crate) fn lint_scan(handle: &scheduler::Scheduler) -> (Vec<Warning>, HashSet
     let now = clock::now();
     let mut warnings = Vec::new();
     let mut alive = HashSet::new();
-    handle.owned().for_each_task(|read| {
+    handle.all_tasks().for_each_task(|read| {
         alive.insert(read.record.id);
         let s = &read.record.stats;
         let idle_for = idle_for(state_of(read.state), s, now);

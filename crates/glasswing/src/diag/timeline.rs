@@ -236,8 +236,8 @@ impl Recorded {
                 names.insert(id, name.to_string());
             }
         };
-        handle.owned().for_each_task(|read| learn(&read.record));
-        for finished in handle.owned().finished_tasks(now) {
+        handle.all_tasks().for_each_task(|read| learn(&read.record));
+        for finished in handle.all_tasks().finished_tasks(now) {
             learn(&finished.task);
         }
         Recorded { now, workers, names, locations }

@@ -484,7 +484,7 @@ fn new_report(
     finished: bool,
     stack: Vec<StackFrame>,
 ) -> LongPoll {
-    let (task_name, future) = match handle.owned().name_and_future_type(task) {
+    let (task_name, future) = match handle.all_tasks().name_and_future_type(task) {
         Some((name, future)) => (name.map(|n| n.to_string()), Some(super::frame::tidy(future))),
         None => (None, None),
     };

@@ -283,6 +283,21 @@ impl Builder {
         self
     }
 
+    /// Builds a [`LocalRuntime`](super::LocalRuntime): a current-thread runtime that also runs
+    /// `!Send` tasks, and stays on this thread.
+    ///
+    /// # Panics
+    /// On a multi-thread builder (a local runtime has one thread), and as [`build`](Self::build).
+    pub fn build_local(&mut self, options: super::LocalOptions) -> io::Result<super::LocalRuntime> {
+        let super::LocalOptions {} = options;
+        assert!(
+            self.kind == Kind::CurrentThread,
+            "glasswing: `Builder::build_local` needs `Builder::new_current_thread()`: a local runtime \
+             runs every task on the thread that built it"
+        );
+        self.build().map(super::LocalRuntime::from_runtime)
+    }
+
     /// Starts the runtime's threads.
     ///
     /// # Panics

@@ -4,6 +4,7 @@
 mod builder;
 pub(crate) mod context;
 mod handle;
+mod local_runtime;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
 mod runtime;
@@ -12,5 +13,6 @@ mod metrics;
 pub use builder::Builder;
 pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
 pub use runtime::Runtime;

@@ -191,6 +191,12 @@ impl Scheduler {
         }
     }
 
+    /// Every live task the diagnostics show: the runtime's own, and those of the `LocalSet`s that
+    /// ran inside it.
+    pub(crate) fn all_tasks(&self) -> crate::task::local_set::AllTasks<'_> {
+        crate::task::local_set::AllTasks::new(self.owned(), self.probes())
+    }
+
     /// Tasks waiting in worker `index`'s own queue.
     pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
         match self {

@@ -54,6 +54,33 @@ impl<'a> Builder<'a> {
         Ok(handle.spawn_named(future, self.name))
     }
 
+    /// Spawns a `!Send` task onto the current [`LocalSet`](super::LocalSet).
+    ///
+    /// # Panics
+    /// Outside a `LocalSet`, like [`crate::task::spawn_local`].
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(super::local_set::spawn_local_named(future, self.name, "task::Builder::spawn_local"))
+    }
+
+    /// Spawns a `!Send` task onto `local_set`.
+    #[track_caller]
+    pub fn spawn_local_on<F>(
+        self,
+        future: F,
+        local_set: &super::LocalSet,
+    ) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(local_set.spawn_named(future, self.name))
+    }
+
     /// Runs a blocking function on the runtime's blocking pool, named.
     #[track_caller]
     pub fn spawn_blocking<F, R>(self, f: F) -> io::Result<JoinHandle<R>>

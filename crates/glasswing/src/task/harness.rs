@@ -118,7 +118,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// future is kept and the task left as after a `Pending` poll (a future that the unwind left
     /// unusable, as an `async fn` is, panics at its next poll, which completes the task).
     fn trace(self) -> Traced {
-        if !self.header().state.transition_to_running_for_trace() {
+        if !self.core().scheduler.may_poll_here() || !self.header().state.transition_to_running_for_trace() {
             return Traced::NotIdle;
         }
         let header_ptr = self.cell.cast::<Header>();

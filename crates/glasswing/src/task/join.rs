@@ -123,6 +123,10 @@ pub struct AbortHandle {
     raw: RawTask,
 }
 
+// Aborting from a `catch_unwind` is sound whatever the task was doing: it only sets flags.
+impl std::panic::UnwindSafe for AbortHandle {}
+impl std::panic::RefUnwindSafe for AbortHandle {}
+
 impl AbortHandle {
     /// Cancels the task; see [`JoinHandle::abort`].
     pub fn abort(&self) {

@@ -4,7 +4,7 @@
 //! onto a ready list and wakes whoever awaits the set. So `join_next` only ever touches entries that
 //! made progress: awaiting all of n tasks costs O(n), not O(n²).
 
-use super::{AbortHandle, JoinError, JoinHandle};
+use super::{AbortHandle, JoinError, JoinHandle, LocalSet};
 use crate::runtime::Handle;
 use crate::scheduler::coop;
 use std::collections::VecDeque;
@@ -86,7 +86,7 @@ impl<T> JoinSet<T> {
     }
 }
 
-impl<T: Send + 'static> JoinSet<T> {
+impl<T: 'static> JoinSet<T> {
     /// Spawns a task on the current runtime into this set.
     ///
     /// # Panics
@@ -95,6 +95,7 @@ impl<T: Send + 'static> JoinSet<T> {
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
+        T: Send,
     {
         let handle = Handle::current_for("JoinSet::spawn").spawn(future);
         self.insert(handle)
@@ -105,8 +106,30 @@ impl<T: Send + 'static> JoinSet<T> {
     pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
+        T: Send,
     {
         self.insert(handle.spawn(future))
+    }
+
+    /// Spawns a `!Send` task onto the current [`LocalSet`] into this set.
+    ///
+    /// # Panics
+    /// Outside a `LocalSet`, like [`crate::task::spawn_local`].
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(super::local_set::spawn_local_named(future, None, "JoinSet::spawn_local"))
+    }
+
+    /// Spawns a `!Send` task onto `local_set` into this set; it runs when the set is driven.
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local_set: &LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local_set.spawn_local(future))
     }
 
     /// Runs a blocking function on the current runtime's blocking pool, into this set.
@@ -114,9 +137,20 @@ impl<T: Send + 'static> JoinSet<T> {
     pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,
+        T: Send,
     {
         let handle = Handle::current_for("JoinSet::spawn_blocking").spawn_blocking(f);
         self.insert(handle)
+    }
+
+    /// Runs a blocking function on the given runtime's blocking pool, into this set.
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        self.insert(handle.spawn_blocking(f))
     }
 
     /// Aborts every task and waits for all of them to finish.

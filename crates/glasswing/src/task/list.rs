@@ -219,6 +219,45 @@ impl OwnedTasks {
         F::Output: Send + 'static,
         S: Schedule,
     {
+        // SAFETY: the future and its output are `Send`: any thread may poll, cancel or drop them.
+        unsafe { self.bind_inner(future, scheduler, meta) }
+    }
+
+    /// `bind` for a future that is not `Send` (`task::spawn_local`).
+    ///
+    /// # Safety
+    /// The future is polled, cancelled (`close_and_shutdown_all`) and dropped only on one thread, the
+    /// one that spawns it: `scheduler` hands its `Notified`s to that thread alone, and refuses trace
+    /// polls elsewhere (`Schedule::may_poll_here`); the output is dropped by whoever holds the
+    /// `JoinHandle` (which is `Send` only if the output is) or on that thread.
+    pub(crate) unsafe fn bind_local<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        meta: Meta,
+    ) -> (JoinHandle<F::Output>, Option<Notified>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        S: Schedule,
+    {
+        // SAFETY: per this function's contract.
+        unsafe { self.bind_inner(future, scheduler, meta) }
+    }
+
+    /// # Safety
+    /// As for `bind_local`, unless the future and its output are `Send`.
+    unsafe fn bind_inner<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        meta: Meta,
+    ) -> (JoinHandle<F::Output>, Option<Notified>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        S: Schedule,
+    {
         let raw = RawTask::new(future, scheduler, meta);
         // SAFETY: the three initial references go to the list, the `Notified` and the JoinHandle.
         let (task, notified, join) =

@@ -5,11 +5,15 @@
 //! - `raw.rs`: untyped handles (`RawTask`, `Task`, `Notified`) that queues hold;
 //! - `harness.rs`: poll, complete, cancel, join, free — each behind one state transition;
 //! - `waker.rs`: the `Waker` vtable, one reference per clone, never an allocation;
-//! - `join.rs`, `join_set.rs`, `error.rs`, `id.rs`, `builder.rs`: the public API.
+//! - `join.rs`, `join_set.rs`, `error.rs`, `id.rs`, `builder.rs`: the public API;
+//! - `local_set.rs`: `LocalSet` and `spawn_local`, tasks that are not `Send`, on one thread;
+//! - `task_local.rs`: `task_local!`, values scoped to a future's polls;
+//! - `coop.rs`: `unconstrained`, `consume_budget` and the rest of the coop budget's public face.
 //!
 //! docs/tasks-and-wakers.md explains the design with diagrams.
 
 mod builder;
+pub mod coop;
 pub(crate) mod core;
 mod error;
 mod harness;
@@ -17,9 +21,11 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
+pub(crate) mod local_set;
 mod park_forever;
 pub(crate) mod raw;
 pub(crate) mod state;
+mod task_local;
 pub(crate) mod trace;
 pub(crate) mod waker;
 mod yield_now;
@@ -30,11 +36,19 @@ mod loom_tests;
 mod tests;
 
 pub use builder::Builder;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;
+pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use park_forever::{park_forever, ParkForever};
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
+
+/// Task-related futures, at the path Tokio gives them (`tokio::task::futures`).
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 pub use yield_now::yield_now;
 
 pub(crate) use raw::{Notified, RawTask, Task, UnownedTask, Vtable};
@@ -57,6 +71,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn reschedule(&self, task: Notified, yielded: bool) {
         let _ = yielded;
         self.schedule(task);
+    }
+
+    /// Whether this thread may poll the task: false for a task that is not `Send` (`spawn_local`)
+    /// on any thread but its own. Asked only by a task dump, before a trace poll: a scheduler's own
+    /// polls happen where it runs its tasks.
+    fn may_poll_here(&self) -> bool {
+        true
     }
 }
 

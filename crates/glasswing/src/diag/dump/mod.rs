@@ -89,7 +89,7 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Dump {
     let long_polls: Vec<_> = diag.long_polls.lock().iter().filter(|p| !p.finished).cloned().collect();
     let mut tasks = Vec::new();
     let mut idle = Vec::new();
-    for (task, read) in handle.owned().tasks() {
+    for (task, read) in handle.all_tasks().tasks() {
         let mut snapshot = snapshot::live_task_snapshot(read, now);
         let mut stack = Vec::new();
         match snapshot.state {
@@ -163,7 +163,7 @@ pub(crate) fn locate(handle: &scheduler::Scheduler, warnings: &mut Vec<Warning>,
         .filter(waiting)
         .take(at_most)
         .filter(|w| w.kind == WarningKind::Stalled)
-        .filter_map(|w| w.task.and_then(|id| handle.owned().get(id)))
+        .filter_map(|w| w.task.and_then(|id| handle.all_tasks().get(id)))
         .collect();
     let ids: Vec<Id> = stalled.iter().map(|task| task.header().id).collect();
     let mut traced: HashMap<Id, Vec<CapturedLeaf>> = ids
@@ -183,7 +183,7 @@ pub(crate) fn locate(handle: &scheduler::Scheduler, warnings: &mut Vec<Warning>,
     let mut on_purpose = Vec::new();
     for warning in warnings.iter_mut().filter(waiting).take(at_most) {
         let Some(id) = warning.task else { continue };
-        let Some((_, future)) = handle.owned().name_and_future_type(id) else { continue };
+        let Some((_, future)) = handle.all_tasks().name_and_future_type(id) else { continue };
         let leaves: Option<Vec<TracedLeaf>> = traced
             .remove(&id)
             .map(|found| found.into_iter().map(|l| trace::symbolize(l, &mut cache)).collect());
