@@ -32,6 +32,8 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub(crate) mod probe;
+#[cfg(unix)]
+pub mod process;
 pub mod runtime;
 pub(crate) mod scheduler;
 mod scoped;

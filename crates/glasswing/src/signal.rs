@@ -1,15 +1,15 @@
-//! Signals: `ctrl_c()`, on Unix and on Windows.
+//! Signals: `ctrl_c()`, on Unix and on Windows, and on Unix any signal (`unix::signal`).
 //!
-//! One module per OS family, as mio splits its `sys`: `unix.rs` takes SIGINT with a signal handler
-//! that only writes to a self-pipe the reactor watches (a signal handler may do almost nothing);
-//! `windows.rs` takes the console's Ctrl-C with a console control handler, which Windows runs on a
+//! One module per OS family, as mio splits its `sys`: `unix.rs` takes each signal with a handler
+//! that only counts it and writes to the process's one self-pipe, which the reactors watch (a
+//! signal handler may do almost nothing); `windows.rs` takes the console's Ctrl-C with a console control handler, which Windows runs on a
 //! thread of its own, so it wakes the waiting tasks itself (`registry.rs`, the waiters; built on
 //! every platform for its tests).
 
 #[cfg(any(windows, test))]
 mod registry;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 #[cfg(windows)]
 mod windows;
 

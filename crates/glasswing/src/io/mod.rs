@@ -18,7 +18,7 @@ mod ext;
 mod registration;
 mod scheduled_io;
 
-pub(crate) use registration::PollEvented;
+pub(crate) use registration::{Describe, PollEvented};
 pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]

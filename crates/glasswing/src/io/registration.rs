@@ -117,6 +117,14 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         self.source.as_ref().expect("source taken")
     }
 
+    /// Deregisters the source and gives it back.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut source = self.source.take().expect("source taken");
+        self.driver.deregister(&mut source, self.token)?;
+        Ok(source)
+    }
+
     /// Waits until the reactor has seen readiness for `interest`, in the slot of that direction (only
     /// the last task to poll is woken). Counts against the coop budget.
     pub(crate) fn poll_ready(
