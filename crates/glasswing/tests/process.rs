@@ -67,6 +67,41 @@ fn cat_echoes_what_it_is_sent_in_both_schedulers() {
     }
 }
 
+/// The pipes through glasswing's Tokio-shaped traits (`ReadBuf` over uninitialized memory), as Tokio
+/// code reads and writes them.
+#[test]
+fn the_pipes_implement_the_tokio_shaped_traits() {
+    use glasswing::io::{AsyncRead, AsyncWrite, ReadBuf};
+    use std::future::poll_fn;
+    use std::mem::MaybeUninit;
+    use std::pin::Pin;
+    for (flavor, rt) in support::runtimes() {
+        rt.block_on(async {
+            let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let mut stdout = child.stdout.take().unwrap();
+            assert!(stdin.is_write_vectored());
+            let n = poll_fn(|cx| Pin::new(&mut stdin).poll_write(cx, b"through ReadBuf")).await.unwrap();
+            assert_eq!(n, 15);
+            poll_fn(|cx| Pin::new(&mut stdin).poll_flush(cx)).await.unwrap();
+            poll_fn(|cx| Pin::new(&mut stdin).poll_shutdown(cx)).await.unwrap();
+            drop(stdin);
+            let mut echoed = Vec::new();
+            let mut memory = [MaybeUninit::<u8>::uninit(); 4];
+            loop {
+                let mut buf = ReadBuf::uninit(&mut memory);
+                poll_fn(|cx| Pin::new(&mut stdout).poll_read(cx, &mut buf)).await.unwrap();
+                if buf.filled().is_empty() {
+                    break;
+                }
+                echoed.extend_from_slice(buf.filled());
+            }
+            assert_eq!(echoed, b"through ReadBuf", "{flavor}");
+            assert!(child.wait().await.unwrap().success());
+        });
+    }
+}
+
 #[test]
 fn exit_status_is_reported_and_kept() {
     for (flavor, rt) in support::runtimes() {
