@@ -21,7 +21,9 @@ mod registration;
 mod scheduled_io;
 mod traits;
 
-pub(crate) use registration::{Describe, PollEvented};
+#[cfg(unix)]
+pub(crate) use registration::Describe;
+pub(crate) use registration::PollEvented;
 pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]

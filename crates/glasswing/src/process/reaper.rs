@@ -18,6 +18,7 @@
 //! for the first orphan, was there to count it). As with Tokio, this needs some runtime that watches
 //! the signal pipe to be running when the orphan exits, or a later spawn.
 
+#[cfg(target_os = "linux")]
 use crate::io::{Describe, Interest, PollEvented};
 use crate::signal::unix::{Signal, SignalKind};
 use std::io;
@@ -97,10 +98,10 @@ impl Exit {
             if let Some(status) = self.try_wait()? {
                 return Poll::Ready(Ok(status));
             }
-            let child = self.child.as_mut().expect("the child is queued only when dropped");
             match self.watch.as_mut().expect("watched until the status is known") {
                 #[cfg(target_os = "linux")]
                 Watch::PidFd(pidfd) => {
+                    let child = self.child.as_mut().expect("the child is queued only when dropped");
                     // Readable once the child exited: then `try_wait` finds the status. A wakeup
                     // with none clears the readiness and waits again (`poll_io`).
                     let status = std::task::ready!(pidfd.poll_io(cx, Interest::READABLE, |_| {
