@@ -37,7 +37,13 @@ fn children_leave_no_fd_behind_in_both_schedulers() {
         rt.block_on(async {
             // Warm up whatever is made once (the signal pipe, the runtime's registration of it).
             round_trip().await;
-            drop(Command::new("true").spawn().unwrap());
+            // A child surely still running when dropped goes to the orphan queue, which makes the signal
+            // pipe for SIGCHLD (a child that exited by then would not).
+            let orphan = Command::new("sleep").arg("1000").spawn().unwrap();
+            let pid = orphan.id().unwrap();
+            drop(orphan);
+            // SAFETY: `pid` is our child, not reaped (it is in the orphan queue until it exits).
+            assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) }, 0);
             let before = open_fds();
             for _ in 0..50 {
                 round_trip().await;
