@@ -335,3 +335,61 @@ fn sigchld_fallback_passes_every_test_too() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A task dump says what a task waits for in a child: its exit, one of its pipes, a signal.
+#[test]
+fn a_task_dump_names_the_child_and_the_signal_a_task_waits_on() {
+    let rt = support::multi_thread();
+    let _enter = rt.enter();
+    let mut child = Command::new("sh")
+        .args(["-c", "read line; exit 0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let reader = rt.spawn(async move {
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).await.unwrap();
+    });
+    let waiter = rt.spawn(async move { child.wait().await.unwrap() });
+    let mut listener = glasswing::signal::unix::signal(glasswing::signal::unix::SignalKind::alarm()).unwrap();
+    let listening = rt.spawn(async move { listener.recv().await });
+    let ids = [reader.id(), waiter.id(), listening.id()];
+    let deadline = Instant::now() + support::BOUND;
+    let details = loop {
+        let dump = rt.handle().dump();
+        let details: Vec<Option<String>> = ids
+            .iter()
+            .map(|&id| {
+                dump.task(id).filter(|t| t.traced).and_then(|t| t.waits_on.first()).map(|l| l.detail.clone())
+            })
+            .collect();
+        if details.iter().all(Option::is_some) {
+            break details.into_iter().map(Option::unwrap).collect::<Vec<_>>();
+        }
+        assert!(Instant::now() < deadline, "the tasks never waited:\n{dump}");
+        std::thread::yield_now();
+    };
+    assert_eq!(details[0], format!("read from the stdout of child process {pid}"));
+    if std::env::var_os("GLASSWING_NO_PIDFD").is_some() || !cfg!(target_os = "linux") {
+        assert_eq!(details[1], "wait for signal SIGCHLD");
+    } else {
+        assert!(
+            details[1] == format!("wait for child process {pid} to exit")
+                || details[1] == "wait for signal SIGCHLD",
+            "{}",
+            details[1]
+        );
+    }
+    assert_eq!(details[2], "wait for signal SIGALRM");
+    drop(stdin);
+    rt.block_on(async {
+        reader.await.unwrap();
+        assert!(waiter.await.unwrap().success());
+        listening.abort();
+    });
+}
