@@ -41,20 +41,23 @@ fn every_listener_of_a_signal_hears_each_delivery_in_both_schedulers() {
         rt.block_on(async {
             let mut first = signal(SignalKind::user_defined1()).unwrap();
             let mut second = signal(SignalKind::user_defined1()).unwrap();
-            // One waits in a task of its own (on another worker, in the multi-thread runtime).
-            let waiting = glasswing::spawn(async move {
-                first.recv().await.unwrap();
-                first
+            // One listens in a task of its own (on another worker, in the multi-thread runtime), and
+            // says when it heard. A hundred rounds, each raised after both heard the previous one: a
+            // delivery after a `recv` returned must be heard by the next `recv`, and a wakeup lost in
+            // the handoff would hang a round.
+            let (heard_tx, mut heard) = glasswing::sync::mpsc::unbounded_channel();
+            let listening = glasswing::spawn(async move {
+                for _ in 0..100 {
+                    first.recv().await.unwrap();
+                    heard_tx.send(()).unwrap();
+                }
             });
-            glasswing::task::yield_now().await;
-            for round in 0..3 {
+            for round in 0..100 {
                 raise(libc::SIGUSR1);
                 assert_eq!(second.recv().await, Some(()), "{flavor}: round {round}");
+                assert_eq!(heard.recv().await, Some(()), "{flavor}: round {round}");
             }
-            let mut first = waiting.await.unwrap();
-            // A delivery after a recv returned is always seen by the next recv.
-            raise(libc::SIGUSR1);
-            assert_eq!(first.recv().await, Some(()), "{flavor}");
+            listening.await.unwrap();
         });
     }
 }
