@@ -164,3 +164,29 @@ fn listeners_made_and_dropped_leave_no_fd_behind() {
     drop(rt);
     assert_eq!(open_fds(), before, "the runtime's registration of the signal pipe leaked");
 }
+
+/// A runtime's dump signal may be listened to as well: each delivery writes the dump and wakes the
+/// listener (both handlers run).
+#[test]
+fn the_dump_signal_and_a_listener_of_it_both_hear_it() {
+    let _serial = serial();
+    let dir = support::TempDir::new("signal-dump");
+    let file = dir.path("dump.txt");
+    let rt = glasswing::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .dump_on_signal(libc::SIGQUIT)
+        .dump_to(&file)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut quits = signal(SignalKind::quit()).unwrap();
+        raise(libc::SIGQUIT);
+        assert_eq!(quits.recv().await, Some(()));
+    });
+    // The watchdog looks every few milliseconds (every 100 ms while idle).
+    let deadline = std::time::Instant::now() + support::BOUND;
+    while !std::fs::read_to_string(&file).is_ok_and(|dump| dump.contains("task dump on SIGQUIT")) {
+        assert!(std::time::Instant::now() < deadline, "no dump written");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
