@@ -285,6 +285,23 @@ fn environment_directory_and_std_conversions() {
     });
 }
 
+/// `process_group(0)` puts the child in a group of its own, which it leads.
+#[cfg(target_os = "linux")]
+#[test]
+fn process_group_zero_makes_the_child_a_group_leader() {
+    let rt = support::current_thread();
+    rt.block_on(async {
+        let mut child =
+            Command::new("sleep").arg("1000").process_group(0).kill_on_drop(true).spawn().unwrap();
+        let pid = child.id().unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        // `pid (comm) state ppid pgrp ...`
+        let pgrp: u32 = stat.rsplit_once(')').unwrap().1.split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert_eq!(pgrp, pid);
+        child.kill().await.unwrap();
+    });
+}
+
 /// Pidfds are in use by default on Linux, and not at all with `GLASSWING_NO_PIDFD=1`.
 #[cfg(target_os = "linux")]
 #[test]
