@@ -35,6 +35,8 @@ pub(crate) mod loom;
 pub mod macros;
 pub mod net;
 pub(crate) mod probe;
+#[cfg(unix)]
+pub mod process;
 pub mod runtime;
 pub(crate) mod scheduler;
 mod scoped;

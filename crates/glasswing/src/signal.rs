@@ -1,22 +1,18 @@
-//! Signals: `ctrl_c()`, on Unix and on Windows.
+//! Signals: `ctrl_c()`, on Unix and on Windows; on Unix any signal (`unix::signal`), on Windows the
+//! console's events (`windows::{ctrl_c, ctrl_break, ctrl_close, ctrl_logoff, ctrl_shutdown}`).
 //!
-//! One module per OS family, as mio splits its `sys`: `unix.rs` takes SIGINT with a signal handler
-//! that only writes to a self-pipe the reactor watches (a signal handler may do almost nothing);
-//! `windows.rs` takes the console's Ctrl-C with a console control handler, which Windows runs on a
+//! One module per OS family, as mio splits its `sys`: `unix.rs` takes each signal with a handler
+//! that only counts it and writes to the process's one self-pipe, which the reactors watch (a
+//! signal handler may do almost nothing); `windows.rs` takes the console's Ctrl-C with a console control handler, which Windows runs on a
 //! thread of its own, so it wakes the waiting tasks itself (`registry.rs`, the waiters; built on
 //! every platform for its tests).
 
 #[cfg(any(windows, test))]
 mod registry;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 #[cfg(windows)]
-mod windows;
-
-#[cfg(unix)]
-use unix as imp;
-#[cfg(windows)]
-use windows as imp;
+pub mod windows;
 
 /// Completes when the process receives a Ctrl-C after the future's first poll (which installs the
 /// handler): SIGINT on Unix; on Windows, the console's Ctrl-C (`CTRL_C_EVENT`; not Ctrl-Break or
@@ -32,5 +28,8 @@ use windows as imp;
 /// # Panics
 /// Outside a runtime.
 pub async fn ctrl_c() -> std::io::Result<()> {
-    imp::ctrl_c().await
+    #[cfg(unix)]
+    return unix::ctrl_c().await;
+    #[cfg(windows)]
+    return windows::ctrl_c_once().await;
 }

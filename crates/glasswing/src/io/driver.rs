@@ -28,6 +28,11 @@ use std::time::Duration;
 /// The token of mio's `Waker`; resource tokens are slab index + generation, which never reach it.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
+/// The token of the process's signal pipe (`signal/unix.rs`), registered once in each runtime that
+/// listens for a signal. Like `WAKE_TOKEN` it has the top bit set, which resource tokens never have.
+#[cfg(unix)]
+const SIGNAL_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+
 /// Events read per `epoll_wait`.
 const EVENTS: usize = 1024;
 
@@ -56,6 +61,10 @@ pub(crate) struct IoHandle {
     events: AtomicU64,
     /// The runtime's probes: a waker that panics is reported there (`task::waker::wake_all`).
     probes: Arc<RuntimeProbes>,
+    /// This runtime's duplicate of the read end of the process's signal pipe, once a signal listener
+    /// or a child process of this runtime needed it (`watch_signals`).
+    #[cfg(unix)]
+    signal_pipe: Mutex<Option<std::os::fd::OwnedFd>>,
 }
 
 struct Poller {
@@ -94,6 +103,8 @@ impl IoHandle {
             is_shutdown: AtomicBool::new(false),
             events: AtomicU64::new(0),
             probes,
+            #[cfg(unix)]
+            signal_pipe: Mutex::new(None),
         })
     }
 
@@ -163,6 +174,38 @@ impl IoHandle {
         self.registered.load(Ordering::Relaxed)
     }
 
+    /// Watches the process's signal pipe (`signal/unix.rs`) from this runtime's reactor, if it does
+    /// not already: a duplicate of `read_end` registered under `SIGNAL_TOKEN`, so that a signal wakes
+    /// the thread parked here and `signal::unix::dispatch` runs. Once per runtime, whatever the number
+    /// of listeners; it stays until the runtime is dropped.
+    #[cfg(unix)]
+    pub(crate) fn watch_signals(&self, read_end: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let mut pipe = lock(&self.signal_pipe);
+        if pipe.is_some() {
+            return Ok(());
+        }
+        if self.is_shutdown.load(Ordering::Acquire) {
+            return Err(shutdown_error());
+        }
+        let dup = read_end.try_clone_to_owned()?;
+        self.registry.register(
+            &mut mio::unix::SourceFd(&dup.as_raw_fd()),
+            SIGNAL_TOKEN,
+            mio::Interest::READABLE,
+        )?;
+        // Counted as a resource, so that busy threads' zero-timeout polls see signals too.
+        self.registered.fetch_add(1, Ordering::Relaxed);
+        *pipe = Some(dup);
+        Ok(())
+    }
+
+    /// Whether the runtime has shut its reactor down.
+    #[cfg(unix)]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.is_shutdown.load(Ordering::Acquire)
+    }
+
     /// Wakes the thread parked in `turn`, if any; if none is, the next `turn` returns at once.
     pub(crate) fn unpark(&self) {
         // mio resets a full eventfd itself; an error here would mean the waker's fd is gone, and then
@@ -213,11 +256,18 @@ impl IoHandle {
         if dispatched > 0 {
             self.events.fetch_add(dispatched as u64, Ordering::Relaxed);
         }
+        #[cfg(unix)]
+        let mut signalled = false;
         {
             let regs = lock(&self.registrations);
             for event in events.iter() {
                 let token = event.token();
                 if token == WAKE_TOKEN {
+                    continue;
+                }
+                #[cfg(unix)]
+                if token == SIGNAL_TOKEN {
+                    signalled = true;
                     continue;
                 }
                 let index = token.0 & INDEX_MASK;
@@ -230,6 +280,10 @@ impl IoHandle {
                     io.set_readiness(Ready::from_event(event), &mut wakers);
                 }
             }
+        }
+        #[cfg(unix)]
+        if signalled {
+            crate::signal::unix::dispatch(&mut wakers);
         }
         wakers
     }
@@ -250,6 +304,12 @@ impl IoHandle {
             for io in regs.entries.iter().filter_map(|slot| slot.io.as_ref()) {
                 io.shutdown(&mut wakers);
             }
+        }
+        // Signal listeners wait in the process-wide table: they look at their runtime's flag when
+        // woken.
+        #[cfg(unix)]
+        if lock(&self.signal_pipe).is_some() {
+            crate::signal::unix::wake_all(&mut wakers);
         }
         wake_all(&self.probes, DRIVER, wakers);
     }

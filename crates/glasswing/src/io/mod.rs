@@ -21,6 +21,8 @@ mod registration;
 mod scheduled_io;
 mod traits;
 
+#[cfg(unix)]
+pub(crate) use registration::Describe;
 pub(crate) use registration::PollEvented;
 pub use scheduled_io::{Interest, Ready};
 

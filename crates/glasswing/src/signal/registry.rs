@@ -68,6 +68,27 @@ pub(super) struct Waiter<'a> {
     seen: u64,
 }
 
+impl Waiter<'_> {
+    /// As a stream (`signal::windows::CtrlBreak::recv`, ...): ready once the count moved past what
+    /// the last ready poll (or the creation) saw, which then becomes the new mark, so a burst of
+    /// events is one item, and an event after an item is always the next one.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.registry.lock();
+        if state.received > self.seen {
+            self.seen = state.received;
+            return Poll::Ready(());
+        }
+        let slot = state.waiters.iter_mut().find(|(id, _)| *id == self.id).map(|(_, waker)| waker);
+        let slot = slot.expect("a waiter stays in the registry until dropped");
+        match slot {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
 impl Future for Waiter<'_> {
     type Output = ();
 
@@ -129,6 +150,23 @@ mod tests {
         drop(early);
         assert!(registry.notify());
         assert!(poll(&mut late, &waker).is_ready());
+    }
+
+    #[test]
+    fn as_a_stream_a_burst_is_one_item_and_a_later_event_the_next() {
+        let registry = Registry::new();
+        let wakes = Arc::new(CountWakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut listener = registry.wait();
+        assert!(listener.poll_recv(&mut cx).is_pending());
+        registry.notify();
+        registry.notify();
+        assert_eq!(wakes.0.load(SeqCst), 1);
+        assert!(listener.poll_recv(&mut cx).is_ready(), "the burst");
+        assert!(listener.poll_recv(&mut cx).is_pending(), "one item for the burst");
+        registry.notify();
+        assert!(listener.poll_recv(&mut cx).is_ready(), "the event after the item");
     }
 
     #[test]
