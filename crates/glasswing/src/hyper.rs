@@ -5,13 +5,13 @@
 //! - [`GlasswingTimer`]: `hyper::rt::Timer`, with glasswing's `Sleep` as `hyper::rt::Sleep`;
 //! - `hyper::rt::Read` and `Write` on glasswing's own streams (`TcpStream`, `UnixStream`, their
 //!   halves; see `net/split.rs`), reading straight into hyper's uninitialized buffer;
-//! - [`GlasswingIo`]: the same for any other futures-io stream (a TLS stream built on futures-io, say),
-//!   which has to zero hyper's buffer before each read.
+//! - [`GlasswingIo`]: the same for any other stream with glasswing's Tokio-shaped io traits (a TLS
+//!   stream, a `DuplexStream`), which also reads straight into hyper's buffer.
 //!
 //! They mirror hyper-util's `TokioExecutor`, `TokioTimer` and `TokioIo`, so hyper's examples carry
 //! over by renaming; examples/hello_http.rs serves HTTP with them.
 
-use crate::io::{AsyncRead, AsyncWrite};
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -55,7 +55,7 @@ impl ::hyper::rt::Timer for GlasswingTimer {
 
 impl ::hyper::rt::Sleep for crate::time::Sleep {}
 
-/// A futures-io stream seen through hyper's `Read` and `Write`.
+/// A stream with glasswing's `AsyncRead`/`AsyncWrite` seen through hyper's `Read` and `Write`.
 #[derive(Debug)]
 pub struct GlasswingIo<T> {
     inner: T,
@@ -81,26 +81,16 @@ impl<T: AsyncRead + Unpin> ::hyper::rt::Read for GlasswingIo<T> {
         cx: &mut Context<'_>,
         mut buf: ::hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // futures-io reads into initialized memory: zero the cursor's unfilled part first.
-        let unfilled = zeroed_unfilled(&mut buf);
-        let n = std::task::ready!(Pin::new(&mut self.get_mut().inner).poll_read(cx, unfilled))?;
-        // SAFETY: `unfilled` is the cursor's own memory, fully initialized above, and the reader wrote
-        // `n <= unfilled.len()` bytes of it.
+        let n = {
+            // SAFETY: the `ReadBuf` never de-initializes what it is lent, and neither does a reader
+            // (its `unfilled_mut` is unsafe for that reason).
+            let mut read_buf = ReadBuf::uninit(unsafe { buf.as_mut() });
+            std::task::ready!(Pin::new(&mut self.get_mut().inner).poll_read(cx, &mut read_buf))?;
+            read_buf.filled().len()
+        };
+        // SAFETY: the reader filled, and so initialized, the first `n` bytes of the cursor's memory.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
-    }
-}
-
-/// The unfilled part of hyper's read cursor as an initialized `&mut [u8]` (zeroed).
-fn zeroed_unfilled<'a>(buf: &'a mut ::hyper::rt::ReadBufCursor<'_>) -> &'a mut [u8] {
-    // SAFETY: `as_mut` hands out possibly uninitialized bytes; each is written (with zero) before the
-    // slice is reinterpreted as initialized, and nothing is read from it before that.
-    unsafe {
-        let uninit = buf.as_mut();
-        for byte in uninit.iter_mut() {
-            byte.write(0);
-        }
-        &mut *(uninit as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
     }
 }
 
@@ -118,7 +108,7 @@ impl<T: AsyncWrite + Unpin> ::hyper::rt::Write for GlasswingIo<T> {
     }
 
     fn is_write_vectored(&self) -> bool {
-        true
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -126,6 +116,6 @@ impl<T: AsyncWrite + Unpin> ::hyper::rt::Write for GlasswingIo<T> {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_close(cx)
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

@@ -203,7 +203,7 @@ impl Warning {
     /// Sends the warning to `tracing`.
     #[cfg(feature = "tracing")]
     pub(crate) fn emit(&self) {
-        tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.map(Id::as_u64), location = self.location.as_deref(), "{}", self.message);
+        tracing::warn!(target: "glasswing::diag", kind = ?self.kind, task = self.task.map(|id| id.as_u64()), location = self.location.as_deref(), "{}", self.message);
     }
 }
 

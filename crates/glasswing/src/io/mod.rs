@@ -5,18 +5,21 @@
 //! - `registration.rs`: `PollEvented`, which turns a non-blocking mio source into poll-based I/O;
 //! - `async_fd.rs`: `AsyncFd`, readiness for any file descriptor.
 //!
-//! The traits are the `futures-io` ones (`AsyncRead`, `AsyncWrite`, ...), with extension traits
-//! (`ext.rs`) and `copy`, `split` and the buffered adapters from `futures-util`, so any futures-io
-//! type works with `read`, `write_all` and `copy`, and glasswing's sockets work with any code written
-//! against futures-io. docs/io.md explains
-//! the reactor against its code.
+//! - `read_buf.rs`, `traits.rs`: the Tokio-shaped io traits (`AsyncRead` with `ReadBuf`,
+//!   `AsyncWrite` with `poll_shutdown`, `AsyncBufRead`, `AsyncSeek`), which glasswing's streams
+//!   implement next to the futures-io ones, so Tokio users and futures/smol users each get theirs.
+//!
+//! The extension traits (`ext.rs`) and `copy`, `split` and the buffered adapters are still the
+//! futures-util ones, over the futures-io traits. docs/io.md explains the reactor against its code.
 
 #[cfg(unix)]
 mod async_fd;
 pub(crate) mod driver;
 mod ext;
+mod read_buf;
 mod registration;
 mod scheduled_io;
+mod traits;
 
 pub(crate) use registration::PollEvented;
 pub use scheduled_io::{Interest, Ready};
@@ -24,5 +27,6 @@ pub use scheduled_io::{Interest, Ready};
 #[cfg(unix)]
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
 pub use ext::{split, AsyncReadExt, AsyncWriteExt};
-pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{copy, BufReader, BufWriter, Copy, ReadHalf, WriteHalf};
+pub use read_buf::ReadBuf;
+pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};

@@ -5,7 +5,7 @@
 //! shared `&Stream`, which is sound because the reactor keeps separate reader and writer wakers for
 //! the io traits' `poll_*` methods.
 
-use crate::io::{AsyncRead, AsyncWrite};
+use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
 use std::pin::Pin;
@@ -33,10 +33,10 @@ pub trait Stream {
     fn shutdown_write(&self) -> io::Result<()>;
 }
 
-/// The futures-io traits for a type that reaches a `Stream` through `$this => $stream`; with the
-/// `tokio-io` feature Tokio's `AsyncRead`/`AsyncWrite` too, and with `hyper` hyper's `Read`/`Write`
-/// (`poll_shutdown` = `poll_close`: the write side only). Tokio's and hyper's reads go straight into
-/// their uninitialized buffers.
+/// The io traits for a type that reaches a `Stream` through `$this => $stream`: glasswing's
+/// Tokio-shaped `AsyncRead`/`AsyncWrite` and the futures-io ones; with the `tokio-io` feature Tokio's
+/// own too, and with `hyper` hyper's `Read`/`Write` (`poll_shutdown` = `poll_close`: the write side
+/// only). Every read but the futures-io one goes straight into the caller's uninitialized buffer.
 macro_rules! stream_io {
     ([$($generics:tt)*] $ty:ty, $this:ident => $stream:expr) => {
         impl<$($generics)*> AsyncRead for $ty {
@@ -67,6 +67,53 @@ macro_rules! stream_io {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            }
+        }
+
+        impl<$($generics)*> $crate::io::AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut $crate::io::ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                // SAFETY: `poll_read_uninit` only writes to this memory, never reads it or de-initializes it.
+                let unfilled = unsafe { buf.unfilled_mut() };
+                let n = std::task::ready!($crate::net::split::Stream::poll_read_uninit($stream, cx, unfilled))?;
+                // SAFETY: the reader initialized the first `n` bytes of the unfilled part.
+                unsafe { buf.assume_init(n) };
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+        }
+
+        impl<$($generics)*> $crate::io::AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Nothing is buffered here; the kernel sends what was written.
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
                 Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
             }

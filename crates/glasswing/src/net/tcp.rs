@@ -2,7 +2,8 @@
 
 use super::addr::{first_ok, ToSocketAddrs};
 use super::split;
-use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, Ready};
+use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;

@@ -5,7 +5,8 @@
 //! (a full backlog fails with `WouldBlock`, as with Tokio).
 
 use super::split;
-use crate::io::{AsyncRead, AsyncWrite, Interest, PollEvented, Ready};
+use crate::io::{Interest, PollEvented, Ready};
+use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
 use std::os::unix::net::SocketAddr;
