@@ -542,3 +542,91 @@ fn outside_a_runtime_the_panic_names_the_call() {
     let message = support::panic_message(&*err);
     assert!(message.contains("fs::read"), "{message}");
 }
+
+/// The Tokio-shaped traits (`glasswing::io::{AsyncRead, AsyncWrite, AsyncSeek}`), driven by hand
+/// the way Tokio's extension futures drive them.
+mod tokio_shaped {
+    use super::*;
+    use glasswing::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+    use std::future::poll_fn;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{ready, Poll};
+
+    async fn read(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| {
+            let mut read_buf = ReadBuf::new(buf);
+            ready!(Pin::new(&mut *file).poll_read(cx, &mut read_buf))?;
+            Poll::Ready(Ok(read_buf.filled().len()))
+        })
+        .await
+    }
+
+    async fn write_all(file: &mut File, mut src: &[u8]) -> io::Result<()> {
+        while !src.is_empty() {
+            let n = poll_fn(|cx| Pin::new(&mut *file).poll_write(cx, src)).await?;
+            src = &src[n..];
+        }
+        Ok(())
+    }
+
+    /// As Tokio's `AsyncSeekExt::seek`: completes what is in flight, starts, completes.
+    async fn seek(file: &mut File, pos: SeekFrom) -> io::Result<u64> {
+        poll_fn(|cx| Pin::new(&mut *file).poll_complete(cx)).await?;
+        Pin::new(&mut *file).start_seek(pos)?;
+        poll_fn(|cx| Pin::new(&mut *file).poll_complete(cx)).await
+    }
+
+    #[test]
+    fn write_seek_read_through_the_tokio_traits() {
+        for (flavor, rt) in runtimes() {
+            let dir = TempDir::new("fs-tokio-traits");
+            rt.block_on(async {
+                let path = dir.path("f.bin");
+                let data = pattern(200_000);
+                let mut file =
+                    OpenOptions::new().read(true).write(true).create(true).open(&path).await.unwrap();
+                write_all(&mut file, &data).await.unwrap();
+                assert!(file.is_write_vectored());
+                let bufs = [io::IoSlice::new(b"ab"), io::IoSlice::new(b"cd")];
+                let n = poll_fn(|cx| Pin::new(&mut file).poll_write_vectored(cx, &bufs)).await.unwrap();
+                assert_eq!(n, 4, "{flavor}");
+                poll_fn(|cx| Pin::new(&mut file).poll_shutdown(cx)).await.unwrap();
+                assert_eq!(std::fs::metadata(&path).unwrap().len(), 200_004, "{flavor}");
+
+                assert_eq!(seek(&mut file, SeekFrom::Start(0)).await.unwrap(), 0, "{flavor}");
+                let mut back = vec![0; data.len()];
+                let mut filled = 0;
+                while filled < back.len() {
+                    filled += read(&mut file, &mut back[filled..]).await.unwrap();
+                }
+                assert_eq!(back, data, "{flavor}");
+                let mut tail = [0; 8];
+                assert_eq!(read(&mut file, &mut tail).await.unwrap(), 4, "{flavor}");
+                assert_eq!(&tail[..4], b"abcd", "{flavor}");
+                assert_eq!(read(&mut file, &mut tail).await.unwrap(), 0, "{flavor}: end of file");
+
+                assert_eq!(seek(&mut file, SeekFrom::End(-2)).await.unwrap(), 200_002, "{flavor}");
+                // No seek started: poll_complete gives the last position a seek returned.
+                assert_eq!(poll_fn(|cx| Pin::new(&mut file).poll_complete(cx)).await.unwrap(), 200_002);
+            });
+        }
+    }
+
+    #[test]
+    fn start_seek_with_an_operation_in_flight_is_an_error() {
+        for (flavor, rt) in one_blocking_thread() {
+            let dir = TempDir::new("fs-tokio-seek-busy");
+            rt.block_on(async {
+                let mut file = File::create(dir.path("f.txt")).await.unwrap();
+                let release = hold_blocking_thread().await;
+                write_all(&mut file, b"queued").await.unwrap();
+                let err = Pin::new(&mut file).start_seek(SeekFrom::Start(0)).unwrap_err();
+                assert_eq!(err.kind(), io::ErrorKind::Other, "{flavor}");
+                drop(release);
+                // The way Tokio's seek goes: complete, then start.
+                assert_eq!(seek(&mut file, SeekFrom::Current(0)).await.unwrap(), 6, "{flavor}");
+            });
+        }
+    }
+}

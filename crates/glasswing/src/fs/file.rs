@@ -25,6 +25,7 @@
 //! the state, as Tokio does; the io traits take `Pin<&mut Self>` and reach it with `get_mut`.
 
 use super::{asyncify, spawn_blocking, OpenOptions};
+use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::sync::Mutex;
 use crate::task::JoinHandle;
 use std::fmt;
@@ -474,6 +475,52 @@ impl Buf {
         self.pos = 0;
         self.end = 0;
         res
+    }
+}
+
+impl AsyncRead for File {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let remaining = dst.remaining();
+        self.get_mut().poll_read_with(cx, remaining, &mut |src| dst.put_slice(src))
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_bufs(cx, &[IoSlice::new(src)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_bufs(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+
+    /// Flushes: a file has nothing else to shut down.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    /// Starts a seek; an error if another operation is in flight (call `poll_complete` first),
+    /// as Tokio's.
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.get_mut().start_seek_inner(position)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        self.get_mut().poll_complete_inner(cx)
     }
 }
 
