@@ -463,6 +463,45 @@ fn a_write_dropped_before_flush_still_lands_in_order() {
     }
 }
 
+/// Blocks a pool thread until the pool has begun shutting down (from then on, work spawned on it
+/// is cancelled on the spot). The probes spawned before that stay queued behind the test's work.
+fn wait_for_pool_shutdown(handle: &glasswing::runtime::Handle) {
+    loop {
+        let probe = handle.spawn_blocking(|| ());
+        if probe.is_finished() {
+            if let Err(err) = futures::executor::block_on(probe) {
+                assert!(err.is_cancelled());
+                return;
+            }
+        }
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn a_write_queued_when_the_runtime_shuts_down_still_lands() {
+    for (flavor, rt) in one_blocking_thread() {
+        let dir = TempDir::new("fs-shutdown-write");
+        let path = dir.path("f.txt");
+        let handle = rt.handle().clone();
+        let file = rt.block_on(async {
+            let mut file = File::create(&path).await.unwrap();
+            let (running_tx, running_rx) = glasswing::sync::oneshot::channel::<()>();
+            glasswing::task::spawn_blocking(move || {
+                let _ = running_tx.send(());
+                wait_for_pool_shutdown(&handle);
+            });
+            running_rx.await.unwrap();
+            // Accepted (Ok(n)) while the only thread is held: queued when shutdown comes.
+            file.write_all(b"accepted").await.unwrap();
+            file
+        });
+        drop(rt);
+        drop(file);
+        assert_eq!(std::fs::read(&path).unwrap(), b"accepted", "{flavor}");
+    }
+}
+
 #[test]
 fn into_std_waits_for_the_write_in_flight() {
     for (flavor, rt) in one_blocking_thread() {

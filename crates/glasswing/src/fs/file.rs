@@ -18,13 +18,17 @@
 //!   write or seek, bytes read ahead and not consumed are given back by seeking the std file back
 //!   by as many, so that the position is where the user thinks it is.
 //!
+//! - **Accepted work runs.** File operations are spawned as mandatory blocking work: a write that
+//!   returned `Ok(n)` and is still queued when the runtime shuts down runs anyway, where other
+//!   queued blocking work is cancelled (Tokio's `spawn_mandatory_blocking`).
+//!
 //! The buffer (`Buf`) keeps its initialized length across uses, so refilling it never zeroes
 //! memory again and no `unsafe` is needed for uninitialized reads.
 //!
 //! Methods that take `&self` (`sync_all`, `set_len`, `into_std`, ...) lock the async mutex around
 //! the state, as Tokio does; the io traits take `Pin<&mut Self>` and reach it with `get_mut`.
 
-use super::{asyncify, spawn_blocking, OpenOptions};
+use super::{asyncify, spawn_mandatory_blocking, OpenOptions};
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::sync::Mutex;
 use crate::task::JoinHandle;
@@ -159,7 +163,7 @@ impl File {
         let mut buf = cell.take().expect("an idle File holds its buffer");
         let seek = buf.discard_read();
         let std = self.std.clone();
-        let handle = spawn_blocking("fs::File::set_len", move || {
+        let handle = spawn_mandatory_blocking("fs::File::set_len", move || {
             let res = (|| {
                 if seek != 0 {
                     (&*std).seek(SeekFrom::Current(seek))?;
@@ -253,7 +257,7 @@ impl File {
                     let len = remaining.min(self.max_buf_size);
                     buf.prepare(len);
                     let std = self.std.clone();
-                    inner.state = State::Busy(spawn_blocking("fs::File::poll_read", move || {
+                    inner.state = State::Busy(spawn_mandatory_blocking("fs::File::poll_read", move || {
                         let res = buf.read_from(&mut &*std, len);
                         (Operation::Read(res), buf)
                     }));
@@ -287,7 +291,7 @@ impl File {
                     let seek = buf.discard_read();
                     let n = buf.copy_from(bufs, self.max_buf_size);
                     let std = self.std.clone();
-                    inner.state = State::Busy(spawn_blocking("fs::File::poll_write", move || {
+                    inner.state = State::Busy(spawn_mandatory_blocking("fs::File::poll_write", move || {
                         let res = (|| {
                             if seek != 0 {
                                 (&*std).seek(SeekFrom::Current(seek))?;
@@ -326,7 +330,7 @@ impl File {
             *offset += back;
         }
         let std = self.std.clone();
-        inner.state = State::Busy(spawn_blocking("fs::File::start_seek", move || {
+        inner.state = State::Busy(spawn_mandatory_blocking("fs::File::start_seek", move || {
             (Operation::Seek((&*std).seek(pos)), buf)
         }));
         Ok(())

@@ -39,6 +39,17 @@ where
     Handle::current_for(what).spawn_blocking(f)
 }
 
+/// As `spawn_blocking`, but the task runs even if the runtime starts shutting down while it is
+/// queued: a `File` operation the caller was told had started (a write that returned `Ok(n)`) is
+/// not dropped, as with Tokio's `spawn_mandatory_blocking`.
+fn spawn_mandatory_blocking<F, R>(what: &'static str, f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Handle::current_for(what).inner.spawn_mandatory_blocking(f)
+}
+
 /// One std call as one blocking task. A task that did not complete (the runtime shut down before a
 /// pool thread took it, or the call panicked) becomes an `io::Error` of kind `Other` holding the
 /// `JoinError`, where Tokio gives a bare "background task failed".
