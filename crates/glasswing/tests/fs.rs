@@ -442,6 +442,45 @@ fn bytes_read_ahead_are_given_back_before_a_seek_or_write() {
 }
 
 #[test]
+fn a_seek_dropped_in_flight_then_retried() {
+    for (flavor, rt) in one_blocking_thread() {
+        let dir = TempDir::new("fs-cancel-seek");
+        rt.block_on(async {
+            let path = dir.path("f.bin");
+            let data = pattern(1000);
+            fs::write(&path, &data).await.unwrap();
+            let mut file = File::open(&path).await.unwrap();
+
+            let release = hold_blocking_thread().await;
+            {
+                let mut seek = file.seek(SeekFrom::Current(100));
+                assert!(futures::poll!(&mut seek).is_pending(), "{flavor}");
+            }
+            drop(release);
+            // The same seek again: it is the retry of the dropped one, not a second +100.
+            assert_eq!(file.seek(SeekFrom::Current(100)).await.unwrap(), 100, "{flavor}");
+            let mut buf = [0; 4];
+            file.read_exact(&mut buf).await.unwrap();
+            assert_eq!(buf[..], data[100..104], "{flavor}");
+
+            // A seek dropped, then a read: the read waits for it and reads from where it went;
+            // the same seek asked after that is a new one.
+            let release = hold_blocking_thread().await;
+            {
+                let mut seek = file.seek(SeekFrom::Start(500));
+                assert!(futures::poll!(&mut seek).is_pending(), "{flavor}");
+            }
+            drop(release);
+            file.read_exact(&mut buf).await.unwrap();
+            assert_eq!(buf[..], data[500..504], "{flavor}");
+            assert_eq!(file.seek(SeekFrom::Start(500)).await.unwrap(), 500, "{flavor}");
+            file.read_exact(&mut buf).await.unwrap();
+            assert_eq!(buf[..], data[500..504], "{flavor}");
+        });
+    }
+}
+
+#[test]
 fn a_write_dropped_before_flush_still_lands_in_order() {
     for (flavor, rt) in one_blocking_thread() {
         let dir = TempDir::new("fs-cancel-write");

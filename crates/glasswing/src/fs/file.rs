@@ -203,7 +203,10 @@ impl File {
     pub async fn into_std(mut self) -> std::fs::File {
         // An error here belongs to the write, which has completed either way.
         let _ = self.inner.get_mut().complete_inflight().await;
-        Arc::try_unwrap(self.std).expect("no blocking task holds the file once the File is idle")
+        Arc::try_unwrap(self.std).expect(
+            "glasswing: File::into_std: a blocking call started by a dropped `metadata`, `try_clone` or \
+             `set_permissions` future still holds the file; await those before `into_std`",
+        )
     }
 
     /// The std file, if no operation is in flight; otherwise the File back.
@@ -365,6 +368,9 @@ impl Inner {
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Operation>> {
         let State::Busy(handle) = &mut self.state else { unreachable!("poll_idle on an idle File") };
         let res = ready!(Pin::new(handle).poll(cx));
+        // Whatever completed, a seek a dropped `poll_seek` started is no longer the one in flight:
+        // a `poll_seek` coming back for it must start afresh rather than take another result.
+        self.seek_started = None;
         match res {
             Ok((op, buf)) => {
                 self.state = State::Idle(Some(buf));
@@ -563,10 +569,10 @@ impl futures_io::AsyncWrite for File {
 }
 
 impl futures_io::AsyncSeek for File {
-    /// Waits for the operation in flight, then seeks. futures-io has one call where Tokio has two,
-    /// so a seek started by an earlier, dropped `poll_seek` is completed first and then the new one
-    /// runs (seeks are cheap and an absolute one is idempotent; a relative one counts from where
-    /// the earlier seek left the file, as it would have had both been awaited).
+    /// Waits for the operation in flight, then seeks. futures-io has one call where Tokio has two:
+    /// the File remembers the seek it started, so that a `poll_seek` called again for the same
+    /// position after an earlier one was dropped takes that seek's result (a retry), while any
+    /// other operation in between (or another position) makes it start afresh.
     fn poll_seek(self: Pin<&mut Self>, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
         loop {
@@ -578,11 +584,10 @@ impl futures_io::AsyncSeek for File {
                 continue;
             }
             if started == Some(pos) {
-                // Kept while pending, so that the next call knows this seek is its own.
+                // Kept while pending, so that the next call knows this seek is its own
+                // (`poll_idle` clears it once the seek completes).
                 inner.seek_started = Some(pos);
-                let res = ready!(this.poll_complete_inner(cx));
-                this.inner.get_mut().seek_started = None;
-                return Poll::Ready(res);
+                return this.poll_complete_inner(cx);
             }
             // Another operation (or another seek) in flight: let it finish first.
             match ready!(inner.poll_idle(cx))? {
