@@ -30,7 +30,7 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
         let mut std = std::fs::read_dir(path)?;
         let mut buf = VecDeque::with_capacity(CHUNK_SIZE);
         let more = next_chunk(&mut buf, &mut std);
-        Ok(ReadDir(State::Idle(Some(Chunk { buf, std, more }))))
+        Ok(ReadDir(State::Idle(Some(Box::new(Chunk { buf, std, more })))))
     })
     .await
 }
@@ -46,10 +46,11 @@ struct Chunk {
     more: bool,
 }
 
+/// The chunk is boxed (once, reused by every fetch) because std's `ReadDir` is large on Windows.
 enum State {
     /// `None` after a fetch did not complete (the runtime shut down): the listing ends there.
-    Idle(Option<Chunk>),
-    Pending(JoinHandle<Chunk>),
+    Idle(Option<Box<Chunk>>),
+    Pending(JoinHandle<Box<Chunk>>),
 }
 
 /// Moves up to `CHUNK_SIZE` entries from `std` into `buf`; false when `std` is exhausted. Stops
@@ -91,10 +92,10 @@ impl ReadDir {
                     if !chunk.more {
                         return Poll::Ready(Ok(None));
                     }
-                    let Some(Chunk { mut buf, mut std, .. }) = self.take_chunk() else { unreachable!() };
+                    let Some(mut chunk) = self.take_chunk() else { unreachable!() };
                     self.0 = State::Pending(spawn_blocking("fs::ReadDir::next_entry", move || {
-                        let more = next_chunk(&mut buf, &mut std);
-                        Chunk { buf, std, more }
+                        chunk.more = next_chunk(&mut chunk.buf, &mut chunk.std);
+                        chunk
                     }));
                 }
                 State::Pending(handle) => match ready!(Pin::new(handle).poll(cx)) {
@@ -108,7 +109,7 @@ impl ReadDir {
         }
     }
 
-    fn take_chunk(&mut self) -> Option<Chunk> {
+    fn take_chunk(&mut self) -> Option<Box<Chunk>> {
         match &mut self.0 {
             State::Idle(chunk) => chunk.take(),
             State::Pending(_) => None,
