@@ -56,8 +56,8 @@ use sync_workloads::{
     SyncMem, SyncObject, WatchFanOut,
 };
 use workloads::{
-    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemoteBusy, SpawnManyRemoteIdle, TcpEcho, TimerCancel,
-    TimerCancelContended, TimerFire, Workload, YieldMany,
+    ChainedSpawn, FsSeqRead, FsSmallFiles, PingPong, SpawnManyLocal, SpawnManyRemoteBusy,
+    SpawnManyRemoteIdle, TcpEcho, TimerCancel, TimerCancelContended, TimerFire, Workload, YieldMany,
 };
 
 #[global_allocator]
@@ -207,6 +207,10 @@ struct Stats {
 
 impl Stats {
     fn of(samples: &[Duration]) -> Stats {
+        if samples.is_empty() {
+            // A runtime that skipped the workload (no fs on smol): printed as "n/a".
+            return Stats { median: f64::NAN, p10: f64::NAN, p90: f64::NAN };
+        }
         let mut s: Vec<f64> = samples.iter().map(Duration::as_secs_f64).collect();
         s.sort_by(f64::total_cmp);
         let at = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
@@ -256,10 +260,14 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
     let sm = Smol::build(flavor);
     let off = watched(&label, GlasswingOff::NAME, || GlasswingOff::build(flavor));
 
+    // Smol sits out the rows it has no API for (the fs rows).
+    let smol_runs = !w.needs_fs() || Smol::HAS_FS;
     for _ in 0..WARMUP {
         run_one(&label, w, &gw);
         run_one(&label, w, &tk);
-        run_one(&label, w, &sm);
+        if smol_runs {
+            run_one(&label, w, &sm);
+        }
         run_one(&label, w, &off);
     }
     let mut samples: [Vec<Duration>; N] = Default::default();
@@ -272,6 +280,7 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
             match (i + k) % N {
                 0 => samples[0].push(run_one(&label, w, &gw)),
                 1 => samples[1].push(run_one(&label, w, &tk)),
+                2 if !smol_runs => {}
                 2 => samples[2].push(run_one(&label, w, &sm)),
                 _ => samples[DIAG_OFF].push(run_one(&label, w, &off)),
             }
@@ -305,12 +314,23 @@ fn progress(cfg: &Config, label: &str) {
 }
 
 fn fmt_time(secs: f64) -> String {
-    if secs >= 1.0 {
+    if secs.is_nan() {
+        "n/a".to_string()
+    } else if secs >= 1.0 {
         format!("{secs:.3} s")
     } else if secs >= 1e-3 {
         format!("{:.3} ms", secs * 1e3)
     } else {
         format!("{:.1} µs", secs * 1e6)
+    }
+}
+
+/// `1.23x`, or `n/a` for a runtime that skipped the row.
+fn fmt_ratio(r: f64) -> String {
+    if r.is_nan() {
+        "n/a".to_string()
+    } else {
+        format!("{r:.2}x")
     }
 }
 
@@ -344,13 +364,13 @@ fn print_row(cfg: &Config, row: &Row) {
     for (i, name) in RUNTIMES.iter().enumerate() {
         let s = &row.stats[i];
         println!(
-            "{:<28} {:<12} {:>11} {:>11} {:>11} {:>8.2}x{}",
+            "{:<28} {:<12} {:>11} {:>11} {:>11} {:>9}{}",
             if i == 0 { row.label.as_str() } else { "" },
             name,
             fmt_time(s.median),
             fmt_time(s.p10),
             fmt_time(s.p90),
-            ratio(row, i),
+            fmt_ratio(ratio(row, i)),
             if i == 0 { short.as_str() } else { "" },
         );
     }
@@ -671,6 +691,17 @@ fn main() {
         workloads::ECHO_ROUNDS,
         workloads::ECHO_MSG
     );
+    let _ = writeln!(
+        header,
+        "{bullet}fs rows: glasswing::fs and tokio::fs, both on their blocking pools (no smol column: \
+         its async-fs is not a dependency); fs_seq_read_256mib: File::open + read to the end in {} KiB \
+         reads; fs_small_files_10k: fs::read of {} files of {} KiB from {} tasks at once; the files \
+         are written once before the first fs row (in the page cache when read) and removed at the end",
+        workloads::SEQ_CHUNK >> 10,
+        workloads::SMALL_FILES,
+        workloads::SMALL_FILE_BYTES >> 10,
+        workloads::SMALL_CONCURRENCY
+    );
     if !md {
         println!("glasswing-bench: glasswing vs tokio vs smol\n");
         print!("{header}");
@@ -689,6 +720,8 @@ fn main() {
         bench(&cfg, mt, &TimerCancel),
         bench(&cfg, mt, &TimerCancelContended),
         bench(&cfg, mt, &TcpEcho),
+        bench(&cfg, mt, &FsSeqRead),
+        bench(&cfg, mt, &FsSmallFiles),
         bench(&cfg, mt, &MpscThroughput { bounded: true, producers: 1 }),
         bench(&cfg, mt, &MpscThroughput { bounded: true, producers: 8 }),
         bench(&cfg, mt, &MpscThroughput { bounded: false, producers: 1 }),
@@ -707,6 +740,8 @@ fn main() {
         bench(&cfg, ct, &TimerFire),
         bench(&cfg, ct, &TimerCancel),
         bench(&cfg, ct, &TcpEcho),
+        bench(&cfg, ct, &FsSeqRead),
+        bench(&cfg, ct, &FsSmallFiles),
         bench(&cfg, ct, &MpscThroughput { bounded: true, producers: 1 }),
         bench(&cfg, ct, &MpscThroughput { bounded: true, producers: 8 }),
         bench(&cfg, ct, &MpscThroughput { bounded: false, producers: 1 }),
@@ -721,6 +756,7 @@ fn main() {
     .into_iter()
     .flatten()
     .collect();
+    workloads::fs_cleanup();
 
     let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
     let timer_mem_rows: Vec<TimerMemRow> =
@@ -775,13 +811,13 @@ fn print_markdown(
                 row.iters.to_string()
             };
             println!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {} | {:+.1}% | {} |",
+                "| {} | {} | {} | {} | {:.2} | {} | {} | {:+.1}% | {} |",
                 row.label,
                 cell(0),
                 cell(1),
-                cell(2),
+                if row.stats[2].median.is_nan() { "n/a".to_string() } else { cell(2) },
                 ratio(row, 0),
-                ratio(row, 2),
+                fmt_ratio(ratio(row, 2)).trim_end_matches('x'),
                 cell(DIAG_OFF),
                 row.diag_cost * 100.0,
                 iters

@@ -32,6 +32,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -141,6 +142,17 @@ pub trait Rt {
         stream: &'a mut Self::TcpStream,
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+
+    /// Whether the runtime has file I/O in this suite: smol's is the `async-fs` crate, which the
+    /// suite does not depend on, so the fs rows have no smol column.
+    const HAS_FS: bool = true;
+
+    /// The runtime's own `fs::read`. Must be polled inside the runtime.
+    fn fs_read(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send;
+
+    /// Opens `path` with the runtime's own `fs::File` and reads it to the end, `chunk` bytes per
+    /// `read` call; the number of bytes read. Must be polled inside the runtime.
+    fn fs_read_chunks(path: PathBuf, chunk: usize) -> impl Future<Output = io::Result<u64>> + Send;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -289,6 +301,21 @@ impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
     ) -> impl Future<Output = io::Result<()>> + Send + 'a {
         glasswing::io::AsyncWriteExt::write_all(stream, buf)
     }
+    fn fs_read(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+        glasswing::fs::read(path)
+    }
+
+    async fn fs_read_chunks(path: PathBuf, chunk: usize) -> io::Result<u64> {
+        let mut file = glasswing::fs::File::open(path).await?;
+        let mut buf = vec![0; chunk];
+        let mut total = 0;
+        loop {
+            match glasswing::io::AsyncReadExt::read(&mut file, &mut buf).await? {
+                0 => return Ok(total),
+                n => total += n as u64,
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -422,6 +449,21 @@ impl Rt for Tokio {
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + Send + 'a {
         tokio::io::AsyncWriteExt::write_all(stream, buf)
+    }
+    fn fs_read(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+        tokio::fs::read(path)
+    }
+
+    async fn fs_read_chunks(path: PathBuf, chunk: usize) -> io::Result<u64> {
+        let mut file = tokio::fs::File::open(path).await?;
+        let mut buf = vec![0; chunk];
+        let mut total = 0;
+        loop {
+            match tokio::io::AsyncReadExt::read(&mut file, &mut buf).await? {
+                0 => return Ok(total),
+                n => total += n as u64,
+            }
+        }
     }
 }
 
@@ -578,6 +620,15 @@ impl Rt for Smol {
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + Send + 'a {
         futures_lite::AsyncWriteExt::write_all(stream, buf)
+    }
+    const HAS_FS: bool = false;
+
+    async fn fs_read(_path: PathBuf) -> io::Result<Vec<u8>> {
+        unreachable!("the fs rows skip smol (HAS_FS is false)")
+    }
+
+    async fn fs_read_chunks(_path: PathBuf, _chunk: usize) -> io::Result<u64> {
+        unreachable!("the fs rows skip smol (HAS_FS is false)")
     }
 }
 

@@ -14,9 +14,10 @@
 
 use std::future::{pending, poll_fn, Future};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -62,6 +63,10 @@ pub trait Workload {
     /// `--iters` and the time budget).
     fn max_iters(&self) -> Option<usize> {
         None
+    }
+    /// Whether the workload uses `Rt::fs_*`: runtimes without file I/O (`Rt::HAS_FS`) skip it.
+    fn needs_fs(&self) -> bool {
+        false
     }
 }
 
@@ -484,4 +489,145 @@ impl Workload for TcpEcho {
 pub async fn poll_once<F: Future>(future: F) -> bool {
     let mut future = pin!(future);
     poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx).is_pending())).await
+}
+
+// ---------------------------------------------------------------------------------------
+// File system: each runtime's own `fs` (glasswing::fs, tokio::fs), both on their blocking pools.
+
+/// Size of the file `fs_seq_read_256mib` reads.
+pub const SEQ_FILE_BYTES: usize = 256 << 20;
+/// Bytes asked per `read` call by `fs_seq_read_256mib`.
+pub const SEQ_CHUNK: usize = 64 << 10;
+/// Files `fs_small_files_10k` reads, and the size of each.
+pub const SMALL_FILES: usize = 10_000;
+pub const SMALL_FILE_BYTES: usize = 4 << 10;
+/// Tasks reading the small files at once (each reads every `SMALL_CONCURRENCY`th file).
+pub const SMALL_CONCURRENCY: usize = 64;
+
+/// The fs rows' files: written once per process, before the first fs row's clock starts, and
+/// removed by [`fs_cleanup`]. They are in the page cache when read: the rows measure what each
+/// runtime adds to a read (hand-offs to the blocking pool, copies), not the disk.
+static FS_DIR: OnceLock<PathBuf> = OnceLock::new();
+static SEQ_FILE: OnceLock<PathBuf> = OnceLock::new();
+static SMALL_PATHS: OnceLock<Arc<Vec<PathBuf>>> = OnceLock::new();
+
+fn fs_dir() -> &'static PathBuf {
+    FS_DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("glasswing-bench-fs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("fs rows: create temp dir");
+        dir
+    })
+}
+
+fn seq_file() -> PathBuf {
+    SEQ_FILE
+        .get_or_init(|| {
+            let path = fs_dir().join("seq-256mib.bin");
+            let chunk: Vec<u8> = (0..SEQ_CHUNK).map(|i| (i % 251) as u8).collect();
+            let mut file = std::fs::File::create(&path).expect("fs rows: create the 256 MiB file");
+            for _ in 0..SEQ_FILE_BYTES / SEQ_CHUNK {
+                std::io::Write::write_all(&mut file, &chunk).expect("fs rows: write the 256 MiB file");
+            }
+            path
+        })
+        .clone()
+}
+
+fn small_paths() -> Arc<Vec<PathBuf>> {
+    SMALL_PATHS
+        .get_or_init(|| {
+            let dir = fs_dir().join("small");
+            std::fs::create_dir_all(&dir).expect("fs rows: create the small-file dir");
+            let content = vec![7u8; SMALL_FILE_BYTES];
+            let paths = (0..SMALL_FILES)
+                .map(|i| {
+                    let path = dir.join(format!("{i:05}.bin"));
+                    std::fs::write(&path, &content).expect("fs rows: write a small file");
+                    path
+                })
+                .collect();
+            Arc::new(paths)
+        })
+        .clone()
+}
+
+/// Removes the fs rows' files, if any were written.
+pub fn fs_cleanup() {
+    if let Some(dir) = FS_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Opens a 256 MiB file with the runtime's `fs::File` and reads it to the end, 64 KiB per
+/// `read`: one blocking-pool hand-off per read for both runtimes (each File reads
+/// `min(asked, 2 MiB)` per blocking call), plus the copy from the File's buffer.
+pub struct FsSeqRead;
+
+impl Workload for FsSeqRead {
+    fn name(&self) -> &'static str {
+        "fs_seq_read_256mib"
+    }
+
+    fn needs_fs(&self) -> bool {
+        true
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let path = seq_file();
+        let start = Instant::now();
+        let n = rt.block_on(R::fs_read_chunks(path, SEQ_CHUNK)).expect("fs_seq_read: read");
+        let elapsed = start.elapsed();
+        assert_eq!(n, SEQ_FILE_BYTES as u64, "fs_seq_read: bytes read");
+        elapsed
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        // ~100 ms an iteration.
+        Some(20)
+    }
+}
+
+/// `fs::read` of 10,000 files of 4 KiB, from 64 tasks at once (task k reads files k, k + 64, ...):
+/// one blocking-pool task per file (open, fstat, read, close), so this is the hand-off's cost.
+pub struct FsSmallFiles;
+
+impl Workload for FsSmallFiles {
+    fn name(&self) -> &'static str {
+        "fs_small_files_10k"
+    }
+
+    fn needs_fs(&self) -> bool {
+        true
+    }
+
+    fn run<R: Rt>(&self, rt: &R) -> Duration {
+        let paths = small_paths();
+        let start = Instant::now();
+        let total = rt.block_on(async move {
+            let tasks: Vec<_> = (0..SMALL_CONCURRENCY)
+                .map(|k| {
+                    let paths = paths.clone();
+                    R::spawn(async move {
+                        let mut bytes = 0;
+                        for path in paths.iter().skip(k).step_by(SMALL_CONCURRENCY) {
+                            bytes += R::fs_read(path.clone()).await.expect("fs_small_files: read").len();
+                        }
+                        bytes
+                    })
+                })
+                .collect();
+            let mut total = 0;
+            for task in tasks {
+                total += task.await;
+            }
+            total
+        });
+        let elapsed = start.elapsed();
+        assert_eq!(total, SMALL_FILES * SMALL_FILE_BYTES, "fs_small_files: bytes read");
+        elapsed
+    }
+
+    fn max_iters(&self) -> Option<usize> {
+        Some(20)
+    }
 }

@@ -27,6 +27,7 @@
 
 mod blocking;
 pub mod diag;
+pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 pub mod io;

@@ -3,6 +3,8 @@
 //! A `spawn_blocking` closure becomes an ordinary task (same allocation, same `JoinHandle`, panics
 //! caught the same way) whose future runs the closure in one poll; it is queued FIFO for a pool thread.
 //! Threads are started on demand up to `max_blocking_threads` and exit after `keep_alive` idle.
+//! At shutdown, queued work is cancelled except for mandatory work (a `fs::File` operation the
+//! user was told had started, as Tokio's `spawn_mandatory_blocking`), which still runs.
 
 mod pool;
 
@@ -49,6 +51,7 @@ impl Spawner {
         &self,
         func: F,
         meta: task::core::Meta,
+        mandatory: bool,
         rt: &crate::scheduler::Scheduler,
     ) -> JoinHandle<R>
     where
@@ -57,7 +60,7 @@ impl Spawner {
     {
         let future = BlockingTask { func: Some(func) };
         let (task, join) = task::UnownedTask::new(future, BlockingSchedule, meta);
-        self.spawn_task(task, rt);
+        self.spawn_task(task, mandatory, rt);
         join
     }
 }

@@ -43,7 +43,10 @@ struct Inner {
 }
 
 struct Shared {
-    queue: VecDeque<UnownedTask>,
+    /// Each task with whether it is mandatory: one that must run even if shutdown starts while it
+    /// waits (a `fs::File` write the user was told had been accepted), where other queued work is
+    /// cancelled.
+    queue: VecDeque<(UnownedTask, bool)>,
     num_threads: usize,
     num_idle: usize,
     /// Wakeups sent to idle threads and not yet taken: a woken thread takes one, so a spurious wakeup
@@ -86,7 +89,7 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Stops accepting work, cancels queued work, and waits up to `timeout` (forever if `None`) for
+    /// Stops accepting work, cancels queued work (mandatory work still runs), and waits up to `timeout` (forever if `None`) for
     /// running work to finish. Threads still running after that are left to finish on their own.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.spawner.inner;
@@ -135,15 +138,15 @@ impl Drop for BlockingPool {
 
 impl Spawner {
     /// Queues a task; starts a thread if none is idle and the cap allows. After shutdown the task is
-    /// cancelled right away.
-    pub(crate) fn spawn_task(&self, task: UnownedTask, rt: &scheduler::Scheduler) {
+    /// cancelled right away, mandatory or not.
+    pub(crate) fn spawn_task(&self, task: UnownedTask, mandatory: bool, rt: &scheduler::Scheduler) {
         let mut shared = lock(&self.inner.shared);
         if shared.shutdown {
             drop(shared);
             task.shutdown();
             return;
         }
-        shared.queue.push_back(task);
+        shared.queue.push_back((task, mandatory));
         self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
         if shared.num_idle > 0 {
             shared.num_idle -= 1;
@@ -166,7 +169,7 @@ impl Spawner {
             Err(err) => {
                 // Out of threads: the work stays queued for an existing thread if there is one.
                 if shared.num_threads == 0 {
-                    let task = shared.queue.pop_back().expect("just pushed");
+                    let (task, _) = shared.queue.pop_back().expect("just pushed");
                     drop(shared);
                     task.shutdown();
                     self.inner.task_done();
@@ -226,7 +229,7 @@ impl Inner {
         'work: loop {
             // Checked before each task: work still queued when shutdown starts is cancelled below.
             while !shared.shutdown {
-                let Some(task) = shared.queue.pop_front() else { break };
+                let Some((task, _)) = shared.queue.pop_front() else { break };
                 drop(shared);
                 task.run();
                 self.task_done();
@@ -260,10 +263,15 @@ impl Inner {
             }
         }
         if shared.shutdown {
-            // Work queued but not started when the runtime shut down is cancelled, not run.
-            while let Some(task) = shared.queue.pop_front() {
+            // Work queued but not started when the runtime shut down is cancelled, not run, unless
+            // it is mandatory.
+            while let Some((task, mandatory)) = shared.queue.pop_front() {
                 drop(shared);
-                task.shutdown();
+                if mandatory {
+                    task.run();
+                } else {
+                    task.shutdown();
+                }
                 self.task_done();
                 shared = lock(&self.shared);
             }

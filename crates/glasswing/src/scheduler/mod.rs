@@ -152,7 +152,19 @@ impl Scheduler {
         R: Send + 'static,
     {
         let meta = Meta::plain(name.map(Into::into), Location::caller());
-        self.blocking_spawner().spawn_blocking(f, meta, self)
+        self.blocking_spawner().spawn_blocking(f, meta, false, self)
+    }
+
+    /// As `spawn_blocking`, but run even if the runtime starts shutting down while it is queued
+    /// (cancelled only when spawned after shutdown began).
+    #[track_caller]
+    pub(crate) fn spawn_mandatory_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let meta = Meta::plain(None, Location::caller());
+        self.blocking_spawner().spawn_blocking(f, meta, true, self)
     }
 
     pub(crate) fn time(&self) -> &Arc<crate::time::driver::TimeHandle> {
