@@ -1,0 +1,65 @@
+//! The io utilities: the extension traits with their awaitable methods, the buffered adapters,
+//! `copy`, in-memory pipes, `split`, and standard input and output. All over glasswing's own
+//! Tokio-shaped traits (`AsyncRead` with `ReadBuf`, `AsyncWrite` with `poll_shutdown`, ...).
+//!
+//! Every awaitable method returns a named future (`Read`, `ReadExact`, `ReadLine`, ...) rather than
+//! an opaque `async fn` one, as Tokio's do: they are `Unpin` (they borrow the reader, which must be
+//! `Unpin`), so they can be polled by hand, stored, and put in a `select!` loop by reference. Each
+//! method says whether its future is cancel safe: dropping it before it completes may lose data
+//! in some (`read_exact`, `read_to_end` keeps what it appended), never in others (`read`,
+//! `read_line`, `Lines::next_line`).
+//!
+//! Reads go into uninitialized memory where the destination allows it (`read_to_end` reads into a
+//! `Vec`'s spare capacity, `read_buf` into a `BufMut`'s, `BufReader` into its own buffer), so no
+//! byte is zeroed only to be overwritten. The buffer sizes are Tokio's (8 KiB for `BufReader`,
+//! `BufWriter` and `copy`), so the same code makes the same system calls under both runtimes.
+//!
+//! Files:
+//! - `read_ext.rs`, `write_ext.rs`, `buf_read_ext.rs`, `seek_ext.rs`: the extension traits and their
+//!   futures; `read_ext.rs` also has `Take` and `Chain`;
+//! - `buffered.rs`: `BufReader`, `BufWriter`, `BufStream`;
+//! - `copy.rs`: `copy`, `copy_buf`, `copy_bidirectional`;
+//! - `pipe.rs`: `duplex`/`DuplexStream`, `simplex`/`SimplexStream`;
+//! - `split.rs`: `split` into `ReadHalf`/`WriteHalf` for any reader-writer;
+//! - `misc.rs`: `empty`, `sink`, `repeat`;
+//! - `stdio.rs`: `stdin`, `stdout`, `stderr`, each through a blocking-pool thread.
+
+mod buf_read_ext;
+mod buffered;
+mod copy;
+mod misc;
+mod pipe;
+mod read_ext;
+mod seek_ext;
+mod split;
+mod stdio;
+mod write_ext;
+
+pub use buf_read_ext::{AsyncBufReadExt, FillBuf, Lines, ReadLine, ReadUntil, Split};
+pub use buffered::{BufReader, BufStream, BufWriter};
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
+pub use misc::{empty, repeat, sink, Empty, Repeat, Sink};
+pub use pipe::{duplex, simplex, DuplexStream, SimplexStream};
+pub use read_ext::{
+    AsyncReadExt, Chain, Read, ReadExact, ReadInt, ReadIntoBuf, ReadToEnd, ReadToString, Take,
+};
+pub use seek_ext::{AsyncSeekExt, Seek};
+pub use split::{split, ReadHalf, WriteHalf};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
+pub use write_ext::{
+    AsyncWriteExt, Flush, Shutdown, Write, WriteAll, WriteAllBuf, WriteBuf, WriteInt, WriteVectored,
+};
+
+/// The buffer size of `BufReader`, `BufWriter` and `copy`: Tokio's.
+pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+
+/// A `Context` whose waker does nothing, for the unit tests that poll by hand.
+#[cfg(test)]
+pub(crate) fn noop_cx() -> std::task::Context<'static> {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    static WAKER: std::sync::OnceLock<std::task::Waker> = std::sync::OnceLock::new();
+    std::task::Context::from_waker(WAKER.get_or_init(|| std::task::Waker::from(std::sync::Arc::new(Noop))))
+}
