@@ -211,3 +211,66 @@ where
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::util::noop_cx;
+    use crate::io::{AsyncWriteExt, BufWriter};
+    use std::future::Future;
+
+    /// Gives its chunks in order; `None` is one `Pending`.
+    struct Script(Vec<Option<&'static [u8]>>);
+
+    impl AsyncRead for Script {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            if self.0.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            match self.0.remove(0) {
+                Some(chunk) => {
+                    buf.put_slice(chunk);
+                    Poll::Ready(Ok(()))
+                }
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    #[test]
+    fn copy_flushes_the_writer_while_the_reader_waits() {
+        let mut reader = Script(vec![Some(b"request"), None, Some(b" more")]);
+        let mut writer = BufWriter::new(Vec::new());
+        {
+            let mut copying = std::pin::pin!(copy(&mut reader, &mut writer));
+            assert!(copying.as_mut().poll(&mut noop_cx()).is_pending());
+        }
+        // The reader had nothing more for now: what was copied went through the BufWriter.
+        assert_eq!(writer.get_ref(), b"request");
+        assert!(writer.buffer().is_empty());
+
+        let mut writer = BufWriter::new(Vec::new());
+        let mut copying = std::pin::pin!(copy(&mut reader, &mut writer));
+        assert!(matches!(copying.as_mut().poll(&mut noop_cx()), Poll::Ready(Ok(5))));
+    }
+
+    #[test]
+    fn copy_bidirectional_shuts_down_each_side_and_counts() {
+        let (mut a, mut a_peer) = crate::io::duplex(64);
+        let (mut b, mut b_peer) = crate::io::duplex(64);
+        let mut cx = noop_cx();
+        let mut run = |f: &mut (dyn Future<Output = io::Result<()>> + Unpin)| {
+            assert!(matches!(Pin::new(f).poll(&mut cx), Poll::Ready(Ok(()))));
+        };
+        run(&mut a_peer.write_all(b"to b"));
+        run(&mut a_peer.shutdown());
+        run(&mut b_peer.write_all(b"to a, longer"));
+        run(&mut b_peer.shutdown());
+        let mut both = std::pin::pin!(copy_bidirectional(&mut a, &mut b));
+        assert!(matches!(both.as_mut().poll(&mut noop_cx()), Poll::Ready(Ok((4, 12)))));
+    }
+}

@@ -141,6 +141,9 @@ impl<T: Write + Send + 'static> Blocking<T> {
     fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
         // The previous write first: its error is this call's.
         ready!(self.poll_done(cx))?;
+        if src.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         let mut buf = self.take_buf();
         let n = src.len().min(MAX_BUF);
         buf.buf.extend_from_slice(&src[..n]);
