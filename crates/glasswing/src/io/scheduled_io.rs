@@ -310,7 +310,8 @@ pub(crate) struct ReadyEvent {
 }
 
 impl ReadyEvent {
-    /// The same observation, narrowed to `ready` (to clear only part of it).
+    /// The same observation, narrowed to `ready` (to clear only part of it: `AsyncFd`, Unix only).
+    #[cfg(unix)]
     pub(crate) fn with_ready(self, ready: Ready) -> ReadyEvent {
         ReadyEvent { ready, tick: self.tick }
     }
