@@ -671,6 +671,42 @@ mod tests {
     use std::sync::Arc;
     use std::task::Wake;
 
+    #[test]
+    fn interest_and_ready_as_tokio_has_them() {
+        let both = Interest::READABLE | Interest::WRITABLE;
+        assert!(both.is_readable() && both.is_writable() && !both.is_error());
+        assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+        assert_eq!(Interest::ERROR.remove(Interest::ERROR), None);
+        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+        // Every interest is met by an error; an error-only one by nothing else.
+        assert!(!Ready::ERROR.intersection(Interest::READABLE).is_empty());
+        assert!(Ready::READABLE.intersection(Interest::ERROR).is_empty());
+        assert!(!Ready::READ_CLOSED.intersection(Interest::READABLE).is_empty());
+        assert!(Ready::WRITE_CLOSED.intersection(Interest::READABLE).is_empty());
+        let ready = Ready::READABLE | Ready::WRITABLE;
+        assert_eq!(ready - Ready::READABLE, Ready::WRITABLE);
+        assert_eq!(ready & Ready::WRITABLE, Ready::WRITABLE);
+        assert!(Ready::ALL.is_read_closed() && Ready::ALL.is_write_closed() && Ready::ALL.is_error());
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            assert!(Interest::PRIORITY.is_priority() && !Interest::PRIORITY.is_readable());
+            assert!(!Ready::PRIORITY.intersection(Interest::PRIORITY).is_empty());
+            assert!(Ready::PRIORITY.intersection(Interest::READABLE).is_empty());
+        }
+    }
+
+    #[test]
+    fn an_error_only_wait_uses_the_reader_slot_and_is_woken_by_an_error() {
+        let io = ScheduledIo::new();
+        let (_count, waker) = counter();
+        let interest = Interest::ERROR;
+        assert!(io.poll_ready(&mut Context::from_waker(&waker), interest).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::ERROR, &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(matches!(io.poll_ready(&mut Context::from_waker(&waker), interest), Poll::Ready(Ok(_))));
+    }
+
     struct Counter(Count);
     impl Wake for Counter {
         fn wake(self: Arc<Self>) {
