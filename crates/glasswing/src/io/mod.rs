@@ -41,8 +41,8 @@ pub mod unix {
 pub use read_buf::ReadBuf;
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use util::{
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat, simplex, sink,
-    split, stderr, stdin, stdout, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
-    BufStream, BufWriter, DuplexStream, Empty, Lines, ReadHalf, Repeat, SimplexStream, Sink, Split, Stderr,
-    Stdin, Stdout, Take, WriteHalf,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex,
+    sink, split, stderr, stdin, stdout, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt,
+    BufReader, BufStream, BufWriter, DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink,
+    Split, Stderr, Stdin, Stdout, Take, WriteHalf,
 };

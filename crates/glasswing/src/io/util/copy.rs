@@ -3,8 +3,9 @@
 //! `copy` goes through an 8 KiB buffer, as Tokio's does, and flushes the writer whenever the reader
 //! has nothing for now: a `BufWriter` (or a TLS stream) in the middle of a proxy would otherwise hold
 //! the last bytes of a request until the next ones came, and the two ends could wait on each other
-//! forever. Each round charges the task's coop budget, so a copy between two always-ready in-memory
-//! streams still lets the other tasks of its worker run.
+//! forever. While the writer waits, the copy reads more into the rest of the buffer, so the next
+//! write is a larger one. Each round charges the task's coop budget, so a copy between two
+//! always-ready in-memory streams still lets the other tasks of its worker run.
 //!
 //! `copy_bidirectional` runs two such copies in one future; when one direction's reader ends, it
 //! shuts down that direction's writer (the peer reads end of stream) and keeps copying the other
@@ -44,6 +45,21 @@ impl CopyBuffer {
         }
     }
 
+    /// Reads into the free end of the buffer.
+    fn poll_fill<R: AsyncRead + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        reader: Pin<&mut R>,
+    ) -> Poll<io::Result<()>> {
+        let mut buf = ReadBuf::new(&mut self.buf[self.cap..]);
+        ready!(reader.poll_read(cx, &mut buf))?;
+        match buf.filled().len() {
+            0 => self.read_done = true,
+            n => self.cap += n,
+        }
+        Poll::Ready(Ok(()))
+    }
+
     /// Copies until the reader ends and the writer is flushed; the total.
     fn poll_copy<R, W>(
         &mut self,
@@ -57,16 +73,12 @@ impl CopyBuffer {
     {
         loop {
             let budget = ready!(coop::poll_proceed(cx));
-            if self.pos == self.cap && !self.read_done {
-                let mut buf = ReadBuf::new(&mut self.buf);
-                match reader.as_mut().poll_read(cx, &mut buf) {
-                    Poll::Ready(Ok(())) => {
-                        let n = buf.filled().len();
-                        self.pos = 0;
-                        self.cap = n;
-                        self.read_done = n == 0;
-                    }
+            if self.cap < self.buf.len() && !self.read_done {
+                match self.poll_fill(cx, reader.as_mut()) {
+                    Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    // Bytes left from a write that waited: write them now.
+                    Poll::Pending if self.pos < self.cap => {}
                     Poll::Pending => {
                         // Nothing to read for now: push out what the writer may be holding back.
                         if self.need_flush {
@@ -78,14 +90,28 @@ impl CopyBuffer {
                 }
             }
             while self.pos < self.cap {
-                let n = ready!(writer.as_mut().poll_write(cx, &self.buf[self.pos..self.cap]))?;
-                if n == 0 {
-                    return Poll::Ready(Err(write_zero()));
+                match writer.as_mut().poll_write(cx, &self.buf[self.pos..self.cap]) {
+                    Poll::Pending => {
+                        // While the writer waits, read more behind what it has not taken, so that
+                        // its next write is a larger one (Tokio's copy does the same).
+                        if self.cap < self.buf.len() && !self.read_done {
+                            if let Poll::Ready(Err(e)) = self.poll_fill(cx, reader.as_mut()) {
+                                return Poll::Ready(Err(e));
+                            }
+                        }
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(write_zero())),
+                    Poll::Ready(Ok(n)) => {
+                        self.pos += n;
+                        self.amt += n as u64;
+                        self.need_flush = true;
+                    }
                 }
-                self.pos += n;
-                self.amt += n as u64;
-                self.need_flush = true;
             }
+            self.pos = 0;
+            self.cap = 0;
             budget.made_progress();
             if self.read_done {
                 ready!(writer.as_mut().poll_flush(cx))?;
@@ -256,6 +282,46 @@ mod tests {
         let mut writer = BufWriter::new(Vec::new());
         let mut copying = std::pin::pin!(copy(&mut reader, &mut writer));
         assert!(matches!(copying.as_mut().poll(&mut noop_cx()), Poll::Ready(Ok(5))));
+    }
+
+    /// Refuses its first write (pending), then takes everything, counting the writes.
+    #[derive(Default)]
+    struct SlowStart {
+        data: Vec<u8>,
+        writes: usize,
+        refused: bool,
+    }
+
+    impl AsyncWrite for SlowStart {
+        fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            if !self.refused {
+                self.refused = true;
+                return Poll::Pending;
+            }
+            self.writes += 1;
+            self.data.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn copy_reads_more_while_the_writer_waits() {
+        let mut reader = Script(vec![Some(b"one "), Some(b"two "), Some(b"three")]);
+        let mut writer = SlowStart::default();
+        {
+            let mut copying = std::pin::pin!(copy(&mut reader, &mut writer));
+            assert!(copying.as_mut().poll(&mut noop_cx()).is_pending());
+            assert!(matches!(copying.as_mut().poll(&mut noop_cx()), Poll::Ready(Ok(13))));
+        }
+        assert_eq!(writer.data, b"one two three");
+        // The wait let the later reads join the first: all of it went in one write.
+        assert_eq!(writer.writes, 1);
     }
 
     #[test]

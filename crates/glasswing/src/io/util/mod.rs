@@ -20,13 +20,15 @@
 //! - `buffered.rs`: `BufReader`, `BufWriter`, `BufStream`;
 //! - `copy.rs`: `copy`, `copy_buf`, `copy_bidirectional`;
 //! - `pipe.rs`: `duplex`/`DuplexStream`, `simplex`/`SimplexStream`;
-//! - `split.rs`: `split` into `ReadHalf`/`WriteHalf` for any reader-writer;
+//! - `split.rs`: `split` into `ReadHalf`/`WriteHalf` for any reader-writer; `join.rs`: the inverse,
+//!   one reader-writer made of a reader and a writer;
 //! - `misc.rs`: `empty`, `sink`, `repeat`;
 //! - `stdio.rs`: `stdin`, `stdout`, `stderr`, each through a blocking-pool thread.
 
 mod buf_read_ext;
 mod buffered;
 mod copy;
+mod join;
 mod misc;
 mod pipe;
 mod read_ext;
@@ -38,6 +40,7 @@ mod write_ext;
 pub use buf_read_ext::{AsyncBufReadExt, FillBuf, Lines, ReadLine, ReadUntil, Split};
 pub use buffered::{BufReader, BufStream, BufWriter};
 pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
+pub use join::{join, Join};
 pub use misc::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use pipe::{duplex, simplex, DuplexStream, SimplexStream};
 pub use read_ext::{
