@@ -126,3 +126,32 @@ fn try_new_gives_the_value_back_on_failure() {
         });
     }
 }
+
+/// TCP urgent data raises `EPOLLPRI`: an `AsyncFd` registered with `Interest::PRIORITY` sees it.
+#[cfg(target_os = "linux")]
+#[test]
+fn priority_interest_sees_urgent_tcp_data() {
+    use glasswing::io::unix::AsyncFd;
+    use glasswing::io::Interest;
+    use std::os::unix::io::AsRawFd;
+    for (_, rt) in runtimes() {
+        rt.block_on(async {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (receiver, _) = listener.accept().unwrap();
+            receiver.set_nonblocking(true).unwrap();
+            let fd = AsyncFd::with_interest(receiver, Interest::PRIORITY).unwrap();
+            assert_eq!(fd.interest(), Interest::PRIORITY);
+            // SAFETY: a valid socket and a one-byte buffer that outlives the call.
+            let sent = unsafe { libc::send(sender.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+            assert_eq!(sent, 1);
+            let mut guard = fd.ready(Interest::PRIORITY).await.unwrap();
+            assert!(guard.ready().is_priority(), "{:?}", guard.ready());
+            let mut byte = 0u8;
+            // SAFETY: as above, receiving one byte into `byte`.
+            let got = unsafe { libc::recv(fd.as_raw_fd(), (&mut byte as *mut u8).cast(), 1, libc::MSG_OOB) };
+            assert_eq!((got, byte), (1, b'!'));
+            guard.clear_ready();
+        });
+    }
+}
