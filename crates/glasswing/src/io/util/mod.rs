@@ -66,3 +66,39 @@ pub(crate) fn noop_cx() -> std::task::Context<'static> {
     static WAKER: std::sync::OnceLock<std::task::Waker> = std::sync::OnceLock::new();
     std::task::Context::from_waker(WAKER.get_or_init(|| std::task::Waker::from(std::sync::Arc::new(Noop))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::util::buf_read_ext::ReadLine;
+
+    fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// What Tokio's are, so that they can cross `spawn` and sit in structs as users expect.
+    #[test]
+    fn futures_and_adapters_are_send_sync_and_unpin() {
+        send_sync_unpin::<Read<'static, DuplexStream>>();
+        send_sync_unpin::<ReadExact<'static, DuplexStream>>();
+        send_sync_unpin::<ReadToEnd<'static, DuplexStream>>();
+        send_sync_unpin::<ReadToString<'static, DuplexStream>>();
+        send_sync_unpin::<ReadInt<'static, DuplexStream, u64>>();
+        send_sync_unpin::<ReadLine<'static, BufReader<DuplexStream>>>();
+        send_sync_unpin::<Lines<BufReader<DuplexStream>>>();
+        send_sync_unpin::<WriteAll<'static, BufWriter<DuplexStream>>>();
+        send_sync_unpin::<WriteInt<'static, DuplexStream>>();
+        send_sync_unpin::<BufStream<DuplexStream>>();
+        send_sync_unpin::<ReadHalf<DuplexStream>>();
+        send_sync_unpin::<WriteHalf<SimplexStream>>();
+        send_sync_unpin::<Take<Chain<Empty, Repeat>>>();
+        send_sync_unpin::<Join<Empty, Sink>>();
+        fn send_unpin<T: Send + Unpin>() {}
+        send_unpin::<Stdin>();
+        send_unpin::<Stdout>();
+        send_unpin::<Stderr>();
+        let (mut a, mut b) = duplex(1);
+        send(&copy_bidirectional(&mut a, &mut b));
+        let (mut r, mut w) = duplex(1);
+        send(&copy(&mut r, &mut w));
+    }
+}
