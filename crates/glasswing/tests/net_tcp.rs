@@ -55,7 +55,7 @@ fn echo_200_clients_64_kib_each() {
                         let sent = checksum(&data);
                         let write = glasswing::spawn(async move {
                             writer.write_all(&data).await.unwrap();
-                            writer.close().await.unwrap();
+                            writer.shutdown().await.unwrap();
                         });
                         let mut back = Vec::new();
                         reader.read_to_end(&mut back).await.unwrap();
@@ -127,7 +127,7 @@ fn close_shuts_down_only_the_write_side() {
             });
             let mut client = TcpStream::connect(addr).await.unwrap();
             client.write_all(b"hello").await.unwrap();
-            client.close().await.unwrap();
+            client.shutdown().await.unwrap();
             let mut reply = Vec::new();
             client.read_to_end(&mut reply).await.unwrap();
             assert_eq!(reply, b"olleh");

@@ -65,7 +65,7 @@ mod unix {
                 let (mut reader, mut writer) = client.split();
                 let write = async {
                     writer.write_all(&data).await.unwrap();
-                    writer.close().await.unwrap();
+                    writer.shutdown().await.unwrap();
                 };
                 let mut back = Vec::new();
                 let read = reader.read_to_end(&mut back);

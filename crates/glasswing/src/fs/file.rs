@@ -52,7 +52,7 @@ const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// write in flight lets it finish in the background.
 ///
 /// ```no_run
-/// use futures_util::{AsyncReadExt, AsyncWriteExt};
+/// use glasswing::io::AsyncWriteExt;
 /// # async fn f() -> std::io::Result<()> {
 /// let mut file = glasswing::fs::File::create("foo.txt").await?;
 /// file.write_all(b"hello").await?;

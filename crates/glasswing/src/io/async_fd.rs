@@ -1,12 +1,18 @@
 //! `AsyncFd`: readiness for any file descriptor (a pipe, a tty, a device, a socket from another
-//! library), for code that does its own non-blocking reads and writes.
+//! library), for code that does its own non-blocking reads and writes. Public as
+//! `glasswing::io::unix::AsyncFd`, as in Tokio (and as `glasswing::io::AsyncFd`).
 //!
 //! The pattern is Tokio's: wait for readiness (`readable`), try the operation inside the guard
 //! (`guard.try_io`), and if it says `WouldBlock` the guard clears that readiness, by its tick, so the
-//! next wait really waits.
+//! next wait really waits. The `_mut` variants hand out `&mut T` (for types whose reads need it);
+//! `async_io` runs the whole loop; `try_io` is one attempt without waiting.
+//!
+//! The `async fn` waits (`readable`, `ready`, ...) may be awaited by any number of tasks at once,
+//! each woken; the `poll_*_ready` methods keep one waker per direction, as Tokio's do.
 
 use super::driver::IoHandle;
 use super::scheduled_io::{poll_leaf, Interest, Ready, ReadyEvent, ScheduledIo};
+use std::fmt;
 use std::io;
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::pin;
@@ -14,34 +20,72 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 /// A file descriptor registered with the current runtime's reactor. The fd must be in non-blocking
-/// mode; `AsyncFd` only reports readiness, it does no I/O itself.
+/// mode; `AsyncFd` only reports readiness, it does no I/O itself. Dropping it (or `into_inner`)
+/// deregisters the fd; the fd itself is closed only when `T` is dropped.
 pub struct AsyncFd<T: AsRawFd> {
     inner: Option<T>,
     io: Arc<ScheduledIo>,
     token: mio::Token,
     driver: Arc<IoHandle>,
+    interest: Interest,
 }
 
 impl<T: AsRawFd> AsyncFd<T> {
-    /// Registers `inner`'s fd for reading and writing readiness.
+    /// Registers `inner`'s fd for read and write readiness.
     ///
     /// # Panics
     /// Outside a runtime.
     #[track_caller]
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        Self::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Registers `inner`'s fd for the readiness in `interest` only.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        Self::try_with_interest(inner, interest).map_err(io::Error::from)
+    }
+
+    /// As `new`, but a failure gives `inner` back, in the error.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+        Self::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// As `with_interest`, but a failure gives `inner` back, in the error.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn try_with_interest(inner: T, interest: Interest) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
         let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()))
             .unwrap_or_else(|| crate::runtime::no_runtime("AsyncFd::new"));
         let fd = inner.as_raw_fd();
-        let (io, token) = driver.register(&mut mio::unix::SourceFd(&fd))?;
-        Ok(AsyncFd { inner: Some(inner), io, token, driver })
+        match driver.register_with(&mut mio::unix::SourceFd(&fd), interest.to_mio()) {
+            Ok((io, token)) => Ok(AsyncFd { inner: Some(inner), io, token, driver, interest }),
+            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+        }
     }
 
+    /// The value.
     pub fn get_ref(&self) -> &T {
         self.inner.as_ref().expect("taken")
     }
 
+    /// The value, mutably.
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.as_mut().expect("taken")
+    }
+
+    /// The interest the fd was registered with.
+    pub fn interest(&self) -> Interest {
+        self.interest
     }
 
     /// Deregisters the fd and gives the value back.
@@ -62,40 +106,127 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.ready(Interest::READABLE).await
     }
 
+    /// As `readable`, with a guard that lends `&mut T`.
+    pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::READABLE).await
+    }
+
     /// Waits until the fd may be writable. Any number of tasks may wait at once; each is woken.
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Interest::WRITABLE).await
     }
 
+    /// As `writable`, with a guard that lends `&mut T`.
+    pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::WRITABLE).await
+    }
+
+    /// Waits until any readiness in `interest` is seen; the guard's `ready()` says which.
+    pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let event = self.wait(interest).await?;
+        Ok(AsyncFdReadyGuard { async_fd: self, event: Some(event) })
+    }
+
+    /// As `ready`, with a guard that lends `&mut T`.
+    pub async fn ready_mut(&mut self, interest: Interest) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        let event = self.wait(interest).await?;
+        Ok(AsyncFdReadyMutGuard { async_fd: self, event: Some(event) })
+    }
+
     /// Polls for read readiness. Only the waker of the last poll is kept (and woken), as with Tokio:
     /// for one task at a time; `readable` is for several.
-    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        self.poll_ready(cx, Interest::READABLE)
+    pub fn poll_read_ready<'a>(&'a self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let event = ready!(self.poll_ready(cx, Interest::READABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard { async_fd: self, event: Some(event) }))
+    }
+
+    /// As `poll_read_ready`, with a guard that lends `&mut T`.
+    pub fn poll_read_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = ready!(self.poll_ready(cx, Interest::READABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { async_fd: self, event: Some(event) }))
     }
 
     /// Polls for write readiness; one waker, as `poll_read_ready`.
-    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        self.poll_ready(cx, Interest::WRITABLE)
+    pub fn poll_write_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let event = ready!(self.poll_ready(cx, Interest::WRITABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard { async_fd: self, event: Some(event) }))
     }
 
-    fn poll_ready(
-        &self,
+    /// As `poll_write_ready`, with a guard that lends `&mut T`.
+    pub fn poll_write_ready_mut<'a>(
+        &'a mut self,
         cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = ready!(self.poll_ready(cx, Interest::WRITABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { async_fd: self, event: Some(event) }))
+    }
+
+    /// Waits for `interest` and runs `f` until it does not say `WouldBlock` (clearing the readiness
+    /// each time it does); its result.
+    pub async fn async_io<R>(
+        &self,
         interest: Interest,
-    ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
-        let event = ready!(poll_leaf(
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let mut guard = self.ready(interest).await?;
+            match guard.try_io(|fd| f(fd.get_ref())) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// As `async_io`, lending `&mut T`.
+    pub async fn async_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        mut f: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let mut guard = self.ready_mut(interest).await?;
+            match guard.try_io(|fd| f(fd.get_mut())) {
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// Runs `f` once if readiness for `interest` was seen, without waiting: `WouldBlock` if none was
+    /// (or if `f` says so, which clears the readiness).
+    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        let event = match self.io.ready_now(interest) {
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+            Some(event) => event?,
+        };
+        match f(self.get_ref()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.io.clear_readiness(event);
+                Err(e)
+            }
+            result => result,
+        }
+    }
+
+    fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<ReadyEvent>> {
+        poll_leaf(
             cx,
             &*self.io,
             || self.describe(interest),
             |io| io.waits_in_slots(interest),
-            |io, cx| io.poll_ready(cx, interest)
-        ))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+            |io, cx| io.poll_ready(cx, interest),
+        )
     }
 
-    async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+    async fn wait(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
-        let event = std::future::poll_fn(|cx| {
+        std::future::poll_fn(|cx| {
             poll_leaf(
                 cx,
                 wait.as_mut(),
@@ -104,13 +235,16 @@ impl<T: AsRawFd> AsyncFd<T> {
                 |wait, cx| wait.poll_wait(cx.waker()),
             )
         })
-        .await?;
-        Ok(AsyncFdReadyGuard { fd: self, event: Some(event) })
+        .await
     }
 
     /// What a task dump says of a wait on this fd.
     fn describe(&self, interest: Interest) -> String {
-        let verb = if interest.is_writable() { "writable" } else { "readable" };
+        let verb = match (interest.is_readable(), interest.is_writable()) {
+            (true, false) => "readable",
+            (false, true) => "writable",
+            _ => "ready",
+        };
         format!("{verb} fd {}", self.get_ref().as_raw_fd())
     }
 }
@@ -121,22 +255,37 @@ impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
     }
 }
 
+impl<T: AsRawFd> std::os::unix::io::AsFd for AsyncFd<T> {
+    fn as_fd(&self) -> std::os::unix::io::BorrowedFd<'_> {
+        // SAFETY: the fd belongs to the value this `AsyncFd` holds, which outlives the borrow.
+        unsafe { std::os::unix::io::BorrowedFd::borrow_raw(self.as_raw_fd()) }
+    }
+}
+
 impl<T: AsRawFd> Drop for AsyncFd<T> {
     fn drop(&mut self) {
         self.deregister();
     }
 }
 
-impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for AsyncFd<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFd").field("inner", &self.inner).finish()
     }
 }
 
-/// Readiness seen by `readable` or `writable`.
+/// Readiness seen by `readable`, `writable` or `ready`. Dropping the guard keeps the readiness
+/// (as `retain_ready`); `clear_ready` or a `try_io` that would block forgets it.
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
-    fd: &'a AsyncFd<T>,
-    /// `None` once cleared.
+    async_fd: &'a AsyncFd<T>,
+    /// `None` once cleared or retained.
+    event: Option<ReadyEvent>,
+}
+
+/// Readiness seen by `readable_mut`, `writable_mut` or `ready_mut`: as `AsyncFdReadyGuard`, lending
+/// `&mut AsyncFd<T>`.
+pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
+    async_fd: &'a mut AsyncFd<T>,
     event: Option<ReadyEvent>,
 }
 
@@ -144,25 +293,83 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 #[derive(Debug)]
 pub struct TryIoError(());
 
+/// `AsyncFd::try_new` or `try_with_interest` failed: the value, given back, and why.
+pub struct AsyncFdTryNewError<T> {
+    inner: T,
+    cause: io::Error,
+}
+
+impl<T> AsyncFdTryNewError<T> {
+    /// The value that was to be registered, and the registration's error.
+    pub fn into_parts(self) -> (T, io::Error) {
+        (self.inner, self.cause)
+    }
+}
+
+impl<T> fmt::Display for AsyncFdTryNewError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.cause, f)
+    }
+}
+
+impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.cause, f)
+    }
+}
+
+impl<T> std::error::Error for AsyncFdTryNewError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+impl<T> From<AsyncFdTryNewError<T>> for io::Error {
+    fn from(error: AsyncFdTryNewError<T>) -> io::Error {
+        error.cause
+    }
+}
+
+/// What both guards do with their event.
+fn clear_matching(io: &ScheduledIo, event: &mut Option<ReadyEvent>, ready: Ready) {
+    if let Some(seen) = *event {
+        io.clear_readiness(seen.with_ready(seen.ready & ready));
+        let left = seen.ready - ready;
+        *event = (!left.is_empty()).then(|| seen.with_ready(left));
+    }
+}
+
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// What the reactor reported.
+    /// What the reactor reported (empty once cleared).
     pub fn ready(&self) -> Ready {
         self.event.map_or(Ready::EMPTY, |e| e.ready)
     }
 
+    /// The `AsyncFd`.
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
-        self.fd
+        self.async_fd
     }
 
-    /// Forgets this readiness: the next `readable`/`writable` waits for a new event (unless one came in
-    /// since this guard was made).
+    /// The value the `AsyncFd` holds.
+    pub fn get_inner(&self) -> &'a T {
+        self.async_fd.get_ref()
+    }
+
+    /// Forgets this readiness: the next wait waits for a new event (unless one came in since this
+    /// guard was made). Closed and error readiness stay: they are final.
     pub fn clear_ready(&mut self) {
         if let Some(event) = self.event.take() {
-            self.fd.io.clear_readiness(event);
+            self.async_fd.io.clear_readiness(event);
         }
     }
 
-    /// Keeps the readiness for the next wait.
+    /// Forgets only the readiness in `ready` (say `Ready::READABLE` of a guard from
+    /// `ready(READABLE | WRITABLE)`), keeping the rest.
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        clear_matching(&self.async_fd.io, &mut self.event, ready);
+    }
+
+    /// Keeps the readiness for the next wait (what dropping the guard does too).
     pub fn retain_ready(&mut self) {
         self.event = None;
     }
@@ -172,7 +379,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         &mut self,
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
-        match f(self.fd) {
+        match f(self.async_fd) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 self.clear_ready();
                 Err(TryIoError(()))
@@ -182,8 +389,72 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     }
 }
 
-impl<T: AsRawFd> std::fmt::Debug for AsyncFdReadyGuard<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
+    /// What the reactor reported (empty once cleared).
+    pub fn ready(&self) -> Ready {
+        self.event.map_or(Ready::EMPTY, |e| e.ready)
+    }
+
+    /// The `AsyncFd`.
+    pub fn get_ref(&self) -> &AsyncFd<T> {
+        self.async_fd
+    }
+
+    /// The `AsyncFd`, mutably.
+    pub fn get_mut(&mut self) -> &mut AsyncFd<T> {
+        self.async_fd
+    }
+
+    /// The value the `AsyncFd` holds.
+    pub fn get_inner(&self) -> &T {
+        self.async_fd.get_ref()
+    }
+
+    /// The value the `AsyncFd` holds, mutably.
+    pub fn get_inner_mut(&mut self) -> &mut T {
+        self.async_fd.get_mut()
+    }
+
+    /// As `AsyncFdReadyGuard::clear_ready`.
+    pub fn clear_ready(&mut self) {
+        if let Some(event) = self.event.take() {
+            self.async_fd.io.clear_readiness(event);
+        }
+    }
+
+    /// As `AsyncFdReadyGuard::clear_ready_matching`.
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        clear_matching(&self.async_fd.io, &mut self.event, ready);
+    }
+
+    /// As `AsyncFdReadyGuard::retain_ready`.
+    pub fn retain_ready(&mut self) {
+        self.event = None;
+    }
+
+    /// As `AsyncFdReadyGuard::try_io`, lending `&mut AsyncFd<T>`.
+    pub fn try_io<R>(
+        &mut self,
+        f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        match f(self.async_fd) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_ready();
+                Err(TryIoError(()))
+            }
+            result => Ok(result),
+        }
+    }
+}
+
+impl<T: AsRawFd> fmt::Debug for AsyncFdReadyGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFdReadyGuard").field("ready", &self.ready()).finish()
+    }
+}
+
+impl<T: AsRawFd> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFdReadyMutGuard").field("ready", &self.ready()).finish()
     }
 }

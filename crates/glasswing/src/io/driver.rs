@@ -113,6 +113,15 @@ impl IoHandle {
         &self,
         source: &mut impl mio::event::Source,
     ) -> io::Result<(Arc<ScheduledIo>, mio::Token)> {
+        self.register_with(source, mio::Interest::READABLE | mio::Interest::WRITABLE)
+    }
+
+    /// Registers `source` for `interest` (`AsyncFd::with_interest`).
+    pub(crate) fn register_with(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: mio::Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, mio::Token)> {
         let io = Arc::new(ScheduledIo::new());
         let token = {
             let mut regs = lock(&self.registrations);
@@ -137,7 +146,6 @@ impl IoHandle {
             self.registered.fetch_add(1, Ordering::Relaxed);
             token
         };
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
         if let Err(e) = self.registry.register(source, token, interest) {
             self.release(token);
             return Err(e);

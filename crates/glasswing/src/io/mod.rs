@@ -9,17 +9,21 @@
 //!   `AsyncWrite` with `poll_shutdown`, `AsyncBufRead`, `AsyncSeek`), which glasswing's streams
 //!   implement next to the futures-io ones, so Tokio users and futures/smol users each get theirs.
 //!
-//! The extension traits (`ext.rs`) and `copy`, `split` and the buffered adapters are still the
-//! futures-util ones, over the futures-io traits. docs/io.md explains the reactor against its code.
+//! - `util/`: the utilities over those traits, with Tokio's names and semantics: the extension
+//!   traits (`AsyncReadExt`, `AsyncWriteExt`, `AsyncBufReadExt`, `AsyncSeekExt`) and their named
+//!   futures, `BufReader`/`BufWriter`/`BufStream`, `copy`/`copy_bidirectional`, the in-memory
+//!   `duplex` and `simplex` pipes, `split`, `empty`/`sink`/`repeat`, and `stdin`/`stdout`/`stderr`.
+//!
+//! docs/io.md explains the reactor against its code, and the utilities.
 
 #[cfg(unix)]
 mod async_fd;
 pub(crate) mod driver;
-mod ext;
 mod read_buf;
 mod registration;
 mod scheduled_io;
 mod traits;
+pub mod util;
 
 #[cfg(unix)]
 pub(crate) use registration::Describe;
@@ -28,7 +32,19 @@ pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
-pub use ext::{split, AsyncReadExt, AsyncWriteExt};
-pub use futures_util::io::{copy, BufReader, BufWriter, Copy, ReadHalf, WriteHalf};
+
+/// Unix-only io: `AsyncFd`, readiness for any file descriptor (Tokio's `tokio::io::unix`).
+#[cfg(unix)]
+pub mod unix {
+    pub use super::async_fd::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+    };
+}
 pub use read_buf::ReadBuf;
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+pub use util::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex,
+    sink, split, stderr, stdin, stdout, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt,
+    BufReader, BufStream, BufWriter, DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink,
+    Split, Stderr, Stdin, Stdout, Take, WriteHalf,
+};

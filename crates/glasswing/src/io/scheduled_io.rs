@@ -31,52 +31,166 @@ use std::ptr::NonNull;
 use std::task::{ready, Context, Poll, Waker};
 
 /// Readiness bits of the word; the tick sits above them.
-const READABLE: usize = 0b0_0001;
-const WRITABLE: usize = 0b0_0010;
-const READ_CLOSED: usize = 0b0_0100;
-const WRITE_CLOSED: usize = 0b0_1000;
-const ERROR: usize = 0b1_0000;
-const READY_MASK: usize = 0b1_1111;
+const READABLE: usize = 0b00_0001;
+const WRITABLE: usize = 0b00_0010;
+const READ_CLOSED: usize = 0b00_0100;
+const WRITE_CLOSED: usize = 0b00_1000;
+const ERROR: usize = 0b01_0000;
+/// Out-of-band data (`EPOLLPRI`), on Linux and Android only.
+const PRIORITY: usize = 0b10_0000;
+const READY_MASK: usize = 0b11_1111;
 /// Set once at runtime shutdown: every wait ends with an error from then on.
-const SHUTDOWN: usize = 1 << 5;
+const SHUTDOWN: usize = 1 << 6;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0xffff << TICK_SHIFT;
 
-/// What a task waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a task waits for (and what an `AsyncFd` registers for): Tokio's `Interest`. Its own bits,
+/// one per kind; `mask` says which readiness bits satisfy it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Interest(usize);
+
+const I_READABLE: usize = 0b0001;
+const I_WRITABLE: usize = 0b0010;
+const I_ERROR: usize = 0b0100;
+const I_PRIORITY: usize = 0b1000;
 
 impl Interest {
     /// Data to read, or the read side closed.
-    pub const READABLE: Interest = Interest(READABLE | READ_CLOSED | ERROR);
+    pub const READABLE: Interest = Interest(I_READABLE);
     /// Room to write, or the write side closed.
-    pub const WRITABLE: Interest = Interest(WRITABLE | WRITE_CLOSED | ERROR);
+    pub const WRITABLE: Interest = Interest(I_WRITABLE);
+    /// An error condition on the resource (a readiness of its own; every other interest is also
+    /// woken by errors here, so that a task waiting to read sees the error when it tries).
+    pub const ERROR: Interest = Interest(I_ERROR);
+    /// Out-of-band data (`EPOLLPRI`: a TCP urgent byte, a changed `/proc/self/mounts`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = Interest(I_PRIORITY);
 
-    /// Both.
+    /// Both interests.
     pub const fn add(self, other: Interest) -> Interest {
         Interest(self.0 | other.0)
     }
 
-    pub fn is_readable(self) -> bool {
-        self.0 & READABLE != 0
+    /// This interest without `other`'s; `None` if nothing is left.
+    pub const fn remove(self, other: Interest) -> Option<Interest> {
+        let left = self.0 & !other.0;
+        if left == 0 {
+            None
+        } else {
+            Some(Interest(left))
+        }
     }
 
-    pub fn is_writable(self) -> bool {
-        self.0 & WRITABLE != 0
+    /// Whether it includes `READABLE`.
+    pub const fn is_readable(self) -> bool {
+        self.0 & I_READABLE != 0
+    }
+
+    /// Whether it includes `WRITABLE`.
+    pub const fn is_writable(self) -> bool {
+        self.0 & I_WRITABLE != 0
+    }
+
+    /// Whether it includes `ERROR`.
+    pub const fn is_error(self) -> bool {
+        self.0 & I_ERROR != 0
+    }
+
+    /// Whether it includes `PRIORITY`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const fn is_priority(self) -> bool {
+        self.0 & I_PRIORITY != 0
+    }
+
+    /// Whether a `poll_ready` for it waits in the reader slot: every interest but a write-only one
+    /// (the slot's waker is woken by any readiness but writability, see `set_readiness`).
+    pub(crate) fn uses_reader_slot(self) -> bool {
+        self.0 & !I_WRITABLE != 0
+    }
+
+    /// The readiness bits that satisfy this interest.
+    const fn mask(self) -> usize {
+        let mut mask = 0;
+        if self.0 & I_READABLE != 0 {
+            mask |= READABLE | READ_CLOSED | ERROR;
+        }
+        if self.0 & I_WRITABLE != 0 {
+            mask |= WRITABLE | WRITE_CLOSED | ERROR;
+        }
+        if self.0 & I_ERROR != 0 {
+            mask |= ERROR;
+        }
+        if self.0 & I_PRIORITY != 0 {
+            mask |= PRIORITY | READ_CLOSED | ERROR;
+        }
+        mask
+    }
+
+    /// What to register with mio for this interest. mio has no error interest (errors are always
+    /// reported) and refuses an empty one, so an error-only interest registers for reading.
+    #[cfg(unix)]
+    pub(crate) fn to_mio(self) -> mio::Interest {
+        let mut mio = if self.is_writable() { mio::Interest::WRITABLE } else { mio::Interest::READABLE };
+        if self.is_readable() {
+            mio = mio.add(mio::Interest::READABLE);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.is_priority() {
+            mio = mio.add(mio::Interest::PRIORITY);
+        }
+        mio
     }
 }
 
-/// Readiness the reactor has seen for a resource.
+impl std::ops::BitOr for Interest {
+    type Output = Interest;
+
+    fn bitor(self, other: Interest) -> Interest {
+        self.add(other)
+    }
+}
+
+impl std::ops::BitOrAssign for Interest {
+    fn bitor_assign(&mut self, other: Interest) {
+        *self = self.add(other);
+    }
+}
+
+impl std::fmt::Debug for Interest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (I_READABLE, "READABLE"),
+            (I_WRITABLE, "WRITABLE"),
+            (I_ERROR, "ERROR"),
+            (I_PRIORITY, "PRIORITY"),
+        ];
+        let set: Vec<&str> = names.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, n)| *n).collect();
+        write!(f, "{}", set.join(" | "))
+    }
+}
+
+/// Readiness the reactor has seen for a resource: Tokio's `Ready`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Ready(usize);
 
 impl Ready {
+    /// No readiness.
     pub const EMPTY: Ready = Ready(0);
+    /// Readable.
     pub const READABLE: Ready = Ready(READABLE);
+    /// Writable.
     pub const WRITABLE: Ready = Ready(WRITABLE);
+    /// The read side is closed (the peer shut down its writing).
     pub const READ_CLOSED: Ready = Ready(READ_CLOSED);
+    /// The write side is closed.
     pub const WRITE_CLOSED: Ready = Ready(WRITE_CLOSED);
+    /// An error condition.
     pub const ERROR: Ready = Ready(ERROR);
+    /// Out-of-band data.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Ready = Ready(PRIORITY);
+    /// Every readiness.
+    pub const ALL: Ready = Ready(READY_MASK);
 
     pub(crate) fn from_event(event: &mio::event::Event) -> Ready {
         let mut bits = 0;
@@ -95,35 +209,81 @@ impl Ready {
         if event.is_error() {
             bits |= ERROR;
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if event.is_priority() {
+            bits |= PRIORITY;
+        }
         Ready(bits)
     }
 
+    /// Whether there is no readiness at all.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
+    /// Readable, or the read side closed (a read will not wait).
     pub fn is_readable(self) -> bool {
         self.0 & (READABLE | READ_CLOSED) != 0
     }
 
+    /// Writable, or the write side closed (a write will not wait).
     pub fn is_writable(self) -> bool {
         self.0 & (WRITABLE | WRITE_CLOSED) != 0
     }
 
+    /// The read side is closed.
     pub fn is_read_closed(self) -> bool {
         self.0 & READ_CLOSED != 0
     }
 
+    /// The write side is closed.
     pub fn is_write_closed(self) -> bool {
         self.0 & WRITE_CLOSED != 0
     }
 
+    /// An error condition.
     pub fn is_error(self) -> bool {
         self.0 & ERROR != 0
     }
 
+    /// Out-of-band data.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn is_priority(self) -> bool {
+        self.0 & PRIORITY != 0
+    }
+
     fn intersection(self, interest: Interest) -> Ready {
-        Ready(self.0 & interest.0)
+        Ready(self.0 & interest.mask())
+    }
+}
+
+impl std::ops::BitOr for Ready {
+    type Output = Ready;
+
+    fn bitor(self, other: Ready) -> Ready {
+        Ready(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Ready {
+    fn bitor_assign(&mut self, other: Ready) {
+        self.0 |= other.0;
+    }
+}
+
+impl std::ops::BitAnd for Ready {
+    type Output = Ready;
+
+    fn bitand(self, other: Ready) -> Ready {
+        Ready(self.0 & other.0)
+    }
+}
+
+impl std::ops::Sub for Ready {
+    type Output = Ready;
+
+    fn sub(self, other: Ready) -> Ready {
+        Ready(self.0 & !other.0)
     }
 }
 
@@ -135,6 +295,7 @@ impl std::fmt::Debug for Ready {
             (READ_CLOSED, "READ_CLOSED"),
             (WRITE_CLOSED, "WRITE_CLOSED"),
             (ERROR, "ERROR"),
+            (PRIORITY, "PRIORITY"),
         ];
         let set: Vec<&str> = names.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, n)| *n).collect();
         write!(f, "Ready({})", if set.is_empty() { "EMPTY".to_string() } else { set.join(" | ") })
@@ -146,6 +307,14 @@ impl std::fmt::Debug for Ready {
 pub(crate) struct ReadyEvent {
     pub(crate) ready: Ready,
     tick: usize,
+}
+
+impl ReadyEvent {
+    /// The same observation, narrowed to `ready` (to clear only part of it: `AsyncFd`, Unix only).
+    #[cfg(unix)]
+    pub(crate) fn with_ready(self, ready: Ready) -> ReadyEvent {
+        ReadyEvent { ready, tick: self.tick }
+    }
 }
 
 #[derive(Default)]
@@ -175,7 +344,7 @@ impl ScheduledIo {
             Some((current & !TICK_MASK) | ready.0 | (tick << TICK_SHIFT))
         });
         let mut waiters = self.waiters.lock();
-        if ready.intersection(Interest::READABLE).0 != 0 {
+        if ready.0 & (READABLE | READ_CLOSED | ERROR | PRIORITY) != 0 {
             wakers.extend(waiters.reader.take());
         }
         if ready.intersection(Interest::WRITABLE).0 != 0 {
@@ -207,9 +376,10 @@ impl ScheduledIo {
         let mut waiters = self.waiters.lock();
         let waiters = &mut *waiters;
         // Both slots for a wait on both directions (`ready(READABLE.add(WRITABLE))`).
-        for (wanted, slot) in
-            [(interest.is_readable(), &mut waiters.reader), (interest.is_writable(), &mut waiters.writer)]
-        {
+        for (wanted, slot) in [
+            (interest.uses_reader_slot(), &mut waiters.reader),
+            (interest.is_writable(), &mut waiters.writer),
+        ] {
             if !wanted {
                 continue;
             }
@@ -232,7 +402,7 @@ impl ScheduledIo {
             return false;
         }
         let waiters = self.waiters.lock();
-        (!interest.is_readable() || waiters.reader.is_some())
+        (!interest.uses_reader_slot() || waiters.reader.is_some())
             && (!interest.is_writable() || waiters.writer.is_some())
     }
 
@@ -263,7 +433,7 @@ impl ScheduledIo {
     /// A read or write hit `WouldBlock`: forget the readiness `event` reported, unless an event came in
     /// since (its tick moved). Closed and error bits stay: they are final.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        let clear = event.ready.0 & (READABLE | WRITABLE);
+        let clear = event.ready.0 & (READABLE | WRITABLE | PRIORITY);
         let _ = self.readiness.fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
             (current & TICK_MASK == event.tick).then_some(current & !clear)
         });
@@ -500,6 +670,42 @@ mod tests {
     use std::sync::atomic::AtomicUsize as Count;
     use std::sync::Arc;
     use std::task::Wake;
+
+    #[test]
+    fn interest_and_ready_as_tokio_has_them() {
+        let both = Interest::READABLE | Interest::WRITABLE;
+        assert!(both.is_readable() && both.is_writable() && !both.is_error());
+        assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+        assert_eq!(Interest::ERROR.remove(Interest::ERROR), None);
+        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+        // Every interest is met by an error; an error-only one by nothing else.
+        assert!(!Ready::ERROR.intersection(Interest::READABLE).is_empty());
+        assert!(Ready::READABLE.intersection(Interest::ERROR).is_empty());
+        assert!(!Ready::READ_CLOSED.intersection(Interest::READABLE).is_empty());
+        assert!(Ready::WRITE_CLOSED.intersection(Interest::READABLE).is_empty());
+        let ready = Ready::READABLE | Ready::WRITABLE;
+        assert_eq!(ready - Ready::READABLE, Ready::WRITABLE);
+        assert_eq!(ready & Ready::WRITABLE, Ready::WRITABLE);
+        assert!(Ready::ALL.is_read_closed() && Ready::ALL.is_write_closed() && Ready::ALL.is_error());
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            assert!(Interest::PRIORITY.is_priority() && !Interest::PRIORITY.is_readable());
+            assert!(!Ready::PRIORITY.intersection(Interest::PRIORITY).is_empty());
+            assert!(Ready::PRIORITY.intersection(Interest::READABLE).is_empty());
+        }
+    }
+
+    #[test]
+    fn an_error_only_wait_uses_the_reader_slot_and_is_woken_by_an_error() {
+        let io = ScheduledIo::new();
+        let (_count, waker) = counter();
+        let interest = Interest::ERROR;
+        assert!(io.poll_ready(&mut Context::from_waker(&waker), interest).is_pending());
+        let mut wakers = Vec::new();
+        io.set_readiness(Ready::ERROR, &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        assert!(matches!(io.poll_ready(&mut Context::from_waker(&waker), interest), Poll::Ready(Ok(_))));
+    }
 
     struct Counter(Count);
     impl Wake for Counter {

@@ -88,9 +88,9 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-/// A TCP connection. Reads and writes through the futures-io traits (`glasswing::io::AsyncReadExt`,
-/// `AsyncWriteExt`); `close` shuts down the write side only, so the peer reads EOF while this side can
-/// still read its reply.
+/// A TCP connection. Reads and writes through glasswing's io traits (`glasswing::io::AsyncReadExt`,
+/// `AsyncWriteExt`; the futures-io ones too); `shutdown` shuts down the write side only, so the peer
+/// reads EOF while this side can still read its reply.
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
 }

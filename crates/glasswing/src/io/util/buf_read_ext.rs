@@ -1,0 +1,512 @@
+//! `AsyncBufReadExt`: `read_until`, `read_line`, `lines`, `split`, `fill_buf`, `consume` on any
+//! `AsyncBufRead`.
+//!
+//! **`read_line` loses nothing when dropped.** Tokio's `read_line` moves the string's bytes into
+//! its future and puts them back at the end, so dropping it mid-line (a `select!` whose other
+//! branch won) loses what it read. Here every complete character read is appended to the `String`
+//! at once, and the future holds only the bytes of a character split across two reads (at most
+//! three): a dropped `read_line` leaves the partial line in the string, and the next `read_line`
+//! goes on from there. Invalid UTF-8 fails with `InvalidData` and cuts the string back to what it
+//! held before the call, as Tokio does. `Lines` keeps that state in itself, so `next_line` is
+//! fully cancel safe, as Tokio's is.
+
+use crate::io::AsyncBufRead;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// The awaitable buffered reads on any [`AsyncBufRead`], with Tokio's names, signatures and
+/// semantics.
+pub trait AsyncBufReadExt: AsyncBufRead {
+    /// Reads into `buf` up to and including the next `byte` (or to end of stream); returns how many
+    /// bytes were appended, `0` at end of stream.
+    ///
+    /// # Cancel safety
+    /// Cancel safe in the sense that nothing is lost: the bytes read so far are appended to `buf`
+    /// when the future is dropped, and calling again goes on until `byte`.
+    fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadUntil { reader: self, delimiter: byte, buf, read: 0 }
+    }
+
+    /// Reads a line (up to and including `\n`, or to end of stream) and appends it to `buf`; returns
+    /// how many bytes were read, `0` at end of stream. Invalid UTF-8 fails with `InvalidData`, and
+    /// `buf` keeps what it held before the call.
+    ///
+    /// # Cancel safety
+    /// Cancel safe in the sense that nothing is lost: every complete character read so far is in
+    /// `buf` when the future is dropped, and calling again goes on until `\n`. (Only a character
+    /// whose bytes arrived in two reads, with the future dropped in between, is lost: up to three
+    /// bytes.)
+    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadLine { reader: self, original: buf.len(), output: buf, state: LineState::default() }
+    }
+
+    /// The segments of this reader separated by `byte` (without it): see [`Split::next_segment`].
+    fn split(self, byte: u8) -> Split<Self>
+    where
+        Self: Sized,
+    {
+        Split { reader: self, delimiter: byte, buf: Vec::new() }
+    }
+
+    /// The buffered bytes, reading more first if there are none; empty at end of stream. Mark what
+    /// was used with `consume`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: if the future is dropped before it completes, no data was consumed.
+    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    where
+        Self: Unpin,
+    {
+        FillBuf { reader: Some(self) }
+    }
+
+    /// Marks `amt` bytes of what `fill_buf` returned as used.
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        Pin::new(self).consume(amt)
+    }
+
+    /// The lines of this reader, without their `\n` or `\r\n`: see [`Lines::next_line`].
+    fn lines(self) -> Lines<Self>
+    where
+        Self: Sized,
+    {
+        Lines { reader: self, line: String::new(), state: LineState::default() }
+    }
+}
+
+impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
+
+/// Appends to `buf` up to and including `delimiter`; adds what it appends to `read`, and returns it
+/// (then zeroes `read`) at the delimiter or end of stream.
+fn poll_read_until<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    delimiter: u8,
+    buf: &mut Vec<u8>,
+    read: &mut usize,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let (done, used) = {
+            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            match available.iter().position(|&b| b == delimiter) {
+                Some(i) => {
+                    buf.extend_from_slice(&available[..=i]);
+                    (true, i + 1)
+                }
+                None => {
+                    buf.extend_from_slice(available);
+                    (available.is_empty(), available.len())
+                }
+            }
+        };
+        reader.as_mut().consume(used);
+        *read += used;
+        if done {
+            return Poll::Ready(Ok(std::mem::take(read)));
+        }
+    }
+}
+
+/// Future of [`AsyncBufReadExt::read_until`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadUntil<'a, R: ?Sized> {
+    reader: &'a mut R,
+    delimiter: u8,
+    buf: &'a mut Vec<u8>,
+    read: usize,
+}
+
+impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        poll_read_until(Pin::new(&mut *this.reader), cx, this.delimiter, this.buf, &mut this.read)
+    }
+}
+
+/// A line read in progress, between polls.
+#[derive(Debug, Default)]
+struct LineState {
+    /// The first bytes of a character whose last ones are not read yet.
+    partial: Vec<u8>,
+    /// Bytes consumed from the reader so far.
+    read: usize,
+    /// Invalid UTF-8 was seen: the line is read to its end, then the call fails.
+    invalid: bool,
+}
+
+impl LineState {
+    /// Appends the complete characters of `partial` + `bytes` to `out`, keeping an incomplete last
+    /// one in `partial`. Marks the line invalid on bytes that are no UTF-8 whatever follows.
+    fn append(&mut self, out: &mut String, mut bytes: &[u8]) {
+        if self.invalid {
+            return;
+        }
+        if let Some(&lead) = self.partial.first() {
+            let width = match lead {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let take = (width - self.partial.len()).min(bytes.len());
+            self.partial.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.partial.len() < width {
+                // Still incomplete, but maybe already wrong.
+                if matches!(std::str::from_utf8(&self.partial), Err(e) if e.error_len().is_some()) {
+                    self.invalid = true;
+                }
+                return;
+            }
+            match std::str::from_utf8(&self.partial) {
+                Ok(c) => out.push_str(c),
+                Err(_) => {
+                    self.invalid = true;
+                    return;
+                }
+            }
+            self.partial.clear();
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(s) => out.push_str(s),
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                // SAFETY: `valid_up_to` says this prefix is valid UTF-8.
+                out.push_str(unsafe { std::str::from_utf8_unchecked(valid) });
+                if e.error_len().is_some() {
+                    self.invalid = true;
+                } else {
+                    self.partial.extend_from_slice(rest);
+                }
+            }
+        }
+    }
+
+    /// Reads to `\n` or end of stream, appending to `out`; the count of bytes read, and the state
+    /// reset for the next line.
+    fn poll<R: AsyncBufRead + ?Sized>(
+        &mut self,
+        mut reader: Pin<&mut R>,
+        cx: &mut Context<'_>,
+        out: &mut String,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let done = {
+                let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+                let (done, used) = match available.iter().position(|&b| b == b'\n') {
+                    Some(i) => (true, i + 1),
+                    None => (available.is_empty(), available.len()),
+                };
+                self.append(out, &available[..used]);
+                reader.as_mut().consume(used);
+                self.read += used;
+                done
+            };
+            if done {
+                // An incomplete character at the end of the line is as invalid as a wrong one.
+                let invalid = self.invalid || !self.partial.is_empty();
+                let read = std::mem::take(self).read;
+                return Poll::Ready(if invalid {
+                    Err(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+                } else {
+                    Ok(read)
+                });
+            }
+        }
+    }
+}
+
+/// Future of [`AsyncBufReadExt::read_line`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadLine<'a, R: ?Sized> {
+    reader: &'a mut R,
+    output: &'a mut String,
+    /// The string's length before the call: what an invalid line cuts it back to.
+    original: usize,
+    state: LineState,
+}
+
+impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = ready!(this.state.poll(Pin::new(&mut *this.reader), cx, this.output));
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::InvalidData) {
+            this.output.truncate(this.original);
+        }
+        Poll::Ready(result)
+    }
+}
+
+/// Future of [`AsyncBufReadExt::fill_buf`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct FillBuf<'a, R: ?Sized> {
+    reader: Option<&'a mut R>,
+}
+
+impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
+    type Output = io::Result<&'a [u8]>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
+        let this = self.get_mut();
+        let reader = this.reader.take().expect("FillBuf polled after it completed");
+        match Pin::new(&mut *reader).poll_fill_buf(cx) {
+            Poll::Ready(Ok(slice)) => {
+                let slice: *const [u8] = slice;
+                // SAFETY: the slice borrows `*reader`, which is borrowed for `'a`; the future gives
+                // up its `&'a mut R` here (it was taken out of `reader` and is dropped), so nothing
+                // else can use the reader while the returned slice lives.
+                Poll::Ready(Ok(unsafe { &*slice }))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                this.reader = Some(reader);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The lines of a reader: [`AsyncBufReadExt::lines`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Lines<R> {
+    reader: R,
+    line: String,
+    state: LineState,
+}
+
+impl<R: AsyncBufRead> Lines<R> {
+    /// The next line, without its `\n` or `\r\n`; `None` at end of stream. Invalid UTF-8 fails with
+    /// `InvalidData`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a partly read line stays in the `Lines`, and the next call goes on with it.
+    pub async fn next_line(&mut self) -> io::Result<Option<String>>
+    where
+        R: Unpin,
+    {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_line(cx)).await
+    }
+
+    /// Polls for the next line, as `next_line` does.
+    pub fn poll_next_line(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
+        // SAFETY: `reader` is structurally pinned (never moved out of a pinned `Lines`: no `Drop`
+        // impl, and `Lines` is `Unpin` only when `R` is); the other fields are not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let reader = unsafe { Pin::new_unchecked(&mut this.reader) };
+        let result = ready!(this.state.poll(reader, cx, &mut this.line));
+        let line = std::mem::take(&mut this.line);
+        Poll::Ready(match result {
+            Ok(0) if line.is_empty() => Ok(None),
+            Ok(_) => {
+                let mut line = line;
+                if line.ends_with('\n') {
+                    line.pop();
+                    if line.ends_with('\r') {
+                        line.pop();
+                    }
+                }
+                Ok(Some(line))
+            }
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl<R> Lines<R> {
+    /// The reader.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The reader, mutably: reading from it directly skips what a line in progress would have had.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// The reader; a line in progress is lost.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+}
+
+/// The segments of a reader between delimiters: [`AsyncBufReadExt::split`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Split<R> {
+    reader: R,
+    delimiter: u8,
+    buf: Vec<u8>,
+}
+
+impl<R: AsyncBufRead> Split<R> {
+    /// The next segment, without its delimiter; `None` at end of stream.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a partly read segment stays in the `Split`, and the next call goes on with it.
+    pub async fn next_segment(&mut self) -> io::Result<Option<Vec<u8>>>
+    where
+        R: Unpin,
+    {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_segment(cx)).await
+    }
+
+    /// Polls for the next segment, as `next_segment` does.
+    pub fn poll_next_segment(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<Option<Vec<u8>>>> {
+        // SAFETY: `reader` is structurally pinned, as `Lines`' is.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let reader = unsafe { Pin::new_unchecked(&mut this.reader) };
+        let mut read = 0;
+        let n = ready!(poll_read_until(reader, cx, this.delimiter, &mut this.buf, &mut read))?;
+        if n == 0 && this.buf.is_empty() {
+            return Poll::Ready(Ok(None));
+        }
+        let mut segment = std::mem::take(&mut this.buf);
+        if segment.last() == Some(&this.delimiter) {
+            segment.pop();
+        }
+        Poll::Ready(Ok(Some(segment)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::util::noop_cx;
+    use crate::io::{AsyncRead, ReadBuf};
+
+    /// Lends its chunks one per fill, pending once before each, so that a line spans several polls.
+    struct Trickle {
+        chunks: Vec<&'static [u8]>,
+        ready: bool,
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, _: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+            unimplemented!()
+        }
+    }
+
+    impl AsyncBufRead for Trickle {
+        fn poll_fill_buf(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+            let this = self.get_mut();
+            if !this.ready {
+                this.ready = true;
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(this.chunks.first().copied().unwrap_or(&[])))
+        }
+
+        fn consume(self: Pin<&mut Self>, amt: usize) {
+            let this = self.get_mut();
+            if amt == 0 {
+                return;
+            }
+            let first = &mut this.chunks[0];
+            *first = &first[amt..];
+            if first.is_empty() {
+                this.chunks.remove(0);
+                this.ready = false;
+            }
+        }
+    }
+
+    fn poll<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+        Pin::new(f).poll(&mut noop_cx())
+    }
+
+    fn run<F: Future + Unpin>(mut f: F) -> F::Output {
+        loop {
+            if let Poll::Ready(out) = poll(&mut f) {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn a_dropped_read_line_keeps_what_it_read() {
+        // "é" (c3 a9) is split across the chunks too.
+        let mut reader = Trickle { chunks: vec![b"caf\xc3", b"\xa9 au ", b"lait\nnext\n"], ready: false };
+        let mut line = String::new();
+        {
+            let mut fut = reader.read_line(&mut line);
+            assert!(poll(&mut fut).is_pending());
+            assert!(poll(&mut fut).is_pending());
+            assert!(poll(&mut fut).is_pending());
+        }
+        assert_eq!(line, "café au ");
+        assert_eq!(run(reader.read_line(&mut line)).unwrap(), 5);
+        assert_eq!(line, "café au lait\n");
+        line.clear();
+        assert_eq!(run(reader.read_line(&mut line)).unwrap(), 5);
+        assert_eq!(line, "next\n");
+        assert_eq!(run(reader.read_line(&mut line)).unwrap(), 0);
+    }
+
+    #[test]
+    fn invalid_utf8_cuts_back_to_the_original() {
+        let mut reader = Trickle { chunks: vec![b"ok \xff bad\n", b"good\n"], ready: true };
+        let mut line = String::from("before|");
+        let err = run(reader.read_line(&mut line)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(line, "before|");
+        assert_eq!(run(reader.read_line(&mut line)).unwrap(), 5);
+        assert_eq!(line, "before|good\n");
+    }
+
+    #[test]
+    fn lines_strip_endings_and_survive_cancellation() {
+        let reader = Trickle { chunks: vec![b"one\r\ntw", b"o\nthree"], ready: false };
+        let mut lines = reader.lines();
+        let mut got = Vec::new();
+        loop {
+            // Every future is dropped after one poll.
+            match poll(&mut Box::pin(lines.next_line())) {
+                Poll::Ready(Ok(Some(line))) => got.push(line),
+                Poll::Ready(Ok(None)) => break,
+                Poll::Ready(Err(e)) => panic!("{e}"),
+                Poll::Pending => {}
+            }
+        }
+        assert_eq!(got, ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn split_until_and_fill_buf() {
+        let mut segments = AsyncBufReadExt::split(&b"a,bc,,d"[..], b',');
+        let mut got = Vec::new();
+        while let Some(s) = run(Box::pin(segments.next_segment())).unwrap() {
+            got.push(s);
+        }
+        assert_eq!(got, [&b"a"[..], b"bc", b"", b"d"]);
+
+        let mut reader = &b"xy;z"[..];
+        let mut buf = Vec::new();
+        assert_eq!(run(reader.read_until(b';', &mut buf)).unwrap(), 3);
+        assert_eq!(run(reader.fill_buf()).unwrap(), b"z");
+        reader.consume(1);
+        assert_eq!(run(reader.fill_buf()).unwrap(), b"");
+    }
+}

@@ -1,0 +1,84 @@
+//! `AsyncSeekExt`: `seek`, `rewind` and `stream_position` on any `AsyncSeek`.
+
+use crate::io::AsyncSeek;
+use std::future::Future;
+use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// The awaitable seeks on any [`AsyncSeek`], with Tokio's names, signatures and semantics.
+pub trait AsyncSeekExt: AsyncSeek {
+    /// Seeks to `pos`; returns the new position from the start.
+    ///
+    /// # Cancel safety
+    /// Not cancel safe: if the future is dropped after the seek started, the position is unknown
+    /// until the next seek (whose `start_seek` may fail while the first is still in flight).
+    fn seek(&mut self, pos: SeekFrom) -> Seek<'_, Self>
+    where
+        Self: Unpin,
+    {
+        Seek { seeker: self, pos: Some(pos) }
+    }
+
+    /// Seeks to the start.
+    fn rewind(&mut self) -> Seek<'_, Self>
+    where
+        Self: Unpin,
+    {
+        self.seek(SeekFrom::Start(0))
+    }
+
+    /// The current position from the start (a seek by 0 from the current position).
+    fn stream_position(&mut self) -> Seek<'_, Self>
+    where
+        Self: Unpin,
+    {
+        self.seek(SeekFrom::Current(0))
+    }
+}
+
+impl<S: AsyncSeek + ?Sized> AsyncSeekExt for S {}
+
+/// Future of [`AsyncSeekExt::seek`], `rewind` and `stream_position`.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Seek<'a, S: ?Sized> {
+    seeker: &'a mut S,
+    /// The seek not started yet.
+    pos: Option<SeekFrom>,
+}
+
+impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
+    type Output = io::Result<u64>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        if let Some(pos) = this.pos {
+            // Complete a seek someone else left in flight before starting ours, as Tokio does.
+            ready!(Pin::new(&mut *this.seeker).poll_complete(cx))?;
+            Pin::new(&mut *this.seeker).start_seek(pos)?;
+            this.pos = None;
+        }
+        Pin::new(&mut *this.seeker).poll_complete(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::util::noop_cx;
+
+    #[test]
+    fn seek_rewind_position() {
+        fn run<F: Future + Unpin>(mut f: F) -> F::Output {
+            match Pin::new(&mut f).poll(&mut noop_cx()) {
+                Poll::Ready(out) => out,
+                Poll::Pending => panic!("pending"),
+            }
+        }
+        let mut cursor = io::Cursor::new(b"0123456789".to_vec());
+        assert_eq!(run(cursor.seek(SeekFrom::End(-3))).unwrap(), 7);
+        assert_eq!(run(cursor.stream_position()).unwrap(), 7);
+        assert_eq!(run(cursor.rewind()).unwrap(), 0);
+    }
+}
