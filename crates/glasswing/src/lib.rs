@@ -1,9 +1,9 @@
 //! Glasswing: an async runtime you can see inside.
 //!
-//! The API is shaped like Tokio's where Glasswing has the item (tasks, runtime, time, net, io), so
-//! that part of a program moves over by renaming imports; `sync` is being built (only `oneshot` so
-//! far), and `fs` and `process` are not there yet (the README's "Coming from Tokio" says what to use
-//! meanwhile); `select!`, `join!`, `try_join!` and `pin!` are Tokio's:
+//! The API is Tokio's: everything in Tokio's `full` feature (tasks, `LocalSet`, `task_local!`,
+//! runtime, time, net, io, fs, process, signal, sync, `select!`, `join!`) is here at the same path,
+//! so a program moves over by renaming its imports (the README's "Coming from Tokio" lists what is
+//! genuinely different):
 //!
 //! ```
 //! #[glasswing::main(flavor = "current_thread")]
@@ -16,11 +16,12 @@
 //! The crate is organised by the parts of a runtime, one folder each: `task` (the task allocation,
 //! its state machine and wakers), `runtime` (builder, handle, thread-local context), `scheduler`
 //! (current-thread and work-stealing multi-thread), `blocking` (the blocking pool), `time` (the
-//! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio and the
-//! futures-io traits), `net` (TCP, UDP and Unix sockets), `sync` (Tokio's channels, locks and
-//! other primitives), `macros` (`select!`, `join!`, `try_join!`, `pin!`), `diag` (the built-in
-//! diagnostics: task and worker figures, the long-poll watchdog, lints, deadlock search,
-//! snapshots). docs/ explains each against its code.
+//! timer wheel, sleeps, timeouts, intervals, paused time), `io` (the reactor on mio, the
+//! Tokio-shaped io traits and utilities), `net` (TCP, UDP and Unix sockets), `fs` (files on the
+//! blocking pool), `process` and `signal` (children and signals through the reactor), `sync`
+//! (Tokio's channels, locks and other primitives), `macros` (`select!`, `join!`, `try_join!`,
+//! `pin!`), `diag` (the built-in diagnostics: task and worker figures, the long-poll watchdog,
+//! lints, deadlock search, snapshots). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
