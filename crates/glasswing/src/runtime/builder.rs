@@ -37,6 +37,7 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     start_paused: bool,
+    rng_seed: Option<super::RngSeed>,
     diag: DiagConfig,
 }
 
@@ -70,6 +71,7 @@ impl Builder {
             global_queue_interval: None,
             event_interval: 61,
             start_paused: false,
+            rng_seed: None,
             diag: DiagConfig::default(),
         }
     }
@@ -184,6 +186,20 @@ impl Builder {
     /// runtimes only; `build` fails on a multi-thread one.
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
+        self
+    }
+
+    /// Seeds the runtime's random choices (which worker a searching worker steals from first, which
+    /// branch `select!` polls first on the runtime's threads), so that they repeat from run to run.
+    /// By default each runtime draws a fresh seed.
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, RngSeed};
+    /// let rt = Builder::new_multi_thread().rng_seed(RngSeed::from_bytes(b"my seed")).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn rng_seed(&mut self, seed: super::RngSeed) -> &mut Self {
+        self.rng_seed = Some(seed);
         self
     }
 
@@ -305,6 +321,9 @@ impl Builder {
             event_interval: self.event_interval,
             start_paused: self.start_paused,
             probes: RuntimeDiag::probes(&RuntimeDiag::new(diag_config_from_env(self.diag.clone())), workers),
+            seed_generator: super::rand::SeedGenerator::new(
+                self.rng_seed.unwrap_or_else(super::RngSeed::new),
+            ),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),

@@ -117,6 +117,8 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Scheduler, what: &str, f: imp
     CONTEXT.with(|cx| cx.runtime_entered.set(true));
     let _reset = Reset;
     let _current = set_current(handle);
+    // While it drives the runtime, this thread draws the runtime's random numbers (`select!`).
+    let _rng = super::rand::reseed_thread(handle.config().seed_generator.next_seed());
     f()
 }
 

@@ -5,6 +5,7 @@ mod builder;
 pub(crate) mod context;
 mod handle;
 pub(crate) mod park;
+pub(crate) mod rand;
 #[allow(clippy::module_inception)]
 mod runtime;
 
@@ -13,4 +14,5 @@ pub use builder::Builder;
 pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
+pub use rand::RngSeed;
 pub use runtime::Runtime;

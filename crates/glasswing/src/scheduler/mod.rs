@@ -115,6 +115,8 @@ pub(crate) struct Config {
     pub(crate) start_paused: bool,
     /// The runtime's probes: per-worker figures, and the views' observer.
     pub(crate) probes: Arc<RuntimeProbes>,
+    /// Seeds the workers' generators and those of the threads that drive the runtime.
+    pub(crate) seed_generator: crate::runtime::rand::SeedGenerator,
 }
 
 impl Scheduler {
@@ -184,6 +186,13 @@ impl Scheduler {
         }
     }
 
+    pub(crate) fn config(&self) -> &Config {
+        match self {
+            Scheduler::CurrentThread(h) => &h.config,
+            Scheduler::MultiThread(h) => &h.config,
+        }
+    }
+
     pub(crate) fn owned(&self) -> &OwnedTasks {
         match self {
             Scheduler::CurrentThread(h) => &h.owned,
@@ -232,7 +241,9 @@ impl Scheduler {
 }
 
 /// A small, fast, non-cryptographic random number generator (xorshift64*), one per worker: picks the
-/// first victim when stealing, so that searching workers spread out.
+/// first victim when stealing, so that searching workers spread out; and per thread for `select!`
+/// (`runtime::rand`).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct FastRand(u64);
 
 impl FastRand {
@@ -242,10 +253,14 @@ impl FastRand {
 
     /// A number in `0..n`.
     pub(crate) fn below(&mut self, n: u32) -> u32 {
+        let r = self.next_u32();
+        ((r as u64 * n as u64) >> 32) as u32
+    }
+
+    pub(crate) fn next_u32(&mut self) -> u32 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
-        let r = (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32;
-        ((r as u64 * n as u64) >> 32) as u32
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
     }
 }

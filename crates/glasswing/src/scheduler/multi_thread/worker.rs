@@ -143,7 +143,7 @@ pub(crate) fn create(
             deferred: Vec::new(),
             is_searching: false,
             is_shutdown: false,
-            rand: FastRand::new(seed(index)),
+            rand: config.seed_generator.next_seed().rand(),
             global_queue_interval: config.global_queue_interval.unwrap_or(61),
             batch_start: Instant::now(),
             batch_polls: 0,
@@ -167,13 +167,6 @@ pub(crate) fn create(
         workers_done: Condvar::new(),
     });
     (handle.clone(), Launch { workers, handle })
-}
-
-fn seed(index: usize) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_usize(index);
-    h.finish()
 }
 
 /// How to start one worker thread; the runtime builder supplies the thread.
