@@ -122,6 +122,19 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Scheduler, what: &str, f: imp
     f()
 }
 
+/// Runs `f` as if this thread drove no runtime (`block_in_place`): it may block, and `block_on`.
+/// The current runtime stays current, for `spawn`.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CONTEXT.with(|cx| cx.runtime_entered.set(self.0));
+        }
+    }
+    let _reset = Reset(CONTEXT.with(|cx| cx.runtime_entered.replace(false)));
+    f()
+}
+
 /// Whether this thread is driving a runtime right now.
 #[inline]
 pub(crate) fn is_runtime_entered() -> bool {
