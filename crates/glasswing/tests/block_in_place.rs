@@ -43,6 +43,30 @@ fn the_workers_other_tasks_run_while_f_blocks() {
 }
 
 #[test]
+fn the_worker_and_its_index_move_to_another_thread_while_f_blocks() {
+    let rt = one_worker();
+    let metrics = rt.metrics();
+    let before =
+        rt.block_on(async { glasswing::spawn(async { std::thread::current().id() }).await.unwrap() });
+    assert_eq!(metrics.worker_thread_id(0), Some(before));
+    let (f_thread, runner, during) = rt.block_on(async move {
+        glasswing::spawn(async move {
+            let (tx, rx) = mpsc::channel();
+            glasswing::spawn(async move { tx.send(std::thread::current().id()).unwrap() });
+            block_in_place(|| {
+                let runner = rx.recv_timeout(BOUND).unwrap();
+                (std::thread::current().id(), runner, metrics.worker_thread_id(0))
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(f_thread, before, "f runs on the thread that called block_in_place");
+    assert_ne!(runner, f_thread, "the other task ran on another thread meanwhile");
+    assert_eq!(during, Some(runner), "as worker 0");
+}
+
+#[test]
 fn many_tasks_block_in_place_one_after_the_other_on_one_worker() {
     let rt = one_worker();
     rt.block_on(async {

@@ -177,3 +177,19 @@ fn a_worker_index_out_of_range_panics_with_the_number_of_workers() {
     let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
     rt.metrics().worker_poll_count(2);
 }
+
+#[test]
+fn worker_thread_id_names_the_thread_that_runs_each_worker() {
+    let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let metrics = rt.metrics();
+    let ran_on =
+        rt.block_on(async { glasswing::spawn(async { std::thread::current().id() }).await.unwrap() });
+    let workers: Vec<_> = (0..2).map(|w| metrics.worker_thread_id(w)).collect();
+    assert!(workers.contains(&Some(ran_on)), "{ran_on:?} not in {workers:?}");
+    assert_ne!(workers[0], workers[1]);
+    let current = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(current.metrics().worker_thread_id(0), None, "no block_on runs it");
+    let inside =
+        current.block_on(async { glasswing::runtime::Handle::current().metrics().worker_thread_id(0) });
+    assert_eq!(inside, Some(std::thread::current().id()));
+}

@@ -226,6 +226,7 @@ impl std::ops::Deref for Writer<'_> {
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
+    pub(crate) id: std::thread::ThreadId,
     /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
     /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
     #[cfg(all(stack_capture, not(miri)))]
@@ -399,6 +400,7 @@ impl WorkerStats {
         );
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
+            id: std::thread::current().id(),
             // SAFETY: pthread_self has no preconditions.
             #[cfg(all(stack_capture, not(miri)))]
             pthread: unsafe { libc::pthread_self() },

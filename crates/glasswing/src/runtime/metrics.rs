@@ -160,6 +160,13 @@ impl RuntimeMetrics {
         self.handle.local_queue_depth(worker)
     }
 
+    /// The thread running `worker` now, or `None` while none does (before it starts, after it
+    /// stops, for a current-thread runtime outside `block_on`, and for a moment while
+    /// [`block_in_place`](crate::task::block_in_place) moves the worker to another thread).
+    pub fn worker_thread_id(&self, worker: usize) -> Option<std::thread::ThreadId> {
+        self.worker(worker).lock_thread().as_ref().map(|t| t.id)
+    }
+
     #[track_caller]
     fn worker(&self, worker: usize) -> &crate::probe::worker::WorkerStats {
         let workers = &self.handle.probes().workers;

@@ -8,6 +8,7 @@ pub(crate) mod park;
 pub(crate) mod rand;
 #[allow(clippy::module_inception)]
 mod runtime;
+mod task_hooks;
 
 mod metrics;
 pub use builder::Builder;
@@ -16,3 +17,5 @@ pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use rand::RngSeed;
 pub use runtime::Runtime;
+pub(crate) use task_hooks::TaskHooks;
+pub use task_hooks::TaskMeta;

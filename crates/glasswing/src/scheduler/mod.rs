@@ -85,11 +85,23 @@ pub(crate) trait Owner: Send + Sync + 'static {
 
     /// Puts a woken task where `placement` says, on this thread's worker if it is one of ours.
     fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement);
+
+    /// The runtime's task hooks, if it has any.
+    fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        None
+    }
 }
 
 impl<S: Owner> Schedule for Arc<S> {
     fn release(&self, task: &Task) -> Option<Task> {
         self.owned().remove(task)
+    }
+
+    #[inline]
+    fn terminated(&self, id: Id, spawned_at: &'static Location<'static>) {
+        if let Some(hooks) = self.task_hooks() {
+            hooks.terminated(id, spawned_at);
+        }
     }
 
     fn schedule(&self, task: Notified) {
@@ -117,6 +129,8 @@ pub(crate) struct Config {
     pub(crate) probes: Arc<RuntimeProbes>,
     /// Seeds the workers' generators and those of the threads that drive the runtime.
     pub(crate) seed_generator: crate::runtime::rand::SeedGenerator,
+    /// `Builder::on_task_spawn` and `on_task_terminate`.
+    pub(crate) hooks: crate::runtime::TaskHooks,
 }
 
 impl Scheduler {
@@ -141,6 +155,7 @@ impl Scheduler {
             created_at,
             diagnostics,
         };
+        self.config().hooks.spawned(id, spawned_at);
         match self {
             Scheduler::CurrentThread(h) => current_thread::CurrentThread::spawn(h, future, meta),
             Scheduler::MultiThread(h) => multi_thread::MultiThread::spawn(h, future, meta),

@@ -48,6 +48,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// still there.
     fn release(&self, task: &Task) -> Option<Task>;
 
+    /// The task terminated (completed, failed or was cancelled): runs the runtime's
+    /// `on_task_terminate` hook, if it has one.
+    #[inline]
+    fn terminated(&self, id: Id, spawned_at: &'static std::panic::Location<'static>) {
+        let _ = (id, spawned_at);
+    }
+
     /// A wake: put the task in a run queue.
     fn schedule(&self, task: Notified);
 

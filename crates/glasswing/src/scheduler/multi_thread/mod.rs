@@ -145,6 +145,10 @@ impl MultiThread {
 }
 
 impl Owner for MultiThread {
+    fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        Some(&self.config.hooks)
+    }
+
     fn owned(&self) -> &OwnedTasks {
         &self.owned
     }
