@@ -2,7 +2,9 @@
 //!
 //! One `WorkerStats` per worker thread (the `block_on` thread of a current-thread runtime is worker
 //! 0), each on its own cache line. Only that worker writes it, with plain loads and stores of relaxed
-//! atomics; snapshots and the watchdog read it racily.
+//! atomics; snapshots and the watchdog read it racily. The writer is one thread at a time, recorded in
+//! `owner`: a multi-thread worker moves to another thread when `block_in_place` hands its core over
+//! (`hand_over` by the old thread, `register_thread` by the new one).
 //!
 //! **Which polls are timed.** Timing a poll costs a clock read and a few dozen instructions: nothing
 //! next to a poll that does real work, a lot next to one that does almost nothing (a yield-loop

@@ -120,6 +120,9 @@ where
 /// A task's poll that spans `f` is not reported as a long poll of the worker: the worker's part ends
 /// when `f` starts.
 ///
+/// The thread that takes the worker over comes from the blocking pool: while the pool is at
+/// `max_blocking_threads`, it waits for a free one, and the worker's queued tasks with it.
+///
 /// # Panics
 /// On a current-thread runtime: its one thread runs every task, and blocking it would stop them all
 /// (the message is Tokio's: "can call blocking only when running on the multi-threaded runtime").

@@ -36,6 +36,26 @@
 //! the last searcher gives up and parks it checks every queue one last time. Work is therefore never
 //! stranded, and a burst of work wakes workers one at a time instead of as a herd.
 //!
+//! # `block_in_place`
+//!
+//! A worker's state lives in its `Core` (queues, LIFO slot, searching flag, generator, counters),
+//! which its thread's `Context` holds in a `RefCell<Option<Core>>`. `block_in_place`, called from a
+//! task's poll, takes the core out (its LIFO task moved to the ring, where it can be stolen) and
+//! leaves it, with a clone of the worker's parker, in a hand-off slot; a job on the blocking pool takes
+//! it from there and runs the ordinary worker loop with it: same index, same queues, same figures. The
+//! thread that blocks then runs `f` outside the runtime. When `f` returns it looks in the slot: if the
+//! job has not started yet, it takes its core back and goes on as before; otherwise it finishes the
+//! poll without a core (its wakes go to the global queue), and its loop, finding no core, ends. This is
+//! Tokio's design; the only cost to the loop is the `Option` checked where the loop takes the core
+//! after a poll (the LIFO loop, the next tick).
+//!
+//! The worker's figures (`probe/worker.rs`) have one writer thread at a time: the blocking thread
+//! ends the poll it announced before it hands the core over, so that neither its blocking nor the rest
+//! of its poll is counted as the worker's (the watchdog sees no long poll of the worker; the task's
+//! own figures still count the whole poll), and it writes nothing of the worker's from then on.
+//! `workers_alive` counts threads in worker code, so the runtime's shutdown waits for a thread that
+//! gave its core away until its poll ends, as Tokio's waits for its blocking threads.
+//!
 //! # Shutdown
 //!
 //! `MultiThread::shutdown` closes the injection queue and unparks everyone. Each worker notices (at its
@@ -284,19 +304,21 @@ impl Context {
         // Not during shutdown, nor outside a poll (a drop the loop runs): the loop holds on to its
         // core there and is about to stop anyway.
         probe::poll::current_task_id()?;
-        let mut core = {
+        let (core, stats) = {
             let mut slot = self.core.try_borrow_mut().ok()?;
-            if slot.as_ref()?.is_shutdown {
+            let core = slot.as_mut()?;
+            if core.is_shutdown {
                 return None;
             }
-            slot.take()?
+            // Nobody could steal it from the LIFO slot, and the next thread to run the core may take
+            // a while to start.
+            if let Some(task) = core.lifo_slot.take() {
+                core.run_queue.push_back_or_overflow(task, &*self.handle);
+            }
+            self.stats().local_schedules.store(core.local_schedules, Relaxed);
+            let stats = probe::poll::detach_worker()?;
+            (slot.take().expect("checked above"), stats)
         };
-        // Nobody could steal it from the slot, and the next thread to run the core may take a while.
-        if let Some(task) = core.lifo_slot.take() {
-            core.run_queue.push_back_or_overflow(task, &*self.handle);
-        }
-        self.stats().local_schedules.store(core.local_schedules, Relaxed);
-        let stats = probe::poll::detach_worker()?;
         let handoff: Handoff = Arc::new(Mutex::new(Some((core, self.park.clone()))));
         let next = handoff.clone();
         // Counted in now: the runtime's shutdown waits for the thread that runs the core, or for
