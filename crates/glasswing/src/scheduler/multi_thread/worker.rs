@@ -379,6 +379,17 @@ impl Context {
                 if task.is_none() && core.wake_deferred(&self.handle) {
                     continue;
                 }
+                if task.is_some() {
+                    // Under the same borrow as the search: one look at the core per task.
+                    core.batch_polls += 1;
+                    if core.is_searching {
+                        core.is_searching = false;
+                        if self.handle.idle.transition_worker_from_searching() {
+                            // We were the last searcher: hand the search over, there may be more work.
+                            self.handle.notify_parked();
+                        }
+                    }
+                }
                 task
             };
             match task {
@@ -393,18 +404,8 @@ impl Context {
         }
     }
 
+    /// Runs `task` (the caller counted it and left the searching state), then what it woke.
     fn run_task(&self, task: Notified) {
-        {
-            let mut core = self.core();
-            core.batch_polls += 1;
-            if core.is_searching {
-                core.is_searching = false;
-                if self.handle.idle.transition_worker_from_searching() {
-                    // We were the last searcher: hand the search over, there may be more work.
-                    self.handle.notify_parked();
-                }
-            }
-        }
         coop::budget(|| {
             task.run();
             // Tasks that the one above woke run next, under the same budget.
@@ -443,16 +444,13 @@ impl Context {
     /// Called by `MultiThread::schedule_task` on this worker's thread. Returns the task back if the core is
     /// busy (borrowed), so the caller sends it to the global queue.
     pub(crate) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
-        let Ok(core) = self.core.try_borrow_mut() else { return Some(task) };
+        let Ok(mut guard) = self.core.try_borrow_mut() else { return Some(task) };
         // Without a core (`block_in_place` moved it), the global queue.
-        if core.is_none() {
-            return Some(task);
-        }
-        let mut core = std::cell::RefMut::map(core, |core| core.as_mut().expect("checked above"));
+        let Some(core) = guard.as_mut() else { return Some(task) };
         if core.is_shutdown {
             // The worker is draining its queues: nobody would run it. Its future is cancelled through
             // the owned-tasks list; only this reference is left to drop.
-            drop(core);
+            drop(guard);
             drop(task);
             return None;
         }
@@ -474,7 +472,7 @@ impl Context {
                 None => false,
             }
         };
-        drop(core);
+        drop(guard);
         if should_notify {
             match self.batched_wakes.get() {
                 Some(_) => self.batched_wakes.set(Some(true)),
