@@ -7,7 +7,8 @@
 //! `FastRand` (xorshift64*). A runtime built with [`Builder::rng_seed`](super::Builder::rng_seed)
 //! derives every generator it hands out from that seed — its workers', and the one of each thread
 //! while it drives the runtime (a worker, a `block_on`) — so that those choices repeat from run to
-//! run, as Tokio's `RngSeed` does; elsewhere a thread seeds its generator from its id and the time.
+//! run, as Tokio's `RngSeed` does; elsewhere a thread seeds its generator from its id and std's
+//! random hash keys.
 
 use crate::scheduler::FastRand;
 use std::cell::Cell;
@@ -34,11 +35,13 @@ impl RngSeed {
         RngSeed(mix(h))
     }
 
-    /// A seed that differs from thread to thread and from run to run.
+    /// A seed that differs from thread to thread, call to call and run to run: std's random hash
+    /// keys (drawn from the OS once per thread), over the thread's id and a process-wide count.
     pub(crate) fn new() -> RngSeed {
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         std::thread::current().id().hash(&mut h);
-        std::time::SystemTime::now().hash(&mut h);
+        h.write_u64(COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         RngSeed(mix(h.finish()))
     }
 

@@ -49,7 +49,7 @@ impl TaskHooks {
     #[inline]
     pub(crate) fn spawned(&self, id: Id, spawned_at: &'static Location<'static>) {
         if let Some(f) = &self.spawn {
-            f(&TaskMeta { id, spawned_at, _not_static: PhantomData });
+            call_spawn(f, id, spawned_at);
         }
     }
 
@@ -59,6 +59,12 @@ impl TaskHooks {
             call_terminate(f, id, spawned_at);
         }
     }
+}
+
+/// Out of line: the spawn path stays as small as without hooks.
+#[inline(never)]
+fn call_spawn(f: &TaskCallback, id: Id, spawned_at: &'static Location<'static>) {
+    f(&TaskMeta { id, spawned_at, _not_static: PhantomData });
 }
 
 /// Out of line: the completion path stays as small as without hooks. A panic in the hook is

@@ -155,7 +155,6 @@ impl Scheduler {
             created_at,
             diagnostics,
         };
-        self.config().hooks.spawned(id, spawned_at);
         match self {
             Scheduler::CurrentThread(h) => current_thread::CurrentThread::spawn(h, future, meta),
             Scheduler::MultiThread(h) => multi_thread::MultiThread::spawn(h, future, meta),
