@@ -46,7 +46,7 @@ pub(crate) struct TaskHooks {
 }
 
 impl TaskHooks {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn spawned(&self, id: Id, spawned_at: &'static Location<'static>) {
         if let Some(f) = &self.spawn {
             call_spawn(f, id, spawned_at);

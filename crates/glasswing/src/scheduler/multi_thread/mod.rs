@@ -55,7 +55,6 @@ impl MultiThread {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.config.hooks.spawned(meta.id, meta.spawned_at);
         let (join, notified) = self.owned.bind(future, self.clone(), meta);
         if let Some(notified) = notified {
             self.schedule_task(notified, Placement::Next);
