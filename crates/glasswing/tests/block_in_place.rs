@@ -274,3 +274,51 @@ fn a_poll_spanning_f_is_not_a_long_poll_of_the_worker() {
     let metrics = rt.metrics();
     assert_eq!(metrics.num_workers(), 1, "the worker moved; it is still one worker");
 }
+
+#[test]
+fn with_diagnostics_off_the_worker_moves_too() {
+    let rt = Builder::new_multi_thread().worker_threads(1).diagnostics(false).build().unwrap();
+    let got = rt.block_on(async {
+        glasswing::spawn(async {
+            let (tx, rx) = mpsc::channel();
+            glasswing::spawn(async move { tx.send(9).unwrap() });
+            block_in_place(|| rx.recv_timeout(BOUND))
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(got, Ok(9));
+}
+
+#[test]
+fn more_tasks_block_at_once_than_there_are_workers() {
+    // Eight closures wait for each other: each can only arrive if the worker left every thread
+    // that blocks before it.
+    const TASKS: usize = 8;
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    // A barrier with a bound: returns whether everyone arrived in time.
+    let gate = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
+    let arrived = rt.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let gate = gate.clone();
+                glasswing::spawn(async move {
+                    block_in_place(|| {
+                        let (count, all_here) = &*gate;
+                        let mut n = count.lock().unwrap();
+                        *n += 1;
+                        all_here.notify_all();
+                        let (n, _) = all_here.wait_timeout_while(n, BOUND, |n| *n < TASKS).unwrap();
+                        *n == TASKS
+                    })
+                })
+            })
+            .collect();
+        let mut arrived = 0;
+        for t in tasks {
+            arrived += usize::from(t.await.unwrap());
+        }
+        arrived
+    });
+    assert_eq!(arrived, TASKS, "each saw all the others blocking at once");
+}
