@@ -36,6 +36,15 @@ impl<T> Scoped<T> {
         f(unsafe { self.inner.get().as_ref() })
     }
 
+    /// Replaces the value inside an enclosing `set`, which still restores its own `prev` when it
+    /// returns.
+    ///
+    /// # Safety
+    /// `value` is null, or valid for as long as the enclosing `set` runs (what `with` relies on).
+    pub(crate) unsafe fn replace(&self, value: *const T) -> *const T {
+        self.inner.replace(value)
+    }
+
     /// What `with` would lend, as a pointer: for a slot in a thread-local, so that the caller can
     /// run its code outside the thread-local's closure (small closures are what the compiler
     /// inlines). Valid, if not null, until the enclosing `set` returns: see `with`.

@@ -9,7 +9,9 @@
 //! cost of one turn of the scheduler's loop for the `block_on` future, driver turn included). Meant for
 //! `valgrind --tool=callgrind`, whose instruction counts are repeatable where wall time on a shared
 //! machine is not; it also prints the wall time per poll or per task. `DIAG_COST_RECORDER_EVENTS`
-//! sets the flight recorder's capacity.
+//! sets the flight recorder's capacity. `DIAG_COST_WORKERS=n` runs the same workloads on a multi-thread
+//! runtime with `n` workers instead (the worker loop's cost: `block_on` runs on the main thread, the
+//! tasks on the workers).
 
 use std::time::Instant;
 
@@ -26,7 +28,14 @@ fn main() {
     };
     let rounds: usize = args.next().map_or(5, |r| r.parse().expect("rounds: a number"));
     let mode = args.next().unwrap_or_else(|| "yield".into());
-    let mut builder = glasswing::runtime::Builder::new_current_thread();
+    let mut builder = match std::env::var("DIAG_COST_WORKERS") {
+        Ok(n) => {
+            let mut b = glasswing::runtime::Builder::new_multi_thread();
+            b.worker_threads(n.parse().expect("DIAG_COST_WORKERS: a number"));
+            b
+        }
+        Err(_) => glasswing::runtime::Builder::new_current_thread(),
+    };
     builder.diagnostics(on);
     if !recorder {
         builder.flight_recorder_capacity(0);

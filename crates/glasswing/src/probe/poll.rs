@@ -26,6 +26,11 @@ struct PollState {
     /// The worker this thread is, if it is one (and diagnostics are on): set only from a
     /// `RunningThread` alive on this thread, so what it holds is a `Writer`.
     worker: Scoped<WorkerStats>,
+    /// The worker whose announced poll `detach_worker` ended early (the thread handed that worker
+    /// over in the middle of a poll: `block_in_place`): the poll's end then writes nothing of it.
+    /// A pointer rather than a flag, so that the polls of another runtime that this thread drives
+    /// meanwhile (a `block_on` inside `block_in_place`) are not mistaken for it.
+    detached: Cell<*const WorkerStats>,
 }
 
 thread_local! {
@@ -35,6 +40,7 @@ thread_local! {
             yielded: Cell::new(false),
             woke_self: Cell::new(false),
             worker: Scoped::new(),
+            detached: Cell::new(std::ptr::null()),
         }
     };
 }
@@ -72,22 +78,27 @@ pub(crate) fn run<R>(
 ) -> (R, PollEnd) {
     // Read once: the record's poll word, which holds the flag, changes during the poll.
     let diagnostics = stats.is_enabled();
-    let ((res, ended), mut end) = as_current(id, |worker| {
+    let ((res, ended), mut end) = as_current(id, |worker, detached| {
         if !diagnostics {
             return (poll(), 0);
         }
         match worker {
-            Some(w) if w.time_next_poll() => timed(id, location, stats, Some(w), &mut poll, outcome),
+            Some(w) if w.time_next_poll() => {
+                timed(id, location, stats, Some(w), &mut poll, outcome, detached)
+            }
             Some(w) => {
                 w.poll_started(id, location, 0);
                 stats.poll_started(0, w.recent(), Some(&w));
                 let res = poll();
+                if std::ptr::eq(detached.get(), &*w) {
+                    return (res, detached_end(detached, stats, 0));
+                }
                 w.poll_ended(0);
                 stats.poll_ended(0, 0, w.recent(), Some(&w));
                 w.recorder().poll(id.get(), location, outcome(&res) as u64, 0, 0);
                 (res, 0)
             }
-            None => timed(id, location, stats, None, &mut poll, outcome),
+            None => timed(id, location, stats, None, &mut poll, outcome, detached),
         }
     });
     end.timed = diagnostics.then_some(ended);
@@ -104,6 +115,7 @@ fn timed<R>(
     worker: Option<Writer<'_>>,
     poll: &mut dyn FnMut() -> R,
     outcome: fn(&R) -> Outcome,
+    detached: &Cell<*const WorkerStats>,
 ) -> (R, Ticks) {
     match worker {
         Some(w) => {
@@ -111,6 +123,9 @@ fn timed<R>(
             w.poll_started(id, location, start);
             stats.poll_started(start, w.recent(), Some(&w));
             let res = poll();
+            if std::ptr::eq(detached.get(), &*w) {
+                return (res, detached_end(detached, stats, start));
+            }
             let end = w.poll_ended(start);
             stats.poll_ended(start, end, w.recent(), Some(&w));
             w.recorder().poll(id.get(), location, outcome(&res) as u64, start, end);
@@ -127,23 +142,81 @@ fn timed<R>(
     }
 }
 
+/// The end of a poll whose worker's part `detach_worker` already ended: the rest ran on a thread
+/// that was no longer the worker's (`block_in_place`), so it ends as a poll off the workers does,
+/// for the task's figures only. Returns the end if timed, else 0.
+#[cold]
+#[inline(never)]
+fn detached_end(detached: &Cell<*const WorkerStats>, stats: TaskStats<'_>, start: Ticks) -> Ticks {
+    detached.set(std::ptr::null());
+    let end = clock::now();
+    if start == 0 {
+        stats.poll_ended(0, 0, end, None);
+        return 0;
+    }
+    stats.poll_ended(start, end, end, None);
+    end
+}
+
+/// This thread, which runs a worker and may be polling one of its tasks, hands the worker over
+/// (`block_in_place`): the poll's worker part ends now (the watchdog no longer sees it, the flight
+/// recorder has it as a pending poll), and from now on nothing on this thread writes the worker's
+/// figures, until `reattach_worker`. Returns the worker, or `None` if this thread runs none.
+pub(crate) fn detach_worker() -> Option<*const WorkerStats> {
+    POLL.with(|state| {
+        let stats = state.worker.get();
+        // SAFETY: a non-null slot holds the stats of a `RunningThread` alive on this thread
+        // (`set_worker`), which this thread still runs.
+        let w = writer(unsafe { stats.as_ref() }?);
+        if let Some((start, end, task, location)) = w.end_active_poll() {
+            w.recorder().poll(task.get(), location, Outcome::Pending as u64, start, end);
+            state.detached.set(stats);
+        }
+        w.hand_over();
+        // SAFETY: null is always allowed; no `Writer` of this worker is made here from now on.
+        unsafe { state.worker.replace(std::ptr::null()) };
+        Some(stats)
+    })
+}
+
+/// This thread takes back the worker that `detach_worker` handed over, nobody having taken it
+/// meanwhile. The poll that was running then, if it still runs, stays ended.
+///
+/// # Safety
+/// `stats` is what `detach_worker` returned on this thread, inside the same `set_worker`.
+pub(crate) unsafe fn reattach_worker(stats: *const WorkerStats) {
+    // SAFETY: the caller's promise: the `RunningThread` that `set_worker` lent is still alive.
+    let w = unsafe { &*stats };
+    w.take_back();
+    // SAFETY: the `set_worker` that first stored `stats` still runs (the caller's promise), and
+    // this thread runs the worker again.
+    POLL.with(|state| unsafe { state.worker.replace(stats) });
+}
+
 /// Runs `f` as a poll of task `id` that no probe measures (a task dump's trace poll): the task is
 /// current, and what it did to itself is read after, as after any poll.
 pub(crate) fn unmeasured<R>(id: TaskId, f: impl FnOnce() -> R) -> (R, PollEnd) {
-    as_current(id, |_| f())
+    as_current(id, |_, _| f())
 }
 
 /// Runs `f`, one poll of task `id`, as this thread's current task, and hands it this thread's
 /// worker if it is one. One TLS access serves the whole poll.
 #[inline]
-fn as_current<R>(id: TaskId, f: impl FnOnce(Option<Writer<'_>>) -> R) -> (R, PollEnd) {
+fn as_current<R>(
+    id: TaskId,
+    f: impl FnOnce(Option<Writer<'_>>, &Cell<*const WorkerStats>) -> R,
+) -> (R, PollEnd) {
     // The poll runs in a function of its own: inlined into this closure, it made `with` too big to
     // inline, and `with` then reached the thread-local through an indirect call, on every poll.
     POLL.with(|state| poll_in(state, id, f))
 }
 
 #[inline(never)]
-fn poll_in<R>(state: &PollState, id: TaskId, f: impl FnOnce(Option<Writer<'_>>) -> R) -> (R, PollEnd) {
+fn poll_in<R>(
+    state: &PollState,
+    id: TaskId,
+    f: impl FnOnce(Option<Writer<'_>>, &Cell<*const WorkerStats>) -> R,
+) -> (R, PollEnd) {
     struct Reset<'a>(&'a PollState, Option<TaskId>);
     impl Drop for Reset<'_> {
         fn drop(&mut self) {
@@ -151,7 +224,7 @@ fn poll_in<R>(state: &PollState, id: TaskId, f: impl FnOnce(Option<Writer<'_>>) 
         }
     }
     let _reset = Reset(state, state.current_task_id.replace(Some(id)));
-    let res = state.worker.with(|w| f(w.map(writer)));
+    let res = state.worker.with(|w| f(w.map(writer), &state.detached));
     let end = PollEnd {
         yielded: state.yielded.replace(false),
         woke_self: state.woke_self.replace(false),

@@ -2,7 +2,9 @@
 //!
 //! One `WorkerStats` per worker thread (the `block_on` thread of a current-thread runtime is worker
 //! 0), each on its own cache line. Only that worker writes it, with plain loads and stores of relaxed
-//! atomics; snapshots and the watchdog read it racily.
+//! atomics; snapshots and the watchdog read it racily. The writer is one thread at a time, recorded in
+//! `owner`: a multi-thread worker moves to another thread when `block_in_place` hands its core over
+//! (`hand_over` by the old thread, `register_thread` by the new one).
 //!
 //! **Which polls are timed.** Timing a poll costs a clock read and a few dozen instructions: nothing
 //! next to a poll that does real work, a lot next to one that does almost nothing (a yield-loop
@@ -37,7 +39,7 @@ use super::{task_id, TaskId};
 use crate::loom::sync::atomic::{fence, AtomicPtr as SeqAtomicPtr, AtomicU64 as SeqAtomicU64};
 use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
 /// Below this mean poll time a worker times a sample of its polls.
@@ -129,8 +131,10 @@ pub(crate) struct WorkerStats {
     /// This worker's flight recorder (see `recorder.rs`): read by anyone, written only through
     /// the worker's `Writer`.
     pub(crate) recorder: FlightRecorder,
-    /// A thread runs the worker (holds its `RunningThread`): there is one at a time.
-    running: AtomicBool,
+    /// The thread that runs the worker (`this_thread_token`), 0 when none: there is one at a time.
+    /// A thread whose `RunningThread` is alive may have handed the worker on (`block_in_place` moves
+    /// a multi-thread worker's core, and the worker's figures with it, to another thread).
+    owner: AtomicUsize,
     /// Spare blocks for the measured figures of the tasks this worker polls (see `task_stats.rs`).
     pub(crate) timed_blocks: TimedBlocks,
 }
@@ -156,11 +160,19 @@ impl<'a> RunningThread<'a> {
 
 impl Drop for RunningThread<'_> {
     fn drop(&mut self) {
-        self.stats.awake_until(super::clock::now());
-        self.stats.tid.store(0, Relaxed);
-        *self.stats.lock_thread() = None;
-        self.stats.running.store(false, Release);
+        // Not if the worker moved on to another thread meanwhile (`hand_over`): it is that thread's.
+        if self.stats.owner.load(Relaxed) == this_thread_token() {
+            self.stats.leave_thread();
+        }
     }
+}
+
+/// A number that identifies the calling thread among the live ones: the address of a thread-local.
+fn this_thread_token() -> usize {
+    thread_local! {
+        static TOKEN: u8 = const { 0 };
+    }
+    TOKEN.with(|t| t as *const u8 as usize)
 }
 
 /// A worker's figures, as the one thread that runs the worker sees them: besides everything a
@@ -216,6 +228,7 @@ impl std::ops::Deref for Writer<'_> {
 /// The OS thread behind a worker.
 pub(crate) struct WorkerThread {
     pub(crate) name: Option<String>,
+    pub(crate) id: std::thread::ThreadId,
     /// Whom the watchdog signals for the worker's stack, where it captures stacks (`stack.rs`).
     /// (An integer on glibc; on musl a pointer, which is neither `Send` nor `Sync`.)
     #[cfg(all(stack_capture, not(miri)))]
@@ -353,13 +366,43 @@ impl WorkerStats {
     /// (however the thread leaves the loop, a panic included).
     #[must_use = "the thread counts as this worker's only while the guard lives"]
     pub(crate) fn register_thread(&self) -> RunningThread<'_> {
+        self.take_thread();
+        RunningThread { stats: self, _not_send: PhantomData }
+    }
+
+    /// The calling thread becomes the worker's (again: see `hand_over`); its `RunningThread` for
+    /// this worker, made earlier, is still alive, and releases the worker when it drops.
+    pub(crate) fn take_back(&self) {
+        self.take_thread();
+    }
+
+    /// The calling thread, which runs the worker, stops running it without leaving its loop
+    /// (`block_in_place`): another thread may now `register_thread`, and become the one writer.
+    /// Its `RunningThread` then drops without touching the worker. The caller has ended the poll
+    /// it announced (`end_active_poll`) and makes no `Writer` of this worker from now on.
+    pub(crate) fn hand_over(&self) {
+        debug_assert_eq!(self.owner.load(Relaxed), this_thread_token());
+        self.leave_thread();
+    }
+
+    fn leave_thread(&self) {
+        self.awake_until(super::clock::now());
+        self.tid.store(0, Relaxed);
+        *self.lock_thread() = None;
+        self.clock.store(0, Relaxed);
+        // Release: the next thread to take the worker sees everything this one wrote.
+        self.owner.store(0, Release);
+    }
+
+    fn take_thread(&self) {
         assert!(
-            !self.running.swap(true, Acquire),
+            self.owner.compare_exchange(0, this_thread_token(), Acquire, Relaxed).is_ok(),
             "glasswing: a worker was entered by a second thread while one still runs it; each \
              worker has one thread at a time (its flight recorder has a single writer)"
         );
         *self.lock_thread() = Some(WorkerThread {
             name: std::thread::current().name().map(str::to_owned),
+            id: std::thread::current().id(),
             // SAFETY: pthread_self has no preconditions.
             #[cfg(all(stack_capture, not(miri)))]
             pthread: unsafe { libc::pthread_self() },
@@ -369,7 +412,16 @@ impl WorkerStats {
         self.timed_blocks.refill();
         self.awake_since.store(super::clock::now(), Relaxed);
         self.tid.store(SchedTimes::this_thread_id(), Relaxed);
-        RunningThread { stats: self, _not_send: PhantomData }
+    }
+
+    /// Ends the poll this worker announced (`poll_started`), if one runs, before its task returns:
+    /// the thread that polls it hands the worker over (`block_in_place`), and what the task does from
+    /// then on is no poll of this worker's. Returns the poll's start (0 if untimed), end (0 if
+    /// untimed), task and spawn location, for the flight recorder. Its own thread.
+    pub(crate) fn end_active_poll(&self) -> Option<(Ticks, Ticks, TaskId, &'static Location<'static>)> {
+        let active = self.active_poll()?;
+        let end = self.poll_ended(active.since);
+        Some((active.since, end, active.task, active.location))
     }
 
     pub(crate) fn lock_thread(&self) -> MutexGuard<'_, Option<WorkerThread>> {

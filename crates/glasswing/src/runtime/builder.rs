@@ -37,6 +37,8 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     start_paused: bool,
+    rng_seed: Option<super::RngSeed>,
+    hooks: super::TaskHooks,
     diag: DiagConfig,
 }
 
@@ -70,6 +72,8 @@ impl Builder {
             global_queue_interval: None,
             event_interval: 61,
             start_paused: false,
+            rng_seed: None,
+            hooks: super::TaskHooks::default(),
             diag: DiagConfig::default(),
         }
     }
@@ -184,6 +188,61 @@ impl Builder {
     /// runtimes only; `build` fails on a multi-thread one.
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
+        self
+    }
+
+    /// Runs `f` when a task is spawned on the runtime, on the spawning thread, before the task is
+    /// queued: it may spawn, and then runs again for that task. One hook per runtime: a second call
+    /// replaces the first. Not called for [`spawn_blocking`](crate::task::spawn_blocking) work,
+    /// which is no task of the scheduler's.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let spawned = Arc::new(AtomicUsize::new(0));
+    /// let count = spawned.clone();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .on_task_spawn(move |meta| {
+    ///         count.fetch_add(1, Ordering::Relaxed);
+    ///         let _ = (meta.id(), meta.spawned_at());
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// assert_eq!(spawned.load(Ordering::Relaxed), 1);
+    /// ```
+    pub fn on_task_spawn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn(&super::TaskMeta<'_>) + Send + Sync + 'static,
+    {
+        self.hooks.spawn = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` when a task of the runtime terminates: it completed, panicked, or was cancelled
+    /// (aborted, or dropped at shutdown), on the thread where that happened, before its
+    /// `JoinHandle` can see the output (Tokio runs it just after). A panic in `f` is caught and ignored. One hook per runtime: a
+    /// second call replaces the first. Not called for
+    /// [`spawn_blocking`](crate::task::spawn_blocking) work.
+    pub fn on_task_terminate<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn(&super::TaskMeta<'_>) + Send + Sync + 'static,
+    {
+        self.hooks.terminate = Some(Arc::new(f));
+        self
+    }
+
+    /// Seeds the runtime's random choices (which worker a searching worker steals from first, which
+    /// branch `select!` polls first on the runtime's threads), so that they repeat from run to run.
+    /// By default each runtime draws a fresh seed.
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, RngSeed};
+    /// let rt = Builder::new_multi_thread().rng_seed(RngSeed::from_bytes(b"my seed")).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn rng_seed(&mut self, seed: super::RngSeed) -> &mut Self {
+        self.rng_seed = Some(seed);
         self
     }
 
@@ -320,6 +379,10 @@ impl Builder {
             event_interval: self.event_interval,
             start_paused: self.start_paused,
             probes: RuntimeDiag::probes(&RuntimeDiag::new(diag_config_from_env(self.diag.clone())), workers),
+            seed_generator: super::rand::SeedGenerator::new(
+                self.rng_seed.unwrap_or_else(super::RngSeed::new),
+            ),
+            hooks: self.hooks.clone(),
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),

@@ -117,6 +117,21 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Scheduler, what: &str, f: imp
     CONTEXT.with(|cx| cx.runtime_entered.set(true));
     let _reset = Reset;
     let _current = set_current(handle);
+    // While it drives the runtime, this thread draws the runtime's random numbers (`select!`).
+    let _rng = super::rand::reseed_thread(handle.config().seed_generator.next_seed());
+    f()
+}
+
+/// Runs `f` as if this thread drove no runtime (`block_in_place`): it may block, and `block_on`.
+/// The current runtime stays current, for `spawn`.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CONTEXT.with(|cx| cx.runtime_entered.set(self.0));
+        }
+    }
+    let _reset = Reset(CONTEXT.with(|cx| cx.runtime_entered.replace(false)));
     f()
 }
 

@@ -33,7 +33,6 @@ use std::time::Duration;
 /// let metrics = rt.handle().metrics();
 /// assert_eq!(metrics.num_workers(), 2);
 /// assert_eq!(metrics.spawned_tasks_count(), 1);
-/// assert_eq!(metrics.num_alive_tasks(), 0);
 /// let polls: u64 = (0..metrics.num_workers()).map(|w| metrics.worker_poll_count(w)).sum();
 /// assert_eq!(polls, 1);
 /// ```
@@ -49,7 +48,8 @@ impl RuntimeMetrics {
     }
 
     /// Tasks alive now: spawned and not yet completed (or cancelled). Blocking tasks are not
-    /// counted.
+    /// counted. A task leaves the count just after its `JoinHandle` can see its output, as in
+    /// Tokio: right after a join returns, the task may still be counted for a moment.
     pub fn num_alive_tasks(&self) -> usize {
         self.handle.owned().alive()
     }
@@ -158,6 +158,13 @@ impl RuntimeMetrics {
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         self.worker(worker);
         self.handle.local_queue_depth(worker)
+    }
+
+    /// The thread running `worker` now, or `None` while none does (before it starts, after it
+    /// stops, for a current-thread runtime outside `block_on`, and for a moment while
+    /// [`block_in_place`](crate::task::block_in_place) moves the worker to another thread).
+    pub fn worker_thread_id(&self, worker: usize) -> Option<std::thread::ThreadId> {
+        self.worker(worker).lock_thread().as_ref().map(|t| t.id)
     }
 
     #[track_caller]

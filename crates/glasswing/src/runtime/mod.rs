@@ -6,8 +6,10 @@ pub(crate) mod context;
 mod handle;
 mod local_runtime;
 pub(crate) mod park;
+pub(crate) mod rand;
 #[allow(clippy::module_inception)]
 mod runtime;
+mod task_hooks;
 
 mod metrics;
 pub use builder::Builder;
@@ -15,4 +17,7 @@ pub(crate) use handle::no_runtime;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
+pub use rand::RngSeed;
 pub use runtime::Runtime;
+pub(crate) use task_hooks::TaskHooks;
+pub use task_hooks::TaskMeta;

@@ -22,7 +22,9 @@ const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 const PARKED_DRIVER: usize = 3;
 
-/// The parking side; one per thread that parks.
+/// The parking side; one per thread that parks. A clone parks on the same state: a worker's parker
+/// moves with its core to another thread (`block_in_place`), and only one thread parks on it at a time.
+#[derive(Clone)]
 pub(crate) struct Parker {
     inner: Arc<Inner>,
 }

@@ -371,6 +371,10 @@ impl Context {
 }
 
 impl Owner for CurrentThread {
+    fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        Some(&self.config.hooks)
+    }
+
     fn owned(&self) -> &OwnedTasks {
         &self.owned
     }

@@ -174,6 +174,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// The output is stored: publish it, wake the joiner, leave the owned list, release references.
     fn complete(self) {
+        // Before the output is published: a joiner that sees it sees the hook's effects too.
+        self.core().scheduler.terminated(self.header().id, self.header().spawned_at);
         let snapshot = self.header().state.transition_to_complete();
         // Panics here can only come from user code (an output's drop, a waker); each is contained on
         // its own so that the handshake below always finishes and the references are released.

@@ -62,6 +62,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// still there.
     fn release(&self, task: &Task) -> Option<Task>;
 
+    /// The task terminated (completed, failed or was cancelled): runs the runtime's
+    /// `on_task_terminate` hook, if it has one.
+    #[inline]
+    fn terminated(&self, id: Id, spawned_at: &'static std::panic::Location<'static>) {
+        let _ = (id, spawned_at);
+    }
+
     /// A wake: put the task in a run queue.
     fn schedule(&self, task: Notified);
 
@@ -115,4 +122,46 @@ where
     R: Send + 'static,
 {
     crate::runtime::Handle::current_for("glasswing::task::spawn_blocking").spawn_blocking(f)
+}
+
+/// Runs `f`, which blocks, on this thread, and lets the runtime's other tasks go on meanwhile.
+///
+/// On a worker of a multi-thread runtime, the worker (its queues, its place among the workers, its
+/// figures in the diagnostics) moves to another thread for as long as `f` runs; that thread carries
+/// on running the tasks queued on it. This thread then finishes the current poll of the calling task
+/// and goes back to the blocking pool (if `f` is short enough that the other thread has not
+/// started yet, the worker stays here). Unlike [`spawn_blocking`], `f` may borrow from the caller,
+/// and no `JoinHandle` is needed; but the whole calling task, and anything it joins with
+/// `join!`/`select!`, waits for `f`.
+///
+/// In the `block_on` future of a multi-thread runtime, or outside any runtime, `f` just runs. Inside
+/// `f` the thread counts as outside the runtime: `Handle::block_on` works there, and
+/// `block_in_place` nests.
+///
+/// A task's poll that spans `f` is not reported as a long poll of the worker: the worker's part ends
+/// when `f` starts.
+///
+/// The thread that takes the worker over comes from the blocking pool: while the pool is at
+/// `max_blocking_threads`, it waits for a free one, and the worker's queued tasks with it.
+///
+/// # Panics
+/// On a current-thread runtime: its one thread runs every task, and blocking it would stop them all
+/// (the message is Tokio's: "can call blocking only when running on the multi-threaded runtime").
+/// Use [`spawn_blocking`] there. A panic in `f` propagates to the caller.
+///
+/// ```
+/// # let rt = glasswing::runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let task = glasswing::spawn(async {
+///     glasswing::task::block_in_place(|| std::fs::read_to_string("Cargo.toml").map(|s| s.len()))
+/// });
+/// assert!(task.await.unwrap().is_ok());
+/// # });
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::scheduler::multi_thread::block_in_place(f)
 }

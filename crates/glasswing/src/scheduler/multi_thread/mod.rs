@@ -8,7 +8,7 @@ mod loom_queue;
 pub(crate) mod queue;
 mod worker;
 
-pub(crate) use worker::{create, Context};
+pub(crate) use worker::{block_in_place, create, Context};
 
 use crate::blocking;
 use crate::io::driver::IoHandle;
@@ -37,7 +37,8 @@ pub(crate) struct MultiThread {
     pub(crate) config: Config,
     pub(crate) time: Arc<TimeHandle>,
     pub(crate) io: Arc<IoHandle>,
-    /// Worker threads that have not finished shutting down.
+    /// Threads in worker code that have not finished: one per core until it shuts down, plus those
+    /// that `block_in_place` took a core from, until their poll ends.
     workers_alive: Mutex<usize>,
     workers_done: Condvar,
 }
@@ -121,7 +122,13 @@ impl MultiThread {
         true
     }
 
-    /// A worker finished its shutdown. The last one empties the global queue: its entries hold task
+    /// One more thread will run worker code: `block_in_place` hands a core to a new thread while
+    /// the old one finishes its poll. Called by a counted thread, so the count cannot have reached 0.
+    pub(crate) fn worker_entered(&self) {
+        *self.workers_alive.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    }
+
+    /// A worker finished its shutdown (or a thread left the worker loop without a core). The last one empties the global queue: its entries hold task
     /// references, and the tasks hold this handle, so leaving them would leak both.
     pub(crate) fn worker_exited(&self) {
         let mut alive = self.workers_alive.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,6 +145,10 @@ impl MultiThread {
 }
 
 impl Owner for MultiThread {
+    fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        Some(&self.config.hooks)
+    }
+
     fn owned(&self) -> &OwnedTasks {
         &self.owned
     }

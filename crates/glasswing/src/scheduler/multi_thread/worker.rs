@@ -36,6 +36,26 @@
 //! the last searcher gives up and parks it checks every queue one last time. Work is therefore never
 //! stranded, and a burst of work wakes workers one at a time instead of as a herd.
 //!
+//! # `block_in_place`
+//!
+//! A worker's state lives in its `Core` (queues, LIFO slot, searching flag, generator, counters),
+//! which its thread's `Context` holds in a `RefCell<Option<Core>>`. `block_in_place`, called from a
+//! task's poll, takes the core out (its LIFO task moved to the ring, where it can be stolen) and
+//! leaves it, with a clone of the worker's parker, in a hand-off slot; a job on the blocking pool takes
+//! it from there and runs the ordinary worker loop with it: same index, same queues, same figures. The
+//! thread that blocks then runs `f` outside the runtime. When `f` returns it looks in the slot: if the
+//! job has not started yet, it takes its core back and goes on as before; otherwise it finishes the
+//! poll without a core (its wakes go to the global queue), and its loop, finding no core, ends. This is
+//! Tokio's design; the only cost to the loop is the `Option` checked where the loop takes the core
+//! after a poll (the LIFO loop, the next tick).
+//!
+//! The worker's figures (`probe/worker.rs`) have one writer thread at a time: the blocking thread
+//! ends the poll it announced before it hands the core over, so that neither its blocking nor the rest
+//! of its poll is counted as the worker's (the watchdog sees no long poll of the worker; the task's
+//! own figures still count the whole poll), and it writes nothing of the worker's from then on.
+//! `workers_alive` counts threads in worker code, so the runtime's shutdown waits for a thread that
+//! gave its core away until its poll ends, as Tokio's waits for its blocking threads.
+//!
 //! # Shutdown
 //!
 //! `MultiThread::shutdown` closes the injection queue and unparks everyone. Each worker notices (at its
@@ -108,7 +128,9 @@ pub(crate) struct Context {
     park: Parker,
     /// Borrowed only briefly, never across a poll or a park: a wake from the running task, or from the
     /// drivers while this thread fires timers or dispatches I/O events, must be able to reach the ring.
-    core: RefCell<Core>,
+    /// `None` once `block_in_place` handed the core to another thread: this thread then finishes the
+    /// poll it is in and leaves the loop.
+    core: RefCell<Option<Core>>,
     /// `Some` while this worker fires timers: the tasks they wake land in its queues without a
     /// notification each (thousands can expire in one millisecond, and each notification is a
     /// read-modify-write on the shared idle state, sometimes a futex wake); `Some(true)` records that
@@ -143,7 +165,7 @@ pub(crate) fn create(
             deferred: Vec::new(),
             is_searching: false,
             is_shutdown: false,
-            rand: FastRand::new(seed(index)),
+            rand: config.seed_generator.next_seed().rand(),
             global_queue_interval: config.global_queue_interval.unwrap_or(61),
             batch_start: Instant::now(),
             batch_polls: 0,
@@ -169,13 +191,6 @@ pub(crate) fn create(
     (handle.clone(), Launch { workers, handle })
 }
 
-fn seed(index: usize) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_usize(index);
-    h.finish()
-}
-
 /// How to start one worker thread; the runtime builder supplies the thread.
 pub(crate) type WorkerMain = Box<dyn FnOnce() + Send>;
 
@@ -187,12 +202,27 @@ impl Launch {
             .into_iter()
             .map(|(core, park)| {
                 let handle = handle.clone();
-                Box::new(move || run(handle, core, park)) as WorkerMain
+                Box::new(move || {
+                    let _exited = Exited(handle.clone());
+                    run(handle, core, park)
+                }) as WorkerMain
             })
             .collect()
     }
 }
 
+/// A thread in a worker loop (with a core, or finishing the poll it was in when `block_in_place`
+/// took its core away), or one about to start with a handed-over core: counted out however it ends,
+/// or the runtime's shutdown would wait for it forever.
+struct Exited(Arc<MultiThread>);
+
+impl Drop for Exited {
+    fn drop(&mut self) {
+        self.0.worker_exited();
+    }
+}
+
+/// Runs worker `core` on this thread until shutdown, or until `block_in_place` hands the core on.
 fn run(handle: Arc<MultiThread>, core: Core, park: Parker) {
     let rt = scheduler::Scheduler::MultiThread(handle.clone());
     let index = core.index;
@@ -200,30 +230,117 @@ fn run(handle: Arc<MultiThread>, core: Core, park: Parker) {
         handle,
         index,
         park,
-        core: RefCell::new(core),
+        core: RefCell::new(Some(core)),
         batched_wakes: Cell::new(None),
     });
     let scheduler::Context::MultiThread(worker) = &cx else { unreachable!() };
-    // Counted out however the thread ends, or the runtime's shutdown would wait for it forever.
-    struct Exited<'a>(&'a MultiThread);
-    impl Drop for Exited<'_> {
-        fn drop(&mut self) {
-            self.0.worker_exited();
-        }
-    }
-    let _exited = Exited(&worker.handle);
     let running = worker.handle.config.probes.workers[index].register_thread();
     context::enter_runtime(&rt, "worker", || {
         context::set_scheduler(&cx, || {
             probe::poll::set_worker(&running, || {
                 worker.run();
-                worker.shutdown(index);
+                if worker.core.borrow().is_some() {
+                    worker.shutdown(index);
+                }
             })
         })
     });
 }
 
+/// Where `block_in_place` leaves a core for the thread that takes it over, and takes it back from if
+/// that thread has not started yet when the blocking code returns.
+type Handoff = Arc<Mutex<Option<(Core, Parker)>>>;
+
+fn take(handoff: &Handoff) -> Option<(Core, Parker)> {
+    handoff.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
+
+/// Runs `f`, which blocks, on this thread; see `task::block_in_place`. On a worker, in a task's
+/// poll, its core (queues, LIFO slot, worker figures) is handed to a thread of the blocking pool
+/// that carries on as this worker meanwhile; if that thread has not started when `f` returns, the
+/// core comes back, else this thread finishes the poll without it and leaves the worker loop.
+#[track_caller]
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
+    // Out of the runtime while `f` runs: it may block, `block_on` another runtime, or nest.
+    if !context::is_runtime_entered() {
+        return f();
+    }
+    let handed = context::with_scheduler(|cx| match cx {
+        Some(scheduler::Context::MultiThread(cx)) => Ok(cx.hand_off()),
+        Some(scheduler::Context::CurrentThread(_)) => Err(()),
+        // The `block_on` of a multi-thread runtime: no worker to move.
+        None => Ok(None),
+    });
+    let Ok(handed) = handed else {
+        panic!(
+            "glasswing: can call blocking only when running on the multi-threaded runtime: \
+             `block_in_place` was called on a current-thread runtime, whose one thread runs every \
+             task. Run the blocking code with `glasswing::task::spawn_blocking` and await its \
+             JoinHandle, or build the runtime with `Builder::new_multi_thread()`."
+        )
+    };
+    struct Reset(Option<(Handoff, *const probe::worker::WorkerStats)>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let Some((handoff, stats)) = self.0.take() else { return };
+            let Some((core, _park)) = take(&handoff) else { return };
+            context::with_scheduler(|cx| {
+                let Some(scheduler::Context::MultiThread(cx)) = cx else { unreachable!() };
+                *cx.core.borrow_mut() = Some(core);
+            });
+            // SAFETY: `stats` came from `detach_worker` in `hand_off`, inside the worker loop's
+            // `set_worker`, which this thread is still in (we return into a poll of that loop).
+            unsafe { probe::poll::reattach_worker(stats) };
+        }
+    }
+    let _reset = Reset(handed);
+    context::exit_runtime(|| coop::with_unconstrained(f))
+}
+
 impl Context {
+    /// `block_in_place` on this worker's thread: hands the core to a new thread if this thread has
+    /// it and is polling a task. Returns where it left the core, and this worker's figures.
+    fn hand_off(&self) -> Option<(Handoff, *const probe::worker::WorkerStats)> {
+        // Not during shutdown, nor outside a poll (a drop the loop runs): the loop holds on to its
+        // core there and is about to stop anyway.
+        probe::poll::current_task_id()?;
+        let (core, stats) = {
+            let mut slot = self.core.try_borrow_mut().ok()?;
+            let core = slot.as_mut()?;
+            if core.is_shutdown {
+                return None;
+            }
+            // Nobody could steal it from the LIFO slot, and the next thread to run the core may take
+            // a while to start.
+            if let Some(task) = core.lifo_slot.take() {
+                core.run_queue.push_back_or_overflow(task, &*self.handle);
+            }
+            self.stats().local_schedules.store(core.local_schedules, Relaxed);
+            let stats = probe::poll::detach_worker()?;
+            (slot.take().expect("checked above"), stats)
+        };
+        let handoff: Handoff = Arc::new(Mutex::new(Some((core, self.park.clone()))));
+        let next = handoff.clone();
+        // Counted in now: the runtime's shutdown waits for the thread that runs the core, or for
+        // this job to be dropped unrun.
+        self.handle.worker_entered();
+        let exited = Exited(self.handle.clone());
+        let handle = self.handle.clone();
+        let rt = scheduler::Scheduler::MultiThread(self.handle.clone());
+        let meta = crate::task::core::Meta::plain(None, std::panic::Location::caller());
+        drop(self.handle.blocking.spawn_blocking(
+            move || {
+                let _exited = exited;
+                if let Some((core, park)) = take(&next) {
+                    run(handle, core, park);
+                }
+            },
+            meta,
+            &rt,
+        ));
+        Some((handoff, stats))
+    }
+
     pub(crate) fn handle(&self) -> &MultiThread {
         &self.handle
     }
@@ -236,6 +353,8 @@ impl Context {
         loop {
             let maintenance = {
                 let mut core = self.core.borrow_mut();
+                // Handed on by `block_in_place` during the last poll: the new thread runs the worker.
+                let Some(core) = core.as_mut() else { return };
                 core.tick = core.tick.wrapping_add(1);
                 core.tick % self.handle.config.event_interval == 0
             };
@@ -248,11 +367,11 @@ impl Context {
                 if self.batch_wakes(fire) {
                     self.handle.notify_parked();
                 }
-                self.core.borrow_mut().maintenance(&self.handle);
+                self.core().maintenance(&self.handle);
                 self.stats().between_polls();
             }
             let task = {
-                let mut core = self.core.borrow_mut();
+                let mut core = self.core();
                 if core.is_shutdown {
                     return;
                 }
@@ -260,13 +379,24 @@ impl Context {
                 if task.is_none() && core.wake_deferred(&self.handle) {
                     continue;
                 }
+                if task.is_some() {
+                    // Under the same borrow as the search: one look at the core per task.
+                    core.batch_polls += 1;
+                    if core.is_searching {
+                        core.is_searching = false;
+                        if self.handle.idle.transition_worker_from_searching() {
+                            // We were the last searcher: hand the search over, there may be more work.
+                            self.handle.notify_parked();
+                        }
+                    }
+                }
                 task
             };
             match task {
                 Some(task) => self.run_task(task),
                 None => {
                     self.park();
-                    if self.core.borrow().is_shutdown {
+                    if self.core().is_shutdown {
                         return;
                     }
                 }
@@ -274,18 +404,8 @@ impl Context {
         }
     }
 
+    /// Runs `task` (the caller counted it and left the searching state), then what it woke.
     fn run_task(&self, task: Notified) {
-        {
-            let mut core = self.core.borrow_mut();
-            core.batch_polls += 1;
-            if core.is_searching {
-                core.is_searching = false;
-                if self.handle.idle.transition_worker_from_searching() {
-                    // We were the last searcher: hand the search over, there may be more work.
-                    self.handle.notify_parked();
-                }
-            }
-        }
         coop::budget(|| {
             task.run();
             // Tasks that the one above woke run next, under the same budget.
@@ -293,6 +413,8 @@ impl Context {
             loop {
                 let task = {
                     let mut core = self.core.borrow_mut();
+                    // No core: `block_in_place` handed it on during the poll above.
+                    let Some(core) = core.as_mut() else { break };
                     let Some(task) = core.lifo_slot.take() else { break };
                     if !coop::has_budget_remaining() {
                         core.run_queue.push_back_or_overflow(task, &*self.handle);
@@ -309,17 +431,26 @@ impl Context {
                 task.run();
             }
         });
-        self.core.borrow_mut().lifo_enabled = true;
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.lifo_enabled = true;
+        }
+    }
+
+    /// The core, which this thread has: called only where no poll ran since the loop last found it.
+    fn core(&self) -> std::cell::RefMut<'_, Core> {
+        std::cell::RefMut::map(self.core.borrow_mut(), |core| core.as_mut().expect("the worker has its core"))
     }
 
     /// Called by `MultiThread::schedule_task` on this worker's thread. Returns the task back if the core is
     /// busy (borrowed), so the caller sends it to the global queue.
     pub(crate) fn schedule_local(&self, task: Notified, placement: Placement) -> Option<Notified> {
-        let Ok(mut core) = self.core.try_borrow_mut() else { return Some(task) };
+        let Ok(mut guard) = self.core.try_borrow_mut() else { return Some(task) };
+        // Without a core (`block_in_place` moved it), the global queue.
+        let Some(core) = guard.as_mut() else { return Some(task) };
         if core.is_shutdown {
             // The worker is draining its queues: nobody would run it. Its future is cancelled through
             // the owned-tasks list; only this reference is left to drop.
-            drop(core);
+            drop(guard);
             drop(task);
             return None;
         }
@@ -341,7 +472,7 @@ impl Context {
                 None => false,
             }
         };
-        drop(core);
+        drop(guard);
         if should_notify {
             match self.batched_wakes.get() {
                 Some(_) => self.batched_wakes.set(Some(true)),
@@ -361,13 +492,13 @@ impl Context {
 
     fn park(&self) {
         {
-            let mut core = self.core.borrow_mut();
+            let mut core = self.core();
             if !core.transition_to_parked(&self.handle) {
                 return;
             }
         }
         let (index, local_schedules) = {
-            let core = self.core.borrow();
+            let core = self.core();
             (core.index, core.local_schedules)
         };
         self.stats().local_schedules.store(local_schedules, Relaxed);
@@ -387,7 +518,7 @@ impl Context {
                 }
                 self.handle.time.after_park(token);
             });
-            let mut core = self.core.borrow_mut();
+            let mut core = self.core();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
                 return;
@@ -419,7 +550,7 @@ impl Context {
     /// Cancels tasks and empties this worker's queues.
     fn shutdown(&self, index: usize) {
         let local_schedules = {
-            let mut core = self.core.borrow_mut();
+            let mut core = self.core();
             core.is_shutdown = true;
             core.local_schedules
         };
@@ -427,7 +558,7 @@ impl Context {
         self.handle.owned.close_and_shutdown_all(index);
         loop {
             let task = {
-                let mut core = self.core.borrow_mut();
+                let mut core = self.core();
                 core.lifo_slot.take().or_else(|| core.run_queue.pop()).or_else(|| core.deferred.pop())
             };
             match task {
