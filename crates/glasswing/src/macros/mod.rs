@@ -71,36 +71,13 @@ pub mod support {
     pub use std::result::Result;
     pub use std::task::{Context, Poll};
 
-    use std::cell::Cell;
-    use std::hash::{BuildHasher, Hasher};
-
-    std::thread_local! {
-        /// xorshift64* state; 0 until the thread's first draw seeds it.
-        static RNG: Cell<u64> = const { Cell::new(0) };
-    }
-
-    /// A number in `0..n` from a fast thread-local generator (not for cryptography): the branch a
-    /// `select!` polls first. Seeded per thread from std's `RandomState`, so the order differs
-    /// between threads and runs.
-    // To unify at the merge: branch i17-rt's `crate::runtime::rand::thread_rng_n` (seeded from
-    // `Builder::rng_seed` while a thread drives a runtime, as Tokio's is) replaces this generator;
-    // the body becomes that call and `RNG` goes.
+    /// A number in `0..n` from the thread's fast generator (not for cryptography): the branch a
+    /// `select!` polls first. On a runtime's threads it follows `Builder::rng_seed`, as Tokio's does;
+    /// elsewhere it is seeded per thread (`runtime/rand.rs`).
     #[doc(hidden)]
+    #[inline]
     pub fn thread_rng_n(n: u32) -> u32 {
-        RNG.with(|rng| {
-            let mut x = rng.get();
-            if x == 0 {
-                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-                h.write_u64(0x9E37_79B9_7F4A_7C15);
-                x = h.finish() | 1;
-            }
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            rng.set(x);
-            let r = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32;
-            ((u64::from(r) * u64::from(n)) >> 32) as u32
-        })
+        crate::runtime::rand::thread_rng_n(n)
     }
 
     /// `Ready` while the running task has coop budget left; see the module's doc.

@@ -336,6 +336,9 @@ impl Context {
                 }
             },
             meta,
+            // Not mandatory: at shutdown the core has nothing left to run, and dropping the job
+            // unrun (`exited` with it) is what lets the shutdown finish.
+            false,
             &rt,
         ));
         Some((handoff, stats))
