@@ -332,3 +332,18 @@ fn stdin_to_stdout_in_a_child_process() {
         assert!(stdout.contains("<<HELLO|WORLD|>>"), "{name}: {stdout}");
     }
 }
+
+/// `take(u64::MAX)` is the usual "no limit" (as with `std::io::Read::take`); reading through it
+/// into a `ReadBuf` that already holds bytes (a `read_exact` on its second read, a `Chain`) must
+/// not overflow the buffer's arithmetic.
+#[test]
+fn take_without_a_limit_reads_into_a_partly_filled_buffer() {
+    for (_, rt) in runtimes() {
+        rt.block_on(async {
+            let mut reader = (&b"abc"[..]).chain((&b"defgh"[..]).take(u64::MAX));
+            let mut out = [0; 8];
+            assert_eq!(reader.read_exact(&mut out).await.unwrap(), 8);
+            assert_eq!(&out, b"abcdefgh");
+        });
+    }
+}
