@@ -568,6 +568,35 @@ fn into_std_waits_for_the_write_in_flight() {
     }
 }
 
+/// A background write's error, picked up by a read and kept for the next flush, must not let
+/// `into_std` stop waiting: the read that followed is still in flight and holds the file.
+#[test]
+fn into_std_waits_for_the_operation_in_flight_after_a_failed_write() {
+    for (flavor, rt) in one_blocking_thread() {
+        let dir = TempDir::new("fs-into-std-err");
+        rt.block_on(async {
+            let path = dir.path("f.txt");
+            fs::write(&path, "abc").await.unwrap();
+            // Opened for reading only: the write fails on the pool thread.
+            let mut file = File::open(&path).await.unwrap();
+            assert_eq!(file.write(b"data").await.unwrap(), 4, "{flavor}");
+            // The write runs (and fails) before the holder does.
+            let release = hold_blocking_thread().await;
+            // A read takes the write's result (keeping its error for a flush) and starts its own
+            // blocking read, queued behind the holder; then it is dropped.
+            let mut buf = [0; 3];
+            let mut read = file.read(&mut buf);
+            assert!(futures::poll!(&mut read).is_pending(), "{flavor}: the pool is held");
+            drop(read);
+            let mut into_std = Box::pin(file.into_std());
+            assert!(futures::poll!(into_std.as_mut()).is_pending(), "{flavor}: the read is in flight");
+            drop(release);
+            let std = into_std.await;
+            assert_eq!(std.metadata().unwrap().len(), 3, "{flavor}");
+        });
+    }
+}
+
 #[test]
 fn open_options_modes() {
     for (flavor, rt) in runtimes() {

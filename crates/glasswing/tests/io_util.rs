@@ -332,3 +332,69 @@ fn stdin_to_stdout_in_a_child_process() {
         assert!(stdout.contains("<<HELLO|WORLD|>>"), "{name}: {stdout}");
     }
 }
+
+/// `take(u64::MAX)` is the usual "no limit" (as with `std::io::Read::take`); reading through it
+/// into a `ReadBuf` that already holds bytes (a `read_exact` on its second read, a `Chain`) must
+/// not overflow the buffer's arithmetic.
+#[test]
+fn take_without_a_limit_reads_into_a_partly_filled_buffer() {
+    for (_, rt) in runtimes() {
+        rt.block_on(async {
+            let mut reader = (&b"abc"[..]).chain((&b"defgh"[..]).take(u64::MAX));
+            let mut out = [0; 8];
+            assert_eq!(reader.read_exact(&mut out).await.unwrap(), 8);
+            assert_eq!(&out, b"abcdefgh");
+        });
+    }
+}
+
+/// A buffered reader that lends its script's chunks one per fill; an `Err` entry fails one fill.
+struct Script(Vec<io::Result<&'static [u8]>>);
+
+impl AsyncRead for Script {
+    fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, _: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        unimplemented!("read through AsyncBufRead")
+    }
+}
+
+impl glasswing::io::AsyncBufRead for Script {
+    fn poll_fill_buf(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        match this.0.first() {
+            None => Poll::Ready(Ok(&[])),
+            Some(Ok(chunk)) => Poll::Ready(Ok(*chunk)),
+            Some(Err(_)) => Poll::Ready(Err(this.0.remove(0).unwrap_err())),
+        }
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let this = self.get_mut();
+        if let Some(Ok(chunk)) = this.0.first_mut() {
+            *chunk = &chunk[amt..];
+            if chunk.is_empty() {
+                let _ = this.0.remove(0);
+            }
+        }
+    }
+}
+
+/// `Lines` keeps a partly read line when the reader fails (as when its `next_line` is dropped),
+/// so that calling again after a transient error goes on with it, and the count starts afresh.
+#[test]
+fn lines_keep_a_partial_line_across_a_reader_error() {
+    for (_, rt) in runtimes() {
+        rt.block_on(async {
+            let script = Script(vec![
+                Ok(b"par"),
+                Err(io::Error::new(io::ErrorKind::TimedOut, "transient")),
+                Ok(b"tial\nnext\n"),
+            ]);
+            let mut lines = script.lines();
+            let err = lines.next_line().await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+            assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("partial"));
+            assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("next"));
+            assert_eq!(lines.next_line().await.unwrap(), None);
+        });
+    }
+}

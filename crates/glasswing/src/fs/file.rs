@@ -201,8 +201,12 @@ impl File {
     /// consumed are lost (the std file's position is past them), as with Tokio. A background
     /// write's error, if any, is lost too: flush first to see it.
     pub async fn into_std(mut self) -> std::fs::File {
-        // An error here belongs to the write, which has completed either way.
-        let _ = self.inner.get_mut().complete_inflight().await;
+        let inner = self.inner.get_mut();
+        // An error here belongs to a write, which has completed either way. An error kept from an
+        // earlier write comes back before the operation in flight is waited for: wait again.
+        while matches!(inner.state, State::Busy(_)) {
+            let _ = inner.complete_inflight().await;
+        }
         Arc::try_unwrap(self.std).expect(
             "glasswing: File::into_std: a blocking call started by a dropped `metadata`, `try_clone` or \
              `set_permissions` future still holds the file; await those before `into_std`",

@@ -64,7 +64,8 @@ impl<'a> ReadBuf<'a> {
     /// is not counted here: the caller reads its `filled().len()` and calls `advance`.
     #[inline]
     pub fn take(&mut self, n: usize) -> ReadBuf<'_> {
-        let end = self.buf.len().min(self.filled + n);
+        // `remaining()` first: `n` may be `usize::MAX` (a `take(u64::MAX)`), and `filled + n` overflow.
+        let end = self.filled + self.remaining().min(n);
         let initialized = self.initialized.saturating_sub(self.filled).min(end - self.filled);
         let mut taken = ReadBuf::uninit(&mut self.buf[self.filled..end]);
         taken.initialized = initialized;

@@ -313,6 +313,11 @@ impl<R: AsyncBufRead> Lines<R> {
         // SAFETY: as above.
         let reader = unsafe { Pin::new_unchecked(&mut this.reader) };
         let result = ready!(this.state.poll(reader, cx, &mut this.line));
+        if result.is_err() && this.state.read != 0 {
+            // The reader failed mid-line (the state was not reset, as it is at a line's end): keep
+            // the partial line for the next call, as a dropped `next_line` does.
+            return Poll::Ready(result.map(|_| None));
+        }
         let line = std::mem::take(&mut this.line);
         Poll::Ready(match result {
             Ok(0) if line.is_empty() => Ok(None),
