@@ -288,6 +288,30 @@ fn a_child_outliving_its_runtime_is_reaped_by_another_that_watches_signals() {
     rt.block_on(until_reaped(&[pid]));
 }
 
+/// The orphan queue and the SIGCHLD machinery wait only for glasswing's own children (no
+/// `waitpid(-1)`): a child the program spawned with the standard library keeps its status for its own
+/// `wait`, through SIGCHLDs, orphans reaped and spawns.
+#[test]
+fn a_std_child_elsewhere_keeps_its_status() {
+    let rt = support::current_thread();
+    let mut std_child = std::process::Command::new("sh").args(["-c", "exit 9"]).spawn().unwrap();
+    let std_pid = std_child.id();
+    rt.block_on(async {
+        let start = Instant::now();
+        while !is_our_zombie(std_pid) {
+            assert!(start.elapsed() < support::BOUND, "the std child never exited");
+            glasswing::time::sleep(Duration::from_millis(2)).await;
+        }
+        let orphan = Command::new("sleep").arg("1000").kill_on_drop(true).spawn().unwrap();
+        let pid = orphan.id().unwrap();
+        drop(orphan);
+        until_reaped(&[pid]).await;
+        assert_eq!(Command::new("sh").args(["-c", "exit 0"]).status().await.unwrap().code(), Some(0));
+        assert!(is_our_zombie(std_pid), "glasswing reaped a child that is not its own");
+    });
+    assert_eq!(std_child.wait().unwrap().code(), Some(9));
+}
+
 #[test]
 fn fifty_concurrent_children_are_all_waited_for_and_reaped() {
     for (flavor, rt) in support::runtimes() {
