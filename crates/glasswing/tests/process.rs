@@ -312,6 +312,32 @@ fn a_std_child_elsewhere_keeps_its_status() {
     assert_eq!(std_child.wait().unwrap().code(), Some(9));
 }
 
+/// A `wait` pending (polled by another executor) when the child's runtime shuts down is woken and
+/// fails, instead of waiting forever: no reactor watches for the exit any more.
+#[test]
+fn a_wait_pending_when_the_runtime_shuts_down_fails_instead_of_hanging() {
+    for (flavor, rt) in support::runtimes() {
+        let mut child =
+            rt.block_on(async { Command::new("sleep").arg("1000").kill_on_drop(true).spawn().unwrap() });
+        let (pending_tx, pending_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            futures::executor::block_on(async {
+                let mut wait = Box::pin(child.wait());
+                assert!(futures::poll!(&mut wait).is_pending());
+                pending_tx.send(()).unwrap();
+                done_tx.send(wait.await.is_err()).unwrap();
+            });
+        });
+        pending_rx.recv().unwrap();
+        drop(rt);
+        let failed =
+            done_rx.recv_timeout(support::BOUND).unwrap_or_else(|_| panic!("{flavor}: the wait hung"));
+        assert!(failed, "{flavor}: the wait succeeded after its runtime shut down");
+        waiter.join().unwrap();
+    }
+}
+
 #[test]
 fn fifty_concurrent_children_are_all_waited_for_and_reaped() {
     for (flavor, rt) in support::runtimes() {
