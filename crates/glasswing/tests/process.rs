@@ -221,6 +221,123 @@ fn dropped_children_are_reaped_when_they_exit() {
     }
 }
 
+/// SIGKILL to `pid`, a child of ours still running, dropped and in the orphan queue (so not reaped).
+fn kill(pid: u32) {
+    // SAFETY: `kill(2)` takes two integers; `pid` is our child, not reaped, so no other process's.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) }, 0);
+}
+
+/// Runs the test `name` again in a process of its own (`true`, and it must pass there), or says that
+/// this is that process (`false`), for the tests that need the process to themselves: whether
+/// SIGCHLD's handler is installed, and which runtime watches for it, are the whole process's.
+fn rerun_alone(name: &str) -> bool {
+    const ALONE: &str = "GLASSWING_TEST_ALONE";
+    if std::env::var_os(ALONE).is_some() {
+        return false;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(ALONE, "1")
+        .args(["--exact", name])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{name} alone:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
+/// A `Child` dropped outside any runtime (after `block_on` returned, say) is still reaped once it
+/// exits by the runtime that spawned it, as long as that one runs, as Tokio's orphan queue is.
+#[test]
+fn a_child_dropped_outside_the_runtime_is_reaped_by_the_one_that_spawned_it() {
+    if rerun_alone("a_child_dropped_outside_the_runtime_is_reaped_by_the_one_that_spawned_it") {
+        return;
+    }
+    let rt = support::current_thread();
+    let child = rt.block_on(async { Command::new("sleep").arg("1000").spawn().unwrap() });
+    let pid = child.id().unwrap();
+    drop(child);
+    kill(pid);
+    rt.block_on(until_reaped(&[pid]));
+}
+
+/// A `Child` whose runtime is gone, dropped outside any runtime, is reaped by another runtime that
+/// watches for signals: the SIGCHLD handler is installed even though the runtime that spawned the
+/// child can no longer watch.
+#[test]
+fn a_child_outliving_its_runtime_is_reaped_by_another_that_watches_signals() {
+    if rerun_alone("a_child_outliving_its_runtime_is_reaped_by_another_that_watches_signals") {
+        return;
+    }
+    let spawned_in = support::current_thread();
+    let child = spawned_in.block_on(async { Command::new("sleep").arg("1000").spawn().unwrap() });
+    let pid = child.id().unwrap();
+    // A handle kept: the runtime's reactor is shut down, not freed (a `Child` keeps it as well).
+    let _handle = spawned_in.handle().clone();
+    drop(spawned_in);
+    let rt = support::current_thread();
+    // Any listener makes this runtime's reactor watch the signal pipe.
+    let _listener = rt.block_on(async {
+        glasswing::signal::unix::signal(glasswing::signal::unix::SignalKind::window_change())
+    });
+    drop(child);
+    kill(pid);
+    rt.block_on(until_reaped(&[pid]));
+}
+
+/// The orphan queue and the SIGCHLD machinery wait only for glasswing's own children (no
+/// `waitpid(-1)`): a child the program spawned with the standard library keeps its status for its own
+/// `wait`, through SIGCHLDs, orphans reaped and spawns.
+#[test]
+fn a_std_child_elsewhere_keeps_its_status() {
+    let rt = support::current_thread();
+    let mut std_child = std::process::Command::new("sh").args(["-c", "exit 9"]).spawn().unwrap();
+    let std_pid = std_child.id();
+    rt.block_on(async {
+        let start = Instant::now();
+        while !is_our_zombie(std_pid) {
+            assert!(start.elapsed() < support::BOUND, "the std child never exited");
+            glasswing::time::sleep(Duration::from_millis(2)).await;
+        }
+        let orphan = Command::new("sleep").arg("1000").kill_on_drop(true).spawn().unwrap();
+        let pid = orphan.id().unwrap();
+        drop(orphan);
+        until_reaped(&[pid]).await;
+        assert_eq!(Command::new("sh").args(["-c", "exit 0"]).status().await.unwrap().code(), Some(0));
+        assert!(is_our_zombie(std_pid), "glasswing reaped a child that is not its own");
+    });
+    assert_eq!(std_child.wait().unwrap().code(), Some(9));
+}
+
+/// A `wait` pending (polled by another executor) when the child's runtime shuts down is woken and
+/// fails, instead of waiting forever: no reactor watches for the exit any more.
+#[test]
+fn a_wait_pending_when_the_runtime_shuts_down_fails_instead_of_hanging() {
+    for (flavor, rt) in support::runtimes() {
+        let mut child =
+            rt.block_on(async { Command::new("sleep").arg("1000").kill_on_drop(true).spawn().unwrap() });
+        let (pending_tx, pending_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            futures::executor::block_on(async {
+                let mut wait = Box::pin(child.wait());
+                assert!(futures::poll!(&mut wait).is_pending());
+                pending_tx.send(()).unwrap();
+                done_tx.send(wait.await.is_err()).unwrap();
+            });
+        });
+        pending_rx.recv().unwrap();
+        drop(rt);
+        let failed =
+            done_rx.recv_timeout(support::BOUND).unwrap_or_else(|_| panic!("{flavor}: the wait hung"));
+        assert!(failed, "{flavor}: the wait succeeded after its runtime shut down");
+        waiter.join().unwrap();
+    }
+}
+
 #[test]
 fn fifty_concurrent_children_are_all_waited_for_and_reaped() {
     for (flavor, rt) in support::runtimes() {

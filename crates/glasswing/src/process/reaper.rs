@@ -13,18 +13,20 @@
 //!
 //! **The orphan queue.** A `Child` dropped before its exit was collected would leave a zombie behind,
 //! so its `std::process::Child` goes to a process-wide queue (after a SIGKILL if `kill_on_drop` was
-//! set). The queue is tried on every SIGCHLD (`signal::unix::dispatch` calls `reap_orphans`), at every
+//! set), and the current runtime (or, outside any, the one that spawned it) watches for SIGCHLD.
+//! The queue is tried on every SIGCHLD (`signal::unix::dispatch` calls `reap_orphans`), at every
 //! spawn, and at once when a child is queued (it may have exited before SIGCHLD's handler, installed
 //! for the first orphan, was there to count it). As with Tokio, this needs some runtime that watches
 //! the signal pipe to be running when the orphan exits, or a later spawn.
 
+use crate::io::driver::IoHandle;
 #[cfg(target_os = "linux")]
 use crate::io::{Describe, Interest, PollEvented};
 use crate::signal::unix::{Signal, SignalKind};
 use std::io;
 use std::process::ExitStatus;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 
 /// A spawned child's exit: the standard library's handle (for `try_wait`, `kill` and the pid), the
@@ -36,6 +38,9 @@ pub(super) struct Exit {
     /// `None` once the status is known: the pidfd is closed, the listener dropped.
     watch: Option<Watch>,
     kill_on_drop: bool,
+    /// The reactor of the runtime that spawned the child: it watches for SIGCHLD once the child is
+    /// an orphan, if the `Child` is dropped outside any runtime.
+    spawned_in: Weak<IoHandle>,
 }
 
 enum Watch {
@@ -48,7 +53,9 @@ impl Exit {
     /// Starts watching for `child`'s exit. In a runtime (the caller checked).
     /// On error the child is killed if `kill_on_drop`, and left to the orphan queue.
     pub(super) fn new(child: std::process::Child, kill_on_drop: bool) -> io::Result<Exit> {
-        let mut exit = Exit { child: Some(child), status: None, watch: None, kill_on_drop };
+        let spawned_in =
+            crate::runtime::context::with_current(|h| h.map(|h| Arc::downgrade(h.io()))).unwrap_or_default();
+        let mut exit = Exit { child: Some(child), status: None, watch: None, kill_on_drop, spawned_in };
         let pid = exit.child().id();
         exit.watch = Some(Watch::new(pid)?);
         Ok(exit)
@@ -135,7 +142,7 @@ impl Drop for Exit {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
-        push_orphan(child);
+        push_orphan(child, &self.spawned_in);
     }
 }
 
@@ -249,11 +256,17 @@ fn orphans() -> MutexGuard<'static, Vec<std::process::Child>> {
     ORPHANS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn push_orphan(child: std::process::Child) {
+fn push_orphan(child: std::process::Child, spawned_in: &Weak<IoHandle>) {
     // From now on SIGCHLD must be heard: its handler installed, and the current runtime's reactor
-    // (if any) watching the signal pipe. If that fails, the child is still reaped at a later spawn.
-    let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()));
-    let _ = crate::signal::unix::enable_sigchld(driver.as_deref());
+    // watching the signal pipe, or, dropped outside any runtime, the reactor of the one that spawned
+    // the child, if it still runs. A reactor that cannot watch (shut down) still leaves the handler
+    // installed, for the other runtimes that watch. If all that fails, a later spawn reaps the child.
+    let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()))
+        .or_else(|| spawned_in.upgrade())
+        .filter(|driver| !driver.is_shutdown());
+    if crate::signal::unix::enable_sigchld(driver.as_deref()).is_err() && driver.is_some() {
+        let _ = crate::signal::unix::enable_sigchld(None);
+    }
     {
         let mut orphans = orphans();
         orphans.push(child);
