@@ -7,7 +7,9 @@
 //! at once, and the future holds only the bytes of a character split across two reads (at most
 //! three): a dropped `read_line` leaves the partial line in the string, and the next `read_line`
 //! goes on from there. Invalid UTF-8 fails with `InvalidData` and cuts the string back to what it
-//! held before the call, as Tokio does. `Lines` keeps that state in itself, so `next_line` is
+//! held before the call, as Tokio does; a `read_line` dropped after it met invalid bytes (before
+//! the end of the line, where it would have failed) leaves only the valid characters it read in the
+//! string: the invalid ones cannot go into a `String`. `Lines` keeps that state in itself, so `next_line` is
 //! fully cancel safe, as Tokio's is.
 
 use crate::io::AsyncBufRead;
