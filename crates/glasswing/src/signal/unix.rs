@@ -378,6 +378,11 @@ impl Signal {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => *slot = Some(cx.waker().clone()),
         }
+        // Looked at again under the lock: a shutdown that set the flag after our first look has
+        // woken the listeners before we stored this waker, or will wake it after we unlock.
+        if self.driver.is_shutdown() {
+            return Poll::Ready(None);
+        }
         Poll::Pending
     }
 
