@@ -508,3 +508,36 @@ fn the_flight_recorder_shows_local_task_polls() {
     assert!(polls.len() >= 2, "two polls of the local task: {polls:?}");
     assert!(polls.iter().all(|e| e["name"].as_str().unwrap().contains("recorded-local")), "{polls:?}");
 }
+
+/// A local runtime's local tasks are cancelled inside the runtime's context, as its `Send` tasks
+/// are (and as Tokio's `LocalRuntime` drops its tasks): a future's drop that spawns its cleanup
+/// or asks for the current handle still finds the runtime, whether the runtime is dropped or
+/// shut down.
+#[test]
+fn a_local_runtime_cancels_its_local_tasks_inside_its_context() {
+    struct Cleanup(Rc<Cell<Option<bool>>>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let found = glasswing::runtime::Handle::try_current().is_ok();
+            // Spawning cleanup work from a drop, as async code often does.
+            let spawned = found && std::panic::catch_unwind(|| drop(glasswing::spawn(async {}))).is_ok();
+            self.0.set(Some(spawned));
+        }
+    }
+    for shut_down in [false, true] {
+        let rt = glasswing::runtime::LocalRuntime::new().unwrap();
+        let seen = Rc::new(Cell::new(None));
+        let cleanup = Cleanup(seen.clone());
+        rt.spawn_local(async move {
+            let _cleanup = cleanup;
+            std::future::pending::<()>().await
+        });
+        rt.block_on(task::yield_now());
+        if shut_down {
+            rt.shutdown_background();
+        } else {
+            drop(rt);
+        }
+        assert_eq!(seen.get(), Some(true), "shut down: {shut_down}");
+    }
+}

@@ -278,6 +278,14 @@ impl Future for LocalSet {
 
 impl Drop for LocalSet {
     fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl LocalSet {
+    /// Cancels the set's tasks and closes it to new ones, as its drop does (which then finds nothing
+    /// left to do); for an owner that must cancel them in a context of its own (`LocalRuntime`).
+    pub(crate) fn shutdown(&self) {
         let cx = &self.context;
         // The futures dropped here may spawn or wake other local tasks: this set is current.
         let _current = SetCurrent::new(cx);
