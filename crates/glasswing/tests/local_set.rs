@@ -541,3 +541,17 @@ fn a_local_runtime_cancels_its_local_tasks_inside_its_context() {
         assert_eq!(seen.get(), Some(true), "shut down: {shut_down}");
     }
 }
+
+/// As on Tokio's `LocalRuntime`: inside `enter()`, `spawn_local` spawns onto the runtime (as
+/// `glasswing::spawn` does), to run during its next `block_on`.
+#[test]
+fn spawn_local_inside_a_local_runtime_s_enter() {
+    let rt = glasswing::runtime::LocalRuntime::new().unwrap();
+    let handle = {
+        let _enter = rt.enter();
+        task::spawn_local(async { Rc::new(7) })
+    };
+    assert_eq!(*rt.block_on(handle).unwrap(), 7);
+    // The guard let go of the set: outside, `spawn_local` panics again.
+    assert!(std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).is_err());
+}

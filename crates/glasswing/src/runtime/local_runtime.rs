@@ -121,8 +121,10 @@ impl LocalRuntime {
     }
 
     /// Makes the runtime current on this thread until the guard drops; see [`Runtime::enter`].
+    /// Inside, [`spawn_local`](crate::task::spawn_local) spawns onto it too (as on Tokio's
+    /// `LocalRuntime`); the task runs during the next `block_on`.
     pub fn enter(&self) -> EnterGuard<'_> {
-        self.rt.enter()
+        self.rt.enter().with_local(self.local.set.enter())
     }
 
     /// The runtime's counters; see [`Handle::metrics`].
