@@ -555,3 +555,23 @@ fn spawn_local_inside_a_local_runtime_s_enter() {
     // The guard let go of the set: outside, `spawn_local` panics again.
     assert!(std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).is_err());
 }
+
+/// A `run_until` of a set nested in one of its own tasks leaves the set's wakes to the outer
+/// driver once it returns: a wake that comes while the outer one waits (here a timer's, on the
+/// set's thread, outside the set's polls) still brings the set back, instead of waking only the
+/// task that ran the nested `run_until`.
+#[test]
+fn a_nested_run_until_of_the_same_set_loses_no_wakeup() {
+    let rt = support::current_thread();
+    let local = Rc::new(LocalSet::new());
+    let nested = local.clone();
+    let out = local.block_on(&rt, async move {
+        let inner = task::spawn_local(async move {
+            nested.run_until(task::yield_now()).await;
+            glasswing::time::sleep(Duration::from_millis(1)).await;
+            5
+        });
+        glasswing::time::timeout(support::BOUND, inner).await
+    });
+    assert_eq!(out.expect("the set was never driven again").unwrap(), 5);
+}
