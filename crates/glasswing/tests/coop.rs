@@ -151,3 +151,34 @@ fn cooperative_and_poll_proceed_make_a_foreign_leaf_yield() {
         });
     }
 }
+
+/// As Tokio's: the unit `poll_proceed` charged belongs to its task's thread, whose budget its
+/// drop restores, so it is neither `Send` nor `Sync` (moved to another thread and dropped there,
+/// it overwrote that thread's budget: a plain thread's leaves then answered `Pending` once it ran
+/// out, with nothing to give it back).
+#[test]
+// Checked at run time, so that a regression fails this test rather than the file's build.
+#[allow(clippy::assertions_on_constants)]
+fn restore_on_pending_stays_on_its_thread() {
+    struct Probe<T>(std::marker::PhantomData<T>);
+    trait Otherwise {
+        const SEND: bool = false;
+        const SYNC: bool = false;
+    }
+    impl<T> Otherwise for Probe<T> {}
+    #[allow(dead_code)]
+    impl<T: Send> Probe<T> {
+        const SEND: bool = true;
+    }
+    #[allow(dead_code)]
+    struct SyncProbe<T>(std::marker::PhantomData<T>);
+    impl<T> Otherwise for SyncProbe<T> {}
+    #[allow(dead_code)]
+    impl<T: Sync> SyncProbe<T> {
+        const SYNC: bool = true;
+    }
+    assert!(!Probe::<task::coop::RestoreOnPending>::SEND, "RestoreOnPending is Send");
+    assert!(!SyncProbe::<task::coop::RestoreOnPending>::SYNC, "RestoreOnPending is Sync");
+    // The probes tell the two apart.
+    assert!(Probe::<u8>::SEND && SyncProbe::<u8>::SYNC);
+}

@@ -508,3 +508,70 @@ fn the_flight_recorder_shows_local_task_polls() {
     assert!(polls.len() >= 2, "two polls of the local task: {polls:?}");
     assert!(polls.iter().all(|e| e["name"].as_str().unwrap().contains("recorded-local")), "{polls:?}");
 }
+
+/// A local runtime's local tasks are cancelled inside the runtime's context, as its `Send` tasks
+/// are (and as Tokio's `LocalRuntime` drops its tasks): a future's drop that spawns its cleanup
+/// or asks for the current handle still finds the runtime, whether the runtime is dropped or
+/// shut down.
+#[test]
+fn a_local_runtime_cancels_its_local_tasks_inside_its_context() {
+    struct Cleanup(Rc<Cell<Option<bool>>>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let found = glasswing::runtime::Handle::try_current().is_ok();
+            // Spawning cleanup work from a drop, as async code often does.
+            let spawned = found && std::panic::catch_unwind(|| drop(glasswing::spawn(async {}))).is_ok();
+            self.0.set(Some(spawned));
+        }
+    }
+    for shut_down in [false, true] {
+        let rt = glasswing::runtime::LocalRuntime::new().unwrap();
+        let seen = Rc::new(Cell::new(None));
+        let cleanup = Cleanup(seen.clone());
+        rt.spawn_local(async move {
+            let _cleanup = cleanup;
+            std::future::pending::<()>().await
+        });
+        rt.block_on(task::yield_now());
+        if shut_down {
+            rt.shutdown_background();
+        } else {
+            drop(rt);
+        }
+        assert_eq!(seen.get(), Some(true), "shut down: {shut_down}");
+    }
+}
+
+/// As on Tokio's `LocalRuntime`: inside `enter()`, `spawn_local` spawns onto the runtime (as
+/// `glasswing::spawn` does), to run during its next `block_on`.
+#[test]
+fn spawn_local_inside_a_local_runtime_s_enter() {
+    let rt = glasswing::runtime::LocalRuntime::new().unwrap();
+    let handle = {
+        let _enter = rt.enter();
+        task::spawn_local(async { Rc::new(7) })
+    };
+    assert_eq!(*rt.block_on(handle).unwrap(), 7);
+    // The guard let go of the set: outside, `spawn_local` panics again.
+    assert!(std::panic::catch_unwind(|| drop(task::spawn_local(async {}))).is_err());
+}
+
+/// A `run_until` of a set nested in one of its own tasks leaves the set's wakes to the outer
+/// driver once it returns: a wake that comes while the outer one waits (here a timer's, on the
+/// set's thread, outside the set's polls) still brings the set back, instead of waking only the
+/// task that ran the nested `run_until`.
+#[test]
+fn a_nested_run_until_of_the_same_set_loses_no_wakeup() {
+    let rt = support::current_thread();
+    let local = Rc::new(LocalSet::new());
+    let nested = local.clone();
+    let out = local.block_on(&rt, async move {
+        let inner = task::spawn_local(async move {
+            nested.run_until(task::yield_now()).await;
+            glasswing::time::sleep(Duration::from_millis(1)).await;
+            5
+        });
+        glasswing::time::timeout(support::BOUND, inner).await
+    });
+    assert_eq!(out.expect("the set was never driven again").unwrap(), 5);
+}

@@ -230,3 +230,32 @@ fn unpin_when_the_future_is() {
         Poll::Ready(())
     );
 }
+
+/// As Tokio's: the inner future is dropped as soon as it completes, inside the scope (what it holds
+/// is released then, not when the wrapper goes), and a poll after that panics.
+#[test]
+fn the_future_is_dropped_inside_the_scope_when_it_completes() {
+    struct ReadyOnce<'a>(&'a Cell<Option<u32>>);
+    impl Future for ReadyOnce<'_> {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+    impl Drop for ReadyOnce<'_> {
+        fn drop(&mut self) {
+            self.0.set(NUMBER.try_with(|n| *n).ok());
+        }
+    }
+    let seen = Cell::new(None);
+    let mut fut = Box::pin(NUMBER.scope(3, ReadyOnce(&seen)));
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(()));
+    assert_eq!(seen.get(), Some(3), "dropped at completion, inside the scope");
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+    let panic = again.unwrap_err();
+    let message = support::panic_message(&*panic);
+    assert!(message.contains("polled after it completed"), "{message}");
+    assert!(NUMBER.try_with(|_| ()).is_err(), "the scope was left");
+    drop(fut);
+}

@@ -32,8 +32,17 @@ impl std::error::Error for TryCurrentError {}
 /// belongs to the thread that entered.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
+    /// A `LocalRuntime`'s set, current while its runtime is (and let go of first).
+    _local: Option<crate::task::LocalEnterGuard>,
     _guard: context::SetCurrentGuard,
     _handle: PhantomData<&'a Handle>,
+}
+
+impl EnterGuard<'_> {
+    /// Keeps `local` current as long as the runtime is (`LocalRuntime::enter`).
+    pub(crate) fn with_local(self, local: crate::task::LocalEnterGuard) -> Self {
+        EnterGuard { _local: Some(local), ..self }
+    }
 }
 
 impl fmt::Debug for EnterGuard<'_> {
@@ -120,7 +129,7 @@ impl Handle {
     /// The guard's drop panics if a guard from a later `enter` on this thread is still alive: drop
     /// guards in the reverse order of the `enter()` calls.
     pub fn enter(&self) -> EnterGuard<'_> {
-        EnterGuard { _guard: context::set_current(&self.inner), _handle: PhantomData }
+        EnterGuard { _local: None, _guard: context::set_current(&self.inner), _handle: PhantomData }
     }
 
     /// Spawns a task on this runtime; see [`crate::spawn`].

@@ -7,7 +7,8 @@
 //! `LocalSet`: `block_on` runs the future as `LocalSet::run_until` does, with the set current
 //! for the whole call, so that every task of the runtime (`Send` ones included) may
 //! `spawn_local`. The local tasks are cancelled when the runtime drops, before the runtime
-//! itself shuts down (their futures' drops may still need its drivers).
+//! itself shuts down and with it current (their futures' drops may still need its drivers, or
+//! spawn).
 
 use super::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics};
 use crate::task::{JoinHandle, LocalSet};
@@ -39,9 +40,24 @@ pub struct LocalOptions {}
 /// ```
 pub struct LocalRuntime {
     /// Dropped first: the local tasks go while the runtime can still serve their drops.
-    local: LocalSet,
+    local: LocalTasks,
     rt: Runtime,
     _not_send: PhantomData<*const ()>,
+}
+
+/// The runtime's `LocalSet`, whose drop cancels the local tasks with the runtime current, as the
+/// runtime's own shutdown cancels its `Send` tasks: their futures' drops may spawn, or ask for the
+/// current handle.
+struct LocalTasks {
+    set: LocalSet,
+    handle: Handle,
+}
+
+impl Drop for LocalTasks {
+    fn drop(&mut self) {
+        let _enter = self.handle.enter();
+        self.set.shutdown();
+    }
 }
 
 impl LocalRuntime {
@@ -51,7 +67,8 @@ impl LocalRuntime {
     }
 
     pub(crate) fn from_runtime(rt: Runtime) -> LocalRuntime {
-        LocalRuntime { local: LocalSet::new(), rt, _not_send: PhantomData }
+        let local = LocalTasks { set: LocalSet::new(), handle: rt.handle().clone() };
+        LocalRuntime { local, rt, _not_send: PhantomData }
     }
 
     /// A handle to the runtime: spawns `Send` tasks onto it from any thread.
@@ -76,7 +93,7 @@ impl LocalRuntime {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.spawn_local(future)
+        self.local.set.spawn_local(future)
     }
 
     /// Runs a blocking function on the runtime's blocking pool; see
@@ -99,13 +116,15 @@ impl LocalRuntime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         // Current for the whole call, not only for the set's own polls: the runtime's `Send`
         // tasks run on this thread too, and may spawn local ones.
-        let _local = self.local.enter();
-        self.rt.block_on(self.local.run_until(future))
+        let _local = self.local.set.enter();
+        self.rt.block_on(self.local.set.run_until(future))
     }
 
     /// Makes the runtime current on this thread until the guard drops; see [`Runtime::enter`].
+    /// Inside, [`spawn_local`](crate::task::spawn_local) spawns onto it too (as on Tokio's
+    /// `LocalRuntime`); the task runs during the next `block_on`.
     pub fn enter(&self) -> EnterGuard<'_> {
-        self.rt.enter()
+        self.rt.enter().with_local(self.local.set.enter())
     }
 
     /// The runtime's counters; see [`Handle::metrics`].

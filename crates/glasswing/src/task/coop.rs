@@ -11,6 +11,7 @@
 use crate::scheduler::coop as budget;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -117,11 +118,13 @@ pub fn has_budget_remaining() -> bool {
 /// # });
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    budget::poll_proceed(cx).map(RestoreOnPending)
+    budget::poll_proceed(cx).map(|restore| RestoreOnPending(restore, PhantomData))
 }
 
 /// The unit [`poll_proceed`] charged: given back when dropped, unless the leaf made progress.
-pub struct RestoreOnPending(budget::RestoreOnPending);
+///
+/// Neither `Send` nor `Sync`, as Tokio's: it belongs to the thread whose budget it restores.
+pub struct RestoreOnPending(budget::RestoreOnPending, PhantomData<*const ()>);
 
 impl RestoreOnPending {
     /// The leaf made progress: the unit stays charged.

@@ -278,6 +278,14 @@ impl Future for LocalSet {
 
 impl Drop for LocalSet {
     fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl LocalSet {
+    /// Cancels the set's tasks and closes it to new ones, as its drop does (which then finds nothing
+    /// left to do); for an owner that must cancel them in a context of its own (`LocalRuntime`).
+    pub(crate) fn shutdown(&self) {
         let cx = &self.context;
         // The futures dropped here may spawn or wake other local tasks: this set is current.
         let _current = SetCurrent::new(cx);
@@ -313,6 +321,14 @@ impl<F: Future> Future for RunUntil<'_, F> {
         // SAFETY: as above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
         let _current = SetCurrent::new(&set.context);
+        // Nested in the set's own poll (a task of the set runs `run_until` of its set): the outer
+        // poll drives the set, and gets its waker back after this one, which registers the task's.
+        // Left in place, that waker would take the wakes that come once the outer poll is over, and
+        // only reschedule its own task, which nothing runs then.
+        let _outer = set.context.ticking.get().then(|| RestoreWaker {
+            shared: &set.context.shared,
+            waker: lock(&set.context.shared.waker).clone(),
+        });
         // A task it spawns is found by the turn below, without a wake; or, if it completes, by the
         // set's next run.
         if let Poll::Ready(out) = set.context.running(|| coop::budget(|| future.poll(cx))) {
@@ -320,6 +336,20 @@ impl<F: Future> Future for RunUntil<'_, F> {
         }
         set.poll_tasks(cx.waker());
         Poll::Pending
+    }
+}
+
+/// Puts the outer poll's waker back into the set's slot when a nested poll ends (or unwinds).
+struct RestoreWaker<'a> {
+    shared: &'a Shared,
+    waker: Option<Waker>,
+}
+
+impl Drop for RestoreWaker<'_> {
+    fn drop(&mut self) {
+        let nested = std::mem::replace(&mut *lock(&self.shared.waker), self.waker.take());
+        // Dropped outside the lock.
+        drop(nested);
     }
 }
 

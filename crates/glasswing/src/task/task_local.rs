@@ -258,7 +258,13 @@ impl<T: 'static, F: Future> Future for TaskLocalFuture<T, F> {
         let (slot, future) = (&mut this.slot, &mut this.future);
         let res = local.scope_inner(slot, || {
             // SAFETY: as above.
-            future.as_mut().map(|future| unsafe { Pin::new_unchecked(future) }.poll(cx))
+            let poll = future.as_mut().map(|future| unsafe { Pin::new_unchecked(future) }.poll(cx))?;
+            if poll.is_ready() {
+                // Done: dropped now, in place and inside the scope (as Tokio does), so that what it
+                // holds goes with it and a later poll panics below.
+                *future = None;
+            }
+            Some(poll)
         });
         match res {
             Ok(Some(poll)) => poll,
