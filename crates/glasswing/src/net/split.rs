@@ -140,8 +140,7 @@ macro_rules! stream_io {
         #[cfg(feature = "tokio-io")]
         impl<$($generics)*> tokio::io::AsyncWrite for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+                $crate::io::AsyncWrite::poll_write(self, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -149,21 +148,19 @@ macro_rules! stream_io {
                 cx: &mut Context<'_>,
                 bufs: &[io::IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+                $crate::io::AsyncWrite::poll_write_vectored(self, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
                 true
             }
 
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                $crate::io::AsyncWrite::poll_flush(self, cx)
             }
 
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                $crate::io::AsyncWrite::poll_shutdown(self, cx)
             }
         }
 
@@ -187,8 +184,7 @@ macro_rules! stream_io {
         #[cfg(feature = "hyper")]
         impl<$($generics)*> ::hyper::rt::Write for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $crate::net::split::Stream::poll_write_shared($stream, cx, buf)
+                $crate::io::AsyncWrite::poll_write(self, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -196,21 +192,19 @@ macro_rules! stream_io {
                 cx: &mut Context<'_>,
                 bufs: &[io::IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $crate::net::split::Stream::poll_write_vectored_shared($stream, cx, bufs)
+                $crate::io::AsyncWrite::poll_write_vectored(self, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
                 true
             }
 
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                $crate::io::AsyncWrite::poll_flush(self, cx)
             }
 
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                $crate::io::AsyncWrite::poll_shutdown(self, cx)
             }
         }
     };
