@@ -5,8 +5,7 @@
 mod support;
 
 use glasswing::io::{
-    copy_bidirectional, duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
-    BufReader, BufWriter, ReadBuf,
+    copy_bidirectional, duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, ReadBuf,
 };
 use glasswing::net::{TcpListener, TcpStream};
 use std::future::{poll_fn, Future};
@@ -215,51 +214,6 @@ fn duplex_writer_waits_until_the_reader_reads() {
             drop(a);
             let mut end = Vec::new();
             assert_eq!(b.read_to_end(&mut end).await.unwrap(), 0, "the other end is gone: end of stream");
-        });
-    }
-}
-
-/// A writer that counts the writes reaching it.
-#[derive(Default)]
-struct CountingWriter {
-    data: Vec<u8>,
-    writes: usize,
-}
-
-impl AsyncWrite for CountingWriter {
-    fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.writes += 1;
-        self.data.extend_from_slice(buf);
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-#[test]
-fn buf_writer_batches_small_writes() {
-    for (_, rt) in runtimes() {
-        rt.block_on(async {
-            let mut writer = BufWriter::new(CountingWriter::default());
-            for i in 0..1000u32 {
-                writer.write_u32(i).await.unwrap();
-            }
-            // 4000 bytes fit the 8 KiB buffer: nothing written yet.
-            assert_eq!(writer.get_ref().writes, 0);
-            writer.flush().await.unwrap();
-            assert_eq!(writer.get_ref().writes, 1);
-            let data = &writer.get_ref().data;
-            assert_eq!(data.len(), 4000);
-            let mut reader = &data[..];
-            for i in 0..1000u32 {
-                assert_eq!(reader.read_u32().await.unwrap(), i);
-            }
         });
     }
 }
