@@ -523,3 +523,38 @@ fn tcp_socket_dropped_before_or_while_connecting_leaks_no_fd() {
         });
     }
 }
+
+#[test]
+fn try_read_buf_fills_spare_capacity_without_consuming_more() {
+    let _serial = serial();
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async {
+            let listener = TcpListener::bind(loopback()).await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (mut client, (server, _)) =
+                futures::future::try_join(TcpStream::connect(addr), listener.accept()).await.unwrap();
+            client.write_all(b"hello, bytes").await.unwrap();
+            let mut buf = bytes::BytesMut::with_capacity(5);
+            buf.extend_from_slice(b">");
+            let mut total = 0;
+            while total < 12 {
+                server.readable().await.unwrap();
+                match server.try_read_buf(&mut buf) {
+                    Ok(n) => total += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    Err(e) => panic!("{flavor}: {e}"),
+                }
+            }
+            assert_eq!(&buf[..], b">hello, bytes", "{flavor}");
+            drop(client);
+            loop {
+                server.readable().await.unwrap();
+                match server.try_read_buf(&mut buf) {
+                    Ok(n) => break assert_eq!(n, 0, "{flavor}: end of stream"),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    Err(e) => panic!("{flavor}: {e}"),
+                }
+            }
+        });
+    }
+}

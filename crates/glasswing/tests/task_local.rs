@@ -133,6 +133,8 @@ fn expected_error() -> AccessError {
 fn outside_a_scope() {
     let err = NUMBER.try_with(|n| *n).unwrap_err();
     assert_eq!(err.to_string(), "task-local value not set");
+    assert_eq!(NUMBER.try_get(), Err(expected_error()));
+    assert_eq!(NUMBER.sync_scope(3, || NUMBER.try_get()), Ok(3));
     let _: &dyn std::error::Error = &err;
     let panic = std::panic::catch_unwind(|| NUMBER.get()).unwrap_err();
     let message = support::panic_message(&*panic);

@@ -238,6 +238,30 @@ macro_rules! byte_stream {
                 self.io.try_io(Interest::READABLE, |mut s| std::io::Read::read(&mut s, buf))
             }
 
+            /// Reads what is there into `buf`'s spare capacity without waiting, advancing it by what
+            /// was read; `WouldBlock` if nothing is. Nothing is zeroed first on Unix.
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+                self.io.try_io(Interest::READABLE, |s| {
+                    let spare = buf.chunk_mut();
+                    // SAFETY: `UninitSlice` is a `[MaybeUninit<u8>]` (same layout); the read only
+                    // writes to it, so nothing initialized becomes uninitialized.
+                    let spare = unsafe { spare.as_uninit_slice_mut() };
+                    #[cfg(unix)]
+                    let n = {
+                        use std::os::unix::io::AsRawFd;
+                        split::read_uninit(s.as_raw_fd(), spare)?
+                    };
+                    #[cfg(not(unix))]
+                    let n = {
+                        let mut s = s;
+                        std::io::Read::read(&mut s, split::zeroed(spare))?
+                    };
+                    // SAFETY: the read initialized the first `n` bytes of the spare capacity.
+                    unsafe { buf.advance_mut(n) };
+                    Ok(n)
+                })
+            }
+
             /// Writes what fits without waiting; `WouldBlock` if nothing does. Pairs with `writable`.
             pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write(&mut s, buf))
