@@ -294,8 +294,10 @@ fn write(krate: &TokenStream, select: Select) -> TokenStream {
             #(#preconditions)*
 
             // The futures live in this block only: the losing ones are dropped (cancelled) before
-            // the winning handler runs, so the handler may use what they borrowed.
-            let #output = {
+            // the winning handler runs, so the handler may use what they borrowed. `mut`: a
+            // `ref mut` in a pattern binds into it.
+            #[allow(unused_mut)]
+            let mut #output = {
                 #(#evaluate)*
                 #(#pin)*
                 #support::poll_fn(|cx| {

@@ -419,6 +419,11 @@ on_both_flavors! {
             (ref a, _) = async { (String::from("x"), 1) } => a.clone(),
         };
         assert_eq!(v, "x");
+        // `ref mut` binds into the output the handler matches on (Tokio's `mut_ref_patterns`).
+        let v = glasswing::select! {
+            Some(ref mut s) = async { Some(String::from("c")) } => { s.push('d'); s.clone() }
+        };
+        assert_eq!(v, "cd");
         let x = 5;
         let v = glasswing::select! {
             Some(&0) = async { Some(&x) } => 0,
