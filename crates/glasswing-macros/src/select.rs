@@ -231,11 +231,20 @@ fn write(krate: &TokenStream, select: Select) -> TokenStream {
         let i = i as u32;
         Some(quote_spanned!(ms=> if !(#cond) { #disabled |= 1u64 << #i; }))
     });
-    let evaluate = select.branches.iter().zip(&inits).map(|(b, init)| {
-        // The check takes the user's own tokens, so "`u32` is not a future" points at them (the
-        // `into_future` below, on a name of ours, would be reported at the whole macro).
+    // All the expressions are evaluated in one tuple, as Tokio does: a tuple's fields are an
+    // extending context, and so are a struct literal's, so a temporary in an expression
+    // (`&mut std::future::ready(())`) lives as long as the futures; as the argument of a call it
+    // would be dropped at once. The struct checks that each is a future, and its field holds the
+    // user's own tokens, so "`u32` is not a future" points at them.
+    let tuple = format_ident!("__futures", span = ms);
+    let exprs = select.branches.iter().map(|b| {
         let fut = &b.fut;
-        quote_spanned!(ms=> let #init = #support::must_be_future(#fut);)
+        quote_spanned!(ms=> #support::MustBeFuture { future: #fut })
+    });
+    let evaluate_all = quote_spanned!(ms=> let #tuple = (#(#exprs,)*););
+    let evaluate = inits.iter().enumerate().map(|(i, init)| {
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote_spanned!(ms=> let #init = #tuple.#i.future;)
     });
     let pin = inits.iter().zip(&futs).map(|(init, fut)| {
         quote_spanned!(ms=> let mut #fut = #support::pin!(#support::IntoFuture::into_future(#init));)
@@ -298,6 +307,7 @@ fn write(krate: &TokenStream, select: Select) -> TokenStream {
             // `ref mut` in a pattern binds into it.
             #[allow(unused_mut)]
             let mut #output = {
+                #evaluate_all
                 #(#evaluate)*
                 #(#pin)*
                 #support::poll_fn(|cx| {

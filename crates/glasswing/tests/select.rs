@@ -520,6 +520,21 @@ on_both_flavors! {
         assert!(rounds > 1);
     }
 
+    async fn temporaries_in_an_expression_live_as_long_as_its_future() {
+        // Tokio's `temporary_lifetime_extension`: the temporary a branch borrows must outlive the
+        // polling, as it would in `let f = (&mut temporary(),);`.
+        let v = glasswing::select! {
+            () = &mut std::future::ready(()) => 1,
+        };
+        assert_eq!(v, 1);
+        let v = glasswing::select! {
+            biased;
+            v = &mut ready_after(3, 2) => v,
+            v = &mut ready_after(1, 3) => v,
+        };
+        assert_eq!(v, 3);
+    }
+
     async fn outputs_that_are_not_unpin_or_send() {
         let v = glasswing::select! {
             v = async { std::rc::Rc::new(3) } => *v,

@@ -108,10 +108,13 @@ pub mod support {
         future
     }
 
-    /// Checks, where the user wrote it, that a `select!` expression is a future.
-    #[inline]
-    pub fn must_be_future<F: IntoFuture>(future: F) -> F {
-        future
+    /// Checks, where the user wrote it, that a `select!` expression is a future. A struct rather
+    /// than a function: a struct literal's fields extend the life of the temporaries they borrow,
+    /// as the tuple of Tokio's expansion does, where a call's arguments would not.
+    #[doc(hidden)]
+    #[allow(missing_debug_implementations)]
+    pub struct MustBeFuture<F: IntoFuture> {
+        pub future: F,
     }
 
     /// `select!` found every branch disabled and has no `else`.
