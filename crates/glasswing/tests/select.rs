@@ -535,6 +535,26 @@ on_both_flavors! {
         assert_eq!(v, 3);
     }
 
+    async fn user_names_like_the_expansions_own_do_not_clash() {
+        // Tokio's internal names and glasswing's: the expansions' locals are hygienic.
+        let (futures, output, disabled, cx, is_pending) = (1, 2, 3, 4, 5);
+        let (__tokio_select_util, __disabled, __output, __futures, __fut0) = (6, 7, 8, 9, 10);
+        let (start, branch, mask, out, value, next_first) = (11, 12, 13, 14, 15, 16);
+        let v = glasswing::select! {
+            biased;
+            Some(cx) = async { None::<i32> } => cx,
+            out = async { futures + output + disabled + cx + is_pending }, if mask == 13 => {
+                out + __tokio_select_util + __disabled + __output + __futures + __fut0
+            }
+            _ = async {} => start + branch + mask + out + value + next_first,
+        };
+        assert_eq!(v, 15 + 40);
+        let (a, b) = glasswing::join!(async { cx + out }, async { value + next_first });
+        assert_eq!((a, b), (18, 31));
+        let r: Result<_, ()> = glasswing::try_join!(async { Ok(futures) }, async { Ok(disabled) });
+        assert_eq!(r, Ok((1, 3)));
+    }
+
     async fn outputs_that_are_not_unpin_or_send() {
         let v = glasswing::select! {
             v = async { std::rc::Rc::new(3) } => *v,
