@@ -60,6 +60,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 
 /// Whether a handler may end without a comma, as a match arm may: the block-like expressions.
 fn ends_like_a_block(expr: &Expr) -> bool {
+    // A `block` fragment forwarded by the user's own `macro_rules!` arrives in invisible
+    // delimiters; Tokio's `$h:block` rule accepts it without a comma, so this does too.
+    if let Expr::Group(group) = expr {
+        return ends_like_a_block(&group.expr);
+    }
     matches!(
         expr,
         Expr::Block(_)

@@ -151,6 +151,14 @@ async fn sixty_four_branches(wanted: u32) -> u32 {
     }
 }
 
+/// A user's macro around `select!` that forwards `block` handlers without commas after them, as
+/// Tokio's `select!` accepts (its `$h:block` rule matches a forwarded block).
+macro_rules! select_two_blocks {
+    ($p1:pat = $e1:expr => $h1:block $p2:pat = $e2:expr => $h2:block) => {
+        glasswing::select! { biased; $p1 = $e1 => $h1 $p2 = $e2 => $h2 }
+    };
+}
+
 on_both_flavors! {
     async fn returns_the_handler_value() {
         let v = glasswing::select! {
@@ -533,6 +541,13 @@ on_both_flavors! {
             v = &mut ready_after(1, 3) => v,
         };
         assert_eq!(v, 3);
+    }
+
+    async fn forwarded_fragments_from_a_user_macro() {
+        let v = select_two_blocks!(Some(x) = async { Some(1) } => { x } y = async { 2 } => { y });
+        assert_eq!(v, 1);
+        let v = select_two_blocks!(Some(x) = async { None } => { x } y = async { 2 } => { y });
+        assert_eq!(v, 2);
     }
 
     async fn user_names_like_the_expansions_own_do_not_clash() {
