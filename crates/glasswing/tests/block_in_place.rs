@@ -322,3 +322,44 @@ fn more_tasks_block_at_once_than_there_are_workers() {
     });
     assert_eq!(arrived, TASKS, "each saw all the others blocking at once");
 }
+
+#[test]
+fn a_panic_starting_the_thread_for_the_worker_leaves_the_worker_here() {
+    // The thread that would take the worker over cannot be started: the blocking pool panics in
+    // `block_in_place` (as it does when the OS refuses a thread and the pool has none). The panic
+    // reaches the task; the worker, with the tasks queued on it, must stay with this thread.
+    let names = Arc::new(AtomicUsize::new(0));
+    let counted = names.clone();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name_fn(move || {
+            // The worker's thread is the first; the blocking pool's first thread the second.
+            if counted.fetch_add(1, Ordering::SeqCst) == 1 {
+                panic!("no thread for the blocking pool");
+            }
+            "glasswing-test".to_string()
+        })
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let blocked = rt.spawn(async move {
+        // Queued on this worker (its LIFO slot): runs only if the worker survives the panic.
+        glasswing::spawn(async move { tx.send(3).unwrap() });
+        block_in_place(|| ());
+    });
+    let (joined_tx, joined_rx) = mpsc::channel();
+    rt.spawn(async move { joined_tx.send(blocked.await.map_err(|e| e.is_panic())).unwrap() });
+    let joined = joined_rx.recv_timeout(Duration::from_secs(10));
+    let ran = rx.recv_timeout(Duration::from_secs(10));
+    if ran.is_err() {
+        // Without its worker the runtime runs nothing, and its drop would wait for ever.
+        rt.shutdown_background();
+        panic!("the task queued on the worker never ran (joined: {joined:?})");
+    }
+    assert_eq!(joined, Ok(Err(true)), "the panic reached the task");
+    assert_eq!(ran, Ok(3));
+    let n = rt.block_on(async { glasswing::spawn(async { 4 }).await.unwrap() });
+    assert_eq!(n, 4);
+    // A thread for the pool now (the name no longer panics), so that the shutdown finds it.
+    assert_eq!(rt.block_on(async { glasswing::task::spawn_blocking(|| 5).await.unwrap() }), 5);
+}

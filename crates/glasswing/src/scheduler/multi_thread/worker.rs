@@ -265,20 +265,6 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     if !context::is_runtime_entered() {
         return f();
     }
-    let handed = context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::MultiThread(cx)) => Ok(cx.hand_off()),
-        Some(scheduler::Context::CurrentThread(_)) => Err(()),
-        // The `block_on` of a multi-thread runtime: no worker to move.
-        None => Ok(None),
-    });
-    let Ok(handed) = handed else {
-        panic!(
-            "glasswing: can call blocking only when running on the multi-threaded runtime: \
-             `block_in_place` was called on a current-thread runtime, whose one thread runs every \
-             task. Run the blocking code with `glasswing::task::spawn_blocking` and await its \
-             JoinHandle, or build the runtime with `Builder::new_multi_thread()`."
-        )
-    };
     struct Reset(Option<(Handoff, *const probe::worker::WorkerStats)>);
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -293,14 +279,35 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
             unsafe { probe::poll::reattach_worker(stats) };
         }
     }
-    let _reset = Reset(handed);
+    // Armed by `hand_off` before it starts the thread that takes the core over: should starting it
+    // panic (the blocking pool panics when the OS refuses a thread and it has none), the core comes
+    // back here as the panic unwinds, instead of being dropped with its queued tasks.
+    let mut reset = Reset(None);
+    let handed = context::with_scheduler(|cx| match cx {
+        Some(scheduler::Context::MultiThread(cx)) => {
+            cx.hand_off(&mut reset.0);
+            true
+        }
+        Some(scheduler::Context::CurrentThread(_)) => false,
+        // The `block_on` of a multi-thread runtime: no worker to move.
+        None => true,
+    });
+    if !handed {
+        panic!(
+            "glasswing: can call blocking only when running on the multi-threaded runtime: \
+             `block_in_place` was called on a current-thread runtime, whose one thread runs every \
+             task. Run the blocking code with `glasswing::task::spawn_blocking` and await its \
+             JoinHandle, or build the runtime with `Builder::new_multi_thread()`."
+        );
+    }
     context::exit_runtime(|| coop::with_unconstrained(f))
 }
 
 impl Context {
     /// `block_in_place` on this worker's thread: hands the core to a new thread if this thread has
-    /// it and is polling a task. Returns where it left the core, and this worker's figures.
-    fn hand_off(&self) -> Option<(Handoff, *const probe::worker::WorkerStats)> {
+    /// it and is polling a task. Leaves in `handed`, before it starts that thread, where it left the
+    /// core, and this worker's figures.
+    fn hand_off(&self, handed: &mut Option<(Handoff, *const probe::worker::WorkerStats)>) -> Option<()> {
         // Not during shutdown, nor outside a poll (a drop the loop runs): the loop holds on to its
         // core there and is about to stop anyway.
         probe::poll::current_task_id()?;
@@ -321,6 +328,7 @@ impl Context {
         };
         let handoff: Handoff = Arc::new(Mutex::new(Some((core, self.park.clone()))));
         let next = handoff.clone();
+        *handed = Some((handoff, stats));
         // Counted in now: the runtime's shutdown waits for the thread that runs the core, or for
         // this job to be dropped unrun.
         self.handle.worker_entered();
@@ -341,7 +349,7 @@ impl Context {
             false,
             &rt,
         ));
-        Some((handoff, stats))
+        Some(())
     }
 
     pub(crate) fn handle(&self) -> &MultiThread {
