@@ -29,19 +29,17 @@
 //! the state, as Tokio does; the io traits take `Pin<&mut Self>` and reach it with `get_mut`.
 
 use super::{asyncify, spawn_mandatory_blocking, OpenOptions};
+use crate::io::blocking_buf::{Buf, MAX_BUF_SIZE};
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::sync::Mutex;
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
+use std::io::{self, IoSlice, Seek, SeekFrom};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-
-/// Tokio's default: the most a single read or write moves per blocking call.
-const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 
 /// An open file on the file system; the async [`std::fs::File`].
 ///
@@ -126,7 +124,7 @@ impl File {
                 pos: 0,
                 seek_started: None,
             }),
-            max_buf_size: DEFAULT_MAX_BUF_SIZE,
+            max_buf_size: MAX_BUF_SIZE,
         }
     }
 
@@ -262,7 +260,6 @@ impl File {
                         return Poll::Ready(Ok(()));
                     }
                     let len = remaining.min(self.max_buf_size);
-                    buf.prepare(len);
                     let std = self.std.clone();
                     inner.state = State::Busy(spawn_mandatory_blocking("fs::File::poll_read", move || {
                         let res = buf.read_from(&mut &*std, len);
@@ -403,92 +400,6 @@ impl Inner {
 
     async fn complete_inflight(&mut self) -> io::Result<()> {
         std::future::poll_fn(|cx| self.poll_flush(cx)).await
-    }
-}
-
-/// The bytes moving between a File and its blocking tasks: `buf[pos..end]` is data not yet
-/// consumed (read ahead, or to be written); `buf.len()` is how much has ever been initialized.
-struct Buf {
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
-}
-
-impl Buf {
-    fn new() -> Buf {
-        Buf { buf: Vec::new(), pos: 0, end: 0 }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.pos == self.end
-    }
-
-    /// Makes `len` bytes writable without zeroing what was initialized before.
-    fn prepare(&mut self, len: usize) {
-        debug_assert!(self.is_empty());
-        if self.buf.len() < len {
-            self.buf.resize(len, 0);
-        }
-    }
-
-    /// Hands up to `max` buffered bytes to `dst`.
-    fn copy_to(&mut self, max: usize, dst: &mut dyn FnMut(&[u8])) -> usize {
-        let n = (self.end - self.pos).min(max);
-        dst(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        if self.pos == self.end {
-            self.pos = 0;
-            self.end = 0;
-        }
-        n
-    }
-
-    /// Copies up to `max` bytes from `bufs` in; the buffer must be empty.
-    fn copy_from(&mut self, bufs: &[IoSlice<'_>], max: usize) -> usize {
-        debug_assert!(self.is_empty());
-        let total = bufs.iter().map(|b| b.len()).fold(0usize, usize::saturating_add).min(max);
-        self.prepare(total);
-        let mut n = 0;
-        for b in bufs {
-            let take = b.len().min(total - n);
-            self.buf[n..n + take].copy_from_slice(&b[..take]);
-            n += take;
-            if n == total {
-                break;
-            }
-        }
-        self.pos = 0;
-        self.end = n;
-        n
-    }
-
-    /// Forgets the bytes read ahead; the (non-positive) offset that moves the file back over them.
-    fn discard_read(&mut self) -> i64 {
-        let back = -((self.end - self.pos) as i64);
-        self.pos = 0;
-        self.end = 0;
-        back
-    }
-
-    /// One `read` of up to `len` bytes (retried on `Interrupted`), on a pool thread.
-    fn read_from(&mut self, file: &mut &std::fs::File, len: usize) -> io::Result<usize> {
-        let res = loop {
-            match file.read(&mut self.buf[..len]) {
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                res => break res,
-            }
-        };
-        self.pos = 0;
-        self.end = *res.as_ref().unwrap_or(&0);
-        res
-    }
-
-    /// Writes all the buffered bytes, on a pool thread; the buffer is empty after, error or not.
-    fn write_to(&mut self, file: &mut &std::fs::File) -> io::Result<()> {
-        let res = file.write_all(&self.buf[self.pos..self.end]);
-        self.pos = 0;
-        self.end = 0;
-        res
     }
 }
 

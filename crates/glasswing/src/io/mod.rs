@@ -18,6 +18,7 @@
 
 #[cfg(unix)]
 mod async_fd;
+pub(crate) mod blocking_buf;
 pub(crate) mod driver;
 mod read_buf;
 mod registration;

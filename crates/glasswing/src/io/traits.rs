@@ -351,17 +351,7 @@ std_write!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::task::Waker;
-
-    fn noop_cx() -> Context<'static> {
-        // `Waker::noop` is newer than the MSRV; a waker made from a no-op `Wake` serves.
-        struct Noop;
-        impl std::task::Wake for Noop {
-            fn wake(self: std::sync::Arc<Self>) {}
-        }
-        static WAKER: std::sync::OnceLock<Waker> = std::sync::OnceLock::new();
-        Context::from_waker(WAKER.get_or_init(|| Waker::from(std::sync::Arc::new(Noop))))
-    }
+    use crate::io::util::noop_cx;
 
     fn read_all(mut reader: impl AsyncRead + Unpin, chunk: usize) -> Vec<u8> {
         let mut out = Vec::new();

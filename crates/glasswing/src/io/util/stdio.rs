@@ -14,59 +14,13 @@
 //!   with Tokio.
 //! - Dropping a stream with a write in flight lets the write finish on its thread.
 
+use crate::io::blocking_buf::{Buf, MAX_BUF_SIZE};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::task::JoinHandle;
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-
-/// The most one blocking read or write moves: Tokio's.
-const MAX_BUF: usize = 2 * 1024 * 1024;
-
-/// Bytes on their way between the caller and a blocking call.
-#[derive(Debug, Default)]
-struct Buf {
-    buf: Vec<u8>,
-    /// `buf[pos..]` is what was read and not yet handed to a caller.
-    pos: usize,
-}
-
-impl Buf {
-    fn is_empty(&self) -> bool {
-        self.buf.len() == self.pos
-    }
-
-    fn copy_to(&mut self, dst: &mut ReadBuf<'_>) {
-        let n = (self.buf.len() - self.pos).min(dst.remaining());
-        dst.put_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        }
-    }
-
-    fn read_from<T: Read>(&mut self, reader: &mut T, max: usize) -> io::Result<usize> {
-        self.buf.resize(max, 0);
-        let result = loop {
-            match reader.read(&mut self.buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        self.buf.truncate(*result.as_ref().unwrap_or(&0));
-        self.pos = 0;
-        result
-    }
-
-    fn write_to<T: Write>(&mut self, writer: &mut T) -> io::Result<()> {
-        let result = writer.write_all(&self.buf);
-        self.buf.clear();
-        self.pos = 0;
-        result
-    }
-}
 
 /// What the blocking call gives back: its result, the buffer and the stream.
 type Done<T> = (io::Result<usize>, Buf, T);
@@ -87,7 +41,7 @@ struct Blocking<T> {
 
 impl<T: Send + 'static> Blocking<T> {
     fn new(inner: T) -> Self {
-        Blocking { inner: Some(inner), state: State::Idle(Some(Buf::default())), need_flush: false }
+        Blocking { inner: Some(inner), state: State::Idle(Some(Buf::new())), need_flush: false }
     }
 
     #[track_caller]
@@ -127,11 +81,11 @@ impl<T: Read + Send + 'static> Blocking<T> {
             let mut buf = self.take_buf();
             // A read that just finished is the answer, even an empty one (end of stream).
             if finished || !buf.is_empty() || dst.remaining() == 0 {
-                buf.copy_to(dst);
+                buf.copy_to(dst.remaining(), &mut |bytes| dst.put_slice(bytes));
                 self.state = State::Idle(Some(buf));
                 return Poll::Ready(Ok(()));
             }
-            let max = dst.remaining().min(MAX_BUF);
+            let max = dst.remaining().min(MAX_BUF_SIZE);
             self.start(buf, move |buf, inner| buf.read_from(inner, max));
         }
     }
@@ -145,8 +99,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
             return Poll::Ready(Ok(0));
         }
         let mut buf = self.take_buf();
-        let n = src.len().min(MAX_BUF);
-        buf.buf.extend_from_slice(&src[..n]);
+        let n = buf.copy_from(&[IoSlice::new(src)], MAX_BUF_SIZE);
         self.start(buf, |buf, inner| buf.write_to(inner).map(|()| 0));
         self.need_flush = true;
         Poll::Ready(Ok(n))
