@@ -19,11 +19,22 @@ pub(crate) enum Kind {
     Test,
 }
 
+/// Whose attribute it is: glasswing's own, or the drop-in `tokio` crate's (compat/tokio), which
+/// differs only in the default crate path (`::tokio`, as the user's code names it) and in taking
+/// Tokio's `unhandled_panic` argument.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Glasswing,
+    Tokio,
+}
+
 impl Kind {
-    pub(crate) fn attribute(self) -> &'static str {
-        match self {
-            Kind::Main => "glasswing::main",
-            Kind::Test => "glasswing::test",
+    pub(crate) fn attribute(self, dialect: Dialect) -> &'static str {
+        match (self, dialect) {
+            (Kind::Main, Dialect::Glasswing) => "glasswing::main",
+            (Kind::Test, Dialect::Glasswing) => "glasswing::test",
+            (Kind::Main, Dialect::Tokio) => "tokio::main",
+            (Kind::Test, Dialect::Tokio) => "tokio::test",
         }
     }
 
@@ -56,11 +67,23 @@ pub(crate) struct Config {
     pub(crate) diagnostics: Option<Ident>,
     /// The path the generated code uses to reach the runtime.
     pub(crate) krate: Path,
+    /// Tokio's `unhandled_panic = "shutdown_runtime"`: a panicking task shuts the runtime down.
+    pub(crate) shutdown_on_panic: bool,
 }
 
 /// The arguments we accept, in the order we list them in errors.
 ///
 const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "diagnostics", "crate"];
+/// The drop-in `tokio` crate's attributes take Tokio's `unhandled_panic` as well.
+const ACCEPTED_TOKIO: &[&str] =
+    &["flavor", "worker_threads", "start_paused", "diagnostics", "crate", "unhandled_panic"];
+
+fn accepted(dialect: Dialect) -> &'static [&'static str] {
+    match dialect {
+        Dialect::Glasswing => ACCEPTED,
+        Dialect::Tokio => ACCEPTED_TOKIO,
+    }
+}
 
 /// One `name = value` (or a bare `name`, which is always an error, but one we
 /// want to report by name rather than as "expected `=`").
@@ -85,13 +108,17 @@ impl Parse for Arg {
 
 /// Reads the attribute's arguments. Returns a usable config in every case,
 /// plus the errors found, if any.
-pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error>) {
+pub(crate) fn parse(args: TokenStream, kind: Kind, dialect: Dialect) -> (Config, Option<syn::Error>) {
     let mut config = Config {
         flavor: kind.default_flavor(),
         worker_threads: None,
         start_paused: None,
         diagnostics: None,
-        krate: syn::parse_quote!(::glasswing),
+        krate: match dialect {
+            Dialect::Glasswing => syn::parse_quote!(::glasswing),
+            Dialect::Tokio => syn::parse_quote!(::tokio),
+        },
+        shutdown_on_panic: false,
     };
     let mut errors = Errors::default();
 
@@ -108,8 +135,8 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
 
     for Arg { name, value } in args {
         let key = name.unraw().to_string();
-        if !ACCEPTED.contains(&key.as_str()) {
-            errors.push(name.span(), unknown_argument(&key, kind));
+        if !accepted(dialect).contains(&key.as_str()) {
+            errors.push(name.span(), unknown_argument(&key, kind, dialect));
             continue;
         }
         if seen.contains(&key) {
@@ -130,6 +157,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
             }
             "diagnostics" => parse_diagnostics(&value).map(|v| config.diagnostics = Some(v)),
             "crate" => parse_crate(&value).map(|p| krate = Some(p)),
+            "unhandled_panic" => parse_unhandled_panic(&value).map(|s| config.shutdown_on_panic = s),
             _ => unreachable!("every name in ACCEPTED has an arm"),
         };
         if let Err(e) = parsed {
@@ -158,7 +186,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
                     format!(
                         "`worker_threads` needs the `multi_thread` flavor ({why}); \
                          use `#[{}(flavor = \"multi_thread\", worker_threads = {n})]`",
-                        kind.attribute(),
+                        kind.attribute(dialect),
                     ),
                 );
             }
@@ -179,9 +207,12 @@ pub(crate) fn parse(args: TokenStream, kind: Kind) -> (Config, Option<syn::Error
     (config, errors.into_inner())
 }
 
-fn unknown_argument(key: &str, kind: Kind) -> String {
-    let accepted = ACCEPTED.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-    format!("unknown argument `{key}` for `#[{}]`; the accepted arguments are {accepted}", kind.attribute(),)
+fn unknown_argument(key: &str, kind: Kind, dialect: Dialect) -> String {
+    let accepted = accepted(dialect).iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    format!(
+        "unknown argument `{key}` for `#[{}]`; the accepted arguments are {accepted}",
+        kind.attribute(dialect)
+    )
 }
 
 fn example(key: &str) -> &'static str {
@@ -191,6 +222,7 @@ fn example(key: &str) -> &'static str {
         "start_paused" => "`start_paused = true`",
         "diagnostics" => "`diagnostics = \"verbose\"` (or \"warn\", the default, or \"off\")",
         "crate" => "`crate = \"path::to::glasswing\"`",
+        "unhandled_panic" => "`unhandled_panic = \"shutdown_runtime\"` (or \"ignore\", the default)",
         _ => unreachable!("every name in ACCEPTED has an example"),
     }
 }
@@ -203,6 +235,18 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
         other => Err(syn::Error::new(
             s.span(),
             format!("unknown flavor `{other}`; the flavors are `current_thread` and `multi_thread`"),
+        )),
+    }
+}
+
+fn parse_unhandled_panic(value: &Expr) -> syn::Result<bool> {
+    let s = string_literal(value, "unhandled_panic")?;
+    match s.value().as_str() {
+        "ignore" => Ok(false),
+        "shutdown_runtime" => Ok(true),
+        other => Err(syn::Error::new(
+            s.span(),
+            format!("unknown `unhandled_panic` behavior `{other}`; it is `ignore` or `shutdown_runtime`"),
         )),
     }
 }

@@ -12,7 +12,7 @@ use quote::{quote, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, token, AttrStyle, Attribute, Ident, ReturnType, Signature, Type, Visibility};
 
-use crate::config::{self, Config, Errors, Flavor, Kind};
+use crate::config::{self, Config, Dialect, Errors, Flavor, Kind};
 
 /// A function item, parsed no further than the opening brace of its body.
 struct ItemFn {
@@ -45,7 +45,7 @@ impl Parse for ItemFn {
 }
 
 /// The whole macro: parse, check, expand, and append any errors.
-pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind, dialect: Dialect) -> TokenStream {
     let mut item: ItemFn = match syn::parse2(item.clone()) {
         Ok(item) => item,
         // Not a function at all: there is nothing sensible to expand, so hand
@@ -57,7 +57,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenS
         }
     };
 
-    let (config, args_error) = config::parse(args, kind);
+    let (config, args_error) = config::parse(args, kind, dialect);
     let mut errors = Errors::default();
     if let Some(e) = args_error {
         errors.push_error(e);
@@ -97,7 +97,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenS
         if let Some(attr) = item.attrs.iter().find(|a| is_test_attribute(a)) {
             errors.push_error(syn::Error::new_spanned(
                 attr,
-                "`#[glasswing::test]` already makes this a test; remove this `#[test]`",
+                format!("`#[{}]` already makes this a test; remove this `#[test]`", kind.attribute(dialect)),
             ));
             mark_as_test = false;
         }
@@ -194,6 +194,9 @@ fn runtime_builder(config: &Config) -> TokenStream {
     }
     if let Some(verbosity) = &config.diagnostics {
         builder.extend(quote! { .diagnostics_verbosity(#krate::diag::Verbosity::#verbosity) });
+    }
+    if config.shutdown_on_panic {
+        builder.extend(quote! { .unhandled_panic(#krate::runtime::UnhandledPanic::ShutdownRuntime) });
     }
     builder
 }

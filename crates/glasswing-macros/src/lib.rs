@@ -86,7 +86,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(args.into(), item.into(), config::Kind::Main).into()
+    expand::expand(args.into(), item.into(), config::Kind::Main, config::Dialect::Glasswing).into()
 }
 
 /// Marks an `async fn` as a test, run on a Glasswing runtime built for the
@@ -114,7 +114,23 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(args.into(), item.into(), config::Kind::Test).into()
+    expand::expand(args.into(), item.into(), config::Kind::Test, config::Dialect::Glasswing).into()
+}
+
+/// `#[tokio::main]` of the drop-in `tokio` crate (compat/tokio): [`macro@main`] with `::tokio` as the
+/// default crate path and Tokio's `unhandled_panic` argument.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into(), config::Kind::Main, config::Dialect::Tokio).into()
+}
+
+/// `#[tokio::test]` of the drop-in `tokio` crate: [`macro@test`] with `::tokio` as the default crate
+/// path and Tokio's `unhandled_panic` argument.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into(), config::Kind::Test, config::Dialect::Tokio).into()
 }
 
 /// The engine of `glasswing::select!`: call that macro instead, which passes this one the path to
