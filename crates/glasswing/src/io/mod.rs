@@ -42,6 +42,8 @@ pub mod unix {
     };
 }
 pub use read_buf::ReadBuf;
+// As Tokio's io module does, so `tokio::io::Result` and friends resolve.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex,

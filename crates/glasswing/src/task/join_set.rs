@@ -4,7 +4,7 @@
 //! onto a ready list and wakes whoever awaits the set. So `join_next` only ever touches entries that
 //! made progress: awaiting all of n tasks costs O(n), not O(n²).
 
-use super::{AbortHandle, JoinError, JoinHandle, LocalSet};
+use super::{AbortHandle, Id, JoinError, JoinHandle, LocalSet};
 use crate::runtime::Handle;
 use crate::scheduler::coop;
 use std::collections::VecDeque;
@@ -187,8 +187,32 @@ impl<T: 'static> JoinSet<T> {
         self.next_ready()
     }
 
+    /// [`join_next`](Self::join_next), with the finished task's id beside its output.
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// [`try_join_next`](Self::try_join_next), with the finished task's id beside its output.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        self.next_ready_with_id()
+    }
+
+    /// Removes every task from the set without aborting it: each goes on running, detached, as
+    /// when its `JoinHandle` is dropped.
+    pub fn detach_all(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+        self.len = 0;
+        self.ready.slots.lock().unwrap().clear();
+    }
+
     /// Polls for the next finished task.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx).map(|next| next.map(|result| result.map(|(_, output)| output)))
+    }
+
+    /// [`poll_join_next`](Self::poll_join_next), with the finished task's id beside its output.
+    pub fn poll_join_next_with_id(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<(Id, T), JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
@@ -204,7 +228,7 @@ impl<T: 'static> JoinSet<T> {
         let restore = std::task::ready!(coop::poll_proceed(cx));
         // Register before draining, so a completion racing with the drain still wakes us.
         *self.ready.waiter.lock().unwrap() = Some(cx.waker().clone());
-        match self.next_ready() {
+        match self.next_ready_with_id() {
             Some(output) => {
                 restore.made_progress();
                 Poll::Ready(Some(output))
@@ -213,18 +237,23 @@ impl<T: 'static> JoinSet<T> {
         }
     }
 
-    /// Polls the entries whose wakers fired until one has finished.
     fn next_ready(&mut self) -> Option<Result<T, JoinError>> {
+        self.next_ready_with_id().map(|result| result.map(|(_, output)| output))
+    }
+
+    /// Polls the entries whose wakers fired until one has finished.
+    fn next_ready_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         loop {
             let slot = self.ready.slots.lock().unwrap().pop_front()?;
             let Some(entry) = self.slots[slot].as_mut() else { continue };
             entry.waker.queued.store(false, Ordering::Release);
             let waker = Waker::from(entry.waker.clone());
             if let Poll::Ready(output) = entry.handle.poll_unconstrained(&waker) {
+                let id = entry.handle.id();
                 self.slots[slot] = None;
                 self.free.push(slot);
                 self.len -= 1;
-                return Some(output);
+                return Some(output.map(|output| (id, output)));
             }
         }
     }

@@ -25,7 +25,8 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Timeout};
 
-use std::time::Duration;
+// Re-exported as Tokio's time module does (`tokio::time::Duration`).
+pub use std::time::Duration;
 
 /// Pauses the current runtime's clock: from now on it moves only through [`advance`], or by itself
 /// when every task is waiting — then it jumps straight to the next timer.
