@@ -9,7 +9,7 @@ edited. They build twice from the same manifest (compat/tokio-suite/Cargo.toml):
   and in tokio-test and tokio-stream) the drop-in;
 - tokio: a copy of that crate under compat/target/, a workspace of its own without the patch.
 
-Each side is one `cargo test --no-run --keep-going`, so a file that does not compile does not stop the
+Each side is one `cargo build --keep-going` of the test targets, so a file that does not compile does not stop the
 others; then every test binary runs with a time limit. Tests that exercise a Tokio internal or an
 unstable API are listed in excluded.txt with the reason, and are skipped on the glasswing side only.
 
@@ -103,8 +103,8 @@ def copy_tests(src, dest, files):
 
 
 def build(crate_dir, target_dir, files):
-    """One `cargo test --no-run --keep-going`: the test binaries that built, by file name."""
-    cmd = ["cargo", "test", "--no-run", "--keep-going", "--message-format=json-render-diagnostics"]
+    """One `cargo build --keep-going`: the test binaries that built, by file name."""
+    cmd = ["cargo", "build", "--keep-going", "--message-format=json-render-diagnostics"]
     for f in files:
         cmd += ["--test", f]
     env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir))
