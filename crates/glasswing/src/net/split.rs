@@ -34,8 +34,7 @@ pub trait Stream {
 }
 
 /// The io traits for a type that reaches a `Stream` through `$this => $stream`: glasswing's
-/// Tokio-shaped `AsyncRead`/`AsyncWrite` and the futures-io ones; with the `tokio-io` feature Tokio's
-/// own too, and with `hyper` hyper's `Read`/`Write` (`poll_shutdown` = `poll_close`: the write side
+/// Tokio-shaped `AsyncRead`/`AsyncWrite` and the futures-io ones, and with `hyper` hyper's `Read`/`Write` (`poll_shutdown` = `poll_close`: the write side
 /// only). Every read but the futures-io one goes straight into the caller's uninitialized buffer.
 macro_rules! stream_io {
     ([$($generics:tt)*] $ty:ty, $this:ident => $stream:expr) => {
@@ -116,51 +115,6 @@ macro_rules! stream_io {
             fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
                 Poll::Ready($crate::net::split::Stream::shutdown_write($stream))
-            }
-        }
-
-        #[cfg(feature = "tokio-io")]
-        impl<$($generics)*> tokio::io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                // SAFETY: `poll_read_uninit` only writes to this memory, never reads it or de-initializes it.
-                let unfilled = unsafe { buf.unfilled_mut() };
-                let n = std::task::ready!($crate::net::split::Stream::poll_read_uninit($stream, cx, unfilled))?;
-                // SAFETY: the reader initialized the first `n` bytes of the unfilled part.
-                unsafe { buf.assume_init(n) };
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
-
-        #[cfg(feature = "tokio-io")]
-        impl<$($generics)*> tokio::io::AsyncWrite for $ty {
-            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                $crate::io::AsyncWrite::poll_write_vectored(self, cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                $crate::io::AsyncWrite::poll_flush(self, cx)
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                $crate::io::AsyncWrite::poll_shutdown(self, cx)
             }
         }
 

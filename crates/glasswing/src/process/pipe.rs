@@ -182,23 +182,6 @@ macro_rules! reader {
             }
         }
 
-        #[cfg(feature = "tokio-io")]
-        impl tokio::io::AsyncRead for $name {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                // SAFETY: `poll_read_uninit` only writes to this memory, never reads or de-initializes it.
-                let unfilled = unsafe { buf.unfilled_mut() };
-                let n = std::task::ready!(self.poll_read_uninit(cx, unfilled))?;
-                // SAFETY: the read initialized the first `n` bytes of the unfilled part.
-                unsafe { buf.assume_init(n) };
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
-
         impl futures_io::AsyncRead for $name {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -290,33 +273,6 @@ impl crate::io::AsyncWrite for ChildStdin {
     }
 
     /// Does nothing, as with Tokio: dropping the `ChildStdin` closes the pipe.
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-#[cfg(feature = "tokio-io")]
-impl tokio::io::AsyncWrite for ChildStdin {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write(self, cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
