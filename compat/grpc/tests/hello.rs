@@ -117,11 +117,15 @@ async fn graceful_shutdown() {
     let want: Vec<String> = (1..COUNT).map(|i| format!("Hello late #{i}")).collect();
     assert_eq!(rest, want, "the call in flight finishes despite the shutdown");
 
-    drop(stream);
-    drop(client);
+    // The server returns once its connections are closed, though the client still holds its own:
+    // the shutdown told it to go away (HTTP/2 GOAWAY) rather than wait for it to hang up.
     server.await.unwrap().unwrap();
 
-    // The server has dropped its listener: a new connection is refused.
+    // The server has dropped its listener: the client's call fails. `Unavailable` when the client
+    // has seen its connection close and finds no one to reconnect to; `Cancelled` when the call
+    // raced the client's own connection task to the close, and went out on the closing connection.
+    let err = client.say_hello(HelloRequest { name: "too late".into() }).await.unwrap_err();
+    assert!(matches!(err.code(), tonic::Code::Unavailable | tonic::Code::Cancelled), "{err:?}");
     assert!(GreeterClient::connect(format!("http://{addr}")).await.is_err());
 }
 
