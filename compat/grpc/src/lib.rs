@@ -16,7 +16,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-/// The Greeter service: greets by name, once or `count` times in a stream.
+/// The Greeter service: greets by name, once or `count` times in a stream, or never.
 #[derive(Debug, Default)]
 pub struct MyGreeter;
 
@@ -47,5 +47,9 @@ impl Greeter for MyGreeter {
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn say_hello_never(&self, _: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> {
+        std::future::pending().await
     }
 }

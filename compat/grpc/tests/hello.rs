@@ -1,8 +1,9 @@
 //! A tonic gRPC server and client, as tonic's hello-world writes them, talking over loopback TCP on
-//! the drop-in `tokio`: a unary call, a server-streaming call, and graceful shutdown through a
-//! oneshot, on both runtime flavors.
+//! the drop-in `tokio`: a unary call, a server-streaming call, a call's deadline, and graceful
+//! shutdown through a oneshot, on both runtime flavors.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use grpc::helloworld::greeter_client::GreeterClient;
 use grpc::helloworld::greeter_server::GreeterServer;
@@ -13,6 +14,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Channel, Server};
+use tonic::{Code, Request};
 
 /// Serves the Greeter on an ephemeral loopback port until `shutdown` fires. The listener is bound
 /// before this returns, so the client can connect at once: no waiting for the server to come up.
@@ -94,6 +96,36 @@ async fn server_streaming_multi_thread() {
     server_streaming().await;
 }
 
+/// A call with a deadline to a method that never replies: the server's grpc-timeout layer (a
+/// `tokio::time::Sleep` on the drop-in) ends it with `Cancelled`, and the connection serves on.
+async fn deadline() {
+    let (addr, shutdown, server) = start_server().await;
+    let mut client = connect(addr).await;
+
+    let mut request = Request::new(HelloRequest { name: "patient".into() });
+    request.set_timeout(Duration::from_millis(100));
+    let err = client.say_hello_never(request).await.unwrap_err();
+    assert_eq!(err.code(), Code::Cancelled, "{err:?}");
+    assert_eq!(err.message(), "Timeout expired");
+
+    let reply = client.say_hello(HelloRequest { name: "after".into() }).await.unwrap();
+    assert_eq!(reply.into_inner().message, "Hello after!");
+
+    drop(client);
+    shutdown.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn deadline_current_thread() {
+    deadline().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_multi_thread() {
+    deadline().await;
+}
+
 /// Graceful shutdown stops accepting, lets the call in flight finish, then returns `Ok`.
 async fn graceful_shutdown() {
     const COUNT: u32 = 5;
@@ -125,7 +157,7 @@ async fn graceful_shutdown() {
     // has seen its connection close and finds no one to reconnect to; `Cancelled` when the call
     // raced the client's own connection task to the close, and went out on the closing connection.
     let err = client.say_hello(HelloRequest { name: "too late".into() }).await.unwrap_err();
-    assert!(matches!(err.code(), tonic::Code::Unavailable | tonic::Code::Cancelled), "{err:?}");
+    assert!(matches!(err.code(), Code::Unavailable | Code::Cancelled), "{err:?}");
     assert!(GreeterClient::connect(format!("http://{addr}")).await.is_err());
 }
 
