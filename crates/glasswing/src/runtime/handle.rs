@@ -16,6 +16,10 @@ pub struct Handle {
     pub(crate) inner: scheduler::Scheduler,
 }
 
+// As the runtime itself (see `Runtime`'s impls).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 /// Returned by [`Handle::try_current`] outside of a runtime.
 #[derive(Debug)]
 pub struct TryCurrentError {
