@@ -100,13 +100,13 @@ impl Interval {
     /// Restarts the schedule: the next tick is `after` from now (then one period apart). A huge
     /// `after` puts the tick in the far future rather than overflowing.
     pub fn reset_after(&mut self, after: Duration) {
-        Pin::new(&mut self.delay).reset(Instant::now().saturating_add(after));
+        self.delay.as_mut().reset(Instant::now().saturating_add(after));
     }
 
     /// Restarts the schedule: the next tick is at `deadline` (then one period apart); a deadline
     /// already past ticks right away.
     pub fn reset_at(&mut self, deadline: Instant) {
-        Pin::new(&mut self.delay).reset(deadline);
+        self.delay.as_mut().reset(deadline);
     }
 
     pub fn period(&self) -> Duration {
