@@ -10,16 +10,20 @@
 
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
-pub use glasswing::{fs, io, net, runtime, sync, task, time};
 #[cfg(unix)]
 pub use glasswing::process;
 #[cfg(any(unix, windows))]
 pub use glasswing::signal;
+pub use glasswing::{fs, io, net, runtime, sync, task, time};
 
 pub use glasswing::spawn;
 pub use glasswing::{join, pin, select, task_local, try_join};
 
 pub use glasswing_macros::{tokio_main as main, tokio_test as test};
+
+/// Empty, as Tokio's: Tokio 1.x moved its stream utilities to the `tokio-stream` crate and keeps
+/// this module only so that the path resolves.
+pub mod stream {}
 
 /// Glasswing's own diagnostics (snapshots, dumps, the watchdog's settings), reachable from a program
 /// that names only `tokio`.
