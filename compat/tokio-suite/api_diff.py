@@ -15,6 +15,9 @@ not `UnwindSafe` and Glasswing's is; `Freeze` and `UnsafeUnpin` are compiler-int
 ignored.
 """
 
+import json
+import sys
+
 def load(path, crate):
     d = json.load(open(path))
     ix = d['index']; paths = d['paths']
