@@ -21,6 +21,10 @@ pub use glasswing::{join, pin, select, task_local, try_join};
 
 pub use glasswing_macros::{tokio_main as main, tokio_test as test};
 
+/// Empty, as Tokio's: Tokio 1.x moved its stream utilities to the `tokio-stream` crate and keeps
+/// this module only so that the path resolves.
+pub mod stream {}
+
 /// Glasswing's own diagnostics (snapshots, dumps, the watchdog's settings), reachable from a program
 /// that names only `tokio`.
 pub use glasswing::diag;

@@ -36,6 +36,7 @@ pub(crate) mod loom;
 #[doc(hidden)]
 pub mod macros;
 pub mod net;
+mod not_unpin;
 pub(crate) mod probe;
 #[cfg(unix)]
 pub mod process;

@@ -139,7 +139,7 @@ fn a_dropped_read_line_loses_nothing() {
             a.write_all("half a lí".as_bytes()).await.unwrap();
             {
                 // As a `select!` whose other branch won would: one poll, then dropped.
-                let mut read = reader.read_line(&mut line);
+                let mut read = std::pin::pin!(reader.read_line(&mut line));
                 poll_once_pending(&mut read).await;
             }
             assert_eq!(line, "half a lí");
@@ -200,13 +200,13 @@ fn duplex_writer_waits_until_the_reader_reads() {
             let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
             let waker = Waker::from(wakes.clone());
             let mut cx = Context::from_waker(&waker);
-            let mut write = a.write_all(&data);
-            assert!(Pin::new(&mut write).poll(&mut cx).is_pending(), "8 of 20 fit");
+            let mut write = std::pin::pin!(a.write_all(&data));
+            assert!(write.as_mut().poll(&mut cx).is_pending(), "8 of 20 fit");
             assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
             let mut first = [0; 5];
             b.read_exact(&mut first).await.unwrap();
             assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "reading made room and woke the writer");
-            assert!(Pin::new(&mut write).poll(&mut cx).is_pending(), "5 more fit, 7 to go");
+            assert!(write.as_mut().poll(&mut cx).is_pending(), "5 more fit, 7 to go");
             let mut rest = [0; 15];
             let (written, read) = futures::join!(write, b.read_exact(&mut rest));
             written.unwrap();

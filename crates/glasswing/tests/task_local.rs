@@ -220,17 +220,11 @@ fn task_locals_in_local_tasks() {
     });
 }
 
-/// `TaskLocalFuture` is `Unpin` when its future is.
+/// `TaskLocalFuture` is `!Unpin` whatever its future, as Tokio's: polled pinned, in place.
 #[test]
-fn unpin_when_the_future_is() {
-    fn is_unpin<T: Unpin>(_: &T) {}
-    let fut = NUMBER.scope(1, std::future::ready(()));
-    is_unpin(&fut);
-    let mut fut = fut;
-    assert_eq!(
-        Pin::new(&mut fut).poll(&mut Context::from_waker(futures::task::noop_waker_ref())),
-        Poll::Ready(())
-    );
+fn polled_pinned() {
+    let fut = std::pin::pin!(NUMBER.scope(1, async { NUMBER.get() }));
+    assert_eq!(fut.poll(&mut Context::from_waker(futures::task::noop_waker_ref())), Poll::Ready(1));
 }
 
 /// As Tokio's: the inner future is dropped as soon as it completes, inside the scope (what it holds

@@ -112,14 +112,14 @@ fn reset_earlier_and_later() {
     let rt = paused();
     rt.block_on(async {
         let start = Instant::now();
-        let mut sleep = time::sleep(MS * 100);
+        let mut sleep = std::pin::pin!(time::sleep(MS * 100));
         // Poll once so the reset moves a registered timer.
         assert!(futures::poll!(&mut sleep).is_pending());
-        Pin::new(&mut sleep).reset(start + MS * 10);
+        sleep.as_mut().reset(start + MS * 10);
         (&mut sleep).await;
         assert_eq!(Instant::now() - start, MS * 10);
         assert!(sleep.is_elapsed());
-        Pin::new(&mut sleep).reset(start + MS * 50);
+        sleep.as_mut().reset(start + MS * 50);
         assert!(!sleep.is_elapsed());
         (&mut sleep).await;
         assert_eq!(Instant::now() - start, MS * 50);
@@ -394,7 +394,7 @@ fn a_timeout_of_duration_max_survives_years_of_advance() {
     let rt = paused();
     rt.block_on(async {
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
-        let mut fut = time::timeout(Duration::MAX, rx);
+        let mut fut = std::pin::pin!(time::timeout(Duration::MAX, rx));
         assert!(futures::poll!(&mut fut).is_pending());
         for _ in 0..4 {
             time::advance(YEAR * 3).await;
@@ -413,21 +413,24 @@ fn a_deadline_at_or_before_now_completes_on_the_first_poll() {
     rt.block_on(async {
         time::advance(MS * 10).await;
         let now = Instant::now();
-        assert!(futures::poll!(time::sleep_until(now)).is_ready(), "sleep_until(now)");
-        assert!(futures::poll!(time::sleep_until(now - MS * 3)).is_ready(), "a deadline in the past");
-        let err = futures::poll!(time::timeout_at(now, std::future::pending::<()>()));
+        assert!(futures::poll!(std::pin::pin!(time::sleep_until(now))).is_ready(), "sleep_until(now)");
+        assert!(
+            futures::poll!(std::pin::pin!(time::sleep_until(now - MS * 3))).is_ready(),
+            "a deadline in the past"
+        );
+        let err = futures::poll!(std::pin::pin!(time::timeout_at(now, std::future::pending::<()>())));
         assert!(matches!(err, Poll::Ready(Err(_))), "timeout_at(now) on a pending future: {err:?}");
 
         // Tokio's `time_timeout::deadline_now_elapses`: created at `now`, first polled 1 ms later.
-        let mut fut = time::timeout_at(Instant::now(), std::future::pending::<()>());
+        let mut fut = std::pin::pin!(time::timeout_at(Instant::now(), std::future::pending::<()>()));
         time::advance(MS).await;
         assert!(futures::poll!(&mut fut).is_ready());
 
         // A pending sleep moved to a deadline that already passed is ready at its next poll.
-        let mut sleep = time::sleep(MS * 100);
+        let mut sleep = std::pin::pin!(time::sleep(MS * 100));
         assert!(futures::poll!(&mut sleep).is_pending());
         time::advance(MS * 5).await;
-        Pin::new(&mut sleep).reset(Instant::now() - MS);
+        sleep.as_mut().reset(Instant::now() - MS);
         assert!(futures::poll!(&mut sleep).is_ready(), "reset into the past");
     });
 }
@@ -483,9 +486,11 @@ fn periods_and_durations_too_large_to_add_saturate() {
             assert!(futures::poll!(Box::pin(interval.tick())).is_pending(), "{behavior:?}");
         }
 
-        let mut sleep = time::sleep(Duration::MAX);
+        let mut sleep = std::pin::pin!(time::sleep(Duration::MAX));
         assert!(futures::poll!(&mut sleep).is_pending());
-        assert!(futures::poll!(time::timeout(Duration::MAX, std::future::ready(1))).is_ready());
+        assert!(
+            futures::poll!(std::pin::pin!(time::timeout(Duration::MAX, std::future::ready(1)))).is_ready()
+        );
     });
 }
 
@@ -495,14 +500,14 @@ fn is_elapsed_is_false_until_the_timer_fires() {
     // says elapsed only once the timer has fired, which takes a poll.
     let rt = paused();
     rt.block_on(async {
-        let mut sleep = time::sleep(MS * 10);
+        let mut sleep = std::pin::pin!(time::sleep(MS * 10));
         assert!(!sleep.is_elapsed());
         assert!(futures::poll!(&mut sleep).is_pending());
         assert!(!sleep.is_elapsed());
         (&mut sleep).await;
         assert!(sleep.is_elapsed());
 
-        let mut past = time::sleep_until(Instant::now() - MS);
+        let mut past = std::pin::pin!(time::sleep_until(Instant::now() - MS));
         assert!(!past.is_elapsed(), "elapsed before it was ever polled");
         assert!(futures::poll!(&mut past).is_ready());
         assert!(past.is_elapsed());

@@ -229,6 +229,27 @@ impl File {
         asyncify("fs::File::set_permissions", move || std.set_permissions(perm)).await
     }
 
+    /// Sets the file's timestamps, after the operation in flight (so that a write still running
+    /// cannot change the modification time after this); the async [`std::fs::File::set_times`].
+    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
+        let mut inner = self.inner.lock().await;
+        inner.complete_inflight().await?;
+        let std = self.std.clone();
+        let times = times.into_std();
+        asyncify("fs::File::set_times", move || std.set_times(times)).await
+    }
+
+    /// Sets the file's modification time, as [`set_times`](Self::set_times) with only that one.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(super::FileTimes::new().set_modified(time)).await
+    }
+
+    /// The most bytes one blocking read or write moves; see
+    /// [`set_max_buf_size`](Self::set_max_buf_size).
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
+    }
+
     /// The most bytes one blocking read or write moves (2 MiB by default). A larger buffer means
     /// fewer hand-offs for large reads and writes, and more memory held per File.
     ///

@@ -13,6 +13,7 @@
 use super::driver::IoHandle;
 use super::scheduled_io::{poll_leaf, Interest, Ready, ReadyEvent, ScheduledIo};
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::pin;
@@ -224,29 +225,41 @@ impl<T: AsRawFd> AsyncFd<T> {
         )
     }
 
-    async fn wait(&self, interest: Interest) -> io::Result<ReadyEvent> {
-        let mut wait = pin!(self.io.readiness(interest));
-        std::future::poll_fn(|cx| {
-            poll_leaf(
-                cx,
-                wait.as_mut(),
-                || self.describe(interest),
-                |wait| wait.is_waiting(),
-                |wait, cx| wait.poll_wait(cx.waker()),
-            )
-        })
-        .await
+    /// Not an `async fn`: the future must not hold `&self` (see `wait_ready`).
+    fn wait(&self, interest: Interest) -> impl Future<Output = io::Result<ReadyEvent>> + '_ {
+        wait_ready(&self.io, self.get_ref().as_raw_fd(), interest)
     }
 
     /// What a task dump says of a wait on this fd.
     fn describe(&self, interest: Interest) -> String {
-        let verb = match (interest.is_readable(), interest.is_writable()) {
-            (true, false) => "readable",
-            (false, true) => "writable",
-            _ => "ready",
-        };
-        format!("{verb} fd {}", self.get_ref().as_raw_fd())
+        describe_wait(self.get_ref().as_raw_fd(), interest)
     }
+}
+
+/// The wait behind `readable`, `writable_mut`...: it borrows only the registration and the fd's
+/// number, never the `T`, so the `_mut` futures are `Send` for a `T` that is `Send` but not `Sync`
+/// (as Tokio's).
+async fn wait_ready(io: &ScheduledIo, fd: RawFd, interest: Interest) -> io::Result<ReadyEvent> {
+    let mut wait = pin!(io.readiness(interest));
+    std::future::poll_fn(|cx| {
+        poll_leaf(
+            cx,
+            wait.as_mut(),
+            || describe_wait(fd, interest),
+            |wait| wait.is_waiting(),
+            |wait, cx| wait.poll_wait(cx.waker()),
+        )
+    })
+    .await
+}
+
+fn describe_wait(fd: RawFd, interest: Interest) -> String {
+    let verb = match (interest.is_readable(), interest.is_writable()) {
+        (true, false) => "readable",
+        (false, true) => "writable",
+        _ => "ready",
+    };
+    format!("{verb} fd {fd}")
 }
 
 impl<T: AsRawFd> AsRawFd for AsyncFd<T> {

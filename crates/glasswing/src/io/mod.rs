@@ -45,6 +45,8 @@ pub use read_buf::ReadBuf;
 // As Tokio's io module does, so `tokio::io::Result` and friends resolve.
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+// `AsyncReadExt::chain`'s adapter, at the path Tokio names it.
+pub use util::Chain;
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex,
     sink, split, stderr, stdin, stdout, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt,

@@ -170,7 +170,7 @@ impl std::fmt::Debug for Interest {
 }
 
 /// Readiness the reactor has seen for a resource: Tokio's `Ready`.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Ready(usize);
 
 impl Ready {

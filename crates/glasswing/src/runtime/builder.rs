@@ -348,7 +348,7 @@ impl Builder {
     /// # Panics
     /// On a multi-thread builder (a local runtime has one thread), and as [`build`](Self::build).
     pub fn build_local(&mut self, options: super::LocalOptions) -> io::Result<super::LocalRuntime> {
-        let super::LocalOptions {} = options;
+        let _: super::LocalOptions = options;
         assert!(
             self.kind == Kind::CurrentThread,
             "glasswing: `Builder::build_local` needs `Builder::new_current_thread()`: a local runtime \

@@ -49,6 +49,12 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Scheduler>) -> R
         .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
+/// Whether this thread's current-runtime slot was already destroyed (a thread-local's destructor
+/// running at thread exit), for [`TryCurrentError`](super::TryCurrentError).
+pub(crate) fn current_destroyed() -> bool {
+    CURRENT.try_with(|_| ()).is_err()
+}
+
 /// Makes `handle` the current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Scheduler) -> SetCurrentGuard {
     let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));

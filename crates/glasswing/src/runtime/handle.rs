@@ -16,13 +16,37 @@ pub struct Handle {
     pub(crate) inner: scheduler::Scheduler,
 }
 
+// As the runtime itself (see `Runtime`'s impls).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 /// Returned by [`Handle::try_current`] outside of a runtime.
 #[derive(Debug)]
-pub struct TryCurrentError(());
+pub struct TryCurrentError {
+    /// The thread is being torn down: its thread-locals, the current runtime among them, are gone.
+    thread_local_destroyed: bool,
+}
+
+impl TryCurrentError {
+    /// No runtime was entered on this thread.
+    pub fn is_missing_context(&self) -> bool {
+        !self.thread_local_destroyed
+    }
+
+    /// The call came from a thread-local's destructor, after the one holding the current runtime
+    /// was destroyed.
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.thread_local_destroyed
+    }
+}
 
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("no glasswing runtime is running on this thread")
+        if self.thread_local_destroyed {
+            f.write_str("the thread-local holding the current glasswing runtime was destroyed (a call from another thread-local's destructor)")
+        } else {
+            f.write_str("no glasswing runtime is running on this thread")
+        }
     }
 }
 
@@ -44,6 +68,11 @@ impl EnterGuard<'_> {
         EnterGuard { _local: Some(local), ..self }
     }
 }
+
+// SAFETY: an `EnterGuard` offers nothing through `&self` but its `Debug`, which reads no field: a
+// shared reference to it on another thread cannot touch the thread-local state it restores on drop.
+// `Sync` as Tokio's (and, like Tokio's, not `Send`: it must be dropped on the thread that entered).
+unsafe impl Sync for EnterGuard<'_> {}
 
 impl fmt::Debug for EnterGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,7 +147,9 @@ impl Handle {
 
     /// The runtime this thread belongs to, or an error outside of one.
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|h| h.cloned()).map(|inner| Handle { inner }).ok_or(TryCurrentError(()))
+        context::with_current(|h| h.cloned())
+            .map(|inner| Handle { inner })
+            .ok_or_else(|| TryCurrentError { thread_local_destroyed: context::current_destroyed() })
     }
 
     /// Makes this runtime current on this thread until the guard drops.

@@ -18,10 +18,13 @@ use std::io;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-/// Options for [`Builder::build_local`]; none yet, as in Tokio.
+/// Options for [`Builder::build_local`]; none yet, as in Tokio. Neither `Send` nor `Sync`, as
+/// Tokio's, which keeps them free to hold thread-bound settings (such as `!Send` hooks) later.
 #[derive(Default, Debug, Clone)]
 #[non_exhaustive]
-pub struct LocalOptions {}
+pub struct LocalOptions {
+    _not_send_sync: std::marker::PhantomData<*mut ()>,
+}
 
 /// A current-thread runtime that runs `!Send` tasks too: [`spawn_local`](crate::task::spawn_local)
 /// works anywhere on it, in its `block_on` and in every one of its tasks. Not `Send`: it stays on

@@ -41,6 +41,12 @@ pub struct Runtime {
     watchdog: Option<WatchdogHandle>,
 }
 
+// As Tokio's: a panic inside `block_on` (caught by the caller) leaves the runtime usable (tasks are
+// isolated by their own catch_unwind, and shared state is never left half-updated), so a runtime
+// may be used across `catch_unwind`.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+
 impl Runtime {
     /// A multi-thread runtime with default settings (one worker per core).
     pub fn new() -> io::Result<Runtime> {

@@ -231,6 +231,11 @@ impl CurrentThread {
                                 // Before the yielded tasks go back: what the drivers wake runs first.
                                 self.time.process();
                                 self.io.poll_now();
+                            } else if self.time.clock.is_paused() && self.io_ready_now(ct) {
+                                // Paused time jumps to the next timer only when nothing else can
+                                // run. As in Tokio, I/O that is ready already (a datagram sent by
+                                // this very thread) counts: the drivers get a turn that does not
+                                // wait, and what it woke runs before the clock moves.
                             } else {
                                 // Sleep until woken or until the next timer; then fire what is due.
                                 WorkerStats::count(&stats.parks);
@@ -261,6 +266,14 @@ impl CurrentThread {
                 self.io.poll_now();
             })
         })
+    }
+
+    /// One turn of the I/O driver that does not wait; whether it left anything to run.
+    fn io_ready_now(&self, ct: &Context) -> bool {
+        self.io.poll_now();
+        ct.with_core(|core| !core.tasks.is_empty())
+            || self.woken.load(Ordering::Acquire)
+            || self.inject_len.load(Ordering::Acquire) > 0
     }
 
     pub(crate) fn local_queue_depth(&self) -> usize {

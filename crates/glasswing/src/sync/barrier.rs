@@ -78,7 +78,8 @@ impl Barrier {
     /// gets a result whose [`is_leader`](BarrierWaitResult::is_leader) is `true`.
     #[track_caller]
     pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + '_ {
-        BarrierWait { barrier: self, arrival: None, waiting: None }
+        // `!Unpin`, as Tokio's (an `async fn` there).
+        crate::not_unpin::NotUnpin::new(BarrierWait { barrier: self, arrival: None, waiting: None })
     }
 }
 

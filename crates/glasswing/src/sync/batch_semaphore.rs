@@ -441,25 +441,24 @@ impl Semaphore {
     }
 
     /// `acquire_as`, trying first without making the waiting future: an uncontended lock then
-    /// costs one compare-and-swap (and the coop budget's check), with no waiter node built, moved
+    /// costs one compare-and-swap (and the coop budget's charge), with no waiter node built, moved
     /// and dropped. Fair all the same: while anyone is queued the word has no permits to take.
+    ///
+    /// With the task's budget spent it goes straight to the waiting future, which takes its place
+    /// in the queue (or its permits) before it yields, as Tokio's does: a task out of budget keeps
+    /// its turn rather than being overtaken by those that asked after it.
     pub(crate) async fn acquire_now_or_wait(&self, n: usize, op: WaitOp) -> Result<(), AcquireError> {
-        let now = std::future::poll_fn(|cx| {
-            let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
-            Poll::Ready(match self.try_acquire(n) {
+        if crate::scheduler::coop::has_budget_remaining() {
+            match self.try_acquire(n) {
                 Ok(()) => {
-                    restore.made_progress();
-                    Some(Ok(()))
+                    crate::scheduler::coop::consume_one();
+                    return Ok(());
                 }
-                Err(TryAcquireError::Closed) => Some(Err(AcquireError)),
-                Err(TryAcquireError::NoPermits) => None,
-            })
-        })
-        .await;
-        match now {
-            Some(result) => result,
-            None => self.acquire_as(n, op).await,
+                Err(TryAcquireError::Closed) => return Err(AcquireError),
+                Err(TryAcquireError::NoPermits) => {}
+            }
         }
+        self.acquire_as(n, op).await
     }
 
     /// `acquire`, whose wait the diagnostics show as `op` (a `lock`, a `write`).
@@ -585,8 +584,6 @@ impl Future for Acquire<'_> {
         }) {
             return leaf.pending(this.queued);
         }
-        // A leaf: it takes part in the task's coop budget, as Tokio's does.
-        let restore = std::task::ready!(crate::scheduler::coop::poll_proceed(cx));
         let result = match this.semaphore.poll_acquire(cx, this.num_permits, node, &mut this.queued) {
             Poll::Pending => {
                 if this.waiting.is_none() {
@@ -599,7 +596,20 @@ impl Future for Acquire<'_> {
             Poll::Ready(result) => result,
         };
         this.waiting = None;
-        restore.made_progress();
+        if result.is_ok() {
+            // A leaf: it takes part in the task's coop budget, as Tokio's does, asked once the
+            // permits are ours, so that a task out of budget has queued (and keeps its turn). It
+            // then yields holding them: the node says it needs none more (it was served, or took
+            // them at once, never linked), and `queued` makes the next poll pick them up, or the
+            // drop give them back.
+            match crate::scheduler::coop::poll_proceed(cx) {
+                Poll::Ready(restore) => restore.made_progress(),
+                Poll::Pending => {
+                    this.queued = true;
+                    return Poll::Pending;
+                }
+            }
+        }
         Poll::Ready(result)
     }
 }

@@ -4,11 +4,14 @@
 //! `sync/broadcast.rs`.
 //!
 //! **The ring.** `capacity` (rounded up to a power of two, so a position maps to a slot by a mask)
-//! slots, each behind its own `RwLock` and holding the position it was last written at, the value,
+//! slots, each behind its own mutex and holding the position it was last written at, the value,
 //! and how many receivers still have to see it (`rem`). A send writes the slot at `tail.pos` and
-//! sets `rem` to the number of receivers; each receiver clones the value under the slot's read lock
+//! sets `rem` to the number of receivers; each receiver clones the value under the slot's lock
 //! and decrements `rem`; the last one drops the value, so a value lives exactly as long as someone
-//! may still read it (or until a later send overwrites its slot).
+//! may still read it (or until a later send overwrites its slot). A mutex, not a read-write lock,
+//! as Tokio's: no two receivers ever clone the same value at once, so the channel asks only
+//! `T: Send` of its values, not `Sync` (Tokio's `Sender<T>`/`Receiver<T>` are `Send + Sync` for
+//! `T: Send`, and RUSTSEC-2025-0023 is what parallel clones of a `!Sync` value cost).
 //!
 //! **Positions.** Each receiver keeps the position it reads next. If its slot holds that position,
 //! the value is there. If the slot holds the position one lap earlier, nothing was sent yet: the
@@ -37,9 +40,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 #[cfg(loom)]
-use loom::sync::{RwLock, RwLockReadGuard};
+use loom::sync::{Mutex as SlotLock, MutexGuard as SlotGuard};
 #[cfg(not(loom))]
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Mutex as SlotLock, MutexGuard as SlotGuard};
 
 /// Error types of the broadcast channel.
 pub mod error {
@@ -111,7 +114,7 @@ pub mod error {
 use error::{RecvError, SendError, TryRecvError};
 
 struct Shared<T> {
-    buffer: Box<[RwLock<Slot<T>>]>,
+    buffer: Box<[SlotLock<Slot<T>>]>,
     mask: usize,
     tail: Mutex<Tail>,
     num_tx: AtomicUsize,
@@ -136,14 +139,10 @@ struct Slot<T> {
     rem: AtomicUsize,
     /// The position last written here.
     pos: u64,
-    /// Written under the slot's write lock; read (cloned) under its read lock by receivers counted
-    /// in `rem`, and cleared by the last of them (see `RecvGuard::drop`).
+    /// Written by a send, read (cloned) by the receivers counted in `rem` and cleared by the last
+    /// of them (see `RecvGuard::drop`), each under the slot's lock.
     val: UnsafeCell<Option<T>>,
 }
-
-// SAFETY: the value is cloned from `&T` by several receivers at once (hence `T: Sync`) and moved
-// between threads (hence `T: Send`); the clearing write is exclusive (see `RecvGuard::drop`).
-unsafe impl<T: Send + Sync> Sync for Slot<T> {}
 
 /// A waiting receiver's node: its state is read and written only under the `tail` lock.
 type Waiter = Node<WaiterInner>;
@@ -153,16 +152,16 @@ struct WaiterInner {
     waker: Option<Waker>,
 }
 
-/// A read lock on a slot whose value this receiver is counted for; dropping it counts the receiver
+/// The lock on a slot whose value this receiver is counted for; dropping it counts the receiver
 /// off.
 struct RecvGuard<'a, T> {
-    slot: RwLockReadGuard<'a, Slot<T>>,
+    slot: SlotGuard<'a, Slot<T>>,
 }
 
 impl<T: Clone> RecvGuard<'_, T> {
     fn clone_value(&self) -> Option<T> {
-        // SAFETY: we hold the read lock and are counted in `rem`, so the last receiver has not
-        // cleared the value, and no writer runs.
+        // SAFETY: we hold the slot's lock and are counted in `rem`, so the last receiver has not
+        // cleared the value, and nobody else touches it now.
         self.slot.val.with(|v| unsafe { (*v).clone() })
     }
 }
@@ -172,7 +171,7 @@ impl<T> Drop for RecvGuard<'_, T> {
         if self.slot.rem.fetch_sub(1, SeqCst) == 1 {
             // SAFETY: every other receiver counted for this value has finished with it (their
             // decrements came before ours in `rem`'s order), receivers not counted never read it,
-            // and a sender needs the write lock, which our read lock keeps out.
+            // and we hold the slot's lock, which keeps senders and receivers out.
             let value = self.slot.val.with_mut(|v| unsafe { (*v).take() });
             drop(value);
         }
@@ -231,7 +230,7 @@ impl<T> Sender<T> {
         let resource = Resource::new_at(ResourceKind::Broadcast, location);
         let buffer = (0..capacity)
             .map(|i| {
-                RwLock::new(Slot {
+                SlotLock::new(Slot {
                     rem: AtomicUsize::new(0),
                     // One lap before position `i`: "nothing written yet".
                     pos: (i as u64).wrapping_sub(capacity as u64),
@@ -265,10 +264,10 @@ impl<T> Sender<T> {
         tail.pos = pos.wrapping_add(1);
         let old = {
             let slot = &self.shared.buffer[pos as usize & self.shared.mask];
-            let mut slot = slot.write().unwrap_or_else(|e| e.into_inner());
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
             slot.pos = pos;
             slot.rem.store(rem, SeqCst);
-            // SAFETY: we hold the slot's write lock: no receiver reads it now.
+            // SAFETY: we hold the slot's lock: no receiver reads it now.
             slot.val.with_mut(|v| unsafe { (*v).replace(value) })
         };
         self.shared.wake_receivers(tail);
@@ -300,7 +299,7 @@ impl<T> Sender<T> {
         while low < high {
             let mid = low + (high - low) / 2;
             let slot = &self.shared.buffer[base.wrapping_add(mid) & self.shared.mask];
-            if slot.read().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0 {
+            if slot.lock().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0 {
                 low = mid + 1;
             } else {
                 high = mid;
@@ -313,7 +312,7 @@ impl<T> Sender<T> {
     pub fn is_empty(&self) -> bool {
         let tail = self.shared.tail.lock();
         let slot = &self.shared.buffer[tail.pos.wrapping_sub(1) as usize & self.shared.mask];
-        slot.read().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0
+        slot.lock().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0
     }
 
     /// How many receivers there are.
@@ -493,7 +492,7 @@ impl<T> Receiver<T> {
     ) -> Result<RecvGuard<'_, T>, TryRecvError> {
         let shared = &*self.shared;
         let idx = self.next as usize & shared.mask;
-        let read = || shared.buffer[idx].read().unwrap_or_else(|e| e.into_inner());
+        let read = || shared.buffer[idx].lock().unwrap_or_else(|e| e.into_inner());
         let slot = read();
         if slot.pos == self.next {
             self.next = self.next.wrapping_add(1);
@@ -611,10 +610,10 @@ pub struct Recv<'a, T> {
 }
 
 // SAFETY: the node is reached by other threads only through the list, under the `tail` lock; the
-// rest is a `&mut Receiver<T>`, `Send` when `T: Send + Sync`. A `&Recv` gives access to nothing.
-unsafe impl<T: Send + Sync> Send for Recv<'_, T> {}
+// rest is a `&mut Receiver<T>`, `Send` when `T: Send`. A `&Recv` gives access to nothing.
+unsafe impl<T: Send> Send for Recv<'_, T> {}
 // SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for Recv<'_, T> {}
+unsafe impl<T: Send> Sync for Recv<'_, T> {}
 
 impl<T: Clone> Future for Recv<'_, T> {
     type Output = Result<T, RecvError>;

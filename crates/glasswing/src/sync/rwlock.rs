@@ -153,12 +153,13 @@ impl<T: ?Sized> RwLock<T> {
     /// A new lock admitting at most `max_reads` readers at once.
     ///
     /// # Panics
-    /// If `max_reads` is more than `u32::MAX >> 3`.
+    /// If `max_reads` is 0 (no reader nor writer could ever take it) or more than `u32::MAX >> 3`.
     #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
     where
         T: Sized,
     {
+        assert!(max_reads != 0, "a RwLock may not be created with 0 readers");
         assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than {MAX_READS} readers");
         RwLock {
             mr: max_reads,
@@ -180,13 +181,14 @@ impl<T: ?Sized> RwLock<T> {
     /// `with_max_readers`, usable in a `static`.
     ///
     /// # Panics
-    /// If `max_reads` is more than `u32::MAX >> 3`.
+    /// If `max_reads` is 0 or more than `u32::MAX >> 3`.
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
     where
         T: Sized,
     {
+        assert!(max_reads != 0, "a RwLock may not be created with 0 readers");
         assert!(max_reads <= MAX_READS, "a RwLock may not be created with more than u32::MAX >> 3 readers");
         RwLock {
             mr: max_reads,

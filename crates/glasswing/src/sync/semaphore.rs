@@ -5,6 +5,7 @@
 //! [`batch_semaphore`]: super::batch_semaphore
 
 use super::batch_semaphore as ll;
+use super::mutex::blocking_check;
 use crate::probe::resource::{HolderToken, WaitOp};
 use std::fmt;
 use std::future::Future;
@@ -79,7 +80,8 @@ impl From<ll::TryAcquireError> for TryAcquireError {
 #[derive(Debug)]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
-    permits: u32,
+    // usize, as Tokio's: merged permits may hold more than `u32::MAX`.
+    permits: usize,
     /// The diagnostics' record of who holds these permits.
     hold: HolderToken,
 }
@@ -91,7 +93,7 @@ pub struct SemaphorePermit<'a> {
 #[derive(Debug)]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
-    permits: u32,
+    permits: usize,
     hold: HolderToken,
 }
 
@@ -150,7 +152,7 @@ impl Semaphore {
         let at = Location::caller();
         async move {
             match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
-                Ok(()) => Ok(SemaphorePermit { sem: self, permits: n, hold: self.ll_sem.hold(at) }),
+                Ok(()) => Ok(SemaphorePermit { sem: self, permits: n as usize, hold: self.ll_sem.hold(at) }),
                 Err(ll::AcquireError) => Err(AcquireError(())),
             }
         }
@@ -166,7 +168,7 @@ impl Semaphore {
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
-        Ok(SemaphorePermit { sem: self, permits: n, hold: self.ll_sem.hold(Location::caller()) })
+        Ok(SemaphorePermit { sem: self, permits: n as usize, hold: self.ll_sem.hold(Location::caller()) })
     }
 
     /// `acquire`, for an `Arc<Semaphore>`: the permit owns a reference to the semaphore.
@@ -183,7 +185,7 @@ impl Semaphore {
             Ok(()) => {
                 // An owned permit may move to another task: its holder is not known.
                 let hold = self.ll_sem.hold_unknown();
-                Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
+                Ok(OwnedSemaphorePermit { sem: self, permits: n as usize, hold })
             }
             Err(ll::AcquireError) => Err(AcquireError(())),
         }
@@ -200,7 +202,47 @@ impl Semaphore {
     pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
         let hold = self.ll_sem.hold_unknown();
-        Ok(OwnedSemaphorePermit { sem: self, permits: n, hold })
+        Ok(OwnedSemaphorePermit { sem: self, permits: n as usize, hold })
+    }
+
+    /// Waits for one permit, blocking the thread: for synchronous code that shares a semaphore with
+    /// async code.
+    ///
+    /// # Panics
+    /// If called on a thread that drives a runtime (inside a task or a `block_on`): use
+    /// [`acquire`](Semaphore::acquire)`.await` there, or call it from `spawn_blocking`.
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.blocking_acquire_many(1)
+    }
+
+    /// [`acquire_many`](Semaphore::acquire_many), blocking the thread.
+    ///
+    /// # Panics
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        blocking_check("Semaphore::blocking_acquire_many");
+        crate::runtime::park::block_on(self.acquire_many(n))
+    }
+
+    /// [`acquire_owned`](Semaphore::acquire_owned), blocking the thread.
+    ///
+    /// # Panics
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.blocking_acquire_many_owned(1)
+    }
+
+    /// [`acquire_many_owned`](Semaphore::acquire_many_owned), blocking the thread.
+    ///
+    /// # Panics
+    /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
+        blocking_check("Semaphore::blocking_acquire_many_owned");
+        crate::runtime::park::block_on(self.acquire_many_owned(n))
     }
 
     /// Closes the semaphore: waiting acquires fail, and so do all later ones. Permits already taken
@@ -239,7 +281,6 @@ impl<'a> SemaphorePermit<'a> {
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -250,7 +291,12 @@ impl<'a> SemaphorePermit<'a> {
 
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
     }
 }
 
@@ -272,7 +318,6 @@ impl OwnedSemaphorePermit {
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -287,21 +332,21 @@ impl OwnedSemaphorePermit {
 
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
     }
 }
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
         self.sem.ll_sem.release_hold(self.hold);
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
         self.sem.ll_sem.release_hold(self.hold);
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 

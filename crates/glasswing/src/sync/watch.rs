@@ -236,6 +236,11 @@ impl<T> Receiver<T> {
         Ok(state & !CLOSED != self.version)
     }
 
+    /// Whether every sender is gone (the value can no longer change).
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.load(SeqCst) & CLOSED == CLOSED
+    }
+
     /// Makes the current value look unseen, so that `changed` completes at once.
     pub fn mark_changed(&mut self) {
         self.version = self.version.wrapping_sub(VERSION_STEP);

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -129,7 +130,7 @@ impl<T: 'static> LocalKey<T> {
     /// # });
     /// ```
     pub fn scope<F: Future>(&'static self, value: T, f: F) -> TaskLocalFuture<T, F> {
-        TaskLocalFuture { local: self, slot: Some(value), future: Some(f) }
+        TaskLocalFuture { local: self, slot: Some(value), future: Some(f), _pin: PhantomPinned }
     }
 
     /// Runs `f` with this key set to `value`, and gives the value back to what was set before (if
@@ -237,10 +238,10 @@ pub struct TaskLocalFuture<T: 'static, F> {
     slot: Option<T>,
     /// `None` once dropped (see `Drop`), so that the drop happens only once, inside the scope.
     future: Option<F>,
+    /// `!Unpin` whatever `F` is, as Tokio's. Only the future is pinned: the value is moved in and out
+    /// of the key's slot at every poll.
+    _pin: PhantomPinned,
 }
-
-// Only the future is pinned: the value is moved in and out of the key's slot at every poll.
-impl<T: 'static, F: Unpin> Unpin for TaskLocalFuture<T, F> {}
 
 impl<T: 'static, F> TaskLocalFuture<T, F> {
     /// Takes the value out, leaving the future without it (its later polls and its drop see no

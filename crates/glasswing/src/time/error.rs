@@ -2,6 +2,64 @@
 
 use std::fmt;
 
+/// A timer error, as Tokio's `time::error::Error`: Glasswing's timers never fail (the wheel has no
+/// capacity limit, a deadline too far away is clamped, and using a timer outside a runtime panics
+/// with a message saying so), so no Glasswing API returns one. It exists for code that names it,
+/// such as error conversions written for Tokio.
+#[derive(Debug, Copy, Clone)]
+pub struct Error(Kind);
+
+#[derive(Debug, Clone, Copy, Eq, PartialEq)]
+enum Kind {
+    Shutdown,
+    AtCapacity,
+    Invalid,
+}
+
+impl Error {
+    /// The timer is shut down.
+    pub fn shutdown() -> Error {
+        Error(Kind::Shutdown)
+    }
+
+    /// Whether the timer is shut down.
+    pub fn is_shutdown(&self) -> bool {
+        self.0 == Kind::Shutdown
+    }
+
+    /// The timer holds as many entries as it can.
+    pub fn at_capacity() -> Error {
+        Error(Kind::AtCapacity)
+    }
+
+    /// Whether the timer was at capacity.
+    pub fn is_at_capacity(&self) -> bool {
+        self.0 == Kind::AtCapacity
+    }
+
+    /// The duration is longer than the timer can hold.
+    pub fn invalid() -> Error {
+        Error(Kind::Invalid)
+    }
+
+    /// Whether the duration was invalid.
+    pub fn is_invalid(&self) -> bool {
+        self.0 == Kind::Invalid
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Kind::Shutdown => "the timer is shut down: it must be used from within a runtime",
+            Kind::AtCapacity => "the timer is at capacity and cannot create a new entry",
+            Kind::Invalid => "the timer's duration exceeds the maximum duration",
+        })
+    }
+}
+
+impl std::error::Error for Error {}
+
 /// The deadline of a [`timeout`](crate::time::timeout) passed before the future completed.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub struct Elapsed(());

@@ -24,7 +24,7 @@ pub fn interval(period: Duration) -> Interval {
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert!(period > Duration::ZERO, "`period` must be non-zero");
-    Interval { delay: sleep_until(start), period, missed_tick_behavior: MissedTickBehavior::Burst }
+    Interval { delay: Box::pin(sleep_until(start)), period, missed_tick_behavior: MissedTickBehavior::Burst }
 }
 
 /// What an [`Interval`] does when ticks were missed (the task was busy past one or more periods).
@@ -57,7 +57,8 @@ impl MissedTickBehavior {
 /// Ticks at a fixed period; see [`interval`].
 #[derive(Debug)]
 pub struct Interval {
-    delay: Sleep,
+    /// Boxed, as Tokio's: `Sleep` is `!Unpin`, and an `Interval` is not.
+    delay: Pin<Box<Sleep>>,
     period: Duration,
     missed_tick_behavior: MissedTickBehavior,
 }
@@ -74,7 +75,7 @@ impl Interval {
 
     /// Polls for the next tick.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        std::task::ready!(Pin::new(&mut self.delay).poll(cx));
+        std::task::ready!(self.delay.as_mut().poll(cx));
         let scheduled = self.delay.deadline();
         let now = Instant::now();
         let next = if now.duration_since(scheduled) > LATE_THRESHOLD {
@@ -82,18 +83,30 @@ impl Interval {
         } else {
             scheduled.saturating_add(self.period)
         };
-        Pin::new(&mut self.delay).reset(next);
+        self.delay.as_mut().reset(next);
         Poll::Ready(scheduled)
     }
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        Pin::new(&mut self.delay).reset(Instant::now().saturating_add(self.period));
+        self.delay.as_mut().reset(Instant::now().saturating_add(self.period));
     }
 
     /// Restarts the schedule with a tick right away.
     pub fn reset_immediately(&mut self) {
-        Pin::new(&mut self.delay).reset(Instant::now());
+        self.delay.as_mut().reset(Instant::now());
+    }
+
+    /// Restarts the schedule: the next tick is `after` from now (then one period apart). A huge
+    /// `after` puts the tick in the far future rather than overflowing.
+    pub fn reset_after(&mut self, after: Duration) {
+        self.delay.as_mut().reset(Instant::now().saturating_add(after));
+    }
+
+    /// Restarts the schedule: the next tick is at `deadline` (then one period apart); a deadline
+    /// already past ticks right away.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.delay.as_mut().reset(deadline);
     }
 
     pub fn period(&self) -> Duration {

@@ -2,8 +2,9 @@
 //!
 //! It touches the timer wheel only once polled: creating a `Sleep` and dropping it unpolled (the
 //! common fate of a `timeout` whose future finished at once) costs no lock and no wheel work. The
-//! wheel entry lives in the driver's slab, not inside the future, so `Sleep` is `Unpin` and can be
-//! moved freely, even after it was polled.
+//! wheel entry lives in the driver's slab, not inside the future, so nothing points into a `Sleep`;
+//! it is still `!Unpin`, as Tokio's, so that code written for Glasswing pins it as Tokio's needs
+//! (`tokio::pin!`, `Box::pin`) and builds against Tokio too.
 
 use super::driver::{TimeHandle, TimerEntry};
 use super::Instant;
@@ -12,6 +13,7 @@ use crate::scheduler::coop;
 use crate::task::trace as dump;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -42,6 +44,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     state: State,
+    /// `!Unpin` as Tokio's `Sleep` (see the module doc); no field relies on it.
+    _pin: PhantomPinned,
 }
 
 enum State {
@@ -55,7 +59,7 @@ enum State {
 
 impl Sleep {
     pub(crate) fn new(deadline: Instant) -> Sleep {
-        Sleep { deadline, state: State::Unregistered }
+        Sleep { deadline, state: State::Unregistered, _pin: PhantomPinned }
     }
 
     /// The instant at which this sleep completes.
@@ -77,7 +81,9 @@ impl Sleep {
     /// Moves the deadline, earlier or later; a completed `Sleep` becomes pending again. A pending one
     /// keeps its wheel entry (one lock); a completed one registers again when next polled.
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let this = self.get_mut();
+        // SAFETY: nothing in a `Sleep` is structurally pinned (its timer lives in the wheel's slab,
+        // not in the future), so handing out `&mut Sleep` moves nothing that relies on pinning.
+        let this = unsafe { self.get_unchecked_mut() };
         this.deadline = deadline;
         if let State::Registered { handle, entry, tick } = &mut this.state {
             let new_tick = handle.clock.deadline_to_tick(deadline.into_std());
@@ -129,7 +135,8 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+        // SAFETY: as in `reset`: nothing in a `Sleep` is structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
         let deadline = this.deadline;
         if let Some(leaf) = dump::leaf(LeafKind::Sleep, cx.waker(), || {
             let left = deadline.saturating_duration_since(Instant::now());

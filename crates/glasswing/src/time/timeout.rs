@@ -48,7 +48,7 @@ impl<F: Future> Future for Timeout<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `value` is structurally pinned: it is never moved out while pinned (`into_inner`
         // takes `self` by value, which a pinned `Timeout` cannot give), and `Timeout` has no `Drop`
-        // impl that could move it. `delay` is `Unpin` and not pinned.
+        // impl that could move it. `delay` likewise.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         let value = unsafe { Pin::new_unchecked(&mut this.value) };
@@ -58,7 +58,9 @@ impl<F: Future> Future for Timeout<F> {
         }
         // If the inner future spent the last of the budget, the deadline must still be checked, or
         // a busy future could outlive its timeout.
-        let mut poll_delay = || Pin::new(&mut this.delay).poll(cx).map(|()| Err(Elapsed::new()));
+        // SAFETY: see above.
+        let mut delay = unsafe { Pin::new_unchecked(&mut this.delay) };
+        let mut poll_delay = || delay.as_mut().poll(cx).map(|()| Err(Elapsed::new()));
         if had_budget && !coop::has_budget_remaining() {
             coop::with_unconstrained(poll_delay)
         } else {

@@ -15,6 +15,7 @@
 use crate::io::AsyncBufRead;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -31,7 +32,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Unpin,
     {
-        ReadUntil { reader: self, delimiter: byte, buf, read: 0 }
+        ReadUntil { reader: self, delimiter: byte, buf, read: 0, _pin: PhantomPinned }
     }
 
     /// Reads a line (up to and including `\n`, or to end of stream) and appends it to `buf`; returns
@@ -47,7 +48,13 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Unpin,
     {
-        ReadLine { reader: self, original: buf.len(), output: buf, state: LineState::default() }
+        ReadLine {
+            reader: self,
+            original: buf.len(),
+            output: buf,
+            state: LineState::default(),
+            _pin: PhantomPinned,
+        }
     }
 
     /// The segments of this reader separated by `byte` (without it): see [`Split::next_segment`].
@@ -67,7 +74,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Unpin,
     {
-        FillBuf { reader: Some(self) }
+        FillBuf { reader: Some(self), _pin: PhantomPinned }
     }
 
     /// Marks `amt` bytes of what `fill_buf` returned as used.
@@ -128,13 +135,17 @@ pub struct ReadUntil<'a, R: ?Sized> {
     delimiter: u8,
     buf: &'a mut Vec<u8>,
     read: usize,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         poll_read_until(Pin::new(&mut *this.reader), cx, this.delimiter, this.buf, &mut this.read)
     }
 }
@@ -240,13 +251,17 @@ pub struct ReadLine<'a, R: ?Sized> {
     /// The string's length before the call: what an invalid line cuts it back to.
     original: usize,
     state: LineState,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         let result = ready!(this.state.poll(Pin::new(&mut *this.reader), cx, this.output));
         if matches!(&result, Err(e) if e.kind() == io::ErrorKind::InvalidData) {
             this.output.truncate(this.original);
@@ -260,13 +275,17 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct FillBuf<'a, R: ?Sized> {
     reader: Option<&'a mut R>,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
     type Output = io::Result<&'a [u8]>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         let reader = this.reader.take().expect("FillBuf polled after it completed");
         match Pin::new(&mut *reader).poll_fill_buf(cx) {
             Poll::Ready(Ok(slice)) => {
@@ -444,7 +463,8 @@ mod tests {
         Pin::new(f).poll(&mut noop_cx())
     }
 
-    fn run<F: Future + Unpin>(mut f: F) -> F::Output {
+    fn run<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
         loop {
             if let Poll::Ready(out) = poll(&mut f) {
                 return out;
@@ -458,7 +478,7 @@ mod tests {
         let mut reader = Trickle { chunks: vec![b"caf\xc3", b"\xa9 au ", b"lait\nnext\n"], ready: false };
         let mut line = String::new();
         {
-            let mut fut = reader.read_line(&mut line);
+            let mut fut = std::pin::pin!(reader.read_line(&mut line));
             assert!(poll(&mut fut).is_pending());
             assert!(poll(&mut fut).is_pending());
             assert!(poll(&mut fut).is_pending());

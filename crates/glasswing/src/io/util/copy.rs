@@ -329,13 +329,13 @@ mod tests {
         let (mut a, mut a_peer) = crate::io::duplex(64);
         let (mut b, mut b_peer) = crate::io::duplex(64);
         let mut cx = noop_cx();
-        let mut run = |f: &mut (dyn Future<Output = io::Result<()>> + Unpin)| {
-            assert!(matches!(Pin::new(f).poll(&mut cx), Poll::Ready(Ok(()))));
+        let mut run = |f: Pin<&mut dyn Future<Output = io::Result<()>>>| {
+            assert!(matches!(f.poll(&mut cx), Poll::Ready(Ok(()))));
         };
-        run(&mut a_peer.write_all(b"to b"));
-        run(&mut a_peer.shutdown());
-        run(&mut b_peer.write_all(b"to a, longer"));
-        run(&mut b_peer.shutdown());
+        run(std::pin::pin!(a_peer.write_all(b"to b")));
+        run(std::pin::pin!(a_peer.shutdown()));
+        run(std::pin::pin!(b_peer.write_all(b"to a, longer")));
+        run(std::pin::pin!(b_peer.shutdown()));
         let mut both = std::pin::pin!(copy_bidirectional(&mut a, &mut b));
         assert!(matches!(both.as_mut().poll(&mut noop_cx()), Poll::Ready(Ok((4, 12)))));
     }

@@ -118,10 +118,10 @@ mod tests {
         let mut joined = join(&b"in\n"[..], Vec::new());
         let mut line = String::new();
         assert!(matches!(
-            Pin::new(&mut joined.read_line(&mut line)).poll(&mut noop_cx()),
+            std::pin::pin!(joined.read_line(&mut line)).poll(&mut noop_cx()),
             Poll::Ready(Ok(3))
         ));
-        assert!(matches!(Pin::new(&mut joined.write_all(b"out")).poll(&mut noop_cx()), Poll::Ready(Ok(()))));
+        assert!(matches!(std::pin::pin!(joined.write_all(b"out")).poll(&mut noop_cx()), Poll::Ready(Ok(()))));
         let (rest, written) = joined.into_inner();
         assert!(rest.is_empty());
         assert_eq!(written, b"out");

@@ -153,8 +153,9 @@ mod tests {
     use crate::io::{AsyncReadExt, AsyncWriteExt};
     use std::future::Future;
 
-    fn run<F: Future + Unpin>(mut f: F) -> F::Output {
-        match Pin::new(&mut f).poll(&mut noop_cx()) {
+    fn run<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut noop_cx()) {
             Poll::Ready(out) => out,
             Poll::Pending => panic!("pending"),
         }

@@ -3,8 +3,10 @@
 //! Tokio-shaped traits (`AsyncRead` with `ReadBuf`, `AsyncWrite` with `poll_shutdown`, ...).
 //!
 //! Every awaitable method returns a named future (`Read`, `ReadExact`, `ReadLine`, ...) rather than
-//! an opaque `async fn` one, as Tokio's do: they are `Unpin` (they borrow the reader, which must be
-//! `Unpin`), so they can be polled by hand, stored, and put in a `select!` loop by reference. Each
+//! an opaque `async fn` one, as Tokio's do. They are `!Unpin`, as Tokio's (`PhantomPinned`), though
+//! nothing in them needs pinning (they borrow the reader, which must be `Unpin`): so that code
+//! written for Glasswing pins them where Tokio needs it (`pin!` before polling by hand or putting
+//! one in a `select!` loop by reference) and builds against Tokio too. Each
 //! method says whether its future is cancel safe: dropping it before it completes may lose data
 //! in some (`read_exact`, `read_to_end` keeps what it appended), never in others (`read`,
 //! `read_line`, `Lines::next_line`).
@@ -73,20 +75,23 @@ mod tests {
     use crate::io::util::buf_read_ext::ReadLine;
 
     fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+    fn send_sync<T: Send + Sync>() {}
     fn send<T: Send>(_: &T) {}
 
-    /// What Tokio's are, so that they can cross `spawn` and sit in structs as users expect.
+    /// What Tokio's are, so that they can cross `spawn` and sit in structs as users expect. The
+    /// futures are `Send + Sync` but `!Unpin`, as Tokio's (Tokio's `tests/async_send_sync.rs`
+    /// checks both ways).
     #[test]
     fn futures_and_adapters_are_send_sync_and_unpin() {
-        send_sync_unpin::<Read<'static, DuplexStream>>();
-        send_sync_unpin::<ReadExact<'static, DuplexStream>>();
-        send_sync_unpin::<ReadToEnd<'static, DuplexStream>>();
-        send_sync_unpin::<ReadToString<'static, DuplexStream>>();
-        send_sync_unpin::<ReadInt<'static, DuplexStream, u64>>();
-        send_sync_unpin::<ReadLine<'static, BufReader<DuplexStream>>>();
+        send_sync::<Read<'static, DuplexStream>>();
+        send_sync::<ReadExact<'static, DuplexStream>>();
+        send_sync::<ReadToEnd<'static, DuplexStream>>();
+        send_sync::<ReadToString<'static, DuplexStream>>();
+        send_sync::<ReadInt<'static, DuplexStream, u64>>();
+        send_sync::<ReadLine<'static, BufReader<DuplexStream>>>();
         send_sync_unpin::<Lines<BufReader<DuplexStream>>>();
-        send_sync_unpin::<WriteAll<'static, BufWriter<DuplexStream>>>();
-        send_sync_unpin::<WriteInt<'static, DuplexStream>>();
+        send_sync::<WriteAll<'static, BufWriter<DuplexStream>>>();
+        send_sync::<WriteInt<'static, DuplexStream>>();
         send_sync_unpin::<BufStream<DuplexStream>>();
         send_sync_unpin::<ReadHalf<DuplexStream>>();
         send_sync_unpin::<WriteHalf<SimplexStream>>();

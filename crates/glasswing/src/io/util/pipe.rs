@@ -294,37 +294,37 @@ mod tests {
     #[test]
     fn duplex_full_buffer_makes_the_writer_wait() {
         let (mut a, mut b) = duplex(4);
-        assert!(matches!(poll(&mut a.write(b"abcdef")), Poll::Ready(Ok(4))));
-        assert!(poll(&mut a.write(b"ef")).is_pending());
+        assert!(matches!(poll(&mut std::pin::pin!(a.write(b"abcdef"))), Poll::Ready(Ok(4))));
+        assert!(poll(&mut std::pin::pin!(a.write(b"ef"))).is_pending());
         let mut buf = [0; 3];
-        assert!(matches!(poll(&mut b.read(&mut buf)), Poll::Ready(Ok(3))));
+        assert!(matches!(poll(&mut std::pin::pin!(b.read(&mut buf))), Poll::Ready(Ok(3))));
         assert_eq!(&buf, b"abc");
-        assert!(matches!(poll(&mut a.write(b"ef")), Poll::Ready(Ok(2))));
+        assert!(matches!(poll(&mut std::pin::pin!(a.write(b"ef"))), Poll::Ready(Ok(2))));
         let mut rest = [0; 8];
-        assert!(matches!(poll(&mut b.read(&mut rest)), Poll::Ready(Ok(3))));
+        assert!(matches!(poll(&mut std::pin::pin!(b.read(&mut rest))), Poll::Ready(Ok(3))));
         assert_eq!(&rest[..3], b"def");
     }
 
     #[test]
     fn dropping_one_end_gives_eof_and_broken_pipe() {
         let (mut a, mut b) = duplex(16);
-        assert!(matches!(poll(&mut a.write(b"last")), Poll::Ready(Ok(4))));
+        assert!(matches!(poll(&mut std::pin::pin!(a.write(b"last"))), Poll::Ready(Ok(4))));
         drop(a);
         let mut out = Vec::new();
-        assert!(matches!(poll(&mut b.read_to_end(&mut out)), Poll::Ready(Ok(4))));
+        assert!(matches!(poll(&mut std::pin::pin!(b.read_to_end(&mut out))), Poll::Ready(Ok(4))));
         assert_eq!(out, b"last");
         assert!(
-            matches!(poll(&mut b.write(b"x")), Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe)
+            matches!(poll(&mut std::pin::pin!(b.write(b"x"))), Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe)
         );
     }
 
     #[test]
     fn simplex_halves_and_shutdown() {
         let (mut rx, mut tx) = simplex(8);
-        assert!(matches!(poll(&mut tx.write_all(b"hi")), Poll::Ready(Ok(()))));
-        assert!(matches!(poll(&mut tx.shutdown()), Poll::Ready(Ok(()))));
+        assert!(matches!(poll(&mut std::pin::pin!(tx.write_all(b"hi"))), Poll::Ready(Ok(()))));
+        assert!(matches!(poll(&mut std::pin::pin!(tx.shutdown())), Poll::Ready(Ok(()))));
         let mut out = Vec::new();
-        assert!(matches!(poll(&mut rx.read_to_end(&mut out)), Poll::Ready(Ok(2))));
+        assert!(matches!(poll(&mut std::pin::pin!(rx.read_to_end(&mut out))), Poll::Ready(Ok(2))));
         assert_eq!(out, b"hi");
     }
 }

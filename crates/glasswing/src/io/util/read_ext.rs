@@ -12,6 +12,7 @@
 use crate::io::{AsyncBufRead, AsyncRead, ReadBuf};
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -54,7 +55,7 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
-        Read { reader: self, buf }
+        Read { reader: self, buf, _pin: PhantomPinned }
     }
 
     /// Reads some bytes into `buf`'s spare room (`BufMut::chunk_mut`, which may be uninitialized) and
@@ -67,7 +68,7 @@ pub trait AsyncReadExt: AsyncRead {
         Self: Unpin,
         B: bytes::BufMut + ?Sized,
     {
-        ReadIntoBuf { reader: self, buf }
+        ReadIntoBuf { reader: self, buf, _pin: PhantomPinned }
     }
 
     /// Fills `buf` exactly, or fails with `UnexpectedEof`; returns `buf.len()`.
@@ -79,7 +80,7 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
-        ReadExact { reader: self, buf: ReadBuf::new(buf) }
+        ReadExact { reader: self, buf: ReadBuf::new(buf), _pin: PhantomPinned }
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were appended.
@@ -91,7 +92,7 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
-        ReadToEnd { reader: self, grow: Grow::new(buf), read: 0, buf }
+        ReadToEnd { reader: self, grow: Grow::new(buf), read: 0, buf, _pin: PhantomPinned }
     }
 
     /// Reads until end of stream, appending to `dst`; returns how many bytes were appended. If the
@@ -106,7 +107,7 @@ pub trait AsyncReadExt: AsyncRead {
     {
         let original = dst.len();
         let buf = std::mem::take(dst).into_bytes();
-        ReadToString { reader: self, grow: Grow::new(&buf), buf, original, read: 0, dst }
+        ReadToString { reader: self, grow: Grow::new(&buf), buf, original, read: 0, dst, _pin: PhantomPinned }
     }
 
     /// At most `limit` more bytes of this reader, then end of stream.
@@ -173,13 +174,17 @@ impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
 pub struct Read<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut [u8],
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         let mut buf = ReadBuf::new(this.buf);
         ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
         Poll::Ready(Ok(buf.filled().len()))
@@ -192,13 +197,17 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
 pub struct ReadIntoBuf<'a, R: ?Sized, B: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut B,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncRead + Unpin + ?Sized, B: bytes::BufMut + ?Sized> Future for ReadIntoBuf<'_, R, B> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         poll_read_buf(Pin::new(&mut *this.reader), cx, this.buf)
     }
 }
@@ -235,13 +244,17 @@ pub(crate) fn poll_read_buf<R: AsyncRead + ?Sized, B: bytes::BufMut + ?Sized>(
 pub struct ReadExact<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: ReadBuf<'a>,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         while this.buf.remaining() > 0 {
             let before = this.buf.remaining();
             ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf))?;
@@ -359,13 +372,17 @@ pub struct ReadToEnd<'a, R: ?Sized> {
     buf: &'a mut Vec<u8>,
     grow: Grow,
     read: usize,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         this.grow.poll_to_end(Pin::new(&mut *this.reader), cx, this.buf, &mut this.read)
     }
 }
@@ -382,6 +399,8 @@ pub struct ReadToString<'a, R: ?Sized> {
     original: usize,
     grow: Grow,
     read: usize,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<R: ?Sized> ReadToString<'_, R> {
@@ -403,7 +422,9 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         let result =
             ready!(this.grow.poll_to_end(Pin::new(&mut *this.reader), cx, &mut this.buf, &mut this.read));
         let ok = result.is_ok();
@@ -435,11 +456,13 @@ pub struct ReadInt<'a, R: ?Sized, T> {
     filled: usize,
     size: usize,
     decode: fn(&[u8]) -> T,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<'a, R: ?Sized, T> ReadInt<'a, R, T> {
     fn new(reader: &'a mut R, size: usize, decode: fn(&[u8]) -> T) -> Self {
-        ReadInt { reader, bytes: [0; 16], filled: 0, size, decode }
+        ReadInt { reader, bytes: [0; 16], filled: 0, size, decode, _pin: PhantomPinned }
     }
 }
 
@@ -453,7 +476,9 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadInt<'_, R, T> {
     type Output = io::Result<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         while this.filled < this.size {
             let mut buf = ReadBuf::new(&mut this.bytes[this.filled..this.size]);
             ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
@@ -677,8 +702,9 @@ mod tests {
         Chunks { chunks, reads: 0, zeroing, max_initialized_seen: 0 }
     }
 
-    fn run<F: Future + Unpin>(mut f: F) -> F::Output {
-        match Pin::new(&mut f).poll(&mut noop_cx()) {
+    fn run<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut noop_cx()) {
             Poll::Ready(out) => out,
             Poll::Pending => panic!("pending"),
         }

@@ -3,6 +3,7 @@
 use crate::io::AsyncSeek;
 use std::future::Future;
 use std::io::{self, SeekFrom};
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -17,7 +18,7 @@ pub trait AsyncSeekExt: AsyncSeek {
     where
         Self: Unpin,
     {
-        Seek { seeker: self, pos: Some(pos) }
+        Seek { seeker: self, pos: Some(pos), _pin: PhantomPinned }
     }
 
     /// Seeks to the start.
@@ -46,13 +47,17 @@ pub struct Seek<'a, S: ?Sized> {
     seeker: &'a mut S,
     /// The seek not started yet.
     pos: Option<SeekFrom>,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
     type Output = io::Result<u64>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         if let Some(pos) = this.pos {
             // Complete a seek someone else left in flight before starting ours, as Tokio does.
             ready!(Pin::new(&mut *this.seeker).poll_complete(cx))?;
@@ -70,8 +75,9 @@ mod tests {
 
     #[test]
     fn seek_rewind_position() {
-        fn run<F: Future + Unpin>(mut f: F) -> F::Output {
-            match Pin::new(&mut f).poll(&mut noop_cx()) {
+        fn run<F: Future>(f: F) -> F::Output {
+            let mut f = std::pin::pin!(f);
+            match f.as_mut().poll(&mut noop_cx()) {
                 Poll::Ready(out) => out,
                 Poll::Pending => panic!("pending"),
             }

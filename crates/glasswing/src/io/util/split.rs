@@ -138,11 +138,11 @@ mod tests {
         let (other_rd, other_wr) = split(duplex(1).0);
         assert!(rd.is_pair_of(&wr) && wr.is_pair_of(&rd));
         assert!(!rd.is_pair_of(&other_wr) && !other_rd.is_pair_of(&wr));
-        assert!(matches!(poll(&mut wr.write_all(b"ping")), Poll::Ready(Ok(()))));
+        assert!(matches!(poll(&mut std::pin::pin!(wr.write_all(b"ping"))), Poll::Ready(Ok(()))));
         let mut got = [0; 4];
-        assert!(matches!(poll(&mut b.read_exact(&mut got)), Poll::Ready(Ok(4))));
-        assert!(matches!(poll(&mut b.write_all(b"pong")), Poll::Ready(Ok(()))));
-        assert!(matches!(poll(&mut rd.read_exact(&mut got)), Poll::Ready(Ok(4))));
+        assert!(matches!(poll(&mut std::pin::pin!(b.read_exact(&mut got))), Poll::Ready(Ok(4))));
+        assert!(matches!(poll(&mut std::pin::pin!(b.write_all(b"pong"))), Poll::Ready(Ok(()))));
+        assert!(matches!(poll(&mut std::pin::pin!(rd.read_exact(&mut got))), Poll::Ready(Ok(4))));
         assert_eq!(&got, b"pong");
         let _a = rd.unsplit(wr);
     }

@@ -4,6 +4,7 @@
 use crate::io::AsyncWrite;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -34,7 +35,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
-        Write { writer: self, buf: src }
+        Write { writer: self, buf: src, _pin: PhantomPinned }
     }
 
     /// Writes some of `bufs`, in one call where the writer can (`writev`); returns how much.
@@ -45,7 +46,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
-        WriteVectored { writer: self, bufs }
+        WriteVectored { writer: self, bufs, _pin: PhantomPinned }
     }
 
     /// Writes some of `src`'s remaining bytes and advances it past them; returns how much.
@@ -57,7 +58,7 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Sized + Unpin,
         B: bytes::Buf,
     {
-        WriteBuf { writer: self, buf: src }
+        WriteBuf { writer: self, buf: src, _pin: PhantomPinned }
     }
 
     /// Writes all of `src`'s remaining bytes, advancing it as they go (vectored when the writer is).
@@ -70,7 +71,7 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Sized + Unpin,
         B: bytes::Buf,
     {
-        WriteAllBuf { writer: self, buf: src }
+        WriteAllBuf { writer: self, buf: src, _pin: PhantomPinned }
     }
 
     /// Writes all of `src`; a writer that takes no more fails it with `WriteZero`.
@@ -82,7 +83,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
-        WriteAll { writer: self, buf: src }
+        WriteAll { writer: self, buf: src, _pin: PhantomPinned }
     }
 
     write_int_methods! {
@@ -140,7 +141,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
-        Flush { writer: self }
+        Flush { writer: self, _pin: PhantomPinned }
     }
 
     /// Flushes, then shuts the writer down: on a socket, its write side only, so the peer reads end
@@ -152,7 +153,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     where
         Self: Unpin,
     {
-        Shutdown { writer: self }
+        Shutdown { writer: self, _pin: PhantomPinned }
     }
 }
 
@@ -164,13 +165,17 @@ impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
 pub struct Write<'a, W: ?Sized> {
     writer: &'a mut W,
     buf: &'a [u8],
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         Pin::new(&mut *this.writer).poll_write(cx, this.buf)
     }
 }
@@ -181,13 +186,17 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
 pub struct WriteVectored<'a, 'b, W: ?Sized> {
     writer: &'a mut W,
     bufs: &'a [IoSlice<'b>],
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteVectored<'_, '_, W> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         Pin::new(&mut *this.writer).poll_write_vectored(cx, this.bufs)
     }
 }
@@ -198,13 +207,17 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteVectored<'_, '_, W> {
 pub struct WriteBuf<'a, W, B> {
     writer: &'a mut W,
     buf: &'a mut B,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteBuf<'_, W, B> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         if !this.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
@@ -220,6 +233,8 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteBuf<'_, W, B> {
 pub struct WriteAllBuf<'a, W, B> {
     writer: &'a mut W,
     buf: &'a mut B,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 /// How many slices one vectored write hands over at most: Tokio's.
@@ -229,7 +244,9 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteAllBuf<'_, W, B> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         while this.buf.has_remaining() {
             let writer = Pin::new(&mut *this.writer);
             let n = if writer.is_write_vectored() {
@@ -258,13 +275,17 @@ pub(crate) fn write_zero() -> io::Error {
 pub struct WriteAll<'a, W: ?Sized> {
     writer: &'a mut W,
     buf: &'a [u8],
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         while !this.buf.is_empty() {
             let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
             if n == 0 {
@@ -284,13 +305,15 @@ pub struct WriteInt<'a, W: ?Sized> {
     bytes: [u8; 16],
     written: usize,
     size: usize,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<'a, W: ?Sized> WriteInt<'a, W> {
     fn new(writer: &'a mut W, encoded: &[u8]) -> Self {
         let mut bytes = [0; 16];
         bytes[..encoded.len()].copy_from_slice(encoded);
-        WriteInt { writer, bytes, written: 0, size: encoded.len() }
+        WriteInt { writer, bytes, written: 0, size: encoded.len(), _pin: PhantomPinned }
     }
 }
 
@@ -298,7 +321,9 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteInt<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        // SAFETY: nothing here is structurally pinned (the reader or writer is `Unpin`
+        // behind `&mut`); the future is `!Unpin` only to match Tokio.
+        let this = unsafe { self.get_unchecked_mut() };
         while this.written < this.size {
             let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size]))?;
             if n == 0 {
@@ -315,13 +340,16 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteInt<'_, W> {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Flush<'a, W: ?Sized> {
     writer: &'a mut W,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().writer).poll_flush(cx)
+        // SAFETY: as in `Write`: nothing here is structurally pinned.
+        Pin::new(&mut *unsafe { self.get_unchecked_mut() }.writer).poll_flush(cx)
     }
 }
 
@@ -330,13 +358,16 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, W> {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Shutdown<'a, W: ?Sized> {
     writer: &'a mut W,
+    /// `!Unpin`, as Tokio's (see `crate::io::util`'s module doc).
+    _pin: PhantomPinned,
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Shutdown<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().writer).poll_shutdown(cx)
+        // SAFETY: as in `Write`: nothing here is structurally pinned.
+        Pin::new(&mut *unsafe { self.get_unchecked_mut() }.writer).poll_shutdown(cx)
     }
 }
 
@@ -345,8 +376,9 @@ mod tests {
     use super::*;
     use crate::io::util::noop_cx;
 
-    fn run<F: Future + Unpin>(mut f: F) -> F::Output {
-        match Pin::new(&mut f).poll(&mut noop_cx()) {
+    fn run<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut noop_cx()) {
             Poll::Ready(out) => out,
             Poll::Pending => panic!("pending"),
         }

@@ -95,7 +95,8 @@ impl<T> Receiver<T> {
     /// Cancel safe: if the future is dropped before it completes, no message was taken.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        chan::Recv { rx: &mut self.chan }
+        // `!Unpin`, as Tokio's (an `async fn` there).
+        crate::not_unpin::NotUnpin::new(chan::Recv { rx: &mut self.chan })
     }
 
     /// Receives up to `limit` messages into `buffer` (appended), waiting for at least one: how many

@@ -201,6 +201,11 @@ struct RxFields<T> {
 unsafe impl<T: Send, S: Send> Send for Chan<T, S> {}
 // SAFETY: as above.
 unsafe impl<T: Send, S: Sync> Sync for Chan<T, S> {}
+// As Tokio's channel: a panic while a handle is borrowed cannot leave the channel broken, since
+// every operation on the shared state completes (or is undone) before user code runs again, so the
+// handles are unwind safe whatever `T` is.
+impl<T, S> std::panic::RefUnwindSafe for Chan<T, S> {}
+impl<T, S> std::panic::UnwindSafe for Chan<T, S> {}
 
 /// A strong sender's handle (counts in `tx_count`).
 pub(crate) struct Tx<T, S> {

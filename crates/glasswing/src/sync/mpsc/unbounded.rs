@@ -54,7 +54,8 @@ impl<T> UnboundedReceiver<T> {
     /// was closed) and nothing is left. Cancel safe: a dropped future took no message.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        chan::Recv { rx: &mut self.chan }
+        // `!Unpin`, as Tokio's (an `async fn` there).
+        crate::not_unpin::NotUnpin::new(chan::Recv { rx: &mut self.chan })
     }
 
     /// Receives up to `limit` messages into `buffer` (appended), waiting for at least one: how many
