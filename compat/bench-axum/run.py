@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 COMPAT = HERE.parent
 REAL_DIR = COMPAT / "target" / "bench-axum-real"
 REAL_TARGET = COMPAT / "target" / "bench-axum-real-target"
+LOGS = COMPAT / "target" / "bench-axum-logs"
 SIDES = ("glasswing", "tokio")
 # Line tables in both builds, so that perf and callgrind can name functions and lines; codegen is that
 # of the default release profile.
@@ -127,13 +128,33 @@ def wait_listening(port, proc, limit=30.0):
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of a whole process (all its threads), from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a whole process, and of its threads named `glasswing-watch*` (the
+    diagnostics watchdog, which Tokio has no counterpart of), from /proc."""
+    def stat(path):
+        comm, rest = path.read_text().rsplit(")", 1)
+        fields = rest.split()
+        return comm.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    total = stat(Path(f"/proc/{pid}/stat"))[1]
+    watchdog = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm, secs = stat(task / "stat")
+        except OSError:
+            continue  # a thread that just exited
+        if comm.startswith("glasswing-watch"):
+            watchdog += secs
+    return total, watchdog
 
 
 def threads(pid):
     return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def workers(pid):
+    """The runtime's worker threads, by the names the runtimes give them."""
+    names = [(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()]
+    return sum(1 for n in names if n.startswith(("tokio-rt-worker", "glasswing-runti")))
 
 
 UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -165,6 +186,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     ap.add_argument("--connections", default="64,256", help="comma-separated connection counts")
+    ap.add_argument("--workers", type=int, default=os.cpu_count(),
+                    help="worker threads of both servers, through TOKIO_WORKER_THREADS (default: the cores)")
     ap.add_argument("--no-build", action="store_true", help="use the binaries built last time")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -172,17 +195,26 @@ def main():
     conns = [int(c) for c in args.connections.split(",")]
 
     bins, trees = build(args.no_build)
+    load0 = f"{os.getloadavg()[0]:.1f}"
     servers = {}
     try:
         for side in SIDES:
             port = free_port()
-            proc = subprocess.Popen([str(bins[side]), f"127.0.0.1:{port}"])
+            # The servers' stderr (glasswing's diagnostics warnings) goes to a file per side.
+            LOGS.mkdir(parents=True, exist_ok=True)
+            with open(LOGS / f"{side}.stderr", "w") as err:
+                env = dict(os.environ, TOKIO_WORKER_THREADS=str(args.workers))
+                env.pop("GLASSWING_WORKER_THREADS", None)
+                proc = subprocess.Popen([str(bins[side]), f"127.0.0.1:{port}"], stderr=err, env=env)
             servers[side] = (proc, port)
         for side, (proc, port) in servers.items():
             wait_listening(port, proc)
         for side, (proc, port) in servers.items():
             run_wrk(port, max(conns), 2)  # warm-up: connections, allocator, page cache
         thread_counts = {side: threads(proc.pid) for side, (proc, _) in servers.items()}
+        for side, (proc, _) in servers.items():
+            if workers(proc.pid) != args.workers:
+                sys.exit(f"[{side}] runs {workers(proc.pid)} worker threads, not {args.workers}")
 
         results = {(side, c): [] for side in SIDES for c in conns}
         for c in conns:
@@ -190,41 +222,48 @@ def main():
                 order = SIDES if r % 2 == 0 else SIDES[::-1]
                 for side in order:
                     proc, port = servers[side]
-                    cpu0 = cpu_seconds(proc.pid)
+                    cpu0, wd0 = cpu_seconds(proc.pid)
                     res = run_wrk(port, c, args.duration)
-                    res["cpu_us_per_req"] = (cpu_seconds(proc.pid) - cpu0) / res["requests"] * 1e6
+                    cpu1, wd1 = cpu_seconds(proc.pid)
+                    res["cpu_us_per_req"] = (cpu1 - cpu0) / res["requests"] * 1e6
+                    res["watchdog_us_per_req"] = (wd1 - wd0) / res["requests"] * 1e6
                     results[(side, c)].append(res)
                     log(f"{c:>4} conns round {r + 1}/{args.rounds} {side:>9}: {res['rps']:>9.0f} req/s  "
                         f"p50 {fmt_ms(res['p50'])}  p99 {fmt_ms(res['p99'])}  "
-                        f"cpu {res['cpu_us_per_req']:.1f} µs/req" + (f"  ({res['errors']})" if res["errors"] else ""))
+                        f"cpu {res['cpu_us_per_req']:.1f} µs/req (watchdog {res['watchdog_us_per_req']:.1f})" + (f"  ({res['errors']})" if res["errors"] else ""))
     finally:
         for proc, _ in servers.values():
             proc.kill()
             proc.wait()
 
+    long_polls = sum(1 for line in (LOGS / "glasswing.stderr").read_text(errors="replace").splitlines()
+                     if "long poll" in line)
     cpu = os.cpu_count()
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), "?")
     print(f"- machine: {cpu} cores (os.cpu_count), CPU: {model}")
     print(f"- server: compat/bench-axum (axum 0.8 hello world, `#[tokio::main]` default multi-thread "
-          f"runtime: {cpu} workers on both sides); threads in each server after warm-up: "
+          f"runtime, TOKIO_WORKER_THREADS={args.workers}: {args.workers} workers on both sides); threads in each server after warm-up: "
           + ", ".join(f"{s} {thread_counts[s]}" for s in SIDES))
+    print(f"- load average before / after: {load0} / {os.getloadavg()[0]:.1f}; long-poll warnings glasswing printed "
+          f"(its stderr, rate-limited): {long_polls} (server logs in {LOGS})")
     print(f"- glasswing side: `{trees['glasswing']}`; tokio side: `{trees['tokio']}` (cargo tree -i tokio)")
     print(f"- wrk -t1 -c{{{','.join(map(str, conns))}}} -d{args.duration}s --latency, {args.rounds} rounds per "
           f"side and connection count, interleaved (first side alternating each round), both servers up "
           f"throughout; medians over the rounds")
     print()
-    print("| connections | side | requests/s | p50 | p99 | server CPU / request | requests/s range |")
+    print("| connections | side | requests/s | p50 | p99 | server CPU / request (of it watchdog) | requests/s range |")
     print("|---:|---|---:|---:|---:|---:|---:|")
     summary = {}
     for c in conns:
         for side in SIDES:
             rs = results[(side, c)]
-            med = {k: statistics.median(x[k] for x in rs) for k in ("rps", "p50", "p99", "cpu_us_per_req")}
+            med = {k: statistics.median(x[k] for x in rs)
+                   for k in ("rps", "p50", "p99", "cpu_us_per_req", "watchdog_us_per_req")}
             summary[(side, c)] = med
             lo, hi = min(x["rps"] for x in rs), max(x["rps"] for x in rs)
             print(f"| {c} | {side} | {med['rps']:,.0f} | {fmt_ms(med['p50'])} | {fmt_ms(med['p99'])} | "
-                  f"{med['cpu_us_per_req']:.1f} µs | {lo:,.0f}–{hi:,.0f} |")
+                  f"{med['cpu_us_per_req']:.1f} µs ({med['watchdog_us_per_req']:.1f} µs) | {lo:,.0f}–{hi:,.0f} |")
     print()
     print("| connections | requests/s glasswing / tokio | p50 glasswing / tokio | p99 glasswing / tokio | CPU per request glasswing / tokio |")
     print("|---:|---:|---:|---:|---:|")
