@@ -95,8 +95,9 @@ impl Builder {
         self
     }
 
-    /// Number of worker threads (multi-thread runtime). Defaults to the number of cores, or the
-    /// `GLASSWING_WORKER_THREADS` environment variable.
+    /// Number of worker threads (multi-thread runtime); overrides the environment. Defaults to the
+    /// `GLASSWING_WORKER_THREADS` environment variable, else `TOKIO_WORKER_THREADS` (as Tokio
+    /// reads it), else the number of cores ([`std::thread::available_parallelism`]).
     ///
     /// # Panics
     /// If `n` is 0.
@@ -471,11 +472,15 @@ fn diag_config_from_env(mut config: DiagConfig) -> DiagConfig {
     config
 }
 
+/// `GLASSWING_WORKER_THREADS`, else Tokio's `TOKIO_WORKER_THREADS` (so that a program moved from
+/// Tokio, or built against the drop-in `tokio` crate, keeps its setting), else the number of cores.
 fn default_worker_threads() -> usize {
-    if let Ok(value) = std::env::var("GLASSWING_WORKER_THREADS") {
-        match value.parse::<usize>() {
-            Ok(n) if n > 0 => return n,
-            _ => panic!("GLASSWING_WORKER_THREADS must be a positive integer, got {value:?}"),
+    for name in ["GLASSWING_WORKER_THREADS", "TOKIO_WORKER_THREADS"] {
+        if let Ok(value) = std::env::var(name) {
+            match value.parse::<usize>() {
+                Ok(n) if n > 0 => return n,
+                _ => panic!("{name} must be a positive integer, got {value:?}"),
+            }
         }
     }
     std::thread::available_parallelism().map_or(1, |n| n.get())
