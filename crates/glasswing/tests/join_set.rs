@@ -345,3 +345,35 @@ async fn spawn_blocking_into_the_set() {
     outputs.sort_unstable();
     assert_eq!(outputs, [0, 2, 4, 6]);
 }
+
+#[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_all_returns_every_output_in_completion_order() {
+    let (tx, rx) = oneshot::channel::<()>();
+    let mut set = JoinSet::new();
+    set.spawn(async move {
+        rx.await.unwrap();
+        "second"
+    });
+    set.spawn(async move {
+        tx.send(()).unwrap();
+        "first"
+    });
+    assert_eq!(set.join_all().await, ["first", "second"]);
+    assert!(JoinSet::<u32>::new().join_all().await.is_empty());
+}
+
+#[glasswing::test(flavor = "current_thread")]
+async fn join_all_resumes_a_panic_and_aborts_the_rest() {
+    let (tx, rx) = oneshot::channel::<()>();
+    let mut set = JoinSet::new();
+    set.spawn(async move {
+        let _signal = DropSignal(Some(tx));
+        std::future::pending::<()>().await
+    });
+    set.spawn(async { panic!("boom") });
+    let panicked = glasswing::spawn(set.join_all()).await.unwrap_err();
+    let payload = panicked.into_panic();
+    assert_eq!(panic_message(&*payload), "boom");
+    // The pending task was aborted: its future was dropped.
+    rx.await.unwrap();
+}

@@ -159,6 +159,30 @@ impl<T: 'static> JoinSet<T> {
         while self.join_next().await.is_some() {}
     }
 
+    /// Waits for every task and returns their outputs, in the order they finished.
+    ///
+    /// # Panics
+    /// If a task panicked, this panics with its payload (`resume_unwind`); if one was aborted, with
+    /// the `JoinError`. Either way the set is dropped first, which aborts the tasks still running.
+    /// To handle each result yourself, loop on [`join_next`](Self::join_next) instead.
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => {
+                    drop(self);
+                    std::panic::resume_unwind(err.into_panic())
+                }
+                Err(err) => {
+                    drop(self);
+                    panic!("{err}")
+                }
+            }
+        }
+        outputs
+    }
+
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let slot = self.free.pop().unwrap_or(self.slots.len());
