@@ -71,7 +71,8 @@ pub struct LongPoll {
     /// poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
     /// Why `stack` is empty where the watchdog tried to capture it and could not (the worker did
-    /// not answer the signal in time, or stacks are not captured on this platform); `None` where it
+    /// not answer the signal in time, or stacks are not captured on this platform), or captured it
+    /// but the runtime shut down before it was symbolized; `None` where it
     /// has the stack, or where the poll ended before the watchdog looked.
     pub stack_not_captured: Option<String>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
