@@ -125,7 +125,8 @@ fn notify() {
 #[cfg(not(test))]
 fn notify() {}
 
-#[cfg(test)]
+/// Used by the watchdog's tests, where stacks are captured.
+#[cfg(all(test, stack_capture, not(miri)))]
 pub(crate) mod tests {
     use super::*;
 
