@@ -404,7 +404,10 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
             diag.output.flush_held(true);
             return;
         }
-        let Some(handle) = handle.upgrade() else { return };
+        let Some(handle) = handle.upgrade() else {
+            publish_symbolized(diag, &mut w, true);
+            return;
+        };
         if let Some(signal) = &dump_signal {
             signal.answer(&handle, &diag.config);
         }
