@@ -157,8 +157,8 @@ impl fmt::Display for StackFrame {
 }
 
 /// Symbolizes a captured stack, innermost first; names what is left unnamed with the help of the
-/// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses.)
-#[cfg(all(stack_capture, not(miri)))]
+/// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses; elsewhere the
+/// watchdog never has one to give `symbolizer.rs`.)
 pub(crate) fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
     let mut frames: Vec<StackFrame> = ips.iter().flat_map(|&ip| StackFrame::resolve(ip)).collect();
     name_task_futures(&mut frames);

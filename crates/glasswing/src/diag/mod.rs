@@ -14,6 +14,7 @@
 //!   become true;
 //! - `frame.rs`: stack frames symbolized, classified (the program's, a dependency's, std's, the
 //!   runtime's) and folded for reports, at every debug-information level (`symtab.rs` helps);
+//!   `symbolizer.rs` does it for the watchdog on a thread of its own, as it may take seconds;
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
@@ -34,6 +35,7 @@ mod frame;
 mod lints;
 pub(crate) mod output;
 pub(crate) mod snapshot;
+mod symbolizer;
 mod symtab;
 mod timeline;
 #[cfg(all(stack_capture, not(miri)))]

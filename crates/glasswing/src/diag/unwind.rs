@@ -1,5 +1,6 @@
 //! Walking a stack that `probe/stack.rs` captured, on the watchdog thread: from the interrupted registers
-//! and the copy of the stack's top to the return addresses, which `frame.rs` symbolizes.
+//! and the copy of the stack's top to the return addresses, which `frame.rs` symbolizes (on
+//! `symbolizer.rs`'s thread).
 //!
 //! The walk is the `framehop` crate's (what the samply profiler uses), reading the DWARF call-frame
 //! information of each loaded object (`.eh_frame`, found through `.eh_frame_hdr`, which every
@@ -15,7 +16,6 @@
 //! in-process unwinder that runs outside the loader's lock (libgcc's does too). Rust programs
 //! rarely unload libraries, and never one whose code a worker is blocked in.
 
-use super::frame::StackFrame;
 use crate::probe::stack::Captured;
 use framehop::{CacheNative, FrameAddress, MayAllocateDuringUnwind, Module, Unwinder, UnwinderNative};
 use std::ffi::CStr;
@@ -24,11 +24,6 @@ use std::ffi::CStr;
 const MAX_FRAMES: usize = 96;
 
 type Loaded = UnwinderNative<&'static [u8], MayAllocateDuringUnwind>;
-
-/// The captured stack's frames, symbolized, from the frame the signal interrupted on.
-pub(crate) fn symbolize(captured: &Captured) -> Vec<StackFrame> {
-    super::frame::symbolize(&addresses(captured))
-}
 
 /// The address of the interrupted frame, one byte on (symbolizing looks up the byte before an
 /// address, as return addresses need; this one is where the thread stood, perhaps a function's first

@@ -71,7 +71,8 @@ pub struct LongPoll {
     /// poll ended before the watchdog looked).
     pub stack: Vec<StackFrame>,
     /// Why `stack` is empty where the watchdog tried to capture it and could not (the worker did
-    /// not answer the signal in time, or stacks are not captured on this platform); `None` where it
+    /// not answer the signal in time, or stacks are not captured on this platform), or captured it
+    /// but the runtime shut down before it was symbolized; `None` where it
     /// has the stack, or where the poll ended before the watchdog looked.
     pub stack_not_captured: Option<String>,
     /// How much of `duration` the worker's thread spent on a CPU, and how much it spent ready to
@@ -128,8 +129,11 @@ impl LongPoll {
     /// The summary, on a platform that captures stacks or not: where none is, the line says so,
     /// and always names where the task was spawned (the one place in the program it points to).
     fn summary_where(&self, stacks_captured: bool) -> String {
+        // A stack captured but not symbolized before the runtime shut down: as where none is
+        // captured, the line names where the task was spawned, and says why there is no stack.
+        let unsymbolized = self.stack_not_captured.as_deref() == Some(NOT_SYMBOLIZED_AT_SHUTDOWN);
         let task = match &self.task_name {
-            Some(name) if stacks_captured => format!("task {} \"{name}\"", self.task),
+            Some(name) if stacks_captured && !unsymbolized => format!("task {} \"{name}\"", self.task),
             Some(name) => format!("task {} \"{name}\" (spawned at {})", self.task, self.location),
             None => format!("task {} (spawned at {})", self.task, self.location),
         };
@@ -143,7 +147,13 @@ impl LongPoll {
                 None => String::new(),
             },
             self.cpu_clause(),
-            if stacks_captured { "" } else { "; stack: not captured on this platform" },
+            if !stacks_captured {
+                "; stack: not captured on this platform"
+            } else if unsymbolized {
+                "; stack: not symbolized before the runtime shut down"
+            } else {
+                ""
+            },
         )
     }
 }
@@ -189,12 +199,18 @@ pub(crate) struct WatchdogHandle {
 }
 
 impl WatchdogHandle {
-    /// Stops the watchdog and waits for its thread (its last look, which completes the reports of
-    /// polls that just ended, and any stack it is symbolizing).
-    pub(crate) fn stop(&mut self) {
+    /// Stops the watchdog and waits for its thread until `deadline` (forever if `None`): for its
+    /// last look, which completes the reports of polls that just ended, and says those whose stacks
+    /// are still being symbolized without them. It never waits for a symbolization
+    /// (`symbolizer.rs`), only for a look (a stack capture waits 100 ms at most). Past the
+    /// deadline the thread is left to end on its own, as `Runtime::shutdown_timeout` does with
+    /// workers.
+    pub(crate) fn stop(&mut self, deadline: Option<std::time::Instant>) {
         self.probes.alarm.stop();
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            if self.probes.alarm.wait_exited(deadline) {
+                let _ = thread.join();
+            }
         }
     }
 
@@ -207,7 +223,7 @@ impl WatchdogHandle {
 
 impl Drop for WatchdogHandle {
     fn drop(&mut self) {
-        self.stop();
+        self.stop(None);
     }
 }
 
@@ -233,7 +249,18 @@ pub(crate) fn start(handle: &crate::scheduler::Scheduler) -> Option<WatchdogHand
     let dump_signal = None;
     let thread = std::thread::Builder::new()
         .name("glasswing-watchdog".into())
-        .spawn(move || run(for_thread, weak, dump_signal))
+        .spawn(move || {
+            // Said however the thread ends, so that a stop waiting for it never waits forever.
+            struct Exited(Arc<RuntimeProbes>);
+            impl Drop for Exited {
+                fn drop(&mut self) {
+                    self.0.alarm.exited();
+                }
+            }
+            let exited = Exited(for_thread.clone());
+            run(for_thread, weak, dump_signal);
+            drop(exited);
+        })
         .ok()?;
     Some(WatchdogHandle { probes, thread: Some(thread) })
 }
@@ -254,6 +281,23 @@ struct Watching {
     traced_at: Option<std::time::Instant>,
     /// The stuck sets of `sync` waits seen so far.
     deadlocks: super::deadlock::DeadlockWatch,
+    /// Long polls caught with a stack that the symbolizer has not given back yet, oldest first.
+    unsymbolized: Vec<Unsymbolized>,
+}
+
+/// A long poll caught with its stack, not yet published: its report is published, and announced,
+/// once the symbolizer gives the frames back (`symbolizer.rs`), with what happened to the poll
+/// meanwhile. Its announcements come in the order they would have come had the frames been there
+/// at once.
+struct Unsymbolized {
+    /// The report as it was when the poll was caught (still running), stack to come.
+    caught: LongPoll,
+    seq: u64,
+    frames: Arc<super::symbolizer::Slot>,
+    /// The poll has run past `STILL_RUNNING_AFTER` meanwhile: how long, and its CPU split then.
+    still_running: Option<(Duration, CpuSplit)>,
+    /// The poll ended meanwhile: its total, and its CPU split.
+    ended: Option<(Duration, CpuSplit)>,
 }
 
 /// A poll reported as long, still running (as far as the watchdog knows).
@@ -334,6 +378,7 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         warned: HashSet::new(),
         traced_at: None,
         deadlocks: Default::default(),
+        unsymbolized: Vec::new(),
     };
     let mut since_lints = Duration::ZERO;
     let mut idle_for = Duration::ZERO;
@@ -348,18 +393,26 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         if stopped {
             // A last look, so that a long poll that ended just before the runtime shut down is
             // still reported (a program that ends right after it would otherwise never say it).
-            // Only that: no new stack to capture or symbolize, as shutdown waits for this thread.
+            // Only that: no new stack to capture, and none to wait for, as shutdown waits for this
+            // thread. A report whose stack is still being symbolized is said now without it:
+            // waiting would hold every short program and test up (seconds, in a debug build), and
+            // the process may end right after, losing it.
             if let Some(handle) = handle.upgrade() {
                 (0..probes.workers.len()).for_each(|index| finish_ended_poll(diag, &handle, &mut w, index));
             }
+            publish_symbolized(diag, &mut w, true);
             diag.output.flush_held(true);
             return;
         }
-        let Some(handle) = handle.upgrade() else { return };
+        let Some(handle) = handle.upgrade() else {
+            publish_symbolized(diag, &mut w, true);
+            return;
+        };
         if let Some(signal) = &dump_signal {
             signal.answer(&handle, &diag.config);
         }
         let busy = look_at_workers(diag, &handle, &mut w, threshold_ns);
+        publish_symbolized(diag, &mut w, false);
         idle_for = if busy { Duration::ZERO } else { idle_for + sleep };
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
@@ -394,7 +447,14 @@ fn look_at_workers(
                     if !open.said_running && ran >= STILL_RUNNING_AFTER {
                         open.said_running = true;
                         let split = open.first.split(worker.sched_times(), now, ran);
-                        still_running(diag, index, ran, split);
+                        match w
+                            .unsymbolized
+                            .iter_mut()
+                            .find(|u| u.caught.worker == index && u.seq == open.seq)
+                        {
+                            Some(waiting) => waiting.still_running = Some((ran, split)),
+                            None => still_running(diag, index, ran, split),
+                        }
                     }
                 }
                 // Ended, and its end record will arrive (or was overwritten by a newer long poll).
@@ -424,20 +484,61 @@ fn look_at_workers(
         let first = w.first_seen[index];
         let mut report = new_report(handle, index, Id(active.task), active.location, ran, false, Vec::new());
         (report.cpu_time, report.waiting_for_cpu) = first.split(worker.sched_times(), clock::now(), ran);
-        caught.push((report, captured));
+        caught.push((report, active.seq, captured));
         w.open.insert(index, OpenPoll { seq: active.seq, first, said_running: false });
     }
-    // Symbolizing reads debug info (the first time, for up to a second): only now, after every
-    // worker's stack was captured while its poll runs.
-    for (mut report, captured) in caught {
+    // Walked now, after every worker's stack was captured while its poll runs; symbolized on the
+    // symbolizer's thread, as that reads debug info (the first time, for up to seconds).
+    for (mut report, seq, captured) in caught {
         match captured {
-            Ok(captured) => report.stack = symbolize(captured),
-            Err(why) => report.stack_not_captured = Some(why.to_string()),
+            Ok(captured) => {
+                let frames = super::symbolizer::submit(addresses(captured), Arc::downgrade(handle.probes()));
+                w.unsymbolized.push(Unsymbolized {
+                    caught: report,
+                    seq,
+                    frames,
+                    still_running: None,
+                    ended: None,
+                });
+            }
+            Err(why) => {
+                report.stack_not_captured = Some(why.to_string());
+                publish(diag, report);
+            }
         }
-        publish(diag, report);
     }
     busy
 }
+
+/// Publishes the long polls whose stacks came back from the symbolizer, and announces what
+/// happened to each since it was caught. With `shutting_down`, publishes the others too, without a
+/// stack, saying why.
+fn publish_symbolized(diag: &RuntimeDiag, w: &mut Watching, shutting_down: bool) {
+    let mut i = 0;
+    while i < w.unsymbolized.len() {
+        let frames = w.unsymbolized[i].frames.take();
+        if frames.is_none() && !shutting_down {
+            i += 1;
+            continue;
+        }
+        let Unsymbolized { mut caught, still_running: said, ended, .. } = w.unsymbolized.remove(i);
+        match frames {
+            Some(frames) => caught.stack = frames,
+            None => caught.stack_not_captured = Some(NOT_SYMBOLIZED_AT_SHUTDOWN.into()),
+        }
+        let worker = caught.worker;
+        publish(diag, caught);
+        match (ended, said) {
+            (Some((duration, split)), _) => finish_report(diag, worker, duration, split),
+            (None, Some((ran, split))) => still_running(diag, worker, ran, split),
+            (None, None) => {}
+        }
+    }
+}
+
+/// Why a report has no stack when the runtime shut down before it was symbolized.
+pub(crate) const NOT_SYMBOLIZED_AT_SHUTDOWN: &str =
+    "the runtime shut down while the stack was being symbolized (reading debug information: seconds the first time, in a debug build)";
 
 /// A long poll of worker `index` that ended since the last look: completes its report, or reports
 /// it now if the watchdog never saw it running.
@@ -459,7 +560,10 @@ fn finish_ended_poll(
         Some(open) if open.seq == ended_seq => {
             let split = open.first.split(end_sched, end, duration);
             w.open.remove(&index);
-            finish_report(diag, index, duration, split);
+            match w.unsymbolized.iter_mut().find(|u| u.caught.worker == index && u.seq == ended_seq) {
+                Some(waiting) => waiting.ended = Some((duration, split)),
+                None => finish_report(diag, index, duration, split),
+            }
         }
         _ => {
             if let Some((task, location)) = worker.last_long_poll_task() {
@@ -584,9 +688,10 @@ fn capture_stack(
     request.wait(deadline)
 }
 
+/// The captured stack's addresses, for the symbolizer (`unwind.rs`: a few microseconds).
 #[cfg(all(stack_capture, not(miri)))]
-fn symbolize(captured: crate::probe::stack::Captured) -> Vec<StackFrame> {
-    super::unwind::symbolize(&captured)
+fn addresses(captured: crate::probe::stack::Captured) -> Vec<usize> {
+    super::unwind::addresses(&captured)
 }
 
 #[cfg(not(all(stack_capture, not(miri))))]
@@ -595,7 +700,7 @@ fn capture_stack(_worker: &WorkerStats, _timeout: Duration) -> Result<(), &'stat
 }
 
 #[cfg(not(all(stack_capture, not(miri))))]
-fn symbolize(_captured: ()) -> Vec<StackFrame> {
+fn addresses(_captured: ()) -> Vec<usize> {
     Vec::new()
 }
 
@@ -659,6 +764,7 @@ pub(crate) use crate::scheduler::WeakScheduler;
 mod tests {
     use super::*;
     use crate::probe::stack::tests::{waits_on, Deaf};
+    use std::sync::mpsc;
 
     /// The watchdog holds the worker's thread lock only to signal it, not while it waits for the
     /// answer: `thread_name()` (so a snapshot) and a leaving worker take that lock meanwhile, and a
@@ -681,5 +787,53 @@ mod tests {
         assert!(waits_on(deaf.pthread), "the lock was free while the watchdog waited");
         deaf.hear();
         assert!(watchdog.join().unwrap(), "answered once the worker lets the signal in");
+    }
+
+    /// A runtime's drop does not wait for the watchdog's symbolization (seconds, the first time in a
+    /// debug build): a long poll whose stack is still being symbolized is said at shutdown without
+    /// it, saying why, and the symbolizer then drops the job. The symbolizer is held for the test,
+    /// so the stack is still being symbolized at the drop whatever the machine's speed.
+    #[test]
+    fn shutdown_does_not_wait_for_a_stack_being_symbolized() {
+        let hold = super::super::symbolizer::tests::Hold::new();
+        let (tx, reports) = mpsc::channel();
+        let rt = crate::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .long_poll_threshold(Duration::from_millis(20))
+            .on_long_poll(move |poll| {
+                let _ = tx.send(poll.clone());
+            })
+            .build()
+            .unwrap();
+        let (release, released) = mpsc::channel::<()>();
+        // The planted blocking call: the worker waits in it until the watchdog has caught the poll
+        // and handed its stack over.
+        let task = rt.spawn(async move {
+            let _ = released.recv();
+        });
+        hold.wait_for_a_job_of(rt.handle().inner.probes());
+        release.send(()).unwrap();
+        rt.block_on(task).unwrap();
+        // Dropped on a thread of its own, so that a drop that waits for the held symbolizer fails
+        // the test rather than hanging it: the bound is reached only then.
+        let (dropped, has_dropped) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(rt);
+            let _ = dropped.send(());
+        });
+        let waited = has_dropped.recv_timeout(Duration::from_secs(60));
+        drop(hold);
+        assert!(waited.is_ok(), "the runtime's drop waited for the stack's symbolization");
+        let caught = reports.try_recv().expect("the long poll is said at shutdown");
+        assert!(!caught.finished && caught.stack.is_empty());
+        assert_eq!(caught.stack_not_captured.as_deref(), Some(NOT_SYMBOLIZED_AT_SHUTDOWN));
+        let line = caught.to_string();
+        assert!(line.contains(" (spawned at ") && line.contains("src/diag/watchdog.rs:"), "{line}");
+        assert!(line.ends_with("; stack: not symbolized before the runtime shut down"), "{line}");
+        let ended = reports.try_recv().expect("and its end");
+        assert!(ended.finished && ended.task == caught.task);
+        // Nobody waits for the stack any more: the symbolizer drops it, and nothing more is said.
+        super::super::symbolizer::tests::wait_until_idle();
+        assert!(reports.try_recv().is_err());
     }
 }

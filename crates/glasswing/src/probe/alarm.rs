@@ -21,6 +21,8 @@ pub(crate) struct Alarm {
 struct AlarmState {
     stop: bool,
     kicked: bool,
+    /// The watchdog thread has returned (or unwound).
+    exited: bool,
 }
 
 impl Alarm {
@@ -50,6 +52,37 @@ impl Alarm {
 
     pub(crate) fn stop(&self) {
         self.lock().stop = true;
-        self.condvar.notify_one();
+        // The watchdog, and anyone waiting for it to exit.
+        self.condvar.notify_all();
+    }
+
+    /// Wakes the watchdog for a look now (a stack it waited for is symbolized).
+    pub(crate) fn ring(&self) {
+        self.lock().kicked = true;
+        self.condvar.notify_all();
+    }
+
+    /// The watchdog thread is done.
+    pub(crate) fn exited(&self) {
+        self.lock().exited = true;
+        self.condvar.notify_all();
+    }
+
+    /// Waits for the watchdog thread to be done, until `deadline` (forever if `None`); returns
+    /// whether it is.
+    pub(crate) fn wait_exited(&self, deadline: Option<std::time::Instant>) -> bool {
+        let mut state = self.lock();
+        while !state.exited {
+            state = match deadline {
+                None => self.condvar.wait(state).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else {
+                        return false;
+                    };
+                    self.condvar.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0
+                }
+            };
+        }
+        true
     }
 }

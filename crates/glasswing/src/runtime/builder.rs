@@ -275,6 +275,9 @@ impl Builder {
 
     /// Called on the watchdog thread for each long poll: once when it is detected (still running,
     /// with the worker's stack), and once when it ends (`finished`, with its total duration).
+    /// The first call waits for the stack to be symbolized, which may take seconds the first time in
+    /// a debug build, so it may come after the poll ended; a runtime shut down meanwhile makes it
+    /// without the stack (`LongPoll::stack_not_captured` says so) rather than wait.
     pub fn on_long_poll<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn(&crate::diag::LongPoll) + Send + Sync + 'static,

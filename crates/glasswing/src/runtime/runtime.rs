@@ -148,7 +148,7 @@ impl Runtime {
         if let Some(mut watchdog) = self.watchdog.take() {
             match timeout {
                 Some(Duration::ZERO) => watchdog.stop_in_background(),
-                _ => watchdog.stop(),
+                _ => watchdog.stop(deadline),
             }
         }
         match &self.handle.inner {
