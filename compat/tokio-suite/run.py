@@ -17,7 +17,10 @@ unstable API are listed in excluded.txt with the reason, and are skipped on the 
     compat/tokio-suite/run.py --side glasswing --runtime-relevant --check   # what CI runs
     compat/tokio-suite/run.py --side glasswing sync_mutex rt_common         # some files
 
-With --check the exit status is 1 if a file that is not excluded as a whole fails or does not compile.
+With --check the exit status is 1 if a file fails or does not compile, unless known-failures.txt
+lists it (the whole file, or each of its failing tests): those are behaviours Glasswing does not match
+yet, listed so that CI catches any other failure. A listed failure that now passes is reported, to
+be taken off the list.
 """
 
 import argparse
@@ -44,10 +47,10 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def read_exclusions():
-    """excluded.txt: `file` or `file::test_name`, then `#` and the reason, one per line."""
+def read_exclusions(name="excluded.txt"):
+    """`file` or `file::test_name`, then `#` and the reason, one per line."""
     whole, tests = {}, {}
-    path = HERE / "excluded.txt"
+    path = HERE / name
     for raw in path.read_text().splitlines() if path.exists() else []:
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -55,7 +58,7 @@ def read_exclusions():
         item, _, reason = line.partition("#")
         item, reason = item.strip(), reason.strip()
         if not reason:
-            sys.exit(f"excluded.txt: `{item}` has no reason after `#`")
+            sys.exit(f"{name}: `{item}` has no reason after `#`")
         if "::" in item:
             file, test = item.split("::", 1)
             tests.setdefault(file, []).append((test, reason))
@@ -230,7 +233,22 @@ def main():
                 for s, rs in results.items()}
         Path(args.json).write_text(json.dumps(slim, indent=1))
     if args.check and "glasswing" in results:
-        bad = [f for f, r in results["glasswing"].items() if r["status"] != "ok"]
+        known_files, known_tests = read_exclusions("known-failures.txt")
+        bad, fixed = [], []
+        for f, r in results["glasswing"].items():
+            known = {t for t, _ in known_tests.get(f, [])}
+            if r["status"] == "ok":
+                if f in known_files or known:
+                    fixed.append(f)
+            elif f in known_files:
+                continue
+            elif r["status"] == "failed" and set(r["failures"]) <= known:
+                if set(r["failures"]) != known:
+                    fixed.append(f)
+            else:
+                bad.append(f)
+        if fixed:
+            log("listed in known-failures.txt but passing now (take them off): " + ", ".join(fixed))
         if bad:
             log("failing on glasswing: " + ", ".join(bad))
             log(f"(output of each under {COMPAT / 'target' / 'suite-logs'})")
