@@ -10,11 +10,11 @@
 
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
-pub use glasswing::{fs, io, net, runtime, sync, task, time};
 #[cfg(unix)]
 pub use glasswing::process;
 #[cfg(any(unix, windows))]
 pub use glasswing::signal;
+pub use glasswing::{fs, io, net, runtime, sync, task, time};
 
 pub use glasswing::spawn;
 pub use glasswing::{join, pin, select, task_local, try_join};

@@ -406,7 +406,15 @@ impl Context {
             match task {
                 Some(task) => self.run_task(task),
                 None => {
+                    // `on_thread_park`/`on_thread_unpark`, around the park as Tokio has them: the first
+                    // before the worker counts itself idle, so that work it makes is found.
+                    if let Some(f) = &self.handle.config.before_park {
+                        f();
+                    }
                     self.park();
+                    if let Some(f) = &self.handle.config.after_unpark {
+                        f();
+                    }
                     if self.core().is_shutdown {
                         return;
                     }
@@ -532,6 +540,8 @@ impl Context {
             let mut core = self.core();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
+                // Awake again to shut down: counted, so that a park and its unpark pair up.
+                with_writer(|w| w.unparked());
                 return;
             }
             if core.transition_from_parked(&self.handle) {
