@@ -137,7 +137,8 @@ impl Runtime {
         let in_async_code = context::is_runtime_entered();
         let blocks_async_code = in_async_code && timeout != Some(Duration::ZERO);
         let timeout = if in_async_code { Some(Duration::ZERO) } else { timeout };
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too long to add to now (`Duration::MAX`) waits without a deadline.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(mut watchdog) = self.watchdog.take() {
             match timeout {

@@ -605,6 +605,11 @@ impl<'a> AllTasks<'a> {
 ///     assert_eq!(len, 8);
 /// });
 /// ```
+/// Whether a `LocalSet` is current on this thread (its poll, its drop, `LocalSet::enter`).
+pub(crate) fn is_current() -> bool {
+    CURRENT.try_with(|current| current.borrow().is_some()).unwrap_or(false)
+}
+
 #[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where
