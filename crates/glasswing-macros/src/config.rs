@@ -53,6 +53,9 @@ impl Kind {
 pub(crate) enum Flavor {
     CurrentThread,
     MultiThread,
+    /// A `LocalRuntime` (`Builder::build_local`): current-thread, and `spawn_local` works anywhere
+    /// in it.
+    Local,
 }
 
 /// What the expansion needs. Always complete: anything missing or invalid in
@@ -69,14 +72,16 @@ pub(crate) struct Config {
     pub(crate) krate: Path,
     /// Tokio's `unhandled_panic = "shutdown_runtime"`: a panicking task shuts the runtime down.
     pub(crate) shutdown_on_panic: bool,
+    /// `name = "..."`: the runtime's name (`Builder::name`).
+    pub(crate) name: Option<syn::LitStr>,
 }
 
 /// The arguments we accept, in the order we list them in errors.
 ///
-const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "diagnostics", "crate"];
+const ACCEPTED: &[&str] = &["flavor", "worker_threads", "start_paused", "diagnostics", "name", "crate"];
 /// The drop-in `tokio` crate's attributes take Tokio's `unhandled_panic` as well.
 const ACCEPTED_TOKIO: &[&str] =
-    &["flavor", "worker_threads", "start_paused", "diagnostics", "crate", "unhandled_panic"];
+    &["flavor", "worker_threads", "start_paused", "diagnostics", "name", "crate", "unhandled_panic"];
 
 fn accepted(dialect: Dialect) -> &'static [&'static str] {
     match dialect {
@@ -119,6 +124,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind, dialect: Dialect) -> (Config,
             Dialect::Tokio => syn::parse_quote!(::tokio),
         },
         shutdown_on_panic: false,
+        name: None,
     };
     let mut errors = Errors::default();
 
@@ -157,6 +163,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind, dialect: Dialect) -> (Config,
             }
             "diagnostics" => parse_diagnostics(&value).map(|v| config.diagnostics = Some(v)),
             "crate" => parse_crate(&value).map(|p| krate = Some(p)),
+            "name" => parse_name(&value).map(|n| config.name = Some(n)),
             "unhandled_panic" => parse_unhandled_panic(&value).map(|s| config.shutdown_on_panic = s),
             _ => unreachable!("every name in ACCEPTED has an arm"),
         };
@@ -176,8 +183,9 @@ pub(crate) fn parse(args: TokenStream, kind: Kind, dialect: Dialect) -> (Config,
     if let Some((n, span)) = worker_threads {
         match config.flavor {
             Flavor::MultiThread => config.worker_threads = Some(n),
-            Flavor::CurrentThread => {
+            Flavor::CurrentThread | Flavor::Local => {
                 let why = match flavor {
+                    Some((Flavor::Local, _)) => "the `local` flavor runs everything on the calling thread",
                     Some(_) => "the `current_thread` flavor runs everything on the calling thread",
                     None => "this attribute defaults to the `current_thread` flavor",
                 };
@@ -195,7 +203,7 @@ pub(crate) fn parse(args: TokenStream, kind: Kind, dialect: Dialect) -> (Config,
 
     if let Some((paused, span)) = start_paused {
         match config.flavor {
-            Flavor::CurrentThread => config.start_paused = Some(paused),
+            Flavor::CurrentThread | Flavor::Local => config.start_paused = Some(paused),
             Flavor::MultiThread => errors.push(
                 span,
                 "`start_paused` needs the `current_thread` flavor: paused time requires every task to run \
@@ -217,7 +225,8 @@ fn unknown_argument(key: &str, kind: Kind, dialect: Dialect) -> String {
 
 fn example(key: &str) -> &'static str {
     match key {
-        "flavor" => "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`",
+        "flavor" => "`flavor = \"multi_thread\"`, `flavor = \"current_thread\"` or `flavor = \"local\"`",
+        "name" => "`name = \"my-runtime\"`",
         "worker_threads" => "`worker_threads = 4`",
         "start_paused" => "`start_paused = true`",
         "diagnostics" => "`diagnostics = \"verbose\"` (or \"warn\", the default, or \"off\")",
@@ -232,11 +241,23 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
     match s.value().as_str() {
         "current_thread" => Ok(Flavor::CurrentThread),
         "multi_thread" => Ok(Flavor::MultiThread),
+        "local" => Ok(Flavor::Local),
         other => Err(syn::Error::new(
             s.span(),
-            format!("unknown flavor `{other}`; the flavors are `current_thread` and `multi_thread`"),
+            format!("unknown flavor `{other}`; the flavors are `current_thread`, `local` and `multi_thread`"),
         )),
     }
+}
+
+fn parse_name(value: &Expr) -> syn::Result<syn::LitStr> {
+    let s = string_literal(value, "name")?;
+    if s.value().trim().is_empty() {
+        return Err(syn::Error::new(
+            s.span(),
+            "`name` must not be empty (a runtime's name names it in logs)",
+        ));
+    }
+    Ok(s.clone())
 }
 
 fn parse_unhandled_panic(value: &Expr) -> syn::Result<bool> {

@@ -160,6 +160,11 @@ fn write_fn(item: ItemFn, config: &Config, mark_as_test: bool) -> TokenStream {
         TokenStream::new()
     };
     let runtime = runtime_builder(config);
+    let krate = &config.krate;
+    let build = match config.flavor {
+        Flavor::Local => quote! { build_local(#krate::runtime::LocalOptions::default()) },
+        _ => quote! { build() },
+    };
 
     let mut tokens = quote! {
         #(#attrs)*
@@ -170,7 +175,7 @@ fn write_fn(item: ItemFn, config: &Config, mark_as_test: bool) -> TokenStream {
         tokens.extend(quote! {
             let #body_ident = #future;
             #runtime
-                .build()
+                .#build
                 .expect("failed to build the glasswing runtime")
                 .block_on(#body_ident)
         });
@@ -183,9 +188,12 @@ fn write_fn(item: ItemFn, config: &Config, mark_as_test: bool) -> TokenStream {
 fn runtime_builder(config: &Config) -> TokenStream {
     let krate = &config.krate;
     let mut builder = match config.flavor {
-        Flavor::CurrentThread => quote! { #krate::runtime::Builder::new_current_thread() },
+        Flavor::CurrentThread | Flavor::Local => quote! { #krate::runtime::Builder::new_current_thread() },
         Flavor::MultiThread => quote! { #krate::runtime::Builder::new_multi_thread() },
     };
+    if let Some(name) = &config.name {
+        builder.extend(quote! { .name(#name) });
+    }
     if let Some(n) = config.worker_threads {
         builder.extend(quote! { .worker_threads(#n) });
     }

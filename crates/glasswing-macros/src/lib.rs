@@ -56,7 +56,9 @@ use proc_macro::TokenStream;
 /// runtime before returning.
 ///
 /// Arguments (all optional):
-/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`;
+/// - `flavor = "multi_thread"` (the default), `flavor = "current_thread"`, or
+///   `flavor = "local"`: a current-thread `LocalRuntime`, where `spawn_local`
+///   works without a `LocalSet`;
 /// - `worker_threads = N`: how many workers the multi-thread runtime starts
 ///   (a positive integer literal; only with `multi_thread`);
 /// - `start_paused = true`: the runtime's clock starts paused, so timers fire
@@ -65,6 +67,8 @@ use proc_macro::TokenStream;
 /// - `diagnostics = "verbose"` (or `"warn"`, the default, or `"off"`): what the
 ///   diagnostics say on stderr on their own (`Builder::diagnostics_verbosity`;
 ///   the `GLASSWING_DIAG` environment variable wins over it);
+/// - `name = "my-runtime"`: the runtime's name (`Builder::name`,
+///   `Handle::name`);
 /// - `crate = "path"`: where to find the glasswing crate when it is renamed or
 ///   re-exported (default `::glasswing`).
 ///

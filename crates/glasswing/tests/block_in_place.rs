@@ -363,3 +363,21 @@ fn a_panic_starting_the_thread_for_the_worker_leaves_the_worker_here() {
     // A thread for the pool now (the name no longer panics), so that the shutdown finds it.
     assert_eq!(rt.block_on(async { glasswing::task::spawn_blocking(|| 5).await.unwrap() }), 5);
 }
+
+/// Inside a `LocalSet` every local task runs on this thread and would wait for the closure, as on a
+/// current-thread runtime: `block_in_place` panics there too, even on a multi-thread runtime.
+#[test]
+fn panics_inside_a_local_set_on_a_multi_thread_runtime() {
+    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let local = glasswing::task::LocalSet::new();
+    let in_run_until = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(local.run_until(async { block_in_place(|| {}) }))
+    }))
+    .unwrap_err();
+    let msg = in_run_until.downcast_ref::<&str>().copied().expect("a message");
+    assert!(msg.contains("can call blocking only when running on the multi-threaded runtime"), "{msg}");
+    let in_task = rt.block_on(local.run_until(async {
+        glasswing::task::spawn_local(async { block_in_place(|| {}) }).await.unwrap_err()
+    }));
+    assert!(in_task.is_panic());
+}

@@ -269,3 +269,38 @@ fn a_task_looping_on_yield_now_does_not_starve_timers_or_io() {
         });
     }
 }
+
+/// On a multi-thread worker with nothing else to run, a task that yields in a loop lets the I/O
+/// driver and the timers run between two of its polls: what it waits for arrives within a few
+/// yields, not after a whole maintenance interval of them.
+#[test]
+fn a_yield_loop_on_a_worker_lets_the_drivers_run_between_polls() {
+    use glasswing::net::TcpListener;
+    let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let yields = rt.block_on(async {
+        glasswing::spawn(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let connected = AtomicBool::new(false);
+            let mut yields = 0;
+            glasswing::join!(
+                async {
+                    let _socket = std::net::TcpStream::connect(addr).unwrap();
+                    while !connected.load(Ordering::SeqCst) {
+                        glasswing::task::yield_now().await;
+                        yields += 1;
+                        assert!(yields < 1_000, "the accept never completed");
+                    }
+                },
+                async {
+                    listener.accept().await.unwrap();
+                    connected.store(true, Ordering::SeqCst);
+                }
+            );
+            yields
+        })
+        .await
+        .unwrap()
+    });
+    assert!(yields < 10, "the accept took {yields} yields");
+}

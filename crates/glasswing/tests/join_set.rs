@@ -377,3 +377,77 @@ async fn join_all_resumes_a_panic_and_aborts_the_rest() {
     // The pending task was aborted: its future was dropped.
     rx.await.unwrap();
 }
+
+#[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_all_returns_every_output() {
+    let mut set = JoinSet::new();
+    for i in 0..20u32 {
+        set.spawn(async move {
+            task::yield_now().await;
+            i
+        });
+    }
+    let mut outputs = set.join_all().await;
+    outputs.sort();
+    assert_eq!(outputs, (0..20).collect::<Vec<_>>());
+    assert!(JoinSet::<u8>::new().join_all().await.is_empty());
+}
+
+#[glasswing::test(flavor = "current_thread")]
+async fn join_all_resumes_a_task_panic_and_aborts_the_rest() {
+    let (dropped_tx, dropped_rx) = oneshot::channel();
+    let mut set = JoinSet::new();
+    set.spawn(async move {
+        let _signal = DropSignal(Some(dropped_tx));
+        std::future::pending::<()>().await
+    });
+    set.spawn(async { panic!("one task failed") });
+    let err = glasswing::spawn(set.join_all()).await.unwrap_err();
+    assert_eq!(panic_message(&*err.into_panic()), "one task failed");
+    // The pending task was aborted when the set went away.
+    dropped_rx.await.unwrap();
+}
+
+#[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_and_extend_spawn_each_future() {
+    let mut set: JoinSet<usize> = (0..5).map(|i| async move { i }).collect();
+    assert_eq!(set.len(), 5);
+    set.extend((5..10).map(|i| async move { i }));
+    assert_eq!(set.len(), 10);
+    let mut seen = [false; 10];
+    while let Some(i) = set.join_next().await {
+        seen[i.unwrap()] = true;
+    }
+    assert!(seen.iter().all(|&s| s));
+}
+
+/// A waker whose drop runs user code that completes one of the set's tasks (here: drives the
+/// runtime) must not deadlock the set: the replaced waker is dropped outside the set's locks.
+#[test]
+fn replacing_the_waker_drops_the_old_one_outside_the_lock() {
+    use std::task::{Context, Wake, Waker};
+    struct DrivesOnDrop(Option<glasswing::runtime::Runtime>);
+    impl Wake for DrivesOnDrop {
+        fn wake(self: Arc<Self>) {}
+    }
+    impl Drop for DrivesOnDrop {
+        fn drop(&mut self) {
+            if let Some(rt) = &self.0 {
+                rt.block_on(task::yield_now());
+            }
+        }
+    }
+    support::within(std::time::Duration::from_secs(20), || {
+        let rt = support::current_thread();
+        let mut set = JoinSet::new();
+        set.spawn_on(async { 42 }, rt.handle());
+        let waker = Waker::from(Arc::new(DrivesOnDrop(Some(rt))));
+        assert!(set.poll_join_next(&mut Context::from_waker(&waker)).is_pending());
+        drop(waker);
+        // Replacing the waker drops the last clone, which runs the task to completion.
+        let noop = futures::task::noop_waker();
+        // The task finished only after the poll had looked: it reports it at the next call.
+        assert!(set.poll_join_next(&mut Context::from_waker(&noop)).is_pending());
+        assert_eq!(set.try_join_next().unwrap().unwrap(), 42);
+    });
+}

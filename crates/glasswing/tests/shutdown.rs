@@ -369,3 +369,15 @@ fn dropping_a_runtime_on_a_blocking_thread_or_a_plain_thread_waits_without_panic
         thread::spawn(move || drop(rt)).join().unwrap();
     }
 }
+
+/// A timeout too long to add to the clock (`Duration::MAX`) waits without a deadline, as no timeout.
+#[test]
+fn shutdown_timeout_of_duration_max_waits_without_overflow() {
+    for (flavor, rt) in runtimes() {
+        rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+        assert!(
+            returns_within_bound(move || rt.shutdown_timeout(Duration::MAX), || {}),
+            "{flavor}: shutdown_timeout(Duration::MAX) returned"
+        );
+    }
+}

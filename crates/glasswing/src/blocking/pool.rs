@@ -185,6 +185,11 @@ impl Spawner {
         (shared.num_threads, shared.num_idle, shared.queue.len())
     }
 
+    /// Whether the pool shut down: work spawned now is cancelled at once.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        lock(&self.inner.shared).shutdown
+    }
+
     /// Whether blocking work is queued or running.
     pub(crate) fn is_busy(&self) -> bool {
         self.inner.in_flight.load(Ordering::Acquire) > 0

@@ -54,7 +54,7 @@ where
 
 /// One std call as one blocking task. A task that did not complete (the runtime shut down before a
 /// pool thread took it, or the call panicked) becomes an `io::Error` of kind `Other` holding the
-/// `JoinError`, where Tokio gives a bare "background task failed".
+/// `JoinError` as the source of an error saying "background task failed", as Tokio's does.
 async fn asyncify<F, T>(what: &'static str, f: F) -> io::Result<T>
 where
     F: FnOnce() -> io::Result<T> + Send + 'static,
@@ -62,7 +62,25 @@ where
 {
     match spawn_blocking(what, f).await {
         Ok(res) => res,
-        Err(err) => Err(err.into()),
+        Err(err) => Err(io::Error::other(BackgroundTaskFailed(err))),
+    }
+}
+
+/// The error inside the `io::Error` of an `fs` call whose blocking task did not complete: says
+/// "background task failed", as Tokio's does (programs match the text), with the `JoinError`
+/// (cancelled, or panicked, and which task) as its `source`.
+#[derive(Debug)]
+struct BackgroundTaskFailed(crate::task::JoinError);
+
+impl std::fmt::Display for BackgroundTaskFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("background task failed")
+    }
+}
+
+impl std::error::Error for BackgroundTaskFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
     }
 }
 

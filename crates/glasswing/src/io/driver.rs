@@ -33,8 +33,8 @@ const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 #[cfg(unix)]
 const SIGNAL_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
 
-/// Events read per `epoll_wait`.
-const EVENTS: usize = 1024;
+/// Events read per `epoll_wait` (`Builder::max_io_events_per_tick`'s default, as in Tokio).
+pub(crate) const EVENTS: usize = 1024;
 
 /// How a panicking waker's report names this driver.
 const DRIVER: &str = "I/O driver";
@@ -70,6 +70,10 @@ pub(crate) struct IoHandle {
 struct Poller {
     poll: mio::Poll,
     events: mio::Events,
+    /// A smaller buffer for the zero-timeout polls of a busy thread, if
+    /// `Builder::max_io_events_per_busy_tick` asked for one: the rest of the events stay in the
+    /// kernel until the next poll, rather than flood the busy thread's queue.
+    busy_events: Option<mio::Events>,
 }
 
 #[derive(Default)]
@@ -90,14 +94,29 @@ impl std::fmt::Debug for IoHandle {
 }
 
 impl IoHandle {
+    #[cfg(test)]
     pub(crate) fn new(probes: Arc<RuntimeProbes>) -> io::Result<IoHandle> {
+        IoHandle::with_capacity(probes, EVENTS, None)
+    }
+
+    /// `events`: most events a poll dispatches; `busy_events`: most a busy thread's zero-timeout
+    /// poll does (`None`: as many as `events`).
+    pub(crate) fn with_capacity(
+        probes: Arc<RuntimeProbes>,
+        events: usize,
+        busy_events: Option<usize>,
+    ) -> io::Result<IoHandle> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(&registry, WAKE_TOKEN)?;
         Ok(IoHandle {
             registry,
             waker,
-            poll: Mutex::new(Poller { poll, events: mio::Events::with_capacity(EVENTS) }),
+            poll: Mutex::new(Poller {
+                poll,
+                events: mio::Events::with_capacity(events),
+                busy_events: busy_events.map(mio::Events::with_capacity),
+            }),
             registrations: Mutex::new(Registrations::default()),
             registered: AtomicUsize::new(0),
             is_shutdown: AtomicBool::new(false),
@@ -225,7 +244,7 @@ impl IoHandle {
     /// they concern. For the thread parking with the driver token.
     pub(crate) fn turn(&self, timeout: Option<Duration>) {
         let mut poller = lock(&self.poll);
-        let wakers = self.poll_and_collect(&mut poller, timeout);
+        let wakers = self.poll_and_collect(&mut poller, timeout, timeout == Some(Duration::ZERO));
         drop(poller);
         wake_all(&self.probes, DRIVER, wakers);
     }
@@ -241,14 +260,19 @@ impl IoHandle {
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
             Err(TryLockError::WouldBlock) => return,
         };
-        let wakers = self.poll_and_collect(&mut poller, Some(Duration::ZERO));
+        let wakers = self.poll_and_collect(&mut poller, Some(Duration::ZERO), true);
         drop(poller);
         wake_all(&self.probes, DRIVER, wakers);
     }
 
-    /// One `epoll_wait`, then every event's readiness recorded; returns the wakers to wake.
-    fn poll_and_collect(&self, poller: &mut Poller, timeout: Option<Duration>) -> Vec<Waker> {
-        let Poller { poll, events } = poller;
+    /// One `epoll_wait`, then every event's readiness recorded; returns the wakers to wake. `busy`:
+    /// the poll does not wait (the thread has work), so it takes at most the busy batch.
+    fn poll_and_collect(&self, poller: &mut Poller, timeout: Option<Duration>, busy: bool) -> Vec<Waker> {
+        let Poller { poll, events, busy_events } = poller;
+        let events = match busy_events {
+            Some(busy_events) if busy => busy_events,
+            _ => events,
+        };
         let mut wakers: Vec<Waker> = Vec::new();
         if let Err(e) = poll.poll(events, timeout) {
             // Interrupted by a signal: a spurious wakeup, as the caller allows. Anything else would mean

@@ -29,6 +29,7 @@ pub mod util;
 #[cfg(unix)]
 pub(crate) use registration::Describe;
 pub(crate) use registration::PollEvented;
+pub(crate) use scheduled_io::{shutdown_error as scheduled_io_shutdown_error, RuntimeShutdown};
 pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]

@@ -661,8 +661,21 @@ unsafe fn state<'a>(waiter: NonNull<Waiter>) -> &'a UnsafeCell<WaiterState> {
 }
 
 pub(crate) fn shutdown_error() -> std::io::Error {
-    std::io::Error::other("glasswing: the runtime is shutting down, so its I/O driver is gone")
+    std::io::Error::other(RuntimeShutdown(()))
 }
+
+/// The error inside the `io::Error` an operation gets because its runtime shut down: its own type,
+/// so that `runtime::is_rt_shutdown_err` recognizes it for sure, whatever the message says.
+#[derive(Debug)]
+pub(crate) struct RuntimeShutdown(());
+
+impl std::fmt::Display for RuntimeShutdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("glasswing: the runtime is shutting down, so its I/O driver is gone")
+    }
+}
+
+impl std::error::Error for RuntimeShutdown {}
 
 #[cfg(test)]
 mod tests {

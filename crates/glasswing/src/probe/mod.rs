@@ -67,6 +67,14 @@ pub(crate) struct RuntimeProbes {
     pub(crate) observer: Arc<dyn Observer>,
 }
 
+// The probes hold the user's diagnostics callbacks (`Builder::on_long_poll`), which need not be
+// unwind-safe; but a panic never leaves the probes half-updated in a way a later reader would
+// trust (counters are atomics, the rest is behind locks whose poison is ignored on purpose). As
+// Tokio does for its runtime handle, the probes are declared unwind-safe, so that what reaches
+// them (sockets, `JoinHandle`, `Handle`) is `UnwindSafe` and `RefUnwindSafe` as in Tokio.
+impl std::panic::UnwindSafe for RuntimeProbes {}
+impl std::panic::RefUnwindSafe for RuntimeProbes {}
+
 impl RuntimeProbes {
     /// Probes for `workers` workers: with `enabled` false the tasks keep no record and the
     /// recorder no events (the workers' counters still count).

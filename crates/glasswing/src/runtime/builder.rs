@@ -40,6 +40,12 @@ pub struct Builder {
     rng_seed: Option<super::RngSeed>,
     hooks: super::TaskHooks,
     diag: DiagConfig,
+    name: Option<Arc<str>>,
+    before_park: Option<Callback>,
+    after_unpark: Option<Callback>,
+    io_events: usize,
+    io_events_busy: Option<usize>,
+    unhandled_panic: super::UnhandledPanic,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +81,115 @@ impl Builder {
             rng_seed: None,
             hooks: super::TaskHooks::default(),
             diag: DiagConfig::default(),
+            name: None,
+            before_park: None,
+            after_unpark: None,
+            io_events: crate::io::driver::EVENTS,
+            io_events_busy: None,
+            unhandled_panic: super::UnhandledPanic::Ignore,
         }
+    }
+
+    /// Names the runtime, as [`Handle::name`](super::Handle::name) then says: to tell runtimes
+    /// apart in logs and diagnostics. By default a runtime has no name.
+    ///
+    /// # Panics
+    /// If `name` is empty or only whitespace (the message is Tokio's: "runtime name shouldn't be
+    /// empty").
+    #[track_caller]
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        assert!(!name.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Runs `f` on a runtime thread just before it parks: it ran out of work and is about to sleep
+    /// until woken. `f` may spawn or wake tasks; then the thread does not sleep, but it still lets
+    /// the I/O and time drivers run once without waiting. One callback per runtime: a second call
+    /// replaces the first. Keep it short: a thread calls it each time it runs out of work.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let counter = parks.clone();
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .on_thread_park(move || {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(glasswing::time::sleep(std::time::Duration::from_millis(1)));
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.before_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a runtime thread just after it unparks (woke up, or found work after
+    /// [`on_thread_park`](Self::on_thread_park)'s callback), before it runs tasks again. One
+    /// callback per runtime: a second call replaces the first.
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.after_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Most I/O events one poll of the I/O driver dispatches (default 1024); the rest wait for the
+    /// next poll.
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
+        self.io_events = capacity;
+        self
+    }
+
+    /// Most I/O events a poll of the I/O driver dispatches when the polling thread still has
+    /// tasks to run (a poll that does not wait), so that a burst of events does not flood a busy
+    /// thread's queue; the rest stay in the kernel until the next poll. By default as many as
+    /// [`max_io_events_per_tick`](Self::max_io_events_per_tick).
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.io_events_busy = Some(capacity);
+        self
+    }
+
+    /// What the runtime does when a spawned task panics: by default
+    /// ([`UnhandledPanic::Ignore`](super::UnhandledPanic::Ignore)) nothing, the panic goes to the
+    /// task's `JoinHandle`; with
+    /// [`UnhandledPanic::ShutdownRuntime`](super::UnhandledPanic::ShutdownRuntime) the runtime
+    /// shuts down at once: every other task is cancelled, and the `block_on` running it panics
+    /// (as do later ones). For tests that must fail when any task panics.
+    ///
+    /// # Panics
+    /// With `ShutdownRuntime` on a multi-thread builder (Tokio offers it only on the current-thread
+    /// runtime, and so does this).
+    ///
+    /// ```should_panic
+    /// use glasswing::runtime::{Builder, UnhandledPanic};
+    /// let rt = Builder::new_current_thread()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// rt.spawn(async { panic!("boom") });
+    /// // Panics: "a spawned task panicked and the runtime is configured to shut down on unhandled panic".
+    /// rt.block_on(std::future::pending::<()>());
+    /// ```
+    #[track_caller]
+    pub fn unhandled_panic(&mut self, behavior: super::UnhandledPanic) -> &mut Self {
+        if self.kind != Kind::CurrentThread && behavior == super::UnhandledPanic::ShutdownRuntime {
+            panic!("UnhandledPanic::ShutdownRuntime is only supported in current thread runtime");
+        }
+        self.unhandled_panic = behavior;
+        self
     }
 
     /// Does nothing: in Glasswing the I/O and time drivers are always on. Tokio needs it on every
@@ -358,7 +472,7 @@ impl Builder {
             "glasswing: `Builder::build_local` needs `Builder::new_current_thread()`: a local runtime \
              runs every task on the thread that built it"
         );
-        self.build().map(super::LocalRuntime::from_runtime)
+        self.build_runtime(true).map(super::LocalRuntime::from_runtime)
     }
 
     /// Starts the runtime's threads.
@@ -367,6 +481,11 @@ impl Builder {
     /// If `GLASSWING_DIAG` or `GLASSWING_DUMP_SIGNAL` is set to a value they do not take (the
     /// message lists those they do), as for `GLASSWING_WORKER_THREADS`.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_runtime(false)
+    }
+
+    /// `local`: for a `LocalRuntime`.
+    fn build_runtime(&mut self, local: bool) -> io::Result<Runtime> {
         if self.start_paused && self.kind == Kind::MultiThread {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -387,6 +506,11 @@ impl Builder {
                 self.rng_seed.unwrap_or_else(super::RngSeed::new),
             ),
             hooks: self.hooks.clone(),
+            name: self.name.clone(),
+            before_park: self.before_park.clone(),
+            after_unpark: self.after_unpark.clone(),
+            shutdown_on_panic: self.unhandled_panic == super::UnhandledPanic::ShutdownRuntime,
+            local,
         };
         let pool = BlockingPool::new(PoolConfig {
             thread_name: self.thread_name.clone(),
@@ -396,7 +520,8 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         });
-        let io = Arc::new(IoHandle::new(config.probes.clone())?);
+        let io =
+            Arc::new(IoHandle::with_capacity(config.probes.clone(), self.io_events, self.io_events_busy)?);
         match self.kind {
             Kind::CurrentThread => {
                 let handle = current_thread::CurrentThread::new(pool.spawner().clone(), config, io);
@@ -498,4 +623,16 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .finish_non_exhaustive()
     }
+}
+
+/// What a runtime does when a spawned task panics: see [`Builder::unhandled_panic`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Nothing (the default): the panic is the task's `JoinHandle`'s to see, as `JoinError`, and
+    /// every other task keeps running.
+    Ignore,
+    /// Shut the runtime down at once: every other task is cancelled, and the `block_on` that runs
+    /// it panics, as do later calls to `block_on`. Current-thread runtimes only.
+    ShutdownRuntime,
 }

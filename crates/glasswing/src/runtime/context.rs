@@ -56,8 +56,13 @@ pub(crate) fn current_destroyed() -> bool {
 }
 
 /// Makes `handle` the current runtime until the guard drops.
+///
+/// While the thread's locals are being torn down (a runtime kept in a `thread_local!` and dropped
+/// there), `CURRENT` is gone: nothing is set, and the guard does nothing.
 pub(crate) fn set_current(handle: &scheduler::Scheduler) -> SetCurrentGuard {
-    let prev = CURRENT.with(|current| current.borrow_mut().replace(handle.clone()));
+    let Ok(prev) = CURRENT.try_with(|current| current.borrow_mut().replace(handle.clone())) else {
+        return SetCurrentGuard { prev: None, depth: 0, _not_send: PhantomData };
+    };
     let depth = CONTEXT.with(|cx| {
         cx.current_depth.set(cx.current_depth.get() + 1);
         cx.current_depth.get()
@@ -69,8 +74,9 @@ pub(crate) fn set_current(handle: &scheduler::Scheduler) -> SetCurrentGuard {
 /// guard made after it (`Handle::enter`'s, `block_on`'s), or the runtime it restores would be one
 /// that a live guard expects to have replaced.
 pub(crate) struct SetCurrentGuard {
+    /// `None` if nothing was set (the thread's locals were gone).
     prev: Option<Option<scheduler::Scheduler>>,
-    /// This guard's place in the nesting, 1 for the outermost.
+    /// This guard's place in the nesting, 1 for the outermost (0 if nothing was set).
     depth: usize,
     /// Dropped on another thread, it would restore a runtime there: the guard stays where it was made.
     _not_send: PhantomData<*const ()>,
@@ -78,6 +84,9 @@ pub(crate) struct SetCurrentGuard {
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
+        if self.prev.is_none() {
+            return;
+        }
         let depth = CONTEXT.with(|cx| cx.current_depth.get());
         if depth != self.depth {
             // Restoring now would make `prev` current under a later guard that is still alive, and
@@ -107,11 +116,15 @@ impl Drop for SetCurrentGuard {
 #[track_caller]
 pub(crate) fn enter_runtime<R>(handle: &scheduler::Scheduler, what: &str, f: impl FnOnce() -> R) -> R {
     if CONTEXT.with(|cx| cx.runtime_entered.get()) {
+        // The first three sentences are Tokio's, which programs' tests match.
         panic!(
-            "glasswing: `{what}` was called on a thread that is already running a glasswing runtime (from \
-             inside a task, or inside another block_on). Blocking this thread would stall every task \
-             scheduled on it. Use `.await` instead, or run the blocking code with \
-             `glasswing::task::spawn_blocking` and await its JoinHandle."
+            "Cannot start a runtime from within a runtime. This happens because a function (like \
+             `block_on`) attempted to block the current thread while the thread is being used to \
+             drive asynchronous tasks. If you are in an async function, use `.await` on the future \
+             instead of blocking on it. (glasswing: `{what}` was called on a thread that is already \
+             running a glasswing runtime, from inside a task or inside another block_on; blocking it would stall \
+             every task scheduled on it. Run the blocking code with `glasswing::task::spawn_blocking` \
+             and await its JoinHandle.)"
         );
     }
     struct Reset;

@@ -16,9 +16,6 @@ pub struct Handle {
     pub(crate) inner: scheduler::Scheduler,
 }
 
-// As the runtime itself (see `Runtime`'s impls).
-impl std::panic::UnwindSafe for Handle {}
-impl std::panic::RefUnwindSafe for Handle {}
 
 /// Returned by [`Handle::try_current`] outside of a runtime.
 #[derive(Debug)]
@@ -85,6 +82,22 @@ impl Handle {
     /// task, worker and runtime figure, long polls, lints.
     pub fn diagnostics(&self) -> crate::diag::Diagnostics {
         crate::diag::Diagnostics { handle: self.inner.clone() }
+    }
+
+    /// The runtime's id: the same for every handle of this runtime, different from any other
+    /// runtime's (and `LocalSet`'s) in the process.
+    pub fn id(&self) -> super::Id {
+        self.inner.owned().id()
+    }
+
+    /// The name given to [`Builder::name`](super::Builder::name), if any.
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().name("ingest").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.config().name.as_deref()
     }
 
     /// The runtime's counters (Tokio's `Handle::metrics`): read in constant time, without
@@ -216,12 +229,21 @@ impl Handle {
 
 #[track_caller]
 pub(crate) fn no_runtime(what: &str) -> ! {
+    // The sentence in parentheses is Tokio's, which programs' tests match.
     panic!(
-        "glasswing: `{what}` needs a running glasswing runtime, but this thread has none. Call it from \
+        "glasswing: `{what}` needs a running glasswing runtime, but this thread has none (there is no \
+         reactor running, must be called from the context of a Tokio 1.x runtime). Call it from \
          inside a task or `Runtime::block_on`, enter a runtime with `Runtime::enter()`, or spawn from \
          another thread with `runtime.handle().spawn(..)`."
     )
 }
+
+// A handle reaches the runtime's configuration (the user's callbacks, which need not be
+// unwind-safe) and its queues; a panic caught around code that uses the handle leaves none of them
+// in a state a later user would trust (queues stay consistent, lock poison is ignored on purpose),
+// so a handle is unwind-safe, as Tokio's is.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -123,7 +123,7 @@ impl Runtime {
     /// # Panics
     /// With a non-zero `timeout`, inside asynchronous code, as the drop does (see [`Runtime`]).
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout), "`Runtime::shutdown_timeout` was called");
+        self.shutdown(Some(timeout), SHUTDOWN_TIMEOUT_IN_ASYNC);
     }
 
     /// Shuts down without waiting for anything; equivalent to `shutdown_timeout(Duration::ZERO)`.
@@ -132,8 +132,8 @@ impl Runtime {
         self.shutdown_timeout(Duration::ZERO);
     }
 
-    /// `what`: the call, for the panic when it would block asynchronous code.
-    fn shutdown(&mut self, timeout: Option<Duration>, what: &str) {
+    /// `in_async`: the panic when it would block asynchronous code.
+    fn shutdown(&mut self, timeout: Option<Duration>, in_async: &'static str) {
         if std::mem::replace(&mut self.is_shut_down, true) {
             return;
         }
@@ -143,7 +143,8 @@ impl Runtime {
         let in_async_code = context::is_runtime_entered();
         let blocks_async_code = in_async_code && timeout != Some(Duration::ZERO);
         let timeout = if in_async_code { Some(Duration::ZERO) } else { timeout };
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too long to add to now (`Duration::MAX`) waits without a deadline.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(mut watchdog) = self.watchdog.take() {
             match timeout {
@@ -168,20 +169,34 @@ impl Runtime {
         self.blocking_pool.shutdown(remaining());
         // Not during an unwind: a second panic would abort the process.
         if blocks_async_code && !std::thread::panicking() {
-            panic!(
-                "glasswing: {what} inside asynchronous code (a task, or a `block_on` future). Shutting \
-                 a runtime down waits for its worker threads and blocking work, which would block this \
-                 thread and every task scheduled on it; it was shut down without waiting instead. Call \
-                 `runtime.shutdown_background()` there, or drop the runtime outside asynchronous code \
-                 (on a plain thread, or in `glasswing::task::spawn_blocking`)."
-            );
+            // A `&'static str` payload, as Tokio's: programs' tests downcast it to one.
+            std::panic::panic_any(in_async);
         }
     }
 }
 
+/// The panics of a shutdown that would block asynchronous code. The first sentence is Tokio's,
+/// which programs' tests match.
+macro_rules! in_async_message {
+    ($what:literal) => {
+        concat!(
+            "Cannot drop a runtime in a context where blocking is not allowed. This happens when a \
+             runtime is dropped from within an asynchronous context. (glasswing: ",
+            $what,
+            " inside asynchronous code (a task, or a `block_on` future). Shutting a runtime down \
+             waits for its worker threads and blocking work, which would block this thread and every \
+             task scheduled on it; it was shut down without waiting instead. Call \
+             `runtime.shutdown_background()` there, or drop the runtime outside asynchronous code (on \
+             a plain thread, or in `glasswing::task::spawn_blocking`).)"
+        )
+    };
+}
+const DROPPED_IN_ASYNC: &str = in_async_message!("a `Runtime` was dropped");
+const SHUTDOWN_TIMEOUT_IN_ASYNC: &str = in_async_message!("`Runtime::shutdown_timeout` was called");
+
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown(None, "a `Runtime` was dropped");
+        self.shutdown(None, DROPPED_IN_ASYNC);
     }
 }
 

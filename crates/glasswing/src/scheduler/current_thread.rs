@@ -45,6 +45,9 @@ pub(crate) struct CurrentThread {
     remote_schedules: AtomicU64,
     /// The `block_on` future's waker fired.
     woken: AtomicBool,
+    /// A task panicked under `UnhandledPanic::ShutdownRuntime`: the runtime is shut down, and
+    /// `block_on` panics, now and ever after.
+    panicked: AtomicBool,
     /// Wakes the driving thread.
     unpark: Unparker,
     /// Parks the driving thread; used only by the core's holder.
@@ -100,6 +103,7 @@ impl CurrentThread {
             inject_len: AtomicUsize::new(0),
             remote_schedules: AtomicU64::new(0),
             woken: AtomicBool::new(false),
+            panicked: AtomicBool::new(false),
             unpark: park.unparker(),
             time: Arc::new(TimeHandle::new(
                 Clock::new(config.start_paused),
@@ -192,6 +196,7 @@ impl CurrentThread {
             self.config.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
         self.woken.store(true, Ordering::Release);
         // This thread is the runtime's one worker while it drives.
+        self.check_panicked();
         let running = self.config.probes.workers[0].register_thread();
         let stats = running.writer();
         probe::poll::set_worker(&running, || {
@@ -221,7 +226,10 @@ impl CurrentThread {
                         task
                     };
                     match task {
-                        Some(task) => coop::budget(|| task.run()),
+                        Some(task) => {
+                            coop::budget(|| task.run());
+                            self.check_panicked();
+                        }
                         None => {
                             let yielded = ct.with_core(|core| !core.deferred.is_empty());
                             if yielded || self.woken.load(Ordering::Acquire) {
@@ -236,6 +244,14 @@ impl CurrentThread {
                                 // run. As in Tokio, I/O that is ready already (a datagram sent by
                                 // this very thread) counts: the drivers get a turn that does not
                                 // wait, and what it woke runs before the clock moves.
+                            } else if self.before_park(ct) {
+                                // `on_thread_park`'s callback made work (woke the `block_on` future,
+                                // spawned): no sleep, but the drivers still get their turn (Tokio's
+                                // issue 8212: a runtime driven by short `block_on`s whose park callback
+                                // wakes the future would otherwise never fire a timer).
+                                self.time.process();
+                                self.io.poll_now();
+                                self.after_unpark();
                             } else {
                                 // Sleep until woken or until the next timer; then fire what is due.
                                 WorkerStats::count(&stats.parks);
@@ -251,6 +267,7 @@ impl CurrentThread {
                                 self.config.probes.alarm.worker_unparked();
                                 stats.unparked();
                                 stats.recorder().queues(0, self.inject_len.load(Ordering::Relaxed));
+                                self.after_unpark();
                             }
                             ct.with_core(Core::wake_deferred);
                             continue 'outer;
@@ -274,6 +291,30 @@ impl CurrentThread {
         ct.with_core(|core| !core.tasks.is_empty())
             || self.woken.load(Ordering::Acquire)
             || self.inject_len.load(Ordering::Acquire) > 0
+    }
+
+    /// Under `UnhandledPanic::ShutdownRuntime`, after a task panicked: panics, with Tokio's message.
+    #[inline]
+    fn check_panicked(&self) {
+        if self.panicked.load(Ordering::Relaxed) {
+            shut_down_on_panic();
+        }
+    }
+
+    /// Runs `on_thread_park`'s callback, if any; returns whether there is work now, in which case
+    /// the thread must not sleep. Without a callback, false: the caller just found none.
+    fn before_park(&self, cx: &Context) -> bool {
+        let Some(f) = &self.config.before_park else { return false };
+        f();
+        cx.with_core(|core| !core.tasks.is_empty() || !core.deferred.is_empty())
+            || self.woken.load(Ordering::Acquire)
+            || self.inject_len.load(Ordering::Acquire) != 0
+    }
+
+    fn after_unpark(&self) {
+        if let Some(f) = &self.config.after_unpark {
+            f();
+        }
     }
 
     pub(crate) fn local_queue_depth(&self) -> usize {
@@ -383,6 +424,12 @@ impl Context {
     }
 }
 
+#[cold]
+#[track_caller]
+fn shut_down_on_panic() -> ! {
+    panic!("a spawned task panicked and the runtime is configured to shut down on unhandled panic");
+}
+
 impl Owner for CurrentThread {
     fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
         Some(&self.config.hooks)
@@ -390,6 +437,15 @@ impl Owner for CurrentThread {
 
     fn owned(&self) -> &OwnedTasks {
         &self.owned
+    }
+
+    fn task_panicked(&self) {
+        if self.config.shutdown_on_panic {
+            // Every other task is cancelled now; the driving `block_on` sees the flag after this
+            // poll and panics.
+            self.panicked.store(true, Ordering::Relaxed);
+            self.owned.close_and_shutdown_all(0);
+        }
     }
 
     fn schedule_task(self: &Arc<Self>, task: Notified, placement: Placement) {

@@ -90,6 +90,9 @@ pub(crate) trait Owner: Send + Sync + 'static {
     fn task_hooks(&self) -> Option<&crate::runtime::TaskHooks> {
         None
     }
+
+    /// A poll of one of its tasks panicked.
+    fn task_panicked(&self) {}
 }
 
 impl<S: Owner> Schedule for Arc<S> {
@@ -102,6 +105,10 @@ impl<S: Owner> Schedule for Arc<S> {
         if let Some(hooks) = self.task_hooks() {
             hooks.terminated(id, spawned_at);
         }
+    }
+
+    fn unhandled_panic(&self) {
+        self.task_panicked();
     }
 
     fn schedule(&self, task: Notified) {
@@ -131,6 +138,15 @@ pub(crate) struct Config {
     pub(crate) seed_generator: crate::runtime::rand::SeedGenerator,
     /// `Builder::on_task_spawn` and `on_task_terminate`.
     pub(crate) hooks: crate::runtime::TaskHooks,
+    /// `Builder::name`.
+    pub(crate) name: Option<Arc<str>>,
+    /// `Builder::on_thread_park` and `on_thread_unpark`.
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
+    /// `Builder::unhandled_panic(UnhandledPanic::ShutdownRuntime)` (current-thread only).
+    pub(crate) shutdown_on_panic: bool,
+    /// The runtime is a `LocalRuntime`'s (`Builder::build_local`).
+    pub(crate) local: bool,
 }
 
 impl Scheduler {

@@ -137,11 +137,15 @@ impl fmt::Display for JoinError {
     }
 }
 
+/// Tokio's shape, which programs' tests match: `JoinError::Cancelled(Id(7))`,
+/// `JoinError::Panic(Id(7), "message", ...)`, or `JoinError::Panic(Id(7), ...)` for a payload that
+/// is not a string. `Display` says more (the task's name and spawn location).
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.0.id),
-            Repr::Panic(_) => write!(f, "JoinError::Panic({}, {:?}, ..)", self.0.id, self.panic_message()),
+        match (&self.0.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, "JoinError::Cancelled({:?})", self.0.id),
+            (Repr::Panic(_), Some(msg)) => write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", self.0.id),
+            (Repr::Panic(_), None) => write!(f, "JoinError::Panic({:?}, ...)", self.0.id),
         }
     }
 }

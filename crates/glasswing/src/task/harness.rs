@@ -103,6 +103,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             }
             Err(payload) => {
                 // The future panicked mid-poll, and is gone: `poll_caught` dropped it in the unwind.
+                self.core().scheduler.unhandled_panic();
                 // SAFETY: still RUNNING.
                 unsafe {
                     self.core().store_output(Err(JoinError::panic(self.header(), self.trailer(), payload)))

@@ -153,34 +153,37 @@ impl<T: 'static> JoinSet<T> {
         self.insert(handle.spawn_blocking(f))
     }
 
+    /// Waits for every task and returns their outputs, in the order the tasks finished.
+    ///
+    /// # Panics
+    /// If a task panicked: its panic resumes here (the set is dropped on the way, which aborts the
+    /// tasks still in it). If a task was cancelled (aborted, or its runtime shut down), with that
+    /// `JoinError`'s message. To handle failures instead, loop on [`join_next`](Self::join_next).
+    ///
+    /// ```
+    /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
+    /// let mut set: glasswing::task::JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+    /// let mut outputs = set.join_all().await;
+    /// outputs.sort();
+    /// assert_eq!(outputs, [10, 20, 30]);
+    /// # });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len);
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("JoinSet::join_all: {err}"),
+            }
+        }
+        outputs
+    }
+
     /// Aborts every task and waits for all of them to finish.
     pub async fn shutdown(&mut self) {
         self.abort_all();
         while self.join_next().await.is_some() {}
-    }
-
-    /// Waits for every task and returns their outputs, in the order they finished.
-    ///
-    /// # Panics
-    /// If a task panicked, this panics with its payload (`resume_unwind`); if one was aborted, with
-    /// the `JoinError`. Either way the set is dropped first, which aborts the tasks still running.
-    /// To handle each result yourself, loop on [`join_next`](Self::join_next) instead.
-    pub async fn join_all(mut self) -> Vec<T> {
-        let mut outputs = Vec::with_capacity(self.len());
-        while let Some(result) = self.join_next().await {
-            match result {
-                Ok(output) => outputs.push(output),
-                Err(err) if err.is_panic() => {
-                    drop(self);
-                    std::panic::resume_unwind(err.into_panic())
-                }
-                Err(err) => {
-                    drop(self);
-                    panic!("{err}")
-                }
-            }
-        }
-        outputs
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
@@ -253,8 +256,19 @@ impl<T: 'static> JoinSet<T> {
             return leaf.pending(waiting);
         }
         let restore = std::task::ready!(coop::poll_proceed(cx));
-        // Register before draining, so a completion racing with the drain still wakes us.
-        *self.ready.waiter.lock().unwrap() = Some(cx.waker().clone());
+        // Register, and look for finished entries, under the waiter's lock: a completion that
+        // queues its entry after the look takes the waiter after us, so it wakes the new one.
+        let (previous, nothing_ready) = {
+            let mut waiter = self.ready.waiter.lock().unwrap();
+            let nothing_ready = self.ready.slots.lock().unwrap().is_empty();
+            (waiter.replace(cx.waker().clone()), nothing_ready)
+        };
+        // Outside the lock: dropping a waker runs user code, which may complete one of our tasks
+        // (and so take the lock).
+        drop(previous);
+        if nothing_ready {
+            return Poll::Pending;
+        }
         match self.next_ready_with_id() {
             Some(output) => {
                 restore.made_progress();
@@ -282,6 +296,42 @@ impl<T: 'static> JoinSet<T> {
                 self.len -= 1;
                 return Some(output.map(|output| (id, output)));
             }
+        }
+    }
+}
+
+/// A set of the futures `iter` gives, each spawned on the current runtime, as by
+/// [`JoinSet::spawn`].
+///
+/// # Panics
+/// Outside of a runtime, as [`JoinSet::spawn`].
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+/// Spawns each future `iter` gives on the current runtime, into the set, as by
+/// [`JoinSet::spawn`].
+///
+/// # Panics
+/// Outside of a runtime, as [`JoinSet::spawn`].
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
         }
     }
 }

@@ -40,6 +40,8 @@ pub(crate) struct OwnedTasks {
     finished_cap: usize,
     /// `BUSY_TURNOVER`, in nanoseconds (tests change it).
     busy_turnover_ns: u64,
+    /// The runtime's (or `LocalSet`'s) id: `runtime::Id`, as Tokio gives its owned-task lists one.
+    id: std::num::NonZeroU64,
 }
 
 /// A shard's lock, and its counts for `RuntimeMetrics`, which reads them without the lock: they are
@@ -203,7 +205,13 @@ impl OwnedTasks {
             closed: AtomicBool::new(false),
             finished_cap: (FINISHED_KEPT / n).max(8),
             busy_turnover_ns: BUSY_TURNOVER.as_nanos() as u64,
+            id: crate::runtime::Id::next(),
         }
+    }
+
+    /// The id of the runtime (or `LocalSet`) that owns this list.
+    pub(crate) fn id(&self) -> crate::runtime::Id {
+        crate::runtime::Id::new(self.id)
     }
 
     /// Creates a task owned by this list. Returns its JoinHandle and, unless the list is closed (then

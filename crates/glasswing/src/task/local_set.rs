@@ -169,6 +169,12 @@ impl LocalSet {
         }
     }
 
+    /// The set's id, unique among the runtimes and sets of the process (a set keeps a task list
+    /// of its own, as a runtime does).
+    pub fn id(&self) -> crate::runtime::Id {
+        self.context.shared.owned.id()
+    }
+
     /// Makes this set the current one on this thread until the guard drops, so that
     /// [`crate::task::spawn_local`] spawns onto it. Its tasks run only while the set is driven.
     pub fn enter(&self) -> LocalEnterGuard {
@@ -599,6 +605,11 @@ impl<'a> AllTasks<'a> {
 ///     assert_eq!(len, 8);
 /// });
 /// ```
+/// Whether a `LocalSet` is current on this thread (its poll, its drop, `LocalSet::enter`).
+pub(crate) fn is_current() -> bool {
+    CURRENT.try_with(|current| current.borrow().is_some()).unwrap_or(false)
+}
+
 #[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where
@@ -618,9 +629,17 @@ where
     let cx = CURRENT.try_with(|current| current.borrow().clone()).ok().flatten();
     match cx {
         Some(cx) => cx.spawn(future, name, spawned_at),
+        // A `LocalRuntime`'s handle, entered on another thread: Tokio's message for that case.
+        None if crate::runtime::Handle::try_current().is_ok_and(|h| h.inner.config().local) => panic!(
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on (`{what}` was called on another thread, which entered its handle). Spawn \
+             `Send` tasks from there with `glasswing::spawn`, or send the work to the runtime's \
+             thread."
+        ),
+        // The first sentence is Tokio's, which programs' tests match.
         None => panic!(
-            "glasswing: `{what}` was called outside of a `task::LocalSet` and of a \
-             `runtime::LocalRuntime`. Tasks whose futures are not `Send` run on one of them: run \
+            "glasswing: `spawn_local` called from outside of a `task::LocalSet` or \
+             `runtime::LocalRuntime` (by `{what}`). Tasks whose futures are not `Send` run on one of them: run \
              your code inside `local_set.run_until(..)` or `local_set.block_on(&runtime, ..)` (or \
              after `local_set.enter()`), spawn onto one directly with `local_set.spawn_local(..)`, \
              or build the runtime with `Builder::new_current_thread().build_local(..)`. A future \

@@ -69,6 +69,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         let _ = (id, spawned_at);
     }
 
+    /// A poll of the task panicked (`Builder::unhandled_panic`): called before the panic is stored
+    /// as the task's output.
+    #[inline]
+    fn unhandled_panic(&self) {}
+
     /// A wake: put the task in a run queue.
     fn schedule(&self, task: Notified);
 

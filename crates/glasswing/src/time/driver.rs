@@ -130,9 +130,10 @@ impl TimeHandle {
     /// Registers a timer; `Err` means its deadline already passed (treat it as fired).
     pub(crate) fn insert(&self, deadline: u64, waker: &Waker) -> Result<TimerEntry, InsertError> {
         if self.is_shutdown.load(Ordering::Acquire) {
+            // The first sentence is Tokio's, which programs' tests match.
             panic!(
-                "glasswing: a timer was polled after its runtime shut down; futures using timers must \
-                 run inside a live runtime"
+                "A Tokio 1.x context was found, but it is being shutdown. (glasswing: a timer was polled \
+                 after its runtime shut down; futures using timers must run inside a live runtime.)"
             );
         }
         if self.is_due(deadline) {

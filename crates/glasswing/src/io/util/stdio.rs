@@ -57,7 +57,14 @@ impl<T: Send + 'static> Blocking<T> {
     /// Waits for the call in flight; gives back the stream and buffer, and the call's result.
     fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let State::Busy(handle) = &mut self.state else { return Poll::Ready(Ok(0)) };
-        let (result, buf, inner) = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::other)?;
+        let (result, buf, inner) = ready!(Pin::new(handle).poll(cx)).map_err(|e| {
+            if e.is_cancelled() {
+                // Cancelled: the runtime shut down before a pool thread took the call.
+                crate::io::scheduled_io_shutdown_error()
+            } else {
+                io::Error::other(e)
+            }
+        })?;
         self.inner = Some(inner);
         self.state = State::Idle(Some(buf));
         Poll::Ready(result)
@@ -97,6 +104,14 @@ impl<T: Write + Send + 'static> Blocking<T> {
         ready!(self.poll_done(cx))?;
         if src.is_empty() {
             return Poll::Ready(Ok(0));
+        }
+        // The write could not run: fail now, as Tokio does, rather than report `Ok` and lose it.
+        if crate::runtime::Handle::current_for("io::stdout/stderr write")
+            .inner
+            .blocking_spawner()
+            .is_shutdown()
+        {
+            return Poll::Ready(Err(crate::io::scheduled_io_shutdown_error()));
         }
         let mut buf = self.take_buf();
         let n = buf.copy_from(&[IoSlice::new(src)], MAX_BUF_SIZE);

@@ -265,6 +265,17 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     if !context::is_runtime_entered() {
         return f();
     }
+    // Inside a `LocalSet` (its tasks, `run_until`'s future, their drops), the whole set runs on
+    // this thread and would wait for `f`, as a current-thread runtime would: Tokio refuses that
+    // too, with the same message.
+    if crate::task::local_set::is_current() {
+        panic!(
+            "glasswing: can call blocking only when running on the multi-threaded runtime: \
+             `block_in_place` was called inside a `task::LocalSet`, whose tasks all run on this \
+             thread. Run the blocking code with `glasswing::task::spawn_blocking` and await its \
+             JoinHandle."
+        );
+    }
     struct Reset(Option<(Handoff, *const probe::worker::WorkerStats)>);
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -387,7 +398,20 @@ impl Context {
                     return;
                 }
                 let task = core.next_task(&self.handle).or_else(|| core.steal_work(&self.handle));
-                if task.is_none() && core.wake_deferred(&self.handle) {
+                if task.is_none() && !core.deferred.is_empty() {
+                    drop(core);
+                    // Only tasks that yielded are left: before they run again, the drivers get a
+                    // turn that does not wait, as at a park, or a task that yields in a loop until
+                    // a socket or a timer fires would wait `event_interval` ticks for each turn
+                    // (Tokio does the same). What the drivers wake runs first.
+                    let fire = || {
+                        self.handle.time.process();
+                        self.handle.io.poll_now();
+                    };
+                    if self.batch_wakes(fire) {
+                        self.handle.notify_parked();
+                    }
+                    self.core().wake_deferred(&self.handle);
                     continue;
                 }
                 if task.is_some() {
@@ -406,7 +430,15 @@ impl Context {
             match task {
                 Some(task) => self.run_task(task),
                 None => {
+                    // `on_thread_park`/`on_thread_unpark`, around the park as Tokio has them: the first
+                    // before the worker counts itself idle, so that work it makes is found.
+                    if let Some(f) = &self.handle.config.before_park {
+                        f();
+                    }
                     self.park();
+                    if let Some(f) = &self.handle.config.after_unpark {
+                        f();
+                    }
                     if self.core().is_shutdown {
                         return;
                     }
@@ -532,6 +564,8 @@ impl Context {
             let mut core = self.core();
             if self.handle.inject.is_closed() {
                 core.is_shutdown = true;
+                // Awake again to shut down: counted, so that a park and its unpark pair up.
+                with_writer(|w| w.unparked());
                 return;
             }
             if core.transition_from_parked(&self.handle) {
