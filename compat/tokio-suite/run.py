@@ -9,7 +9,8 @@ edited. They build twice from the same manifest (compat/tokio-suite/Cargo.toml):
   and in tokio-test and tokio-stream) the drop-in;
 - tokio: a copy of that crate under compat/target/, a workspace of its own without the patch.
 
-Each side is one `cargo build --keep-going` of the test targets, so a file that does not compile does not stop the
+The binaries run in the tokio package's directory, as in Tokio's own CI (some
+tests read its Cargo.toml). Each side is one `cargo build --keep-going` of the test targets, so a file that does not compile does not stop the
 others; then every test binary runs with a time limit. Tests that exercise a Tokio internal or an
 unstable API are listed in excluded.txt with the reason, and are skipped on the glasswing side only.
 
@@ -128,7 +129,7 @@ RESULT = re.compile(r"test result: (\w+)\. (\d+) passed; (\d+) failed; (\d+) ign
 FAILED_TEST = re.compile(r"^test (\S+) \.\.\. FAILED", re.M)
 
 
-def run_binary(exe, skips, timeout):
+def run_binary(exe, skips, timeout, cwd):
     cmd = [exe]
     for test in skips:
         cmd += ["--skip", test]
@@ -136,8 +137,7 @@ def run_binary(exe, skips, timeout):
         cmd.append("--exact")
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(exe).parent)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
         return {"status": "timeout", "passed": 0, "failed": 0, "failures": [], "secs": timeout, "output": out}
@@ -154,7 +154,7 @@ def run_binary(exe, skips, timeout):
             "output": out}
 
 
-def run_side(name, crate_dir, target_dir, files, skips, timeout):
+def run_side(name, crate_dir, target_dir, files, skips, timeout, cwd):
     log(f"== {name}: building {len(files)} test files")
     built = build(crate_dir, target_dir, files)
     results = {}
@@ -162,7 +162,7 @@ def run_side(name, crate_dir, target_dir, files, skips, timeout):
         if f not in built:
             results[f] = {"status": "no build", "passed": 0, "failed": 0, "failures": []}
             continue
-        r = run_binary(built[f], [t for t, _ in skips.get(f, [])], timeout)
+        r = run_binary(built[f], [t for t, _ in skips.get(f, [])], timeout, cwd)
         results[f] = r
         log(f"   {name} {f}: {r['status']} ({r['passed']} passed, {r['failed']} failed, {r['secs']} s)")
         if r["status"] != "ok":
@@ -211,11 +211,11 @@ def main():
     results = {}
     if args.side in ("both", "tokio"):
         copy_tests(src, REAL_DIR, files)
-        results["tokio"] = run_side("tokio", REAL_DIR, COMPAT / "target" / "suite-real", files, {}, args.timeout)
+        results["tokio"] = run_side("tokio", REAL_DIR, COMPAT / "target" / "suite-real", files, {}, args.timeout, src)
     if args.side in ("both", "glasswing"):
         ours = [f for f in files if f not in whole]
         copy_tests(src, HERE, ours)
-        results["glasswing"] = run_side("glasswing", HERE, COMPAT / "target", ours, skips, args.timeout)
+        results["glasswing"] = run_side("glasswing", HERE, COMPAT / "target", ours, skips, args.timeout, src)
 
     sides = [s for s in ("tokio", "glasswing") if s in results]
     print(f"| file | {' | '.join(sides)} | excluded on glasswing |")
