@@ -28,11 +28,19 @@ use std::time::Duration;
 /// glasswing::time::sleep(Duration::from_millis(10)).await;
 /// # });
 /// ```
+///
+/// # Panics
+/// Outside a runtime (as Tokio's: a timer belongs to the runtime it is created in).
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(Instant::now().saturating_add(duration))
 }
 
 /// Waits until `deadline`.
+///
+/// # Panics
+/// Outside a runtime, as [`sleep`].
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
@@ -54,7 +62,14 @@ enum State {
 }
 
 impl Sleep {
+    #[track_caller]
     pub(crate) fn new(deadline: Instant) -> Sleep {
+        // The timer registers on its first poll, but a `Sleep` made where no runtime is fails at
+        // once, as Tokio's does, so that the mistake is reported where it is made, even when the
+        // timer would never be polled (a `timeout` whose future is ready).
+        if !crate::runtime::context::with_current(|h| h.is_some()) {
+            crate::runtime::no_runtime("time::sleep");
+        }
         Sleep { deadline, state: State::Unregistered }
     }
 
