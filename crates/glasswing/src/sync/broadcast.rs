@@ -4,11 +4,17 @@
 //! `sync/broadcast.rs`.
 //!
 //! **The ring.** `capacity` (rounded up to a power of two, so a position maps to a slot by a mask)
-//! slots, each behind its own `RwLock` and holding the position it was last written at, the value,
+//! slots, each behind its own `Mutex` and holding the position it was last written at, the value,
 //! and how many receivers still have to see it (`rem`). A send writes the slot at `tail.pos` and
-//! sets `rem` to the number of receivers; each receiver clones the value under the slot's read lock
-//! and decrements `rem`; the last one drops the value, so a value lives exactly as long as someone
-//! may still read it (or until a later send overwrites its slot).
+//! sets `rem` to the number of receivers; each receiver clones the value under the slot's lock and
+//! decrements `rem`; the last one drops the value, so a value lives exactly as long as someone may
+//! still read it (or until a later send overwrites its slot).
+//!
+//! The slot lock is a mutex, not a read-write lock, as in Tokio: receivers clone one at a time, so
+//! a value is never shared between threads and only `T: Send` is needed for the handles and futures
+//! to be `Send` and `Sync` (with a read lock, receivers would clone `&T` concurrently and `T` would
+//! have to be `Sync` too, which Tokio does not ask and the ecosystem relies on, e.g. tokio-stream's
+//! `BroadcastStream`). Receivers of one value contend only on its slot, briefly.
 //!
 //! **Positions.** Each receiver keeps the position it reads next. If its slot holds that position,
 //! the value is there. If the slot holds the position one lap earlier, nothing was sent yet: the
@@ -24,7 +30,6 @@
 use super::batch_semaphore::WakeList;
 use super::waiters::{Node, WaitList};
 use super::Notify;
-use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::probe::resource::{Resource, ResourceKind, WaitOp, Waiting};
@@ -35,11 +40,6 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-
-#[cfg(loom)]
-use loom::sync::{RwLock, RwLockReadGuard};
-#[cfg(not(loom))]
-use std::sync::{RwLock, RwLockReadGuard};
 
 /// Error types of the broadcast channel.
 pub mod error {
@@ -111,7 +111,7 @@ pub mod error {
 use error::{RecvError, SendError, TryRecvError};
 
 struct Shared<T> {
-    buffer: Box<[RwLock<Slot<T>>]>,
+    buffer: Box<[Mutex<Slot<T>>]>,
     mask: usize,
     tail: Mutex<Tail>,
     num_tx: AtomicUsize,
@@ -133,17 +133,13 @@ struct Tail {
 
 struct Slot<T> {
     /// Receivers that still have to see the value; the one that brings it to 0 drops the value.
-    rem: AtomicUsize,
+    rem: usize,
     /// The position last written here.
     pos: u64,
-    /// Written under the slot's write lock; read (cloned) under its read lock by receivers counted
-    /// in `rem`, and cleared by the last of them (see `RecvGuard::drop`).
-    val: UnsafeCell<Option<T>>,
+    /// Written by a send; cloned by the receivers counted in `rem`, and cleared by the last of them
+    /// (see `RecvGuard::drop`). All under the slot's lock.
+    val: Option<T>,
 }
-
-// SAFETY: the value is cloned from `&T` by several receivers at once (hence `T: Sync`) and moved
-// between threads (hence `T: Send`); the clearing write is exclusive (see `RecvGuard::drop`).
-unsafe impl<T: Send + Sync> Sync for Slot<T> {}
 
 /// A waiting receiver's node: its state is read and written only under the `tail` lock.
 type Waiter = Node<WaiterInner>;
@@ -153,28 +149,26 @@ struct WaiterInner {
     waker: Option<Waker>,
 }
 
-/// A read lock on a slot whose value this receiver is counted for; dropping it counts the receiver
+/// The lock on a slot whose value this receiver is counted for; dropping it counts the receiver
 /// off.
 struct RecvGuard<'a, T> {
-    slot: RwLockReadGuard<'a, Slot<T>>,
+    slot: MutexGuard<'a, Slot<T>>,
 }
 
 impl<T: Clone> RecvGuard<'_, T> {
     fn clone_value(&self) -> Option<T> {
-        // SAFETY: we hold the read lock and are counted in `rem`, so the last receiver has not
-        // cleared the value, and no writer runs.
-        self.slot.val.with(|v| unsafe { (*v).clone() })
+        // We are counted in `rem`, so the last receiver has not cleared the value yet.
+        self.slot.val.clone()
     }
 }
 
 impl<T> Drop for RecvGuard<'_, T> {
     fn drop(&mut self) {
-        if self.slot.rem.fetch_sub(1, SeqCst) == 1 {
-            // SAFETY: every other receiver counted for this value has finished with it (their
-            // decrements came before ours in `rem`'s order), receivers not counted never read it,
-            // and a sender needs the write lock, which our read lock keeps out.
-            let value = self.slot.val.with_mut(|v| unsafe { (*v).take() });
-            drop(value);
+        self.slot.rem -= 1;
+        if self.slot.rem == 0 {
+            // Everyone counted has seen it. (Dropped under the slot lock, as Tokio does; a `Drop`
+            // of `T` that used this channel would deadlock in Tokio too.)
+            self.slot.val = None;
         }
     }
 }
@@ -231,11 +225,11 @@ impl<T> Sender<T> {
         let resource = Resource::new_at(ResourceKind::Broadcast, location);
         let buffer = (0..capacity)
             .map(|i| {
-                RwLock::new(Slot {
-                    rem: AtomicUsize::new(0),
+                Mutex::new(Slot {
+                    rem: 0,
                     // One lap before position `i`: "nothing written yet".
                     pos: (i as u64).wrapping_sub(capacity as u64),
-                    val: UnsafeCell::new(None),
+                    val: None,
                 })
             })
             .collect();
@@ -264,12 +258,10 @@ impl<T> Sender<T> {
         let rem = tail.rx_cnt;
         tail.pos = pos.wrapping_add(1);
         let old = {
-            let slot = &self.shared.buffer[pos as usize & self.shared.mask];
-            let mut slot = slot.write().unwrap_or_else(|e| e.into_inner());
+            let mut slot = self.shared.buffer[pos as usize & self.shared.mask].lock();
             slot.pos = pos;
-            slot.rem.store(rem, SeqCst);
-            // SAFETY: we hold the slot's write lock: no receiver reads it now.
-            slot.val.with_mut(|v| unsafe { (*v).replace(value) })
+            slot.rem = rem;
+            slot.val.replace(value)
         };
         self.shared.wake_receivers(tail);
         // An overwritten value that a lagging receiver never read: dropped outside the locks.
@@ -300,7 +292,7 @@ impl<T> Sender<T> {
         while low < high {
             let mid = low + (high - low) / 2;
             let slot = &self.shared.buffer[base.wrapping_add(mid) & self.shared.mask];
-            if slot.read().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0 {
+            if slot.lock().rem == 0 {
                 low = mid + 1;
             } else {
                 high = mid;
@@ -313,7 +305,7 @@ impl<T> Sender<T> {
     pub fn is_empty(&self) -> bool {
         let tail = self.shared.tail.lock();
         let slot = &self.shared.buffer[tail.pos.wrapping_sub(1) as usize & self.shared.mask];
-        slot.read().unwrap_or_else(|e| e.into_inner()).rem.load(SeqCst) == 0
+        slot.lock().rem == 0
     }
 
     /// How many receivers there are.
@@ -493,7 +485,7 @@ impl<T> Receiver<T> {
     ) -> Result<RecvGuard<'_, T>, TryRecvError> {
         let shared = &*self.shared;
         let idx = self.next as usize & shared.mask;
-        let read = || shared.buffer[idx].read().unwrap_or_else(|e| e.into_inner());
+        let read = || shared.buffer[idx].lock();
         let slot = read();
         if slot.pos == self.next {
             self.next = self.next.wrapping_add(1);
@@ -611,10 +603,10 @@ pub struct Recv<'a, T> {
 }
 
 // SAFETY: the node is reached by other threads only through the list, under the `tail` lock; the
-// rest is a `&mut Receiver<T>`, `Send` when `T: Send + Sync`. A `&Recv` gives access to nothing.
-unsafe impl<T: Send + Sync> Send for Recv<'_, T> {}
+// rest is a `&mut Receiver<T>`, `Send` when `T: Send`. A `&Recv` gives access to nothing.
+unsafe impl<T: Send> Send for Recv<'_, T> {}
 // SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for Recv<'_, T> {}
+unsafe impl<T: Send> Sync for Recv<'_, T> {}
 
 impl<T: Clone> Future for Recv<'_, T> {
     type Output = Result<T, RecvError>;

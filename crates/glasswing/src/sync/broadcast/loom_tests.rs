@@ -1,5 +1,5 @@
 //! Loom models of the broadcast channel: a lost wakeup leaves `block_on` parked forever (loom
-//! reports a deadlock), and loom checks every access to a slot's value cell.
+//! reports a deadlock), and a value is dropped exactly once whatever the interleaving.
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p glasswing --release --lib --target-dir target/loom -- loom_broadcast

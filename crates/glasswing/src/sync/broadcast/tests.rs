@@ -299,6 +299,50 @@ fn handles_and_futures_are_send() {
 }
 
 #[test]
+fn send_but_not_sync_values_need_only_send_as_in_tokio() {
+    // `Cell` is `Send` but not `Sync`: receivers clone one at a time under the slot lock, so the
+    // handles and futures are `Send + Sync` all the same (tokio-stream's `BroadcastStream` needs it).
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let (tx, mut rx) = channel::<std::cell::Cell<u32>>(2);
+    assert_send_sync(&tx);
+    assert_send_sync(&tx.downgrade());
+    assert_send_sync(&rx);
+    assert_send_sync(&rx.recv());
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn send_but_not_sync_values_cross_tasks() {
+    use std::cell::Cell;
+    let rt = multi_thread_rt();
+    rt.block_on(async {
+        let (tx, rx) = channel::<Cell<u32>>(16);
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let mut rx = rx.resubscribe();
+                crate::spawn(async move {
+                    let mut sum = 0;
+                    while let Ok(v) = rx.recv().await {
+                        sum += v.get();
+                    }
+                    sum
+                })
+            })
+            .collect();
+        drop(rx);
+        let sender = crate::spawn(async move {
+            for i in 1..=10 {
+                tx.send(Cell::new(i)).unwrap();
+            }
+        });
+        sender.await.unwrap();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 55);
+        }
+    });
+}
+
+#[test]
 fn a_receiver_counts_its_senders_and_sees_the_channel_close() {
     let (tx, rx) = channel::<u32>(2);
     let weak = tx.downgrade();
