@@ -260,17 +260,6 @@ fn dropping_the_receiver_lets_go_of_its_waker() {
     assert_eq!(Arc::strong_count(&count), 2);
 }
 
-// sync_mpsc::recv_timeout_panic
-#[test]
-fn send_timeout_outside_a_runtime_panics_even_with_room() {
-    let (tx, _rx) = mpsc::channel(5);
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = tx.send_timeout(10, std::time::Duration::from_secs(1)).now_or_never();
-    }))
-    .unwrap_err();
-    assert!(panic_message(&*err).contains("must be called from the context of a Tokio 1.x runtime"));
-}
-
 // sync_broadcast::send_in_waker_drop
 #[test]
 fn broadcast_recv_replacing_a_waker_that_sends_on_drop_does_not_deadlock() {

@@ -29,18 +29,13 @@ use std::time::Duration;
 /// # });
 /// ```
 ///
-/// # Panics
-/// Outside a runtime (as Tokio's: a timer belongs to the runtime it is created in).
-#[track_caller]
+/// Unlike Tokio's, it may be made outside a runtime: the timer joins the runtime it is first polled
+/// in (so `runtime.block_on(sleep(d))` works).
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(Instant::now().saturating_add(duration))
 }
 
 /// Waits until `deadline`.
-///
-/// # Panics
-/// Outside a runtime, as [`sleep`].
-#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
@@ -62,14 +57,7 @@ enum State {
 }
 
 impl Sleep {
-    #[track_caller]
     pub(crate) fn new(deadline: Instant) -> Sleep {
-        // The timer registers on its first poll, but a `Sleep` made where no runtime is fails at
-        // once, as Tokio's does, so that the mistake is reported where it is made, even when the
-        // timer would never be polled (a `timeout` whose future is ready).
-        if !crate::runtime::context::with_current(|h| h.is_some()) {
-            crate::runtime::no_runtime("time::sleep");
-        }
         Sleep { deadline, state: State::Unregistered }
     }
 

@@ -11,19 +11,11 @@ use std::time::Duration;
 /// Requires `future` to complete within `duration`; otherwise it is dropped and `Err(Elapsed)` is
 /// returned. The future is polled before the deadline is checked, so `timeout(Duration::ZERO, ready)`
 /// is `Ok`.
-///
-/// # Panics
-/// Outside a runtime, as [`sleep`](super::sleep).
-#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     timeout_at(Instant::now().saturating_add(duration), future)
 }
 
 /// Requires `future` to complete before `deadline`.
-///
-/// # Panics
-/// Outside a runtime, as [`sleep`](super::sleep).
-#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout { value: future, delay: sleep_until(deadline) }
 }
