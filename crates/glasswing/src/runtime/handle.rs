@@ -189,7 +189,8 @@ impl Handle {
 
 /// Tokio's words for the same mistake, which code written for Tokio (and Tokio's own tests) looks for
 /// in the panic message.
-const TOKIO_NO_RUNTIME: &str = "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+const TOKIO_NO_RUNTIME: &str =
+    "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
 
 #[track_caller]
 pub(crate) fn no_runtime(what: &str) -> ! {

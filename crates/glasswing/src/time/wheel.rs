@@ -222,7 +222,12 @@ impl Wheel {
     /// `reset`, handing the waker of a timer it frees to `freed` instead of dropping it: the driver
     /// drops it after letting the wheel's lock go, as dropping a waker may run any code (a task's last
     /// reference, whose future owns a `Sleep` of this very wheel).
-    pub(crate) fn reset_keeping_waker(&mut self, key: TimerKey, deadline: u64, freed: &mut Option<Waker>) -> bool {
+    pub(crate) fn reset_keeping_waker(
+        &mut self,
+        key: TimerKey,
+        deadline: u64,
+        freed: &mut Option<Waker>,
+    ) -> bool {
         let Some(index) = self.live(key) else { return false };
         self.unlink(index);
         if deadline <= self.elapsed {
