@@ -96,7 +96,7 @@ fn permits_merge_past_u32_max_and_name_their_semaphore() {
 fn an_acquire_served_before_close_but_not_polled_fails() {
     let sem = Semaphore::new(0);
     let (count, waker) = CountWakes::waker();
-    let mut acquire = pin!(sem.acquire());
+    let mut acquire = Box::pin(sem.acquire());
     assert!(poll_once(acquire.as_mut(), &waker).is_pending());
     sem.add_permits(1);
     assert!(count.woken());

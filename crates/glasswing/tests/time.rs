@@ -578,6 +578,12 @@ fn dropping_a_sleep_whose_waker_owns_another_sleep_does_not_deadlock() {
     impl std::task::Wake for Owner {
         fn wake(self: Arc<Self>) {}
     }
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            // The inner sleep goes while the wheel drops the outer one's waker.
+            drop(self.0.lock().unwrap().take());
+        }
+    }
     within(Duration::from_secs(30), || {
         current_thread().block_on(async {
             let mut inner = Box::pin(time::sleep(Duration::from_secs(3600)));
