@@ -513,3 +513,112 @@ fn is_elapsed_is_false_until_the_timer_fires() {
         assert!(past.is_elapsed());
     });
 }
+
+#[test]
+fn reset_after_and_reset_at_move_the_next_tick() {
+    // Tokio's `time_interval::reset_after`, `reset_at` and `reset_after_max`.
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut interval = time::interval(MS * 10);
+        assert_eq!(interval.tick().await, start);
+        interval.reset_after(MS * 25);
+        assert_eq!(interval.tick().await, start + MS * 25);
+        assert_eq!(interval.tick().await, start + MS * 35, "then one period apart");
+        interval.reset_at(start + MS * 100);
+        assert_eq!(interval.tick().await, start + MS * 100);
+        interval.reset_at(start);
+        assert_eq!(poll_tick(&mut interval).await, Poll::Ready(start), "a past deadline ticks at once");
+        interval.reset_after(Duration::MAX);
+        assert!(poll_tick(&mut interval).await.is_pending());
+    });
+}
+
+#[test]
+fn a_timer_made_outside_a_runtime_joins_the_one_it_is_polled_in() {
+    // Where glasswing differs from Tokio on purpose (Tokio panics at `sleep()` outside a runtime,
+    // see its `sync_mpsc::recv_timeout_panic`): the timer registers on its first poll.
+    let sleep = time::sleep(MS * 5);
+    let timeout = time::timeout(Duration::from_secs(1), std::future::ready(3));
+    let rt = paused();
+    rt.block_on(sleep);
+    assert_eq!(rt.block_on(timeout), Ok(3));
+}
+
+#[test]
+fn pause_misuse_names_the_callers_line() {
+    // Tokio's `time_panic::pause_panic_caller` and `resume_panic_caller`.
+    let hook = std::panic::take_hook();
+    let file = Arc::new(Mutex::new(None));
+    let seen = file.clone();
+    let me = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        // The hook is the process's: other tests' panics meanwhile are not ours.
+        if std::thread::current().id() == me {
+            *seen.lock().unwrap() = info.location().map(|l| l.file().to_string());
+        }
+    }));
+    let rt = current_thread();
+    let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            time::pause();
+            time::pause();
+        })
+    }));
+    let paused_twice_at = file.lock().unwrap().take();
+    let not_paused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        current_thread().block_on(async { time::resume() })
+    }));
+    let resumed_at = file.lock().unwrap().take();
+    std::panic::set_hook(hook);
+    assert!(twice.is_err() && not_paused.is_err());
+    assert_eq!(paused_twice_at.as_deref(), Some(file!()));
+    assert_eq!(resumed_at.as_deref(), Some(file!()));
+}
+
+#[test]
+fn dropping_a_sleep_whose_waker_owns_another_sleep_does_not_deadlock() {
+    // Tokio's `time_sleep::drop_from_waker_drop`: the wheel drops a timer's waker after its lock.
+    struct Owner(Mutex<Option<Pin<Box<time::Sleep>>>>);
+    impl std::task::Wake for Owner {
+        fn wake(self: Arc<Self>) {}
+    }
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            // The inner sleep goes while the wheel drops the outer one's waker.
+            drop(self.0.lock().unwrap().take());
+        }
+    }
+    within(Duration::from_secs(30), || {
+        current_thread().block_on(async {
+            let mut inner = Box::pin(time::sleep(Duration::from_secs(3600)));
+            assert!(futures::poll!(inner.as_mut()).is_pending());
+            let waker = std::task::Waker::from(Arc::new(Owner(Mutex::new(Some(inner)))));
+            let mut outer = Box::pin(time::sleep(Duration::from_secs(3600)));
+            assert!(outer.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            drop(waker);
+            drop(outer);
+        });
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn paused_time_lets_ready_io_run_before_jumping() {
+    // Tokio's `time_pause::paused_time_spawn_unix_datagram_and_sleep`: a datagram already sent is
+    // received before the clock moves to the sleep's deadline.
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let (a, b) = glasswing::net::UnixDatagram::pair().unwrap();
+        a.send(&[1]).await.unwrap();
+        let received = glasswing::spawn(async move {
+            let mut buf = [0u8; 1];
+            b.recv(&mut buf).await.unwrap();
+            Instant::now() - start
+        });
+        time::sleep(MS * 100).await;
+        assert_eq!(received.await.unwrap(), Duration::ZERO);
+        assert_eq!(Instant::now() - start, MS * 100);
+    });
+}

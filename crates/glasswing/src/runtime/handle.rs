@@ -227,6 +227,11 @@ impl Handle {
     }
 }
 
+/// Tokio's words for the same mistake, which code written for Tokio (and Tokio's own tests) looks for
+/// in the panic message.
+const TOKIO_NO_RUNTIME: &str =
+    "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+
 #[track_caller]
 pub(crate) fn no_runtime(what: &str) -> ! {
     // The sentence in parentheses is Tokio's, which programs' tests match.
@@ -234,7 +239,7 @@ pub(crate) fn no_runtime(what: &str) -> ! {
         "glasswing: `{what}` needs a running glasswing runtime, but this thread has none (there is no \
          reactor running, must be called from the context of a Tokio 1.x runtime). Call it from \
          inside a task or `Runtime::block_on`, enter a runtime with `Runtime::enter()`, or spawn from \
-         another thread with `runtime.handle().spawn(..)`."
+         another thread with `runtime.handle().spawn(..)`. ({TOKIO_NO_RUNTIME})"
     )
 }
 

@@ -520,14 +520,16 @@ impl Semaphore {
         unsafe {
             node.as_ref().state.with_mut(|state| {
                 let state = &mut *state;
+                if waiters.closed {
+                    // Unlinked by `close`; what it was assigned goes back when the future drops.
+                    // Checked first, as in Tokio: a waiter served just before the close, but not
+                    // polled since, fails too (the receiver of a closed channel counts on it).
+                    return Poll::Ready(Err(AcquireError));
+                }
                 if state.needed == 0 {
                     // Served (and unlinked) by `release`.
                     *queued = false;
                     return Poll::Ready(Ok(()));
-                }
-                if waiters.closed {
-                    // Unlinked by `close`; what it was assigned goes back when the future drops.
-                    return Poll::Ready(Err(AcquireError));
                 }
                 match &state.waker {
                     Some(stored) if stored.will_wake(cx.waker()) => {}

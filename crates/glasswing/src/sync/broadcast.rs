@@ -499,6 +499,9 @@ impl<T> Receiver<T> {
             return Ok(RecvGuard { slot });
         }
         drop(slot);
+        // A waker the registration replaces, dropped after the lock (declared before it, so
+        // dropped after it): a waker's drop may run any code, a `send` on this channel included.
+        let mut replaced = None;
         // Look again under the tail lock (sends take it before the slot's), so that the answer
         // and the registration agree with what the senders do.
         let mut tail = shared.tail.lock();
@@ -521,7 +524,7 @@ impl<T> Receiver<T> {
                         let w = &mut *w;
                         match &w.waker {
                             Some(stored) if stored.will_wake(waker) => {}
-                            _ => w.waker = Some(waker.clone()),
+                            _ => replaced = w.waker.replace(waker.clone()),
                         }
                         std::mem::replace(&mut w.queued, true)
                     });
@@ -586,9 +589,6 @@ impl<T> Drop for Receiver<T> {
             tail.rx_cnt -= 1;
             (tail.pos, tail.rx_cnt == 0)
         };
-        if last {
-            self.shared.notify_last_rx_drop.notify_waiters();
-        }
         // Count this receiver off the values it was counted for, so that they are dropped when the
         // others have seen them.
         while self.next != until {
@@ -596,6 +596,10 @@ impl<T> Drop for Receiver<T> {
                 Ok(_) | Err(TryRecvError::Lagged(_)) => {}
                 Err(TryRecvError::Closed | TryRecvError::Empty) => break,
             }
+        }
+        // After the values went: a sender woken by `closed()` finds the channel empty, as in Tokio.
+        if last {
+            self.shared.notify_last_rx_drop.notify_waiters();
         }
     }
 }

@@ -240,7 +240,10 @@ impl Semaphore {
     /// # Panics
     /// As [`blocking_acquire`](Semaphore::blocking_acquire).
     #[track_caller]
-    pub fn blocking_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
         blocking_check("Semaphore::blocking_acquire_many_owned");
         crate::runtime::park::block_on(self.acquire_many_owned(n))
     }

@@ -161,13 +161,18 @@ impl TimeHandle {
         let due = self.is_due(deadline);
         let mut wheel = shard.lock();
         if due {
-            wheel.remove(entry.key);
+            let freed = wheel.remove(entry.key);
             shard.publish_next(&wheel);
+            // After the lock: dropping a waker may drop a `Sleep` of this wheel (see `remove`).
+            drop(wheel);
+            drop(freed);
             return false;
         }
-        let still_registered = wheel.reset(entry.key, deadline);
+        let mut freed = None;
+        let still_registered = wheel.reset_keeping_waker(entry.key, deadline, &mut freed);
         let lowered = shard.publish_next(&wheel);
         drop(wheel);
+        drop(freed);
         if lowered {
             self.after_change(deadline);
         }
@@ -212,7 +217,9 @@ impl TimeHandle {
         if wheel.is_fired(entry.key) {
             return true;
         }
-        wheel.set_waker(entry.key, waker);
+        let replaced = wheel.set_waker(entry.key, waker);
+        drop(wheel);
+        drop(replaced);
         false
     }
 
@@ -229,8 +236,12 @@ impl TimeHandle {
             return;
         }
         let mut wheel = shard.lock();
-        wheel.remove(entry.key);
+        let waker = wheel.remove(entry.key);
         shard.publish_next(&wheel);
+        // Dropped after the lock: a waker may hold the last reference to a task (or anything else)
+        // whose drop drops another `Sleep` of this wheel, which takes this lock.
+        drop(wheel);
+        drop(waker);
     }
 
     /// Timers fired so far, on every wheel.

@@ -38,7 +38,8 @@ pub use std::time::Duration;
 /// or if time is already paused.
 #[track_caller]
 pub fn pause() {
-    with_paused_clock("time::pause()", |clock| clock.pause());
+    // Not through a closure: the panic's location is the caller's only along `#[track_caller]` fns.
+    paused_clock_handle("time::pause()").clock.pause();
 }
 
 /// Resumes the clock after [`pause`].
@@ -47,7 +48,7 @@ pub fn pause() {
 /// Outside a current-thread runtime, or if time is not paused.
 #[track_caller]
 pub fn resume() {
-    with_paused_clock("time::resume()", |clock| clock.resume());
+    paused_clock_handle("time::resume()").clock.resume();
 }
 
 /// Moves paused time forward by `duration`, fires the timers that became due, and lets the tasks
@@ -56,25 +57,30 @@ pub fn resume() {
 /// # Panics
 /// Outside a current-thread runtime, or if time is not paused.
 pub async fn advance(duration: Duration) {
-    let time = with_paused_clock("time::advance()", |clock| {
-        clock.advance(duration);
-    });
+    let time = paused_clock_handle("time::advance()");
+    time.clock.advance(duration);
     time.process();
     crate::task::yield_now().await;
 }
 
+/// The current runtime's time, where time may be paused (a current-thread runtime).
 #[track_caller]
-fn with_paused_clock(what: &str, f: impl FnOnce(&Clock)) -> std::sync::Arc<driver::TimeHandle> {
-    let time = crate::runtime::context::with_current(|h| match h {
-        Some(crate::scheduler::Scheduler::CurrentThread(h)) => Some(h.time.clone()),
-        Some(crate::scheduler::Scheduler::MultiThread(_)) => panic!(
+fn paused_clock_handle(what: &str) -> std::sync::Arc<driver::TimeHandle> {
+    // `None`: no runtime; `Some(None)`: a multi-thread one. The panics are outside the closure, so
+    // that they name the caller's line.
+    let time = crate::runtime::context::with_current(|h| {
+        h.map(|h| match h {
+            crate::scheduler::Scheduler::CurrentThread(h) => Some(h.time.clone()),
+            crate::scheduler::Scheduler::MultiThread(_) => None,
+        })
+    });
+    match time {
+        Some(Some(time)) => time,
+        Some(None) => panic!(
             "glasswing: `{what}` needs a current_thread runtime: paused time requires every task to run on \
              one thread. Use `#[glasswing::test(start_paused = true)]` or \
              `Builder::new_current_thread().start_paused(true)`."
         ),
-        None => None,
-    })
-    .unwrap_or_else(|| crate::runtime::no_runtime(what));
-    f(&time.clock);
-    time
+        None => crate::runtime::no_runtime(what),
+    }
 }

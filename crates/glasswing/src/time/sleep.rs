@@ -30,6 +30,9 @@ use std::time::Duration;
 /// glasswing::time::sleep(Duration::from_millis(10)).await;
 /// # });
 /// ```
+///
+/// Unlike Tokio's, it may be made outside a runtime: the timer joins the runtime it is first polled
+/// in (so `runtime.block_on(sleep(d))` works).
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(Instant::now().saturating_add(duration))
 }

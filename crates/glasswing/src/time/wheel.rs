@@ -214,12 +214,25 @@ impl Wheel {
     /// the wheel unchanged, when `key` is stale (the timer fired or was removed); returns `false` after
     /// freeing the entry when the new deadline is at or before `elapsed`. Either way the timer is no
     /// longer in the wheel and its owner registers anew if it still wants waking.
+    #[cfg(test)]
     pub(crate) fn reset(&mut self, key: TimerKey, deadline: u64) -> bool {
+        self.reset_keeping_waker(key, deadline, &mut None)
+    }
+
+    /// `reset`, handing the waker of a timer it frees to `freed` instead of dropping it: the driver
+    /// drops it after letting the wheel's lock go, as dropping a waker may run any code (a task's last
+    /// reference, whose future owns a `Sleep` of this very wheel).
+    pub(crate) fn reset_keeping_waker(
+        &mut self,
+        key: TimerKey,
+        deadline: u64,
+        freed: &mut Option<Waker>,
+    ) -> bool {
         let Some(index) = self.live(key) else { return false };
         self.unlink(index);
         if deadline <= self.elapsed {
             self.pending -= 1;
-            self.release(index);
+            *freed = self.release(index);
             return false;
         }
         self.slab[index as usize].deadline = deadline;
@@ -230,11 +243,13 @@ impl Wheel {
     /// Stores `waker` for a pending timer unless the stored one already wakes the same task, so a
     /// `Sleep` polled again by the same task costs no clone. Ignored for a stale key (the timer fired:
     /// there is nothing left to wake it for).
-    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
-        let Some(index) = self.live(key) else { return };
+    ///
+    /// Returns the waker it replaced, for the caller to drop once the wheel's lock is let go.
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
+        let index = self.live(key)?;
         match &mut self.slab[index as usize].waker {
-            Some(stored) if stored.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
+            Some(stored) if stored.will_wake(waker) => None,
+            slot => slot.replace(waker.clone()),
         }
     }
 
@@ -259,11 +274,13 @@ impl Wheel {
     /// Cancels a pending timer and frees its entry, to be reused by a later insert under a new
     /// generation. A stale key is ignored: the timer already fired (or shutdown drained it), so an owner
     /// can call this from its `Drop` unconditionally.
-    pub(crate) fn remove(&mut self, key: TimerKey) {
-        let Some(index) = self.live(key) else { return };
+    ///
+    /// Returns the timer's waker, for the caller to drop once the wheel's lock is let go.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
+        let index = self.live(key)?;
         self.unlink(index);
         self.pending -= 1;
-        self.release(index);
+        self.release(index)
     }
 
     /// The tick at which `advance` next has work to do: the deadline of the earliest timer if it is in

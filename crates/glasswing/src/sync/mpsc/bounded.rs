@@ -189,6 +189,19 @@ impl<T> Receiver<T> {
     }
 }
 
+/// Held by a reservation while it waits. A reservation that fails on a closed channel, or is
+/// dropped, gives back the places it was already assigned (its `Acquire` drops first, as it is
+/// declared after this guard), which the receiver may be waiting for: a closed channel is finished
+/// once no place is held. A reservation that succeeds forgets the guard, and its permit takes the
+/// job over.
+struct WakeRxIfIdleClosed<'a, T>(&'a chan::Chan<T, BoundedSemaphore>);
+
+impl<T> Drop for WakeRxIfIdleClosed<'_, T> {
+    fn drop(&mut self) {
+        self.0.wake_rx_if_idle_closed();
+    }
+}
+
 impl<T> Sender<T> {
     /// Where the channel was created (for diagnostics).
     #[allow(dead_code)] // read by the diagnostics (issue 16 item 3) and the tests
@@ -276,7 +289,9 @@ impl<T> Sender<T> {
     pub fn reserve(&self) -> impl Future<Output = Result<Permit<'_, T>, SendError<()>>> + '_ {
         let acquire = self.chan.inner.semaphore.semaphore.acquire_as(1, WaitOp::Send);
         async move {
+            let wake_rx = WakeRxIfIdleClosed(&self.chan.inner);
             acquire.await.map_err(|_| SendError(()))?;
+            std::mem::forget(wake_rx);
             Ok(Permit { chan: &self.chan })
         }
     }
@@ -292,7 +307,9 @@ impl<T> Sender<T> {
             .then(|| self.chan.inner.semaphore.semaphore.acquire_as(n, WaitOp::Send));
         async move {
             let acquire = acquire.ok_or(SendError(()))?;
+            let wake_rx = WakeRxIfIdleClosed(&self.chan.inner);
             acquire.await.map_err(|_| SendError(()))?;
+            std::mem::forget(wake_rx);
             Ok(PermitIterator { chan: &self.chan, n })
         }
     }
@@ -302,6 +319,7 @@ impl<T> Sender<T> {
     #[allow(clippy::manual_async_fn)] // a plain `fn`, so that it can be `#[track_caller]`
     pub fn reserve_owned(self) -> impl Future<Output = Result<OwnedPermit<T>, SendError<()>>> {
         async move {
+            let wake_rx = WakeRxIfIdleClosed(&self.chan.inner);
             self.chan
                 .inner
                 .semaphore
@@ -309,6 +327,7 @@ impl<T> Sender<T> {
                 .acquire_as(1, WaitOp::Send)
                 .await
                 .map_err(|_| SendError(()))?;
+            std::mem::forget(wake_rx);
             Ok(OwnedPermit { chan: Some(self.chan) })
         }
     }
@@ -420,9 +439,11 @@ impl<T> Permit<'_, T> {
     /// Sends `value` into the reserved place. Never waits, never fails (if the receiver is gone,
     /// the value is dropped with the channel).
     pub fn send(self, value: T) {
-        self.chan.send(value);
-        // The place is now the message's: the receiver gives it back.
+        // The place is now the message's: the receiver gives it back. Forgotten first, so that a
+        // panic in the receiver's waker (after the value is queued) does not give it back twice.
+        let chan = self.chan;
         std::mem::forget(self);
+        chan.send(value);
     }
 }
 

@@ -161,14 +161,22 @@ impl AtomicWaker {
 
     /// Wakes the registered waker, if any.
     fn wake(&self) {
+        if let Some(woken) = self.take() {
+            woken.wake();
+        }
+    }
+
+    /// Takes the registered waker out, as `wake` does, without waking it: the receiver's drop lets
+    /// go of its task's waker at once (a waker keeps its task's memory alive), as Tokio's does.
+    fn take(&self) -> Option<Waker> {
         if self.state.fetch_or(WAKING, Ordering::AcqRel) == WAITING {
             // SAFETY: we moved the state from `WAITING` to `WAKING`: the slot is ours until we clear
             // the bit (a registrar that comes meanwhile sees `WAKING` and does not touch it).
-            let woken = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+            let taken = self.waker.with_mut(|slot| unsafe { (*slot).take() });
             self.state.fetch_and(!WAKING, Ordering::Release);
-            if let Some(woken) = woken {
-                woken.wake();
-            }
+            taken
+        } else {
+            None
         }
     }
 }
@@ -553,11 +561,28 @@ impl<T, S: Semaphore> Drop for Rx<T, S> {
         inner.rx_fields.with_mut(|fields| {
             let fields = unsafe { &mut *fields };
             // Drop what is queued now (and give the places back); later sends are dropped with the
-            // channel.
-            while let Some(Read::Value(_)) = fields.list.pop(&inner.tx) {
-                inner.semaphore.add_permit();
+            // channel. A value whose drop panics does not keep the others queued (alive, and their
+            // places taken) until the channel goes: the guard drains on through the unwinding, as
+            // Tokio's receiver does (a second panic there aborts).
+            struct Drain<'a, T, S: Semaphore> {
+                list: &'a mut list::Rx<T>,
+                inner: &'a Chan<T, S>,
             }
+            impl<T, S: Semaphore> Drain<'_, T, S> {
+                fn drain(&mut self) {
+                    while let Some(Read::Value(_)) = self.list.pop(&self.inner.tx) {
+                        self.inner.semaphore.add_permit();
+                    }
+                }
+            }
+            impl<T, S: Semaphore> Drop for Drain<'_, T, S> {
+                fn drop(&mut self) {
+                    self.drain();
+                }
+            }
+            Drain { list: &mut fields.list, inner }.drain();
         });
+        drop(inner.rx_waker.take());
     }
 }
 
