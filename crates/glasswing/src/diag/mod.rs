@@ -31,6 +31,7 @@ pub(crate) mod dump;
 #[cfg(unix)]
 pub(crate) mod dump_signal;
 mod frame;
+mod json;
 mod lints;
 pub(crate) mod output;
 pub(crate) mod snapshot;

@@ -436,7 +436,7 @@ pub(crate) fn format_location(location: &Location<'_>) -> String {
 impl Snapshot {
     /// The snapshot as JSON (durations in nanoseconds, `taken_at` in milliseconds since the epoch).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a snapshot always serializes")
+        crate::diag::json::to_string_pretty(self).expect("a snapshot always serializes")
     }
 
     /// A report for people: warnings first, then the busiest tasks with their poll-time

@@ -247,7 +247,7 @@ impl Recorded {
 /// The timeline of the runtime behind `handle`, from every worker's flight recorder.
 pub(crate) fn export(handle: &scheduler::Scheduler) -> String {
     let trace = timeline(&Recorded::read(handle), clock::nanos_between);
-    serde_json::to_string(&trace).expect("a timeline always serializes")
+    super::json::to_string(&trace).expect("a timeline always serializes")
 }
 
 /// The timeline of what was recorded; `nanos_between` converts ticks (the clock's, but for tests).

@@ -16,11 +16,13 @@
 
 mod dir_builder;
 mod file;
+mod file_times;
 mod open_options;
 mod read_dir;
 
 pub use dir_builder::DirBuilder;
 pub use file::File;
+pub use file_times::FileTimes;
 pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
 

@@ -17,6 +17,7 @@
 //! collected, and the wakes happen after every lock is released.
 
 use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
+pub(crate) use super::scheduled_io::is_shutdown_error;
 use crate::probe::RuntimeProbes;
 use crate::task::waker::wake_all;
 use std::io;
@@ -116,7 +117,7 @@ impl IoHandle {
         self.register_with(source, mio::Interest::READABLE | mio::Interest::WRITABLE)
     }
 
-    /// Registers `source` for `interest` (`AsyncFd::with_interest`).
+    /// Registers `source` for `interest` (`AsyncFd::register_with_interest`).
     pub(crate) fn register_with(
         &self,
         source: &mut impl mio::event::Source,

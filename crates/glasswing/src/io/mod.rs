@@ -32,14 +32,14 @@ pub(crate) use registration::PollEvented;
 pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdRegisterError, TryIoError};
 
 /// Unix-only io: `AsyncFd`, readiness for any file descriptor (Tokio's `tokio::io::unix`).
 #[cfg(unix)]
 pub mod unix {
-    pub use super::async_fd::{
-        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
-    };
+    #[allow(deprecated)]
+    pub use super::async_fd::AsyncFdTryNewError;
+    pub use super::async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError};
 }
 pub use read_buf::ReadBuf;
 // As Tokio's io module does, so `tokio::io::Result` and friends resolve.

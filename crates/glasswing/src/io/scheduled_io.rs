@@ -660,8 +660,16 @@ unsafe fn state<'a>(waiter: NonNull<Waiter>) -> &'a UnsafeCell<WaiterState> {
     unsafe { &(*waiter.as_ptr()).state }
 }
 
+const SHUTDOWN_MESSAGE: &str = "glasswing: the runtime is shutting down, so its I/O driver is gone";
+
 pub(crate) fn shutdown_error() -> std::io::Error {
-    std::io::Error::other("glasswing: the runtime is shutting down, so its I/O driver is gone")
+    std::io::Error::other(SHUTDOWN_MESSAGE)
+}
+
+/// Whether `err` is one `shutdown_error` made (`runtime::is_rt_shutdown_err`).
+pub(crate) fn is_shutdown_error(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::Other
+        && err.get_ref().is_some_and(|inner| inner.source().is_none() && inner.to_string() == SHUTDOWN_MESSAGE)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 mod addr;
 mod socket;
+mod try_from;
 pub(crate) mod split;
 pub mod tcp;
 mod udp;

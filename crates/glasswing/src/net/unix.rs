@@ -89,6 +89,16 @@ impl UnixListener {
         Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind(path)?)? })
     }
 
+    /// Binds a listener to `addr`: a path, or on Linux and Android an abstract name
+    /// (`SocketAddr::from_abstract_name`, through std's `SocketAddrExt`).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind_addr(&addr.0)?)? })
+    }
+
     /// Deregisters the listener from the runtime and returns it as a std listener, still in
     /// non-blocking mode.
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
@@ -146,6 +156,22 @@ impl UnixStream {
     /// Connects to the socket at `path`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
+        stream
+            .io
+            .async_io(Interest::WRITABLE, |s| match s.take_error()? {
+                Some(e) => Err(e),
+                None => Ok(()),
+            })
+            .await?;
+        Ok(stream)
+    }
+
+    /// Connects to the listener at `addr` (a path, or an abstract name).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(&addr.0)?)?;
         stream
             .io
             .async_io(Interest::WRITABLE, |s| match s.take_error()? {
@@ -401,7 +427,59 @@ impl UnixDatagram {
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_io(Interest::READABLE, |s| s.recv(buf))
     }
+
+    /// Receives a datagram from the connected peer into the spare room of `buf` (a `Vec`'s
+    /// capacity, a `BytesMut`...), and advances `buf` past it; a longer datagram is truncated.
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.async_io(Interest::READABLE, |s| datagram_recv_into(s, buf)).await
+    }
+
+    /// `recv_buf` without waiting: `WouldBlock` if no datagram is known to be there.
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| datagram_recv_into(s, buf))
+    }
+
+    /// As `recv_buf`, and the address the datagram came from.
+    pub async fn recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.async_io(Interest::READABLE, |s| datagram_recv_from_into(s, buf)).await
+    }
+
+    /// `recv_buf_from` without waiting.
+    pub fn try_recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| datagram_recv_from_into(s, buf))
+    }
 }
+
+/// One receive into `buf`'s spare room, uninitialized as it may be (socket2's `recv` takes
+/// `MaybeUninit` bytes).
+fn datagram_recv_into<B: bytes::BufMut>(socket: &mio::net::UnixDatagram, buf: &mut B) -> io::Result<usize> {
+    // SAFETY: `recv` only writes initialized bytes into the slice, and never de-initializes any.
+    let n = socket2::SockRef::from(socket).recv(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
+    // SAFETY: `recv` initialized the first `n` bytes of the chunk.
+    unsafe { buf.advance_mut(n) };
+    Ok(n)
+}
+
+/// `datagram_recv_into`, and the sender. The sender comes from std's `recv_from` (socket2's
+/// address type cannot give back an unnamed or abstract Unix address), which needs initialized
+/// bytes: the spare room is zeroed first.
+fn datagram_recv_from_into<B: bytes::BufMut>(
+    socket: &mio::net::UnixDatagram,
+    buf: &mut B,
+) -> io::Result<(usize, SocketAddr)> {
+    let chunk = buf.chunk_mut();
+    let len = chunk.len();
+    for i in 0..len {
+        chunk.write_byte(i, 0);
+    }
+    // SAFETY: all `len` bytes of the chunk were just initialized.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(chunk.as_mut_ptr(), len) };
+    let (n, from) = socket.recv_from(bytes)?;
+    // SAFETY: the whole chunk is initialized, and `n <= len`.
+    unsafe { buf.advance_mut(n) };
+    Ok((n, SocketAddr(from)))
+}
+
 
 super::raw_fd!(UnixDatagram);
 

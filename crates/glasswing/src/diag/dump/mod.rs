@@ -252,7 +252,7 @@ impl TracedLeaf {
 impl Dump {
     /// The dump as JSON: every task, with its record, leaves, frames and stack.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a dump always serializes")
+        crate::diag::json::to_string_pretty(self).expect("a dump always serializes")
     }
 
     /// The task with this id, if it was alive at the dump.
