@@ -15,7 +15,9 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+mod socket;
 mod ucred;
+pub use socket::UnixSocket;
 pub use ucred::UCred;
 
 /// The user id type of [`UCred`] (`uid_t`).

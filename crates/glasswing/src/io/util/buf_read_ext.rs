@@ -100,7 +100,7 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (done, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = super::ready_retry!(reader.as_mut().poll_fill_buf(cx))?;
             match available.iter().position(|&b| b == delimiter) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -207,7 +207,7 @@ impl LineState {
     ) -> Poll<io::Result<usize>> {
         loop {
             let done = {
-                let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+                let available = super::ready_retry!(reader.as_mut().poll_fill_buf(cx))?;
                 let (done, used) = match available.iter().position(|&b| b == b'\n') {
                     Some(i) => (true, i + 1),
                     None => (available.is_empty(), available.len()),

@@ -244,7 +244,7 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
         let this = self.get_mut();
         while this.buf.remaining() > 0 {
             let before = this.buf.remaining();
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf))?;
+            super::ready_retry!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf))?;
             if this.buf.remaining() == before {
                 return Poll::Ready(Err(eof()));
             }
@@ -343,7 +343,7 @@ impl Grow {
         read: &mut usize,
     ) -> Poll<io::Result<usize>> {
         loop {
-            match ready!(self.poll_read(reader.as_mut(), cx, buf))? {
+            match super::ready_retry!(self.poll_read(reader.as_mut(), cx, buf))? {
                 0 => return Poll::Ready(Ok(std::mem::take(read))),
                 n => *read += n,
             }
@@ -456,7 +456,7 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadInt<'_, R, T> {
         let this = self.get_mut();
         while this.filled < this.size {
             let mut buf = ReadBuf::new(&mut this.bytes[this.filled..this.size]);
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
+            super::ready_retry!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
             match buf.filled().len() {
                 0 => return Poll::Ready(Err(eof())),
                 n => this.filled += n,

@@ -235,9 +235,9 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteAllBuf<'_, W, B> {
             let n = if writer.is_write_vectored() {
                 let mut slices = [IoSlice::new(&[]); MAX_VECTOR_ELEMENTS];
                 let count = this.buf.chunks_vectored(&mut slices);
-                ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+                super::ready_retry!(writer.poll_write_vectored(cx, &slices[..count]))?
             } else {
-                ready!(writer.poll_write(cx, this.buf.chunk()))?
+                super::ready_retry!(writer.poll_write(cx, this.buf.chunk()))?
             };
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
@@ -266,7 +266,7 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         while !this.buf.is_empty() {
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
+            let n = super::ready_retry!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }
@@ -300,7 +300,7 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteInt<'_, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         while this.written < this.size {
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size]))?;
+            let n = super::ready_retry!(Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size]))?;
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }
