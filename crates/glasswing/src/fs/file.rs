@@ -258,10 +258,11 @@ impl File {
     ///
     /// # Panics
     /// If `max_buf_size` is 0: nothing could ever be read or written.
+    #[track_caller]
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         assert!(
             max_buf_size > 0,
-            "glasswing: File::set_max_buf_size(0): the buffer must hold at least one byte"
+            "`max_buf_size` must be greater than 0 (File::set_max_buf_size: the buffer must hold at least one byte)"
         );
         self.max_buf_size = max_buf_size;
     }

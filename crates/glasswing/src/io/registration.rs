@@ -8,7 +8,7 @@
 //! tasks may call on one shared socket at once (each waits in its own entry of the waiter list).
 
 use super::driver::IoHandle;
-use super::scheduled_io::{poll_leaf, Interest, ReadyEvent, ScheduledIo};
+use super::scheduled_io::{poll_leaf, Interest, Ready, ReadyEvent, ScheduledIo};
 use std::io;
 use std::pin::pin;
 use std::sync::Arc;
@@ -115,6 +115,11 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
 
     pub(crate) fn get_ref(&self) -> &E {
         self.source.as_ref().expect("source taken")
+    }
+
+    /// See `ScheduledIo::assume_ready`.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        self.io.assume_ready(ready);
     }
 
     /// Deregisters the source and hands it back (for `into_std`): from here on the reactor no longer

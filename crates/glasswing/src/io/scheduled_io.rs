@@ -353,6 +353,18 @@ impl ScheduledIo {
         waiters.list.wake(|interest| !ready.intersection(interest).is_empty(), wakers);
     }
 
+    /// Marks the resource ready in `ready`'s directions without an event from the reactor, for a
+    /// socket whose state is known at its birth (an accepted stream is writable and usually holds
+    /// its peer's first bytes; both ends of a fresh pair are writable), as Tokio does: its first
+    /// operation tries the socket instead of waiting for an event that may queue behind every other
+    /// connection's. A wrong guess costs one `WouldBlock`, which clears it as usual. The tick is
+    /// left alone, and nothing changes after shutdown.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        let _ = self.readiness.fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
+            (current & SHUTDOWN == 0).then_some(current | ready.0)
+        });
+    }
+
     /// Runtime shutdown: every present and future wait on this resource ends with an error.
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);

@@ -117,13 +117,13 @@ impl UnixListener {
     /// Waits for a connection. Any number of tasks may accept on one listener at once.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
-        Ok((UnixStream::new(stream)?, SocketAddr(addr)))
+        Ok((UnixStream::new_accepted(stream)?, SocketAddr(addr)))
     }
 
     /// Polls for a connection, for hand-written futures; only the last task to poll is woken.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = std::task::ready!(self.io.poll_io(cx, Interest::READABLE, |l| l.accept()))?;
-        Poll::Ready(UnixStream::new(stream).map(|s| (s, SocketAddr(addr))))
+        Poll::Ready(UnixStream::new_accepted(stream).map(|s| (s, SocketAddr(addr))))
     }
 
     /// The path the listener is bound to.
@@ -153,6 +153,13 @@ pub struct UnixStream {
 impl UnixStream {
     fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream { io: PollEvented::new(stream)? })
+    }
+
+    /// A stream from `accept`: assumed readable and writable (see `TcpStream::new_accepted`).
+    fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Connects to the socket at `path`.
@@ -191,7 +198,11 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        let (a, b) = (UnixStream::new(a)?, UnixStream::new(b)?);
+        // Fresh and empty: both ends can write now, and read only once the other writes.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a stream from the standard library, which is switched to non-blocking mode.
@@ -269,7 +280,11 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram { io: PollEvented::new(a)? }, UnixDatagram { io: PollEvented::new(b)? }))
+        let (a, b) = (UnixDatagram { io: PollEvented::new(a)? }, UnixDatagram { io: PollEvented::new(b)? });
+        // Fresh and empty: both ends can send now, and receive only once the other sends.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a socket from the standard library, which is switched to non-blocking mode.

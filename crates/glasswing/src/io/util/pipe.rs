@@ -30,13 +30,22 @@ pub struct SimplexStream {
 }
 
 /// A reader half and a writer half of one `SimplexStream` of `max_buf_size` bytes.
+///
+/// # Panics
+/// If `max_buf_size` is 0: nothing could ever go through.
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
 
 impl SimplexStream {
     /// A pipe holding at most `max_buf_size` bytes, as one value that reads and writes.
+    ///
+    /// # Panics
+    /// If `max_buf_size` is 0: nothing could ever go through.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0 (a pipe with no room could never move a byte)");
         SimplexStream {
             buffer: VecDeque::new(),
             max_buf_size,
@@ -185,6 +194,10 @@ pub struct DuplexStream {
 /// Two connected `DuplexStream`s; each direction buffers at most `max_buf_size` bytes, and a writer
 /// waits while its direction is full. Dropping one end (or shutting down its writing) gives the
 /// other end end of stream once it has read what was sent.
+///
+/// # Panics
+/// If `max_buf_size` is 0: nothing could ever go through.
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     let two = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));

@@ -208,7 +208,15 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteBuf<'_, W, B> {
         if !this.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf.chunk()))?;
+        // A writer that gathers (a socket) takes several of the buffer's chunks in one call.
+        let writer = Pin::new(&mut *this.writer);
+        let n = if writer.is_write_vectored() {
+            let mut slices = [IoSlice::new(&[]); MAX_VECTOR_ELEMENTS];
+            let count = this.buf.chunks_vectored(&mut slices);
+            ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+        } else {
+            ready!(writer.poll_write(cx, this.buf.chunk()))?
+        };
         this.buf.advance(n);
         Poll::Ready(Ok(n))
     }
