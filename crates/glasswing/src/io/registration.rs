@@ -147,17 +147,18 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     }
 
     /// Waits until the reactor has seen readiness for `interest`, in the list of waiters: every task
-    /// waiting so is woken. Counts against the coop budget.
+    /// waiting so is woken. Does not count against the coop budget, as in Tokio: a wait for
+    /// readiness moves no data (`ready`, `readable` and `writable` report what is already known
+    /// without yielding); `async_io` charges for the operation that follows.
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
         std::future::poll_fn(|cx| {
-            poll_leaf(
-                cx,
-                wait.as_mut(),
-                || self.get_ref().describe(interest),
-                |wait| wait.is_waiting(),
-                |wait, cx| wait.poll_wait(cx.waker()),
-            )
+            if let Some(leaf) = crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), || {
+                self.get_ref().describe(interest)
+            }) {
+                return leaf.pending(wait.is_waiting());
+            }
+            wait.as_mut().poll_wait(cx.waker())
         })
         .await
     }
@@ -172,9 +173,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     ) -> io::Result<R> {
         loop {
             let event = self.readiness(interest).await?;
+            let budget = std::future::poll_fn(crate::scheduler::coop::poll_proceed).await;
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
-                result => return result,
+                result => {
+                    budget.made_progress();
+                    return result;
+                }
             }
         }
     }

@@ -432,14 +432,17 @@ impl ScheduledIo {
         }
     }
 
-    /// Readiness seen so far for `interest`, without waiting: `None` if there is none.
+    /// Readiness seen so far for `interest`, without waiting: `None` if there is none. Readiness
+    /// recorded before the runtime shut down is still reported (as Tokio does: bytes already in a
+    /// socket can be read with `try_read` after its runtime is gone); with none, after shutdown,
+    /// the shutdown error, since no event will ever come.
     pub(crate) fn ready_now(&self, interest: Interest) -> Option<std::io::Result<ReadyEvent>> {
         let current = self.readiness.load(Ordering::Acquire);
-        if current & SHUTDOWN != 0 {
-            return Some(Err(shutdown_error()));
-        }
         let ready = Ready(current & READY_MASK).intersection(interest);
-        (!ready.is_empty()).then_some(Ok(ReadyEvent { ready, tick: current & TICK_MASK }))
+        if !ready.is_empty() {
+            return Some(Ok(ReadyEvent { ready, tick: current & TICK_MASK }));
+        }
+        (current & SHUTDOWN != 0).then(|| Err(shutdown_error()))
     }
 
     /// A read or write hit `WouldBlock`: forget the readiness `event` reported, unless an event came in

@@ -159,11 +159,21 @@ where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let mut amt = 0u64;
+    let mut need_flush = false;
     std::future::poll_fn(|cx| loop {
         let budget = ready!(coop::poll_proceed(cx));
-        let buf = match ready!(Pin::new(&mut *reader).poll_fill_buf(cx)) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            res => res?,
+        let buf = match Pin::new(&mut *reader).poll_fill_buf(cx) {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Poll::Ready(res) => res?,
+            Poll::Pending => {
+                // Nothing to read for now: push out what the writer may hold back, as `copy` does
+                // (the reader may be waiting on exactly those bytes).
+                if need_flush {
+                    ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+                    need_flush = false;
+                }
+                return Poll::Pending;
+            }
         };
         if buf.is_empty() {
             ready!(Pin::new(&mut *writer).poll_flush(cx))?;
@@ -178,6 +188,7 @@ where
         }
         Pin::new(&mut *reader).consume(n);
         amt += n as u64;
+        need_flush = true;
         budget.made_progress();
     })
     .await
@@ -234,6 +245,9 @@ where
 
 /// `copy_bidirectional` with a buffer of `a_to_b_buf_size` bytes one way and `b_to_a_buf_size` the
 /// other.
+///
+/// # Panics
+/// If either size is 0 (that direction could never move a byte), when first polled.
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,
@@ -244,6 +258,8 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    assert!(a_to_b_buf_size > 0, "`a_to_b_buf_size` must be greater than 0");
+    assert!(b_to_a_buf_size > 0, "`b_to_a_buf_size` must be greater than 0");
     let mut a_to_b = Transfer::Running(CopyBuffer::new(a_to_b_buf_size));
     let mut b_to_a = Transfer::Running(CopyBuffer::new(b_to_a_buf_size));
     std::future::poll_fn(|cx| {
