@@ -69,7 +69,9 @@ fn mut_guards_ready_matching_and_async_io() {
             // Written before registering: the first event reports both directions at once.
             b.write_all(b"ping").unwrap();
             // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
-            let mut fd = unsafe { AsyncFd::register_with_interest(a, Interest::READABLE | Interest::WRITABLE) }.unwrap();
+            let mut fd =
+                unsafe { AsyncFd::register_with_interest(a, Interest::READABLE | Interest::WRITABLE) }
+                    .unwrap();
 
             let mut guard = fd.ready_mut(Interest::READABLE | Interest::WRITABLE).await.unwrap();
             assert!(guard.ready().is_readable() && guard.ready().is_writable());

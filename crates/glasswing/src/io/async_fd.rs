@@ -81,7 +81,9 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
     #[track_caller]
-    #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead")]
+    #[deprecated(
+        note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
+    )]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
         // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
         unsafe { Ok(Self::register_with_interest(inner, interest)?) }
@@ -97,7 +99,9 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
     #[track_caller]
-    #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead")]
+    #[deprecated(
+        note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
+    )]
     pub fn try_with_interest(inner: T, interest: Interest) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
         unsafe { Self::register_with_interest(inner, interest) }
@@ -245,7 +249,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// As [`try_io`](Self::try_io), with `&mut T` for `f`.
-    pub fn try_io_mut<R>(&mut self, interest: Interest, f: impl FnOnce(&mut T) -> io::Result<R>) -> io::Result<R> {
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
         let event = match self.io.ready_now(interest) {
             None => return Err(io::ErrorKind::WouldBlock.into()),
             Some(event) => event?,

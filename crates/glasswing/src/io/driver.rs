@@ -16,8 +16,8 @@
 //! in one pass: the slab lock is taken once, each event's readiness is recorded and its wakers
 //! collected, and the wakes happen after every lock is released.
 
-use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
 pub(crate) use super::scheduled_io::is_shutdown_error;
+use super::scheduled_io::{shutdown_error, Ready, ScheduledIo};
 use crate::probe::RuntimeProbes;
 use crate::task::waker::wake_all;
 use std::io;

@@ -39,7 +39,9 @@ pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdRegisterError, TryIoError}
 pub mod unix {
     #[allow(deprecated)]
     pub use super::async_fd::AsyncFdTryNewError;
-    pub use super::async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError};
+    pub use super::async_fd::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
+    };
 }
 pub use read_buf::ReadBuf;
 // As Tokio's io module does, so `tokio::io::Result` and friends resolve.

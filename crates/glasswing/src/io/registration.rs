@@ -153,9 +153,11 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
         std::future::poll_fn(|cx| {
-            if let Some(leaf) = crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), || {
-                self.get_ref().describe(interest)
-            }) {
+            if let Some(leaf) =
+                crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), || {
+                    self.get_ref().describe(interest)
+                })
+            {
                 return leaf.pending(wait.is_waiting());
             }
             wait.as_mut().poll_wait(cx.waker())

@@ -684,7 +684,9 @@ pub(crate) fn shutdown_error() -> std::io::Error {
 /// Whether `err` is one `shutdown_error` made (`runtime::is_rt_shutdown_err`).
 pub(crate) fn is_shutdown_error(err: &std::io::Error) -> bool {
     err.kind() == std::io::ErrorKind::Other
-        && err.get_ref().is_some_and(|inner| inner.source().is_none() && inner.to_string() == SHUTDOWN_MESSAGE)
+        && err
+            .get_ref()
+            .is_some_and(|inner| inner.source().is_none() && inner.to_string() == SHUTDOWN_MESSAGE)
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@
 
 mod addr;
 mod socket;
-mod try_from;
 pub(crate) mod split;
 pub mod tcp;
+mod try_from;
 mod udp;
 #[cfg(unix)]
 pub mod unix;

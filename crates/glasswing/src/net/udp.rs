@@ -447,7 +447,8 @@ fn recv_into<B: BufMut>(socket: &mio::net::UdpSocket, buf: &mut B) -> io::Result
 /// `recv_into`, and the sender.
 fn recv_from_into<B: BufMut>(socket: &mio::net::UdpSocket, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
     // SAFETY: `recv_from` only writes initialized bytes into the slice, and never de-initializes any.
-    let (n, from) = socket2::SockRef::from(socket).recv_from(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
+    let (n, from) =
+        socket2::SockRef::from(socket).recv_from(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
     // SAFETY: `recv_from` initialized the first `n` bytes of the chunk.
     unsafe { buf.advance_mut(n) };
     let from = from.as_socket().ok_or_else(|| {

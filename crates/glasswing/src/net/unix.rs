@@ -15,6 +15,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+pub mod pipe;
 mod socket;
 mod ucred;
 pub use socket::UnixSocket;
@@ -58,6 +59,23 @@ impl SocketAddr {
     }
 }
 
+/// The address for `path`; on Linux and Android a path that starts with a NUL byte names a socket
+/// in the abstract namespace (the rest of it is the name), as with Tokio and in C.
+fn std_addr(path: &Path) -> io::Result<std::os::unix::net::SocketAddr> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(name) = path.as_os_str().as_bytes().strip_prefix(b"\0") {
+            return std::os::unix::net::SocketAddr::from_abstract_name(name);
+        }
+    }
+    std::os::unix::net::SocketAddr::from_pathname(path)
+}
+
 impl fmt::Debug for SocketAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -88,7 +106,9 @@ impl UnixListener {
     /// Outside a runtime.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind(path)?)? })
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::bind_addr(&std_addr(path.as_ref())?)?)?,
+        })
     }
 
     /// Binds a listener to `addr`: a path, or on Linux and Android an abstract name
@@ -164,7 +184,7 @@ impl UnixStream {
 
     /// Connects to the socket at `path`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
+        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(&std_addr(path.as_ref())?)?)?;
         stream
             .io
             .async_io(Interest::WRITABLE, |s| match s.take_error()? {
@@ -496,7 +516,6 @@ fn datagram_recv_from_into<B: bytes::BufMut>(
     unsafe { buf.advance_mut(n) };
     Ok((n, SocketAddr(from)))
 }
-
 
 super::raw_fd!(UnixDatagram);
 

@@ -212,7 +212,10 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// [`poll_join_next`](Self::poll_join_next), with the finished task's id beside its output.
-    pub fn poll_join_next_with_id(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<(Id, T), JoinError>>> {
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
         }

@@ -66,7 +66,10 @@ impl<R: AsyncRead> BufReader<R> {
         // Tokio) then count zeros as read instead of hitting the initialized-part check.
         let mut buf = Box::new_uninit_slice(capacity);
         buf.fill(std::mem::MaybeUninit::new(0));
-        BufReader { inner, state: ReadState { buf, pos: 0, cap: 0, initialized: capacity, seek: SeekState::Init } }
+        BufReader {
+            inner,
+            state: ReadState { buf, pos: 0, cap: 0, initialized: capacity, seek: SeekState::Init },
+        }
     }
 }
 
@@ -176,9 +179,10 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let (mut inner, state) = self.project();
         let result = match std::mem::replace(&mut state.seek, SeekState::Init) {
-            // Asked before any seek (as `AsyncSeekExt::seek` does first): nothing to complete. The
-            // value is not a position, as with Tokio.
-            SeekState::Init => return Poll::Ready(Ok(0)),
+            // Asked before any seek (as `AsyncSeekExt::seek` does first): whatever the inner
+            // reader has in flight (a `File`'s write, a seek of its own) must finish before a
+            // new seek starts, so the question goes to it, as in Tokio.
+            SeekState::Init => return inner.poll_complete(cx),
             SeekState::Start(SeekFrom::Current(n)) => {
                 // The inner reader is ahead of our position by what is buffered.
                 let remainder = (state.cap - state.pos) as i64;

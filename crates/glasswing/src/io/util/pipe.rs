@@ -45,7 +45,10 @@ impl SimplexStream {
     /// If `max_buf_size` is 0: nothing could ever go through.
     #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
-        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0 (a pipe with no room could never move a byte)");
+        assert!(
+            max_buf_size > 0,
+            "`max_buf_size` must be greater than 0 (a pipe with no room could never move a byte)"
+        );
         SimplexStream {
             buffer: VecDeque::new(),
             max_buf_size,
@@ -114,7 +117,12 @@ impl SimplexStream {
         }
     }
 
-    fn poll_write_internal(&mut self, cx: &mut Context<'_>, src: &[u8], later: &mut Later) -> Poll<io::Result<usize>> {
+    fn poll_write_internal(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+        later: &mut Later,
+    ) -> Poll<io::Result<usize>> {
         let room = ready!(self.poll_room(cx, src.len(), later))?;
         let n = room.min(src.len());
         self.buffer.extend(&src[..n]);

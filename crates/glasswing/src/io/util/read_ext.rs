@@ -386,16 +386,19 @@ pub struct ReadToString<'a, R: ?Sized> {
 
 impl<R: ?Sized> ReadToString<'_, R> {
     /// Gives `dst` its bytes back: all of them if `keep_new` and they are valid UTF-8, else the
-    /// original ones. Whether the new ones were valid.
-    fn put_back(&mut self, keep_new: bool) -> bool {
+    /// original ones. The UTF-8 error of the whole (what was there and what was read), if any: its
+    /// `valid_up_to` counts from the start of the string, as Tokio's and std's do.
+    fn put_back(&mut self, keep_new: bool) -> Option<std::str::Utf8Error> {
         let mut bytes = std::mem::take(&mut self.buf);
-        let valid = std::str::from_utf8(&bytes[self.original..]).is_ok();
-        if !(keep_new && valid) {
+        let error = std::str::from_utf8(&bytes[self.original..])
+            .err()
+            .map(|_| std::str::from_utf8(&bytes).expect_err("the whole is invalid when its end is"));
+        if !(keep_new && error.is_none()) {
             bytes.truncate(self.original);
         }
         // SAFETY: the first `original` bytes are the string's own; the rest was just checked.
         *self.dst = unsafe { String::from_utf8_unchecked(bytes) };
-        valid
+        error
     }
 }
 
@@ -407,13 +410,11 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
         let result =
             ready!(this.grow.poll_to_end(Pin::new(&mut *this.reader), cx, &mut this.buf, &mut this.read));
         let ok = result.is_ok();
-        let valid = this.put_back(ok);
+        let invalid = this.put_back(ok);
         this.original = this.dst.len();
-        Poll::Ready(match result {
-            Ok(_) if !valid => {
-                Err(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
-            }
-            other => other,
+        Poll::Ready(match (result, invalid) {
+            (Ok(_), Some(error)) => Err(io::Error::new(io::ErrorKind::InvalidData, error)),
+            (other, _) => other,
         })
     }
 }

@@ -308,7 +308,9 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteInt<'_, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         while this.written < this.size {
-            let n = super::ready_retry!(Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size]))?;
+            let n = super::ready_retry!(
+                Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size])
+            )?;
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }
