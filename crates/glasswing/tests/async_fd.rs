@@ -14,7 +14,8 @@ fn readable_try_io_and_clear_ready() {
         rt.block_on(async {
             let (a, mut b) = UnixStream::pair().unwrap();
             a.set_nonblocking(true).unwrap();
-            let fd = AsyncFd::new(a).unwrap();
+            // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
+            let fd = unsafe { AsyncFd::register(a) }.unwrap();
 
             let reader = glasswing::spawn(async move {
                 let mut got = Vec::new();
@@ -47,7 +48,8 @@ fn writable_is_ready_at_once_on_an_empty_socket() {
         rt.block_on(async {
             let (a, _b) = UnixStream::pair().unwrap();
             a.set_nonblocking(true).unwrap();
-            let fd = AsyncFd::new(a).unwrap();
+            // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
+            let fd = unsafe { AsyncFd::register(a) }.unwrap();
             let mut guard = fd.writable().await.unwrap();
             assert!(guard.ready().is_writable());
             let written = guard.try_io(|fd| fd.get_ref().write(b"x")).unwrap().unwrap();
@@ -66,7 +68,10 @@ fn mut_guards_ready_matching_and_async_io() {
             a.set_nonblocking(true).unwrap();
             // Written before registering: the first event reports both directions at once.
             b.write_all(b"ping").unwrap();
-            let mut fd = AsyncFd::with_interest(a, Interest::READABLE | Interest::WRITABLE).unwrap();
+            // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
+            let mut fd =
+                unsafe { AsyncFd::register_with_interest(a, Interest::READABLE | Interest::WRITABLE) }
+                    .unwrap();
 
             let mut guard = fd.ready_mut(Interest::READABLE | Interest::WRITABLE).await.unwrap();
             assert!(guard.ready().is_readable() && guard.ready().is_writable());
@@ -109,13 +114,14 @@ fn mut_guards_ready_matching_and_async_io() {
 }
 
 #[test]
-fn try_new_gives_the_value_back_on_failure() {
+fn register_gives_the_value_back_on_failure() {
     use glasswing::io::unix::AsyncFd;
     for (_, rt) in runtimes() {
         rt.block_on(async {
             // A regular file cannot be registered with epoll (EPERM); kqueue accepts it.
             let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
-            match AsyncFd::try_new(file) {
+            // SAFETY: the AsyncFd owns the file, so its fd stays open for as long as it lives.
+            match unsafe { AsyncFd::register(file) } {
                 Ok(fd) => drop(fd.into_inner()),
                 Err(e) => {
                     let (file, cause) = e.into_parts();
@@ -140,7 +146,8 @@ fn priority_interest_sees_urgent_tcp_data() {
             let sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
             let (receiver, _) = listener.accept().unwrap();
             receiver.set_nonblocking(true).unwrap();
-            let fd = AsyncFd::with_interest(receiver, Interest::PRIORITY).unwrap();
+            // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
+            let fd = unsafe { AsyncFd::register_with_interest(receiver, Interest::PRIORITY) }.unwrap();
             assert_eq!(fd.interest(), Interest::PRIORITY);
             // SAFETY: a valid socket and a one-byte buffer that outlives the call.
             let sent = unsafe { libc::send(sender.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };

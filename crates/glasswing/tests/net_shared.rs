@@ -175,7 +175,8 @@ mod unix {
         on_both_flavors(|| async {
             let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
             b.set_nonblocking(true).unwrap();
-            let fd = Arc::new(AsyncFd::new(b).unwrap());
+            // SAFETY: the AsyncFd owns the socket, so its fd stays open for as long as it lives.
+            let fd = Arc::new(unsafe { AsyncFd::register(b) }.unwrap());
             let waiters = Holders::spawn((0..3).map(|_| {
                 let fd = fd.clone();
                 async move { fd.readable().await.unwrap().ready() }

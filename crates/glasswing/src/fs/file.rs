@@ -192,7 +192,31 @@ impl File {
     pub async fn try_clone(&self) -> io::Result<File> {
         let std = self.std.clone();
         let std = asyncify("fs::File::try_clone", move || std.try_clone()).await?;
-        Ok(File::from_std(std))
+        let mut clone = File::from_std(std);
+        clone.max_buf_size = self.max_buf_size;
+        Ok(clone)
+    }
+
+    /// Sets the file's access and modification times (and creation time, where settable), after
+    /// the operation in flight completes so that it cannot land after them; the async
+    /// [`std::fs::File::set_times`].
+    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
+        let mut inner = self.inner.lock().await;
+        inner.complete_inflight().await?;
+        let std = self.std.clone();
+        let times = times.into_std();
+        asyncify("fs::File::set_times", move || std.set_times(times)).await
+    }
+
+    /// Sets the file's modification time; `set_times` with that one time.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(super::FileTimes::new().set_modified(time)).await
+    }
+
+    /// The most bytes one background read or write moves (see
+    /// [`set_max_buf_size`](Self::set_max_buf_size)).
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
     }
 
     /// Waits for the operation in flight and gives back the std file. Bytes read ahead and not
@@ -229,36 +253,16 @@ impl File {
         asyncify("fs::File::set_permissions", move || std.set_permissions(perm)).await
     }
 
-    /// Sets the file's timestamps, after the operation in flight (so that a write still running
-    /// cannot change the modification time after this); the async [`std::fs::File::set_times`].
-    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
-        let mut inner = self.inner.lock().await;
-        inner.complete_inflight().await?;
-        let std = self.std.clone();
-        let times = times.into_std();
-        asyncify("fs::File::set_times", move || std.set_times(times)).await
-    }
-
-    /// Sets the file's modification time, as [`set_times`](Self::set_times) with only that one.
-    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
-        self.set_times(super::FileTimes::new().set_modified(time)).await
-    }
-
-    /// The most bytes one blocking read or write moves; see
-    /// [`set_max_buf_size`](Self::set_max_buf_size).
-    pub fn max_buf_size(&self) -> usize {
-        self.max_buf_size
-    }
-
     /// The most bytes one blocking read or write moves (2 MiB by default). A larger buffer means
     /// fewer hand-offs for large reads and writes, and more memory held per File.
     ///
     /// # Panics
     /// If `max_buf_size` is 0: nothing could ever be read or written.
+    #[track_caller]
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         assert!(
             max_buf_size > 0,
-            "glasswing: File::set_max_buf_size(0): the buffer must hold at least one byte"
+            "`max_buf_size` must be greater than 0 (File::set_max_buf_size: the buffer must hold at least one byte)"
         );
         self.max_buf_size = max_buf_size;
     }
@@ -572,5 +576,37 @@ impl std::os::windows::io::AsRawHandle for File {
 impl std::os::windows::io::AsHandle for File {
     fn as_handle(&self) -> std::os::windows::io::BorrowedHandle<'_> {
         self.std.as_handle()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::unix::io::FromRawFd for File {
+    /// Takes ownership of `fd`, an open file, as `std::fs::File::from_raw_fd` does.
+    unsafe fn from_raw_fd(fd: std::os::unix::io::RawFd) -> File {
+        // SAFETY: the caller's promise (an open fd, owned by nobody else), passed on to std.
+        File::from_std(unsafe { std::fs::File::from_raw_fd(fd) })
+    }
+}
+
+#[cfg(unix)]
+impl From<std::os::unix::io::OwnedFd> for File {
+    fn from(fd: std::os::unix::io::OwnedFd) -> File {
+        File::from_std(std::fs::File::from(fd))
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::FromRawHandle for File {
+    /// Takes ownership of `handle`, an open file, as `std::fs::File::from_raw_handle` does.
+    unsafe fn from_raw_handle(handle: std::os::windows::io::RawHandle) -> File {
+        // SAFETY: the caller's promise (an open handle, owned by nobody else), passed on to std.
+        File::from_std(unsafe { std::fs::File::from_raw_handle(handle) })
+    }
+}
+
+#[cfg(windows)]
+impl From<std::os::windows::io::OwnedHandle> for File {
+    fn from(handle: std::os::windows::io::OwnedHandle) -> File {
+        File::from_std(std::fs::File::from(handle))
     }
 }

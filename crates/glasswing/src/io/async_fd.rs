@@ -32,46 +32,80 @@ pub struct AsyncFd<T: AsRawFd> {
 }
 
 impl<T: AsRawFd> AsyncFd<T> {
-    /// Registers `inner`'s fd for read and write readiness.
+    /// Registers `inner`'s fd for read and write readiness. A failure gives `inner` back, in the
+    /// error.
+    ///
+    /// # Safety
+    /// `inner.as_raw_fd()` must be a valid, open fd, and stay open and refer to the same open file
+    /// description for as long as this `AsyncFd` lives (until it is dropped, `into_inner` is
+    /// called, or it is forgotten), returning the same fd on every call: the reactor watches that
+    /// number, and would otherwise report readiness of whatever file reuses it.
     ///
     /// # Panics
     /// Outside a runtime.
     #[track_caller]
-    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
-        Self::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Self::register_with_interest(inner, Interest::READABLE | Interest::WRITABLE) }
     }
 
-    /// Registers `inner`'s fd for the readiness in `interest` only.
+    /// Registers `inner`'s fd for the readiness in `interest` only. A failure gives `inner` back,
+    /// in the error.
+    ///
+    /// # Safety
+    /// As for [`register`](Self::register).
     ///
     /// # Panics
     /// Outside a runtime.
     #[track_caller]
-    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
-        Self::try_with_interest(inner, interest).map_err(io::Error::from)
-    }
-
-    /// As `new`, but a failure gives `inner` back, in the error.
-    ///
-    /// # Panics
-    /// Outside a runtime.
-    #[track_caller]
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
-        Self::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
-    }
-
-    /// As `with_interest`, but a failure gives `inner` back, in the error.
-    ///
-    /// # Panics
-    /// Outside a runtime.
-    #[track_caller]
-    pub fn try_with_interest(inner: T, interest: Interest) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()))
-            .unwrap_or_else(|| crate::runtime::no_runtime("AsyncFd::new"));
+            .unwrap_or_else(|| crate::runtime::no_runtime("AsyncFd::register"));
         let fd = inner.as_raw_fd();
         match driver.register_with(&mut mio::unix::SourceFd(&fd), interest.to_mio()) {
             Ok((io, token)) => Ok(AsyncFd { inner: Some(inner), io, token, driver, interest }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
+    }
+
+    /// Deprecated, as in Tokio 1.54: a safe function cannot promise that the fd stays valid; use
+    /// [`register`](Self::register).
+    #[track_caller]
+    #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register` instead")]
+    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
+        unsafe { Ok(Self::register(inner)?) }
+    }
+
+    /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
+    )]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
+        unsafe { Ok(Self::register_with_interest(inner, interest)?) }
+    }
+
+    /// Deprecated: use [`register`](Self::register), which gives `inner` back on failure too.
+    #[track_caller]
+    #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register` instead")]
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
+        unsafe { Self::register(inner) }
+    }
+
+    /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
+    )]
+    pub fn try_with_interest(inner: T, interest: Interest) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: none is given (the reason this is deprecated); kept so that older code builds.
+        unsafe { Self::register_with_interest(inner, interest) }
     }
 
     /// The value.
@@ -215,6 +249,25 @@ impl<T: AsRawFd> AsyncFd<T> {
         }
     }
 
+    /// As [`try_io`](Self::try_io), with `&mut T` for `f`.
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = match self.io.ready_now(interest) {
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+            Some(event) => event?,
+        };
+        match f(self.get_mut()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.io.clear_readiness(event);
+                Err(e)
+            }
+            result => result,
+        }
+    }
+
     fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<ReadyEvent>> {
         poll_leaf(
             cx,
@@ -306,39 +359,44 @@ pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
 #[derive(Debug)]
 pub struct TryIoError(());
 
-/// `AsyncFd::try_new` or `try_with_interest` failed: the value, given back, and why.
-pub struct AsyncFdTryNewError<T> {
+/// `AsyncFd::register` or `register_with_interest` failed: the value, given back, and why.
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+/// The old name of [`AsyncFdRegisterError`].
+#[doc(hidden)]
+#[deprecated(note = "use `AsyncFdRegisterError` instead")]
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
     /// The value that was to be registered, and the registration's error.
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.cause, f)
     }
 }
 
-impl<T> std::error::Error for AsyncFdTryNewError<T> {
+impl<T> std::error::Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
-    fn from(error: AsyncFdTryNewError<T>) -> io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(error: AsyncFdRegisterError<T>) -> io::Error {
         error.cause
     }
 }

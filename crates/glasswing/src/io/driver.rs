@@ -135,7 +135,7 @@ impl IoHandle {
         self.register_with(source, mio::Interest::READABLE | mio::Interest::WRITABLE)
     }
 
-    /// Registers `source` for `interest` (`AsyncFd::with_interest`).
+    /// Registers `source` for `interest` (`AsyncFd::register_with_interest`).
     pub(crate) fn register_with(
         &self,
         source: &mut impl mio::event::Source,

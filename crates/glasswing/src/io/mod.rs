@@ -33,13 +33,15 @@ pub(crate) use scheduled_io::{shutdown_error as scheduled_io_shutdown_error, Run
 pub use scheduled_io::{Interest, Ready};
 
 #[cfg(unix)]
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdRegisterError, TryIoError};
 
 /// Unix-only io: `AsyncFd`, readiness for any file descriptor (Tokio's `tokio::io::unix`).
 #[cfg(unix)]
 pub mod unix {
+    #[allow(deprecated)]
+    pub use super::async_fd::AsyncFdTryNewError;
     pub use super::async_fd::{
-        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
     };
 }
 pub use read_buf::ReadBuf;

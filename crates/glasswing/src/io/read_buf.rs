@@ -211,6 +211,32 @@ impl<'a> ReadBuf<'a> {
     }
 }
 
+// `bytes::BufMut`, as Tokio's `ReadBuf` has it, so code that fills buffers through `BufMut`
+// (`put_u8`, `put_slice`, a codec's encoder) can fill a `ReadBuf` in place.
+//
+// SAFETY: `remaining_mut` is what is unfilled; `chunk_mut` lends exactly that part, as an
+// `UninitSlice` (whose API never de-initializes memory); `advance_mut` counts `cnt` of it as
+// initialized and filled, which `BufMut`'s contract lets it assume its caller wrote.
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    #[inline]
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller of `advance_mut` promises it initialized those `cnt` bytes.
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: the slice is only handed on as an `UninitSlice`, which never de-initializes.
+        bytes::buf::UninitSlice::uninit(unsafe { self.unfilled_mut() })
+    }
+}
+
 impl fmt::Debug for ReadBuf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadBuf")

@@ -8,7 +8,7 @@
 //! tasks may call on one shared socket at once (each waits in its own entry of the waiter list).
 
 use super::driver::IoHandle;
-use super::scheduled_io::{poll_leaf, Interest, ReadyEvent, ScheduledIo};
+use super::scheduled_io::{poll_leaf, Interest, Ready, ReadyEvent, ScheduledIo};
 use std::io;
 use std::pin::pin;
 use std::sync::Arc;
@@ -117,6 +117,11 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
         self.source.as_ref().expect("source taken")
     }
 
+    /// See `ScheduledIo::assume_ready`.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        self.io.assume_ready(ready);
+    }
+
     /// Deregisters the source and hands it back (for `into_std`): from here on the reactor no longer
     /// watches it, and the caller owns the socket.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
@@ -142,17 +147,20 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     }
 
     /// Waits until the reactor has seen readiness for `interest`, in the list of waiters: every task
-    /// waiting so is woken. Counts against the coop budget.
+    /// waiting so is woken. Does not count against the coop budget, as in Tokio: a wait for
+    /// readiness moves no data (`ready`, `readable` and `writable` report what is already known
+    /// without yielding); `async_io` charges for the operation that follows.
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
         let mut wait = pin!(self.io.readiness(interest));
         std::future::poll_fn(|cx| {
-            poll_leaf(
-                cx,
-                wait.as_mut(),
-                || self.get_ref().describe(interest),
-                |wait| wait.is_waiting(),
-                |wait, cx| wait.poll_wait(cx.waker()),
-            )
+            if let Some(leaf) =
+                crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), || {
+                    self.get_ref().describe(interest)
+                })
+            {
+                return leaf.pending(wait.is_waiting());
+            }
+            wait.as_mut().poll_wait(cx.waker())
         })
         .await
     }
@@ -167,9 +175,13 @@ impl<E: mio::event::Source + Describe> PollEvented<E> {
     ) -> io::Result<R> {
         loop {
             let event = self.readiness(interest).await?;
+            let budget = std::future::poll_fn(crate::scheduler::coop::poll_proceed).await;
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
-                result => return result,
+                result => {
+                    budget.made_progress();
+                    return result;
+                }
             }
         }
     }

@@ -353,6 +353,18 @@ impl ScheduledIo {
         waiters.list.wake(|interest| !ready.intersection(interest).is_empty(), wakers);
     }
 
+    /// Marks the resource ready in `ready`'s directions without an event from the reactor, for a
+    /// socket whose state is known at its birth (an accepted stream is writable and usually holds
+    /// its peer's first bytes; both ends of a fresh pair are writable), as Tokio does: its first
+    /// operation tries the socket instead of waiting for an event that may queue behind every other
+    /// connection's. A wrong guess costs one `WouldBlock`, which clears it as usual. The tick is
+    /// left alone, and nothing changes after shutdown.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        let _ = self.readiness.fetch_update(Ordering::AcqRel, Ordering::Acquire, |current| {
+            (current & SHUTDOWN == 0).then_some(current | ready.0)
+        });
+    }
+
     /// Runtime shutdown: every present and future wait on this resource ends with an error.
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);
@@ -420,14 +432,17 @@ impl ScheduledIo {
         }
     }
 
-    /// Readiness seen so far for `interest`, without waiting: `None` if there is none.
+    /// Readiness seen so far for `interest`, without waiting: `None` if there is none. Readiness
+    /// recorded before the runtime shut down is still reported (as Tokio does: bytes already in a
+    /// socket can be read with `try_read` after its runtime is gone); with none, after shutdown,
+    /// the shutdown error, since no event will ever come.
     pub(crate) fn ready_now(&self, interest: Interest) -> Option<std::io::Result<ReadyEvent>> {
         let current = self.readiness.load(Ordering::Acquire);
-        if current & SHUTDOWN != 0 {
-            return Some(Err(shutdown_error()));
-        }
         let ready = Ready(current & READY_MASK).intersection(interest);
-        (!ready.is_empty()).then_some(Ok(ReadyEvent { ready, tick: current & TICK_MASK }))
+        if !ready.is_empty() {
+            return Some(Ok(ReadyEvent { ready, tick: current & TICK_MASK }));
+        }
+        (current & SHUTDOWN != 0).then(|| Err(shutdown_error()))
     }
 
     /// A read or write hit `WouldBlock`: forget the readiness `event` reported, unless an event came in

@@ -16,6 +16,7 @@ mod addr;
 mod socket;
 pub(crate) mod split;
 pub mod tcp;
+mod try_from;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
@@ -26,7 +27,7 @@ pub use tcp::{
 };
 pub use udp::UdpSocket;
 #[cfg(unix)]
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixSocket, UnixStream};
 
 fn no_addresses() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, "could not resolve to any address")

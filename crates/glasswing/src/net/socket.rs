@@ -179,6 +179,51 @@ impl TcpSocket {
         self.set_tos_v4(tos)
     }
 
+    /// The value of `IPV6_TCLASS`, the traffic class of the IPv6 packets this socket sends.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.inner.tclass_v6()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic class field of the IPv6 packets this socket sends.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.inner.set_tclass_v6(tclass)
+    }
+
+    /// The interface this socket is bound to (`SO_BINDTODEVICE`), if any.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.inner.device()
+    }
+
+    /// Binds this socket to an interface by name (`SO_BINDTODEVICE`), so it only sends and
+    /// receives through it; `None` removes the binding. Needs `CAP_NET_RAW` on Linux.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.inner.bind_device(interface)
+    }
+
     /// The local address: the one given to `bind`, with the port the system picked for port 0.
     /// (Fails on Windows before `bind`.)
     pub fn local_addr(&self) -> io::Result<SocketAddr> {

@@ -38,14 +38,14 @@ impl TcpListener {
     /// on one listener at once (an `Arc<TcpListener>`); each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
-        Ok((TcpStream::new(stream)?, addr))
+        Ok((TcpStream::new_accepted(stream)?, addr))
     }
 
     /// Polls for a connection, for hand-written futures. As with Tokio, only the waker of the last
     /// call is kept: one task at a time polls a listener this way (`accept` serves several).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = std::task::ready!(self.io.poll_io(cx, Interest::READABLE, |l| l.accept()))?;
-        Poll::Ready(TcpStream::new(stream).map(|s| (s, addr)))
+        Poll::Ready(TcpStream::new_accepted(stream).map(|s| (s, addr)))
     }
 
     /// Wraps a listener from the standard library, which is switched to non-blocking mode.
@@ -98,6 +98,14 @@ pub struct TcpStream {
 impl TcpStream {
     fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream { io: PollEvented::new(stream)? })
+    }
+
+    /// A stream from `accept`: assumed readable and writable, so that its first read and write try
+    /// the socket at once (see `ScheduledIo::assume_ready`).
+    fn new_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Connects to `addr`, trying each address it resolves to until one accepts. A refused connection

@@ -2,6 +2,7 @@
 
 use super::addr::{first_ok, resolve, ToSocketAddrs};
 use crate::io::{Interest, PollEvented, ReadBuf, Ready};
+use bytes::BufMut;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -80,6 +81,43 @@ impl UdpSocket {
             .poll_io(cx, Interest::READABLE, |s| s.recv(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
+    }
+
+    /// Receives a datagram from the connected peer into the spare room of `buf` (a `Vec`'s
+    /// capacity, a `BytesMut`...), which it does not zero first, and advances `buf` past it; a
+    /// datagram longer than that room is truncated.
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.async_io(Interest::READABLE, |s| recv_into(s, buf)).await
+    }
+
+    /// `recv_buf` without waiting: `WouldBlock` if no datagram is known to be there.
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| recv_into(s, buf))
+    }
+
+    /// As `recv_buf`, and the address the datagram came from.
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.async_io(Interest::READABLE, |s| recv_from_into(s, buf)).await
+    }
+
+    /// `recv_buf_from` without waiting.
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| recv_from_into(s, buf))
+    }
+
+    /// `peek` for hand-written futures: the datagram is appended to `buf`'s filled part and stays
+    /// queued. One waker slot, shared with the `poll_recv*` methods.
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(self
+            .io
+            .poll_io(cx, Interest::READABLE, |s| s.peek(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// `peek` without waiting: `WouldBlock` if no datagram is known to be there.
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| s.peek(buf))
     }
 
     /// Sends a datagram to `target`.
@@ -310,6 +348,77 @@ impl UdpSocket {
         socket2::SockRef::from(self.io.get_ref()).set_tos_v4(tos)
     }
 
+    /// Tokio's former name of [`tos_v4`](Self::tos_v4).
+    #[deprecated(note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific.")]
+    #[doc(hidden)]
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos"
+    )))]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.tos_v4()
+    }
+
+    /// Tokio's former name of [`set_tos_v4`](Self::set_tos_v4).
+    #[deprecated(note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific.")]
+    #[doc(hidden)]
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "illumos"
+    )))]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.set_tos_v4(tos)
+    }
+
+    /// The value of `IPV6_TCLASS`, the traffic class of the IPv6 packets this socket sends.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tclass_v6()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic class field of the IPv6 packets this socket sends.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tclass_v6(tclass)
+    }
+
+    /// The interface this socket is bound to (`SO_BINDTODEVICE`), if any.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        socket2::SockRef::from(self.io.get_ref()).device()
+    }
+
+    /// Binds this socket to an interface by name (`SO_BINDTODEVICE`), so it only sends and
+    /// receives through it; `None` removes the binding. Needs `CAP_NET_RAW` on Linux.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).bind_device(interface)
+    }
+
     /// Takes the pending error (`SO_ERROR`), if any (an ICMP "port unreachable" after a send to a
     /// connected peer, for instance).
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
@@ -323,6 +432,29 @@ fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
     socket2::SockRef::from(socket).peek_sender()?.as_socket().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, "invalid address family (not IPv4 or IPv6)")
     })
+}
+
+/// One receive into `buf`'s spare room, uninitialized as it may be: socket2's `recv` takes
+/// `MaybeUninit` bytes, so nothing is zeroed first.
+fn recv_into<B: BufMut>(socket: &mio::net::UdpSocket, buf: &mut B) -> io::Result<usize> {
+    // SAFETY: `recv` only writes initialized bytes into the slice, and never de-initializes any.
+    let n = socket2::SockRef::from(socket).recv(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
+    // SAFETY: `recv` initialized the first `n` bytes of the chunk.
+    unsafe { buf.advance_mut(n) };
+    Ok(n)
+}
+
+/// `recv_into`, and the sender.
+fn recv_from_into<B: BufMut>(socket: &mio::net::UdpSocket, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+    // SAFETY: `recv_from` only writes initialized bytes into the slice, and never de-initializes any.
+    let (n, from) =
+        socket2::SockRef::from(socket).recv_from(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
+    // SAFETY: `recv_from` initialized the first `n` bytes of the chunk.
+    unsafe { buf.advance_mut(n) };
+    let from = from.as_socket().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "invalid address family (not IPv4 or IPv6)")
+    })?;
+    Ok((n, from))
 }
 
 super::raw_fd!(UdpSocket);

@@ -15,7 +15,10 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+pub mod pipe;
+mod socket;
 mod ucred;
+pub use socket::UnixSocket;
 pub use ucred::UCred;
 
 /// The user id type of [`UCred`] (`uid_t`).
@@ -56,6 +59,23 @@ impl SocketAddr {
     }
 }
 
+/// The address for `path`; on Linux and Android a path that starts with a NUL byte names a socket
+/// in the abstract namespace (the rest of it is the name), as with Tokio and in C.
+fn std_addr(path: &Path) -> io::Result<std::os::unix::net::SocketAddr> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(name) = path.as_os_str().as_bytes().strip_prefix(b"\0") {
+            return std::os::unix::net::SocketAddr::from_abstract_name(name);
+        }
+    }
+    std::os::unix::net::SocketAddr::from_pathname(path)
+}
+
 impl fmt::Debug for SocketAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -86,7 +106,19 @@ impl UnixListener {
     /// Outside a runtime.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind(path)?)? })
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::bind_addr(&std_addr(path.as_ref())?)?)?,
+        })
+    }
+
+    /// Binds a listener to `addr`: a path, or on Linux and Android an abstract name
+    /// (`SocketAddr::from_abstract_name`, through std's `SocketAddrExt`).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        Ok(UnixListener { io: PollEvented::new(mio::net::UnixListener::bind_addr(&addr.0)?)? })
     }
 
     /// Deregisters the listener from the runtime and returns it as a std listener, still in
@@ -105,13 +137,13 @@ impl UnixListener {
     /// Waits for a connection. Any number of tasks may accept on one listener at once.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, |l| l.accept()).await?;
-        Ok((UnixStream::new(stream)?, SocketAddr(addr)))
+        Ok((UnixStream::new_accepted(stream)?, SocketAddr(addr)))
     }
 
     /// Polls for a connection, for hand-written futures; only the last task to poll is woken.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = std::task::ready!(self.io.poll_io(cx, Interest::READABLE, |l| l.accept()))?;
-        Poll::Ready(UnixStream::new(stream).map(|s| (s, SocketAddr(addr))))
+        Poll::Ready(UnixStream::new_accepted(stream).map(|s| (s, SocketAddr(addr))))
     }
 
     /// The path the listener is bound to.
@@ -143,9 +175,32 @@ impl UnixStream {
         Ok(UnixStream { io: PollEvented::new(stream)? })
     }
 
+    /// A stream from `accept`: assumed readable and writable (see `TcpStream::new_accepted`).
+    fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
+    }
+
     /// Connects to the socket at `path`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
+        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(&std_addr(path.as_ref())?)?)?;
+        stream
+            .io
+            .async_io(Interest::WRITABLE, |s| match s.take_error()? {
+                Some(e) => Err(e),
+                None => Ok(()),
+            })
+            .await?;
+        Ok(stream)
+    }
+
+    /// Connects to the listener at `addr` (a path, or an abstract name).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(&addr.0)?)?;
         stream
             .io
             .async_io(Interest::WRITABLE, |s| match s.take_error()? {
@@ -163,7 +218,11 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        let (a, b) = (UnixStream::new(a)?, UnixStream::new(b)?);
+        // Fresh and empty: both ends can write now, and read only once the other writes.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a stream from the standard library, which is switched to non-blocking mode.
@@ -241,7 +300,11 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram { io: PollEvented::new(a)? }, UnixDatagram { io: PollEvented::new(b)? }))
+        let (a, b) = (UnixDatagram { io: PollEvented::new(a)? }, UnixDatagram { io: PollEvented::new(b)? });
+        // Fresh and empty: both ends can send now, and receive only once the other sends.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a socket from the standard library, which is switched to non-blocking mode.
@@ -401,6 +464,57 @@ impl UnixDatagram {
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_io(Interest::READABLE, |s| s.recv(buf))
     }
+
+    /// Receives a datagram from the connected peer into the spare room of `buf` (a `Vec`'s
+    /// capacity, a `BytesMut`...), and advances `buf` past it; a longer datagram is truncated.
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.async_io(Interest::READABLE, |s| datagram_recv_into(s, buf)).await
+    }
+
+    /// `recv_buf` without waiting: `WouldBlock` if no datagram is known to be there.
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| datagram_recv_into(s, buf))
+    }
+
+    /// As `recv_buf`, and the address the datagram came from.
+    pub async fn recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.async_io(Interest::READABLE, |s| datagram_recv_from_into(s, buf)).await
+    }
+
+    /// `recv_buf_from` without waiting.
+    pub fn try_recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| datagram_recv_from_into(s, buf))
+    }
+}
+
+/// One receive into `buf`'s spare room, uninitialized as it may be (socket2's `recv` takes
+/// `MaybeUninit` bytes).
+fn datagram_recv_into<B: bytes::BufMut>(socket: &mio::net::UnixDatagram, buf: &mut B) -> io::Result<usize> {
+    // SAFETY: `recv` only writes initialized bytes into the slice, and never de-initializes any.
+    let n = socket2::SockRef::from(socket).recv(unsafe { buf.chunk_mut().as_uninit_slice_mut() })?;
+    // SAFETY: `recv` initialized the first `n` bytes of the chunk.
+    unsafe { buf.advance_mut(n) };
+    Ok(n)
+}
+
+/// `datagram_recv_into`, and the sender. The sender comes from std's `recv_from` (socket2's
+/// address type cannot give back an unnamed or abstract Unix address), which needs initialized
+/// bytes: the spare room is zeroed first.
+fn datagram_recv_from_into<B: bytes::BufMut>(
+    socket: &mio::net::UnixDatagram,
+    buf: &mut B,
+) -> io::Result<(usize, SocketAddr)> {
+    let chunk = buf.chunk_mut();
+    let len = chunk.len();
+    for i in 0..len {
+        chunk.write_byte(i, 0);
+    }
+    // SAFETY: all `len` bytes of the chunk were just initialized.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(chunk.as_mut_ptr(), len) };
+    let (n, from) = socket.recv_from(bytes)?;
+    // SAFETY: the whole chunk is initialized, and `n <= len`.
+    unsafe { buf.advance_mut(n) };
+    Ok((n, SocketAddr(from)))
 }
 
 super::raw_fd!(UnixDatagram);

@@ -279,10 +279,11 @@ impl Child {
         self.exit.id()
     }
 
-    /// Sends SIGKILL to the child, without waiting for it to exit.
+    /// Sends SIGKILL to the child, without waiting for it to exit. Once its exit was collected
+    /// (`wait`, `try_wait`) there is nothing to kill, and this does nothing, as in Tokio.
     ///
     /// # Errors
-    /// If its exit was already collected (`InvalidInput`), or `kill(2)` fails.
+    /// If `kill(2)` fails.
     pub fn start_kill(&mut self) -> io::Result<()> {
         self.exit.start_kill()
     }

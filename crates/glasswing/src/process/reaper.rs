@@ -90,10 +90,9 @@ impl Exit {
     /// Sends SIGKILL, unless the exit was collected already (then the pid may be another process's).
     pub(super) fn start_kill(&mut self) -> io::Result<()> {
         if self.status.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "invalid argument: can't kill an exited process",
-            ));
+            // Its exit was collected: nothing left to kill (and the pid may be another
+            // process's by now, so it must not be signalled). Tokio's answer too.
+            return Ok(());
         }
         self.child().kill()
     }

@@ -107,7 +107,7 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (done, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = super::ready_retry!(reader.as_mut().poll_fill_buf(cx))?;
             match available.iter().position(|&b| b == delimiter) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -159,6 +159,10 @@ struct LineState {
     read: usize,
     /// Invalid UTF-8 was seen: the line is read to its end, then the call fails.
     invalid: bool,
+    /// The line's bytes from the first invalid one on (kept for the error's details).
+    raw: Vec<u8>,
+    /// The last line that failed, whole: what `Lines` reports in its `FromUtf8Error`.
+    bad_line: Vec<u8>,
 }
 
 impl LineState {
@@ -166,6 +170,7 @@ impl LineState {
     /// one in `partial`. Marks the line invalid on bytes that are no UTF-8 whatever follows.
     fn append(&mut self, out: &mut String, mut bytes: &[u8]) {
         if self.invalid {
+            self.raw.extend_from_slice(bytes);
             return;
         }
         if let Some(&lead) = self.partial.first() {
@@ -181,6 +186,7 @@ impl LineState {
                 // Still incomplete, but maybe already wrong.
                 if matches!(std::str::from_utf8(&self.partial), Err(e) if e.error_len().is_some()) {
                     self.invalid = true;
+                    self.raw = std::mem::take(&mut self.partial);
                 }
                 return;
             }
@@ -188,6 +194,8 @@ impl LineState {
                 Ok(c) => out.push_str(c),
                 Err(_) => {
                     self.invalid = true;
+                    self.raw = std::mem::take(&mut self.partial);
+                    self.raw.extend_from_slice(bytes);
                     return;
                 }
             }
@@ -201,6 +209,7 @@ impl LineState {
                 out.push_str(unsafe { std::str::from_utf8_unchecked(valid) });
                 if e.error_len().is_some() {
                     self.invalid = true;
+                    self.raw.extend_from_slice(rest);
                 } else {
                     self.partial.extend_from_slice(rest);
                 }
@@ -218,7 +227,7 @@ impl LineState {
     ) -> Poll<io::Result<usize>> {
         loop {
             let done = {
-                let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+                let available = super::ready_retry!(reader.as_mut().poll_fill_buf(cx))?;
                 let (done, used) = match available.iter().position(|&b| b == b'\n') {
                     Some(i) => (true, i + 1),
                     None => (available.is_empty(), available.len()),
@@ -231,12 +240,20 @@ impl LineState {
             if done {
                 // An incomplete character at the end of the line is as invalid as a wrong one.
                 let invalid = self.invalid || !self.partial.is_empty();
-                let read = std::mem::take(self).read;
-                return Poll::Ready(if invalid {
-                    Err(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
-                } else {
-                    Ok(read)
-                });
+                let state = std::mem::take(self);
+                if !invalid {
+                    return Poll::Ready(Ok(state.read));
+                }
+                // The error is std's, over all the string's bytes (what it held, what was added,
+                // and the rest of the line), so its `valid_up_to` counts from the string's start.
+                let mut all = std::mem::take(out).into_bytes();
+                all.extend_from_slice(&state.partial);
+                all.extend_from_slice(&state.raw);
+                let error = std::str::from_utf8(&all).expect_err("an invalid line is not UTF-8");
+                // SAFETY: the first `valid_up_to` bytes are valid UTF-8 (std's error says so).
+                *out = unsafe { String::from_utf8_unchecked(all[..error.valid_up_to()].to_vec()) };
+                self.bad_line = all;
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
             }
         }
     }
@@ -263,7 +280,8 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
         // behind `&mut`); the future is `!Unpin` only to match Tokio.
         let this = unsafe { self.get_unchecked_mut() };
         let result = ready!(this.state.poll(Pin::new(&mut *this.reader), cx, this.output));
-        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::InvalidData) {
+        // Invalid UTF-8, or a read error after invalid bytes: the string gets back what it held.
+        if result.is_err() && (this.state.invalid || !this.state.bad_line.is_empty()) {
             this.output.truncate(this.original);
         }
         Poll::Ready(result)
@@ -340,6 +358,19 @@ impl<R: AsyncBufRead> Lines<R> {
             return Poll::Ready(result.map(|_| None));
         }
         let line = std::mem::take(&mut this.line);
+        if result.is_err() && !this.state.bad_line.is_empty() {
+            // An invalid line: the error carries its bytes (without the line break), as a
+            // `FromUtf8Error`, as Tokio's does.
+            let mut bytes = std::mem::take(&mut this.state.bad_line);
+            if bytes.ends_with(b"\n") {
+                bytes.pop();
+                if bytes.ends_with(b"\r") {
+                    bytes.pop();
+                }
+            }
+            let error = String::from_utf8(bytes).expect_err("an invalid line is not UTF-8");
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
+        }
         Poll::Ready(match result {
             Ok(0) if line.is_empty() => Ok(None),
             Ok(_) => {

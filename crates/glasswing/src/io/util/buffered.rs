@@ -1,7 +1,7 @@
 //! `BufReader`, `BufWriter` and `BufStream`: Tokio's buffered adapters over glasswing's traits.
 //!
-//! `BufReader` reads into a boxed buffer that starts uninitialized; it remembers how much of it a
-//! reader ever initialized, so a reader that needs `&mut [u8]` zeroes it once, not at every refill.
+//! `BufReader` reads into a boxed buffer, zeroed once when it is made (as Tokio's), and hands each
+//! read a `ReadBuf` that knows all of it is initialized, so nothing is zeroed again at a refill.
 //! A read at least as large as the buffer, with nothing buffered, goes straight to the inner reader
 //! (no copy). `BufWriter` gathers small writes and writes through the large ones, and takes
 //! vectored writes (copying them into its buffer, or handing them over whole when they would not
@@ -54,10 +54,22 @@ impl<R: AsyncRead> BufReader<R> {
         Self::with_capacity(DEFAULT_BUF_SIZE, inner)
     }
 
-    /// A `BufReader` with a buffer of `capacity` bytes (allocated now, left uninitialized).
+    /// A `BufReader` with a buffer of `capacity` bytes (allocated and zeroed now).
+    ///
+    /// # Panics
+    /// If `capacity` is 0 (a reader with no buffer could never hand out a byte), as Tokio's does.
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
-        let buf = Box::new_uninit_slice(capacity);
-        BufReader { inner, state: ReadState { buf, pos: 0, cap: 0, initialized: 0, seek: SeekState::Init } }
+        assert!(capacity > 0, "capacity must be greater than zero (a BufReader needs room for one byte)");
+        // Zeroed once, here (a memset, or fresh zero pages for a large one), as Tokio's is: readers
+        // that call `ReadBuf::advance` without writing first (wrongly, but they exist and work on
+        // Tokio) then count zeros as read instead of hitting the initialized-part check.
+        let mut buf = Box::new_uninit_slice(capacity);
+        buf.fill(std::mem::MaybeUninit::new(0));
+        BufReader {
+            inner,
+            state: ReadState { buf, pos: 0, cap: 0, initialized: capacity, seek: SeekState::Init },
+        }
     }
 }
 
@@ -167,9 +179,10 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let (mut inner, state) = self.project();
         let result = match std::mem::replace(&mut state.seek, SeekState::Init) {
-            // Asked before any seek (as `AsyncSeekExt::seek` does first): nothing to complete. The
-            // value is not a position, as with Tokio.
-            SeekState::Init => return Poll::Ready(Ok(0)),
+            // Asked before any seek (as `AsyncSeekExt::seek` does first): whatever the inner
+            // reader has in flight (a `File`'s write, a seek of its own) must finish before a
+            // new seek starts, so the question goes to it, as in Tokio.
+            SeekState::Init => return inner.poll_complete(cx),
             SeekState::Start(SeekFrom::Current(n)) => {
                 // The inner reader is ahead of our position by what is buffered.
                 let remainder = (state.cap - state.pos) as i64;
@@ -323,6 +336,8 @@ impl WriteState {
         let mut result = Ok(());
         while self.written < self.buf.len() {
             match ready!(inner.as_mut().poll_write(cx, &self.buf[self.written..])) {
+                // Nothing was written: try again, as Tokio's and std's `BufWriter` do.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Ok(0) => {
                     result =
                         Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write the buffered data"));
@@ -473,6 +488,10 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     }
 
     /// A `BufStream` with the given buffer sizes.
+    ///
+    /// # Panics
+    /// If `reader_capacity` is 0, as `BufReader::with_capacity`.
+    #[track_caller]
     pub fn with_capacity(reader_capacity: usize, writer_capacity: usize, stream: RW) -> BufStream<RW> {
         BufStream {
             inner: BufReader::with_capacity(

@@ -49,10 +49,16 @@ impl CopyBuffer {
     fn poll_fill<R: AsyncRead + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
-        reader: Pin<&mut R>,
+        mut reader: Pin<&mut R>,
     ) -> Poll<io::Result<()>> {
         let mut buf = ReadBuf::new(&mut self.buf[self.cap..]);
-        ready!(reader.poll_read(cx, &mut buf))?;
+        // An interrupted read did nothing: try again, as std's copy does.
+        loop {
+            match ready!(reader.as_mut().poll_read(cx, &mut buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => break res?,
+            }
+        }
         match buf.filled().len() {
             0 => self.read_done = true,
             n => self.cap += n,
@@ -91,6 +97,7 @@ impl CopyBuffer {
             }
             while self.pos < self.cap {
                 match writer.as_mut().poll_write(cx, &self.buf[self.pos..self.cap]) {
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Poll::Pending => {
                         // While the writer waits, read more behind what it has not taken, so that
                         // its next write is a larger one (Tokio's copy does the same).
@@ -125,6 +132,10 @@ impl CopyBuffer {
 /// Copies everything `reader` gives into `writer`, then flushes it; returns how many bytes were
 /// copied. The writer is not shut down.
 ///
+/// # Errors
+/// An error from a read or a write ends the copy at once, except `ErrorKind::Interrupted`, which is
+/// retried (as `std::io::copy` does). An error from the flush is returned as is.
+///
 /// # Cancel safety
 /// Not cancel safe: bytes read but not yet written (up to 8 KiB) are lost if the future is dropped.
 pub async fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> io::Result<u64>
@@ -137,7 +148,8 @@ where
 }
 
 /// Copies everything a buffered `reader` gives into `writer` straight from the reader's buffer (no
-/// buffer of its own), then flushes it; returns how many bytes were copied.
+/// buffer of its own), then flushes it; returns how many bytes were copied. As with `copy`, an
+/// `ErrorKind::Interrupted` from a read or a write is retried and any other error ends it.
 ///
 /// # Cancel safety
 /// Cancel safe in the sense that nothing is lost: what was not written is still in the reader.
@@ -147,19 +159,36 @@ where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let mut amt = 0u64;
+    let mut need_flush = false;
     std::future::poll_fn(|cx| loop {
         let budget = ready!(coop::poll_proceed(cx));
-        let buf = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
+        let buf = match Pin::new(&mut *reader).poll_fill_buf(cx) {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Poll::Ready(res) => res?,
+            Poll::Pending => {
+                // Nothing to read for now: push out what the writer may hold back, as `copy` does
+                // (the reader may be waiting on exactly those bytes).
+                if need_flush {
+                    ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+                    need_flush = false;
+                }
+                return Poll::Pending;
+            }
+        };
         if buf.is_empty() {
             ready!(Pin::new(&mut *writer).poll_flush(cx))?;
             return Poll::Ready(Ok(amt));
         }
-        let n = ready!(Pin::new(&mut *writer).poll_write(cx, buf))?;
+        let n = match ready!(Pin::new(&mut *writer).poll_write(cx, buf)) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            res => res?,
+        };
         if n == 0 {
             return Poll::Ready(Err(write_zero()));
         }
         Pin::new(&mut *reader).consume(n);
         amt += n as u64;
+        need_flush = true;
         budget.made_progress();
     })
     .await
@@ -216,6 +245,9 @@ where
 
 /// `copy_bidirectional` with a buffer of `a_to_b_buf_size` bytes one way and `b_to_a_buf_size` the
 /// other.
+///
+/// # Panics
+/// If either size is 0 (that direction could never move a byte), when first polled.
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,
@@ -226,6 +258,8 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    assert!(a_to_b_buf_size > 0, "`a_to_b_buf_size` must be greater than 0");
+    assert!(b_to_a_buf_size > 0, "`b_to_a_buf_size` must be greater than 0");
     let mut a_to_b = Transfer::Running(CopyBuffer::new(a_to_b_buf_size));
     let mut b_to_a = Transfer::Running(CopyBuffer::new(b_to_a_buf_size));
     std::future::poll_fn(|cx| {

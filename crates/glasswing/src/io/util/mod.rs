@@ -55,6 +55,19 @@ pub use write_ext::{
     AsyncWriteExt, Flush, Shutdown, Write, WriteAll, WriteAllBuf, WriteBuf, WriteInt, WriteVectored,
 };
 
+/// `ready!` for a read or write inside a loop that goes on until done: an
+/// `ErrorKind::Interrupted` (a signal arrived before any byte moved) goes round the loop again, as
+/// std's `read_exact`/`write_all` and Tokio's helpers do, and any other result is returned.
+macro_rules! ready_retry {
+    ($poll:expr) => {
+        match std::task::ready!($poll) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            result => result,
+        }
+    };
+}
+pub(crate) use ready_retry;
+
 /// The buffer size of `BufReader`, `BufWriter` and `copy`: Tokio's.
 pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 

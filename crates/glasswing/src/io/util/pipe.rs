@@ -30,13 +30,25 @@ pub struct SimplexStream {
 }
 
 /// A reader half and a writer half of one `SimplexStream` of `max_buf_size` bytes.
+///
+/// # Panics
+/// If `max_buf_size` is 0: nothing could ever go through.
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
 
 impl SimplexStream {
     /// A pipe holding at most `max_buf_size` bytes, as one value that reads and writes.
+    ///
+    /// # Panics
+    /// If `max_buf_size` is 0: nothing could ever go through.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(
+            max_buf_size > 0,
+            "`max_buf_size` must be greater than 0 (a pipe with no room could never move a byte)"
+        );
         SimplexStream {
             buffer: VecDeque::new(),
             max_buf_size,
@@ -46,26 +58,31 @@ impl SimplexStream {
         }
     }
 
-    fn close_write(&mut self) {
+    fn close_write(&mut self, later: &mut Later) {
         self.is_closed = true;
-        if let Some(waker) = self.read_waker.take() {
-            waker.wake();
-        }
+        later.wake = self.read_waker.take();
     }
 
-    fn close_read(&mut self) {
+    fn close_read(&mut self, later: &mut Later) {
         self.is_closed = true;
-        if let Some(waker) = self.write_waker.take() {
-            waker.wake();
-        }
+        later.wake = self.write_waker.take();
     }
 
-    fn poll_read_internal(&mut self, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read_internal(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut ReadBuf<'_>,
+        later: &mut Later,
+    ) -> Poll<io::Result<()>> {
+        if dst.remaining() == 0 {
+            // A zero-length read completes at once, as with any reader.
+            return Poll::Ready(Ok(()));
+        }
         if self.buffer.is_empty() {
             if self.is_closed {
                 return Poll::Ready(Ok(()));
             }
-            self.read_waker = Some(cx.waker().clone());
+            later.dropped = self.read_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         let n = self.buffer.len().min(dst.remaining());
@@ -75,37 +92,41 @@ impl SimplexStream {
         dst.put_slice(&back[..n - from_front]);
         self.buffer.drain(..n);
         if n > 0 {
-            if let Some(waker) = self.write_waker.take() {
-                waker.wake();
-            }
+            later.wake = self.write_waker.take();
         }
         Poll::Ready(Ok(()))
     }
 
-    /// Room for the writer: `Ready(Ok(room))` with `room > 0`, or the writer waits.
-    fn poll_room(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    /// Room for the writer: `Ready(Ok(room))`, with `room > 0` unless nothing is to be written
+    /// (`len == 0`, which completes at once), or the writer waits.
+    fn poll_room(&mut self, cx: &mut Context<'_>, len: usize, later: &mut Later) -> Poll<io::Result<usize>> {
         if self.is_closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
         let room = self.max_buf_size - self.buffer.len();
-        if room == 0 {
-            self.write_waker = Some(cx.waker().clone());
+        if room == 0 && len > 0 {
+            later.dropped = self.write_waker.replace(cx.waker().clone());
             return Poll::Pending;
         }
         Poll::Ready(Ok(room))
     }
 
-    fn wrote(&mut self) {
-        if let Some(waker) = self.read_waker.take() {
-            waker.wake();
+    fn wrote(&mut self, n: usize, later: &mut Later) {
+        if n > 0 {
+            later.wake = self.read_waker.take();
         }
     }
 
-    fn poll_write_internal(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
-        let room = ready!(self.poll_room(cx))?;
+    fn poll_write_internal(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+        later: &mut Later,
+    ) -> Poll<io::Result<usize>> {
+        let room = ready!(self.poll_room(cx, src.len(), later))?;
         let n = room.min(src.len());
         self.buffer.extend(&src[..n]);
-        self.wrote();
+        self.wrote(n, later);
         Poll::Ready(Ok(n))
     }
 
@@ -113,8 +134,10 @@ impl SimplexStream {
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
+        later: &mut Later,
     ) -> Poll<io::Result<usize>> {
-        let mut room = ready!(self.poll_room(cx))?;
+        let len = bufs.iter().map(|b| b.len()).sum();
+        let mut room = ready!(self.poll_room(cx, len, later))?;
         let mut n = 0;
         for buf in bufs {
             let take = room.min(buf.len());
@@ -125,8 +148,26 @@ impl SimplexStream {
                 break;
             }
         }
-        self.wrote();
+        self.wrote(n, later);
         Poll::Ready(Ok(n))
+    }
+}
+
+/// What a pipe operation leaves to do once its lock is released: a waker to wake, and a replaced
+/// one to drop. Either may run arbitrary code (a waker that polls the other end at once, or whose
+/// drop does), which must not find the pipe's lock held by us: it would deadlock. Declared before
+/// the guard, it is dropped after it.
+#[derive(Default)]
+struct Later {
+    wake: Option<Waker>,
+    dropped: Option<Waker>,
+}
+
+impl Drop for Later {
+    fn drop(&mut self) {
+        if let Some(waker) = self.wake.take() {
+            waker.wake();
+        }
     }
 }
 
@@ -141,14 +182,16 @@ fn with_budget<T>(cx: &mut Context<'_>, op: impl FnOnce(&mut Context<'_>) -> Pol
 impl AsyncRead for SimplexStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        with_budget(cx, |cx| this.poll_read_internal(cx, buf))
+        let mut later = Later::default();
+        with_budget(cx, |cx| this.poll_read_internal(cx, buf, &mut later))
     }
 }
 
 impl AsyncWrite for SimplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        with_budget(cx, |cx| this.poll_write_internal(cx, buf))
+        let mut later = Later::default();
+        with_budget(cx, |cx| this.poll_write_internal(cx, buf, &mut later))
     }
 
     fn poll_write_vectored(
@@ -157,7 +200,8 @@ impl AsyncWrite for SimplexStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        with_budget(cx, |cx| this.poll_write_vectored_internal(cx, bufs))
+        let mut later = Later::default();
+        with_budget(cx, |cx| this.poll_write_vectored_internal(cx, bufs, &mut later))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -169,7 +213,7 @@ impl AsyncWrite for SimplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().close_write();
+        self.get_mut().close_write(&mut Later::default());
         Poll::Ready(Ok(()))
     }
 }
@@ -185,26 +229,33 @@ pub struct DuplexStream {
 /// Two connected `DuplexStream`s; each direction buffers at most `max_buf_size` bytes, and a writer
 /// waits while its direction is full. Dropping one end (or shutting down its writing) gives the
 /// other end end of stream once it has read what was sent.
+///
+/// # Panics
+/// If `max_buf_size` is 0: nothing could ever go through.
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     let two = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     (DuplexStream { read: one.clone(), write: two.clone() }, DuplexStream { read: two, write: one })
 }
 
-/// Neither lock is held while user code runs, so a panic cannot leave a pipe half-updated.
+/// Neither lock is held while user code runs (wakers are woken and dropped after it is released:
+/// see `Later`), so a panic cannot leave a pipe half-updated, nor a waker deadlock on it.
 fn lock(pipe: &Mutex<SimplexStream>) -> MutexGuard<'_, SimplexStream> {
     pipe.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl AsyncRead for DuplexStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| lock(&self.read).poll_read_internal(cx, buf))
+        let mut later = Later::default();
+        with_budget(cx, |cx| lock(&self.read).poll_read_internal(cx, buf, &mut later))
     }
 }
 
 impl AsyncWrite for DuplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| lock(&self.write).poll_write_internal(cx, buf))
+        let mut later = Later::default();
+        with_budget(cx, |cx| lock(&self.write).poll_write_internal(cx, buf, &mut later))
     }
 
     fn poll_write_vectored(
@@ -212,7 +263,8 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| lock(&self.write).poll_write_vectored_internal(cx, bufs))
+        let mut later = Later::default();
+        with_budget(cx, |cx| lock(&self.write).poll_write_vectored_internal(cx, bufs, &mut later))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -224,7 +276,8 @@ impl AsyncWrite for DuplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        lock(&self.write).close_write();
+        let mut later = Later::default();
+        lock(&self.write).close_write(&mut later);
         Poll::Ready(Ok(()))
     }
 }
@@ -232,8 +285,9 @@ impl AsyncWrite for DuplexStream {
 impl Drop for DuplexStream {
     fn drop(&mut self) {
         // The other end reads what is left, then end of stream; its writes fail.
-        lock(&self.write).close_write();
-        lock(&self.read).close_read();
+        let (mut to_reader, mut to_writer) = (Later::default(), Later::default());
+        lock(&self.write).close_write(&mut to_reader);
+        lock(&self.read).close_read(&mut to_writer);
     }
 }
 

@@ -257,7 +257,7 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
         let this = unsafe { self.get_unchecked_mut() };
         while this.buf.remaining() > 0 {
             let before = this.buf.remaining();
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf))?;
+            super::ready_retry!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf))?;
             if this.buf.remaining() == before {
                 return Poll::Ready(Err(eof()));
             }
@@ -356,7 +356,7 @@ impl Grow {
         read: &mut usize,
     ) -> Poll<io::Result<usize>> {
         loop {
-            match ready!(self.poll_read(reader.as_mut(), cx, buf))? {
+            match super::ready_retry!(self.poll_read(reader.as_mut(), cx, buf))? {
                 0 => return Poll::Ready(Ok(std::mem::take(read))),
                 n => *read += n,
             }
@@ -405,16 +405,19 @@ pub struct ReadToString<'a, R: ?Sized> {
 
 impl<R: ?Sized> ReadToString<'_, R> {
     /// Gives `dst` its bytes back: all of them if `keep_new` and they are valid UTF-8, else the
-    /// original ones. Whether the new ones were valid.
-    fn put_back(&mut self, keep_new: bool) -> bool {
+    /// original ones. The UTF-8 error of the whole (what was there and what was read), if any: its
+    /// `valid_up_to` counts from the start of the string, as Tokio's and std's do.
+    fn put_back(&mut self, keep_new: bool) -> Option<std::str::Utf8Error> {
         let mut bytes = std::mem::take(&mut self.buf);
-        let valid = std::str::from_utf8(&bytes[self.original..]).is_ok();
-        if !(keep_new && valid) {
+        let error = std::str::from_utf8(&bytes[self.original..])
+            .err()
+            .map(|_| std::str::from_utf8(&bytes).expect_err("the whole is invalid when its end is"));
+        if !(keep_new && error.is_none()) {
             bytes.truncate(self.original);
         }
         // SAFETY: the first `original` bytes are the string's own; the rest was just checked.
         *self.dst = unsafe { String::from_utf8_unchecked(bytes) };
-        valid
+        error
     }
 }
 
@@ -428,13 +431,11 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
         let result =
             ready!(this.grow.poll_to_end(Pin::new(&mut *this.reader), cx, &mut this.buf, &mut this.read));
         let ok = result.is_ok();
-        let valid = this.put_back(ok);
+        let invalid = this.put_back(ok);
         this.original = this.dst.len();
-        Poll::Ready(match result {
-            Ok(_) if !valid => {
-                Err(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
-            }
-            other => other,
+        Poll::Ready(match (result, invalid) {
+            (Ok(_), Some(error)) => Err(io::Error::new(io::ErrorKind::InvalidData, error)),
+            (other, _) => other,
         })
     }
 }
@@ -481,7 +482,7 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadInt<'_, R, T> {
         let this = unsafe { self.get_unchecked_mut() };
         while this.filled < this.size {
             let mut buf = ReadBuf::new(&mut this.bytes[this.filled..this.size]);
-            ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
+            super::ready_retry!(Pin::new(&mut *this.reader).poll_read(cx, &mut buf))?;
             match buf.filled().len() {
                 0 => return Poll::Ready(Err(eof())),
                 n => this.filled += n,

@@ -221,7 +221,15 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteBuf<'_, W, B> {
         if !this.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf.chunk()))?;
+        // A writer that gathers (a socket) takes several of the buffer's chunks in one call.
+        let writer = Pin::new(&mut *this.writer);
+        let n = if writer.is_write_vectored() {
+            let mut slices = [IoSlice::new(&[]); MAX_VECTOR_ELEMENTS];
+            let count = this.buf.chunks_vectored(&mut slices);
+            ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+        } else {
+            ready!(writer.poll_write(cx, this.buf.chunk()))?
+        };
         this.buf.advance(n);
         Poll::Ready(Ok(n))
     }
@@ -252,9 +260,9 @@ impl<W: AsyncWrite + Unpin, B: bytes::Buf> Future for WriteAllBuf<'_, W, B> {
             let n = if writer.is_write_vectored() {
                 let mut slices = [IoSlice::new(&[]); MAX_VECTOR_ELEMENTS];
                 let count = this.buf.chunks_vectored(&mut slices);
-                ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+                super::ready_retry!(writer.poll_write_vectored(cx, &slices[..count]))?
             } else {
-                ready!(writer.poll_write(cx, this.buf.chunk()))?
+                super::ready_retry!(writer.poll_write(cx, this.buf.chunk()))?
             };
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
@@ -287,7 +295,7 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
         // behind `&mut`); the future is `!Unpin` only to match Tokio.
         let this = unsafe { self.get_unchecked_mut() };
         while !this.buf.is_empty() {
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
+            let n = super::ready_retry!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }
@@ -325,7 +333,9 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteInt<'_, W> {
         // behind `&mut`); the future is `!Unpin` only to match Tokio.
         let this = unsafe { self.get_unchecked_mut() };
         while this.written < this.size {
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size]))?;
+            let n = super::ready_retry!(
+                Pin::new(&mut *this.writer).poll_write(cx, &this.bytes[this.written..this.size])
+            )?;
             if n == 0 {
                 return Poll::Ready(Err(write_zero()));
             }

@@ -1,0 +1,400 @@
+//! Unix pipes and FIFOs (`glasswing::net::unix::pipe`, Tokio's `tokio::net::unix::pipe`): the
+//! writing end (`Sender`) and the reading end (`Receiver`) of an anonymous pipe (`pipe()`) or of a
+//! named one opened with `OpenOptions`, on the reactor like a socket.
+//!
+//! Each end is a mio pipe end in a `PollEvented`, as the sockets are. Opening checks that the file
+//! really is a FIFO (unless `unchecked`), and adopting a descriptor (`from_file`, `from_owned_fd`)
+//! also checks its access mode and turns on `O_NONBLOCK`, so that a wrong file fails at once with
+//! `InvalidInput` instead of blocking a worker later. `into_blocking_fd` hands an end back to
+//! blocking code, e.g. as a child process's stdout.
+
+use crate::io::{Describe, Interest, PollEvented, ReadBuf, Ready};
+use mio::unix::pipe as mio_pipe;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::io::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+impl Describe for mio_pipe::Sender {
+    fn describe(&self, _: Interest) -> String {
+        format!("write on pipe fd {}", self.as_raw_fd())
+    }
+}
+
+impl Describe for mio_pipe::Receiver {
+    fn describe(&self, _: Interest) -> String {
+        format!("read on pipe fd {}", self.as_raw_fd())
+    }
+}
+
+/// A new anonymous pipe: what is written to the `Sender` is read from the `Receiver`. Both ends
+/// are non-blocking and close-on-exec.
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn pipe() -> io::Result<(Sender, Receiver)> {
+    let (tx, rx) = mio_pipe::new()?;
+    Ok((Sender { io: PollEvented::new(tx)? }, Receiver { io: PollEvented::new(rx)? }))
+}
+
+/// How to open a named pipe (FIFO).
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    read_write: bool,
+    unchecked: bool,
+}
+
+impl OpenOptions {
+    /// The defaults: the end's own access mode, and a check that the file is a FIFO.
+    pub fn new() -> OpenOptions {
+        OpenOptions::default()
+    }
+
+    /// Opens the FIFO for reading and writing (Linux): a sender opened so does not fail for want
+    /// of a reader, and a receiver never sees end of stream for want of a writer.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn read_write(&mut self, value: bool) -> &mut Self {
+        self.read_write = value;
+        self
+    }
+
+    /// Skips the check that the file is a FIFO (a character device that behaves like one, say).
+    pub fn unchecked(&mut self, value: bool) -> &mut Self {
+        self.unchecked = value;
+        self
+    }
+
+    /// Opens the reading end of the FIFO at `path`. Succeeds with no writer yet.
+    ///
+    /// # Errors
+    /// `InvalidInput` if the file is not a FIFO (unless `unchecked`), and what `open(2)` reports.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn open_receiver<P: AsRef<Path>>(&self, path: P) -> io::Result<Receiver> {
+        let file = self.open(path.as_ref(), false)?;
+        Receiver::from_file_unchecked(file)
+    }
+
+    /// Opens the writing end of the FIFO at `path`.
+    ///
+    /// # Errors
+    /// `ENXIO` (raw OS error) if no reader has it open (unless `read_write`), `InvalidInput` if the
+    /// file is not a FIFO (unless `unchecked`), and what `open(2)` reports.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn open_sender<P: AsRef<Path>>(&self, path: P) -> io::Result<Sender> {
+        let file = self.open(path.as_ref(), true)?;
+        Sender::from_file_unchecked(file)
+    }
+
+    fn open(&self, path: &Path, sender: bool) -> io::Result<File> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(!sender).write(sender).custom_flags(libc::O_NONBLOCK);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.read_write {
+            options.read(true).write(true);
+        }
+        let file = options.open(path)?;
+        if !self.unchecked && !is_fifo(file.as_fd())? {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a pipe"));
+        }
+        Ok(file)
+    }
+}
+
+/// The writing end of a pipe.
+#[derive(Debug)]
+pub struct Sender {
+    io: PollEvented<mio_pipe::Sender>,
+}
+
+/// The reading end of a pipe.
+#[derive(Debug)]
+pub struct Receiver {
+    io: PollEvented<mio_pipe::Receiver>,
+}
+
+/// Checks an adopted descriptor: a FIFO, open for reading (`readable`) or writing; then makes it
+/// non-blocking.
+fn adopt(fd: &OwnedFd, readable: bool) -> io::Result<()> {
+    if !is_fifo(fd.as_fd())? {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a pipe"));
+    }
+    let flags = file_flags(fd.as_fd())?;
+    let mode = flags & libc::O_ACCMODE;
+    let ok = mode == libc::O_RDWR || mode == if readable { libc::O_RDONLY } else { libc::O_WRONLY };
+    if !ok {
+        let message = if readable {
+            "not in O_RDONLY or O_RDWR access mode"
+        } else {
+            "not in O_WRONLY or O_RDWR access mode"
+        };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+    }
+    set_flags(fd.as_fd(), flags | libc::O_NONBLOCK)
+}
+
+impl Sender {
+    /// Adopts an open file, which must be a FIFO opened for writing; it is made non-blocking.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn from_file(file: File) -> io::Result<Sender> {
+        Sender::from_owned_fd(file.into())
+    }
+
+    /// As `from_file`, for a descriptor.
+    #[track_caller]
+    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Sender> {
+        adopt(&fd, false)?;
+        Sender::from_owned_fd_unchecked(fd)
+    }
+
+    /// Adopts an open file as is: no check, and it must already be non-blocking.
+    #[track_caller]
+    pub fn from_file_unchecked(file: File) -> io::Result<Sender> {
+        Sender::from_owned_fd_unchecked(file.into())
+    }
+
+    /// As `from_file_unchecked`, for a descriptor.
+    #[track_caller]
+    pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Sender> {
+        Ok(Sender { io: PollEvented::new(mio_pipe::Sender::from(fd))? })
+    }
+
+    /// Waits for readiness for `interest` and returns what was seen.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        Ok(self.io.readiness(interest).await?.ready)
+    }
+
+    /// Waits until a write may succeed.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Polls for write readiness; only the last task to poll is woken.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::WRITABLE).map(|r| r.map(drop))
+    }
+
+    /// Writes what fits without waiting: `WouldBlock` if the pipe is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |p| (&*p).write(buf))
+    }
+
+    /// `try_write` from several buffers, in order.
+    pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |p| (&*p).write_vectored(bufs))
+    }
+
+    /// Runs `f`, a write of the caller's on the pipe, if write readiness was seen; `WouldBlock`
+    /// (clearing it) is `f`'s to say when the pipe is full.
+    pub fn try_io<R>(&self, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io(Interest::WRITABLE, |_| f())
+    }
+
+    /// Deregisters the end and gives its descriptor back in blocking mode (for a child process).
+    pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
+        let fd = self.into_nonblocking_fd()?;
+        set_flags(fd.as_fd(), file_flags(fd.as_fd())? & !libc::O_NONBLOCK)?;
+        Ok(fd)
+    }
+
+    /// Deregisters the end and gives its descriptor back, still non-blocking.
+    pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
+        Ok(OwnedFd::from(self.io.into_inner()?))
+    }
+}
+
+impl Receiver {
+    /// Adopts an open file, which must be a FIFO opened for reading; it is made non-blocking.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn from_file(file: File) -> io::Result<Receiver> {
+        Receiver::from_owned_fd(file.into())
+    }
+
+    /// As `from_file`, for a descriptor.
+    #[track_caller]
+    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Receiver> {
+        adopt(&fd, true)?;
+        Receiver::from_owned_fd_unchecked(fd)
+    }
+
+    /// Adopts an open file as is: no check, and it must already be non-blocking.
+    #[track_caller]
+    pub fn from_file_unchecked(file: File) -> io::Result<Receiver> {
+        Receiver::from_owned_fd_unchecked(file.into())
+    }
+
+    /// As `from_file_unchecked`, for a descriptor.
+    #[track_caller]
+    pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Receiver> {
+        Ok(Receiver { io: PollEvented::new(mio_pipe::Receiver::from(fd))? })
+    }
+
+    /// Waits for readiness for `interest` and returns what was seen.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        Ok(self.io.readiness(interest).await?.ready)
+    }
+
+    /// Waits until a read may find bytes (or the end).
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Polls for read readiness; only the last task to poll is woken.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Interest::READABLE).map(|r| r.map(drop))
+    }
+
+    /// Reads what is there without waiting: `WouldBlock` if nothing is, `Ok(0)` at the end (no
+    /// writer left).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |p| (&*p).read(buf))
+    }
+
+    /// `try_read` into several buffers, in order.
+    pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |p| (&*p).read_vectored(bufs))
+    }
+
+    /// `try_read` into the spare room of `buf` (a `Vec`'s capacity, a `BytesMut`...), which it
+    /// advances.
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |p| {
+            let chunk = buf.chunk_mut();
+            let len = chunk.len();
+            // A read needs initialized memory: zero the room first.
+            for i in 0..len {
+                chunk.write_byte(i, 0);
+            }
+            // SAFETY: all `len` bytes of the chunk were just initialized.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(chunk.as_mut_ptr(), len) };
+            let n = (&*p).read(bytes)?;
+            // SAFETY: the chunk is initialized, and `n <= len`.
+            unsafe { buf.advance_mut(n) };
+            Ok(n)
+        })
+    }
+
+    /// Runs `f`, a read of the caller's on the pipe, if read readiness was seen; `WouldBlock`
+    /// (clearing it) is `f`'s to say when the pipe is empty.
+    pub fn try_io<R>(&self, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io(Interest::READABLE, |_| f())
+    }
+
+    /// Deregisters the end and gives its descriptor back in blocking mode (for a child process).
+    pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
+        let fd = self.into_nonblocking_fd()?;
+        set_flags(fd.as_fd(), file_flags(fd.as_fd())? & !libc::O_NONBLOCK)?;
+        Ok(fd)
+    }
+
+    /// Deregisters the end and gives its descriptor back, still non-blocking.
+    pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
+        Ok(OwnedFd::from(self.io.into_inner()?))
+    }
+}
+
+impl crate::io::AsyncRead for Receiver {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let dst = buf.initialize_unfilled();
+        let len = dst.len();
+        let n = std::task::ready!(self.io.poll_transfer(cx, Interest::READABLE, len, |p| (&*p).read(dst)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl crate::io::AsyncWrite for Sender {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_transfer(cx, Interest::WRITABLE, buf.len(), |p| (&*p).write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.io.poll_transfer(cx, Interest::WRITABLE, len, |p| (&*p).write_vectored(bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsRawFd for Sender {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for Sender {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for Receiver {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for Receiver {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+fn is_fifo(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `fstat` on an open descriptor writes one `stat` through the pointer, which points to
+    // room for one.
+    if unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fstat` succeeded, so it filled the struct.
+    let mode = unsafe { stat.assume_init() }.st_mode;
+    Ok(mode & libc::S_IFMT == libc::S_IFIFO)
+}
+
+fn file_flags(fd: BorrowedFd<'_>) -> io::Result<libc::c_int> {
+    // SAFETY: `F_GETFL` on an open descriptor reads its flags, and touches no memory of ours.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(flags)
+}
+
+fn set_flags(fd: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<()> {
+    // SAFETY: `F_SETFL` on an open descriptor sets its status flags, and touches no memory of ours.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
