@@ -260,19 +260,26 @@ fn io_outside_a_runtime_says_what_to_do() {
 }
 
 #[test]
-fn readiness_waits_count_against_the_coop_budget() {
-    // A socket that is always writable: without the budget, a loop of `writable().await` never yields
-    // and the task that sets the flag never runs on the one thread of a current-thread runtime.
+fn socket_operations_count_against_the_coop_budget_readiness_waits_do_not() {
+    use futures::FutureExt;
+    // As in Tokio: a wait for readiness that is already known returns at once, however often (it
+    // moves no data), while each operation (`send_to` here, which always succeeds) is charged, so a
+    // loop of them yields and the task that sets the flag runs on the one thread of the runtime.
     let rt = support::current_thread();
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let spins = rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        for _ in 0..1_000 {
+            assert!(stream.writable().now_or_never().is_some(), "a known readiness made the task wait");
+        }
+        let socket = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let target = glasswing::net::UdpSocket::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
         let f = flag.clone();
         let looper = glasswing::spawn(async move {
             let mut n = 0u64;
             while !f.load(std::sync::atomic::Ordering::SeqCst) {
-                stream.writable().await.unwrap();
+                socket.send_to(b"x", target).await.unwrap();
                 n += 1;
             }
             n
