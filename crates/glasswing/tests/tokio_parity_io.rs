@@ -8,7 +8,7 @@
 mod support;
 
 use glasswing::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadBuf};
-use glasswing::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixSocket, UnixStream};
+use glasswing::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixSocket, UnixStream};
 use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::pin::Pin;
@@ -286,6 +286,7 @@ fn unix_socket_becomes_a_listener_a_stream_or_a_datagram_socket() {
 #[cfg(target_os = "linux")]
 #[test]
 fn abstract_unix_names() {
+    use glasswing::net::UnixListener;
     let rt = support::current_thread();
     rt.block_on(async {
         let name = format!("\0glasswing-abstract-{}", std::process::id());

@@ -16,7 +16,6 @@ pub struct Handle {
     pub(crate) inner: scheduler::Scheduler,
 }
 
-
 /// Returned by [`Handle::try_current`] outside of a runtime.
 #[derive(Debug)]
 pub struct TryCurrentError {
