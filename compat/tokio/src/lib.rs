@@ -17,6 +17,11 @@ pub use glasswing::signal;
 pub use glasswing::{fs, io, net, runtime, sync, task, time};
 
 pub use glasswing::spawn;
+
+// Hidden in Tokio too: what its macros' expansions name (`tokio::macros::support::poll_fn`...), which
+// some code reaches for directly.
+#[doc(hidden)]
+pub use glasswing::macros;
 pub use glasswing::{join, pin, select, task_local, try_join};
 
 pub use glasswing_macros::{tokio_main as main, tokio_test as test};

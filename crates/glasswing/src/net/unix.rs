@@ -276,6 +276,8 @@ pub type WriteHalf<'a> = split::WriteHalf<'a, UnixStream>;
 pub type OwnedReadHalf = split::OwnedReadHalf<UnixStream>;
 /// The writing half of [`UnixStream::into_split`]; dropping it shuts down the write side.
 pub type OwnedWriteHalf = split::OwnedWriteHalf<UnixStream>;
+/// The two halves given back when `reunite` is called with halves of different streams.
+pub type ReuniteError = split::ReuniteError<UnixStream>;
 
 /// A Unix-domain datagram socket, shared by reference: any number of tasks may send and receive at
 /// once.
