@@ -260,7 +260,7 @@ fn block_on_inside_a_task_panics(rt: &Runtime) {
     let payload = err.into_panic();
     let message = panic_message(&*payload);
     assert!(message.contains("Handle::block_on"), "message does not name the call: {message:?}");
-    assert!(message.contains("Use `.await`"), "message does not tell to use .await: {message:?}");
+    assert!(message.contains("use `.await`"), "message does not tell to use .await: {message:?}");
     // The runtime is still usable afterwards.
     assert_eq!(rt.block_on(async { glasswing::spawn(async { 2 }).await.unwrap() }), 2);
 }
@@ -283,7 +283,7 @@ fn block_on_inside_block_on_panics() {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle.block_on(async {}))).unwrap_err()
     });
     let message = panic_message(&*caught);
-    assert!(message.contains("Use `.await`"), "message does not tell to use .await: {message:?}");
+    assert!(message.contains("use `.await`"), "message does not tell to use .await: {message:?}");
 }
 
 #[test]
