@@ -7,8 +7,10 @@
 //! watchdog thread, it delayed the next look (a second long poll was caught late), and a runtime's
 //! drop, which waits for the watchdog, waited for it too: every test binary or short program that
 //! hit one long poll paid seconds at shutdown. Here the watchdog walks the stack (microseconds) and
-//! hands the addresses over; it publishes the report when the frames come back, and a runtime that
-//! shuts down first says its pending reports without their stacks instead of waiting (`watchdog.rs`).
+//! hands the addresses over; it publishes the report when the frames come back. A runtime that shuts
+//! down first waits for its pending reports' stacks a bounded time (5 s), then says them without
+//! (`watchdog.rs`): a short program that blocked once still gets its stack, and only the first
+//! report in a process is slow to symbolize.
 //!
 //! One thread for the process, as `backtrace`'s cache of parsed debug information is one for the
 //! process (and its lock lets one symbolization run at a time anyway): only the first report pays

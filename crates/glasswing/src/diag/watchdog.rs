@@ -200,11 +200,10 @@ pub(crate) struct WatchdogHandle {
 
 impl WatchdogHandle {
     /// Stops the watchdog and waits for its thread until `deadline` (forever if `None`): for its
-    /// last look, which completes the reports of polls that just ended, and says those whose stacks
-    /// are still being symbolized without them. It never waits for a symbolization
-    /// (`symbolizer.rs`), only for a look (a stack capture waits 100 ms at most). Past the
-    /// deadline the thread is left to end on its own, as `Runtime::shutdown_timeout` does with
-    /// workers.
+    /// last look, which completes the reports of polls that just ended, and waits for the stacks of
+    /// those still being symbolized (`symbolizer.rs`) for `SHUTDOWN_SYMBOLIZE_WAIT` at most before
+    /// saying them without. Past the deadline the thread is left to end on its own, as
+    /// `Runtime::shutdown_timeout` does with workers.
     pub(crate) fn stop(&mut self, deadline: Option<std::time::Instant>) {
         self.probes.alarm.stop();
         if let Some(thread) = self.thread.take() {
@@ -393,12 +392,19 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         if stopped {
             // A last look, so that a long poll that ended just before the runtime shut down is
             // still reported (a program that ends right after it would otherwise never say it).
-            // Only that: no new stack to capture, and none to wait for, as shutdown waits for this
-            // thread. A report whose stack is still being symbolized is said now without it:
-            // waiting would hold every short program and test up (seconds, in a debug build), and
-            // the process may end right after, losing it.
+            // No new stack is captured. A report whose stack is still being symbolized waits for
+            // it, up to SHUTDOWN_SYMBOLIZE_WAIT: the stack is what names the blocking call, and a
+            // short program (or test) that blocked once ends right after; only the first
+            // symbolization in a process is slow (reading debug information: seconds in a debug
+            // build). Past the bound the report is said without its stack.
             if let Some(handle) = handle.upgrade() {
                 (0..probes.workers.len()).for_each(|index| finish_ended_poll(diag, &handle, &mut w, index));
+            }
+            let give_up = std::time::Instant::now() + SHUTDOWN_SYMBOLIZE_WAIT;
+            while !w.unsymbolized.is_empty() && std::time::Instant::now() < give_up {
+                // The symbolizer's wake-up goes to an alarm that is stopped now: look often.
+                std::thread::sleep(Duration::from_millis(5));
+                publish_symbolized(diag, &mut w, false);
             }
             publish_symbolized(diag, &mut w, true);
             diag.output.flush_held(true);
@@ -535,6 +541,10 @@ fn publish_symbolized(diag: &RuntimeDiag, w: &mut Watching, shutting_down: bool)
         }
     }
 }
+
+/// How long a shutting-down runtime's watchdog waits for the stacks of its pending long-poll
+/// reports (see the last look in `run`).
+const SHUTDOWN_SYMBOLIZE_WAIT: Duration = Duration::from_secs(5);
 
 /// Why a report has no stack when the runtime shut down before it was symbolized.
 pub(crate) const NOT_SYMBOLIZED_AT_SHUTDOWN: &str =
@@ -794,7 +804,7 @@ mod tests {
     /// it, saying why, and the symbolizer then drops the job. The symbolizer is held for the test,
     /// so the stack is still being symbolized at the drop whatever the machine's speed.
     #[test]
-    fn shutdown_does_not_wait_for_a_stack_being_symbolized() {
+    fn shutdown_waits_a_bounded_time_for_a_stack_being_symbolized() {
         let hold = super::super::symbolizer::tests::Hold::new();
         let (tx, reports) = mpsc::channel();
         let rt = crate::runtime::Builder::new_multi_thread()
