@@ -83,6 +83,21 @@ impl Handle {
         crate::diag::Diagnostics { handle: self.inner.clone() }
     }
 
+    /// Which scheduler the runtime runs: [`RuntimeFlavor::CurrentThread`] or
+    /// [`RuntimeFlavor::MultiThread`].
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, RuntimeFlavor};
+    /// let rt = Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match &self.inner {
+            scheduler::Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            scheduler::Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
     /// The runtime's id: the same for every handle of this runtime, different from any other
     /// runtime's (and `LocalSet`'s) in the process.
     pub fn id(&self) -> super::Id {
@@ -257,4 +272,14 @@ impl fmt::Debug for Handle {
         };
         f.debug_struct("Handle").field("flavor", &flavor).finish()
     }
+}
+
+/// The kind of scheduler a runtime runs ([`Handle::runtime_flavor`]), as Tokio's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// One thread runs every task: `Builder::new_current_thread`.
+    CurrentThread,
+    /// Work-stealing workers: `Builder::new_multi_thread`.
+    MultiThread,
 }

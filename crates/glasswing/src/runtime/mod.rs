@@ -15,7 +15,7 @@ mod task_hooks;
 mod metrics;
 pub use builder::{Builder, UnhandledPanic};
 pub(crate) use handle::no_runtime;
-pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
