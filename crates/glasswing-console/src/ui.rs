@@ -633,11 +633,11 @@ fn draw_task(screen: &mut Screen, area: Rect, app: &mut App, id: u64) {
         field(
             "wakes",
             format!(
-                "{} ({} self, {} yields)   last {} ago",
+                "{} ({} self, {} yields)   last {}",
                 t.wakes,
                 t.self_wakes,
                 t.yields,
-                fmt::opt_duration(t.last_wake)
+                t.last_wake.map_or("never".into(), |d| format!("{} ago", fmt::duration(d)))
             ),
         ),
         field("wakers alive", t.wakers.to_string()),
