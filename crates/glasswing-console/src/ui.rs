@@ -430,7 +430,7 @@ fn draw_warnings(screen: &mut Screen, area: Rect, app: &mut App) {
         lines.push(Line::from(""));
         lines.push(Line::styled(
             format!(
-                "long poll: task {} {} blocked worker {} for {}{}, in {} spawned at {}",
+                "the worker's stack: task {} {} blocked worker {} for {}{}, in {} spawned at {}",
                 p.task,
                 p.task_name.as_deref().unwrap_or(""),
                 p.worker,
