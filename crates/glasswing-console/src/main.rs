@@ -115,18 +115,26 @@ fn run(terminal: &mut ratatui::DefaultTerminal, target: &Target) -> std::io::Res
     let mut app = App::new();
     let mut stream = Stream::start(target.clone(), app.stream_query(), app.generation, tx.clone());
     let url = target.url();
+    // Drawn when something changed: news from the background threads, a key, a resize.
+    let mut dirty = true;
     loop {
         let mut effects = app.due(Instant::now());
         while let Ok(msg) = rx.try_recv() {
             app.on_msg(msg);
+            dirty = true;
         }
-        terminal.draw(|f| ui::draw(f, &mut app, &url))?;
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &mut app, &url))?;
+            dirty = false;
+        }
         // Input, or a tenth of a second: the background threads' news is drawn at that pace.
         if event::poll(Duration::from_millis(100))? {
             match event::read()? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     effects.extend(app.on_key(key));
+                    dirty = true;
                 }
+                Event::Resize(..) => dirty = true,
                 _ => {}
             }
         }
