@@ -30,7 +30,6 @@ fn build_target_program() -> PathBuf {
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }
-    cmd.env("CARGO_TARGET_DIR", profile_dir.parent().unwrap());
     let status = cmd.status().expect("run cargo to build the example");
     assert!(status.success(), "cargo build --example console_target failed");
     profile_dir.join("examples").join(format!("console_target{}", std::env::consts::EXE_SUFFIX))
