@@ -737,6 +737,83 @@ fn draw_dump(screen: &mut Screen, area: Rect, app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Msg;
+    use crate::model::{Leaf, TaskDetail, TaskDump, TaskFull, TasksDelta, Tick};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn render(app: &mut App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
+        terminal.draw(|f| draw(f, app, "http://127.0.0.1:6669")).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let mut text = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                text.push_str(buffer[(x, y)].symbol());
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn the_task_table_and_a_tasks_detail_draw() {
+        let mut app = App::new();
+        let changed = vec![
+            TaskRow {
+                id: 1,
+                name: Some("alpha".into()),
+                state: "running".into(),
+                busy: 2_500_000,
+                ..TaskRow::default()
+            },
+            TaskRow { id: 2, location: "src/lib.rs:4:1".into(), state: "idle".into(), ..TaskRow::default() },
+        ];
+        let tasks = TasksDelta { total: 2, matched: 2, order: vec![1, 2], changed, removed: vec![] };
+        app.on_msg(Msg::Tick {
+            generation: 0,
+            first: true,
+            tick: Box::new(Tick { tasks, ..Tick::default() }),
+        });
+        let screen = render(&mut app);
+        assert!(screen.contains("Busy▼"), "{screen}");
+        assert!(
+            screen.contains("alpha") && screen.contains("2.50ms") && screen.contains("src/lib.rs:4:1"),
+            "{screen}"
+        );
+        assert!(screen.contains("● live"), "{screen}");
+        assert_eq!(app.table_height, 45 - 4 - 3);
+
+        app.view = View::Task(1);
+        let frames = vec![Frame {
+            function: Some("app::wait_here".into()),
+            file: Some("/src/app/main.rs".into()),
+            line: Some(7),
+            origin: "program".into(),
+        }];
+        let mut counts = vec![0; 20];
+        counts[3] = 5;
+        app.detail = Some(Box::new(TaskDetail {
+            task: TaskFull {
+                id: 1,
+                name: Some("alpha".into()),
+                poll_times: Histogram { counts },
+                ..TaskFull::default()
+            },
+            bucket_bounds: (0..19).map(|i| Some(1024 << i)).chain([None]).collect(),
+            dump: Some(TaskDump {
+                traced: true,
+                waits_on: vec![Leaf { kind: "sleep".into(), detail: "sleep, 3s left".into(), frames }],
+                ..TaskDump::default()
+            }),
+        }));
+        let screen = render(&mut app);
+        assert!(screen.contains("Task 1 \"alpha\""), "{screen}");
+        assert!(screen.contains("Poll times histogram (5 timed polls)"), "{screen}");
+        assert!(screen.contains("8µs"), "the bucket's label: {screen}");
+        assert!(screen.contains("waits on sleep: sleep, 3s left"), "{screen}");
+        assert!(screen.contains("at app::wait_here (app/main.rs:7)"), "{screen}");
+    }
 
     #[test]
     fn bucket_labels_fit_under_a_bar() {
