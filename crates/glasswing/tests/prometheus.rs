@@ -322,3 +322,98 @@ fn promtool_check_metrics_finds_nothing_to_say() {
     assert!(out.status.success(), "promtool: {said}\n{text}");
     assert!(said.trim().is_empty(), "promtool warns: {said}");
 }
+
+/// A real Prometheus server scrapes the console's `/metrics` every second; its HTTP API then
+/// answers a query for a metric with the program's value.
+#[test]
+#[ignore = "needs prometheus: .ci/run installs it and runs it with --ignored"]
+fn a_prometheus_server_scrapes_the_console() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::Instant;
+
+    struct KillOnDrop(Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// The body of a GET, if the answer is a 200.
+    fn get(addr: &str, path: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(addr).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        let (head, body) = answer.split_once("\r\n\r\n")?;
+        (head.split(' ').nth(1) == Some("200")).then(|| body.to_owned())
+    }
+
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .name(RUNTIME)
+        .diagnostics_verbosity(Verbosity::Off)
+        .console("127.0.0.1:0")
+        .build()
+        .unwrap();
+    let console = rt.handle().console_addr().expect("the console listens");
+    let _waiters = spawn_waiters(&rt, "scraped", 7);
+
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("prometheus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: glasswing\n    static_configs:\n      - targets: [\"{console}\"]\n"
+        ),
+    )
+    .unwrap();
+    let web = {
+        // A port free a moment ago: Prometheus binds it (a clash would fail the test, not hang it).
+        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().to_string()
+    };
+    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
+    let _server = KillOnDrop(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address={web}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("prometheus is installed (the prometheus package)"),
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = None;
+    loop {
+        if let Some(body) = get(&web, "/api/v1/query?query=glasswing_alive_tasks") {
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(answer["status"], "success", "{body}");
+            if let Some(sample) = answer["data"]["result"].as_array().and_then(|r| r.first()) {
+                assert_eq!(sample["metric"]["runtime"], RUNTIME, "{body}");
+                assert_eq!(sample["metric"]["job"], "glasswing", "{body}");
+                assert_eq!(sample["value"][1], "7", "{body}");
+                break;
+            }
+            last = Some(body);
+        }
+        let log = std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default();
+        assert!(Instant::now() < deadline, "no glasswing_alive_tasks in 60 s: last answer {last:?}\n{log}");
+        // Between two questions to the server, not a wait for the answer: the loop waits for the
+        // condition (the first scrape stored), up to the deadline.
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // The scrape itself was a success, for Prometheus (which rejects a malformed exposition).
+    let up = get(&web, "/api/v1/query?query=up").unwrap();
+    assert!(up.contains("\"value\":[") && up.contains(",\"1\"]"), "{up}");
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,6 +18,8 @@
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
+//! - `console/`: the HTTP endpoint (`Builder::console`): a web dashboard, JSON, Prometheus text,
+//!   on threads of its own;
 //! - `timeline.rs`: the flight recorder's export as a Perfetto timeline
 //!   (`handle.diagnostics().trace()`);
 //! - `metrics.rs`: the figures as Prometheus text (`handle.diagnostics().prometheus()`), and
@@ -29,6 +31,7 @@
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
 //! Everything kept is bounded: fixed-size records and rings.
 
+pub(crate) mod console;
 mod deadlock;
 pub(crate) mod dump;
 #[cfg(unix)]
@@ -66,9 +69,10 @@ use crate::scheduler;
 use crate::task::Id;
 use std::collections::VecDeque;
 use std::fmt;
+use std::net::SocketAddr;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How many long-poll reports and warnings a runtime keeps (the oldest go first).
@@ -132,6 +136,8 @@ pub(crate) struct RuntimeDiag {
     /// What the Prometheus and OpenTelemetry exports remember between two reads, so that their
     /// counters only grow (`metrics.rs`): taken by a scrape only, never by a poll.
     pub(crate) export: Mutex<metrics::ExportState>,
+    /// Where the console listens, once it does (`Handle::console_addr`).
+    pub(crate) console_addr: OnceLock<SocketAddr>,
 }
 
 impl RuntimeDiag {
@@ -142,6 +148,7 @@ impl RuntimeDiag {
             output: output::Output::new(config.verbosity),
             warning_counts: Default::default(),
             export: Mutex::new(metrics::ExportState::default()),
+            console_addr: OnceLock::new(),
             config,
         })
     }
