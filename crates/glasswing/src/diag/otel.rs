@@ -96,13 +96,12 @@ impl Diagnostics {
     /// runtime is gone.
     ///
     /// ```
-    /// # #[cfg(any())] {
-    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
-    ///     .with_periodic_exporter(exporter)
-    ///     .build();
-    /// let rt = glasswing::runtime::Runtime::new()?;
+    /// use opentelemetry::metrics::MeterProvider;
+    ///
+    /// // With an exporter: `.with_periodic_exporter(exporter)` (opentelemetry_otlp's, say).
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
     /// rt.handle().diagnostics().register_opentelemetry(&provider.meter("glasswing"));
-    /// # }
     /// ```
     pub fn register_opentelemetry(&self, meter: &Meter) {
         let source = Arc::new(Source { runtime: self.handle.downgrade(), last: Mutex::new(None) });
