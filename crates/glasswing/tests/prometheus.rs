@@ -298,6 +298,15 @@ fn groups_beyond_the_busiest_share_the_label_other() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(total, 120.0);
+    // While nothing moves, the busiest are the same: no new label.
+    let again = Scrape::parse(rt.handle().diagnostics().prometheus());
+    let labels = |s: &Scrape| {
+        let mut l: Vec<String> =
+            s.samples.keys().filter(|k| k.starts_with("glasswing_group_tasks{")).cloned().collect();
+        l.sort();
+        l
+    };
+    assert_eq!(labels(&again), labels(&scrape));
 }
 
 /// Runs `promtool check metrics` on a scrape of a busy program.
