@@ -286,6 +286,20 @@ fn counters_only_grow_across_scrapes_while_tasks_finish() {
 fn groups_beyond_the_busiest_share_the_label_other() {
     let rt = runtime();
     let _waiters: Vec<_> = (0..30).map(|i| spawn_waiters(&rt, &format!("group-{i:02}"), 1)).collect();
+    // Every poll over (a waiter says it started from within its last poll), so that nothing moves
+    // between the two scrapes below.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !rt
+        .handle()
+        .diagnostics()
+        .snapshot()
+        .tasks
+        .iter()
+        .all(|t| t.state == glasswing::diag::TaskState::Idle)
+    {
+        assert!(std::time::Instant::now() < deadline, "the waiters never all wait");
+        std::thread::yield_now();
+    }
     let scrape = Scrape::parse(rt.handle().diagnostics().prometheus());
     let labelled = scrape.samples.keys().filter(|k| k.starts_with("glasswing_group_tasks{")).count();
     // 20 groups of their own, and `other`.
