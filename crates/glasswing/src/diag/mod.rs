@@ -22,6 +22,8 @@
 //!   on threads of its own;
 //! - `timeline.rs`: the flight recorder's export as a Perfetto timeline
 //!   (`handle.diagnostics().trace()`);
+//! - `metrics.rs`: the figures as Prometheus text (`handle.diagnostics().prometheus()`), and
+//!   `otel.rs` the same through OpenTelemetry's metrics API (feature `opentelemetry`);
 //! - `output.rs`: what is said on stderr (or `tracing`) without a line of code;
 //!   `dump_signal.rs`: a dump on a signal.
 //!
@@ -37,6 +39,9 @@ pub(crate) mod dump_signal;
 mod frame;
 mod json;
 mod lints;
+pub(crate) mod metrics;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 pub(crate) mod output;
 pub(crate) mod snapshot;
 mod symbolizer;
@@ -128,6 +133,9 @@ pub(crate) struct RuntimeDiag {
     /// Warnings raised since the start, by kind (`WarningKind::index`): the rings above forget,
     /// these do not (the console's `warning_counts`, Prometheus' `warnings_total`).
     warning_counts: [AtomicU64; 7],
+    /// What the Prometheus and OpenTelemetry exports remember between two reads, so that their
+    /// counters only grow (`metrics.rs`): taken by a scrape only, never by a poll.
+    pub(crate) export: Mutex<metrics::ExportState>,
     /// Where the console listens, once it does (`Handle::console_addr`).
     pub(crate) console_addr: OnceLock<SocketAddr>,
 }
@@ -139,6 +147,7 @@ impl RuntimeDiag {
             warnings: Mutex::new(VecDeque::new()),
             output: output::Output::new(config.verbosity),
             warning_counts: Default::default(),
+            export: Mutex::new(metrics::ExportState::default()),
             console_addr: OnceLock::new(),
             config,
         })
@@ -302,6 +311,27 @@ impl Diagnostics {
     /// The long polls seen so far (the last 256), oldest first.
     pub fn long_polls(&self) -> Vec<LongPoll> {
         RuntimeDiag::of(&self.handle).long_polls.lock().iter().cloned().collect()
+    }
+
+    /// The runtime's, workers' and task groups' figures in the Prometheus text exposition format
+    /// 0.0.4: what the console serves at `/metrics`. Every metric is named `glasswing_*`; the
+    /// list, and how exact each one is, is in docs/console.md ("Prometheus and OpenTelemetry").
+    ///
+    /// Each call reads every live task (racily, one shard lock at a time, as
+    /// [`snapshot`](Self::snapshot) does, but formatting nothing per task) and folds what changed
+    /// since the last call into per-group totals, so that counters and histograms only grow from
+    /// one scrape to the next even as tasks finish. Task groups are labelled by name, else by
+    /// spawn location: the 20 busiest get a label of their own, the others are `group="other"`.
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// let text = rt.handle().diagnostics().prometheus();
+    /// assert!(text.contains("# TYPE glasswing_spawned_tasks_total counter"));
+    /// assert!(text.contains("glasswing_spawned_tasks_total 1"));
+    /// ```
+    pub fn prometheus(&self) -> String {
+        metrics::prometheus(&self.handle)
     }
 }
 

@@ -5,7 +5,7 @@ use super::http::{self, Request};
 use super::model::{self, TableQuery};
 use super::Shared;
 use crate::diag::snapshot::{self, TaskState};
-use crate::diag::{dump, json, timeline, HistogramSnapshot, RuntimeDiag};
+use crate::diag::{dump, json, timeline, HistogramSnapshot};
 use crate::probe::clock;
 use crate::probe::histogram::BUCKETS;
 use crate::scheduler::{Scheduler, WeakScheduler};
@@ -96,7 +96,7 @@ pub(crate) fn serve(
             200,
             "text/plain; version=0.0.4; charset=utf-8",
             &[],
-            metrics(&handle).as_bytes(),
+            crate::diag::metrics::prometheus(&handle).as_bytes(),
         ),
         "/api/events" => {
             let query = match TableQuery::parse(param, EVENTS_LIMIT.0, EVENTS_LIMIT.1) {
@@ -208,52 +208,4 @@ fn events(
             return Ok(());
         }
     }
-}
-
-/// The runtime's gauges and counters in the Prometheus text format (0.0.4). The full exporter
-/// (per worker, warnings, task groups' histograms) is `Diagnostics::prometheus`.
-pub(crate) fn metrics(handle: &Scheduler) -> String {
-    let now = clock::now();
-    let workers = snapshot::workers(handle, now);
-    let rt = snapshot::runtime_figures(handle, &workers, handle.all_tasks().alive());
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-        let _ = writeln!(
-            out,
-            "# HELP glasswing_{name} {help}\n# TYPE glasswing_{name} {kind}\nglasswing_{name} {value}"
-        );
-    };
-    metric("workers", "gauge", "Worker threads.", rt.workers as u64);
-    metric("alive_tasks", "gauge", "Tasks spawned and not finished.", rt.alive_tasks as u64);
-    metric("spawned_tasks_total", "counter", "Tasks spawned.", rt.spawned_tasks);
-    metric("global_queue_depth", "gauge", "Tasks in the global run queue.", rt.global_queue_depth as u64);
-    metric("blocking_threads", "gauge", "Threads of the blocking pool.", rt.blocking_threads as u64);
-    metric(
-        "idle_blocking_threads",
-        "gauge",
-        "Idle threads of the blocking pool.",
-        rt.idle_blocking_threads as u64,
-    );
-    metric(
-        "blocking_queue_depth",
-        "gauge",
-        "Blocking work waiting for a thread.",
-        rt.blocking_queue_depth as u64,
-    );
-    metric(
-        "budget_forced_yields_total",
-        "counter",
-        "Polls forced to yield by the coop budget.",
-        rt.budget_forced_yields,
-    );
-    metric("io_events_total", "counter", "I/O events delivered.", rt.io_events);
-    metric("timers_fired_total", "counter", "Timers fired.", rt.timers_fired);
-    let _ = writeln!(
-        out,
-        "# HELP glasswing_warnings_total Warnings raised, by kind.\n# TYPE glasswing_warnings_total counter"
-    );
-    for (kind, n) in RuntimeDiag::of(handle).warning_counts() {
-        let _ = writeln!(out, "glasswing_warnings_total{{kind=\"{}\"}} {n}", kind.as_str());
-    }
-    out
 }
