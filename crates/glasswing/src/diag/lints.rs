@@ -53,6 +53,37 @@ pub enum WarningKind {
     Deadlock,
 }
 
+impl WarningKind {
+    /// Every kind, in declaration order: `index` is the position in this array.
+    pub(crate) const ALL: [WarningKind; 7] = [
+        WarningKind::LongPoll,
+        WarningKind::LostWaker,
+        WarningKind::SelfWakeStorm,
+        WarningKind::Stalled,
+        WarningKind::Idle,
+        WarningKind::WakerPanicked,
+        WarningKind::Deadlock,
+    ];
+
+    /// The position of this kind in `ALL` (for per-kind counters kept in an array).
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The kind's name as its JSON has it (`long_poll`, `lost_waker`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::LongPoll => "long_poll",
+            WarningKind::LostWaker => "lost_waker",
+            WarningKind::SelfWakeStorm => "self_wake_storm",
+            WarningKind::Stalled => "stalled",
+            WarningKind::Idle => "idle",
+            WarningKind::WakerPanicked => "waker_panicked",
+            WarningKind::Deadlock => "deadlock",
+        }
+    }
+}
+
 /// One diagnosis about one task.
 #[derive(Clone, Debug, Serialize)]
 pub struct Warning {

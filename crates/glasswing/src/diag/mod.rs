@@ -18,6 +18,8 @@
 //! - `lints.rs`: lost wakers, self-wake storms, stalled tasks: each defined exactly;
 //! - `snapshot.rs`: `Snapshot`, what `handle.diagnostics().snapshot()` returns;
 //! - `dump/`: task dumps, where every task waits (`handle.dump()`);
+//! - `console/`: the HTTP endpoint (`Builder::console`): a web dashboard, JSON, Prometheus text,
+//!   on threads of its own;
 //! - `timeline.rs`: the flight recorder's export as a Perfetto timeline
 //!   (`handle.diagnostics().trace()`);
 //! - `output.rs`: what is said on stderr (or `tracing`) without a line of code;
@@ -27,6 +29,7 @@
 //! handful of relaxed stores to memory only the polling thread writes; no lock, no allocation.
 //! Everything kept is bounded: fixed-size records and rings.
 
+pub(crate) mod console;
 mod deadlock;
 pub(crate) mod dump;
 #[cfg(unix)]
@@ -61,8 +64,10 @@ use crate::scheduler;
 use crate::task::Id;
 use std::collections::VecDeque;
 use std::fmt;
+use std::net::SocketAddr;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How many long-poll reports and warnings a runtime keeps (the oldest go first).
@@ -120,6 +125,11 @@ pub(crate) struct RuntimeDiag {
     pub(crate) warnings: Mutex<VecDeque<Warning>>,
     /// Where warnings are said as they are raised (stderr or `tracing`).
     pub(crate) output: output::Output,
+    /// Warnings raised since the start, by kind (`WarningKind::index`): the rings above forget,
+    /// these do not (the console's `warning_counts`, Prometheus' `warnings_total`).
+    warning_counts: [AtomicU64; 7],
+    /// Where the console listens, once it does (`Handle::console_addr`).
+    pub(crate) console_addr: OnceLock<SocketAddr>,
 }
 
 impl RuntimeDiag {
@@ -128,6 +138,8 @@ impl RuntimeDiag {
             long_polls: Mutex::new(VecDeque::new()),
             warnings: Mutex::new(VecDeque::new()),
             output: output::Output::new(config.verbosity),
+            warning_counts: Default::default(),
+            console_addr: OnceLock::new(),
             config,
         })
     }
@@ -163,8 +175,21 @@ impl RuntimeDiag {
     }
 
     pub(crate) fn push_warning(&self, warning: Warning) {
+        self.count_warning(warning.kind);
         self.output.warning(&warning, output::Moment::Raised);
         push_bounded(&mut self.warnings.lock(), warning);
+    }
+}
+
+impl RuntimeDiag {
+    /// Counts one warning of `kind` raised (`push_warning` does; the watchdog for each long poll).
+    pub(crate) fn count_warning(&self, kind: WarningKind) {
+        self.warning_counts[kind.index()].fetch_add(1, Relaxed);
+    }
+
+    /// Warnings raised since the runtime started, by kind, every kind present.
+    pub(crate) fn warning_counts(&self) -> [(WarningKind, u64); 7] {
+        WarningKind::ALL.map(|kind| (kind, self.warning_counts[kind.index()].load(Relaxed)))
     }
 }
 

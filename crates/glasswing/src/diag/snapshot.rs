@@ -282,7 +282,30 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
     for finished in handle.all_tasks().finished_tasks(now) {
         tasks.push(task_snapshot(&finished.task, TaskState::Done, 0, now, Some(finished.completed_at)));
     }
-    let workers: Vec<WorkerSnapshot> = handle
+    let workers = workers(handle, now);
+    for w in &workers {
+        let Some((id, running_for)) = w.polling.zip(w.polling_for) else { continue };
+        if let Some(task) =
+            tasks[..alive_tasks].iter_mut().find(|t| t.id == id && t.state == TaskState::Running)
+        {
+            task.running_for = Some(running_for);
+        }
+    }
+    let runtime = runtime_figures(handle, &workers, alive_tasks);
+    let long_polls: Vec<LongPoll> = diag.long_polls.lock().iter().cloned().collect();
+    let mut warnings = Vec::new();
+    if diag.enabled() {
+        warnings = lints::check(&tasks, &diag.config);
+        super::dump::locate(handle, &mut warnings, super::dump::LOCATE_AT_MOST);
+        warnings.extend(long_polls.iter().map(Warning::long_poll));
+    }
+    let resources = resources(handle, now);
+    Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls, resources }
+}
+
+/// Every worker's figures at `now` (a few atomics each: no task is visited).
+pub(crate) fn workers(handle: &scheduler::Scheduler, now: Ticks) -> Vec<WorkerSnapshot> {
+    handle
         .probes()
         .workers
         .iter()
@@ -306,17 +329,17 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
                 polling_for: active.filter(|a| a.since != 0).map(|a| clock::duration_between(a.since, now)),
             }
         })
-        .collect();
-    for w in &workers {
-        let Some((id, running_for)) = w.polling.zip(w.polling_for) else { continue };
-        if let Some(task) =
-            tasks[..alive_tasks].iter_mut().find(|t| t.id == id && t.state == TaskState::Running)
-        {
-            task.running_for = Some(running_for);
-        }
-    }
+        .collect()
+}
+
+/// The runtime-wide figures, given its workers' and its count of live tasks.
+pub(crate) fn runtime_figures(
+    handle: &scheduler::Scheduler,
+    workers: &[WorkerSnapshot],
+    alive_tasks: usize,
+) -> RuntimeSnapshot {
     let (blocking_threads, idle_blocking_threads, blocking_queue_depth) = handle.blocking_spawner().metrics();
-    let runtime = RuntimeSnapshot {
+    RuntimeSnapshot {
         workers: workers.len(),
         alive_tasks,
         spawned_tasks: handle.all_tasks().spawned(),
@@ -328,16 +351,7 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Snapshot {
         budget_forced_yields: workers.iter().map(|w| w.budget_forced_yields).sum(),
         io_events: handle.io().events_total(),
         timers_fired: handle.time().fired_total(),
-    };
-    let long_polls: Vec<LongPoll> = diag.long_polls.lock().iter().cloned().collect();
-    let mut warnings = Vec::new();
-    if diag.enabled() {
-        warnings = lints::check(&tasks, &diag.config);
-        super::dump::locate(handle, &mut warnings, super::dump::LOCATE_AT_MOST);
-        warnings.extend(long_polls.iter().map(Warning::long_poll));
     }
-    let resources = resources(handle, now);
-    Snapshot { taken_at, enabled: diag.enabled(), tasks, workers, runtime, warnings, long_polls, resources }
 }
 
 /// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a
@@ -349,16 +363,21 @@ pub(crate) fn lint_scan(handle: &scheduler::Scheduler) -> (Vec<Warning>, HashSet
     let mut alive = HashSet::new();
     handle.all_tasks().for_each_task(|read| {
         alive.insert(read.record.id);
-        let s = &read.record.stats;
-        let idle_for = idle_for(state_of(read.state), s, now);
-        let may_trip = read.state.is_lost()
-            || lints::is_stalled(idle_for, config)
-            || lints::is_self_wake_storm(s.wakes(), s.self_wakes);
-        if may_trip {
+        if may_trip_a_lint(&read, config, now) {
             lints::warnings_for(&live_task_snapshot(read, now), config, &mut warnings);
         }
     });
     (warnings, alive)
+}
+
+/// Whether a live task may trip a lint (`lints::warnings_for` says which), from its record alone:
+/// the scans that visit every task format only those.
+pub(crate) fn may_trip_a_lint(read: &TaskRead, config: &super::DiagConfig, now: Ticks) -> bool {
+    let s = &read.record.stats;
+    let idle_for = idle_for(state_of(read.state), s, now);
+    read.state.is_lost()
+        || lints::is_stalled(idle_for, config)
+        || lints::is_self_wake_storm(s.wakes(), s.self_wakes)
 }
 
 pub(crate) fn live_task_snapshot(read: TaskRead, now: Ticks) -> TaskSnapshot {
@@ -373,7 +392,7 @@ fn idle_for(state: TaskState, stats: &TaskStatsRead, now: Ticks) -> Option<Durat
     }
 }
 
-fn state_of(state: StateWord) -> TaskState {
+pub(crate) fn state_of(state: StateWord) -> TaskState {
     if state.is_complete() {
         TaskState::Done
     } else if state.is_running() {
@@ -385,7 +404,7 @@ fn state_of(state: StateWord) -> TaskState {
     }
 }
 
-fn task_snapshot(
+pub(crate) fn task_snapshot(
     read: &TaskRecord,
     state: TaskState,
     wakers: usize,
@@ -393,13 +412,7 @@ fn task_snapshot(
     completed_at: Option<Ticks>,
 ) -> TaskSnapshot {
     let (s, t) = (&read.stats, &read.timed);
-    let end = completed_at.unwrap_or(now);
-    let age = clock::duration_between(s.created_at, end);
-    // Estimated from the measured polls (exact while every poll is timed: see task_stats.rs), and
-    // never more than the task's age, which an estimate from a few samples could otherwise exceed.
-    let busy = Duration::from_nanos(t.busy_ns()).min(age);
-    let scheduled = Duration::from_nanos(t.scheduled_ns(s.polls)).min(age - busy);
-    let idle_for = idle_for(state, s, now);
+    let TaskTimes { age, busy, scheduled, idle, idle_for } = task_times(read, state, now, completed_at);
     TaskSnapshot {
         id: read.id,
         name: read.name.as_deref().map(str::to_owned),
@@ -413,7 +426,7 @@ fn task_snapshot(
         busy,
         scheduled,
         max_scheduled: Duration::from_nanos(t.max_scheduled_ns),
-        idle: age.saturating_sub(busy).saturating_sub(scheduled),
+        idle,
         idle_for,
         // Filled in from the workers' active-poll slots (see `take`).
         running_for: None,
@@ -427,6 +440,33 @@ fn task_snapshot(
         poll_times: t.poll_times,
         scheduled_times: t.scheduled_times,
     }
+}
+
+/// A task's times, as its `TaskSnapshot` has them, without building one (the console sorts every
+/// task by these and formats only the rows it sends).
+pub(crate) struct TaskTimes {
+    pub(crate) age: Duration,
+    pub(crate) busy: Duration,
+    pub(crate) scheduled: Duration,
+    pub(crate) idle: Duration,
+    pub(crate) idle_for: Option<Duration>,
+}
+
+pub(crate) fn task_times(
+    read: &TaskRecord,
+    state: TaskState,
+    now: Ticks,
+    completed_at: Option<Ticks>,
+) -> TaskTimes {
+    let (s, t) = (&read.stats, &read.timed);
+    let end = completed_at.unwrap_or(now);
+    let age = clock::duration_between(s.created_at, end);
+    // Estimated from the measured polls (exact while every poll is timed: see task_stats.rs), and
+    // never more than the task's age, which an estimate from a few samples could otherwise exceed.
+    let busy = Duration::from_nanos(t.busy_ns()).min(age);
+    let scheduled = Duration::from_nanos(t.scheduled_ns(s.polls)).min(age - busy);
+    let idle = age.saturating_sub(busy).saturating_sub(scheduled);
+    TaskTimes { age, busy, scheduled, idle, idle_for: idle_for(state, s, now) }
 }
 
 pub(crate) fn format_location(location: &Location<'_>) -> String {

@@ -621,6 +621,7 @@ fn new_report(
 /// Keeps the report, then announces it: a program that hears of it and takes a snapshot or a dump
 /// at once finds it there.
 fn publish(diag: &RuntimeDiag, report: LongPoll) {
+    diag.count_warning(WarningKind::LongPoll);
     push_bounded(&mut diag.long_polls.lock(), report.clone());
     announce(diag, &report);
 }

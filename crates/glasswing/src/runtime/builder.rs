@@ -3,6 +3,7 @@
 
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
+use crate::diag::console::{self, ConsoleConfig};
 use crate::diag::{DiagConfig, RuntimeDiag};
 use crate::io::driver::IoHandle;
 use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
@@ -46,6 +47,7 @@ pub struct Builder {
     io_events: usize,
     io_events_busy: Option<usize>,
     unhandled_panic: super::UnhandledPanic,
+    console: ConsoleConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +89,7 @@ impl Builder {
             io_events: crate::io::driver::EVENTS,
             io_events_busy: None,
             unhandled_panic: super::UnhandledPanic::Ignore,
+            console: ConsoleConfig::default(),
         }
     }
 
@@ -460,6 +463,49 @@ impl Builder {
         self
     }
 
+    /// Serves the runtime's console on `addr` (HTTP/1.1, from a thread of its own, not the
+    /// runtime's workers, so that a blocked runtime still answers): a web dashboard at `/`, JSON
+    /// under `/api/` (which `glasswing-console`, the terminal UI, reads), Prometheus text at
+    /// `/metrics`. See docs/console.md. The address is resolved now and bound by
+    /// [`build`](Self::build), which fails if it cannot bind, or if the address is not a loopback
+    /// one and [`console_allow_remote`](Self::console_allow_remote) was not called. Port 0 lets
+    /// the system choose: [`Handle::console_addr`](super::Handle::console_addr) says which.
+    /// The environment variable `GLASSWING_CONSOLE=127.0.0.1:6669` (or `=6669`) turns it on
+    /// without a rebuild, and `=off` turns it off; it wins over this.
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .console("127.0.0.1:0")
+    ///     .build()
+    ///     .unwrap();
+    /// println!("open http://{}/", rt.handle().console_addr().unwrap());
+    /// ```
+    pub fn console(&mut self, addr: impl std::net::ToSocketAddrs) -> &mut Self {
+        self.console.set_addr(addr);
+        self
+    }
+
+    /// Lets the console listen on an address other than loopback, and requires `token` of every
+    /// request then: `Authorization: Bearer <token>`, or `?token=<token>` in the URL (the
+    /// dashboard passes its own on). Without it, a request is answered 401. The console has no
+    /// TLS: the token crosses the network in clear, so reach it through a tunnel or a trusted
+    /// network.
+    ///
+    /// # Panics
+    /// If `token` is empty.
+    #[track_caller]
+    pub fn console_allow_remote(&mut self, token: impl Into<String>) -> &mut Self {
+        let token = token.into();
+        assert!(
+            !token.is_empty(),
+            "Builder::console_allow_remote: the token is empty, and would let anyone in: pass a secret \
+             (a long random string)"
+        );
+        self.console.token = Some(token);
+        self
+    }
+
     /// Builds a [`LocalRuntime`](super::LocalRuntime): a current-thread runtime that also runs
     /// `!Send` tasks, and stays on this thread.
     ///
@@ -493,6 +539,16 @@ impl Builder {
                  every task to run on one thread",
             ));
         }
+        // Bound first: a console that cannot listen fails the build before any thread starts.
+        let console = console::bind(&self.console)?;
+        let mut rt = self.build_parts(local)?;
+        if let Some(listener) = console {
+            rt.console = Some(console::start(listener, &rt.handle().inner, self.console.token.clone())?);
+        }
+        Ok(rt)
+    }
+
+    fn build_parts(&mut self, local: bool) -> io::Result<Runtime> {
         let workers = match self.kind {
             Kind::CurrentThread => 1,
             Kind::MultiThread => self.worker_threads.unwrap_or_else(default_worker_threads),

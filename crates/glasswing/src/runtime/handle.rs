@@ -104,6 +104,23 @@ impl Handle {
         self.inner.owned().id()
     }
 
+    /// Where the runtime's console listens ([`Builder::console`](super::Builder::console) or
+    /// `GLASSWING_CONSOLE`), if it is on: with port 0, the port the system chose. Still said
+    /// after the runtime shut down (and its console with it).
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .console("127.0.0.1:0")
+    ///     .build()
+    ///     .unwrap();
+    /// let addr = rt.handle().console_addr().expect("the console is on");
+    /// assert!(addr.ip().is_loopback() && addr.port() != 0);
+    /// ```
+    pub fn console_addr(&self) -> Option<std::net::SocketAddr> {
+        crate::diag::RuntimeDiag::of(&self.inner).console_addr.get().copied()
+    }
+
     /// The name given to [`Builder::name`](super::Builder::name), if any.
     ///
     /// ```

@@ -2,6 +2,7 @@
 
 use super::{context, park, Builder, Handle};
 use crate::blocking::BlockingPool;
+use crate::diag::console::ConsoleHandle;
 use crate::diag::watchdog::{self, WatchdogHandle};
 use crate::scheduler;
 use crate::task::JoinHandle;
@@ -39,6 +40,8 @@ pub struct Runtime {
     workers: Vec<thread::JoinHandle<()>>,
     /// The diagnostics watchdog thread (none with diagnostics off).
     watchdog: Option<WatchdogHandle>,
+    /// The console's server (`Builder::console`), if on.
+    pub(super) console: Option<ConsoleHandle>,
 }
 
 // As Tokio's: a panic inside `block_on` (caught by the caller) leaves the runtime usable (tasks are
@@ -59,7 +62,14 @@ impl Runtime {
         workers: Vec<thread::JoinHandle<()>>,
     ) -> Runtime {
         let watchdog = watchdog::start(&handle);
-        Runtime { handle: Handle { inner: handle }, is_shut_down: false, blocking_pool, workers, watchdog }
+        Runtime {
+            handle: Handle { inner: handle },
+            is_shut_down: false,
+            blocking_pool,
+            workers,
+            watchdog,
+            console: None,
+        }
     }
 
     /// Runs a future to completion on the current thread, and returns its output.
@@ -146,6 +156,11 @@ impl Runtime {
         // A timeout too long to add to now (`Duration::MAX`) waits without a deadline.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        // First, so that no request reads (or trace-polls) tasks being shut down; quick: it waits
+        // for its accepting thread only, which it wakes.
+        if let Some(mut console) = self.console.take() {
+            console.stop();
+        }
         if let Some(mut watchdog) = self.watchdog.take() {
             match timeout {
                 Some(Duration::ZERO) => watchdog.stop_in_background(),

@@ -28,6 +28,7 @@ pub(crate) enum Scheduler {
 }
 
 /// A `Scheduler` that does not keep the runtime alive.
+#[derive(Clone)]
 pub(crate) enum WeakScheduler {
     CurrentThread(Weak<current_thread::CurrentThread>),
     MultiThread(Weak<multi_thread::MultiThread>),

@@ -393,6 +393,15 @@ impl OwnedTasks {
         Some(unsafe { Task::from_raw(task) })
     }
 
+    /// The live task `id`, with a reference of its own and a racy read of it, if it is in the list.
+    pub(crate) fn get_read(&self, id: Id) -> Option<(Task, TaskRead)> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        let (task, read) = shard.reads().find(|(task, _)| task.header().id == id)?;
+        task.ref_inc();
+        // SAFETY: the reference just added is the new `Task`'s.
+        Some((unsafe { Task::from_raw(task) }, read))
+    }
+
     /// The name (if it has one) and the future's type of the live task `id`, if it is in the list.
     pub(crate) fn name_and_future_type(&self, id: Id) -> Option<(Option<Arc<str>>, &'static str)> {
         let shard = self.shards[id.as_u64() as usize & self.mask].lock();

@@ -563,6 +563,15 @@ impl<'a> AllTasks<'a> {
         self.lists().find_map(|list| list.get(id))
     }
 
+    pub(crate) fn get_read(&self, id: Id) -> Option<(Task, super::list::TaskRead)> {
+        self.lists().find_map(|list| list.get_read(id))
+    }
+
+    /// Live tasks, from each list's count (no lock taken).
+    pub(crate) fn alive(&self) -> usize {
+        self.lists().map(OwnedTasks::alive).sum()
+    }
+
     pub(crate) fn name_and_future_type(&self, id: Id) -> Option<(Option<Arc<str>>, &'static str)> {
         self.lists().find_map(|list| list.name_and_future_type(id))
     }

@@ -82,6 +82,20 @@ pub struct TracedLeaf {
 
 /// Looks at every live task of the runtime behind `handle` (see the module comment).
 pub(crate) fn take(handle: &scheduler::Scheduler) -> Dump {
+    take_of(handle, handle.all_tasks().tasks())
+}
+
+/// The dump of the live task `id` alone (only it is polled in trace mode), if it is alive.
+pub(crate) fn take_one(handle: &scheduler::Scheduler, id: Id) -> Option<TaskDump> {
+    let task = handle.all_tasks().get_read(id)?;
+    take_of(handle, vec![task]).tasks.pop()
+}
+
+/// Looks at each of `live`, live tasks of the runtime behind `handle`.
+fn take_of(
+    handle: &scheduler::Scheduler,
+    live: Vec<(crate::task::Task, crate::task::list::TaskRead)>,
+) -> Dump {
     let diag = super::RuntimeDiag::of(handle);
     let now = clock::now();
     // Running polls: how long each has run, and the watchdog's stack if it caught it.
@@ -89,7 +103,7 @@ pub(crate) fn take(handle: &scheduler::Scheduler) -> Dump {
     let long_polls: Vec<_> = diag.long_polls.lock().iter().filter(|p| !p.finished).cloned().collect();
     let mut tasks = Vec::new();
     let mut idle = Vec::new();
-    for (task, read) in handle.all_tasks().tasks() {
+    for (task, read) in live {
         let mut snapshot = snapshot::live_task_snapshot(read, now);
         let mut stack = Vec::new();
         match snapshot.state {
