@@ -234,11 +234,32 @@ impl Session<'_> {
         self.cmd("POST", "execute/sync", Some(json!({ "script": script, "args": [] })))
     }
 
-    /// Clicks the element `css` selects, as a person would (WebDriver moves the pointer to it).
-    fn click(&self, css: &str) {
+    /// The WebDriver reference of the element `css` selects.
+    fn element(&self, css: &str) -> String {
         let element = self.cmd("POST", "element", Some(json!({ "using": "css selector", "value": css })));
-        let id = element[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {element}"));
-        self.cmd("POST", &format!("element/{id}/click"), Some(json!({})));
+        element[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {element}")).to_owned()
+    }
+
+    /// Clicks the element `css` selects, as a person would (WebDriver moves the pointer to it).
+    /// The live table redraws its rows as events come: a row found just before a redraw is gone
+    /// by the click ("stale"), and is found again.
+    fn click(&self, css: &str) {
+        let deadline = Instant::now() + PAGE_BOUND;
+        loop {
+            let id = self.element(css);
+            let path = format!("/session/{}/element/{id}/click", self.id);
+            match self.driver.try_call("POST", &path, Some(json!({}))) {
+                Ok(_) => return,
+                Err(e) if e.contains("stale element reference") && Instant::now() < deadline => continue,
+                Err(e) => panic!("WebDriver POST {path}: {e}"),
+            }
+        }
+    }
+
+    /// Types `text` into the element `css` selects, key by key.
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.cmd("POST", &format!("element/{id}/value"), Some(json!({ "text": text })));
     }
 
     /// Waits until `script` returns true, or fails with what the page shows (and a screenshot).
@@ -384,4 +405,99 @@ fn the_dashboard_shows_live_tasks_a_long_poll_a_dump_and_a_tasks_histogram_in_a_
     rt.block_on(blocker).unwrap();
     ticker.abort();
     drop(orders);
+}
+
+/// A script that says whether the task table shows `range` ("1–50 of 20,000") and its first row
+/// names `first`.
+fn table_shows(range: &str, first: &str) -> String {
+    format!(
+        "const rows = document.querySelectorAll('#task-rows tr');
+         const name = rows.length ? rows[0].querySelector('.name') : null;
+         return document.getElementById('page-range').textContent === {range:?}
+           && name !== null && name.textContent === {first:?};"
+    )
+}
+
+#[test]
+#[ignore = "needs chromium and chromium-driver: .ci/run installs them and runs it with --ignored"]
+fn at_20000_tasks_the_table_pages_filters_and_sorts_through_the_server() {
+    const TASKS: usize = 20_000;
+    let rt = Builder::new_multi_thread().worker_threads(2).console("127.0.0.1:0").build().unwrap();
+    let addr = rt.handle().console_addr().expect("the console listens");
+    let closing = std::sync::Arc::new(glasswing::sync::Notify::new());
+    for i in 0..TASKS {
+        let name = format!("conn-{i}");
+        let closing = closing.clone();
+        glasswing::task::Builder::new()
+            .name(&name)
+            .spawn_on(async move { closing.notified().await }, rt.handle())
+            .unwrap();
+    }
+
+    let driver = Driver::start();
+    let profile = TempDir::new("console-browser-scale");
+    let page = Session::new(&driver, &profile);
+    page.go(&format!("http://{addr}/"));
+    // The first page comes from the event stream: the top 50 of 20,000, not the whole table.
+    page.wait_for(
+        "the first 50 of 20,000 tasks",
+        "return document.getElementById('page-range').textContent === '1–50 of 20,000'
+           && document.querySelectorAll('#task-rows tr').length === 50;",
+    );
+    // Sorted by id, ascending: the first spawned first.
+    page.click("th[data-sort=id]");
+    page.wait_for("the table sorted by id", &table_shows("1–50 of 20,000", "conn-0"));
+    // A later page, read from /api/tasks.
+    page.click("#next-page");
+    page.wait_for("the second page", &table_shows("51–100 of 20,000", "conn-50"));
+    // The filter goes to the server, and takes the table back to its first page.
+    page.type_into("#filter", "conn-1999");
+    page.wait_for("the filtered table", &table_shows("1–11 of 11", "conn-1999"));
+    // The sort, the other way round, keeps the filter.
+    page.click("th[data-sort=id]");
+    page.wait_for("the filtered table sorted the other way", &table_shows("1–11 of 11", "conn-19999"));
+    drop(page);
+    closing.notify_waiters();
+}
+
+#[test]
+#[ignore = "needs chromium and chromium-driver: .ci/run installs them and runs it with --ignored"]
+fn a_console_with_a_token_serves_the_page_that_carries_it_and_refuses_one_that_does_not() {
+    const TOKEN: &str = "s3cret-t0ken";
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .console("127.0.0.1:0")
+        .console_allow_remote(TOKEN)
+        .build()
+        .unwrap();
+    let addr = rt.handle().console_addr().expect("the console listens");
+    let (order, rx) = oneshot::channel();
+    let guarded =
+        glasswing::task::Builder::new().name("guarded").spawn_on(serve_customer(rx), rt.handle()).unwrap();
+
+    let driver = Driver::start();
+    let profile = TempDir::new("console-browser-token");
+    let page = Session::new(&driver, &profile);
+    page.go(&format!("http://{addr}/"));
+    page.wait_for("the refusal", "return document.body.innerText.includes('requires its token');");
+
+    // The page forwards its token: to the event stream, to fetch, to the trace's link.
+    page.go(&format!("http://{addr}/?token={TOKEN}"));
+    page.wait_for("the table, through the event stream", &shows("#task-rows tr", &["guarded"]));
+    page.wait_for(
+        "the trace's link with the token",
+        &format!(
+            "return document.getElementById('download-trace').href.endsWith('api/trace?token={TOKEN}');"
+        ),
+    );
+    page.click("#dump-now");
+    page.wait_for("the dump, through fetch", &shows("#dump-text", &["\"guarded\"", "serve_customer"]));
+    page.click("#dump-close");
+    page.click(&format!("#task-rows tr[data-id=\"{}\"]", guarded.id()));
+    page.wait_for(
+        "the task's page, through fetch",
+        "return document.querySelectorAll('#task-view svg rect.bar').length >= 2;",
+    );
+    drop(page);
+    drop(order);
 }
