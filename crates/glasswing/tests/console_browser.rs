@@ -59,6 +59,11 @@ fn hold_the_worker(release: &mpsc::Receiver<()>) {
     std::hint::black_box(());
 }
 
+/// The planted long poll: an async fn whose poll blocks its worker until `release` says so.
+async fn sync_inventory(release: mpsc::Receiver<()>) {
+    hold_the_worker(&release)
+}
+
 /// chromedriver, killed when dropped.
 struct Driver {
     child: Child,
@@ -351,7 +356,7 @@ fn the_dashboard_shows_live_tasks_a_long_poll_a_dump_and_a_tasks_histogram_in_a_
     let (release_tx, release) = mpsc::channel::<()>();
     let blocker = glasswing::task::Builder::new()
         .name("inventory-sync")
-        .spawn_on(async move { hold_the_worker(&release) }, rt.handle())
+        .spawn_on(sync_inventory(release), rt.handle())
         .unwrap();
 
     let driver = Driver::start();
