@@ -221,6 +221,7 @@ impl Session<'_> {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
         }}});
         let id = driver.call("POST", "/session", Some(caps))["sessionId"].as_str().unwrap().to_owned();
         Session { driver, id, artifacts: target_dir() }
@@ -285,6 +286,14 @@ impl Session<'_> {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Fails if the page logged an error: a script that threw, a request that failed.
+    fn assert_no_errors(&self) {
+        let log = self.cmd("POST", "se/log", Some(json!({ "type": "browser" })));
+        let errors: Vec<&Value> =
+            log.as_array().into_iter().flatten().filter(|e| e["level"] == "SEVERE").collect();
+        assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
     }
 
     fn screenshot(&self, name: &str) -> PathBuf {
@@ -403,6 +412,7 @@ fn the_dashboard_shows_live_tasks_a_long_poll_a_dump_and_a_tasks_histogram_in_a_
            && view.textContent.includes('waits on: sleep');",
     );
     let task_shot = page.screenshot("console-task-screenshot.png");
+    page.assert_no_errors();
     println!("screenshots: {} and {}", shot.display(), task_shot.display());
     drop(page);
 
@@ -461,6 +471,7 @@ fn at_20000_tasks_the_table_pages_filters_and_sorts_through_the_server() {
     // The sort, the other way round, keeps the filter.
     page.click("th[data-sort=id]");
     page.wait_for("the filtered table sorted the other way", &table_shows("1–11 of 11", "conn-19999"));
+    page.assert_no_errors();
     drop(page);
     closing.notify_waiters();
 }
