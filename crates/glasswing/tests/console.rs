@@ -503,3 +503,30 @@ fn the_environment_variable_wins_over_the_builder() {
     let failed = child("builder", &taken.local_addr().unwrap().to_string());
     assert!(failed.contains("ADDR=None") && failed.contains("runs without its console"), "{failed}");
 }
+
+#[test]
+fn every_answer_is_capped() {
+    let rt = with_console(Builder::new_multi_thread().worker_threads(2));
+    let addr = rt.handle().console_addr().unwrap();
+    // A wait per task: as many resources as tasks.
+    spawn_waiting(&rt, "conn", 1200);
+    let overview = get_json(addr, "/api/overview");
+    assert_eq!(overview["runtime"]["alive_tasks"], 1200);
+    assert_eq!(overview["resources"].as_array().unwrap().len(), 100, "the overview's resources are capped");
+    let snap = get_json(addr, "/api/snapshot?limit=10");
+    assert_eq!(snap["tasks"].as_array().unwrap().len(), 10);
+    assert_eq!(snap["tasks_omitted"], 1190);
+    assert_eq!(snap["resources"].as_array().unwrap().len(), 10);
+    assert_eq!(snap["resources_omitted"], 1190);
+    assert!(snap["warnings_omitted"].is_u64());
+    let busy: Vec<u64> =
+        snap["tasks"].as_array().unwrap().iter().map(|t| t["busy"].as_u64().unwrap()).collect();
+    assert!(busy.windows(2).all(|w| w[0] >= w[1]), "the busiest kept: {busy:?}");
+    let snap = get_json(addr, "/api/snapshot?limit=100000");
+    assert_eq!(snap["tasks"].as_array().unwrap().len(), 1200, "under the cap of 10000: all");
+    assert_eq!(snap["tasks_omitted"], 0);
+    assert_eq!(get_json(addr, "/api/groups?limit=0")["groups"].as_array().unwrap().len(), 0);
+    let mut events = open_events(addr, "?limit=5000");
+    let (_, first) = next_event(&mut events);
+    assert_eq!(first["tasks"]["order"].as_array().unwrap().len(), 1000, "the event stream's rows are capped");
+}

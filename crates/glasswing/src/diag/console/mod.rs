@@ -266,7 +266,7 @@ fn accept_loop(listener: TcpListener, weak: WeakScheduler, shared: Arc<Shared>) 
             shared.connections.fetch_sub(1, Ordering::AcqRel);
             let _ =
                 http::respond_error(&mut stream, 503, "the console serves 16 connections at once: try again");
-            http::close(stream);
+            http::close(stream, false);
             continue;
         }
         let (weak, for_thread) = (weak.clone(), shared.clone());
@@ -309,5 +309,5 @@ fn connection(mut stream: TcpStream, weak: &WeakScheduler, shared: &Shared) {
         }
         Err(http::ReadError::Gone) => return,
     }
-    http::close(stream);
+    http::close(stream, true);
 }
