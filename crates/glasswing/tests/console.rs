@@ -378,40 +378,58 @@ fn a_console_off_loopback_without_a_token_is_a_build_error() {
 
 #[test]
 fn a_runtime_blocked_in_a_poll_still_answers() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(1)
-        .long_poll_threshold(Duration::from_millis(50))
-        .diagnostics_verbosity(glasswing::diag::Verbosity::Off)
-        .console("127.0.0.1:0")
-        .build()
-        .unwrap();
-    let addr = rt.handle().console_addr().unwrap();
-    let (release, blocked) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started) = std::sync::mpsc::channel::<()>();
-    let task = glasswing::task::Builder::new()
-        .name("blocker")
-        .spawn_on(
-            async move {
-                started_tx.send(()).unwrap();
-                // Blocks the only worker until the test releases it.
-                blocked.recv().unwrap();
-            },
-            rt.handle(),
-        )
-        .unwrap();
-    started.recv().unwrap();
-    let mut overview = Value::Null;
-    wait_for("the long poll in the overview", || {
-        overview = get_json(addr, "/api/overview");
-        overview["long_polls"].as_array().unwrap().iter().any(|p| p["task_name"] == "blocker")
-    });
-    assert!(overview["workers"][0]["polling"].is_u64(), "the worker is polling: {overview}");
-    assert!(overview["warnings"].as_array().unwrap().iter().any(|w| w["kind"] == "long_poll"), "{overview}");
-    assert!(overview["warning_counts"]["long_poll"].as_u64().unwrap() >= 1, "{overview}");
-    let running = get_json(addr, "/api/tasks?filter=blocker");
-    assert_eq!(running["rows"][0]["state"], "running");
-    release.send(()).unwrap();
-    rt.block_on(task).unwrap();
+    for flavor in ["current_thread", "multi_thread"] {
+        let mut builder = match flavor {
+            "current_thread" => Builder::new_current_thread(),
+            _ => Builder::new_multi_thread(),
+        };
+        let rt = builder
+            .worker_threads(1)
+            .long_poll_threshold(Duration::from_millis(50))
+            .diagnostics_verbosity(glasswing::diag::Verbosity::Off)
+            .console("127.0.0.1:0")
+            .build()
+            .unwrap();
+        let addr = rt.handle().console_addr().unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let task = glasswing::task::Builder::new()
+            .name("blocker")
+            .spawn_on(
+                async move {
+                    started_tx.send(()).unwrap();
+                    // Blocks the only worker until the test releases it.
+                    blocked.recv().unwrap();
+                },
+                rt.handle(),
+            )
+            .unwrap();
+        std::thread::scope(|s| {
+            // The current-thread runtime runs its tasks in `block_on`: on a thread of its own here.
+            let runs = s.spawn(|| rt.block_on(task).unwrap());
+            started.recv().unwrap();
+            let mut overview = Value::Null;
+            wait_for("the long poll in the overview", || {
+                overview = get_json(addr, "/api/overview");
+                overview["long_polls"].as_array().unwrap().iter().any(|p| p["task_name"] == "blocker")
+            });
+            assert!(
+                overview["workers"][0]["polling"].is_u64(),
+                "{flavor}: the worker is polling: {overview}"
+            );
+            let warnings = overview["warnings"].as_array().unwrap();
+            assert!(warnings.iter().any(|w| w["kind"] == "long_poll"), "{flavor}: {overview}");
+            assert!(overview["warning_counts"]["long_poll"].as_u64().unwrap() >= 1, "{flavor}: {overview}");
+            let running = get_json(addr, "/api/tasks?filter=blocker");
+            assert_eq!(running["rows"][0]["state"], "running", "{flavor}");
+            let detail = get_json(addr, &format!("/api/task/{}", running["rows"][0]["id"]));
+            assert!(detail["task"]["running_for"].is_u64(), "{flavor}: {}", detail["task"]);
+            assert_eq!(detail["dump"]["traced"], false, "{flavor}: a running task is not polled");
+            assert!(get(addr, "/api/dump").body.contains("blocker"), "{flavor}: the dump completes");
+            release.send(()).unwrap();
+            runs.join().unwrap();
+        });
+    }
 }
 
 #[test]
