@@ -15,7 +15,9 @@
 //!   machine that ratio is noise a few percent wide, so it also prints what the console's own
 //!   threads took (their CPU time, Linux's schedstat, plus the overviews' answer times) as a share
 //!   of the two workers' time: what the console can take from the workload at most. Workloads:
-//!   yield_many (the default), spawn_many_local, ping_pong, chained_spawn.
+//!   yield_many (the default), spawn_many_local, ping_pong, chained_spawn. `CONSOLE_COST_IDLE=1`
+//!   leaves the console on with nobody attached (its accepting thread blocked in `accept`: the
+//!   control that shows how wide the noise is).
 //!
 //! Run it in release: `cargo run --release -p glasswing-bench --bin console_cost -- scale`.
 
@@ -278,7 +280,9 @@ fn round<W: Workload>(workload: &W, console: bool) -> (f64, Option<Served>) {
     // Warm up (thread start, first allocations), untimed.
     workload.run(&rt);
     let attached = Instant::now();
-    let browser = console.then(|| Browser::attach(glasswing_addr(&rt)));
+    // `CONSOLE_COST_IDLE=1`: the console on, and nobody attached (what it costs just to be on).
+    let attach = console && std::env::var_os("CONSOLE_COST_IDLE").is_none();
+    let browser = attach.then(|| Browser::attach(glasswing_addr(&rt)));
     let (mut iterations, mut busy) = (0u64, Duration::ZERO);
     while busy < Duration::from_secs(2) {
         busy += workload.run(&rt);
@@ -313,11 +317,11 @@ fn throughput<W: Workload>(workload: &W, rounds: usize) {
             on
         };
         on.push(rate);
-        let served = served.unwrap();
+        let served = served.unwrap_or_default();
         events += served.events;
         overviews += served.overviews;
         // The console's time, as a share of what two workers had in the round.
-        shares.push(served.console_time.as_secs_f64() / (2.0 * served.wall.as_secs_f64()) * 100.0);
+        shares.push(served.console_time.as_secs_f64() / (2.0 * served.wall.as_secs_f64().max(1e-9)) * 100.0);
     }
     let (off, on) = (median(off), median(on));
     println!(
