@@ -190,6 +190,15 @@ impl<T> Future for GlasswingJoin<T> {
     }
 }
 
+impl<const DIAG: bool> GlasswingRt<DIAG> {
+    /// A runtime built elsewhere, with settings the suite does not make (the console's cost,
+    /// `bin/console_cost.rs`).
+    #[allow(dead_code)]
+    pub fn from_runtime(rt: glasswing::runtime::Runtime) -> Self {
+        GlasswingRt { rt }
+    }
+}
+
 impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
     const NAME: &'static str = if DIAG { "glasswing" } else { "gw-diag-off" };
     type Join<T: Send + 'static> = GlasswingJoin<T>;

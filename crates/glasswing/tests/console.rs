@@ -314,20 +314,36 @@ fn the_event_stream_sends_every_top_row_then_deltas() {
         assert!(first["tasks"]["removed"].as_array().unwrap().is_empty(), "{flavor}");
 
         // Three more tasks: the top six are the four, then two of them, which are new to the client.
+        // The event after the spawn may not be the next one (one may have been taken meanwhile):
+        // the client applies each, as a client does, until it sees them.
         spawn_waiting(&rt, "late", 3);
-        let (_, second) = next_event(&mut events);
-        let tasks = &second["tasks"];
+        let mut rows: std::collections::HashMap<u64, Value> = first["tasks"]["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_u64().unwrap(), r.clone()))
+            .collect();
+        let tasks = loop {
+            let (_, event) = next_event(&mut events);
+            let tasks = event["tasks"].clone();
+            for row in tasks["changed"].as_array().unwrap() {
+                rows.insert(row["id"].as_u64().unwrap(), row.clone());
+            }
+            for id in tasks["removed"].as_array().unwrap() {
+                rows.remove(&id.as_u64().unwrap());
+            }
+            if tasks["total"] == 7 {
+                break tasks;
+            }
+        };
         let order2: Vec<u64> =
             tasks["order"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         assert_eq!(order2.len(), 6, "{flavor}");
         assert_eq!(order2[..4], order[..], "{flavor}");
-        let changed2: Vec<u64> =
-            tasks["changed"].as_array().unwrap().iter().map(|r| r["id"].as_u64().unwrap()).collect();
-        assert!(
-            changed2.contains(&order2[4]) && changed2.contains(&order2[5]),
-            "{flavor}: new rows are sent: {tasks}"
-        );
-        assert_eq!(tasks["total"], 7, "{flavor}");
+        for id in &order2 {
+            assert_eq!(rows[id]["id"], *id, "{flavor}: every row shown was sent: {tasks}");
+        }
+        assert_eq!(rows.len(), 6, "{flavor}: nothing kept that is not shown");
         assert!(tasks["removed"].as_array().unwrap().is_empty(), "{flavor}");
 
         // A filter that now matches only the late ones: the early ones are removed.
@@ -378,40 +394,58 @@ fn a_console_off_loopback_without_a_token_is_a_build_error() {
 
 #[test]
 fn a_runtime_blocked_in_a_poll_still_answers() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(1)
-        .long_poll_threshold(Duration::from_millis(50))
-        .diagnostics_verbosity(glasswing::diag::Verbosity::Off)
-        .console("127.0.0.1:0")
-        .build()
-        .unwrap();
-    let addr = rt.handle().console_addr().unwrap();
-    let (release, blocked) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started) = std::sync::mpsc::channel::<()>();
-    let task = glasswing::task::Builder::new()
-        .name("blocker")
-        .spawn_on(
-            async move {
-                started_tx.send(()).unwrap();
-                // Blocks the only worker until the test releases it.
-                blocked.recv().unwrap();
-            },
-            rt.handle(),
-        )
-        .unwrap();
-    started.recv().unwrap();
-    let mut overview = Value::Null;
-    wait_for("the long poll in the overview", || {
-        overview = get_json(addr, "/api/overview");
-        overview["long_polls"].as_array().unwrap().iter().any(|p| p["task_name"] == "blocker")
-    });
-    assert!(overview["workers"][0]["polling"].is_u64(), "the worker is polling: {overview}");
-    assert!(overview["warnings"].as_array().unwrap().iter().any(|w| w["kind"] == "long_poll"), "{overview}");
-    assert!(overview["warning_counts"]["long_poll"].as_u64().unwrap() >= 1, "{overview}");
-    let running = get_json(addr, "/api/tasks?filter=blocker");
-    assert_eq!(running["rows"][0]["state"], "running");
-    release.send(()).unwrap();
-    rt.block_on(task).unwrap();
+    for flavor in ["current_thread", "multi_thread"] {
+        let mut builder = match flavor {
+            "current_thread" => Builder::new_current_thread(),
+            _ => Builder::new_multi_thread(),
+        };
+        let rt = builder
+            .worker_threads(1)
+            .long_poll_threshold(Duration::from_millis(50))
+            .diagnostics_verbosity(glasswing::diag::Verbosity::Off)
+            .console("127.0.0.1:0")
+            .build()
+            .unwrap();
+        let addr = rt.handle().console_addr().unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let task = glasswing::task::Builder::new()
+            .name("blocker")
+            .spawn_on(
+                async move {
+                    started_tx.send(()).unwrap();
+                    // Blocks the only worker until the test releases it.
+                    blocked.recv().unwrap();
+                },
+                rt.handle(),
+            )
+            .unwrap();
+        std::thread::scope(|s| {
+            // The current-thread runtime runs its tasks in `block_on`: on a thread of its own here.
+            let runs = s.spawn(|| rt.block_on(task).unwrap());
+            started.recv().unwrap();
+            let mut overview = Value::Null;
+            wait_for("the long poll in the overview", || {
+                overview = get_json(addr, "/api/overview");
+                overview["long_polls"].as_array().unwrap().iter().any(|p| p["task_name"] == "blocker")
+            });
+            assert!(
+                overview["workers"][0]["polling"].is_u64(),
+                "{flavor}: the worker is polling: {overview}"
+            );
+            let warnings = overview["warnings"].as_array().unwrap();
+            assert!(warnings.iter().any(|w| w["kind"] == "long_poll"), "{flavor}: {overview}");
+            assert!(overview["warning_counts"]["long_poll"].as_u64().unwrap() >= 1, "{flavor}: {overview}");
+            let running = get_json(addr, "/api/tasks?filter=blocker");
+            assert_eq!(running["rows"][0]["state"], "running", "{flavor}");
+            let detail = get_json(addr, &format!("/api/task/{}", running["rows"][0]["id"]));
+            assert!(detail["task"]["running_for"].is_u64(), "{flavor}: {}", detail["task"]);
+            assert_eq!(detail["dump"]["traced"], false, "{flavor}: a running task is not polled");
+            assert!(get(addr, "/api/dump").body.contains("blocker"), "{flavor}: the dump completes");
+            release.send(()).unwrap();
+            runs.join().unwrap();
+        });
+    }
 }
 
 #[test]
@@ -489,17 +523,45 @@ fn the_environment_variable_wins_over_the_builder() {
         assert!(out.status.success(), "{text}");
         text
     };
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
-    drop(taken);
-    let on = child("plain", &port.to_string());
-    assert!(on.contains(&format!("ADDR=Some(127.0.0.1:{port})")), "{on}");
+    // A port alone (0 here: the system picks) means 127.0.0.1.
+    let on = child("plain", "0");
+    assert!(on.contains("ADDR=Some(127.0.0.1:"), "{on}");
     assert!(on.contains("STATUS=200"), "{on}");
-    assert!(on.contains(&format!("glasswing: console for runtime 1 at http://127.0.0.1:{port}/")), "{on}");
+    assert!(on.contains("glasswing: console for runtime 1 at http://127.0.0.1:"), "{on}");
+    assert!(on.contains("(terminal: glasswing-console http://127.0.0.1:"), "{on}");
+    let on = child("plain", "localhost:0");
+    assert!(on.contains("STATUS=200"), "{on}");
     let off = child("builder", "off");
     assert!(off.contains("ADDR=None"), "{off}");
     // A bind failure from the environment: one line, and the runtime runs on.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let failed = child("builder", &taken.local_addr().unwrap().to_string());
     assert!(failed.contains("ADDR=None") && failed.contains("runs without its console"), "{failed}");
+}
+
+#[test]
+fn every_answer_is_capped() {
+    let rt = with_console(Builder::new_multi_thread().worker_threads(2));
+    let addr = rt.handle().console_addr().unwrap();
+    // A wait per task: as many resources as tasks.
+    spawn_waiting(&rt, "conn", 1200);
+    let overview = get_json(addr, "/api/overview");
+    assert_eq!(overview["runtime"]["alive_tasks"], 1200);
+    assert_eq!(overview["resources"].as_array().unwrap().len(), 100, "the overview's resources are capped");
+    let snap = get_json(addr, "/api/snapshot?limit=10");
+    assert_eq!(snap["tasks"].as_array().unwrap().len(), 10);
+    assert_eq!(snap["tasks_omitted"], 1190);
+    assert_eq!(snap["resources"].as_array().unwrap().len(), 10);
+    assert_eq!(snap["resources_omitted"], 1190);
+    assert!(snap["warnings_omitted"].is_u64());
+    let busy: Vec<u64> =
+        snap["tasks"].as_array().unwrap().iter().map(|t| t["busy"].as_u64().unwrap()).collect();
+    assert!(busy.windows(2).all(|w| w[0] >= w[1]), "the busiest kept: {busy:?}");
+    let snap = get_json(addr, "/api/snapshot?limit=100000");
+    assert_eq!(snap["tasks"].as_array().unwrap().len(), 1200, "under the cap of 10000: all");
+    assert_eq!(snap["tasks_omitted"], 0);
+    assert_eq!(get_json(addr, "/api/groups?limit=0")["groups"].as_array().unwrap().len(), 0);
+    let mut events = open_events(addr, "?limit=5000");
+    let (_, first) = next_event(&mut events);
+    assert_eq!(first["tasks"]["order"].as_array().unwrap().len(), 1000, "the event stream's rows are capped");
 }

@@ -15,7 +15,7 @@ use crate::task::list::{TaskRead, TaskRecord};
 use crate::task::state::StateWord;
 use crate::task::Id;
 use serde::{Serialize, Serializer};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::Location;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -88,45 +88,78 @@ pub struct WaiterSnapshot {
 
 /// The resources waited on now by `handle`'s tasks or by plain threads (see `Snapshot::resources`).
 pub(crate) fn resources(handle: &scheduler::Scheduler, now: Ticks) -> Vec<ResourceSnapshot> {
-    let mut by_record: Vec<(Arc<ResourceRecord>, Vec<WaiterSnapshot>)> = Vec::new();
-    let mut waits = Vec::new();
-    resource::for_each_wait(|w| waits.push((w.record.clone(), w.task, w.op, w.since)));
+    resources_at_most(handle, now, usize::MAX, None)
+}
+
+/// The `at_most` resources waited on longest (by their longest wait, a live task's or not): only
+/// those are checked and formatted, so that a program with a wait per task (20,000 connections
+/// each on its channel) costs the console's overview a pass over the waits, not a snapshot of each.
+/// The waits are the process's: a task's is this runtime's if it is in `alive` (the ids of its live
+/// tasks, where the caller has them), else if the runtime's task lists have it (a lookup that
+/// walks a list shard: fine for a few, slow for thousands).
+pub(crate) fn resources_at_most(
+    handle: &scheduler::Scheduler,
+    now: Ticks,
+    at_most: usize,
+    alive: Option<&HashSet<Id>>,
+) -> Vec<ResourceSnapshot> {
+    type Waits = Vec<(Option<crate::probe::TaskId>, WaitOp, Ticks)>;
+    // Grouped by record through a map: a wait per record is common (a channel per connection).
+    let mut index: HashMap<*const ResourceRecord, usize> = HashMap::new();
+    let mut by_record: Vec<(Arc<ResourceRecord>, Waits)> = Vec::new();
+    resource::for_each_wait(|w| {
+        let i = *index.entry(Arc::as_ptr(&w.record)).or_insert_with(|| {
+            by_record.push((w.record.clone(), Vec::new()));
+            by_record.len() - 1
+        });
+        by_record[i].1.push((w.task, w.op, w.since));
+    });
+    drop(index);
+    // Longest waited on first: the earliest start of a wait.
+    by_record.sort_by_key(|(_, waits)| waits.iter().map(|w| w.2).min());
     let all_tasks = handle.all_tasks();
-    for (record, task, op, since) in waits {
-        if task.is_some_and(|t| all_tasks.get(Id(t)).is_none()) {
+    let mut out: Vec<ResourceSnapshot> = Vec::new();
+    for (record, waits) in by_record {
+        if out.len() == at_most {
+            break;
+        }
+        let mut waiters: Vec<WaiterSnapshot> = waits
+            .into_iter()
+            .filter(|(task, _, _)| {
+                task.is_none_or(|t| match alive {
+                    Some(alive) => alive.contains(&Id(t)),
+                    None => all_tasks.get(Id(t)).is_some(),
+                })
+            })
+            .map(|(task, op, since)| WaiterSnapshot {
+                task: task.map(Id),
+                op,
+                waited_for: clock::duration_between(since, now),
+            })
+            .collect();
+        if waiters.is_empty() {
             continue;
         }
-        let waiter =
-            WaiterSnapshot { task: task.map(Id), op, waited_for: clock::duration_between(since, now) };
-        match by_record.iter_mut().find(|(r, _)| Arc::ptr_eq(r, &record)) {
-            Some((_, waiters)) => waiters.push(waiter),
-            None => by_record.push((record, vec![waiter])),
-        }
+        waiters.sort_by_key(|w| std::cmp::Reverse(w.waited_for));
+        let (placed, unplaced_senders) = record.sender_tasks();
+        out.push(ResourceSnapshot {
+            kind: record.kind(),
+            name: record.name().map(str::to_owned),
+            location: format_location(record.created_at()),
+            holders: record
+                .holders()
+                .map(|h| HolderSnapshot {
+                    task: h.task.map(Id),
+                    location: h.at.map(format_location),
+                    held_for: (h.since != 0).then(|| clock::duration_between(h.since, now)),
+                })
+                .collect(),
+            other_holders: record.untracked_holders(),
+            sender_tasks: placed.into_iter().map(|(t, n)| (Id(t), n)).collect(),
+            unplaced_senders,
+            waiters,
+        });
     }
-    let mut out: Vec<ResourceSnapshot> = by_record
-        .into_iter()
-        .map(|(record, mut waiters)| {
-            waiters.sort_by_key(|w| std::cmp::Reverse(w.waited_for));
-            let (placed, unplaced_senders) = record.sender_tasks();
-            ResourceSnapshot {
-                kind: record.kind(),
-                name: record.name().map(str::to_owned),
-                location: format_location(record.created_at()),
-                holders: record
-                    .holders()
-                    .map(|h| HolderSnapshot {
-                        task: h.task.map(Id),
-                        location: h.at.map(format_location),
-                        held_for: (h.since != 0).then(|| clock::duration_between(h.since, now)),
-                    })
-                    .collect(),
-                other_holders: record.untracked_holders(),
-                sender_tasks: placed.into_iter().map(|(t, n)| (Id(t), n)).collect(),
-                unplaced_senders,
-                waiters,
-            }
-        })
-        .collect();
     out.sort_by_key(|r| std::cmp::Reverse(r.waiters[0].waited_for));
     out
 }

@@ -753,7 +753,7 @@ fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut
     for warning in new {
         diag.push_warning(warning);
     }
-    super::deadlock::check(diag, handle, &mut w.deadlocks);
+    super::deadlock::check(diag, handle, &alive, &mut w.deadlocks);
 }
 
 /// A long poll or a lost waker: the flight recorder's timeline goes to the file the program asked

@@ -193,10 +193,15 @@ pub(crate) fn start_event_stream(stream: &mut TcpStream) -> io::Result<()> {
 /// Closes the connection after a response: our side first, then whatever the client still sends
 /// is read (briefly) and dropped, so that closing with unread input does not reset the connection
 /// before the client has read the response.
-pub(crate) fn close(mut stream: TcpStream) {
+/// `wait`: whether to wait (briefly) for input still on its way, or only drop what has arrived (the
+/// accepting thread, which must not be held up by a connection it turns away).
+pub(crate) fn close(mut stream: TcpStream, wait: bool) {
     let _ = stream.flush();
     let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let _ = match wait {
+        true => stream.set_read_timeout(Some(Duration::from_millis(100))),
+        false => stream.set_nonblocking(true),
+    };
     let mut sink = [0u8; 4096];
     let mut drained = 0;
     while drained < 64 * 1024 {

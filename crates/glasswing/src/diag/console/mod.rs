@@ -19,7 +19,7 @@
 //! - **Nothing on the hot path**: the console reads what the views read (`snapshot.rs`'s racy
 //!   reads, one owned-tasks shard lock at a time; `dump/`'s trace polls of idle tasks); no worker
 //!   waits for it, and nothing in the probes, the tasks or the schedulers knows it exists. Off, it
-//!   is not a thread, a socket or a branch anywhere.
+//!   is not a thread, a socket, or a branch on any path a task or a worker runs.
 //! - **Bounded**: every answer has a size cap (rows, groups, warnings: `model.rs`, `routes.rs`)
 //!   and time caps (`http.rs`: the head within 5 s and 8 KB, each write within 5 s).
 //! - **Loopback unless told**: a task's name, its stack and its wait are the program's insides.
@@ -266,7 +266,7 @@ fn accept_loop(listener: TcpListener, weak: WeakScheduler, shared: Arc<Shared>) 
             shared.connections.fetch_sub(1, Ordering::AcqRel);
             let _ =
                 http::respond_error(&mut stream, 503, "the console serves 16 connections at once: try again");
-            http::close(stream);
+            http::close(stream, false);
             continue;
         }
         let (weak, for_thread) = (weak.clone(), shared.clone());
@@ -309,5 +309,5 @@ fn connection(mut stream: TcpStream, weak: &WeakScheduler, shared: &Shared) {
         }
         Err(http::ReadError::Gone) => return,
     }
-    http::close(stream);
+    http::close(stream, true);
 }

@@ -51,9 +51,11 @@ impl SortKey {
             "idle" => SortKey::Idle,
             "age" => SortKey::Age,
             "id" => SortKey::Id,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "sort={other:?} is not a column: use busy, polls, poll_p99, max_scheduled, idle, age or id"
-            )),
+            ))
+            }
         })
     }
 }
@@ -239,8 +241,11 @@ pub(crate) fn table(handle: &Scheduler, query: &TableQuery) -> Page {
         }
     };
     let end = query.offset.saturating_add(query.limit).min(all.len());
+    if end <= query.offset {
+        return Page { total, matched, offset: query.offset, rows: Vec::new() };
+    }
     // Only the first `end` in order matter: partition them out, then sort those alone.
-    if end > 0 && end < all.len() {
+    if end < all.len() {
         all.select_nth_unstable_by(end - 1, order);
         all.truncate(end);
     }
@@ -448,21 +453,27 @@ pub(crate) fn overview(handle: &Scheduler, samples: &BusySamples) -> Overview {
         polls.iter().skip(polls.len().saturating_sub(OVERVIEW_LONG_POLLS)).cloned().collect()
     };
     let mut warnings = Vec::new();
-    if diag.enabled() {
-        // As `Snapshot`'s warnings, formatting only the tasks that trip a lint, and at most as
-        // many as are sent.
-        handle.all_tasks().for_each_task(|read| {
-            if warnings.len() < OVERVIEW_WARNINGS && snapshot::may_trip_a_lint(&read, &diag.config, now) {
-                lints::warnings_for(&snapshot::live_task_snapshot(read, now), &diag.config, &mut warnings);
-            }
-        });
+    // One pass over the tasks: the ids of the live ones (which waits are this runtime's), and, as
+    // `Snapshot`'s warnings, those that trip a lint (formatting only those, and at most as many as
+    // are sent).
+    let mut alive = HashSet::with_capacity(handle.all_tasks().alive() + 64);
+    let linting = diag.enabled();
+    handle.all_tasks().for_each_task(|read| {
+        alive.insert(read.record.id);
+        if linting
+            && warnings.len() < OVERVIEW_WARNINGS
+            && snapshot::may_trip_a_lint(&read, &diag.config, now)
+        {
+            lints::warnings_for(&snapshot::live_task_snapshot(read, now), &diag.config, &mut warnings);
+        }
+    });
+    if linting {
         super::super::dump::locate(handle, &mut warnings, super::super::dump::LOCATE_AT_MOST);
         warnings.extend(long_polls.iter().map(Warning::long_poll));
         let extra = warnings.len().saturating_sub(OVERVIEW_WARNINGS);
         warnings.drain(..extra);
     }
-    let mut resources = snapshot::resources(handle, now);
-    resources.truncate(OVERVIEW_RESOURCES);
+    let resources = snapshot::resources_at_most(handle, now, OVERVIEW_RESOURCES, Some(&alive));
     Overview {
         taken_at,
         runtime,

@@ -135,7 +135,9 @@ fn parse_id(s: &str) -> Option<Id> {
     s.parse::<u64>().ok().and_then(NonZeroU64::new).map(Id)
 }
 
-/// The snapshot with its `limit` busiest tasks, and `"tasks_omitted"`.
+/// The snapshot with its `limit` busiest tasks, `limit` longest-waited resources and `limit` newest
+/// warnings, and how many of each were left out (`"tasks_omitted"`, `"resources_omitted"`,
+/// `"warnings_omitted"`).
 fn snapshot_json(handle: &Scheduler, limit: usize) -> String {
     let mut snap = snapshot::take(handle);
     let omitted = snap.tasks.len().saturating_sub(limit);
@@ -143,10 +145,16 @@ fn snapshot_json(handle: &Scheduler, limit: usize) -> String {
         snap.tasks.sort_by(|a, b| b.busy.cmp(&a.busy).then(a.id.cmp(&b.id)));
         snap.tasks.truncate(limit);
     }
+    // A program with a wait per task has as many resources: capped alike.
+    let resources_omitted = snap.resources.len().saturating_sub(limit);
+    snap.resources.truncate(limit);
+    // And a lint per task (20,000 stalled connections): the newest kept, as the overview does.
+    let warnings_omitted = snap.warnings.len().saturating_sub(limit);
+    snap.warnings.drain(..warnings_omitted);
     let mut out = json::to_string(&snap).expect("a snapshot always serializes");
-    // The snapshot is an object: its closing brace makes way for one more member.
+    // The snapshot is an object: its closing brace makes way for more members.
     out.pop();
-    let _ = write!(out, ",\"tasks_omitted\":{omitted}}}");
+    let _ = write!(out, ",\"tasks_omitted\":{omitted},\"resources_omitted\":{resources_omitted},\"warnings_omitted\":{warnings_omitted}}}");
     out
 }
 
