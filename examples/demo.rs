@@ -4,13 +4,17 @@
 //! of CPU work through a `JoinSet`, a pipeline of tasks passing messages, a `spawn_blocking` job, a
 //! task that panics (and is caught), and a stuck task that gets aborted. Each run ends with the
 //! runtime's own diagnostics report.
+//!
+//! `cargo run --release --example demo -- --console` then keeps a live service running on the
+//! multi-thread runtime, with the console on (127.0.0.1:6669, or where `GLASSWING_CONSOLE` says):
+//! open the address it prints in a browser, or point `glasswing-console` at it. Ctrl-C ends it.
 
 use glasswing::runtime::{Builder, Runtime};
-use glasswing::sync::{mpsc, oneshot};
+use glasswing::sync::{mpsc, oneshot, Mutex as AsyncMutex};
 use glasswing::task::{self, JoinSet};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Which threads ran how many polls' worth of our tasks.
 type ThreadLog = Arc<Mutex<BTreeMap<String, usize>>>;
@@ -125,7 +129,7 @@ async fn program(log: ThreadLog) -> Vec<String> {
     lines
 }
 
-fn run(label: &str, rt: Runtime) {
+fn run(label: &str, rt: &Runtime) {
     let log: ThreadLog = Arc::default();
     let start = Instant::now();
     let lines = rt.block_on(program(log.clone()));
@@ -145,23 +149,103 @@ fn run(label: &str, rt: Runtime) {
         println!("  | {line}");
     }
     println!();
-    drop(rt);
+}
+
+/// The live service `--console` keeps running: request handlers on a shared cache, a pipeline fed at
+/// a steady pace, workers idle on a queue, and now and then a handler that blocks its worker, so each
+/// view of the console has something to show.
+async fn live_service() {
+    let cache = Arc::new(AsyncMutex::new(BTreeMap::<u64, u64>::new()));
+    for shard in 0..4u64 {
+        let cache = cache.clone();
+        task::Builder::new()
+            .name(&format!("cache-writer-{shard}"))
+            .spawn(async move {
+                let mut tick = glasswing::time::interval(Duration::from_millis(20 + 5 * shard));
+                loop {
+                    tick.tick().await;
+                    let mut map = cache.lock().await;
+                    *map.entry(shard).or_default() += 1;
+                    // Holds the lock across an await: the resources view shows who waits for it.
+                    glasswing::time::sleep(Duration::from_millis(3)).await;
+                }
+            })
+            .unwrap();
+    }
+    let (jobs_tx, jobs_rx) = mpsc::channel::<u64>(16);
+    let jobs_rx = Arc::new(AsyncMutex::new(jobs_rx));
+    for n in 0..8 {
+        let jobs_rx = jobs_rx.clone();
+        task::Builder::new()
+            .name(&format!("job-worker-{n}"))
+            .spawn(async move {
+                loop {
+                    let Some(job) = jobs_rx.lock().await.recv().await else { break };
+                    count_primes(job * 1_000..job * 1_000 + 200);
+                    task::yield_now().await;
+                }
+            })
+            .unwrap();
+    }
+    task::Builder::new()
+        .name("job-source")
+        .spawn(async move {
+            let mut tick = glasswing::time::interval(Duration::from_millis(10));
+            for job in 0.. {
+                tick.tick().await;
+                if jobs_tx.send(job % 500).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .unwrap();
+    task::Builder::new()
+        .name("report-renderer")
+        .spawn(async move {
+            let mut tick = glasswing::time::interval(Duration::from_secs(15));
+            loop {
+                tick.tick().await;
+                // A blocking call on a worker: the console pins it as a long-poll warning, with
+                // this line in its stack.
+                std::thread::sleep(Duration::from_millis(120));
+            }
+        })
+        .unwrap();
+    for n in 0..50 {
+        task::Builder::new()
+            .name(&format!("session-{n}"))
+            .spawn(async move { glasswing::time::sleep(Duration::from_secs(3600)).await })
+            .unwrap();
+    }
+    let _ = glasswing::signal::ctrl_c().await;
 }
 
 fn main() {
+    let console = std::env::args().any(|a| a == "--console");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("glasswing demo on {cores} cores\n");
     // One line per panic instead of the default message and backtrace: the demo panics on purpose.
     std::panic::set_hook(Box::new(|info| eprintln!("  (a task panicked: {info})")));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mt = Builder::new_multi_thread()
-        .thread_name_fn(move || {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            format!("glasswing-worker-{n}")
-        })
-        .build()
-        .expect("failed to build the multi-thread runtime");
-    run(&format!("multi_thread ({cores} workers)"), mt);
     let ct = Builder::new_current_thread().build().expect("failed to build the current-thread runtime");
-    run("current_thread (all tasks on the main thread)", ct);
+    run("current_thread (all tasks on the main thread)", &ct);
+    drop(ct);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut builder = Builder::new_multi_thread();
+    builder.thread_name_fn(move || {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("glasswing-worker-{n}")
+    });
+    if console {
+        builder.console("127.0.0.1:6669");
+    }
+    let mt = builder.build().expect("failed to build the multi-thread runtime");
+    run(&format!("multi_thread ({cores} workers)"), &mt);
+    if let Some(addr) = mt.handle().console_addr() {
+        println!("== live: a service runs on the multi-thread runtime until Ctrl-C ==");
+        println!("  open http://{addr}/ in a browser (the console), or in another terminal:");
+        println!("  cargo run --release -p glasswing-console -- http://{addr}");
+        mt.block_on(live_service());
+    } else if console {
+        println!("(no console: GLASSWING_CONSOLE=off, or its address was taken; see the line above)");
+    }
 }
