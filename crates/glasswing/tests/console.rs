@@ -203,7 +203,7 @@ fn every_route_answers_with_its_documented_shape() {
 
         assert_eq!(get(addr, "/nope").status, 404, "{flavor}");
         assert_eq!(get(addr, "/api/tasks?sort=bogus").status, 400, "{flavor}");
-        let post = request(addr, "POST /api/dump HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        let post = request(addr, "POST /api/dump HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n");
         assert_eq!(post.status, 405, "{flavor}");
     }
 }
@@ -279,7 +279,7 @@ fn next_event(reader: &mut BufReader<TcpStream>) -> (String, Value) {
 fn open_events(addr: SocketAddr, query: &str) -> BufReader<TcpStream> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET /api/events{query} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(stream, "GET /api/events{query} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
     let mut reader = BufReader::new(stream);
     let mut head = String::new();
     loop {
@@ -460,11 +460,27 @@ fn the_server_goes_with_the_runtime() {
         drop(rt);
         let refused = TcpStream::connect(addr);
         assert!(refused.is_err(), "{flavor}: the port still accepts after the runtime was dropped");
+        // It ends (its read timeout, 30 s, would make this an error).
         let mut rest = String::new();
-        let _ = events.read_to_string(&mut rest);
+        events.read_to_string(&mut rest).expect("the event stream ends with the runtime");
         // The handle outlives the runtime, and still says where its console was.
         assert_eq!(handle.console_addr(), Some(addr));
     }
+}
+
+#[test]
+fn a_loopback_console_answers_only_its_own_site() {
+    let rt = with_console(Builder::new_multi_thread().worker_threads(1));
+    let addr = rt.handle().console_addr().unwrap();
+    let with = |headers: &str| request(addr, &format!("GET /api/overview HTTP/1.1\r\n{headers}\r\n")).status;
+    assert_eq!(with(&format!("Host: {addr}\r\n")), 200);
+    assert_eq!(with(&format!("Host: localhost:{}\r\n", addr.port())), 200);
+    assert_eq!(with("Host: [::1]:6669\r\nSec-Fetch-Site: same-origin\r\n"), 200);
+    // A page of another site, under a name rebound to 127.0.0.1, or asking across sites.
+    let rebound = request(addr, "GET /api/dump HTTP/1.1\r\nHost: attacker.example:6669\r\n\r\n");
+    assert_eq!(rebound.status, 403);
+    assert!(rebound.body.contains("localhost, 127.0.0.1 or [::1]"), "{}", rebound.body);
+    assert_eq!(with(&format!("Host: {addr}\r\nSec-Fetch-Site: cross-site\r\n")), 403);
 }
 
 #[test]

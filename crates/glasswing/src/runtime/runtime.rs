@@ -156,8 +156,9 @@ impl Runtime {
         // A timeout too long to add to now (`Duration::MAX`) waits without a deadline.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        // First, so that no request reads (or trace-polls) tasks being shut down; quick: it waits
-        // for its accepting thread only, which it wakes.
+        // First, so that no new request comes in while the runtime shuts down (one being answered
+        // finishes, reading the runtime as any view may); quick: it waits for its accepting thread
+        // only, which it wakes.
         if let Some(mut console) = self.console.take() {
             console.stop();
         }

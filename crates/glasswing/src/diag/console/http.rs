@@ -20,6 +20,9 @@ pub(crate) const MAX_HEAD: usize = 8 * 1024;
 pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one write may block (a client that stops reading is dropped).
 pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole answer may take to write (a client that reads it a trickle at a time is cut
+/// off). The answer is built before the first byte is written, with the runtime let go.
+pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Headers a request may have (browsers send a dozen or so).
 const MAX_HEADERS: usize = 64;
 
@@ -33,6 +36,10 @@ pub(crate) struct Request {
     pub(crate) query: Vec<(String, String)>,
     /// The token of an `Authorization: Bearer <token>` header.
     pub(crate) bearer: Option<String>,
+    /// The `Host` header, as sent.
+    pub(crate) host: Option<String>,
+    /// `Sec-Fetch-Site` (`same-origin`, `cross-site`, ...): sent by browsers with every request.
+    pub(crate) fetch_site: Option<String>,
 }
 
 impl Request {
@@ -107,7 +114,33 @@ fn to_request(req: &httparse::Request<'_, '_>) -> Request {
             let (scheme, token) = v.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
         });
-    Request { method: req.method.unwrap_or("").to_string(), path: percent_decode(path), query, bearer }
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(|v| v.trim().to_string())
+    };
+    Request {
+        method: req.method.unwrap_or("").to_string(),
+        path: percent_decode(path),
+        query,
+        bearer,
+        host: header("host"),
+        fetch_site: header("sec-fetch-site"),
+    }
+}
+
+/// Whether a request's `Host` names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`,
+/// with any port): what a browser sends to a loopback console unless a page it runs reached it
+/// under another name, as DNS rebinding does.
+pub(crate) fn host_is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or(v6, |(addr, _)| addr),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `%XX` escapes decoded, and `+` as a space (as forms and `URLSearchParams` write them).
@@ -149,15 +182,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Writes a whole response (the connection is closed after it).
+/// Writes a whole response into `out` (the connection is closed after it).
 pub(crate) fn respond(
-    stream: &mut TcpStream,
+    out: &mut impl Write,
     status: u16,
     content_type: &str,
     extra_headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<()> {
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
         reason(status),
@@ -170,15 +202,29 @@ pub(crate) fn respond(
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()
+    out.write_all(head.as_bytes())?;
+    out.write_all(body)?;
+    out.flush()
 }
 
 /// An error as JSON: `{"error": "..."}`.
-pub(crate) fn respond_error(stream: &mut TcpStream, status: u16, message: &str) -> io::Result<()> {
+pub(crate) fn respond_error(out: &mut impl Write, status: u16, message: &str) -> io::Result<()> {
     let body = format!("{{\"error\":{}}}", json_string(message));
-    respond(stream, status, "application/json", &[], body.as_bytes())
+    respond(out, status, "application/json", &[], body.as_bytes())
+}
+
+/// Writes a built answer to `stream`, all of it within `ANSWER_TIMEOUT` (each write within
+/// `WRITE_TIMEOUT`).
+pub(crate) fn send(stream: &mut TcpStream, answer: &[u8]) -> io::Result<()> {
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let deadline = Instant::now() + ANSWER_TIMEOUT;
+    for chunk in answer.chunks(64 * 1024) {
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the client reads too slowly"));
+        }
+        stream.write_all(chunk)?;
+    }
+    stream.flush()
 }
 
 /// The head of an event stream (`text/event-stream`): events follow, until either side closes.

@@ -164,6 +164,19 @@ impl Shared {
     }
 
     /// Whether `req` carries the token, where one is required.
+    /// Without a token, the console is loopback-only, and a browser's page must not reach it from
+    /// another site: neither under another name (DNS rebinding: `Host` is then not loopback's) nor
+    /// by a cross-site request (which may not read the answer, but would make the console work: a
+    /// dump trace-polls every idle task).
+    fn same_site(&self, req: &http::Request) -> bool {
+        if self.token.is_some() {
+            return true;
+        }
+        let host_ok = req.host.as_deref().is_none_or(http::host_is_loopback);
+        let site_ok = !req.fetch_site.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("cross-site"));
+        host_ok && site_ok
+    }
+
     fn authorized(&self, req: &http::Request) -> bool {
         let Some(token) = &self.token else { return true };
         let given = req.bearer.as_deref().or_else(|| req.param("token"));
@@ -264,8 +277,10 @@ fn accept_loop(listener: TcpListener, weak: WeakScheduler, shared: Arc<Shared>) 
         };
         if shared.connections.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
             shared.connections.fetch_sub(1, Ordering::AcqRel);
+            let mut answer = Vec::new();
             let _ =
-                http::respond_error(&mut stream, 503, "the console serves 16 connections at once: try again");
+                http::respond_error(&mut answer, 503, "the console serves 16 connections at once: try again");
+            let _ = http::send(&mut stream, &answer);
             http::close(stream, false);
             continue;
         }
@@ -290,24 +305,41 @@ fn accept_loop(listener: TcpListener, weak: WeakScheduler, shared: Arc<Shared>) 
 /// One connection: one request, one answer.
 fn connection(mut stream: TcpStream, weak: &WeakScheduler, shared: &Shared) {
     let _ = stream.set_nodelay(true);
+    let mut answer = Vec::new();
     match http::read_request(&mut stream) {
         Ok(req) if !shared.authorized(&req) => {
             let _ = http::respond_error(
-                &mut stream,
+                &mut answer,
                 401,
                 "this console requires its token: send `Authorization: Bearer <token>`, or add ?token=<token>",
             );
         }
+        Ok(req) if !shared.same_site(&req) => {
+            let _ = http::respond_error(
+                &mut answer,
+                403,
+                "a loopback console answers only requests to localhost, 127.0.0.1 or [::1], and none that \
+                 another site's page makes: open it by that address (or allow remote access with a token)",
+            );
+        }
+        Ok(req) if req.path == "/api/events" => {
+            let _ = routes::events(&mut stream, &req, weak, shared);
+        }
         Ok(req) => {
-            let _ = routes::serve(&mut stream, &req, weak, shared);
+            // Built whole, then written with the runtime let go: a slow reader holds neither it
+            // nor the views' locks.
+            routes::serve(&mut answer, &req, weak, shared);
         }
         Err(http::ReadError::TooLarge) => {
-            let _ = http::respond_error(&mut stream, 431, "the request head is over 8 KB");
+            let _ = http::respond_error(&mut answer, 431, "the request head is over 8 KB");
         }
         Err(http::ReadError::Bad(why)) => {
-            let _ = http::respond_error(&mut stream, 400, &format!("not an HTTP request: {why}"));
+            let _ = http::respond_error(&mut answer, 400, &format!("not an HTTP request: {why}"));
         }
         Err(http::ReadError::Gone) => return,
+    }
+    if !answer.is_empty() && http::send(&mut stream, &answer).is_err() {
+        return;
     }
     http::close(stream, true);
 }

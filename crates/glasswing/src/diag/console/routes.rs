@@ -31,14 +31,15 @@ const GROUPS_LIMIT: (usize, usize) = (50, 1000);
 /// Between two events of `/api/events`.
 pub(crate) const EVENT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Answers `req` on `stream`. The runtime is upgraded from `weak` for the time of one answer (one
-/// event, for the event stream), so a client never keeps it alive.
-pub(crate) fn serve(
-    stream: &mut TcpStream,
-    req: &Request,
-    weak: &WeakScheduler,
-    shared: &Shared,
-) -> io::Result<()> {
+/// Builds the answer to `req` (any route but the event stream) in `stream`, a buffer the caller
+/// writes out. The runtime is upgraded from `weak` for the time it takes to build it, so a client
+/// never keeps it alive.
+pub(crate) fn serve(stream: &mut Vec<u8>, req: &Request, weak: &WeakScheduler, shared: &Shared) {
+    // Writing into a Vec cannot fail.
+    let _ = answer(stream, req, weak, shared);
+}
+
+fn answer(stream: &mut Vec<u8>, req: &Request, weak: &WeakScheduler, shared: &Shared) -> io::Result<()> {
     if req.method != "GET" {
         return http::respond_error(stream, 405, "the console answers GET only");
     }
@@ -46,7 +47,7 @@ pub(crate) fn serve(
         return http::respond_error(stream, 503, "the runtime has shut down");
     };
     let param = |name: &str| req.param(name).map(str::to_owned);
-    let json = |stream: &mut TcpStream, body: String| {
+    let json = |stream: &mut Vec<u8>, body: String| {
         http::respond(stream, 200, "application/json", &[], body.as_bytes())
     };
     match req.path.as_str() {
@@ -98,14 +99,6 @@ pub(crate) fn serve(
             &[],
             crate::diag::metrics::prometheus(&handle).as_bytes(),
         ),
-        "/api/events" => {
-            let query = match TableQuery::parse(param, EVENTS_LIMIT.0, EVENTS_LIMIT.1) {
-                Ok(query) => TableQuery { offset: 0, ..query },
-                Err(e) => return http::respond_error(stream, 400, &e),
-            };
-            drop(handle);
-            events(stream, &query, weak, shared)
-        }
         path => match path.strip_prefix("/api/task/") {
             Some(id) => match parse_id(id) {
                 Some(id) => match task_json(&handle, id) {
@@ -194,12 +187,30 @@ fn task_json(handle: &Scheduler, id: Id) -> Option<String> {
 
 /// `/api/events`: an event now, then one every `EVENT_INTERVAL`, until the client goes, the
 /// runtime shuts down or the console stops.
-fn events(
+/// `/api/events`: the stream of ticks, written as they are built (each within `WRITE_TIMEOUT`).
+pub(crate) fn events(
     stream: &mut TcpStream,
-    query: &TableQuery,
+    req: &Request,
     weak: &WeakScheduler,
     shared: &Shared,
 ) -> io::Result<()> {
+    let fail = |stream: &mut TcpStream, status, message: &str| {
+        let mut answer = Vec::new();
+        http::respond_error(&mut answer, status, message)?;
+        http::send(stream, &answer)
+    };
+    if req.method != "GET" {
+        return fail(stream, 405, "the console answers GET only");
+    }
+    let param = |name: &str| req.param(name).map(str::to_owned);
+    let query = match TableQuery::parse(param, EVENTS_LIMIT.0, EVENTS_LIMIT.1) {
+        Ok(query) => TableQuery { offset: 0, ..query },
+        Err(e) => return fail(stream, 400, &e),
+    };
+    let query = &query;
+    if weak.upgrade().is_none() {
+        return fail(stream, 503, "the runtime has shut down");
+    }
     http::start_event_stream(stream)?;
     let mut sent = model::Sent::default();
     loop {
