@@ -41,7 +41,7 @@
 //!   now minus what was there, halved as many times as it takes for no bucket to have shrunk.
 
 use super::lints::WarningKind;
-use super::snapshot::format_location;
+use super::snapshot::{self, format_location, RuntimeSnapshot, WorkerSnapshot};
 use super::RuntimeDiag;
 use crate::probe::clock;
 use crate::probe::histogram::{HistogramSnapshot, BUCKETS};
@@ -52,9 +52,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::{Display, Write};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The groups that get a label of their own at each read (if they have none yet).
 const TOP_GROUPS: usize = 20;
@@ -356,42 +354,12 @@ impl ExportState {
     }
 }
 
-/// The runtime-wide figures (`RuntimeSnapshot`'s, read without a snapshot).
-#[derive(Clone, Default)]
-pub(crate) struct RuntimeFigures {
-    pub(crate) workers: usize,
-    pub(crate) alive_tasks: usize,
-    pub(crate) spawned_tasks: u64,
-    pub(crate) global_queue_depth: usize,
-    pub(crate) blocking_threads: usize,
-    pub(crate) idle_blocking_threads: usize,
-    pub(crate) blocking_queue_depth: usize,
-    pub(crate) budget_forced_yields: u64,
-    pub(crate) io_events: u64,
-    pub(crate) timers_fired: u64,
-}
-
-/// One worker's figures (`WorkerSnapshot`'s).
-#[derive(Clone, Default)]
-pub(crate) struct WorkerFigures {
-    pub(crate) index: usize,
-    pub(crate) polls: u64,
-    pub(crate) busy: Duration,
-    pub(crate) parks: u64,
-    pub(crate) noop_unparks: u64,
-    pub(crate) steal_operations: u64,
-    pub(crate) stolen_tasks: u64,
-    pub(crate) overflows: u64,
-    pub(crate) lifo_hits: u64,
-    pub(crate) local_queue_depth: usize,
-}
-
 /// Everything an export says, read once.
 #[derive(Clone)]
 pub(crate) struct Figures {
     pub(crate) runtime_name: Option<String>,
-    pub(crate) runtime: RuntimeFigures,
-    pub(crate) workers: Vec<WorkerFigures>,
+    pub(crate) runtime: RuntimeSnapshot,
+    pub(crate) workers: Vec<WorkerSnapshot>,
     pub(crate) warnings: [(WarningKind, u64); 7],
     /// `other` first, then the labelled groups.
     pub(crate) groups: Vec<GroupTotals>,
@@ -406,38 +374,9 @@ pub(crate) fn read(handle: &Scheduler) -> Figures {
         let alive = state.read_tasks(handle);
         (alive, state.groups.clone())
     };
-    let now = clock::now();
-    let probes = handle.probes();
-    let workers: Vec<WorkerFigures> = probes
-        .workers
-        .iter()
-        .enumerate()
-        .map(|(index, w)| WorkerFigures {
-            index,
-            polls: w.polls(),
-            busy: w.busy(now),
-            parks: w.parks.load(Relaxed),
-            noop_unparks: w.noop_unparks.load(Relaxed),
-            steal_operations: w.steal_operations.load(Relaxed),
-            stolen_tasks: w.stolen_tasks.load(Relaxed),
-            overflows: w.overflows.load(Relaxed),
-            lifo_hits: w.lifo_hits.load(Relaxed),
-            local_queue_depth: handle.local_queue_depth(index),
-        })
-        .collect();
-    let (blocking_threads, idle_blocking_threads, blocking_queue_depth) = handle.blocking_spawner().metrics();
-    let runtime = RuntimeFigures {
-        workers: workers.len(),
-        alive_tasks,
-        spawned_tasks: handle.all_tasks().spawned(),
-        global_queue_depth: handle.global_queue_depth(),
-        blocking_threads,
-        idle_blocking_threads,
-        blocking_queue_depth,
-        budget_forced_yields: probes.workers.iter().map(|w| w.budget_forced_yields.load(Relaxed)).sum(),
-        io_events: handle.io().events_total(),
-        timers_fired: handle.time().fired_total(),
-    };
+    // The snapshot's own readers, without reading every task as `snapshot()` does.
+    let workers = snapshot::workers(handle, clock::now());
+    let runtime = snapshot::runtime_figures(handle, &workers, alive_tasks);
     Figures {
         runtime_name: handle.config().name.as_deref().map(str::to_owned),
         runtime,
@@ -497,7 +436,7 @@ pub(crate) fn prometheus(handle: &Scheduler) -> String {
         t.sample(name, &[], value);
     }
 
-    type WorkerValue = fn(&WorkerFigures) -> String;
+    type WorkerValue = fn(&WorkerSnapshot) -> String;
     let per_worker: [(&str, &str, &str, WorkerValue); 9] = [
         ("worker_polls_total", "counter", "Polls the worker ran.", |w| w.polls.to_string()),
         (

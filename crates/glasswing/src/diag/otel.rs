@@ -27,7 +27,8 @@
 //! read if it is younger than `FRESH_FOR`, else read again themselves (an SDK that called them in
 //! another order would get figures at most that old, never older).
 
-use super::metrics::{self, Figures, Hist, RuntimeFigures, WorkerFigures};
+use super::metrics::{self, Figures, Hist};
+use super::snapshot::{RuntimeSnapshot, WorkerSnapshot};
 use super::Diagnostics;
 use crate::probe::histogram::BUCKETS;
 use crate::scheduler::WeakScheduler;
@@ -77,9 +78,9 @@ impl Source {
 type Values<T> = fn(&Figures) -> Vec<(T, Vec<KeyValue>)>;
 
 /// A runtime-wide instrument: its kind, name and figure.
-type RuntimeInstrument = (Kind, &'static str, fn(&RuntimeFigures) -> u64);
+type RuntimeInstrument = (Kind, &'static str, fn(&RuntimeSnapshot) -> u64);
 /// A per-worker instrument: its kind, name, description and figure.
-type WorkerInstrument = (Kind, &'static str, &'static str, fn(&WorkerFigures) -> u64);
+type WorkerInstrument = (Kind, &'static str, &'static str, fn(&WorkerSnapshot) -> u64);
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -128,15 +129,7 @@ impl Diagnostics {
                     o.observe(value(&f.runtime), &with_runtime(&f, Vec::new()));
                 }
             };
-            let name = format!("glasswing.{name}");
-            match kind {
-                Kind::Counter => {
-                    meter.u64_observable_counter(name).with_description(help).with_callback(callback).build();
-                }
-                Kind::Gauge => {
-                    meter.u64_observable_gauge(name).with_description(help).with_callback(callback).build();
-                }
-            }
+            observable_u64(meter, kind, format!("glasswing.{name}"), help, callback);
         }
 
         let per_worker: [WorkerInstrument; 8] = [
@@ -185,15 +178,7 @@ impl Diagnostics {
                     }
                 }
             };
-            let name = format!("glasswing.{name}");
-            match kind {
-                Kind::Counter => {
-                    meter.u64_observable_counter(name).with_description(help).with_callback(callback).build();
-                }
-                Kind::Gauge => {
-                    meter.u64_observable_gauge(name).with_description(help).with_callback(callback).build();
-                }
-            }
+            observable_u64(meter, kind, format!("glasswing.{name}"), help, callback);
         }
         f64_counter(
             meter,
@@ -251,7 +236,7 @@ impl Diagnostics {
     }
 }
 
-fn worker(w: &WorkerFigures) -> KeyValue {
+fn worker(w: &WorkerSnapshot) -> KeyValue {
     KeyValue::new("worker", w.index as i64)
 }
 
@@ -283,7 +268,17 @@ fn u64_instrument(
     values: Values<u64>,
 ) {
     let source = source.clone();
-    let callback = move |o: &dyn AsyncInstrument<u64>| observe(&source, o, values);
+    observable_u64(meter, kind, name.to_owned(), help, move |o| observe(&source, o, values));
+}
+
+/// An observable counter or gauge of whole numbers, as `kind` says.
+fn observable_u64(
+    meter: &Meter,
+    kind: Kind,
+    name: String,
+    help: &'static str,
+    callback: impl Fn(&dyn AsyncInstrument<u64>) + Send + Sync + 'static,
+) {
     match kind {
         Kind::Counter => {
             meter.u64_observable_counter(name).with_description(help).with_callback(callback).build();
