@@ -117,8 +117,8 @@ fn glasswing_diag_off_silences_it_and_verbose_says_the_poll_as_soon_as_it_is_cau
     let verbose = finish(spawn_child(TEST, &[("GLASSWING_DIAG", "verbose")]));
     let lines = glasswing_lines(&verbose);
     assert_eq!(lines.len(), 2, "caught, then ended:\n{verbose}");
-    assert!(lines[0].contains("has been blocking worker"), "{}", lines[0]);
-    assert!(lines[1].contains("blocked worker "), "{}", lines[1]);
+    assert!(lines[0].contains("has been blocking worker"), "caught first:\n{verbose}");
+    assert!(lines[1].contains("blocked worker "), "then ended:\n{verbose}");
 }
 
 /// A future that forgets to keep its waker: its task can never be woken.

@@ -134,12 +134,16 @@ pub(crate) mod tests {
 
     /// Holds every job on the queue until dropped, so that a test sees what happens while a stack
     /// is still being symbolized (in a debug build the first one takes seconds), without timing.
-    pub(crate) struct Hold(());
+    /// One test holds at a time: another's drop would let go of this one's jobs.
+    pub(crate) struct Hold(#[allow(dead_code)] MutexGuard<'static, ()>);
+
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
     impl Hold {
         pub(crate) fn new() -> Hold {
+            let one = lock(&ONE_AT_A_TIME);
             lock(&QUEUE).held = true;
-            Hold(())
+            Hold(one)
         }
 
         /// Waits until a job of the runtime with these probes waits on the queue.

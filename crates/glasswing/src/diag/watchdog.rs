@@ -267,6 +267,8 @@ pub(crate) fn start(handle: &crate::scheduler::Scheduler) -> Option<WatchdogHand
 struct Watching {
     /// Per worker: the poll reported as long while it runs.
     open: HashMap<usize, OpenPoll>,
+    /// Per worker: the poll reported as long that stopped running, until its end record is read.
+    ending: Vec<Option<OpenPoll>>,
     /// Per worker: the last "ended long" sequence handled.
     ended_seen: Vec<u64>,
     /// Per worker: its poll sequence number at the last look.
@@ -300,6 +302,7 @@ struct Unsymbolized {
 }
 
 /// A poll reported as long, still running (as far as the watchdog knows).
+#[derive(Clone)]
 struct OpenPoll {
     seq: u64,
     first: FirstSeen,
@@ -371,6 +374,7 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
     let threshold_ns = threshold.as_nanos() as u64;
     let mut w = Watching {
         open: HashMap::new(),
+        ending: vec![None; probes.workers.len()],
         ended_seen: vec![0; probes.workers.len()],
         seen_seq: vec![0; probes.workers.len()],
         first_seen: vec![FirstSeen::default(); probes.workers.len()],
@@ -462,14 +466,18 @@ fn look_at_workers(
                             None => still_running(diag, index, ran, split),
                         }
                     }
+                    continue;
                 }
-                // Ended, and its end record will arrive (or was overwritten by a newer long poll).
-                _ if worker.last_long_poll().0 != open.seq => {
-                    w.open.remove(&index);
+                // Ended. Its end record comes just after the end (later from a worker descheduled
+                // in between): until it is read, the poll waits in `ending`, and the worker is
+                // watched for the next one. A newer long poll's record means it was overwritten.
+                _ => {
+                    let open = w.open.remove(&index).expect("looked up above");
+                    if worker.last_long_poll().0 <= open.seq {
+                        w.ending[index] = Some(open);
+                    }
                 }
-                _ => {}
             }
-            continue;
         }
         let Some(active) = worker.active_poll() else { continue };
         let first = &mut w.first_seen[index];
@@ -566,10 +574,20 @@ fn finish_ended_poll(
     w.ended_seen[index] = ended_seq;
     let duration = Duration::from_nanos(ended_ns);
     let (end, end_sched) = worker.last_long_poll_end();
-    match w.open.get(&index) {
-        Some(open) if open.seq == ended_seq => {
+    // Reported while it ran: the end of that report. (A poll in `ending` older than this one
+    // never gets its record: it was overwritten, or the worker ended an untimed poll before the
+    // watchdog's flag reached it.)
+    if w.ending[index].as_ref().is_some_and(|ending| ending.seq < ended_seq) {
+        w.ending[index] = None;
+    }
+    let ending = w.ending[index].take_if(|ending| ending.seq == ended_seq);
+    let caught = match w.open.get(&index) {
+        Some(open) if open.seq == ended_seq => w.open.remove(&index),
+        _ => ending,
+    };
+    match caught {
+        Some(open) => {
             let split = open.first.split(end_sched, end, duration);
-            w.open.remove(&index);
             match w.unsymbolized.iter_mut().find(|u| u.caught.worker == index && u.seq == ended_seq) {
                 Some(waiting) => waiting.ended = Some((duration, split)),
                 None => finish_report(diag, index, duration, split),
@@ -846,5 +864,54 @@ mod tests {
         // Nobody waits for the stack any more: the symbolizer drops it, and nothing more is said.
         super::super::symbolizer::tests::wait_until_idle();
         assert!(reports.try_recv().is_err());
+    }
+
+    /// A worker writes a long poll's end record just after the poll ends, so a worker descheduled in
+    /// between writes it much later. A poll the watchdog caught running, then saw stopped with no
+    /// record yet, is still one report: caught, then ended (it was once reported a second time,
+    /// as a poll never seen running, before its own report).
+    #[test]
+    fn a_long_polls_end_record_written_late_ends_its_report_and_makes_no_second_one() {
+        let hold = super::super::symbolizer::tests::Hold::new();
+        let (tx, reports) = mpsc::channel();
+        let rt = crate::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .long_poll_threshold(Duration::from_millis(20))
+            .on_long_poll(move |poll| {
+                let _ = tx.send(poll.clone());
+            })
+            .build()
+            .unwrap();
+        let probes = rt.handle().inner.probes().clone();
+        let (open_gate, gate) = mpsc::channel::<()>();
+        *probes.workers[0].record_gate.lock().unwrap() = Some(gate);
+        let (release, released) = mpsc::channel::<()>();
+        let task = rt.spawn(async move {
+            let _ = released.recv();
+        });
+        // Caught running: its stack waits, held, at the symbolizer.
+        hold.wait_for_a_job_of(&probes);
+        release.send(()).unwrap();
+        // The poll has ended and its record waits at the gate. Once the watchdog dozes it has
+        // looked at the worker many times since (`DOZE_AFTER`), seeing no poll and no record.
+        while !probes.alarm.dozing.load(Relaxed) {
+            std::thread::yield_now();
+        }
+        open_gate.send(()).unwrap();
+        rt.block_on(task).unwrap();
+        // Dropped with the stack still held: the runtime's last look reads the record, and the
+        // report is said without its stack after the bounded wait.
+        let (dropped, has_dropped) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(rt);
+            let _ = dropped.send(());
+        });
+        let waited = has_dropped.recv_timeout(Duration::from_secs(60));
+        drop(hold);
+        assert!(waited.is_ok(), "the runtime's drop waited for the stack's symbolization");
+        let said: Vec<LongPoll> = reports.try_iter().collect();
+        let said_as: Vec<bool> = said.iter().map(|poll| poll.finished).collect();
+        assert_eq!(said_as, [false, true], "caught, then ended, once: {said:#?}");
+        assert_eq!(said[0].task, said[1].task);
     }
 }

@@ -53,6 +53,10 @@ const NO_SCHED_TIMES: u64 = u64::MAX;
 
 #[derive(Default)]
 pub(crate) struct WorkerStats {
+    /// Tests: the next long poll's end record waits for this gate (`record_long_poll`), as a
+    /// descheduled worker's would.
+    #[cfg(test)]
+    pub(crate) record_gate: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
     /// `task_stats::poll_word_tag` of this worker's index, computed once.
     pub(crate) poll_word_tag: u64,
     /// The long-poll threshold, in nanoseconds.
@@ -538,6 +542,10 @@ impl WorkerStats {
 
     #[cold]
     fn record_long_poll(&self, seq: u64, ns: u64, end: Ticks) {
+        #[cfg(test)]
+        if let Some(gate) = self.record_gate.lock().unwrap().take() {
+            let _ = gate.recv();
+        }
         // The worker's own thread, which reads its own figures.
         let times = self.sched_times();
         let (on_cpu, waiting) = times.map_or((NO_SCHED_TIMES, 0), |t| (t.on_cpu_ns, t.waiting_ns));
