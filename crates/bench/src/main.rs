@@ -70,8 +70,10 @@ const N: usize = 4;
 const RUNTIMES: [&str; N] = [Glasswing::NAME, Tokio::NAME, Smol::NAME, GlasswingOff::NAME];
 /// Index of glasswing with diagnostics off in `RUNTIMES`.
 const DIAG_OFF: usize = 3;
-/// Index of Tokio in `RUNTIMES`, the baseline of every ratio.
+/// Index of Tokio in `RUNTIMES`, the baseline of the console output's ratios.
 const TOKIO: usize = 1;
+/// Index of smol in `RUNTIMES`.
+const SMOL: usize = 2;
 /// Untimed iterations per runtime before the timed ones.
 const WARMUP: usize = 2;
 /// Minimum timed iterations, even past the per-workload time budget.
@@ -336,6 +338,15 @@ fn fmt_ratio(r: f64) -> String {
 
 fn ratio(row: &Row, i: usize) -> f64 {
     row.stats[i].median / row.stats[TOKIO].median
+}
+
+/// The faster of the two peers on this row (smol where it has no median: n/a rows), and runtime
+/// `i`'s median over that peer's: the bar is the faster peer, whichever it is on the row.
+fn vs_faster_peer(row: &Row, i: usize) -> (&'static str, f64) {
+    let (tokio, smol) = (row.stats[TOKIO].median, row.stats[SMOL].median);
+    let (name, best) =
+        if smol.is_nan() || tokio <= smol { (RUNTIMES[TOKIO], tokio) } else { (RUNTIMES[SMOL], smol) };
+    (name, row.stats[i].median / best)
 }
 
 /// The median over rounds of `on[i] / off[i]`, minus one: sample `i` of each was taken in the same
@@ -654,8 +665,8 @@ fn main() {
         header,
         "{bullet}up to {} timed iterations per runtime (+{WARMUP} warm-up), interleaved \
          round-robin in one process (glasswing → tokio → smol → gw-diag-off, first runtime \
-         rotating each round); times are wall time per iteration; ratio = median / tokio median \
-         (< 1.00 is faster than tokio); gw-diag-off is glasswing with Builder::diagnostics(false), \
+         rotating each round); times are wall time per iteration; in the console output ratio = median / tokio \
+         median, in the tables median / the faster peer's median (< 1.00 is faster than both tokio and smol); gw-diag-off is glasswing with Builder::diagnostics(false), \
          and diag cost = the median over rounds of glasswing / gw-diag-off in the same round, - 1",
         cfg.iters
     );
@@ -795,9 +806,9 @@ fn print_markdown(
     if !rows.is_empty() {
         println!("\nMedian wall time per iteration (p10–p90 in parentheses):\n");
         println!(
-            "| workload | glasswing | tokio | smol | glasswing / tokio | smol / tokio | glasswing, diagnostics off | diagnostics cost | iters |"
+            "| workload | glasswing | tokio | smol | glasswing, diagnostics off | faster peer | glasswing / faster peer | glasswing off / faster peer | diagnostics cost | iters |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         for row in rows {
             let cell = |i: usize| {
                 let s = &row.stats[i];
@@ -810,15 +821,17 @@ fn print_markdown(
             } else {
                 row.iters.to_string()
             };
+            let (peer, on) = vs_faster_peer(row, 0);
             println!(
-                "| {} | {} | {} | {} | {:.2} | {} | {} | {:+.1}% | {} |",
+                "| {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:+.1}% | {} |",
                 row.label,
                 cell(0),
                 cell(1),
-                if row.stats[2].median.is_nan() { "n/a".to_string() } else { cell(2) },
-                ratio(row, 0),
-                fmt_ratio(ratio(row, 2)).trim_end_matches('x'),
+                if row.stats[SMOL].median.is_nan() { "n/a".to_string() } else { cell(SMOL) },
                 cell(DIAG_OFF),
+                peer,
+                on,
+                vs_faster_peer(row, DIAG_OFF).1,
                 row.diag_cost * 100.0,
                 iters
             );
