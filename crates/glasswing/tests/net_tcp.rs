@@ -6,6 +6,7 @@ mod support;
 use glasswing::io::{AsyncReadExt, AsyncWriteExt};
 use glasswing::net::{TcpListener, TcpStream};
 use std::io::ErrorKind;
+use std::time::Duration;
 use support::runtimes;
 
 /// A deterministic pseudo-random payload per client, so each echo is checked byte for byte.
@@ -246,6 +247,59 @@ fn a_listener_under_a_connection_flood_keeps_serving() {
         }
         drop(idle);
     });
+}
+
+/// A burst of 400 connects to a listener that accepts none of them until all have connected: the
+/// kernel completes each handshake into the listener's backlog. (With mio's backlog of 128, the SYNs
+/// past it were dropped, and those connects never completed while nothing accepted.)
+#[test]
+fn a_burst_of_400_connects_fits_in_the_listen_backlog() {
+    for (name, rt) in runtimes() {
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let connects: Vec<_> = (0..400).map(|_| glasswing::spawn(TcpStream::connect(addr))).collect();
+            let all = async {
+                let mut streams = Vec::new();
+                for connect in connects {
+                    streams.push(connect.await.unwrap().unwrap());
+                }
+                streams
+            };
+            // Not a wait for anything to happen: a connect that fits completes at once; one that
+            // does not fit never completes, so the bound only turns that hang into a failure.
+            let streams = glasswing::time::timeout(Duration::from_secs(20), all)
+                .await
+                .unwrap_or_else(|_| panic!("{name}: connects left waiting on a full backlog"));
+            for _ in 0..streams.len() {
+                listener.accept().await.unwrap();
+            }
+        });
+    }
+}
+
+/// `TcpSocket::listen` keeps the backlog it is given: with room for 8, connects past about 8 wait.
+#[test]
+fn tcp_socket_listen_keeps_its_backlog() {
+    for (name, rt) in runtimes() {
+        rt.block_on(async {
+            let socket = glasswing::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = socket.listen(8).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut connected = Vec::new();
+            // Each connect completes in the kernel before the next starts, or never (nothing
+            // accepts): the bound only ends the first that cannot.
+            while let Ok(stream) =
+                glasswing::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await
+            {
+                connected.push(stream.unwrap());
+                assert!(connected.len() < 100, "{name}: the backlog of 8 was not kept");
+            }
+            // Linux queues backlog + 1; other systems may round it.
+            assert!((4..=16).contains(&connected.len()), "{name}: {} connected", connected.len());
+        });
+    }
 }
 
 #[test]

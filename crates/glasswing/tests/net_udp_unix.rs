@@ -47,6 +47,29 @@ mod unix {
     use glasswing::net::{UnixDatagram, UnixListener, UnixStream};
     use std::io::ErrorKind;
 
+    /// A burst of 400 connects to a listener that accepts none of them until all have connected:
+    /// `bind` listens with the system's largest backlog. (A Unix connect to a full backlog fails at
+    /// once with `WouldBlock`.)
+    #[test]
+    fn a_burst_of_400_connects_fits_in_the_listen_backlog() {
+        for (name, rt) in runtimes() {
+            let dir = TempDir::new("burst");
+            let path = dir.path("burst.sock");
+            rt.block_on(async {
+                let listener = UnixListener::bind(&path).unwrap();
+                let connects: Vec<_> =
+                    (0..400).map(|_| glasswing::spawn(UnixStream::connect(path.clone()))).collect();
+                let mut streams = Vec::new();
+                for connect in connects {
+                    streams.push(connect.await.unwrap().unwrap_or_else(|e| panic!("{name}: {e}")));
+                }
+                for _ in 0..streams.len() {
+                    listener.accept().await.unwrap();
+                }
+            });
+        }
+    }
+
     #[test]
     fn unix_stream_echo_and_half_close() {
         for (_, rt) in runtimes() {

@@ -1,12 +1,13 @@
 //! HTTP hello-world on hyper 1.x, glasswing vs tokio, under `wrk`: requests per second and p99
 //! latency.
 //!
-//! `cargo run --release -p glasswing-bench --bin http -- [--rounds N] [--secs S] [--conns C] [--workers W]`
+//! `cargo run --release -p glasswing-bench --bin http -- [--rounds N] [--secs S] [--conns C] [--workers W] [--body B]`
 //! (`--serve-only glasswing|tokio` serves one of them until killed, printing its address: for
 //! profiling a server on its own).
 //!
 //! Both servers run in this process, each on its own multi-thread runtime with `W` workers (default:
-//! the cores) and its own port, serving the same hyper HTTP/1.1 service (`Hello, World!`, keep-alive).
+//! the cores) and its own port, serving the same hyper HTTP/1.1 service (`Hello, World!`, or with
+//! `--body B` a body of `B` bytes, e.g. 16384; keep-alive).
 //! `wrk` (one thread, `C` connections, `S` seconds) is run against each in turn, alternating for
 //! `N` rounds so that drift on a shared machine lands on both; the table gives the median of the
 //! rounds. wrk shares the machine's cores with the server, the same for both. If `wrk` is missing it
@@ -19,8 +20,12 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::{self, Command};
 
+/// The response body: `Hello, World!`, or `--body`'s bytes. Set once, before the servers start.
+static BODY: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+
 async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(b"Hello, World!\n"))))
+    let body = BODY.get().cloned().unwrap_or_else(|| Bytes::from_static(b"Hello, World!\n"));
+    Ok(Response::new(Full::new(body)))
 }
 
 fn glasswing_server(workers: usize) -> (glasswing::runtime::Runtime, SocketAddr) {
@@ -127,8 +132,13 @@ fn main() {
             "--secs" => secs = value(),
             "--conns" => conns = value() as usize,
             "--workers" => workers = value() as usize,
+            "--body" => {
+                BODY.set(Bytes::from(vec![b'x'; value() as usize])).expect("one --body");
+            }
             _ => {
-                eprintln!("usage: http [--rounds N] [--secs S] [--conns C] [--workers W] [--serve-only glasswing|tokio]");
+                eprintln!(
+                    "usage: http [--rounds N] [--secs S] [--conns C] [--workers W] [--body B] [--serve-only glasswing|tokio]"
+                );
                 process::exit(2)
             }
         }
@@ -160,13 +170,27 @@ fn main() {
             t.push(wrk(t_addr, secs, conns));
             g.push(wrk(g_addr, secs, conns));
         }
-        eprintln!("round {}: glasswing {:.0} req/s, tokio {:.0} req/s", round + 1, g[round].0, t[round].0);
+        eprintln!(
+            "round {}: glasswing {:.0} req/s p99 {:.2} ms, tokio {:.0} req/s p99 {:.2} ms",
+            round + 1,
+            g[round].0,
+            g[round].1,
+            t[round].0,
+            t[round].1
+        );
     }
     let (g_rps, g_p99) = (median(g.iter().map(|r| r.0).collect()), median(g.iter().map(|r| r.1).collect()));
     let (t_rps, t_p99) = (median(t.iter().map(|r| r.0).collect()), median(t.iter().map(|r| r.1).collect()));
-    println!("machine: {cores} cores; server workers: {workers}; wrk -t1 -c{conns} -d{secs}s, {rounds} rounds, medians");
-    println!("| server | requests/s | p99 latency | req/s vs tokio |");
-    println!("|---|---|---|---|");
-    println!("| glasswing + hyper | {g_rps:.0} | {g_p99:.2} ms | {:.2}x |", g_rps / t_rps);
-    println!("| tokio + hyper | {t_rps:.0} | {t_p99:.2} ms | 1.00x |");
+    let body = BODY.get().map_or(14, Bytes::len);
+    println!(
+        "machine: {cores} cores; server workers: {workers}; body {body} B; wrk -t1 -c{conns} -d{secs}s, {rounds} rounds, medians"
+    );
+    println!("| server | requests/s | p99 latency | req/s vs tokio | p99 vs tokio |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| glasswing + hyper | {g_rps:.0} | {g_p99:.2} ms | {:.2}x | {:.2}x |",
+        g_rps / t_rps,
+        g_p99 / t_p99
+    );
+    println!("| tokio + hyper | {t_rps:.0} | {t_p99:.2} ms | 1.00x | 1.00x |");
 }

@@ -14,19 +14,32 @@ use std::time::Duration;
 
 pub use super::socket::TcpSocket;
 
+/// The backlog of `TcpListener::bind`: see `bind_addr`.
+pub(crate) const DEFAULT_BACKLOG: u32 = 1024;
+
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {
     io: PollEvented<mio::net::TcpListener>,
 }
 
 impl TcpListener {
-    /// Binds to `addr` (trying each address it resolves to, in order) and starts listening.
+    /// Binds to `addr` (trying each address it resolves to, in order) and starts listening, with
+    /// room for 1,024 connections not yet accepted (the kernel caps it at `net.core.somaxconn`).
     /// `SO_REUSEADDR` is set, as by Tokio and mio, so a server restarts on its port at once.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        first_ok(addr, |addr| {
-            std::future::ready(mio::net::TcpListener::bind(addr).and_then(TcpListener::new))
-        })
-        .await
+        first_ok(addr, |addr| std::future::ready(TcpListener::bind_addr(addr))).await
+    }
+
+    /// Not mio's `bind`: mio 1.x listens with std's backlog of 128, and a burst of connects beyond
+    /// it (a load test opening its connections at once, clients reconnecting after a restart) has
+    /// its SYNs dropped and waits out the kernel's retransmission timeouts, a second and more.
+    /// 1,024 is what Tokio documents `bind` as doing (mio 0.8's backlog).
+    fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        #[cfg(not(windows))]
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(DEFAULT_BACKLOG)
     }
 
     #[track_caller]

@@ -100,7 +100,8 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds to `path` (which must not exist yet) and listens.
+    /// Binds to `path` (which must not exist yet) and listens, with the largest backlog the system
+    /// allows (`net.core.somaxconn` on Linux, as mio and Tokio do).
     ///
     /// # Panics
     /// Outside a runtime.
