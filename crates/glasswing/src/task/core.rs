@@ -74,7 +74,8 @@ pub(crate) struct Trailer {
     pub(crate) owned: UnsafeCell<Pointers>,
     /// Link of the intrusive injection queue; owned by whoever holds the task's `Notified`.
     pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
-    pub(crate) name: Option<Arc<str>>,
+    /// Read through `name()`, so that its representation can change in one place.
+    name: Option<Arc<str>>,
     /// The rest of the diagnostics record.
     pub(crate) stats: StatsTail,
     /// The `JoinHandle`'s waker; who may touch it is decided by the JOIN_WAKER bit (see `state.rs`).
@@ -245,6 +246,12 @@ impl<F: Future, S> Core<F, S> {
 }
 
 impl Trailer {
+    /// The task's name, if it has one.
+    #[inline]
+    pub(crate) fn name(&self) -> Option<&Arc<str>> {
+        self.name.as_ref()
+    }
+
     /// # Safety
     /// The caller owns the waker slot (see JOIN_WAKER in `state.rs`).
     pub(crate) unsafe fn set_waker(&self, waker: Option<Waker>) {

@@ -351,11 +351,11 @@ fn set_join_waker(header: &Header, trailer: &Trailer, waker: Waker) -> Result<()
 
 impl JoinError {
     fn panic(header: &Header, trailer: &Trailer, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError::new_panic(header.id, header.spawned_at, trailer.name.as_deref(), payload)
+        JoinError::new_panic(header.id, header.spawned_at, trailer.name().map(|n| &**n), payload)
     }
 
     fn cancelled(header: &Header, trailer: &Trailer) -> JoinError {
-        JoinError::new_cancelled(header.id, header.spawned_at, trailer.name.as_deref())
+        JoinError::new_cancelled(header.id, header.spawned_at, trailer.name().map(|n| &**n))
     }
 }
 

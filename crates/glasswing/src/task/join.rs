@@ -80,7 +80,7 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let leaf = crate::task::trace::leaf(crate::probe::trace::LeafKind::JoinHandle, cx.waker(), || {
-            match &self.raw.trailer().name {
+            match self.raw.trailer().name() {
                 Some(name) => format!("JoinHandle of task {} \"{name}\"", self.id()),
                 None => {
                     format!("JoinHandle of task {}, spawned at {}", self.id(), self.raw.header().spawned_at)

@@ -81,18 +81,24 @@ struct Shard {
 /// what diagnostics cost a task that is spawned, polled once and done (7-8 ns of 15 on the machine
 /// we measure on), and while tasks finish that fast, a ring of every one of them holds less than
 /// the last second anyway. So a task that finished within its first poll, and has no name, is kept
-/// only one time in `SHORT_LIVED_KEPT_ONE_IN` while the record it would overwrite is younger than
-/// `BUSY_TURNOVER`; the others are counted (`not_kept`), and the ring then spans a longer time.
-/// Every task that polled more than once, or has a name, is kept, and when tasks finish slowly,
-/// every one is.
+/// only one time in `SHORT_LIVED_KEPT_ONE_IN` while the ring turns over fast: while the record
+/// that the last such task looked at (the last kept, or the first after the ring slowed down) was
+/// younger than `BUSY_TURNOVER` when it was about to be overwritten. The others are counted
+/// (`not_kept`) and need no clock reading (a completion read the time only to decide this: 20 of
+/// the 67 instructions diagnostics added to a completion, callgrind), and the ring then spans a
+/// longer time. Every task that polled more than once, or has a name, is kept, and when tasks
+/// finish slowly, every one is, but for at most `SHORT_LIVED_KEPT_ONE_IN - 1` short-lived ones
+/// right after a fast spell.
 #[derive(Default)]
 struct FinishedRing {
     slots: Vec<FinishedSlot>,
     /// The slot the next record overwrites, once the ring is full.
     next: usize,
-    /// Short-lived tasks seen while the ring turned over fast, and those of them not kept.
+    /// Short-lived tasks that finished with the ring full, and those of them not kept.
     short_lived: u32,
     not_kept: u64,
+    /// Whether the ring turned over fast when a short-lived task last looked.
+    busy: bool,
 }
 
 /// A finished task's record as kept: its figures copied, and its block of measured figures
@@ -107,38 +113,46 @@ struct FinishedSlot {
 }
 
 impl FinishedRing {
-    /// Keeps the record of `task`, which completed at `completed_at`, writing it straight
-    /// into its slot once the ring is full (built elsewhere and moved in, the record was copied
-    /// three times per completion). Returns the block of the record it overwrote, for the caller to
-    /// free once it has let go of the shard lock.
+    /// Keeps the record of `task`, which completed about `now()` (read only if the record is kept,
+    /// or to tell whether the ring turns over fast), writing it straight into its slot once the
+    /// ring is full (built elsewhere and moved in, the record was copied three times per
+    /// completion). Returns the block of the record it overwrote, for the caller to free once it
+    /// has let go of the shard lock.
     ///
     /// # Safety
     /// As for `TaskStats::take_timed`: the task is complete and the caller holds its shard's lock.
     unsafe fn push(
         &mut self,
         task: RawTask,
-        completed_at: clock::Ticks,
+        now: impl FnOnce() -> clock::Ticks,
         cap: usize,
         busy_turnover_ns: u64,
     ) -> Option<Box<Timed>> {
         let (header, trailer, stats) = (task.header(), task.trailer(), task.stats());
-        if self.slots.len() == cap
-            && stats.polls() <= 1
-            && trailer.name.is_none()
-            && clock::nanos_between(self.slots[self.next].completed_at, completed_at) < busy_turnover_ns
-        {
+        let completed_at;
+        if self.slots.len() == cap && stats.polls() <= 1 && trailer.name().is_none() {
             self.short_lived = self.short_lived.wrapping_add(1);
-            if self.short_lived % SHORT_LIVED_KEPT_ONE_IN != 0 {
+            let sampled = self.short_lived % SHORT_LIVED_KEPT_ONE_IN == 0;
+            if self.busy && !sampled {
                 self.not_kept += 1;
                 return None;
             }
+            completed_at = now();
+            self.busy =
+                clock::nanos_between(self.slots[self.next].completed_at, completed_at) < busy_turnover_ns;
+            if self.busy && !sampled {
+                self.not_kept += 1;
+                return None;
+            }
+        } else {
+            completed_at = now();
         }
         // SAFETY: per this function's contract.
         let timed = unsafe { stats.take_timed() };
         if self.slots.len() < cap {
             self.slots.push(FinishedSlot {
                 id: header.id,
-                name: trailer.name.clone(),
+                name: trailer.name().cloned(),
                 spawned_at: header.spawned_at,
                 stats: stats.read(),
                 timed,
@@ -150,7 +164,7 @@ impl FinishedRing {
         // Not `% cap`: a division, on every completion.
         self.next = if self.next + 1 == cap { 0 } else { self.next + 1 };
         slot.id = header.id;
-        slot.name.clone_from(&trailer.name);
+        slot.name = trailer.name().cloned();
         slot.spawned_at = header.spawned_at;
         slot.stats = stats.read();
         slot.completed_at = completed_at;
@@ -299,13 +313,13 @@ impl OwnedTasks {
             }
             return task;
         }
-        // Read before the lock: the time needs no precision, and this thread's worker knows a recent one.
-        let completed_at = crate::probe::poll::recent_time();
         let mut shard = lock.lock();
+        // Under the lock, but cheap: the time needs no precision, and this thread's worker knows a
+        // recent one (a clock reading only off the runtime's threads).
+        let now = crate::probe::poll::recent_time;
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
-        let overwritten = unsafe {
-            shard.finished.push(task.raw(), completed_at, self.finished_cap, self.busy_turnover_ns)
-        };
+        let overwritten =
+            unsafe { shard.finished.push(task.raw(), now, self.finished_cap, self.busy_turnover_ns) };
         let task = shard.remove(task.raw());
         if task.is_some() {
             add_locked(&lock.alive, -1);
@@ -406,14 +420,14 @@ impl OwnedTasks {
     pub(crate) fn name_and_future_type(&self, id: Id) -> Option<(Option<Arc<str>>, &'static str)> {
         let shard = self.shards[id.as_u64() as usize & self.mask].lock();
         let task = shard.iter().find(|task| task.header().id == id)?;
-        Some((task.trailer().name.clone(), (task.header().vtable.future_type)()))
+        Some((task.trailer().name().cloned(), (task.header().vtable.future_type)()))
     }
 
     /// The name of the live task `id`, if it is in the list and has one.
     pub(crate) fn task_name(&self, id: Id) -> Option<Arc<str>> {
         let shard = self.shards[id.as_u64() as usize & self.mask].lock();
         let task = shard.iter().find(|task| task.header().id == id)?;
-        task.trailer().name.clone()
+        task.trailer().name().cloned()
     }
 
     /// Closes the list and cancels every task in it. Safe to call from several threads at once; each
@@ -537,7 +551,7 @@ fn record(task: RawTask, locked: &ShardLocked<'_>) -> TaskRecord {
     let stats = task.stats();
     TaskRecord {
         id: task.header().id,
-        name: task.trailer().name.clone(),
+        name: task.trailer().name().cloned(),
         spawned_at: task.header().spawned_at,
         stats: stats.read(),
         timed: stats.read_timed(locked),
