@@ -390,9 +390,11 @@ fn print_row(cfg: &Config, row: &Row) {
 
 /// `1m`, `300k`, `1500`: the count in a row name.
 fn short_count(n: usize) -> String {
-    if n % 1_000_000 == 0 {
+    // Remainders bound first: `is_multiple_of` is newer than the MSRV.
+    let (millions, thousands) = (n % 1_000_000, n % 1_000);
+    if millions == 0 {
         format!("{}m", n / 1_000_000)
-    } else if n % 1_000 == 0 {
+    } else if thousands == 0 {
         format!("{}k", n / 1_000)
     } else {
         n.to_string()

@@ -1088,7 +1088,7 @@ mod tests {
         // single `advance` (one hold of the wheel's lock) may re-file more than a batch of them; a
         // cascade of the whole slot when time reaches it held the lock for hundreds of milliseconds
         // at a million timers, and every timer due meanwhile fired that late.
-        let n = if cfg!(miri) { 3_000 } else { 100_000 };
+        let n = if cfg!(miri) { 1_000 } else { 100_000 };
         let mut wheel = Wheel::new();
         let mut rng = Rng(7);
         let mut deadlines: Vec<u64> = (0..n).map(|_| 8192 + rng.below(4096)).collect();
@@ -1114,8 +1114,8 @@ mod tests {
                     assert_eq!(wheel.is_fired(key), deadline <= next, "timer due at {deadline}, now {next}");
                 }
             }
-            assert_eq!(fired, deadlines.iter().filter(|&&d| d <= next).count(), "at {next}");
             if steps % 64 == 0 {
+                assert_eq!(fired, deadlines.iter().filter(|&&d| d <= next).count(), "at {next}");
                 check_invariants(&wheel);
             }
             steps += 1;
