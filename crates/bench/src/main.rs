@@ -42,6 +42,7 @@ mod mem;
 mod rt;
 mod sync;
 mod sync_workloads;
+mod timer_lateness;
 mod workloads;
 
 use std::fmt::Write as _;
@@ -91,11 +92,13 @@ struct Config {
     markdown: bool,
     budget: Duration,
     hang: Duration,
+    /// Timers of the `timers/lateness_<n>` row.
+    lateness_timers: usize,
 }
 
 const USAGE: &str = "\
 usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
-                       [--budget SECS] [--hang-timeout SECS]
+                       [--budget SECS] [--hang-timeout SECS] [--lateness-timers N]
 
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
@@ -107,7 +110,10 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --budget SECS       soft time limit per workload; stops early (after at least 5
                       iterations) when exceeded (default 15); the timer
                       workloads and tcp_echo also stop at 20 iterations
-  --hang-timeout SECS abort the process if one iteration runs longer (default 30)";
+  --hang-timeout SECS abort the process if one iteration runs longer (default 30)
+  --lateness-timers N timers of the lateness row (default 1000000); that row,
+                      timers/lateness_<N> (e.g. timers/lateness_1m), takes about
+                      a minute and runs only when --filter names it (\"lateness\")";
 
 fn parse_args(cores: usize) -> Config {
     let mut cfg = Config {
@@ -117,6 +123,7 @@ fn parse_args(cores: usize) -> Config {
         markdown: false,
         budget: Duration::from_secs(15),
         hang: Duration::from_secs(30),
+        lateness_timers: timer_lateness::DEFAULT_TIMERS,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -133,6 +140,7 @@ fn parse_args(cores: usize) -> Config {
             "--markdown" => cfg.markdown = true,
             "--budget" => cfg.budget = Duration::from_secs(parse_num(&value("--budget")) as u64),
             "--hang-timeout" => cfg.hang = Duration::from_secs(parse_num(&value("--hang-timeout")) as u64),
+            "--lateness-timers" => cfg.lateness_timers = parse_num(&value("--lateness-timers")).max(1),
             // `cargo bench` passes --bench; accept and ignore it.
             "--bench" => {}
             "-h" | "--help" => {
@@ -386,6 +394,78 @@ fn print_row(cfg: &Config, row: &Row) {
         );
     }
     println!("{:<28} {:<12} {:>+10.1}%", "", "diag cost", row.diag_cost * 100.0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Timer lateness
+
+/// `1m`, `300k`, `1500`: the count in a row name.
+fn short_count(n: usize) -> String {
+    // Remainders bound first: `is_multiple_of` is newer than the MSRV.
+    let (millions, thousands) = (n % 1_000_000, n % 1_000);
+    if millions == 0 {
+        format!("{}m", n / 1_000_000)
+    } else if thousands == 0 {
+        format!("{}k", n / 1_000)
+    } else {
+        n.to_string()
+    }
+}
+
+/// The row `timers/lateness_<n>` (see [`timer_lateness`]), only where `--filter` asks for it by name.
+fn bench_lateness(cfg: &Config, flavor: Flavor) -> Option<(String, [timer_lateness::Lateness; N])> {
+    let label = format!("timers/lateness_{}", short_count(cfg.lateness_timers));
+    if !cfg.filter.as_deref().is_some_and(|f| f.contains("lateness") && label.contains(f)) {
+        return None;
+    }
+    progress(cfg, &label);
+    let n = cfg.lateness_timers;
+    // Each run takes SPREAD plus the spawning: more than the hang watchdog's default.
+    let one = |name: &'static str, f: &dyn Fn() -> timer_lateness::Lateness| {
+        let out = watched(&label, name, f);
+        thread::sleep(Duration::from_millis(100));
+        out
+    };
+    let results = [
+        one(Glasswing::NAME, &|| timer_lateness::run(&Glasswing::build(flavor), n)),
+        one(Tokio::NAME, &|| timer_lateness::run(&Tokio::build(flavor), n)),
+        one(Smol::NAME, &|| timer_lateness::run(&Smol::build(flavor), n)),
+        one(GlasswingOff::NAME, &|| timer_lateness::run(&GlasswingOff::build(flavor), n)),
+    ];
+    let fmt = |d: Duration| fmt_time(d.as_secs_f64());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{:<28} {:<12} {:>11} {:>11} {:>11} {:>6} {:>12} {:>9} {:>9}",
+        "lateness (mt)", "runtime", "p50", "p99", "max", "early", "heap/task", "cpu", "wall"
+    );
+    for (i, name) in RUNTIMES.iter().enumerate() {
+        let r = &results[i];
+        let _ = writeln!(
+            out,
+            "{:<28} {:<12} {:>11} {:>11} {:>11} {:>6} {:>10.0} B {:>5.2} core {:>7.1} s",
+            if i == 0 { label.as_str() } else { "" },
+            name,
+            fmt(r.p50),
+            fmt(r.p99),
+            fmt(r.max),
+            r.early,
+            r.bytes_per_task,
+            r.cores,
+            r.wall.as_secs_f64(),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} tasks, each sleeping until its own start + a random 0-{} s (the same offsets for every \
+         runtime); lateness = the runtime's Instant::now() in the task after the sleep - the deadline; \
+         heap/task = live heap per task still sleeping once all were polled; cpu = process CPU time / \
+         wall time",
+        n,
+        timer_lateness::SPREAD.as_secs()
+    );
+    print!("{out}");
+    Some((label, results))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -768,6 +848,7 @@ fn main() {
     .flatten()
     .collect();
     workloads::fs_cleanup();
+    bench_lateness(&cfg, mt);
 
     let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
     let timer_mem_rows: Vec<TimerMemRow> =

@@ -214,3 +214,23 @@ pub fn counted<T>(f: impl FnOnce() -> T) -> (T, isize, usize) {
     COUNTING.store(false, Ordering::SeqCst);
     (out, LIVE.load(Ordering::SeqCst) - live0, ALLOCS.load(Ordering::SeqCst) - allocs0)
 }
+
+/// A counting window opened and closed at two points of one flow (where `counted` cannot wrap it:
+/// inside a `block_on` future that goes on after the reading).
+pub struct Window {
+    live0: isize,
+}
+
+impl Window {
+    pub fn open() -> Window {
+        let live0 = LIVE.load(Ordering::SeqCst);
+        COUNTING.store(true, Ordering::SeqCst);
+        Window { live0 }
+    }
+
+    /// Closes the window: the change in live heap bytes since `open`.
+    pub fn close(self) -> isize {
+        COUNTING.store(false, Ordering::SeqCst);
+        LIVE.load(Ordering::SeqCst) - self.live0
+    }
+}

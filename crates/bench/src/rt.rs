@@ -99,6 +99,13 @@ pub trait Rt {
     /// timer driver on first poll). Must be created and polled inside the runtime.
     fn sleep(duration: Duration) -> impl Future + Send + 'static;
 
+    /// The runtime's own clock, read as a task would (`Instant::now()` of its time module),
+    /// converted to `std::time::Instant`.
+    fn now() -> std::time::Instant;
+
+    /// The runtime's own sleep until `deadline` (a `now()` value plus an offset).
+    fn sleep_until(deadline: std::time::Instant) -> impl Future + Send + 'static;
+
     /// The runtime's own timeout: `future`, raced against a deadline `duration` from now.
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send;
 
@@ -260,6 +267,16 @@ impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
     }
 
     #[inline]
+    fn now() -> std::time::Instant {
+        glasswing::time::Instant::now().into_std()
+    }
+
+    #[inline]
+    fn sleep_until(deadline: std::time::Instant) -> impl Future + Send + 'static {
+        glasswing::time::sleep_until(glasswing::time::Instant::from_std(deadline))
+    }
+
+    #[inline]
     fn timeout<F: Future + Unpin + Send>(duration: Duration, future: F) -> impl Future + Send {
         glasswing::time::timeout(duration, future)
     }
@@ -406,6 +423,16 @@ impl Rt for Tokio {
     #[inline]
     fn sleep(duration: Duration) -> impl Future + Send + 'static {
         tokio::time::sleep(duration)
+    }
+
+    #[inline]
+    fn now() -> std::time::Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    #[inline]
+    fn sleep_until(deadline: std::time::Instant) -> impl Future + Send + 'static {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
     }
 
     #[inline]
@@ -576,6 +603,17 @@ impl Rt for Smol {
     #[inline]
     fn sleep(duration: Duration) -> impl Future + Send + 'static {
         async_io::Timer::after(duration)
+    }
+
+    /// async-io's timers are on `std::time::Instant` itself.
+    #[inline]
+    fn now() -> std::time::Instant {
+        std::time::Instant::now()
+    }
+
+    #[inline]
+    fn sleep_until(deadline: std::time::Instant) -> impl Future + Send + 'static {
+        async_io::Timer::at(deadline)
     }
 
     #[inline]

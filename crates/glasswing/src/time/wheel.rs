@@ -63,6 +63,21 @@
 //! processing list is what lets `advance` stop halfway through a slot of ten thousand timers when the
 //! caller's waker buffer is full, and resume on the next call without losing or reordering anything.
 //!
+//! # Sorting ahead
+//!
+//! A cascade re-files a whole slot at once, and a slot of level 2 spans 4 s: a million timers spread
+//! over 10 s put 400,000 in one, and cascading them held the wheel's lock for hundreds of
+//! milliseconds, during which every timer due fired that late. So level 2's *next* slot is cascaded
+//! ahead of time, a batch per `advance`, into a second bank of 64 level-1 lists (`ahead`), each entry
+//! in the list of the level-1 slot it will be in; timers registered for that slot go there directly.
+//! When time reaches the slot, levels 0 and 1 are empty (everything before it has fired), so the
+//! ahead bank *becomes* level 1 by swapping which bank is current (`level1`), and only its slot 0 (due
+//! at once) and any entries not yet sorted cascade then. While sorting is left, `next_expiration` asks
+//! for the next tick, and a later level-2 slot asks for a pass when it becomes the next one, so an
+//! idle driver wakes to do the sorting in batches too. Levels 3 and up still cascade a slot in one go:
+//! a slot of level 3 spans 4.4 minutes and holds only timers set further ahead than that, once every
+//! 4.4 minutes.
+//!
 //! No `unsafe` anywhere: indices instead of pointers make the lists plain data, so Miri and loom have
 //! nothing to say about it.
 
@@ -92,8 +107,21 @@ const NIL: u32 = u32::MAX;
 /// in the entry says which list to unlink it from.
 const PROCESSING: u16 = (LEVELS * SLOTS) as u16;
 
-/// Slot lists plus the processing list.
-const LISTS: usize = LEVELS * SLOTS + 1;
+/// The first list id of level 1's second bank (see "Sorting ahead" in the module documentation):
+/// level 1's slots live in ids `SLOTS..2 * SLOTS` or in `BANK..BANK + SLOTS`, whichever bank is
+/// current, and the other bank sorts the next level-2 slot ahead of time.
+const BANK: u16 = PROCESSING + 1;
+
+/// Slot lists, the processing list, and level 1's second bank.
+const LISTS: usize = LEVELS * SLOTS + 1 + SLOTS;
+
+/// Ticks per level-2 slot.
+const LEVEL2_SLOT: u64 = 1 << (2 * LEVEL_BITS);
+
+/// Entries of the next level-2 slot sorted into the ahead bank per `advance`: enough that a slot of
+/// a million timers is sorted in its 4 s of lead with an `advance` every few milliseconds, few enough
+/// that the lock is held for tens of microseconds.
+const SORT_AHEAD_BATCH: usize = 4096;
 
 /// Names one timer. `Copy` and small so the `Sleep` future can hold it without borrowing the wheel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,8 +143,9 @@ pub(crate) enum InsertError {
 enum State {
     /// In `Wheel::free`; every key naming it is stale.
     Free,
-    /// Linked into list `list`: `level * SLOTS + slot`, or `PROCESSING`. Storing the list id (rather
-    /// than recomputing it from the deadline) is what makes unlinking independent of `elapsed`.
+    /// Linked into list `list`: `level * SLOTS + slot` (level 1: its bank's first id + slot), or
+    /// `PROCESSING`. Storing the list id (rather than recomputing it from the deadline) is what makes
+    /// unlinking independent of `elapsed`.
     Pending { list: u16 },
 }
 
@@ -146,6 +175,10 @@ pub(crate) struct Wheel {
     heads: [u32; LISTS],
     /// One bit per non-empty slot, per level.
     occupied: [u64; LEVELS],
+    /// The first list id of level 1's current bank: `SLOTS` or `BANK`. The other one is the ahead bank.
+    level1: u16,
+    /// One bit per non-empty list of the ahead bank.
+    ahead: u64,
     /// Every entry is pending or free; the last one is never free (freed entries at the end are
     /// dropped), so the slab is as long as the highest pending index, not the highest ever used.
     slab: Vec<Entry>,
@@ -156,6 +189,9 @@ pub(crate) struct Wheel {
     generation_floor: u32,
     /// Pending timers (linked in some list), so `len` is O(1).
     pending: usize,
+    /// Entries linked into a list so far: the tests bound the work of one `advance` with it.
+    #[cfg(test)]
+    links: usize,
 }
 
 impl Wheel {
@@ -170,10 +206,14 @@ impl Wheel {
             elapsed: 0,
             heads: [NIL; LISTS],
             occupied: [0; LEVELS],
+            level1: SLOTS as u16,
+            ahead: 0,
             slab: Vec::new(),
             free: FreeSlots::new(),
             generation_floor: 0,
             pending: 0,
+            #[cfg(test)]
+            links: 0,
         }
     }
 
@@ -291,7 +331,77 @@ impl Wheel {
         if self.heads[PROCESSING as usize] != NIL {
             return Some(self.elapsed);
         }
-        self.next_slot().map(|(_, start)| start)
+        let (level, start) = self.next_slot()?;
+        if self.sort_ahead_pending() {
+            // The next level-2 slot still has entries to sort ahead: come back at the next tick to
+            // sort more, rather than at the slot's start to cascade them all at once.
+            return Some(start.min(self.elapsed + 1));
+        }
+        if level == 2 && start - LEVEL2_SLOT > self.elapsed {
+            // A later level-2 slot: come back when it becomes the next one, to sort it ahead.
+            return Some(start - LEVEL2_SLOT);
+        }
+        Some(start)
+    }
+
+    /// The level-2 slot after `elapsed`'s, if it is in the same turn of level 2 (the one whose
+    /// entries the ahead bank sorts).
+    fn next_level2_slot(&self) -> Option<u64> {
+        let next = ((self.elapsed >> (2 * LEVEL_BITS)) & SLOT_MASK) + 1;
+        (next < SLOTS as u64).then_some(next)
+    }
+
+    /// Whether the next level-2 slot holds entries not yet sorted into the ahead bank.
+    fn sort_ahead_pending(&self) -> bool {
+        self.next_level2_slot().is_some_and(|slot| self.occupied[2] & (1 << slot) != 0)
+    }
+
+    /// The occupied bits of `level`, counting the next level-2 slot as occupied while the ahead bank
+    /// holds entries of it.
+    fn occupied_bits(&self, level: usize) -> u64 {
+        match (level, self.next_level2_slot()) {
+            (2, Some(next)) if self.ahead != 0 => self.occupied[2] | 1 << next,
+            _ => self.occupied[level],
+        }
+    }
+
+    /// Moves up to `budget` entries of the next level-2 slot into the ahead bank, each into the list of
+    /// the level-1 slot it will be in once time gets there.
+    fn sort_ahead(&mut self, budget: usize) {
+        let Some(slot) = self.next_level2_slot() else { return };
+        let list = 2 * SLOTS + slot as usize;
+        for _ in 0..budget {
+            let index = self.heads[list];
+            if index == NIL {
+                return;
+            }
+            self.unlink(index);
+            let deadline = self.slab[index as usize].deadline;
+            self.link(index, deadline);
+        }
+    }
+
+    /// The list id of `level`'s `slot`.
+    fn list_id(&self, level: usize, slot: usize) -> usize {
+        if level == 1 {
+            self.level1 as usize + slot
+        } else {
+            level * SLOTS + slot
+        }
+    }
+
+    /// The occupied word and bit of list `list` (not the processing list).
+    fn occupied_bit(&mut self, list: usize) -> (&mut u64, usize) {
+        let bank = if list >= BANK as usize { BANK as usize } else { SLOTS };
+        if list / SLOTS == 1 || list >= BANK as usize {
+            if bank == self.level1 as usize {
+                (&mut self.occupied[1], list - bank)
+            } else {
+                (&mut self.ahead, list - bank)
+            }
+        } else {
+            (&mut self.occupied[list / SLOTS], list % SLOTS)
+        }
     }
 
     /// The level of the earliest occupied slot, and the tick at which it starts. The lowest non-empty
@@ -303,7 +413,7 @@ impl Wheel {
 
     /// The start tick of the first occupied slot of `level` after `elapsed`.
     fn next_expiration_in(&self, level: usize) -> Option<u64> {
-        let occupied = self.occupied[level];
+        let occupied = self.occupied_bits(level);
         if occupied == 0 {
             return None;
         }
@@ -361,23 +471,47 @@ impl Wheel {
                 break;
             }
             debug_assert!(start >= self.elapsed, "the wheel went back in time");
-            // Move the whole slot to the processing list in one go: relabelling each entry is needed
-            // anyway so that `remove` and `reset` unlink from the right list while it waits there.
-            let slot = ((start >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
-            let list = level * SLOTS + slot;
-            let head = std::mem::replace(&mut self.heads[list], NIL);
-            self.occupied[level] &= !(1 << slot);
-            let mut cursor = head;
-            while cursor != NIL {
-                let entry = &mut self.slab[cursor as usize];
-                entry.state = State::Pending { list: PROCESSING };
-                cursor = entry.next;
+            if level == 2 && self.ahead != 0 {
+                // Time reaches the slot the ahead bank sorted: levels 0 and 1 are empty (level 2 is
+                // the lowest with work), so the ahead bank becomes level 1 as it is. Its slot 0 is
+                // due now and cascades below, with whatever of the level-2 slot was not sorted yet.
+                debug_assert_eq!(self.occupied[1], 0);
+                self.level1 = if self.level1 == BANK { SLOTS as u16 } else { BANK };
+                self.occupied[1] = std::mem::take(&mut self.ahead);
+                self.take_for_processing(1, 0);
             }
-            self.heads[PROCESSING as usize] = head;
+            let slot = ((start >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
+            self.take_for_processing(level, slot);
             self.elapsed = start;
         }
         self.elapsed = now;
+        self.sort_ahead(SORT_AHEAD_BATCH);
         true
+    }
+
+    /// Moves `level`'s `slot` in one go to the front of the processing list: relabelling each entry is
+    /// needed anyway so that `remove` and `reset` unlink from the right list while it waits there.
+    fn take_for_processing(&mut self, level: usize, slot: usize) {
+        let list = self.list_id(level, slot);
+        let head = std::mem::replace(&mut self.heads[list], NIL);
+        if head == NIL {
+            return;
+        }
+        self.occupied[level] &= !(1 << slot);
+        let mut cursor = head;
+        let mut tail = head;
+        while cursor != NIL {
+            let entry = &mut self.slab[cursor as usize];
+            entry.state = State::Pending { list: PROCESSING };
+            tail = cursor;
+            cursor = entry.next;
+        }
+        let rest = self.heads[PROCESSING as usize];
+        self.slab[tail as usize].next = rest;
+        if rest != NIL {
+            self.slab[rest as usize].prev = tail;
+        }
+        self.heads[PROCESSING as usize] = head;
     }
 
     /// Fires every pending timer, pushing all their wakers, for shutdown: the caller decides whether
@@ -460,7 +594,13 @@ impl Wheel {
         let filed = deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION));
         let level = level_for(self.elapsed, filed);
         let slot = ((filed >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
-        let list = level * SLOTS + slot;
+        let list = if level == 2 && self.next_level2_slot() == Some(slot as u64) {
+            // The next level-2 slot: straight into the ahead bank, at the level-1 slot it will be in.
+            let ahead = if self.level1 == BANK { SLOTS } else { BANK as usize };
+            ahead + ((filed >> LEVEL_BITS) & SLOT_MASK) as usize
+        } else {
+            self.list_id(level, slot)
+        };
         let old_head = self.heads[list];
         if old_head != NIL {
             self.slab[old_head as usize].prev = index;
@@ -470,7 +610,12 @@ impl Wheel {
         entry.next = old_head;
         entry.state = State::Pending { list: list as u16 };
         self.heads[list] = index;
-        self.occupied[level] |= 1 << slot;
+        let (word, bit) = self.occupied_bit(list);
+        *word |= 1 << bit;
+        #[cfg(test)]
+        {
+            self.links += 1;
+        }
     }
 
     /// Takes entry `index` out of its list, clearing the slot's occupied bit if the list empties. The
@@ -488,8 +633,8 @@ impl Wheel {
             self.slab[next as usize].prev = prev;
         }
         if next == NIL && prev == NIL && list != PROCESSING {
-            let (level, slot) = (list as usize / SLOTS, list as usize % SLOTS);
-            self.occupied[level] &= !(1 << slot);
+            let (word, bit) = self.occupied_bit(list as usize);
+            *word &= !(1 << bit);
         }
         let entry = &mut self.slab[index as usize];
         entry.prev = NIL;
@@ -568,10 +713,36 @@ mod tests {
             .iter()
             .filter_map(|entry| match entry.state {
                 State::Pending { list: PROCESSING } => Some(wheel.elapsed),
-                State::Pending { list } => Some(slot_start(wheel, list as usize)),
+                State::Pending { list } => Some(match logical(wheel, list as usize) {
+                    Some(list) => slot_start(wheel, list),
+                    // The ahead bank waits for the start of the next level-2 slot.
+                    None => slot_start(wheel, 2 * SLOTS + wheel.next_level2_slot().unwrap() as usize),
+                }),
                 _ => None,
             })
             .min()
+            .map(|next| {
+                let level2 = wheel.occupied[0] | wheel.occupied[1] == 0
+                    && wheel.heads[PROCESSING as usize] == NIL
+                    && wheel.occupied[2] != 0;
+                if wheel.sort_ahead_pending() {
+                    next.min(wheel.elapsed + 1)
+                } else if level2 && wheel.ahead == 0 && next - LEVEL2_SLOT > wheel.elapsed {
+                    next - LEVEL2_SLOT
+                } else {
+                    next
+                }
+            })
+    }
+
+    /// The `level * SLOTS + slot` id of physical list `list`, or `None` for a list of the ahead bank.
+    fn logical(wheel: &Wheel, list: usize) -> Option<usize> {
+        let bank = if list >= BANK as usize { BANK as usize } else { SLOTS };
+        if list / SLOTS == 1 || list >= BANK as usize {
+            (bank == wheel.level1 as usize).then_some(SLOTS + list - bank)
+        } else {
+            Some(list)
+        }
     }
 
     /// The first tick of slot list `list` after `elapsed`: later in the current turn of its level, or
@@ -600,7 +771,16 @@ mod tests {
                 let entry = &wheel.slab[cursor as usize];
                 assert_eq!(entry.prev, prev);
                 assert_eq!(entry.state, State::Pending { list: list as u16 });
-                if list != PROCESSING as usize {
+                if list != PROCESSING as usize && logical(wheel, list).is_none() {
+                    // The ahead bank: an entry of the next level-2 slot, in the list of its level-1 slot.
+                    let next =
+                        wheel.next_level2_slot().expect("the ahead bank is used at the end of level 2");
+                    assert_eq!(level_for(wheel.elapsed, entry.deadline), 2);
+                    assert_eq!((entry.deadline >> (2 * LEVEL_BITS)) & SLOT_MASK, next);
+                    let bank = if wheel.level1 == BANK { SLOTS } else { BANK as usize };
+                    assert_eq!(((entry.deadline >> LEVEL_BITS) & SLOT_MASK) as usize, list - bank);
+                } else if list != PROCESSING as usize {
+                    let list = logical(wheel, list).unwrap();
                     assert!(entry.deadline > wheel.elapsed);
                     let level = level_for(wheel.elapsed, entry.deadline);
                     let slot = (entry.deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK;
@@ -619,7 +799,13 @@ mod tests {
                 cursor = entry.next;
             }
             if list != PROCESSING as usize {
-                let bit = wheel.occupied[list / SLOTS] & (1 << (list % SLOTS)) != 0;
+                let bit = match logical(wheel, list) {
+                    Some(l) => wheel.occupied[l / SLOTS] & (1 << (l % SLOTS)) != 0,
+                    None => {
+                        wheel.ahead & (1 << (list - if wheel.level1 == BANK { SLOTS } else { BANK as usize }))
+                            != 0
+                    }
+                };
                 assert_eq!(bit, wheel.heads[list] != NIL, "occupied bit of list {list}");
             }
         }
@@ -893,6 +1079,49 @@ mod tests {
         assert!(big.slab.is_empty());
         assert!(big.slab.capacity() <= 1024, "capacity {} after every timer fired", big.slab.capacity());
         assert!(big.free.lowest().is_none());
+    }
+
+    #[test]
+    fn a_level_2_slot_is_sorted_ahead_not_cascaded_in_one_advance() {
+        // Timers 8-12 s ahead, registered at once (a million connections setting their timeouts):
+        // they share one level-2 slot. Stepping as an idle driver does, to each `next_expiration`, no
+        // single `advance` (one hold of the wheel's lock) may re-file more than a batch of them; a
+        // cascade of the whole slot when time reaches it held the lock for hundreds of milliseconds
+        // at a million timers, and every timer due meanwhile fired that late.
+        let n = if cfg!(miri) { 1_000 } else { 100_000 };
+        let mut wheel = Wheel::new();
+        let mut rng = Rng(7);
+        let mut deadlines: Vec<u64> = (0..n).map(|_| 8192 + rng.below(4096)).collect();
+        let keys: Vec<_> = deadlines.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
+        // And a few timers inserted while the slot is the next one, straight into the ahead bank.
+        let mut most = 0;
+        let mut fired = 0;
+        let mut steps = 0;
+        while let Some(next) = wheel.next_expiration() {
+            if next > 4200 && deadlines.len() == n {
+                for d in [8192, 8250, 12_000] {
+                    deadlines.push(d);
+                    wheel.insert(d, counter().1).unwrap();
+                }
+            }
+            let links = wheel.links;
+            let mut wakers = Vec::new();
+            assert!(wheel.advance(next, &mut wakers, usize::MAX));
+            most = most.max(wheel.links - links);
+            fired += wakers.len();
+            if steps % 512 == 0 {
+                for (&key, &deadline) in keys.iter().zip(&deadlines) {
+                    assert_eq!(wheel.is_fired(key), deadline <= next, "timer due at {deadline}, now {next}");
+                }
+            }
+            if steps % 64 == 0 {
+                assert_eq!(fired, deadlines.iter().filter(|&&d| d <= next).count(), "at {next}");
+                check_invariants(&wheel);
+            }
+            steps += 1;
+        }
+        assert_eq!(fired, n + 3);
+        assert!(most <= SORT_AHEAD_BATCH + n / 32, "{most} timers re-filed in one advance");
     }
 
     #[test]
