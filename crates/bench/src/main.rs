@@ -98,7 +98,8 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
                       (labels: mt/<name>, ct/<name>, mt/sync/<name>, ct/sync/<name>,
-                      mem/{mt,ct}/idle_task, mem/{mt,ct}/pending_timer,
+                      mem/{mt,ct}/idle_task[_1000_polls], mem/ct/idle_task_unpolled,
+                      mem/{mt,ct}/pending_timer,
                       mem/{mt,ct}/sync/<name>; --filter sync/ runs the sync rows)
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
@@ -393,11 +394,15 @@ trait MemMeasure {
     fn bytes(out: &Self::Out) -> f64;
 }
 
-struct IdleTask;
+/// Idle tasks polled this many times before they park (0: never polled, spawned and left).
+struct IdleTask(u32);
 impl MemMeasure for IdleTask {
     type Out = mem::IdleTaskMem;
     fn measure<R: Rt>(&self, rt: &R) -> mem::IdleTaskMem {
-        mem::idle_task_mem(rt)
+        match self.0 {
+            0 => mem::unpolled_task_mem(rt),
+            polls => mem::idle_task_mem(rt, polls),
+        }
     }
     fn bytes(out: &mem::IdleTaskMem) -> f64 {
         out.bytes_per_task
@@ -465,8 +470,15 @@ fn mem_rounds<M: MemMeasure>(
     Some((label, results))
 }
 
-fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
-    let (label, results) = mem_rounds(cfg, flavor, "idle_task", &IdleTask)?;
+/// `mem/{mt,ct}/idle_task` (polled once), `idle_task_1000_polls`, and on the current-thread runtime
+/// only `idle_task_unpolled` (see `mem::unpolled_task_mem`).
+fn bench_mem(cfg: &Config, flavor: Flavor, polls: u32) -> Option<MemRow> {
+    let name = match polls {
+        0 => "idle_task_unpolled".to_string(),
+        1 => "idle_task".to_string(),
+        n => format!("idle_task_{n}_polls"),
+    };
+    let (label, results) = mem_rounds(cfg, flavor, &name, &IdleTask(polls))?;
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -758,7 +770,16 @@ fn main() {
     .collect();
     workloads::fs_cleanup();
 
-    let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
+    let mem_rows: Vec<MemRow> = [
+        bench_mem(&cfg, mt, 1),
+        bench_mem(&cfg, mt, 1_000),
+        bench_mem(&cfg, ct, 0),
+        bench_mem(&cfg, ct, 1),
+        bench_mem(&cfg, ct, 1_000),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let timer_mem_rows: Vec<TimerMemRow> =
         [bench_timer_mem(&cfg, mt), bench_timer_mem(&cfg, ct)].into_iter().flatten().collect();
     let sync_mem_rows: Vec<SyncMemRow> = [mt, ct]
