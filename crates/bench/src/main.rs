@@ -98,7 +98,8 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
                       (labels: mt/<name>, ct/<name>, mt/sync/<name>, ct/sync/<name>,
-                      mem/{mt,ct}/idle_task[_1000_polls], mem/ct/idle_task_unpolled,
+                      mem/{mt,ct}/idle_task[_1000_polls|_4_busy_polls],
+                      mem/ct/idle_task_unpolled,
                       mem/{mt,ct}/pending_timer,
                       mem/{mt,ct}/sync/<name>; --filter sync/ runs the sync rows)
   --workers N         multi-thread worker count (default: available cores)
@@ -394,14 +395,15 @@ trait MemMeasure {
     fn bytes(out: &Self::Out) -> f64;
 }
 
-/// Idle tasks polled this many times before they park (0: never polled, spawned and left).
-struct IdleTask(u32);
+/// Idle tasks polled this many times before they park (0: never polled, spawned and left), each
+/// poll busy for that long.
+struct IdleTask(u32, Duration);
 impl MemMeasure for IdleTask {
     type Out = mem::IdleTaskMem;
     fn measure<R: Rt>(&self, rt: &R) -> mem::IdleTaskMem {
         match self.0 {
             0 => mem::unpolled_task_mem(rt),
-            polls => mem::idle_task_mem(rt, polls),
+            polls => mem::idle_task_mem(rt, polls, self.1),
         }
     }
     fn bytes(out: &mem::IdleTaskMem) -> f64 {
@@ -470,15 +472,18 @@ fn mem_rounds<M: MemMeasure>(
     Some((label, results))
 }
 
-/// `mem/{mt,ct}/idle_task` (polled once), `idle_task_1000_polls`, and on the current-thread runtime
-/// only `idle_task_unpolled` (see `mem::unpolled_task_mem`).
-fn bench_mem(cfg: &Config, flavor: Flavor, polls: u32) -> Option<MemRow> {
-    let name = match polls {
-        0 => "idle_task_unpolled".to_string(),
-        1 => "idle_task".to_string(),
-        n => format!("idle_task_{n}_polls"),
+/// `mem/{mt,ct}/idle_task` (polled once), `idle_task_1000_polls`, `idle_task_4_busy_polls` (four
+/// polls of 5 µs each, which glasswing's workers time, every one: the task keeps measured figures),
+/// and on the current-thread runtime only `idle_task_unpolled` (see `mem::unpolled_task_mem`).
+fn bench_mem(cfg: &Config, flavor: Flavor, polls: u32, busy: bool) -> Option<MemRow> {
+    let name = match (polls, busy) {
+        (0, _) => "idle_task_unpolled".to_string(),
+        (1, false) => "idle_task".to_string(),
+        (n, false) => format!("idle_task_{n}_polls"),
+        (n, true) => format!("idle_task_{n}_busy_polls"),
     };
-    let (label, results) = mem_rounds(cfg, flavor, &name, &IdleTask(polls))?;
+    let busy = if busy { Duration::from_micros(5) } else { Duration::ZERO };
+    let (label, results) = mem_rounds(cfg, flavor, &name, &IdleTask(polls, busy))?;
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -771,11 +776,13 @@ fn main() {
     workloads::fs_cleanup();
 
     let mem_rows: Vec<MemRow> = [
-        bench_mem(&cfg, mt, 1),
-        bench_mem(&cfg, mt, 1_000),
-        bench_mem(&cfg, ct, 0),
-        bench_mem(&cfg, ct, 1),
-        bench_mem(&cfg, ct, 1_000),
+        bench_mem(&cfg, mt, 1, false),
+        bench_mem(&cfg, mt, 4, true),
+        bench_mem(&cfg, mt, 1_000, false),
+        bench_mem(&cfg, ct, 0, false),
+        bench_mem(&cfg, ct, 1, false),
+        bench_mem(&cfg, ct, 4, true),
+        bench_mem(&cfg, ct, 1_000, false),
     ]
     .into_iter()
     .flatten()

@@ -92,12 +92,25 @@ static POLLED: AtomicUsize = AtomicUsize::new(0);
 /// An idle task's future: polled `polls` times (it yields `polls - 1` times, counts itself in
 /// `POLLED`, then waits forever, as an idle connection waits for its socket). The same future for
 /// every row, so that the rows differ only in what the runtime keeps for a task polled that often.
-async fn idle_task<R: Rt>(polls: u32) {
+async fn idle_task<R: Rt>(polls: u32, busy: Duration) {
     for _ in 1..polls {
+        spin(busy);
         R::yield_now().await;
     }
+    spin(busy);
     POLLED.fetch_add(1, Ordering::Relaxed);
     Idle(None).await
+}
+
+/// Keeps the thread busy for `d` (a poll that does work: glasswing's workers then time every poll).
+fn spin(d: Duration) {
+    if d.is_zero() {
+        return;
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
 }
 
 /// Pending forever, with its waker kept (in itself), as a socket or a channel would keep it: a
@@ -114,10 +127,10 @@ impl Future for Idle {
 }
 
 /// Spawns `NUM_IDLE` tasks (from inside the runtime) that each are polled `polls` times (at least
-/// once) and then park forever on a future holding nothing, waits until all have parked, and
+/// once), each poll busy for `busy`, and then park forever on a future holding nothing, waits until all have parked, and
 /// reports the live-heap delta and allocator calls per task. The caller drops the runtime
 /// afterwards, which frees the tasks.
-pub fn idle_task_mem<R: Rt>(rt: &R, polls: u32) -> IdleTaskMem {
+pub fn idle_task_mem<R: Rt>(rt: &R, polls: u32, busy: Duration) -> IdleTaskMem {
     // Warm-up outside the window: spawn and finish one batch of trivial tasks so one-time
     // setup (thread-locals, first-use initialisation, run queues sized for a batch) is not
     // counted. It is deliberately small: side tables that grow with the number of live
@@ -142,7 +155,7 @@ pub fn idle_task_mem<R: Rt>(rt: &R, polls: u32) -> IdleTaskMem {
     rt.block_on(async {
         for batch in 1..=NUM_IDLE / BATCH {
             for _ in 0..BATCH {
-                handles.push(R::spawn(idle_task::<R>(polls.max(1))));
+                handles.push(R::spawn(idle_task::<R>(polls.max(1), busy)));
             }
             while POLLED.load(Ordering::Acquire) < batch * BATCH {
                 R::yield_now().await;
@@ -177,7 +190,7 @@ pub fn unpolled_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
     });
     let ((), live, allocs) = counted(|| {
         for _ in 0..NUM_IDLE {
-            handles.push(rt.spawn_remote(idle_task::<R>(1)));
+            handles.push(rt.spawn_remote(idle_task::<R>(1, Duration::ZERO)));
         }
     });
     // Dropped unpolled: the runtime's drop frees them.
