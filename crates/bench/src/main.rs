@@ -103,7 +103,9 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
   --iters N           timed iterations per runtime and workload (default 90)
   --filter SUBSTR     only run workloads whose label contains SUBSTR
                       (labels: mt/<name>, ct/<name>, mt/sync/<name>, ct/sync/<name>,
-                      mem/{mt,ct}/idle_task, mem/{mt,ct}/pending_timer,
+                      mem/{mt,ct}/idle_task[_1000_polls|_4_busy_polls],
+                      mem/ct/idle_task_unpolled,
+                      mem/{mt,ct}/pending_timer,
                       mem/{mt,ct}/sync/<name>; --filter sync/ runs the sync rows)
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
@@ -484,11 +486,16 @@ trait MemMeasure {
     fn bytes(out: &Self::Out) -> f64;
 }
 
-struct IdleTask;
+/// Idle tasks polled this many times before they park (0: never polled, spawned and left), each
+/// poll busy for that long.
+struct IdleTask(u32, Duration);
 impl MemMeasure for IdleTask {
     type Out = mem::IdleTaskMem;
     fn measure<R: Rt>(&self, rt: &R) -> mem::IdleTaskMem {
-        mem::idle_task_mem(rt)
+        match self.0 {
+            0 => mem::unpolled_task_mem(rt),
+            polls => mem::idle_task_mem(rt, polls, self.1),
+        }
     }
     fn bytes(out: &mem::IdleTaskMem) -> f64 {
         out.bytes_per_task
@@ -556,8 +563,18 @@ fn mem_rounds<M: MemMeasure>(
     Some((label, results))
 }
 
-fn bench_mem(cfg: &Config, flavor: Flavor) -> Option<MemRow> {
-    let (label, results) = mem_rounds(cfg, flavor, "idle_task", &IdleTask)?;
+/// `mem/{mt,ct}/idle_task` (polled once), `idle_task_1000_polls`, `idle_task_4_busy_polls` (four
+/// polls of 5 µs each, which glasswing's workers time, every one: the task keeps measured figures),
+/// and on the current-thread runtime only `idle_task_unpolled` (see `mem::unpolled_task_mem`).
+fn bench_mem(cfg: &Config, flavor: Flavor, polls: u32, busy: bool) -> Option<MemRow> {
+    let name = match (polls, busy) {
+        (0, _) => "idle_task_unpolled".to_string(),
+        (1, false) => "idle_task".to_string(),
+        (n, false) => format!("idle_task_{n}_polls"),
+        (n, true) => format!("idle_task_{n}_busy_polls"),
+    };
+    let busy = if busy { Duration::from_micros(5) } else { Duration::ZERO };
+    let (label, results) = mem_rounds(cfg, flavor, &name, &IdleTask(polls, busy))?;
     let row = MemRow { label, results };
     if !cfg.markdown {
         static HEADER: Once = Once::new();
@@ -850,7 +867,18 @@ fn main() {
     workloads::fs_cleanup();
     bench_lateness(&cfg, mt);
 
-    let mem_rows: Vec<MemRow> = [bench_mem(&cfg, mt), bench_mem(&cfg, ct)].into_iter().flatten().collect();
+    let mem_rows: Vec<MemRow> = [
+        bench_mem(&cfg, mt, 1, false),
+        bench_mem(&cfg, mt, 4, true),
+        bench_mem(&cfg, mt, 1_000, false),
+        bench_mem(&cfg, ct, 0, false),
+        bench_mem(&cfg, ct, 1, false),
+        bench_mem(&cfg, ct, 4, true),
+        bench_mem(&cfg, ct, 1_000, false),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let timer_mem_rows: Vec<TimerMemRow> =
         [bench_timer_mem(&cfg, mt), bench_timer_mem(&cfg, ct)].into_iter().flatten().collect();
     let sync_mem_rows: Vec<SyncMemRow> = [mt, ct]

@@ -8,7 +8,10 @@
 //! before it).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -82,15 +85,52 @@ pub struct IdleTaskMem {
     pub allocs_per_task: f64,
 }
 
-/// Counter for "this idle task has been polled once"; a static so the task's future
-/// captures nothing.
+/// Counter for "this idle task has been polled as often as it will be before it parks"; a
+/// static so the task's future captures nothing but its poll count.
 static POLLED: AtomicUsize = AtomicUsize::new(0);
 
-/// Spawns `NUM_IDLE` tasks (from inside the runtime) that each park forever on a future
-/// holding nothing, waits until all have been polled once, and reports the live-heap
-/// delta and allocator calls per task. The caller drops the runtime afterwards, which
-/// frees the tasks.
-pub fn idle_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
+/// An idle task's future: polled `polls` times (it yields `polls - 1` times, counts itself in
+/// `POLLED`, then waits forever, as an idle connection waits for its socket). The same future for
+/// every row, so that the rows differ only in what the runtime keeps for a task polled that often.
+async fn idle_task<R: Rt>(polls: u32, busy: Duration) {
+    for _ in 1..polls {
+        spin(busy);
+        R::yield_now().await;
+    }
+    spin(busy);
+    POLLED.fetch_add(1, Ordering::Relaxed);
+    Idle(None).await
+}
+
+/// Keeps the thread busy for `d` (a poll that does work: glasswing's workers then time every poll).
+fn spin(d: Duration) {
+    if d.is_zero() {
+        return;
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// Pending forever, with its waker kept (in itself), as a socket or a channel would keep it: a
+/// future that keeps none is a lost waker to glasswing's diagnostics, whose reports would be
+/// counted in the window.
+struct Idle(Option<Waker>);
+
+impl Future for Idle {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0 = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Spawns `NUM_IDLE` tasks (from inside the runtime) that each are polled `polls` times (at least
+/// once), each poll busy for `busy`, and then park forever on a future holding nothing, waits until all have parked, and
+/// reports the live-heap delta and allocator calls per task. The caller drops the runtime
+/// afterwards, which frees the tasks.
+pub fn idle_task_mem<R: Rt>(rt: &R, polls: u32, busy: Duration) -> IdleTaskMem {
     // Warm-up outside the window: spawn and finish one batch of trivial tasks so one-time
     // setup (thread-locals, first-use initialisation, run queues sized for a batch) is not
     // counted. It is deliberately small: side tables that grow with the number of live
@@ -115,10 +155,7 @@ pub fn idle_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
     rt.block_on(async {
         for batch in 1..=NUM_IDLE / BATCH {
             for _ in 0..BATCH {
-                handles.push(R::spawn(async {
-                    POLLED.fetch_add(1, Ordering::Relaxed);
-                    std::future::pending::<()>().await
-                }));
+                handles.push(R::spawn(idle_task::<R>(polls.max(1), busy)));
             }
             while POLLED.load(Ordering::Acquire) < batch * BATCH {
                 R::yield_now().await;
@@ -130,6 +167,33 @@ pub fn idle_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
     let allocs = ALLOCS.load(Ordering::SeqCst) - allocs0;
     // Drop the handles outside the window (detaches on glasswing/tokio, cancels on smol);
     // the runtime's drop frees whatever is left.
+    drop(handles);
+    IdleTaskMem {
+        bytes_per_task: live as f64 / NUM_IDLE as f64,
+        allocs_per_task: allocs as f64 / NUM_IDLE as f64,
+    }
+}
+
+/// As `idle_task_mem`, for tasks never polled: spawned from outside the runtime (`spawn_remote`)
+/// and measured before anything runs them. Only meaningful on a current-thread runtime, where no
+/// thread polls a task until `block_on` runs (a multi-thread runtime's workers would poll them).
+pub fn unpolled_task_mem<R: Rt>(rt: &R) -> IdleTaskMem {
+    // The same warm-up as `idle_task_mem`.
+    let mut handles: Vec<R::Join<()>> = Vec::with_capacity(NUM_IDLE);
+    rt.block_on(async {
+        for _ in 0..BATCH {
+            handles.push(R::spawn(async {}));
+        }
+        for h in handles.drain(..) {
+            h.await;
+        }
+    });
+    let ((), live, allocs) = counted(|| {
+        for _ in 0..NUM_IDLE {
+            handles.push(rt.spawn_remote(idle_task::<R>(1, Duration::ZERO)));
+        }
+    });
+    // Dropped unpolled: the runtime's drop frees them.
     drop(handles);
     IdleTaskMem {
         bytes_per_task: live as f64 / NUM_IDLE as f64,

@@ -54,7 +54,7 @@ pub enum Flavor {
 }
 
 /// An async runtime, as seen by the workloads.
-pub trait Rt {
+pub trait Rt: 'static {
     /// Name printed in reports.
     const NAME: &'static str;
 

@@ -8,7 +8,8 @@
 //! fall in, so they err high by at most a factor of two; the exact maximum is kept beside it by the
 //! caller.
 //!
-//! Counts are 16 bits, to keep the two in a task at 80 bytes. When one would overflow, every bucket
+//! Counts are 16 bits, to keep the two of a task at 80 bytes (in a block a task gets only once it
+//! has more than a few samples: `task_stats.rs`). When one would overflow, every bucket
 //! is halved: the shape stays (and with it the quantiles), and from then on the counts are relative,
 //! older durations weighing half as much as newer ones after each halving. A task's exact number of
 //! measured polls is kept beside the histogram.
@@ -26,6 +27,12 @@ pub(crate) struct Histogram {
     counts: [AtomicU16; BUCKETS],
 }
 
+impl Default for Histogram {
+    fn default() -> Histogram {
+        Histogram::new()
+    }
+}
+
 impl Histogram {
     pub(crate) const fn new() -> Histogram {
         Histogram { counts: [const { AtomicU16::new(0) }; BUCKETS] }
@@ -41,7 +48,12 @@ impl Histogram {
     /// (no locked instruction on the poll path).
     #[inline]
     pub(crate) fn record(&self, nanos: u64) {
-        let slot = &self.counts[Self::bucket(nanos)];
+        self.record_bucket(Self::bucket(nanos));
+    }
+
+    /// Records one duration already sorted into `bucket`.
+    pub(crate) fn record_bucket(&self, bucket: usize) {
+        let slot = &self.counts[bucket];
         let mut n = slot.load(Relaxed);
         if n == u16::MAX {
             self.halve();

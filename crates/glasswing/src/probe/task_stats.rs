@@ -65,9 +65,10 @@ pub(crate) struct StatsHead {
 
 /// The rest of the record, in the task's trailer: written once, or rarely.
 ///
-/// The measured figures (`Timed`, 128 bytes with the two histograms) live in a block of their own,
-/// which the task gets at its first measured poll, from the polling worker's `TimedBlocks`: a
-/// worker that samples measures few polls, so most short-lived tasks never need one. Inline, they
+/// The measured figures (`Timed`, 64 bytes) live in a block of their own, which the task gets at
+/// its first measured poll, from the polling worker's `TimedBlocks`: a worker that samples measures
+/// few polls, so most short-lived tasks never need one. The histograms (80 bytes) come later still
+/// (`Histograms`): a task measured a few times needs only `Timed`. Inline, they
 /// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
 /// a fifth longer, from the memory alone.
 pub(crate) struct StatsTail {
@@ -131,22 +132,49 @@ pub(crate) struct Timed {
     scheduled_weights: AtomicU64,
     weighted_scheduled_ns: AtomicU64,
     max_scheduled_ns: AtomicU64,
-    poll_times: Histogram,
-    scheduled_times: Histogram,
+    /// The buckets of the first few samples of each kind, until the histograms exist: see
+    /// `EARLY`. Written by the poller only, read racily.
+    early: AtomicU64,
+    /// Null until a kind has more than `EARLY` samples; then the two histograms, with the early
+    /// samples moved in, set once by the poller (Release) and freed with this block.
+    histograms: crate::loom::sync::atomic::AtomicPtr<Histograms>,
     /// Under loom only: every read of the block reads this cell and its drop writes it, so that a
     /// model reports a read that the block's free does not follow (a use after free).
     #[cfg(loom)]
     freed: crate::loom::cell::UnsafeCell<()>,
 }
 
+/// A task's two histograms (poll times, scheduled times), in a block of their own that a task gets
+/// only once it has more samples than `Timed::early` holds: most tasks are polled a few times and
+/// never need one, and it is the larger part of the measured figures (80 of 144 bytes).
+#[derive(Default)]
+pub(crate) struct Histograms {
+    poll_times: Histogram,
+    scheduled_times: Histogram,
+}
+
+/// Samples of each kind kept as bucket indexes in `Timed::early` before the histograms exist.
+const EARLY: u64 = 5;
+/// Bits of `early` per kind: a 3-bit count, then `EARLY` 5-bit bucket indexes.
+const EARLY_BITS: u32 = 32;
+const POLL_KIND: u32 = 0;
+const SCHEDULED_KIND: u32 = EARLY_BITS;
+
 // SAFETY: under loom, `freed` holds nothing; loom checks that its accesses are ordered.
 #[cfg(loom)]
 unsafe impl Sync for Timed {}
 
-#[cfg(loom)]
 impl Drop for Timed {
     fn drop(&mut self) {
+        #[cfg(loom)]
         self.freed.with_mut(|_| ());
+        // Relaxed: `&mut self`, nobody else reaches the block.
+        let block = self.histograms.load(Relaxed);
+        if !block.is_null() {
+            // SAFETY: the block came from `Box::into_raw` (`Spares::take` or `record_early`), this
+            // block owns it, and nothing can read it any more (`&mut self`).
+            drop(unsafe { Box::from_raw(block) });
+        }
     }
 }
 
@@ -174,7 +202,7 @@ impl<'a> TaskStats<'a> {
         let mut block = self.tail.timed.load(Relaxed);
         if block.is_null() {
             block = match worker {
-                Some(w) => w.timed_blocks.take()?,
+                Some(w) => w.timed_blocks.timed.take()?,
                 None => Box::into_raw(Box::new(Timed::new())),
             };
             // Release: a snapshot that sees the pointer sees the block's zeroed figures.
@@ -225,7 +253,7 @@ impl<'a> TaskStats<'a> {
             add(&t.scheduled_weights, weight);
             add(&t.weighted_scheduled_ns, ns * weight);
             raise(&t.max_scheduled_ns, ns);
-            t.scheduled_times.record(ns);
+            t.record(SCHEDULED_KIND, ns, worker);
         }
     }
 
@@ -250,7 +278,7 @@ impl<'a> TaskStats<'a> {
             add(&t.timed_polls, 1);
             add(&t.weighted_busy_ns, ns * weight);
             raise(&t.max_poll_ns, ns);
-            t.poll_times.record(ns);
+            t.record(POLL_KIND, ns, worker);
         }
         self.head.since.store(end, Relaxed);
     }
@@ -385,12 +413,74 @@ impl Timed {
             scheduled_weights: load(&self.scheduled_weights),
             weighted_scheduled_ns: load(&self.weighted_scheduled_ns),
             max_scheduled_ns: load(&self.max_scheduled_ns),
-            poll_times: self.poll_times.snapshot(),
-            scheduled_times: self.scheduled_times.snapshot(),
+            poll_times: self.histogram(POLL_KIND),
+            scheduled_times: self.histogram(SCHEDULED_KIND),
         }
     }
 
-    fn new() -> Timed {
+    /// The histogram of one kind (`POLL_KIND` or `SCHEDULED_KIND`): the block's, or made up from the
+    /// early samples.
+    fn histogram(&self, kind: u32) -> HistogramSnapshot {
+        // Acquire: pairs with `record_early`'s Release, so the block is seen with the early
+        // samples moved in.
+        let block = self.histograms.load(Acquire);
+        if !block.is_null() {
+            // SAFETY: a non-null pointer is a live block this `Timed` owns until it drops, which
+            // the caller's `&self` holds off.
+            let h = unsafe { &*block };
+            return if kind == POLL_KIND { &h.poll_times } else { &h.scheduled_times }.snapshot();
+        }
+        let mut out = HistogramSnapshot::default();
+        for bucket in early_buckets(self.early.load(Relaxed), kind) {
+            out.counts[bucket] += 1;
+        }
+        out
+    }
+
+    /// Records one sample of `kind`: in the histograms if the task has them, else among the early
+    /// samples while there is room, else in histograms taken now from `worker`'s spares (or
+    /// allocated, off the workers); with none spare, the sample is dropped. Caller holds RUNNING.
+    #[inline]
+    fn record(&self, kind: u32, ns: u64, worker: Option<&WorkerStats>) {
+        let block = self.histograms.load(Relaxed);
+        if block.is_null() {
+            return self.record_early(kind, ns, worker);
+        }
+        // SAFETY: as in `histogram`; only the poller (our caller) writes the block.
+        let h = unsafe { &*block };
+        if kind == POLL_KIND { &h.poll_times } else { &h.scheduled_times }.record(ns);
+    }
+
+    #[inline(never)]
+    fn record_early(&self, kind: u32, ns: u64, worker: Option<&WorkerStats>) {
+        let early = self.early.load(Relaxed);
+        let count = early >> kind & 7;
+        if count < EARLY {
+            let bucket = Histogram::bucket(ns) as u64;
+            let added = (count + 1) | bucket << (3 + 5 * count);
+            self.early.store(early + ((added - count) << kind), Relaxed);
+            return;
+        }
+        let block = match worker {
+            Some(w) => match w.timed_blocks.histograms.take() {
+                Some(block) => block,
+                None => return,
+            },
+            None => Box::into_raw(Box::<Histograms>::default()),
+        };
+        // SAFETY: the block is ours until published below; nobody else reaches it yet.
+        let h = unsafe { &*block };
+        for (k, hist) in [(POLL_KIND, &h.poll_times), (SCHEDULED_KIND, &h.scheduled_times)] {
+            for bucket in early_buckets(early, k) {
+                hist.record_bucket(bucket);
+            }
+        }
+        if kind == POLL_KIND { &h.poll_times } else { &h.scheduled_times }.record(ns);
+        // Release: a reader that sees the block sees the early samples in it.
+        self.histograms.store(block, Release);
+    }
+
+    pub(crate) fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
             weighted_busy_ns: AtomicU64::new(0),
@@ -398,39 +488,61 @@ impl Timed {
             scheduled_weights: AtomicU64::new(0),
             weighted_scheduled_ns: AtomicU64::new(0),
             max_scheduled_ns: AtomicU64::new(0),
-            poll_times: Histogram::new(),
-            scheduled_times: Histogram::new(),
+            early: AtomicU64::new(0),
+            histograms: crate::loom::sync::atomic::AtomicPtr::new(ptr::null_mut()),
             #[cfg(loom)]
             freed: crate::loom::cell::UnsafeCell::new(()),
         }
     }
 }
 
-/// A worker's few spare `Timed` blocks, allocated between polls (`refill`) and handed to tasks at
-/// their first measured poll (`take`), so that no poll allocates. Only the worker's thread touches
-/// it (relaxed atomics only to keep it `Sync`). If it runs out, measurements are dropped until the
-/// next refill; a task's figures are then the mean of fewer samples, still scaled to every poll.
-pub(crate) struct TimedBlocks {
-    spare: [AtomicPtr<Timed>; TIMED_BLOCKS],
-    len: AtomicUsize,
+/// The bucket indexes of the early samples of `kind` in an `early` word.
+fn early_buckets(early: u64, kind: u32) -> impl Iterator<Item = usize> {
+    let part = early >> kind;
+    (0..(part & 7).min(EARLY)).map(move |i| (part >> (3 + 5 * i) & 31) as usize)
 }
 
-/// Spare blocks per worker: more than the new tasks a worker polls between two refills (every
-/// `event_interval` ticks, and before it parks) while it times every poll.
-const TIMED_BLOCKS: usize = 64;
-
-impl Default for TimedBlocks {
-    fn default() -> TimedBlocks {
-        TimedBlocks {
-            spare: [const { AtomicPtr::new(ptr::null_mut()) }; TIMED_BLOCKS],
-            len: AtomicUsize::new(0),
-        }
-    }
+/// A worker's few spare blocks of measured figures, allocated between polls (`refill`) and handed
+/// to tasks (`take`) at their first measured poll (`Timed`) and once they have more samples than
+/// `Timed::early` holds (`Histograms`), so that no poll allocates. If the spares run out, samples
+/// are dropped until the next refill; a task's figures are then the mean of fewer samples, still
+/// scaled to every poll.
+#[derive(Default)]
+pub(crate) struct TimedBlocks {
+    pub(crate) timed: Spares<Timed, TIMED_BLOCKS>,
+    pub(crate) histograms: Spares<Histograms, HISTOGRAM_BLOCKS>,
 }
 
 impl TimedBlocks {
+    /// Tops the spares up. The worker's thread, between polls.
+    pub(crate) fn refill(&self) {
+        self.timed.refill(Timed::new);
+        self.histograms.refill(Histograms::default);
+    }
+}
+
+/// Spare `Timed` blocks per worker: more than the new tasks a worker polls between two refills
+/// (every `event_interval` ticks, and before it parks) while it times every poll.
+const TIMED_BLOCKS: usize = 64;
+/// Spare `Histograms` per worker: fewer, since a task needs them only after `EARLY` samples.
+const HISTOGRAM_BLOCKS: usize = 16;
+
+/// Up to `N` spare boxed `T`s. Only the worker's thread touches it (relaxed atomics only to keep
+/// it `Sync`).
+pub(crate) struct Spares<T, const N: usize> {
+    spare: [AtomicPtr<T>; N],
+    len: AtomicUsize,
+}
+
+impl<T, const N: usize> Default for Spares<T, N> {
+    fn default() -> Self {
+        Spares { spare: [const { AtomicPtr::new(ptr::null_mut()) }; N], len: AtomicUsize::new(0) }
+    }
+}
+
+impl<T, const N: usize> Spares<T, N> {
     #[inline]
-    fn take(&self) -> Option<*mut Timed> {
+    pub(crate) fn take(&self) -> Option<*mut T> {
         let len = self.len.load(Relaxed);
         if len == 0 {
             return None;
@@ -439,17 +551,16 @@ impl TimedBlocks {
         Some(self.spare[len - 1].swap(ptr::null_mut(), Relaxed))
     }
 
-    /// Tops the spares up. The worker's thread, between polls.
-    pub(crate) fn refill(&self) {
+    fn refill(&self, new: impl Fn() -> T) {
         let len = self.len.load(Relaxed);
         for slot in &self.spare[len..] {
-            slot.store(Box::into_raw(Box::new(Timed::new())), Relaxed);
+            slot.store(Box::into_raw(Box::new(new())), Relaxed);
         }
-        self.len.store(TIMED_BLOCKS, Relaxed);
+        self.len.store(N, Relaxed);
     }
 }
 
-impl Drop for TimedBlocks {
+impl<T, const N: usize> Drop for Spares<T, N> {
     fn drop(&mut self) {
         for slot in &mut self.spare[..*self.len.get_mut()] {
             // SAFETY: the spares below `len` came from `Box::into_raw` and were never handed out.
@@ -557,7 +668,54 @@ mod tests {
 
     #[test]
     fn the_measured_figures_block_is_as_big_as_the_docs_say() {
-        assert_eq!(std::mem::size_of::<Timed>(), 128);
+        assert_eq!(std::mem::size_of::<Timed>(), 64);
+        assert_eq!(std::mem::size_of::<Histograms>(), 80);
+    }
+
+    #[test]
+    fn histograms_come_after_the_early_samples_and_count_them_all() {
+        let (head, tail) = record(true, None, 100);
+        let stats = TaskStats::new(&head, &tail);
+        // SAFETY: only this thread reaches the record.
+        let locked = unsafe { ShardLocked::new(&tail) };
+        let worker = WorkerStats::new(0, std::time::Duration::from_secs(10), 0);
+        worker.timed_blocks.refill();
+        let histograms = |stats: &TaskStats<'_>| {
+            let timed = stats.timed(&locked).expect("measured");
+            !timed.histograms.load(Relaxed).is_null()
+        };
+        // Timed polls of three lengths (in ticks), in turn, each 2,000 ticks after a stamped wake:
+        // the buckets are those of the durations the clock makes of them.
+        let durations: [u64; 3] = [500, 3_000, 5_000_000];
+        let bucket = |ticks: u64| Histogram::bucket(clock::nanos_between(1, 1 + ticks));
+        let mut at = 1_000;
+        for i in 0..=EARLY {
+            let ticks = durations[i as usize % 3];
+            stats.scheduled_by_wake(Some(at));
+            let start = at + 2_000;
+            stats.poll_started(start, start, Some(&worker));
+            stats.poll_ended(start, start + ticks, start + ticks, Some(&worker));
+            at = start + ticks + 1;
+            // A few samples of each kind fit beside the scalars; the histograms come with the next.
+            assert_eq!(histograms(&stats), i == EARLY, "after {} samples", i + 1);
+            let timed = stats.read_timed(&locked);
+            let mut expected = [0; super::super::histogram::BUCKETS];
+            for d in &durations[..] {
+                let n = (0..=i).filter(|j| durations[*j as usize % 3] == *d).count();
+                expected[bucket(*d)] += n as u32;
+            }
+            assert_eq!(timed.poll_times.counts, expected, "after {} samples", i + 1);
+            assert_eq!(timed.scheduled_times.counts[bucket(2_000)], i as u32 + 1);
+            assert_eq!(timed.scheduled_times.total(), i + 1);
+        }
+        // Off the workers, the histograms are allocated instead.
+        let (head, tail) = record(true, None, 100);
+        let stats = TaskStats::new(&head, &tail);
+        for _ in 0..=EARLY {
+            stats.poll_started(200, 200, None);
+            stats.poll_ended(200, 300, 300, None);
+        }
+        assert_eq!(stats.read_timed(&locked).poll_times.total(), EARLY + 1);
     }
 
     #[test]
