@@ -6,14 +6,17 @@
 //! `owner`: a multi-thread worker moves to another thread when `block_in_place` hands its core over
 //! (`hand_over` by the old thread, `register_thread` by the new one).
 //!
-//! **Which polls are timed.** Timing a poll costs a clock read and a few dozen instructions: nothing
-//! next to a poll that does real work, a lot next to one that does almost nothing (a yield-loop
-//! poll takes 60-80 ns in all). So each worker watches the mean of the polls it times. While it is
-//! above `SHORT_POLL_NS` every poll is timed; below it, one poll in `SAMPLE_EVERY` on average, and the
-//! sampled one stands for the others in busy times (weighted) and histograms (a sample). The gap
+//! **Which polls are timed.** Timing a poll costs two clock reads and a few hundred instructions
+//! (the task's figures and histograms, the flight recorder's timed record): nothing next to a poll
+//! that does a lot of work, much next to one that does little (a yield-loop poll takes 60-80 ns in
+//! all, an echo poll with its two syscalls a few µs). So each worker watches the mean of the polls
+//! it times, and times about one poll per `TIMED_SPAN_NS` of polling: one in `SAMPLE_EVERY` (64)
+//! while the mean is 2 µs or less, one in 128 µs / mean above that, and every poll once the mean
+//! is 128 µs or more. The sampled ones stand for the others in busy times (weighted) and
+//! histograms (a sample). The gap
 //! between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
 //! in a ring, say) are each sampled, not always the same one; and geometric, so that it is
-//! memoryless: each poll has the same chance to be timed, 1 in `SAMPLE_EVERY`, however long ago the
+//! memoryless: each poll has the same chance to be timed, 1 in `sample_every`, however long ago the
 //! last timed one was, which is what makes that weight exact.
 //! Counts (polls, wakes) are always exact, and a long poll is caught by the watchdog either way.
 //!
@@ -21,8 +24,8 @@
 //! from the start of its loop, to park), read from the two clock readings the flight recorder takes
 //! at those points anyway, so it can never exceed the wall time, whatever the polls look like. A
 //! task's busy time is an estimate: the sum of its timed polls' times, each weighted by the inverse
-//! of the chance it had to be timed (`poll_weight`: 1 while every poll is timed, `SAMPLE_EVERY` while
-//! sampling), which is unbiased. The mean of the timed polls times the task's polls, as it was, let
+//! of the chance it had to be timed (`poll_weight`: 1 while every poll is timed, the `sample_every`
+//! its gap was drawn with while sampling), which is unbiased. The mean of the timed polls times the task's polls, as it was, let
 //! the polls timed while the worker timed everything (long ones, which is what makes it time
 //! everything) stand for the many short polls sampled in between: a task mixing the two was
 //! reported many times busier than it was.
@@ -42,14 +45,22 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
-/// Below this mean poll time a worker times a sample of its polls.
-const SHORT_POLL_NS: u64 = 2_000;
-/// One timed poll in this many, while polls are short.
+/// A sampling worker times about one poll per this much polling (by the mean of its timed polls),
+/// so that timing costs about the same small share of any poll below it; at or above it, every
+/// poll is timed.
+const TIMED_SPAN_NS: u64 = 128_000;
+/// One timed poll in at most this many (polls of 2 µs or less on average).
 const SAMPLE_EVERY: u32 = 64;
 /// Timed polls between two decisions on sampling.
 const MODE_WINDOW: u64 = 64;
 /// `long_end_on_cpu_ns` when the scheduler's figures could not be read.
 const NO_SCHED_TIMES: u64 = u64::MAX;
+
+/// How many polls per timed one, for polls of `mean_ns` on average: about one per `TIMED_SPAN_NS`
+/// of polling, between 1 and `SAMPLE_EVERY`.
+fn sample_every_for(mean_ns: u64) -> u32 {
+    (TIMED_SPAN_NS / mean_ns.max(1)).clamp(1, u64::from(SAMPLE_EVERY)) as u32
+}
 
 #[derive(Default)]
 pub(crate) struct WorkerStats {
@@ -63,7 +74,7 @@ pub(crate) struct WorkerStats {
     long_poll_ns: u64,
     /// Polls to go before the next timed one (0 or 1: time the next).
     countdown: AtomicU32,
-    /// 1 (time every poll) or `SAMPLE_EVERY`.
+    /// One timed poll in this many on average: 1 (time every poll) to `SAMPLE_EVERY`.
     sample_every: AtomicU32,
     /// State of the xorshift generator that draws the gaps between sampled polls (never 0).
     rng: AtomicU32,
@@ -519,9 +530,9 @@ impl WorkerStats {
             self.window_polls.store(n, Relaxed);
             self.window_ns.store(total, Relaxed);
         } else {
-            let short = total / n < SHORT_POLL_NS;
-            self.sample_every.store(if short { SAMPLE_EVERY } else { 1 }, Relaxed);
-            if !short {
+            let every = sample_every_for(total / n);
+            self.sample_every.store(every, Relaxed);
+            if every == 1 {
                 // Time every poll from the next one on (not once the gap drawn before runs out),
                 // so that `poll_clock` never finds an end an untimed poll left stale.
                 self.countdown.store(1, Relaxed);
@@ -710,9 +721,23 @@ mod tests {
             (800..1200).contains(&timed),
             "short polls: about one in {SAMPLE_EVERY} is timed, not {timed}"
         );
-        end_timed_polls(&stats, MODE_WINDOW, 50_000);
+        end_timed_polls(&stats, MODE_WINDOW, 8_000);
+        let timed = timed_in_next(&stats, 16 * 1000);
+        assert!((800..1200).contains(&timed), "8 µs polls: about one in 16 is timed, not {timed}");
+        end_timed_polls(&stats, MODE_WINDOW, TIMED_SPAN_NS);
         // At once: the gap drawn while sampling does not run out first.
         assert_eq!(timed_in_next(&stats, 10), 10, "long polls: every one is timed again");
+    }
+
+    #[test]
+    fn a_worker_times_about_one_poll_per_timed_span() {
+        assert_eq!(sample_every_for(0), SAMPLE_EVERY);
+        assert_eq!(sample_every_for(1_000), SAMPLE_EVERY);
+        assert_eq!(sample_every_for(2_000), 64);
+        assert_eq!(sample_every_for(4_000), 32);
+        assert_eq!(sample_every_for(100_000), 1);
+        assert_eq!(sample_every_for(TIMED_SPAN_NS), 1);
+        assert_eq!(sample_every_for(u64::MAX), 1);
     }
 
     #[test]
@@ -793,7 +818,7 @@ mod tests {
     #[test]
     fn busy_time_is_exact_while_every_poll_is_timed() {
         let worker = WorkerStats::new(0, Duration::from_secs(1), 0);
-        let (estimated, truth) = busy_estimate(&worker, (0..500).map(|i| 3_000 + i % 7 * 1_000));
+        let (estimated, truth) = busy_estimate(&worker, (0..500).map(|i| TIMED_SPAN_NS + i % 7 * 1_000));
         assert_eq!(estimated, truth);
     }
 
