@@ -18,7 +18,7 @@
 //! The user rows (`{mt,ct}/user/...`, [`user_workloads`]) have the shapes of users' programs: a
 //! fan-in through timers and a channel and `spawn_blocking` throughput as time rows, and a mostly
 //! idle 1,000-connection TCP server and a mix with 1 ms hogs as latency rows (wake-to-poll
-//! percentiles, and heap per connection), printed in a table of their own.
+//! percentiles, and heap per connection; [`latency`]), printed in a table of their own.
 //!
 //! Glasswing runs twice: as shipped (diagnostics on) and with `Builder::diagnostics(false)`
 //! (`gw-diag-off`), so every workload also reports what diagnostics cost ("diag cost": the
@@ -43,6 +43,7 @@
 //! Usage: `cargo run --release -p glasswing-bench -- [--iters N] [--filter SUBSTR]
 //! [--workers N] [--markdown]`.
 
+mod latency;
 mod mem;
 mod rt;
 mod sync;
@@ -769,10 +770,10 @@ fn main() {
     .flatten()
     .collect();
     workloads::fs_cleanup();
-    let lat_rows: Vec<user_workloads::LatencyRow> = [
-        user_workloads::bench_latency(&cfg, mt, &IdleTcp),
-        user_workloads::bench_latency(&cfg, ct, &IdleTcp),
-        user_workloads::bench_latency(&cfg, mt, &LongTail),
+    let lat_rows: Vec<latency::LatencyRow> = [
+        latency::bench_latency(&cfg, mt, &IdleTcp),
+        latency::bench_latency(&cfg, ct, &IdleTcp),
+        latency::bench_latency(&cfg, mt, &LongTail),
     ]
     .into_iter()
     .flatten()
@@ -791,7 +792,7 @@ fn main() {
 
     if md {
         print_markdown(&cfg, &header, &rows, &mem_rows, &timer_mem_rows, &sync_mem_rows, has_sync);
-        user_workloads::print_markdown(&lat_rows);
+        latency::print_markdown(&lat_rows);
         if has_user {
             println!("\n{}", user_workloads::note("- "));
         }
