@@ -15,6 +15,11 @@
 //! time per iteration and the ratio of each runtime's median to Tokio's (< 1.0 = faster
 //! than Tokio).
 //!
+//! The user rows (`{mt,ct}/user/...`, [`user_workloads`]) have the shapes of users' programs: a
+//! fan-in through timers and a channel and `spawn_blocking` throughput as time rows, and a mostly
+//! idle 1,000-connection TCP server and a mix with 1 ms hogs as latency rows (wake-to-poll
+//! percentiles, and heap per connection; [`latency`]), printed in a table of their own.
+//!
 //! Glasswing runs twice: as shipped (diagnostics on) and with `Builder::diagnostics(false)`
 //! (`gw-diag-off`), so every workload also reports what diagnostics cost ("diag cost": the
 //! median, over rounds, of the time with them on over the time with them off in the same round,
@@ -38,11 +43,13 @@
 //! Usage: `cargo run --release -p glasswing-bench -- [--iters N] [--filter SUBSTR]
 //! [--workers N] [--markdown]`.
 
+mod latency;
 mod mem;
 mod rt;
 mod sync;
 mod sync_workloads;
 mod timer_lateness;
+mod user_workloads;
 mod workloads;
 
 use std::fmt::Write as _;
@@ -56,6 +63,7 @@ use sync_workloads::{
     BroadcastFanOut, MpscThroughput, MutexContended, MutexUncontended, OneshotRoundTrip, SemaphoreContended,
     SyncMem, SyncObject, WatchFanOut,
 };
+use user_workloads::{FanIn, IdleTcp, LongTail, SpawnBlocking};
 use workloads::{
     ChainedSpawn, FsSeqRead, FsSmallFiles, PingPong, SpawnManyLocal, SpawnManyRemoteBusy,
     SpawnManyRemoteIdle, TcpEcho, TimerCancel, TimerCancelContended, TimerFire, Workload, YieldMany,
@@ -106,7 +114,8 @@ usage: glasswing-bench [--iters N] [--filter SUBSTR] [--workers N] [--markdown]
                       mem/{mt,ct}/idle_task[_1000_polls|_4_busy_polls],
                       mem/ct/idle_task_unpolled,
                       mem/{mt,ct}/pending_timer,
-                      mem/{mt,ct}/sync/<name>; --filter sync/ runs the sync rows)
+                      mem/{mt,ct}/sync/<name>, {mt,ct}/user/<name>; --filter sync/
+                      runs the sync rows, --filter user/ the user rows)
   --workers N         multi-thread worker count (default: available cores)
   --markdown          print the results as markdown tables (progress goes to stderr)
   --budget SECS       soft time limit per workload; stops early (after at least 5
@@ -840,6 +849,8 @@ fn main() {
         bench(&cfg, mt, &SemaphoreContended),
         bench(&cfg, mt, &BroadcastFanOut),
         bench(&cfg, mt, &WatchFanOut),
+        bench(&cfg, mt, &FanIn),
+        bench(&cfg, mt, &SpawnBlocking),
         bench(&cfg, ct, &SpawnManyLocal),
         bench(&cfg, ct, &SpawnManyRemoteIdle),
         bench(&cfg, ct, &PingPong),
@@ -860,12 +871,23 @@ fn main() {
         bench(&cfg, ct, &SemaphoreContended),
         bench(&cfg, ct, &BroadcastFanOut),
         bench(&cfg, ct, &WatchFanOut),
+        bench(&cfg, ct, &FanIn),
+        bench(&cfg, ct, &SpawnBlocking),
     ]
     .into_iter()
     .flatten()
     .collect();
     workloads::fs_cleanup();
     bench_lateness(&cfg, mt);
+    let lat_rows: Vec<latency::LatencyRow> = [
+        latency::bench_latency(&cfg, mt, &IdleTcp),
+        latency::bench_latency(&cfg, ct, &IdleTcp),
+        latency::bench_latency(&cfg, mt, &LongTail),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let has_user = rows.iter().any(|r| r.label.contains("/user/")) || !lat_rows.is_empty();
 
     let mem_rows: Vec<MemRow> = [
         bench_mem(&cfg, mt, 1, false),
@@ -890,6 +912,10 @@ fn main() {
 
     if md {
         print_markdown(&cfg, &header, &rows, &mem_rows, &timer_mem_rows, &sync_mem_rows, has_sync);
+        latency::print_markdown(&lat_rows);
+        if has_user {
+            println!("\n{}", user_workloads::note("- "));
+        }
         eprintln!("total: {:.1} s", suite_start.elapsed().as_secs_f64());
     } else {
         if !timer_mem_rows.is_empty() {
@@ -897,6 +923,9 @@ fn main() {
         }
         if has_sync {
             println!("\n{}", sync_note(""));
+        }
+        if has_user {
+            println!("\n{}", user_workloads::note(""));
         }
         println!("\ntotal: {:.1} s", suite_start.elapsed().as_secs_f64());
     }

@@ -27,6 +27,11 @@
 //! Sync primitives are each runtime's own too: [`Rt::Sync`] names them (`glasswing::sync`,
 //! `tokio::sync`, and smol's `async-channel` / `async-lock` / `async-broadcast`; see
 //! [`crate::sync`]).
+//!
+//! So are the blocking pools (`glasswing::task::spawn_blocking`, `tokio::task::spawn_blocking`,
+//! and for smol `blocking::unblock`, which `smol::unblock` re-exports) and the clocks ([`Rt::now`]:
+//! each runtime's `Instant`, which outside paused time is the monotonic clock `std::time::Instant`
+//! reads, so stamps taken on different threads compare).
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -160,6 +165,13 @@ pub trait Rt: 'static {
     /// Opens `path` with the runtime's own `fs::File` and reads it to the end, `chunk` bytes per
     /// `read` call; the number of bytes read. Must be polled inside the runtime.
     fn fs_read_chunks(path: PathBuf, chunk: usize) -> impl Future<Output = io::Result<u64>> + Send;
+
+    /// The runtime's own `spawn_blocking` (smol: `blocking::unblock`, what `smol::unblock` is):
+    /// runs `f` on its blocking pool and resolves to its result. Must be called inside the runtime.
+    fn spawn_blocking<F, T>(f: F) -> impl Future<Output = T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -342,6 +354,15 @@ impl<const DIAG: bool> Rt for GlasswingRt<DIAG> {
             }
         }
     }
+
+    #[inline]
+    fn spawn_blocking<F, T>(f: F) -> impl Future<Output = T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        GlasswingJoin(glasswing::task::spawn_blocking(f))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -500,6 +521,15 @@ impl Rt for Tokio {
                 n => total += n as u64,
             }
         }
+    }
+
+    #[inline]
+    fn spawn_blocking<F, T>(f: F) -> impl Future<Output = T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        TokioJoin(tokio::task::spawn_blocking(f))
     }
 }
 
@@ -676,6 +706,15 @@ impl Rt for Smol {
 
     async fn fs_read_chunks(_path: PathBuf, _chunk: usize) -> io::Result<u64> {
         unreachable!("the fs rows skip smol (HAS_FS is false)")
+    }
+
+    #[inline]
+    fn spawn_blocking<F, T>(f: F) -> impl Future<Output = T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        blocking::unblock(f)
     }
 }
 

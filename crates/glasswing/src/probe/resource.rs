@@ -312,16 +312,24 @@ impl ResourceRecord {
     #[inline]
     pub(crate) fn sender_used(&self, place: &SenderPlace) {
         let task = poll::current_task_id().map_or(0, TaskId::get);
-        if task != place.0.load(Relaxed) && task != 0 && task < (1 << (64 - COUNT_BITS)) {
-            self.move_sender(place, task);
+        let cur = place.0.load(Relaxed);
+        if task == cur || task == 0 || task >= (1 << (64 - COUNT_BITS)) {
+            return;
         }
+        // Used again in the task that found every slot taken: tried again only once one is free.
+        // A fan-in's thousands of senders otherwise each retried on every send, with two
+        // read-modify-writes of the record's counters, which every sender's task shares.
+        if cur == task | UNPLACED && self.sender_tasks.iter().all(|slot| slot.load(Relaxed) != 0) {
+            return;
+        }
+        self.move_sender(place, task);
     }
 
     #[cold]
     fn move_sender(&self, place: &SenderPlace, task: u64) {
         let old = place.0.load(Relaxed);
-        // Two threads using one sender at once: one of them moves it.
-        if place.0.compare_exchange(old, u64::MAX, Relaxed, Relaxed).is_err() {
+        // Two threads using one sender at once: the one that marks it moving moves it.
+        if old == MOVING || place.0.compare_exchange(old, MOVING, Relaxed, Relaxed).is_err() {
             return;
         }
         let placed = self.count_sender(task);
@@ -329,7 +337,7 @@ impl ResourceRecord {
         if !placed {
             self.unplaced_senders.fetch_add(1, Relaxed);
         }
-        place.0.store(if placed { task } else { 0 }, Relaxed);
+        place.0.store(if placed { task } else { task | UNPLACED }, Relaxed);
     }
 
     fn count_sender(&self, task: u64) -> bool {
@@ -358,9 +366,9 @@ impl ResourceRecord {
         self.uncount_sender(place.0.load(Relaxed));
     }
 
-    /// Counts one sender of `task` (0: unplaced) out.
+    /// Counts one sender of `task` (0 or `UNPLACED` set: unplaced) out.
     fn uncount_sender(&self, task: u64) {
-        if task == 0 || task == u64::MAX {
+        if task == 0 || task & UNPLACED != 0 {
             self.unplaced_senders.fetch_sub(1, Relaxed);
             return;
         }
@@ -464,10 +472,16 @@ impl ResourceRecord {
     }
 }
 
-/// Where one sender lives: a task id, or 0 when not known. Kept by the sender (atomic: a sender is
-/// used through `&self`, from any thread).
+/// Where one sender lives: a task id; 0 when not known; the task that last used it with `UNPLACED`
+/// set when that task found no free slot (the sender is counted as unplaced); `MOVING` while a use
+/// moves it. Kept by the sender (atomic: a sender is used through `&self`, from any thread).
 #[derive(Debug, Default)]
 pub(crate) struct SenderPlace(AtomicU64);
+
+/// In a `SenderPlace`: its task found no free slot. Task ids are below `1 << (64 - COUNT_BITS)`.
+const UNPLACED: u64 = 1 << 63;
+/// In a `SenderPlace`: a use is moving it.
+const MOVING: u64 = u64::MAX;
 
 /// One holder, as read.
 #[derive(Clone, Copy, Debug)]
@@ -711,6 +725,39 @@ mod tests {
         assert_eq!(record.sender_tasks(), (vec![(seven, 1)], 1));
         record.remove_sender(&a);
         record.remove_sender(&b);
+        assert_eq!(record.sender_tasks(), (vec![], 0));
+    }
+
+    #[test]
+    fn a_sender_that_found_no_slot_is_placed_once_one_frees() {
+        let resource = Resource::new(ResourceKind::Mpsc);
+        let record = resource.record();
+        let places: Vec<_> = (0..=SENDER_SLOTS).map(|_| record.add_sender()).collect();
+        let task = |i: usize| super::super::task_id(i as u64 + 1);
+        for (i, place) in places.iter().enumerate() {
+            poll::with_current_task_id(task(i), || record.sender_used(place));
+        }
+        let (placed, unplaced) = record.sender_tasks();
+        assert_eq!((placed.len(), unplaced), (SENDER_SLOTS, 1), "the last sender's task found no slot");
+        // Used again in its task while every slot is taken: still counted once, as unplaced.
+        let last = &places[SENDER_SLOTS];
+        poll::with_current_task_id(task(SENDER_SLOTS), || record.sender_used(last));
+        assert_eq!(record.sender_tasks().1, 1);
+        // A slot frees: its next use places it.
+        record.remove_sender(&places[0]);
+        poll::with_current_task_id(task(SENDER_SLOTS), || record.sender_used(last));
+        let (placed, unplaced) = record.sender_tasks();
+        assert!(placed.contains(&(task(SENDER_SLOTS), 1)), "{placed:?}");
+        assert_eq!(unplaced, 0);
+        // A new sender whose task finds no slot, dropped while unplaced, is counted out.
+        let extra = record.add_sender();
+        poll::with_current_task_id(task(99), || record.sender_used(&extra));
+        assert_eq!(record.sender_tasks().1, 1);
+        record.remove_sender(&extra);
+        assert_eq!(record.sender_tasks().1, 0);
+        for place in &places[1..] {
+            record.remove_sender(place);
+        }
         assert_eq!(record.sender_tasks(), (vec![], 0));
     }
 
