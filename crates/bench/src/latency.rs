@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::rt::{Flavor, Glasswing, GlasswingOff, Rt, Smol, Tokio};
 use crate::user_workloads::LatencyWorkload;
-use crate::{fmt_ratio, fmt_time, progress, selected, watched, Config, DIAG_OFF, N, RUNTIMES, SETTLE, TOKIO};
+use crate::{fmt_ratio, fmt_time, watched, Config, DIAG_OFF, N, RUNTIMES, SETTLE, TOKIO};
 
 /// Percentiles of one runtime's latencies, in seconds.
 #[derive(Clone, Copy, Default)]
@@ -59,15 +59,7 @@ fn run_lat<R: Rt, W: LatencyWorkload>(
 /// The row `{mt,ct}/<name>`, if selected: iterations interleaved and rotated across the runtimes
 /// as the time rows are (see the crate docs), after untimed warm-up rounds.
 pub fn bench_latency<W: LatencyWorkload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<LatencyRow> {
-    let prefix = match flavor {
-        Flavor::MultiThread(_) => "mt",
-        Flavor::CurrentThread => "ct",
-    };
-    let label = format!("{prefix}/{}", w.name());
-    if !selected(cfg, &label) {
-        return None;
-    }
-    progress(cfg, &label);
+    let label = crate::start_row(cfg, "", flavor, w.name())?;
 
     let gw = watched(&label, Glasswing::NAME, || Glasswing::build(flavor));
     let tk = Tokio::build(flavor);

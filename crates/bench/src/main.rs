@@ -266,15 +266,7 @@ fn run_one<R: Rt, W: Workload>(label: &str, w: &W, rt: &R) -> Duration {
 }
 
 fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
-    let prefix = match flavor {
-        Flavor::MultiThread(_) => "mt",
-        Flavor::CurrentThread => "ct",
-    };
-    let label = format!("{prefix}/{}", w.name());
-    if !selected(cfg, &label) {
-        return None;
-    }
-    progress(cfg, &label);
+    let label = start_row(cfg, "", flavor, w.name())?;
 
     let gw = watched(&label, Glasswing::NAME, || Glasswing::build(flavor));
     let tk = Tokio::build(flavor);
@@ -326,6 +318,21 @@ fn bench<W: Workload>(cfg: &Config, flavor: Flavor, w: &W) -> Option<Row> {
 
 fn selected(cfg: &Config, label: &str) -> bool {
     cfg.filter.as_deref().is_none_or(|f| label.contains(f))
+}
+
+/// The label of row `name` on `flavor` in `group` (`""`, `"mem/"`), if `--filter` selects it; then
+/// the row is announced on stderr (with `--markdown`).
+fn start_row(cfg: &Config, group: &str, flavor: Flavor, name: impl std::fmt::Display) -> Option<String> {
+    let prefix = match flavor {
+        Flavor::MultiThread(_) => "mt",
+        Flavor::CurrentThread => "ct",
+    };
+    let label = format!("{group}{prefix}/{name}");
+    if !selected(cfg, &label) {
+        return None;
+    }
+    progress(cfg, &label);
+    Some(label)
 }
 
 fn progress(cfg: &Config, label: &str) {
@@ -549,15 +556,7 @@ fn mem_rounds<M: MemMeasure>(
     name: &str,
     m: &M,
 ) -> Option<(String, [M::Out; N])> {
-    let prefix = match flavor {
-        Flavor::MultiThread(_) => "mt",
-        Flavor::CurrentThread => "ct",
-    };
-    let label = format!("mem/{prefix}/{name}");
-    if !selected(cfg, &label) {
-        return None;
-    }
-    progress(cfg, &label);
+    let label = start_row(cfg, "mem/", flavor, name)?;
     let mut rounds: [Vec<M::Out>; N] = Default::default();
     for _ in 0..MEM_ROUNDS {
         rounds[0].push(mem_one::<M, Glasswing>(&label, flavor, m));

@@ -818,6 +818,17 @@ mod tests {
         assert!(watchdog.join().unwrap(), "answered once the worker lets the signal in");
     }
 
+    /// Drops `rt` on a thread of its own, so that a drop that waits for a held symbolizer fails
+    /// the test rather than hanging it (the bound is reached only then); whether it was dropped.
+    fn drops_in_bounded_time(rt: crate::runtime::Runtime) -> bool {
+        let (dropped, has_dropped) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(rt);
+            let _ = dropped.send(());
+        });
+        has_dropped.recv_timeout(Duration::from_secs(60)).is_ok()
+    }
+
     /// A runtime's drop does not wait for the watchdog's symbolization (seconds, the first time in a
     /// debug build): a long poll whose stack is still being symbolized is said at shutdown without
     /// it, saying why, and the symbolizer then drops the job. The symbolizer is held for the test,
@@ -843,16 +854,9 @@ mod tests {
         hold.wait_for_a_job_of(rt.handle().inner.probes());
         release.send(()).unwrap();
         rt.block_on(task).unwrap();
-        // Dropped on a thread of its own, so that a drop that waits for the held symbolizer fails
-        // the test rather than hanging it: the bound is reached only then.
-        let (dropped, has_dropped) = mpsc::channel();
-        std::thread::spawn(move || {
-            drop(rt);
-            let _ = dropped.send(());
-        });
-        let waited = has_dropped.recv_timeout(Duration::from_secs(60));
+        let dropped = drops_in_bounded_time(rt);
         drop(hold);
-        assert!(waited.is_ok(), "the runtime's drop waited for the stack's symbolization");
+        assert!(dropped, "the runtime's drop waited for the stack's symbolization");
         let caught = reports.try_recv().expect("the long poll is said at shutdown");
         assert!(!caught.finished && caught.stack.is_empty());
         assert_eq!(caught.stack_not_captured.as_deref(), Some(NOT_SYMBOLIZED_AT_SHUTDOWN));
@@ -901,14 +905,9 @@ mod tests {
         rt.block_on(task).unwrap();
         // Dropped with the stack still held: the runtime's last look reads the record, and the
         // report is said without its stack after the bounded wait.
-        let (dropped, has_dropped) = mpsc::channel();
-        std::thread::spawn(move || {
-            drop(rt);
-            let _ = dropped.send(());
-        });
-        let waited = has_dropped.recv_timeout(Duration::from_secs(60));
+        let dropped = drops_in_bounded_time(rt);
         drop(hold);
-        assert!(waited.is_ok(), "the runtime's drop waited for the stack's symbolization");
+        assert!(dropped, "the runtime's drop waited for the stack's symbolization");
         let said: Vec<LongPoll> = reports.try_iter().collect();
         let said_as: Vec<bool> = said.iter().map(|poll| poll.finished).collect();
         assert_eq!(said_as, [false, true], "caught, then ended, once: {said:#?}");
