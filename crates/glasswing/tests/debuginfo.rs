@@ -121,7 +121,10 @@ fn reports_name_the_programs_functions_at_every_debuginfo_level() {
         if level == Some("0") {
             // No file:line: functions by name where they kept a frame of their own, and once per
             // report, how to get file:line.
-            assert!(headline.ends_with(", in reload_config → spin_parse_config"), "{context}");
+            // Nothing after the function's name but, on an overloaded host, the clause on the
+            // worker's time waiting for a CPU.
+            let after = headline.split_once(", in reload_config → spin_parse_config").map(|(_, after)| after);
+            assert!(after.is_some_and(|a| a.is_empty() || a.starts_with("; ")), "{context}");
             assert!(report.contains("\n      spin_parse_config\n"), "{context}");
             assert_eq!(
                 (dump.matches(NO_LINES).count(), report.matches(NO_LINES).count()),
