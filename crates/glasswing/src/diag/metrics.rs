@@ -30,7 +30,7 @@
 //!   record is among the kept finished ones; otherwise they are lost to the per-group figures (the
 //!   runtime and worker counters are exact regardless).
 //! - The histograms count the *measured* polls and scheduled times: every one while a worker's
-//!   polls average 128 µs or more, about one per 128 µs of polling below that, one in 64 at most
+//!   polls average more than 64 µs, about one per 128 µs of polling below that, one in 64 at most
 //!   (`probe/worker.rs`). `_sum` is
 //!   their count times the mean over the same interval as the task's own figures estimate it (its
 //!   busy time over its polls; its weighted scheduled mean): exact while every poll is measured,

@@ -319,7 +319,13 @@ impl ResourceRecord {
         // Used again in the task that found every slot taken: tried again only once one is free.
         // A fan-in's thousands of senders otherwise each retried on every send, with two
         // read-modify-writes of the record's counters, which every sender's task shares.
-        if cur == task | UNPLACED && self.sender_tasks.iter().all(|slot| slot.load(Relaxed) != 0) {
+        // (A slot this task took meanwhile, through another sender, counts as free for it.)
+        if cur == task | UNPLACED
+            && self.sender_tasks.iter().all(|slot| {
+                let held = slot.load(Relaxed);
+                held != 0 && held >> COUNT_BITS != task
+            })
+        {
             return;
         }
         self.move_sender(place, task);
@@ -756,6 +762,34 @@ mod tests {
         record.remove_sender(&extra);
         assert_eq!(record.sender_tasks().1, 0);
         for place in &places[1..] {
+            record.remove_sender(place);
+        }
+        assert_eq!(record.sender_tasks(), (vec![], 0));
+    }
+
+    /// A sender whose task found no slot, used again after another sender of the same task took a
+    /// slot that freed, joins that slot, though every slot is taken again.
+    #[test]
+    fn an_unplaced_sender_joins_the_slot_its_task_took_meanwhile() {
+        let resource = Resource::new(ResourceKind::Mpsc);
+        let record = resource.record();
+        let task = |i: usize| super::super::task_id(i as u64 + 1);
+        let others: Vec<_> = (0..SENDER_SLOTS).map(|_| record.add_sender()).collect();
+        for (i, place) in others.iter().enumerate() {
+            poll::with_current_task_id(task(i), || record.sender_used(place));
+        }
+        let ours = task(SENDER_SLOTS);
+        let first = record.add_sender();
+        poll::with_current_task_id(ours, || record.sender_used(&first));
+        assert_eq!(record.sender_tasks().1, 1, "every slot was taken");
+        record.remove_sender(&others[0]);
+        let second = record.add_sender();
+        poll::with_current_task_id(ours, || record.sender_used(&second));
+        poll::with_current_task_id(ours, || record.sender_used(&first));
+        let (placed, unplaced) = record.sender_tasks();
+        assert!(placed.contains(&(ours, 2)), "{placed:?}");
+        assert_eq!(unplaced, 0);
+        for place in others[1..].iter().chain([&first, &second]) {
             record.remove_sender(place);
         }
         assert_eq!(record.sender_tasks(), (vec![], 0));

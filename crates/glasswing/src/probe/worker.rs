@@ -11,8 +11,8 @@
 //! that does a lot of work, much next to one that does little (a yield-loop poll takes 60-80 ns in
 //! all, an echo poll with its two syscalls a few µs). So each worker watches the mean of the polls
 //! it times, and times about one poll per `TIMED_SPAN_NS` of polling: one in `SAMPLE_EVERY` (64)
-//! while the mean is 2 µs or less, one in 128 µs / mean above that, and every poll once the mean
-//! is 128 µs or more. The sampled ones stand for the others in busy times (weighted) and
+//! while the mean is 2 µs or less, one in ⌊128 µs / mean⌋ above that (a whole number), so every
+//! poll once the mean is more than 64 µs. The sampled ones stand for the others in busy times (weighted) and
 //! histograms (a sample). The gap
 //! between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
 //! in a ring, say) are each sampled, not always the same one; and geometric, so that it is

@@ -74,9 +74,12 @@
 //! ahead bank *becomes* level 1 by swapping which bank is current (`level1`), and only its slot 0 (due
 //! at once) and any entries not yet sorted cascade then. While sorting is left, `next_expiration` asks
 //! for the next tick, and a later level-2 slot asks for a pass when it becomes the next one, so an
-//! idle driver wakes to do the sorting in batches too. Levels 3 and up still cascade a slot in one go:
-//! a slot of level 3 spans 4.4 minutes and holds only timers set further ahead than that, once every
-//! 4.4 minutes.
+//! idle driver wakes to do the sorting in batches too. Levels 3 and up still cascade a slot in one go,
+//! and that is not only timers set far ahead: a deadline is filed by the highest digit in which it
+//! differs from `elapsed`, so a 10 s timer set in the ~12 s before a level-3 boundary (one every 4.4
+//! minutes) goes to level 3, and a server re-arming its timeouts then puts most of them in that one
+//! slot, re-filed in the `advance` that reaches the boundary. Sorting level 3's next slot ahead
+//! while `elapsed` is in level 2's last slot would remove it; not done yet.
 //!
 //! No `unsafe` anywhere: indices instead of pointers make the lists plain data, so Miri and loom have
 //! nothing to say about it.
