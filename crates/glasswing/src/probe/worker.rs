@@ -12,9 +12,8 @@
 //! all, an echo poll with its two syscalls a few µs). So each worker watches the mean of the polls
 //! it times, and times about one poll per `TIMED_SPAN_NS` of polling: one in `SAMPLE_EVERY` (64)
 //! while the mean is 2 µs or less, one in ⌊128 µs / mean⌋ above that (a whole number), so every
-//! poll once the mean is more than 64 µs. The sampled ones stand for the others in busy times (weighted) and
-//! histograms (a sample). The gap
-//! between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
+//! poll once the mean is more than 64 µs. The sampled ones stand for the others in busy times
+//! (weighted) and histograms (a sample). The gap between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
 //! in a ring, say) are each sampled, not always the same one; and geometric, so that it is
 //! memoryless: each poll has the same chance to be timed, 1 in `sample_every`, however long ago the
 //! last timed one was, which is what makes that weight exact.
@@ -46,8 +45,8 @@ use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize,
 use std::sync::{Mutex, MutexGuard};
 
 /// A sampling worker times about one poll per this much polling (by the mean of its timed polls),
-/// so that timing costs about the same small share of any poll below it; at or above it, every
-/// poll is timed.
+/// so that timing costs about the same small share of any poll below it; the rate is a whole
+/// number, so from a mean of more than half of it, every poll is timed.
 const TIMED_SPAN_NS: u64 = 128_000;
 /// One timed poll in at most this many (polls of 2 µs or less on average).
 const SAMPLE_EVERY: u32 = 64;
