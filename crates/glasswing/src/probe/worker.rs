@@ -13,9 +13,9 @@
 //! it times, and times about one poll per `TIMED_SPAN_NS` of polling: one in `SAMPLE_EVERY` (64)
 //! while the mean is 2 µs or less, one in ⌊128 µs / mean⌋ above that (a whole number), so every
 //! poll once the mean is more than 64 µs. The sampled ones stand for the others in busy times
-//! (weighted) and histograms (a sample). The gap between two timed polls is random, so that tasks taking turns in a fixed cycle (16 tasks yielding
-//! in a ring, say) are each sampled, not always the same one; and geometric, so that it is
-//! memoryless: each poll has the same chance to be timed, 1 in `sample_every`, however long ago the
+//! (weighted) and histograms (a sample). The gap between two timed polls is random, so that tasks
+//! taking turns in a fixed cycle (16 tasks yielding in a ring, say) are each sampled, not always
+//! the same one; and geometric, so that it is memoryless: each poll has the same chance to be timed, 1 in `sample_every`, however long ago the
 //! last timed one was, which is what makes that weight exact.
 //! Counts (polls, wakes) are always exact, and a long poll is caught by the watchdog either way.
 //!
