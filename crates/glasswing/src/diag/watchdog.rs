@@ -818,6 +818,20 @@ mod tests {
         assert!(watchdog.join().unwrap(), "answered once the worker lets the signal in");
     }
 
+    /// A runtime of one worker whose long polls (past 20 ms) come to the returned receiver.
+    fn one_worker_reporting_long_polls() -> (crate::runtime::Runtime, mpsc::Receiver<LongPoll>) {
+        let (tx, reports) = mpsc::channel();
+        let rt = crate::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .long_poll_threshold(Duration::from_millis(20))
+            .on_long_poll(move |poll| {
+                let _ = tx.send(poll.clone());
+            })
+            .build()
+            .unwrap();
+        (rt, reports)
+    }
+
     /// Drops `rt` on a thread of its own, so that a drop that waits for a held symbolizer fails
     /// the test rather than hanging it (the bound is reached only then); whether it was dropped.
     fn drops_in_bounded_time(rt: crate::runtime::Runtime) -> bool {
@@ -836,15 +850,7 @@ mod tests {
     #[test]
     fn shutdown_waits_a_bounded_time_for_a_stack_being_symbolized() {
         let hold = super::super::symbolizer::tests::Hold::new();
-        let (tx, reports) = mpsc::channel();
-        let rt = crate::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .long_poll_threshold(Duration::from_millis(20))
-            .on_long_poll(move |poll| {
-                let _ = tx.send(poll.clone());
-            })
-            .build()
-            .unwrap();
+        let (rt, reports) = one_worker_reporting_long_polls();
         let (release, released) = mpsc::channel::<()>();
         // The planted blocking call: the worker waits in it until the watchdog has caught the poll
         // and handed its stack over.
@@ -877,15 +883,7 @@ mod tests {
     #[test]
     fn a_long_polls_end_record_written_late_ends_its_report_and_makes_no_second_one() {
         let hold = super::super::symbolizer::tests::Hold::new();
-        let (tx, reports) = mpsc::channel();
-        let rt = crate::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .long_poll_threshold(Duration::from_millis(20))
-            .on_long_poll(move |poll| {
-                let _ = tx.send(poll.clone());
-            })
-            .build()
-            .unwrap();
+        let (rt, reports) = one_worker_reporting_long_polls();
         let probes = rt.handle().inner.probes().clone();
         let (open_gate, gate) = mpsc::channel::<()>();
         *probes.workers[0].record_gate.lock().unwrap() = Some(gate);
