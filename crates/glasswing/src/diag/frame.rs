@@ -75,21 +75,20 @@ impl StackFrame {
     /// signal interrupted): several where functions were inlined there, the innermost first; one
     /// without a name if it has no symbol.
     pub(crate) fn resolve(ip: usize) -> Vec<StackFrame> {
-        let mut frames = Vec::new();
-        backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
-            let file = symbol.filename().map(|f| f.display().to_string());
-            let function = symbol.name().map(|n| format!("{n:#}"));
-            frames.push(StackFrame::new(function, file, symbol.lineno()));
-        });
+        resolve_all(&[ip]).pop().expect("one address, one entry")
+    }
+
+    fn from_resolved(resolved: super::symtab::Resolved) -> Vec<StackFrame> {
+        let mut frames: Vec<StackFrame> =
+            resolved.frames.into_iter().map(|f| StackFrame::new(f.function, f.file, f.line)).collect();
         if frames.is_empty() {
-            frames.push(StackFrame::new(None, None, None));
+            frames.push(StackFrame::new(resolved.symbol.clone(), None, None));
         }
         // The outermost record at an address is the function the code belongs to, which the symbol
         // table names in full where DWARF (at `line-tables-only`) has only its last part.
         let outermost = frames.last_mut().expect("one frame at least");
         if !outermost.function.as_deref().is_some_and(is_qualified) {
-            // `backtrace::resolve` looks up the byte before a return address: so does this.
-            if let Some(name) = super::symtab::name_at(ip.wrapping_sub(1)) {
+            if let Some(name) = resolved.symbol {
                 outermost.function = Some(name);
                 outermost.origin = classify(outermost.function.as_deref(), outermost.file.as_deref());
             }
@@ -160,9 +159,17 @@ impl fmt::Display for StackFrame {
 /// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses; elsewhere the
 /// watchdog never has one to give `symbolizer.rs`.)
 pub(crate) fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
-    let mut frames: Vec<StackFrame> = ips.iter().flat_map(|&ip| StackFrame::resolve(ip)).collect();
+    let mut frames: Vec<StackFrame> = resolve_all(ips).into_iter().flatten().collect();
     name_task_futures(&mut frames);
     frames
+}
+
+/// The frames at each of `ips` (`StackFrame::resolve`), read in one pass over the binary's
+/// debug information (`symtab.rs`).
+pub(crate) fn resolve_all(ips: &[usize]) -> Vec<Vec<StackFrame>> {
+    // A return address is looked up at the byte before it: the call, not what follows it.
+    let lookups: Vec<usize> = ips.iter().map(|ip| ip.wrapping_sub(1)).collect();
+    super::symtab::resolve(&lookups).into_iter().map(StackFrame::from_resolved).collect()
 }
 
 /// An anonymous body called straight from the runtime's poll of a task is the task's future: at
