@@ -18,6 +18,7 @@
 //! frames around it name that type.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -75,21 +76,20 @@ impl StackFrame {
     /// signal interrupted): several where functions were inlined there, the innermost first; one
     /// without a name if it has no symbol.
     pub(crate) fn resolve(ip: usize) -> Vec<StackFrame> {
-        let mut frames = Vec::new();
-        backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
-            let file = symbol.filename().map(|f| f.display().to_string());
-            let function = symbol.name().map(|n| format!("{n:#}"));
-            frames.push(StackFrame::new(function, file, symbol.lineno()));
-        });
+        resolve_all(&[ip]).pop().expect("one address, one entry")
+    }
+
+    fn from_resolved(resolved: super::symtab::Resolved) -> Vec<StackFrame> {
+        let mut frames: Vec<StackFrame> =
+            resolved.frames.into_iter().map(|f| StackFrame::new(f.function, f.file, f.line)).collect();
         if frames.is_empty() {
-            frames.push(StackFrame::new(None, None, None));
+            frames.push(StackFrame::new(resolved.symbol.clone(), None, None));
         }
         // The outermost record at an address is the function the code belongs to, which the symbol
         // table names in full where DWARF (at `line-tables-only`) has only its last part.
         let outermost = frames.last_mut().expect("one frame at least");
         if !outermost.function.as_deref().is_some_and(is_qualified) {
-            // `backtrace::resolve` looks up the byte before a return address: so does this.
-            if let Some(name) = super::symtab::name_at(ip.wrapping_sub(1)) {
+            if let Some(name) = resolved.symbol {
                 outermost.function = Some(name);
                 outermost.origin = classify(outermost.function.as_deref(), outermost.file.as_deref());
             }
@@ -160,10 +160,64 @@ impl fmt::Display for StackFrame {
 /// frames around it. (Only `probe/stack.rs` captures stacks of bare addresses; elsewhere the
 /// watchdog never has one to give `symbolizer.rs`.)
 pub(crate) fn symbolize(ips: &[usize]) -> Vec<StackFrame> {
-    let mut frames: Vec<StackFrame> = ips.iter().flat_map(|&ip| StackFrame::resolve(ip)).collect();
+    let mut frames: Vec<StackFrame> = resolve_all(ips).into_iter().flatten().collect();
     name_task_futures(&mut frames);
     frames
 }
+
+/// The frames at each of `ips` (`StackFrame::resolve`), read in one pass over the binary's
+/// debug information (`symtab.rs`).
+///
+/// What an address resolved to is kept in a bounded cache (`RESOLVED`), so that dumps taken one
+/// after another, which see the same few hundred addresses, read the debug information only for
+/// addresses not seen before: reading it is milliseconds per unit in a release build and far more
+/// in a debug one.
+pub(crate) fn resolve_all(ips: &[usize]) -> Vec<Vec<StackFrame>> {
+    let mut out: Vec<Option<Vec<StackFrame>>> = Vec::with_capacity(ips.len());
+    let mut missing: Vec<usize> = Vec::new();
+    {
+        let cache = RESOLVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for &ip in ips {
+            let found = cache.as_ref().and_then(|c| c.get(&ip)).cloned();
+            if found.is_none() {
+                missing.push(ip);
+            }
+            out.push(found);
+        }
+    }
+    if !missing.is_empty() {
+        missing.sort_unstable();
+        missing.dedup();
+        // A return address is looked up at the byte before it: the call, not what follows it.
+        let lookups: Vec<usize> = missing.iter().map(|ip| ip.wrapping_sub(1)).collect();
+        let resolved: Vec<Vec<StackFrame>> =
+            super::symtab::resolve(&lookups).into_iter().map(StackFrame::from_resolved).collect();
+        for (ip, frames) in ips.iter().zip(&mut out) {
+            if frames.is_none() {
+                let k = missing.binary_search(ip).expect("every missing address was resolved");
+                *frames = Some(resolved[k].clone());
+            }
+        }
+        let mut cache = RESOLVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cache = cache.get_or_insert_with(HashMap::new);
+        // Bounded: emptied when full rather than kept in use order, which a dump's working set of
+        // addresses, far under the bound, does not need.
+        if cache.len() + missing.len() > RESOLVED_AT_MOST {
+            cache.clear();
+        }
+        for (ip, frames) in missing.into_iter().zip(resolved).take(RESOLVED_AT_MOST) {
+            cache.insert(ip, frames);
+        }
+    }
+    out.into_iter().map(|f| f.expect("resolved")).collect()
+}
+
+/// At most this many addresses are kept resolved: a few hundred bytes each (names and paths), so
+/// about a megabyte at most, and in practice the few hundred addresses of a program's stacks.
+const RESOLVED_AT_MOST: usize = 4096;
+
+/// Instruction pointer (as captured) -> its frames.
+static RESOLVED: std::sync::Mutex<Option<HashMap<usize, Vec<StackFrame>>>> = std::sync::Mutex::new(None);
 
 /// An anonymous body called straight from the runtime's poll of a task is the task's future: at
 /// `line-tables-only` the runtime's generic frames around it name its type

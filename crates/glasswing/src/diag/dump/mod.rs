@@ -135,7 +135,11 @@ fn take_of(
     }
     let (indices, idle): (Vec<usize>, Vec<_>) = idle.into_iter().unzip();
     let mut cache = HashMap::new();
-    for (i, found) in indices.into_iter().zip(trace::trace_tasks(handle, idle)) {
+    let traced = trace::trace_tasks(handle, idle);
+    let ips: Vec<usize> =
+        traced.iter().flatten().flat_map(|t| &t.leaves).flat_map(|l| l.ips.iter().copied()).collect();
+    trace::resolve_into(&ips, &mut cache);
+    for (i, found) in indices.into_iter().zip(traced) {
         let Some(found) = found else { continue };
         let task = &mut tasks[i];
         task.traced = true;
@@ -194,6 +198,8 @@ pub(crate) fn locate(handle: &scheduler::Scheduler, warnings: &mut Vec<Warning>,
         })
         .collect();
     let mut cache = HashMap::new();
+    let ips: Vec<usize> = traced.values().flatten().flat_map(|l| l.ips.iter().copied()).collect();
+    trace::resolve_into(&ips, &mut cache);
     let mut on_purpose = Vec::new();
     for warning in warnings.iter_mut().filter(waiting).take(at_most) {
         let Some(id) = warning.task else { continue };

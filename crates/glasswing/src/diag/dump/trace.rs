@@ -73,9 +73,24 @@ pub(crate) fn trace_tasks(handle: &scheduler::Scheduler, tasks: Vec<Task>) -> Ve
     })
 }
 
+/// Resolves those of `ips` that `cache` lacks into it, in one batch (`frame::resolve_all`): one
+/// pass over the binary for all of them, not one per address. A dump calls it with every leaf's
+/// addresses before symbolizing them.
+pub(crate) fn resolve_into(ips: &[usize], cache: &mut HashMap<usize, Vec<StackFrame>>) {
+    let mut missing: Vec<usize> = ips.iter().copied().filter(|ip| !cache.contains_key(ip)).collect();
+    if missing.is_empty() {
+        return;
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    let resolved = frame::resolve_all(&missing);
+    cache.extend(missing.into_iter().zip(resolved));
+}
+
 /// Turns a captured leaf into frames, root first: every frame from the task's root poll to the
 /// leaf (`TracedLeaf::frames`). `cache` holds what each address resolved to.
 pub(crate) fn symbolize(leaf: CapturedLeaf, cache: &mut HashMap<usize, Vec<StackFrame>>) -> TracedLeaf {
+    resolve_into(&leaf.ips, cache);
     let mut frames = Vec::new();
     for ip in leaf.ips {
         let resolved = cache.entry(ip).or_insert_with(|| StackFrame::resolve(ip));
