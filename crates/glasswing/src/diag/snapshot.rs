@@ -389,26 +389,54 @@ pub(crate) fn runtime_figures(
 
 /// What the watchdog's lint pass needs: the warnings true now, built only for the tasks that trip a
 /// lint (reading every record, but formatting none of the others), and the ids of the live tasks.
-pub(crate) fn lint_scan(handle: &scheduler::Scheduler) -> (Vec<Warning>, HashSet<Id>) {
+/// One slice of a lint pass (`LintPass`): visits up to `budget` more of the runtime's tasks,
+/// adding the warnings they trip. Returns whether the pass has visited every task.
+pub(crate) fn lint_slice(handle: &scheduler::Scheduler, pass: &mut LintPass, budget: usize) -> bool {
     let config = &super::RuntimeDiag::of(handle).config;
     let now = clock::now();
-    let mut warnings = Vec::new();
-    let mut alive = HashSet::new();
-    handle.all_tasks().for_each_task(|read| {
-        alive.insert(read.record.id);
-        if may_trip_a_lint(&read, config, now) {
-            lints::warnings_for(&live_task_snapshot(read, now), config, &mut warnings);
-        }
-    });
-    (warnings, alive)
+    let LintPass { number, interest, alive, warnings } = pass;
+    handle.all_tasks().scan_some(
+        *number,
+        budget,
+        |id, state, stats| {
+            if interest.contains(&id) {
+                alive.insert(id);
+            }
+            may_trip(state, stats, config, now)
+        },
+        |read| lints::warnings_for(&live_task_snapshot(read, now), config, warnings),
+    )
+}
+
+/// A pass of the watchdog's lints over every live task, done a slice at a time
+/// (`lint_slice`), so that a runtime with a million tasks has neither its task lists held for long
+/// nor its watchdog kept from watching the workers.
+pub(crate) struct LintPass {
+    number: u64,
+    /// The tasks whose being alive the pass must find out (see `alive`).
+    interest: HashSet<Id>,
+    /// Those of `interest` that the pass found in the runtime's task lists: the live ones of
+    /// the runtime (not of another one), without a set of every task's id.
+    pub(crate) alive: HashSet<Id>,
+    /// The warnings the tasks visited so far trip.
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl LintPass {
+    pub(crate) fn new(number: u64, interest: HashSet<Id>) -> LintPass {
+        LintPass { number, interest, alive: HashSet::new(), warnings: Vec::new() }
+    }
 }
 
 /// Whether a live task may trip a lint (`lints::warnings_for` says which), from its record alone:
 /// the scans that visit every task format only those.
 pub(crate) fn may_trip_a_lint(read: &TaskRead, config: &super::DiagConfig, now: Ticks) -> bool {
-    let s = &read.record.stats;
-    let idle_for = idle_for(state_of(read.state), s, now);
-    read.state.is_lost()
+    may_trip(read.state, &read.record.stats, config, now)
+}
+
+fn may_trip(state: StateWord, s: &TaskStatsRead, config: &super::DiagConfig, now: Ticks) -> bool {
+    let idle_for = idle_for(state_of(state), s, now);
+    state.is_lost()
         || lints::is_stalled(idle_for, config)
         || lints::is_self_wake_storm(s.wakes(), s.self_wakes)
 }

@@ -16,7 +16,7 @@ use super::dump_signal::DumpSignal;
 use super::frame::{FrameOrigin, StackFrame};
 use super::lints::Warning;
 use super::output::Moment;
-use super::snapshot::{format_location, serialize_nanos};
+use super::snapshot::{format_location, serialize_nanos, LintPass};
 use super::{push_bounded, RuntimeDiag, WarningKind};
 use crate::probe::clock::{self, Ticks};
 use crate::probe::worker::{ActivePoll, SchedTimes, WorkerStats};
@@ -30,6 +30,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
+/// Tasks a lint pass visits per tick of the watchdog (`snapshot::LintPass`): a pass over up to this
+/// many tasks is done in one tick, once per `LINT_INTERVAL`; a bigger one goes on over the next
+/// ticks (a million tasks: 62 ticks, about 0.3 s at the default 5 ms tick), so that neither the
+/// task lists nor the watchdog are held by it for long.
+const LINT_TASKS_PER_TICK: usize = 16_384;
 /// Stalled tasks a lint pass locates (a trace poll each, as a dump does): a server's thousand idle
 /// connections all crossing the stall threshold at once are said over a few passes.
 const LOCATE_PER_PASS: usize = 256;
@@ -282,6 +287,9 @@ struct Watching {
     traced_at: Option<std::time::Instant>,
     /// The stuck sets of `sync` waits seen so far.
     deadlocks: super::deadlock::DeadlockWatch,
+    /// The lint pass under way, if any, and how many passes were started.
+    lint: Option<LintPass>,
+    lint_passes: u64,
     /// Long polls caught with a stack that the symbolizer has not given back yet, oldest first.
     unsymbolized: Vec<Unsymbolized>,
 }
@@ -381,6 +389,8 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         warned: HashSet::new(),
         traced_at: None,
         deadlocks: Default::default(),
+        lint: None,
+        lint_passes: 0,
         unsymbolized: Vec::new(),
     };
     let mut since_lints = Duration::ZERO;
@@ -427,8 +437,17 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         since_lints += sleep;
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
-            check_lints(diag, &handle, &mut w);
+            if w.lint.is_none() {
+                w.lint = Some(start_lints(&mut w));
+            }
             diag.output.flush_held(false);
+        }
+        if let Some(pass) = &mut w.lint {
+            if super::snapshot::lint_slice(&handle, pass, LINT_TASKS_PER_TICK) {
+                let pass = w.lint.take().expect("a lint pass under way");
+                finish_lints(diag, &handle, &mut w, pass);
+                diag.output.flush_held(false);
+            }
         }
     }
 }
@@ -745,8 +764,19 @@ impl DumpSignal {
     }
 }
 
-fn check_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut Watching) {
-    let (warnings, alive) = super::snapshot::lint_scan(handle);
+/// A new lint pass. It must find out which tasks are still alive among those already warned
+/// about (to forget the others) and those waiting in `sync` (the deadlock search's, which are this
+/// runtime's only if they are in its task lists).
+fn start_lints(w: &mut Watching) -> LintPass {
+    let mut interest: HashSet<Id> = w.warned.iter().map(|&(id, _)| id).collect();
+    crate::probe::resource::for_each_wait(|wait| interest.extend(wait.task.map(Id)));
+    w.lint_passes += 1;
+    LintPass::new(w.lint_passes, interest)
+}
+
+/// Says what a finished lint pass found, and looks for deadlocks among the tasks it found alive.
+fn finish_lints(diag: &RuntimeDiag, handle: &crate::scheduler::Scheduler, w: &mut Watching, pass: LintPass) {
+    let LintPass { alive, warnings, .. } = pass;
     w.warned.retain(|(id, _)| alive.contains(id));
     // Each raised once per task.
     let mut new: Vec<Warning> =

@@ -555,6 +555,21 @@ impl<'a> AllTasks<'a> {
         self.lists().for_each(|list| list.for_each_task(&mut f));
     }
 
+    /// `OwnedTasks::scan_some` over each list in turn; done once every list is.
+    pub(crate) fn scan_some(
+        &self,
+        pass: u64,
+        mut budget: usize,
+        mut pick: impl FnMut(Id, super::state::StateWord, &probe::task_stats::TaskStatsRead) -> bool,
+        mut f: impl FnMut(super::list::TaskRead),
+    ) -> bool {
+        let mut done = true;
+        for list in self.lists() {
+            done &= list.scan_some(pass, &mut budget, &mut pick, &mut f);
+        }
+        done
+    }
+
     pub(crate) fn tasks(&self) -> Vec<(Task, super::list::TaskRead)> {
         self.lists().flat_map(|list| list.tasks()).collect()
     }

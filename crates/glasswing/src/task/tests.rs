@@ -799,3 +799,82 @@ fn the_list_counts_spawned_and_alive_tasks_and_reads_them_without_its_locks() {
     drop((done, pending, slot, cancelled));
     env.finish(3, 1);
 }
+
+/// The watchdog's lint pass (`OwnedTasks::scan_some`) goes through the list a few tasks at a time,
+/// letting go of the shard's lock in between, and goes on from where it stopped: each task that is
+/// still there is visited once, even when the task it was to visit next completes meanwhile, and a
+/// call never visits more than its budget.
+#[test]
+fn a_scan_in_slices_visits_each_task_once_while_tasks_complete_between_slices() {
+    const TASKS: usize = 64;
+    // Four shards; a shard's list is newest first.
+    let env = Env::with_owned(OwnedTasks::new(1));
+    let shard_of = |id: super::Id| id.as_u64() & 3;
+    let mut tasks: Vec<_> = (0..TASKS).map(|i| (env.spawn_pending(1, i as u32), false)).collect();
+    env.run_all();
+    let ids: Vec<super::Id> = tasks.iter().map(|((join, _), _)| join.id()).collect();
+
+    let mut visited: Vec<super::Id> = Vec::new();
+    let mut completed_unvisited = Vec::new();
+    let mut slices = 0;
+    loop {
+        let mut budget = 5;
+        let done = env.scheduler.owned.scan_some(
+            1,
+            &mut budget,
+            |id, _, _| {
+                visited.push(id);
+                false
+            },
+            |_| unreachable!("nothing was picked"),
+        );
+        slices += 1;
+        assert!(
+            budget <= 5 && (done || budget == 0),
+            "a slice stops only at the end or when its budget is spent"
+        );
+        if done {
+            break;
+        }
+        // Complete the task the pass visits next: the newest one not yet visited in the shard of
+        // the last visited, older than it.
+        let last = *visited.last().unwrap();
+        let next = (0..TASKS)
+            .filter(|&i| !tasks[i].1 && !visited.contains(&ids[i]))
+            .filter(|&i| shard_of(ids[i]) == shard_of(last) && ids[i].as_u64() < last.as_u64())
+            .max_by_key(|&i| ids[i].as_u64());
+        if let Some(i) = next {
+            tasks[i].0 .1.take().wake();
+            tasks[i].1 = true;
+            completed_unvisited.push(ids[i]);
+            env.run_all();
+        }
+        // And a new task, which the pass may or may not see.
+        drop(env.spawn_ready(1000 + slices as u32));
+    }
+    assert!(slices >= visited.len() / 5, "the pass took several slices ({slices})");
+    assert!(!completed_unvisited.is_empty(), "tasks the pass was to visit next completed meanwhile");
+    for (i, id) in ids.iter().enumerate() {
+        let times = visited.iter().filter(|v| *v == id).count();
+        let expected = usize::from(!completed_unvisited.contains(id));
+        assert_eq!(times, expected, "task {i} visited {times} times");
+    }
+
+    // The pass is done: another call for it visits nothing; a new pass visits every live task.
+    env.run_all();
+    let mut budget = 1000;
+    assert!(env.scheduler.owned.scan_some(1, &mut budget, |_, _, _| true, |_| ()));
+    assert_eq!(budget, 1000);
+    let mut read = Vec::new();
+    assert!(env.scheduler.owned.scan_some(2, &mut budget, |_, _, _| true, |r| read.push(r.record.id)));
+    assert_eq!(read.len(), TASKS - completed_unvisited.len(), "the live tasks, each read once");
+    assert_eq!(budget, 1000 - read.len());
+
+    for ((join, slot), completed) in tasks {
+        if !completed {
+            slot.take().wake();
+        }
+        drop(join);
+    }
+    env.finish(TASKS + slices - 1, TASKS + slices - 1);
+}
