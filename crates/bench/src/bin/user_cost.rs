@@ -1,6 +1,7 @@
-//! One user row of the suite (`src/user_workloads.rs`) on one runtime alone, for a profiler:
-//! `user_cost glasswing|gw-diag-off|tokio|smol fan_in|spawn_blocking|idle_tcp|long_tail [iters]
-//! [mt|ct]` (defaults: 3 iterations, `mt` with 2 workers; `USER_COST_WORKERS=n` for another count).
+//! One row of the suite (the user rows of `src/user_workloads.rs`, and the spawn, timer and
+//! `fs_seq_read` rows of `src/workloads.rs`) on one runtime alone, for a profiler: `user_cost
+//! glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]`, ROW one of those `USAGE` names (defaults:
+//! 3 iterations, `mt` with 2 workers; `USER_COST_WORKERS=n` for another count).
 //! The suite runs all runtimes in one process, so a profile of it mixes them; this runs one, so
 //! that `valgrind --tool=callgrind` (whose instruction counts repeat where wall time on a shared
 //! machine does not; run 1 and 3 iterations and take the difference, to leave out the runtime's
@@ -32,7 +33,7 @@ use user_workloads::LatencyWorkload;
 use workloads::Workload;
 
 const USAGE: &str =
-    "usage: user_cost glasswing|gw-diag-off|tokio|smol fan_in|spawn_blocking|idle_tcp|long_tail [iters] [mt|ct]";
+    "usage: user_cost glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]\n  ROW: fan_in|spawn_blocking|idle_tcp|long_tail|spawn_many_local|spawn_many_remote_idle|chained_spawn|timer_fire|timer_cancel|fs_seq_read";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +68,15 @@ fn row<R: Rt>(name: &str, flavor: Flavor, iters: usize) {
         "spawn_blocking" => timed(&rt, &user_workloads::SpawnBlocking, iters),
         "idle_tcp" => latencies(&rt, &user_workloads::IdleTcp, iters),
         "long_tail" => latencies(&rt, &user_workloads::LongTail, iters),
+        "spawn_many_local" => timed(&rt, &workloads::SpawnManyLocal, iters),
+        "spawn_many_remote_idle" => timed(&rt, &workloads::SpawnManyRemoteIdle, iters),
+        "chained_spawn" => timed(&rt, &workloads::ChainedSpawn, iters),
+        "timer_fire" => timed(&rt, &workloads::TimerFire, iters),
+        "timer_cancel" => timed(&rt, &workloads::TimerCancel, iters),
+        "fs_seq_read" => {
+            timed(&rt, &workloads::FsSeqRead, iters);
+            workloads::fs_cleanup();
+        }
         other => panic!("no user row {other}\n{USAGE}"),
     }
 }
