@@ -1,8 +1,9 @@
 //! The blocking pool as a user sees it through `spawn_blocking`: the closure's value comes back through
 //! the `JoinHandle`, it runs on a pool thread (not a worker) that still belongs to the runtime
 //! (`Handle::current`, `Handle::block_on`), panics become `JoinError`s, `max_blocking_threads` caps
-//! how many closures run at once and queued work starts in FIFO order, named blocking tasks, and
-//! shutdown: running work is waited for, queued work is cancelled.
+//! how many closures run at once and queued work starts in FIFO order, below the cap every job of a
+//! burst gets a thread of its own, named blocking tasks, and shutdown: running work is waited for,
+//! queued work is cancelled.
 
 mod support;
 
@@ -369,4 +370,65 @@ fn spawn_blocking_after_shutdown_is_cancelled() {
     let err = futures::executor::block_on(job).unwrap_err();
     assert!(err.is_cancelled());
     assert!(!ran.load(SeqCst));
+}
+
+/// Runs `rounds` bursts of jobs on `rt`, each job waiting at a barrier for all the others of its
+/// burst, so a burst finishes only if every job of it got a thread of its own. A spawn sends at
+/// most one thread to the queue; it is the threads taking the jobs that must bring up the rest,
+/// waking idle threads (after the first round, every thread of the round before is idle) and
+/// starting new ones (the first round, and the part of a bigger round beyond the idle threads).
+fn bursts_of_jobs_waiting_for_each_other(rt: Runtime, rounds: &[usize], from_a_blocking_job: bool) {
+    let metrics = rt.metrics();
+    for &jobs in rounds {
+        let barrier = Arc::new(std::sync::Barrier::new(jobs));
+        let spawn_all = move || -> Vec<JoinHandle<usize>> {
+            (0..jobs)
+                .map(|i| {
+                    let barrier = barrier.clone();
+                    task::spawn_blocking(move || {
+                        barrier.wait();
+                        i
+                    })
+                })
+                .collect()
+        };
+        let outputs = rt.block_on(async {
+            let handles = if from_a_blocking_job {
+                // The spawner is then a pool thread itself, busy until the burst is queued.
+                task::spawn_blocking(spawn_all).await.unwrap()
+            } else {
+                spawn_all()
+            };
+            let mut outputs = Vec::new();
+            for handle in handles {
+                outputs.push(handle.await.unwrap());
+            }
+            outputs
+        });
+        assert_eq!(outputs, (0..jobs).collect::<Vec<_>>());
+        // Every thread idle again before the next round, so that it starts from idle threads.
+        let deadline = std::time::Instant::now() + support::BOUND;
+        while metrics.num_idle_blocking_threads() != metrics.num_blocking_threads() {
+            assert!(std::time::Instant::now() < deadline, "the blocking threads never went idle");
+            thread::yield_now();
+        }
+    }
+}
+
+#[test]
+fn a_burst_of_jobs_waiting_for_each_other_all_run_at_once() {
+    // 8 threads started one after another, then the 8 woken in a chain, then 8 woken and 8 started.
+    const ROUNDS: [usize; 3] = [8, 8, 16];
+    support::within(support::BOUND, || {
+        bursts_of_jobs_waiting_for_each_other(multi_thread_with(2), &ROUNDS, false)
+    });
+    support::within(support::BOUND, || {
+        bursts_of_jobs_waiting_for_each_other(current_thread(), &ROUNDS, false)
+    });
+    support::within(support::BOUND, || {
+        bursts_of_jobs_waiting_for_each_other(multi_thread_with(1), &ROUNDS, true)
+    });
+    support::within(support::BOUND, || {
+        bursts_of_jobs_waiting_for_each_other(current_thread(), &ROUNDS, true)
+    });
 }

@@ -1,6 +1,15 @@
 //! The pool's threads and queue: one mutex around a FIFO queue and the thread counts, one condvar that
-//! idle threads wait on. Blocking work is slow by nature, so a lock per spawn costs nothing that
-//! matters; what matters is that a burst of spawns starts threads only when no idle one is left.
+//! idle threads wait on. A lock per spawn costs little next to what a thread wakeup costs, so the
+//! design is about wakeups.
+//!
+//! As in Tokio, no queued job waits for a running one to finish while the pool is below
+//! `max_blocking_threads`: some thread that is not running a job is always on its way to the queue.
+//! Unlike Tokio, which wakes (or starts) one thread per spawn, the pool keeps at most one such thread
+//! coming at a time: a spawn wakes one only if none is already coming, and each thread that takes a
+//! job and leaves more behind wakes the next (a chain, as smol's `blocking` grows on each pop). A
+//! burst of short jobs then costs one wakeup instead of one each, is drained by the threads that
+//! are already awake, and starts new threads only while every thread is busy; threads are started by
+//! pool threads, off the workers, except the first of a chain.
 
 use crate::scheduler::{self, Callback};
 use crate::task::UnownedTask;
@@ -52,9 +61,32 @@ struct Shared {
     /// Wakeups sent to idle threads and not yet taken: a woken thread takes one, so a spurious wakeup
     /// is never mistaken for work.
     num_notify: usize,
+    /// Threads started that have not yet taken the lock for the first time. Like a woken thread, a
+    /// starting one is on its way to the queue.
+    num_starting: usize,
     shutdown: bool,
     threads: HashMap<usize, thread::JoinHandle<()>>,
     next_thread_id: usize,
+}
+
+impl Shared {
+    /// Whether a thread that is not running a job will look at the queue soon: one woken or started
+    /// and not there yet. Queued work then needs no other wakeup.
+    fn thread_coming(&self) -> bool {
+        self.num_notify + self.num_starting > 0
+    }
+}
+
+/// What [`Inner::send_thread`] did, for its caller to finish once the lock is released.
+enum Sent {
+    /// An idle thread was counted as woken: notify the condvar (after unlocking, so that the woken
+    /// thread does not at once block on the lock we hold).
+    Notify,
+    /// A thread was started, or none can be (the pool is at `max_blocking_threads`): the queue waits
+    /// for a busy one.
+    Done,
+    /// Starting a thread failed.
+    Failed(io::Error),
 }
 
 fn lock(mutex: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -72,6 +104,7 @@ impl BlockingPool {
                         num_threads: 0,
                         num_idle: 0,
                         num_notify: 0,
+                        num_starting: 0,
                         shutdown: false,
                         threads: HashMap::new(),
                         next_thread_id: 0,
@@ -137,8 +170,9 @@ impl Drop for BlockingPool {
 }
 
 impl Spawner {
-    /// Queues a task; starts a thread if none is idle and the cap allows. After shutdown the task is
-    /// cancelled right away, mandatory or not.
+    /// Queues a task; unless a thread is already coming to the queue, wakes an idle one or starts
+    /// one if none is idle and the cap allows. After shutdown the task is cancelled right away,
+    /// mandatory or not.
     pub(crate) fn spawn_task(&self, task: UnownedTask, mandatory: bool, rt: &scheduler::Scheduler) {
         let mut shared = lock(&self.inner.shared);
         if shared.shutdown {
@@ -148,25 +182,16 @@ impl Spawner {
         }
         shared.queue.push_back((task, mandatory));
         self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
-        if shared.num_idle > 0 {
-            shared.num_idle -= 1;
-            shared.num_notify += 1;
-            drop(shared);
-            self.inner.work_available.notify_one();
+        if shared.thread_coming() {
             return;
         }
-        if shared.num_threads >= self.inner.config.max_threads {
-            // The queue is drained by the busy threads as they finish.
-            return;
-        }
-        let id = shared.next_thread_id;
-        shared.next_thread_id += 1;
-        match self.start_thread(id, rt) {
-            Ok(handle) => {
-                shared.num_threads += 1;
-                shared.threads.insert(id, handle);
+        match self.inner.send_thread(&mut shared, rt) {
+            Sent::Notify => {
+                drop(shared);
+                self.inner.work_available.notify_one();
             }
-            Err(err) => {
+            Sent::Done => {}
+            Sent::Failed(err) => {
                 // Out of threads: the work stays queued for an existing thread if there is one.
                 if shared.num_threads == 0 {
                     let (task, _) = shared.queue.pop_back().expect("just pushed");
@@ -194,30 +219,56 @@ impl Spawner {
     pub(crate) fn is_busy(&self) -> bool {
         self.inner.in_flight.load(Ordering::Acquire) > 0
     }
+}
 
-    fn start_thread(&self, id: usize, rt: &scheduler::Scheduler) -> io::Result<thread::JoinHandle<()>> {
-        let config = &self.inner.config;
+impl Inner {
+    /// Sends a thread to the queue: wakes an idle one, else starts one if the cap allows.
+    fn send_thread(self: &Arc<Self>, shared: &mut Shared, rt: &scheduler::Scheduler) -> Sent {
+        if shared.num_idle > 0 {
+            shared.num_idle -= 1;
+            shared.num_notify += 1;
+            return Sent::Notify;
+        }
+        if shared.num_threads >= self.config.max_threads {
+            return Sent::Done;
+        }
+        let id = shared.next_thread_id;
+        shared.next_thread_id += 1;
+        match self.start_thread(id, rt) {
+            Ok(handle) => {
+                shared.num_threads += 1;
+                shared.num_starting += 1;
+                shared.threads.insert(id, handle);
+                Sent::Done
+            }
+            Err(err) => Sent::Failed(err),
+        }
+    }
+
+    fn start_thread(
+        self: &Arc<Self>,
+        id: usize,
+        rt: &scheduler::Scheduler,
+    ) -> io::Result<thread::JoinHandle<()>> {
+        let config = &self.config;
         let mut builder = thread::Builder::new().name((config.thread_name)());
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
-        let inner = self.inner.clone();
+        let inner = self.clone();
         let rt = rt.clone();
         builder.spawn(move || {
             let _current = crate::runtime::context::set_current(&rt);
-            drop(rt);
             if let Some(f) = &inner.config.on_thread_start {
                 f();
             }
-            inner.run(id);
+            inner.run(id, &rt);
             if let Some(f) = &inner.config.on_thread_stop {
                 f();
             }
         })
     }
-}
 
-impl Inner {
     fn task_done(&self) {
         if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             // The runtime may be parked waiting for this before letting paused time jump: tell it.
@@ -229,13 +280,23 @@ impl Inner {
         }
     }
 
-    fn run(&self, id: usize) {
+    fn run(self: &Arc<Self>, id: usize, rt: &scheduler::Scheduler) {
         let mut shared = lock(&self.shared);
+        shared.num_starting -= 1;
         'work: loop {
             // Checked before each task: work still queued when shutdown starts is cancelled below.
             while !shared.shutdown {
                 let Some((task, _)) = shared.queue.pop_front() else { break };
+                // The work left behind must not wait for this task to finish: unless a thread is
+                // coming already, send the next one. If none can be started, this thread and the
+                // other busy ones take the work as they finish.
+                let notify = !shared.queue.is_empty()
+                    && !shared.thread_coming()
+                    && matches!(self.send_thread(&mut shared, rt), Sent::Notify);
                 drop(shared);
+                if notify {
+                    self.work_available.notify_one();
+                }
                 task.run();
                 self.task_done();
                 shared = lock(&self.shared);
