@@ -824,11 +824,11 @@ fn measured_figures_blocks_go_back_to_the_worker_a_task_finishes_on() {
     // Worker 0 polls three tasks until they wait: one 7 times (the sixth sample brings its
     // histograms), two once.
     let waiting = [spawn(6), spawn(0), spawn(0)];
-    as_worker(&workers[0], &|| drop(env.run_all()));
+    as_worker(&workers[0], &|| assert_eq!(env.run_all(), 9));
     assert_eq!(spares(&workers[0]), (full.0 - 3, full.1 - 1));
 
     // Worker 1 polls a task of its own that takes a block and histograms, then finishes the three.
-    let (own, _own_slot) = spawn(6);
+    let (own, own_slot) = spawn(6);
     as_worker(&workers[1], &|| {
         assert_eq!(env.run_all(), 7);
         assert_eq!(spares(&workers[1]), (full.0 - 1, full.1 - 1));
@@ -841,8 +841,8 @@ fn measured_figures_blocks_go_back_to_the_worker_a_task_finishes_on() {
         assert_eq!(spares(&workers[1]), full);
     });
     // A new task gets the recycled block (the last put back), its figures zeroed.
-    let (next, _next_slot) = spawn(0);
-    as_worker(&workers[1], &|| drop(env.run_all()));
+    let (next, next_slot) = spawn(0);
+    as_worker(&workers[1], &|| assert_eq!(env.run_all(), 1));
     let tasks = env.scheduler.owned.tasks();
     let (_, read) = tasks.iter().find(|(task, _)| task.header().id == next.id()).unwrap();
     let timed = &read.record.timed;
@@ -852,7 +852,7 @@ fn measured_figures_blocks_go_back_to_the_worker_a_task_finishes_on() {
     let values = waiting.map(|(mut join, _)| join_ready(&mut join).unwrap().value);
     assert_eq!(values, [8, 2, 2]);
     // The two left are cancelled at shutdown, off the workers: their blocks are freed.
-    drop((own, next));
+    drop((own, own_slot, next, next_slot));
     env.finish(5, 3);
 }
 
