@@ -10,7 +10,7 @@
 
 use super::clock::{self, Ticks};
 use super::recorder;
-use super::task_stats::TaskStats;
+use super::task_stats::{TaskStats, Timed};
 use super::worker::{CurrentPoll, RunningThread, WorkerStats, Writer};
 use super::TaskId;
 use crate::scoped::Scoped;
@@ -373,6 +373,17 @@ pub(crate) fn recent_time() -> Ticks {
         0 => clock::now(),
         t => t,
     }
+}
+
+/// A block of measured figures that a finished task's record no longer holds: this thread's worker,
+/// if it is one, keeps it for the next task it measures (`TimedBlocks::recycle`); off the workers it
+/// is freed.
+#[inline(never)]
+pub(crate) fn recycle_timed(block: Box<Timed>) {
+    with_worker(|w| match w {
+        Some(w) => w.timed_blocks.recycle(block),
+        None => drop(block),
+    })
 }
 
 /// A time close to now that costs no clock read on a worker: the start of the timed poll it is in,

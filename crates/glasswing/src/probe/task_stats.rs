@@ -70,7 +70,9 @@ pub(crate) struct StatsHead {
 /// few polls, so most short-lived tasks never need one. The histograms (80 bytes) come later still
 /// (`Histograms`): a task measured a few times needs only `Timed`. Inline, they
 /// made every task 128 bytes bigger; spawning 10,000 tasks on the current-thread runtime took about
-/// a fifth longer, from the memory alone.
+/// a fifth longer, from the memory alone. A finished task's block goes back to the spares of the
+/// worker it completes on (`TimedBlocks::recycle`), so that a steady stream of short-lived tasks
+/// allocates none.
 pub(crate) struct StatsTail {
     /// Other wakes from the task's own poll: written by its poller.
     self_wakes: AtomicU64,
@@ -81,7 +83,8 @@ pub(crate) struct StatsTail {
     parent: Option<TaskId>,
     created_at: Ticks,
     /// Null until the first measured poll or scheduled time; then a block this record owns, set
-    /// once by the poller (Release) and freed with the record. Through the loom shim, so that the
+    /// once by the poller (Release), until its completion hands it over (`take_timed`), or freed
+    /// with the record. Through the loom shim, so that the
     /// models see the block published and handed over (`task/loom_tests.rs`).
     timed: crate::loom::sync::atomic::AtomicPtr<Timed>,
 }
@@ -348,7 +351,7 @@ impl<'a> TaskStats<'a> {
         self.timed(locked).map(Timed::read).unwrap_or_default()
     }
 
-    /// Hands the measured figures over, for the finished-task ring to keep.
+    /// Hands the measured figures over, for the finished-task ring to keep or a worker to recycle.
     ///
     /// # Safety
     /// The task is complete (no poll will write them again) and the caller holds the lock that every
@@ -367,8 +370,9 @@ impl<'a> TaskStats<'a> {
 
 /// Proof that the records read with it keep their measured figures while it lives: its maker holds
 /// the lock of the owned-list shard their tasks are in. A completion hands a record's block over to
-/// that shard's ring of finished tasks under that lock (`take_timed`), and a later completion frees
-/// it: a reader without the lock could be reading the block as it is freed. Only `task/list.rs`
+/// that shard's ring of finished tasks, or back to a worker's spares, under that lock
+/// (`take_timed`), and a later completion frees or recycles it: a reader without the lock could be
+/// reading the block as it is freed or given to another task. Only `task/list.rs`
 /// makes one, for the tasks of a shard it holds locked, so a record's measured figures cannot be
 /// read without the lock.
 pub(crate) struct ShardLocked<'a> {
@@ -480,6 +484,19 @@ impl Timed {
         self.histograms.store(block, Release);
     }
 
+    /// Makes a block that a finished task is done with as good as new, for the next task to
+    /// measure (`TimedBlocks::recycle`); returns its histograms, if it had any, as they are.
+    fn reset(&mut self) -> Option<Box<Histograms>> {
+        // Relaxed: `&mut self`, nobody else reaches the block.
+        let block = self.histograms.load(Relaxed);
+        self.histograms.store(ptr::null_mut(), Relaxed);
+        // The old figures' drop frees nothing now (and under loom, counts as the free that the old
+        // task's readers must have come before).
+        *self = Timed::new();
+        // SAFETY: as in `drop`; the block no longer points to it.
+        (!block.is_null()).then(|| unsafe { Box::from_raw(block) })
+    }
+
     pub(crate) fn new() -> Timed {
         Timed {
             timed_polls: AtomicU64::new(0),
@@ -502,11 +519,17 @@ fn early_buckets(early: u64, kind: u32) -> impl Iterator<Item = usize> {
     (0..(part & 7).min(EARLY)).map(move |i| (part >> (3 + 5 * i) & 31) as usize)
 }
 
-/// A worker's few spare blocks of measured figures, allocated between polls (`refill`) and handed
-/// to tasks (`take`) at their first measured poll (`Timed`) and once they have more samples than
-/// `Timed::early` holds (`Histograms`), so that no poll allocates. If the spares run out, samples
-/// are dropped until the next refill; a task's figures are then the mean of fewer samples, still
-/// scaled to every poll.
+/// A worker's few spare blocks of measured figures, handed to tasks (`take`) at their first
+/// measured poll (`Timed`) and once they have more samples than `Timed::early` holds
+/// (`Histograms`), so that no poll allocates; they come back when a task finishes on this worker
+/// (`recycle`, zeroed), and what is still missing is allocated between polls (`refill`). If the
+/// spares run out, samples are dropped until the next refill; a task's figures are then the mean of
+/// fewer samples, still scaled to every poll.
+///
+/// Recycled rather than kept by fewer tasks: a task that is timed only once (a short-lived one, on
+/// a worker that samples) carries its one poll's share of every task's busy time, so dropping its
+/// figures would make the estimates add up short; reusing its block after it finished costs a few
+/// stores instead of a `calloc` and a `free`.
 #[derive(Default)]
 pub(crate) struct TimedBlocks {
     pub(crate) timed: Spares<Timed, TIMED_BLOCKS>,
@@ -519,11 +542,29 @@ impl TimedBlocks {
         self.timed.refill(Timed::new);
         self.histograms.refill(Histograms::default);
     }
+
+    /// Takes back the block of a task that finished (or of a finished task's record that its ring
+    /// overwrote), zeroed, with its histograms, into the spares while there is room, so that tasks
+    /// spawned and finished at a steady rate allocate and free nothing for their measured figures;
+    /// what does not fit is freed. The worker's thread.
+    pub(crate) fn recycle(&self, mut block: Box<Timed>) {
+        if self.timed.is_full() {
+            return;
+        }
+        if let Some(mut histograms) = block.reset() {
+            if !self.histograms.is_full() {
+                *histograms = Histograms::default();
+                self.histograms.put(histograms);
+            }
+        }
+        self.timed.put(block);
+    }
 }
 
 /// Spare `Timed` blocks per worker: more than the new tasks a worker polls between two refills
 /// (every `event_interval` ticks, and before it parks) while it times every poll.
-const TIMED_BLOCKS: usize = 64;
+/// (A few under loom, whose models allocate them in every execution.)
+const TIMED_BLOCKS: usize = if cfg!(loom) { 4 } else { 64 };
 /// Spare `Histograms` per worker: fewer, since a task needs them only after `EARLY` samples.
 const HISTOGRAM_BLOCKS: usize = 16;
 
@@ -549,6 +590,23 @@ impl<T, const N: usize> Spares<T, N> {
         }
         self.len.store(len - 1, Relaxed);
         Some(self.spare[len - 1].swap(ptr::null_mut(), Relaxed))
+    }
+
+    fn is_full(&self) -> bool {
+        self.len.load(Relaxed) == N
+    }
+
+    /// Adds `block` to the spares. Not full (`is_full`).
+    fn put(&self, block: Box<T>) {
+        let len = self.len.load(Relaxed);
+        self.spare[len].store(Box::into_raw(block), Relaxed);
+        self.len.store(len + 1, Relaxed);
+    }
+
+    /// How many spares there are.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Relaxed)
     }
 
     fn refill(&self, new: impl Fn() -> T) {

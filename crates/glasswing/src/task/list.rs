@@ -144,8 +144,9 @@ impl FinishedRing {
     /// Keeps the record of `task`, which completed about `now()` (read only if the record is kept,
     /// or to tell whether the ring turns over fast), writing it straight into its slot once the
     /// ring is full (built elsewhere and moved in, the record was copied three times per
-    /// completion). Returns the block of the record it overwrote, for the caller to free once it
-    /// has let go of the shard lock.
+    /// completion). Returns the block of measured figures that nobody keeps now: that of the record
+    /// it overwrote, or the task's own if its record is not kept, for the caller to hand back to
+    /// its worker (or free) once it has let go of the shard lock.
     ///
     /// # Safety
     /// As for `TaskStats::take_timed`: the task is complete and the caller holds its shard's lock.
@@ -163,14 +164,16 @@ impl FinishedRing {
             let sampled = self.short_lived % SHORT_LIVED_KEPT_ONE_IN == 0;
             if self.busy && !sampled {
                 self.not_kept += 1;
-                return None;
+                // SAFETY: per this function's contract.
+                return unsafe { stats.take_timed() };
             }
             completed_at = now();
             self.busy =
                 clock::nanos_between(self.slots[self.next].completed_at, completed_at) < busy_turnover_ns;
             if self.busy && !sampled {
                 self.not_kept += 1;
-                return None;
+                // SAFETY: per this function's contract.
+                return unsafe { stats.take_timed() };
             }
         } else {
             completed_at = now();
@@ -351,14 +354,16 @@ impl OwnedTasks {
         // recent one (a clock reading only off the runtime's threads).
         let now = crate::probe::poll::recent_time;
         // SAFETY: the task is complete (see above) and we hold its shard's lock.
-        let overwritten =
+        let unkept =
             unsafe { shard.finished.push(task.raw(), now, self.finished_cap, self.busy_turnover_ns) };
         let task = shard.remove(task.raw());
         if task.is_some() {
             add_locked(&lock.alive, -1);
         }
         drop(shard);
-        drop(overwritten);
+        if let Some(block) = unkept {
+            crate::probe::poll::recycle_timed(block);
+        }
         task
     }
 

@@ -537,3 +537,44 @@ fn loom_dump_reads_a_record_while_its_task_completes() {
         env.finish(2, 2);
     });
 }
+
+/// (h) As (g), with the completions on a worker, which recycles the block that the second one's
+/// completion overwrites in the ring into its spares, zeroed, and hands it to the next task it
+/// times: the dump, reading records under the shard lock on another thread, must see the block's
+/// reset (loom: the cell that `Timed` carries, written as a free would) ordered after its reads of
+/// the first task, and before its reads of the third, which the reuse publishes.
+#[test]
+fn loom_dump_reads_records_while_a_worker_recycles_their_blocks() {
+    use crate::probe::{poll, worker::WorkerStats};
+    model(|| {
+        let mut owned = OwnedTasks::new(0);
+        owned.set_busy_turnover(Duration::ZERO);
+        owned.set_finished_cap(1);
+        let env = Env::with_owned(owned);
+        let worker = WorkerStats::new(0, Duration::from_secs(10), 0);
+        let running = worker.register_thread();
+        // The worker times every poll: each task gets a block from its spares.
+        let diagnostics = || Meta { diagnostics: true, ..Meta::plain(None, Location::caller()) };
+        poll::set_worker(&running, || {
+            let (mut first, slot) = env.spawn_pending_once_with(diagnostics(), 1);
+            env.run_all();
+            let scheduler = env.scheduler.clone();
+            let dump = thread::spawn(move || drop(scheduler.owned.tasks()));
+            slot.take().wake();
+            env.run_all();
+            // Overwrites the first's record: its block goes back to the spares...
+            let mut second = env.spawn_with(diagnostics(), |_| Poll::Ready(2));
+            env.run_all();
+            // ...and to the next task the worker times.
+            let (third, _slot) = env.spawn_pending_once_with(diagnostics(), 3);
+            env.run_all();
+            dump.join().unwrap();
+            let outputs =
+                [&mut first, &mut second].map(|join| try_join(join).expect("completed").expect("succeeded"));
+            assert_eq!(outputs.each_ref().map(|o| o.value), [1, 2]);
+            drop((outputs, first, second, third));
+        });
+        drop(running);
+        env.finish(3, 2);
+    });
+}

@@ -770,6 +770,92 @@ fn finished_short_lived_tasks_are_sampled_only_while_the_ring_turns_over_fast() 
     }
 }
 
+/// With diagnostics on, a task gets its block of measured figures from the worker that first times
+/// one of its polls, and when it finishes (and nobody keeps the block: here, its record's ring slot
+/// is overwritten) the block goes back, zeroed, with its histograms, to the worker it finishes on,
+/// for the next task; past the spares' room, or off the workers, it is freed. Each block is freed
+/// once whichever way it went, at the end by the runtime's teardown (the list's, the workers'):
+/// Miri checks that nothing leaks and nothing is freed twice.
+#[test]
+fn measured_figures_blocks_go_back_to_the_worker_a_task_finishes_on() {
+    use crate::probe::{poll, worker::WorkerStats};
+    // One shard with a ring of one, every record kept: each completion after the first overwrites
+    // the record before it, and so hands a block back.
+    let mut owned = OwnedTasks::new(0);
+    owned.set_busy_turnover(Duration::ZERO);
+    owned.set_finished_cap(1);
+    let env = Env::with_owned(owned);
+    let workers = [0, 1].map(|i| WorkerStats::new(i, Duration::from_secs(10), 0));
+    let spares = |w: &WorkerStats| (w.timed_blocks.timed.len(), w.timed_blocks.histograms.len());
+    let full = {
+        let w = WorkerStats::new(2, Duration::from_secs(10), 0);
+        w.timed_blocks.refill();
+        spares(&w)
+    };
+    // A task that wakes itself at each of its first `self_wakes` polls, then waits with its waker
+    // in the slot, and is ready at the poll after. Every poll on a fresh worker is timed.
+    let spawn = |self_wakes: usize| {
+        let slot = WakerSlot::default();
+        let stored = slot.clone();
+        let mut polls = 0;
+        let meta = Meta { diagnostics: true, ..Meta::plain(None, Location::caller()) };
+        let join = env.spawn_with(meta, move |cx| {
+            polls += 1;
+            if polls <= self_wakes {
+                cx.waker().wake_by_ref();
+            } else if polls == self_wakes + 1 {
+                stored.store(cx.waker());
+            } else {
+                return Poll::Ready(polls as u32);
+            }
+            Poll::Pending
+        });
+        (join, slot)
+    };
+    /// Runs `f` on a thread of its own, as worker `w`.
+    fn as_worker(w: &WorkerStats, f: &(dyn Fn() + Sync)) {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let running = w.register_thread();
+                poll::set_worker(&running, f);
+            });
+        })
+    }
+    // Worker 0 polls three tasks until they wait: one 7 times (the sixth sample brings its
+    // histograms), two once.
+    let waiting = [spawn(6), spawn(0), spawn(0)];
+    as_worker(&workers[0], &|| assert_eq!(env.run_all(), 9));
+    assert_eq!(spares(&workers[0]), (full.0 - 3, full.1 - 1));
+
+    // Worker 1 polls a task of its own that takes a block and histograms, then finishes the three.
+    let (own, own_slot) = spawn(6);
+    as_worker(&workers[1], &|| {
+        assert_eq!(env.run_all(), 7);
+        assert_eq!(spares(&workers[1]), (full.0 - 1, full.1 - 1));
+        for (_, slot) in &waiting {
+            slot.take().wake();
+        }
+        // The first finished is kept; the second's completion hands its block back, histograms
+        // included, and fills the spares; the third's is freed, no room left.
+        assert_eq!(env.run_all(), 3);
+        assert_eq!(spares(&workers[1]), full);
+    });
+    // A new task gets the recycled block (the last put back), its figures zeroed.
+    let (next, next_slot) = spawn(0);
+    as_worker(&workers[1], &|| assert_eq!(env.run_all(), 1));
+    let tasks = env.scheduler.owned.tasks();
+    let (_, read) = tasks.iter().find(|(task, _)| task.header().id == next.id()).unwrap();
+    let timed = &read.record.timed;
+    assert_eq!((read.record.stats.polls, timed.timed_polls, timed.poll_times.total()), (1, 1, 1));
+    assert_eq!((timed.scheduled_weights, timed.scheduled_times.total()), (0, 0));
+    drop(tasks);
+    let values = waiting.map(|(mut join, _)| join_ready(&mut join).unwrap().value);
+    assert_eq!(values, [8, 2, 2]);
+    // The two left are cancelled at shutdown, off the workers: their blocks are freed.
+    drop((own, own_slot, next, next_slot));
+    env.finish(5, 3);
+}
+
 #[test]
 fn the_list_counts_spawned_and_alive_tasks_and_reads_them_without_its_locks() {
     let env = Env::with_owned(OwnedTasks::new(4));
