@@ -77,6 +77,9 @@ pub(crate) struct WorkerStats {
     sample_every: AtomicU32,
     /// State of the xorshift generator that draws the gaps between sampled polls (never 0).
     rng: AtomicU32,
+    /// `1 / ln(1 - 1 / sample_every)`, as `f64` bits, for `random_gap`: set with `sample_every`
+    /// (when it is above 1), so that a draw takes one logarithm, not two.
+    gap_scale: AtomicU64,
     /// `sample_every` stays as it is (`fix_sampling`).
     fixed_sampling: bool,
     /// Timed polls (count, total ns) since the last sampling decision.
@@ -305,6 +308,10 @@ impl WorkerStats {
 
     /// One timed poll in `every` from the next gap drawn on.
     fn set_sample_every(&self, every: u32) {
+        if every > 1 && every != self.sample_every.load(Relaxed) {
+            let scale = 1.0 / (1.0 - 1.0 / f64::from(every)).ln();
+            self.gap_scale.store(scale.to_bits(), Relaxed);
+        }
         self.sample_every.store(every, Relaxed);
     }
 
@@ -351,7 +358,9 @@ impl WorkerStats {
         self.rng.store(x, Relaxed);
         // x is never 0, so u is in (0, 1) and P(gap > k) = (1 - 1/every)^k.
         let u = f64::from(x) / 4_294_967_296.0;
-        ((u.ln() / (1.0 - 1.0 / f64::from(every)).ln()) as u32).saturating_add(1)
+        let scale = f64::from_bits(self.gap_scale.load(Relaxed));
+        debug_assert_eq!(scale, 1.0 / (1.0 - 1.0 / f64::from(every)).ln(), "set with sample_every");
+        ((u.ln() * scale) as u32).saturating_add(1)
     }
 
     /// Polls this worker has started.
