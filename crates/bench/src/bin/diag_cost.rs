@@ -11,7 +11,10 @@
 //! machine is not; it also prints the wall time per poll or per task. `DIAG_COST_RECORDER_EVENTS`
 //! sets the flight recorder's capacity. `DIAG_COST_WORKERS=n` runs the same workloads on a multi-thread
 //! runtime with `n` workers instead (the worker loop's cost: `block_on` runs on the main thread, the
-//! tasks on the workers).
+//! tasks on the workers). `DIAG_COST_SAMPLE_EVERY=n` fixes the share of polls each worker times
+//! to one in `n` (1: every poll; 4294967295: in effect none), instead of the rate it adapts to
+//! the length of its polls: under valgrind a poll takes about 50 times as long as it does
+//! natively, so the adaptive rate times far more of them than it would on the hardware.
 
 use std::time::Instant;
 
@@ -41,6 +44,9 @@ fn main() {
         builder.flight_recorder_capacity(0);
     } else if let Ok(events) = std::env::var("DIAG_COST_RECORDER_EVENTS") {
         builder.flight_recorder_capacity(events.parse().expect("DIAG_COST_RECORDER_EVENTS: a number"));
+    }
+    if let Ok(every) = std::env::var("DIAG_COST_SAMPLE_EVERY") {
+        builder.diagnostics_poll_sampling(every.parse().expect("DIAG_COST_SAMPLE_EVERY: a number"));
     }
     // Under valgrind on a loaded machine a poll can look long to the watchdog, whose stack capture
     // then runs on the worker and swamps the counts: `DIAG_COST_LONG_POLL_MS` moves the threshold.

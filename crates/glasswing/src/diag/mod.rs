@@ -90,6 +90,8 @@ pub(crate) struct DiagConfig {
     pub(crate) on_long_poll: Option<LongPollCallback>,
     /// Flight recorder events per worker (0: none).
     pub(crate) recorded_events: usize,
+    /// One timed poll in this many, fixed (`Builder::diagnostics_poll_sampling`); `None`: adaptive.
+    pub(crate) poll_sampling: Option<u32>,
     /// Where the watchdog writes the timeline when it sees a long poll or a lost waker.
     pub(crate) trace_on_incident: Option<std::path::PathBuf>,
     /// What the diagnostics say on their own (before `GLASSWING_DIAG` has its say).
@@ -109,6 +111,7 @@ impl Default for DiagConfig {
             stall_threshold: Duration::from_secs(10),
             on_long_poll: None,
             recorded_events: crate::probe::recorder::DEFAULT_CAPACITY,
+            poll_sampling: None,
             trace_on_incident: None,
             verbosity: Verbosity::Warn,
             #[cfg(unix)]
@@ -156,13 +159,17 @@ impl RuntimeDiag {
     /// The probes of a runtime with these settings, `workers` of them, reporting to `diag`.
     pub(crate) fn probes(diag: &Arc<RuntimeDiag>, workers: usize) -> Arc<RuntimeProbes> {
         let config = &diag.config;
-        Arc::new(RuntimeProbes::new(
+        let mut probes = RuntimeProbes::new(
             config.enabled,
             config.long_poll_threshold,
             config.recorded_events,
             workers,
             diag.clone(),
-        ))
+        );
+        if let Some(every) = config.poll_sampling {
+            probes.fix_sampling(every);
+        }
+        Arc::new(probes)
     }
 
     /// The views' state of the runtime behind `handle`.

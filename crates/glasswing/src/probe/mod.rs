@@ -98,6 +98,13 @@ impl RuntimeProbes {
     pub(crate) fn enabled(&self) -> bool {
         self.enabled
     }
+
+    /// Every worker times one poll in `every`, whatever their length (see `WorkerStats::fix_sampling`).
+    pub(crate) fn fix_sampling(&mut self, every: u32) {
+        for worker in self.workers.iter_mut() {
+            worker.fix_sampling(every);
+        }
+    }
 }
 
 /// Probes for the core's own unit tests, which build a driver without a runtime: what would be

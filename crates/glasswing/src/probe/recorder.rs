@@ -92,14 +92,16 @@ pub(crate) struct Event {
 }
 
 pub(crate) struct FlightRecorder {
+    /// The ring; for a recorder of capacity 0, `MAX_EVENT` words that writers write and readers
+    /// never read, so that a write has no branch on whether the recorder is on.
     words: Box<[AtomicU64]>,
-    /// `words.len() - 1`; `OFF` for a recorder of capacity 0.
+    /// `words.len() - 1`.
     mask: u64,
     /// Words written so far; the next goes to `written & mask`.
     written: AtomicU64,
+    /// The capacity is 0: `read` finds nothing.
+    off: bool,
 }
-
-const OFF: u64 = u64::MAX;
 
 impl Default for FlightRecorder {
     fn default() -> FlightRecorder {
@@ -110,11 +112,13 @@ impl Default for FlightRecorder {
 impl FlightRecorder {
     /// A ring for about `events` events (rounded up to a power of two); 0 records nothing.
     pub(crate) fn new(events: usize) -> FlightRecorder {
-        let len = if events == 0 { 0 } else { (events * WORDS_PER_EVENT).next_power_of_two() };
+        let len =
+            if events == 0 { MAX_EVENT as usize } else { (events * WORDS_PER_EVENT).next_power_of_two() };
         FlightRecorder {
             words: (0..len).map(|_| AtomicU64::new(0)).collect(),
-            mask: if len == 0 { OFF } else { len as u64 - 1 },
+            mask: len as u64 - 1,
             written: AtomicU64::new(0),
+            off: events == 0,
         }
     }
 
@@ -133,7 +137,7 @@ impl FlightRecorder {
     /// `written + MAX_EVENT - len` on is intact. The first event is the first header word from there.
     pub(crate) fn read(&self) -> Vec<Event> {
         let len = self.words.len() as u64;
-        if len == 0 {
+        if self.off {
             return Vec::new();
         }
         let end = self.written.load(Acquire);
@@ -169,9 +173,6 @@ impl<'a> RecorderWriter<'a> {
     /// Writes one event: a header word, then the words of `more`.
     #[inline(always)]
     fn push<const N: usize>(&self, kind: EventKind, flags: u64, arg: u64, more: [u64; N]) {
-        if self.ring.mask == OFF {
-            return;
-        }
         debug_assert!(more.iter().all(|w| w & HEADER == 0), "only a header word has the top bit");
         let n = self.ring.written.load(Relaxed);
         // Pairs with the reader's acquire fence: a reader that copied any of the stores below knows

@@ -114,6 +114,13 @@ impl StatsHead {
     pub(crate) fn is_enabled(&self) -> bool {
         self.poll_word.load(Relaxed) & ENABLED != 0
     }
+
+    /// The task yielded (`TaskStats::woke_self` for a yield): the head alone, which a waker
+    /// reaches without reading the task's vtable for where the trailer is. Caller: the poller.
+    #[inline]
+    pub(crate) fn count_yield(&self) {
+        add(&self.yields, 1);
+    }
 }
 
 /// A task's record: its two halves (`Header::stats`).

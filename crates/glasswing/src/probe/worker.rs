@@ -77,6 +77,11 @@ pub(crate) struct WorkerStats {
     sample_every: AtomicU32,
     /// State of the xorshift generator that draws the gaps between sampled polls (never 0).
     rng: AtomicU32,
+    /// `1 / ln(1 - 1 / sample_every)`, as `f64` bits, for `random_gap`: set with `sample_every`
+    /// (when it is above 1), so that a draw takes one logarithm, not two.
+    gap_scale: AtomicU64,
+    /// `sample_every` stays as it is (`fix_sampling`).
+    fixed_sampling: bool,
     /// Timed polls (count, total ns) since the last sampling decision.
     window_polls: AtomicU64,
     window_ns: AtomicU64,
@@ -291,6 +296,25 @@ impl WorkerStats {
         }
     }
 
+    /// From now on, one timed poll in `every` (at least 1) on average, whatever the polls' length
+    /// (`Builder::diagnostics_poll_sampling`). Before the worker runs.
+    pub(crate) fn fix_sampling(&mut self, every: u32) {
+        let every = every.max(1);
+        self.fixed_sampling = true;
+        self.set_sample_every(every);
+        self.gap_weight.store(every, Relaxed);
+        self.countdown.store(self.next_gap(every), Relaxed);
+    }
+
+    /// One timed poll in `every` from the next gap drawn on.
+    fn set_sample_every(&self, every: u32) {
+        if every > 1 && every != self.sample_every.load(Relaxed) {
+            let scale = 1.0 / (1.0 - 1.0 / f64::from(every)).ln();
+            self.gap_scale.store(scale.to_bits(), Relaxed);
+        }
+        self.sample_every.store(every, Relaxed);
+    }
+
     /// Whether to time the poll about to start (then its start is `poll_clock()`).
     #[inline]
     pub(crate) fn time_next_poll(&self) -> bool {
@@ -334,7 +358,9 @@ impl WorkerStats {
         self.rng.store(x, Relaxed);
         // x is never 0, so u is in (0, 1) and P(gap > k) = (1 - 1/every)^k.
         let u = f64::from(x) / 4_294_967_296.0;
-        1 + (u.ln() / (1.0 - 1.0 / f64::from(every)).ln()) as u32
+        let scale = f64::from_bits(self.gap_scale.load(Relaxed));
+        debug_assert_eq!(scale, 1.0 / (1.0 - 1.0 / f64::from(every)).ln(), "set with sample_every");
+        ((u.ln() * scale) as u32).saturating_add(1)
     }
 
     /// Polls this worker has started.
@@ -529,8 +555,11 @@ impl WorkerStats {
             self.window_polls.store(n, Relaxed);
             self.window_ns.store(total, Relaxed);
         } else {
-            let every = sample_every_for(total / n);
-            self.sample_every.store(every, Relaxed);
+            let every = match self.fixed_sampling {
+                true => self.sample_every.load(Relaxed),
+                false => sample_every_for(total / n),
+            };
+            self.set_sample_every(every);
             if every == 1 {
                 // Time every poll from the next one on (not once the gap drawn before runs out),
                 // so that `poll_clock` never finds an end an untimed poll left stale.
@@ -726,6 +755,19 @@ mod tests {
         end_timed_polls(&stats, MODE_WINDOW, TIMED_SPAN_NS);
         // At once: the gap drawn while sampling does not run out first.
         assert_eq!(timed_in_next(&stats, 10), 10, "long polls: every one is timed again");
+    }
+
+    #[test]
+    fn a_fixed_sampling_rate_holds_whatever_the_polls_length() {
+        let mut stats = WorkerStats::new(0, Duration::from_millis(10), 0);
+        stats.fix_sampling(1);
+        end_timed_polls(&stats, MODE_WINDOW, 100);
+        assert_eq!(timed_in_next(&stats, 100), 100, "every poll, short as they are");
+        let mut stats = WorkerStats::new(0, Duration::from_millis(10), 0);
+        stats.fix_sampling(16);
+        end_timed_polls(&stats, MODE_WINDOW, TIMED_SPAN_NS);
+        let timed = timed_in_next(&stats, 16 * 1000);
+        assert!((800..1200).contains(&timed), "one in 16, long as they are, not {timed}");
     }
 
     #[test]

@@ -384,6 +384,16 @@ impl Builder {
         self
     }
 
+    /// Fixes how many polls each worker times: one in `every` on average (1: all of them), whatever
+    /// their length, instead of the rate that each worker adapts to the length of its polls. The
+    /// figures stay unbiased (a timed poll is weighted by `every`). For measuring what timing costs
+    /// (the benchmarks' `diag_cost`), not for programs.
+    #[doc(hidden)]
+    pub fn diagnostics_poll_sampling(&mut self, every: u32) -> &mut Self {
+        self.diag.poll_sampling = Some(every.max(1));
+        self
+    }
+
     /// A task idle for longer than this is reported as stalled (default 10 s).
     pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Self {
         self.diag.stall_threshold = threshold;

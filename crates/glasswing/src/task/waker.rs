@@ -167,8 +167,11 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 fn count_self_wake(task: RawTask, id: super::Id) {
     // `self_wake` looks only at this thread: the task is touched only if this thread is polling it,
     // and then that poll's reference keeps it alive (a wake by value may have dropped ours).
-    if let Some(yielded) = probe::poll::self_wake(id.0) {
-        task.stats().woke_self(yielded);
+    match probe::poll::self_wake(id.0) {
+        // A yield, the common case, counts in the header: no read of where the trailer is.
+        Some(true) => task.header().stats.count_yield(),
+        Some(false) => task.stats().woke_self(false),
+        None => {}
     }
 }
 
