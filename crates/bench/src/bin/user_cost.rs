@@ -1,6 +1,7 @@
-//! One user row of the suite (`src/user_workloads.rs`) on one runtime alone, for a profiler:
-//! `user_cost glasswing|gw-diag-off|tokio|smol fan_in|spawn_blocking|idle_tcp|long_tail [iters]
-//! [mt|ct]` (defaults: 3 iterations, `mt` with 2 workers; `USER_COST_WORKERS=n` for another count).
+//! One user row of the suite (`src/user_workloads.rs`), or one sync row (`src/sync_workloads.rs`),
+//! on one runtime alone, for a profiler: `user_cost glasswing|gw-diag-off|tokio|smol
+//! fan_in|spawn_blocking|idle_tcp|long_tail|sync/<row> [iters] [mt|ct]` (defaults: 3 iterations,
+//! `mt` with 2 workers; `USER_COST_WORKERS=n` for another count).
 //! The suite runs all runtimes in one process, so a profile of it mixes them; this runs one, so
 //! that `valgrind --tool=callgrind` (whose instruction counts repeat where wall time on a shared
 //! machine does not; run 1 and 3 iterations and take the difference, to leave out the runtime's
@@ -19,6 +20,9 @@ mod rt;
 #[path = "../sync.rs"]
 mod sync;
 #[allow(dead_code)]
+#[path = "../sync_workloads.rs"]
+mod sync_workloads;
+#[allow(dead_code)]
 #[path = "../user_workloads.rs"]
 mod user_workloads;
 #[allow(dead_code)]
@@ -31,8 +35,8 @@ use rt::{Flavor, Glasswing, GlasswingOff, Rt, Smol, Tokio};
 use user_workloads::LatencyWorkload;
 use workloads::Workload;
 
-const USAGE: &str =
-    "usage: user_cost glasswing|gw-diag-off|tokio|smol fan_in|spawn_blocking|idle_tcp|long_tail [iters] [mt|ct]";
+const USAGE: &str = "usage: user_cost glasswing|gw-diag-off|tokio|smol \
+                     fan_in|spawn_blocking|idle_tcp|long_tail|sync/<row> [iters] [mt|ct]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +71,17 @@ fn row<R: Rt>(name: &str, flavor: Flavor, iters: usize) {
         "spawn_blocking" => timed(&rt, &user_workloads::SpawnBlocking, iters),
         "idle_tcp" => latencies(&rt, &user_workloads::IdleTcp, iters),
         "long_tail" => latencies(&rt, &user_workloads::LongTail, iters),
+        "sync/mutex_contended" => timed(&rt, &sync_workloads::MutexContended, iters),
+        "sync/mutex_uncontended" => timed(&rt, &sync_workloads::MutexUncontended, iters),
+        "sync/semaphore" => timed(&rt, &sync_workloads::SemaphoreContended, iters),
+        "sync/mpsc_bounded_1p" => {
+            timed(&rt, &sync_workloads::MpscThroughput { bounded: true, producers: 1 }, iters)
+        }
+        "sync/mpsc_bounded_8p" => {
+            timed(&rt, &sync_workloads::MpscThroughput { bounded: true, producers: 8 }, iters)
+        }
+        "sync/broadcast_fan_out" => timed(&rt, &sync_workloads::BroadcastFanOut, iters),
+        "sync/watch" => timed(&rt, &sync_workloads::WatchFanOut, iters),
         other => panic!("no user row {other}\n{USAGE}"),
     }
 }
