@@ -1,7 +1,8 @@
-//! One row of the suite (the user rows of `src/user_workloads.rs`, and the spawn, timer and
-//! `fs_seq_read` rows of `src/workloads.rs`) on one runtime alone, for a profiler: `user_cost
-//! glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]`, ROW one of those `USAGE` names (defaults:
-//! 3 iterations, `mt` with 2 workers; `USER_COST_WORKERS=n` for another count).
+//! One row of the suite (the user rows of `src/user_workloads.rs`, the spawn, timer and
+//! `fs_seq_read` rows of `src/workloads.rs`, and the sync rows of `src/sync_workloads.rs`) on one
+//! runtime alone, for a profiler: `user_cost glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]`,
+//! ROW one of those `USAGE` names (defaults: 3 iterations, `mt` with 2 workers;
+//! `USER_COST_WORKERS=n` for another count).
 //! The suite runs all runtimes in one process, so a profile of it mixes them; this runs one, so
 //! that `valgrind --tool=callgrind` (whose instruction counts repeat where wall time on a shared
 //! machine does not; run 1 and 3 iterations and take the difference, to leave out the runtime's
@@ -20,6 +21,9 @@ mod rt;
 #[path = "../sync.rs"]
 mod sync;
 #[allow(dead_code)]
+#[path = "../sync_workloads.rs"]
+mod sync_workloads;
+#[allow(dead_code)]
 #[path = "../user_workloads.rs"]
 mod user_workloads;
 #[allow(dead_code)]
@@ -32,8 +36,9 @@ use rt::{Flavor, Glasswing, GlasswingOff, Rt, Smol, Tokio};
 use user_workloads::LatencyWorkload;
 use workloads::Workload;
 
-const USAGE: &str =
-    "usage: user_cost glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]\n  ROW: fan_in|spawn_blocking|idle_tcp|long_tail|spawn_many_local|spawn_many_remote_idle|chained_spawn|timer_fire|timer_cancel|fs_seq_read";
+const USAGE: &str = "usage: user_cost glasswing|gw-diag-off|tokio|smol ROW [iters] [mt|ct]\n  ROW: \
+                     fan_in|spawn_blocking|idle_tcp|long_tail|spawn_many_local|spawn_many_remote_idle|\
+                     chained_spawn|timer_fire|timer_cancel|fs_seq_read|sync/<row>";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -77,6 +82,17 @@ fn row<R: Rt>(name: &str, flavor: Flavor, iters: usize) {
             timed(&rt, &workloads::FsSeqRead, iters);
             workloads::fs_cleanup();
         }
+        "sync/mutex_contended" => timed(&rt, &sync_workloads::MutexContended, iters),
+        "sync/mutex_uncontended" => timed(&rt, &sync_workloads::MutexUncontended, iters),
+        "sync/semaphore" => timed(&rt, &sync_workloads::SemaphoreContended, iters),
+        "sync/mpsc_bounded_1p" => {
+            timed(&rt, &sync_workloads::MpscThroughput { bounded: true, producers: 1 }, iters)
+        }
+        "sync/mpsc_bounded_8p" => {
+            timed(&rt, &sync_workloads::MpscThroughput { bounded: true, producers: 8 }, iters)
+        }
+        "sync/broadcast_fan_out" => timed(&rt, &sync_workloads::BroadcastFanOut, iters),
+        "sync/watch" => timed(&rt, &sync_workloads::WatchFanOut, iters),
         other => panic!("no user row {other}\n{USAGE}"),
     }
 }

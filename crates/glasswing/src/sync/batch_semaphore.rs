@@ -14,6 +14,12 @@
 //! no permits, and `QUEUED` is set**, so a newcomer can never take permits ahead of an older waiter (the semaphore is
 //! fair, as Tokio's), and a large request at the front is never starved by small ones behind it.
 //!
+//! **Serving.** The waiter's count of permits still needed is an atomic in its node, written under
+//! the lock; `release` sets it to 0 only once it has unlinked the node and taken its waker, as its
+//! last touch of it. The woken waiter reads it without the lock and, on 0, completes: a contended
+//! lock's handoff takes the queue's lock twice (the waiter queues, the holder serves), not three
+//! times (Tokio's takes it a third time, in the served waiter's poll).
+//!
 //! **Cancel safety.** A dropped `Acquire` unlinks its node and releases the permits it had been
 //! assigned so far, through the same FIFO path, so they pass to the next waiters: nothing is lost,
 //! and its place goes to whoever was behind it.
@@ -73,12 +79,15 @@ struct Waitlist {
 }
 
 /// One waiting `Acquire`'s node: what the queue links and `release` reaches through a pointer. Its
-/// state is read and written only under the semaphore's waiters lock.
-type Waiter = Node<WaiterState>;
+/// state (the waker) is read and written only under the semaphore's waiters lock; its shared part
+/// is the number of permits still to be assigned, written only under that lock too, and set to 0
+/// by `release` as its last touch of the node, once it has unlinked it and taken its waker.
+/// So the waiting future, which reads it with `Acquire`, may complete on seeing 0 without the lock
+/// (where Tokio's takes it), and drop its node at once: a contended lock's handoff then takes the
+/// lock twice (queue, serve), not three times.
+type Waiter = Node<WaiterState, AtomicUsize>;
 
 struct WaiterState {
-    /// Permits still to be assigned; 0 once `release` has served and unlinked the waiter.
-    needed: usize,
     waker: Option<Waker>,
 }
 
@@ -349,26 +358,25 @@ impl Semaphore {
                 // SAFETY: `front` is linked, so valid (`push_back`'s contract, kept by `Acquire`,
                 // whose drop unlinks it under this lock); we hold the lock, under which alone the
                 // state is touched.
-                let (done, waker) = unsafe {
-                    front.as_ref().state.with_mut(|state| {
-                        let state = &mut *state;
-                        let assigned = state.needed.min(rem);
-                        state.needed -= assigned;
-                        rem -= assigned;
-                        if state.needed == 0 {
-                            (true, state.waker.take())
-                        } else {
-                            (false, None)
-                        }
-                    })
-                };
-                if !done {
+                let needed = unsafe { front.as_ref().shared.load(Ordering::Relaxed) };
+                let assigned = needed.min(rem);
+                rem -= assigned;
+                if assigned < needed {
                     // The front waiter took all there was.
                     debug_assert_eq!(rem, 0);
+                    // SAFETY: as above.
+                    unsafe { front.as_ref().shared.store(needed - assigned, Ordering::Relaxed) };
                     break;
                 }
+                // SAFETY: as above.
+                let waker = unsafe { front.as_ref().state.with_mut(|state| (*state).waker.take()) };
                 // SAFETY: we hold the lock; `front` is in this queue.
                 unsafe { waiters.queue.remove(front) };
+                // Served: the last touch of the node, which its future may drop as soon as it
+                // sees the 0 (it reads it without the lock).
+                // SAFETY: `front` is still valid: its future completes (or drops it) only once it
+                // reads this 0, or under the lock we hold.
+                unsafe { front.as_ref().shared.store(0, Ordering::Release) };
                 if let Some(waker) = waker {
                     wakers.push(waker);
                 }
@@ -465,7 +473,7 @@ impl Semaphore {
     pub(crate) fn acquire_as(&self, n: usize, op: WaitOp) -> Acquire<'_> {
         assert!(n <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
         Acquire {
-            node: Waiter::new(WaiterState { needed: 0, waker: None }),
+            node: Waiter::new(WaiterState { waker: None }),
             semaphore: self,
             num_permits: n,
             queued: false,
@@ -488,6 +496,17 @@ impl Semaphore {
                 Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError)),
                 Err(TryAcquireError::NoPermits) => {}
             }
+        } else {
+            // SAFETY: the node is ours, so valid; its shared part is an atomic, read here without
+            // the lock.
+            let needed = unsafe { node.as_ref().shared.load(Ordering::Acquire) };
+            if needed == 0 && self.permits.load(Ordering::Acquire) & CLOSED == 0 {
+                // Served, and unlinked, by a `release` that has let go of the node (see `Waiter`),
+                // or never linked (the permits were ours before the coop budget made us yield): no
+                // lock. A closed semaphore goes the locked way, which fails the wait as Tokio's does.
+                *queued = false;
+                return Poll::Ready(Ok(()));
+            }
         }
         let mut waiters = self.waiters.lock();
         if !*queued {
@@ -504,10 +523,8 @@ impl Semaphore {
             }
             // SAFETY: the node is ours and in no list, and we hold the lock.
             unsafe {
-                node.as_ref().state.with_mut(|state| {
-                    (*state).needed = n - taken;
-                    (*state).waker = Some(cx.waker().clone());
-                });
+                node.as_ref().shared.store(n - taken, Ordering::Relaxed);
+                node.as_ref().state.with_mut(|state| (*state).waker = Some(cx.waker().clone()));
             }
             // SAFETY: we hold the lock; the node is in no list, and it stays at this address until it
             // is unlinked, by `release` or `close` or by `Acquire::drop`, which takes the lock (the
@@ -516,8 +533,10 @@ impl Semaphore {
             *queued = true;
             return Poll::Pending;
         }
-        // SAFETY: we hold the lock, under which alone the node's state is touched.
+        // SAFETY: we hold the lock, under which alone the node's state is touched (and its shared
+        // part written).
         unsafe {
+            let needed = node.as_ref().shared.load(Ordering::Relaxed);
             node.as_ref().state.with_mut(|state| {
                 let state = &mut *state;
                 if waiters.closed {
@@ -526,7 +545,7 @@ impl Semaphore {
                     // polled since, fails too (the receiver of a closed channel counts on it).
                     return Poll::Ready(Err(AcquireError));
                 }
-                if state.needed == 0 {
+                if needed == 0 {
                     // Served (and unlinked) by `release`.
                     *queued = false;
                     return Poll::Ready(Ok(()));
@@ -626,8 +645,8 @@ impl Drop for Acquire<'_> {
         // SAFETY: we hold the lock; the node is valid, and in the queue or in none (`release` and
         // `close` clear its links when they unlink it).
         unsafe { waiters.queue.remove(node) };
-        // SAFETY: we hold the lock, under which alone the state is touched.
-        let needed = unsafe { self.node.state.with(|state| (*state).needed) };
+        // Read under the lock, under which alone it is written.
+        let needed = self.node.shared.load(Ordering::Relaxed);
         let assigned = self.num_permits - needed;
         if assigned > 0 {
             self.semaphore.release_locked(assigned, waiters);
@@ -870,7 +889,7 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::sync::loom_support::block_on;
+    use crate::sync::loom_support::{block_on, unpark_waker, Counter};
     use loom::sync::Arc;
     use loom::thread;
 
@@ -957,6 +976,37 @@ mod loom_tests {
             second.join().unwrap();
             releaser.join().unwrap();
             assert_eq!(sem.available_permits(), 0, "the permit went to the word, not to the second waiter");
+        });
+    }
+
+    /// A queued waiter that sees itself served completes without the queue's lock, and drops its
+    /// node at once: what the releaser wrote before releasing is visible to it (loom's cell checks
+    /// the order), and the release no longer touches the node once it has said it is served.
+    #[test]
+    fn loom_a_served_waiter_completes_without_the_lock() {
+        crate::sync::loom_support::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let data = Arc::new(Counter::new());
+            let waker = unpark_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut acquire = Box::pin(sem.acquire(1));
+            assert!(acquire.as_mut().poll(&mut cx).is_pending());
+            let releaser = {
+                let (sem, data) = (sem.clone(), data.clone());
+                thread::spawn(move || {
+                    // SAFETY: nobody else holds the permit: the waiter waits for it.
+                    unsafe { data.add() };
+                    sem.release(1);
+                })
+            };
+            while acquire.as_mut().poll(&mut cx).is_pending() {
+                thread::park();
+            }
+            drop(acquire);
+            // SAFETY: we hold the permit now.
+            assert_eq!(unsafe { data.get() }, 1);
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 0);
         });
     }
 

@@ -86,21 +86,28 @@ pub(crate) unsafe trait Link: Sized {
 /// The node every primitive's waiting future embeds: the primitive's own per-waiter state (a
 /// waker, what it still needs, how it was notified), touched only under the primitive's lock, and
 /// the links. One type for all of them, so that the `Link` and `Send` reasoning is written once.
-pub(crate) struct Node<S> {
+///
+/// `A` is a part its waiting future may read without the lock (an atomic; none by default): the
+/// semaphore's count of permits still needed, so that a served waiter completes without taking
+/// the lock that its releaser and every other waiter contend for.
+pub(crate) struct Node<S, A = ()> {
     /// Read and written only under the lock of the list the node is in (or by its future while it
     /// is in none).
     pub(crate) state: crate::loom::cell::UnsafeCell<S>,
-    pointers: Pointers<Node<S>>,
+    /// Written under the lock; read by the node's future with or without it.
+    pub(crate) shared: A,
+    pointers: Pointers<Node<S, A>>,
 }
 
-impl<S> Node<S> {
+impl<S, A: Default> Node<S, A> {
     pub(crate) fn new(state: S) -> Self {
-        Node { state: crate::loom::cell::UnsafeCell::new(state), pointers: Pointers::new() }
+        let state = crate::loom::cell::UnsafeCell::new(state);
+        Node { state, shared: A::default(), pointers: Pointers::new() }
     }
 }
 
 // SAFETY: `pointers` is embedded in the node, reached through the raw pointer without a reference.
-unsafe impl<S> Link for Node<S> {
+unsafe impl<S, A> Link for Node<S, A> {
     unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>> {
         // SAFETY: `target` is valid (the trait's contract); `addr_of_mut!` makes no reference.
         unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
@@ -108,8 +115,9 @@ unsafe impl<S> Link for Node<S> {
 }
 
 // SAFETY: other threads reach the node only through the list it is in, under that list's lock; its
-// state is `Send`, and the links are the list's, followed only under the same lock.
-unsafe impl<S: Send> Send for Node<S> {}
+// state is `Send`, its shared part `Sync` (an atomic: read by its future while a releaser writes it),
+// and the links are the list's, followed only under the same lock.
+unsafe impl<S: Send, A: Send + Sync> Send for Node<S, A> {}
 
 /// Waiting nodes, oldest at the front. See the module doc for the locking contract.
 pub(crate) struct WaitList<T: Link> {
