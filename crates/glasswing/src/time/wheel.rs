@@ -67,19 +67,24 @@
 //!
 //! A cascade re-files a whole slot at once, and a slot of level 2 spans 4 s: a million timers spread
 //! over 10 s put 400,000 in one, and cascading them held the wheel's lock for hundreds of
-//! milliseconds, during which every timer due fired that late. So level 2's *next* slot is cascaded
-//! ahead of time, a batch per `advance`, into a second bank of 64 level-1 lists (`ahead`), each entry
-//! in the list of the level-1 slot it will be in; timers registered for that slot go there directly.
-//! When time reaches the slot, levels 0 and 1 are empty (everything before it has fired), so the
-//! ahead bank *becomes* level 1 by swapping which bank is current (`level1`), and only its slot 0 (due
-//! at once) and any entries not yet sorted cascade then. While sorting is left, `next_expiration` asks
-//! for the next tick, and a later level-2 slot asks for a pass when it becomes the next one, so an
-//! idle driver wakes to do the sorting in batches too. Levels 3 and up still cascade a slot in one go,
-//! and that is not only timers set far ahead: a deadline is filed by the highest digit in which it
-//! differs from `elapsed`, so a 10 s timer set in the ~12 s before a level-3 boundary (one every 4.4
-//! minutes) goes to level 3, and a server re-arming its timeouts then puts most of them in that one
-//! slot, re-filed in the `advance` that reaches the boundary. Sorting level 3's next slot ahead
-//! while `elapsed` is in level 2's last slot would remove it; not done yet.
+//! milliseconds, during which every timer due fired that late. A slot of a higher level can be as
+//! full: a deadline is filed by the highest digit in which it differs from `elapsed`, so a 10 s
+//! timer set in the 10 s before a level-3 boundary (one every 4.4 minutes) goes to level 3, and a
+//! server re-arming its timeouts all the time has most of them in that one slot when time gets there.
+//!
+//! So the slot that starts at the next level-2 boundary `S` is cascaded ahead of time, a batch per
+//! `advance`: that is the next slot of level `T`, the highest level in which `S` differs from
+//! `elapsed` (level 2's next slot; level 3's while `elapsed` is in level 2's last slot; and so on up).
+//! Levels 1 to 4 have a second bank of 64 lists each (the *ahead* banks), and each entry of that slot
+//! goes into the list it will be in once `elapsed` is `S` (level 1's slot 0 for the first 64 ticks);
+//! timers registered for the slot go there directly. When time reaches `S`, levels 0 to `T - 1` are
+//! empty (everything before `S` has fired, and `elapsed`'s digits at levels 2 to `T - 1` are the last,
+//! 63, so no later slot of theirs is left), so the ahead banks of levels 1 to `T - 1` *become* those
+//! levels by swapping which bank is current (`swapped`), and only level 1's slot 0 (due at once) and
+//! any entries not yet sorted cascade then. While sorting is left, `next_expiration` asks for the
+//! next tick, and a later slot of level 2 or above asks for a pass 4,096 ticks before it starts, when
+//! it becomes the slot sorted ahead, so an idle driver wakes to do the sorting in batches too. That
+//! lead is the same at every level: 4 s of `advance`s, 4,096 entries each.
 //!
 //! No `unsafe` anywhere: indices instead of pointers make the lists plain data, so Miri and loom have
 //! nothing to say about it.
@@ -106,25 +111,29 @@ const LEVELS: usize = 6;
 /// the slab that far.
 const NIL: u32 = u32::MAX;
 
-/// The list id of the processing list, just after the `LEVELS * SLOTS` slot lists, so a single `u16`
-/// in the entry says which list to unlink it from.
-const PROCESSING: u16 = (LEVELS * SLOTS) as u16;
+/// Levels 1 to `AHEAD_LEVELS` have a second bank of lists (see "Sorting ahead" in the module
+/// documentation): the slot sorted ahead is one of level 2 to 5, sorted into the levels below it.
+const AHEAD_LEVELS: usize = LEVELS - 2;
 
-/// The first list id of level 1's second bank (see "Sorting ahead" in the module documentation):
-/// level 1's slots live in ids `SLOTS..2 * SLOTS` or in `BANK..BANK + SLOTS`, whichever bank is
-/// current, and the other bank sorts the next level-2 slot ahead of time.
-const BANK: u16 = PROCESSING + 1;
+/// Banks of `SLOTS` lists: bank `L` is level `L`'s first one, bank `LEVELS + L - 1` level `L`'s second
+/// one (`1 <= L <= AHEAD_LEVELS`). List `bank * SLOTS + slot` is `slot` of that bank.
+const BANKS: usize = LEVELS + AHEAD_LEVELS;
 
-/// Slot lists, the processing list, and level 1's second bank.
-const LISTS: usize = LEVELS * SLOTS + 1 + SLOTS;
+/// The list id of the processing list, just after the slot lists, so a single `u16` in the entry says
+/// which list to unlink it from.
+const PROCESSING: u16 = (BANKS * SLOTS) as u16;
+
+/// Slot lists, then the processing list.
+const LISTS: usize = BANKS * SLOTS + 1;
 
 /// Ticks per level-2 slot.
 const LEVEL2_SLOT: u64 = 1 << (2 * LEVEL_BITS);
 
-/// Entries of the next level-2 slot sorted into the ahead bank per `advance`: enough that a slot of
+/// Entries of the slot sorted ahead moved into the ahead banks per `advance`: enough that a slot of
 /// a million timers is sorted in its 4 s of lead with an `advance` every few milliseconds, few enough
-/// that the lock is held for tens of microseconds.
-const SORT_AHEAD_BATCH: usize = 4096;
+/// that the lock is held for tens of microseconds. Under Miri, whose tests have fewer timers, small
+/// enough that the sorting still takes many `advance`s.
+const SORT_AHEAD_BATCH: usize = if cfg!(miri) { 64 } else { 4096 };
 
 /// Names one timer. `Copy` and small so the `Sleep` future can hold it without borrowing the wheel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,9 +155,8 @@ pub(crate) enum InsertError {
 enum State {
     /// In `Wheel::free`; every key naming it is stale.
     Free,
-    /// Linked into list `list`: `level * SLOTS + slot` (level 1: its bank's first id + slot), or
-    /// `PROCESSING`. Storing the list id (rather than recomputing it from the deadline) is what makes
-    /// unlinking independent of `elapsed`.
+    /// Linked into list `list`: `bank * SLOTS + slot`, or `PROCESSING`. Storing the list id (rather
+    /// than recomputing it from the deadline) is what makes unlinking independent of `elapsed`.
     Pending { list: u16 },
 }
 
@@ -174,14 +182,12 @@ struct Entry {
 pub(crate) struct Wheel {
     /// The last tick processed. Every pending deadline is after it.
     elapsed: u64,
-    /// Heads of the `LEVELS * SLOTS` slot lists, then the processing list.
+    /// Heads of the slot lists of every bank, then the processing list.
     heads: [u32; LISTS],
-    /// One bit per non-empty slot, per level.
-    occupied: [u64; LEVELS],
-    /// The first list id of level 1's current bank: `SLOTS` or `BANK`. The other one is the ahead bank.
-    level1: u16,
-    /// One bit per non-empty list of the ahead bank.
-    ahead: u64,
+    /// One bit per non-empty list, per bank.
+    occupied: [u64; BANKS],
+    /// Bit `L` set: level `L`'s slots are in its second bank, and its first one is its ahead bank.
+    swapped: u8,
     /// Every entry is pending or free; the last one is never free (freed entries at the end are
     /// dropped), so the slab is as long as the highest pending index, not the highest ever used.
     slab: Vec<Entry>,
@@ -208,9 +214,8 @@ impl Wheel {
         Wheel {
             elapsed: 0,
             heads: [NIL; LISTS],
-            occupied: [0; LEVELS],
-            level1: SLOTS as u16,
-            ahead: 0,
+            occupied: [0; BANKS],
+            swapped: 0,
             slab: Vec::new(),
             free: FreeSlots::new(),
             generation_floor: 0,
@@ -336,74 +341,87 @@ impl Wheel {
         }
         let (level, start) = self.next_slot()?;
         if self.sort_ahead_pending() {
-            // The next level-2 slot still has entries to sort ahead: come back at the next tick to
-            // sort more, rather than at the slot's start to cascade them all at once.
+            // The slot sorted ahead still has entries to sort: come back at the next tick to sort
+            // more, rather than at the slot's start to cascade them all at once.
             return Some(start.min(self.elapsed + 1));
         }
-        if level == 2 && start - LEVEL2_SLOT > self.elapsed {
-            // A later level-2 slot: come back when it becomes the next one, to sort it ahead.
+        if level >= 2 && start - LEVEL2_SLOT > self.elapsed {
+            // A slot further off than the one sorted ahead: come back when it is that one (when
+            // `elapsed` is in the level-2 slot just before it), to sort it ahead.
             return Some(start - LEVEL2_SLOT);
         }
         Some(start)
     }
 
-    /// The level-2 slot after `elapsed`'s, if it is in the same turn of level 2 (the one whose
-    /// entries the ahead bank sorts).
-    fn next_level2_slot(&self) -> Option<u64> {
-        let next = ((self.elapsed >> (2 * LEVEL_BITS)) & SLOT_MASK) + 1;
-        (next < SLOTS as u64).then_some(next)
+    /// The slot sorted ahead (see the module documentation): the level `T` it is a slot of, and its
+    /// start `S`, the next level-2 boundary. `None` only when `elapsed` is within a level-2 slot of
+    /// the end of time.
+    fn ahead_slot(&self) -> Option<(usize, u64)> {
+        let start = (self.elapsed | (LEVEL2_SLOT - 1)).checked_add(1)?;
+        Some((level_for(self.elapsed, start), start))
     }
 
-    /// Whether the next level-2 slot holds entries not yet sorted into the ahead bank.
+    /// Whether the slot sorted ahead holds entries not moved into the ahead banks yet.
     fn sort_ahead_pending(&self) -> bool {
-        self.next_level2_slot().is_some_and(|slot| self.occupied[2] & (1 << slot) != 0)
+        self.ahead_slot()
+            .is_some_and(|(level, start)| self.occupied[self.bank(level)] & (1 << digit(start, level)) != 0)
     }
 
-    /// The occupied bits of `level`, counting the next level-2 slot as occupied while the ahead bank
-    /// holds entries of it.
+    /// The occupied bits of `level`, counting the slot sorted ahead as occupied while the ahead banks
+    /// hold entries of it.
     fn occupied_bits(&self, level: usize) -> u64 {
-        match (level, self.next_level2_slot()) {
-            (2, Some(next)) if self.ahead != 0 => self.occupied[2] | 1 << next,
-            _ => self.occupied[level],
+        let bits = self.occupied[self.bank(level)];
+        if level < 2 {
+            return bits;
+        }
+        match self.ahead_slot() {
+            Some((ahead, start)) if ahead == level && self.ahead_occupied() => {
+                bits | 1 << digit(start, level)
+            }
+            _ => bits,
         }
     }
 
-    /// Moves up to `budget` entries of the next level-2 slot into the ahead bank, each into the list of
-    /// the level-1 slot it will be in once time gets there.
+    /// Whether any ahead bank holds an entry. Only those of levels below the slot sorted ahead can:
+    /// the others were emptied by the swap that made them ahead banks, and nothing is filed there.
+    fn ahead_occupied(&self) -> bool {
+        (1..=AHEAD_LEVELS).any(|level| self.occupied[self.ahead_bank(level)] != 0)
+    }
+
+    /// Moves up to `budget` entries of the slot sorted ahead into the ahead banks, each into the list it
+    /// will be in once time gets there (`link` files it so).
     fn sort_ahead(&mut self, budget: usize) {
-        let Some(slot) = self.next_level2_slot() else { return };
-        let list = 2 * SLOTS + slot as usize;
+        let Some((level, start)) = self.ahead_slot() else { return };
+        let list = self.bank(level) * SLOTS + digit(start, level);
         for _ in 0..budget {
             let index = self.heads[list];
             if index == NIL {
                 return;
             }
+            // An entry of that slot whose deadline lies beyond it (filed at the horizon, see `link`)
+            // goes to a later top-level slot, so this never takes the same entry twice.
             self.unlink(index);
             let deadline = self.slab[index as usize].deadline;
             self.link(index, deadline);
         }
     }
 
-    /// The list id of `level`'s `slot`.
-    fn list_id(&self, level: usize, slot: usize) -> usize {
-        if level == 1 {
-            self.level1 as usize + slot
+    /// The bank that holds `level`'s slots now.
+    fn bank(&self, level: usize) -> usize {
+        if self.swapped & (1 << level) != 0 {
+            LEVELS + level - 1
         } else {
-            level * SLOTS + slot
+            level
         }
     }
 
-    /// The occupied word and bit of list `list` (not the processing list).
-    fn occupied_bit(&mut self, list: usize) -> (&mut u64, usize) {
-        let bank = if list >= BANK as usize { BANK as usize } else { SLOTS };
-        if list / SLOTS == 1 || list >= BANK as usize {
-            if bank == self.level1 as usize {
-                (&mut self.occupied[1], list - bank)
-            } else {
-                (&mut self.ahead, list - bank)
-            }
+    /// The ahead bank of `level` (1 to `AHEAD_LEVELS`): its other bank.
+    fn ahead_bank(&self, level: usize) -> usize {
+        debug_assert!((1..=AHEAD_LEVELS).contains(&level));
+        if self.swapped & (1 << level) != 0 {
+            level
         } else {
-            (&mut self.occupied[list / SLOTS], list % SLOTS)
+            LEVELS + level - 1
         }
     }
 
@@ -474,17 +492,16 @@ impl Wheel {
                 break;
             }
             debug_assert!(start >= self.elapsed, "the wheel went back in time");
-            if level == 2 && self.ahead != 0 {
-                // Time reaches the slot the ahead bank sorted: levels 0 and 1 are empty (level 2 is
-                // the lowest with work), so the ahead bank becomes level 1 as it is. Its slot 0 is
-                // due now and cascades below, with whatever of the level-2 slot was not sorted yet.
-                debug_assert_eq!(self.occupied[1], 0);
-                self.level1 = if self.level1 == BANK { SLOTS as u16 } else { BANK };
-                self.occupied[1] = std::mem::take(&mut self.ahead);
+            if level >= 2 && self.ahead_slot() == Some((level, start)) {
+                // Time reaches the slot sorted ahead: levels 0 to `level - 1` are empty (`level` is
+                // the lowest with work), so the ahead banks of levels 1 to `level - 1` become those
+                // levels as they are. Level 1's slot 0 is due now and cascades below, with whatever
+                // of the slot was not sorted yet.
+                debug_assert!((0..level).all(|below| self.occupied[self.bank(below)] == 0));
+                self.swapped ^= (1 << level) - 2;
                 self.take_for_processing(1, 0);
             }
-            let slot = ((start >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
-            self.take_for_processing(level, slot);
+            self.take_for_processing(level, digit(start, level));
             self.elapsed = start;
         }
         self.elapsed = now;
@@ -495,12 +512,12 @@ impl Wheel {
     /// Moves `level`'s `slot` in one go to the front of the processing list: relabelling each entry is
     /// needed anyway so that `remove` and `reset` unlink from the right list while it waits there.
     fn take_for_processing(&mut self, level: usize, slot: usize) {
-        let list = self.list_id(level, slot);
-        let head = std::mem::replace(&mut self.heads[list], NIL);
+        let bank = self.bank(level);
+        let head = std::mem::replace(&mut self.heads[bank * SLOTS + slot], NIL);
         if head == NIL {
             return;
         }
-        self.occupied[level] &= !(1 << slot);
+        self.occupied[bank] &= !(1 << slot);
         let mut cursor = head;
         let mut tail = head;
         while cursor != NIL {
@@ -589,20 +606,24 @@ impl Wheel {
         waker
     }
 
-    /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`. A deadline
+    /// Files entry `index` into the slot for `deadline`, which must be after `elapsed`: the slot sorted
+    /// ahead goes into the ahead banks, as it will be filed once `elapsed` is its start. A deadline
     /// beyond the horizon is filed at `elapsed + MAX_DURATION`: when `advance` reaches that slot, the
     /// entry's deadline is still ahead, so it is filed again instead of firing.
     fn link(&mut self, index: u32, deadline: u64) {
         debug_assert!(deadline > self.elapsed);
-        let filed = deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION));
-        let level = level_for(self.elapsed, filed);
-        let slot = ((filed >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize;
-        let list = if level == 2 && self.next_level2_slot() == Some(slot as u64) {
-            // The next level-2 slot: straight into the ahead bank, at the level-1 slot it will be in.
-            let ahead = if self.level1 == BANK { SLOTS } else { BANK as usize };
-            ahead + ((filed >> LEVEL_BITS) & SLOT_MASK) as usize
-        } else {
-            self.list_id(level, slot)
+        let list = match self.ahead_slot() {
+            Some((ahead, start)) if deadline >= start && level_for(start, deadline) < ahead => {
+                // Relative to `start`, level 0 only for its first 64 ticks: those wait in level 1's
+                // slot 0, which cascades when time gets there.
+                let level = level_for(start, deadline).max(1);
+                self.ahead_bank(level) * SLOTS + digit(deadline, level)
+            }
+            _ => {
+                let filed = deadline.min(self.elapsed.saturating_add(Self::MAX_DURATION));
+                let level = level_for(self.elapsed, filed);
+                self.bank(level) * SLOTS + digit(filed, level)
+            }
         };
         let old_head = self.heads[list];
         if old_head != NIL {
@@ -613,8 +634,7 @@ impl Wheel {
         entry.next = old_head;
         entry.state = State::Pending { list: list as u16 };
         self.heads[list] = index;
-        let (word, bit) = self.occupied_bit(list);
-        *word |= 1 << bit;
+        self.occupied[list / SLOTS] |= 1 << (list % SLOTS);
         #[cfg(test)]
         {
             self.links += 1;
@@ -636,13 +656,17 @@ impl Wheel {
             self.slab[next as usize].prev = prev;
         }
         if next == NIL && prev == NIL && list != PROCESSING {
-            let (word, bit) = self.occupied_bit(list as usize);
-            *word &= !(1 << bit);
+            self.occupied[list as usize / SLOTS] &= !(1 << (list as usize % SLOTS));
         }
         let entry = &mut self.slab[index as usize];
         entry.prev = NIL;
         entry.next = NIL;
     }
+}
+
+/// The digit of `tick` at `level`: its slot in that level.
+fn digit(tick: u64, level: usize) -> usize {
+    ((tick >> (LEVEL_BITS * level as u32)) & SLOT_MASK) as usize
 }
 
 /// The level for `deadline` as seen from `elapsed`: the level whose bits hold the most significant
@@ -709,43 +733,46 @@ mod tests {
     }
 
     /// `next_expiration` recomputed by walking every entry instead of reading the bitmasks: the start of
-    /// the slot each pending entry sits in.
+    /// the slot each pending entry sits in (the slot sorted ahead, for the ahead banks).
     fn brute_next_expiration(wheel: &Wheel) -> Option<u64> {
-        wheel
+        let ahead = wheel.ahead_slot();
+        let mut lower = false;
+        let mut unsorted = false;
+        let next = wheel
             .slab
             .iter()
             .filter_map(|entry| match entry.state {
-                State::Pending { list: PROCESSING } => Some(wheel.elapsed),
-                State::Pending { list } => Some(match logical(wheel, list as usize) {
-                    Some(list) => slot_start(wheel, list),
-                    // The ahead bank waits for the start of the next level-2 slot.
-                    None => slot_start(wheel, 2 * SLOTS + wheel.next_level2_slot().unwrap() as usize),
-                }),
+                State::Pending { list: PROCESSING } => {
+                    lower = true;
+                    Some(wheel.elapsed)
+                }
+                State::Pending { list } => {
+                    let (level, current) = bank_level(wheel, list as usize / SLOTS);
+                    let slot = list as usize % SLOTS;
+                    if !current {
+                        return Some(ahead.unwrap().1);
+                    }
+                    lower |= level < 2;
+                    unsorted |= ahead.is_some_and(|(l, start)| l == level && digit(start, level) == slot);
+                    Some(slot_start(wheel, level * SLOTS + slot))
+                }
                 _ => None,
             })
-            .min()
-            .map(|next| {
-                let level2 = wheel.occupied[0] | wheel.occupied[1] == 0
-                    && wheel.heads[PROCESSING as usize] == NIL
-                    && wheel.occupied[2] != 0;
-                if wheel.sort_ahead_pending() {
-                    next.min(wheel.elapsed + 1)
-                } else if level2 && wheel.ahead == 0 && next - LEVEL2_SLOT > wheel.elapsed {
-                    next - LEVEL2_SLOT
-                } else {
-                    next
-                }
-            })
+            .min()?;
+        Some(if unsorted {
+            next.min(wheel.elapsed + 1)
+        } else if !lower && next - LEVEL2_SLOT > wheel.elapsed {
+            next - LEVEL2_SLOT
+        } else {
+            next
+        })
     }
 
-    /// The `level * SLOTS + slot` id of physical list `list`, or `None` for a list of the ahead bank.
-    fn logical(wheel: &Wheel, list: usize) -> Option<usize> {
-        let bank = if list >= BANK as usize { BANK as usize } else { SLOTS };
-        if list / SLOTS == 1 || list >= BANK as usize {
-            (bank == wheel.level1 as usize).then_some(SLOTS + list - bank)
-        } else {
-            Some(list)
-        }
+    /// The level whose lists bank `bank` holds, and whether it is that level's current bank (not its
+    /// ahead bank).
+    fn bank_level(wheel: &Wheel, bank: usize) -> (usize, bool) {
+        let level = if bank < LEVELS { bank } else { bank - LEVELS + 1 };
+        (level, wheel.bank(level) == bank)
     }
 
     /// The first tick of slot list `list` after `elapsed`: later in the current turn of its level, or
@@ -764,8 +791,10 @@ mod tests {
 
     /// Walks every list: links agree both ways, occupied bits match non-empty lists, every entry is in
     /// the list its deadline calls for (or, past the horizon, in a top-level slot that starts no later
-    /// than its deadline), and the pending count is right.
+    /// than its deadline; or, in the slot sorted ahead, in the ahead bank list it will be in), and the
+    /// pending count is right.
     fn check_invariants(wheel: &Wheel) {
+        let ahead = wheel.ahead_slot();
         let mut linked = 0;
         for list in 0..LISTS {
             let mut prev = NIL;
@@ -774,27 +803,36 @@ mod tests {
                 let entry = &wheel.slab[cursor as usize];
                 assert_eq!(entry.prev, prev);
                 assert_eq!(entry.state, State::Pending { list: list as u16 });
-                if list != PROCESSING as usize && logical(wheel, list).is_none() {
-                    // The ahead bank: an entry of the next level-2 slot, in the list of its level-1 slot.
-                    let next =
-                        wheel.next_level2_slot().expect("the ahead bank is used at the end of level 2");
-                    assert_eq!(level_for(wheel.elapsed, entry.deadline), 2);
-                    assert_eq!((entry.deadline >> (2 * LEVEL_BITS)) & SLOT_MASK, next);
-                    let bank = if wheel.level1 == BANK { SLOTS } else { BANK as usize };
-                    assert_eq!(((entry.deadline >> LEVEL_BITS) & SLOT_MASK) as usize, list - bank);
-                } else if list != PROCESSING as usize {
-                    let list = logical(wheel, list).unwrap();
+                if list != PROCESSING as usize {
                     assert!(entry.deadline > wheel.elapsed);
-                    let level = level_for(wheel.elapsed, entry.deadline);
-                    let slot = (entry.deadline >> (LEVEL_BITS * level as u32)) & SLOT_MASK;
-                    let exact = level * SLOTS + slot as usize;
-                    if list / SLOTS == LEVELS - 1 && list != exact {
-                        // Filed at the horizon of an earlier `elapsed`: it must be looked at again
-                        // before its deadline.
-                        let start = slot_start(wheel, list);
-                        assert!(start > wheel.elapsed && start <= entry.deadline, "horizon entry at {start}");
+                    let (level, current) = bank_level(wheel, list / SLOTS);
+                    let slot = list % SLOTS;
+                    if !current {
+                        // An entry of the slot sorted ahead, filed as it will be once `elapsed` is
+                        // that slot's start.
+                        let (ahead_level, start) = ahead.expect("the ahead banks are in use");
+                        assert!(level < ahead_level, "ahead bank of level {level} in use");
+                        assert!(entry.deadline >= start);
+                        let filed = level_for(start, entry.deadline);
+                        assert!(filed < ahead_level, "{} is not in the slot sorted ahead", entry.deadline);
+                        assert_eq!((level, slot), (filed.max(1), digit(entry.deadline, filed.max(1))));
                     } else {
-                        assert_eq!(list, exact, "entry filed in the wrong slot");
+                        let exact = level_for(wheel.elapsed, entry.deadline);
+                        if level == LEVELS - 1 && (level, slot) != (exact, digit(entry.deadline, exact)) {
+                            // Filed at the horizon of an earlier `elapsed`: it must be looked at again
+                            // before its deadline.
+                            let start = slot_start(wheel, level * SLOTS + slot);
+                            assert!(
+                                start > wheel.elapsed && start <= entry.deadline,
+                                "horizon entry at {start}"
+                            );
+                        } else {
+                            assert_eq!(
+                                (level, slot),
+                                (exact, digit(entry.deadline, exact)),
+                                "filed in the wrong slot"
+                            );
+                        }
                     }
                 }
                 linked += 1;
@@ -802,13 +840,7 @@ mod tests {
                 cursor = entry.next;
             }
             if list != PROCESSING as usize {
-                let bit = match logical(wheel, list) {
-                    Some(l) => wheel.occupied[l / SLOTS] & (1 << (l % SLOTS)) != 0,
-                    None => {
-                        wheel.ahead & (1 << (list - if wheel.level1 == BANK { SLOTS } else { BANK as usize }))
-                            != 0
-                    }
-                };
+                let bit = wheel.occupied[list / SLOTS] & (1 << (list % SLOTS)) != 0;
                 assert_eq!(bit, wheel.heads[list] != NIL, "occupied bit of list {list}");
             }
         }
@@ -1128,6 +1160,58 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_of_any_level_is_sorted_ahead_not_cascaded_in_one_advance() {
+        // A server re-arming 10 s timeouts all the time: in the 10 s before a boundary of level 3
+        // (one every 4.4 min) or higher, a 10 s deadline differs from `elapsed` at that level, so the
+        // timers set then all share that level's next slot. Stepping as an idle driver does, no
+        // single `advance` may re-file more than a batch of them: a cascade of the whole slot when
+        // time reaches the boundary re-filed them all under one hold of the wheel's lock.
+        let n = if cfg!(miri) { 300 } else { 20_000 };
+        for boundary in [1 << 18, 1 << 24, 1 << 30, 1 << 36, 3 << 36] {
+            let mut wheel = Wheel::new();
+            let (count, waker) = counter();
+            // Small steps, as a driver woken by timers all the time takes them.
+            let step = if cfg!(miri) { 97 } else { 7 };
+            let mut now = boundary - 10_000;
+            advance_all(&mut wheel, now);
+            let mut deadlines = Vec::new();
+            let mut keys = Vec::new();
+            let mut most = 0;
+            let mut steps = 0;
+            // Re-armed over the 10 s before the boundary, then left to fire.
+            while now < boundary + 10_000 {
+                while now < boundary && (deadlines.len() as u64) < n * (now + 10_000 - boundary) / 10_000 {
+                    deadlines.push(now + 10_000);
+                    keys.push(wheel.insert(now + 10_000, waker.clone()).unwrap());
+                }
+                now = match wheel.next_expiration() {
+                    Some(next) if now >= boundary => next,
+                    next => next.unwrap_or(u64::MAX).min(now + step),
+                };
+                let links = wheel.links;
+                let mut wakers = Vec::new();
+                assert!(wheel.advance(now, &mut wakers, usize::MAX));
+                most = most.max(wheel.links - links);
+                wakers.into_iter().for_each(Waker::wake);
+                if steps % 256 == 0 {
+                    check_invariants(&wheel);
+                    for (&key, &deadline) in keys.iter().zip(&deadlines) {
+                        assert_eq!(
+                            wheel.is_fired(key),
+                            deadline <= now,
+                            "timer due at {deadline}, now {now}"
+                        );
+                    }
+                }
+                steps += 1;
+            }
+            assert!(wheel.is_empty());
+            assert_eq!(count.get(), deadlines.len());
+            assert!(most <= SORT_AHEAD_BATCH + n as usize / 64, "{most} timers re-filed in one advance");
+        }
+    }
+
+    #[test]
     fn remove_clears_the_slot_bit() {
         let mut wheel = Wheel::new();
         let keys: Vec<_> = EDGES.iter().map(|&d| wheel.insert(d, counter().1).unwrap()).collect();
@@ -1135,7 +1219,7 @@ mod tests {
             wheel.remove(key);
             check_invariants(&wheel);
         }
-        assert_eq!(wheel.occupied, [0; LEVELS]);
+        assert_eq!(wheel.occupied, [0; BANKS]);
         assert_eq!(wheel.next_expiration(), None);
     }
 
