@@ -432,3 +432,31 @@ fn a_burst_of_jobs_waiting_for_each_other_all_run_at_once() {
         bursts_of_jobs_waiting_for_each_other(current_thread(), &ROUNDS, true)
     });
 }
+
+/// A thread hook that panics is said on stderr and its thread goes on. The pool counts a thread it
+/// starts as on its way to the queue until the thread first looks at it; a blocking thread that
+/// died in `on_thread_start` stayed counted so forever, and every later job waited for good.
+#[test]
+fn a_panicking_on_thread_start_hook_leaves_the_blocking_pool_working() {
+    let panicked = Arc::new(AtomicBool::new(false));
+    let first = panicked.clone();
+    let rt = Builder::new_current_thread()
+        .on_thread_start(move || {
+            if !first.swap(true, SeqCst) {
+                panic!("the hook fails the first time");
+            }
+        })
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let runner = thread::spawn(move || {
+        let outputs: Vec<usize> = (0..4)
+            .map(|i| rt.block_on(async move { task::spawn_blocking(move || i * 10).await.unwrap() }))
+            .collect();
+        let _ = tx.send(outputs);
+    });
+    // A bound, not a wait: before the fix the first job never ran.
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(vec![0, 10, 20, 30]));
+    runner.join().unwrap();
+    assert!(panicked.load(SeqCst), "the hook ran and panicked");
+}

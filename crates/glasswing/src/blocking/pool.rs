@@ -259,13 +259,11 @@ impl Inner {
         let rt = rt.clone();
         builder.spawn(move || {
             let _current = crate::runtime::context::set_current(&rt);
-            if let Some(f) = &inner.config.on_thread_start {
-                f();
-            }
+            // Counted in `num_starting` until `run` takes the lock: a hook that panicked here
+            // must not end the thread, or nothing would ever be coming to the queue again.
+            scheduler::run_thread_hook(&inner.config.on_thread_start, "on_thread_start");
             inner.run(id, &rt);
-            if let Some(f) = &inner.config.on_thread_stop {
-                f();
-            }
+            scheduler::run_thread_hook(&inner.config.on_thread_stop, "on_thread_stop");
         })
     }
 

@@ -32,8 +32,9 @@ use std::time::Duration;
 const LINT_INTERVAL: Duration = Duration::from_secs(1);
 /// Tasks a lint pass visits per tick of the watchdog (`snapshot::LintPass`): a pass over up to this
 /// many tasks is done in one tick, once per `LINT_INTERVAL`; a bigger one goes on over the next
-/// ticks (a million tasks: 62 ticks, about 0.3 s at the default 5 ms tick), so that neither the
-/// task lists nor the watchdog are held by it for long.
+/// ticks (a million tasks: 62 ticks, about 0.3 s at the default 5 ms tick; a dozing watchdog's
+/// longer tick visits proportionally more), so that neither the task lists nor the watchdog are
+/// held by it for long.
 const LINT_TASKS_PER_TICK: usize = 16_384;
 /// Stalled tasks a lint pass locates (a trace poll each, as a dump does): a server's thousand idle
 /// connections all crossing the stall threshold at once are said over a few passes.
@@ -287,9 +288,8 @@ struct Watching {
     traced_at: Option<std::time::Instant>,
     /// The stuck sets of `sync` waits seen so far.
     deadlocks: super::deadlock::DeadlockWatch,
-    /// The lint pass under way, if any, and how many passes were started.
+    /// The lint pass under way, if any.
     lint: Option<LintPass>,
-    lint_passes: u64,
     /// Long polls caught with a stack that the symbolizer has not given back yet, oldest first.
     unsymbolized: Vec<Unsymbolized>,
 }
@@ -390,7 +390,6 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         traced_at: None,
         deadlocks: Default::default(),
         lint: None,
-        lint_passes: 0,
         unsymbolized: Vec::new(),
     };
     let mut since_lints = Duration::ZERO;
@@ -438,12 +437,14 @@ fn run(probes: Arc<RuntimeProbes>, handle: WeakScheduler, dump_signal: Option<Du
         if since_lints >= LINT_INTERVAL {
             since_lints = Duration::ZERO;
             if w.lint.is_none() {
-                w.lint = Some(start_lints(&mut w));
+                w.lint = Some(start_lints(&w));
             }
             diag.output.flush_held(false);
         }
         if let Some(pass) = &mut w.lint {
-            if super::snapshot::lint_slice(&handle, pass, LINT_TASKS_PER_TICK) {
+            // A dozing watchdog looks less often: it visits as many tasks per unit of time.
+            let ticks = (sleep.as_micros() / tick.as_micros().max(1)).max(1) as usize;
+            if super::snapshot::lint_slice(&handle, pass, LINT_TASKS_PER_TICK.saturating_mul(ticks)) {
                 let pass = w.lint.take().expect("a lint pass under way");
                 finish_lints(diag, &handle, &mut w, pass);
                 diag.output.flush_held(false);
@@ -767,11 +768,14 @@ impl DumpSignal {
 /// A new lint pass. It must find out which tasks are still alive among those already warned
 /// about (to forget the others) and those waiting in `sync` (the deadlock search's, which are this
 /// runtime's only if they are in its task lists).
-fn start_lints(w: &mut Watching) -> LintPass {
+fn start_lints(w: &Watching) -> LintPass {
     let mut interest: HashSet<Id> = w.warned.iter().map(|&(id, _)| id).collect();
     crate::probe::resource::for_each_wait(|wait| interest.extend(wait.task.map(Id)));
-    w.lint_passes += 1;
-    LintPass::new(w.lint_passes, interest)
+    // Numbered across runtimes: a local set's task list, seen by the watchdog of each runtime it ran
+    // in, keeps one place for one pass (`OwnedTasks::scan_some`), and two watchdogs counting from 1
+    // would each take the other's finished pass for its own.
+    static PASSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    LintPass::new(PASSES.fetch_add(1, Relaxed), interest)
 }
 
 /// Says what a finished lint pass found, and looks for deadlocks among the tasks it found alive.

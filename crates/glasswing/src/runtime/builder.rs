@@ -266,13 +266,15 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each runtime thread when it starts.
+    /// Runs `f` on each runtime thread when it starts. If `f` panics, the panic is said on stderr and
+    /// the thread runs on without it.
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_start = Some(Arc::new(f));
         self
     }
 
-    /// Runs `f` on each runtime thread before it stops.
+    /// Runs `f` on each runtime thread before it stops (a panic in `f` is said, as for
+    /// `on_thread_start`).
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_stop = Some(Arc::new(f));
         self
@@ -605,13 +607,9 @@ impl Builder {
                     let on_start = self.on_thread_start.clone();
                     let on_stop = self.on_thread_stop.clone();
                     let spawned = builder.spawn(move || {
-                        if let Some(f) = &on_start {
-                            f();
-                        }
+                        scheduler::run_thread_hook(&on_start, "on_thread_start");
                         main();
-                        if let Some(f) = &on_stop {
-                            f();
-                        }
+                        scheduler::run_thread_hook(&on_stop, "on_thread_stop");
                     });
                     match spawned {
                         Ok(thread) => threads.push(thread),

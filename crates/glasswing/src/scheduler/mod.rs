@@ -124,6 +124,17 @@ impl<S: Owner> Schedule for Arc<S> {
 /// Callback run on each runtime thread when it starts or stops.
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
 
+/// Runs a thread hook (`Builder::on_thread_start`, `on_thread_stop`). One that panics is said on
+/// stderr and the thread goes on: a runtime or pool thread that died in its hook would be counted as
+/// starting or running forever, and work queued for it would wait for good.
+pub(crate) fn run_thread_hook(hook: &Option<Callback>, name: &str) {
+    let Some(f) = hook else { return };
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f())) {
+        let what = crate::diag::panic_message(&*panic).unwrap_or("a non-string payload");
+        eprintln!("glasswing: the {name} hook panicked ({what}); the thread goes on without it");
+    }
+}
+
 /// Settings both schedulers read.
 pub(crate) struct Config {
     /// Ticks between checks of the global queue; `None` lets the multi-thread scheduler tune it.
