@@ -41,11 +41,6 @@ pub(crate) struct RawFrame {
     pub(crate) line: Option<u32>,
 }
 
-/// A function name as the symbol table or DWARF has it, demangled, without its hash.
-fn demangle(name: &[u8]) -> String {
-    format!("{:#}", backtrace::SymbolName::new(name))
-}
-
 /// Resolves each of `addrs`, which are the addresses to look up (for a return address, the byte
 /// before it).
 pub(crate) fn resolve(addrs: &[usize]) -> Vec<Resolved> {
@@ -54,13 +49,18 @@ pub(crate) fn resolve(addrs: &[usize]) -> Vec<Resolved> {
 
 #[cfg(all(target_os = "linux", target_pointer_width = "64", not(miri)))]
 mod imp {
-    use super::{demangle, RawFrame, Resolved};
+    use super::{RawFrame, Resolved};
     use gimli::{EndianSlice, RunTimeEndian};
     use object::{Object, ObjectSection, ObjectSymbol};
     use std::ffi::CStr;
     use std::fs::File;
     use std::ops::Range;
     use std::os::fd::AsRawFd;
+
+    /// A function name as the symbol table or DWARF has it, demangled, without its hash.
+    fn demangle(name: &[u8]) -> String {
+        format!("{:#}", backtrace::SymbolName::new(name))
+    }
 
     type R<'a> = EndianSlice<'a, RunTimeEndian>;
 
