@@ -220,8 +220,9 @@ impl Shared {
 fn run_worker(shared: Arc<Shared>) {
     while let Some(task) = shared.pop() {
         // Claim the poll: clear NOTIFIED (a wake from now on queues the task again), set RUNNING.
-        let prev = task.state.fetch_update(AcqRel, Acquire, |s| Some((s & !NOTIFIED) | RUNNING)).unwrap();
-        if prev & COMPLETE != 0 {
+        // A task woken during the poll that finished it is queued once more: skip it.
+        let claim = |s| (s & COMPLETE == 0).then_some((s & !NOTIFIED) | RUNNING);
+        if task.state.fetch_update(AcqRel, Acquire, claim).is_err() {
             continue;
         }
         // The waker lent to the poll holds no count and no reference of its own: the worker holds
