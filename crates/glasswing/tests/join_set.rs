@@ -346,7 +346,10 @@ async fn spawn_blocking_into_the_set() {
     assert_eq!(outputs, [0, 2, 4, 6]);
 }
 
-#[glasswing::test(flavor = "multi_thread", worker_threads = 2)]
+// Current-thread, so that completion order is certain: "second" waits on the channel, "first" sends and
+// finishes within one poll, and only then can "second" run. (On two workers "second" could be woken on
+// the other worker and finish before "first" returns: CI once saw ["second", "first"].)
+#[glasswing::test(flavor = "current_thread")]
 async fn join_all_returns_every_output_in_completion_order() {
     let (tx, rx) = oneshot::channel::<()>();
     let mut set = JoinSet::new();
