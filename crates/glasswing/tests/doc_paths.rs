@@ -185,46 +185,79 @@ fn bare_citations(line: usize, text: &str, out: &mut Vec<Citation>) {
 fn citations(doc: &str) -> Vec<Citation> {
     let mut out = Vec::new();
     let mut fence: Option<&str> = None;
+    // The lines of the current paragraph: a code span may wrap onto the next line.
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut first_line = 1;
     for (index, text) in doc.lines().enumerate() {
         let line = index + 1;
         let trimmed = text.trim_start();
-        for marker in ["```", "~~~"] {
-            if trimmed.starts_with(marker) {
+        let is_fence = trimmed.starts_with("```") || trimmed.starts_with("~~~");
+        if fence.is_some() || is_fence || trimmed.is_empty() {
+            prose_citations(first_line, &paragraph.join("\n"), &mut out);
+            paragraph.clear();
+            if is_fence {
+                let marker = &trimmed[..3];
                 fence = match fence {
                     None => Some(marker),
                     Some(open) if open == marker => None,
                     other => other,
                 };
             }
-        }
-        if fence.is_some() || trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            bare_citations(line, text, &mut out);
+            if fence.is_some() || is_fence {
+                bare_citations(line, text, &mut out);
+            }
             continue;
         }
-        // Code spans first; what is left of the line is searched for links and bare words.
-        let mut prose = String::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('`') {
-            prose.push_str(&rest[..open]);
-            let ticks = rest[open..].bytes().take_while(|&b| b == b'`').count();
-            let delimiter = &rest[open..open + ticks];
-            let after = &rest[open + ticks..];
-            match after.find(delimiter) {
-                Some(close) => {
-                    if let Some(c) = code_citation(line, after[..close].trim(), Kind::Code) {
-                        out.push(c);
-                    }
-                    prose.push(' ');
-                    rest = &after[close + ticks..];
+        if paragraph.is_empty() {
+            first_line = line;
+        }
+        paragraph.push(text);
+    }
+    prose_citations(first_line, &paragraph.join("\n"), &mut out);
+    out.sort_by_key(|c| c.line);
+    out
+}
+
+/// The citations of one paragraph that starts at `first_line`: code spans first (over the whole
+/// paragraph, since a span may wrap), then, line by line, links and bare words in what is left.
+fn prose_citations(first_line: usize, paragraph: &str, out: &mut Vec<Citation>) {
+    let line_of = |offset: usize| first_line + paragraph[..offset].matches('\n').count();
+    // The paragraph with each code span replaced by a space and the line breaks it held, so that
+    // the lines of `prose` keep their numbers.
+    let mut prose = String::new();
+    let mut rest = paragraph;
+    let mut offset = 0;
+    while let Some(open) = rest.find('`') {
+        prose.push_str(&rest[..open]);
+        let ticks = rest[open..].bytes().take_while(|&b| b == b'`').count();
+        let delimiter = &rest[open..open + ticks];
+        let after = &rest[open + ticks..];
+        match after.find(delimiter) {
+            Some(close) => {
+                let span = &after[..close];
+                // A span that wraps reads as one line, its break a space (CommonMark's rule).
+                let content = span.replace('\n', " ");
+                if let Some(c) = code_citation(line_of(offset + open), content.trim(), Kind::Code) {
+                    out.push(c);
                 }
-                None => {
-                    rest = after;
-                }
+                prose.push(' ');
+                prose.extend(std::iter::repeat_n('\n', span.matches('\n').count()));
+                let consumed = open + ticks + close + ticks;
+                rest = &rest[consumed..];
+                offset += consumed;
+            }
+            None => {
+                prose.push_str(delimiter);
+                rest = after;
+                offset += open + ticks;
             }
         }
-        prose.push_str(rest);
+    }
+    prose.push_str(rest);
+    for (index, text) in prose.split('\n').enumerate() {
+        let line = first_line + index;
         let mut without_links = String::new();
-        let mut rest = prose.as_str();
+        let mut rest = text;
         while let Some(at) = rest.find("](") {
             without_links.push_str(&rest[..at]);
             let after = &rest[at + 2..];
@@ -235,9 +268,8 @@ fn citations(doc: &str) -> Vec<Citation> {
             rest = after.get(close + 1..).unwrap_or("");
         }
         without_links.push_str(rest);
-        bare_citations(line, &without_links, &mut out);
+        bare_citations(line, &without_links, out);
     }
-    out
 }
 
 fn line_count(path: &Path) -> usize {
@@ -334,7 +366,8 @@ fn what_counts_as_a_citation() {
 See `crates/glasswing/src/task/raw.rs`, `task/state.rs:12`, `src/io/` and `examples/a.rs:3:9`.
 Not paths: `mt/timer_fire`, `/api/tasks`, `tokio/src/lib.rs`, `crate-x.y.z/`, `a b/c.rs`, `x::y`.
 A [link](fs.md#section), [another](../README.md), [web](https://example.com/a.rs), [anchor](#x).
-In prose: compat/tokio and examples/dump.rs:85.
+In prose: compat/tokio and examples/dump.rs:85. A span that `wraps
+onto the next line`, then `crates/glasswing/src/io/driver.rs`.
 ```text
   load_config at examples/blocking.rs:16 and futures-channel-0.3.34/src/oneshot.rs:267
 ```
@@ -349,7 +382,8 @@ In prose: compat/tokio and examples/dump.rs:85.
         (3, Kind::Link, "../README.md".into(), None),
         (4, Kind::Bare, "compat/tokio".into(), None),
         (4, Kind::Bare, "examples/dump.rs".into(), Some(85)),
-        (6, Kind::Bare, "examples/blocking.rs".into(), Some(16)),
+        (5, Kind::Code, "crates/glasswing/src/io/driver.rs".into(), None),
+        (7, Kind::Bare, "examples/blocking.rs".into(), Some(16)),
     ];
     assert_eq!(found, expected);
     assert_eq!(split_line("a.rs:10-20"), Some(("a.rs", Some(20))));
