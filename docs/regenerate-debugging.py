@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Regenerates the example outputs shown in docs/debugging.md, or checks that they are current.
+
+Each output block in debugging.md sits between two marker comments:
+
+    <!-- output: blocking -->
+    ```text
+    ...what `cargo run --example blocking` prints...
+    ```
+    <!-- /output -->
+
+Usage (from anywhere in the repository):
+
+    python3 docs/regenerate-debugging.py            # build the examples, run each, rewrite the blocks
+    python3 docs/regenerate-debugging.py --check    # build, run, and fail if a block has another shape
+    --no-build                                      # use the binaries already in target/debug/examples
+
+What the blocks show is stdout and stderr together, as a terminal shows them, with the repository's
+absolute path made relative. Timings, addresses, ports, counts and the order of lines vary from run to
+run (the example runs two workers on a shared machine), so --check compares shapes, not text: in
+both the block and the fresh output it replaces every duration and number with a placeholder, drops
+what depends on the machine's load or on races the example does not control (what a long poll's
+thread did on the CPU, the frames of a captured stack, the runtime's own stderr lines for a long poll),
+and compares the lines as a multiset. A
+new or removed line, a reworded message or a new field fails the check; a different figure does not.
+"""
+
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DOC = os.path.join(ROOT, "docs", "debugging.md")
+EXAMPLES = ["blocking", "lost_waker", "stalled", "deadlock", "dump"]
+# The slowest, deadlock, waits about two seconds for the watchdog's second look.
+TIMEOUT_S = 60
+
+BLOCK = re.compile(
+    r"(?P<open><!-- output: (?P<name>[\w-]+) -->\n```text\n)(?P<body>.*?)(?P<close>```\n<!-- /output -->)",
+    re.S,
+)
+
+
+def build():
+    cmd = ["cargo", "build", "--workspace", "--examples", "--quiet"]
+    print("+", " ".join(cmd), file=sys.stderr)
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def run(name):
+    exe = os.path.join(ROOT, "target", "debug", "examples", name)
+    if os.name == "nt":
+        exe += ".exe"
+    if not os.path.exists(exe):
+        sys.exit(f"{exe} is missing: build the examples first (drop --no-build)")
+    # From the repository root, as `cargo run --example` from there: the reports name files
+    # relative to the working directory.
+    proc = subprocess.run(
+        [exe],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=TIMEOUT_S,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GLASSWING_")},
+    )
+    out = proc.stdout.decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        sys.exit(f"examples/{name}.rs exited with {proc.returncode}:\n{out}")
+    out = out.replace(ROOT + os.sep, "")
+    # Trailing blank lines are the examples' final newlines, not part of the report.
+    return "\n".join(line.rstrip() for line in out.strip("\n").split("\n")) + "\n"
+
+
+# The example's checksum: how many rounds its loop makes in 200 ms varies.
+HEX = re.compile(r"\b[0-9a-f]{8,16}\b")
+DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s)\b")
+NUMBER = re.compile(r"\d+")
+# What a long poll's thread did: whether it waited for a CPU, or looked blocked in the kernel while
+# the scheduler had it off the CPU, depends on the machine's load at that instant.
+CPU_CLAUSE = re.compile(r"; <d> of it on CPU: the worker was (?:descheduled|blocked)[^)]*\)")
+# The worker's thread, named in the report, or "(no thread drives it now)" at the instant between two.
+WORKER = re.compile(r"^#N [^:]*:")
+# The runtime's own stderr lines for a long poll, running or finished, come when the watchdog looks:
+# whether one is out before the example prints its report, or exits, is a race. (The same long poll
+# is in the report's warnings, and in the examples' own `on_long_poll` lines, which are checked.)
+RUNTIME_LONG_POLL = re.compile(r"^glasswing: long poll: ")
+
+
+def shape(text):
+    """The lines of an output with everything that varies between runs normalized away, sorted."""
+    lines = []
+    in_stack = False
+    for line in text.split("\n"):
+        if line.startswith("  stack of task "):
+            # Which frames a capture shows depends on the instant it lands (in the loop's body or in
+            # its clock read): keep the section's heading only.
+            in_stack = True
+        elif in_stack:
+            if line.strip():
+                continue
+            in_stack = False
+        s = HEX.sub("<hex>", line)
+        s = DURATION.sub("<d>", s)
+        s = CPU_CLAUSE.sub("", s)
+        s = NUMBER.sub("N", s)
+        s = WORKER.sub("#N <thread>:", s.strip())
+        if RUNTIME_LONG_POLL.match(s):
+            continue
+        s = re.sub(r"\bframes\b", "frame", s)
+        s = " ".join(s.split())
+        if s:
+            lines.append(s)
+    return sorted(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare shapes; change nothing")
+    parser.add_argument("--no-build", action="store_true", help="use the examples already built")
+    args = parser.parse_args()
+
+    with open(DOC, encoding="utf-8") as f:
+        doc = f.read()
+    names = [m.group("name") for m in BLOCK.finditer(doc)]
+    if sorted(names) != sorted(EXAMPLES):
+        sys.exit(f"docs/debugging.md has output blocks for {names}, expected one for each of {EXAMPLES}")
+
+    if not args.no_build:
+        build()
+    outputs = {name: run(name) for name in EXAMPLES}
+
+    if args.check:
+        stale = []
+        for m in BLOCK.finditer(doc):
+            name = m.group("name")
+            want, got = shape(m.group("body")), shape(outputs[name])
+            if want != got:
+                diff = "\n".join(
+                    difflib.unified_diff(want, got, "docs/debugging.md", f"examples/{name}.rs now", lineterm="", n=0)
+                )
+                stale.append(f"examples/{name}.rs (lines normalized and sorted):\n{diff}")
+        if stale:
+            print("docs/debugging.md shows outputs the examples no longer print:\n", file=sys.stderr)
+            print("\n\n".join(stale), file=sys.stderr)
+            print("\nRun `python3 docs/regenerate-debugging.py` and commit the result.", file=sys.stderr)
+            sys.exit(1)
+        print(f"docs/debugging.md: the {len(EXAMPLES)} output blocks match what the examples print")
+        return
+
+    new = BLOCK.sub(lambda m: m.group("open") + outputs[m.group("name")] + m.group("close"), doc)
+    with open(DOC, "w", encoding="utf-8") as f:
+        f.write(new)
+    print(f"docs/debugging.md: {len(EXAMPLES)} output blocks regenerated")
+
+
+if __name__ == "__main__":
+    main()
