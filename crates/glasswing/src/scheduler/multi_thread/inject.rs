@@ -1,7 +1,7 @@
 //! The global injection queue: tasks woken or spawned from outside the workers, and the overflow of
 //! full local rings.
 //!
-//! An intrusive singly linked list through each task header's `queue_next`, under one mutex, with its
+//! An intrusive singly linked list through each task trailer's `queue_next`, under one mutex, with its
 //! length mirrored in an atomic so that workers can see "nothing there" without locking. A batch push
 //! links the batch first and takes the lock once. Once closed (shutdown), pushed tasks are dropped.
 
