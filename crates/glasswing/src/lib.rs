@@ -51,3 +51,9 @@ pub mod time;
 
 pub use glasswing_macros::{main, test};
 pub use task::spawn;
+
+// The user's guide (docs/guide/): each page's Rust blocks run as doc tests of this crate, so the guide
+// cannot drift from the API. `cargo test -p glasswing --doc guide_` runs them alone.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/01-hello-world.md")]
+mod guide_01_hello_world {}
