@@ -57,3 +57,6 @@ pub use task::spawn;
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/01-hello-world.md")]
 mod guide_01_hello_world {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/02-spawning.md")]
+mod guide_02_spawning {}
