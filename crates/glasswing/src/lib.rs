@@ -60,3 +60,6 @@ mod guide_01_hello_world {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/02-spawning.md")]
 mod guide_02_spawning {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/03-shared-state.md")]
+mod guide_03_shared_state {}
