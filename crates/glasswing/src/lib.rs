@@ -63,3 +63,6 @@ mod guide_02_spawning {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/03-shared-state.md")]
 mod guide_03_shared_state {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/04-channels.md")]
+mod guide_04_channels {}
