@@ -66,3 +66,6 @@ mod guide_03_shared_state {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/04-channels.md")]
 mod guide_04_channels {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/05-io-and-framing.md")]
+mod guide_05_io_and_framing {}
