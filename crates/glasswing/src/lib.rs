@@ -69,3 +69,6 @@ mod guide_04_channels {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/05-io-and-framing.md")]
 mod guide_05_io_and_framing {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/06-select.md")]
+mod guide_06_select {}
