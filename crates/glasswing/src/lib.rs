@@ -72,3 +72,6 @@ mod guide_05_io_and_framing {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/06-select.md")]
 mod guide_06_select {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/07-timeouts-and-cancellation.md")]
+mod guide_07_timeouts_and_cancellation {}
