@@ -75,3 +75,6 @@ mod guide_06_select {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/07-timeouts-and-cancellation.md")]
 mod guide_07_timeouts_and_cancellation {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/08-finding-bugs.md")]
+mod guide_08_finding_bugs {}
