@@ -78,3 +78,6 @@ mod guide_07_timeouts_and_cancellation {}
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/08-finding-bugs.md")]
 mod guide_08_finding_bugs {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/09-from-tokio.md")]
+mod guide_09_from_tokio {}
