@@ -51,3 +51,33 @@ pub mod time;
 
 pub use glasswing_macros::{main, test};
 pub use task::spawn;
+
+// The user's guide (docs/guide/): each page's Rust blocks run as doc tests of this crate, so the guide
+// cannot drift from the API. `cargo test -p glasswing --doc guide_` runs them alone.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/01-hello-world.md")]
+mod guide_01_hello_world {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/02-spawning.md")]
+mod guide_02_spawning {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/03-shared-state.md")]
+mod guide_03_shared_state {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/04-channels.md")]
+mod guide_04_channels {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/05-io-and-framing.md")]
+mod guide_05_io_and_framing {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/06-select.md")]
+mod guide_06_select {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/07-timeouts-and-cancellation.md")]
+mod guide_07_timeouts_and_cancellation {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/08-finding-bugs.md")]
+mod guide_08_finding_bugs {}
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/09-from-tokio.md")]
+mod guide_09_from_tokio {}
