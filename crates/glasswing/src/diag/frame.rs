@@ -23,6 +23,23 @@ use std::fmt;
 use std::path::Path;
 
 /// One frame of a captured stack.
+///
+/// # Examples
+///
+/// Frames come in a [`LongPoll`](crate::diag::LongPoll)'s `stack`; here one made by hand:
+///
+/// ```
+/// use glasswing::diag::{FrameOrigin, StackFrame};
+///
+/// let frame = StackFrame {
+///     function: Some("app::store::Cache::load".to_string()),
+///     file: Some("src/store.rs".to_string()),
+///     line: Some(42),
+///     origin: FrameOrigin::Program,
+/// };
+/// assert_eq!(frame.short_name(), "Cache::load");
+/// assert_eq!(frame.to_string(), "app::store::Cache::load at src/store.rs:42");
+/// ```
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, Hash)]
 pub struct StackFrame {
     /// The function: its qualified name where the debug information or the symbol table has it
@@ -31,12 +48,24 @@ pub struct StackFrame {
     pub function: Option<String>,
     /// The source file, as the debug information has it (an absolute path, as a rule).
     pub file: Option<String>,
+    /// The line in `file`.
     pub line: Option<u32>,
     /// Whose code it is.
     pub origin: FrameOrigin,
 }
 
 /// Whose code a frame is in.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::diag::FrameOrigin;
+///
+/// // A report shows the frames of the program and of its dependencies, and folds the others.
+/// assert!(FrameOrigin::Program.is_shown());
+/// assert!(FrameOrigin::Dependency.is_shown());
+/// assert!(!FrameOrigin::Std.is_shown());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FrameOrigin {
@@ -56,6 +85,15 @@ pub enum FrameOrigin {
 
 impl FrameOrigin {
     /// Frames a text report shows; the others fold into a count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::FrameOrigin;
+    ///
+    /// assert!(FrameOrigin::Program.is_shown());
+    /// assert!(!FrameOrigin::Runtime.is_shown());
+    /// ```
     pub fn is_shown(self) -> bool {
         matches!(self, FrameOrigin::Program | FrameOrigin::Dependency)
     }
@@ -120,6 +158,20 @@ impl StackFrame {
 
     /// The function's name for people: the last part of its path (with its type, for a method),
     /// without generic arguments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::{FrameOrigin, StackFrame};
+    ///
+    /// let frame = StackFrame {
+    ///     function: Some("app::net::serve".to_string()),
+    ///     file: None,
+    ///     line: None,
+    ///     origin: FrameOrigin::Program,
+    /// };
+    /// assert_eq!(frame.short_name(), "serve");
+    /// ```
     pub fn short_name(&self) -> String {
         match self.function.as_deref() {
             Some(name) if is_anonymous(name) => {
@@ -136,6 +188,20 @@ impl StackFrame {
 
     /// `function at file:line`, the function by its short name and the file relative to the working
     /// directory (a registry crate's from `crate-x.y.z/` on, std's from `library/` on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::{FrameOrigin, StackFrame};
+    ///
+    /// let frame = StackFrame {
+    ///     function: Some("app::net::serve".to_string()),
+    ///     file: Some("src/net.rs".to_string()),
+    ///     line: Some(7),
+    ///     origin: FrameOrigin::Program,
+    /// };
+    /// assert_eq!(frame.label(), "serve at src/net.rs:7");
+    /// ```
     pub fn label(&self) -> String {
         let name = self.short_name();
         match (&self.file, self.line) {

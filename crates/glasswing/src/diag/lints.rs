@@ -31,6 +31,29 @@ use std::time::Duration;
 /// Wakes a task must have had before its self-wake share means anything.
 const SELF_WAKE_MIN_WAKES: u64 = 100;
 
+/// What a [`Warning`] is about.
+///
+/// # Examples
+///
+/// A task that waits on a future which drops its waker can never be woken: a lost waker.
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::WarningKind;
+///
+/// let stuck = glasswing::spawn(std::future::pending::<()>()); // keeps no waker
+/// let kinds = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if !snapshot.warnings.is_empty() {
+///         break snapshot.warnings.iter().map(|w| w.kind).collect::<Vec<_>>();
+///     }
+///     glasswing::task::yield_now().await; // lets it be polled once
+/// };
+/// assert_eq!(kinds, [WarningKind::LostWaker]);
+/// stuck.abort();
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
@@ -71,6 +94,15 @@ impl WarningKind {
     }
 
     /// The kind's name as its JSON has it (`long_poll`, `lost_waker`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::WarningKind;
+    ///
+    /// assert_eq!(WarningKind::LostWaker.as_str(), "lost_waker");
+    /// assert_eq!(WarningKind::LongPoll.as_str(), "long_poll");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WarningKind::LongPoll => "long_poll",
@@ -85,12 +117,37 @@ impl WarningKind {
 }
 
 /// One diagnosis about one task.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::WarningKind;
+///
+/// let stuck = glasswing::task::Builder::new().name("stuck").spawn(std::future::pending::<()>()).unwrap();
+/// let warning = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if let Some(warning) = snapshot.warnings.into_iter().next() {
+///         break warning;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// assert_eq!(warning.kind, WarningKind::LostWaker);
+/// assert_eq!(warning.task, Some(stuck.id()));
+/// assert_eq!(warning.task_name.as_deref(), Some("stuck"));
+/// assert!(warning.message.starts_with("lost waker"));
+/// stuck.abort();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Warning {
+    /// What the warning is about.
     pub kind: WarningKind,
     /// The task it is about; `None` only for a panicking waker that is not a task's own (one that a
     /// combinator or another executor made).
     pub task: Option<Id>,
+    /// The task's name, if it has one.
     pub task_name: Option<String>,
     /// Where the task was spawned, `file:line:column` (`None` when `task` is).
     pub location: Option<String>,

@@ -251,6 +251,8 @@ pub(crate) fn push_bounded<T>(ring: &mut VecDeque<T>, item: T) {
 
 /// A runtime's diagnostics: [`Handle::diagnostics`](crate::runtime::Handle::diagnostics).
 ///
+/// # Examples
+///
 /// ```
 /// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 /// rt.spawn(async { glasswing::time::sleep(std::time::Duration::from_secs(60)).await });
@@ -265,17 +267,52 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Reads every task, worker and runtime figure, without stopping any worker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let diagnostics = glasswing::runtime::Handle::current().diagnostics();
+    /// glasswing::spawn(async {}).await.unwrap();
+    /// let snapshot = diagnostics.snapshot();
+    /// assert_eq!(snapshot.runtime.spawned_tasks, 1);
+    /// # }
+    /// ```
     pub fn snapshot(&self) -> Snapshot {
         snapshot::take(&self.handle)
     }
 
     /// Whether diagnostics are on (`runtime::Builder::diagnostics`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let quiet = glasswing::runtime::Builder::new_current_thread().diagnostics(false).build().unwrap();
+    /// assert!(!quiet.handle().diagnostics().is_enabled());
+    /// let default = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert!(default.handle().diagnostics().is_enabled());
+    /// ```
     pub fn is_enabled(&self) -> bool {
         self.handle.probes().enabled()
     }
 
     /// What the diagnostics say on their own (`Builder::diagnostics_verbosity`, or
     /// `GLASSWING_DIAG` when it is set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::Verbosity;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .diagnostics_verbosity(Verbosity::Off)
+    ///     .build()
+    ///     .unwrap();
+    /// if std::env::var_os("GLASSWING_DIAG").is_none() {
+    ///     assert_eq!(rt.handle().diagnostics().verbosity(), Verbosity::Off);
+    /// }
+    /// ```
     pub fn verbosity(&self) -> Verbosity {
         RuntimeDiag::of(&self.handle).output.verbosity()
     }
@@ -285,6 +322,17 @@ impl Diagnostics {
     /// `Verbosity::Verbose`: telling the two apart polls the task in trace mode); unlike
     /// `snapshot().warnings`, which says what is true now, this keeps warnings about tasks that
     /// have finished since.
+    ///
+    /// # Examples
+    ///
+    /// A fresh runtime has raised nothing; the watchdog adds warnings as lints become true (it checks every
+    /// second):
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// assert!(rt.handle().diagnostics().warnings().is_empty());
+    /// ```
     pub fn warnings(&self) -> Vec<Warning> {
         RuntimeDiag::of(&self.handle).warnings.lock().iter().cloned().collect()
     }
@@ -294,6 +342,8 @@ impl Diagnostics {
     /// Chrome Trace Event JSON. Save it to a file and open it at <https://ui.perfetto.dev>: a track
     /// per worker with a slice per poll (named after the task), arrows from each wake to the poll it
     /// caused, and the queue depths as counters. See docs/debugging.md.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rt = glasswing::runtime::Runtime::new().unwrap();
@@ -306,16 +356,60 @@ impl Diagnostics {
     }
 
     /// Writes [`trace`](Self::trace) to `path`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// let path = std::env::temp_dir().join(format!("glasswing-trace-{}.json", std::process::id()));
+    /// rt.handle().diagnostics().write_trace(&path).unwrap();
+    /// let written = std::fs::read_to_string(&path).unwrap();
+    /// assert!(written.contains("traceEvents"));
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
     pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
         timeline::write(&self.handle, path.as_ref())
     }
 
     /// Where every task waits: see [`Handle::dump`](crate::runtime::Handle::dump).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::runtime::Handle;
+    /// use std::time::Duration;
+    ///
+    /// let sleeper = glasswing::spawn(glasswing::time::sleep(Duration::from_secs(60)));
+    /// let id = sleeper.id();
+    /// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+    ///     glasswing::task::yield_now().await;
+    /// }
+    /// let dump = Handle::current().diagnostics().dump();
+    /// assert_eq!(dump.tasks.len(), 1);
+    /// assert!(dump.to_string().contains("sleep"));
+    /// sleeper.abort();
+    /// # }
+    /// ```
     pub fn dump(&self) -> Dump {
         dump::take(&self.handle)
     }
 
     /// The long polls seen so far (the last 256), oldest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .long_poll_threshold(std::time::Duration::from_secs(1))
+    ///     .build()
+    ///     .unwrap();
+    /// // Short polls only: nothing to report.
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// assert!(rt.handle().diagnostics().long_polls().is_empty());
+    /// ```
     pub fn long_polls(&self) -> Vec<LongPoll> {
         RuntimeDiag::of(&self.handle).long_polls.lock().iter().cloned().collect()
     }
@@ -329,6 +423,8 @@ impl Diagnostics {
     /// since the last call into per-group totals, so that counters and histograms only grow from
     /// one scrape to the next even as tasks finish. Task groups are labelled by name, else by
     /// spawn location: the 20 busiest get a label of their own, the others are `group="other"`.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rt = glasswing::runtime::Runtime::new().unwrap();

@@ -96,6 +96,8 @@ impl Diagnostics {
     /// The instruments stay registered for the provider's life and observe nothing once the
     /// runtime is gone.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use opentelemetry::metrics::MeterProvider;
     ///

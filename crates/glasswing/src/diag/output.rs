@@ -37,6 +37,23 @@ const REFILL: Duration = Duration::from_secs(1);
 /// dumps are the same at every level.
 ///
 /// [`Builder::diagnostics_verbosity`]: crate::runtime::Builder::diagnostics_verbosity
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::diag::Verbosity;
+///
+/// let rt = glasswing::runtime::Builder::new_current_thread()
+///     .diagnostics_verbosity(Verbosity::Verbose)
+///     .build()
+///     .unwrap();
+/// // `GLASSWING_DIAG`, when set, wins over the builder.
+/// if std::env::var_os("GLASSWING_DIAG").is_none() {
+///     assert_eq!(rt.handle().diagnostics().verbosity(), Verbosity::Verbose);
+/// }
+/// assert_eq!("warn".parse::<Verbosity>(), Ok(Verbosity::Warn));
+/// assert!(Verbosity::Off < Verbosity::Warn);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verbosity {
     /// Nothing.

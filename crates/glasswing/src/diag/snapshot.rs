@@ -23,6 +23,25 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Everything diagnostics know about a runtime at one moment. `serde::Serialize`s to JSON with
 /// [`to_json`](Self::to_json) (durations in nanoseconds); [`report`](Self::report) is for people.
+///
+/// # Examples
+///
+/// A program reads its own runtime's figures after running some tasks:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handles: Vec<_> = (0..3).map(|i| glasswing::spawn(async move { i * 2 })).collect();
+/// for handle in handles {
+///     handle.await.unwrap();
+/// }
+/// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+/// assert!(snapshot.enabled);
+/// assert_eq!(snapshot.runtime.spawned_tasks, 3);
+/// assert_eq!(snapshot.runtime.alive_tasks, 0);
+/// assert_eq!(snapshot.workers.len(), 1); // current_thread: the thread that runs `main`
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Snapshot {
     /// Wall-clock time of the snapshot (JSON: milliseconds since the Unix epoch).
@@ -34,7 +53,9 @@ pub struct Snapshot {
     /// figure. While tasks finish fast, only a sample of the short-lived ones is kept (see
     /// `RuntimeSnapshot::finished_tasks_not_kept`).
     pub tasks: Vec<TaskSnapshot>,
+    /// The runtime's workers, by index.
     pub workers: Vec<WorkerSnapshot>,
+    /// The runtime-wide figures.
     pub runtime: RuntimeSnapshot,
     /// Lost wakers, self-wake storms and stalled tasks true now, and the recent long polls.
     pub warnings: Vec<Warning>,
@@ -47,9 +68,47 @@ pub struct Snapshot {
 
 /// A `sync` primitive someone waits on: who holds it and who waits. Durations serialize as
 /// nanoseconds.
+///
+/// # Examples
+///
+/// A task waits for a semaphore's only permit, which `main` holds:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::ResourceKind;
+/// use glasswing::sync::Semaphore;
+/// use std::sync::Arc;
+///
+/// let pool = Arc::new(Semaphore::new(1).named("pool"));
+/// let permit = pool.acquire().await.unwrap();
+/// let waiter = glasswing::spawn({
+///     let pool = pool.clone();
+///     async move { drop(pool.acquire().await) }
+/// });
+/// // Until the task has run and waits.
+/// let snapshot = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if !snapshot.resources.is_empty() {
+///         break snapshot;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// let resource = &snapshot.resources[0];
+/// assert_eq!(resource.kind, ResourceKind::Semaphore);
+/// assert_eq!(resource.name.as_deref(), Some("pool"));
+/// assert!(resource.location.contains(".rs:")); // where `Semaphore::new` was called
+/// assert_eq!(resource.holders.len(), 1);
+/// assert_eq!(resource.waiters.len(), 1);
+/// drop(permit);
+/// waiter.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct ResourceSnapshot {
+    /// What kind of primitive it is.
     pub kind: ResourceKind,
+    /// Its name, if it was given one with `named`.
     pub name: Option<String>,
     /// Where it was created, `file:line:column`.
     pub location: String,
@@ -61,10 +120,48 @@ pub struct ResourceSnapshot {
     pub sender_tasks: Vec<(Id, usize)>,
     /// A channel's senders not used in any task since they were made.
     pub unplaced_senders: usize,
+    /// Who waits on it now, the longest waiting first; never empty.
     pub waiters: Vec<WaiterSnapshot>,
 }
 
 /// One holder of a resource.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(glasswing::sync::Mutex::new(()));
+/// let (locked, is_locked) = glasswing::sync::oneshot::channel();
+/// let holder = glasswing::spawn({
+///     let lock = lock.clone();
+///     async move {
+///         let _guard = lock.lock().await;
+///         locked.send(()).unwrap();
+///         std::future::pending::<()>().await; // holds the lock for good
+///     }
+/// });
+/// is_locked.await.unwrap();
+/// let waiter = glasswing::spawn({
+///     let lock = lock.clone();
+///     async move { drop(lock.lock().await) }
+/// });
+/// // Until the second task waits.
+/// let snapshot = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if let Some(resource) = snapshot.resources.iter().find(|r| !r.holders.is_empty()) {
+///         break resource.clone();
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// assert_eq!(snapshot.holders[0].task, Some(holder.id()));
+/// assert!(snapshot.holders[0].location.is_some()); // the `lock()` call in that task
+/// holder.abort(); // its guard drops: the waiter gets the lock
+/// waiter.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct HolderSnapshot {
     /// `None`: a thread outside any task (`blocking_lock`).
@@ -77,11 +174,38 @@ pub struct HolderSnapshot {
 }
 
 /// One wait on a resource.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::WaitOp;
+///
+/// let (tx, mut rx) = glasswing::sync::mpsc::channel::<u8>(1);
+/// let consumer = glasswing::spawn(async move { rx.recv().await });
+/// // Until the task has run and waits.
+/// let snapshot = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if !snapshot.resources.is_empty() {
+///         break snapshot;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// let waiter = &snapshot.resources[0].waiters[0];
+/// assert_eq!(waiter.task, Some(consumer.id()));
+/// assert_eq!(waiter.op, WaitOp::Recv);
+/// tx.send(1).await.unwrap();
+/// consumer.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct WaiterSnapshot {
     /// `None`: a thread outside any task (a `blocking_*` call).
     pub task: Option<Id>,
+    /// What the waiter waits to do.
     pub op: WaitOp,
+    /// How long it has waited so far.
     #[serde(serialize_with = "serialize_nanos")]
     pub waited_for: Duration,
 }
@@ -165,6 +289,33 @@ pub(crate) fn resources_at_most(
 }
 
 /// Where a task is in its life.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::TaskState;
+///
+/// let (tx, rx) = glasswing::sync::oneshot::channel::<()>();
+/// let waiter = glasswing::spawn(async move { rx.await.ok() });
+/// let id = waiter.id();
+/// // Once it has been polled, it waits for `tx`: idle.
+/// let state = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     let task = snapshot.task(id).unwrap();
+///     if task.polls > 0 {
+///         break task.state;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// assert_eq!(state, TaskState::Idle);
+/// tx.send(()).unwrap();
+/// waiter.await.unwrap();
+/// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+/// assert_eq!(snapshot.task(id).map(|t| t.state), Some(TaskState::Done));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
@@ -179,14 +330,38 @@ pub enum TaskState {
 }
 
 /// One task's record. Durations serialize as nanoseconds.
+///
+/// # Examples
+///
+/// A named task, finished, is still in the snapshot with its figures:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::TaskState;
+///
+/// let handle = glasswing::task::Builder::new().name("sum").spawn(async { (1..=10).sum::<u32>() }).unwrap();
+/// let id = handle.id();
+/// assert_eq!(handle.await.unwrap(), 55);
+/// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+/// let task = snapshot.task(id).unwrap();
+/// assert_eq!(task.name.as_deref(), Some("sum"));
+/// assert_eq!(task.state, TaskState::Done);
+/// assert_eq!(task.polls, 1); // it finished in its first poll
+/// assert!(task.busy <= task.age);
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct TaskSnapshot {
+    /// The task's id, as `JoinHandle::id` gives it.
     pub id: Id,
+    /// Its name, if it was spawned with one (`task::Builder::name`).
     pub name: Option<String>,
     /// `file:line:column` of the `spawn` call.
     pub location: String,
     /// The task that spawned this one, if a task did.
     pub parent: Option<Id>,
+    /// Where it is in its life now.
     pub state: TaskState,
     /// Since it was spawned (for a finished task: how long it lived).
     #[serde(serialize_with = "serialize_nanos")]
@@ -194,6 +369,7 @@ pub struct TaskSnapshot {
     /// From spawn to the start of its first poll (`None` before that).
     #[serde(serialize_with = "serialize_opt_nanos")]
     pub first_poll_delay: Option<Duration>,
+    /// Polls started so far.
     pub polls: u64,
     /// Polls whose time was measured: all of them, unless the worker that ran it was sampling
     /// because its polls were very short (see docs/diagnostics.md). The histograms hold these.
@@ -207,6 +383,7 @@ pub struct TaskSnapshot {
     /// ones' weighted mean times `polls`, as whether one is measured depends on its wake too).
     #[serde(serialize_with = "serialize_nanos")]
     pub scheduled: Duration,
+    /// The longest measured time from a wake to the poll it caused.
     #[serde(serialize_with = "serialize_nanos")]
     pub max_scheduled: Duration,
     /// Age minus busy and scheduled time: time spent waiting to be woken.
@@ -233,6 +410,7 @@ pub struct TaskSnapshot {
     pub last_wake: Option<Duration>,
     /// The worker that polled it last (`None` if never polled by a worker).
     pub last_worker: Option<usize>,
+    /// The longest of its timed polls.
     #[serde(serialize_with = "serialize_nanos")]
     pub max_poll: Duration,
     /// Poll times of the timed polls.
@@ -243,36 +421,110 @@ pub struct TaskSnapshot {
 
 impl TaskSnapshot {
     /// Median poll time (upper bound of its histogram bucket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async {
+    ///     for _ in 0..3 {
+    ///         glasswing::task::yield_now().await;
+    ///     }
+    /// });
+    /// let id = handle.id();
+    /// handle.await.unwrap();
+    /// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    /// let task = snapshot.task(id).unwrap();
+    /// // `None` only if no poll of the task was timed.
+    /// if let (Some(p50), Some(p99)) = (task.poll_p50(), task.poll_p99()) {
+    ///     assert!(p50 <= p99 && p99 <= task.max_poll);
+    /// }
+    /// # }
+    /// ```
     pub fn poll_p50(&self) -> Option<Duration> {
         self.poll_times.quantile(0.5, self.max_poll)
     }
 
     /// 99th-percentile poll time (upper bound of its histogram bucket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async { glasswing::task::yield_now().await });
+    /// let id = handle.id();
+    /// handle.await.unwrap();
+    /// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    /// let task = snapshot.task(id).unwrap();
+    /// // At most the slowest timed poll, as the bucket bound is capped by it.
+    /// assert!(task.poll_p99().map_or(true, |p99| p99 <= task.max_poll));
+    /// # }
+    /// ```
     pub fn poll_p99(&self) -> Option<Duration> {
         self.poll_times.quantile(0.99, self.max_poll)
     }
 
     /// The name if it has one, else where it was spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let named = glasswing::task::Builder::new().name("flusher").spawn(async {}).unwrap();
+    /// let unnamed = glasswing::spawn(async {});
+    /// let (named_id, unnamed_id) = (named.id(), unnamed.id());
+    /// named.await.unwrap();
+    /// unnamed.await.unwrap();
+    /// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    /// assert_eq!(snapshot.task(named_id).unwrap().label(), "flusher");
+    /// // No name: where it was spawned, `file:line:column`.
+    /// if let Some(task) = snapshot.task(unnamed_id) {
+    ///     assert!(task.label().contains(".rs:"));
+    /// }
+    /// # }
+    /// ```
     pub fn label(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.location)
     }
 }
 
 /// One worker's figures. The current-thread runtime has one worker: the `block_on` thread.
+///
+/// # Examples
+///
+/// ```
+/// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let snapshot = rt.block_on(async {
+///     glasswing::spawn(async {}).await.unwrap();
+///     glasswing::runtime::Handle::current().diagnostics().snapshot()
+/// });
+/// assert_eq!(snapshot.workers.len(), 2);
+/// assert_eq!(snapshot.workers[1].index, 1);
+/// // The spawned task was polled on one of the workers.
+/// assert!(snapshot.workers.iter().map(|w| w.polls).sum::<u64>() >= 1);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct WorkerSnapshot {
+    /// The worker's index, from 0.
     pub index: usize,
+    /// The name of the thread running it, if that thread has one.
     pub thread_name: Option<String>,
+    /// Polls this worker has started.
     pub polls: u64,
     /// Time the worker was awake (from unpark to park, tasks, timers and I/O polling included):
     /// exact, and never more than the time its thread has run the runtime.
     #[serde(serialize_with = "serialize_nanos")]
     pub busy: Duration,
+    /// Times it parked: went to sleep for want of work.
     pub parks: u64,
     /// Times it was unparked, found no work and parked again.
     pub noop_unparks: u64,
-    /// Steal attempts that took something, and the tasks they took.
+    /// Steal attempts that took something from another worker's queue.
     pub steal_operations: u64,
+    /// The tasks those steals took.
     pub stolen_tasks: u64,
     /// Times its local queue was full and half of it moved to the global queue.
     pub overflows: u64,
@@ -280,28 +532,58 @@ pub struct WorkerSnapshot {
     pub lifo_hits: u64,
     /// Polls forced to yield because the coop budget ran out.
     pub budget_forced_yields: u64,
+    /// Tasks in its local run queue now.
     pub local_queue_depth: usize,
-    /// The task it is polling now, and for how long.
+    /// The task it is polling now.
     pub polling: Option<Id>,
+    /// How long that poll has run: `None` if it polls nothing, or if the poll's start was not
+    /// recorded.
     #[serde(serialize_with = "serialize_opt_nanos")]
     pub polling_for: Option<Duration>,
 }
 
 /// Runtime-wide figures.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, rx) = glasswing::sync::oneshot::channel::<()>();
+/// let waiting = glasswing::spawn(async move { rx.await.ok() });
+/// glasswing::spawn(async {}).await.unwrap();
+/// let figures = glasswing::runtime::Handle::current().diagnostics().snapshot().runtime;
+/// assert_eq!(figures.workers, 1);
+/// assert_eq!(figures.spawned_tasks, 2);
+/// assert_eq!(figures.alive_tasks, 1); // `waiting`
+/// tx.send(()).unwrap();
+/// waiting.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RuntimeSnapshot {
+    /// How many workers the runtime has.
     pub workers: usize,
+    /// Tasks spawned and not yet finished.
     pub alive_tasks: usize,
+    /// Tasks spawned since the runtime started.
     pub spawned_tasks: u64,
     /// Finished tasks whose records were not kept: short-lived ones (done in their first poll, no
     /// name) sampled out while tasks finished faster than the finished-task records turn over.
     pub finished_tasks_not_kept: u64,
+    /// Tasks in the global (injection) run queue now.
     pub global_queue_depth: usize,
+    /// Threads in the blocking pool (`spawn_blocking`) now.
     pub blocking_threads: usize,
+    /// Those of `blocking_threads` that wait for work.
     pub idle_blocking_threads: usize,
+    /// Blocking jobs waiting for a thread.
     pub blocking_queue_depth: usize,
+    /// Polls forced to yield because the coop budget ran out, summed over the workers.
     pub budget_forced_yields: u64,
+    /// Readiness events the I/O driver dispatched since the runtime started.
     pub io_events: u64,
+    /// Timers fired since the runtime started.
     pub timers_fired: u64,
 }
 
@@ -536,17 +818,55 @@ pub(crate) fn format_location(location: &Location<'_>) -> String {
 
 impl Snapshot {
     /// The snapshot as JSON (durations in nanoseconds, `taken_at` in milliseconds since the epoch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// glasswing::spawn(async {}).await.unwrap();
+    /// let json = glasswing::runtime::Handle::current().diagnostics().snapshot().to_json();
+    /// let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    /// assert_eq!(value["runtime"]["spawned_tasks"], 1);
+    /// assert!(value["taken_at"].is_u64()); // milliseconds since the Unix epoch
+    /// # }
+    /// ```
     pub fn to_json(&self) -> String {
         super::json::to_string_pretty(self).expect("a snapshot always serializes")
     }
 
     /// A report for people: warnings first, then the busiest tasks with their poll-time
     /// percentiles, then the workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// glasswing::task::Builder::new().name("indexer").spawn(async {}).unwrap().await.unwrap();
+    /// let report = glasswing::runtime::Handle::current().diagnostics().snapshot().report();
+    /// assert!(!report.is_empty());
+    /// println!("{report}");
+    /// # }
+    /// ```
     pub fn report(&self) -> String {
         super::lints::report(self)
     }
 
     /// The task with this id, if the snapshot has it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::task::Builder::new().name("job").spawn(async {}).unwrap();
+    /// let id = handle.id();
+    /// handle.await.unwrap();
+    /// let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    /// assert_eq!(snapshot.task(id).unwrap().name.as_deref(), Some("job"));
+    /// # }
+    /// ```
     pub fn task(&self, id: Id) -> Option<&TaskSnapshot> {
         self.tasks.iter().find(|t| t.id == id)
     }

@@ -55,16 +55,50 @@ const STILL_RUNNING_AFTER: Duration = Duration::from_secs(1);
 const MIN_SCHED_WATCH: Duration = Duration::from_millis(1);
 
 /// One poll that ran longer than the threshold.
+///
+/// # Examples
+///
+/// A task that blocks its worker is reported, here to a callback:
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// let (tx, reports) = mpsc::channel();
+/// let rt = glasswing::runtime::Builder::new_multi_thread()
+///     .worker_threads(1)
+///     .long_poll_threshold(Duration::from_millis(5))
+///     .on_long_poll(move |poll| {
+///         let _ = tx.send(poll.clone());
+///     })
+///     .build()
+///     .unwrap();
+/// let task = rt.spawn(async {
+///     // Blocks the worker's thread: the bug the watchdog is there to find.
+///     std::thread::sleep(Duration::from_millis(50));
+/// });
+/// let id = task.id();
+/// rt.block_on(task).unwrap();
+/// let report = reports.recv().unwrap(); // the first report comes while the poll runs
+/// assert_eq!(report.task, id);
+/// assert_eq!(report.worker, 0);
+/// assert!(report.duration >= Duration::from_millis(5));
+/// assert_eq!(rt.handle().diagnostics().long_polls()[0].task, id);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct LongPoll {
+    /// The task that was polled.
     pub task: Id,
+    /// The task's name, if it has one.
     pub task_name: Option<String>,
     /// The type of the task's future, as `std::any::type_name` has it, an async fn's or block's
     /// shown as the fn (`app::reload_config`); `None` if the task was gone when the watchdog looked.
     pub future: Option<String>,
     /// Where the task was spawned, `file:line:column`.
     pub location: String,
+    /// The index of the worker that ran the poll.
     pub worker: usize,
+    /// The name of that worker's thread, if it has one.
     pub worker_thread: Option<String>,
     /// How long it had run when reported; once `finished`, its total.
     #[serde(serialize_with = "serialize_nanos")]
@@ -88,6 +122,8 @@ pub struct LongPoll {
     /// lock, blocking I/O.
     #[serde(serialize_with = "super::snapshot::serialize_opt_nanos")]
     pub cpu_time: Option<Duration>,
+    /// The part of `duration` the thread spent ready to run but waiting for a CPU (see
+    /// `cpu_time`).
     #[serde(serialize_with = "super::snapshot::serialize_opt_nanos")]
     pub waiting_for_cpu: Option<Duration>,
 }
@@ -100,6 +136,31 @@ impl LongPoll {
     ///
     /// A function that ends in a call (`fn f() { std::thread::sleep(d) }`) may have made it as a
     /// tail call, in an optimized build: its frame is gone from the stack, and this is its caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::FrameOrigin;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// let (tx, reports) = mpsc::channel();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .long_poll_threshold(Duration::from_millis(5))
+    ///     .on_long_poll(move |poll| {
+    ///         let _ = tx.send(poll.clone());
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
+    /// let report = reports.recv().unwrap();
+    /// // `None` where no stack was captured (see `stack_not_captured`).
+    /// if let Some(frame) = report.blocking_frame() {
+    ///     assert!(matches!(frame.origin, FrameOrigin::Program | FrameOrigin::Dependency));
+    ///     println!("blocked in {}", frame.label());
+    /// }
+    /// ```
     pub fn blocking_frame(&self) -> Option<&StackFrame> {
         self.blocking_index().map(|i| &self.stack[i])
     }
@@ -167,6 +228,29 @@ impl LongPoll {
 impl LongPoll {
     /// Whether the poll's thread spent most of it waiting for a CPU: the OS had descheduled the
     /// worker (an overloaded host), rather than the task's code holding it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// let (tx, reports) = mpsc::channel();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .long_poll_threshold(Duration::from_millis(5))
+    ///     .on_long_poll(move |poll| {
+    ///         let _ = tx.send(poll.clone());
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) })).unwrap();
+    /// let report = reports.recv().unwrap();
+    /// // Said only from the OS's figures for the thread: without them, never.
+    /// if report.was_descheduled() {
+    ///     assert!(report.waiting_for_cpu.is_some());
+    /// }
+    /// ```
     pub fn was_descheduled(&self) -> bool {
         self.waiting_for_cpu.is_some_and(|waiting| waiting >= self.duration / 2)
     }

@@ -75,6 +75,23 @@ impl Histogram {
 }
 
 /// A copy of a histogram's counts.
+///
+/// # Examples
+///
+/// Read from a task's [`TaskSnapshot::poll_times`](crate::diag::TaskSnapshot::poll_times), or made by hand:
+///
+/// ```
+/// use glasswing::diag::HistogramSnapshot;
+/// use std::time::Duration;
+///
+/// let mut polls = HistogramSnapshot::default();
+/// polls.counts[0] = 90; // under 1.024 µs
+/// polls.counts[3] = 10; // in [4.096, 8.192) µs
+/// assert_eq!(polls.total(), 100);
+/// assert_eq!(polls.quantile(0.5, Duration::from_micros(7)), Some(Duration::from_nanos(1024)));
+/// // The 99th percentile's bucket bound, 8.192 µs, is capped by the known maximum.
+/// assert_eq!(polls.quantile(0.99, Duration::from_micros(7)), Some(Duration::from_micros(7)));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct HistogramSnapshot {
     /// `counts[0]` counts durations under 1.024 µs; `counts[i]` those in `[2^(9+i), 2^(10+i))` ns;
@@ -85,10 +102,33 @@ pub struct HistogramSnapshot {
 
 impl HistogramSnapshot {
     /// The exclusive upper bound of bucket `i` (`None` for the last, which is open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::HistogramSnapshot;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(HistogramSnapshot::bucket_upper_bound(0), Some(Duration::from_nanos(1024)));
+    /// assert_eq!(HistogramSnapshot::bucket_upper_bound(1), Some(Duration::from_nanos(2048)));
+    /// assert_eq!(HistogramSnapshot::bucket_upper_bound(19), None); // the last bucket is open
+    /// ```
     pub fn bucket_upper_bound(i: usize) -> Option<Duration> {
         (i + 1 < BUCKETS).then(|| Duration::from_nanos(1 << (FIRST_SHIFT as usize + i)))
     }
 
+    /// How many durations were recorded: relative, like the counts, once they were halved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::HistogramSnapshot;
+    ///
+    /// let mut h = HistogramSnapshot::default();
+    /// h.counts[2] = 3;
+    /// h.counts[5] = 4;
+    /// assert_eq!(h.total(), 7);
+    /// ```
     pub fn total(&self) -> u64 {
         self.counts.iter().map(|&c| u64::from(c)).sum()
     }
@@ -96,6 +136,19 @@ impl HistogramSnapshot {
     /// The duration below which a fraction `q` (0 to 1) of the recorded ones fall, as the upper
     /// bound of its bucket, capped by `max` (the exact maximum, which also stands in for the open
     /// last bucket). `None` if nothing was recorded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::HistogramSnapshot;
+    /// use std::time::Duration;
+    ///
+    /// let max = Duration::from_millis(1);
+    /// assert_eq!(HistogramSnapshot::default().quantile(0.5, max), None); // nothing recorded
+    /// let mut h = HistogramSnapshot::default();
+    /// h.counts[1] = 1; // one duration in [1.024, 2.048) µs
+    /// assert_eq!(h.quantile(0.5, max), Some(Duration::from_nanos(2048)));
+    /// ```
     pub fn quantile(&self, q: f64, max: Duration) -> Option<Duration> {
         let total = self.total();
         if total == 0 {

@@ -36,21 +36,58 @@ const SENDER_SLOTS: usize = 4;
 pub(crate) const THREAD: u64 = u64::MAX;
 
 /// What kind of primitive a resource is.
+///
+/// # Examples
+///
+/// A task waits on an empty channel; a snapshot says what it waits on:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::{ResourceKind, WaitOp};
+///
+/// let (tx, mut rx) = glasswing::sync::mpsc::channel::<u32>(4);
+/// let task = glasswing::spawn(async move { rx.recv().await });
+/// // Until the task has run and waits.
+/// let snapshot = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if !snapshot.resources.is_empty() {
+///         break snapshot;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// assert_eq!(snapshot.resources[0].kind, ResourceKind::Mpsc);
+/// assert_eq!(snapshot.resources[0].waiters[0].op, WaitOp::Recv);
+/// tx.send(1).await.unwrap();
+/// assert_eq!(task.await.unwrap(), Some(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[repr(u8)]
 pub enum ResourceKind {
+    /// A [`sync::Mutex`](crate::sync::Mutex).
     Mutex,
+    /// A [`sync::RwLock`](crate::sync::RwLock).
     RwLock,
+    /// A [`sync::Semaphore`](crate::sync::Semaphore).
     Semaphore,
+    /// A [`sync::Notify`](crate::sync::Notify).
     Notify,
+    /// A [`sync::Barrier`](crate::sync::Barrier).
     Barrier,
+    /// A [`sync::OnceCell`](crate::sync::OnceCell).
     OnceCell,
+    /// A [`sync::SetOnce`](crate::sync::SetOnce).
     SetOnce,
     /// A bounded `mpsc` channel.
     Mpsc,
+    /// An unbounded `mpsc` channel.
     UnboundedMpsc,
+    /// A `oneshot` channel.
     Oneshot,
+    /// A `broadcast` channel.
     Broadcast,
+    /// A `watch` channel.
     Watch,
 }
 
@@ -94,6 +131,15 @@ pub(crate) fn unpack(word: u64) -> Option<(ResourceKind, WaitOp)> {
 
 impl ResourceKind {
     /// The name a person reads: the type's (`Mutex`, `mpsc`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::ResourceKind;
+    ///
+    /// assert_eq!(ResourceKind::Mutex.as_str(), "Mutex");
+    /// assert_eq!(ResourceKind::UnboundedMpsc.as_str(), "unbounded mpsc");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::Mutex => "Mutex",
@@ -124,25 +170,75 @@ impl ResourceKind {
 }
 
 /// What a waiting future does.
+///
+/// # Examples
+///
+/// A task waits for a lock that the main task holds:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::WaitOp;
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(glasswing::sync::Mutex::new(()));
+/// let guard = lock.lock().await;
+/// let task = glasswing::spawn({
+///     let lock = lock.clone();
+///     async move { drop(lock.lock().await) }
+/// });
+/// // Until the task has run and waits.
+/// let snapshot = loop {
+///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+///     if !snapshot.resources.is_empty() {
+///         break snapshot;
+///     }
+///     glasswing::task::yield_now().await;
+/// };
+/// assert_eq!(snapshot.resources[0].waiters[0].op, WaitOp::Lock);
+/// drop(guard);
+/// task.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum WaitOp {
+    /// `Mutex::lock` and its variants: waiting for the lock.
     Lock,
+    /// `RwLock::read` and its variants: waiting for shared access.
     Read,
+    /// `RwLock::write` and its variants: waiting for exclusive access.
     Write,
+    /// `Semaphore::acquire` and its variants: waiting for permits.
     Acquire,
+    /// A channel's `recv`: waiting for a message.
     Recv,
+    /// A bounded `mpsc` channel's `send` or `reserve`: waiting for room.
     Send,
+    /// `Notify::notified`: waiting for a notification.
     Notified,
+    /// `watch::Receiver::changed`: waiting for a new value.
     Changed,
+    /// `Barrier::wait` or `SetOnce::wait`: waiting for the others, or for the value.
     Wait,
+    /// `OnceCell::get_or_init`: waiting while another task initializes the cell.
     Init,
     /// `Sender::closed`: waiting for the receiver to go.
     Closed,
 }
 
 impl WaitOp {
+    /// The name a person reads: the method's (`lock`, `recv`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::WaitOp;
+    ///
+    /// assert_eq!(WaitOp::Lock.as_str(), "lock");
+    /// assert_eq!(WaitOp::Recv.as_str(), "recv");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WaitOp::Lock => "lock",

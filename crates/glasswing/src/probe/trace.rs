@@ -21,6 +21,28 @@ thread_local! {
 }
 
 /// What kind of leaf a task waits in.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::LeafKind;
+/// use glasswing::runtime::Handle;
+///
+/// let (_tx, rx) = glasswing::sync::oneshot::channel::<()>();
+/// let child = glasswing::spawn(async move { rx.await.ok() });
+/// // A task that waits for another one.
+/// let parent = glasswing::spawn(child);
+/// let id = parent.id();
+/// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+///     glasswing::task::yield_now().await;
+/// }
+/// let dump = Handle::current().diagnostics().dump();
+/// assert_eq!(dump.task(id).unwrap().waits_on[0].kind, LeafKind::JoinHandle);
+/// parent.abort();
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeafKind {

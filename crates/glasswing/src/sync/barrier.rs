@@ -20,6 +20,30 @@ use std::task::{Context, Poll, Waker};
 
 /// A barrier for `n` tasks: each calls [`wait`](Barrier::wait), and all are let through when the
 /// `n`-th arrives. Reusable: the next `n` calls form the next round.
+///
+/// # Examples
+///
+/// Three tasks meet before any of them goes on:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::Barrier;
+/// use std::sync::Arc;
+///
+/// let barrier = Arc::new(Barrier::new(3));
+/// let mut tasks = Vec::new();
+/// for _ in 0..3 {
+///     let barrier = barrier.clone();
+///     tasks.push(glasswing::spawn(async move { barrier.wait().await.is_leader() }));
+/// }
+/// let mut leaders = 0;
+/// for task in tasks {
+///     leaders += task.await.unwrap() as usize;
+/// }
+/// assert_eq!(leaders, 1);
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Barrier {
     /// The barrier as the diagnostics know it (created where, waited on by whom).
@@ -37,11 +61,42 @@ struct BarrierState {
 }
 
 /// What [`Barrier::wait`] returns: whether this task was the round's leader (exactly one is).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A barrier for one task: its only waiter is the last to arrive, so the leader.
+/// let barrier = glasswing::sync::Barrier::new(1);
+/// let result = barrier.wait().await;
+/// assert!(result.is_leader());
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct BarrierWaitResult(bool);
 
 impl BarrierWaitResult {
     /// Whether this task was the leader: the last to arrive, which released the others.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Barrier;
+    /// use std::sync::Arc;
+    ///
+    /// let barrier = Arc::new(Barrier::new(2));
+    /// let other = glasswing::spawn({
+    ///     let barrier = barrier.clone();
+    ///     async move { barrier.wait().await.is_leader() }
+    /// });
+    /// let mine = barrier.wait().await.is_leader();
+    /// // Exactly one of the two leads the round.
+    /// assert_ne!(mine, other.await.unwrap());
+    /// # }
+    /// ```
     pub fn is_leader(&self) -> bool {
         self.0
     }
@@ -50,6 +105,18 @@ impl BarrierWaitResult {
 impl Barrier {
     /// A barrier for `n` tasks. `n == 0` is taken as 1 (every `wait` returns at once, as the leader),
     /// as Tokio does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // `0` is taken as 1: nobody waits for anyone.
+    /// let barrier = glasswing::sync::Barrier::new(0);
+    /// assert!(barrier.wait().await.is_leader());
+    /// assert!(barrier.wait().await.is_leader());
+    /// # }
+    /// ```
     #[track_caller]
     pub fn new(mut n: usize) -> Barrier {
         if n == 0 {
@@ -69,6 +136,35 @@ impl Barrier {
     }
 
     /// Names the barrier in diagnostics (task dumps, snapshots): `Barrier::new(4).named("start")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waiting on a named barrier, as a snapshot shows it:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Barrier;
+    /// use std::sync::Arc;
+    ///
+    /// let barrier = Arc::new(Barrier::new(2).named("start"));
+    /// let task = glasswing::spawn({
+    ///     let barrier = barrier.clone();
+    ///     async move { barrier.wait().await; }
+    /// });
+    /// // Until the task has run and waits on the barrier.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("start"));
+    /// barrier.wait().await;
+    /// task.await.unwrap();
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Barrier {
         self.resource.set_name(name);
         self
@@ -76,6 +172,30 @@ impl Barrier {
 
     /// Arrives at the barrier and waits for the round's other tasks. Exactly one task of each round
     /// gets a result whose [`is_leader`](BarrierWaitResult::is_leader) is `true`.
+    ///
+    /// # Examples
+    ///
+    /// The barrier is reusable: the same two tasks meet at it twice.
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Barrier;
+    /// use std::sync::Arc;
+    ///
+    /// let barrier = Arc::new(Barrier::new(2));
+    /// let task = glasswing::spawn({
+    ///     let barrier = barrier.clone();
+    ///     async move {
+    ///         barrier.wait().await;
+    ///         barrier.wait().await;
+    ///     }
+    /// });
+    /// barrier.wait().await;
+    /// barrier.wait().await;
+    /// task.await.unwrap();
+    /// # }
+    /// ```
     #[track_caller]
     pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + '_ {
         // `!Unpin`, as Tokio's (an `async fn` there).

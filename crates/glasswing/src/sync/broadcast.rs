@@ -49,6 +49,17 @@ pub mod error {
     use std::fmt;
 
     /// `send` found no receiver; the value is given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::broadcast;
+    ///
+    /// let (tx, rx) = broadcast::channel(4);
+    /// drop(rx);
+    /// let err: broadcast::error::SendError<&str> = tx.send("lost").unwrap_err();
+    /// assert_eq!(err.0, "lost");
+    /// ```
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
@@ -67,6 +78,26 @@ pub mod error {
     impl<T> std::error::Error for SendError<T> {}
 
     /// Why `recv` returned no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::broadcast::{self, error::RecvError};
+    ///
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// // Capacity 2: the first three were overwritten before `rx` read them.
+    /// assert_eq!(rx.recv().await, Err(RecvError::Lagged(3)));
+    /// assert_eq!(rx.recv().await, Ok(3));
+    /// assert_eq!(rx.recv().await, Ok(4));
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    /// # }
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum RecvError {
         /// Every sender is gone and every value was received.
@@ -88,6 +119,21 @@ pub mod error {
     impl std::error::Error for RecvError {}
 
     /// Why `try_recv` returned no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::broadcast::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = broadcast::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     #[derive(Debug, PartialEq, Eq, Clone)]
     pub enum TryRecvError {
         /// Nothing new yet.
@@ -179,16 +225,58 @@ impl<T> Drop for RecvGuard<'_, T> {
 }
 
 /// Sends values to every receiver. Cloneable; the channel closes when the last one drops.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, mut rx1) = glasswing::sync::broadcast::channel(8);
+/// let mut rx2 = tx.subscribe();
+/// tx.send("event").unwrap();
+/// // Every receiver gets its own copy.
+/// assert_eq!(rx1.recv().await.unwrap(), "event");
+/// assert_eq!(rx2.recv().await.unwrap(), "event");
+/// # }
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// A sender that does not keep the channel open; [`upgrade`](WeakSender::upgrade) it to send.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+/// let weak = tx.downgrade();
+/// assert!(weak.upgrade().is_some());
+/// drop(tx);
+/// // A weak sender does not keep the channel open.
+/// assert!(weak.upgrade().is_none());
+/// ```
 pub struct WeakSender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// Receives every value sent after it was created.
+///
+/// # Examples
+///
+/// A receiver sees only what is sent after it subscribed:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, mut early) = glasswing::sync::broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// let mut late = tx.subscribe();
+/// tx.send(2).unwrap();
+/// assert_eq!(early.recv().await.unwrap(), 1);
+/// assert_eq!(early.recv().await.unwrap(), 2);
+/// assert_eq!(late.recv().await.unwrap(), 2);
+/// # }
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The position this receiver reads next.
@@ -199,6 +287,27 @@ pub struct Receiver<T> {
 ///
 /// # Panics
 /// If `capacity` is 0 or larger than `usize::MAX / 2`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, mut rx) = glasswing::sync::broadcast::channel(16);
+/// let listener = glasswing::spawn(async move {
+///     let mut seen = Vec::new();
+///     while let Ok(n) = rx.recv().await {
+///         seen.push(n);
+///     }
+///     seen // `Closed`: every sender is gone and all was received
+/// });
+/// for n in 0..3 {
+///     tx.send(n).unwrap();
+/// }
+/// drop(tx);
+/// assert_eq!(listener.await.unwrap(), [0, 1, 2]);
+/// # }
+/// ```
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let tx = Sender::new_inner(capacity, Location::caller());
@@ -209,6 +318,30 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 
 impl<T> Sender<T> {
     /// Names the channel in diagnostics (task dumps, snapshots, deadlock reports): `let tx = tx.named("updates")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits on a named channel; a snapshot shows it by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel::<u32>(4);
+    /// let tx = tx.named("updates");
+    /// let task = glasswing::spawn(async move { rx.recv().await.unwrap() });
+    /// // Until the task has run and waits.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("updates"));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(task.await.unwrap(), 1);
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self {
         self.shared.resource.set_name(name);
         self
@@ -217,6 +350,16 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     /// As [`channel`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tx = glasswing::sync::broadcast::Sender::<u32>::new(4);
+    /// assert!(tx.send(0).is_err()); // no receiver yet
+    /// let mut rx = tx.subscribe();
+    /// assert_eq!(tx.send(1), Ok(1));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     #[track_caller]
     pub fn new(capacity: usize) -> Self {
         Sender::new_inner(capacity, Location::caller())
@@ -254,6 +397,14 @@ impl<T> Sender<T> {
     /// Sends `value` to every current receiver and returns how many there are; `Err` (with the
     /// value) if there are none. Never waits: when the ring is full the oldest value is overwritten
     /// (and the receivers that had not read it will see `Lagged`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx1) = glasswing::sync::broadcast::channel(4);
+    /// let _rx2 = tx.subscribe();
+    /// assert_eq!(tx.send("hi").unwrap(), 2); // two receivers will see it
+    /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
         let mut tail = self.shared.tail.lock();
         if tail.rx_cnt == 0 {
@@ -277,11 +428,31 @@ impl<T> Sender<T> {
     }
 
     /// A new receiver, which receives the values sent from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut new = tx.subscribe();
+    /// assert!(new.try_recv().is_err()); // not what was sent before
+    /// tx.send(2).unwrap();
+    /// assert_eq!(new.try_recv(), Ok(2));
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         new_receiver(self.shared.clone())
     }
 
     /// A [`WeakSender`] for this channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count()), (1, 1));
+    /// weak.upgrade().unwrap().send(1).unwrap();
+    /// ```
     pub fn downgrade(&self) -> WeakSender<T> {
         self.shared.num_weak_tx.fetch_add(1, SeqCst);
         WeakSender { shared: self.shared.clone() }
@@ -289,6 +460,17 @@ impl<T> Sender<T> {
 
     /// How many values are held that some receiver alive when they were sent has not yet seen
     /// (and that were not overwritten).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         let tail = self.shared.tail.lock();
         let len = self.shared.buffer.len();
@@ -309,6 +491,17 @@ impl<T> Sender<T> {
     }
 
     /// Whether no value is queued (see [`len`](Sender::len)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// assert!(tx.is_empty());
+    /// tx.send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         let tail = self.shared.tail.lock();
         let slot = &self.shared.buffer[tail.pos.wrapping_sub(1) as usize & self.shared.mask];
@@ -316,26 +509,80 @@ impl<T> Sender<T> {
     }
 
     /// How many receivers there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let rx2 = tx.subscribe();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// drop((rx, rx2));
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// ```
     pub fn receiver_count(&self) -> usize {
         self.shared.tail.lock().rx_cnt
     }
 
     /// Whether both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::broadcast;
+    ///
+    /// let (tx, _rx) = broadcast::channel::<u8>(4);
+    /// let other = broadcast::Sender::<u8>::new(4);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// How many `Sender`s there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let tx2 = tx.clone();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// drop(tx2);
+    /// assert_eq!(tx.strong_count(), 1);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.shared.num_tx.load(SeqCst)
     }
 
     /// How many `WeakSender`s there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(tx.weak_count(), 1);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.shared.num_weak_tx.load(SeqCst)
     }
 
     /// Completes when there is no receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let publisher = glasswing::spawn(async move {
+    ///     tx.closed().await; // no receiver left
+    ///     tx.receiver_count()
+    /// });
+    /// drop(rx);
+    /// assert_eq!(publisher.await.unwrap(), 0);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn closed(&self) -> impl Future<Output = ()> + '_ {
         let shared = &self.shared;
@@ -408,6 +655,16 @@ impl<T> Drop for Sender<T> {
 
 impl<T> WeakSender<T> {
     /// A `Sender`, if one still exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.upgrade().unwrap().send(1), Ok(1));
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
     pub fn upgrade(&self) -> Option<Sender<T>> {
         let mut n = self.shared.num_tx.load(SeqCst);
         loop {
@@ -422,11 +679,30 @@ impl<T> WeakSender<T> {
     }
 
     /// How many `Sender`s there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!(weak.strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(weak.strong_count(), 0);
+    /// ```
     pub fn strong_count(&self) -> usize {
         self.shared.num_tx.load(SeqCst)
     }
 
     /// How many `WeakSender`s there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// let _weak2 = weak.clone();
+    /// assert_eq!(weak.weak_count(), 2);
+    /// ```
     pub fn weak_count(&self) -> usize {
         self.shared.num_weak_tx.load(SeqCst)
     }
@@ -447,39 +723,105 @@ impl<T> Drop for WeakSender<T> {
 
 impl<T> Receiver<T> {
     /// How many `Sender`s are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// assert_eq!(rx.sender_strong_count(), 1);
+    /// drop(tx);
+    /// assert_eq!(rx.sender_strong_count(), 0);
+    /// ```
     pub fn sender_strong_count(&self) -> usize {
         self.shared.num_tx.load(SeqCst)
     }
 
     /// How many `WeakSender`s are alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let _weak = tx.downgrade();
+    /// assert_eq!(rx.sender_weak_count(), 1);
+    /// ```
     pub fn sender_weak_count(&self) -> usize {
         self.shared.num_weak_tx.load(SeqCst)
     }
 
     /// Whether every sender is gone: nothing new can come (values still in the ring can be
     /// received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // what was sent can still be received
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.tail.lock().closed
     }
 
     /// How many values this receiver has yet to receive (counting ones it has lagged past).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send('a').unwrap();
+    /// tx.send('b').unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         let tail = self.shared.tail.lock();
         tail.pos.wrapping_sub(self.next) as usize
     }
 
     /// Whether there is nothing for this receiver to receive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether both receivers belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// let (_other_tx, other_rx) = glasswing::sync::broadcast::channel::<u8>(4);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// assert!(!rx.same_channel(&other_rx));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// A new receiver of the same channel, which receives the values sent from now on (not those
     /// this one has yet to receive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(fresh.try_recv(), Ok(2)); // not 1: sent before it existed
+    /// ```
     pub fn resubscribe(&self) -> Self {
         new_receiver(self.shared.clone())
     }
@@ -548,6 +890,18 @@ impl<T: Clone> Receiver<T> {
     /// receiver read them (the next call returns the oldest value held); `Err(Closed)` once every
     /// sender is gone and everything was received. Cancel safe: a dropped `recv()` consumes
     /// nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// let sender = glasswing::spawn(async move { tx.send(String::from("news")).unwrap() });
+    /// assert_eq!(rx.recv().await.unwrap(), "news");
+    /// sender.await.unwrap();
+    /// # }
+    /// ```
     #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
@@ -558,6 +912,15 @@ impl<T: Clone> Receiver<T> {
     }
 
     /// The next value if there is one now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// assert!(rx.try_recv().is_err()); // nothing yet
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let guard = self.recv_ref(None)?;
         guard.clone_value().ok_or(TryRecvError::Closed)
@@ -568,6 +931,15 @@ impl<T: Clone> Receiver<T> {
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`); use `.await`
     /// there. (On a `spawn_blocking` thread it is fine.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::broadcast::channel(4);
+    /// let reader = std::thread::spawn(move || rx.blocking_recv());
+    /// tx.send(9).unwrap();
+    /// assert_eq!(reader.join().unwrap(), Ok(9));
+    /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         if crate::runtime::context::is_runtime_entered() {
@@ -605,6 +977,20 @@ impl<T> Drop for Receiver<T> {
 }
 
 /// The future of [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::broadcast;
+///
+/// let (tx, mut rx) = broadcast::channel(4);
+/// let recv: broadcast::Recv<'_, i32> = rx.recv();
+/// tx.send(1).unwrap();
+/// assert_eq!(recv.await, Ok(1));
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Recv<'a, T> {
     receiver: &'a mut Receiver<T>,

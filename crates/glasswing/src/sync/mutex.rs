@@ -30,6 +30,33 @@ use std::{fmt, ptr};
 ///
 /// Fair: tasks get the lock in the order they called [`lock`](Mutex::lock) (FIFO). Cancel safe: a
 /// dropped `lock` future loses nothing and its place passes to the tasks behind it.
+///
+/// # Examples
+///
+/// Tasks add to a shared counter; the guard is held across an `.await`:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::Mutex;
+/// use std::sync::Arc;
+///
+/// let counter = Arc::new(Mutex::new(0));
+/// let mut tasks = Vec::new();
+/// for _ in 0..4 {
+///     let counter = counter.clone();
+///     tasks.push(glasswing::spawn(async move {
+///         let mut n = counter.lock().await;
+///         glasswing::task::yield_now().await; // still held here
+///         *n += 1;
+///     }));
+/// }
+/// for task in tasks {
+///     task.await.unwrap();
+/// }
+/// assert_eq!(*counter.lock().await, 4);
+/// # }
+/// ```
 pub struct Mutex<T: ?Sized> {
     /// The one permit, and the mutex as the diagnostics know it (created where, held by whom).
     s: semaphore::Semaphore,
@@ -37,6 +64,21 @@ pub struct Mutex<T: ?Sized> {
 }
 
 /// Access to the data of a locked [`Mutex`]; the lock is released when the guard drops.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mutex = glasswing::sync::Mutex::new(vec![1, 2]);
+/// {
+///     let mut guard = mutex.lock().await;
+///     guard.push(3); // `DerefMut` to the data
+///     assert!(mutex.try_lock().is_err()); // locked while the guard lives
+/// }
+/// assert_eq!(*mutex.try_lock().unwrap(), [1, 2, 3]);
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
@@ -45,6 +87,27 @@ pub struct MutexGuard<'a, T: ?Sized> {
 
 /// A [`MutexGuard`] that holds an `Arc` of its mutex, so it is `'static` (from
 /// [`Mutex::lock_owned`]).
+///
+/// # Examples
+///
+/// The guard moves into a spawned task, which needs it to be `'static`:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::Mutex;
+/// use std::sync::Arc;
+///
+/// let mutex = Arc::new(Mutex::new(0));
+/// let mut guard = mutex.clone().lock_owned().await;
+/// let task = glasswing::spawn(async move {
+///     *guard = 7;
+///     // the lock is released here, as `guard` drops
+/// });
+/// task.await.unwrap();
+/// assert_eq!(*mutex.lock().await, 7);
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct OwnedMutexGuard<T: ?Sized> {
@@ -53,6 +116,21 @@ pub struct OwnedMutexGuard<T: ?Sized> {
 
 /// A guard to a part of a locked mutex's data (from [`MutexGuard::map`]). It cannot give back the
 /// whole mutex, since it no longer knows the data's type.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{MappedMutexGuard, Mutex, MutexGuard};
+///
+/// let mutex = Mutex::new((String::from("a"), 1));
+/// let mut name: MappedMutexGuard<'_, String> = MutexGuard::map(mutex.lock().await, |pair| &mut pair.0);
+/// name.push('b');
+/// drop(name);
+/// assert_eq!(mutex.lock().await.0, "ab");
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
@@ -62,6 +140,23 @@ pub struct MappedMutexGuard<'a, T: ?Sized> {
 }
 
 /// A guard to a part `U` of an `Arc<Mutex<T>>`'s data (from [`OwnedMutexGuard::map`]).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+/// use std::sync::Arc;
+///
+/// let mutex = Arc::new(Mutex::new((0u32, 'x')));
+/// let mut count: OwnedMappedMutexGuard<(u32, char), u32> =
+///     OwnedMutexGuard::map(mutex.clone().lock_owned().await, |pair| &mut pair.0);
+/// *count += 5;
+/// drop(count);
+/// assert_eq!(*mutex.lock().await, (5, 'x'));
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
@@ -90,6 +185,18 @@ unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedMapp
 unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
 
 /// [`Mutex::try_lock`] failed: the mutex is locked.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mutex = glasswing::sync::Mutex::new(());
+/// let _guard = mutex.lock().await;
+/// let err = mutex.try_lock().unwrap_err();
+/// assert_eq!(err.to_string(), "operation would block");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TryLockError(pub(super) ());
 
@@ -103,6 +210,16 @@ impl std::error::Error for TryLockError {}
 
 impl<T: ?Sized> Mutex<T> {
     /// A new unlocked mutex holding `t`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mutex = glasswing::sync::Mutex::new(5);
+    /// assert_eq!(*mutex.lock().await, 5);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn new(t: T) -> Self
     where
@@ -112,6 +229,20 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// `new`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    ///
+    /// static HITS: Mutex<u64> = Mutex::const_new(0);
+    ///
+    /// *HITS.lock().await += 1;
+    /// assert_eq!(*HITS.lock().await, 1);
+    /// # }
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new(t: T) -> Self
@@ -129,6 +260,40 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Names the mutex in diagnostics (task dumps, snapshots, deadlock reports):
     /// `Mutex::new(config).named("config")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits on a named mutex that the main task holds; a snapshot shows the mutex by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let config = Arc::new(Mutex::new(1).named("config"));
+    /// let guard = config.lock().await;
+    /// let task = glasswing::spawn({
+    ///     let config = config.clone();
+    ///     async move { *config.lock().await += 1 }
+    /// });
+    /// // Until the task has run and waits on the mutex.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// let resource = &snapshot.resources[0];
+    /// assert_eq!(resource.name.as_deref(), Some("config"));
+    /// assert_eq!(resource.holders.len(), 1); // this `lock()`, outside any spawned task
+    /// assert_eq!(resource.waiters[0].task, Some(task.id()));
+    /// drop(guard);
+    /// task.await.unwrap();
+    /// assert_eq!(*config.lock().await, 2);
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self
     where
         T: Sized,
@@ -141,6 +306,17 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Cancel safe: dropping the future before it completes gives up its place in the queue (and the
     /// lock, if it had been handed over but not yet taken) to the task behind it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mutex = glasswing::sync::Mutex::new(String::new());
+    /// mutex.lock().await.push_str("hello");
+    /// assert_eq!(*mutex.lock().await, "hello");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> {
         let at = Location::caller();
@@ -162,6 +338,23 @@ impl<T: ?Sized> Mutex<T> {
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`): use `.await` there,
     /// or call it from `spawn_blocking`.
+    ///
+    /// # Examples
+    ///
+    /// Synchronous code on a blocking thread shares data with a task:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let total = Arc::new(Mutex::new(1));
+    /// let t = total.clone();
+    /// glasswing::task::spawn_blocking(move || *t.blocking_lock() += 1).await.unwrap();
+    /// assert_eq!(*total.lock().await, 2);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         blocking_check("Mutex::blocking_lock");
@@ -173,6 +366,21 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// # Panics
     /// As `blocking_lock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let total = Arc::new(Mutex::new(1));
+    /// let t = total.clone();
+    /// glasswing::task::spawn_blocking(move || *t.blocking_lock_owned() *= 10).await.unwrap();
+    /// assert_eq!(*total.lock().await, 10);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         blocking_check("Mutex::blocking_lock_owned");
@@ -181,6 +389,27 @@ impl<T: ?Sized> Mutex<T> {
 
     /// [`lock`](Mutex::lock) for an `Arc<Mutex<T>>`: the guard owns a reference to the mutex, so it is
     /// `'static` and may move into a spawned task. Cancel safe, as `lock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(Vec::new()));
+    /// let guard = mutex.clone().lock_owned().await;
+    /// // The guard is `'static`: it can go into a spawned task.
+    /// glasswing::spawn(async move {
+    ///     let mut guard = guard;
+    ///     guard.push(1);
+    /// })
+    /// .await
+    /// .unwrap();
+    /// assert_eq!(*mutex.lock().await, [1]);
+    /// # }
+    /// ```
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
@@ -197,6 +426,19 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Takes the lock if it is free now. Does not queue: it may take the lock ahead of waiting tasks
     /// only when none waits (the semaphore holds no permit while any does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mutex = glasswing::sync::Mutex::new(1);
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(mutex.try_lock().is_err());
+    /// drop(guard);
+    /// assert_eq!(*mutex.try_lock().unwrap(), 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(1) {
@@ -209,6 +451,22 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// [`try_lock`](Mutex::try_lock) for an `Arc<Mutex<T>>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(1));
+    /// let guard = mutex.clone().try_lock_owned().unwrap();
+    /// assert!(mutex.clone().try_lock_owned().is_err());
+    /// drop(guard);
+    /// assert!(mutex.try_lock_owned().is_ok());
+    /// # }
+    /// ```
     #[track_caller]
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
@@ -221,11 +479,26 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The data, through an exclusive reference to the mutex: no locking needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut mutex = glasswing::sync::Mutex::new(1);
+    /// *mutex.get_mut() = 2; // `&mut self`: nobody else can hold the lock
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.c.get_mut()
     }
 
     /// The data, consuming the mutex.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = glasswing::sync::Mutex::new(vec![1, 2]);
+    /// assert_eq!(mutex.into_inner(), [1, 2]);
+    /// ```
     pub fn into_inner(self) -> T
     where
         T: Sized,
@@ -284,6 +557,23 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// A guard to a part of the data, chosen by `f`; the lock stays held until the mapped guard
     /// drops. An associated function (`MutexGuard::map(guard, ...)`), so as not to hide a method of
     /// `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, MutexGuard};
+    ///
+    /// struct Stats { hits: u32, misses: u32 }
+    /// let stats = Mutex::new(Stats { hits: 0, misses: 0 });
+    /// let mut hits = MutexGuard::map(stats.lock().await, |s| &mut s.hits);
+    /// *hits += 1;
+    /// drop(hits);
+    /// let s = stats.lock().await;
+    /// assert_eq!((s.hits, s.misses), (1, 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
@@ -295,6 +585,23 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 
     /// [`map`](MutexGuard::map) where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, MutexGuard};
+    ///
+    /// let mutex = Mutex::new(vec![10]);
+    /// // No element 3: the whole guard comes back.
+    /// let guard = MutexGuard::try_map(mutex.lock().await, |v| v.get_mut(3)).unwrap_err();
+    /// let mut first = MutexGuard::try_map(guard, |v| v.get_mut(0)).ok().unwrap();
+    /// *first += 1;
+    /// drop(first);
+    /// assert_eq!(*mutex.lock().await, [11]);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
     where
@@ -309,6 +616,19 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 
     /// The mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, MutexGuard};
+    ///
+    /// let mutex = Mutex::new(0);
+    /// let guard = mutex.lock().await;
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &mutex));
+    /// # }
+    /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
         this.lock
     }
@@ -359,6 +679,22 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     }
 
     /// A guard to a part of the data, as [`MutexGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new((1, 2)));
+    /// let mut second = OwnedMutexGuard::map(mutex.clone().lock_owned().await, |pair| &mut pair.1);
+    /// *second = 20;
+    /// drop(second);
+    /// assert_eq!(*mutex.lock().await, (1, 20));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> OwnedMappedMutexGuard<T, U>
     where
@@ -370,6 +706,23 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     }
 
     /// [`map`](OwnedMutexGuard::map) where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(None::<u32>));
+    /// // Nothing inside yet: the guard comes back, and fills it.
+    /// let mut guard = OwnedMutexGuard::try_map(mutex.clone().lock_owned().await, |v| v.as_mut()).unwrap_err();
+    /// *guard = Some(1);
+    /// let value = OwnedMutexGuard::try_map(guard, |v| v.as_mut()).ok().unwrap();
+    /// assert_eq!(*value, 1);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
     where
@@ -384,6 +737,20 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     }
 
     /// The `Arc` of the mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(0));
+    /// let guard = mutex.clone().lock_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&guard), &mutex));
+    /// # }
+    /// ```
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
     }
@@ -433,6 +800,22 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     }
 
     /// Maps further, as [`MutexGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    ///
+    /// let mutex = Mutex::new(((0, 0), 0));
+    /// let inner = MutexGuard::map(mutex.lock().await, |t| &mut t.0);
+    /// let mut x = MappedMutexGuard::map(inner, |pair| &mut pair.0);
+    /// *x = 3;
+    /// drop(x);
+    /// assert_eq!(*mutex.lock().await, ((3, 0), 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
@@ -444,6 +827,21 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     }
 
     /// Maps further where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    ///
+    /// let mutex = Mutex::new(vec![vec![1]]);
+    /// let rows = MutexGuard::map(mutex.lock().await, |v| v.as_mut_slice());
+    /// let rows = MappedMutexGuard::try_map(rows, |r| r.get_mut(5)).unwrap_err(); // no row 5
+    /// let row = MappedMutexGuard::try_map(rows, |r| r.get_mut(0)).ok().unwrap();
+    /// assert_eq!(*row, [1]);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
     where
@@ -504,6 +902,23 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     }
 
     /// Maps further, as [`MutexGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(((0, 0), 0)));
+    /// let inner = OwnedMutexGuard::map(mutex.clone().lock_owned().await, |t| &mut t.0);
+    /// let mut y = OwnedMappedMutexGuard::map(inner, |pair| &mut pair.1);
+    /// *y = 4;
+    /// drop(y);
+    /// assert_eq!(*mutex.lock().await, ((0, 4), 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<S: ?Sized, F>(mut this: Self, f: F) -> OwnedMappedMutexGuard<T, S>
     where
@@ -515,6 +930,22 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     }
 
     /// Maps further where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(vec![Some(1), None]));
+    /// let items = OwnedMutexGuard::map(mutex.lock_owned().await, |v| v.as_mut_slice());
+    /// let items = OwnedMappedMutexGuard::try_map(items, |s| s[1].as_mut()).unwrap_err(); // `None`
+    /// let first = OwnedMappedMutexGuard::try_map(items, |s| s[0].as_mut()).ok().unwrap();
+    /// assert_eq!(*first, 1);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<S: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, S>, Self>
     where
@@ -529,6 +960,20 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     }
 
     /// The `Arc` of the mutex this guard locks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new((1, 2)));
+    /// let first = OwnedMutexGuard::map(mutex.clone().lock_owned().await, |pair| &mut pair.0);
+    /// assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&first), &mutex));
+    /// # }
+    /// ```
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
     }

@@ -61,16 +61,27 @@ fn generation(word: usize) -> usize {
 /// `notified().await` consumes at once (several `notify_one` calls with nobody waiting store one
 /// permit, not several). `notify_waiters` wakes every task waiting now and stores nothing.
 ///
+/// # Examples
+///
+/// A task waits until the main task says its data is ready:
+///
 /// ```
 /// # glasswing::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// use glasswing::sync::Notify;
+/// use glasswing::sync::{Mutex, Notify};
 /// use std::sync::Arc;
 ///
-/// let notify = Arc::new(Notify::new());
-/// let notify2 = notify.clone();
-/// let waiter = glasswing::spawn(async move { notify2.notified().await });
-/// notify.notify_one();
-/// waiter.await.unwrap();
+/// let ready = Arc::new(Notify::new());
+/// let data = Arc::new(Mutex::new(None));
+/// let waiter = glasswing::spawn({
+///     let (ready, data) = (ready.clone(), data.clone());
+///     async move {
+///         ready.notified().await;
+///         data.lock().await.take()
+///     }
+/// });
+/// *data.lock().await = Some("hello");
+/// ready.notify_one(); // stored as a permit if the task does not wait yet
+/// assert_eq!(waiter.await.unwrap(), Some("hello"));
 /// # });
 /// ```
 pub struct Notify {
@@ -103,6 +114,17 @@ struct WaiterInner {
 
 impl Notify {
     /// A `Notify` with no permit stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let notify = glasswing::sync::Notify::new();
+    /// notify.notify_one(); // no one waits: a permit is stored
+    /// notify.notified().await; // and taken at once
+    /// # }
+    /// ```
     #[track_caller]
     pub fn new() -> Notify {
         // Its record is made when a task first waits on it.
@@ -116,6 +138,20 @@ impl Notify {
     }
 
     /// `new` as a `const fn`, for statics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    ///
+    /// static SHUTDOWN: Notify = Notify::const_new();
+    ///
+    /// SHUTDOWN.notify_one();
+    /// SHUTDOWN.notified().await;
+    /// # }
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new() -> Notify {
@@ -134,6 +170,35 @@ impl Notify {
     }
 
     /// Names the `Notify` in diagnostics (task dumps, snapshots): `Notify::new().named("shutdown")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits on a named `Notify`; a snapshot shows it by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    /// use std::sync::Arc;
+    ///
+    /// let shutdown = Arc::new(Notify::new().named("shutdown"));
+    /// let task = glasswing::spawn({
+    ///     let shutdown = shutdown.clone();
+    ///     async move { shutdown.notified().await }
+    /// });
+    /// // Until the task has run and waits.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("shutdown"));
+    /// shutdown.notify_one();
+    /// task.await.unwrap();
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Notify {
         self.resource.set_name(name);
         self
@@ -146,6 +211,27 @@ impl Notify {
     /// The future joins the waiter queue on its first poll (or on [`Notified::enable`]), so FIFO
     /// order among waiters is the order of those first polls. Cancel safe: dropping it loses no
     /// notification.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    /// use std::sync::Arc;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// let task = glasswing::spawn({
+    ///     let notify = notify.clone();
+    ///     async move {
+    ///         notify.notified().await;
+    ///         "woken"
+    ///     }
+    /// });
+    /// notify.notify_one();
+    /// assert_eq!(task.await.unwrap(), "woken");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
         Notified { notify: self, core: Core::new(self) }
@@ -153,6 +239,22 @@ impl Notify {
 
     /// [`notified`](Notify::notified) that owns a reference to the `Notify`, so that the future is
     /// `'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    /// use std::sync::Arc;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// // `'static`: the future itself can be spawned.
+    /// let task = glasswing::spawn(notify.clone().notified_owned());
+    /// notify.notify_one();
+    /// task.await.unwrap();
+    /// # }
+    /// ```
     #[track_caller]
     pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
         let core = Core::new(&self);
@@ -161,11 +263,44 @@ impl Notify {
 
     /// Wakes the oldest waiting task, or, if none waits, stores a permit for the next
     /// `notified().await` (at most one permit is stored).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let notify = glasswing::sync::Notify::new();
+    /// // Two calls with nobody waiting store one permit, not two.
+    /// notify.notify_one();
+    /// notify.notify_one();
+    /// notify.notified().await;
+    /// let mut second = std::pin::pin!(notify.notified());
+    /// assert!(!second.as_mut().enable()); // no permit left
+    /// # }
+    /// ```
     pub fn notify_one(&self) {
         self.notify_with(Notification::One);
     }
 
     /// As [`notify_one`](Notify::notify_one), but wakes the *newest* waiting task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::pin::pin;
+    ///
+    /// let notify = glasswing::sync::Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut second = pin!(notify.notified());
+    /// first.as_mut().enable();
+    /// second.as_mut().enable();
+    /// notify.notify_last(); // the newest waiter
+    /// assert!(second.as_mut().enable());
+    /// assert!(!first.as_mut().enable());
+    /// # }
+    /// ```
     pub fn notify_last(&self) {
         self.notify_with(Notification::Last);
     }
@@ -228,6 +363,25 @@ impl Notify {
 
     /// Wakes every task waiting now, and every `Notified` created before this call and not yet
     /// completed (even one not yet polled). Stores no permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    /// use std::sync::Arc;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// // Created before the call: both are woken, even if not yet polled.
+    /// let a = notify.clone().notified_owned();
+    /// let b = notify.clone().notified_owned();
+    /// notify.notify_waiters();
+    /// let (a, b) = (glasswing::spawn(a), glasswing::spawn(b));
+    /// a.await.unwrap();
+    /// b.await.unwrap();
+    /// # }
+    /// ```
     pub fn notify_waiters(&self) {
         let mut waiters = self.waiters.lock();
         let curr = self.state.load(SeqCst);
@@ -445,6 +599,20 @@ impl Core {
 }
 
 /// The future of [`Notify::notified`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::futures::Notified;
+///
+/// let notify = glasswing::sync::Notify::new();
+/// let notified: Notified<'_> = notify.notified();
+/// notify.notify_waiters(); // counts for `notified`, made before
+/// notified.await;
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Notified<'a> {
     notify: &'a Notify,
@@ -452,6 +620,22 @@ pub struct Notified<'a> {
 }
 
 /// The future of [`Notify::notified_owned`]: as [`Notified`], holding an `Arc<Notify>`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{futures::OwnedNotified, Notify};
+/// use std::sync::Arc;
+///
+/// let notify = Arc::new(Notify::new());
+/// let notified: OwnedNotified = notify.clone().notified_owned();
+/// let task = glasswing::spawn(notified);
+/// notify.notify_one();
+/// task.await.unwrap();
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct OwnedNotified {
     notify: Arc<Notify>,
@@ -495,6 +679,22 @@ fn poll_core(core: &mut Core, notify: &Notify, cx: &mut Context<'_>) -> Poll<()>
 impl Notified<'_> {
     /// Joins the waiter queue without waiting (as the first poll would, but with no waker), so that
     /// a `notify_one` from now on may choose this future. Returns `true` if it is notified already.
+    ///
+    /// # Examples
+    ///
+    /// Joining the queue before the event can happen, so that a `notify_one` in between is not missed:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let notify = glasswing::sync::Notify::new();
+    /// let mut notified = std::pin::pin!(notify.notified());
+    /// assert!(!notified.as_mut().enable()); // queued, not notified yet
+    /// notify.notify_one(); // chooses the queued future
+    /// assert!(notified.as_mut().enable());
+    /// notified.await;
+    /// # }
+    /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
         // SAFETY: nothing is moved out; the core stays pinned.
         let this = unsafe { self.get_unchecked_mut() };
@@ -505,6 +705,23 @@ impl Notified<'_> {
 
 impl OwnedNotified {
     /// As [`Notified::enable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Notify;
+    /// use std::sync::Arc;
+    ///
+    /// let notify = Arc::new(Notify::new());
+    /// let mut notified = Box::pin(notify.clone().notified_owned());
+    /// assert!(!notified.as_mut().enable());
+    /// notify.notify_one();
+    /// assert!(notified.as_mut().enable());
+    /// notified.await;
+    /// # }
+    /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
         // SAFETY: nothing is moved out; the core stays pinned.
         let this = unsafe { self.get_unchecked_mut() };

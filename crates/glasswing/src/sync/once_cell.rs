@@ -22,6 +22,36 @@ use std::future::Future;
 
 /// A thread-safe cell written at most once; `get_or_init` runs an asynchronous initializer, and only
 /// one at a time.
+///
+/// # Examples
+///
+/// A value made once, on first use, however many tasks ask for it:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::OnceCell;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// static CONFIG: OnceCell<String> = OnceCell::const_new();
+/// static LOADS: AtomicUsize = AtomicUsize::new(0);
+///
+/// async fn config() -> &'static String {
+///     CONFIG
+///         .get_or_init(|| async {
+///             LOADS.fetch_add(1, Ordering::Relaxed);
+///             String::from("port=8080")
+///         })
+///         .await
+/// }
+///
+/// let a = glasswing::spawn(config());
+/// let b = glasswing::spawn(config());
+/// assert_eq!(a.await.unwrap(), "port=8080");
+/// assert_eq!(b.await.unwrap(), "port=8080");
+/// assert_eq!(LOADS.load(Ordering::Relaxed), 1);
+/// # }
+/// ```
 pub struct OnceCell<T> {
     value: OnceSlot<T>,
     /// One permit: the right to initialize. Closed once the value is set.
@@ -29,6 +59,25 @@ pub struct OnceCell<T> {
 }
 
 /// Why [`OnceCell::set`] failed; the value comes back.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{OnceCell, SetError};
+///
+/// let cell = OnceCell::new();
+/// // While an initializer runs, `set` is refused.
+/// cell.get_or_init(|| async {
+///     assert_eq!(cell.set(0), Err(SetError::InitializingError(0)));
+///     1
+/// })
+/// .await;
+/// // Once set, too; the value comes back either way.
+/// assert_eq!(cell.set(2), Err(SetError::AlreadyInitializedError(2)));
+/// # }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum SetError<T> {
     /// The cell already held a value.
@@ -50,11 +99,34 @@ impl<T: fmt::Debug> std::error::Error for SetError<T> {}
 
 impl<T> SetError<T> {
     /// Whether the cell already held a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::new_with(Some(1));
+    /// assert!(cell.set(2).unwrap_err().is_already_init_err());
+    /// ```
     pub fn is_already_init_err(&self) -> bool {
         matches!(self, SetError::AlreadyInitializedError(_))
     }
 
     /// Whether an initializer was running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// let value = cell
+    ///     .get_or_init(|| async {
+    ///         assert!(cell.set(5).unwrap_err().is_initializing_err());
+    ///         6
+    ///     })
+    ///     .await;
+    /// assert_eq!(*value, 6);
+    /// # }
+    /// ```
     pub fn is_initializing_err(&self) -> bool {
         matches!(self, SetError::InitializingError(_))
     }
@@ -77,11 +149,54 @@ impl Drop for InitPermit<'_> {
 
 impl<T> OnceCell<T> {
     /// Names the cell in diagnostics (task dumps, snapshots, deadlock reports): `OnceCell::new().named("settings")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits while another initializes a named cell; a snapshot shows the wait by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{oneshot, OnceCell};
+    /// use std::sync::Arc;
+    ///
+    /// let settings = Arc::new(OnceCell::new().named("settings"));
+    /// let (loaded, load) = oneshot::channel();
+    /// let first = glasswing::spawn({
+    ///     let settings = settings.clone();
+    ///     async move { *settings.get_or_init(|| async move { load.await.unwrap() }).await }
+    /// });
+    /// let second = glasswing::spawn({
+    ///     let settings = settings.clone();
+    ///     async move { *settings.get_or_init(|| async { 0 }).await }
+    /// });
+    /// // Until the second task has run and waits for the first one's initializer.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if snapshot.resources.iter().any(|r| r.name.as_deref() == Some("settings")) {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// let cell = snapshot.resources.iter().find(|r| r.name.as_deref() == Some("settings")).unwrap();
+    /// assert_eq!(cell.waiters[0].task, Some(second.id()));
+    /// loaded.send(7).unwrap();
+    /// assert_eq!((first.await.unwrap(), second.await.unwrap()), (7, 7));
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self {
         self.semaphore.resource().set_name(name);
         self
     }
     /// An empty cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::<u32>::new();
+    /// assert!(!cell.initialized());
+    /// assert_eq!(cell.get(), None);
+    /// ```
     #[track_caller]
     pub fn new() -> Self {
         OnceCell {
@@ -91,6 +206,17 @@ impl<T> OnceCell<T> {
     }
 
     /// `new`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::OnceCell;
+    ///
+    /// static ID: OnceCell<u64> = OnceCell::const_new();
+    ///
+    /// ID.set(42).unwrap();
+    /// assert_eq!(ID.get(), Some(&42));
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new() -> Self {
@@ -101,6 +227,16 @@ impl<T> OnceCell<T> {
     }
 
     /// A cell holding `value`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::OnceCell;
+    ///
+    /// static GREETING: OnceCell<&str> = OnceCell::const_new_with("hello");
+    ///
+    /// assert_eq!(GREETING.get(), Some(&"hello"));
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new_with(value: T) -> Self {
@@ -111,6 +247,15 @@ impl<T> OnceCell<T> {
     }
 
     /// A cell holding `value` if it is `Some`, else empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::OnceCell;
+    ///
+    /// assert_eq!(OnceCell::new_with(Some(3)).get(), Some(&3));
+    /// assert!(!OnceCell::<u8>::new_with(None).initialized());
+    /// ```
     #[track_caller]
     pub fn new_with(value: Option<T>) -> Self {
         let cell = Self::new();
@@ -127,6 +272,15 @@ impl<T> OnceCell<T> {
     }
 
     /// Whether the cell holds a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// assert!(!cell.initialized());
+    /// cell.set(1).unwrap();
+    /// assert!(cell.initialized());
+    /// ```
     pub fn initialized(&self) -> bool {
         self.value.is_set()
     }
@@ -150,17 +304,43 @@ impl<T> OnceCell<T> {
     }
 
     /// The value, if it is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// assert_eq!(cell.get(), None);
+    /// cell.set("x").unwrap();
+    /// assert_eq!(cell.get(), Some(&"x"));
+    /// ```
     pub fn get(&self) -> Option<&T> {
         self.value.get()
     }
 
     /// The value, mutably, if it is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = glasswing::sync::OnceCell::new_with(Some(1));
+    /// *cell.get_mut().unwrap() += 1;
+    /// assert_eq!(cell.get(), Some(&2));
+    /// ```
     pub fn get_mut(&mut self) -> Option<&mut T> {
         self.value.get_mut()
     }
 
     /// Sets the value if the cell is empty and no initializer is running; otherwise gives it back in
     /// the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// assert!(cell.set(1).is_ok());
+    /// assert!(cell.set(2).is_err()); // the first value stays
+    /// assert_eq!(cell.get(), Some(&1));
+    /// ```
     pub fn set(&self, value: T) -> Result<(), SetError<T>> {
         if self.initialized() {
             return Err(SetError::AlreadyInitializedError(value));
@@ -180,6 +360,18 @@ impl<T> OnceCell<T> {
     /// future runs, the next waiter runs its initializer instead.
     ///
     /// If `f` panics, the panic propagates and the cell stays empty (the next waiter tries).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// assert_eq!(*cell.get_or_init(|| async { 1 }).await, 1);
+    /// // Already set: the second initializer does not run.
+    /// assert_eq!(*cell.get_or_init(|| async { 2 }).await, 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn get_or_init<F, Fut>(&self, f: F) -> impl Future<Output = &T>
     where
@@ -207,6 +399,20 @@ impl<T> OnceCell<T> {
     /// The value, running `f` to make it if the cell is empty; if `f` fails, the error is returned
     /// and the cell stays empty, and the next waiter runs its own initializer. Only one initializer
     /// runs at a time. Cancel safe, as `get_or_init`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// let failed = cell.get_or_try_init(|| async { Err("not reachable") }).await;
+    /// assert_eq!(failed, Err("not reachable"));
+    /// assert!(!cell.initialized()); // a failure leaves it empty: the next call tries again
+    /// let ok = cell.get_or_try_init(|| async { Ok::<_, &str>(5) }).await;
+    /// assert_eq!(ok, Ok(&5));
+    /// # }
+    /// ```
     #[track_caller]
     pub fn get_or_try_init<E, F, Fut>(&self, f: F) -> impl Future<Output = Result<&T, E>>
     where
@@ -232,11 +438,27 @@ impl<T> OnceCell<T> {
     }
 
     /// The value, consuming the cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::OnceCell::new();
+    /// cell.set(String::from("owned")).unwrap();
+    /// assert_eq!(cell.into_inner().as_deref(), Some("owned"));
+    /// ```
     pub fn into_inner(mut self) -> Option<T> {
         self.value.take()
     }
 
     /// Takes the value out, leaving the cell empty (and able to be initialized again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = glasswing::sync::OnceCell::new_with(Some(1));
+    /// assert_eq!(cell.take(), Some(1));
+    /// assert!(cell.set(2).is_ok()); // empty again
+    /// ```
     pub fn take(&mut self) -> Option<T> {
         let value = self.value.take();
         // A fresh semaphore (the old one is closed), still created where the cell was.

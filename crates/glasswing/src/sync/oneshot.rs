@@ -61,10 +61,36 @@ pub mod error {
 
     /// Error returned by awaiting a [`Receiver`](super::Receiver): the sender dropped without
     /// sending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::oneshot;
+    ///
+    /// let (tx, rx) = oneshot::channel::<u32>();
+    /// drop(tx); // no value will come
+    /// let err: oneshot::error::RecvError = rx.await.unwrap_err();
+    /// assert_eq!(err.to_string(), "channel closed");
+    /// # }
+    /// ```
     #[derive(Debug, Eq, PartialEq, Clone)]
     pub struct RecvError(pub(super) ());
 
     /// Error returned by [`Receiver::try_recv`](super::Receiver::try_recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::oneshot::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = oneshot::channel::<u32>();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed)); // received already
+    /// ```
     #[derive(Debug, Eq, PartialEq, Clone)]
     pub enum TryRecvError {
         /// The sender has not sent a value yet.
@@ -104,6 +130,17 @@ const CLOSED: usize = 0b0100;
 const TX_TASK_SET: usize = 0b1000;
 
 /// Creates a one-shot channel: the [`Sender`] sends one value to the [`Receiver`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, rx) = glasswing::sync::oneshot::channel();
+/// glasswing::spawn(async move { tx.send("done").unwrap() });
+/// assert_eq!(rx.await, Ok("done"));
+/// # }
+/// ```
 #[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
@@ -120,6 +157,25 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// Sends a value to the paired [`Receiver`]. Created by [`channel`].
 ///
 /// Dropping it without sending completes the receiver with a [`RecvError`].
+///
+/// # Examples
+///
+/// A worker answers a request through the `Sender` it was given:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::oneshot;
+///
+/// async fn square(n: u64, answer: oneshot::Sender<u64>) {
+///     let _ = answer.send(n * n);
+/// }
+///
+/// let (tx, rx) = oneshot::channel();
+/// glasswing::spawn(square(12, tx));
+/// assert_eq!(rx.await.unwrap(), 144);
+/// # }
+/// ```
 pub struct Sender<T> {
     /// `None` once the value is sent (`send` consumes the sender, so only its drop sees that).
     inner: Option<Arc<Inner<T>>>,
@@ -130,6 +186,20 @@ pub struct Sender<T> {
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(RecvError)` if the sender dropped without sending. Polling
 /// it again after it completed panics.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::oneshot;
+///
+/// let (tx, rx) = oneshot::channel::<String>();
+/// // The worker gives up without answering.
+/// glasswing::spawn(async move { drop(tx) });
+/// assert!(rx.await.is_err());
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Receiver<T> {
     /// `None` once the receiver completed (took the value or the error).
@@ -303,6 +373,15 @@ impl<T> Sender<T> {
     ///
     /// Returns `Err(value)` if the receiver was dropped or closed: the value comes back.
     /// An `Ok` does not say the receiver will take it: it may still drop without receiving.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::oneshot::channel();
+    /// drop(rx);
+    /// // Nobody will receive it: the value comes back.
+    /// assert_eq!(tx.send(5), Err(5));
+    /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
         let inner = self.inner.take().expect("a Sender has its channel until it sends");
         // SAFETY: `VALUE_SENT` is clear (only this sender sets it, in `complete`, which has not run),
@@ -320,11 +399,37 @@ impl<T> Sender<T> {
     /// Waits until the receiver is dropped or closes the channel (then `send` would fail).
     ///
     /// Useful to stop computing an answer nobody waits for, e.g. in a `select` with the work.
+    ///
+    /// # Examples
+    ///
+    /// The worker stops when the requester loses interest:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (mut tx, rx) = glasswing::sync::oneshot::channel::<u32>();
+    /// let worker = glasswing::spawn(async move {
+    ///     tx.closed().await;
+    ///     "gave up"
+    /// });
+    /// drop(rx);
+    /// assert_eq!(worker.await.unwrap(), "gave up");
+    /// # }
+    /// ```
     pub async fn closed(&mut self) {
         std::future::poll_fn(|cx| self.poll_closed(cx)).await
     }
 
     /// Whether the receiver was dropped or closed the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::oneshot::channel::<()>();
+    /// assert!(!tx.is_closed());
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         match &self.inner {
             Some(inner) => inner.state.load(Ordering::Acquire) & CLOSED != 0,
@@ -334,6 +439,22 @@ impl<T> Sender<T> {
 
     /// Polls for the receiver's being dropped or closed: `Ready` then, otherwise `Pending` with
     /// `cx`'s waker registered (only the waker of the latest poll is woken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    ///
+    /// let (mut tx, rx) = glasswing::sync::oneshot::channel::<u8>();
+    /// // Pending while the receiver lives.
+    /// assert!(poll_fn(|cx| Poll::Ready(tx.poll_closed(cx).is_pending())).await);
+    /// drop(rx);
+    /// poll_fn(|cx| tx.poll_closed(cx)).await;
+    /// # }
+    /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match &self.inner {
             Some(inner) => inner.poll_closed(cx),
@@ -355,6 +476,15 @@ impl<T> Receiver<T> {
     /// Closes the channel without dropping the receiver: a later `send` fails and hands its value
     /// back, and `Sender::closed` completes. A value sent before the close can still be received
     /// (with `try_recv` or by awaiting).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::oneshot::channel();
+    /// rx.close();
+    /// assert_eq!(tx.send(1), Err(1)); // refused after the close
+    /// assert!(rx.try_recv().is_err());
+    /// ```
     pub fn close(&mut self) {
         if let Some(inner) = &self.inner {
             inner.close();
@@ -363,12 +493,34 @@ impl<T> Receiver<T> {
 
     /// Whether the receiver already completed (gave out the value or the error): polling it again
     /// would panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, mut rx) = glasswing::sync::oneshot::channel();
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_terminated());
+    /// assert_eq!((&mut rx).await, Ok(1));
+    /// assert!(rx.is_terminated()); // awaiting it again would panic
+    /// # }
+    /// ```
     pub fn is_terminated(&self) -> bool {
         self.inner.is_none()
     }
 
     /// Whether there is no value to receive right now (none sent yet, the sender dropped, or the
     /// receiver completed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = glasswing::sync::oneshot::channel();
+    /// assert!(rx.is_empty());
+    /// tx.send('a').unwrap();
+    /// assert!(!rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         let Some(inner) = &self.inner else { return true };
         if inner.state.load(Ordering::Acquire) & VALUE_SENT == 0 {
@@ -383,6 +535,15 @@ impl<T> Receiver<T> {
     /// `Err(Empty)` if it has not been sent yet; `Err(Closed)` if the sender dropped without
     /// sending, the receiver closed the channel before the value came, or the value was already
     /// received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = glasswing::sync::oneshot::channel();
+    /// assert!(rx.try_recv().is_err()); // nothing sent yet
+    /// tx.send(8).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(8));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let Some(inner) = &self.inner else { return Err(TryRecvError::Closed) };
         let state = inner.state.load(Ordering::Acquire);
@@ -404,6 +565,18 @@ impl<T> Receiver<T> {
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`), where blocking
     /// would stall the tasks; use `.await` there. (On a `spawn_blocking` thread it is fine.)
+    ///
+    /// # Examples
+    ///
+    /// Synchronous code on another thread waits for a task's answer:
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let (tx, rx) = glasswing::sync::oneshot::channel();
+    /// rt.spawn(async move { tx.send(2 + 2).unwrap() });
+    /// let answer = std::thread::spawn(move || rx.blocking_recv()).join().unwrap();
+    /// assert_eq!(answer, Ok(4));
+    /// ```
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
         if crate::runtime::context::is_runtime_entered() {

@@ -34,6 +34,27 @@ const MAX_READS: u32 = u32::MAX >> 3;
 /// Fair (FIFO): tasks get the lock in the order they asked, so a writer waiting keeps later readers
 /// out, and no writer is starved by a stream of readers. Cancel safe: a dropped `read` or `write`
 /// future loses nothing and passes its place on.
+///
+/// # Examples
+///
+/// Many readers at once, or one writer:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::RwLock;
+///
+/// let lock = RwLock::new(5);
+/// {
+///     let r1 = lock.read().await;
+///     let r2 = lock.read().await;
+///     assert_eq!(*r1 + *r2, 10);
+///     assert!(lock.try_write().is_err()); // not while readers hold it
+/// }
+/// *lock.write().await += 1;
+/// assert_eq!(*lock.read().await, 6);
+/// # }
+/// ```
 pub struct RwLock<T: ?Sized> {
     /// The permits a writer takes: the most readers at once.
     mr: u32,
@@ -43,6 +64,18 @@ pub struct RwLock<T: ?Sized> {
 
 /// Shared access to the data of a read-locked [`RwLock`]; one reader's permit, given back when the
 /// guard drops.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let lock = glasswing::sync::RwLock::new(vec![1, 2, 3]);
+/// let guard = lock.read().await;
+/// assert_eq!(guard.len(), 3); // `Deref` to the data
+/// assert!(lock.try_read().is_ok()); // other readers may come in
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
@@ -55,6 +88,20 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
 
 /// Exclusive access to the data of a write-locked [`RwLock`]; all its permits, given back when the
 /// guard drops.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let lock = glasswing::sync::RwLock::new(String::from("a"));
+/// let mut guard = lock.write().await;
+/// guard.push('b'); // `DerefMut` to the data
+/// assert!(lock.try_read().is_err()); // nobody else while it lives
+/// drop(guard);
+/// assert_eq!(*lock.read().await, "ab");
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
@@ -66,6 +113,21 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 
 /// A write guard to a part of the data (from [`RwLockWriteGuard::map`]); it can no longer
 /// downgrade.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+///
+/// let lock = RwLock::new((0, 'x'));
+/// let mut count: RwLockMappedWriteGuard<'_, i32> = RwLockWriteGuard::map(lock.write().await, |pair| &mut pair.0);
+/// *count = 9;
+/// drop(count);
+/// assert_eq!(*lock.read().await, (9, 'x'));
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
@@ -77,6 +139,22 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
 
 /// A read guard holding an `Arc` of its lock (from [`RwLock::read_owned`]), to a part `U` of the data
 /// once mapped.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::RwLock;
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(RwLock::new(3));
+/// let guard = lock.clone().read_owned().await;
+/// // `'static`: the guard moves into a task.
+/// let doubled = glasswing::spawn(async move { *guard * 2 }).await.unwrap();
+/// assert_eq!(doubled, 6);
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
@@ -88,6 +166,21 @@ pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
 }
 
 /// A write guard holding an `Arc` of its lock (from [`RwLock::write_owned`]).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::RwLock;
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(RwLock::new(0));
+/// let mut guard = lock.clone().write_owned().await;
+/// glasswing::spawn(async move { *guard = 1 }).await.unwrap();
+/// assert_eq!(*lock.read().await, 1);
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockWriteGuard<T: ?Sized> {
@@ -98,6 +191,22 @@ pub struct OwnedRwLockWriteGuard<T: ?Sized> {
 }
 
 /// An owned write guard to a part `U` of the data (from [`OwnedRwLockWriteGuard::map`]).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+/// use std::sync::Arc;
+///
+/// let lock = Arc::new(RwLock::new((1, 2)));
+/// let mut second = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |pair| &mut pair.1);
+/// *second = 7;
+/// drop(second);
+/// assert_eq!(*lock.read().await, (1, 7));
+/// # }
+/// ```
 #[clippy::has_significant_drop]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
@@ -142,6 +251,16 @@ unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedRwLo
 
 impl<T: ?Sized> RwLock<T> {
     /// A new unlocked lock holding `value`, admitting up to `u32::MAX >> 3` readers at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new("config");
+    /// assert_eq!(*lock.read().await, "config");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn new(value: T) -> RwLock<T>
     where
@@ -154,6 +273,18 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// If `max_reads` is 0 (no reader nor writer could ever take it) or more than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::with_max_readers(0, 2);
+    /// let _r1 = lock.read().await;
+    /// let _r2 = lock.read().await;
+    /// assert!(lock.try_read().is_err()); // a third reader would be one too many
+    /// # }
+    /// ```
     #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
     where
@@ -169,6 +300,20 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// `new`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    ///
+    /// static LEVEL: RwLock<u8> = RwLock::const_new(1);
+    ///
+    /// *LEVEL.write().await = 2;
+    /// assert_eq!(*LEVEL.read().await, 2);
+    /// # }
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new(value: T) -> RwLock<T>
@@ -182,6 +327,18 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// If `max_reads` is 0 or more than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::RwLock;
+    ///
+    /// static ONE_READER: RwLock<u8> = RwLock::const_with_max_readers(0, 1);
+    ///
+    /// let first = ONE_READER.try_read().unwrap();
+    /// assert!(ONE_READER.try_read().is_err());
+    /// drop(first);
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
@@ -205,6 +362,38 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Names the lock in diagnostics (task dumps, snapshots, deadlock reports):
     /// `RwLock::new(routes).named("routes")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits to write while the main task reads; a snapshot shows the lock by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let routes = Arc::new(RwLock::new(vec!["/"]).named("routes"));
+    /// let reading = routes.read().await;
+    /// let writer = glasswing::spawn({
+    ///     let routes = routes.clone();
+    ///     async move { routes.write().await.push("/health") }
+    /// });
+    /// // Until the task has run and waits on the lock.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("routes"));
+    /// assert_eq!(snapshot.resources[0].waiters[0].op, glasswing::diag::WaitOp::Write);
+    /// drop(reading);
+    /// writer.await.unwrap();
+    /// assert_eq!(routes.read().await.len(), 2);
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self
     where
         T: Sized,
@@ -238,6 +427,18 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits for shared access: one reader's permit, in FIFO order (so behind any writer already
     /// waiting). Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new(1);
+    /// let a = lock.read().await;
+    /// let b = lock.read().await; // readers share the lock
+    /// assert_eq!(*a + *b, 2);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> {
         let at = Location::caller();
@@ -250,6 +451,21 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// [`read`](RwLock::read) for an `Arc<RwLock<T>>`: the guard is `'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(String::from("shared")));
+    /// let guard = lock.clone().read_owned().await;
+    /// let len = glasswing::spawn(async move { guard.len() }).await.unwrap();
+    /// assert_eq!(len, 6);
+    /// # }
+    /// ```
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
@@ -262,6 +478,19 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Shared access if it can be had now: no writer holds the lock and none waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new(1);
+    /// let writer = lock.write().await;
+    /// assert!(lock.try_read().is_err());
+    /// drop(writer);
+    /// assert_eq!(*lock.try_read().unwrap(), 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(1) {
@@ -271,6 +500,19 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// [`try_read`](RwLock::try_read) for an `Arc<RwLock<T>>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let writer = lock.clone().try_write_owned().unwrap();
+    /// assert!(lock.clone().try_read_owned().is_err());
+    /// drop(writer);
+    /// assert_eq!(*lock.try_read_owned().unwrap(), 1);
+    /// ```
     #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
@@ -282,6 +524,17 @@ impl<T: ?Sized> RwLock<T> {
     /// Waits for exclusive access: all the permits, in FIFO order. While it waits, readers that come
     /// later wait behind it. Cancel safe: dropped, it gives the permits it had collected to the
     /// waiters behind it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new(Vec::new());
+    /// lock.write().await.push(1);
+    /// assert_eq!(*lock.read().await, [1]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
@@ -294,6 +547,21 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// [`write`](RwLock::write) for an `Arc<RwLock<T>>`: the guard is `'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let mut guard = lock.clone().write_owned().await;
+    /// glasswing::spawn(async move { *guard += 5 }).await.unwrap();
+    /// assert_eq!(*lock.read().await, 5);
+    /// # }
+    /// ```
     #[track_caller]
     #[allow(clippy::manual_async_fn)] // not `async fn`: `#[track_caller]` must see the call site
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
@@ -306,6 +574,20 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Exclusive access if it can be had now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new(0);
+    /// let reader = lock.read().await;
+    /// assert!(lock.try_write().is_err());
+    /// drop(reader);
+    /// *lock.try_write().unwrap() = 1;
+    /// assert_eq!(*lock.read().await, 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
@@ -315,6 +597,20 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// [`try_write`](RwLock::try_write) for an `Arc<RwLock<T>>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let reader = lock.clone().try_read_owned().unwrap();
+    /// assert!(lock.clone().try_write_owned().is_err());
+    /// drop(reader);
+    /// *lock.clone().try_write_owned().unwrap() = 2;
+    /// assert_eq!(*lock.try_read_owned().unwrap(), 2);
+    /// ```
     #[track_caller]
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
@@ -327,6 +623,22 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(10));
+    /// let l = lock.clone();
+    /// // Synchronous code, on a blocking thread, reads what tasks write.
+    /// let seen = glasswing::task::spawn_blocking(move || *l.blocking_read()).await.unwrap();
+    /// assert_eq!(seen, 10);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         blocking_check("RwLock::blocking_read");
@@ -337,6 +649,21 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let l = lock.clone();
+    /// glasswing::task::spawn_blocking(move || *l.blocking_write() = 3).await.unwrap();
+    /// assert_eq!(*lock.read().await, 3);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         blocking_check("RwLock::blocking_write");
@@ -344,11 +671,26 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The data, through an exclusive reference to the lock: no locking needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut lock = glasswing::sync::RwLock::new(1);
+    /// *lock.get_mut() += 1; // `&mut self`: nobody else can hold it
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.c.get_mut()
     }
 
     /// The data, consuming the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = glasswing::sync::RwLock::new(String::from("done"));
+    /// assert_eq!(lock.into_inner(), "done");
+    /// ```
     pub fn into_inner(self) -> T
     where
         T: Sized,
@@ -441,6 +783,19 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
 
     /// A read guard to a part of the data, chosen by `f`. An associated function
     /// (`RwLockReadGuard::map(guard, ...)`), so as not to hide a method of `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new((String::from("name"), 1));
+    /// let name = RwLockReadGuard::map(lock.read().await, |pair| &pair.0);
+    /// assert_eq!(*name, "name");
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
     where
@@ -452,6 +807,20 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     }
 
     /// [`map`](RwLockReadGuard::map) where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new(vec![4, 5]);
+    /// let guard = RwLockReadGuard::try_map(lock.read().await, |v| v.get(9)).unwrap_err(); // no index 9
+    /// let second = RwLockReadGuard::try_map(guard, |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 5);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
@@ -482,6 +851,21 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 
     /// A write guard to a part of the data, chosen by `f`; it can no longer downgrade.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new([0u8; 4]);
+    /// let mut head = RwLockWriteGuard::map(lock.write().await, |bytes| &mut bytes[..2]);
+    /// head.fill(1);
+    /// drop(head);
+    /// assert_eq!(*lock.read().await, [1, 1, 0, 0]);
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
@@ -493,6 +877,23 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 
     /// [`map`](RwLockWriteGuard::map) where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(None::<u32>);
+    /// let mut guard = RwLockWriteGuard::try_map(lock.write().await, |v| v.as_mut()).unwrap_err(); // empty
+    /// *guard = Some(1);
+    /// let mut value = RwLockWriteGuard::try_map(guard, |v| v.as_mut()).unwrap();
+    /// *value += 1;
+    /// drop(value);
+    /// assert_eq!(*lock.read().await, Some(2));
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
     where
@@ -507,12 +908,47 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 
     /// The guard as a mapped one, to the whole data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// // One function for both kinds of write guard.
+    /// fn bump(guard: &mut RwLockMappedWriteGuard<'_, i32>) {
+    ///     **guard += 1;
+    /// }
+    /// let lock = RwLock::new(0);
+    /// let mut whole = RwLockWriteGuard::into_mapped(lock.write().await);
+    /// bump(&mut whole);
+    /// drop(whole);
+    /// assert_eq!(*lock.read().await, 1);
+    /// # }
+    /// ```
     pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
         RwLockWriteGuard::map(this, |me| me)
     }
 
     /// Downgrades to a read guard to a part of the data, chosen by `f`: atomically, so no writer can
     /// get in between; readers waiting are let in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((0, String::new()));
+    /// let mut guard = lock.write().await;
+    /// guard.0 = 1;
+    /// let number = RwLockWriteGuard::downgrade_map(guard, |pair| &pair.0);
+    /// assert_eq!(*number, 1);
+    /// assert!(lock.try_read().is_ok()); // other readers may come in now
+    /// # }
+    /// ```
     #[inline]
     pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
     where
@@ -528,6 +964,22 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
 
     /// [`downgrade_map`](RwLockWriteGuard::downgrade_map) where `f` may fail: then the write guard
     /// comes back, not downgraded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![1]);
+    /// // Not downgraded: `f` found nothing, the write guard comes back.
+    /// let mut guard = RwLockWriteGuard::try_downgrade_map(lock.write().await, |v| v.get(1)).unwrap_err();
+    /// guard.push(2);
+    /// let second = RwLockWriteGuard::try_downgrade_map(guard, |v| v.get(1)).unwrap();
+    /// assert_eq!(*second, 2);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
@@ -545,6 +997,21 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Downgrades to a read guard, atomically: no writer can get in between. The permits given back
     /// let in the readers waiting (or go to a writer at the front of the queue, who still waits for
     /// this last one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let lock = glasswing::sync::RwLock::new(1);
+    /// let mut writer = lock.write().await;
+    /// *writer = 2;
+    /// let reader = writer.downgrade();
+    /// // No writer could get in between: the reader sees its own write.
+    /// assert_eq!(*reader, 2);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// # }
+    /// ```
     pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
         RwLockWriteGuard::downgrade_map(self, |me| me)
     }
@@ -566,6 +1033,22 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     }
 
     /// Maps further, as [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(((0, 0), 0));
+    /// let inner = RwLockWriteGuard::map(lock.write().await, |t| &mut t.0);
+    /// let mut x = RwLockMappedWriteGuard::map(inner, |pair| &mut pair.1);
+    /// *x = 8;
+    /// drop(x);
+    /// assert_eq!(*lock.read().await, ((0, 8), 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
@@ -577,6 +1060,23 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     }
 
     /// Maps further where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let items = RwLockWriteGuard::map(lock.write().await, |v| v.as_mut_slice());
+    /// let items = RwLockMappedWriteGuard::try_map(items, |s| s.get_mut(7)).unwrap_err(); // no item 7
+    /// let mut last = RwLockMappedWriteGuard::try_map(items, |s| s.last_mut()).unwrap();
+    /// *last = 20;
+    /// drop(last);
+    /// assert_eq!(*lock.read().await, [1, 20]);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
     where
@@ -608,6 +1108,20 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// A read guard to a part of the data, as [`RwLockReadGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockReadGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new((1, "one")));
+    /// let word = OwnedRwLockReadGuard::map(lock.read_owned().await, |pair| &pair.1);
+    /// assert_eq!(*word, "one");
+    /// # }
+    /// ```
     #[inline]
     pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V>
     where
@@ -619,6 +1133,21 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// Maps where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockReadGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(vec![3]));
+    /// let guard = OwnedRwLockReadGuard::try_map(lock.read_owned().await, |v| v.get(2)).unwrap_err();
+    /// let first = OwnedRwLockReadGuard::try_map(guard, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 3);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<V: ?Sized, F>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
     where
@@ -633,6 +1162,20 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// The `Arc` of the lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockReadGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let guard = lock.clone().read_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&guard), &lock));
+    /// # }
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -655,6 +1198,22 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// A write guard to a part of the data, as [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new((0, 0)));
+    /// let mut first = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |pair| &mut pair.0);
+    /// *first = 1;
+    /// drop(first);
+    /// assert_eq!(*lock.read().await, (1, 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, U>
     where
@@ -666,6 +1225,23 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// Maps where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(vec![0]));
+    /// let guard = OwnedRwLockWriteGuard::try_map(lock.clone().write_owned().await, |v| v.get_mut(4)).unwrap_err();
+    /// let mut first = OwnedRwLockWriteGuard::try_map(guard, |v| v.first_mut()).unwrap();
+    /// *first = 6;
+    /// drop(first);
+    /// assert_eq!(*lock.read().await, [6]);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self>
     where
@@ -680,11 +1256,44 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// The guard as a mapped one, to the whole data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let mut whole = OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    /// *whole *= 3;
+    /// drop(whole);
+    /// assert_eq!(*lock.read().await, 3);
+    /// # }
+    /// ```
     pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
         OwnedRwLockWriteGuard::map(this, |me| me)
     }
 
     /// Downgrades to a read guard to a part of the data, as [`RwLockWriteGuard::downgrade_map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new((String::new(), 0)));
+    /// let mut guard = lock.clone().write_owned().await;
+    /// guard.0.push_str("ready");
+    /// let text = OwnedRwLockWriteGuard::downgrade_map(guard, |pair| &pair.0);
+    /// assert_eq!(*text, "ready");
+    /// assert!(lock.try_read().is_ok());
+    /// # }
+    /// ```
     #[inline]
     pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
     where
@@ -697,6 +1306,23 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// `downgrade_map` where `f` may fail: then the write guard comes back, not downgraded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(None::<u8>));
+    /// let mut guard = OwnedRwLockWriteGuard::try_downgrade_map(lock.clone().write_owned().await, |v| v.as_ref())
+    ///     .unwrap_err(); // still a write guard
+    /// *guard = Some(4);
+    /// let value = OwnedRwLockWriteGuard::try_downgrade_map(guard, |v| v.as_ref()).unwrap();
+    /// assert_eq!(*value, 4);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, U>, Self>
     where
@@ -712,11 +1338,42 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     }
 
     /// Downgrades to a read guard, atomically, as [`RwLockWriteGuard::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let mut writer = lock.clone().write_owned().await;
+    /// *writer = 1;
+    /// let reader = writer.downgrade();
+    /// assert_eq!(*reader, 1);
+    /// assert_eq!(*lock.try_read().unwrap(), 1);
+    /// # }
+    /// ```
     pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
         OwnedRwLockWriteGuard::downgrade_map(self, |me| me)
     }
 
     /// The `Arc` of the lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(0));
+    /// let guard = lock.clone().write_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedRwLockWriteGuard::rwlock(&guard), &lock));
+    /// # }
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -739,6 +1396,23 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     }
 
     /// Maps further, as [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(((0, 0), 0)));
+    /// let inner = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |t| &mut t.0);
+    /// let mut y = OwnedRwLockMappedWriteGuard::map(inner, |pair| &mut pair.0);
+    /// *y = 5;
+    /// drop(y);
+    /// assert_eq!(*lock.read().await, ((5, 0), 0));
+    /// # }
+    /// ```
     #[inline]
     pub fn map<V: ?Sized, F>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
     where
@@ -750,6 +1424,24 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     }
 
     /// Maps further where `f` may fail: then the original guard comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new(vec![1]));
+    /// let items = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |v| v.as_mut_slice());
+    /// let items = OwnedRwLockMappedWriteGuard::try_map(items, |s| s.get_mut(3)).unwrap_err();
+    /// let mut first = OwnedRwLockMappedWriteGuard::try_map(items, |s| s.first_mut()).unwrap();
+    /// *first = 10;
+    /// drop(first);
+    /// assert_eq!(*lock.read().await, [10]);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<V: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self>
     where
@@ -764,6 +1456,20 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     }
 
     /// The `Arc` of the lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let second = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |pair| &mut pair.1);
+    /// assert!(Arc::ptr_eq(OwnedRwLockMappedWriteGuard::rwlock(&second), &lock));
+    /// # }
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }

@@ -17,15 +17,67 @@ use std::sync::Arc;
 ///
 /// As Tokio's: `acquire` is cancel safe (a dropped acquire future loses nothing and passes its place
 /// on), and `close` makes every waiting and future acquire fail.
+///
+/// # Examples
+///
+/// At most two tasks do their work at once:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::Semaphore;
+/// use std::sync::Arc;
+///
+/// let slots = Arc::new(Semaphore::new(2));
+/// let mut tasks = Vec::new();
+/// for i in 0..5 {
+///     let slots = slots.clone();
+///     tasks.push(glasswing::spawn(async move {
+///         let _permit = slots.acquire().await.unwrap();
+///         i * 10 // the work, done holding a permit
+///     }));
+/// }
+/// let mut sum = 0;
+/// for task in tasks {
+///     sum += task.await.unwrap();
+/// }
+/// assert_eq!(sum, 100);
+/// assert_eq!(slots.available_permits(), 2); // every permit came back
+/// # }
+/// ```
 pub struct Semaphore {
     ll_sem: ll::Semaphore,
 }
 
 /// The semaphore was closed.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let semaphore = glasswing::sync::Semaphore::new(1);
+/// semaphore.close();
+/// let err = semaphore.acquire().await.unwrap_err();
+/// assert_eq!(err.to_string(), "semaphore closed");
+/// # }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct AcquireError(());
 
 /// Why a `try_acquire` failed.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::sync::{Semaphore, TryAcquireError};
+///
+/// let semaphore = Semaphore::new(1);
+/// let _permit = semaphore.try_acquire().unwrap();
+/// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+/// semaphore.close();
+/// assert_eq!(semaphore.try_acquire().unwrap_err(), TryAcquireError::Closed);
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum TryAcquireError {
     /// The semaphore was closed.
@@ -44,11 +96,26 @@ impl std::error::Error for AcquireError {}
 
 impl TryAcquireError {
     /// Whether the semaphore was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(0);
+    /// semaphore.close();
+    /// assert!(semaphore.try_acquire().unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TryAcquireError::Closed)
     }
 
     /// Whether there were not enough permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(0);
+    /// assert!(semaphore.try_acquire().unwrap_err().is_no_permits());
+    /// ```
     pub fn is_no_permits(&self) -> bool {
         matches!(self, TryAcquireError::NoPermits)
     }
@@ -75,6 +142,19 @@ impl From<ll::TryAcquireError> for TryAcquireError {
 }
 
 /// Permits taken from a [`Semaphore`], given back when dropped.
+///
+/// # Examples
+///
+/// ```
+/// let semaphore = glasswing::sync::Semaphore::new(3);
+/// {
+///     let permit = semaphore.try_acquire_many(2).unwrap();
+///     assert_eq!(permit.num_permits(), 2);
+///     assert_eq!(semaphore.available_permits(), 1);
+/// }
+/// // Dropped: the permits are back.
+/// assert_eq!(semaphore.available_permits(), 3);
+/// ```
 #[must_use]
 #[clippy::has_significant_drop]
 #[derive(Debug)]
@@ -88,6 +168,22 @@ pub struct SemaphorePermit<'a> {
 
 /// Permits taken from an `Arc<Semaphore>`, given back when dropped; `'static`, so it can move into a
 /// spawned task.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::Semaphore;
+/// use std::sync::Arc;
+///
+/// let semaphore = Arc::new(Semaphore::new(1));
+/// let permit = semaphore.clone().acquire_owned().await.unwrap();
+/// // The permit moves into the task and is given back when the task ends.
+/// glasswing::spawn(async move { drop(permit) }).await.unwrap();
+/// assert_eq!(semaphore.available_permits(), 1);
+/// # }
+/// ```
 #[must_use]
 #[clippy::has_significant_drop]
 #[derive(Debug)]
@@ -99,15 +195,43 @@ pub struct OwnedSemaphorePermit {
 
 impl Semaphore {
     /// The most permits a semaphore can hold (`usize::MAX >> 3`, as Tokio's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    ///
+    /// let semaphore = Semaphore::new(Semaphore::MAX_PERMITS);
+    /// assert_eq!(semaphore.available_permits(), usize::MAX >> 3);
+    /// ```
     pub const MAX_PERMITS: usize = ll::MAX_PERMITS;
 
     /// A semaphore with `permits` permits. Panics above [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(4);
+    /// assert_eq!(semaphore.available_permits(), 4);
+    /// ```
     #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
         Semaphore { ll_sem: ll::Semaphore::new(permits) }
     }
 
     /// `new`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    ///
+    /// static CONNECTIONS: Semaphore = Semaphore::const_new(10);
+    ///
+    /// let permit = CONNECTIONS.try_acquire().unwrap();
+    /// assert_eq!(CONNECTIONS.available_permits(), 9);
+    /// drop(permit);
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new(permits: usize) -> Semaphore {
@@ -115,30 +239,115 @@ impl Semaphore {
     }
 
     /// The permits free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.ll_sem.available_permits()
     }
 
     /// Adds `n` permits, serving the waiters first, oldest first. Panics if the semaphore would hold
     /// more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// A task waits for a permit until one is added:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(0));
+    /// let task = glasswing::spawn({
+    ///     let semaphore = semaphore.clone();
+    ///     async move { semaphore.acquire().await.unwrap().forget() }
+    /// });
+    /// semaphore.add_permits(2);
+    /// task.await.unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1); // the task kept one
+    /// # }
+    /// ```
     #[track_caller]
     pub fn add_permits(&self, n: usize) {
         self.ll_sem.release(n);
     }
 
     /// Removes up to `n` of the free permits for good, returning how many it removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(3);
+    /// let _taken = semaphore.try_acquire().unwrap();
+    /// // Only the two free permits can be removed.
+    /// assert_eq!(semaphore.forget_permits(5), 2);
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
     pub fn forget_permits(&self, n: usize) -> usize {
         self.ll_sem.forget_permits(n)
     }
 
     /// Names the semaphore in diagnostics (task dumps, snapshots, deadlock reports):
     /// `Semaphore::new(8).named("db connections")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits for a named semaphore's only permit; a snapshot shows who waits:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let pool = Arc::new(Semaphore::new(1).named("db connections"));
+    /// let permit = pool.acquire().await.unwrap();
+    /// let task = glasswing::spawn({
+    ///     let pool = pool.clone();
+    ///     async move { drop(pool.acquire().await.unwrap()) }
+    /// });
+    /// // Until the task has run and waits for a permit.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("db connections"));
+    /// assert_eq!(snapshot.resources[0].waiters[0].task, Some(task.id()));
+    /// drop(permit);
+    /// task.await.unwrap();
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Semaphore {
         self.ll_sem.resource().set_name(name);
         self
     }
 
     /// Waits for one permit. Fails once the semaphore is closed. Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let semaphore = glasswing::sync::Semaphore::new(1);
+    /// let permit = semaphore.acquire().await.unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> {
         self.acquire_many(1)
@@ -147,6 +356,18 @@ impl Semaphore {
     /// Waits for `n` permits, all at once: they are assigned as they come, in FIFO order, and the
     /// future completes when it has them all. Cancel safe: dropped, it gives back those it was
     /// assigned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let memory = glasswing::sync::Semaphore::new(1024); // one permit per KiB
+    /// let budget = memory.acquire_many(300).await.unwrap();
+    /// assert_eq!(budget.num_permits(), 300);
+    /// assert_eq!(memory.available_permits(), 724);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn acquire_many(&self, n: u32) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> {
         let at = Location::caller();
@@ -159,12 +380,31 @@ impl Semaphore {
     }
 
     /// One permit if there is one now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(1);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert!(semaphore.try_acquire().is_err());
+    /// drop(permit);
+    /// assert!(semaphore.try_acquire().is_ok());
+    /// ```
     #[track_caller]
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.try_acquire_many(1)
     }
 
     /// `n` permits if they are all there now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(3);
+    /// assert!(semaphore.try_acquire_many(4).unwrap_err().is_no_permits());
+    /// let permit = semaphore.try_acquire_many(3).unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
@@ -172,6 +412,29 @@ impl Semaphore {
     }
 
     /// `acquire`, for an `Arc<Semaphore>`: the permit owns a reference to the semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(3));
+    /// let mut tasks = Vec::new();
+    /// for _ in 0..3 {
+    ///     // Taken before spawning, held by the task.
+    ///     let permit = semaphore.clone().acquire_owned().await.unwrap();
+    ///     tasks.push(glasswing::spawn(async move { permit.num_permits() }));
+    /// }
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// for task in tasks {
+    ///     assert_eq!(task.await.unwrap(), 1);
+    /// }
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn acquire_owned(
         self: Arc<Self>,
@@ -180,6 +443,21 @@ impl Semaphore {
     }
 
     /// `acquire_many`, for an `Arc<Semaphore>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(5));
+    /// let permit = semaphore.clone().acquire_many_owned(4).await.unwrap();
+    /// assert_eq!(permit.num_permits(), 4);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// # }
+    /// ```
     pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
         match self.ll_sem.acquire_now_or_wait(n as usize, WaitOp::Acquire).await {
             Ok(()) => {
@@ -192,12 +470,36 @@ impl Semaphore {
     }
 
     /// `try_acquire`, for an `Arc<Semaphore>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// assert!(semaphore.clone().try_acquire_owned().is_err());
+    /// drop(permit);
+    /// assert!(semaphore.try_acquire_owned().is_ok());
+    /// ```
     #[track_caller]
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.try_acquire_many_owned(1)
     }
 
     /// `try_acquire_many`, for an `Arc<Semaphore>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    /// assert!(semaphore.clone().try_acquire_many_owned(3).is_err());
+    /// assert_eq!(semaphore.try_acquire_many_owned(2).unwrap().num_permits(), 2);
+    /// ```
     #[track_caller]
     pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll_sem.try_acquire(n as usize)?;
@@ -211,6 +513,24 @@ impl Semaphore {
     /// # Panics
     /// If called on a thread that drives a runtime (inside a task or a `block_on`): use
     /// [`acquire`](Semaphore::acquire)`.await` there, or call it from `spawn_blocking`.
+    ///
+    /// # Examples
+    ///
+    /// A thread waits until another one adds a permit:
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(0));
+    /// let thread = std::thread::spawn({
+    ///     let semaphore = semaphore.clone();
+    ///     move || semaphore.blocking_acquire().unwrap().forget()
+    /// });
+    /// semaphore.add_permits(1);
+    /// thread.join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.blocking_acquire_many(1)
@@ -220,6 +540,14 @@ impl Semaphore {
     ///
     /// # Panics
     /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(4);
+    /// let permit = semaphore.blocking_acquire_many(3).unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         blocking_check("Semaphore::blocking_acquire_many");
@@ -230,6 +558,19 @@ impl Semaphore {
     ///
     /// # Panics
     /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().blocking_acquire_owned().unwrap();
+    /// // The permit is `'static`: another thread may give it back.
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.blocking_acquire_many_owned(1)
@@ -239,6 +580,18 @@ impl Semaphore {
     ///
     /// # Panics
     /// As [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    /// let permit = semaphore.clone().blocking_acquire_many_owned(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
@@ -250,11 +603,40 @@ impl Semaphore {
 
     /// Closes the semaphore: waiting acquires fail, and so do all later ones. Permits already taken
     /// stay valid, and may still be given back.
+    ///
+    /// # Examples
+    ///
+    /// A task waiting for a permit is told when the semaphore closes:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(0));
+    /// let task = glasswing::spawn({
+    ///     let semaphore = semaphore.clone();
+    ///     async move { semaphore.acquire().await.is_err() }
+    /// });
+    /// semaphore.close();
+    /// assert!(task.await.unwrap());
+    /// # }
+    /// ```
     pub fn close(&self) {
         self.ll_sem.close();
     }
 
     /// Whether `close` was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(1);
+    /// assert!(!semaphore.is_closed());
+    /// semaphore.close();
+    /// assert!(semaphore.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.ll_sem.is_closed()
     }
@@ -268,12 +650,30 @@ impl fmt::Debug for Semaphore {
 
 impl<'a> SemaphorePermit<'a> {
     /// Keeps the permits taken for good: the semaphore has that many fewer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(2);
+    /// semaphore.try_acquire().unwrap().forget();
+    /// // One permit is gone for good.
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
         self.sem.ll_sem.release_hold(std::mem::replace(&mut self.hold, HolderToken::UNTRACKED));
     }
 
     /// Joins `other`'s permits into this one. Panics if they come from different semaphores.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(3);
+    /// let mut permit = semaphore.try_acquire().unwrap();
+    /// permit.merge(semaphore.try_acquire_many(2).unwrap());
+    /// assert_eq!(permit.num_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(std::ptr::eq(self.sem, other.sem), "merging permits from different semaphores");
@@ -283,6 +683,18 @@ impl<'a> SemaphorePermit<'a> {
     }
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(3);
+    /// let mut permit = semaphore.try_acquire_many(3).unwrap();
+    /// let part = permit.split(1).unwrap();
+    /// assert_eq!((permit.num_permits(), part.num_permits()), (2, 1));
+    /// assert!(permit.split(5).is_none());
+    /// drop(part);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
         if n > self.permits {
             return None;
@@ -293,11 +705,26 @@ impl<'a> SemaphorePermit<'a> {
     }
 
     /// How many permits this holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(5);
+    /// assert_eq!(semaphore.try_acquire_many(4).unwrap().num_permits(), 4);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits
     }
 
     /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = glasswing::sync::Semaphore::new(1);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &semaphore));
+    /// ```
     pub fn semaphore(&self) -> &'a Semaphore {
         self.sem
     }
@@ -305,12 +732,35 @@ impl<'a> SemaphorePermit<'a> {
 
 impl OwnedSemaphorePermit {
     /// Keeps the permits taken for good: the semaphore has that many fewer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    /// semaphore.clone().try_acquire_owned().unwrap().forget();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
         self.sem.ll_sem.release_hold(std::mem::replace(&mut self.hold, HolderToken::UNTRACKED));
     }
 
     /// Joins `other`'s permits into this one. Panics if they come from different semaphores.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    /// let mut permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// permit.merge(semaphore.clone().try_acquire_owned().unwrap());
+    /// assert_eq!(permit.num_permits(), 2);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(Arc::ptr_eq(&self.sem, &other.sem), "merging permits from different semaphores");
@@ -320,6 +770,18 @@ impl OwnedSemaphorePermit {
     }
 
     /// Splits `n` permits off into a new permit, or `None` if this one holds fewer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(4));
+    /// let mut permit = semaphore.clone().try_acquire_many_owned(4).unwrap();
+    /// let half = permit.split(2).unwrap();
+    /// assert_eq!((permit.num_permits(), half.num_permits()), (2, 2));
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
         if n > self.permits {
             return None;
@@ -329,11 +791,32 @@ impl OwnedSemaphorePermit {
     }
 
     /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// assert!(Arc::ptr_eq(permit.semaphore(), &semaphore));
+    /// ```
     pub fn semaphore(&self) -> &Arc<Semaphore> {
         &self.sem
     }
 
     /// How many permits this holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(3));
+    /// assert_eq!(semaphore.try_acquire_many_owned(3).unwrap().num_permits(), 3);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits
     }

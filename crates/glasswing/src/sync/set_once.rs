@@ -20,6 +20,26 @@ use std::fmt;
 use std::future::Future;
 
 /// A thread-safe cell set at most once, which tasks can [`wait`](SetOnce::wait) on.
+///
+/// # Examples
+///
+/// Tasks wait for a value that is set once:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::sync::SetOnce;
+/// use std::sync::Arc;
+///
+/// let address = Arc::new(SetOnce::new());
+/// let client = glasswing::spawn({
+///     let address = address.clone();
+///     async move { format!("connecting to {}", address.wait().await) }
+/// });
+/// address.set("127.0.0.1:4000").unwrap();
+/// assert_eq!(client.await.unwrap(), "connecting to 127.0.0.1:4000");
+/// # }
+/// ```
 pub struct SetOnce<T> {
     value: OnceSlot<T>,
     /// No permits: only its queue is used; closed once the value is set.
@@ -29,6 +49,16 @@ pub struct SetOnce<T> {
 }
 
 /// [`SetOnce::set`] failed: the cell was already set. The value comes back.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::sync::{SetOnce, SetOnceError};
+///
+/// let cell = SetOnce::new();
+/// cell.set(1).unwrap();
+/// assert_eq!(cell.set(2), Err(SetOnceError(2)));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct SetOnceError<T>(pub T);
 
@@ -48,11 +78,47 @@ unsafe impl<T: Send> Send for SetOnce<T> {}
 
 impl<T> SetOnce<T> {
     /// Names the cell in diagnostics (task dumps, snapshots, deadlock reports): `SetOnce::new().named("ready")`.
+    ///
+    /// # Examples
+    ///
+    /// A task waits on a named cell; a snapshot shows it by name:
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::SetOnce;
+    /// use std::sync::Arc;
+    ///
+    /// let ready = Arc::new(SetOnce::new().named("ready"));
+    /// let task = glasswing::spawn({
+    ///     let ready = ready.clone();
+    ///     async move { *ready.wait().await }
+    /// });
+    /// // Until the task has run and waits.
+    /// let snapshot = loop {
+    ///     let snapshot = glasswing::runtime::Handle::current().diagnostics().snapshot();
+    ///     if !snapshot.resources.is_empty() {
+    ///         break snapshot;
+    ///     }
+    ///     glasswing::task::yield_now().await;
+    /// };
+    /// assert_eq!(snapshot.resources[0].name.as_deref(), Some("ready"));
+    /// ready.set(true).unwrap();
+    /// assert!(task.await.unwrap());
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self {
         self.waiters.resource().set_name(name);
         self
     }
     /// An empty cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::SetOnce::<u8>::new();
+    /// assert!(!cell.initialized());
+    /// ```
     #[track_caller]
     pub fn new() -> Self {
         SetOnce {
@@ -63,6 +129,17 @@ impl<T> SetOnce<T> {
     }
 
     /// `new`, usable in a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::SetOnce;
+    ///
+    /// static STARTED_AT: SetOnce<u64> = SetOnce::const_new();
+    ///
+    /// STARTED_AT.set(1_700_000_000).unwrap();
+    /// assert_eq!(STARTED_AT.get(), Some(&1_700_000_000));
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new() -> Self {
@@ -75,6 +152,19 @@ impl<T> SetOnce<T> {
 
     /// A cell holding `value`, usable in a `static`. (Its queue is left open: `wait` checks the
     /// flag first and never queues.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::SetOnce;
+    ///
+    /// static MODE: SetOnce<&str> = SetOnce::const_new_with("fast");
+    ///
+    /// assert_eq!(*MODE.wait().await, "fast");
+    /// # }
+    /// ```
     #[cfg(not(loom))]
     #[track_caller]
     pub const fn const_new_with(value: T) -> Self {
@@ -86,6 +176,15 @@ impl<T> SetOnce<T> {
     }
 
     /// A cell holding `value` if it is `Some`, else empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::sync::SetOnce;
+    ///
+    /// assert_eq!(SetOnce::new_with(Some(1)).get(), Some(&1));
+    /// assert_eq!(SetOnce::<i32>::new_with(None).get(), None);
+    /// ```
     #[track_caller]
     pub fn new_with(value: Option<T>) -> Self {
         let cell = Self::new();
@@ -102,6 +201,15 @@ impl<T> SetOnce<T> {
     }
 
     /// Whether the cell holds a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::SetOnce::new();
+    /// assert!(!cell.initialized());
+    /// cell.set(()).unwrap();
+    /// assert!(cell.initialized());
+    /// ```
     pub fn initialized(&self) -> bool {
         self.value.is_set()
     }
@@ -114,12 +222,30 @@ impl<T> SetOnce<T> {
     }
 
     /// The value, if it is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::SetOnce::new();
+    /// assert_eq!(cell.get(), None);
+    /// cell.set(9).unwrap();
+    /// assert_eq!(cell.get(), Some(&9));
+    /// ```
     pub fn get(&self) -> Option<&T> {
         self.value.get()
     }
 
     /// Sets the value, and wakes every task waiting for it; fails (giving the value back) if it was
     /// already set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::SetOnce::new();
+    /// assert!(cell.set("first").is_ok());
+    /// assert_eq!(cell.set("second").unwrap_err().0, "second");
+    /// assert_eq!(cell.get(), Some(&"first"));
+    /// ```
     pub fn set(&self, value: T) -> Result<(), SetOnceError<T>> {
         if self.initialized() {
             return Err(SetOnceError(value));
@@ -137,6 +263,28 @@ impl<T> SetOnce<T> {
 
     /// Waits until the value is set, and returns it. Cancel safe: a dropped future just leaves the
     /// queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::sync::SetOnce;
+    /// use std::sync::Arc;
+    ///
+    /// let cell = Arc::new(SetOnce::new());
+    /// let waiters: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let cell = cell.clone();
+    ///         glasswing::spawn(async move { *cell.wait().await })
+    ///     })
+    ///     .collect();
+    /// cell.set(4).unwrap(); // wakes every waiter
+    /// for waiter in waiters {
+    ///     assert_eq!(waiter.await.unwrap(), 4);
+    /// }
+    /// # }
+    /// ```
     #[track_caller]
     pub fn wait(&self) -> impl Future<Output = &T> {
         let acquire = self.waiters.acquire_as(1, WaitOp::Wait);
@@ -153,6 +301,14 @@ impl<T> SetOnce<T> {
     }
 
     /// The value, consuming the cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = glasswing::sync::SetOnce::new();
+    /// cell.set(vec![1]).unwrap();
+    /// assert_eq!(cell.into_inner(), Some(vec![1]));
+    /// ```
     pub fn into_inner(mut self) -> Option<T> {
         self.value.take()
     }

@@ -38,6 +38,32 @@ use std::fmt;
 ///
 /// `Display` prints a tree per task, root first, and collapses tasks with identical chains into one
 /// tree with a count; `to_json` gives every task on its own.
+///
+/// # Examples
+///
+/// Where does a task wait? It was polled once, and now waits on a channel:
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::LeafKind;
+/// use glasswing::runtime::Handle;
+///
+/// let (tx, rx) = glasswing::sync::oneshot::channel::<()>();
+/// let waiter = glasswing::spawn(async move { rx.await.ok() });
+/// let id = waiter.id();
+/// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+///     glasswing::task::yield_now().await;
+/// }
+/// let dump = Handle::current().diagnostics().dump();
+/// let task = dump.task(id).unwrap();
+/// assert!(task.traced);
+/// assert_eq!(task.waits_on[0].kind, LeafKind::Sync);
+/// println!("{dump}");
+/// tx.send(()).unwrap();
+/// waiter.await.unwrap();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Dump {
     /// By task id.
@@ -45,6 +71,33 @@ pub struct Dump {
 }
 
 /// One task in a [`Dump`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::TaskState;
+/// use glasswing::runtime::Handle;
+/// use std::time::Duration;
+///
+/// let sleeper = glasswing::task::Builder::new()
+///     .name("sleeper")
+///     .spawn(glasswing::time::sleep(Duration::from_secs(60)))
+///     .unwrap();
+/// let id = sleeper.id();
+/// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+///     glasswing::task::yield_now().await;
+/// }
+/// let dump = Handle::current().diagnostics().dump();
+/// let task = dump.task(id).unwrap();
+/// assert_eq!(task.task.name.as_deref(), Some("sleeper"));
+/// assert_eq!(task.task.state, TaskState::Idle);
+/// assert_eq!(task.waits_on.len(), 1);
+/// assert!(task.stack.is_empty()); // not running: no worker stack
+/// sleeper.abort();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct TaskDump {
     /// Its diagnostics record at the dump: id, name, spawn location, state, idle time and the rest.
@@ -66,8 +119,31 @@ pub struct TaskDump {
 }
 
 /// A leaf future where a task waits, and the chain of frames that leads to it.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::diag::LeafKind;
+/// use glasswing::runtime::Handle;
+/// use std::time::Duration;
+///
+/// let sleeper = glasswing::spawn(glasswing::time::sleep(Duration::from_secs(60)));
+/// let id = sleeper.id();
+/// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+///     glasswing::task::yield_now().await;
+/// }
+/// let dump = Handle::current().diagnostics().dump();
+/// let leaf = &dump.task(id).unwrap().waits_on[0];
+/// assert_eq!(leaf.kind, LeafKind::Sleep);
+/// assert!(leaf.detail.starts_with("sleep")); // "sleep, 59.99s left"
+/// sleeper.abort();
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct TracedLeaf {
+    /// What kind of leaf it is.
     pub kind: LeafKind,
     /// What it waits for, in words: "sleep, 59.80s left", "read on TCP 127.0.0.1:5000 from
     /// 127.0.0.1:41234", "JoinHandle of task 12".
@@ -271,11 +347,45 @@ impl TracedLeaf {
 
 impl Dump {
     /// The dump as JSON: every task, with its record, leaves, frames and stack.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::runtime::Handle;
+    ///
+    /// let (tx, rx) = glasswing::sync::oneshot::channel::<()>();
+    /// let waiter = glasswing::spawn(async move { rx.await.ok() });
+    /// let id = waiter.id();
+    /// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+    ///     glasswing::task::yield_now().await;
+    /// }
+    /// let json = Handle::current().diagnostics().dump().to_json();
+    /// let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    /// assert_eq!(value["tasks"][0]["waits_on"][0]["kind"], "sync");
+    /// tx.send(()).unwrap();
+    /// waiter.await.unwrap();
+    /// # }
+    /// ```
     pub fn to_json(&self) -> String {
         crate::diag::json::to_string_pretty(self).expect("a dump always serializes")
     }
 
     /// The task with this id, if it was alive at the dump.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let done = glasswing::spawn(async {});
+    /// let id = done.id();
+    /// done.await.unwrap();
+    /// // Only live tasks are in a dump.
+    /// assert!(glasswing::runtime::Handle::current().diagnostics().dump().task(id).is_none());
+    /// # }
+    /// ```
     pub fn task(&self, id: Id) -> Option<&TaskDump> {
         self.tasks.iter().find(|t| t.task.id == id)
     }
@@ -284,6 +394,31 @@ impl Dump {
 impl TaskDump {
     /// The names of the program's and its dependencies' functions in its chains, root first (one
     /// leaf after another).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::runtime::Handle;
+    ///
+    /// async fn wait_for_order(orders: glasswing::sync::oneshot::Receiver<u32>) -> Option<u32> {
+    ///     orders.await.ok()
+    /// }
+    ///
+    /// let (tx, rx) = glasswing::sync::oneshot::channel();
+    /// let waiter = glasswing::spawn(wait_for_order(rx));
+    /// let id = waiter.id();
+    /// while Handle::current().diagnostics().snapshot().task(id).unwrap().polls == 0 {
+    ///     glasswing::task::yield_now().await;
+    /// }
+    /// let dump = Handle::current().diagnostics().dump();
+    /// let functions: Vec<&str> = dump.task(id).unwrap().functions().collect();
+    /// assert!(functions.iter().any(|f| f.ends_with("wait_for_order")), "{functions:?}");
+    /// tx.send(1).unwrap();
+    /// assert_eq!(waiter.await.unwrap(), Some(1));
+    /// # }
+    /// ```
     pub fn functions(&self) -> impl Iterator<Item = &str> {
         self.waits_on.iter().flat_map(|l| {
             l.frames.iter().filter(|f| f.origin.is_shown()).filter_map(|f| f.function.as_deref())
