@@ -72,6 +72,8 @@ use proc_macro::TokenStream;
 /// - `crate = "path"`: where to find the glasswing crate when it is renamed or
 ///   re-exported (default `::glasswing`).
 ///
+/// # Examples
+///
 /// ```
 /// #[glasswing::main]
 /// async fn main() {
@@ -88,6 +90,67 @@ use proc_macro::TokenStream;
 ///     Ok(())
 /// }
 /// ```
+///
+/// Four workers, and a name that the diagnostics and `Handle::name` show:
+///
+/// ```
+/// #[glasswing::main(worker_threads = 4, name = "ingest")]
+/// async fn main() {
+///     let handle = glasswing::runtime::Handle::current();
+///     assert_eq!(handle.name(), Some("ingest"));
+///     assert_eq!(handle.metrics().num_workers(), 4);
+/// }
+/// ```
+///
+/// `flavor = "local"`: tasks that are not `Send` spawn without a `LocalSet`:
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// #[glasswing::main(flavor = "local")]
+/// async fn main() {
+///     let shared = Rc::new(5);
+///     let task = glasswing::task::spawn_local(async move { *shared * 2 });
+///     assert_eq!(task.await.unwrap(), 10);
+/// }
+/// ```
+///
+/// `start_paused = true`: a day of timers in no time:
+///
+/// ```
+/// use glasswing::time::{sleep, Duration, Instant};
+///
+/// #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {
+///     let start = Instant::now();
+///     sleep(Duration::from_secs(86_400)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(86_400));
+/// }
+/// ```
+///
+/// On any function, with arguments, and quieter diagnostics:
+///
+/// ```
+/// #[glasswing::main(flavor = "current_thread", diagnostics = "off")]
+/// async fn double(n: u32) -> u32 {
+///     glasswing::spawn(async move { n * 2 }).await.unwrap()
+/// }
+///
+/// assert_eq!(double(21), 42);
+/// ```
+///
+/// `crate = "..."`, for a crate that re-exports glasswing under another name:
+///
+/// ```
+/// mod rt {
+///     pub use glasswing;
+/// }
+///
+/// #[glasswing::main(flavor = "current_thread", crate = "rt::glasswing")]
+/// async fn main() {
+///     assert_eq!(rt::glasswing::spawn(async { 1 }).await.unwrap(), 1);
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into(), config::Kind::Main, config::Dialect::Glasswing).into()
@@ -100,7 +163,12 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `flavor = "current_thread"`: a test is usually small, and one thread makes
 /// its interleavings repeatable.
 ///
-/// ```no_run
+/// # Examples
+///
+/// The tests run under `cargo test`; these lines only show them.
+///
+/// ```
+/// # fn main() {}
 /// #[glasswing::test]
 /// async fn spawned_tasks_finish() {
 ///     assert_eq!(glasswing::spawn(async { 1 }).await.unwrap(), 1);

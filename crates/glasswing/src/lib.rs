@@ -9,7 +9,7 @@
 //! #[glasswing::main(flavor = "current_thread")]
 //! async fn main() {
 //!     let handle = glasswing::spawn(async { "hello from a task" });
-//!     println!("{}", handle.await.unwrap());
+//!     assert_eq!(handle.await.unwrap(), "hello from a task");
 //! }
 //! ```
 //!

@@ -27,6 +27,28 @@ pub mod windows;
 ///
 /// # Panics
 /// Outside a runtime.
+///
+/// # Examples
+///
+/// A program that stops cleanly on Ctrl-C; here a SIGINT it sends itself stands in for the user's
+/// key press (Unix only: Windows has no such stand-in that spares the rest of the console).
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # #[cfg(unix)]
+/// # {
+/// let waiter = glasswing::spawn(async {
+///     glasswing::signal::ctrl_c().await.unwrap();
+///     "stopping"
+/// });
+/// // Let the task install the handler before the signal comes.
+/// glasswing::task::yield_now().await;
+/// unsafe { libc::raise(libc::SIGINT) };
+/// assert_eq!(waiter.await.unwrap(), "stopping");
+/// # }
+/// # }
+/// ```
 pub async fn ctrl_c() -> std::io::Result<()> {
     #[cfg(unix)]
     return unix::ctrl_c().await;

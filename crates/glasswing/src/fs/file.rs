@@ -49,13 +49,27 @@ use std::task::{ready, Context, Poll};
 /// also flush the OS's caches to disk) to wait for it and learn its error; a File dropped with a
 /// write in flight lets it finish in the background.
 ///
-/// ```no_run
-/// use glasswing::io::AsyncWriteExt;
-/// # async fn f() -> std::io::Result<()> {
-/// let mut file = glasswing::fs::File::create("foo.txt").await?;
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs::File;
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let path = dir.join("foo.txt");
+/// let mut file = File::create(&path).await?;
 /// file.write_all(b"hello").await?;
 /// file.flush().await?;
-/// # Ok(()) }
+///
+/// let mut text = String::new();
+/// File::open(&path).await?.read_to_string(&mut text).await?;
+/// assert_eq!(text, "hello");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
 /// ```
 pub struct File {
     std: Arc<std::fs::File>,
@@ -93,27 +107,124 @@ impl File {
     ///
     /// # Panics
     /// Outside of a glasswing runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let path = dir.join("hello.txt");
+    /// std::fs::write(&path, "hello")?;
+    /// let mut file = File::open(&path).await?;
+    /// let mut buf = [0u8; 5];
+    /// file.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"hello");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
         OpenOptions::new().read(true).open(path).await
     }
 
     /// Opens a file for writing, creating it or truncating it; the async [`std::fs::File::create`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// let path = dir.join("fresh.txt");
+    /// let mut file = File::create(&path).await?;
+    /// file.write_all(b"data").await?;
+    /// file.flush().await?; // the write is done, and any error seen, only now
+    /// assert_eq!(std::fs::read(&path)?, b"data");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
         OpenOptions::new().write(true).create(true).truncate(true).open(path).await
     }
 
     /// Creates a new file for reading and writing, failing with `AlreadyExists` if the path exists
     /// (atomically); the async [`std::fs::File::create_new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let path = dir.join("once.txt");
+    /// File::create_new(&path).await?;
+    /// let err = File::create_new(&path).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_new(path: impl AsRef<Path>) -> io::Result<File> {
         OpenOptions::new().read(true).write(true).create_new(true).open(path).await
     }
 
     /// An [`OpenOptions`] with every option off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let path = dir.join("opts.txt");
+    /// let file = File::options().write(true).create(true).open(&path).await?;
+    /// assert_eq!(file.metadata().await?.len(), 0);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn options() -> OpenOptions {
         OpenOptions::new()
     }
 
     /// Wraps an open std file. Its position is where the next read or write goes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let path = dir.join("std.txt");
+    /// std::fs::write(&path, "from std")?;
+    /// let mut file = File::from_std(std::fs::File::open(&path)?);
+    /// let mut text = String::new();
+    /// file.read_to_string(&mut text).await?;
+    /// assert_eq!(text, "from std");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn from_std(std: std::fs::File) -> File {
         File {
@@ -133,6 +244,25 @@ impl File {
     ///
     /// # Errors
     /// The error of a background write not yet reported (it is not reported again), or of `fsync`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// let mut file = File::create(dir.join("durable.txt")).await?;
+    /// file.write_all(b"must survive a crash").await?;
+    /// // Waits for the write, then for the device.
+    /// file.sync_all().await?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn sync_all(&self) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await?;
@@ -142,6 +272,26 @@ impl File {
 
     /// As [`sync_all`](Self::sync_all), but metadata not needed to read the data back (the
     /// modification time, say) may stay unsynced; the async [`std::fs::File::sync_data`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// let path = dir.join("journal.bin");
+    /// let mut file = File::create(&path).await?;
+    /// file.write_all(&[0u8; 64]).await?;
+    /// file.sync_data().await?;
+    /// assert_eq!(std::fs::metadata(&path)?.len(), 64);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn sync_data(&self) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await?;
@@ -152,6 +302,24 @@ impl File {
     /// Truncates or extends the file to `size` bytes, after the operation in flight; the async
     /// [`std::fs::File::set_len`]. The position does not move (bytes read ahead are given back
     /// first), so it may end up past the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let path = dir.join("sparse.bin");
+    /// let file = File::create(&path).await?;
+    /// file.set_len(1024).await?;
+    /// assert_eq!(file.metadata().await?.len(), 1024);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn set_len(&self, size: u64) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await?;
@@ -182,6 +350,26 @@ impl File {
 
     /// The file's metadata; the async [`std::fs::File::metadata`]. It does not wait for a write in
     /// flight (as Tokio): flush first for a length that counts it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let path = dir.join("meta.txt");
+    /// std::fs::write(&path, "123")?;
+    /// let file = File::open(&path).await?;
+    /// let meta = file.metadata().await?;
+    /// assert!(meta.is_file());
+    /// assert_eq!(meta.len(), 3);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
         let std = self.std.clone();
         asyncify("fs::File::metadata", move || std.metadata()).await
@@ -189,6 +377,30 @@ impl File {
 
     /// A new File for the same open file description (shared position); the async
     /// [`std::fs::File::try_clone`]. It does not wait for an operation in flight.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// let path = dir.join("shared.txt");
+    /// let mut a = File::create(&path).await?;
+    /// let mut b = a.try_clone().await?;
+    /// a.write_all(b"ab").await?;
+    /// a.flush().await?;
+    /// // Same position: `b` writes after what `a` wrote.
+    /// b.write_all(b"cd").await?;
+    /// b.flush().await?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, "abcd");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn try_clone(&self) -> io::Result<File> {
         let std = self.std.clone();
         let std = asyncify("fs::File::try_clone", move || std.try_clone()).await?;
@@ -200,6 +412,26 @@ impl File {
     /// Sets the file's access and modification times (and creation time, where settable), after
     /// the operation in flight completes so that it cannot land after them; the async
     /// [`std::fs::File::set_times`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::{File, FileTimes};
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let path = dir.join("times.txt");
+    /// let file = File::create(&path).await?;
+    /// let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_234_567_890);
+    /// file.set_times(FileTimes::new().set_modified(t)).await?;
+    /// assert_eq!(file.metadata().await?.modified()?, t);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await?;
@@ -209,12 +441,47 @@ impl File {
     }
 
     /// Sets the file's modification time; `set_times` with that one time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let file = File::create(dir.join("mtime.txt")).await?;
+    /// let t = SystemTime::UNIX_EPOCH + Duration::from_secs(60);
+    /// file.set_modified(t).await?;
+    /// assert_eq!(file.metadata().await?.modified()?, t);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
         self.set_times(super::FileTimes::new().set_modified(time)).await
     }
 
     /// The most bytes one background read or write moves (see
     /// [`set_max_buf_size`](Self::set_max_buf_size)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let file = File::create(dir.join("buf.txt")).await?;
+    /// assert_eq!(file.max_buf_size(), 2 * 1024 * 1024);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn max_buf_size(&self) -> usize {
         self.max_buf_size
     }
@@ -222,6 +489,30 @@ impl File {
     /// Waits for the operation in flight and gives back the std file. Bytes read ahead and not
     /// consumed are lost (the std file's position is past them), as with Tokio. A background
     /// write's error, if any, is lost too: flush first to see it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    /// use glasswing::io::AsyncWriteExt;
+    /// use std::io::Read;
+    ///
+    /// let path = dir.join("to-std.txt");
+    /// let mut file = File::create(&path).await?;
+    /// file.write_all(b"xyz").await?;
+    /// file.flush().await?;
+    /// let _std: std::fs::File = file.into_std().await;
+    /// let mut back = String::new();
+    /// std::fs::File::open(&path)?.read_to_string(&mut back)?;
+    /// assert_eq!(back, "xyz");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn into_std(mut self) -> std::fs::File {
         let inner = self.inner.get_mut();
         // An error here belongs to a write, which has completed either way. An error kept from an
@@ -236,6 +527,24 @@ impl File {
     }
 
     /// The std file, if no operation is in flight; otherwise the File back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let file = File::create(dir.join("idle.txt")).await?;
+    /// // Nothing in flight: the std file comes out at once.
+    /// let std_file = file.try_into_std().expect("no operation in flight");
+    /// assert_eq!(std_file.metadata()?.len(), 0);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[allow(clippy::result_large_err)] // Tokio's signature: the File itself comes back
     pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
         if matches!(self.inner.get_mut().state, State::Busy(_)) {
@@ -248,6 +557,28 @@ impl File {
     }
 
     /// Changes the file's permissions; the async [`std::fs::File::set_permissions`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let file = File::create(dir.join("ro.txt")).await?;
+    /// let mut perm = file.metadata().await?.permissions();
+    /// perm.set_readonly(true);
+    /// file.set_permissions(perm).await?;
+    /// assert!(file.metadata().await?.permissions().readonly());
+    /// # let mut perm = file.metadata().await?.permissions();
+    /// # perm.set_readonly(false);
+    /// # file.set_permissions(perm).await?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn set_permissions(&self, perm: std::fs::Permissions) -> io::Result<()> {
         let std = self.std.clone();
         asyncify("fs::File::set_permissions", move || std.set_permissions(perm)).await
@@ -258,6 +589,24 @@ impl File {
     ///
     /// # Panics
     /// If `max_buf_size` is 0: nothing could ever be read or written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs::File;
+    ///
+    /// let mut file = File::create(dir.join("small-buf.txt")).await?;
+    /// // Smaller hand-offs, less memory per File.
+    /// file.set_max_buf_size(64 * 1024);
+    /// assert_eq!(file.max_buf_size(), 64 * 1024);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         assert!(

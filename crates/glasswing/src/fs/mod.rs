@@ -13,6 +13,25 @@
 //! Layout: this file holds `asyncify` (one std call as one blocking task) and the free functions;
 //! `file.rs` the [`File`] state machine (one operation in flight, a buffer that moves between the
 //! File and the pool thread), `open_options.rs`, `read_dir.rs` and `dir_builder.rs` the rest.
+//!
+//! # Examples
+//!
+//! ```
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! use glasswing::fs;
+//!
+//! let path = dir.join("notes.txt");
+//! fs::write(&path, "first line\n").await?;
+//! let text = fs::read_to_string(&path).await?;
+//! assert_eq!(text.lines().count(), 1);
+//! fs::remove_file(&path).await?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod dir_builder;
 mod file;
@@ -88,6 +107,23 @@ impl std::error::Error for BackgroundTaskFailed {
 ///
 /// # Panics
 /// Outside of a glasswing runtime, as every function of this module.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("data.bin");
+/// fs::write(&path, [1u8, 2, 3]).await?;
+/// assert_eq!(fs::read(&path).await?, [1, 2, 3]);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
     let path = path.as_ref().to_owned();
     asyncify("fs::read", move || std::fs::read(path)).await
@@ -95,6 +131,24 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 
 /// Reads a whole file into a `String`; the async [`std::fs::read_to_string`]. Invalid UTF-8 is an
 /// error of kind `InvalidData`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("config.toml");
+/// fs::write(&path, "port = 8080\n").await?;
+/// let text = fs::read_to_string(&path).await?;
+/// assert!(text.contains("8080"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
     let path = path.as_ref().to_owned();
     asyncify("fs::read_to_string", move || std::fs::read_to_string(path)).await
@@ -102,6 +156,24 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 
 /// Writes `contents` as the whole content of a file, creating it or truncating it; the async
 /// [`std::fs::write`]. The bytes are copied once, to move them to the pool thread.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("out.txt");
+/// fs::write(&path, "first").await?;
+/// fs::write(&path, "second").await?; // replaces the whole content
+/// assert_eq!(fs::read_to_string(&path).await?, "second");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     let contents = contents.as_ref().to_owned();
@@ -109,24 +181,96 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 }
 
 /// Creates a directory; its parent must exist. The async [`std::fs::create_dir`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let sub = dir.join("sub");
+/// fs::create_dir(&sub).await?;
+/// assert!(fs::metadata(&sub).await?.is_dir());
+/// // Its parent must exist.
+/// assert!(fs::create_dir(dir.join("a/b")).await.is_err());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::create_dir", move || std::fs::create_dir(path)).await
 }
 
 /// Creates a directory and any missing parents. The async [`std::fs::create_dir_all`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let deep = dir.join("a/b/c");
+/// fs::create_dir_all(&deep).await?;
+/// assert!(fs::try_exists(&deep).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::create_dir_all", move || std::fs::create_dir_all(path)).await
 }
 
 /// Removes a file (or a symbolic link). The async [`std::fs::remove_file`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("tmp.txt");
+/// fs::write(&path, "x").await?;
+/// fs::remove_file(&path).await?;
+/// assert!(!fs::try_exists(&path).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::remove_file", move || std::fs::remove_file(path)).await
 }
 
 /// Removes an empty directory. The async [`std::fs::remove_dir`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let empty = dir.join("empty");
+/// fs::create_dir(&empty).await?;
+/// fs::remove_dir(&empty).await?;
+/// assert!(!fs::try_exists(&empty).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::remove_dir", move || std::fs::remove_dir(path)).await
@@ -134,6 +278,25 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Removes a directory and everything in it, as one blocking call. The async
 /// [`std::fs::remove_dir_all`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let tree = dir.join("tree");
+/// fs::create_dir_all(tree.join("leaf")).await?;
+/// fs::write(tree.join("leaf/file"), "x").await?;
+/// fs::remove_dir_all(&tree).await?;
+/// assert!(!fs::try_exists(&tree).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::remove_dir_all", move || std::fs::remove_dir_all(path)).await
@@ -141,6 +304,25 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Renames a file or directory, replacing `to` if it exists (where the platform allows). The async
 /// [`std::fs::rename`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (old, new) = (dir.join("draft.txt"), dir.join("final.txt"));
+/// fs::write(&old, "text").await?;
+/// fs::rename(&old, &new).await?;
+/// assert_eq!(fs::read_to_string(&new).await?, "text");
+/// assert!(!fs::try_exists(&old).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     asyncify("fs::rename", move || std::fs::rename(from, to)).await
@@ -148,12 +330,49 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 
 /// Copies a file's content and permissions, returning the bytes copied. The async
 /// [`std::fs::copy`] (which uses `copy_file_range` or the platform's equivalent where it can).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (src, dst) = (dir.join("a.txt"), dir.join("b.txt"));
+/// fs::write(&src, "12345").await?;
+/// assert_eq!(fs::copy(&src, &dst).await?, 5);
+/// assert_eq!(fs::read(&dst).await?, b"12345");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     asyncify("fs::copy", move || std::fs::copy(from, to)).await
 }
 
 /// A path's metadata, following symbolic links. The async [`std::fs::metadata`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("sized.txt");
+/// fs::write(&path, "four").await?;
+/// let meta = fs::metadata(&path).await?;
+/// assert!(meta.is_file());
+/// assert_eq!(meta.len(), 4);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
     let path = path.as_ref().to_owned();
     asyncify("fs::metadata", move || std::fs::metadata(path)).await
@@ -161,18 +380,80 @@ pub async fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
 
 /// A path's metadata, not following a final symbolic link. The async
 /// [`std::fs::symlink_metadata`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # #[cfg(unix)]
+/// # {
+/// use glasswing::fs;
+///
+/// let target = dir.join("target.txt");
+/// let link = dir.join("link");
+/// fs::write(&target, "x").await?;
+/// fs::symlink(&target, &link).await?;
+/// assert!(fs::symlink_metadata(&link).await?.file_type().is_symlink());
+/// assert!(fs::metadata(&link).await?.is_file());
+/// # }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
     let path = path.as_ref().to_owned();
     asyncify("fs::symlink_metadata", move || std::fs::symlink_metadata(path)).await
 }
 
 /// The absolute form of a path, with every link resolved. The async [`std::fs::canonicalize`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// fs::create_dir(dir.join("x")).await?;
+/// let roundabout = dir.join("x").join("..").join("x");
+/// let clean = fs::canonicalize(&roundabout).await?;
+/// assert!(clean.is_absolute());
+/// assert!(clean.ends_with("x"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     let path = path.as_ref().to_owned();
     asyncify("fs::canonicalize", move || std::fs::canonicalize(path)).await
 }
 
 /// Creates a hard link `link` to `original`. The async [`std::fs::hard_link`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (original, link) = (dir.join("orig.txt"), dir.join("hard.txt"));
+/// fs::write(&original, "shared").await?;
+/// fs::hard_link(&original, &link).await?;
+/// fs::remove_file(&original).await?;
+/// // The content lives on through the other name.
+/// assert_eq!(fs::read_to_string(&link).await?, "shared");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
     asyncify("fs::hard_link", move || std::fs::hard_link(original, link)).await
@@ -180,6 +461,24 @@ pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io
 
 /// Creates a symbolic link `link` pointing at `original`. The async
 /// [`std::os::unix::fs::symlink`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (target, link) = (dir.join("real.txt"), dir.join("alias.txt"));
+/// fs::write(&target, "via link").await?;
+/// fs::symlink(&target, &link).await?;
+/// assert_eq!(fs::read_to_string(&link).await?, "via link");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(unix)]
 pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
@@ -187,6 +486,26 @@ pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::
 }
 
 /// Creates a symbolic link to a directory. The async [`std::os::windows::fs::symlink_dir`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (target, link) = (dir.join("d"), dir.join("link-d"));
+/// fs::create_dir(&target).await?;
+/// // Windows lets only elevated processes, or Developer Mode, make symbolic links.
+/// if fs::symlink_dir(&target, &link).await.is_ok() {
+///     assert!(fs::metadata(&link).await?.is_dir());
+/// }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(windows)]
 pub async fn symlink_dir(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
@@ -194,6 +513,26 @@ pub async fn symlink_dir(original: impl AsRef<Path>, link: impl AsRef<Path>) -> 
 }
 
 /// Creates a symbolic link to a file. The async [`std::os::windows::fs::symlink_file`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let (target, link) = (dir.join("f.txt"), dir.join("link-f.txt"));
+/// fs::write(&target, "x").await?;
+/// // Windows lets only elevated processes, or Developer Mode, make symbolic links.
+/// if fs::symlink_file(&target, &link).await.is_ok() {
+///     assert!(fs::metadata(&link).await?.is_file());
+/// }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(windows)]
 pub async fn symlink_file(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
@@ -201,12 +540,55 @@ pub async fn symlink_file(original: impl AsRef<Path>, link: impl AsRef<Path>) ->
 }
 
 /// Where a symbolic link points. The async [`std::fs::read_link`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # #[cfg(unix)]
+/// # {
+/// use glasswing::fs;
+///
+/// let link = dir.join("points-elsewhere");
+/// fs::symlink("some/target", &link).await?;
+/// assert_eq!(fs::read_link(&link).await?, std::path::Path::new("some/target"));
+/// # }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     let path = path.as_ref().to_owned();
     asyncify("fs::read_link", move || std::fs::read_link(path)).await
 }
 
 /// Changes a path's permissions. The async [`std::fs::set_permissions`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("locked.txt");
+/// fs::write(&path, "x").await?;
+/// let mut perm = fs::metadata(&path).await?.permissions();
+/// perm.set_readonly(true);
+/// fs::set_permissions(&path, perm).await?;
+/// assert!(fs::metadata(&path).await?.permissions().readonly());
+/// # let mut perm = fs::metadata(&path).await?.permissions();
+/// # perm.set_readonly(false);
+/// # fs::set_permissions(&path, perm).await?;
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn set_permissions(path: impl AsRef<Path>, perm: std::fs::Permissions) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     asyncify("fs::set_permissions", move || std::fs::set_permissions(path, perm)).await
@@ -215,6 +597,24 @@ pub async fn set_permissions(path: impl AsRef<Path>, perm: std::fs::Permissions)
 /// Whether a path exists: `Ok(false)` when it does not, an error when that cannot be told (no
 /// permission to look, for one). The async [`Path::try_exists`]; a broken symbolic link is
 /// `Ok(false)`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// let path = dir.join("maybe.txt");
+/// assert!(!fs::try_exists(&path).await?);
+/// fs::write(&path, "").await?;
+/// assert!(fs::try_exists(&path).await?);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn try_exists(path: impl AsRef<Path>) -> io::Result<bool> {
     let path = path.as_ref().to_owned();
     asyncify("fs::try_exists", move || path.try_exists()).await

@@ -24,6 +24,29 @@ const CHUNK_SIZE: usize = 32;
 ///
 /// # Panics
 /// Outside of a glasswing runtime.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs;
+///
+/// fs::write(dir.join("a.txt"), "").await?;
+/// fs::write(dir.join("b.txt"), "").await?;
+/// let mut entries = fs::read_dir(&dir).await?;
+/// let mut names = Vec::new();
+/// while let Some(entry) = entries.next_entry().await? {
+///     names.push(entry.file_name().into_string().unwrap());
+/// }
+/// names.sort();
+/// assert_eq!(names, ["a.txt", "b.txt"]);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     let path = path.as_ref().to_owned();
     asyncify("fs::read_dir", move || {
@@ -37,6 +60,23 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 
 /// A directory being read: [`next_entry`](ReadDir::next_entry) until `Ok(None)`. Entries come in
 /// the order the platform gives, without `.` and `..`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs::{self, ReadDir};
+///
+/// let mut listing: ReadDir = fs::read_dir(&dir).await?;
+/// // An empty directory: the end at once.
+/// assert!(listing.next_entry().await?.is_none());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct ReadDir(State);
 
 struct Chunk {
@@ -75,12 +115,50 @@ fn next_chunk(buf: &mut VecDeque<io::Result<DirEntry>>, std: &mut std::fs::ReadD
 impl ReadDir {
     /// The next entry, `Ok(None)` at the end. Cancel safe: an entry fetched while the future was
     /// pending stays in the `ReadDir` for the next call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    ///
+    /// fs::write(dir.join("only"), "").await?;
+    /// let mut listing = fs::read_dir(&dir).await?;
+    /// let entry = listing.next_entry().await?.unwrap();
+    /// assert_eq!(entry.file_name(), "only");
+    /// assert!(listing.next_entry().await?.is_none());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
         std::future::poll_fn(|cx| self.poll_next_entry(cx)).await
     }
 
     /// Polls for the next entry: `Ready(Ok(None))` at the end. When `Pending`, the waker of the
     /// last call is woken once entries are in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    /// use std::future::poll_fn;
+    ///
+    /// fs::write(dir.join("f"), "").await?;
+    /// let mut listing = fs::read_dir(&dir).await?;
+    /// let first = poll_fn(|cx| listing.poll_next_entry(cx)).await?;
+    /// assert_eq!(first.unwrap().file_name(), "f");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
         loop {
             match &mut self.0 {
@@ -129,6 +207,24 @@ impl fmt::Debug for ReadDir {
 }
 
 /// One entry of a [`ReadDir`]; the async [`std::fs::DirEntry`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use glasswing::fs::{self, DirEntry};
+///
+/// fs::create_dir(dir.join("sub")).await?;
+/// let mut listing = fs::read_dir(&dir).await?;
+/// let entry: DirEntry = listing.next_entry().await?.unwrap();
+/// assert!(entry.file_type().await?.is_dir());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DirEntry {
     std: Arc<std::fs::DirEntry>,
@@ -137,16 +233,67 @@ pub struct DirEntry {
 
 impl DirEntry {
     /// The entry's full path: the path given to [`read_dir`] joined with the file name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    ///
+    /// fs::write(dir.join("p.txt"), "").await?;
+    /// let entry = fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.path(), dir.join("p.txt"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn path(&self) -> PathBuf {
         self.std.path()
     }
 
     /// The entry's bare file name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    ///
+    /// fs::write(dir.join("name.md"), "").await?;
+    /// let entry = fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.file_name(), "name.md");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn file_name(&self) -> OsString {
         self.std.file_name()
     }
 
     /// The entry's metadata, not following a symbolic link (as std's), on the blocking pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    ///
+    /// fs::write(dir.join("five"), "12345").await?;
+    /// let entry = fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.metadata().await?.len(), 5);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
         let std = self.std.clone();
         asyncify("fs::DirEntry::metadata", move || std.metadata()).await
@@ -154,6 +301,23 @@ impl DirEntry {
 
     /// The entry's type, not following a symbolic link. Free where the directory listing carried
     /// it (most platforms); otherwise one blocking call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    ///
+    /// fs::write(dir.join("plain"), "").await?;
+    /// let entry = fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert!(entry.file_type().await?.is_file());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn file_type(&self) -> io::Result<std::fs::FileType> {
         if let Some(file_type) = self.file_type {
             return Ok(file_type);
@@ -163,6 +327,24 @@ impl DirEntry {
     }
 
     /// The entry's inode number, as the listing gave it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use glasswing::fs;
+    /// use std::os::unix::fs::MetadataExt;
+    ///
+    /// fs::write(dir.join("node"), "").await?;
+    /// let entry = fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.ino(), std::fs::metadata(entry.path())?.ino());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(unix)]
     pub fn ino(&self) -> u64 {
         std::os::unix::fs::DirEntryExt::ino(&*self.std)

@@ -78,16 +78,73 @@ where
 
 /// The writing end of a child's standard input: `Child::stdin`. Dropping it closes the pipe, which
 /// the child reads as end of input.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::io::AsyncWriteExt;
+/// use glasswing::process::{ChildStdin, Command};
+/// use std::process::Stdio;
+///
+/// let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+/// let mut stdin: ChildStdin = child.stdin.take().unwrap();
+/// stdin.write_all(b"echoed back").await?;
+/// drop(stdin); // `cat` sees the end of its input
+/// assert_eq!(child.wait_with_output().await?.stdout, b"echoed back");
+/// # Ok(())
+/// # }
+/// ```
 pub struct ChildStdin {
     inner: PollEvented<ChildPipe<mio::unix::pipe::Sender>>,
 }
 
 /// The reading end of a child's standard output: `Child::stdout`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::io::{AsyncBufReadExt, BufReader};
+/// use glasswing::process::{ChildStdout, Command};
+/// use std::process::Stdio;
+///
+/// let mut child = Command::new("printf").arg("a\\nb\\n").stdout(Stdio::piped()).spawn()?;
+/// let stdout: ChildStdout = child.stdout.take().unwrap();
+/// let mut lines = BufReader::new(stdout).lines();
+/// assert_eq!(lines.next_line().await?.as_deref(), Some("a"));
+/// assert_eq!(lines.next_line().await?.as_deref(), Some("b"));
+/// assert_eq!(lines.next_line().await?, None);
+/// child.wait().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct ChildStdout {
     inner: PollEvented<ChildPipe<mio::unix::pipe::Receiver>>,
 }
 
 /// The reading end of a child's standard error: `Child::stderr`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::io::AsyncReadExt;
+/// use glasswing::process::{ChildStderr, Command};
+/// use std::process::Stdio;
+///
+/// let mut child = Command::new("sh").args(["-c", "echo oops >&2"]).stderr(Stdio::piped()).spawn()?;
+/// let mut stderr: ChildStderr = child.stderr.take().unwrap();
+/// let mut text = String::new();
+/// stderr.read_to_string(&mut text).await?;
+/// assert_eq!(text, "oops\n");
+/// child.wait().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct ChildStderr {
     inner: PollEvented<ChildPipe<mio::unix::pipe::Receiver>>,
 }
@@ -104,12 +161,52 @@ impl ChildStdin {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::io::AsyncWriteExt;
+    /// use glasswing::process::ChildStdin;
+    /// use std::process::{Command, Stdio};
+    ///
+    /// // A child spawned by the standard library, fed from async code.
+    /// let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    /// let mut stdin = ChildStdin::from_std(child.stdin.take().unwrap())?;
+    /// stdin.write_all(b"data").await?;
+    /// drop(stdin);
+    /// // `cat` has its end of input and exits: this wait is short.
+    /// assert!(child.wait()?.success());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn from_std(inner: std::process::ChildStdin) -> io::Result<ChildStdin> {
         ChildStdin::new(inner, None)
     }
 
     /// Gives the descriptor back, deregistered and in blocking mode again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::process::Command;
+    /// use std::io::Write;
+    /// use std::process::Stdio;
+    ///
+    /// let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    /// let fd = child.stdin.take().unwrap().into_owned_fd()?;
+    /// // Blocking again: plain `std::io::Write` through a `File`.
+    /// let mut file = std::fs::File::from(fd);
+    /// file.write_all(b"bytes")?;
+    /// drop(file);
+    /// assert!(child.wait().await?.success());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
         into_owned_fd(self.inner, |pipe| pipe.set_nonblocking(false))
     }
@@ -138,12 +235,63 @@ macro_rules! reader {
             ///
             /// # Panics
             /// Outside a runtime.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            /// use glasswing::io::AsyncReadExt;
+            #[doc = concat!("use glasswing::process::", stringify!($name), ";")]
+            /// use std::process::{Command, Stdio};
+            ///
+            /// // A child spawned by the standard library, read from async code.
+            /// let mut child = Command::new("sh")
+            ///     .args(["-c", "echo hi; echo hi >&2"])
+            ///     .stdout(Stdio::null())
+            ///     .stderr(Stdio::null())
+            #[doc = concat!("    .", $stream, "(Stdio::piped())")]
+            ///     .spawn()?;
+            #[doc = concat!("let mut pipe = ", stringify!($name), "::from_std(child.", $stream, ".take().unwrap())?;")]
+            /// let mut text = String::new();
+            /// pipe.read_to_string(&mut text).await?;
+            /// assert_eq!(text, "hi\n");
+            /// // The child closed its end: it is exiting, so this wait is short.
+            /// assert!(child.wait()?.success());
+            /// # Ok(())
+            /// # }
+            /// ```
             #[track_caller]
             pub fn from_std(inner: $std) -> io::Result<$name> {
                 $name::new(inner, None)
             }
 
             /// Gives the descriptor back, deregistered and in blocking mode again.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            /// use glasswing::process::Command;
+            /// use std::io::Read;
+            /// use std::process::Stdio;
+            ///
+            /// let mut child = Command::new("sh")
+            ///     .args(["-c", "echo hi; echo hi >&2"])
+            ///     .stdout(Stdio::null())
+            ///     .stderr(Stdio::null())
+            #[doc = concat!("    .", $stream, "(Stdio::piped())")]
+            ///     .spawn()?;
+            #[doc = concat!("let fd = child.", $stream, ".take().unwrap().into_owned_fd()?;")]
+            /// // Blocking again: plain `std::io::Read` through a `File`.
+            /// let mut text = String::new();
+            /// std::fs::File::from(fd).read_to_string(&mut text)?;
+            /// assert_eq!(text, "hi\n");
+            /// assert!(child.wait().await?.success());
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
                 into_owned_fd(self.inner, |pipe| pipe.set_nonblocking(false))
             }

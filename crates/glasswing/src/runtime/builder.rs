@@ -18,6 +18,8 @@ use std::time::Duration;
 /// [`enable_all`](Self::enable_all), [`enable_io`](Self::enable_io) and
 /// [`enable_time`](Self::enable_time) do nothing (they are here so that Tokio code builds).
 ///
+/// # Examples
+///
 /// ```
 /// let rt = glasswing::runtime::Builder::new_multi_thread()
 ///     .worker_threads(4)
@@ -58,11 +60,31 @@ pub(crate) enum Kind {
 
 impl Builder {
     /// A runtime whose tasks all run on the thread that calls `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, RuntimeFlavor};
+    ///
+    /// let rt = Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    /// assert_eq!(rt.block_on(async { glasswing::spawn(async { 2 }).await.unwrap() }), 2);
+    /// ```
     pub fn new_current_thread() -> Builder {
         Builder::new(Kind::CurrentThread)
     }
 
     /// A work-stealing runtime with one worker thread per core by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, RuntimeFlavor};
+    ///
+    /// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
+    /// assert_eq!(rt.metrics().num_workers(), 2);
+    /// ```
     pub fn new_multi_thread() -> Builder {
         Builder::new(Kind::MultiThread)
     }
@@ -99,6 +121,13 @@ impl Builder {
     /// # Panics
     /// If `name` is empty or only whitespace (the message is Tokio's: "runtime name shouldn't be
     /// empty").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().name("billing").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("billing"));
+    /// ```
     #[track_caller]
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         let name = name.into();
@@ -111,6 +140,8 @@ impl Builder {
     /// until woken. `f` may spawn or wake tasks; then the thread does not sleep, but it still lets
     /// the I/O and time drivers run once without waiting. One callback per runtime: a second call
     /// replaces the first. Keep it short: a thread calls it each time it runs out of work.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,6 +165,25 @@ impl Builder {
     /// Runs `f` on a runtime thread just after it unparks (woke up, or found work after
     /// [`on_thread_park`](Self::on_thread_park)'s callback), before it runs tasks again. One
     /// callback per runtime: a second call replaces the first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let unparks = Arc::new(AtomicUsize::new(0));
+    /// let counter = unparks.clone();
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .on_thread_unpark(move || {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// // The thread parks while the timer runs, and unparks when it fires.
+    /// rt.block_on(glasswing::time::sleep(std::time::Duration::from_millis(1)));
+    /// assert!(unparks.load(Ordering::Relaxed) >= 1);
+    /// ```
     pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.after_unpark = Some(Arc::new(f));
         self
@@ -144,6 +194,16 @@ impl Builder {
     ///
     /// # Panics
     /// If `capacity` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .max_io_events_per_tick(256)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     #[track_caller]
     pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
         assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
@@ -158,6 +218,18 @@ impl Builder {
     ///
     /// # Panics
     /// If `capacity` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .max_io_events_per_tick(1024)
+    ///     .max_io_events_per_busy_tick(64)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     #[track_caller]
     pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Self {
         assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
@@ -175,6 +247,8 @@ impl Builder {
     /// # Panics
     /// With `ShutdownRuntime` on a multi-thread builder (Tokio offers it only on the current-thread
     /// runtime, and so does this).
+    ///
+    /// # Examples
     ///
     /// ```should_panic
     /// use glasswing::runtime::{Builder, UnhandledPanic};
@@ -198,16 +272,42 @@ impl Builder {
     /// Does nothing: in Glasswing the I/O and time drivers are always on. Tokio needs it on every
     /// builder whose runtime uses sockets or timers; here it is accepted so that such code builds
     /// unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Tokio code carries this call; here it changes nothing, and timers work without it.
+    /// let rt = glasswing::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// rt.block_on(glasswing::time::sleep(std::time::Duration::from_millis(1)));
+    /// ```
     pub fn enable_all(&mut self) -> &mut Self {
         self
     }
 
     /// Does nothing: the I/O driver is always on (see [`enable_all`](Self::enable_all)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    /// let addr = rt.block_on(async {
+    ///     let listener = glasswing::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     listener.local_addr().unwrap()
+    /// });
+    /// assert!(addr.ip().is_loopback());
+    /// ```
     pub fn enable_io(&mut self) -> &mut Self {
         self
     }
 
     /// Does nothing: the time driver is always on (see [`enable_all`](Self::enable_all)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    /// rt.block_on(glasswing::time::sleep(std::time::Duration::from_secs(1)));
+    /// ```
     pub fn enable_time(&mut self) -> &mut Self {
         self
     }
@@ -218,6 +318,13 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 3);
+    /// ```
     #[track_caller]
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         assert!(n > 0, "worker_threads must be at least 1 (a runtime with no worker could never run a task)");
@@ -226,6 +333,20 @@ impl Builder {
     }
 
     /// Name of the runtime's threads (workers and blocking pool).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_name("ingest-worker")
+    ///     .build()
+    ///     .unwrap();
+    /// let name = rt.block_on(rt.spawn_blocking(|| {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }));
+    /// assert_eq!(name.unwrap().as_deref(), Some("ingest-worker"));
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
         let name = name.into();
         self.thread_name = Arc::new(move || name.clone());
@@ -233,6 +354,25 @@ impl Builder {
     }
 
     /// Names threads with a function, e.g. to number them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_name_fn(|| {
+    ///         static NEXT: AtomicUsize = AtomicUsize::new(0);
+    ///         format!("app-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// let name = rt.block_on(rt.spawn_blocking(|| {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }));
+    /// assert!(name.unwrap().unwrap().starts_with("app-"));
+    /// ```
     pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
         self.thread_name = Arc::new(f);
         self
@@ -242,6 +382,17 @@ impl Builder {
     ///
     /// # Panics
     /// If `size` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_stack_size(4 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { glasswing::spawn(async { 1 }).await.unwrap() }), 1);
+    /// ```
     #[track_caller]
     pub fn thread_stack_size(&mut self, size: usize) -> &mut Self {
         assert!(size > 0, "thread_stack_size must be greater than 0");
@@ -253,6 +404,19 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().max_blocking_threads(1).build().unwrap();
+    /// let (a, b) = rt.block_on(async {
+    ///     // Both run, one after the other, on the pool's one thread.
+    ///     let a = glasswing::task::spawn_blocking(|| 1);
+    ///     let b = glasswing::task::spawn_blocking(|| 2);
+    ///     (a.await.unwrap(), b.await.unwrap())
+    /// });
+    /// assert_eq!((a, b), (1, 2));
+    /// ```
     #[track_caller]
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         assert!(n > 0, "max_blocking_threads must be at least 1 (spawn_blocking work could never run)");
@@ -261,6 +425,18 @@ impl Builder {
     }
 
     /// How long an idle blocking thread waits for work before it exits (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .thread_keep_alive(Duration::from_secs(1))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn_blocking(|| 5)).unwrap(), 5);
+    /// ```
     pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
         self.keep_alive = duration;
         self
@@ -268,6 +444,26 @@ impl Builder {
 
     /// Runs `f` on each runtime thread when it starts. If `f` panics, the panic is said on stderr and
     /// the thread runs on without it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// // A blocking-pool thread is a runtime thread too: it runs the hook before the closure.
+    /// rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+    /// assert!(started.load(Ordering::SeqCst) >= 1);
+    /// ```
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_start = Some(Arc::new(f));
         self
@@ -275,6 +471,26 @@ impl Builder {
 
     /// Runs `f` on each runtime thread before it stops (a panic in `f` is said, as for
     /// `on_thread_start`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let counter = stopped.clone();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// // Dropping the runtime waits for its workers, which run the hook on their way out.
+    /// drop(rt);
+    /// assert!(stopped.load(Ordering::SeqCst) >= 2);
+    /// ```
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_stop = Some(Arc::new(f));
         self
@@ -285,6 +501,17 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .global_queue_interval(31)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     #[track_caller]
     pub fn global_queue_interval(&mut self, n: u32) -> &mut Self {
         assert!(n > 0, "global_queue_interval must be at least 1");
@@ -296,6 +523,13 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().event_interval(31).build().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     #[track_caller]
     pub fn event_interval(&mut self, n: u32) -> &mut Self {
         assert!(n > 0, "event_interval must be at least 1");
@@ -306,6 +540,20 @@ impl Builder {
     /// Starts with the clock paused, for deterministic tests of time: it moves only through
     /// `time::advance`, or jumps to the next timer when every task is waiting. Current-thread
     /// runtimes only; `build` fails on a multi-thread one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::time::{sleep, Duration, Instant};
+    ///
+    /// let rt = glasswing::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// let waited = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(60)).await; // returns at once, in real time
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(60));
+    /// ```
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
@@ -315,6 +563,8 @@ impl Builder {
     /// queued: it may spawn, and then runs again for that task. One hook per runtime: a second call
     /// replaces the first. Not called for [`spawn_blocking`](crate::task::spawn_blocking) work,
     /// which is no task of the scheduler's.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -344,6 +594,30 @@ impl Builder {
     /// `JoinHandle` can see the output (Tokio runs it just after). A panic in `f` is caught and ignored. One hook per runtime: a
     /// second call replaces the first. Not called for
     /// [`spawn_blocking`](crate::task::spawn_blocking) work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let ended = Arc::new(AtomicUsize::new(0));
+    /// let count = ended.clone();
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .on_task_terminate(move |_meta| {
+    ///         count.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     glasswing::spawn(async {}).await.unwrap();
+    ///     let aborted = glasswing::spawn(std::future::pending::<()>());
+    ///     aborted.abort();
+    ///     let _ = aborted.await;
+    /// });
+    /// // Both count: the one that completed and the one that was cancelled.
+    /// assert_eq!(ended.load(Ordering::SeqCst), 2);
+    /// ```
     pub fn on_task_terminate<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn(&super::TaskMeta<'_>) + Send + Sync + 'static,
@@ -355,6 +629,8 @@ impl Builder {
     /// Seeds the runtime's random choices (which worker a searching worker steals from first, which
     /// branch `select!` polls first on the runtime's threads), so that they repeat from run to run.
     /// By default each runtime draws a fresh seed.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use glasswing::runtime::{Builder, RngSeed};
@@ -369,6 +645,18 @@ impl Builder {
     /// Diagnostics (task and worker figures, the long-poll watchdog, lints; see
     /// [`Handle::diagnostics`](super::Handle::diagnostics)). On by default; `false` removes their
     /// cost (two clock reads per poll) and the watchdog thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // A runtime with no watchdog thread and no per-poll timing.
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .diagnostics(false)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn diagnostics(&mut self, enabled: bool) -> &mut Self {
         self.diag.enabled = enabled;
         self
@@ -379,6 +667,19 @@ impl Builder {
     ///
     /// # Panics
     /// If `threshold` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .long_poll_threshold(Duration::from_millis(50))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     #[track_caller]
     pub fn long_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
         assert!(!threshold.is_zero(), "long_poll_threshold must be above zero (every poll would be long)");
@@ -397,6 +698,19 @@ impl Builder {
     }
 
     /// A task idle for longer than this is reported as stalled (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .stall_threshold(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn stall_threshold(&mut self, threshold: Duration) -> &mut Self {
         self.diag.stall_threshold = threshold;
         self
@@ -407,6 +721,17 @@ impl Builder {
     /// The first call waits for the stack to be symbolized, which may take seconds the first time in
     /// a debug build, so it may come after the poll ended; a runtime shut down meanwhile makes it
     /// without the stack (`LongPoll::stack_not_captured` says so) rather than wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_long_poll(|poll| eprintln!("long poll: {poll:?}"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn on_long_poll<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn(&crate::diag::LongPoll) + Send + Sync + 'static,
@@ -421,6 +746,18 @@ impl Builder {
     /// a poll mostly 8, so it holds at least this many. The default, 8192 (128 KiB per worker), keeps
     /// a few milliseconds of a busy worker and minutes of a quiet one; 0 turns the recorder off,
     /// leaving the rest of the diagnostics on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // 1024 events per worker: a shorter memory of what each worker did, in 16 KiB.
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .flight_recorder_capacity(1024)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn flight_recorder_capacity(&mut self, events: usize) -> &mut Self {
         self.diag.recorded_events = events;
         self
@@ -430,6 +767,19 @@ impl Builder {
     /// the flight recorder's timeline to `path` (Chrome Trace Event JSON, for ui.perfetto.dev), so
     /// that what the workers did just before the incident is kept. A later incident overwrites the
     /// file, at most once a second.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("glasswing-incident-example.json");
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .trace_on_incident(&path)
+    ///     .build()
+    ///     .unwrap();
+    /// // No incident happened, so nothing is written.
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn trace_on_incident(&mut self, path: impl Into<std::path::PathBuf>) -> &mut Self {
         self.diag.trace_on_incident = Some(path.into());
         self
@@ -441,6 +791,18 @@ impl Builder {
     /// waker, a self-wake storm, a panicking waker) is one line, rate-limited;
     /// [`Verbosity::Verbose`](crate::diag::Verbosity::Verbose) adds idle and stalled tasks. The
     /// environment variable `GLASSWING_DIAG=off|warn|verbose`, if set, wins over this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::diag::Verbosity;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .diagnostics_verbosity(Verbosity::Verbose)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn diagnostics_verbosity(&mut self, verbosity: crate::diag::Verbosity) -> &mut Self {
         self.diag.verbosity = verbosity;
         self
@@ -457,6 +819,22 @@ impl Builder {
     /// its own, or that ask for a dump (not HUP, INT or TERM, which mean reload and stop).
     ///
     /// [`Handle::dump`]: super::Handle::dump
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)]
+    /// # {
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .dump_on_signal(SignalKind::user_defined1().as_raw_value())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// # }
+    /// ```
     #[cfg(unix)]
     #[track_caller]
     pub fn dump_on_signal(&mut self, signal: i32) -> &mut Self {
@@ -469,6 +847,22 @@ impl Builder {
 
     /// Where a dump asked for by signal goes: appended to this file instead of stderr. The
     /// environment variable `GLASSWING_DUMP_FILE` wins over this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(unix)]
+    /// # {
+    /// let sigusr2 = glasswing::signal::unix::SignalKind::user_defined2().as_raw_value();
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .dump_on_signal(sigusr2)
+    ///     .dump_to(std::env::temp_dir().join("glasswing-dumps.txt"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// # }
+    /// ```
     #[cfg(unix)]
     pub fn dump_to(&mut self, path: impl Into<std::path::PathBuf>) -> &mut Self {
         self.diag.dump_to = Some(path.into());
@@ -484,6 +878,8 @@ impl Builder {
     /// the system choose: [`Handle::console_addr`](super::Handle::console_addr) says which.
     /// The environment variable `GLASSWING_CONSOLE=127.0.0.1:6669` (or `=6669`) turns it on
     /// without a rebuild, and `=off` turns it off; it wins over this.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rt = glasswing::runtime::Builder::new_multi_thread()
@@ -506,6 +902,19 @@ impl Builder {
     ///
     /// # Panics
     /// If `token` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Listens on every interface; each request must carry the token.
+    /// let rt = glasswing::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .console("0.0.0.0:0")
+    ///     .console_allow_remote("s3cret-token")
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(rt.handle().console_addr().unwrap().ip().is_unspecified());
+    /// ```
     #[track_caller]
     pub fn console_allow_remote(&mut self, token: impl Into<String>) -> &mut Self {
         let token = token.into();
@@ -523,6 +932,18 @@ impl Builder {
     ///
     /// # Panics
     /// On a multi-thread builder (a local runtime has one thread), and as [`build`](Self::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::{Builder, LocalOptions};
+    /// use std::rc::Rc;
+    ///
+    /// let rt = Builder::new_current_thread().build_local(LocalOptions::default()).unwrap();
+    /// let value = Rc::new(4); // not `Send`
+    /// let out = rt.block_on(rt.spawn_local(async move { *value * 2 }));
+    /// assert_eq!(out.unwrap(), 8);
+    /// ```
     pub fn build_local(&mut self, options: super::LocalOptions) -> io::Result<super::LocalRuntime> {
         let _: super::LocalOptions = options;
         assert!(
@@ -538,6 +959,18 @@ impl Builder {
     /// # Panics
     /// If `GLASSWING_DIAG` or `GLASSWING_DUMP_SIGNAL` is set to a value they do not take (the
     /// message lists those they do), as for `GLASSWING_WORKER_THREADS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// let sum = rt.block_on(async {
+    ///     let a = glasswing::spawn(async { 20 });
+    ///     let b = glasswing::spawn(async { 22 });
+    ///     a.await.unwrap() + b.await.unwrap()
+    /// });
+    /// assert_eq!(sum, 42);
+    /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         self.build_runtime(false)
     }
@@ -690,6 +1123,18 @@ impl fmt::Debug for Builder {
 }
 
 /// What a runtime does when a spawned task panics: see [`Builder::unhandled_panic`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::runtime::{Builder, UnhandledPanic};
+///
+/// // The default: a panic is the JoinHandle's business, and the runtime goes on.
+/// let rt = Builder::new_current_thread().unhandled_panic(UnhandledPanic::Ignore).build().unwrap();
+/// let err = rt.block_on(rt.spawn(async { panic!("task failed") })).unwrap_err();
+/// assert!(err.is_panic());
+/// assert_eq!(rt.block_on(async { 1 }), 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UnhandledPanic {

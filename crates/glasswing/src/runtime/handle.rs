@@ -11,12 +11,35 @@ use std::marker::PhantomData;
 ///
 /// It stays valid after the runtime is dropped: tasks spawned through it then are cancelled at once
 /// (their `JoinHandle` reports cancellation), without a panic.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::runtime::Runtime;
+///
+/// let rt = Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// // From a plain thread, the handle spawns onto the runtime.
+/// let out = std::thread::spawn(move || handle.block_on(handle.spawn(async { 3 })).unwrap())
+///     .join()
+///     .unwrap();
+/// assert_eq!(out, 3);
+/// ```
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) inner: scheduler::Scheduler,
 }
 
 /// Returned by [`Handle::try_current`] outside of a runtime.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::runtime::{Handle, TryCurrentError};
+///
+/// let err: TryCurrentError = Handle::try_current().unwrap_err();
+/// assert!(err.is_missing_context());
+/// ```
 #[derive(Debug)]
 pub struct TryCurrentError {
     /// The thread is being torn down: its thread-locals, the current runtime among them, are gone.
@@ -25,12 +48,27 @@ pub struct TryCurrentError {
 
 impl TryCurrentError {
     /// No runtime was entered on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = glasswing::runtime::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// ```
     pub fn is_missing_context(&self) -> bool {
         !self.thread_local_destroyed
     }
 
     /// The call came from a thread-local's destructor, after the one holding the current runtime
     /// was destroyed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = glasswing::runtime::Handle::try_current().unwrap_err();
+    /// // Plainly outside a runtime, not during thread teardown.
+    /// assert!(!err.is_thread_local_destroyed());
+    /// ```
     pub fn is_thread_local_destroyed(&self) -> bool {
         self.thread_local_destroyed
     }
@@ -50,6 +88,18 @@ impl std::error::Error for TryCurrentError {}
 
 /// Keeps a runtime current on this thread until dropped; see [`Handle::enter`]. Not `Send`: it
 /// belongs to the thread that entered.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::runtime::{EnterGuard, Runtime};
+///
+/// let rt = Runtime::new().unwrap();
+/// let guard: EnterGuard<'_> = rt.enter();
+/// assert!(glasswing::runtime::Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(glasswing::runtime::Handle::try_current().is_err());
+/// ```
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     /// A `LocalRuntime`'s set, current while its runtime is (and let go of first).
@@ -79,12 +129,24 @@ impl fmt::Debug for EnterGuard<'_> {
 impl Handle {
     /// The runtime's built-in diagnostics: [`snapshot`](crate::diag::Diagnostics::snapshot) of every
     /// task, worker and runtime figure, long polls, lints.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// let snapshot = rt.handle().diagnostics().snapshot();
+    /// assert!(snapshot.enabled);
+    /// assert_eq!(snapshot.workers.len(), 1);
+    /// ```
     pub fn diagnostics(&self) -> crate::diag::Diagnostics {
         crate::diag::Diagnostics { handle: self.inner.clone() }
     }
 
     /// Which scheduler the runtime runs: [`RuntimeFlavor::CurrentThread`] or
     /// [`RuntimeFlavor::MultiThread`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// use glasswing::runtime::{Builder, RuntimeFlavor};
@@ -100,6 +162,14 @@ impl Handle {
 
     /// The runtime's id: the same for every handle of this runtime, different from any other
     /// runtime's (and `LocalSet`'s) in the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// assert_eq!(handle.id(), rt.handle().id());
+    /// ```
     pub fn id(&self) -> super::Id {
         self.inner.owned().id()
     }
@@ -107,6 +177,8 @@ impl Handle {
     /// Where the runtime's console listens ([`Builder::console`](super::Builder::console) or
     /// `GLASSWING_CONSOLE`), if it is on: with port 0, the port the system chose. Still said
     /// after the runtime shut down (and its console with it).
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rt = glasswing::runtime::Builder::new_multi_thread()
@@ -123,6 +195,8 @@ impl Handle {
 
     /// The name given to [`Builder::name`](super::Builder::name), if any.
     ///
+    /// # Examples
+    ///
     /// ```
     /// let rt = glasswing::runtime::Builder::new_current_thread().name("ingest").build().unwrap();
     /// assert_eq!(rt.handle().name(), Some("ingest"));
@@ -134,6 +208,14 @@ impl Handle {
     /// The runtime's counters (Tokio's `Handle::metrics`): read in constant time, without
     /// visiting tasks or locking the task lists, so they can be sampled as often as needed. For
     /// every task's figures, see [`diagnostics`](Self::diagnostics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async { glasswing::spawn(async {}).await.unwrap() });
+    /// assert_eq!(rt.handle().metrics().spawned_tasks_count(), 1);
+    /// ```
     pub fn metrics(&self) -> super::RuntimeMetrics {
         super::RuntimeMetrics { handle: self.inner.clone() }
     }
@@ -153,6 +235,8 @@ impl Handle {
     /// is blocked. See docs/debugging.md.
     ///
     /// [`TaskDump::trace_panic`]: crate::diag::TaskDump::trace_panic
+    ///
+    /// # Examples
     ///
     /// ```
     /// let rt = glasswing::runtime::Runtime::new().unwrap();
@@ -176,6 +260,20 @@ impl Handle {
     ///
     /// # Panics
     /// Outside of a runtime; see [`try_current`](Self::try_current).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::runtime::Handle;
+    ///
+    /// let handle = Handle::current();
+    /// // Hand it to a plain thread, which has no runtime of its own.
+    /// let out = std::thread::spawn(move || handle.block_on(async { 7 })).join().unwrap();
+    /// assert_eq!(out, 7);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn current() -> Handle {
         Handle::current_for("Handle::current()")
@@ -190,6 +288,16 @@ impl Handle {
     }
 
     /// The runtime this thread belongs to, or an error outside of one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::{Handle, Runtime};
+    ///
+    /// assert!(Handle::try_current().is_err());
+    /// let rt = Runtime::new().unwrap();
+    /// rt.block_on(async { assert!(Handle::try_current().is_ok()) });
+    /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         context::with_current(|h| h.cloned())
             .map(|inner| Handle { inner })
@@ -203,11 +311,32 @@ impl Handle {
     /// # Panics
     /// The guard's drop panics if a guard from a later `enter` on this thread is still alive: drop
     /// guards in the reverse order of the `enter()` calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let task = {
+    ///     let _guard = handle.enter();
+    ///     // `glasswing::spawn` needs a current runtime: the guard provides it.
+    ///     glasswing::spawn(async { "entered" })
+    /// };
+    /// assert_eq!(rt.block_on(task).unwrap(), "entered");
+    /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard { _local: None, _guard: context::set_current(&self.inner), _handle: PhantomData }
     }
 
     /// Spawns a task on this runtime; see [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn(async { 10 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 10);
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
@@ -227,6 +356,14 @@ impl Handle {
     }
 
     /// Runs a blocking function on this runtime's blocking pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn_blocking(|| std::env::temp_dir().exists());
+    /// assert!(rt.block_on(task).unwrap());
+    /// ```
     #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
@@ -252,6 +389,19 @@ impl Handle {
     ///
     /// # Panics
     /// On a thread that is running a runtime: use `.await` there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let out = std::thread::spawn(move || {
+    ///     handle.block_on(async { glasswing::spawn(async { 5 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(out, 5);
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         context::enter_runtime(&self.inner, "Handle::block_on", || park::block_on(future))
@@ -292,6 +442,17 @@ impl fmt::Debug for Handle {
 }
 
 /// The kind of scheduler a runtime runs ([`Handle::runtime_flavor`]), as Tokio's.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::runtime::{Handle, RuntimeFlavor};
+///
+/// #[glasswing::main(flavor = "multi_thread", worker_threads = 2)]
+/// async fn main() {
+///     assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::MultiThread);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RuntimeFlavor {

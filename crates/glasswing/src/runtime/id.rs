@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// of the same runtime give the same id, handles of different runtimes different ones. See
 /// [`Handle::id`](super::Handle::id).
 ///
+/// # Examples
+///
 /// ```
 /// let rt1 = glasswing::runtime::Builder::new_current_thread().build().unwrap();
 /// let rt2 = glasswing::runtime::Builder::new_current_thread().build().unwrap();

@@ -1,5 +1,25 @@
 //! The runtime: a scheduler, a blocking pool, and the I/O and time drivers, bundled
 //! behind `Runtime`, configured by `Builder`, and reachable from any thread through `Handle`.
+//!
+//! # Examples
+//!
+//! A runtime built by hand, where `#[glasswing::main]` would not do (a library's own runtime, a
+//! thread of its own):
+//!
+//! ```
+//! use glasswing::runtime::Builder;
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).name("pool").build().unwrap();
+//! let total = rt.block_on(async {
+//!     let tasks: Vec<_> = (1..=4).map(|i| glasswing::spawn(async move { i * 10 })).collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 100);
+//! ```
 
 mod builder;
 pub(crate) mod context;
@@ -33,6 +53,8 @@ pub use task_hooks::TaskMeta;
 /// another thread blocked in `block_on` on it meanwhile, or in `Handle::block_on`, is not. A task
 /// may move between workers at each `.await`, so the answer holds until then.
 ///
+/// # Examples
+///
 /// ```
 /// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 /// let index = rt.block_on(async {
@@ -52,6 +74,8 @@ pub fn worker_index() -> Option<usize> {
 /// Whether `err` is the error an I/O operation returns because its runtime is shut down (or
 /// shutting down): the resource's driver is gone, so the operation can never complete. A program
 /// can then stop quietly rather than report a failure.
+///
+/// # Examples
 ///
 /// ```
 /// let rt1 = glasswing::runtime::Runtime::new().unwrap();

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 /// runtime thread: the runtime is shut down without waiting, then the drop panics to say so. Use
 /// `shutdown_background` there, or drop the runtime on a plain thread or in `spawn_blocking`.
 ///
+/// # Examples
+///
 /// ```
 /// let rt = glasswing::runtime::Runtime::new().unwrap();
 /// let answer = rt.block_on(async {
@@ -52,6 +54,13 @@ impl std::panic::RefUnwindSafe for Runtime {}
 
 impl Runtime {
     /// A multi-thread runtime with default settings (one worker per core).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// assert!(rt.metrics().num_workers() >= 1);
+    /// ```
     pub fn new() -> io::Result<Runtime> {
         Builder::new_multi_thread().build()
     }
@@ -80,6 +89,14 @@ impl Runtime {
     /// # Panics
     /// When called from a thread that is already running a runtime (inside a task, or inside another
     /// `block_on`): use `.await` there instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let len = rt.block_on(async { "hello".len() });
+    /// assert_eq!(len, 5);
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         context::enter_runtime(&self.handle.inner, "Runtime::block_on", || match &self.handle.inner {
@@ -89,6 +106,15 @@ impl Runtime {
     }
 
     /// Spawns a task on this runtime; see [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// // Runs on the workers, with no `block_on` needed to drive it.
+    /// let task = rt.spawn(async { 1 + 2 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 3);
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
@@ -99,6 +125,14 @@ impl Runtime {
     }
 
     /// Runs a blocking function on this runtime's blocking pool; see [`crate::task::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let task = rt.spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(rt.block_on(task).unwrap());
+    /// ```
     #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
@@ -109,11 +143,27 @@ impl Runtime {
     }
 
     /// A handle to this runtime, usable from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 8 })).join().unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 8);
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
 
     /// The runtime's counters: see [`Handle::metrics`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 2);
+    /// ```
     pub fn metrics(&self) -> super::RuntimeMetrics {
         self.handle.metrics()
     }
@@ -123,6 +173,15 @@ impl Runtime {
     ///
     /// # Panics
     /// As [`Handle::enter`]: when guards are dropped out of order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = glasswing::spawn(async { 12 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 12);
+    /// ```
     pub fn enter(&self) -> super::EnterGuard<'_> {
         self.handle.enter()
     }
@@ -132,12 +191,37 @@ impl Runtime {
     ///
     /// # Panics
     /// With a non-zero `timeout`, inside asynchronous code, as the drop does (see [`Runtime`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = glasswing::runtime::Runtime::new().unwrap();
+    /// // Blocking work that will not finish soon: the shutdown gives up waiting for it.
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// rt.spawn_blocking(move || rx.recv());
+    /// rt.shutdown_timeout(Duration::from_millis(10));
+    /// drop(tx); // lets the blocking thread finish on its own
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout), SHUTDOWN_TIMEOUT_IN_ASYNC);
     }
 
     /// Shuts down without waiting for anything; equivalent to `shutdown_timeout(Duration::ZERO)`.
     /// Works anywhere, inside asynchronous code included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Dropping a runtime inside async code would block it; this does not.
+    /// let inner = glasswing::runtime::Runtime::new().unwrap();
+    /// inner.spawn(std::future::pending::<()>());
+    /// inner.shutdown_background();
+    /// # }
+    /// ```
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO);
     }

@@ -12,6 +12,21 @@ use std::panic::Location;
 use std::sync::Arc;
 
 /// What a task hook is told about the task: its id and where it was spawned.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// let ids = Arc::new(Mutex::new(Vec::new()));
+/// let seen = ids.clone();
+/// let rt = glasswing::runtime::Builder::new_current_thread()
+///     .on_task_spawn(move |meta: &glasswing::runtime::TaskMeta<'_>| seen.lock().unwrap().push(meta.id()))
+///     .build()
+///     .unwrap();
+/// let task = rt.spawn(async {});
+/// assert_eq!(*ids.lock().unwrap(), [task.id()]);
+/// ```
 pub struct TaskMeta<'a> {
     pub(crate) id: Id,
     pub(crate) spawned_at: &'static Location<'static>,
@@ -20,11 +35,44 @@ pub struct TaskMeta<'a> {
 
 impl TaskMeta<'_> {
     /// The task's id, as [`task::id()`](crate::task::id) says inside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let last = Arc::new(Mutex::new(None));
+    /// let seen = last.clone();
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .on_task_terminate(move |meta| *seen.lock().unwrap() = Some(meta.id()))
+    ///     .build()
+    ///     .unwrap();
+    /// let task = rt.spawn(async {});
+    /// let id = task.id();
+    /// rt.block_on(task).unwrap();
+    /// assert_eq!(*last.lock().unwrap(), Some(id));
+    /// ```
     pub fn id(&self) -> Id {
         self.id
     }
 
     /// The source line that spawned the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let where_ = Arc::new(Mutex::new(String::new()));
+    /// let seen = where_.clone();
+    /// let rt = glasswing::runtime::Builder::new_current_thread()
+    ///     .on_task_spawn(move |meta| *seen.lock().unwrap() = meta.spawned_at().file().to_owned())
+    ///     .build()
+    ///     .unwrap();
+    /// rt.spawn(async {});
+    /// // The file of the `spawn` call: this example's.
+    /// assert!(where_.lock().unwrap().ends_with(".rs"));
+    /// ```
     pub fn spawned_at(&self) -> &'static Location<'static> {
         self.spawned_at
     }

@@ -27,6 +27,21 @@
 //! its stack (`probe/stack.rs`): a listener would hear every capture. A runtime's dump signal
 //! (`Builder::dump_on_signal`, USR1, USR2 or QUIT) may be listened to as well: both handlers run, so
 //! the listener hears it and the dump is written. docs/signal.md says it for users.
+//!
+//! # Examples
+//!
+//! ```
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use glasswing::signal::unix::{signal, SignalKind};
+//!
+//! // Reload on SIGHUP; the signal sent here stands in for `kill -HUP`.
+//! let mut reload = signal(SignalKind::hangup())?;
+//! unsafe { libc::raise(libc::SIGHUP) };
+//! assert!(reload.recv().await.is_some());
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::io::driver::IoHandle;
 use std::fmt;
@@ -198,37 +213,109 @@ pub(crate) fn wake_all(wakers: &mut Vec<Waker>) {
 /// Which signal to listen for: a wrapper around the signal's number, with constructors for the
 /// common ones. Any number `from_raw` takes that the platform has may be listened to, but for those
 /// `signal` refuses (see there).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::signal::unix::{signal, SignalKind};
+///
+/// let mut hangups = signal(SignalKind::hangup())?;
+/// // Stand-in for `kill -HUP <pid>` from outside.
+/// unsafe { libc::raise(libc::SIGHUP) };
+/// assert_eq!(hangups.recv().await, Some(()));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalKind(libc::c_int);
 
 impl SignalKind {
     /// Any signal, by number, such as a platform's own (`libc::SIGRTMIN() + 1` on Linux).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// let kind = SignalKind::from_raw(libc::SIGUSR1);
+    /// assert_eq!(kind.as_raw_value(), SignalKind::user_defined1().as_raw_value());
+    /// ```
     pub const fn from_raw(signum: libc::c_int) -> SignalKind {
         SignalKind(signum)
     }
 
     /// The signal's number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::terminate().as_raw_value(), libc::SIGTERM);
+    /// ```
     pub const fn as_raw_value(&self) -> libc::c_int {
         self.0
     }
 
     /// SIGALRM: a real-time timer expired. Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::alarm().as_raw_value(), libc::SIGALRM);
+    /// ```
     pub const fn alarm() -> SignalKind {
         SignalKind(libc::SIGALRM)
     }
 
     /// SIGCHLD: a child process's status changed. Ignored by default. glasswing's own child
     /// processes are reaped whatever listens for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::process::Command;
+    /// use glasswing::signal::unix::{signal, SignalKind};
+    ///
+    /// let mut children = signal(SignalKind::child())?;
+    /// Command::new("true").status().await?;
+    /// // The child's exit raised SIGCHLD, after `children` was made.
+    /// assert_eq!(children.recv().await, Some(()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const fn child() -> SignalKind {
         SignalKind(libc::SIGCHLD)
     }
 
     /// SIGHUP: the terminal hung up; daemons take it as "reload". Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::hangup().as_raw_value(), libc::SIGHUP);
+    /// ```
     pub const fn hangup() -> SignalKind {
         SignalKind(libc::SIGHUP)
     }
 
     /// SIGINFO: a status request (Ctrl-T). Ignored by default. BSDs and macOS only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::info().as_raw_value(), libc::SIGINFO);
+    /// ```
     #[cfg(any(
         target_os = "dragonfly",
         target_os = "freebsd",
@@ -241,42 +328,120 @@ impl SignalKind {
     }
 
     /// SIGINT: interrupt (Ctrl-C). Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::interrupt().as_raw_value(), libc::SIGINT);
+    /// ```
     pub const fn interrupt() -> SignalKind {
         SignalKind(libc::SIGINT)
     }
 
     /// SIGIO: I/O is possible on a descriptor set up for it. Ignored by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::io().as_raw_value(), libc::SIGIO);
+    /// ```
     pub const fn io() -> SignalKind {
         SignalKind(libc::SIGIO)
     }
 
     /// SIGPIPE: a write to a pipe with no reader. Ends the process by default, but Rust programs
     /// start with it ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::pipe().as_raw_value(), libc::SIGPIPE);
+    /// ```
     pub const fn pipe() -> SignalKind {
         SignalKind(libc::SIGPIPE)
     }
 
     /// SIGQUIT: quit, with a core dump by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::quit().as_raw_value(), libc::SIGQUIT);
+    /// ```
     pub const fn quit() -> SignalKind {
         SignalKind(libc::SIGQUIT)
     }
 
     /// SIGTERM: a request to end. Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::signal::unix::{signal, SignalKind};
+    ///
+    /// // A service's graceful stop: wait for SIGTERM, then clean up.
+    /// let mut term = signal(SignalKind::terminate())?;
+    /// unsafe { libc::raise(libc::SIGTERM) };
+    /// term.recv().await;
+    /// println!("shutting down");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const fn terminate() -> SignalKind {
         SignalKind(libc::SIGTERM)
     }
 
     /// SIGUSR1, for the program to give a meaning. Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::signal::unix::{signal, SignalKind};
+    ///
+    /// let mut usr1 = signal(SignalKind::user_defined1())?;
+    /// unsafe { libc::raise(libc::SIGUSR1) };
+    /// assert!(usr1.recv().await.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const fn user_defined1() -> SignalKind {
         SignalKind(libc::SIGUSR1)
     }
 
     /// SIGUSR2, for the program to give a meaning. Ends the process by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::user_defined2().as_raw_value(), libc::SIGUSR2);
+    /// ```
     pub const fn user_defined2() -> SignalKind {
         SignalKind(libc::SIGUSR2)
     }
 
     /// SIGWINCH: the terminal's window changed size. Ignored by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::window_change().as_raw_value(), libc::SIGWINCH);
+    /// ```
     pub const fn window_change() -> SignalKind {
         SignalKind(libc::SIGWINCH)
     }
@@ -305,6 +470,22 @@ impl From<SignalKind> for libc::c_int {
 /// The first `Signal` of a kind installs a handler for it that stays for the rest of the process: the
 /// signal's default action (ending the process, for most) no longer happens, even once every
 /// `Signal` of that kind is dropped. That is Tokio's behavior too.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::signal::unix::{signal, Signal, SignalKind};
+///
+/// let mut usr2: Signal = signal(SignalKind::user_defined2())?;
+/// // Two deliveries before a `recv`: they may come as one.
+/// unsafe { libc::raise(libc::SIGUSR2) };
+/// unsafe { libc::raise(libc::SIGUSR2) };
+/// assert_eq!(usr2.recv().await, Some(()));
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a Signal does nothing unless `recv` is awaited"]
 pub struct Signal {
     kind: SignalKind,
@@ -325,6 +506,22 @@ pub struct Signal {
 ///
 /// # Panics
 /// Outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::signal::unix::{signal, SignalKind};
+///
+/// let mut quit = signal(SignalKind::quit())?;
+/// unsafe { libc::raise(libc::SIGQUIT) };
+/// quit.recv().await;
+/// // Some signals cannot be caught at all.
+/// assert!(signal(SignalKind::from_raw(libc::SIGKILL)).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let driver = crate::runtime::context::with_current(|h| h.map(|h| h.io().clone()))
@@ -346,6 +543,22 @@ impl Signal {
     /// runtime the `Signal` was made in has shut down: no reactor watches for it any more.
     ///
     /// Cancel-safe: dropping the future loses no delivery; the next `recv` sees it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::signal::unix::{signal, SignalKind};
+    ///
+    /// let mut winch = signal(SignalKind::window_change())?;
+    /// for _ in 0..2 {
+    ///     unsafe { libc::raise(libc::SIGWINCH) };
+    ///     assert_eq!(winch.recv().await, Some(()));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Option<()> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
@@ -353,6 +566,21 @@ impl Signal {
     /// `recv` as a poll: `Ready(Some(()))` if the signal came since the last delivery returned,
     /// `Ready(None)` if the runtime shut down, else `Pending`, with `cx`'s waker kept (only the last
     /// poll's waker is kept). Counts against the task's cooperative budget, as any I/O does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use glasswing::signal::unix::{signal, SignalKind};
+    /// use std::future::poll_fn;
+    ///
+    /// let mut alarm = signal(SignalKind::alarm())?;
+    /// unsafe { libc::raise(libc::SIGALRM) };
+    /// assert_eq!(poll_fn(|cx| alarm.poll_recv(cx)).await, Some(()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         if let Some(leaf) =
             crate::task::trace::leaf(crate::probe::trace::LeafKind::Io, cx.waker(), || self.describe())

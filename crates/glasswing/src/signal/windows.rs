@@ -76,6 +76,20 @@ macro_rules! event_stream {
         /// stream was made), perhaps more; an event after a `recv` returned is always seen by the
         /// next. While the stream lives, the event is handled (Windows does not go on to the next
         /// handler, the default one ending the process).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> std::io::Result<()> {
+        /// use glasswing::time::{timeout, Duration};
+        ///
+        #[doc = concat!("let mut events = glasswing::signal::windows::", stringify!($fn), "()?;")]
+        /// // Nothing was sent to the console: the wait runs into the timeout.
+        /// assert!(timeout(Duration::from_secs(1), events.recv()).await.is_err());
+        /// # Ok(())
+        /// # }
+        /// ```
         #[must_use = "a stream does nothing unless `recv` is awaited"]
         pub struct $name {
             inner: Waiter<'static>,
@@ -88,6 +102,20 @@ macro_rules! event_stream {
         ///
         /// # Panics
         /// Outside a runtime.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> std::io::Result<()> {
+        /// use glasswing::time::{timeout, Duration};
+        ///
+        #[doc = concat!("let mut events = glasswing::signal::windows::", stringify!($fn), "()?;")]
+        /// // In a real program, a task of its own loops on `events.recv()`.
+        /// assert!(timeout(Duration::from_millis(10), events.recv()).await.is_err());
+        /// # Ok(())
+        /// # }
+        /// ```
         #[track_caller]
         pub fn $fn() -> io::Result<$name> {
             Ok($name { inner: listen(&$registry, concat!("signal::windows::", stringify!($fn)))? })
@@ -96,11 +124,42 @@ macro_rules! event_stream {
         impl $name {
             /// Waits for the next event. Never `None` (the `Option` is Tokio's signature).
             /// Cancel-safe: a dropped `recv` loses no event.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+            /// # async fn main() -> std::io::Result<()> {
+            /// use glasswing::time::{timeout, Duration};
+            ///
+            #[doc = concat!("let mut events = glasswing::signal::windows::", stringify!($fn), "()?;")]
+            /// // Cancel-safe, so it may be raced against a timeout in a loop.
+            /// for _ in 0..2 {
+            ///     assert!(timeout(Duration::from_millis(10), events.recv()).await.is_err());
+            /// }
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn recv(&mut self) -> Option<()> {
                 std::future::poll_fn(|cx| self.poll_recv(cx)).await
             }
 
             /// `recv` as a poll; only the last poll's waker is kept.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            /// use std::task::{Context, Poll};
+            ///
+            #[doc = concat!("let mut events = glasswing::signal::windows::", stringify!($fn), "()?;")]
+            /// let waker = futures::task::noop_waker();
+            /// let mut cx = Context::from_waker(&waker);
+            /// assert_eq!(events.poll_recv(&mut cx), Poll::Pending);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
                 self.inner.poll_recv(cx).map(Some)
             }

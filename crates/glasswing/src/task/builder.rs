@@ -7,6 +7,8 @@ use std::io;
 
 /// Configures a task before spawning it.
 ///
+/// # Examples
+///
 /// ```
 /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
 /// let handle = glasswing::task::Builder::new()
@@ -22,11 +24,32 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// A builder with no name set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::task::Builder::new().spawn(async { 1 }).unwrap();
+    /// assert_eq!(handle.await.unwrap(), 1);
+    /// # }
+    /// ```
     pub fn new() -> Builder<'a> {
         Builder { name: None }
     }
 
     /// The task's name, shown by `JoinError`, diagnostics and dumps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::task::Builder::new().name("worker-7").spawn(async { "ok" }).unwrap();
+    /// assert_eq!(handle.await.unwrap(), "ok");
+    /// # }
+    /// ```
     pub fn name(self, name: &'a str) -> Builder<'a> {
         Builder { name: Some(name) }
     }
@@ -35,6 +58,18 @@ impl<'a> Builder<'a> {
     ///
     /// # Panics
     /// Outside of a runtime, like [`crate::spawn`]. The `io::Result` is for Tokio compatibility.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::Builder;
+    ///
+    /// let handle = Builder::new().name("adder").spawn(async { 40 + 2 }).unwrap();
+    /// assert_eq!(handle.await.unwrap(), 42);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
     where
@@ -45,6 +80,18 @@ impl<'a> Builder<'a> {
     }
 
     /// Spawns on the given runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::Runtime;
+    /// use glasswing::task::Builder;
+    ///
+    /// let rt = Runtime::new().unwrap();
+    /// // No runtime is entered here: the handle says where the task goes.
+    /// let task = Builder::new().name("on-handle").spawn_on(async { 5 }, rt.handle()).unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// ```
     #[track_caller]
     pub fn spawn_on<F>(self, future: F, handle: &Handle) -> io::Result<JoinHandle<F::Output>>
     where
@@ -58,6 +105,25 @@ impl<'a> Builder<'a> {
     ///
     /// # Panics
     /// Outside a `LocalSet`, like [`crate::task::spawn_local`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{Builder, LocalSet};
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// let out = local
+    ///     .run_until(async {
+    ///         let shared = Rc::new(3); // not `Send`
+    ///         Builder::new().name("local").spawn_local(async move { *shared * 2 }).unwrap().await
+    ///     })
+    ///     .await;
+    /// assert_eq!(out.unwrap(), 6);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_local<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
     where
@@ -68,6 +134,22 @@ impl<'a> Builder<'a> {
     }
 
     /// Spawns a `!Send` task onto `local_set`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{Builder, LocalSet};
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// let value = Rc::new("not Send");
+    /// let task = Builder::new().spawn_local_on(async move { value.len() }, &local).unwrap();
+    /// // The task runs once the set is driven.
+    /// assert_eq!(local.run_until(task).await.unwrap(), 8);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_local_on<F>(
         self,
@@ -82,6 +164,18 @@ impl<'a> Builder<'a> {
     }
 
     /// Runs a blocking function on the runtime's blocking pool, named.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::Builder;
+    ///
+    /// let task = Builder::new().name("hash").spawn_blocking(|| "abc".bytes().map(u32::from).sum::<u32>()).unwrap();
+    /// assert_eq!(task.await.unwrap(), 294);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_blocking<F, R>(self, f: F) -> io::Result<JoinHandle<R>>
     where

@@ -16,6 +16,18 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// A future that runs without a coop budget; see [`unconstrained`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::{unconstrained, Unconstrained};
+///
+/// let fut: Unconstrained<_> = unconstrained(async { 1 + 1 });
+/// assert_eq!(fut.await, 2);
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Unconstrained<F> {
     inner: F,
@@ -26,6 +38,8 @@ pub struct Unconstrained<F> {
 ///
 /// A task that runs such a future can keep its worker for as long as the future is ready, which
 /// starves the other tasks there: keep it for work that must not be interrupted, and short.
+///
+/// # Examples
 ///
 /// ```
 /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
@@ -64,6 +78,8 @@ impl<F: fmt::Debug> fmt::Debug for Unconstrained<F> {
 /// For loops that make progress without reaching any runtime leaf, so that they still give the
 /// other tasks a turn now and then; on a task with budget left it returns at once, without a yield.
 ///
+/// # Examples
+///
 /// ```
 /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
 /// let mut sum = 0u64;
@@ -86,6 +102,18 @@ pub async fn consume_budget() {
 
 /// Whether the current task has budget left: false once it has spent it, until its next poll.
 /// Outside a task (no budget) it is true.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::coop::has_budget_remaining;
+///
+/// // A fresh poll starts with a full budget.
+/// assert!(has_budget_remaining());
+/// # }
+/// ```
 pub fn has_budget_remaining() -> bool {
     budget::has_budget_remaining()
 }
@@ -94,6 +122,8 @@ pub fn has_budget_remaining() -> bool {
 /// progress. `Pending` (the task already woken, so that it runs again after the others) once the
 /// budget is spent; else the unit is charged, and given back when the returned value drops unless
 /// [`RestoreOnPending::made_progress`] says the leaf did make progress.
+///
+/// # Examples
 ///
 /// ```
 /// use std::pin::Pin;
@@ -124,10 +154,46 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// The unit [`poll_proceed`] charged: given back when dropped, unless the leaf made progress.
 ///
 /// Neither `Send` nor `Sync`, as Tokio's: it belongs to the thread whose budget it restores.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::future::poll_fn;
+/// use std::task::{ready, Poll};
+///
+/// let value = poll_fn(|cx| {
+///     let restore = ready!(glasswing::task::coop::poll_proceed(cx));
+///     // ... the leaf's real work would go here ...
+///     restore.made_progress();
+///     Poll::Ready(11)
+/// })
+/// .await;
+/// assert_eq!(value, 11);
+/// # }
+/// ```
 pub struct RestoreOnPending(budget::RestoreOnPending, PhantomData<*const ()>);
 
 impl RestoreOnPending {
     /// The leaf made progress: the unit stays charged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::future::poll_fn;
+    /// use std::task::{ready, Poll};
+    ///
+    /// poll_fn(|cx| {
+    ///     let restore = ready!(glasswing::task::coop::poll_proceed(cx));
+    ///     restore.made_progress(); // keep the unit: this poll did something
+    ///     Poll::Ready(())
+    /// })
+    /// .await;
+    /// # }
+    /// ```
     pub fn made_progress(self) {
         self.0.made_progress()
     }
@@ -140,6 +206,18 @@ impl fmt::Debug for RestoreOnPending {
 }
 
 /// A future that charges the budget once per poll that completes it; see [`cooperative`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::coop::{cooperative, Coop};
+///
+/// let fut: Coop<_> = cooperative(std::future::ready("ready"));
+/// assert_eq!(fut.await, "ready");
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Coop<F> {
     inner: F,
@@ -147,6 +225,22 @@ pub struct Coop<F> {
 
 /// Makes `inner` cooperate with the scheduler as the runtime's own leaves do: each poll first asks
 /// for a unit of budget (yielding if it is spent), and keeps it if `inner` completes.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::coop::cooperative;
+///
+/// // A loop on a future that is always ready now yields once the budget is spent.
+/// let mut n = 0;
+/// while n < 1000 {
+///     n += cooperative(std::future::ready(1)).await;
+/// }
+/// assert_eq!(n, 1000);
+/// # }
+/// ```
 pub fn cooperative<F: Future>(inner: F) -> Coop<F> {
     Coop { inner }
 }

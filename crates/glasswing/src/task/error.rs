@@ -14,6 +14,19 @@ use std::panic::Location;
 ///
 /// One pointer wide: it sits inside every task's output slot, so a small error keeps small tasks
 /// small; the allocation happens only on the rare failure path.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handle = glasswing::spawn(async { panic!("boom") });
+/// let err = handle.await.unwrap_err();
+/// assert!(err.is_panic());
+/// // The message names the task and where it was spawned.
+/// assert!(err.to_string().ends_with("panicked with message \"boom\""));
+/// # }
+/// ```
 pub struct JoinError(Box<Inner>);
 
 struct Inner {
@@ -72,11 +85,33 @@ impl JoinError {
     }
 
     /// The task was cancelled: aborted, or dropped by its runtime's shutdown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(std::future::pending::<()>());
+    /// handle.abort();
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.0.repr, Repr::Cancelled)
     }
 
     /// The task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let err = glasswing::spawn(async { panic!("bad input") }).await.unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert!(!err.is_cancelled());
+    /// # }
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.0.repr, Repr::Panic(_))
     }
@@ -85,6 +120,18 @@ impl JoinError {
     ///
     /// # Panics
     /// If the task was cancelled; see [`try_into_panic`](Self::try_into_panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let err = glasswing::spawn(async { std::panic::panic_any(17u8) }).await.unwrap_err();
+    /// let payload = err.into_panic();
+    /// assert_eq!(payload.downcast_ref::<u8>(), Some(&17));
+    /// // Or hand the panic on to this task: std::panic::resume_unwind(payload);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
@@ -92,6 +139,19 @@ impl JoinError {
     }
 
     /// The panic payload, or the error back if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(std::future::pending::<()>());
+    /// handle.abort();
+    /// let err = handle.await.unwrap_err();
+    /// // Cancelled, not panicked: the error comes back.
+    /// assert!(err.try_into_panic().unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn try_into_panic(mut self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.0.repr {
             Repr::Panic(_) => match std::mem::replace(&mut self.0.repr, Repr::Cancelled) {
@@ -103,6 +163,17 @@ impl JoinError {
     }
 
     /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async { panic!("oops") });
+    /// let id = handle.id();
+    /// assert_eq!(handle.await.unwrap_err().id(), id);
+    /// # }
+    /// ```
     pub fn id(&self) -> Id {
         self.0.id
     }

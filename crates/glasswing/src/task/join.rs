@@ -17,6 +17,18 @@ use std::task::{Context, Poll};
 ///
 /// Dropping a `JoinHandle` detaches the task: it keeps running and its output is dropped.
 /// Awaiting it counts against the coop budget.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::JoinHandle;
+///
+/// let handle: JoinHandle<String> = glasswing::spawn(async { "out".to_string() });
+/// assert_eq!(handle.await.unwrap(), "out");
+/// # }
+/// ```
 pub struct JoinHandle<T> {
     raw: RawTask,
     _output: PhantomData<T>,
@@ -42,22 +54,70 @@ impl<T> JoinHandle<T> {
     /// Cancels the task. If it has not completed, its future is dropped at its next scheduling point
     /// (right away if it is idle) and awaiting this handle gives a cancelled `JoinError`. Aborting a
     /// finished task does nothing: its output stays available.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(std::future::pending::<()>());
+    /// handle.abort();
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn abort(&self) {
         self.raw.remote_abort();
     }
 
     /// Whether the task has finished (completed, panicked or been cancelled). Never blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async {});
+    /// // On a current-thread runtime the task runs only once this one yields.
+    /// assert!(!handle.is_finished());
+    /// glasswing::task::yield_now().await;
+    /// assert!(handle.is_finished());
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().is_complete()
     }
 
     /// A handle that can abort the task without owning its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(std::future::pending::<()>());
+    /// let abort = handle.abort_handle();
+    /// // The abort handle can go where the join handle cannot, e.g. to another task.
+    /// glasswing::spawn(async move { abort.abort() }).await.unwrap();
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn abort_handle(&self) -> AbortHandle {
         self.raw.ref_inc();
         AbortHandle { raw: self.raw }
     }
 
     /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async {});
+    /// let id = handle.id();
+    /// assert_eq!(handle.abort_handle().id(), id);
+    /// # }
+    /// ```
     pub fn id(&self) -> Id {
         self.raw.header().id
     }
@@ -119,6 +179,20 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// An owned permission to abort a task, without access to its output.
 ///
 /// Dropping it does nothing to the task.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::AbortHandle;
+///
+/// let handle = glasswing::spawn(std::future::pending::<()>());
+/// let abort: AbortHandle = handle.abort_handle();
+/// abort.abort();
+/// assert!(handle.await.unwrap_err().is_cancelled());
+/// # }
+/// ```
 pub struct AbortHandle {
     raw: RawTask,
 }
@@ -129,16 +203,51 @@ impl std::panic::RefUnwindSafe for AbortHandle {}
 
 impl AbortHandle {
     /// Cancels the task; see [`JoinHandle::abort`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(std::future::pending::<()>());
+    /// let abort = handle.abort_handle();
+    /// abort.abort();
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn abort(&self) {
         self.raw.remote_abort();
     }
 
     /// Whether the task has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async {});
+    /// let abort = handle.abort_handle();
+    /// handle.await.unwrap();
+    /// assert!(abort.is_finished());
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().is_complete()
     }
 
     /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = glasswing::spawn(async {});
+    /// let abort = handle.abort_handle();
+    /// assert_eq!(abort.id(), handle.id());
+    /// # }
+    /// ```
     pub fn id(&self) -> Id {
         self.raw.header().id
     }

@@ -16,6 +16,25 @@ use std::task::{Context, Poll, Wake, Waker};
 /// A set of spawned tasks that can be awaited as they complete.
 ///
 /// Dropping the set aborts every task still in it.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::JoinSet;
+///
+/// let mut set = JoinSet::new();
+/// for i in 0..4u32 {
+///     set.spawn(async move { i * i });
+/// }
+/// let mut total = 0;
+/// while let Some(res) = set.join_next().await {
+///     total += res.unwrap();
+/// }
+/// assert_eq!(total, 14);
+/// # }
+/// ```
 pub struct JoinSet<T> {
     slots: Vec<Option<Entry<T>>>,
     free: Vec<usize>,
@@ -64,21 +83,70 @@ impl<T> Default for JoinSet<T> {
 }
 
 impl<T> JoinSet<T> {
+    /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::task::JoinSet;
+    ///
+    /// let set: JoinSet<()> = JoinSet::new();
+    /// assert!(set.is_empty());
+    /// ```
     pub fn new() -> JoinSet<T> {
         JoinSet { slots: Vec::new(), free: Vec::new(), len: 0, ready: Arc::default() }
     }
 
     /// Tasks in the set (running, or finished but not yet joined).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async {});
+    /// set.spawn(async {});
+    /// assert_eq!(set.len(), 2);
+    /// set.join_next().await;
+    /// assert_eq!(set.len(), 1);
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async { 1 });
+    /// assert!(!set.is_empty());
+    /// set.join_all().await;
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Aborts every task in the set; they stay in it until joined (as cancelled, unless they had
     /// already finished).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(std::future::pending::<()>());
+    /// set.abort_all();
+    /// assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// # }
+    /// ```
     pub fn abort_all(&mut self) {
         for entry in self.slots.iter().flatten() {
             entry.handle.abort();
@@ -91,6 +159,18 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     /// Outside of a runtime, like [`crate::spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// let abort = set.spawn(async { "done" });
+    /// assert_eq!(set.join_next().await.unwrap().unwrap(), "done");
+    /// assert!(abort.is_finished());
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
@@ -102,6 +182,19 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Spawns a task on the given runtime into this set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::Runtime;
+    /// use glasswing::task::JoinSet;
+    ///
+    /// let rt = Runtime::new().unwrap();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_on(async { 9 }, rt.handle());
+    /// let out = rt.block_on(set.join_next()).unwrap().unwrap();
+    /// assert_eq!(out, 9);
+    /// ```
     #[track_caller]
     pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
     where
@@ -115,6 +208,26 @@ impl<T: 'static> JoinSet<T> {
     ///
     /// # Panics
     /// Outside a `LocalSet`, like [`crate::task::spawn_local`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{JoinSet, LocalSet};
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// local
+    ///     .run_until(async {
+    ///         let mut set = JoinSet::new();
+    ///         let shared = Rc::new(5); // not `Send`
+    ///         set.spawn_local(async move { *shared + 1 });
+    ///         assert_eq!(set.join_next().await.unwrap().unwrap(), 6);
+    ///     })
+    ///     .await;
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
     where
@@ -124,6 +237,23 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Spawns a `!Send` task onto `local_set` into this set; it runs when the set is driven.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{JoinSet, LocalSet};
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// let mut set = JoinSet::new();
+    /// let shared = Rc::new("local");
+    /// set.spawn_local_on(async move { shared.len() }, &local);
+    /// let out = local.run_until(set.join_next()).await;
+    /// assert_eq!(out.unwrap().unwrap(), 5);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_local_on<F>(&mut self, future: F, local_set: &LocalSet) -> AbortHandle
     where
@@ -133,6 +263,21 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Runs a blocking function on the current runtime's blocking pool, into this set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// for n in [10u64, 100] {
+    ///     set.spawn_blocking(move || (1..=n).sum::<u64>());
+    /// }
+    /// let mut outputs = set.join_all().await;
+    /// outputs.sort();
+    /// assert_eq!(outputs, [55, 5050]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
@@ -144,6 +289,18 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Runs a blocking function on the given runtime's blocking pool, into this set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::runtime::Runtime;
+    /// use glasswing::task::JoinSet;
+    ///
+    /// let rt = Runtime::new().unwrap();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_blocking_on(|| 2 + 2, rt.handle());
+    /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 4);
+    /// ```
     #[track_caller]
     pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
     where
@@ -159,6 +316,8 @@ impl<T: 'static> JoinSet<T> {
     /// If a task panicked: its panic resumes here (the set is dropped on the way, which aborts the
     /// tasks still in it). If a task was cancelled (aborted, or its runtime shut down), with that
     /// `JoinError`'s message. To handle failures instead, loop on [`join_next`](Self::join_next).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
@@ -181,6 +340,19 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Aborts every task and waits for all of them to finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(std::future::pending::<()>());
+    /// set.spawn(std::future::pending::<()>());
+    /// set.shutdown().await;
+    /// assert!(set.is_empty());
+    /// # }
+    /// ```
     pub async fn shutdown(&mut self) {
         self.abort_all();
         while self.join_next().await.is_some() {}
@@ -205,27 +377,93 @@ impl<T: 'static> JoinSet<T> {
     /// Waits for the next task to finish and returns its output; `None` when the set is empty.
     ///
     /// Cancel safe: if the returned future is dropped, no output is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async { 1 });
+    /// assert_eq!(set.join_next().await.unwrap().unwrap(), 1);
+    /// // Empty now.
+    /// assert!(set.join_next().await.is_none());
+    /// # }
+    /// ```
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
     /// Returns the output of a task that already finished, without waiting; `None` if none has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async { 8 });
+    /// // The task has not run yet: this task has not yielded.
+    /// assert!(set.try_join_next().is_none());
+    /// glasswing::task::yield_now().await;
+    /// assert_eq!(set.try_join_next().unwrap().unwrap(), 8);
+    /// # }
+    /// ```
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
         self.next_ready()
     }
 
     /// [`join_next`](Self::join_next), with the finished task's id beside its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// let id = set.spawn(async { "a" }).id();
+    /// let (finished, out) = set.join_next_with_id().await.unwrap().unwrap();
+    /// assert_eq!((finished, out), (id, "a"));
+    /// # }
+    /// ```
     pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         poll_fn(|cx| self.poll_join_next_with_id(cx)).await
     }
 
     /// [`try_join_next`](Self::try_join_next), with the finished task's id beside its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// let id = set.spawn(async { 3 }).id();
+    /// glasswing::task::yield_now().await;
+    /// assert_eq!(set.try_join_next_with_id().unwrap().unwrap(), (id, 3));
+    /// # }
+    /// ```
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         self.next_ready_with_id()
     }
 
     /// Removes every task from the set without aborting it: each goes on running, detached, as
     /// when its `JoinHandle` is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = glasswing::sync::oneshot::channel();
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async move { tx.send("still ran").unwrap() });
+    /// set.detach_all();
+    /// assert!(set.is_empty());
+    /// drop(set); // would abort the task, had it not been detached
+    /// assert_eq!(rx.await.unwrap(), "still ran");
+    /// # }
+    /// ```
     pub fn detach_all(&mut self) {
         self.slots.clear();
         self.free.clear();
@@ -234,11 +472,39 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Polls for the next finished task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::future::poll_fn;
+    ///
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// set.spawn(async { 4 });
+    /// let out = poll_fn(|cx| set.poll_join_next(cx)).await;
+    /// assert_eq!(out.unwrap().unwrap(), 4);
+    /// # }
+    /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         self.poll_join_next_with_id(cx).map(|next| next.map(|result| result.map(|(_, output)| output)))
     }
 
     /// [`poll_join_next`](Self::poll_join_next), with the finished task's id beside its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::future::poll_fn;
+    ///
+    /// let mut set = glasswing::task::JoinSet::new();
+    /// let id = set.spawn(async { 4 }).id();
+    /// let out = poll_fn(|cx| set.poll_join_next_with_id(cx)).await;
+    /// assert_eq!(out.unwrap().unwrap(), (id, 4));
+    /// # }
+    /// ```
     pub fn poll_join_next_with_id(
         &mut self,
         cx: &mut Context<'_>,

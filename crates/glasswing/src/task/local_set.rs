@@ -60,6 +60,8 @@ const REMOTE_FIRST_INTERVAL: u32 = 31;
 ///
 /// Dropping the set cancels the tasks still in it: each future is dropped, on this thread, once.
 ///
+/// # Examples
+///
 /// ```
 /// use std::rc::Rc;
 ///
@@ -138,6 +140,19 @@ impl Drop for SetCurrent {
 }
 
 /// Keeps a [`LocalSet`] current on this thread until dropped; see [`LocalSet::enter`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::task::{LocalEnterGuard, LocalSet};
+///
+/// let local = LocalSet::new();
+/// let guard: LocalEnterGuard = local.enter();
+/// let task = glasswing::task::spawn_local(async { 5 });
+/// drop(guard);
+/// let rt = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(local.block_on(&rt, task).unwrap(), 5);
+/// ```
 pub struct LocalEnterGuard {
     _current: SetCurrent,
     _not_send: PhantomData<*const ()>,
@@ -151,6 +166,17 @@ impl fmt::Debug for LocalEnterGuard {
 
 impl LocalSet {
     /// An empty set, bound to this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let local = glasswing::task::LocalSet::new();
+    /// let out = local.run_until(async { glasswing::task::spawn_local(async { 1 }).await }).await;
+    /// assert_eq!(out.unwrap(), 1);
+    /// # }
+    /// ```
     pub fn new() -> LocalSet {
         LocalSet {
             context: Rc::new(Context {
@@ -171,12 +197,38 @@ impl LocalSet {
 
     /// The set's id, unique among the runtimes and sets of the process (a set keeps a task list
     /// of its own, as a runtime does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::task::LocalSet;
+    ///
+    /// let (a, b) = (LocalSet::new(), LocalSet::new());
+    /// assert_ne!(a.id(), b.id());
+    /// ```
     pub fn id(&self) -> crate::runtime::Id {
         self.context.shared.owned.id()
     }
 
     /// Makes this set the current one on this thread until the guard drops, so that
     /// [`crate::task::spawn_local`] spawns onto it. Its tasks run only while the set is driven.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{spawn_local, LocalSet};
+    ///
+    /// let local = LocalSet::new();
+    /// let task = {
+    ///     let _guard = local.enter();
+    ///     // Spawns onto `local`, outside any `run_until`.
+    ///     spawn_local(async { "queued" })
+    /// };
+    /// assert_eq!(local.run_until(task).await.unwrap(), "queued");
+    /// # }
+    /// ```
     pub fn enter(&self) -> LocalEnterGuard {
         LocalEnterGuard { _current: SetCurrent::new(&self.context), _not_send: PhantomData }
     }
@@ -184,6 +236,19 @@ impl LocalSet {
     /// Spawns a task onto this set; it runs once the set is driven (see [`LocalSet`]).
     ///
     /// Works outside any runtime too: the task then waits for the set to run inside one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::task::LocalSet;
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// let name = Rc::new("rc");
+    /// let task = local.spawn_local(async move { name.len() });
+    /// let rt = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(local.block_on(&rt, task).unwrap(), 2);
+    /// ```
     #[track_caller]
     pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
@@ -207,6 +272,17 @@ impl LocalSet {
     ///
     /// # Panics
     /// Where `Runtime::block_on` does: on a thread that already runs a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::task::{spawn_local, LocalSet};
+    ///
+    /// let rt = glasswing::runtime::Builder::new_current_thread().build().unwrap();
+    /// let local = LocalSet::new();
+    /// let out = local.block_on(&rt, async { spawn_local(async { 3 * 3 }).await.unwrap() });
+    /// assert_eq!(out, 9);
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, rt: &Runtime, future: F) -> F::Output {
         rt.block_on(self.run_until(future))
@@ -216,6 +292,23 @@ impl LocalSet {
     /// then stay in the set, to run the next time it is driven.
     ///
     /// Inside it, [`crate::task::spawn_local`] spawns onto this set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use glasswing::task::{spawn_local, LocalSet};
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let local = LocalSet::new();
+    /// let hits = Rc::new(Cell::new(0));
+    /// let h = hits.clone();
+    /// local.run_until(async move { spawn_local(async move { h.set(h.get() + 1) }).await.unwrap() }).await;
+    /// assert_eq!(hits.get(), 1);
+    /// # }
+    /// ```
     pub async fn run_until<F: Future>(&self, future: F) -> F::Output {
         RunUntil { set: self, future }.await
     }
@@ -610,6 +703,11 @@ impl<'a> AllTasks<'a> {
     }
 }
 
+/// Whether a `LocalSet` is current on this thread (its poll, its drop, `LocalSet::enter`).
+pub(crate) fn is_current() -> bool {
+    CURRENT.try_with(|current| current.borrow().is_some()).unwrap_or(false)
+}
+
 /// Spawns a `!Send` future onto the current [`LocalSet`] and returns a handle to its output.
 ///
 /// # Panics
@@ -617,6 +715,8 @@ impl<'a> AllTasks<'a> {
 /// [`LocalSet::block_on`], or after [`LocalSet::enter`]; or anywhere on a
 /// [`LocalRuntime`](crate::runtime::LocalRuntime). A plain current-thread `Runtime` does not take
 /// `!Send` tasks: it is `Send`, and whichever thread calls its `block_on` drives it.
+///
+/// # Examples
 ///
 /// ```
 /// use std::rc::Rc;
@@ -629,11 +729,6 @@ impl<'a> AllTasks<'a> {
 ///     assert_eq!(len, 8);
 /// });
 /// ```
-/// Whether a `LocalSet` is current on this thread (its poll, its drop, `LocalSet::enter`).
-pub(crate) fn is_current() -> bool {
-    CURRENT.try_with(|current| current.borrow().is_some()).unwrap_or(false)
-}
-
 #[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where

@@ -11,6 +11,33 @@
 //! - `coop.rs`: `unconstrained`, `consume_budget` and the rest of the coop budget's public face.
 //!
 //! docs/tasks-and-wakers.md explains the design with diagrams.
+//!
+//! # Examples
+//!
+//! ```
+//! # #[glasswing::main]
+//! # async fn main() {
+//! use glasswing::task::{self, JoinSet};
+//!
+//! // Async work, awaited through its handle.
+//! let fetch = task::spawn(async { "page" });
+//! // Blocking work, on the blocking pool.
+//! let parse = task::spawn_blocking(|| "42".parse::<u32>().unwrap());
+//! assert_eq!(fetch.await.unwrap(), "page");
+//! assert_eq!(parse.await.unwrap(), 42);
+//!
+//! // Many tasks, collected as they finish.
+//! let mut set = JoinSet::new();
+//! for i in 0..3u32 {
+//!     set.spawn(async move { i });
+//! }
+//! let mut sum = 0;
+//! while let Some(done) = set.join_next().await {
+//!     sum += done.unwrap();
+//! }
+//! assert_eq!(sum, 3);
+//! # }
+//! ```
 
 mod builder;
 pub mod coop;
@@ -46,6 +73,20 @@ pub use park_forever::{park_forever, ParkForever};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 /// Task-related futures, at the path Tokio gives them (`tokio::task::futures`).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::futures::TaskLocalFuture;
+///
+/// glasswing::task_local! { static USER: u32; }
+///
+/// let fut: TaskLocalFuture<u32, _> = USER.scope(7, async { USER.get() });
+/// assert_eq!(fut.await, 7);
+/// # }
+/// ```
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;
 }
@@ -100,6 +141,18 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 /// # Panics
 /// Outside of a runtime: call it from a task, inside `Runtime::block_on`, or after
 /// `Handle::enter`; from other threads use `Handle::spawn`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main]
+/// # async fn main() {
+/// let a = glasswing::spawn(async { 2 });
+/// let b = glasswing::task::spawn(async { 3 });
+/// // The two tasks may run in parallel on a multi-thread runtime.
+/// assert_eq!(a.await.unwrap() * b.await.unwrap(), 6);
+/// # }
+/// ```
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
@@ -120,6 +173,17 @@ where
 ///
 /// # Panics
 /// Outside of a runtime, as [`spawn`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A CPU-heavy loop would hold up every other task on this runtime's one thread.
+/// let sum = glasswing::task::spawn_blocking(|| (1..=1000u64).sum::<u64>()).await.unwrap();
+/// assert_eq!(sum, 500_500);
+/// # }
+/// ```
 #[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where
@@ -153,6 +217,8 @@ where
 /// On a current-thread runtime: its one thread runs every task, and blocking it would stop them all
 /// (the message is Tokio's: "can call blocking only when running on the multi-threaded runtime").
 /// Use [`spawn_blocking`] there. A panic in `f` propagates to the caller.
+///
+/// # Examples
 ///
 /// ```
 /// # let rt = glasswing::runtime::Runtime::new().unwrap();

@@ -16,6 +16,8 @@ use std::task::{Context, Poll, Waker};
 /// Waits forever, like [`std::future::pending`], but says so to the diagnostics: the task is
 /// neither reported as a lost waker nor as stalled, and a dump shows it "parked forever".
 ///
+/// # Examples
+///
 /// ```
 /// # glasswing::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let keep_alive = glasswing::spawn(async {
@@ -30,6 +32,20 @@ pub fn park_forever<T>() -> ParkForever<T> {
 }
 
 /// The future [`park_forever`] returns.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::{park_forever, ParkForever};
+///
+/// let never: ParkForever<u8> = park_forever();
+/// let task = glasswing::spawn(never);
+/// task.abort();
+/// assert!(task.await.unwrap_err().is_cancelled());
+/// # }
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ParkForever<T> {
     /// Kept, never woken: a task with a waker alive is not lost.

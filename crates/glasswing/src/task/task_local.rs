@@ -19,6 +19,8 @@ use std::task::{Context, Poll};
 
 /// Declares task-local keys: `static NAME: Type;`, each a [`LocalKey`].
 ///
+/// # Examples
+///
 /// ```
 /// glasswing::task_local! {
 ///     pub static REQUEST_ID: u32;
@@ -64,6 +66,22 @@ macro_rules! __task_local_inner {
 /// A value is set with [`scope`](Self::scope) (for the polls of a future) or
 /// [`sync_scope`](Self::sync_scope) (for a closure), and read inside it with [`with`](Self::with),
 /// [`try_with`](Self::try_with) or [`get`](Self::get).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// glasswing::task_local! { static TRACE_ID: u64; }
+///
+/// async fn log_line() -> String {
+///     format!("[{}] handled", TRACE_ID.get())
+/// }
+///
+/// let line = TRACE_ID.scope(42, log_line()).await;
+/// assert_eq!(line, "[42] handled");
+/// # }
+/// ```
 pub struct LocalKey<T: 'static> {
     #[doc(hidden)]
     pub inner: std::thread::LocalKey<RefCell<Option<T>>>,
@@ -71,6 +89,17 @@ pub struct LocalKey<T: 'static> {
 
 /// Returned by [`LocalKey::try_with`] outside every scope of the key (or while the thread is being
 /// torn down).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::task::AccessError;
+///
+/// glasswing::task_local! { static KEY: u8; }
+///
+/// let err: AccessError = KEY.try_get().unwrap_err();
+/// assert_eq!(err.to_string(), "task-local value not set");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct AccessError {
     _private: (),
@@ -119,6 +148,8 @@ impl<T: 'static> LocalKey<T> {
     /// Runs `f` with this key set to `value` during each of its polls. Inside, `with` and `get` see
     /// `value`; outside (and in tasks that `f` spawns) they do not.
     ///
+    /// # Examples
+    ///
     /// ```
     /// glasswing::task_local! { static NUMBER: u32; }
     /// # glasswing::runtime::Runtime::new().unwrap().block_on(async {
@@ -138,6 +169,17 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Panics
     /// Inside a `with` of this same key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// glasswing::task_local! { static DEPTH: u32; }
+    ///
+    /// let out = DEPTH.sync_scope(1, || DEPTH.get() + 1);
+    /// assert_eq!(out, 2);
+    /// // Gone once the closure returns.
+    /// assert!(DEPTH.try_get().is_err());
+    /// ```
     #[track_caller]
     pub fn sync_scope<F, R>(&'static self, value: T, f: F) -> R
     where
@@ -176,6 +218,15 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Panics
     /// Outside every scope of this key: use [`try_with`](Self::try_with) where that may happen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// glasswing::task_local! { static NAME: String; }
+    ///
+    /// let len = NAME.sync_scope("alice".to_string(), || NAME.with(|name| name.len()));
+    /// assert_eq!(len, 5);
+    /// ```
     #[track_caller]
     pub fn with<F, R>(&'static self, f: F) -> R
     where
@@ -192,6 +243,16 @@ impl<T: 'static> LocalKey<T> {
     }
 
     /// Runs `f` with a reference to the value, or returns an error outside every scope of this key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// glasswing::task_local! { static NAME: String; }
+    ///
+    /// assert!(NAME.try_with(|n| n.len()).is_err());
+    /// let len = NAME.sync_scope("bob".to_string(), || NAME.try_with(|n| n.len()));
+    /// assert_eq!(len, Ok(3));
+    /// ```
     pub fn try_with<F, R>(&'static self, f: F) -> Result<R, AccessError>
     where
         F: FnOnce(&T) -> R,
@@ -211,12 +272,36 @@ impl<T: Clone + 'static> LocalKey<T> {
     ///
     /// # Panics
     /// Outside every scope of this key, as [`with`](Self::with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// glasswing::task_local! { static LIMIT: usize; }
+    ///
+    /// let limit = LIMIT.scope(10, async { LIMIT.get() }).await;
+    /// assert_eq!(limit, 10);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn get(&'static self) -> T {
         self.with(|v| v.clone())
     }
 
     /// A clone of the value, or an error outside every scope of this key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// glasswing::task_local! { static LIMIT: usize; }
+    ///
+    /// assert!(LIMIT.try_get().is_err());
+    /// assert_eq!(LIMIT.scope(3, async { LIMIT.try_get() }).await, Ok(3));
+    /// # }
+    /// ```
     pub fn try_get(&'static self) -> Result<T, AccessError> {
         self.try_with(|v| v.clone())
     }
@@ -231,6 +316,21 @@ impl<T: 'static> fmt::Debug for LocalKey<T> {
 /// A future with a task-local value set around each of its polls; see [`LocalKey::scope`].
 ///
 /// Dropping it drops the inner future inside the scope too, so that its drop sees the value.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::task::TaskLocalFuture;
+///
+/// glasswing::task_local! { static USER: &'static str; }
+///
+/// // Spawned tasks do not inherit a scope: give them one of their own.
+/// let fut: TaskLocalFuture<&str, _> = USER.scope("carol", async { USER.get() });
+/// assert_eq!(glasswing::spawn(fut).await.unwrap(), "carol");
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct TaskLocalFuture<T: 'static, F> {
     local: &'static LocalKey<T>,
@@ -246,6 +346,17 @@ pub struct TaskLocalFuture<T: 'static, F> {
 impl<T: 'static, F> TaskLocalFuture<T, F> {
     /// Takes the value out, leaving the future without it (its later polls and its drop see no
     /// value, or an outer scope's). `None` if it was taken already.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// glasswing::task_local! { static SLOT: Vec<u8>; }
+    ///
+    /// let fut = SLOT.scope(vec![1, 2], async {});
+    /// let mut fut = std::pin::pin!(fut);
+    /// assert_eq!(fut.as_mut().take_value(), Some(vec![1, 2]));
+    /// assert_eq!(fut.as_mut().take_value(), None);
+    /// ```
     pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
         // SAFETY: `slot` is not structurally pinned: moving the value out leaves the future in place.
         unsafe { self.get_unchecked_mut() }.slot.take()

@@ -24,6 +24,8 @@ use std::task::{Context, Poll, Waker};
 /// part still shows up in dumps, found where it keeps the task's waker, but only by its function
 /// name.
 ///
+/// # Examples
+///
 /// ```
 /// use std::pin::Pin;
 /// use std::task::{ready, Context, Poll};

@@ -9,6 +9,23 @@ use std::task::{Context, Poll};
 /// every task that was ready runs before it continues.
 ///
 /// It counts against the coop budget like any other leaf.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+///
+/// let ran = Arc::new(AtomicBool::new(false));
+/// let flag = ran.clone();
+/// glasswing::spawn(async move { flag.store(true, Ordering::SeqCst) });
+/// // The spawned task runs while this one yields.
+/// glasswing::task::yield_now().await;
+/// assert!(ran.load(Ordering::SeqCst));
+/// # }
+/// ```
 pub async fn yield_now() {
     YieldNow { yielded: false }.await
 }

@@ -8,6 +8,27 @@
 //! - `sleep.rs`, `timeout.rs`, `interval.rs`, `instant.rs`, `error.rs`: the public API.
 //!
 //! docs/time.md explains the wheel with pictures.
+//!
+//! # Examples
+//!
+//! ```
+//! # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! use glasswing::time::{interval, sleep, timeout, Duration, Instant};
+//!
+//! let start = Instant::now();
+//! sleep(Duration::from_millis(100)).await;
+//!
+//! let slow = sleep(Duration::from_secs(5));
+//! assert!(timeout(Duration::from_secs(1), slow).await.is_err());
+//!
+//! let mut every_second = interval(Duration::from_secs(1));
+//! every_second.tick().await; // at once
+//! every_second.tick().await;
+//! // Paused time: the clock moved only as far as the timers asked.
+//! assert_eq!(start.elapsed(), Duration::from_millis(2100));
+//! # }
+//! ```
 
 mod clock;
 pub(crate) mod driver;
@@ -36,6 +57,23 @@ pub use std::time::Duration;
 /// # Panics
 /// Outside a current-thread runtime (time can only stand still where one thread runs every task),
 /// or if time is already paused.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use glasswing::time::{self, Duration, Instant};
+///
+/// time::pause();
+/// let start = Instant::now();
+/// // Every task is waiting on this sleep, so the paused clock jumps to its deadline, which the
+/// // timer wheel's 1 ms resolution may round up a little.
+/// time::sleep(Duration::from_secs(3600)).await;
+/// let waited = start.elapsed();
+/// assert!(waited >= Duration::from_secs(3600) && waited <= Duration::from_millis(3_600_001));
+/// # }
+/// ```
 #[track_caller]
 pub fn pause() {
     // Not through a closure: the panic's location is the caller's only along `#[track_caller]` fns.
@@ -46,6 +84,21 @@ pub fn pause() {
 ///
 /// # Panics
 /// Outside a current-thread runtime, or if time is not paused.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use glasswing::time::{self, Duration, Instant};
+///
+/// let start = Instant::now();
+/// time::advance(Duration::from_secs(5)).await;
+/// time::resume();
+/// // The clock runs again from where it stood.
+/// assert!(start.elapsed() >= Duration::from_secs(5));
+/// # }
+/// ```
 #[track_caller]
 pub fn resume() {
     paused_clock_handle("time::resume()").clock.resume();
@@ -56,6 +109,21 @@ pub fn resume() {
 ///
 /// # Panics
 /// Outside a current-thread runtime, or if time is not paused.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use glasswing::time::{self, Duration};
+///
+/// let timer = glasswing::spawn(time::sleep(Duration::from_secs(60)));
+/// time::advance(Duration::from_secs(59)).await;
+/// assert!(!timer.is_finished());
+/// time::advance(Duration::from_secs(1)).await;
+/// assert!(timer.is_finished());
+/// # }
+/// ```
 pub async fn advance(duration: Duration) {
     let time = paused_clock_handle("time::advance()");
     time.clock.advance(duration);

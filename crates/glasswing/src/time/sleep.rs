@@ -24,25 +24,61 @@ use std::time::Duration;
 /// The wait is at least `duration`, rounded up to the timer wheel's 1 ms resolution. A duration too
 /// large to add to the current instant (`Duration::MAX`) waits about 30 years instead of panicking.
 ///
-/// ```
-/// # glasswing::runtime::Builder::new_current_thread().start_paused(true).build().unwrap().block_on(async {
-/// use std::time::Duration;
-/// glasswing::time::sleep(Duration::from_millis(10)).await;
-/// # });
-/// ```
-///
 /// Unlike Tokio's, it may be made outside a runtime: the timer joins the runtime it is first polled
 /// in (so `runtime.block_on(sleep(d))` works).
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use glasswing::time::{sleep, Duration, Instant};
+///
+/// let start = Instant::now();
+/// sleep(Duration::from_millis(10)).await;
+/// // Time is paused here, so the sleep lasted exactly its duration.
+/// assert_eq!(start.elapsed(), Duration::from_millis(10));
+/// # }
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(Instant::now().saturating_add(duration))
 }
 
 /// Waits until `deadline`.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use glasswing::time::{sleep_until, Duration, Instant};
+///
+/// let deadline = Instant::now() + Duration::from_millis(250);
+/// sleep_until(deadline).await;
+/// assert!(Instant::now() >= deadline);
+/// # }
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`].
+///
+/// # Examples
+///
+/// A `Sleep` is `!Unpin`: pin it to poll it by reference, for example in a `select!` loop.
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use glasswing::time::{sleep, Duration};
+///
+/// let timer = sleep(Duration::from_secs(1));
+/// glasswing::pin!(timer);
+/// (&mut timer).await;
+/// assert!(timer.is_elapsed());
+/// # }
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Instant,
@@ -66,6 +102,18 @@ impl Sleep {
     }
 
     /// The instant at which this sleep completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use glasswing::time::{sleep_until, Duration, Instant};
+    ///
+    /// let at = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(sleep_until(at).deadline(), at);
+    /// # }
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
@@ -73,6 +121,22 @@ impl Sleep {
     /// Whether the timer has fired. A `Sleep` registers its timer when polled: the first time, and after
     /// a `reset` that had no pending timer to move. Until then it is not elapsed, whatever its deadline
     /// (as in Tokio, where only a fired timer is elapsed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use glasswing::time::{sleep, Duration};
+    ///
+    /// let timer = sleep(Duration::ZERO);
+    /// glasswing::pin!(timer);
+    /// // Not polled yet: not elapsed, even with a deadline of now.
+    /// assert!(!timer.is_elapsed());
+    /// (&mut timer).await;
+    /// assert!(timer.is_elapsed());
+    /// # }
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         match &self.state {
             State::Unregistered => false,
@@ -83,6 +147,22 @@ impl Sleep {
 
     /// Moves the deadline, earlier or later; a completed `Sleep` becomes pending again. A pending one
     /// keeps its wheel entry (one lock); a completed one registers again when next polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use glasswing::time::{sleep, Duration, Instant};
+    ///
+    /// let start = Instant::now();
+    /// let timer = sleep(Duration::from_secs(10));
+    /// glasswing::pin!(timer);
+    /// timer.as_mut().reset(start + Duration::from_secs(1));
+    /// timer.await;
+    /// assert_eq!(start.elapsed(), Duration::from_secs(1));
+    /// # }
+    /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         // SAFETY: nothing in a `Sleep` is structurally pinned (its timer lives in the wheel's slab,
         // not in the future), so handing out `&mut Sleep` moves nothing that relies on pinning.
