@@ -12,6 +12,7 @@ use std::path::Path;
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::DirBuilder;
 ///
@@ -38,6 +39,7 @@ impl DirBuilder {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::DirBuilder;
     ///
@@ -61,6 +63,7 @@ impl DirBuilder {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::DirBuilder;
     ///
@@ -93,6 +96,7 @@ impl DirBuilder {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::DirBuilder;
     ///
@@ -129,6 +133,7 @@ impl DirBuilder {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// # #[cfg(unix)]
     /// # {

@@ -55,6 +55,7 @@ use std::task::{ready, Context, Poll};
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::File;
 /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
@@ -114,6 +115,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncReadExt;
@@ -140,6 +142,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncWriteExt;
@@ -166,6 +169,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -189,6 +193,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -211,6 +216,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncReadExt;
@@ -251,6 +257,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncWriteExt;
@@ -279,6 +286,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncWriteExt;
@@ -309,6 +317,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -357,6 +366,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -384,6 +394,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncWriteExt;
@@ -419,6 +430,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::{File, FileTimes};
     /// use std::time::{Duration, SystemTime};
@@ -448,6 +460,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use std::time::{Duration, SystemTime};
@@ -473,6 +486,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -496,6 +510,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     /// use glasswing::io::AsyncWriteExt;
@@ -534,6 +549,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -564,6 +580,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///
@@ -596,6 +613,7 @@ impl File {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::File;
     ///

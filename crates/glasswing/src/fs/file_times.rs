@@ -20,6 +20,7 @@ use std::os::windows::fs::FileTimesExt;
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::{File, FileTimes};
 /// use std::time::{Duration, SystemTime};
@@ -53,6 +54,7 @@ impl FileTimes {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::{File, FileTimes};
     ///
@@ -78,6 +80,7 @@ impl FileTimes {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::{File, FileTimes};
     /// use std::time::{Duration, SystemTime};
@@ -104,6 +107,7 @@ impl FileTimes {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::{File, FileTimes};
     /// use std::time::{Duration, SystemTime};
@@ -130,6 +134,7 @@ impl FileTimes {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::{File, FileTimes};
     /// use std::time::{Duration, SystemTime};

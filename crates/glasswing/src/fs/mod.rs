@@ -114,6 +114,7 @@ impl std::error::Error for BackgroundTaskFailed {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -138,6 +139,7 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -163,6 +165,7 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -188,6 +191,7 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -213,6 +217,7 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -236,6 +241,7 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -260,6 +266,7 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -285,6 +292,7 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -311,6 +319,7 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -337,6 +346,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -361,6 +371,7 @@ pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u6
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -387,6 +398,7 @@ pub async fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// # #[cfg(unix)]
 /// # {
@@ -416,6 +428,7 @@ pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Met
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -441,6 +454,7 @@ pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -468,6 +482,7 @@ pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -493,6 +508,7 @@ pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -520,6 +536,7 @@ pub async fn symlink_dir(original: impl AsRef<Path>, link: impl AsRef<Path>) -> 
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -547,6 +564,7 @@ pub async fn symlink_file(original: impl AsRef<Path>, link: impl AsRef<Path>) ->
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// # #[cfg(unix)]
 /// # {
@@ -573,6 +591,7 @@ pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -604,6 +623,7 @@ pub async fn set_permissions(path: impl AsRef<Path>, perm: std::fs::Permissions)
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///

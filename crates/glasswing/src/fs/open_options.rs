@@ -14,6 +14,7 @@ use std::path::Path;
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::OpenOptions;
 /// use glasswing::io::AsyncWriteExt;
@@ -39,6 +40,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -63,6 +65,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     /// use glasswing::io::AsyncReadExt;
@@ -90,6 +93,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     /// use glasswing::io::AsyncWriteExt;
@@ -118,6 +122,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     /// use glasswing::io::AsyncWriteExt;
@@ -146,6 +151,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -170,6 +176,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -195,6 +202,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     /// use std::io::ErrorKind;
@@ -229,6 +237,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -263,6 +272,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     /// use std::os::unix::fs::PermissionsExt;
@@ -288,6 +298,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -317,6 +328,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -341,6 +353,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -366,6 +379,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -397,6 +411,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///
@@ -421,6 +436,7 @@ impl OpenOptions {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs::OpenOptions;
     ///

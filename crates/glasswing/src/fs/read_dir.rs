@@ -31,6 +31,7 @@ const CHUNK_SIZE: usize = 32;
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs;
 ///
@@ -67,6 +68,7 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::{self, ReadDir};
 ///
@@ -122,6 +124,7 @@ impl ReadDir {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     ///
@@ -147,6 +150,7 @@ impl ReadDir {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     /// use std::future::poll_fn;
@@ -214,6 +218,7 @@ impl fmt::Debug for ReadDir {
 /// # #[glasswing::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
 /// # std::fs::create_dir_all(&dir)?;
 /// use glasswing::fs::{self, DirEntry};
 ///
@@ -240,6 +245,7 @@ impl DirEntry {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     ///
@@ -262,6 +268,7 @@ impl DirEntry {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     ///
@@ -284,6 +291,7 @@ impl DirEntry {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     ///
@@ -308,6 +316,7 @@ impl DirEntry {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     ///
@@ -334,6 +343,7 @@ impl DirEntry {
     /// # #[glasswing::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir); // left by an earlier run with this pid
     /// # std::fs::create_dir_all(&dir)?;
     /// use glasswing::fs;
     /// use std::os::unix::fs::MetadataExt;

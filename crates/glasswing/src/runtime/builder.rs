@@ -650,12 +650,10 @@ impl Builder {
     ///
     /// ```
     /// // A runtime with no watchdog thread and no per-poll timing.
-    /// let rt = glasswing::runtime::Builder::new_multi_thread()
-    ///     .worker_threads(1)
-    ///     .diagnostics(false)
-    ///     .build()
-    ///     .unwrap();
-    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// let rt = glasswing::runtime::Builder::new_current_thread().diagnostics(false).build().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// // Polls are among the figures the diagnostics count: none here.
+    /// assert_eq!(rt.metrics().worker_poll_count(0), 0);
     /// ```
     pub fn diagnostics(&mut self, enabled: bool) -> &mut Self {
         self.diag.enabled = enabled;
