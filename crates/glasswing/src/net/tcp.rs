@@ -1,5 +1,30 @@
 //! TCP: `TcpListener` and `TcpStream`, with borrowed (`split`) and owned (`into_split`) halves.
 //! (`TcpSocket`, for options set before connecting or listening, is in `socket.rs`.)
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+//! use glasswing::net::{TcpListener, TcpStream};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let client = TcpStream::connect(listener.local_addr()?).await?;
+//! let (server, _) = listener.accept().await?;
+//!
+//! // Owned halves: the server echoes in its own task.
+//! let (mut reader, mut writer) = server.into_split();
+//! glasswing::spawn(async move { glasswing::io::copy(&mut reader, &mut writer).await });
+//!
+//! let (mut reader, mut writer) = client.into_split();
+//! writer.write_all(b"echo").await?;
+//! let mut buf = [0u8; 4];
+//! reader.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"echo");
+//! # Ok(())
+//! # }
+//! ```
 
 use super::addr::{first_ok, ToSocketAddrs};
 use super::split;

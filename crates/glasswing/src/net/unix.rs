@@ -5,6 +5,29 @@
 //! `UnixStream::connect` is, for symmetry with TCP: on Linux a Unix connect completes or fails at once
 //! (a full backlog fails with `WouldBlock`, as with Tokio). Addresses are Tokio's own `SocketAddr`, a
 //! thin wrapper of std's, so that code written against `tokio::net::unix` compiles unchanged.
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+//! use glasswing::net::{UnixDatagram, UnixStream};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // A connected stream pair, and a datagram pair: no path needed for either.
+//! let (mut a, mut b) = UnixStream::pair()?;
+//! a.write_all(b"stream").await?;
+//! let mut buf = [0u8; 6];
+//! b.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"stream");
+//!
+//! let (c, d) = UnixDatagram::pair()?;
+//! c.send(b"datagram").await?;
+//! let mut buf = [0u8; 16];
+//! assert_eq!(d.recv(&mut buf).await?, 8);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::split;
 use crate::io::{Interest, PollEvented, ReadBuf, Ready};

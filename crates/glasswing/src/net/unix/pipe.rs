@@ -7,6 +7,24 @@
 //! also checks its access mode and turns on `O_NONBLOCK`, so that a wrong file fails at once with
 //! `InvalidInput` instead of blocking a worker later. `into_blocking_fd` hands an end back to
 //! blocking code, e.g. as a child process's stdout.
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+//! use glasswing::net::unix::pipe;
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let (mut tx, mut rx) = pipe::pipe()?;
+//! tx.write_all(b"one end to the other").await?;
+//! drop(tx);
+//! let mut got = String::new();
+//! rx.read_to_string(&mut got).await?;
+//! assert_eq!(got, "one end to the other");
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::io::{Describe, Interest, PollEvented, ReadBuf, Ready};
 use mio::unix::pipe as mio_pipe;
