@@ -23,6 +23,36 @@ use std::task::{ready, Context, Poll};
 /// A file descriptor registered with the current runtime's reactor. The fd must be in non-blocking
 /// mode; `AsyncFd` only reports readiness, it does no I/O itself. Dropping it (or `into_inner`)
 /// deregisters the fd; the fd itself is closed only when `T` is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::AsyncFd;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+/// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+/// b.write_all(b"hi")?;
+///
+/// // Wait for readiness, then do the non-blocking read; on `WouldBlock` the readiness is cleared
+/// // and the loop waits again.
+/// let mut buf = [0u8; 8];
+/// let n = loop {
+///     let mut guard = a.readable().await?;
+///     match guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+///         Ok(result) => break result?,
+///         Err(_would_block) => continue,
+///     }
+/// };
+/// assert_eq!(&buf[..n], b"hi");
+/// # Ok(())
+/// # }
+/// ```
 pub struct AsyncFd<T: AsRawFd> {
     inner: Option<T>,
     io: Arc<ScheduledIo>,
@@ -43,6 +73,25 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// assert!(a.interest().is_readable() && a.interest().is_writable());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         // SAFETY: the caller's promise, passed on.
@@ -57,6 +106,28 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // Only reads are awaited on this one.
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register_with_interest(a, Interest::READABLE) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let n = a.async_io(Interest::READABLE, |mut s| s.read(&mut [0u8; 1])).await?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub unsafe fn register_with_interest(
         inner: T,
@@ -73,6 +144,25 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Deprecated, as in Tokio 1.54: a safe function cannot promise that the fd stays valid; use
     /// [`register`](Self::register).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // Deprecated: prefer `register`, whose `unsafe` carries the promise that the fd stays valid.
+    /// #[allow(deprecated)]
+    /// let a = AsyncFd::new(a)?;
+    /// assert!(a.interest().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register` instead")]
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
@@ -81,6 +171,26 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // Deprecated: prefer `register_with_interest`.
+    /// #[allow(deprecated)]
+    /// let a = AsyncFd::with_interest(a, Interest::READABLE)?;
+    /// assert!(!a.interest().is_writable());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     #[deprecated(
         note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
@@ -91,6 +201,25 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Deprecated: use [`register`](Self::register), which gives `inner` back on failure too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // Deprecated: prefer `register`.
+    /// #[allow(deprecated)]
+    /// let a = AsyncFd::try_new(a).map_err(|e| e.into_parts().1)?;
+    /// assert!(a.interest().is_writable());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     #[deprecated(note = "unsound without I/O safety; use the unsafe `AsyncFd::register` instead")]
     pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
@@ -99,6 +228,26 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Deprecated: use [`register_with_interest`](Self::register_with_interest).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // Deprecated: prefer `register_with_interest`.
+    /// #[allow(deprecated)]
+    /// let a = AsyncFd::try_with_interest(a, Interest::WRITABLE).map_err(|e| e.into_parts().1)?;
+    /// assert!(!a.interest().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     #[deprecated(
         note = "unsound without I/O safety; use the unsafe `AsyncFd::register_with_interest` instead"
@@ -109,21 +258,106 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// The value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// assert!(a.get_ref().peer_addr()?.is_unnamed());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.inner.as_ref().expect("taken")
     }
 
     /// The value, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// // Writing through `&mut T`; `&UnixStream` would do too.
+    /// a.get_mut().write_all(b"x")?;
+    /// let mut buf = [0u8; 1];
+    /// b.read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"x");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.as_mut().expect("taken")
     }
 
     /// The interest the fd was registered with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// assert_eq!(a.interest(), Interest::READABLE | Interest::WRITABLE);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn interest(&self) -> Interest {
         self.interest
     }
 
     /// Deregisters the fd and gives the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// // Deregistered; the stream itself stays open.
+    /// let a = a.into_inner();
+    /// a.set_nonblocking(false)?;
+    /// b.write_all(b"x")?;
+    /// let mut buf = [0u8; 1];
+    /// (&a).read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"x");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(mut self) -> T {
         self.deregister();
         self.inner.take().expect("taken")
@@ -137,32 +371,161 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Waits until the fd may be readable. Any number of tasks may wait at once; each is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let guard = a.readable().await?;
+    /// assert!(guard.ready().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Interest::READABLE).await
     }
 
     /// As `readable`, with a guard that lends `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.readable_mut().await?;
+    /// let mut buf = [0u8; 1];
+    /// // The guard lends `&mut UnixStream`.
+    /// let n = guard.get_inner_mut().read(&mut buf)?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         self.ready_mut(Interest::READABLE).await
     }
 
     /// Waits until the fd may be writable. Any number of tasks may wait at once; each is woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut guard = a.writable().await?;
+    /// let n = guard.try_io(|fd| fd.get_ref().write(b"x")).expect("a fresh socket has room")?;
+    /// assert_eq!(n, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         self.ready(Interest::WRITABLE).await
     }
 
     /// As `writable`, with a guard that lends `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut guard = a.writable_mut().await?;
+    /// let n = guard.get_inner_mut().write(b"x")?;
+    /// assert_eq!(n, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         self.ready_mut(Interest::WRITABLE).await
     }
 
     /// Waits until any readiness in `interest` is seen; the guard's `ready()` says which.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let guard = a.ready(Interest::READABLE | Interest::WRITABLE).await?;
+    /// // Which of the two was seen (here, at least writable).
+    /// assert!(guard.ready().is_readable() || guard.ready().is_writable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         let event = self.wait(interest).await?;
         Ok(AsyncFdReadyGuard { async_fd: self, event: Some(event) })
     }
 
     /// As `ready`, with a guard that lends `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.ready_mut(Interest::READABLE).await?;
+    /// let mut buf = [0u8; 1];
+    /// assert_eq!(guard.get_inner_mut().read(&mut buf)?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ready_mut(&mut self, interest: Interest) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         let event = self.wait(interest).await?;
         Ok(AsyncFdReadyMutGuard { async_fd: self, event: Some(event) })
@@ -170,12 +533,58 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Polls for read readiness. Only the waker of the last poll is kept (and woken), as with Tokio:
     /// for one task at a time; `readable` is for several.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let guard = std::future::poll_fn(|cx| a.poll_read_ready(cx)).await?;
+    /// assert!(guard.ready().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_read_ready<'a>(&'a self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         let event = ready!(self.poll_ready(cx, Interest::READABLE))?;
         Poll::Ready(Ok(AsyncFdReadyGuard { async_fd: self, event: Some(event) }))
     }
 
     /// As `poll_read_ready`, with a guard that lends `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// // The guard borrows `a` mutably, so it is used inside the poll function.
+    /// let n = std::future::poll_fn(|cx| {
+    ///     let mut guard = std::task::ready!(a.poll_read_ready_mut(cx))?;
+    ///     let mut buf = [0u8; 1];
+    ///     std::task::Poll::Ready(guard.get_inner_mut().read(&mut buf))
+    /// })
+    /// .await?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_read_ready_mut<'a>(
         &'a mut self,
         cx: &mut Context<'_>,
@@ -185,6 +594,26 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// Polls for write readiness; one waker, as `poll_read_ready`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let guard = std::future::poll_fn(|cx| a.poll_write_ready(cx)).await?;
+    /// assert!(guard.ready().is_writable());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_write_ready<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -194,6 +623,31 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// As `poll_write_ready`, with a guard that lends `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// // The guard borrows `a` mutably, so it is used inside the poll function.
+    /// let n = std::future::poll_fn(|cx| {
+    ///     let mut guard = std::task::ready!(a.poll_write_ready_mut(cx))?;
+    ///     std::task::Poll::Ready(guard.get_inner_mut().write(b"x"))
+    /// })
+    /// .await?;
+    /// assert_eq!(n, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_write_ready_mut<'a>(
         &'a mut self,
         cx: &mut Context<'_>,
@@ -204,6 +658,29 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Waits for `interest` and runs `f` until it does not say `WouldBlock` (clearing the readiness
     /// each time it does); its result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"async")?;
+    /// let mut buf = [0u8; 8];
+    /// // Waits, reads, and on `WouldBlock` waits again, by itself.
+    /// let n = a.async_io(Interest::READABLE, |mut s| s.read(&mut buf)).await?;
+    /// assert_eq!(&buf[..n], b"async");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn async_io<R>(
         &self,
         interest: Interest,
@@ -219,6 +696,28 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// As `async_io`, lending `&mut T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"async")?;
+    /// let mut buf = [0u8; 8];
+    /// let n = a.async_io_mut(Interest::READABLE, |s| s.read(&mut buf)).await?;
+    /// assert_eq!(&buf[..n], b"async");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn async_io_mut<R>(
         &mut self,
         interest: Interest,
@@ -235,6 +734,32 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Runs `f` once if readiness for `interest` was seen, without waiting: `WouldBlock` if none was
     /// (or if `f` says so, which clears the readiness).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut buf = [0u8; 8];
+    /// // No readiness seen yet: `f` is not even called.
+    /// let err = a.try_io(Interest::READABLE, |mut s| s.read(&mut buf)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// b.write_all(b"now")?;
+    /// a.readable().await?.retain_ready();
+    /// assert_eq!(a.try_io(Interest::READABLE, |mut s| s.read(&mut buf))?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
         let event = match self.io.ready_now(interest) {
             None => return Err(io::ErrorKind::WouldBlock.into()),
@@ -250,6 +775,28 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// As [`try_io`](Self::try_io), with `&mut T` for `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"now")?;
+    /// a.readable().await?.retain_ready();
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(a.try_io_mut(Interest::READABLE, |s| s.read(&mut buf))?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_io_mut<R>(
         &mut self,
         interest: Interest,
@@ -342,6 +889,30 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 
 /// Readiness seen by `readable`, `writable` or `ready`. Dropping the guard keeps the readiness
 /// (as `retain_ready`); `clear_ready` or a `try_io` that would block forgets it.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::AsyncFd;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+/// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+/// b.write_all(b"x")?;
+/// let mut guard = a.readable().await?;
+/// let mut buf = [0u8; 4];
+/// // Read until the socket would block; then the guard has cleared the readiness.
+/// let n = guard.try_io(|fd| fd.get_ref().read(&mut buf)).expect("readable")?;
+/// assert_eq!(n, 1);
+/// assert!(guard.try_io(|fd| fd.get_ref().read(&mut buf)).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     async_fd: &'a AsyncFd<T>,
     /// `None` once cleared or retained.
@@ -350,16 +921,82 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 
 /// Readiness seen by `readable_mut`, `writable_mut` or `ready_mut`: as `AsyncFdReadyGuard`, lending
 /// `&mut AsyncFd<T>`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::AsyncFd;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+/// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+/// b.write_all(b"x")?;
+/// let mut guard = a.readable_mut().await?;
+/// let mut buf = [0u8; 4];
+/// let n = guard.try_io(|fd| fd.get_mut().read(&mut buf)).expect("readable")?;
+/// assert_eq!(n, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     async_fd: &'a mut AsyncFd<T>,
     event: Option<ReadyEvent>,
 }
 
 /// `try_io` found the fd would block; the readiness was cleared, so wait again.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::{AsyncFd, TryIoError};
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+/// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+/// let mut guard = a.writable().await?;
+/// let mut buf = [0u8; 1];
+/// // Nothing to read: the guard says so with a `TryIoError`, and the caller waits again.
+/// let result: Result<std::io::Result<usize>, TryIoError> = guard.try_io(|fd| fd.get_ref().read(&mut buf));
+/// assert!(result.is_err());
+/// # drop(b);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TryIoError(());
 
 /// `AsyncFd::register` or `register_with_interest` failed: the value, given back, and why.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::AsyncFd;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A regular file cannot be registered with epoll: the error gives the file back.
+/// let file = std::fs::File::open("/dev/null")?;
+/// // SAFETY: the `AsyncFd` would own `file`, keeping its fd open.
+/// match unsafe { AsyncFd::register(file) } {
+///     Ok(_) => {}
+///     Err(e) => {
+///         let (_file, cause) = e.into_parts();
+///         eprintln!("not registered: {cause}");
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
@@ -372,6 +1009,26 @@ pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
 
 impl<T> AsyncFdRegisterError<T> {
     /// The value that was to be registered, and the registration's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let file = std::fs::File::open("/dev/null")?;
+    /// // SAFETY: the `AsyncFd` would own `file`, keeping its fd open.
+    /// if let Err(e) = unsafe { AsyncFd::register(file) } {
+    ///     // Keep using the file in blocking code.
+    ///     let (mut file, _cause) = e.into_parts();
+    ///     let mut nothing = Vec::new();
+    ///     std::io::Read::read_to_end(&mut file, &mut nothing)?;
+    ///     assert!(nothing.is_empty());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
@@ -412,22 +1069,106 @@ fn clear_matching(io: &ScheduledIo, event: &mut Option<ReadyEvent>, ready: Ready
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// What the reactor reported (empty once cleared).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let guard = a.readable().await?;
+    /// assert!(guard.ready().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn ready(&self) -> Ready {
         self.event.map_or(Ready::EMPTY, |e| e.ready)
     }
 
     /// The `AsyncFd`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let guard = a.writable().await?;
+    /// assert!(std::ptr::eq(guard.get_ref(), &a));
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
         self.async_fd
     }
 
     /// The value the `AsyncFd` holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let guard = a.writable().await?;
+    /// assert_eq!(guard.get_inner().write(b"x")?, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inner(&self) -> &'a T {
         self.async_fd.get_ref()
     }
 
     /// Forgets this readiness: the next wait waits for a new event (unless one came in since this
     /// guard was made). Closed and error readiness stay: they are final.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.readable().await?;
+    /// let mut buf = [0u8; 1];
+    /// guard.get_inner().read_exact(&mut buf)?;
+    /// // Drained by hand: say so, or the next `readable` would return at once and find nothing.
+    /// guard.clear_ready();
+    /// assert!(guard.ready().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clear_ready(&mut self) {
         if let Some(event) = self.event.take() {
             self.async_fd.io.clear_readiness(event);
@@ -436,16 +1177,87 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
 
     /// Forgets only the readiness in `ready` (say `Ready::READABLE` of a guard from
     /// `ready(READABLE | WRITABLE)`), keeping the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{Interest, Ready};
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.ready(Interest::READABLE | Interest::WRITABLE).await?;
+    /// // Done writing for now, but still want to read.
+    /// guard.clear_ready_matching(Ready::WRITABLE);
+    /// assert!(!guard.ready().is_writable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
         clear_matching(&self.async_fd.io, &mut self.event, ready);
     }
 
     /// Keeps the readiness for the next wait (what dropping the guard does too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// a.readable().await?.retain_ready();
+    /// // The readiness was kept: `try_io` runs the read at once.
+    /// let mut buf = [0u8; 1];
+    /// assert_eq!(a.try_io(Interest::READABLE, |mut s| s.read(&mut buf))?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn retain_ready(&mut self) {
         self.event = None;
     }
 
     /// Runs `f`; if it fails with `WouldBlock`, clears the readiness and returns `Err(TryIoError)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.readable().await?;
+    /// let mut buf = [0u8; 1];
+    /// match guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+    ///     Ok(result) => assert_eq!(result?, 1),
+    ///     // Stale readiness: cleared; wait again.
+    ///     Err(_would_block) => unreachable!("a byte was sent"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_io<R>(
         &mut self,
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
@@ -462,31 +1274,154 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
 
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// What the reactor reported (empty once cleared).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let guard = a.readable_mut().await?;
+    /// assert!(guard.ready().is_readable());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn ready(&self) -> Ready {
         self.event.map_or(Ready::EMPTY, |e| e.ready)
     }
 
     /// The `AsyncFd`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let guard = a.writable_mut().await?;
+    /// assert!(guard.get_ref().interest().is_writable());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &AsyncFd<T> {
         self.async_fd
     }
 
     /// The `AsyncFd`, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut guard = a.writable_mut().await?;
+    /// assert_eq!(guard.get_mut().get_mut().write(b"x")?, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut AsyncFd<T> {
         self.async_fd
     }
 
     /// The value the `AsyncFd` holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let guard = a.writable_mut().await?;
+    /// assert!(guard.get_inner().peer_addr()?.is_unnamed());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inner(&self) -> &T {
         self.async_fd.get_ref()
     }
 
     /// The value the `AsyncFd` holds, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut guard = a.writable_mut().await?;
+    /// assert_eq!(guard.get_inner_mut().write(b"x")?, 1);
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inner_mut(&mut self) -> &mut T {
         self.async_fd.get_mut()
     }
 
     /// As `AsyncFdReadyGuard::clear_ready`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.readable_mut().await?;
+    /// let mut buf = [0u8; 1];
+    /// guard.get_inner_mut().read_exact(&mut buf)?;
+    /// guard.clear_ready();
+    /// assert!(guard.ready().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clear_ready(&mut self) {
         if let Some(event) = self.event.take() {
             self.async_fd.io.clear_readiness(event);
@@ -494,16 +1429,82 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     }
 
     /// As `AsyncFdReadyGuard::clear_ready_matching`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{Interest, Ready};
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// let mut guard = a.ready_mut(Interest::WRITABLE).await?;
+    /// guard.clear_ready_matching(Ready::WRITABLE);
+    /// assert!(!guard.ready().is_writable());
+    /// # drop(b);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
         clear_matching(&self.async_fd.io, &mut self.event, ready);
     }
 
     /// As `AsyncFdReadyGuard::retain_ready`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// a.readable_mut().await?.retain_ready();
+    /// let mut buf = [0u8; 1];
+    /// assert_eq!(a.try_io_mut(Interest::READABLE, |s| s.read(&mut buf))?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn retain_ready(&mut self) {
         self.event = None;
     }
 
     /// As `AsyncFdReadyGuard::try_io`, lending `&mut AsyncFd<T>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::unix::AsyncFd;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+    /// let mut a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = a.readable_mut().await?;
+    /// let mut buf = [0u8; 1];
+    /// let n = guard.try_io(|fd| fd.get_mut().read(&mut buf)).expect("a byte was sent")?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_io<R>(
         &mut self,
         f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,

@@ -15,6 +15,25 @@
 //!   `duplex` and `simplex` pipes, `split`, `empty`/`sink`/`repeat`, and `stdin`/`stdout`/`stderr`.
 //!
 //! docs/io.md explains the reactor against its code, and the utilities.
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // An in-memory stream, read line by line through a buffer.
+//! let (mut tx, rx) = glasswing::io::duplex(64);
+//! tx.write_all(b"first\nsecond\n").await?;
+//! drop(tx);
+//! let mut lines = BufReader::new(rx).lines();
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("first"));
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("second"));
+//! assert_eq!(lines.next_line().await?, None);
+//! # Ok(())
+//! # }
+//! ```
 
 #[cfg(unix)]
 mod async_fd;
@@ -36,6 +55,27 @@ pub use scheduled_io::{Interest, Ready};
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdRegisterError, TryIoError};
 
 /// Unix-only io: `AsyncFd`, readiness for any file descriptor (Tokio's `tokio::io::unix`).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::unix::AsyncFd;
+/// use glasswing::io::Interest;
+/// use std::io::{Read, Write};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// // SAFETY: the `AsyncFd` owns `a`, so its fd stays open, and the same, while registered.
+/// let a = unsafe { AsyncFd::register(a) }.map_err(|e| e.into_parts().1)?;
+/// b.write_all(b"ready")?;
+/// let mut buf = [0u8; 8];
+/// let n = a.async_io(Interest::READABLE, |mut s| s.read(&mut buf)).await?;
+/// assert_eq!(&buf[..n], b"ready");
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(unix)]
 pub mod unix {
     #[allow(deprecated)]

@@ -17,6 +17,34 @@ use std::fmt;
 use std::mem::MaybeUninit;
 
 /// A borrowed byte buffer that is filled bit by bit, and may start out uninitialized.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncRead, ReadBuf};
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// // A reader that gives the same greeting on every read, as much as fits.
+/// struct Greeting;
+///
+/// impl AsyncRead for Greeting {
+///     fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+///         let n = buf.remaining().min(5);
+///         buf.put_slice(&b"hello"[..n]);
+///         Poll::Ready(Ok(()))
+///     }
+/// }
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use glasswing::io::AsyncReadExt;
+/// let mut buf = [0u8; 3];
+/// assert_eq!(Greeting.read(&mut buf).await?, 3);
+/// assert_eq!(&buf, b"hel");
+/// # Ok(())
+/// # }
+/// ```
 pub struct ReadBuf<'a> {
     buf: &'a mut [MaybeUninit<u8>],
     filled: usize,
@@ -25,6 +53,18 @@ pub struct ReadBuf<'a> {
 
 impl<'a> ReadBuf<'a> {
     /// A `ReadBuf` over initialized memory: all of it counts as initialized, none as filled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// assert_eq!(buf.capacity(), 8);
+    /// assert_eq!(buf.initialized().len(), 8);
+    /// assert!(buf.filled().is_empty());
+    /// ```
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> ReadBuf<'a> {
         let initialized = buf.len();
@@ -35,18 +75,57 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// A `ReadBuf` over memory that may be uninitialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::mem::MaybeUninit;
+    ///
+    /// // No zeroing: a reader writes straight into the uninitialized memory.
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// assert!(buf.initialized().is_empty());
+    /// buf.put_slice(b"abc");
+    /// assert_eq!(buf.filled(), b"abc");
+    /// ```
     #[inline]
     pub fn uninit(buf: &'a mut [MaybeUninit<u8>]) -> ReadBuf<'a> {
         ReadBuf { buf, filled: 0, initialized: 0 }
     }
 
     /// The size of the whole buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"abc");
+    /// // The whole buffer, whatever is filled.
+    /// assert_eq!(buf.capacity(), 16);
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.buf.len()
     }
 
     /// The part filled so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"ab");
+    /// buf.put_slice(b"cd");
+    /// assert_eq!(buf.filled(), b"abcd");
+    /// ```
     #[inline]
     pub fn filled(&self) -> &[u8] {
         // SAFETY: the first `filled` bytes are initialized (`filled <= initialized`).
@@ -54,6 +133,18 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// The part filled so far, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"abc");
+    /// buf.filled_mut().make_ascii_uppercase();
+    /// assert_eq!(buf.filled(), b"ABC");
+    /// ```
     #[inline]
     pub fn filled_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `filled`.
@@ -62,6 +153,21 @@ impl<'a> ReadBuf<'a> {
 
     /// A new `ReadBuf` over at most `n` bytes of this one's unfilled part. What is filled through it
     /// is not counted here: the caller reads its `filled().len()` and calls `advance`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// // Let a reader fill at most 2 bytes, then count them in the outer buffer.
+    /// let mut part = buf.take(2);
+    /// part.put_slice(b"xy");
+    /// let n = part.filled().len();
+    /// buf.advance(n);
+    /// assert_eq!(buf.filled(), b"xy");
+    /// ```
     #[inline]
     pub fn take(&mut self, n: usize) -> ReadBuf<'_> {
         // `remaining()` first: `n` may be `usize::MAX` (a `take(u64::MAX)`), and `filled + n` overflow.
@@ -73,6 +179,21 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// The part known to be initialized (filled or not).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::mem::MaybeUninit;
+    ///
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// buf.initialize_unfilled_to(4);
+    /// // Zeroed, but not filled.
+    /// assert_eq!(buf.initialized(), [0; 4]);
+    /// assert!(buf.filled().is_empty());
+    /// ```
     #[inline]
     pub fn initialized(&self) -> &[u8] {
         // SAFETY: the first `initialized` bytes are initialized, by the invariant.
@@ -80,6 +201,19 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// The part known to be initialized, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 4];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.initialized_mut().copy_from_slice(b"wxyz");
+    /// // Written, then counted as filled.
+    /// buf.set_filled(2);
+    /// assert_eq!(buf.filled(), b"wx");
+    /// ```
     #[inline]
     pub fn initialized_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `initialized`.
@@ -91,6 +225,21 @@ impl<'a> ReadBuf<'a> {
     /// # Safety
     /// The caller must not de-initialize any byte that was initialized (write `MaybeUninit::uninit()`
     /// into it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 4];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// // SAFETY: only initialized bytes are written.
+    /// let whole = unsafe { buf.inner_mut() };
+    /// assert_eq!(whole.len(), 4);
+    /// whole[0].write(b'!');
+    /// buf.set_filled(1);
+    /// assert_eq!(buf.filled(), b"!");
+    /// ```
     #[inline]
     pub unsafe fn inner_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         self.buf
@@ -101,6 +250,25 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Safety
     /// The caller must not de-initialize any byte that was initialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::mem::MaybeUninit;
+    ///
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// // SAFETY: only writes initialized bytes.
+    /// let unfilled = unsafe { buf.unfilled_mut() };
+    /// unfilled[0].write(b'o');
+    /// unfilled[1].write(b'k');
+    /// // SAFETY: the two bytes were just written.
+    /// unsafe { buf.assume_init(2) };
+    /// buf.advance(2);
+    /// assert_eq!(buf.filled(), b"ok");
+    /// ```
     #[inline]
     pub unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         &mut self.buf[self.filled..]
@@ -108,6 +276,22 @@ impl<'a> ReadBuf<'a> {
 
     /// The unfilled part, zeroing what of it is still uninitialized first, for readers that need
     /// `&mut [u8]` (a `std::io::Read`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::io::Read;
+    /// use std::mem::MaybeUninit;
+    ///
+    /// // A `std::io::Read` needs `&mut [u8]`: zero the unfilled part for it, then count what it wrote.
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// let n = (&b"data"[..]).read(buf.initialize_unfilled()).unwrap();
+    /// buf.advance(n);
+    /// assert_eq!(buf.filled(), b"data");
+    /// ```
     #[inline]
     pub fn initialize_unfilled(&mut self) -> &mut [u8] {
         self.initialize_unfilled_to(self.remaining())
@@ -117,6 +301,22 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Panics
     /// If fewer than `n` bytes remain.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::mem::MaybeUninit;
+    ///
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// // Zero only what is about to be written, not all 8 bytes.
+    /// buf.initialize_unfilled_to(2).copy_from_slice(b"hi");
+    /// buf.advance(2);
+    /// assert_eq!(buf.filled(), b"hi");
+    /// assert_eq!(buf.initialized().len(), 2);
+    /// ```
     #[inline]
     #[track_caller]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
@@ -137,12 +337,36 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// How many bytes are still unfilled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"abc");
+    /// assert_eq!(buf.remaining(), 5);
+    /// ```
     #[inline]
     pub fn remaining(&self) -> usize {
         self.capacity() - self.filled
     }
 
     /// Forgets what was filled (the memory stays initialized).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"abc");
+    /// buf.clear();
+    /// assert!(buf.filled().is_empty());
+    /// assert_eq!(buf.remaining(), 8);
+    /// ```
     #[inline]
     pub fn clear(&mut self) {
         self.filled = 0;
@@ -152,6 +376,18 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Panics
     /// If that would count bytes not yet initialized as filled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.initialize_unfilled()[..3].copy_from_slice(b"abc");
+    /// buf.advance(3);
+    /// assert_eq!(buf.filled(), b"abc");
+    /// ```
     #[inline]
     #[track_caller]
     pub fn advance(&mut self, n: usize) {
@@ -163,6 +399,19 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Panics
     /// If `n` is more than what is initialized: call `assume_init` for bytes a reader wrote first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 8];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"abcdef");
+    /// // Drop the last two bytes read.
+    /// buf.set_filled(4);
+    /// assert_eq!(buf.filled(), b"abcd");
+    /// ```
     #[inline]
     #[track_caller]
     pub fn set_filled(&mut self, n: usize) {
@@ -178,6 +427,22 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Safety
     /// Those `n` bytes must really be initialized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// use std::mem::MaybeUninit;
+    ///
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 4];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// // SAFETY: only writes initialized bytes.
+    /// unsafe { buf.unfilled_mut()[0].write(7) };
+    /// // SAFETY: the first unfilled byte was just written.
+    /// unsafe { buf.assume_init(1) };
+    /// assert_eq!(buf.initialized(), [7]);
+    /// ```
     #[inline]
     pub unsafe fn assume_init(&mut self, n: usize) {
         let end = self.filled + n;
@@ -190,6 +455,19 @@ impl<'a> ReadBuf<'a> {
     ///
     /// # Panics
     /// If `src` is longer than what remains.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::ReadBuf;
+    ///
+    /// let mut storage = [0u8; 4];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// buf.put_slice(b"ab");
+    /// buf.put_slice(b"cd");
+    /// assert_eq!(buf.filled(), b"abcd");
+    /// assert_eq!(buf.remaining(), 0);
+    /// ```
     #[inline]
     #[track_caller]
     pub fn put_slice(&mut self, src: &[u8]) {

@@ -46,6 +46,27 @@ const TICK_MASK: usize = 0xffff << TICK_SHIFT;
 
 /// What a task waits for (and what an `AsyncFd` registers for): Tokio's `Interest`. Its own bits,
 /// one per kind; `mask` says which readiness bits satisfy it.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::Interest;
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (server, _) = listener.accept().await?;
+/// server.writable().await?;
+/// server.try_write(b"x")?;
+///
+/// // Wait for either direction; the `Ready` says which came.
+/// let ready = client.ready(Interest::READABLE | Interest::WRITABLE).await?;
+/// assert!(ready.is_readable() || ready.is_writable());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Interest(usize);
 
@@ -67,11 +88,33 @@ impl Interest {
     pub const PRIORITY: Interest = Interest(I_PRIORITY);
 
     /// Both interests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// const BOTH: Interest = Interest::READABLE.add(Interest::WRITABLE);
+    /// assert!(BOTH.is_readable() && BOTH.is_writable());
+    /// // `|` does the same outside a `const`.
+    /// assert_eq!(BOTH, Interest::READABLE | Interest::WRITABLE);
+    /// ```
     pub const fn add(self, other: Interest) -> Interest {
         Interest(self.0 | other.0)
     }
 
     /// This interest without `other`'s; `None` if nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// let both = Interest::READABLE | Interest::WRITABLE;
+    /// assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+    /// // Nothing left.
+    /// assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
+    /// ```
     pub const fn remove(self, other: Interest) -> Option<Interest> {
         let left = self.0 & !other.0;
         if left == 0 {
@@ -82,21 +125,57 @@ impl Interest {
     }
 
     /// Whether it includes `READABLE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// assert!(Interest::READABLE.is_readable());
+    /// assert!(!Interest::WRITABLE.is_readable());
+    /// ```
     pub const fn is_readable(self) -> bool {
         self.0 & I_READABLE != 0
     }
 
     /// Whether it includes `WRITABLE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// assert!((Interest::READABLE | Interest::WRITABLE).is_writable());
+    /// assert!(!Interest::READABLE.is_writable());
+    /// ```
     pub const fn is_writable(self) -> bool {
         self.0 & I_WRITABLE != 0
     }
 
     /// Whether it includes `ERROR`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// assert!(Interest::ERROR.is_error());
+    /// assert!(!Interest::READABLE.is_error());
+    /// ```
     pub const fn is_error(self) -> bool {
         self.0 & I_ERROR != 0
     }
 
     /// Whether it includes `PRIORITY`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Interest;
+    ///
+    /// assert!(Interest::PRIORITY.is_priority());
+    /// assert!(!Interest::READABLE.is_priority());
+    /// ```
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub const fn is_priority(self) -> bool {
         self.0 & I_PRIORITY != 0
@@ -170,6 +249,27 @@ impl std::fmt::Debug for Interest {
 }
 
 /// Readiness the reactor has seen for a resource: Tokio's `Ready`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::Interest;
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (server, _) = listener.accept().await?;
+///
+/// // The peer closed: the client's read side is done.
+/// drop(server);
+/// let ready = client.ready(Interest::READABLE).await?;
+/// assert!(ready.is_readable());
+/// assert!(ready.is_read_closed());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Ready(usize);
 
@@ -217,36 +317,102 @@ impl Ready {
     }
 
     /// Whether there is no readiness at all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::EMPTY.is_empty());
+    /// assert!(!Ready::READABLE.is_empty());
+    /// ```
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// Readable, or the read side closed (a read will not wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::READABLE.is_readable());
+    /// // A closed read side counts: a read will not wait (it returns end of stream).
+    /// assert!(Ready::READ_CLOSED.is_readable());
+    /// assert!(!Ready::WRITABLE.is_readable());
+    /// ```
     pub fn is_readable(self) -> bool {
         self.0 & (READABLE | READ_CLOSED) != 0
     }
 
     /// Writable, or the write side closed (a write will not wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::WRITABLE.is_writable());
+    /// assert!(Ready::WRITE_CLOSED.is_writable());
+    /// assert!(!Ready::READABLE.is_writable());
+    /// ```
     pub fn is_writable(self) -> bool {
         self.0 & (WRITABLE | WRITE_CLOSED) != 0
     }
 
     /// The read side is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::READ_CLOSED.is_read_closed());
+    /// assert!(!Ready::READABLE.is_read_closed());
+    /// ```
     pub fn is_read_closed(self) -> bool {
         self.0 & READ_CLOSED != 0
     }
 
     /// The write side is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::WRITE_CLOSED.is_write_closed());
+    /// assert!(!Ready::WRITABLE.is_write_closed());
+    /// ```
     pub fn is_write_closed(self) -> bool {
         self.0 & WRITE_CLOSED != 0
     }
 
     /// An error condition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::ERROR.is_error());
+    /// assert!(!Ready::READABLE.is_error());
+    /// ```
     pub fn is_error(self) -> bool {
         self.0 & ERROR != 0
     }
 
     /// Out-of-band data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::Ready;
+    ///
+    /// assert!(Ready::PRIORITY.is_priority());
+    /// assert!(!Ready::READABLE.is_priority());
+    /// ```
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn is_priority(self) -> bool {
         self.0 & PRIORITY != 0

@@ -23,29 +23,177 @@ use std::task::{Context, Poll};
 
 /// Reads bytes asynchronously: the poll-based counterpart of `std::io::Read`. The awaitable
 /// methods (`read`, `read_exact`, ...) are on `AsyncReadExt`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncRead, AsyncReadExt, ReadBuf};
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// // A reader over an in-memory counter: "0123456789", then end of stream.
+/// struct Digits(u8);
+///
+/// impl AsyncRead for Digits {
+///     fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+///         while self.0 < 10 && buf.remaining() > 0 {
+///             buf.put_slice(&[b'0' + self.0]);
+///             self.0 += 1;
+///         }
+///         Poll::Ready(Ok(()))
+///     }
+/// }
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut digits = String::new();
+/// Digits(0).read_to_string(&mut digits).await?;
+/// assert_eq!(digits, "0123456789");
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncRead {
     /// Reads into `buf`'s unfilled part, advancing its filled part by what was read.
     ///
     /// `Ready(Ok(()))` with nothing added means end of stream (or an empty `buf`); `Pending` means
     /// no data yet, and the task is woken when there may be some.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncRead, ReadBuf};
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // Called by hand (`AsyncReadExt::read` does this for you).
+    /// let mut reader: &[u8] = b"abc";
+    /// let mut storage = [0u8; 2];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// std::future::poll_fn(|cx| Pin::new(&mut reader).poll_read(cx, &mut buf)).await?;
+    /// assert_eq!(buf.filled(), b"ab");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>>;
 }
 
 /// Writes bytes asynchronously: the poll-based counterpart of `std::io::Write`, plus a shutdown.
 /// The awaitable methods (`write_all`, `flush`, `shutdown`, ...) are on `AsyncWriteExt`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncWrite, AsyncWriteExt};
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// // A writer that counts bytes and keeps none of them.
+/// #[derive(Default)]
+/// struct Counter(usize);
+///
+/// impl AsyncWrite for Counter {
+///     fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+///         self.0 += buf.len();
+///         Poll::Ready(Ok(buf.len()))
+///     }
+///
+///     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+///         Poll::Ready(Ok(()))
+///     }
+///
+///     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+///         Poll::Ready(Ok(()))
+///     }
+/// }
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut counter = Counter::default();
+/// counter.write_all(b"twelve bytes").await?;
+/// assert_eq!(counter.0, 12);
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncWrite {
     /// Writes some of `buf`, returning how much; `Ok(0)` means the writer can take no more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWrite;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// let n = std::future::poll_fn(|cx| Pin::new(&mut out).poll_write(cx, b"abc")).await?;
+    /// assert_eq!((n, out.as_slice()), (3, &b"abc"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize, io::Error>>;
 
     /// Flushes what the writer buffers, down to its destination.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"abc").await?;
+    /// std::future::poll_fn(|cx| Pin::new(&mut writer).poll_flush(cx)).await?;
+    /// assert_eq!(writer.get_ref(), b"abc");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), io::Error>>;
 
     /// Flushes, then shuts the writer down: a socket's write side (the peer reads end of stream), a
     /// TLS stream's close-notify. Writing afterwards is an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWrite};
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut a, mut b) = glasswing::io::duplex(8);
+    /// std::future::poll_fn(|cx| Pin::new(&mut a).poll_shutdown(cx)).await?;
+    /// // The peer reads end of stream.
+    /// let mut rest = Vec::new();
+    /// assert_eq!(b.read_to_end(&mut rest).await?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), io::Error>>;
 
     /// Writes from several buffers in one call where the writer can (`writev`); by default, the
     /// first non-empty buffer only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWrite;
+    /// use std::io::IoSlice;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// let bufs = [IoSlice::new(b"ab"), IoSlice::new(b"cd")];
+    /// let n = std::future::poll_fn(|cx| Pin::new(&mut out).poll_write_vectored(cx, &bufs)).await?;
+    /// assert_eq!(n, 4);
+    /// assert_eq!(out, b"abcd");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -57,6 +205,15 @@ pub trait AsyncWrite {
 
     /// Whether `poll_write_vectored` writes more than the first buffer (so a caller with many small
     /// buffers should hand them all over rather than copy them into one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWrite;
+    ///
+    /// // A `Vec` takes every slice of a vectored write; `sink()` keeps the default.
+    /// assert!(Vec::<u8>::new().is_write_vectored());
+    /// ```
     fn is_write_vectored(&self) -> bool {
         false
     }
@@ -64,22 +221,124 @@ pub trait AsyncWrite {
 
 /// A reader with an internal buffer, which lends it out: the poll-based counterpart of
 /// `std::io::BufRead`. The awaitable methods (`read_line`, `lines`, ...) are on `AsyncBufReadExt`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+/// use std::pin::Pin;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Counts the bytes before the first space, without copying them out of the buffer.
+/// async fn word_len<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<usize> {
+///     let buf = reader.fill_buf().await?;
+///     let n = buf.iter().position(|&b| b == b' ').unwrap_or(buf.len());
+///     Pin::new(reader).consume(n);
+///     Ok(n)
+/// }
+///
+/// let mut reader = BufReader::new(&b"hello world"[..]);
+/// assert_eq!(word_len(&mut reader).await?, 5);
+/// assert_eq!(reader.buffer(), b" world");
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncBufRead: AsyncRead {
     /// The buffered bytes, filling the buffer first if it is empty; empty at end of stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufRead;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"buffered";
+    /// let buf = std::future::poll_fn(|cx| Pin::new(&mut reader).poll_fill_buf(cx).map_ok(|b| b.len())).await?;
+    /// assert_eq!(buf, 8);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>>;
 
     /// Marks `amt` bytes of what `poll_fill_buf` returned as used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufRead;
+    /// use std::pin::Pin;
+    ///
+    /// let mut reader: &[u8] = b"abc";
+    /// Pin::new(&mut reader).consume(2);
+    /// assert_eq!(reader, b"c");
+    /// ```
     fn consume(self: Pin<&mut Self>, amt: usize);
 }
 
 /// Seeks asynchronously, in two steps so that a seek in flight is not restarted by each poll.
 /// The awaitable `seek`, `rewind` and `stream_position` are on `AsyncSeekExt`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncSeekExt, SeekFrom};
+/// use std::io::Cursor;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut cursor = Cursor::new(b"abcdef".to_vec());
+/// // Through the awaitable `AsyncSeekExt::seek`, which drives `start_seek` and `poll_complete`.
+/// assert_eq!(cursor.seek(SeekFrom::Start(4)).await?, 4);
+/// let mut rest = String::new();
+/// cursor.read_to_string(&mut rest).await?;
+/// assert_eq!(rest, "ef");
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncSeek {
     /// Starts a seek; an error if one is already in flight.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncSeek, SeekFrom};
+    /// use std::io::Cursor;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut cursor = Cursor::new(vec![0u8; 10]);
+    /// Pin::new(&mut cursor).start_seek(SeekFrom::End(-2))?;
+    /// let position = std::future::poll_fn(|cx| Pin::new(&mut cursor).poll_complete(cx)).await?;
+    /// assert_eq!(position, 8);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()>;
 
     /// Completes the seek in flight and returns the new position from the start; with none in
     /// flight, returns the current position.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncSeek;
+    /// use std::io::Cursor;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut cursor = Cursor::new(vec![0u8; 10]);
+    /// cursor.set_position(3);
+    /// // With no seek in flight, it gives the current position.
+    /// let position = std::future::poll_fn(|cx| Pin::new(&mut cursor).poll_complete(cx)).await?;
+    /// assert_eq!(position, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>>;
 }
 

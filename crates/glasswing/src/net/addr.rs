@@ -10,6 +10,27 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 
 /// Types that name one or more socket addresses. Implemented for the same types as
 /// `std::net::ToSocketAddrs`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::net::{TcpListener, TcpStream};
+/// use std::net::{Ipv4Addr, SocketAddr};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let addr: SocketAddr = listener.local_addr()?;
+/// let port = addr.port();
+///
+/// // The same listener named four ways.
+/// TcpStream::connect(addr).await?;
+/// TcpStream::connect(("127.0.0.1", port)).await?;
+/// TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
+/// TcpStream::connect(format!("127.0.0.1:{port}")).await?;
+/// # Ok(())
+/// # }
+/// ```
 pub trait ToSocketAddrs: sealed::Sealed {}
 
 pub(crate) mod sealed {
@@ -56,6 +77,22 @@ where
 ///
 /// # Panics
 /// When polled outside a runtime, for a name that needs the blocking pool.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A literal address resolves at once, to itself.
+/// let addrs: Vec<_> = glasswing::net::lookup_host("127.0.0.1:8080").await?.collect();
+/// assert_eq!(addrs, ["127.0.0.1:8080".parse::<std::net::SocketAddr>().unwrap()]);
+///
+/// // A name goes to the system resolver on the blocking pool; `localhost` needs no network.
+/// let mut local = glasswing::net::lookup_host(("localhost", 80)).await?;
+/// assert!(local.all(|addr| addr.ip().is_loopback() && addr.port() == 80));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn lookup_host<T: ToSocketAddrs>(host: T) -> io::Result<impl Iterator<Item = SocketAddr>> {
     resolve(host).await.map(Vec::into_iter)
 }

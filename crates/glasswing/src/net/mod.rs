@@ -11,6 +11,33 @@
 //! before it connects or listens, registered with no reactor until then; and `into_std`, which
 //! deregisters a socket and hands it back to blocking code. Socket options std and mio lack go
 //! through `socket2` on a borrowed descriptor (`SockRef`).
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+//! use glasswing::net::{TcpListener, TcpStream, UdpSocket};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // TCP: a listener and a client in one program.
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let mut client = TcpStream::connect(listener.local_addr()?).await?;
+//! let (mut server, _) = listener.accept().await?;
+//! client.write_all(b"tcp").await?;
+//! let mut buf = [0u8; 3];
+//! server.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"tcp");
+//!
+//! // UDP: a datagram from one socket to another.
+//! let a = UdpSocket::bind("127.0.0.1:0").await?;
+//! let b = UdpSocket::bind("127.0.0.1:0").await?;
+//! a.send_to(b"udp", b.local_addr()?).await?;
+//! let (n, from) = b.recv_from(&mut buf).await?;
+//! assert_eq!((&buf[..n], from), (&b"udp"[..], a.local_addr()?));
+//! # Ok(())
+//! # }
+//! ```
 
 mod addr;
 mod socket;

@@ -168,32 +168,137 @@ macro_rules! stream_io {
 /// methods, `split`/`into_split`, the `Stream` impl the halves use, and the io traits (`stream_io!`)
 /// on the stream and on `&stream`.
 macro_rules! byte_stream {
-    ($ty:ident) => {
+    ($ty:ident, $uses:literal, $pair:literal) => {
         impl $ty {
             /// Waits until the socket may be readable (data, EOF or an error). A following `try_read`
             /// can still say `WouldBlock`: readiness can be stale.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"ping")?;
+            ///
+            /// let mut buf = [0u8; 16];
+            /// // Wait, then read without waiting; readiness can be stale, so go round on `WouldBlock`.
+            /// let n = loop {
+            ///     client.readable().await?;
+            ///     match client.try_read(&mut buf) {
+            ///         Ok(n) => break n,
+            ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            ///         Err(e) => return Err(e),
+            ///     }
+            /// };
+            /// assert_eq!(&buf[..n], b"ping");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn readable(&self) -> io::Result<()> {
                 self.ready(Interest::READABLE).await.map(drop)
             }
 
             /// Waits until the socket may be writable.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// // A fresh connection has room to write.
+            /// client.writable().await?;
+            /// let n = client.try_write(b"hello")?;
+            /// assert_eq!(n, 5);
+            /// # let _ = server;
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn writable(&self) -> io::Result<()> {
                 self.ready(Interest::WRITABLE).await.map(drop)
             }
 
             /// Waits for readiness in one direction and returns what was seen. Any number of tasks
             /// may wait at once; each is woken.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::Interest;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// // Nothing to read yet, but room to write.
+            /// let ready = client.ready(Interest::WRITABLE).await?;
+            /// assert!(ready.is_writable());
+            ///
+            /// server.writable().await?;
+            /// server.try_write(b"x")?;
+            /// let ready = client.ready(Interest::READABLE).await?;
+            /// assert!(ready.is_readable());
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
                 Ok(self.io.readiness(interest).await?.ready)
             }
 
             /// Reads what is there without waiting; `WouldBlock` if nothing is. Pairs with `readable`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// // Nothing has been sent: the read would wait, so it fails at once.
+            /// let mut buf = [0u8; 8];
+            /// let err = client.try_read(&mut buf).unwrap_err();
+            /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+            ///
+            /// server.writable().await?;
+            /// server.try_write(b"data")?;
+            /// client.readable().await?;
+            /// assert_eq!(client.try_read(&mut buf)?, 4);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
                 self.io.try_io(Interest::READABLE, |mut s| std::io::Read::read(&mut s, buf))
             }
 
             /// Reads what is there into `buf`'s spare capacity without waiting, advancing it by what
             /// was read; `WouldBlock` if nothing is. Nothing is zeroed first on Unix.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"bytes")?;
+            ///
+            /// let mut buf = Vec::with_capacity(64);
+            /// client.readable().await?;
+            /// // Fills the `Vec`'s spare capacity and sets its length.
+            /// let n = client.try_read_buf(&mut buf)?;
+            /// assert_eq!(&buf[..n], b"bytes");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
                 self.io.try_io(Interest::READABLE, |s| {
                     let spare = buf.chunk_mut();
@@ -217,27 +322,121 @@ macro_rules! byte_stream {
             }
 
             /// Writes what fits without waiting; `WouldBlock` if nothing does. Pairs with `writable`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// let n = server.try_write(b"quick")?;
+            /// assert_eq!(n, 5);
+            ///
+            /// let mut buf = [0u8; 5];
+            /// client.readable().await?;
+            /// client.try_read(&mut buf)?;
+            /// assert_eq!(&buf, b"quick");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write(&mut s, buf))
             }
 
             /// `try_read` into several buffers at once (`readv(2)`), filled in order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use std::io::IoSliceMut;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"headbody")?;
+            ///
+            /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+            /// client.readable().await?;
+            /// let n = client.try_read_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)])?;
+            /// assert_eq!(n, 8);
+            /// assert_eq!((&head, &body), (b"head", b"body"));
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
                 self.io.try_io(Interest::READABLE, |mut s| std::io::Read::read_vectored(&mut s, bufs))
             }
 
             /// `try_write` from several buffers at once (`writev(2)`), taken in order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use std::io::IoSlice;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// let n = server.try_write_vectored(&[IoSlice::new(b"head"), IoSlice::new(b"body")])?;
+            /// assert_eq!(n, 8);
+            ///
+            /// let mut buf = [0u8; 8];
+            /// client.readable().await?;
+            /// client.try_read(&mut buf)?;
+            /// assert_eq!(&buf, b"headbody");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
                 self.io.try_io(Interest::WRITABLE, |mut s| std::io::Write::write_vectored(&mut s, bufs))
             }
 
             /// Polls for read readiness, for hand-written futures. It shares its waker slot with
             /// `poll_read` (the io traits): only the last task to poll for reading is woken.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"!")?;
+            /// std::future::poll_fn(|cx| client.poll_read_ready(cx)).await?;
+            /// let mut buf = [0u8; 1];
+            /// assert_eq!(client.try_read(&mut buf)?, 1);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 self.io.poll_ready(cx, Interest::READABLE).map(|r| r.map(drop))
             }
 
             /// Polls for write readiness; one waker slot, shared with `poll_write`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// std::future::poll_fn(|cx| client.poll_write_ready(cx)).await?;
+            /// assert_eq!(client.try_write(b"!")?, 1);
+            /// # let _ = server;
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 self.io.poll_ready(cx, Interest::WRITABLE).map(|r| r.map(drop))
             }
@@ -246,12 +445,61 @@ macro_rules! byte_stream {
             /// if readiness for `interest` has been seen; `WouldBlock` without calling it otherwise.
             /// When `f` itself says `WouldBlock`, the readiness is cleared, so the next wait really
             /// waits. `f` must say `WouldBlock` only when the socket would block.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::Interest;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"raw")?;
+            ///
+            /// // A read the stream has no method for, through the socket itself (here with socket2).
+            /// client.readable().await?;
+            /// let mut buf = [0u8; 3];
+            /// let n = client.try_io(Interest::READABLE, || {
+            ///     let socket = socket2::SockRef::from(&client);
+            ///     std::io::Read::read(&mut &*socket, &mut buf)
+            /// })?;
+            /// assert_eq!(&buf[..n], b"raw");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
                 self.io.try_io(interest, |_| f())
             }
 
             /// Waits for readiness for `interest` and runs `f`, again after each `WouldBlock`
             /// (clearing the readiness it saw), until it returns something else.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::Interest;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// server.writable().await?;
+            /// server.try_write(b"raw")?;
+            ///
+            /// // Waits and retries by itself: no loop on `WouldBlock` here.
+            /// let mut buf = [0u8; 3];
+            /// let n = client
+            ///     .async_io(Interest::READABLE, || {
+            ///         let socket = socket2::SockRef::from(&client);
+            ///         std::io::Read::read(&mut &*socket, &mut buf)
+            ///     })
+            ///     .await?;
+            /// assert_eq!(&buf[..n], b"raw");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn async_io<R>(
                 &self,
                 interest: Interest,
@@ -261,17 +509,89 @@ macro_rules! byte_stream {
             }
 
             /// Takes the pending error (`SO_ERROR`), if any.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// // A healthy connection has no error pending.
+            /// assert!(client.take_error()?.is_none());
+            /// # let _ = server;
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn take_error(&self) -> io::Result<Option<io::Error>> {
                 self.io.get_ref().take_error()
             }
 
             /// Borrowed halves: reading and writing from two futures of the same task (or `select!`).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// let mut client = client;
+            /// let mut server = server;
+            /// // An echo with the borrowed halves, in one task.
+            /// let (mut reader, mut writer) = server.split();
+            /// let echo = async {
+            ///     let n = glasswing::io::copy(&mut reader, &mut writer).await?;
+            ///     // `copy` does not shut the writer down: do it, so the client reads the end.
+            ///     writer.shutdown().await?;
+            ///     Ok::<_, std::io::Error>(n)
+            /// };
+            /// let talk = async {
+            ///     client.write_all(b"echo").await?;
+            ///     client.shutdown().await?;
+            ///     let mut reply = Vec::new();
+            ///     client.read_to_end(&mut reply).await.map(|_| reply)
+            /// };
+            /// let (echoed, reply) = glasswing::join!(echo, talk);
+            /// assert_eq!(echoed?, 4);
+            /// assert_eq!(reply?, b"echo");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn split(&mut self) -> (split::ReadHalf<'_, $ty>, split::WriteHalf<'_, $ty>) {
                 (split::ReadHalf(self), split::WriteHalf(self))
             }
 
             /// Owned halves, to read in one task and write in another. Dropping the write half shuts
             /// down the write side, as in Tokio.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            /// let (mut reader, mut writer) = server.into_split();
+            /// // The writer in its own task, the reader here.
+            /// let writing = glasswing::spawn(async move { writer.write_all(b"from a task").await });
+            /// let mut buf = [0u8; 11];
+            /// let mut client = client;
+            /// client.read_exact(&mut buf).await?;
+            /// writing.await.unwrap()?;
+            /// assert_eq!(&buf, b"from a task");
+            /// client.write_all(b"back").await?;
+            /// let mut back = [0u8; 4];
+            /// reader.read_exact(&mut back).await?;
+            /// assert_eq!(&back, b"back");
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn into_split(self) -> (split::OwnedReadHalf<$ty>, split::OwnedWriteHalf<$ty>) {
                 split::into_split(self)
             }
@@ -364,18 +684,105 @@ stream_io!([S: Stream] OwnedReadHalf<S>, this => &*this.0);
 stream_io!([S: Stream] OwnedWriteHalf<S>, this => &*this.stream);
 
 /// The reading half of `split` (it can write too: both halves are views of one stream).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// server.write_all(b"hi").await?;
+/// let mut client = client;
+/// let (mut reader, _writer) = client.split();
+/// let mut buf = [0u8; 2];
+/// reader.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf<'a, S>(pub(crate) &'a S);
 
 /// The writing half of `split`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// let mut client = client;
+/// let (_reader, mut writer) = client.split();
+/// writer.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf<'a, S>(pub(crate) &'a S);
 
 /// The reading half of `into_split`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// let (mut reader, writer) = client.into_split();
+/// // The stream's options through `as_ref`.
+/// assert!(!reader.as_ref().nodelay()?);
+/// server.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// reader.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # drop(writer);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct OwnedReadHalf<S>(Arc<S>);
 
 /// The writing half of `into_split`; dropping it shuts down the write side, as in Tokio.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// let (_reader, mut writer) = client.into_split();
+/// writer.write_all(b"bye").await?;
+/// // Dropping the write half shuts the write side down: the peer reads the end.
+/// drop(writer);
+/// let mut got = Vec::new();
+/// server.read_to_end(&mut got).await?;
+/// assert_eq!(got, b"bye");
+/// # Ok(())
+/// # }
+/// ```
 pub struct OwnedWriteHalf<S: Stream> {
     stream: Arc<S>,
     shutdown_on_drop: bool,
@@ -388,6 +795,27 @@ pub(crate) fn into_split<S: Stream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteH
 
 impl<S: Stream> OwnedReadHalf<S> {
     /// Puts the stream back together with its own write half.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    /// use glasswing::net::{TcpListener, TcpStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// let (reader, writer) = client.into_split();
+    /// let mut client = reader.reunite(writer).expect("halves of one stream");
+    /// client.write_all(b"whole").await?;
+    /// let mut buf = [0u8; 5];
+    /// server.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"whole");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reunite(self, other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(self, other)
     }
@@ -395,12 +823,52 @@ impl<S: Stream> OwnedReadHalf<S> {
 
 impl<S: Stream> OwnedWriteHalf<S> {
     /// Puts the stream back together with its own read half.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    /// use glasswing::net::{TcpListener, TcpStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// let (reader, writer) = client.into_split();
+    /// let client = writer.reunite(reader).expect("halves of one stream");
+    /// assert_eq!(client.peer_addr()?, server.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reunite(self, other: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(other, self)
     }
 
     /// Drops the write half without shutting down the write side: the stream closes when the read
     /// half is dropped too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    /// use glasswing::net::{TcpListener, TcpStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// let (mut reader, writer) = client.into_split();
+    /// // No shutdown: the server can still send, and its reads do not see the end yet.
+    /// writer.forget();
+    /// server.write_all(b"still open").await?;
+    /// let mut buf = [0u8; 10];
+    /// reader.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"still open");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn forget(mut self) {
         self.shutdown_on_drop = false;
     }
@@ -434,73 +902,291 @@ impl<S> AsRef<S> for WriteHalf<'_, S> {
 /// Tokio's methods on the halves of `$ty`, each the stream's own: the read side's on the read halves,
 /// the write side's on the write halves, the addresses on both.
 macro_rules! half_methods {
-    ($ty:ty, $addr:ty) => {
-        $crate::net::split::half_methods!(@read [] split::OwnedReadHalf<$ty>, $ty, $addr);
-        $crate::net::split::half_methods!(@read ['a] split::ReadHalf<'a, $ty>, $ty, $addr);
-        $crate::net::split::half_methods!(@write [] split::OwnedWriteHalf<$ty>, $ty, $addr);
-        $crate::net::split::half_methods!(@write ['a] split::WriteHalf<'a, $ty>, $ty, $addr);
+    // `$uses`, `$pair`: a doc test's imports and a connected `client` and `server`; `$read_addr`,
+    // `$write_addr`: assertions on the addresses of a `reader` and a `writer` half of `client`.
+    ($ty:ty, $addr:ty, $uses:literal, $pair:literal, $read_addr:literal, $write_addr:literal) => {
+        $crate::net::split::half_methods!(@read [] split::OwnedReadHalf<$ty>, $ty, $addr, $uses, $pair,
+            "let (reader, writer) = client.into_split();", $read_addr);
+        $crate::net::split::half_methods!(@read ['a] split::ReadHalf<'a, $ty>, $ty, $addr, $uses, $pair,
+            "let mut client = client;\nlet (reader, writer) = client.split();", $read_addr);
+        $crate::net::split::half_methods!(@write [] split::OwnedWriteHalf<$ty>, $ty, $addr, $uses, $pair,
+            "let (reader, writer) = client.into_split();", $write_addr);
+        $crate::net::split::half_methods!(@write ['a] split::WriteHalf<'a, $ty>, $ty, $addr, $uses, $pair,
+            "let mut client = client;\nlet (reader, writer) = client.split();", $write_addr);
     };
-    (@read [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty) => {
+    (@read [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty, $uses:literal, $pair:literal, $halves:literal, $addr_check:literal) => {
         impl<$($lt)*> $half {
             /// The stream's `ready`, for this half's side.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::Interest;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// server.writable().await?;
+            /// server.try_write(b"x")?;
+            /// let ready = reader.ready(Interest::READABLE).await?;
+            /// assert!(ready.is_readable());
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
                 <$ty>::ready(self.as_ref(), interest).await
             }
 
             /// Waits until the stream may be readable.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// server.writable().await?;
+            /// server.try_write(b"x")?;
+            /// reader.readable().await?;
+            /// let mut buf = [0u8; 1];
+            /// assert_eq!(reader.try_read(&mut buf)?, 1);
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn readable(&self) -> io::Result<()> {
                 <$ty>::readable(self.as_ref()).await
             }
 
             /// Reads what is there without waiting; `WouldBlock` if nothing is.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// let mut buf = [0u8; 4];
+            /// // Nothing sent yet.
+            /// assert_eq!(reader.try_read(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+            /// server.writable().await?;
+            /// server.try_write(b"data")?;
+            /// reader.readable().await?;
+            /// assert_eq!(reader.try_read(&mut buf)?, 4);
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
                 <$ty>::try_read(self.as_ref(), buf)
             }
 
             /// `try_read` into several buffers.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use std::io::IoSliceMut;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// server.writable().await?;
+            /// server.try_write(b"abcd")?;
+            /// let (mut a, mut b) = ([0u8; 2], [0u8; 2]);
+            /// reader.readable().await?;
+            /// assert_eq!(reader.try_read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])?, 4);
+            /// assert_eq!((&a, &b), (b"ab", b"cd"));
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
                 <$ty>::try_read_vectored(self.as_ref(), bufs)
             }
 
             /// The peer's address.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            #[doc = $addr_check]
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn peer_addr(&self) -> io::Result<$addr> {
                 <$ty>::peer_addr(self.as_ref())
             }
 
             /// This end's address.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            #[doc = $addr_check]
+            /// # drop(writer);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn local_addr(&self) -> io::Result<$addr> {
                 <$ty>::local_addr(self.as_ref())
             }
         }
     };
-    (@write [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty) => {
+
+    (@write [$($lt:tt)*] $half:ty, $ty:ty, $addr:ty, $uses:literal, $pair:literal, $halves:literal, $addr_check:literal) => {
         impl<$($lt)*> $half {
             /// The stream's `ready`, for this half's side.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use glasswing::io::Interest;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// let ready = writer.ready(Interest::WRITABLE).await?;
+            /// assert!(ready.is_writable());
+            /// # drop((reader, server));
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
                 <$ty>::ready(self.as_ref(), interest).await
             }
 
             /// Waits until the stream may be writable.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// writer.writable().await?;
+            /// assert_eq!(writer.try_write(b"hi")?, 2);
+            /// # drop((reader, server));
+            /// # Ok(())
+            /// # }
+            /// ```
             pub async fn writable(&self) -> io::Result<()> {
                 <$ty>::writable(self.as_ref()).await
             }
 
             /// Writes what fits without waiting; `WouldBlock` if nothing does.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// writer.writable().await?;
+            /// let n = writer.try_write(b"hello")?;
+            /// let mut buf = [0u8; 5];
+            /// server.readable().await?;
+            /// assert_eq!(server.try_read(&mut buf)?, n);
+            /// assert_eq!(&buf, b"hello");
+            /// # drop(reader);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 <$ty>::try_write(self.as_ref(), buf)
             }
 
             /// `try_write` from several buffers.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            /// use std::io::IoSlice;
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            /// writer.writable().await?;
+            /// let n = writer.try_write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")])?;
+            /// assert_eq!(n, 4);
+            /// # drop((reader, server));
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
                 <$ty>::try_write_vectored(self.as_ref(), bufs)
             }
 
             /// The peer's address.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            #[doc = $addr_check]
+            /// # drop(reader);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn peer_addr(&self) -> io::Result<$addr> {
                 <$ty>::peer_addr(self.as_ref())
             }
 
             /// This end's address.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $uses]
+            ///
+            /// # #[glasswing::main(flavor = "current_thread")]
+            /// # async fn main() -> std::io::Result<()> {
+            #[doc = $pair]
+            #[doc = $halves]
+            #[doc = $addr_check]
+            /// # drop(reader);
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn local_addr(&self) -> io::Result<$addr> {
                 <$ty>::local_addr(self.as_ref())
             }
@@ -535,6 +1221,25 @@ fn reunite<S: Stream>(read: OwnedReadHalf<S>, mut write: OwnedWriteHalf<S>) -> R
 }
 
 /// `reunite` was given halves of two different streams; both come back.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::net::{TcpListener, TcpStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let a = TcpStream::connect(listener.local_addr()?).await?;
+/// let b = TcpStream::connect(listener.local_addr()?).await?;
+/// let (a_read, _a_write) = a.into_split();
+/// let (_b_read, b_write) = b.into_split();
+/// let err = a_read.reunite(b_write).unwrap_err();
+/// // Its `Display` says what went wrong; the halves are in `.0` and `.1`.
+/// assert!(!err.to_string().is_empty());
+/// # Ok(())
+/// # }
+/// ```
 pub struct ReuniteError<S: Stream>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>);
 
 impl<S: Stream + fmt::Debug> fmt::Debug for ReuniteError<S> {

@@ -21,6 +21,32 @@ use std::task::{ready, Context, Poll};
 
 /// The awaitable buffered reads on any [`AsyncBufRead`], with Tokio's names, signatures and
 /// semantics.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Headers up to the blank line, then the body as bytes.
+/// let mut reader = BufReader::new(&b"Host: a\r\nLength: 4\r\n\r\nbody"[..]);
+/// let mut headers = Vec::new();
+/// loop {
+///     let mut line = String::new();
+///     reader.read_line(&mut line).await?;
+///     if line.trim_end().is_empty() {
+///         break;
+///     }
+///     headers.push(line.trim_end().to_string());
+/// }
+/// assert_eq!(headers, ["Host: a", "Length: 4"]);
+/// let mut body = Vec::new();
+/// reader.read_to_end(&mut body).await?;
+/// assert_eq!(body, b"body");
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncBufReadExt: AsyncBufRead {
     /// Reads into `buf` up to and including the next `byte` (or to end of stream); returns how many
     /// bytes were appended, `0` at end of stream.
@@ -28,6 +54,28 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// # Cancel safety
     /// Cancel safe in the sense that nothing is lost: the bytes read so far are appended to `buf`
     /// when the future is dropped, and calling again goes on until `byte`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"key=value";
+    /// let mut key = Vec::new();
+    /// reader.read_until(b'=', &mut key).await?;
+    /// // The delimiter is kept.
+    /// assert_eq!(key, b"key=");
+    ///
+    /// let mut rest = Vec::new();
+    /// assert_eq!(reader.read_until(b'=', &mut rest).await?, 5);
+    /// assert_eq!(rest, b"value");
+    /// // End of stream.
+    /// assert_eq!(reader.read_until(b'=', &mut rest).await?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
     where
         Self: Unpin,
@@ -44,6 +92,30 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// `buf` when the future is dropped, and calling again goes on until `\n`. (Only a character
     /// whose bytes arrived in two reads, with the future dropped in between, is lost: up to three
     /// bytes.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (client, server) = glasswing::io::duplex(64);
+    /// let mut server = BufReader::new(server);
+    /// let mut client = client;
+    /// client.write_all(b"HELO there\r\nQUIT\r\n").await?;
+    ///
+    /// let mut line = String::new();
+    /// server.read_line(&mut line).await?;
+    /// assert_eq!(line, "HELO there\r\n");
+    ///
+    /// // `read_line` appends: clear the string between lines.
+    /// line.clear();
+    /// server.read_line(&mut line).await?;
+    /// assert_eq!(line.trim_end(), "QUIT");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
     where
         Self: Unpin,
@@ -58,6 +130,25 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     }
 
     /// The segments of this reader separated by `byte` (without it): see [`Split::next_segment`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // A `BufReader`: a slice has a `split` of its own, which would be called instead.
+    /// let reader = BufReader::new(&b"a,b,,c"[..]);
+    /// let mut fields = reader.split(b',');
+    /// let mut all = Vec::new();
+    /// while let Some(field) = fields.next_segment().await? {
+    ///     all.push(String::from_utf8(field).unwrap());
+    /// }
+    /// assert_eq!(all, ["a", "b", "", "c"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn split(self, byte: u8) -> Split<Self>
     where
         Self: Sized,
@@ -70,6 +161,26 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, no data was consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::new(&b"GET / HTTP/1.1"[..]);
+    /// // Look at the buffered bytes without taking them.
+    /// let buffered = reader.fill_buf().await?;
+    /// assert!(buffered.starts_with(b"GET "));
+    /// // Take only the method.
+    /// reader.consume(4);
+    /// let mut rest = String::new();
+    /// reader.read_line(&mut rest).await?;
+    /// assert_eq!(rest, "/ HTTP/1.1");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn fill_buf(&mut self) -> FillBuf<'_, Self>
     where
         Self: Unpin,
@@ -78,6 +189,25 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     }
 
     /// Marks `amt` bytes of what `fill_buf` returned as used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"\xEF\xBB\xBFtext";
+    /// // Skip a UTF-8 byte order mark if there is one.
+    /// if reader.fill_buf().await?.starts_with(b"\xEF\xBB\xBF") {
+    ///     reader.consume(3);
+    /// }
+    /// let mut text = String::new();
+    /// reader.read_line(&mut text).await?;
+    /// assert_eq!(text, "text");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn consume(&mut self, amt: usize)
     where
         Self: Unpin,
@@ -86,6 +216,24 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     }
 
     /// The lines of this reader, without their `\n` or `\r\n`: see [`Lines::next_line`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let reader: &[u8] = b"first\nsecond\r\nthird";
+    /// let mut lines = reader.lines();
+    /// let mut all = Vec::new();
+    /// while let Some(line) = lines.next_line().await? {
+    ///     all.push(line);
+    /// }
+    /// assert_eq!(all, ["first", "second", "third"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn lines(self) -> Lines<Self>
     where
         Self: Sized,
@@ -323,6 +471,30 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
 }
 
 /// The lines of a reader: [`AsyncBufReadExt::lines`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut tx, rx) = glasswing::io::duplex(64);
+/// // Lines as they arrive, in another task.
+/// let counter = glasswing::spawn(async move {
+///     let mut lines = BufReader::new(rx).lines();
+///     let mut n = 0;
+///     while let Some(_line) = lines.next_line().await? {
+///         n += 1;
+///     }
+///     Ok::<_, std::io::Error>(n)
+/// });
+/// tx.write_all(b"a\nb\nc").await?;
+/// drop(tx);
+/// assert_eq!(counter.await.unwrap()?, 3);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct Lines<R> {
@@ -337,6 +509,25 @@ impl<R: AsyncBufRead> Lines<R> {
     ///
     /// # Cancel safety
     /// Cancel safe: a partly read line stays in the `Lines`, and the next call goes on with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut client, server) = glasswing::io::duplex(64);
+    /// client.write_all(b"one\ntwo\n").await?;
+    /// drop(client);
+    ///
+    /// let mut lines = BufReader::new(server).lines();
+    /// assert_eq!(lines.next_line().await?.as_deref(), Some("one"));
+    /// assert_eq!(lines.next_line().await?.as_deref(), Some("two"));
+    /// assert_eq!(lines.next_line().await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next_line(&mut self) -> io::Result<Option<String>>
     where
         R: Unpin,
@@ -345,6 +536,22 @@ impl<R: AsyncBufRead> Lines<R> {
     }
 
     /// Polls for the next line, as `next_line` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // Useful when implementing a `Stream` or a future by hand.
+    /// let mut lines = (&b"a\nb"[..]).lines();
+    /// let first = std::future::poll_fn(|cx| Pin::new(&mut lines).poll_next_line(cx)).await?;
+    /// assert_eq!(first.as_deref(), Some("a"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_next_line(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
         // SAFETY: `reader` is structurally pinned (never moved out of a pinned `Lines`: no `Drop`
         // impl, and `Lines` is `Unpin` only when `R` is); the other fields are not pinned.
@@ -390,22 +597,80 @@ impl<R: AsyncBufRead> Lines<R> {
 
 impl<R> Lines<R> {
     /// The reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// let lines = (&b"a\nb"[..]).lines();
+    /// assert_eq!(lines.get_ref().len(), 3);
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.reader
     }
 
     /// The reader, mutably: reading from it directly skips what a line in progress would have had.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut lines = (&b"a\nb"[..]).lines();
+    /// // Drop everything not read yet.
+    /// *lines.get_mut() = &[];
+    /// assert_eq!(lines.next_line().await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.reader
     }
 
     /// The reader; a line in progress is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncBufReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut lines = (&b"header\nbody bytes"[..]).lines();
+    /// assert_eq!(lines.next_line().await?.as_deref(), Some("header"));
+    /// // Go back to reading bytes after the header.
+    /// let rest = lines.into_inner();
+    /// assert_eq!(rest, b"body bytes");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> R {
         self.reader
     }
 }
 
 /// The segments of a reader between delimiters: [`AsyncBufReadExt::split`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, BufReader};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // NUL-separated records, as `find -print0` writes them.
+/// let mut records = BufReader::new(&b"a.txt\0b.txt\0"[..]).split(0);
+/// let mut names = Vec::new();
+/// while let Some(name) = records.next_segment().await? {
+///     names.push(String::from_utf8(name).unwrap());
+/// }
+/// assert_eq!(names, ["a.txt", "b.txt"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct Split<R> {
@@ -419,6 +684,21 @@ impl<R: AsyncBufRead> Split<R> {
     ///
     /// # Cancel safety
     /// Cancel safe: a partly read segment stays in the `Split`, and the next call goes on with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut records = BufReader::new(&b"one\0two"[..]).split(0);
+    /// assert_eq!(records.next_segment().await?.as_deref(), Some(&b"one"[..]));
+    /// assert_eq!(records.next_segment().await?.as_deref(), Some(&b"two"[..]));
+    /// assert_eq!(records.next_segment().await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next_segment(&mut self) -> io::Result<Option<Vec<u8>>>
     where
         R: Unpin,
@@ -427,6 +707,21 @@ impl<R: AsyncBufRead> Split<R> {
     }
 
     /// Polls for the next segment, as `next_segment` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    /// use std::pin::Pin;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut words = BufReader::new(&b"a b"[..]).split(b' ');
+    /// let first = std::future::poll_fn(|cx| Pin::new(&mut words).poll_next_segment(cx)).await?;
+    /// assert_eq!(first.as_deref(), Some(&b"a"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn poll_next_segment(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

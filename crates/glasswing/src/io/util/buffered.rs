@@ -33,6 +33,25 @@ enum SeekState {
 }
 
 /// Adds a buffer to a reader, so that many small reads make few large ones: Tokio's `BufReader`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut client, server) = glasswing::io::duplex(64);
+/// client.write_all(b"USER ada\nPASS secret\n").await?;
+/// drop(client);
+///
+/// // Line-by-line reading needs a buffer to find each `\n` in.
+/// let mut lines = BufReader::new(server).lines();
+/// assert_eq!(lines.next_line().await?.as_deref(), Some("USER ada"));
+/// assert_eq!(lines.next_line().await?.as_deref(), Some("PASS secret"));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BufReader<R> {
     inner: R,
     state: ReadState,
@@ -50,6 +69,21 @@ struct ReadState {
 
 impl<R: AsyncRead> BufReader<R> {
     /// A `BufReader` with an 8 KiB buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::new(&b"one\ntwo\n"[..]);
+    /// let mut line = String::new();
+    /// reader.read_line(&mut line).await?;
+    /// assert_eq!(line, "one\n");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(inner: R) -> Self {
         Self::with_capacity(DEFAULT_BUF_SIZE, inner)
     }
@@ -58,6 +92,20 @@ impl<R: AsyncRead> BufReader<R> {
     ///
     /// # Panics
     /// If `capacity` is 0 (a reader with no buffer could never hand out a byte), as Tokio's does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // A small buffer: each fill reads at most 4 bytes from the inner reader.
+    /// let mut reader = BufReader::with_capacity(4, &b"abcdefgh"[..]);
+    /// assert_eq!(reader.fill_buf().await?, b"abcd");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
         assert!(capacity > 0, "capacity must be greater than zero (a BufReader needs room for one byte)");
@@ -75,26 +123,100 @@ impl<R: AsyncRead> BufReader<R> {
 
 impl<R> BufReader<R> {
     /// The inner reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::with_capacity(4, &b"abcdef"[..]);
+    /// reader.fill_buf().await?;
+    /// // The inner reader has given up the 4 bytes now buffered.
+    /// assert_eq!(*reader.get_ref(), b"ef");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// The inner reader, mutably: reading from it directly skips what is buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::new(&b"abc"[..]);
+    /// // Nothing is buffered yet, so reading the inner reader directly loses nothing.
+    /// let mut first = [0u8; 1];
+    /// reader.get_mut().read_exact(&mut first).await?;
+    /// let mut rest = String::new();
+    /// reader.read_to_string(&mut rest).await?;
+    /// assert_eq!((&first, rest.as_str()), (b"a", "bc"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// The inner reader, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::BufReader;
+    ///
+    /// let reader = std::pin::pin!(BufReader::new(&b"abc"[..]));
+    /// assert_eq!(reader.get_pin_mut().len(), 3);
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().0
     }
 
     /// The inner reader; what is buffered is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::with_capacity(2, &b"abcdef"[..]);
+    /// let mut first = [0u8; 1];
+    /// reader.read_exact(&mut first).await?;
+    /// // "b" was buffered and is dropped with the `BufReader`; the inner reader goes on after it.
+    /// assert_eq!(reader.into_inner(), b"cdef");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> R {
         self.inner
     }
 
     /// What was read and not yet consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader = BufReader::new(&b"hello"[..]);
+    /// assert!(reader.buffer().is_empty());
+    /// reader.fill_buf().await?;
+    /// reader.consume(1);
+    /// assert_eq!(reader.buffer(), b"ello");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         self.state.filled()
     }
@@ -265,6 +387,28 @@ impl<R: std::fmt::Debug> std::fmt::Debug for BufReader<R> {
 
 /// Adds a buffer to a writer, so that many small writes make few large ones: Tokio's `BufWriter`.
 /// Call `flush` (or `shutdown`) to write out what is buffered: dropping a `BufWriter` loses it.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (client, mut server) = glasswing::io::duplex(1024);
+/// let mut writer = BufWriter::new(client);
+/// // Many small writes go into the buffer, and out to the pipe in one write at `flush`.
+/// for i in 0..3 {
+///     writer.write_all(format!("line {i}\n").as_bytes()).await?;
+/// }
+/// writer.flush().await?;
+///
+/// let mut buf = vec![0u8; 21];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(buf, b"line 0\nline 1\nline 2\n");
+/// # Ok(())
+/// # }
+/// ```
 pub struct BufWriter<W> {
     inner: W,
     state: WriteState,
@@ -279,11 +423,45 @@ struct WriteState {
 
 impl<W: AsyncWrite> BufWriter<W> {
     /// A `BufWriter` with an 8 KiB buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"data").await?;
+    /// assert!(writer.get_ref().is_empty());
+    /// writer.flush().await?;
+    /// assert_eq!(writer.get_ref(), b"data");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(inner: W) -> Self {
         Self::with_capacity(DEFAULT_BUF_SIZE, inner)
     }
 
     /// A `BufWriter` with a buffer of `capacity` bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::with_capacity(4, Vec::new());
+    /// writer.write_all(b"abc").await?;
+    /// assert_eq!(writer.buffer(), b"abc");
+    /// // A write that does not fit sends out what is buffered first.
+    /// writer.write_all(b"de").await?;
+    /// assert_eq!(writer.get_ref(), b"abc");
+    /// assert_eq!(writer.buffer(), b"de");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_capacity(capacity: usize, inner: W) -> Self {
         BufWriter {
             inner,
@@ -294,26 +472,100 @@ impl<W: AsyncWrite> BufWriter<W> {
 
 impl<W> BufWriter<W> {
     /// The inner writer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"x").await?;
+    /// writer.flush().await?;
+    /// assert_eq!(writer.get_ref(), b"x");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.inner
     }
 
     /// The inner writer, mutably: writing to it directly goes before what is buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"buffered").await?;
+    /// // A direct write to the inner writer goes ahead of what is buffered.
+    /// writer.get_mut().extend_from_slice(b"direct ");
+    /// writer.flush().await?;
+    /// assert_eq!(writer.get_ref(), b"direct buffered");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
     }
 
     /// The inner writer, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::BufWriter;
+    ///
+    /// let writer = std::pin::pin!(BufWriter::new(vec![1u8, 2]));
+    /// assert_eq!(writer.get_pin_mut().len(), 2);
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut W> {
         self.project().0
     }
 
     /// The inner writer; what is buffered is lost (flush first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"kept").await?;
+    /// writer.flush().await?;
+    /// writer.write_all(b" lost").await?;
+    /// // Only what was flushed reached the inner writer.
+    /// assert_eq!(writer.into_inner(), b"kept");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> W {
         self.inner
     }
 
     /// What is buffered and not yet written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut writer = BufWriter::new(Vec::new());
+    /// writer.write_all(b"pending").await?;
+    /// assert_eq!(writer.buffer(), b"pending");
+    /// writer.flush().await?;
+    /// assert!(writer.buffer().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.state.buf[self.state.written..]
     }
@@ -476,6 +728,33 @@ impl<W: std::fmt::Debug> std::fmt::Debug for BufWriter<W> {
 
 /// Buffers both directions of a reader-writer: a `BufReader` over a `BufWriter`, as Tokio's
 /// `BufStream` is.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufStream};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (client, server) = glasswing::io::duplex(1024);
+/// let mut client = BufStream::new(client);
+/// let mut server = BufStream::new(server);
+///
+/// // A line protocol: buffered writes, flushed once per message, read back line by line.
+/// client.write_all(b"PING\n").await?;
+/// client.flush().await?;
+/// let mut line = String::new();
+/// server.read_line(&mut line).await?;
+/// assert_eq!(line, "PING\n");
+///
+/// server.write_all(b"PONG\n").await?;
+/// server.flush().await?;
+/// line.clear();
+/// client.read_line(&mut line).await?;
+/// assert_eq!(line, "PONG\n");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct BufStream<RW> {
     inner: BufReader<BufWriter<RW>>,
@@ -483,6 +762,25 @@ pub struct BufStream<RW> {
 
 impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     /// A `BufStream` with 8 KiB buffers each way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = glasswing::io::duplex(64);
+    /// let mut a = BufStream::new(a);
+    /// a.write_all(b"hi\n").await?;
+    /// a.flush().await?;
+    /// b.write_all(b"there\n").await?;
+    /// let mut line = String::new();
+    /// a.read_line(&mut line).await?;
+    /// assert_eq!(line, "there\n");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(stream: RW) -> BufStream<RW> {
         BufStream { inner: BufReader::new(BufWriter::new(stream)) }
     }
@@ -491,6 +789,24 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     ///
     /// # Panics
     /// If `reader_capacity` is 0, as `BufReader::with_capacity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncBufReadExt, AsyncWriteExt, BufStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = glasswing::io::duplex(64);
+    /// // A small read buffer and a larger write buffer.
+    /// let mut a = BufStream::with_capacity(16, 4096, a);
+    /// b.write_all(b"ok\n").await?;
+    /// let mut line = String::new();
+    /// a.read_line(&mut line).await?;
+    /// assert_eq!(line, "ok\n");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn with_capacity(reader_capacity: usize, writer_capacity: usize, stream: RW) -> BufStream<RW> {
         BufStream {
@@ -504,21 +820,73 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
 
 impl<RW> BufStream<RW> {
     /// The stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::BufStream;
+    ///
+    /// let stream = BufStream::new(glasswing::io::join(&b"abc"[..], Vec::<u8>::new()));
+    /// assert_eq!(stream.get_ref().reader().len(), 3);
+    /// ```
     pub fn get_ref(&self) -> &RW {
         self.inner.get_ref().get_ref()
     }
 
     /// The stream, mutably: using it directly skips both buffers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt, BufStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, mut b) = glasswing::io::duplex(64);
+    /// let mut a = BufStream::new(a);
+    /// // Straight to the stream, past the write buffer.
+    /// a.get_mut().write_all(b"now").await?;
+    /// let mut buf = [0u8; 3];
+    /// b.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"now");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut RW {
         self.inner.get_mut().get_mut()
     }
 
     /// The stream, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::BufStream;
+    ///
+    /// let stream = std::pin::pin!(BufStream::new(glasswing::io::join(&b"abc"[..], Vec::<u8>::new())));
+    /// assert_eq!(stream.get_pin_mut().reader().len(), 3);
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut RW> {
         self.pinned().get_pin_mut().get_pin_mut()
     }
 
     /// The stream; what either buffer holds is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncWriteExt, BufStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut stream = BufStream::new(glasswing::io::join(glasswing::io::empty(), Vec::new()));
+    /// stream.write_all(b"flushed").await?;
+    /// stream.flush().await?;
+    /// let (_, written) = stream.into_inner().into_inner();
+    /// assert_eq!(written, b"flushed");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> RW {
         self.inner.into_inner().into_inner()
     }

@@ -138,6 +138,20 @@ impl CopyBuffer {
 ///
 /// # Cancel safety
 /// Not cancel safe: bytes read but not yet written (up to 8 KiB) are lost if the future is dropped.
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut reader: &[u8] = b"copied bytes";
+/// let mut writer = Vec::new();
+/// let n = glasswing::io::copy(&mut reader, &mut writer).await?;
+/// assert_eq!(n, 12);
+/// assert_eq!(writer, b"copied bytes");
+/// # Ok(())
+/// # }
+/// ```
 pub async fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> io::Result<u64>
 where
     R: AsyncRead + Unpin + ?Sized,
@@ -153,6 +167,23 @@ where
 ///
 /// # Cancel safety
 /// Cancel safe in the sense that nothing is lost: what was not written is still in the reader.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::BufReader;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // The reader's own buffer is the copy's: no second 8 KiB buffer.
+/// let mut reader = BufReader::new(&b"through the reader's buffer"[..]);
+/// let mut writer = Vec::new();
+/// let n = glasswing::io::copy_buf(&mut reader, &mut writer).await?;
+/// assert_eq!(n, 27);
+/// assert_eq!(writer, b"through the reader's buffer");
+/// # Ok(())
+/// # }
+/// ```
 pub async fn copy_buf<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> io::Result<u64>
 where
     R: AsyncBufRead + Unpin + ?Sized,
@@ -235,6 +266,37 @@ impl Transfer {
 ///
 /// # Cancel safety
 /// Not cancel safe: bytes read but not yet written are lost if the future is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A proxy between a client and a server, each here an in-memory pipe.
+/// let (mut client, mut proxy_client_side) = glasswing::io::duplex(64);
+/// let (mut proxy_server_side, mut server) = glasswing::io::duplex(64);
+/// let proxy = glasswing::spawn(async move {
+///     glasswing::io::copy_bidirectional(&mut proxy_client_side, &mut proxy_server_side).await
+/// });
+///
+/// client.write_all(b"request").await?;
+/// client.shutdown().await?;
+/// let mut request = Vec::new();
+/// server.read_to_end(&mut request).await?;
+/// assert_eq!(request, b"request");
+///
+/// server.write_all(b"response!").await?;
+/// server.shutdown().await?;
+/// let mut response = Vec::new();
+/// client.read_to_end(&mut response).await?;
+/// assert_eq!(response, b"response!");
+///
+/// assert_eq!(proxy.await.unwrap()?, (7, 9));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn copy_bidirectional<A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
 where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
@@ -248,6 +310,26 @@ where
 ///
 /// # Panics
 /// If either size is 0 (that direction could never move a byte), when first polled.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut a, mut a_peer) = glasswing::io::duplex(64);
+/// let (mut b, mut b_peer) = glasswing::io::duplex(64);
+/// a_peer.write_all(b"up").await?;
+/// a_peer.shutdown().await?;
+/// b_peer.write_all(b"down").await?;
+/// b_peer.shutdown().await?;
+/// // A small buffer for the small direction, a larger one for the bulk one.
+/// let moved = glasswing::io::copy_bidirectional_with_sizes(&mut a, &mut b, 16, 64 * 1024).await?;
+/// assert_eq!(moved, (2, 4));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,

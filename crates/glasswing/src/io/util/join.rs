@@ -8,6 +8,24 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Reads from `reader` and writes to `writer`: [`join`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A request on a reader and the reply into a `Vec`, as one stream.
+/// let mut stream = glasswing::io::join(&b"question"[..], Vec::new());
+/// let mut question = String::new();
+/// stream.read_to_string(&mut question).await?;
+/// stream.write_all(b"answer").await?;
+/// assert_eq!(question, "question");
+/// assert_eq!(stream.writer(), b"answer");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Join<R, W> {
     reader: R,
@@ -15,42 +33,152 @@ pub struct Join<R, W> {
 }
 
 /// One value that reads from `reader` and writes to `writer`.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Two one-way pipes made into one two-way stream.
+/// let (incoming, mut to_us) = glasswing::io::simplex(64);
+/// let (mut from_us, outgoing) = glasswing::io::simplex(64);
+/// let mut stream = glasswing::io::join(incoming, outgoing);
+///
+/// to_us.write_all(b"in").await?;
+/// let mut buf = [0u8; 2];
+/// stream.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"in");
+///
+/// stream.write_all(b"out").await?;
+/// let mut buf = [0u8; 3];
+/// from_us.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"out");
+/// # Ok(())
+/// # }
+/// ```
 pub fn join<R: AsyncRead, W: AsyncWrite>(reader: R, writer: W) -> Join<R, W> {
     Join { reader, writer }
 }
 
 impl<R, W> Join<R, W> {
     /// The reader and the writer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut stream = glasswing::io::join(glasswing::io::empty(), Vec::new());
+    /// stream.write_all(b"kept").await?;
+    /// let (_reader, written) = stream.into_inner();
+    /// assert_eq!(written, b"kept");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> (R, W) {
         (self.reader, self.writer)
     }
 
     /// The reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = glasswing::io::join(&b"abc"[..], Vec::<u8>::new());
+    /// assert_eq!(stream.reader().len(), 3);
+    /// ```
     pub fn reader(&self) -> &R {
         &self.reader
     }
 
     /// The writer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut stream = glasswing::io::join(glasswing::io::empty(), Vec::new());
+    /// stream.write_all(b"abc").await?;
+    /// assert_eq!(stream.writer(), b"abc");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn writer(&self) -> &W {
         &self.writer
     }
 
     /// The reader, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut stream = glasswing::io::join(&b"skip:data"[..], Vec::<u8>::new());
+    /// // Read a prefix from the reader alone.
+    /// let mut prefix = [0u8; 5];
+    /// stream.reader_mut().read_exact(&mut prefix).await?;
+    /// assert_eq!(&prefix, b"skip:");
+    /// let mut rest = String::new();
+    /// stream.read_to_string(&mut rest).await?;
+    /// assert_eq!(rest, "data");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reader_mut(&mut self) -> &mut R {
         &mut self.reader
     }
 
     /// The writer, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut stream = glasswing::io::join(glasswing::io::empty(), Vec::new());
+    /// stream.write_all(b"draft").await?;
+    /// stream.writer_mut().clear();
+    /// stream.write_all(b"final").await?;
+    /// assert_eq!(stream.writer(), b"final");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn writer_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 
     /// The reader, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = std::pin::pin!(glasswing::io::join(&b"abc"[..], Vec::<u8>::new()));
+    /// assert_eq!(stream.reader_pin_mut().len(), 3);
+    /// ```
     pub fn reader_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().0
     }
 
     /// The writer, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = std::pin::pin!(glasswing::io::join(glasswing::io::empty(), vec![1u8]));
+    /// assert_eq!(stream.writer_pin_mut().len(), 1);
+    /// ```
     pub fn writer_pin_mut(self: Pin<&mut Self>) -> Pin<&mut W> {
         self.project().1
     }

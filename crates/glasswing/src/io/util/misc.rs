@@ -10,34 +10,120 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// Reads nothing (end of stream at once) and accepts every write: [`empty`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A stand-in where a reader is required but there is nothing to give.
+/// let mut input = String::from("unchanged");
+/// glasswing::io::empty().read_to_string(&mut input).await?;
+/// assert_eq!(input, "unchanged");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Empty {
     _private: (),
 }
 
 /// A reader at end of stream, which also takes and drops whatever is written to it.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut reader = glasswing::io::empty();
+/// let mut buf = [0u8; 8];
+/// assert_eq!(reader.read(&mut buf).await?, 0);
+/// // Writes are taken and dropped.
+/// reader.write_all(b"ignored").await?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn empty() -> Empty {
     Empty { _private: () }
 }
 
 /// Accepts every write and drops it: [`sink`].
+///
+/// # Examples
+///
+/// ```
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Count a stream's bytes without keeping them.
+/// let mut reader: &[u8] = b"some payload";
+/// let n = glasswing::io::copy(&mut reader, &mut glasswing::io::sink()).await?;
+/// assert_eq!(n, 12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Sink {
     _private: (),
 }
 
 /// A writer that drops what it is given (and says it wrote all of it).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut sink = glasswing::io::sink();
+/// assert_eq!(sink.write(b"gone").await?, 4);
+/// # Ok(())
+/// # }
+/// ```
 pub fn sink() -> Sink {
     Sink { _private: () }
 }
 
 /// Reads one byte over and over: [`repeat`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Bounded with `take`: 3 bytes, then end of stream.
+/// let mut zeros = Vec::new();
+/// glasswing::io::repeat(0).take(3).read_to_end(&mut zeros).await?;
+/// assert_eq!(zeros, [0, 0, 0]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Repeat {
     byte: u8,
 }
 
 /// A reader that fills every buffer with `byte`, forever.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut buf = [0u8; 5];
+/// glasswing::io::repeat(b'x').read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"xxxxx");
+/// # Ok(())
+/// # }
+/// ```
 pub fn repeat(byte: u8) -> Repeat {
     Repeat { byte }
 }

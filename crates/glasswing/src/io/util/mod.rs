@@ -26,6 +26,25 @@
 //!   one reader-writer made of a reader and a writer;
 //! - `misc.rs`: `empty`, `sink`, `repeat`;
 //! - `stdio.rs`: `stdin`, `stdout`, `stderr`, each through a blocking-pool thread.
+//!
+//! # Examples
+//!
+//! ```
+//! use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // Each awaitable method returns a named future; awaiting it is the usual use.
+//! let (mut a, mut b) = glasswing::io::duplex(64);
+//! a.write_u32(7).await?;
+//! a.write_all(b"payload").await?;
+//! assert_eq!(b.read_u32().await?, 7);
+//! let mut payload = [0u8; 7];
+//! b.read_exact(&mut payload).await?;
+//! assert_eq!(&payload, b"payload");
+//! # Ok(())
+//! # }
+//! ```
 
 mod buf_read_ext;
 mod buffered;

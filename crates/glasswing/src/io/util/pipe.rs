@@ -19,6 +19,25 @@ use std::task::{ready, Context, Poll, Waker};
 
 /// A unidirectional in-memory pipe with a bounded buffer: what is written is read from it.
 /// [`simplex`] gives it as a reader half and a writer half.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut reader, mut writer) = glasswing::io::simplex(16);
+/// writer.write_all(b"one way").await?;
+/// // The reader sees end of stream once the writer shuts down (dropping one half is not enough:
+/// // the pipe lives until both are gone).
+/// writer.shutdown().await?;
+/// let mut got = String::new();
+/// reader.read_to_string(&mut got).await?;
+/// assert_eq!(got, "one way");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct SimplexStream {
     buffer: VecDeque<u8>,
@@ -33,6 +52,24 @@ pub struct SimplexStream {
 ///
 /// # Panics
 /// If `max_buf_size` is 0: nothing could ever go through.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut rx, mut tx) = glasswing::io::simplex(4);
+/// // The writer task waits whenever 4 bytes are waiting to be read.
+/// let writer = glasswing::spawn(async move { tx.write_all(b"more than four bytes").await });
+/// let mut got = vec![0u8; 20];
+/// rx.read_exact(&mut got).await?;
+/// writer.await.unwrap()?;
+/// assert_eq!(got, b"more than four bytes");
+/// # Ok(())
+/// # }
+/// ```
 #[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
@@ -43,6 +80,23 @@ impl SimplexStream {
     ///
     /// # Panics
     /// If `max_buf_size` is 0: nothing could ever go through.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt, SimplexStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // One value that writes into the pipe and reads back out of it: a loopback buffer.
+    /// let mut pipe = SimplexStream::new_unsplit(64);
+    /// pipe.write_all(b"loop").await?;
+    /// let mut buf = [0u8; 4];
+    /// pipe.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"loop");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         assert!(
@@ -220,6 +274,32 @@ impl AsyncWrite for SimplexStream {
 
 /// One end of an in-memory bidirectional pipe: what it writes, the other end reads, and the other
 /// way round. Made in pairs by [`duplex`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A function written for any stream, tested without a socket.
+/// async fn greet<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) -> std::io::Result<()> {
+///     let mut name = String::new();
+///     stream.read_to_string(&mut name).await?;
+///     stream.write_all(format!("hello, {name}").as_bytes()).await
+/// }
+///
+/// let (mut test_side, mut stream) = glasswing::io::duplex(64);
+/// test_side.write_all(b"ada").await?;
+/// test_side.shutdown().await?;
+/// greet(&mut stream).await?;
+/// drop(stream);
+/// let mut reply = String::new();
+/// test_side.read_to_string(&mut reply).await?;
+/// assert_eq!(reply, "hello, ada");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DuplexStream {
     read: Arc<Mutex<SimplexStream>>,
@@ -232,6 +312,30 @@ pub struct DuplexStream {
 ///
 /// # Panics
 /// If `max_buf_size` is 0: nothing could ever go through.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut left, mut right) = glasswing::io::duplex(64);
+/// left.write_all(b"ping").await?;
+/// let mut buf = [0u8; 4];
+/// right.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+///
+/// right.write_all(b"pong").await?;
+/// left.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"pong");
+///
+/// // Once an end is dropped, the other reads end of stream.
+/// drop(left);
+/// assert_eq!(right.read(&mut buf).await?, 0);
+/// # Ok(())
+/// # }
+/// ```
 #[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));

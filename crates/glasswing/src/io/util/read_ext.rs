@@ -20,11 +20,26 @@ use std::task::{ready, Context, Poll};
 /// One method per integer type: all return a `ReadInt`, which reads `size_of::<T>()` bytes and
 /// decodes them with `decode`.
 macro_rules! read_int_methods {
-    ($($(#[$doc:meta])* $name:ident $ty:ident $from:ident;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident $ty:ident $from:ident, $bytes:tt => $value:expr;)*) => {$(
         $(#[$doc])*
         ///
         /// # Cancel safety
         /// Not cancel safe: bytes read before the future is dropped are lost.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use glasswing::io::AsyncReadExt;
+        ///
+        /// # #[glasswing::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        #[doc = concat!("let mut reader: &[u8] = &", stringify!($bytes), ";")]
+        #[doc = concat!("assert_eq!(reader.", stringify!($name), "().await?, ", stringify!($value), ");")]
+        /// // Nothing is left for a second one.
+        #[doc = concat!("assert!(reader.", stringify!($name), "().await.is_err());")]
+        /// # Ok(())
+        /// # }
+        /// ```
         fn $name(&mut self) -> ReadInt<'_, Self, $ty>
         where
             Self: Unpin,
@@ -38,8 +53,41 @@ macro_rules! read_int_methods {
 }
 
 /// The awaitable reads on any [`AsyncRead`], with Tokio's names, signatures and semantics.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A length-prefixed frame: a big-endian u16 length, then that many bytes.
+/// let mut stream: &[u8] = &[0, 5, b'h', b'e', b'l', b'l', b'o'];
+/// let len = stream.read_u16().await?;
+/// let mut frame = vec![0u8; usize::from(len)];
+/// stream.read_exact(&mut frame).await?;
+/// assert_eq!(frame, b"hello");
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncReadExt: AsyncRead {
     /// Reads what `self` gives, then what `next` gives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let header: &[u8] = b"Hello, ";
+    /// let body: &[u8] = b"world";
+    /// let mut text = String::new();
+    /// header.chain(body).read_to_string(&mut text).await?;
+    /// assert_eq!(text, "Hello, world");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn chain<R: AsyncRead>(self, next: R) -> Chain<Self, R>
     where
         Self: Sized,
@@ -51,6 +99,28 @@ pub trait AsyncReadExt: AsyncRead {
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, no data was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut client, mut server) = glasswing::io::duplex(64);
+    /// client.write_all(b"ping").await?;
+    ///
+    /// let mut buf = [0u8; 16];
+    /// // One read returns what has arrived so far, which may be less than the buffer holds.
+    /// let n = server.read(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"ping");
+    ///
+    /// // Once the other end is gone and the data is drained, a read returns 0.
+    /// drop(client);
+    /// assert_eq!(server.read(&mut buf).await?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self>
     where
         Self: Unpin,
@@ -63,6 +133,23 @@ pub trait AsyncReadExt: AsyncRead {
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, no data was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"some bytes";
+    /// // A `Vec` grows no further than its capacity here: the read fills the spare room.
+    /// let mut buf = Vec::with_capacity(4);
+    /// let n = reader.read_buf(&mut buf).await?;
+    /// assert_eq!(n, 4);
+    /// assert_eq!(buf, b"some");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadIntoBuf<'a, Self, B>
     where
         Self: Unpin,
@@ -76,6 +163,25 @@ pub trait AsyncReadExt: AsyncRead {
     /// # Cancel safety
     /// Not cancel safe: if the future is dropped, the bytes read so far are in `buf` but how many is
     /// not known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"abcdef";
+    /// let mut first = [0u8; 4];
+    /// reader.read_exact(&mut first).await?;
+    /// assert_eq!(&first, b"abcd");
+    ///
+    /// // Two bytes are left: asking for four is an error.
+    /// let err = reader.read_exact(&mut first).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
     where
         Self: Unpin,
@@ -88,6 +194,23 @@ pub trait AsyncReadExt: AsyncRead {
     /// # Cancel safety
     /// Cancel safe in the sense that nothing is lost: every byte read is already appended to `buf`
     /// when the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b" world";
+    /// let mut buf = b"hello".to_vec();
+    /// // Appends: what `buf` held stays in front.
+    /// let n = reader.read_to_end(&mut buf).await?;
+    /// assert_eq!(n, 6);
+    /// assert_eq!(buf, b"hello world");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a, Self>
     where
         Self: Unpin,
@@ -101,6 +224,26 @@ pub trait AsyncReadExt: AsyncRead {
     /// # Cancel safety
     /// Not cancel safe: if the future is dropped, `dst` keeps what it held before, and the bytes read
     /// so far are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = "grüße".as_bytes();
+    /// let mut text = String::new();
+    /// let n = reader.read_to_string(&mut text).await?;
+    /// assert_eq!((n, text.as_str()), (7, "grüße"));
+    ///
+    /// let mut invalid: &[u8] = &[0xff, 0xfe];
+    /// let err = invalid.read_to_string(&mut text).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// assert_eq!(text, "grüße");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn read_to_string<'a>(&'a mut self, dst: &'a mut String) -> ReadToString<'a, Self>
     where
         Self: Unpin,
@@ -111,6 +254,22 @@ pub trait AsyncReadExt: AsyncRead {
     }
 
     /// At most `limit` more bytes of this reader, then end of stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let reader: &[u8] = b"0123456789";
+    /// let mut first_four = reader.take(4);
+    /// let mut out = Vec::new();
+    /// first_four.read_to_end(&mut out).await?;
+    /// assert_eq!(out, b"0123");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn take(self, limit: u64) -> Take<Self>
     where
         Self: Sized,
@@ -120,49 +279,49 @@ pub trait AsyncReadExt: AsyncRead {
 
     read_int_methods! {
         /// Reads an unsigned byte.
-        read_u8 u8 from_be_bytes;
+        read_u8 u8 from_be_bytes, [200] => 200;
         /// Reads a signed byte.
-        read_i8 i8 from_be_bytes;
+        read_i8 i8 from_be_bytes, [0xfe] => -2;
         /// Reads a big-endian `u16`.
-        read_u16 u16 from_be_bytes;
+        read_u16 u16 from_be_bytes, [0x01, 0x02] => 0x0102;
         /// Reads a big-endian `i16`.
-        read_i16 i16 from_be_bytes;
+        read_i16 i16 from_be_bytes, [0xff, 0xfe] => -2;
         /// Reads a big-endian `u32`.
-        read_u32 u32 from_be_bytes;
+        read_u32 u32 from_be_bytes, [0x01, 0x02, 0x03, 0x04] => 0x0102_0304;
         /// Reads a big-endian `i32`.
-        read_i32 i32 from_be_bytes;
+        read_i32 i32 from_be_bytes, [0xff, 0xff, 0xff, 0xfe] => -2;
         /// Reads a big-endian `u64`.
-        read_u64 u64 from_be_bytes;
+        read_u64 u64 from_be_bytes, [0, 0, 0, 0, 0, 0, 0x01, 0x02] => 0x0102;
         /// Reads a big-endian `i64`.
-        read_i64 i64 from_be_bytes;
+        read_i64 i64 from_be_bytes, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe] => -2;
         /// Reads a big-endian `u128`.
-        read_u128 u128 from_be_bytes;
+        read_u128 u128 from_be_bytes, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02] => 0x0102;
         /// Reads a big-endian `i128`.
-        read_i128 i128 from_be_bytes;
+        read_i128 i128 from_be_bytes, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe] => -2;
         /// Reads a big-endian IEEE 754 `f32`.
-        read_f32 f32 from_be_bytes;
+        read_f32 f32 from_be_bytes, [0x3f, 0xc0, 0, 0] => 1.5;
         /// Reads a big-endian IEEE 754 `f64`.
-        read_f64 f64 from_be_bytes;
+        read_f64 f64 from_be_bytes, [0x3f, 0xf8, 0, 0, 0, 0, 0, 0] => 1.5;
         /// Reads a little-endian `u16`.
-        read_u16_le u16 from_le_bytes;
+        read_u16_le u16 from_le_bytes, [0x02, 0x01] => 0x0102;
         /// Reads a little-endian `i16`.
-        read_i16_le i16 from_le_bytes;
+        read_i16_le i16 from_le_bytes, [0xfe, 0xff] => -2;
         /// Reads a little-endian `u32`.
-        read_u32_le u32 from_le_bytes;
+        read_u32_le u32 from_le_bytes, [0x04, 0x03, 0x02, 0x01] => 0x0102_0304;
         /// Reads a little-endian `i32`.
-        read_i32_le i32 from_le_bytes;
+        read_i32_le i32 from_le_bytes, [0xfe, 0xff, 0xff, 0xff] => -2;
         /// Reads a little-endian `u64`.
-        read_u64_le u64 from_le_bytes;
+        read_u64_le u64 from_le_bytes, [0x02, 0x01, 0, 0, 0, 0, 0, 0] => 0x0102;
         /// Reads a little-endian `i64`.
-        read_i64_le i64 from_le_bytes;
+        read_i64_le i64 from_le_bytes, [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] => -2;
         /// Reads a little-endian `u128`.
-        read_u128_le u128 from_le_bytes;
+        read_u128_le u128 from_le_bytes, [0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] => 0x0102;
         /// Reads a little-endian `i128`.
-        read_i128_le i128 from_le_bytes;
+        read_i128_le i128 from_le_bytes, [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] => -2;
         /// Reads a little-endian IEEE 754 `f32`.
-        read_f32_le f32 from_le_bytes;
+        read_f32_le f32 from_le_bytes, [0, 0, 0xc0, 0x3f] => 1.5;
         /// Reads a little-endian IEEE 754 `f64`.
-        read_f64_le f64 from_le_bytes;
+        read_f64_le f64 from_le_bytes, [0, 0, 0, 0, 0, 0, 0xf8, 0x3f] => 1.5;
     }
 }
 
@@ -493,6 +652,25 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadInt<'_, R, T> {
 }
 
 /// A reader that ends after `limit` bytes of the inner one: [`AsyncReadExt::take`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Read one length-limited part of a stream, then go on with the rest.
+/// let reader: &[u8] = b"partrest";
+/// let mut part = reader.take(4);
+/// let mut head = String::new();
+/// part.read_to_string(&mut head).await?;
+/// let mut rest = String::new();
+/// part.into_inner().read_to_string(&mut rest).await?;
+/// assert_eq!((head.as_str(), rest.as_str()), ("part", "rest"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use = "readers do nothing unless you read from them"]
 pub struct Take<R> {
@@ -502,31 +680,119 @@ pub struct Take<R> {
 
 impl<R> Take<R> {
     /// How many bytes may still be read before end of stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut limited = (&b"abcdef"[..]).take(5);
+    /// let mut buf = [0u8; 2];
+    /// limited.read_exact(&mut buf).await?;
+    /// assert_eq!(limited.limit(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn limit(&self) -> u64 {
         self.limit
     }
 
     /// Sets how many bytes may still be read (the count of what was read is not kept).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut limited = (&b"abcdef"[..]).take(0);
+    /// let mut out = Vec::new();
+    /// limited.read_to_end(&mut out).await?;
+    /// assert!(out.is_empty());
+    ///
+    /// limited.set_limit(2);
+    /// limited.read_to_end(&mut out).await?;
+    /// assert_eq!(out, b"ab");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_limit(&mut self, limit: u64) {
         self.limit = limit;
     }
 
     /// The inner reader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let limited = (&b"abc"[..]).take(1);
+    /// assert_eq!(*limited.get_ref(), b"abc");
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// The inner reader, mutably: reading from it directly bypasses the limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut limited = (&b"abcdef"[..]).take(1);
+    /// // Read from the inner reader directly: the limit neither stops nor counts this.
+    /// let mut buf = [0u8; 3];
+    /// limited.get_mut().read_exact(&mut buf).await?;
+    /// assert_eq!(limited.limit(), 1);
+    /// let mut rest = Vec::new();
+    /// limited.read_to_end(&mut rest).await?;
+    /// assert_eq!(rest, b"d");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// The inner reader, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let limited = std::pin::pin!((&b"abc"[..]).take(1));
+    /// let inner = limited.get_pin_mut();
+    /// assert_eq!(inner.len(), 3);
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
         self.project().0
     }
 
     /// The inner reader; the limit is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut limited = (&b"abcdef"[..]).take(2);
+    /// let mut buf = [0u8; 2];
+    /// limited.read_exact(&mut buf).await?;
+    /// // What the limit hid is still in the reader.
+    /// assert_eq!(limited.into_inner(), b"cdef");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -579,6 +845,24 @@ impl<R: AsyncBufRead> AsyncBufRead for Take<R> {
 }
 
 /// Two readers one after the other: [`AsyncReadExt::chain`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Put back bytes already read in front of the rest of a stream.
+/// let mut stream: &[u8] = b"GET / HTTP/1.1";
+/// let mut method = [0u8; 3];
+/// stream.read_exact(&mut method).await?;
+/// let mut whole = String::new();
+/// (&method[..]).chain(stream).read_to_string(&mut whole).await?;
+/// assert_eq!(whole, "GET / HTTP/1.1");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use = "readers do nothing unless you read from them"]
 pub struct Chain<T, U> {
@@ -589,22 +873,76 @@ pub struct Chain<T, U> {
 
 impl<T, U> Chain<T, U> {
     /// Both readers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let chain = (&b"ab"[..]).chain(&b"cd"[..]);
+    /// let (first, second) = chain.get_ref();
+    /// assert_eq!((*first, *second), (&b"ab"[..], &b"cd"[..]));
+    /// ```
     pub fn get_ref(&self) -> (&T, &U) {
         (&self.first, &self.second)
     }
 
     /// Both readers, mutably: reading from them directly may confuse the chain.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut chain = (&b"ab"[..]).chain(&b"cd"[..]);
+    /// // Skip the first reader's rest by emptying it.
+    /// let (first, _) = chain.get_mut();
+    /// *first = &[];
+    /// let mut out = Vec::new();
+    /// chain.read_to_end(&mut out).await?;
+    /// assert_eq!(out, b"cd");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> (&mut T, &mut U) {
         (&mut self.first, &mut self.second)
     }
 
     /// Both readers, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// let chain = std::pin::pin!((&b"ab"[..]).chain(&b"cd"[..]));
+    /// let (first, second) = chain.get_pin_mut();
+    /// assert_eq!((first.len(), second.len()), (2, 2));
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> (Pin<&mut T>, Pin<&mut U>) {
         let (first, second, _) = self.project();
         (first, second)
     }
 
     /// Both readers; the chain's progress is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncReadExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut chain = (&b"ab"[..]).chain(&b"cd"[..]);
+    /// let mut buf = [0u8; 3];
+    /// chain.read_exact(&mut buf).await?;
+    /// let (first, second) = chain.into_inner();
+    /// assert_eq!((first, second), (&b""[..], &b"d"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> (T, U) {
         (self.first, self.second)
     }

@@ -8,12 +8,50 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// The awaitable seeks on any [`AsyncSeek`], with Tokio's names, signatures and semantics.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncSeekExt, SeekFrom};
+/// use std::io::Cursor;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut data = Cursor::new(b"header|payload".to_vec());
+/// // Skip the header, read the payload, then come back for the header.
+/// data.seek(SeekFrom::Start(7)).await?;
+/// let mut payload = String::new();
+/// data.read_to_string(&mut payload).await?;
+/// data.rewind().await?;
+/// let mut header = [0u8; 6];
+/// data.read_exact(&mut header).await?;
+/// assert_eq!((&header, payload.as_str()), (b"header", "payload"));
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncSeekExt: AsyncSeek {
     /// Seeks to `pos`; returns the new position from the start.
     ///
     /// # Cancel safety
     /// Not cancel safe: if the future is dropped after the seek started, the position is unknown
     /// until the next seek (whose `start_seek` may fail while the first is still in flight).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncSeekExt, SeekFrom};
+    /// use std::io::Cursor;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut data = Cursor::new(b"0123456789".to_vec());
+    /// assert_eq!(data.seek(SeekFrom::End(-3)).await?, 7);
+    /// let mut tail = String::new();
+    /// data.read_to_string(&mut tail).await?;
+    /// assert_eq!(tail, "789");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn seek(&mut self, pos: SeekFrom) -> Seek<'_, Self>
     where
         Self: Unpin,
@@ -22,6 +60,25 @@ pub trait AsyncSeekExt: AsyncSeek {
     }
 
     /// Seeks to the start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncSeekExt, SeekFrom};
+    /// use std::io::Cursor;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut data = Cursor::new(b"abc".to_vec());
+    /// let mut first = String::new();
+    /// data.read_to_string(&mut first).await?;
+    /// data.rewind().await?;
+    /// let mut second = String::new();
+    /// data.read_to_string(&mut second).await?;
+    /// assert_eq!(first, second);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn rewind(&mut self) -> Seek<'_, Self>
     where
         Self: Unpin,
@@ -30,6 +87,22 @@ pub trait AsyncSeekExt: AsyncSeek {
     }
 
     /// The current position from the start (a seek by 0 from the current position).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncSeekExt, SeekFrom};
+    /// use std::io::Cursor;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut data = Cursor::new(b"abcdef".to_vec());
+    /// let mut buf = [0u8; 4];
+    /// data.read_exact(&mut buf).await?;
+    /// assert_eq!(data.stream_position().await?, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn stream_position(&mut self) -> Seek<'_, Self>
     where
         Self: Unpin,

@@ -14,11 +14,45 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 /// The reading half of a value split by [`split`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut peer, stream) = glasswing::io::duplex(64);
+/// let (mut reader, _writer) = glasswing::io::split(stream);
+/// peer.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// reader.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok(())
+/// # }
+/// ```
 pub struct ReadHalf<T> {
     inner: Arc<Inner<T>>,
 }
 
 /// The writing half of a value split by [`split`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut peer, stream) = glasswing::io::duplex(64);
+/// let (_reader, mut writer) = glasswing::io::split(stream);
+/// writer.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// peer.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok(())
+/// # }
+/// ```
 pub struct WriteHalf<T> {
     inner: Arc<Inner<T>>,
 }
@@ -30,6 +64,31 @@ struct Inner<T> {
 
 /// Splits a reader-writer into a reader half and a writer half, which can be moved to different
 /// tasks; `ReadHalf::unsplit` puts them back together.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut peer, stream) = glasswing::io::duplex(64);
+/// let (mut reader, mut writer) = glasswing::io::split(stream);
+///
+/// // An echo: the halves go to different tasks.
+/// let echo = glasswing::spawn(async move {
+///     glasswing::io::copy(&mut reader, &mut writer).await
+/// });
+/// peer.write_all(b"echo me").await?;
+/// let mut buf = [0u8; 7];
+/// peer.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"echo me");
+///
+/// drop(peer);
+/// assert_eq!(echo.await.unwrap()?, 7);
+/// # Ok(())
+/// # }
+/// ```
 pub fn split<T: AsyncRead + AsyncWrite>(stream: T) -> (ReadHalf<T>, WriteHalf<T>) {
     let is_write_vectored = stream.is_write_vectored();
     let inner = Arc::new(Inner { stream: Mutex::new(stream), is_write_vectored });
@@ -48,6 +107,16 @@ impl<T> Inner<T> {
 
 impl<T> ReadHalf<T> {
     /// Whether `other` is the writer half split off the same value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, b) = glasswing::io::duplex(8);
+    /// let (a_read, a_write) = glasswing::io::split(a);
+    /// let (_b_read, b_write) = glasswing::io::split(b);
+    /// assert!(a_read.is_pair_of(&a_write));
+    /// assert!(!a_read.is_pair_of(&b_write));
+    /// ```
     pub fn is_pair_of(&self, other: &WriteHalf<T>) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
@@ -56,6 +125,24 @@ impl<T> ReadHalf<T> {
     ///
     /// # Panics
     /// If `wr` is not this half's pair (check with `is_pair_of`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut peer, stream) = glasswing::io::duplex(64);
+    /// let (reader, writer) = glasswing::io::split(stream);
+    /// let mut stream = reader.unsplit(writer);
+    /// stream.write_all(b"whole again").await?;
+    /// let mut buf = [0u8; 11];
+    /// peer.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"whole again");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn unsplit(self, wr: WriteHalf<T>) -> T
     where
@@ -71,6 +158,17 @@ impl<T> ReadHalf<T> {
 
 impl<T> WriteHalf<T> {
     /// Whether `other` is the reader half split off the same value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = glasswing::io::duplex(8);
+    /// let (a_read, a_write) = glasswing::io::split(a);
+    /// // Check before `unsplit`, which panics on halves of different values.
+    /// if a_write.is_pair_of(&a_read) {
+    ///     let _a = a_read.unsplit(a_write);
+    /// }
+    /// ```
     pub fn is_pair_of(&self, other: &ReadHalf<T>) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }

@@ -138,32 +138,122 @@ impl<T: Write + Send + 'static> Blocking<T> {
 /// A read in flight cannot be cancelled: dropping the `Stdin` (or the read's future) leaves the
 /// blocking thread waiting for a line, as with Tokio; for interactive input, spawn a thread that
 /// reads lines into a channel.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::{AsyncBufReadExt, BufReader};
+///
+/// // Counts the lines on standard input (defined, not run: a doc test has no input to give it).
+/// async fn count_lines() -> std::io::Result<usize> {
+///     let mut lines = BufReader::new(glasswing::io::stdin()).lines();
+///     let mut count = 0;
+///     while lines.next_line().await?.is_some() {
+///         count += 1;
+///     }
+///     Ok(count)
+/// }
+/// # let _ = count_lines;
+/// ```
 pub struct Stdin {
     std: Blocking<io::Stdin>,
 }
 
 /// The process's standard output, written through the blocking pool: [`stdout`]. Writes are
 /// buffered one at a time: `flush` before relying on them.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut out = glasswing::io::stdout();
+/// out.write_all(b"line one\n").await?;
+/// out.write_all(b"line two\n").await?;
+/// // Without this, the last write may still be on its way when the runtime shuts down.
+/// out.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Stdout {
     std: Blocking<io::Stdout>,
 }
 
 /// The process's standard error, written through the blocking pool: [`stderr`].
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut err = glasswing::io::stderr();
+/// err.write_all(b"warning: something to look at\n").await?;
+/// err.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Stderr {
     std: Blocking<io::Stderr>,
 }
 
 /// A handle to the process's standard input. Reading needs a runtime (it uses the blocking pool).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncReadExt;
+///
+/// // Reads all of standard input (defined, not run: a doc test has no input to give it).
+/// async fn read_all_input() -> std::io::Result<Vec<u8>> {
+///     let mut input = Vec::new();
+///     glasswing::io::stdin().read_to_end(&mut input).await?;
+///     Ok(input)
+/// }
+/// # let _ = read_all_input;
+/// ```
 pub fn stdin() -> Stdin {
     Stdin { std: Blocking::new(io::stdin()) }
 }
 
 /// A handle to the process's standard output. Writing needs a runtime (it uses the blocking pool).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut out = glasswing::io::stdout();
+/// out.write_all(b"hello\n").await?;
+/// out.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn stdout() -> Stdout {
     Stdout { std: Blocking::new(io::stdout()) }
 }
 
 /// A handle to the process's standard error. Writing needs a runtime (it uses the blocking pool).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Progress on standard error keeps standard output clean for data.
+/// let mut err = glasswing::io::stderr();
+/// err.write_all(b"50% done\n").await?;
+/// err.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn stderr() -> Stderr {
     Stderr { std: Blocking::new(io::stderr()) }
 }

@@ -11,11 +11,25 @@ use std::task::{ready, Context, Poll};
 /// One method per integer type: each encodes the value at once into a `WriteInt`, which writes it
 /// all.
 macro_rules! write_int_methods {
-    ($($(#[$doc:meta])* $name:ident $ty:ident $to:ident;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident $ty:ident $to:ident, $value:expr => $bytes:tt;)*) => {$(
         $(#[$doc])*
         ///
         /// # Cancel safety
         /// Not cancel safe: if the future is dropped, part of the value may have been written.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use glasswing::io::AsyncWriteExt;
+        ///
+        /// # #[glasswing::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut out = Vec::new();
+        #[doc = concat!("out.", stringify!($name), "(", stringify!($value), ").await?;")]
+        #[doc = concat!("assert_eq!(out, ", stringify!($bytes), ");")]
+        /// # Ok(())
+        /// # }
+        /// ```
         fn $name(&mut self, n: $ty) -> WriteInt<'_, Self>
         where
             Self: Unpin,
@@ -26,11 +40,48 @@ macro_rules! write_int_methods {
 }
 
 /// The awaitable writes on any [`AsyncWrite`], with Tokio's names, signatures and semantics.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::io::AsyncWriteExt;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // A length-prefixed frame: a big-endian u16 length, then the bytes.
+/// let mut out = Vec::new();
+/// let payload = b"hello";
+/// out.write_u16(payload.len() as u16).await?;
+/// out.write_all(payload).await?;
+/// out.flush().await?;
+/// assert_eq!(out, [0, 5, b'h', b'e', b'l', b'l', b'o']);
+/// # Ok(())
+/// # }
+/// ```
 pub trait AsyncWriteExt: AsyncWrite {
     /// Writes some of `src`; returns how much (`Ok(0)`: the writer takes no more, or `src` is empty).
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // A pipe with room for 4 bytes takes only what fits.
+    /// let (mut writer, mut reader) = glasswing::io::duplex(4);
+    /// let n = writer.write(b"hello").await?;
+    /// assert_eq!(n, 4);
+    ///
+    /// let mut buf = [0u8; 4];
+    /// reader.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"hell");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn write<'a>(&'a mut self, src: &'a [u8]) -> Write<'a, Self>
     where
         Self: Unpin,
@@ -42,6 +93,24 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWriteExt;
+    /// use std::io::IoSlice;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// let parts = [IoSlice::new(b"head "), IoSlice::new(b"body")];
+    /// // A `Vec` takes every slice in one call; a socket may take fewer bytes.
+    /// let n = out.write_vectored(&parts).await?;
+    /// assert_eq!(n, 9);
+    /// assert_eq!(out, b"head body");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn write_vectored<'a, 'b>(&'a mut self, bufs: &'a [IoSlice<'b>]) -> WriteVectored<'a, 'b, Self>
     where
         Self: Unpin,
@@ -53,6 +122,23 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///
     /// # Cancel safety
     /// Cancel safe: if the future is dropped before it completes, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut writer, _reader) = glasswing::io::duplex(3);
+    /// let mut src: &[u8] = b"abcdef";
+    /// let n = writer.write_buf(&mut src).await?;
+    /// // `src` was advanced past what the pipe took.
+    /// assert_eq!(n, 3);
+    /// assert_eq!(src, b"def");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteBuf<'a, Self, B>
     where
         Self: Sized + Unpin,
@@ -66,6 +152,23 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// # Cancel safety
     /// Cancel safe in the sense that nothing is lost: `src` is advanced past exactly what was written,
     /// so calling again writes the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::AsyncWriteExt;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// // Any `bytes::Buf`: here a chain of two slices, written as one stream.
+    /// let mut src = bytes::Buf::chain(&b"abc"[..], &b"def"[..]);
+    /// out.write_all_buf(&mut src).await?;
+    /// assert_eq!(out, b"abcdef");
+    /// assert!(!bytes::Buf::has_remaining(&src));
+    /// # Ok(())
+    /// # }
+    /// ```
     fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteAllBuf<'a, Self, B>
     where
         Self: Sized + Unpin,
@@ -79,6 +182,31 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// # Cancel safety
     /// Not cancel safe: if the future is dropped, part of `src` may have been written, and how much
     /// is not known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut client, mut server) = glasswing::io::duplex(4);
+    /// // More than the pipe holds: `write_all` waits for the reader to make room.
+    /// let (written, received) = glasswing::join!(
+    ///     async {
+    ///         client.write_all(b"hello world").await?;
+    ///         client.shutdown().await
+    ///     },
+    ///     async {
+    ///         let mut buf = Vec::new();
+    ///         server.read_to_end(&mut buf).await.map(|_| buf)
+    ///     },
+    /// );
+    /// written?;
+    /// assert_eq!(received?, b"hello world");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn write_all<'a>(&'a mut self, src: &'a [u8]) -> WriteAll<'a, Self>
     where
         Self: Unpin,
@@ -88,55 +216,75 @@ pub trait AsyncWriteExt: AsyncWrite {
 
     write_int_methods! {
         /// Writes an unsigned byte.
-        write_u8 u8 to_be_bytes;
+        write_u8 u8 to_be_bytes, 200 => [200];
         /// Writes a signed byte.
-        write_i8 i8 to_be_bytes;
+        write_i8 i8 to_be_bytes, -2 => [0xfe];
         /// Writes a big-endian `u16`.
-        write_u16 u16 to_be_bytes;
+        write_u16 u16 to_be_bytes, 0x0102 => [0x01, 0x02];
         /// Writes a big-endian `i16`.
-        write_i16 i16 to_be_bytes;
+        write_i16 i16 to_be_bytes, -2 => [0xff, 0xfe];
         /// Writes a big-endian `u32`.
-        write_u32 u32 to_be_bytes;
+        write_u32 u32 to_be_bytes, 0x0102_0304 => [0x01, 0x02, 0x03, 0x04];
         /// Writes a big-endian `i32`.
-        write_i32 i32 to_be_bytes;
+        write_i32 i32 to_be_bytes, -2 => [0xff, 0xff, 0xff, 0xfe];
         /// Writes a big-endian `u64`.
-        write_u64 u64 to_be_bytes;
+        write_u64 u64 to_be_bytes, 0x0102 => [0, 0, 0, 0, 0, 0, 0x01, 0x02];
         /// Writes a big-endian `i64`.
-        write_i64 i64 to_be_bytes;
+        write_i64 i64 to_be_bytes, -2 => [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe];
         /// Writes a big-endian `u128`.
-        write_u128 u128 to_be_bytes;
+        write_u128 u128 to_be_bytes, 0x0102 => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02];
         /// Writes a big-endian `i128`.
-        write_i128 i128 to_be_bytes;
+        write_i128 i128 to_be_bytes, -2 => [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe];
         /// Writes a big-endian IEEE 754 `f32`.
-        write_f32 f32 to_be_bytes;
+        write_f32 f32 to_be_bytes, 1.5 => [0x3f, 0xc0, 0, 0];
         /// Writes a big-endian IEEE 754 `f64`.
-        write_f64 f64 to_be_bytes;
+        write_f64 f64 to_be_bytes, 1.5 => [0x3f, 0xf8, 0, 0, 0, 0, 0, 0];
         /// Writes a little-endian `u16`.
-        write_u16_le u16 to_le_bytes;
+        write_u16_le u16 to_le_bytes, 0x0102 => [0x02, 0x01];
         /// Writes a little-endian `i16`.
-        write_i16_le i16 to_le_bytes;
+        write_i16_le i16 to_le_bytes, -2 => [0xfe, 0xff];
         /// Writes a little-endian `u32`.
-        write_u32_le u32 to_le_bytes;
+        write_u32_le u32 to_le_bytes, 0x0102_0304 => [0x04, 0x03, 0x02, 0x01];
         /// Writes a little-endian `i32`.
-        write_i32_le i32 to_le_bytes;
+        write_i32_le i32 to_le_bytes, -2 => [0xfe, 0xff, 0xff, 0xff];
         /// Writes a little-endian `u64`.
-        write_u64_le u64 to_le_bytes;
+        write_u64_le u64 to_le_bytes, 0x0102 => [0x02, 0x01, 0, 0, 0, 0, 0, 0];
         /// Writes a little-endian `i64`.
-        write_i64_le i64 to_le_bytes;
+        write_i64_le i64 to_le_bytes, -2 => [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
         /// Writes a little-endian `u128`.
-        write_u128_le u128 to_le_bytes;
+        write_u128_le u128 to_le_bytes, 0x0102 => [0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         /// Writes a little-endian `i128`.
-        write_i128_le i128 to_le_bytes;
+        write_i128_le i128 to_le_bytes, -2 => [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
         /// Writes a little-endian IEEE 754 `f32`.
-        write_f32_le f32 to_le_bytes;
+        write_f32_le f32 to_le_bytes, 1.5 => [0, 0, 0xc0, 0x3f];
         /// Writes a little-endian IEEE 754 `f64`.
-        write_f64_le f64 to_le_bytes;
+        write_f64_le f64 to_le_bytes, 1.5 => [0, 0, 0, 0, 0, 0, 0xf8, 0x3f];
     }
 
     /// Flushes what the writer buffers down to its destination.
     ///
     /// # Cancel safety
     /// Cancel safe: flushing again later flushes the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (writer, mut reader) = glasswing::io::duplex(64);
+    /// let mut writer = BufWriter::new(writer);
+    /// writer.write_all(b"buffered").await?;
+    /// // Nothing has reached the pipe yet; `flush` sends it.
+    /// writer.flush().await?;
+    ///
+    /// let mut buf = [0u8; 8];
+    /// reader.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"buffered");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn flush(&mut self) -> Flush<'_, Self>
     where
         Self: Unpin,
@@ -149,6 +297,34 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///
     /// # Cancel safety
     /// Cancel safe: shutting down again later completes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::io::{AsyncReadExt, AsyncWriteExt};
+    /// use glasswing::net::{TcpListener, TcpStream};
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    ///
+    /// client.write_all(b"request").await?;
+    /// // The server reads to end of stream, which it sees only once the client shuts down.
+    /// client.shutdown().await?;
+    /// let mut request = Vec::new();
+    /// server.read_to_end(&mut request).await?;
+    /// assert_eq!(request, b"request");
+    ///
+    /// // The client can still read the reply.
+    /// server.write_all(b"reply").await?;
+    /// let mut reply = [0u8; 5];
+    /// client.read_exact(&mut reply).await?;
+    /// assert_eq!(&reply, b"reply");
+    /// # Ok(())
+    /// # }
+    /// ```
     fn shutdown(&mut self) -> Shutdown<'_, Self>
     where
         Self: Unpin,

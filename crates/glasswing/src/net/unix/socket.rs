@@ -13,13 +13,28 @@ use std::path::Path;
 /// A Unix-domain socket, stream or datagram, not yet listening, connected, or registered with a
 /// runtime.
 ///
-/// ```no_run
-/// # async fn f() -> std::io::Result<()> {
+/// # Examples
+///
+/// ```
 /// use glasswing::net::UnixSocket;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("socket.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// // A listener with a small backlog, then a client through the same type.
 /// let socket = UnixSocket::new_stream()?;
-/// socket.bind("/tmp/server.sock")?;
-/// let listener = socket.listen(1024)?;
-/// # Ok(()) }
+/// socket.bind(&path)?;
+/// let listener = socket.listen(16)?;
+///
+/// let client = UnixSocket::new_stream()?.connect(&path).await?;
+/// let (_server, _) = listener.accept().await?;
+/// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
 /// ```
 pub struct UnixSocket {
     inner: socket2::Socket,
@@ -27,11 +42,54 @@ pub struct UnixSocket {
 
 impl UnixSocket {
     /// A new datagram socket (`SOCK_DGRAM`), non-blocking and close-on-exec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("socket.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let socket = UnixSocket::new_datagram()?;
+    /// socket.bind(&path)?;
+    /// let server = socket.datagram()?;
+    /// let client = glasswing::net::UnixDatagram::unbound()?;
+    /// client.send_to(b"hi", &path).await?;
+    /// let mut buf = [0u8; 2];
+    /// assert_eq!(server.recv(&mut buf).await?, 2);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new_datagram() -> io::Result<UnixSocket> {
         UnixSocket::new(socket2::Type::DGRAM)
     }
 
     /// A new stream socket (`SOCK_STREAM`), non-blocking and close-on-exec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("socket.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = glasswing::net::UnixListener::bind(&path)?;
+    /// let stream = UnixSocket::new_stream()?.connect(&path).await?;
+    /// assert!(stream.local_addr()?.is_unnamed());
+    /// # drop(listener);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new_stream() -> io::Result<UnixSocket> {
         UnixSocket::new(socket2::Type::STREAM)
     }
@@ -49,6 +107,27 @@ impl UnixSocket {
     }
 
     /// Binds the socket to `path` (which must not exist yet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("socket.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let socket = UnixSocket::new_stream()?;
+    /// socket.bind(&path)?;
+    /// // The path now exists, as a socket file.
+    /// assert!(path.exists());
+    /// # drop(socket);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind(&self, path: impl AsRef<Path>) -> io::Result<()> {
         self.inner.bind(&socket2::SockAddr::unix(path)?)
     }
@@ -60,6 +139,29 @@ impl UnixSocket {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("socket.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let socket = UnixSocket::new_stream()?;
+    /// socket.bind(&path)?;
+    /// let listener = socket.listen(128)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///
+    /// // A datagram socket cannot listen.
+    /// assert!(UnixSocket::new_datagram()?.listen(1).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn listen(self, backlog: u32) -> io::Result<UnixListener> {
         if self.is_datagram()? {
@@ -77,6 +179,27 @@ impl UnixSocket {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let dir = std::env::temp_dir().join(format!("glasswing-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("socket.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = glasswing::net::UnixListener::bind(&path)?;
+    /// let client = UnixSocket::new_stream()?.connect(&path).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// assert!(client.peer_addr()?.as_pathname().is_some());
+    /// # drop(server);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn connect(self, path: impl AsRef<Path>) -> io::Result<UnixStream> {
         if self.is_datagram()? {
             return Err(io::Error::other("connect cannot be called on a datagram socket"));
@@ -106,6 +229,22 @@ impl UnixSocket {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixSocket;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // Unbound: it can send to a path, but has no address to be answered at.
+    /// let socket = UnixSocket::new_datagram()?.datagram()?;
+    /// assert!(socket.local_addr()?.is_unnamed());
+    /// // A stream socket cannot be one.
+    /// assert!(UnixSocket::new_stream()?.datagram().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn datagram(self) -> io::Result<UnixDatagram> {
         if !self.is_datagram()? {

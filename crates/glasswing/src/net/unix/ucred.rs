@@ -10,6 +10,21 @@ use std::io;
 use std::os::unix::io::AsRawFd;
 
 /// The credentials of the process at the other end of a [`UnixStream`](super::UnixStream).
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::net::UnixStream;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, b) = UnixStream::pair()?;
+/// // Both ends belong to this process, so each sees the same credentials in the other.
+/// let (ca, cb) = (a.peer_cred()?, b.peer_cred()?);
+/// assert_eq!((ca.uid(), ca.gid(), ca.pid()), (cb.uid(), cb.gid(), cb.pid()));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Copy, Clone, Eq, PartialEq, Hash, Debug)]
 pub struct UCred {
     pid: Option<pid_t>,
@@ -19,16 +34,58 @@ pub struct UCred {
 
 impl UCred {
     /// The peer's effective user id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = UnixStream::pair()?;
+    /// // A server might allow only clients of its own user.
+    /// assert_eq!(a.peer_cred()?.uid(), b.peer_cred()?.uid());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn uid(&self) -> uid_t {
         self.uid
     }
 
     /// The peer's effective group id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = UnixStream::pair()?;
+    /// assert_eq!(a.peer_cred()?.gid(), b.peer_cred()?.gid());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn gid(&self) -> gid_t {
         self.gid
     }
 
     /// The peer's process id, where the system reports it (Linux, Android, macOS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::net::UnixStream;
+    ///
+    /// # #[glasswing::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// if let Some(pid) = a.peer_cred()?.pid() {
+    ///     assert_eq!(pid as u32, std::process::id());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pid(&self) -> Option<pid_t> {
         self.pid
     }
