@@ -10,6 +10,33 @@
 //!
 //! They mirror hyper-util's `TokioExecutor`, `TokioTimer` and `TokioIo`, so hyper's examples carry
 //! over by renaming; examples/hello_http.rs serves HTTP with them.
+//!
+//! # Examples
+//!
+//! One HTTP/1.1 request served and answered over an in-memory stream:
+//!
+//! ```
+//! use glasswing::hyper::GlasswingIo;
+//! use hyper::body::Incoming;
+//! use hyper::{Request, Response};
+//!
+//! # #[glasswing::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (client_end, server_end) = glasswing::io::duplex(4096);
+//! let serve = hyper::service::service_fn(|request: Request<Incoming>| async move {
+//!     let body = format!("you asked for {}", request.uri().path());
+//!     Ok::<_, std::convert::Infallible>(Response::new(body))
+//! });
+//! glasswing::spawn(hyper::server::conn::http1::Builder::new().serve_connection(GlasswingIo::new(server_end), serve));
+//!
+//! let (mut sender, connection) = hyper::client::conn::http1::handshake::<_, String>(GlasswingIo::new(client_end))
+//!     .await
+//!     .unwrap();
+//! glasswing::spawn(connection);
+//! let response = sender.send_request(Request::get("/hello").body(String::new()).unwrap()).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//! # }
+//! ```
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::future::Future;
@@ -19,6 +46,21 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Spawns hyper's background futures on the current glasswing runtime.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::hyper::GlasswingExecutor;
+/// use hyper::rt::Executor;
+///
+/// # #[glasswing::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, rx) = glasswing::sync::oneshot::channel();
+/// // What hyper does with an HTTP/2 connection's background work: hand it to the executor.
+/// GlasswingExecutor.execute(async move { tx.send("ran as a glasswing task").unwrap() });
+/// assert_eq!(rx.await.unwrap(), "ran as a glasswing task");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GlasswingExecutor;
 
@@ -33,6 +75,21 @@ where
 }
 
 /// hyper's timer (header read timeouts, HTTP/2 keep-alive) on glasswing's timer wheel.
+///
+/// # Examples
+///
+/// ```
+/// use glasswing::hyper::GlasswingTimer;
+/// use hyper::rt::Timer;
+/// use std::time::Duration;
+///
+/// # #[glasswing::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let start = glasswing::time::Instant::now();
+/// GlasswingTimer.sleep(Duration::from_secs(5)).await;
+/// assert!(start.elapsed() >= Duration::from_secs(5));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GlasswingTimer;
 
@@ -62,14 +119,47 @@ pub struct GlasswingIo<T> {
 }
 
 impl<T> GlasswingIo<T> {
+    /// Wraps `inner` for hyper.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::hyper::GlasswingIo;
+    ///
+    /// let (stream, _other_end) = glasswing::io::duplex(64);
+    /// let io = GlasswingIo::new(stream);
+    /// // `io` is now a `hyper::rt::Read + hyper::rt::Write`, ready for `serve_connection` or `handshake`.
+    /// # fn is_hyper_io<T: hyper::rt::Read + hyper::rt::Write>(_: &T) {}
+    /// # is_hyper_io(&io);
+    /// ```
     pub fn new(inner: T) -> GlasswingIo<T> {
         GlasswingIo { inner }
     }
 
+    /// The wrapped stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::hyper::GlasswingIo;
+    ///
+    /// let io = GlasswingIo::new(std::io::Cursor::new(vec![1u8, 2, 3]));
+    /// assert_eq!(io.inner().get_ref(), &[1, 2, 3]);
+    /// ```
     pub fn inner(&self) -> &T {
         &self.inner
     }
 
+    /// Unwraps the stream, for use without hyper again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use glasswing::hyper::GlasswingIo;
+    ///
+    /// let io = GlasswingIo::new(std::io::Cursor::new(vec![1u8, 2, 3]));
+    /// assert_eq!(io.into_inner().into_inner(), [1, 2, 3]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.inner
     }

@@ -24,7 +24,7 @@
 //! lints, deadlock search, snapshots). docs/ explains each against its code.
 
 #![deny(unsafe_op_in_unsafe_fn)]
-#![warn(missing_debug_implementations, rust_2018_idioms)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod blocking;
 pub mod diag;

@@ -56,7 +56,7 @@ pub enum LeafKind {
     Yield,
     /// A `glasswing::sync` primitive: a lock, a semaphore, a channel, a `Notify`.
     Sync,
-    /// A leaf of another crate, through [`trace_leaf`].
+    /// A leaf of another crate, through [`trace_leaf`](crate::diag::trace_leaf).
     Custom,
     /// [`task::park_forever`](crate::task::park_forever): waiting forever, on purpose.
     Forever,

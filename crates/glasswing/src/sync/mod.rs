@@ -2,8 +2,8 @@
 //! signatures and semantics, so that code moves over by changing its imports).
 //!
 //! Everything here waits in the same way: a waiting future links a node that lives inside itself into
-//! the primitive's intrusive FIFO list ([`waiters`]), so waiting allocates nothing and a dropped
-//! future unlinks itself (cancel safety). The permit-counting core ([`batch_semaphore`]) is the base
+//! the primitive's intrusive FIFO list (`sync/waiters.rs`), so waiting allocates nothing and a dropped
+//! future unlinks itself (cancel safety). The permit-counting core (`sync/batch_semaphore.rs`) is the base
 //! of `Semaphore`, `Mutex`, `RwLock` and the bounded `mpsc`, as in Tokio. Each primitive is a leaf of
 //! the runtime: it takes part in the coop budget (`scheduler::coop`) when it makes progress, and its
 //! lock-free state machines have loom models next to them (`#[cfg(all(test, loom))]`).

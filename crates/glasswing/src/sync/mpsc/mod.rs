@@ -21,10 +21,10 @@
 //!
 //! # Why it is shaped so
 //!
-//! - **The queue** is a lock-free list of fixed-size blocks ([`list`], [`block`]): a send is one
+//! - **The queue** is a lock-free list of fixed-size blocks (`sync/mpsc/list.rs`, `block.rs`): a send is one
 //!   `fetch_add` to claim a slot, a write, and one `fetch_or` to mark it ready; senders never contend
 //!   on a lock, and blocks the receiver has finished with are recycled at the tail.
-//! - **Capacity** (bounded flavour) is the permits of a [`batch_semaphore`](super::batch_semaphore):
+//! - **Capacity** (bounded flavour) is the permits of a batch semaphore (`sync/batch_semaphore.rs`):
 //!   waiting senders queue in FIFO order, a dropped `send`/`reserve` future gives its place back, and
 //!   `reserve` separates getting a place from sending (so a value is never lost to cancellation).
 //! - **The receiver** parks its waker in a lock-free slot that each send wakes, and it takes part in
