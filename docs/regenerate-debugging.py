@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the example outputs shown in docs/debugging.md, or checks that they are current.
+"""Regenerates the example outputs shown in docs/debugging.md and the user's guide, or checks them.
 
 Each output block in debugging.md sits between two marker comments:
 
@@ -23,6 +23,21 @@ what depends on the machine's load or on races the example does not control (wha
 thread did on the CPU, the frames of a captured stack, the runtime's own stderr lines for a long poll),
 and compares the lines as a multiset. A
 new or removed line, a reworded message or a new field fails the check; a different figure does not.
+
+The user's guide (docs/guide/08-finding-bugs.md) quotes single lines of the same outputs, some cut short
+with " [...]":
+
+    <!-- excerpt: lost_waker -->
+    ```text
+    lost waker: task 1 "waits-for-flag" (spawned at examples/lost_waker.rs:42:14) is waiting [...]
+    ```
+    <!-- /excerpt -->
+
+Each quoted line must be found in what its example prints now, with its figures (and the long-poll CPU
+clause) free to differ and each " [...]" standing for any text; regenerating puts the fresh text in
+around the cuts. A runtime's stderr line for a long poll may not be out before the example exits (see
+above), so a line quoted with "glasswing: long poll: " is looked for without that prefix: the report's
+warnings carry the same text.
 """
 
 import argparse
@@ -34,6 +49,7 @@ import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 DOC = os.path.join(ROOT, "docs", "debugging.md")
+GUIDE = os.path.join(ROOT, "docs", "guide", "08-finding-bugs.md")
 EXAMPLES = ["blocking", "lost_waker", "stalled", "deadlock", "dump"]
 # The slowest, deadlock, waits about two seconds for the watchdog's second look.
 TIMEOUT_S = 60
@@ -42,6 +58,53 @@ BLOCK = re.compile(
     r"(?P<open><!-- output: (?P<name>[\w-]+) -->\n```text\n)(?P<body>.*?)(?P<close>```\n<!-- /output -->)",
     re.S,
 )
+
+
+EXCERPT = re.compile(
+    r"(?P<open><!-- excerpt: (?P<name>[\w-]+) -->\n```text\n)(?P<body>.*?)(?P<close>```\n<!-- /excerpt -->)",
+    re.S,
+)
+CUT = " [...]"
+# The raw forms of what varies, for matching a quoted line against fresh output: the CPU clause of a
+# long poll first (it holds a duration), then durations, hex, numbers.
+VARYING = re.compile(
+    r"(?P<cpu>; \d+(?:\.\d+)?(?:ns|µs|us|ms|s) of it on CPU: the worker was (?:descheduled|blocked)[^)]*\))"
+    r"|(?P<dur>\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s)\b)|(?P<hex>\b[0-9a-f]{8,16}\b)|(?P<num>\d+)"
+)
+VARYING_PATTERN = {
+    "cpu": r"; \d+(?:\.\d+)?(?:ns|µs|us|ms|s) of it on CPU: the worker was (?:descheduled|blocked)[^)]*\)",
+    "dur": r"\d+(?:\.\d+)?(?:ns|µs|us|ms|s)",
+    "hex": r"[0-9a-f]{8,16}",
+    "num": r"\d+",
+}
+LONG_POLL_PREFIX = "glasswing: "
+
+
+def excerpt_pattern(quoted):
+    """A regex for one quoted line: each piece between cuts is a group, its figures free."""
+    groups = []
+    for piece in quoted.split(CUT):
+        out, at = [], 0
+        for m in VARYING.finditer(piece):
+            out.append(re.escape(piece[at : m.start()]))
+            out.append(VARYING_PATTERN[m.lastgroup])
+            at = m.end()
+        out.append(re.escape(piece[at:]))
+        groups.append("(" + "".join(out) + ")")
+    return re.compile(".*?".join(groups))
+
+
+def fresh_excerpt_line(quoted, output):
+    """The quoted line as the example prints it now (cuts kept), or None if it prints no such line."""
+    prefix = ""
+    if quoted.startswith(LONG_POLL_PREFIX + "long poll: "):
+        prefix, quoted = LONG_POLL_PREFIX, quoted[len(LONG_POLL_PREFIX) :]
+    pattern = excerpt_pattern(quoted)
+    for line in output.split("\n"):
+        m = pattern.search(line)
+        if m:
+            return prefix + CUT.join(m.groups())
+    return None
 
 
 def build():
@@ -132,6 +195,18 @@ def main():
         build()
     outputs = {name: run(name) for name in EXAMPLES}
 
+    with open(GUIDE, encoding="utf-8") as f:
+        guide = f.read()
+    excerpts = [(m.group("name"), m.group("body")) for m in EXCERPT.finditer(guide)]
+    for name, _ in excerpts:
+        if name not in EXAMPLES:
+            sys.exit(f"docs/guide/08-finding-bugs.md quotes examples/{name}.rs, which this script does not run")
+    missing = []
+    for name, body in excerpts:
+        for quoted in body.strip("\n").split("\n"):
+            if fresh_excerpt_line(quoted, outputs[name]) is None:
+                missing.append(f"examples/{name}.rs prints no line like: {quoted}")
+
     if args.check:
         stale = []
         for m in BLOCK.finditer(doc):
@@ -145,15 +220,32 @@ def main():
         if stale:
             print("docs/debugging.md shows outputs the examples no longer print:\n", file=sys.stderr)
             print("\n\n".join(stale), file=sys.stderr)
+        if missing:
+            print("docs/guide/08-finding-bugs.md quotes lines the examples no longer print:\n", file=sys.stderr)
+            print("\n".join(missing), file=sys.stderr)
+        if stale or missing:
             print("\nRun `python3 docs/regenerate-debugging.py` and commit the result.", file=sys.stderr)
             sys.exit(1)
         print(f"docs/debugging.md: the {len(EXAMPLES)} output blocks match what the examples print")
+        print(f"docs/guide/08-finding-bugs.md: the {len(excerpts)} quoted outputs are lines the examples print")
         return
+
+    if missing:
+        # A quote whose line is gone needs a person to choose what to quote instead.
+        sys.exit("\n".join(missing))
 
     new = BLOCK.sub(lambda m: m.group("open") + outputs[m.group("name")] + m.group("close"), doc)
     with open(DOC, "w", encoding="utf-8") as f:
         f.write(new)
     print(f"docs/debugging.md: {len(EXAMPLES)} output blocks regenerated")
+
+    def fresh_body(m):
+        lines = [fresh_excerpt_line(q, outputs[m.group("name")]) for q in m.group("body").strip("\n").split("\n")]
+        return m.group("open") + "\n".join(lines) + "\n" + m.group("close")
+
+    with open(GUIDE, "w", encoding="utf-8") as f:
+        f.write(EXCERPT.sub(fresh_body, guide))
+    print(f"docs/guide/08-finding-bugs.md: {len(excerpts)} quoted outputs regenerated")
 
 
 if __name__ == "__main__":
