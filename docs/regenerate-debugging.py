@@ -65,18 +65,6 @@ EXCERPT = re.compile(
     re.S,
 )
 CUT = " [...]"
-# The raw forms of what varies, for matching a quoted line against fresh output: the CPU clause of a
-# long poll first (it holds a duration), then durations, hex, numbers.
-VARYING = re.compile(
-    r"(?P<cpu>; \d+(?:\.\d+)?(?:ns|µs|us|ms|s) of it on CPU: the worker was (?:descheduled|blocked)[^)]*\))"
-    r"|(?P<dur>\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s)\b)|(?P<hex>\b[0-9a-f]{8,16}\b)|(?P<num>\d+)"
-)
-VARYING_PATTERN = {
-    "cpu": r"; \d+(?:\.\d+)?(?:ns|µs|us|ms|s) of it on CPU: the worker was (?:descheduled|blocked)[^)]*\)",
-    "dur": r"\d+(?:\.\d+)?(?:ns|µs|us|ms|s)",
-    "hex": r"[0-9a-f]{8,16}",
-    "num": r"\d+",
-}
 LONG_POLL_PREFIX = "glasswing: "
 
 
@@ -137,13 +125,28 @@ def run(name):
     return "\n".join(line.rstrip() for line in out.strip("\n").split("\n")) + "\n"
 
 
+# What varies from run to run, each written once: the shape check below replaces it, and a quoted
+# line is matched with it (the CPU clause first, since it holds a duration).
 # The example's checksum: how many rounds its loop makes in 200 ms varies.
-HEX = re.compile(r"\b[0-9a-f]{8,16}\b")
-DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s)\b")
-NUMBER = re.compile(r"\d+")
+HEX_RAW = r"[0-9a-f]{8,16}"
+DURATION_RAW = r"\d+(?:\.\d+)?(?:ns|µs|us|ms|s)"
+NUMBER_RAW = r"\d+"
 # What a long poll's thread did: whether it waited for a CPU, or looked blocked in the kernel while
 # the scheduler had it off the CPU, depends on the machine's load at that instant.
-CPU_CLAUSE = re.compile(r"; <d> of it on CPU: the worker was (?:descheduled|blocked)[^)]*\)")
+CPU_CLAUSE_AFTER_DURATION = r" of it on CPU: the worker was (?:descheduled|blocked)[^)]*\)"
+HEX = re.compile(rf"\b{HEX_RAW}\b")
+DURATION = re.compile(rf"\b{DURATION_RAW}\b")
+NUMBER = re.compile(NUMBER_RAW)
+CPU_CLAUSE = re.compile("; <d>" + CPU_CLAUSE_AFTER_DURATION)
+VARYING_PATTERN = {
+    "cpu": f"; {DURATION_RAW}{CPU_CLAUSE_AFTER_DURATION}",
+    "dur": DURATION_RAW,
+    "hex": HEX_RAW,
+    "num": NUMBER_RAW,
+}
+VARYING = re.compile(
+    rf"(?P<cpu>{VARYING_PATTERN['cpu']})|(?P<dur>{DURATION.pattern})|(?P<hex>{HEX.pattern})|(?P<num>{NUMBER_RAW})"
+)
 # The worker's thread, named in the report, or "(no thread drives it now)" at the instant between two.
 WORKER = re.compile(r"^#N [^:]*:")
 # The runtime's own stderr lines for a long poll, running or finished, come when the watchdog looks:
