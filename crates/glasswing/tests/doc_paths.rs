@@ -117,8 +117,7 @@ fn looks_like_repo_path(path: &str) -> bool {
     if !path.contains('/') || !path_chars(path) || path.starts_with('/') || path.starts_with("..") {
         return false;
     }
-    let mut parts = path.split('/');
-    let first = parts.next().unwrap_or("");
+    let first = path.split('/').next().unwrap_or("");
     if EXTERNAL.contains(&first) || path.split('/').any(|c| c == "target" || c.contains("x.y.z")) {
         return false;
     }
@@ -278,9 +277,10 @@ fn line_count(path: &Path) -> usize {
     newlines + usize::from(text.last().is_some_and(|&b| b != b'\n'))
 }
 
-/// The folders a code span or bare word is looked up in, relative to the repository root.
-fn bases(root: &Path, doc_dir: &Path) -> Vec<PathBuf> {
-    let mut bases = vec![root.to_path_buf(), doc_dir.to_path_buf()];
+/// The folders a code span or bare word is looked up in besides the repository root and the
+/// document's folder: each crate's folder and its `src/`. Read once for all the docs.
+fn crate_bases(root: &Path) -> Vec<PathBuf> {
+    let mut bases = Vec::new();
     for parent in ["crates", "compat"] {
         let mut crates: Vec<_> = fs::read_dir(root.join(parent))
             .map(|d| d.map(|e| e.unwrap().path()).collect())
@@ -297,10 +297,14 @@ fn bases(root: &Path, doc_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Why the citation is wrong, or `None` if it is good.
-fn check(citation: &Citation, root: &Path, doc_dir: &Path) -> Option<String> {
+fn check(citation: &Citation, root: &Path, doc_dir: &Path, crate_bases: &[PathBuf]) -> Option<String> {
     let candidates = match citation.kind {
         Kind::Link => vec![doc_dir.join(&citation.path)],
-        Kind::Code | Kind::Bare => bases(root, doc_dir).iter().map(|b| b.join(&citation.path)).collect(),
+        Kind::Code | Kind::Bare => [root, doc_dir]
+            .into_iter()
+            .chain(crate_bases.iter().map(PathBuf::as_path))
+            .map(|b| b.join(&citation.path))
+            .collect(),
     };
     let mut too_short = None;
     for candidate in candidates {
@@ -336,6 +340,7 @@ fn every_path_the_docs_cite_exists() {
     let root = repo_root();
     let mut docs = vec![root.join("README.md"), root.join("BENCHMARKS.md")];
     markdown_files(&root.join("docs"), &mut docs);
+    let crate_bases = crate_bases(&root);
     let mut problems = String::new();
     let mut count = 0;
     for doc in &docs {
@@ -346,7 +351,7 @@ fn every_path_the_docs_cite_exists() {
         let shown = doc.strip_prefix(&root).unwrap_or(doc).display();
         for citation in citations(&text) {
             count += 1;
-            if let Some(why) = check(&citation, &root, doc_dir) {
+            if let Some(why) = check(&citation, &root, doc_dir, &crate_bases) {
                 let _ = writeln!(problems, "  {shown}:{}: `{}`: {why}", citation.line, citation.written);
             }
         }
